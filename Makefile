@@ -1,0 +1,30 @@
+# The two commands of the quick start are `make run` and `make test`; both set up
+# everything they need first (scripts/bootstrap.sh).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export QT_QPA_PLATFORM_TEST := offscreen
+
+.PHONY: setup run server test lint benchmarks screenshots package install-desktop clean
+
+setup:
+	@./scripts/bootstrap.sh
+
+run: setup
+	$(PY) -m desktop_app
+
+server: setup
+	$(PY) -m sequencer_server
+
+test: setup
+	$(PY) -m ruff check .
+	QT_QPA_PLATFORM=offscreen PULSE_SERVER=unix:/nonexistent $(PY) -m pytest -q
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+benchmarks: setup
+	@for b in $$($(PY) -m benchmarks --list); do echo "== $$b"; $(PY) -m benchmarks $$b; done
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

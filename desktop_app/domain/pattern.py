@@ -1,0 +1,340 @@
+"""The drum pattern and its snapshot format (``sequencer.pattern`` 0.0.1).
+
+A pattern is the musician's work: it travels in every message as the ``snapshot``, so the
+format is strict about what it accepts (every error names the field and the value) and
+lenient about what it keeps (unknown keys survive a round trip, so a newer client's
+additions are not destroyed by an older one that loads and re-sends a pattern).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMAT = "sequencer.pattern"
+VERSION = "0.0.1"
+
+BPM_RANGE = (20.0, 300.0)
+SWING_RANGE = (0.0, 0.75)
+LENGTH_RANGE = (1, 64)
+VELOCITY_MAX = 127
+DEFAULT_VELOCITY = 100
+STEPS_PER_BEAT_CHOICES = (1, 2, 3, 4, 6, 8)
+
+DEFAULT_KIT_SAMPLES = (
+    "kick",
+    "snare",
+    "clap",
+    "closed_hat",
+    "open_hat",
+    "low_tom",
+    "high_tom",
+    "rim",
+)
+
+_TRACK_KEYS = {"name", "sample", "volume", "pan", "mute", "solo", "steps"}
+_PATTERN_KEYS = {"format", "version", "bpm", "swing", "steps_per_beat", "length", "kit", "tracks"}
+
+
+class SnapshotError(ValueError):
+    """A snapshot that cannot be loaded; the message names the field and the value."""
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split("."))
+    except ValueError as exc:
+        raise SnapshotError(f"version: {text!r} is not a version number") from exc
+
+
+def _number(where: str, value: Any, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SnapshotError(f"{where}: {value!r} is not a number")
+    if not lo <= value <= hi:
+        raise SnapshotError(f"{where}: {value!r} is outside {_fmt(lo)}-{_fmt(hi)}")
+    return float(value)
+
+
+def _integer(where: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise SnapshotError(f"{where}: {value!r} is not a whole number")
+    if not lo <= value <= hi:
+        raise SnapshotError(f"{where}: {value!r} is outside {lo}-{hi}")
+    return int(value)
+
+
+def _boolean(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SnapshotError(f"{where}: {value!r} is not true or false")
+    return value
+
+
+def _text(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SnapshotError(f"{where}: {value!r} is not a non-empty string")
+    return value
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+@dataclass
+class Track:
+    """One instrument row: which sample it plays, how loud, where, and on which steps."""
+
+    name: str
+    sample: str
+    steps: list[int]
+    volume: float = 0.8
+    pan: float = 0.0
+    mute: bool = False
+    solo: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.extra)
+        data.update(
+            name=self.name,
+            sample=self.sample,
+            volume=self.volume,
+            pan=self.pan,
+            mute=self.mute,
+            solo=self.solo,
+            steps=list(self.steps),
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, where: str, data: Any, length: int) -> Track:
+        if not isinstance(data, Mapping):
+            raise SnapshotError(f"{where}: expected an object, got {type(data).__name__}")
+        for key in ("name", "sample", "steps"):
+            if key not in data:
+                raise SnapshotError(f"{where}.{key}: missing")
+        steps = data["steps"]
+        if not isinstance(steps, list):
+            raise SnapshotError(f"{where}.steps: expected a list, got {type(steps).__name__}")
+        if len(steps) != length:
+            raise SnapshotError(
+                f"{where}.steps: has {len(steps)} entries, the pattern length is {length}"
+            )
+        velocities = []
+        for i, v in enumerate(steps):
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise SnapshotError(f"{where}.steps[{i}]: velocity {v!r} is not a number")
+            if not 0 <= v <= VELOCITY_MAX or (isinstance(v, float) and not v.is_integer()):
+                raise SnapshotError(
+                    f"{where}.steps[{i}]: velocity {_fmt(v)} is outside 0-{VELOCITY_MAX}"
+                )
+            velocities.append(int(v))
+        return cls(
+            name=_text(f"{where}.name", data["name"]),
+            sample=_text(f"{where}.sample", data["sample"]),
+            steps=velocities,
+            volume=_number(f"{where}.volume", data.get("volume", 0.8), 0.0, 1.0),
+            pan=_number(f"{where}.pan", data.get("pan", 0.0), -1.0, 1.0),
+            mute=_boolean(f"{where}.mute", data.get("mute", False)),
+            solo=_boolean(f"{where}.solo", data.get("solo", False)),
+            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _TRACK_KEYS},
+        )
+
+
+@dataclass
+class Pattern:
+    """A step pattern. Mutating methods validate their arguments like the loader does, so
+    an edit can never produce a pattern that would be refused when loaded back."""
+
+    tracks: list[Track] = field(default_factory=list)
+    bpm: float = 120.0
+    swing: float = 0.0
+    steps_per_beat: int = 4
+    length: int = 16
+    kit: str = "default"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # ---- timing ----------------------------------------------------------------------
+    @property
+    def step_seconds(self) -> float:
+        return 60.0 / (self.bpm * self.steps_per_beat)
+
+    @property
+    def pass_seconds(self) -> float:
+        """One pass of the pattern: ``length × 60 / (bpm × steps_per_beat)``."""
+        return self.length * self.step_seconds
+
+    def audible(self, index: int) -> bool:
+        """Solo wins over mute: with any track soloed only soloed tracks sound."""
+        track = self.tracks[index]
+        if any(t.solo for t in self.tracks):
+            return track.solo
+        return not track.mute
+
+    # ---- (de)serialisation -----------------------------------------------------------
+    def to_snapshot(self) -> dict[str, Any]:
+        data = copy.deepcopy(self.extra)
+        data.update(
+            format=FORMAT,
+            version=VERSION,
+            bpm=self.bpm,
+            swing=self.swing,
+            steps_per_beat=self.steps_per_beat,
+            length=self.length,
+            kit=self.kit,
+            tracks=[t.to_dict() for t in self.tracks],
+        )
+        return data
+
+    @classmethod
+    def from_snapshot(cls, data: Any) -> Pattern:
+        if not isinstance(data, Mapping):
+            raise SnapshotError(f"snapshot: expected an object, got {type(data).__name__}")
+        fmt = data.get("format", FORMAT)
+        if fmt != FORMAT:
+            raise SnapshotError(f"format: {fmt!r} is not a {FORMAT} snapshot")
+        version = data.get("version", VERSION)
+        if not isinstance(version, str):
+            raise SnapshotError(f"version: {version!r} is not a version string")
+        if _version_tuple(version) > _version_tuple(VERSION):
+            raise SnapshotError(
+                f"version: {version} is newer than this app understands ({VERSION}); "
+                "update Sequencer to open this pattern"
+            )
+        length = _integer("length", data.get("length", 16), *LENGTH_RANGE)
+        tracks_data = data.get("tracks", [])
+        if not isinstance(tracks_data, list):
+            raise SnapshotError(f"tracks: expected a list, got {type(tracks_data).__name__}")
+        spb = _integer("steps_per_beat", data.get("steps_per_beat", 4), 1, 16)
+        return cls(
+            tracks=[Track.from_dict(f"tracks[{i}]", t, length) for i, t in enumerate(tracks_data)],
+            bpm=_number("bpm", data.get("bpm", 120.0), *BPM_RANGE),
+            swing=_number("swing", data.get("swing", 0.0), *SWING_RANGE),
+            steps_per_beat=spb,
+            length=length,
+            kit=_text("kit", data.get("kit", "default")),
+            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _PATTERN_KEYS},
+        )
+
+    def copy(self) -> Pattern:
+        return Pattern.from_snapshot(self.to_snapshot())
+
+    def metadata(self, loops: int | None = None, app_version: str | None = None) -> dict:
+        """The summary a message list shows without parsing the whole snapshot."""
+        meta: dict[str, Any] = {
+            "bpm": self.bpm,
+            "length": self.length,
+            "steps_per_beat": self.steps_per_beat,
+            "tracks": len(self.tracks),
+            "track_names": [t.name for t in self.tracks],
+        }
+        if loops is not None:
+            meta["loops"] = loops
+        if app_version is not None:
+            meta["app_version"] = app_version
+        return meta
+
+    # ---- edits -----------------------------------------------------------------------
+    def _track(self, index: int) -> Track:
+        if not 0 <= index < len(self.tracks):
+            raise IndexError(f"track {index} does not exist ({len(self.tracks)} tracks)")
+        return self.tracks[index]
+
+    def _check_step(self, step: int) -> None:
+        if not 0 <= step < self.length:
+            raise IndexError(f"step {step} is outside 0-{self.length - 1}")
+
+    def set_velocity(self, track: int, step: int, velocity: int) -> None:
+        self._check_step(step)
+        self._track(track).steps[step] = _integer(
+            f"tracks[{track}].steps[{step}]", velocity, 0, VELOCITY_MAX
+        )
+
+    def toggle_step(self, track: int, step: int, velocity: int = DEFAULT_VELOCITY) -> int:
+        """Switch a step on (at ``velocity``) or off; returns the new velocity."""
+        self._check_step(step)
+        new = 0 if self._track(track).steps[step] else velocity
+        self.set_velocity(track, step, new)
+        return new
+
+    def set_length(self, length: int) -> None:
+        """Steps that still fit keep their velocities; new steps start silent."""
+        length = _integer("length", length, *LENGTH_RANGE)
+        for t in self.tracks:
+            t.steps = (t.steps + [0] * length)[:length]
+        self.length = length
+
+    def add_track(self, name: str, sample: str, index: int | None = None) -> Track:
+        track = Track(
+            name=_text("name", name), sample=_text("sample", sample), steps=[0] * self.length
+        )
+        self.tracks.insert(len(self.tracks) if index is None else index, track)
+        return track
+
+    def remove_track(self, index: int) -> Track:
+        self._track(index)
+        return self.tracks.pop(index)
+
+    def rename_track(self, index: int, name: str) -> None:
+        self._track(index).name = _text(f"tracks[{index}].name", name)
+
+    def set_mute(self, index: int, mute: bool) -> None:
+        self._track(index).mute = bool(mute)
+
+    def set_solo(self, index: int, solo: bool) -> None:
+        self._track(index).solo = bool(solo)
+
+    def set_volume(self, index: int, volume: float) -> None:
+        self._track(index).volume = _number(f"tracks[{index}].volume", volume, 0.0, 1.0)
+
+    def set_pan(self, index: int, pan: float) -> None:
+        self._track(index).pan = _number(f"tracks[{index}].pan", pan, -1.0, 1.0)
+
+    def set_bpm(self, bpm: float) -> None:
+        self.bpm = _number("bpm", bpm, *BPM_RANGE)
+
+    def set_swing(self, swing: float) -> None:
+        self.swing = _number("swing", swing, *SWING_RANGE)
+
+
+def _steps(length: int, on: Iterable[int], velocity: int = DEFAULT_VELOCITY) -> list[int]:
+    hits = set(on)
+    return [velocity if i in hits else 0 for i in range(length)]
+
+
+def demo_pattern() -> Pattern:
+    """The first-run groove: a four-on-the-floor house beat on all eight default sounds,
+    so a new user hears the kit at once."""
+    n = 16
+    hats = [80 if i % 2 == 0 else 50 for i in range(n)]
+    hats[14] = 0
+    return Pattern(
+        bpm=122.0,
+        swing=0.1,
+        length=n,
+        tracks=[
+            Track("Kick", "kick", _steps(n, [0, 4, 8, 12], 112), volume=0.9),
+            Track("Snare", "snare", _steps(n, [4, 12], 96), volume=0.7),
+            Track("Clap", "clap", _steps(n, [4, 12], 100), volume=0.6, pan=0.1),
+            Track("Closed hat", "closed_hat", hats, volume=0.5, pan=-0.2),
+            Track("Open hat", "open_hat", _steps(n, [14], 90), volume=0.5, pan=0.2),
+            Track("Low tom", "low_tom", _steps(n, [11], 80), volume=0.6, pan=-0.3),
+            Track("High tom", "high_tom", _steps(n, [15], 70), volume=0.6, pan=0.3),
+            Track("Rim", "rim", _steps(n, [3, 7, 10], 70), volume=0.5, pan=0.15),
+        ],
+    )
+
+
+def empty_pattern(length: int = 16) -> Pattern:
+    """A fresh pattern with one silent track per default sound."""
+    return Pattern(
+        length=length,
+        tracks=[
+            Track(s.replace("_", " ").capitalize(), s, [0] * length) for s in DEFAULT_KIT_SAMPLES
+        ],
+    )
