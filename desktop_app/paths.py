@@ -1,0 +1,108 @@
+"""Every folder the client writes to, decided in one place.
+
+Scattering ``platformdirs`` calls through the code makes it impossible to run two copies
+side by side or to isolate a test; here the four roots (config, data, cache, logs) are
+computed once and everything else derives from them. ``SEQUENCER_HOME=DIR`` moves all of
+them under ``DIR`` (``config/``, ``data/``, ``cache/``, ``logs/``), which is how tests,
+screenshots and portable installs keep their state away from the user's real folders.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "sequencer"
+HOME_ENV = "SEQUENCER_HOME"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The client's folders. Derived paths are properties so that they can never drift
+    away from their root."""
+
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AppPaths:
+        """``SEQUENCER_HOME`` if set (and not blank), the platform's folders otherwise."""
+        env = os.environ if environ is None else environ
+        home = env.get(HOME_ENV, "").strip()
+        if home:
+            return cls.under(Path(home).expanduser())
+        return cls.platform_default()
+
+    @classmethod
+    def under(cls, home: str | os.PathLike[str]) -> AppPaths:
+        root = Path(home).absolute()
+        return cls(
+            config_dir=root / "config",
+            data_dir=root / "data",
+            cache_dir=root / "cache",
+            log_dir=root / "logs",
+        )
+
+    @classmethod
+    def platform_default(cls) -> AppPaths:
+        # appauthor=False: no "Vendor/" level on Windows; the app name is distinctive enough.
+        return cls(
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+            log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        )
+
+    def ensure(self) -> AppPaths:
+        """Create the roots (and the derived folders the app writes into) if missing."""
+        for folder in (
+            self.config_dir,
+            self.data_dir,
+            self.cache_dir,
+            self.log_dir,
+            self.recordings_dir,
+            self.audio_cache_dir,
+            self.server_data_dir,
+        ):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    # ---- derived locations -----------------------------------------------------------
+    @property
+    def settings_file(self) -> Path:
+        """QSettings in INI format, so the settings move with ``SEQUENCER_HOME`` too (the
+        native format would land in the registry or ~/.config regardless)."""
+        return self.config_dir / "settings.ini"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "sequencer.log"
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Takes recorded in the sequencer; kept so a send can resume after a crash."""
+        return self.data_dir / "recordings"
+
+    @property
+    def server_data_dir(self) -> Path:
+        """The embedded server's SQLite database and render files (threads persist)."""
+        return self.data_dir / "server"
+
+    @property
+    def outbox_file(self) -> Path:
+        return self.data_dir / "outbox.sqlite3"
+
+    @property
+    def local_store_file(self) -> Path:
+        """Threads and messages last seen, so the app starts without a network."""
+        return self.data_dir / "local_store.sqlite3"
+
+    @property
+    def audio_cache_dir(self) -> Path:
+        return self.cache_dir / "audio_cache"
