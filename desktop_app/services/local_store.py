@@ -1,0 +1,171 @@
+"""The threads and messages last seen, in a small SQLite file in the data dir.
+
+Why: the app must start and show (and play cached renders of) its threads with no network.
+The server stays the source of truth; this is a cache that the GUI fills after every
+successful fetch and reads first on start-up. Rows hold the message JSON exactly as the
+server sent it, so fields this version does not know survive.
+
+Thread-safe: one connection guarded by a lock, because the GUI reads and writes it from
+``TaskRunner`` workers (never from the GUI thread).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from desktop_app.domain.message import Message, Thread
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS threads (
+    id TEXT PRIMARY KEY,
+    updated_at TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    thread_id TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_thread ON messages (thread_id, sort_key);
+CREATE TABLE IF NOT EXISTS cursors (
+    thread_id TEXT PRIMARY KEY,
+    cursor TEXT NOT NULL
+);
+"""
+
+
+def _sort_key(message: Message) -> str:
+    # The client's timestamp orders a conversation; created_at and id break ties stably.
+    return f"{message.timestamp}|{message.created_at}|{message.id}"
+
+
+class LocalStore:
+    """``LocalStore(path)`` — opened (and created) at once; ``close()`` when done."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False)
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} was written by a newer Sequencer (cache version {version})"
+                )
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ---- threads ---------------------------------------------------------------------
+    def upsert_threads(self, threads: Iterable[Thread]) -> None:
+        rows = [(t.id, t.updated_at, json.dumps(t.to_json())) for t in threads]
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT INTO threads (id, updated_at, data) VALUES (?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET updated_at=excluded.updated_at, data=excluded.data",
+                rows,
+            )
+
+    def replace_threads(self, threads: Iterable[Thread]) -> None:
+        """The full list from the server: threads no longer there are dropped, with their
+        messages."""
+        threads = list(threads)
+        keep = {t.id for t in threads}
+        with self._lock, self._db:
+            gone = [r[0] for r in self._db.execute("SELECT id FROM threads") if r[0] not in keep]
+            for thread_id in gone:
+                self._drop_thread(thread_id)
+            self._db.executemany(
+                "INSERT INTO threads (id, updated_at, data) VALUES (?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET updated_at=excluded.updated_at, data=excluded.data",
+                [(t.id, t.updated_at, json.dumps(t.to_json())) for t in threads],
+            )
+
+    def list_threads(self) -> list[Thread]:
+        """Most recently updated first, as the thread list shows them."""
+        with self._lock:
+            rows = self._db.execute("SELECT data FROM threads ORDER BY updated_at DESC").fetchall()
+        return [Thread.from_json(json.loads(r[0])) for r in rows]
+
+    def delete_thread(self, thread_id: str) -> None:
+        with self._lock, self._db:
+            self._drop_thread(thread_id)
+
+    def _drop_thread(self, thread_id: str) -> None:
+        self._db.execute("DELETE FROM threads WHERE id = ?", (thread_id,))
+        self._db.execute("DELETE FROM messages WHERE thread_id = ?", (thread_id,))
+        self._db.execute("DELETE FROM cursors WHERE thread_id = ?", (thread_id,))
+
+    # ---- messages --------------------------------------------------------------------
+    def upsert_messages(self, messages: Iterable[Message]) -> None:
+        rows = [(m.id, m.parent_thread, _sort_key(m), json.dumps(m.to_json())) for m in messages]
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT INTO messages (id, thread_id, sort_key, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET thread_id=excluded.thread_id, "
+                "sort_key=excluded.sort_key, data=excluded.data",
+                rows,
+            )
+
+    def list_messages(self, thread_id: str) -> list[Message]:
+        """Oldest first, the order of a conversation."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT data FROM messages WHERE thread_id = ? ORDER BY sort_key", (thread_id,)
+            ).fetchall()
+        return [Message.from_json(json.loads(r[0])) for r in rows]
+
+    def get_message(self, message_id: str) -> Message | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT data FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+        return Message.from_json(json.loads(row[0])) if row else None
+
+    def delete_messages(self, message_ids: Iterable[str]) -> None:
+        with self._lock, self._db:
+            self._db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in message_ids])
+
+    def replace_messages(self, thread_id: str, messages: Iterable[Message]) -> None:
+        """A thread's full list from the server: cached messages not in it are dropped."""
+        messages = list(messages)
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM messages WHERE thread_id = ?", (thread_id,))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO messages (id, thread_id, sort_key, data) "
+                "VALUES (?, ?, ?, ?)",
+                [(m.id, m.parent_thread, _sort_key(m), json.dumps(m.to_json())) for m in messages],
+            )
+
+    # ---- poll cursors ----------------------------------------------------------------
+    def get_cursor(self, thread_id: str) -> str | None:
+        """The server's cursor after the last fetch, so a poll asks only for what changed."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT cursor FROM cursors WHERE thread_id = ?", (thread_id,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, thread_id: str, cursor: str | None) -> None:
+        with self._lock, self._db:
+            if cursor is None:
+                self._db.execute("DELETE FROM cursors WHERE thread_id = ?", (thread_id,))
+            else:
+                self._db.execute(
+                    "INSERT INTO cursors (thread_id, cursor) VALUES (?, ?) "
+                    "ON CONFLICT(thread_id) DO UPDATE SET cursor=excluded.cursor",
+                    (thread_id, cursor),
+                )

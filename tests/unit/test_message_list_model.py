@@ -1,0 +1,196 @@
+"""MessageListModel without a view: rows, roles, and the dataChanged it announces."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
+
+from desktop_app.domain.message import Message, Render
+from desktop_app.domain.pattern import demo_pattern
+from desktop_app.state.message_list_model import (
+    RENDER_FAILED,
+    RENDER_NONE,
+    RENDER_PENDING,
+    RENDER_READY,
+    RENDER_UPLOADING,
+    MessageListModel,
+    Roles,
+    summary_text,
+)
+
+
+@pytest.fixture(scope="module")
+def core_app():
+    app = QCoreApplication.instance() or QCoreApplication([])
+    yield app
+
+
+def msg(mid: str, ts: str, user: str = "ana", renders=(), **kw) -> Message:
+    snap = demo_pattern().to_snapshot()
+    return Message(
+        id=mid,
+        parent_thread="t1",
+        user_id=user,
+        snapshot=snap,
+        timestamp=ts,
+        created_at=ts,
+        renders=tuple(renders),
+        **kw,
+    )
+
+
+def render(rid: str = "r1", peaks=(0.1, 0.9, 0.4)) -> Render:
+    return Render(id=rid, url=f"http://x/{rid}.mp3", duration=7.87, size_bytes=1000, peaks=peaks)
+
+
+class Recorder:
+    """Collects the model's signals as plain tuples."""
+
+    def __init__(self, model: MessageListModel) -> None:
+        self.changed: list[tuple[int, int, list[int]]] = []
+        self.inserted: list[tuple[int, int]] = []
+        self.removed: list[tuple[int, int]] = []
+        model.dataChanged.connect(
+            lambda a, b, roles: self.changed.append((a.row(), b.row(), list(roles)))
+        )
+        model.rowsInserted.connect(lambda _p, a, b: self.inserted.append((a, b)))
+        model.rowsRemoved.connect(lambda _p, a, b: self.removed.append((a, b)))
+
+
+def data(model: MessageListModel, row: int, role: int):
+    return model.data(model.index(row), role)
+
+
+def test_insert_keeps_timestamp_order(core_app):
+    model = MessageListModel("ana")
+    rec = Recorder(model)
+    model.upsert_message(msg("b", "2024-05-01T10:00:02Z"))
+    model.upsert_message(msg("c", "2024-05-01T10:00:03Z"))
+    assert model.upsert_message(msg("a", "2024-05-01T10:00:01Z")) == 0
+    assert model.ids() == ["a", "b", "c"]
+    assert rec.inserted == [(0, 0), (1, 1), (0, 0)]
+    assert model.row_of("c") == 2
+    assert model.rowCount() == 3
+    assert model.rowCount(model.index(0)) == 0  # a list: rows have no children
+
+
+def test_roles(core_app):
+    model = MessageListModel("ana")
+    model.upsert_message(msg("a", "2024-05-01T10:00:01Z", renders=[render()]))
+    model.upsert_message(msg("b", "2024-05-01T10:00:02Z", user="ben"))
+    assert data(model, 0, Roles.ID) == "a"
+    assert data(model, 0, Roles.USER) == "ana"
+    assert data(model, 0, Roles.IS_OWN) is True
+    assert data(model, 1, Roles.IS_OWN) is False
+    assert data(model, 0, Roles.SNAPSHOT)["bpm"] == 122.0
+    meta = data(model, 0, Roles.METADATA)
+    assert (meta["bpm"], meta["length"], meta["tracks"]) == (122.0, 16, 8)
+    assert data(model, 0, Roles.SUMMARY_TEXT) == "122 BPM · 16 steps · 8 tracks · swing 10%"
+    assert data(model, 0, Roles.RENDER_STATE) == RENDER_READY
+    assert data(model, 0, Roles.PEAKS) == (0.1, 0.9, 0.4)
+    assert data(model, 0, Roles.DURATION) == pytest.approx(7.87)
+    assert data(model, 1, Roles.RENDER_STATE) == RENDER_NONE
+    assert data(model, 1, Roles.PEAKS) is None
+    assert ":" in data(model, 0, Roles.TIME_TEXT)
+    assert isinstance(data(model, 0, Roles.MESSAGE), Message)
+    assert data(model, 5, Roles.ID) is None  # out of range
+    assert data(model, 0, Qt.ItemDataRole.DisplayRole).startswith("ana, ")
+    names = {bytes(v.data()).decode() for v in model.roleNames().values()}
+    assert {"message", "user", "timeText", "snapshot", "renderState", "peaks"} <= names
+
+
+def test_render_states_and_targeted_updates(core_app):
+    model = MessageListModel("ana")
+    rec = Recorder(model)
+    m = msg("a", "2024-05-01T10:00:01Z")
+    model.upsert_message(msg("z", "2024-05-01T09:00:00Z"))
+    model.upsert_message(m, pending=True)
+    assert data(model, 1, Roles.RENDER_STATE) == RENDER_PENDING
+
+    model.upsert_message(m, upload_progress=0.0)
+    assert data(model, 1, Roles.RENDER_STATE) == RENDER_UPLOADING
+    row, last, roles = rec.changed[-1]
+    assert (row, last) == (1, 1)
+    assert Roles.RENDER_STATE in roles and Roles.UPLOAD_PROGRESS in roles
+    assert Roles.SNAPSHOT not in roles and Roles.MESSAGE not in roles
+
+    rec.changed.clear()
+    model.set_upload_state("a", upload_progress=0.42)
+    assert data(model, 1, Roles.UPLOAD_PROGRESS) == pytest.approx(0.42)
+    assert rec.changed == [(1, 1, [Roles.UPLOAD_PROGRESS, Qt.ItemDataRole.DisplayRole])]
+
+    model.set_upload_state("a", upload_error="Server said 413: file too large")
+    assert data(model, 1, Roles.RENDER_STATE) == RENDER_FAILED
+    assert data(model, 1, Roles.ERROR_TEXT) == "Server said 413: file too large"
+    assert data(model, 1, Qt.ItemDataRole.ToolTipRole) == "Server said 413: file too large"
+    assert Roles.ERROR_TEXT in rec.changed[-1][2]
+
+    rec.changed.clear()
+    model.upsert_message(m.with_render(render()))
+    assert data(model, 1, Roles.RENDER_STATE) == RENDER_READY
+    roles = rec.changed[-1][2]
+    assert {Roles.RENDERS, Roles.PEAKS, Roles.RENDER_STATE, Roles.ERROR_TEXT} <= set(roles)
+    assert rec.inserted == [(0, 0), (1, 1)]  # updates never insert
+
+    rec.changed.clear()
+    model.upsert_message(m.with_render(render()))  # identical: nothing announced
+    assert rec.changed == []
+
+
+def test_remove_and_reindex(core_app):
+    model = MessageListModel()
+    rec = Recorder(model)
+    for i in range(5):
+        model.upsert_message(msg(f"m{i}", f"2024-05-01T10:00:0{i}Z"))
+    assert model.remove_message("m1") is True
+    assert model.remove_message("nope") is False
+    assert rec.removed == [(1, 1)]
+    assert model.ids() == ["m0", "m2", "m3", "m4"]
+    assert model.row_of("m4") == 3
+    model.set_upload_state("m4", upload_progress=0.5)
+    assert rec.changed[-1][0] == 3
+
+
+def test_set_messages_keeps_local_state(core_app):
+    model = MessageListModel()
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    a = msg("a", "2024-05-01T10:00:01Z")
+    model.upsert_message(a, upload_progress=0.3)
+    model.set_messages([msg("b", "2024-05-01T10:00:00Z"), a])
+    assert resets == [1]
+    assert model.ids() == ["b", "a"]
+    assert model.row_state("a").upload_progress == pytest.approx(0.3)
+    assert model.local_ids() == {"a"}
+    model.clear()
+    assert model.rowCount() == 0
+
+
+def test_timestamp_change_moves_row(core_app):
+    model = MessageListModel()
+    model.upsert_message(msg("a", "2024-05-01T10:00:01Z"))
+    model.upsert_message(msg("b", "2024-05-01T10:00:02Z"))
+    model.set_playback("a", playing=True, position=0.25)
+    model.upsert_message(msg("a", "2024-05-01T10:00:03Z"))
+    assert model.ids() == ["b", "a"]
+    assert data(model, 1, Roles.PLAYING) is True
+    assert data(model, 1, Roles.POSITION) == pytest.approx(0.25)
+
+
+def test_playback_roles(core_app):
+    model = MessageListModel()
+    rec = Recorder(model)
+    model.upsert_message(msg("a", "2024-05-01T10:00:01Z", renders=[render()]))
+    model.set_playback("a", playing=True, position=0.5)
+    assert rec.changed == [(0, 0, [Roles.PLAYING, Roles.POSITION])]
+    model.set_playback("a", playing=True, position=0.5)
+    assert len(rec.changed) == 1
+    model.set_playback("missing", playing=True)
+    assert model.index(0).parent() == QModelIndex()
+
+
+def test_summary_text_handles_sparse_metadata():
+    assert summary_text({}) == "Pattern"
+    assert summary_text({"bpm": 90, "length": 1, "tracks": 1, "loops": 4}) == (
+        "90 BPM · 1 step · 1 track · 4 loops"
+    )

@@ -1,0 +1,56 @@
+"""TaskRunner: work on a pool thread, callbacks on the thread that submitted it."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QThreadPool
+
+from desktop_app.services.tasks import TaskRunner
+
+
+@pytest.fixture(scope="module")
+def core_app():
+    yield QCoreApplication.instance() or QCoreApplication([])
+
+
+def run_until(app, predicate, timeout=5.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.002)
+    assert predicate()
+
+
+def test_result_and_error_arrive_on_submitting_thread(core_app):
+    runner = TaskRunner(QThreadPool())
+    main = threading.get_ident()
+    seen: dict[str, object] = {}
+
+    def work(a, b):
+        seen["worker"] = threading.get_ident()
+        return a + b
+
+    def boom():
+        raise ValueError("disk full")
+
+    runner.submit(
+        work, 2, 3, on_done=lambda r: seen.update(result=r, done_on=threading.get_ident())
+    )
+    runner.submit(boom, on_error=lambda e: seen.update(error=e, err_on=threading.get_ident()))
+    run_until(core_app, lambda: "result" in seen and "error" in seen)
+    assert seen["result"] == 5
+    assert seen["worker"] != main
+    assert seen["done_on"] == main and seen["err_on"] == main
+    assert isinstance(seen["error"], ValueError)
+    run_until(core_app, lambda: runner.in_flight == 0)
+
+
+def test_error_without_handler_is_logged_not_raised(core_app, caplog):
+    runner = TaskRunner(QThreadPool())
+    runner.submit(lambda: 1 / 0)
+    run_until(core_app, lambda: runner.in_flight == 0)
+    assert "background task failed" in caplog.text
