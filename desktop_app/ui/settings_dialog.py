@@ -1,0 +1,261 @@
+"""Settings…: server, identity, audio devices, recording quality, cache size.
+
+The dialog edits a copy of the values and writes them to :class:`Settings` only on OK,
+after validation; the app reacts to ``Settings.changed`` (a new server reconnects, a new
+output device is handed to the engine), so nothing here knows about the rest of the app.
+
+Devices are stored by name ("<device>, <host API>", the form sounddevice matches
+exactly) rather than by index, because indices change whenever a device is plugged in.
+A saved device that is missing right now stays selectable as "(not connected)" instead of
+being silently replaced by the default.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.settings import CACHE_SIZE_RANGE_MB, MP3_BITRATES, Settings, validate_server_url
+from desktop_app.ui import theme
+
+log = logging.getLogger(__name__)
+
+SYSTEM_DEFAULT = "System default"
+
+
+@dataclass(frozen=True)
+class AudioDevices:
+    """Names of the devices that can play (outputs) and record (inputs)."""
+
+    outputs: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def query_audio_devices() -> AudioDevices:
+    """Ask PortAudio (through sounddevice) for the devices. Never raises: a machine without
+    a sound card or without PortAudio gets empty lists and a reason."""
+    try:
+        import sounddevice as sd
+
+        devices = sd.query_devices()
+        hostapis = sd.query_hostapis()
+    except Exception as exc:  # OSError without PortAudio, PortAudioError without a server
+        log.info("audio devices unavailable: %s", exc)
+        return AudioDevices(error=str(exc) or type(exc).__name__)
+    outputs, inputs = [], []
+    for info in devices:
+        name = f"{info['name']}, {hostapis[info['hostapi']]['name']}"
+        if info.get("max_output_channels", 0) > 0:
+            outputs.append(name)
+        if info.get("max_input_channels", 0) > 0:
+            inputs.append(name)
+    return AudioDevices(outputs, inputs)
+
+
+class SettingsDialog(QDialog):
+    """Modal preferences. ``accept`` validates, writes the settings and closes."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        devices: Callable[[], AudioDevices] = query_audio_devices,
+        embedded_folder: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(520)
+        self._settings = settings
+        available = devices()
+
+        # ---- server ------------------------------------------------------------------
+        self.server_url = QLineEdit(settings.server_url)
+        self.server_url.setPlaceholderText("Empty: the built-in local server on this computer")
+        self.server_url.setClearButtonEnabled(True)
+        self.server_url.textChanged.connect(self._validate)
+        self.api_token = QLineEdit(settings.api_token)
+        self.api_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_token.setPlaceholderText("Given by whoever runs the server")
+        reveal = QAction(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView),
+            "Show token",
+            self,
+        )
+        reveal.setCheckable(True)
+        reveal.toggled.connect(
+            lambda shown: self.api_token.setEchoMode(
+                QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+            )
+        )
+        self.api_token.addAction(reveal, QLineEdit.ActionPosition.TrailingPosition)
+        self.api_token.textChanged.connect(self._validate)
+        self.user_name = QLineEdit(settings.user_name)
+        self.user_name.setPlaceholderText("Shown next to your messages")
+        self.user_name.setMaxLength(64)
+        self.user_name.textChanged.connect(self._validate)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("settingsError")
+        self.error_label.setStyleSheet(f"color: {theme.ERROR};")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+
+        server_box = QGroupBox("Server")
+        server_form = QFormLayout(server_box)
+        server_form.addRow("Server URL", self.server_url)
+        server_form.addRow("API token", self.api_token)
+        server_form.addRow("Your name", self.user_name)
+        hint = QLabel(
+            "Leave the URL empty to keep threads on this computer"
+            + (f" (in <code>{embedded_folder}</code>)." if embedded_folder else ".")
+            + " Set it to share threads with others through a Sequencer server."
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet(f"color: {theme.TEXT_DIM};")
+        server_form.addRow(hint)
+        server_form.addRow(self.error_label)
+
+        # ---- audio -------------------------------------------------------------------
+        self.output_device = self._device_combo(available.outputs, settings.output_device)
+        self.input_device = self._device_combo(available.inputs, settings.input_device)
+        self.mix_input = QCheckBox("Mix the input into recordings")
+        self.mix_input.setToolTip(
+            "Record what comes in on the input device (a mic, a synth) together with the sequencer."
+        )
+        self.mix_input.setChecked(settings.mix_input)
+        self.mp3_bitrate = QComboBox()
+        for rate in MP3_BITRATES:
+            self.mp3_bitrate.addItem(f"{rate} kbit/s", rate)
+        index = self.mp3_bitrate.findData(settings.mp3_bitrate)
+        self.mp3_bitrate.setCurrentIndex(index if index >= 0 else len(MP3_BITRATES) - 1)
+
+        audio_box = QGroupBox("Audio")
+        audio_form = QFormLayout(audio_box)
+        audio_form.addRow("Output device", self.output_device)
+        audio_form.addRow("Input device", self.input_device)
+        audio_form.addRow("", self.mix_input)
+        audio_form.addRow("MP3 bitrate", self.mp3_bitrate)
+        if not available.outputs and not available.inputs:
+            none = QLabel(
+                "No audio devices were found"
+                + (f" ({available.error})" if available.error else "")
+                + ". Playback keeps time without sound and recordings still work."
+            )
+            none.setWordWrap(True)
+            none.setStyleSheet(f"color: {theme.TEXT_DIM};")
+            audio_form.addRow(none)
+
+        # ---- storage -----------------------------------------------------------------
+        self.cache_size_mb = QSpinBox()
+        self.cache_size_mb.setRange(*CACHE_SIZE_RANGE_MB)
+        self.cache_size_mb.setSingleStep(256)
+        self.cache_size_mb.setSuffix(" MB")
+        self.cache_size_mb.setValue(
+            min(max(settings.cache_size_mb, CACHE_SIZE_RANGE_MB[0]), CACHE_SIZE_RANGE_MB[1])
+        )
+        self.cache_size_mb.setToolTip(
+            "Renders you have listened to are kept for offline playback; the oldest are "
+            "removed when the cache grows past this size."
+        )
+        storage_box = QGroupBox("Storage")
+        storage_form = QFormLayout(storage_box)
+        storage_form.addRow("Audio cache limit", self.cache_size_mb)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(server_box)
+        layout.addWidget(audio_box)
+        layout.addWidget(storage_box)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self._validate()
+
+    # ---- devices -------------------------------------------------------------------------
+    def _device_combo(self, names: list[str], saved: str) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(SYSTEM_DEFAULT, "")
+        for name in names:
+            combo.addItem(name, name)
+        if saved and saved not in names:
+            combo.addItem(
+                QIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)),
+                f"{saved} (not connected)",
+                saved,
+            )
+        combo.setCurrentIndex(max(0, combo.findData(saved)))
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(24)
+        return combo
+
+    # ---- validation ------------------------------------------------------------------------
+    def validation_error(self) -> str | None:
+        url = self.server_url.text().strip()
+        problem = validate_server_url(url)
+        if problem:
+            return problem
+        if url and not self.api_token.text().strip():
+            return "Enter the API token for this server."
+        if not self.user_name.text().strip():
+            return "Enter your name; it is shown on the messages you send."
+        return None
+
+    @Slot()
+    def _validate(self) -> bool:
+        problem = self.validation_error()
+        self.error_label.setText(problem or "")
+        self.error_label.setVisible(bool(problem))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+        return problem is None
+
+    # ---- saving ----------------------------------------------------------------------------
+    def apply(self) -> None:
+        """Write the edited values; ``Settings.changed`` fires for those that differ."""
+        s = self._settings
+        # Audio and identity first, connection last: a server change triggers a reconnect
+        # that should already see the new user name.
+        s.user_name = self.user_name.text().strip()
+        s.output_device = self.output_device.currentData() or ""
+        s.input_device = self.input_device.currentData() or ""
+        s.mix_input = self.mix_input.isChecked()
+        s.mp3_bitrate = int(self.mp3_bitrate.currentData())
+        s.cache_size_mb = self.cache_size_mb.value()
+        s.api_token = self.api_token.text().strip()
+        s.server_url = self.server_url.text().strip().rstrip("/")
+        s.sync()
+
+    def accept(self) -> None:
+        if not self._validate():
+            return
+        self.apply()
+        super().accept()
+
+    def keyPressEvent(self, event) -> None:
+        # Enter in a field means OK only when valid; otherwise keep the dialog open.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self._validate():
+            return
+        super().keyPressEvent(event)

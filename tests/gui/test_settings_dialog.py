@@ -1,0 +1,113 @@
+"""Settings dialog: shows the stored values, validates, writes them back on OK."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox
+
+from desktop_app.settings import Settings
+from desktop_app.ui.settings_dialog import (
+    SYSTEM_DEFAULT,
+    AudioDevices,
+    SettingsDialog,
+    query_audio_devices,
+)
+
+DEVICES = AudioDevices(
+    outputs=["Speakers, ALSA", "USB Interface, ALSA"], inputs=["USB Interface, ALSA"]
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.open(tmp_path / "config" / "settings.ini")
+
+
+def _ok(dialog: SettingsDialog):
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+
+def test_round_trip(qtbot, settings: Settings, tmp_path: Path) -> None:
+    dialog = SettingsDialog(settings, devices=lambda: DEVICES)
+    qtbot.addWidget(dialog)
+    assert dialog.server_url.text() == ""
+    assert "local server" in dialog.server_url.placeholderText()
+    assert dialog.output_device.itemText(0) == SYSTEM_DEFAULT
+    assert dialog.output_device.count() == 3
+    assert dialog.input_device.count() == 2
+
+    dialog.server_url.setText("https://seq.example.com/")
+    dialog.api_token.setText("s3cret")
+    dialog.user_name.setText("  Ada  ")
+    dialog.output_device.setCurrentIndex(dialog.output_device.findData("USB Interface, ALSA"))
+    dialog.input_device.setCurrentIndex(1)
+    dialog.mix_input.setChecked(True)
+    dialog.mp3_bitrate.setCurrentIndex(dialog.mp3_bitrate.findData(192))
+    dialog.cache_size_mb.setValue(512)
+    changed: list[str] = []
+    settings.changed.connect(changed.append)
+    _ok(dialog).click()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    assert changed[-1] == "server_url"  # the connection last, after what it depends on
+
+    reread = Settings.open(tmp_path / "config" / "settings.ini")
+    assert reread.server_url == "https://seq.example.com"
+    assert reread.api_token == "s3cret"
+    assert reread.user_name == "Ada"
+    assert reread.output_device == "USB Interface, ALSA"
+    assert reread.input_device == "USB Interface, ALSA"
+    assert reread.mix_input is True
+    assert reread.mp3_bitrate == 192
+    assert reread.cache_size_mb == 512
+
+    # A second dialog shows what was saved.
+    again = SettingsDialog(reread, devices=lambda: DEVICES)
+    qtbot.addWidget(again)
+    assert again.server_url.text() == "https://seq.example.com"
+    assert again.output_device.currentData() == "USB Interface, ALSA"
+    assert again.mp3_bitrate.currentData() == 192
+    assert again.mix_input.isChecked()
+
+
+def test_invalid_url_blocks_ok(qtbot, settings: Settings) -> None:
+    dialog = SettingsDialog(settings, devices=lambda: DEVICES)
+    qtbot.addWidget(dialog)
+    dialog.server_url.setText("seq.example.com")
+    assert not _ok(dialog).isEnabled()
+    assert "http" in dialog.error_label.text()
+    dialog.accept()
+    assert settings.server_url == ""
+    dialog.server_url.setText("http://seq.example.com")
+    assert not _ok(dialog).isEnabled()  # a server needs its token
+    dialog.api_token.setText("t")
+    assert _ok(dialog).isEnabled()
+    dialog.user_name.setText(" ")
+    assert not _ok(dialog).isEnabled()
+
+
+def test_cancel_writes_nothing(qtbot, settings: Settings) -> None:
+    dialog = SettingsDialog(settings, devices=lambda: DEVICES)
+    qtbot.addWidget(dialog)
+    dialog.mp3_bitrate.setCurrentIndex(0)
+    dialog.reject()
+    assert settings.mp3_bitrate == 320
+
+
+def test_without_devices(qtbot, settings: Settings) -> None:
+    settings.output_device = "Unplugged DAC, ALSA"
+    dialog = SettingsDialog(settings, devices=lambda: AudioDevices(error="no PortAudio"))
+    qtbot.addWidget(dialog)
+    assert dialog.input_device.count() == 1
+    assert dialog.input_device.currentText() == SYSTEM_DEFAULT
+    # The saved but missing device stays selected rather than silently reset.
+    assert dialog.output_device.currentData() == "Unplugged DAC, ALSA"
+    assert "not connected" in dialog.output_device.currentText()
+    dialog.accept()
+    assert settings.output_device == "Unplugged DAC, ALSA"
+
+
+def test_real_device_query_never_raises() -> None:
+    devices = query_audio_devices()
+    assert isinstance(devices.outputs, list) and isinstance(devices.inputs, list)
