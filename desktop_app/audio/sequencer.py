@@ -1,0 +1,228 @@
+"""The sample-accurate heart of the engine: schedules steps and mixes voices.
+
+``Sequencer.render(n)`` produces the next ``n`` frames. It is used both by the real-time
+engine (a block at a time) and by the offline bounce (everything in one call), so what
+is played, recorded and bounced is the same arithmetic: a voice is a pre-scaled stereo
+copy of a sample placed at an absolute sample position, and a block is the sum of the
+voices that overlap it. That makes the output independent of the block size.
+
+Pattern edits are picked up when the next step is scheduled ("effective from the next
+step"); notes already sounding finish with the gain they started with, so an edit never
+clicks. A tempo change re-anchors the step grid at the next step, so the groove carries
+on from where it is instead of jumping.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from desktop_app.audio.kit import Kit, KitError
+from desktop_app.audio.timing import samples_per_step
+from desktop_app.domain.pattern import VELOCITY_MAX, Pattern
+
+# Master gain before the limiter: roughly 2 dB of headroom for several voices at once.
+MASTER_GAIN = 0.8
+# The soft limiter is transparent below THRESHOLD and approaches CEILING (-0.1 dBFS) above.
+LIMIT_THRESHOLD = 0.7
+LIMIT_CEILING = 10 ** (-0.1 / 20)
+# A closed hat cuts a ringing open hat with this short fade (about 1.5 ms) instead of a click.
+CHOKE_FADE = 64
+CHOKES: dict[str, tuple[str, ...]] = {"closed_hat": ("open_hat",)}
+
+
+def pan_gains(pan: float, stereo_source: bool = False) -> tuple[float, float]:
+    """Constant-power pan (-3 dB each side in the centre). A stereo sample is balanced
+    instead, so that centred it plays at unity and hard-panned it keeps one side."""
+    theta = (pan + 1.0) * math.pi / 4.0
+    left, right = math.cos(theta), math.sin(theta)
+    if stereo_source:
+        return min(1.0, left * math.sqrt(2)), min(1.0, right * math.sqrt(2))
+    return left, right
+
+
+def soft_limit(buf: np.ndarray) -> np.ndarray:
+    """Stateless soft knee in place: nothing ever exceeds LIMIT_CEILING (below 0 dBFS).
+    Stateless so that it gives identical results whatever the block size."""
+    mag = np.abs(buf)
+    over = mag > LIMIT_THRESHOLD
+    if over.any():
+        span = LIMIT_CEILING - LIMIT_THRESHOLD
+        limited = LIMIT_THRESHOLD + span * np.tanh((mag[over] - LIMIT_THRESHOLD) / span)
+        buf[over] = np.copysign(limited, buf[over]).astype(buf.dtype)
+    return buf
+
+
+@dataclass
+class Voice:
+    start: int  # absolute sample position of the first frame
+    data: np.ndarray  # (m, 2) float32, already scaled by velocity, volume, pan, master
+    sample: str
+    track: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.data)
+
+
+@dataclass(frozen=True)
+class StepMark:
+    """A scheduled step: where it starts and which step of the pattern it was."""
+
+    onset: int
+    step: int
+
+
+class Sequencer:
+    """Steps → voices → frames. Not thread-safe; the engine calls it from one thread."""
+
+    def __init__(
+        self,
+        kit: Kit,
+        sample_rate: int,
+        *,
+        strict: bool = False,
+        on_missing_sample: Callable[[str], None] | None = None,
+    ) -> None:
+        self.kit = kit if kit.sample_rate == sample_rate else kit.at_rate(sample_rate)
+        self.sample_rate = sample_rate
+        self.strict = strict
+        self._on_missing = on_missing_sample
+        self._missing_reported: set[str] = set()
+        self.pattern: Pattern | None = None
+        self.step_limit: int | None = None
+        self.marks: deque[StepMark] = deque(maxlen=256)
+        self._cache: dict[tuple, np.ndarray] = {}
+        self.reset()
+
+    # ---- state -----------------------------------------------------------------------
+    def reset(self, position: int = 0) -> None:
+        """Back to step 0 at ``position``; sounding voices are dropped."""
+        self.position = position
+        self.voices: list[Voice] = []
+        self._anchor = position
+        self._since_anchor = 0
+        self._next_step = 0
+        self.scheduled = 0
+        self.marks.clear()
+
+    def set_pattern(self, pattern: Pattern) -> None:
+        """Use ``pattern`` from the next step on (the caller passes a private copy)."""
+        old = self.pattern
+        if old is not None:
+            old_sps = samples_per_step(old, self.sample_rate)
+            if samples_per_step(pattern, self.sample_rate) != old_sps:
+                self._anchor += round(self._since_anchor * old_sps)
+                self._since_anchor = 0
+            if pattern.length != old.length:
+                self._next_step %= pattern.length
+        if self.strict:
+            self.kit.require(t.sample for t in pattern.tracks)
+        self.pattern = pattern
+
+    def set_kit(self, kit: Kit) -> None:
+        self.kit = kit if kit.sample_rate == self.sample_rate else kit.at_rate(self.sample_rate)
+        self._cache.clear()
+        self._missing_reported.clear()
+
+    def next_onset(self) -> int | None:
+        pattern = self.pattern
+        if pattern is None or (self.step_limit is not None and self.scheduled >= self.step_limit):
+            return None
+        sps = samples_per_step(pattern, self.sample_rate)
+        onset = self._anchor + round(self._since_anchor * sps)
+        if self._next_step % 2 == 1:
+            onset += round(pattern.swing * sps)
+        return onset
+
+    # ---- rendering -------------------------------------------------------------------
+    def render(self, frames: int) -> np.ndarray:
+        """The next ``frames`` frames, (frames, 2) float32, before the limiter."""
+        start, end = self.position, self.position + frames
+        while True:
+            onset = self.next_onset()
+            if onset is None or onset >= end:
+                break
+            self._trigger(max(onset, start))
+        out = np.zeros((frames, 2), np.float32)
+        alive = []
+        for v in self.voices:
+            a, b = max(v.start, start), min(v.end, end)
+            if a < b:
+                out[a - start : b - start] += v.data[a - v.start : b - v.start]
+            if v.end > end:
+                alive.append(v)
+        self.voices = alive
+        self.position = end
+        return out
+
+    def _trigger(self, onset: int) -> None:
+        pattern = self.pattern
+        assert pattern is not None
+        step = self._next_step
+        self.marks.append(StepMark(onset, step))
+        soloing = any(t.solo for t in pattern.tracks)
+        for index, track in enumerate(pattern.tracks):
+            velocity = track.steps[step] if step < len(track.steps) else 0
+            if not velocity or (track.solo if soloing else track.mute):
+                continue
+            for choked in CHOKES.get(track.sample, ()):
+                self._choke(choked, onset)
+            data = self._voice_data(track.sample, velocity, track.volume, track.pan)
+            if data is not None:
+                self.voices.append(Voice(onset, data, track.sample, index))
+        self._next_step = (step + 1) % pattern.length
+        self._since_anchor += 1
+        self.scheduled += 1
+
+    def _choke(self, sample: str, at: int) -> None:
+        for v in self.voices:
+            if v.sample == sample and v.start < at < v.end:
+                keep = at - v.start
+                tail = v.data[keep : keep + CHOKE_FADE].copy()
+                tail *= np.linspace(1.0, 0.0, len(tail) + 1, dtype=np.float32)[1:, None]
+                v.data = np.concatenate([v.data[:keep], tail])
+
+    def _voice_data(self, sample: str, velocity: int, volume: float, pan: float):
+        key = (sample, velocity, volume, pan)
+        data = self._cache.get(key)
+        if data is not None:
+            return data
+        if sample not in self.kit:
+            if self.strict:
+                self.kit.sample(sample)  # raises KitError naming the sample
+            if sample not in self._missing_reported:
+                self._missing_reported.add(sample)
+                if self._on_missing is not None:
+                    self._on_missing(sample)
+            return None
+        raw = self.kit.samples[sample]
+        stereo = raw.ndim == 2
+        left, right = pan_gains(pan, stereo)
+        gain = MASTER_GAIN * volume * velocity / VELOCITY_MAX
+        gains = np.array([left * gain, right * gain], np.float32)
+        data = (raw if stereo else raw[:, None]) * gains
+        if len(self._cache) > 1024:
+            self._cache.clear()
+        self._cache[key] = data
+        return data
+
+
+def longest_sample(kit: Kit) -> int:
+    return max((len(s) for s in kit.samples.values()), default=0)
+
+
+__all__ = [
+    "CHOKES",
+    "KitError",
+    "Sequencer",
+    "StepMark",
+    "Voice",
+    "longest_sample",
+    "pan_gains",
+    "soft_limit",
+]

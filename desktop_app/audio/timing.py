@@ -1,0 +1,32 @@
+"""Where steps fall, in samples. One definition shared by the engine, the bounce and the
+tests, so "sample-accurate" means the same thing everywhere:
+
+    step k of pass p starts at round((p * length + k) * samples_per_step)
+    plus round(swing * samples_per_step) when k is odd (every second step).
+"""
+
+from __future__ import annotations
+
+from desktop_app.domain.pattern import Pattern
+
+
+def samples_per_step(pattern: Pattern, sample_rate: int) -> float:
+    return sample_rate * 60.0 / (pattern.bpm * pattern.steps_per_beat)
+
+
+def swing_delay(pattern: Pattern, sample_rate: int) -> int:
+    """The delay of every odd step, in whole samples."""
+    return round(pattern.swing * samples_per_step(pattern, sample_rate))
+
+
+def step_onset(pattern: Pattern, sample_rate: int, pass_index: int, step: int) -> int:
+    sps = samples_per_step(pattern, sample_rate)
+    onset = round((pass_index * pattern.length + step) * sps)
+    if step % 2 == 1:
+        onset += swing_delay(pattern, sample_rate)
+    return onset
+
+
+def loop_samples(pattern: Pattern, sample_rate: int, loops: int = 1) -> int:
+    """The exact length of ``loops`` passes: the (unswung) start of the next pass."""
+    return round(loops * pattern.length * samples_per_step(pattern, sample_rate))
