@@ -1,0 +1,266 @@
+"""The HTTP client of the server's v1 contract.
+
+Blocking and thread-safe (one ``requests.Session`` per thread): the state layer calls it
+from worker threads, never from the GUI thread. Failures are sorted into transient
+(worth retrying: no connection, timeouts, 5xx, 429) and permanent (the server said no),
+because the outbox treats them differently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncoderMonitor
+
+from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes done, bytes total)."""
+
+CHUNK = 256 * 1024
+
+
+class ApiError(Exception):
+    """A request that did not succeed; ``detail`` is what to show the user."""
+
+    def __init__(self, status: int | None, detail: str) -> None:
+        super().__init__(detail if status is None else f"{detail} (HTTP {status})")
+        self.status = status
+        self.detail = detail
+
+
+class TransientApiError(ApiError):
+    """Worth retrying later: no connection, a timeout, a 5xx or a 429."""
+
+
+class PermanentApiError(ApiError):
+    """The server refused the request; retrying the same request will not help."""
+
+
+class AuthError(PermanentApiError):
+    """Missing or wrong API token (401)."""
+
+
+class NotFoundError(PermanentApiError):
+    """The thread or message does not exist (any more) on the server (404)."""
+
+
+@dataclass
+class MessagePage:
+    messages: list[Message] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    cursor: str = "0"
+    more: bool = False
+
+
+def _error_from_response(response: requests.Response) -> ApiError:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if not isinstance(detail, str) or not detail:
+        detail = response.reason or "request failed"
+    status = response.status_code
+    if status == 401:
+        return AuthError(status, f"The server refused the API token: {detail}")
+    if status == 404:
+        return NotFoundError(status, detail)
+    if status == 429 or status >= 500:
+        return TransientApiError(status, detail)
+    return PermanentApiError(status, detail)
+
+
+class ApiClient:
+    def __init__(self, base_url: str, token: str, *, timeout: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def __repr__(self) -> str:  # never show the token
+        return f"ApiClient({self.base_url!r})"
+
+    # -- plumbing --------------------------------------------------------------------
+    @property
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {self.token}"
+            session.headers["User-Agent"] = "Sequencer-desktop"
+            self._local.session = session
+        return session
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", (5.0, self.timeout))
+        try:
+            response = self._session.request(method, f"{self.base_url}{path}", **kwargs)
+        except requests.Timeout as exc:
+            raise TransientApiError(None, f"The server did not answer in time ({exc})") from exc
+        except requests.ConnectionError as exc:
+            raise TransientApiError(None, f"Cannot reach the server at {self.base_url}") from exc
+        except requests.RequestException as exc:
+            raise TransientApiError(None, f"Request failed: {exc}") from exc
+        if response.status_code >= 400:
+            raise _error_from_response(response)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransientApiError(
+                response.status_code, "The server sent a response that is not JSON"
+            ) from exc
+
+    # -- health and threads ----------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        return self._json("GET", "/healthz", timeout=(3.0, 5.0))
+
+    def list_threads(self) -> list[Thread]:
+        return [Thread.from_json(t) for t in self._json("GET", "/api/v1/threads")]
+
+    def get_thread(self, thread_id: str) -> Thread:
+        return Thread.from_json(self._json("GET", f"/api/v1/threads/{thread_id}"))
+
+    def create_thread(self, name: str, users: Iterable[str] = ()) -> Thread:
+        body = {"name": name, "users": list(users)}
+        return Thread.from_json(self._json("POST", "/api/v1/threads", json=body))
+
+    def rename_thread(self, thread_id: str, name: str) -> Thread:
+        body = {"name": name}
+        return Thread.from_json(self._json("PATCH", f"/api/v1/threads/{thread_id}", json=body))
+
+    # -- messages --------------------------------------------------------------------
+    def list_messages(
+        self, thread_id: str, since: str | None = None, limit: int = 500
+    ) -> MessagePage:
+        params: dict[str, Any] = {"limit": limit}
+        if since:
+            params["since"] = since
+        data = self._json("GET", f"/api/v1/threads/{thread_id}/messages", params=params)
+        return MessagePage(
+            messages=[Message.from_json(m) for m in data.get("messages", [])],
+            deleted=list(data.get("deleted", [])),
+            cursor=str(data.get("cursor", since or "0")),
+            more=bool(data.get("more", False)),
+        )
+
+    def create_message(
+        self,
+        thread_id: str,
+        user_id: str,
+        snapshot: dict[str, Any],
+        *,
+        snapshot_metadata: dict[str, Any] | None = None,
+        timestamp: str | None = None,
+        message_id: str | None = None,
+        renders: Iterable[Render] = (),
+    ) -> Message:
+        body: dict[str, Any] = {
+            "parent_thread": thread_id,
+            "user_id": user_id,
+            "snapshot": snapshot,
+            "snapshot_metadata": snapshot_metadata,
+            "renders": [r.to_json() for r in renders],
+            "timestamp": timestamp or utc_now_iso(),
+        }
+        if message_id:
+            body["id"] = message_id
+        return Message.from_json(self._json("POST", "/api/v1/messages", json=body))
+
+    def get_message(self, message_id: str) -> Message:
+        return Message.from_json(self._json("GET", f"/api/v1/messages/{message_id}"))
+
+    def attach_render(self, message_id: str, render: Render) -> dict[str, Any]:
+        body = {"render": render.to_json()}
+        return self._json("POST", f"/api/v1/messages/{message_id}/renders", json=body)
+
+    def delete_message(self, message_id: str) -> dict[str, Any]:
+        return self._json("DELETE", f"/api/v1/messages/{message_id}")
+
+    # -- files -----------------------------------------------------------------------
+    def upload_audio(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str = "mp3",
+        bitrate: int | None = None,
+        duration: float | None = None,
+        peaks: Iterable[float] | None = None,
+        progress: Progress | None = None,
+    ) -> Render:
+        """Stream the file from disk (never read whole) as the seed's multipart upload."""
+        path = Path(path)
+        if not path.is_file():
+            raise PermanentApiError(None, f"The recording {path} does not exist any more")
+        fields: dict[str, Any] = {"format": format}
+        if bitrate is not None:
+            fields["bitrate"] = str(int(bitrate))
+        if duration is not None:
+            fields["duration"] = f"{float(duration):.3f}"
+        if peaks is not None:
+            fields["peaks"] = json.dumps([round(float(p), 4) for p in peaks])
+        with path.open("rb") as handle:
+            fields["file"] = (path.name, handle, "audio/mpeg" if format == "mp3" else None)
+            encoder = MultipartEncoder(fields=fields)
+            total = encoder.len
+
+            def report(monitor: MultipartEncoderMonitor) -> None:
+                if progress is not None:
+                    progress(min(monitor.bytes_read, total), total)
+
+            monitor = MultipartEncoderMonitor(encoder, report)
+            data = self._json(
+                "POST",
+                "/api/v1/upload/audio",
+                data=monitor,
+                headers={"Content-Type": monitor.content_type},
+                timeout=(5.0, max(self.timeout, 60.0)),
+            )
+        return Render.from_json(data)
+
+    def download(
+        self,
+        url: str,
+        dest: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+        expected_size: int | None = None,
+    ) -> Path:
+        """Download to ``dest`` through a temporary name; renamed only when complete and
+        of the expected size, so a cut connection never leaves a truncated file behind.
+        The API token is not sent: render URLs may point at third-party storage."""
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.part")
+        try:
+            with requests.get(url, stream=True, timeout=(5.0, self.timeout)) as response:
+                if response.status_code >= 400:
+                    raise _error_from_response(response)
+                total = int(response.headers.get("Content-Length") or expected_size or 0)
+                done = 0
+                with tmp.open("wb") as out:
+                    for chunk in response.iter_content(CHUNK):
+                        out.write(chunk)
+                        done += len(chunk)
+                        if progress is not None:
+                            progress(done, total)
+            if expected_size is not None and done != expected_size:
+                raise TransientApiError(
+                    None, f"Download incomplete: got {done} of {expected_size} bytes"
+                )
+            os.replace(tmp, dest)
+        except requests.RequestException as exc:
+            raise TransientApiError(None, f"Download failed: {exc}") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+        return dest

@@ -1,0 +1,119 @@
+"""``sequencer-server``: run the server, or check the storage configuration."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+
+from sequencer_server.config import ConfigError, Settings
+
+log = logging.getLogger("sequencer_server")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sequencer-server",
+        description="Sequencer's server. Configuration comes from the environment: API_TOKEN "
+        "(required), ENV, S3_* (S3 storage), MONGODB_URI/MONGODB_DB (MongoDB), MAX_UPLOAD_MB. "
+        "Without S3 and MongoDB settings it keeps messages in SQLite and renders in a folder "
+        "under --data-dir.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
+    parser.add_argument("--data-dir", help="folder for SQLite and local renders")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--log-level", default="info")
+    parser.add_argument(
+        "--ready-json",
+        action="store_true",
+        help="print one JSON line with the URL once listening (used by the desktop app)",
+    )
+    parser.add_argument(
+        "--parent-pid",
+        type=int,
+        help="exit when this process is gone (the desktop app's embedded server)",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser(
+        "check-storage",
+        help="upload, verify and delete a test object; diagnose S3 configuration problems",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir)
+    except ConfigError as exc:
+        print(f"sequencer-server: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-storage":
+        from sequencer_server.check_storage import check_storage
+
+        return check_storage(settings)
+    return serve(settings, args)
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sequencer_server.app import create_app
+    from sequencer_server.auth import install_log_redaction
+
+    install_log_redaction()
+    if args.workers > 1:
+        # Each worker process builds its own app from the environment.
+        if args.data_dir:
+            os.environ["SEQUENCER_SERVER_DATA"] = args.data_dir
+        uvicorn.run(
+            "sequencer_server.asgi:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+        )
+        return 0
+
+    app = create_app(settings)
+    sock = socket.create_server((args.host, args.port), reuse_port=False)
+    host, port = sock.getsockname()[:2]
+    url = f"http://{host}:{port}"
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=True)
+    server = uvicorn.Server(config)
+    if args.parent_pid:
+        threading.Thread(
+            target=_exit_with_parent, args=(args.parent_pid, server), daemon=True
+        ).start()
+    if args.ready_json:
+        print(json.dumps({"url": url, "pid": os.getpid()}), flush=True)
+    log.info("Sequencer server listening on %s (docs at %s/docs)", url, url)
+    server.run(sockets=[sock])
+    return 0
+
+
+def _exit_with_parent(pid: int, server) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            log.info("Parent process %d is gone; shutting down", pid)
+            server.should_exit = True
+            return
+        except PermissionError:
+            pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""``create_app(settings)``: routers, dependencies and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from sequencer_server import __version__
+from sequencer_server.auth import install_log_redaction
+from sequencer_server.config import Settings
+from sequencer_server.limits import BodyLimitMiddleware
+from sequencer_server.routes import health, media, messages, threads, uploads
+from sequencer_server.storage import Storage, storage_from_settings
+from sequencer_server.store import MessageStore, store_from_settings
+
+log = logging.getLogger("sequencer_server")
+
+UPLOAD_PATH = "/api/v1/upload/audio"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body",))
+    return f"{loc}: {error.get('msg', 'invalid')}" if loc else str(error.get("msg", "invalid"))
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return JSONResponse({"detail": "Malformed JSON in the request body"}, status_code=400)
+    return JSONResponse({"detail": "; ".join(_describe(e) for e in errors)}, status_code=422)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": "Internal server error"}, status_code=500)
+
+
+def create_app(
+    settings: Settings,
+    store: MessageStore | None = None,
+    storage: Storage | None = None,
+) -> FastAPI:
+    install_log_redaction()
+    store = store if store is not None else store_from_settings(settings)
+    storage = storage if storage is not None else storage_from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        log.info(
+            "Sequencer server %s: messages in %s, renders in %s, ENV=%s",
+            __version__,
+            store.name,
+            storage.name,
+            settings.env,
+        )
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="Sequencer server",
+        version=__version__,
+        description="Threads, messages and audio renders for the Sequencer desktop app.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.storage = storage
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(
+        BodyLimitMiddleware, limit_bytes=settings.max_upload_bytes, paths=(UPLOAD_PATH,)
+    )
+    for module in (threads, messages, uploads, media, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,67 @@
+"""The API token, accepted the seed's ways (form field, JSON field, query parameter) and as
+``Authorization: Bearer``; compared in constant time and never logged."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+
+from fastapi import HTTPException, Request
+
+_TOKEN_IN_QUERY = re.compile(r"(?i)([?&]token=)[^&\s\"]*")
+
+
+def redact(text: str) -> str:
+    """Hide ``token=...`` in a URL or log line."""
+    return _TOKEN_IN_QUERY.sub(r"\1***", text)
+
+
+class Credentials:
+    """The tokens a request carries outside its body; the body's own ``token`` field is
+    handed to :meth:`require` by the route that parsed it."""
+
+    def __init__(self, expected: str, header: str | None, query: str | None) -> None:
+        self._expected = expected.encode()
+        self.header = header
+        self.query = query
+
+    def require(self, body_token: str | None = None) -> None:
+        supplied = self.header or body_token or self.query
+        if not supplied:
+            raise HTTPException(
+                status_code=401,
+                detail="Missing API token: send it as the 'token' field or parameter, "
+                "or as 'Authorization: Bearer <token>'",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not hmac.compare_digest(supplied.encode(), self._expected):
+            raise HTTPException(
+                status_code=401,
+                detail="Invalid API token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+
+def credentials_from(request: Request, expected: str) -> Credentials:
+    header = request.headers.get("authorization", "")
+    bearer = header[7:].strip() if header[:7].lower() == "bearer " else None
+    return Credentials(expected, bearer or None, request.query_params.get("token") or None)
+
+
+class RedactTokenFilter(logging.Filter):
+    """uvicorn's access log prints the full path, query string included: mask the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def install_log_redaction() -> None:
+    for name in ("uvicorn.access", "uvicorn.error", "sequencer_server"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokenFilter) for f in logger.filters):
+            logger.addFilter(RedactTokenFilter())

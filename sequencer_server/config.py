@@ -1,0 +1,118 @@
+"""Server settings from the environment, with the seed document's variable names.
+
+Validated once at start-up so a misconfigured server refuses to start with a message that
+names the variable, rather than failing on the first request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ALLOWED_FORMATS = ("mp3",)
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a server that can start."""
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    endpoint_url: str | None
+    region: str
+    access_key: str | None
+    secret_key: str | None
+    bucket: str
+    public_base_url: str | None = None
+    acl: str | None = "public-read"
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_token: str
+    data_dir: Path
+    env: str = "dev"
+    s3: S3Settings | None = None
+    mongodb_uri: str | None = None
+    mongodb_db: str = "sequencer"
+    max_upload_mb: int = 100
+    public_base_url: str | None = None
+    allowed_formats: tuple[str, ...] = field(default=ALLOWED_FORMATS)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, data_dir: str | Path | None = None
+    ) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        token = get("API_TOKEN")
+        if not token:
+            raise ConfigError(
+                "API_TOKEN is not set. The server refuses to start without an API token: "
+                "set API_TOKEN to a long random string (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`) and give the same token to the clients."
+            )
+        max_mb_text = get("MAX_UPLOAD_MB") or "100"
+        try:
+            max_mb = int(max_mb_text)
+            if max_mb <= 0:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(
+                f"MAX_UPLOAD_MB must be a positive whole number of megabytes, not {max_mb_text!r}"
+            ) from None
+
+        s3 = None
+        bucket = get("S3_BUCKET_NAME")
+        if bucket:
+            s3 = S3Settings(
+                endpoint_url=get("S3_ENDPOINT_URL"),
+                region=get("S3_REGION") or "us-east-1",
+                access_key=get("S3_ACCESS_KEY"),
+                secret_key=get("S3_SECRET_KEY"),
+                bucket=bucket,
+                public_base_url=get("S3_PUBLIC_BASE_URL"),
+                acl=_acl(get("S3_ACL")),
+            )
+        elif any(get(n) for n in ("S3_ENDPOINT_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY")):
+            raise ConfigError(
+                "S3 settings are present but S3_BUCKET_NAME is not set; set it to use S3 "
+                "storage, or unset the S3_* variables to store renders in the data folder."
+            )
+
+        if data_dir is None:
+            data_dir = get("SEQUENCER_SERVER_DATA") or _default_data_dir()
+        return cls(
+            api_token=token,
+            data_dir=Path(data_dir),
+            env=get("ENV") or "dev",
+            s3=s3,
+            mongodb_uri=get("MONGODB_URI"),
+            mongodb_db=get("MONGODB_DB") or "sequencer",
+            max_upload_mb=max_mb,
+            public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        )
+
+
+def _acl(value: str | None) -> str | None:
+    """The seed uploads with ``ACL='public-read'``; ``S3_ACL=none`` omits the ACL for
+    buckets that refuse ACLs (AWS's default "bucket owner enforced" setting)."""
+    if value is None:
+        return "public-read"
+    return None if value.lower() == "none" else value
+
+
+def _default_data_dir() -> str:
+    from platformdirs import user_data_dir
+
+    return user_data_dir("sequencer-server", appauthor=False)

@@ -1,0 +1,64 @@
+"""Refuse oversized uploads while they stream in, not after they filled the disk.
+
+A pure ASGI middleware: a declared ``Content-Length`` over the limit is answered with 413
+before a byte of the body is read; a chunked body is counted as it arrives and cut off
+the moment it passes the limit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import HTTPException
+
+# Multipart framing and the small form fields around the file.
+OVERHEAD = 256 * 1024
+
+
+def too_large_detail(limit_bytes: int) -> str:
+    return f"File too large: the limit is {limit_bytes // (1024 * 1024)} MB (MAX_UPLOAD_MB)"
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: Any, limit_bytes: int, paths: tuple[str, ...]) -> None:
+        self.app = app
+        self.limit = limit_bytes
+        self.paths = paths
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        allowed = self.limit + OVERHEAD
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > allowed:
+                await self._reject(send)
+                return
+        received = 0
+
+        async def counting_receive() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > allowed:
+                    raise HTTPException(status_code=413, detail=too_large_detail(self.limit))
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    async def _reject(self, send: Any) -> None:
+        body = json.dumps({"detail": too_large_detail(self.limit)}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

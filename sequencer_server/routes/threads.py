@@ -1,0 +1,55 @@
+"""Threads: the conversations messages are posted into."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, HTTPException
+from starlette.concurrency import run_in_threadpool
+
+from sequencer_server.deps import CredentialsDep, StoreDep, TokenDep
+from sequencer_server.models import ThreadCreate, ThreadPublic, ThreadUpdate
+from sequencer_server.presenters import utc_now_iso
+
+router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
+
+
+def thread_or_404(doc: dict | None, thread_id: str) -> dict:
+    if doc is None:
+        raise HTTPException(404, f"thread {thread_id!r} not found")
+    return doc
+
+
+@router.post("", status_code=201, response_model=ThreadPublic, responses={401: {}, 422: {}})
+async def create_thread(body: ThreadCreate, credentials: CredentialsDep, store: StoreDep) -> dict:
+    credentials.require(body.token)
+    now = utc_now_iso()
+    doc = {
+        "id": uuid.uuid4().hex,
+        "name": body.name.strip() or body.name,
+        "users": body.users,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return await run_in_threadpool(store.create_thread, doc)
+
+
+@router.get("", response_model=list[ThreadPublic], responses={401: {}})
+async def list_threads(_: TokenDep, store: StoreDep) -> list[dict]:
+    return await run_in_threadpool(store.list_threads)
+
+
+@router.get("/{thread_id}", response_model=ThreadPublic, responses={401: {}, 404: {}})
+async def get_thread(thread_id: str, _: TokenDep, store: StoreDep) -> dict:
+    return thread_or_404(await run_in_threadpool(store.get_thread, thread_id), thread_id)
+
+
+@router.patch("/{thread_id}", response_model=ThreadPublic, responses={401: {}, 404: {}})
+async def rename_thread(
+    thread_id: str, body: ThreadUpdate, credentials: CredentialsDep, store: StoreDep
+) -> dict:
+    credentials.require(body.token)
+    doc = await run_in_threadpool(
+        store.update_thread, thread_id, {"name": body.name.strip(), "updated_at": utc_now_iso()}
+    )
+    return thread_or_404(doc, thread_id)

@@ -1,0 +1,124 @@
+"""``POST /api/v1/upload/audio`` — the seed's upload endpoint, to the letter, but streamed.
+
+Starlette spools the multipart file to a temporary file (1 MB in memory at most), and
+storage reads it from there in chunks, so memory stays flat whatever the file size.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from sequencer_server.audio_check import CHECKS, CONTENT_TYPES
+from sequencer_server.deps import CredentialsDep, SettingsDep, StorageDep, StoreDep
+from sequencer_server.limits import too_large_detail
+from sequencer_server.models import RenderPublic
+from sequencer_server.presenters import public_render, utc_now_iso
+from sequencer_server.storage import StorageError
+
+log = logging.getLogger("sequencer_server.uploads")
+router = APIRouter(prefix="/api/v1", tags=["uploads"])
+
+MAX_PEAKS = 2000
+
+
+def _parse_peaks(text: str | None) -> list[float] | None:
+    if text is None or text == "":
+        return None
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError:
+        raise HTTPException(422, "peaks: not a JSON array of numbers") from None
+    if (
+        not isinstance(values, list)
+        or len(values) > MAX_PEAKS
+        or not all(isinstance(v, int | float) and 0 <= v <= 1 for v in values)
+    ):
+        raise HTTPException(422, f"peaks: expected at most {MAX_PEAKS} numbers between 0 and 1")
+    return [round(float(v), 4) for v in values]
+
+
+@router.post(
+    "/upload/audio",
+    response_model=RenderPublic,
+    response_model_exclude_none=True,
+    summary="Upload a render (multipart: token, file, format, bitrate, duration)",
+    responses={401: {}, 413: {}, 415: {}, 422: {}, 500: {}},
+)
+async def upload_audio(
+    request: Request,
+    credentials: CredentialsDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    storage: StorageDep,
+    file: Annotated[UploadFile, File(description="The audio file (MP3)")],
+    token: Annotated[str | None, Form()] = None,
+    format: Annotated[str, Form()] = "mp3",
+    bitrate: Annotated[int | None, Form(ge=8, le=640)] = None,
+    duration: Annotated[float | None, Form(ge=0, le=24 * 3600)] = None,
+    peaks: Annotated[str | None, Form(description="JSON array of 0-1 waveform peaks")] = None,
+) -> dict:
+    credentials.require(token)
+    fmt = format.strip().lower()
+    if fmt not in settings.allowed_formats:
+        allowed = ", ".join(settings.allowed_formats)
+        raise HTTPException(422, f"format {format[:20]!r} is not supported; allowed: {allowed}")
+    peak_values = _parse_peaks(peaks)
+    size = file.size if file.size is not None else _measure(file)
+    if size > settings.max_upload_bytes:
+        raise HTTPException(413, too_large_detail(settings.max_upload_bytes))
+    if size == 0:
+        raise HTTPException(422, "file: the uploaded file is empty")
+    head = await file.read(16)
+    if not CHECKS[fmt](head):
+        raise HTTPException(
+            415, f"file: not an {fmt.upper()} file (no ID3 tag or MPEG audio frame header)"
+        )
+    await file.seek(0)
+
+    render_id = str(uuid.uuid4())
+    key = f"{settings.env}/renders/{render_id}.{fmt}"
+    log.info("📤 Uploading file: %s (%d bytes)", key, size)
+    try:
+        await run_in_threadpool(storage.put, key, file.file, size, CONTENT_TYPES[fmt])
+    except StorageError as exc:
+        log.error("❌ S3 Error: %s", exc)
+        log.error("   Error Code: %s", exc.code or "Unknown")
+        raise HTTPException(500, "Failed to upload file to storage") from exc
+
+    record = {
+        "id": render_id,
+        "key": key,
+        "format": fmt,
+        "size_bytes": size,
+        "created_at": utc_now_iso(),
+        "bitrate": bitrate,
+        "duration": duration,
+        "peaks": peak_values,
+        "message_id": None,
+    }
+    try:
+        await run_in_threadpool(store.record_upload, record)
+    except Exception as exc:
+        log.exception("❌ Could not record upload %s; removing the stored file", key)
+        try:
+            await run_in_threadpool(storage.delete, key)
+        except StorageError:
+            log.error("⚠️  Failed to delete render from storage: %s", key)
+        raise HTTPException(500, "Failed to upload file to storage") from exc
+    render = public_render(record, storage, request)
+    log.info("✅ Upload successful! Public URL: %s", render["url"])
+    return render
+
+
+def _measure(file: UploadFile) -> int:
+    f = file.file
+    f.seek(0, 2)
+    size = f.tell()
+    f.seek(0)
+    return size

@@ -1,0 +1,31 @@
+"""What the server needs from object storage: put a stream, delete a key, say its URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+
+class StorageError(RuntimeError):
+    """Storage refused or failed; ``code`` is the backend's error code when it has one."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Storage(Protocol):
+    name: str
+
+    def put(self, key: str, stream: BinaryIO, size: int, content_type: str) -> None:
+        """Store ``size`` bytes read from ``stream`` under ``key``, without reading it whole."""
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; an already missing object is not an error."""
+
+    def url_for(self, key: str, request_base_url: str) -> str:
+        """The public URL of ``key``. Local storage builds it from the request so the
+        embedded server's URLs stay right when its port changes between runs."""
+
+    def local_path(self, key: str) -> Path | None:
+        """The file behind ``key`` when this storage serves ``/media`` itself."""

@@ -1,0 +1,64 @@
+"""Renders in a folder of the data dir, served by the server itself at ``/media/{key}``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from sequencer_server.storage.base import StorageError
+
+CHUNK = 1024 * 1024
+
+
+class LocalStorage:
+    name = "local"
+
+    def __init__(self, root: Path, public_base_url: str | None = None) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.public_base_url = public_base_url
+
+    def _path(self, key: str) -> Path:
+        parts = PurePosixPath(key).parts
+        if not parts or any(p in ("..", "") or p.startswith("/") for p in parts):
+            raise StorageError(f"invalid key {key!r}")
+        return self.root.joinpath(*parts)
+
+    def put(self, key: str, stream: BinaryIO, size: int, content_type: str) -> None:
+        target = self._path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Written under a temporary name and renamed, so a crash or a full disk never
+            # leaves a truncated file at a key that a record points to.
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    shutil.copyfileobj(stream, out, CHUNK)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            detail = f"cannot write {key}: {exc.strerror or exc}"
+            raise StorageError(detail, code="OSError") from exc
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key}: {exc.strerror or exc}") from exc
+
+    def url_for(self, key: str, request_base_url: str) -> str:
+        base = (self.public_base_url or request_base_url).rstrip("/")
+        return f"{base}/media/{key}"
+
+    def local_path(self, key: str) -> Path | None:
+        try:
+            return self._path(key)
+        except StorageError:
+            return None

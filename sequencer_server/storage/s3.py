@@ -1,0 +1,98 @@
+"""Renders in S3-compatible storage (DigitalOcean Spaces, AWS S3, MinIO) through boto3.
+
+``upload_fileobj`` streams the spooled upload in parts (multipart upload above 8 MB), so a
+large render never sits in the server's memory — the seed's ``put_object(Body=bytes)``
+needed the whole file in RAM.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlparse
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sequencer_server.config import S3Settings
+from sequencer_server.storage.base import StorageError
+
+log = logging.getLogger("sequencer_server.storage.s3")
+
+TRANSFER = TransferConfig(
+    multipart_threshold=8 * 1024 * 1024,
+    multipart_chunksize=8 * 1024 * 1024,
+    max_concurrency=4,
+    use_threads=True,
+)
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+    return type(exc).__name__
+
+
+class S3Storage:
+    name = "s3"
+
+    def __init__(self, settings: S3Settings, client: Any | None = None) -> None:
+        self.settings = settings
+        self.bucket = settings.bucket
+        self.client = client or boto3.client(
+            "s3",
+            endpoint_url=settings.endpoint_url,
+            aws_access_key_id=settings.access_key,
+            aws_secret_access_key=settings.secret_key,
+            region_name=settings.region,
+            config=Config(
+                retries={"max_attempts": 3, "mode": "standard"},
+                connect_timeout=10,
+                read_timeout=60,
+            ),
+        )
+
+    def public_url(self, key: str) -> str:
+        """The seed's format, ``https://{bucket}.{endpoint host}/{key}``, unless
+        ``S3_PUBLIC_BASE_URL`` says otherwise (a CDN, or a path-style endpoint)."""
+        if self.settings.public_base_url:
+            return f"{self.settings.public_base_url.rstrip('/')}/{key}"
+        endpoint = self.settings.endpoint_url or f"https://s3.{self.settings.region}.amazonaws.com"
+        parsed = urlparse(endpoint)
+        host = parsed.netloc or parsed.path
+        return f"{parsed.scheme or 'https'}://{self.bucket}.{host}/{key}"
+
+    def put(self, key: str, stream: BinaryIO, size: int, content_type: str) -> None:
+        extra: dict[str, str] = {"ContentType": content_type}
+        if self.settings.acl:
+            extra["ACL"] = self.settings.acl
+        try:
+            self.client.upload_fileobj(stream, self.bucket, key, ExtraArgs=extra, Config=TRANSFER)
+        except (ClientError, BotoCoreError) as exc:
+            code = error_code(exc)
+            # boto3's transfer manager wraps ClientError; dig out the original code.
+            cause = exc.__cause__ or exc.__context__
+            if code in ("S3UploadFailedError", "Unknown") and cause is not None:
+                code = error_code(cause)
+            raise StorageError(f"S3 upload of {key} failed: {exc}", code=code) from exc
+        except Exception as exc:  # S3UploadFailedError is not a ClientError subclass
+            cause = exc.__cause__ or exc.__context__
+            code = error_code(cause) if cause is not None else type(exc).__name__
+            raise StorageError(f"S3 upload of {key} failed: {exc}", code=code) from exc
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            if error_code(exc) in ("NoSuchKey", "404"):
+                return
+            raise StorageError(f"S3 delete of {key} failed: {exc}", code=error_code(exc)) from exc
+
+    def url_for(self, key: str, request_base_url: str) -> str:
+        return self.public_url(key)
+
+    def local_path(self, key: str) -> Path | None:
+        return None

@@ -1,0 +1,63 @@
+"""What the server needs from a message store.
+
+Documents are plain dicts shaped like the HTTP contract. Every change to a thread's
+messages (create, render attached, delete) takes the next value of one global sequence, so
+``GET /threads/{id}/messages?since=`` is a range scan on that number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass
+class ChangePage:
+    """Messages created or changed, and ids deleted, after a sequence number; each with
+    its ``seq`` and the server time of the change in epoch milliseconds."""
+
+    messages: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
+    deleted: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+class RenderClaimConflict(Exception):
+    """The render is already attached to another message."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__(message_id)
+        self.message_id = message_id
+
+
+class MessageStore(Protocol):
+    name: str
+
+    # threads
+    def create_thread(self, doc: dict[str, Any]) -> dict[str, Any]: ...
+    def list_threads(self) -> list[dict[str, Any]]: ...
+    def get_thread(self, thread_id: str) -> dict[str, Any] | None: ...
+    def update_thread(self, thread_id: str, fields: dict[str, Any]) -> dict[str, Any] | None: ...
+
+    # messages
+    def create_message(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Insert unless the id exists; returns (the stored document, whether inserted)."""
+
+    def get_message(self, message_id: str) -> dict[str, Any] | None: ...
+    def attach_render(self, message_id: str, render: dict[str, Any]) -> bool:
+        """Append ``render`` unless a render with its id is attached; True if appended."""
+
+    def delete_message(self, message_id: str) -> dict[str, Any] | None: ...
+    def changes(self, thread_id: str, since: int, limit: int) -> ChangePage: ...
+
+    # uploads: the server's record of every file it stored
+    def record_upload(self, doc: dict[str, Any]) -> None: ...
+    def get_upload(self, render_id: str) -> dict[str, Any] | None: ...
+    def claim_upload(self, render_id: str, message_id: str) -> None:
+        """Mark the upload as attached to ``message_id``; raises RenderClaimConflict when it
+        belongs to another message."""
+
+    def uploads_for_message(self, message_id: str) -> list[dict[str, Any]]: ...
+    def delete_upload(self, render_id: str) -> None: ...
+    def unattached_uploads(self, created_before: str) -> list[dict[str, Any]]: ...
+
+    def ping(self) -> None: ...
+    def close(self) -> None: ...

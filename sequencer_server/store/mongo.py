@@ -1,0 +1,177 @@
+"""The production message store: MongoDB through pymongo.
+
+Every write is a single-document atomic operation, so any number of stateless server
+replicas can share one database: idempotent creates ride on the unique ``_id``, attaching
+a render twice is prevented by the update's own filter, and the change sequence comes from
+an atomic ``$inc`` on a counter document.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pymongo import ASCENDING, MongoClient, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from sequencer_server.store.base import ChangePage, RenderClaimConflict
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class MongoStore:
+    name = "mongodb"
+
+    def __init__(self, client: MongoClient, db_name: str) -> None:
+        self._client = client
+        db = client[db_name]
+        self._threads = db["threads"]
+        self._messages = db["messages"]
+        self._tombstones = db["tombstones"]
+        self._uploads = db["uploads"]
+        self._counters = db["counters"]
+        self._messages.create_index([("thread", ASCENDING), ("seq", ASCENDING)])
+        self._tombstones.create_index([("thread", ASCENDING), ("seq", ASCENDING)])
+        self._uploads.create_index([("message_id", ASCENDING)])
+
+    @classmethod
+    def from_uri(cls, uri: str, db_name: str) -> MongoStore:
+        return cls(MongoClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True), db_name)
+
+    def _next_seq(self) -> int:
+        doc = self._counters.find_one_and_update(
+            {"_id": "changes"},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(doc["value"])
+
+    # -- threads ---------------------------------------------------------------------
+    def create_thread(self, doc: dict[str, Any]) -> dict[str, Any]:
+        self._threads.insert_one({"_id": doc["id"], "doc": doc, "created_at": doc["created_at"]})
+        return doc
+
+    def list_threads(self) -> list[dict[str, Any]]:
+        cursor = self._threads.find({}, {"doc": 1}).sort([("created_at", 1), ("_id", 1)])
+        return [row["doc"] for row in cursor]
+
+    def get_thread(self, thread_id: str) -> dict[str, Any] | None:
+        row = self._threads.find_one({"_id": thread_id}, {"doc": 1})
+        return row["doc"] if row else None
+
+    def update_thread(self, thread_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
+        row = self._threads.find_one_and_update(
+            {"_id": thread_id},
+            {"$set": {f"doc.{k}": v for k, v in fields.items()}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return row["doc"] if row else None
+
+    # -- messages --------------------------------------------------------------------
+    def create_message(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        existing = self.get_message(doc["id"])
+        if existing is not None:
+            return existing, False
+        try:
+            self._messages.insert_one(
+                {
+                    "_id": doc["id"],
+                    "thread": doc["parent_thread"],
+                    "seq": self._next_seq(),
+                    "changed_at": _now_ms(),
+                    "doc": doc,
+                }
+            )
+        except DuplicateKeyError:
+            return self.get_message(doc["id"]) or doc, False
+        return doc, True
+
+    def get_message(self, message_id: str) -> dict[str, Any] | None:
+        row = self._messages.find_one({"_id": message_id}, {"doc": 1})
+        return row["doc"] if row else None
+
+    def attach_render(self, message_id: str, render: dict[str, Any]) -> bool:
+        result = self._messages.update_one(
+            {"_id": message_id, "doc.renders.id": {"$ne": render["id"]}},
+            {
+                "$push": {"doc.renders": render},
+                "$set": {"seq": self._next_seq(), "changed_at": _now_ms()},
+            },
+        )
+        if result.modified_count:
+            return True
+        if self._messages.count_documents({"_id": message_id}, limit=1) == 0:
+            raise KeyError(message_id)
+        return False
+
+    def delete_message(self, message_id: str) -> dict[str, Any] | None:
+        row = self._messages.find_one_and_delete({"_id": message_id})
+        if row is None:
+            return None
+        self._tombstones.replace_one(
+            {"_id": message_id},
+            {
+                "_id": message_id,
+                "thread": row["thread"],
+                "seq": self._next_seq(),
+                "changed_at": _now_ms(),
+            },
+            upsert=True,
+        )
+        return row["doc"]
+
+    def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
+        rows = list(
+            self._messages.find({"thread": thread_id, "seq": {"$gt": since}})
+            .sort("seq", ASCENDING)
+            .limit(limit)
+        )
+        seq_filter: dict[str, Any] = {"$gt": since}
+        if len(rows) == limit:
+            seq_filter["$lte"] = rows[-1]["seq"]
+        dels = self._tombstones.find({"thread": thread_id, "seq": seq_filter}).sort("seq", 1)
+        return ChangePage(
+            messages=[(r["seq"], r["changed_at"], r["doc"]) for r in rows],
+            deleted=[(d["seq"], d["changed_at"], d["_id"]) for d in dels],
+        )
+
+    # -- uploads ---------------------------------------------------------------------
+    def record_upload(self, doc: dict[str, Any]) -> None:
+        self._uploads.insert_one({"_id": doc["id"], **doc})
+
+    def get_upload(self, render_id: str) -> dict[str, Any] | None:
+        return self._uploads.find_one({"_id": render_id}, {"_id": 0})
+
+    def claim_upload(self, render_id: str, message_id: str) -> None:
+        result = self._uploads.update_one(
+            {"_id": render_id, "message_id": {"$in": [None, message_id]}},
+            {"$set": {"message_id": message_id}},
+        )
+        if result.matched_count:
+            return
+        existing = self.get_upload(render_id)
+        if existing is None:
+            raise KeyError(render_id)
+        raise RenderClaimConflict(existing["message_id"])
+
+    def uploads_for_message(self, message_id: str) -> list[dict[str, Any]]:
+        return list(self._uploads.find({"message_id": message_id}, {"_id": 0}))
+
+    def delete_upload(self, render_id: str) -> None:
+        self._uploads.delete_one({"_id": render_id})
+
+    def unattached_uploads(self, created_before: str) -> list[dict[str, Any]]:
+        return list(
+            self._uploads.find(
+                {"message_id": None, "created_at": {"$lt": created_before}}, {"_id": 0}
+            )
+        )
+
+    def ping(self) -> None:
+        self._client.admin.command("ping")
+
+    def close(self) -> None:
+        self._client.close()
