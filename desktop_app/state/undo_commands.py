@@ -1,0 +1,179 @@
+"""Undo commands for pattern edits.
+
+Every edit the musician makes goes through one of these so Ctrl+Z always works. Commands
+do not touch the pattern themselves: they call back into an ``Editor`` (the
+``SequencerState``), which applies the change, tells the engine and emits signals. That
+keeps a single path for "the pattern changed", whether by a fresh edit, an undo or a redo.
+
+Gestures: a mouse stroke over the grid or a fader drag produces many small edits but is one
+musical action, so commands carrying the same non-``None`` ``gesture`` token merge into
+one undo step (``QUndoCommand.id``/``mergeWith``). A merge that ends where it started
+marks itself obsolete and disappears from the stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from PySide6.QtGui import QUndoCommand
+
+from desktop_app.domain.pattern import Pattern
+
+StepKey = tuple[int, int]  # (track, step)
+
+_STEPS_ID = 1001
+_TRACK_ID = 1002
+_PATTERN_ID = 1003
+
+
+class Editor(Protocol):
+    """What a command needs from the state: apply a change and announce it."""
+
+    def _apply_steps(self, values: Mapping[StepKey, int]) -> None: ...
+
+    def _apply_track_property(self, track: int, name: str, value: Any) -> None: ...
+
+    def _apply_pattern_property(self, name: str, value: Any) -> None: ...
+
+    def _apply_pattern(self, pattern: Pattern) -> None: ...
+
+
+class StepsCommand(QUndoCommand):
+    """Velocities of some cells changed (toggle, paint, erase, velocity wheel, clear)."""
+
+    def __init__(
+        self,
+        editor: Editor,
+        changes: Mapping[StepKey, tuple[int, int]],
+        text: str,
+        gesture: int | None = None,
+    ) -> None:
+        super().__init__(text)
+        self._editor = editor
+        self.changes: dict[StepKey, tuple[int, int]] = dict(changes)  # key -> (old, new)
+        self.gesture = gesture
+
+    def redo(self) -> None:
+        self._editor._apply_steps({k: new for k, (_, new) in self.changes.items()})
+
+    def undo(self) -> None:
+        self._editor._apply_steps({k: old for k, (old, _) in self.changes.items()})
+
+    def id(self) -> int:
+        return _STEPS_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, StepsCommand) or self.gesture is None:
+            return False
+        if other.gesture != self.gesture:
+            return False
+        for key, (old, new) in other.changes.items():
+            first_old = self.changes[key][0] if key in self.changes else old
+            self.changes[key] = (first_old, new)
+        self.changes = {k: v for k, v in self.changes.items() if v[0] != v[1]}
+        self.setObsolete(not self.changes)
+        return True
+
+
+class TrackPropertyCommand(QUndoCommand):
+    """One property of one track: volume, pan, mute, solo or name."""
+
+    def __init__(
+        self,
+        editor: Editor,
+        track: int,
+        name: str,
+        old: Any,
+        new: Any,
+        text: str,
+        gesture: int | None = None,
+    ) -> None:
+        super().__init__(text)
+        self._editor = editor
+        self.track = track
+        self.name = name
+        self.old = old
+        self.new = new
+        self.gesture = gesture
+
+    def redo(self) -> None:
+        self._editor._apply_track_property(self.track, self.name, self.new)
+
+    def undo(self) -> None:
+        self._editor._apply_track_property(self.track, self.name, self.old)
+
+    def id(self) -> int:
+        return _TRACK_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if (
+            not isinstance(other, TrackPropertyCommand)
+            or self.gesture is None
+            or other.gesture != self.gesture
+            or other.track != self.track
+            or other.name != self.name
+        ):
+            return False
+        self.new = other.new
+        self.setObsolete(self.new == self.old)
+        return True
+
+
+class PatternPropertyCommand(QUndoCommand):
+    """A pattern-wide setting that keeps every step: bpm, swing, steps per beat."""
+
+    def __init__(
+        self,
+        editor: Editor,
+        name: str,
+        old: Any,
+        new: Any,
+        text: str,
+        gesture: int | None = None,
+    ) -> None:
+        super().__init__(text)
+        self._editor = editor
+        self.name = name
+        self.old = old
+        self.new = new
+        self.gesture = gesture
+
+    def redo(self) -> None:
+        self._editor._apply_pattern_property(self.name, self.new)
+
+    def undo(self) -> None:
+        self._editor._apply_pattern_property(self.name, self.old)
+
+    def id(self) -> int:
+        return _PATTERN_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if (
+            not isinstance(other, PatternPropertyCommand)
+            or self.gesture is None
+            or other.gesture != self.gesture
+            or other.name != self.name
+        ):
+            return False
+        self.new = other.new
+        self.setObsolete(self.new == self.old)
+        return True
+
+
+class ReplacePatternCommand(QUndoCommand):
+    """Structural edits (add/remove track, length, load from a message): the whole pattern
+    before and after, because shortening a pattern or removing a track destroys steps that
+    an undo must bring back exactly."""
+
+    def __init__(self, editor: Editor, before: Pattern, after: Pattern, text: str) -> None:
+        super().__init__(text)
+        self._editor = editor
+        self._before = before.copy()
+        self._after = after.copy()
+
+    def redo(self) -> None:
+        self._editor._apply_pattern(self._after.copy())
+
+    def undo(self) -> None:
+        self._editor._apply_pattern(self._before.copy())
