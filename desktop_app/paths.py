@@ -9,6 +9,7 @@ screenshots and portable installs keep their state away from the user's real fol
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -106,3 +107,17 @@ class AppPaths:
     @property
     def audio_cache_dir(self) -> Path:
         return self.cache_dir / "audio_cache"
+
+    @property
+    def session_pattern_file(self) -> Path:
+        """The pattern on screen at quit, reopened at the next start."""
+        return self.data_dir / "session_pattern.json"
+
+    def local_store_for(self, server_url: str) -> Path:
+        """One offline cache per server, so switching servers never mixes their threads.
+        The embedded server (empty URL) keeps the plain ``local_store_file``."""
+        url = server_url.strip().rstrip("/")
+        if not url:
+            return self.local_store_file
+        digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:12]
+        return self.data_dir / "servers" / f"{digest}.sqlite3"

@@ -57,3 +57,12 @@ def test_ensure_creates_folders(tmp_path: Path) -> None:
     ):
         assert folder.is_dir()
     paths.ensure()  # idempotent
+
+
+def test_local_store_per_server(tmp_path: Path) -> None:
+    paths = AppPaths.under(tmp_path)
+    assert paths.local_store_for("") == paths.local_store_file
+    a = paths.local_store_for("https://a.example.com")
+    assert a == paths.local_store_for("https://a.example.com/")
+    assert a != paths.local_store_for("https://b.example.com")
+    assert tmp_path / "data" in a.parents

@@ -1,0 +1,378 @@
+"""The composition root: builds every object the GUI needs, in order, and tears it down.
+
+paths → settings → logging → server connection (the configured server, or the embedded
+one on 127.0.0.1 with a random port and token) → task runner → engine → states → window.
+Every collaborator is passed in through a constructor; this is the only module that
+knows the whole graph, so it is also where a saved setting is applied to the running app
+(a new server reconnects, a new output device goes to the engine).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from desktop_app import __version__
+from desktop_app.domain.message import Render
+from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.logging_setup import ExceptionHook, setup_logging
+from desktop_app.paths import AppPaths
+from desktop_app.services.api import ApiClient
+from desktop_app.services.first_run import Welcome, ensure_welcome_thread, is_first_run
+from desktop_app.services.local_store import LocalStore
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.settings import Settings
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.state.threads_state import ThreadsState
+from desktop_app.ui import theme
+from desktop_app.ui.crash_dialog import CrashReporter
+from desktop_app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+LOCAL_SERVER_LABEL = "Local server"
+MESSAGE_POLL_MS = 5_000
+THREAD_POLL_MS = 30_000
+_RECONNECT_KEYS = {"server_url", "api_token", "user_name"}
+
+
+# ---- the server ----------------------------------------------------------------------------
+@dataclass
+class ServerConnection:
+    """The API client in use and, for the embedded server, the server to stop at exit."""
+
+    api: ApiClient
+    url: str
+    label: str
+    embedded: Any = None  # EmbeddedServer | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Two connections with the same key talk to the same server as the same client."""
+        return (self.url, self.api.token) if self.embedded is None else ("", "")
+
+    def close(self) -> None:
+        if self.embedded is not None:
+            log.info("stopping the embedded server")
+            self.embedded.stop()
+            self.embedded = None
+
+
+def server_label(url: str) -> str:
+    return urlsplit(url).netloc or url if url else LOCAL_SERVER_LABEL
+
+
+def open_connection(settings: Settings, paths: AppPaths) -> ServerConnection:
+    """The configured server, or the embedded one started now (blocks ~0.5 s)."""
+    url = settings.server_url.strip().rstrip("/")
+    if url:
+        log.info("using the server at %s", url)
+        return ServerConnection(ApiClient(url, settings.api_token), url, server_label(url))
+    from desktop_app.services.embedded_server import EmbeddedServer
+
+    server = EmbeddedServer(paths.server_data_dir)
+    local_url, token = server.start()
+    log.info("embedded server listening at %s (data in %s)", local_url, paths.server_data_dir)
+    return ServerConnection(ApiClient(local_url, token), "", LOCAL_SERVER_LABEL, server)
+
+
+def connection_key(settings: Settings) -> tuple[str, str]:
+    url = settings.server_url.strip().rstrip("/")
+    return (url, settings.api_token) if url else ("", "")
+
+
+# ---- the engine --------------------------------------------------------------------------
+def build_engine(settings: Settings, on_notice: Callable[[str], None]) -> Any:
+    from desktop_app.audio.engine import Engine
+    from desktop_app.audio.kit import load_default_kit
+
+    return Engine(
+        load_default_kit(), output_device=settings.output_device or None, on_notice=on_notice
+    )
+
+
+def make_demo_renderer(engine: Any, api: ApiClient, work_dir: Path) -> Callable:
+    """Bounce → MP3 → upload, so the Welcome message plays inline like any other."""
+
+    def render(pattern: Pattern, loops: int) -> Render | None:
+        from desktop_app.audio.mp3 import encode_mp3
+        from desktop_app.audio.peaks import compute_peaks
+
+        pcm = engine.bounce(pattern, loops)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        path = work_dir / "welcome-demo.mp3"
+        encode_mp3(pcm, engine.sample_rate, path, bitrate=320)
+        try:
+            return api.upload_audio(
+                path,
+                bitrate=320,
+                duration=len(pcm) / engine.sample_rate,
+                peaks=compute_peaks(pcm, 100),
+            )
+        finally:
+            path.unlink(missing_ok=True)
+
+    return render
+
+
+# ---- the graph ------------------------------------------------------------------------------
+class AppGraph(QObject):
+    """Everything the running GUI consists of. ``start()`` after construction, ``shutdown()``
+    once at the end (idempotent). Tests build one against a temporary SEQUENCER_HOME."""
+
+    notice = Signal(str)  # engine notices, delivered on the GUI thread
+    welcomeCreated = Signal(str)  # thread id, after a first-run Welcome thread exists
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        settings: Settings,
+        *,
+        engine: Any = None,
+        crash_reporter: CrashReporter | None = None,
+        message_poll_ms: int = MESSAGE_POLL_MS,
+        thread_poll_ms: int = THREAD_POLL_MS,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.settings = settings
+        self._closed = False
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(4)
+        self.tasks = TaskRunner(self._pool)
+        self.connection = open_connection(settings, paths)
+        self.engine = engine if engine is not None else build_engine(settings, self.notice.emit)
+        self.sequencer_state = SequencerState(self.engine, pattern=self._session_pattern())
+        self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
+        self.local_store: LocalStore | None = None
+        self.threads_state = self._make_threads_state()
+        self.window = MainWindow(
+            settings,
+            self.sequencer_state,
+            self.recording_state,
+            self.threads_state,
+            server_label=self.connection.label,
+            log_dir=paths.log_dir,
+            data_dir=paths.server_data_dir,
+        )
+        if crash_reporter is not None:
+            crash_reporter.set_window(self.window)
+        self.notice.connect(self.window.show_notice)
+        settings.changed.connect(self._on_setting_changed)
+        self._reconnect_pending = False
+        self._opened_initial_thread = False
+        self._message_poll = QTimer(self)
+        self._message_poll.setInterval(message_poll_ms)
+        self._message_poll.timeout.connect(self._poll_messages)
+        self._thread_poll = QTimer(self)
+        self._thread_poll.setInterval(thread_poll_ms)
+        self._thread_poll.timeout.connect(self._poll_threads)
+
+    # ---- start ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._bind_threads_state()
+        self.threads_state.start()
+        if is_first_run(self.settings):
+            self._run_first_start()
+        self._message_poll.start()
+        self._thread_poll.start()
+
+    def _run_first_start(self) -> None:
+        api, user = self.connection.api, self.settings.user_name
+        renderer = make_demo_renderer(self.engine, api, self.paths.recordings_dir)
+
+        # The worker gets its own marker: QSettings is not shared across threads.
+        marker = SimpleNamespace(welcome_thread_id=self.settings.welcome_thread_id)
+
+        def work() -> Welcome | None:
+            return ensure_welcome_thread(api, marker, user, render_demo=renderer)
+
+        def done(welcome: Welcome | None) -> None:
+            if welcome is None:
+                return
+            self.settings.welcome_thread_id = welcome.thread.id
+            self.settings.last_thread_id = welcome.thread.id
+            self.settings.sync()
+            if self._closed:
+                return
+            self.threads_state.refresh_threads()
+            self.threads_state.open_thread(welcome.thread.id)
+            self.welcomeCreated.emit(welcome.thread.id)
+
+        self.tasks.submit(
+            work,
+            on_done=done,
+            on_error=lambda exc: log.warning("could not create the Welcome thread: %s", exc),
+        )
+
+    def _session_pattern(self) -> Pattern | None:
+        """The pattern on screen at the last quit; ``None`` (the demo groove) on the first
+        start or when the file is unreadable."""
+        path = self.paths.session_pattern_file
+        try:
+            return Pattern.from_snapshot(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, SnapshotError) as exc:
+            log.warning("could not reopen the last pattern (%s); starting with the demo", exc)
+            return None
+
+    # ---- threads ---------------------------------------------------------------------------
+    def _make_threads_state(self) -> ThreadsState:
+        store_path = self.paths.local_store_for(self.connection.url)
+        store_path.parent.mkdir(parents=True, exist_ok=True)
+        self.local_store = LocalStore(store_path)
+        return ThreadsState(
+            self.connection.api, self.tasks, self.settings.user_name, self.local_store, self
+        )
+
+    def _bind_threads_state(self) -> None:
+        state = self.threads_state
+        state.threadsChanged.connect(self._open_initial_thread)
+        state.currentThreadChanged.connect(self._remember_thread)
+
+    def _open_initial_thread(self) -> None:
+        """Reopen the thread that was open at the last quit (or the newest one) once the
+        thread list first arrives."""
+        state = self.threads_state
+        if self._opened_initial_thread or state.current_thread_id or not state.threads:
+            return
+        self._opened_initial_thread = True
+        remembered = self.settings.last_thread_id
+        target = remembered if state.thread(remembered) is not None else state.threads[0].id
+        state.open_thread(target)
+
+    def _remember_thread(self, thread_id: str) -> None:
+        if thread_id:
+            self.settings.last_thread_id = thread_id
+
+    def _poll_messages(self) -> None:
+        if self.threads_state.is_connected and self.threads_state.current_thread_id:
+            self.threads_state.refresh_messages()
+
+    def _poll_threads(self) -> None:
+        if self.threads_state.is_connected:
+            self.threads_state.refresh_threads()
+
+    # ---- applying saved settings ----------------------------------------------------------
+    def _on_setting_changed(self, name: str) -> None:
+        if name == "output_device" and self.engine is not None:
+            self.engine.set_output_device(self.settings.output_device or None)
+        elif name in _RECONNECT_KEYS and not self._reconnect_pending:
+            # The dialog writes several keys in a row; reconnect once, after the last.
+            self._reconnect_pending = True
+            QTimer.singleShot(0, self._apply_connection_settings)
+
+    def _apply_connection_settings(self) -> None:
+        self._reconnect_pending = False
+        if self._closed:
+            return
+        same_server = connection_key(self.settings) == self.connection.key
+        if same_server and self.threads_state.user_id == self.settings.user_name:
+            return
+        if same_server:
+            self._switch_to(self.connection)
+            return
+        self.window.connection_indicator.set_server_label(server_label(self.settings.server_url))
+        self.tasks.submit(
+            open_connection,
+            self.settings,
+            self.paths,
+            on_done=self._switch_to,
+            on_error=lambda exc: self.window.show_error(f"Could not start the server: {exc}"),
+        )
+
+    def _switch_to(self, connection: ServerConnection) -> None:
+        """Rebuild the thread side on ``connection`` (a new server, or a new user name)."""
+        if self._closed:
+            connection.close()
+            return
+        old_connection, old_state, old_store = self.connection, self.threads_state, self.local_store
+        self.connection = connection
+        self.threads_state = self._make_threads_state()
+        self._opened_initial_thread = False
+        self._bind_threads_state()
+        self.window.set_threads_state(self.threads_state, connection.label)
+        self.threads_state.start()
+        old_state.deleteLater()
+        if old_store is not None:
+            self.tasks.submit(old_store.close)
+        if old_connection is not connection:
+            self.tasks.submit(old_connection.close)
+        log.info("now using %s as %s", connection.label, self.settings.user_name)
+
+    # ---- shutdown --------------------------------------------------------------------------
+    def save_session(self) -> None:
+        path = self.paths.session_pattern_file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_text(json.dumps(self.sequencer_state.snapshot()), encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            log.warning("could not save the open pattern: %s", exc)
+
+    def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._message_poll.stop()
+        self._thread_poll.stop()
+        if self.recording_state.is_recording:
+            self.recording_state.stop()
+        self.sequencer_state.stop()
+        self.save_session()
+        self.settings.sync()
+        if self.engine is not None:
+            self.engine.stop()
+        if not self.tasks.wait(5000):
+            log.warning("background tasks still running at exit")
+        QApplication.processEvents()  # deliver the callbacks of tasks that just finished
+        if self.local_store is not None:
+            self.local_store.close()
+        self.connection.close()
+
+
+# ---- entry point ------------------------------------------------------------------------------
+def run_gui(argv: list[str]) -> int:
+    """``sequencer`` with no subcommand. ``argv`` holds the arguments argparse did not use
+    (Qt's own, like ``-platform offscreen``)."""
+    QApplication.setApplicationName("Sequencer")
+    QApplication.setApplicationDisplayName("Sequencer")
+    QApplication.setApplicationVersion(__version__)
+    QApplication.setOrganizationName("Sequencer")
+    QApplication.setDesktopFileName("sequencer")
+    qapp = QApplication([sys.argv[0] if sys.argv else "sequencer", *argv])
+    theme.apply(qapp)
+
+    paths = AppPaths.from_env().ensure()
+    setup_logging(paths.log_file)
+    log.info("Sequencer %s starting; folders under %s", __version__, paths.config_dir.parent)
+    reporter = CrashReporter(paths.log_file)
+    hook = ExceptionHook(reporter.report).install()
+    settings = Settings.open(paths.settings_file)
+    graph: AppGraph | None = None
+    try:
+        graph = AppGraph(paths, settings, crash_reporter=reporter)
+        graph.window.show()
+        graph.start()
+        qapp.aboutToQuit.connect(graph.shutdown)
+        code = qapp.exec()
+    finally:
+        if graph is not None:
+            graph.shutdown()
+        hook.uninstall()
+        log.info("Sequencer stopped")
+    return int(code)
