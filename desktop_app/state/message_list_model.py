@@ -188,14 +188,16 @@ class MessageListModel(QAbstractListModel):
         return names
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{row.message.user_id}, {row.time}: {row.summary}"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.upload_error or None
-        return self._role_value(row, role)
+        value = None
+        if index.isValid() and 0 <= index.row() < len(self._rows):
+            row = self._rows[index.row()]
+            if role == Qt.ItemDataRole.DisplayRole:
+                value = f"{row.message.user_id}, {row.time}: {row.summary}"
+            elif role == Qt.ItemDataRole.ToolTipRole:
+                value = row.upload_error or None
+            else:
+                value = self._role_value(row, role)
+        return value
 
     def _role_value(self, row: MessageRow, role: int) -> Any:
         m = row.message

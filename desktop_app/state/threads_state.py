@@ -1,0 +1,438 @@
+"""Threads, the open thread's messages and the connection, as the UI binds to them.
+
+Everything slow (HTTP, SQLite) runs through ``TaskRunner``; results come back on the GUI
+thread and are applied here. The local store is read first so the app shows the last seen
+threads and messages at once (and with no network at all), then the server's answer
+replaces them. A connection failure never erases what is shown: the state goes offline,
+says so in words, and retries with growing delays until the server answers again.
+
+The send flow (a later part) drives rows through ``upsert_message`` / ``remove_message``;
+live polling calls ``refresh_messages``, which asks the server only for what changed since
+the last cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop_app.domain.message import Message, Thread, utc_now_iso
+from desktop_app.services.api import ApiError, AuthError, TransientApiError
+from desktop_app.services.local_store import LocalStore
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.state.message_list_model import MessageListModel
+
+log = logging.getLogger(__name__)
+
+CONNECTED = "connected"
+OFFLINE = "offline"
+RECONNECTING = "reconnecting"
+
+PAGE_SIZE = 500
+RETRY_DELAYS = (2.0, 5.0, 10.0, 20.0, 30.0)
+
+
+@dataclass
+class _Fetched:
+    """A worker's answer for one thread: the messages to show and the ids to drop."""
+
+    thread_id: str
+    messages: list[Message]
+    deleted: list[str]
+    cursor: str | None
+    full: bool  # True: ``messages`` is the whole thread, anything else is gone
+
+
+def _fetch_messages(api: Any, thread_id: str, since: str | None) -> tuple[dict, set, str | None]:
+    """All pages after ``since``: messages by id (latest version wins) and deleted ids."""
+    messages: dict[str, Message] = {}
+    deleted: set[str] = set()
+    cursor = since
+    while True:
+        page = api.list_messages(thread_id, since=cursor, limit=PAGE_SIZE)
+        for m in page.messages:
+            messages[m.id] = m
+            deleted.discard(m.id)
+        for mid in page.deleted:
+            messages.pop(mid, None)
+            deleted.add(mid)
+        if not page.more or not page.cursor or page.cursor == cursor:
+            return messages, deleted, page.cursor or cursor
+        cursor = page.cursor
+
+
+class ThreadsState(QObject):
+    """``ThreadsState(api, tasks, user_id, local_store=None, parent=None)``.
+
+    ``api`` is an ``ApiClient`` (blocking, thread-safe); ``tasks`` a ``TaskRunner``;
+    ``local_store`` an optional ``LocalStore`` for starting offline.
+    """
+
+    threadsChanged = Signal()
+    threadCreated = Signal(str)
+    currentThreadChanged = Signal(str)
+    loadingChanged = Signal(bool)
+    connectionChanged = Signal(str)
+    error = Signal(str)  # a human sentence for a failed action
+
+    def __init__(
+        self,
+        api: Any,
+        tasks: TaskRunner,
+        user_id: str,
+        local_store: LocalStore | None = None,
+        parent: QObject | None = None,
+        *,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+    ) -> None:
+        super().__init__(parent)
+        self._api = api
+        self._tasks = tasks
+        self._user_id = user_id
+        self._store = local_store
+        self._threads: list[Thread] = []
+        self._threads_from_server = False
+        self._current_id = ""
+        self._generation = 0  # bumps on every open_thread; stale answers are dropped
+        self._server_loaded = False  # the open thread has had a server answer
+        self._cursor: str | None = None
+        self._loading = False
+        self._model = MessageListModel(user_id, self)
+        self._connection = CONNECTED
+        self._connection_text = "Connecting…"
+        self._retry_delays = tuple(retry_delays) or RETRY_DELAYS
+        self._retry_index = 0
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.timeout.connect(self.reconnect_now)
+
+    # ---- properties --------------------------------------------------------------------
+    @property
+    def user_id(self) -> str:
+        return self._user_id
+
+    @property
+    def threads(self) -> list[Thread]:
+        """Most recently updated first."""
+        return list(self._threads)
+
+    def thread(self, thread_id: str) -> Thread | None:
+        return next((t for t in self._threads if t.id == thread_id), None)
+
+    @property
+    def current_thread_id(self) -> str:
+        return self._current_id
+
+    @property
+    def current_thread(self) -> Thread | None:
+        return self.thread(self._current_id)
+
+    @property
+    def messages(self) -> MessageListModel:
+        """The open thread's messages (one model for the lifetime of the state)."""
+        return self._model
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    @property
+    def connection(self) -> str:
+        """``connected``, ``offline`` or ``reconnecting``."""
+        return self._connection
+
+    @property
+    def connection_text(self) -> str:
+        return self._connection_text
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connection == CONNECTED
+
+    # ---- threads -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Show the cached threads, then ask the server."""
+        if self._store is not None:
+            self._tasks.submit(self._store.list_threads, on_done=self._on_local_threads)
+        self.refresh_threads()
+
+    def refresh_threads(self) -> None:
+        store = self._store
+
+        def work() -> list[Thread]:
+            threads = self._api.list_threads()
+            if store is not None:
+                store.replace_threads(threads)
+            return threads
+
+        self._tasks.submit(
+            work,
+            on_done=self._on_server_threads,
+            on_error=lambda e: self._on_api_error(e, "load the threads"),
+        )
+
+    def _on_local_threads(self, threads: list[Thread]) -> None:
+        if not self._threads_from_server and threads:
+            self._set_threads(threads)
+
+    def _on_server_threads(self, threads: list[Thread]) -> None:
+        self._set_connected()
+        self._threads_from_server = True
+        self._set_threads(threads)
+
+    def _set_threads(self, threads: list[Thread]) -> None:
+        self._threads = sorted(threads, key=lambda t: t.updated_at or t.created_at, reverse=True)
+        self.threadsChanged.emit()
+        if self._current_id:
+            self.currentThreadChanged.emit(self._current_id)  # its name may have changed
+
+    def _put_thread(self, thread: Thread) -> None:
+        others = [t for t in self._threads if t.id != thread.id]
+        self._set_threads([thread, *others])
+        if self._store is not None:
+            self._tasks.submit(self._store.upsert_threads, [thread])
+
+    def create_thread(self, name: str) -> None:
+        """Create on the server; ``threadCreated(id)`` follows when it exists."""
+        name = name.strip()
+        if not name:
+            self.error.emit("A thread needs a name.")
+            return
+
+        def done(thread: Thread) -> None:
+            self._set_connected()
+            self._put_thread(thread)
+            self.threadCreated.emit(thread.id)
+
+        self._tasks.submit(
+            self._api.create_thread,
+            name,
+            (self._user_id,) if self._user_id else (),
+            on_done=done,
+            on_error=lambda e: self._on_api_error(e, f"create the thread “{name}”"),
+        )
+
+    def rename_thread(self, thread_id: str, name: str) -> None:
+        name = name.strip()
+        old = self.thread(thread_id)
+        if not name:
+            self.error.emit("A thread needs a name.")
+            return
+        if old is not None and old.name == name:
+            return
+
+        def done(thread: Thread) -> None:
+            self._set_connected()
+            self._put_thread(thread)
+
+        self._tasks.submit(
+            self._api.rename_thread,
+            thread_id,
+            name,
+            on_done=done,
+            on_error=lambda e: self._on_api_error(e, f"rename the thread to “{name}”"),
+        )
+
+    # ---- the open thread -----------------------------------------------------------------
+    def open_thread(self, thread_id: str) -> None:
+        """Show a thread: cached messages at once, then the server's full list."""
+        if thread_id == self._current_id and self._server_loaded:
+            return
+        self._generation += 1
+        self._current_id = thread_id
+        self._server_loaded = False
+        self._cursor = None
+        self._model.clear()
+        self.currentThreadChanged.emit(thread_id)
+        if not thread_id:
+            self._set_loading(False)
+            return
+        self._set_loading(True)
+        generation = self._generation
+        if self._store is not None:
+            self._tasks.submit(
+                self._store.list_messages,
+                thread_id,
+                on_done=lambda msgs: self._on_local_messages(generation, msgs),
+                on_error=lambda e: log.warning("cached messages unreadable: %s", e),
+            )
+        self._fetch(full=True)
+
+    def close_thread(self) -> None:
+        self.open_thread("")
+
+    def refresh_messages(self) -> None:
+        """Ask the server what changed in the open thread since the last answer (polling)."""
+        if self._current_id:
+            self._fetch(full=not self._server_loaded)
+
+    def _fetch(self, *, full: bool) -> None:
+        thread_id, generation, store = self._current_id, self._generation, self._store
+        since = None if full else self._cursor
+
+        def work() -> _Fetched:
+            messages, deleted, cursor = _fetch_messages(self._api, thread_id, since)
+            result = _Fetched(thread_id, list(messages.values()), sorted(deleted), cursor, full)
+            if store is not None:
+                if full:
+                    store.replace_messages(thread_id, result.messages)
+                else:
+                    store.upsert_messages(result.messages)
+                    store.delete_messages(result.deleted)
+                store.set_cursor(thread_id, cursor)
+            return result
+
+        self._tasks.submit(
+            work,
+            on_done=lambda r: self._on_server_messages(generation, r),
+            on_error=lambda e: self._on_fetch_error(generation, e),
+        )
+
+    def _on_local_messages(self, generation: int, messages: list[Message]) -> None:
+        if generation != self._generation or self._server_loaded:
+            return
+        self._model.set_messages(messages)
+
+    def _on_server_messages(self, generation: int, fetched: _Fetched) -> None:
+        if generation != self._generation:
+            return
+        self._set_connected()
+        self._server_loaded = True
+        self._cursor = fetched.cursor
+        model = self._model
+        if fetched.full:
+            keep_local = model.local_ids()
+            wanted = {m.id for m in fetched.messages}
+            if model.rowCount() == 0:
+                model.set_messages(fetched.messages)
+            else:
+                # A diff, not a reset: the cached rows already on screen stay put.
+                for mid in model.ids():
+                    if mid not in wanted and mid not in keep_local:
+                        model.remove_message(mid)
+                for m in fetched.messages:
+                    self._upsert_keeping_state(m)
+        else:
+            for mid in fetched.deleted:
+                model.remove_message(mid)
+            for m in fetched.messages:
+                self._upsert_keeping_state(m)
+        self._set_loading(False)
+
+    def _upsert_keeping_state(self, message: Message) -> None:
+        """A server copy of a row: upload state stays unless the render it waited for has
+        arrived."""
+        row = self._model.row_state(message.id)
+        if row is None or message.renders:
+            self._model.upsert_message(message)
+        else:
+            self._model.upsert_message(
+                message,
+                pending=row.pending,
+                upload_progress=row.upload_progress,
+                upload_error=row.upload_error,
+            )
+
+    def _on_fetch_error(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self._set_loading(False)
+        self._on_api_error(exc, "load the messages")
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loadingChanged.emit(loading)
+
+    # ---- rows, for the send flow and polling ----------------------------------------
+    def upsert_message(
+        self,
+        message: Message,
+        *,
+        pending: bool = False,
+        upload_progress: float | None = None,
+        upload_error: str | None = None,
+    ) -> None:
+        """Show a message (or change its send state) if it belongs to the open thread; a
+        message the server has (not ``pending``) is also written to the local cache."""
+        before = self._model.message(message.id)
+        if message.parent_thread == self._current_id:
+            self._model.upsert_message(
+                message,
+                pending=pending,
+                upload_progress=upload_progress,
+                upload_error=upload_error,
+            )
+        if self._store is not None and not pending and before != message:
+            self._tasks.submit(self._store.upsert_messages, [message])
+        self._touch_thread(message.parent_thread, message.timestamp)
+
+    def remove_message(self, message_id: str) -> None:
+        self._model.remove_message(message_id)
+        if self._store is not None:
+            self._tasks.submit(self._store.delete_messages, [message_id])
+
+    def _touch_thread(self, thread_id: str, when: str) -> None:
+        """A new message moves its thread to the top of the list."""
+        thread = self.thread(thread_id)
+        when = when or utc_now_iso()
+        if thread is not None and when > (thread.updated_at or ""):
+            self._threads = [t for t in self._threads if t.id != thread_id]
+            self._set_threads([replace(thread, updated_at=when), *self._threads])
+
+    # ---- connection ------------------------------------------------------------------
+    def reconnect_now(self) -> None:
+        """Try the server now (also what the retry timer calls)."""
+        self._retry_timer.stop()
+        self._set_connection(RECONNECTING, "Reconnecting…")
+        self._tasks.submit(
+            self._api.health,
+            on_done=lambda _h: self._on_reconnected(),
+            on_error=lambda e: self._on_api_error(e, "reach the server"),
+        )
+
+    def _on_reconnected(self) -> None:
+        self._set_connected()
+        self.refresh_threads()
+        if self._current_id:
+            self._fetch(full=True)
+
+    def _set_connected(self) -> None:
+        self._retry_index = 0
+        self._retry_timer.stop()
+        self._set_connection(CONNECTED, "Connected")
+
+    def _go_offline(self, reason: str) -> None:
+        delay = self._retry_delays[min(self._retry_index, len(self._retry_delays) - 1)]
+        self._retry_index += 1
+        saved = "showing saved messages" if self._store is not None else "nothing saved yet"
+        self._set_connection(OFFLINE, f"Offline — {saved}; retrying in {delay:g} s")
+        log.info("server unreachable (%s); retrying in %s s", reason, delay)
+        self._retry_timer.start(round(delay * 1000))
+
+    def _set_connection(self, state: str, text: str) -> None:
+        if (state, text) != (self._connection, self._connection_text):
+            self._connection, self._connection_text = state, text
+            self.connectionChanged.emit(text)
+
+    def _on_api_error(self, exc: BaseException, what: str) -> None:
+        if isinstance(exc, TransientApiError):
+            if self._connection != OFFLINE or not self._retry_timer.isActive():
+                self._go_offline(str(exc))
+            return
+        if isinstance(exc, AuthError):
+            self._set_connection(OFFLINE, "Not signed in — the server refused the token")
+            self.error.emit(
+                f"Could not {what}: the server refused this app's token. "
+                "Check the server address and token in Settings."
+            )
+            return
+        if isinstance(exc, ApiError):
+            detail = getattr(exc, "detail", "") or str(exc)
+            self.error.emit(f"Could not {what}: {detail}")
+            return
+        log.error("unexpected failure while trying to %s", what, exc_info=exc)
+        self.error.emit(f"Could not {what}: {exc}")

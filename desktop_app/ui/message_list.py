@@ -1,0 +1,219 @@
+"""The conversation: a ``QListView`` over ``MessageListModel`` painted by ``MessageDelegate``.
+
+The view turns clicks on the painted parts of a row into signals (load a pattern, play,
+seek, retry an upload); what those do is wired by the shell, so this widget knows nothing
+of the sequencer or the player. It keeps the newest message in sight when the user is
+already at the bottom, and leaves the scroll position alone when they are reading back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QToolTip, QWidget
+
+from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.ui import theme
+from desktop_app.ui.message_delegate import (
+    AREA_LOAD,
+    AREA_PLAY,
+    AREA_RETRY,
+    AREA_SEEK,
+    MessageDelegate,
+)
+
+_TIPS = {
+    AREA_LOAD: "Load this pattern into the sequencer",
+    AREA_PLAY: "Play / pause the recording",
+    AREA_SEEK: "Seek",
+    AREA_RETRY: "Try the upload again",
+}
+
+
+class MessageListView(QListView):
+    """``MessageListView(parent=None)``; call ``setModel(MessageListModel)``.
+
+    Signals: ``loadRequested(dict)`` the snapshot, ``playRequested(str)`` message id,
+    ``seekRequested(str, float)`` message id and 0..1 position, ``retryRequested(str)``.
+    """
+
+    loadRequested = Signal(dict)
+    playRequested = Signal(str)
+    seekRequested = Signal(str, float)
+    retryRequested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageList")
+        self._delegate = MessageDelegate(self)
+        self.setItemDelegate(self._delegate)
+        self.setUniformItemSizes(True)
+        self.setMouseTracking(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(24)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setStyleSheet(
+            f"QListView#messageList {{ background: {theme.BG_DEEP}; border: none; }}"
+        )
+        self._press: tuple[int, str] | None = None
+        self._placeholder = "No messages yet — record a pattern and send it here."
+        self._stick_to_bottom = True
+
+    @property
+    def delegate(self) -> MessageDelegate:
+        return self._delegate
+
+    def set_placeholder(self, text: str) -> None:
+        """What an empty list says (e.g. "Loading…", "Pick a thread")."""
+        self._placeholder = text
+        self.viewport().update()
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        old = self.model()
+        if old is not None:
+            for sig, slot in self._model_hooks(old):
+                sig.disconnect(slot)
+        super().setModel(model)
+        if model is not None:
+            for sig, slot in self._model_hooks(model):
+                sig.connect(slot)
+        self._stick_to_bottom = True
+        self.scrollToBottom()
+
+    def _model_hooks(self, model: QAbstractItemModel) -> list[tuple[Any, Any]]:
+        return [
+            (model.rowsAboutToBeInserted, self._remember_bottom),
+            (model.rowsInserted, self._follow_bottom),
+            (model.modelAboutToBeReset, self._remember_bottom),
+            (model.modelReset, self._after_reset),
+            (model.dataChanged, self._on_data_changed),
+        ]
+
+    # ---- model hooks ---------------------------------------------------------------------
+    def _at_bottom(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
+
+    def _remember_bottom(self, *_args: Any) -> None:
+        self._stick_to_bottom = self._at_bottom()
+
+    def _follow_bottom(self, *_args: Any) -> None:
+        if self._stick_to_bottom:
+            self.scrollToBottom()
+
+    def _after_reset(self) -> None:
+        self._delegate.previews.invalidate()
+        self.scrollToBottom()
+
+    def _on_data_changed(self, top: QModelIndex, bottom: QModelIndex, roles: list[int]) -> None:
+        if not roles or Roles.SNAPSHOT in roles:
+            for row in range(top.row(), bottom.row() + 1):
+                mid = self.model().index(row, 0).data(Roles.ID)
+                if mid:
+                    self._delegate.previews.invalidate(mid)
+
+    # ---- mouse -------------------------------------------------------------------------------
+    def _area_at(self, pos: QPoint) -> tuple[QModelIndex, str | None]:
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return index, None
+        return index, self._delegate.hit_test(self.visualRect(index), pos, index)
+
+    def _set_hover(self, hover: tuple[int, str | None] | None) -> None:
+        if hover == self._delegate.hover:
+            return
+        old = self._delegate.hover
+        self._delegate.hover = hover
+        for h in (old, hover):
+            if h is not None:
+                self.update(self.model().index(h[0], 0))
+        area = hover[1] if hover else None
+        self.viewport().setCursor(
+            Qt.CursorShape.PointingHandCursor if area else Qt.CursorShape.ArrowCursor
+        )
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        index, area = self._area_at(event.position().toPoint())
+        self._set_hover((index.row(), area) if index.isValid() else None)
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._set_hover(None)
+        super().leaveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        index, area = self._area_at(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and area:
+            self._press = (index.row(), area)
+            if area == AREA_SEEK:  # seeking answers on press, like any seek bar
+                self._activate(index, area, event.position().toPoint())
+            event.accept()
+            return
+        self._press = None
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        index, area = self._area_at(event.position().toPoint())
+        press, self._press = self._press, None
+        if event.button() == Qt.MouseButton.LeftButton and press and area:
+            if press == (index.row(), area) and area != AREA_SEEK:
+                self._activate(index, area, event.position().toPoint())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def _activate(self, index: QModelIndex, area: str, pos: QPoint) -> None:
+        mid = index.data(Roles.ID) or ""
+        if area == AREA_LOAD:
+            self.loadRequested.emit(dict(index.data(Roles.SNAPSHOT) or {}))
+        elif area == AREA_PLAY:
+            self.playRequested.emit(mid)
+        elif area == AREA_SEEK:
+            fraction = self._delegate.seek_fraction(self.visualRect(index), pos)
+            self.seekRequested.emit(mid, fraction)
+        elif area == AREA_RETRY:
+            self.retryRequested.emit(mid)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        if index.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.loadRequested.emit(dict(index.data(Roles.SNAPSHOT) or {}))
+            return
+        if index.isValid() and event.key() == Qt.Key.Key_Space:
+            if index.data(Roles.RENDER_STATE) == RENDER_READY:
+                self.playRequested.emit(index.data(Roles.ID) or "")
+            return
+        super().keyPressEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            pos = event.pos()
+            index, area = self._area_at(pos)
+            tip = index.data(Roles.ERROR_TEXT) if area == AREA_RETRY else _TIPS.get(area or "")
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
+    # ---- empty state -----------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        model = self.model()
+        if model is not None and model.rowCount() > 0:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self.viewport())
+        painter.fillRect(self.viewport().rect(), QColor(theme.BG_DEEP))
+        painter.setPen(QColor(theme.TEXT_FAINT))
+        painter.drawText(
+            self.viewport().rect().adjusted(24, 24, -24, -24),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            self._placeholder,
+        )
+        painter.end()

@@ -1,0 +1,195 @@
+"""The sidebar list of conversation threads: pick one, create one (+), rename one.
+
+A handful to a few hundred threads, so a ``QListWidget`` of plain items (no widget per
+row) is enough; it mirrors ``ThreadsState`` and keeps the selection on the open thread
+when the list is refreshed from the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.message import parse_time
+from desktop_app.ui import theme
+
+AskText = Callable[[QWidget, str, str, str], "str | None"]
+"""(parent, title, label, initial text) -> the text, or None when cancelled."""
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def ask_text_dialog(parent: QWidget, title: str, label: str, text: str) -> str | None:
+    value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
+    return value if ok else None
+
+
+class _ThreadListView(QListWidget):
+    """A list that says what to do when it is empty."""
+
+    placeholder = "No threads yet.\nPress + to start one."
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor(theme.TEXT_FAINT))
+            painter.drawText(
+                self.viewport().rect().adjusted(12, 12, -12, -12),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.placeholder,
+            )
+            painter.end()
+
+
+class ThreadListWidget(QWidget):
+    """``ThreadListWidget(threads_state, parent=None, *, ask_text=ask_text_dialog)``.
+
+    Selecting a thread opens it (``threads_state.open_thread``); ``+`` asks for a name and
+    creates one, which is opened once the server confirms it; double-click or the context
+    menu renames. ``ask_text`` is the name prompt (tests pass a function instead of a
+    modal dialog).
+    """
+
+    def __init__(
+        self,
+        threads_state: Any,
+        parent: QWidget | None = None,
+        *,
+        ask_text: AskText = ask_text_dialog,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("threadList")
+        self._state = threads_state
+        self._ask_text = ask_text
+        self._syncing = False
+
+        title = QLabel("Threads")
+        title.setObjectName("threadListTitle")
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        self.new_button = QToolButton()
+        self.new_button.setObjectName("newThreadButton")
+        self.new_button.setText("+")
+        self.new_button.setToolTip("New thread…")
+        self.new_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.new_button.clicked.connect(self.ask_create)
+        header = QHBoxLayout()
+        header.setContentsMargins(14, 10, 10, 8)
+        header.addWidget(title, 1)
+        header.addWidget(self.new_button)
+
+        self.list = _ThreadListView()
+        self.list.setObjectName("threadListView")
+        self.list.setUniformItemSizes(True)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.list.itemDoubleClicked.connect(lambda item: self.ask_rename(item.data(ID_ROLE)))
+        self.list.currentItemChanged.connect(self._on_current_changed)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.list, 1)
+        self.setStyleSheet(
+            f"""
+            QWidget#threadList {{ background: {theme.BG}; }}
+            QLabel#threadListTitle {{ color: {theme.TEXT}; }}
+            QToolButton#newThreadButton {{ color: {theme.ACCENT_BRIGHT}; background: transparent;
+                border: 1px solid {theme.ACCENT_DIM}; border-radius: 11px;
+                min-width: 20px; min-height: 20px; font-weight: 600; }}
+            QToolButton#newThreadButton:hover {{ background: {theme.ACCENT}; color: #1a1208; }}
+            QListWidget#threadListView {{ background: {theme.BG}; border: none; outline: 0;
+                padding: 0 6px; }}
+            QListWidget#threadListView::item {{ color: {theme.TEXT_DIM}; padding: 7px 8px;
+                border-radius: {theme.RADIUS}px; margin: 1px 0; }}
+            QListWidget#threadListView::item:hover {{ background: {theme.BG_HOVER};
+                color: {theme.TEXT}; }}
+            QListWidget#threadListView::item:selected {{ background: {theme.BG_RAISED};
+                color: {theme.TEXT}; border-left: 3px solid {theme.ACCENT}; }}
+            """
+        )
+
+        threads_state.threadsChanged.connect(self._rebuild)
+        threads_state.currentThreadChanged.connect(self._select)
+        threads_state.threadCreated.connect(threads_state.open_thread)
+        self._rebuild()
+
+    # ---- mirroring the state -----------------------------------------------------------
+    def thread_ids(self) -> list[str]:
+        return [self.list.item(i).data(ID_ROLE) for i in range(self.list.count())]
+
+    def _rebuild(self) -> None:
+        self._syncing = True
+        try:
+            self.list.clear()
+            for thread in self._state.threads:
+                item = QListWidgetItem(thread.name or "Untitled thread")
+                item.setData(ID_ROLE, thread.id)
+                tip = thread.name
+                if thread.users:
+                    tip += "\nWith " + ", ".join(thread.users)
+                if thread.updated_at:
+                    when = parse_time(thread.updated_at).astimezone()
+                    tip += f"\nLast activity {when:%d %b %Y, %H:%M}"
+                item.setToolTip(tip)
+                self.list.addItem(item)
+            self._select(self._state.current_thread_id)
+        finally:
+            self._syncing = False
+
+    def _select(self, thread_id: str) -> None:
+        was, self._syncing = self._syncing, True
+        try:
+            for i in range(self.list.count()):
+                if self.list.item(i).data(ID_ROLE) == thread_id:
+                    self.list.setCurrentRow(i)
+                    return
+            self.list.setCurrentRow(-1)
+        finally:
+            self._syncing = was
+
+    def _on_current_changed(self, current: QListWidgetItem | None, _prev: Any) -> None:
+        if not self._syncing and current is not None:
+            self._state.open_thread(current.data(ID_ROLE))
+
+    # ---- actions -------------------------------------------------------------------------
+    def ask_create(self) -> None:
+        name = self._ask_text(self, "New thread", "Name of the new thread:", "")
+        if name is not None and name.strip():
+            self._state.create_thread(name.strip())
+
+    def ask_rename(self, thread_id: str) -> None:
+        thread = self._state.thread(thread_id)
+        if thread is None:
+            return
+        name = self._ask_text(self, "Rename thread", "New name:", thread.name)
+        if name is not None and name.strip() and name.strip() != thread.name:
+            self._state.rename_thread(thread_id, name.strip())
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.list.itemAt(pos)
+        menu = QMenu(self)
+        if item is not None:
+            thread_id = item.data(ID_ROLE)
+            menu.addAction("Rename…", lambda: self.ask_rename(thread_id))
+            menu.addSeparator()
+        menu.addAction("New thread…", self.ask_create)
+        menu.exec(self.list.viewport().mapToGlobal(pos))
