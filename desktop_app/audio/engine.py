@@ -1,0 +1,297 @@
+"""The real-time engine: a feeder thread renders blocks ahead and hands them to the output.
+
+Threads and who does what:
+
+- the **caller** (GUI thread) sets the pattern, kit and device and starts/stops; every
+  such call only swaps a reference under a lock;
+- the **feeder** thread renders each block (``Sequencer`` + limiter), gives it to the
+  output sink and then to the block listeners (the recorder), so what is recorded is
+  exactly what was sent to the speakers;
+- the **audio callback** (device mode) only copies prepared blocks (see ``output.py``).
+
+With no usable device the same feeder is paced by a clock (``ClockSink``), so recording,
+the step highlight and everything downstream work the same on a machine without sound.
+``on_notice`` is called from the feeder thread; a Qt caller forwards it via a signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from desktop_app.audio.bounce import bounce as _bounce
+from desktop_app.audio.kit import Kit
+from desktop_app.audio.output import (
+    ClockSink,
+    DeviceSink,
+    DeviceUnavailable,
+    device_label,
+)
+from desktop_app.audio.sequencer import Sequencer, StepMark, soft_limit
+from desktop_app.domain.pattern import Pattern
+
+log = logging.getLogger(__name__)
+
+BlockListener = Callable[[np.ndarray], None]
+# Stopping fades the last block out over this many frames instead of cutting the sound.
+STOP_FADE = 256
+
+
+class Engine:
+    """Plays a pattern in a loop. See the module docstring for the threading model.
+
+    ``use_device=False`` never opens a device (tests, benchmarks, headless recording);
+    ``clock_speed`` sets how fast the clock runs when there is no device: 1.0 is real
+    time, larger is faster, 0 renders as fast as the machine can."""
+
+    def __init__(
+        self,
+        kit: Kit,
+        *,
+        sample_rate: int = 44100,
+        block_size: int = 512,
+        output_device: str | int | None = None,
+        on_notice: Callable[[str], None] | None = None,
+        use_device: bool = True,
+        clock_speed: float = 1.0,
+        queue_blocks: int = 3,
+    ) -> None:
+        self.sample_rate = sample_rate
+        self.block_size = block_size
+        self.use_device = use_device
+        self.clock_speed = clock_speed
+        self._queue_blocks = queue_blocks
+        self._on_notice = on_notice
+        self._kit = kit if kit.sample_rate == sample_rate else kit.at_rate(sample_rate)
+        self._lock = threading.Lock()
+        self._pattern: Pattern | None = None
+        self._pattern_dirty = False
+        self._kit_dirty = False
+        self._device = output_device
+        self._device_dirty = False
+        self._listeners: tuple[BlockListener, ...] = ()
+        self._seq = Sequencer(self._kit, sample_rate, on_missing_sample=self._missing_sample)
+        self._marks: list[StepMark] = []
+        self._sink: DeviceSink | ClockSink | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._last_notice: str | None = None
+        self.frames_rendered = 0
+
+    # ---- configuration (any thread) ---------------------------------------------------
+    @property
+    def kit(self) -> Kit:
+        return self._kit
+
+    def set_pattern(self, pattern: Pattern) -> None:
+        """Play ``pattern`` from the next step on. A private copy is taken, so the caller
+        may keep editing its own object."""
+        copy = pattern.copy()
+        with self._lock:
+            self._pattern = copy
+            self._pattern_dirty = True
+
+    def set_kit(self, kit: Kit) -> None:
+        kit = kit if kit.sample_rate == self.sample_rate else kit.at_rate(self.sample_rate)
+        with self._lock:
+            self._kit = kit
+            self._kit_dirty = True
+
+    def set_output_device(self, device: str | int | None) -> None:
+        """Switch output device (None or "" = the system default); applies while playing."""
+        with self._lock:
+            self._device = device
+            self._device_dirty = True
+
+    @property
+    def output_device(self) -> str | int | None:
+        return self._device
+
+    @property
+    def output_mode(self) -> str | None:
+        """"device" or "clock" while playing, None when stopped."""
+        sink = self._sink
+        return sink.mode if sink is not None and self.is_playing else None
+
+    def add_block_listener(self, fn: BlockListener) -> None:
+        """``fn(block)`` gets every played block, (n, 2) float32, on the feeder thread. It
+        must return quickly (queue the block); the block must not be modified."""
+        with self._lock:
+            self._listeners = (*self._listeners, fn)
+
+    def remove_block_listener(self, fn: BlockListener) -> None:
+        with self._lock:
+            self._listeners = tuple(f for f in self._listeners if f != fn)
+
+    # ---- transport ---------------------------------------------------------------------
+    @property
+    def is_playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start from step 0 of the current pattern. No-op while playing."""
+        if self.is_playing:
+            return
+        self._stop.clear()
+        self._seq.reset(0)
+        self._marks = []
+        self.frames_rendered = 0
+        self._sink = None
+        self._thread = threading.Thread(target=self._run, name="engine-feeder", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after a short fade; returns when the feeder has finished."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stop.set()
+        thread.join(timeout=5)
+        self._thread = None
+
+    def current_step(self) -> int | None:
+        """The step being heard now, or None when stopped (poll it ~30 times a second)."""
+        sink = self._sink
+        if sink is None or not self.is_playing:
+            return None
+        position = sink.position()
+        current = None
+        for mark in self._marks:
+            if mark.onset > position:
+                break
+            current = mark.step
+        return current
+
+    def bounce(self, pattern: Pattern, loops: int = 1) -> np.ndarray:
+        """Offline render of exactly ``loops`` passes with this engine's kit (any thread)."""
+        return _bounce(pattern, self._kit, loops, self.sample_rate)
+
+    # ---- the feeder thread ----------------------------------------------------------------
+    def _notice(self, text: str) -> None:
+        if text == self._last_notice:
+            return
+        self._last_notice = text
+        log.warning("%s", text)
+        if self._on_notice is not None:
+            try:
+                self._on_notice(text)
+            except Exception:
+                log.exception("on_notice failed")
+
+    def _missing_sample(self, name: str) -> None:
+        self._notice(f"Sample {name!r} is not in kit {self._kit.name!r}; that track is silent.")
+
+    def _open_sink(self, start_frame: int, lost: str | int | None = None) -> None:
+        """Open the configured device; fall back to the default device, then the clock."""
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+        if not self.use_device:
+            self._sink = ClockSink(self.sample_rate, start_frame, self.clock_speed)
+            return
+        wanted = self._device
+        candidates: list[str | int | None] = [wanted]
+        if wanted not in (None, ""):
+            candidates.append(None)
+        errors = []
+        for device in candidates:
+            if lost is not None and device == lost:
+                continue
+            try:
+                sink = DeviceSink(device, self.sample_rate, self.block_size, self._queue_blocks)
+            except DeviceUnavailable as exc:
+                errors.append(f"{device_label(device)}: {exc}")
+                continue
+            sink.frames_played = start_frame
+            self._sink = sink
+            if device != wanted or lost is not None:
+                what = "is no longer available" if lost is not None else "cannot be opened"
+                self._notice(
+                    f"Audio output {device_label(wanted)} {what}; playing on the default device."
+                )
+            return
+        self._sink = ClockSink(self.sample_rate, start_frame, self.clock_speed)
+        reason = "; ".join(errors)
+        if lost is not None:
+            self._notice(
+                f"Audio output {device_label(lost)} is no longer available and no other "
+                "device works; playback continues silently on the internal clock "
+                "(recording still works)."
+            )
+        else:
+            self._notice(
+                "No audio output device is available; playback runs silently on the "
+                f"internal clock (recording still works). [{reason}]"
+            )
+
+    def _apply_changes(self) -> None:
+        with self._lock:
+            pattern = self._pattern if self._pattern_dirty else None
+            kit = self._kit if self._kit_dirty else None
+            device_changed = self._device_dirty
+            self._pattern_dirty = self._kit_dirty = self._device_dirty = False
+        if kit is not None:
+            self._seq.set_kit(kit)
+        if pattern is not None:
+            self._seq.set_pattern(pattern)
+        if device_changed and self._sink is not None:
+            self._last_notice = None
+            self._open_sink(self._sink.position())
+
+    def _render_block(self) -> np.ndarray:
+        block = soft_limit(self._seq.render(self.block_size))
+        self.frames_rendered += len(block)
+        self._marks = list(self._seq.marks)[-64:]
+        return block
+
+    def _emit(self, block: np.ndarray) -> None:
+        for fn in self._listeners:
+            try:
+                fn(block)
+            except Exception:
+                log.exception("block listener failed")
+
+    def _run(self) -> None:
+        try:
+            with self._lock:
+                if self._pattern is not None:
+                    self._pattern_dirty = True
+                self._device_dirty = False
+            self._apply_changes()
+            self._open_sink(0)
+            while not self._stop.is_set():
+                self._apply_changes()
+                block = self._render_block()
+                self._deliver(block)
+                self._emit(block)
+            # Fade out rather than cut whatever is sounding.
+            block = self._render_block()
+            block[:STOP_FADE] *= np.linspace(1.0, 0.0, STOP_FADE, dtype=np.float32)[:, None]
+            block[STOP_FADE:] = 0.0
+            self._deliver(block, final=True)
+            self._emit(block)
+            if self._sink is not None:
+                self._sink.drain()
+        except Exception:
+            log.exception("the audio engine stopped with an error")
+            self._notice("The audio engine stopped after an internal error (see the log).")
+        finally:
+            if self._sink is not None:
+                self._sink.close()
+
+    def _deliver(self, block: np.ndarray, final: bool = False) -> None:
+        sink = self._sink
+        assert sink is not None
+        if final:  # best effort: a device that is gone gets no fade-out
+            sink.deliver(block, threading.Event())
+            return
+        if sink.deliver(block, self._stop):
+            return
+        # The device stopped taking blocks: it was unplugged or failed.
+        lost = sink.device if isinstance(sink, DeviceSink) else None
+        self._open_sink(sink.position(), lost=lost)
+        assert self._sink is not None
+        self._sink.deliver(block, self._stop)
