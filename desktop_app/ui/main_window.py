@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QKeyCombination, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QKeyCombination, QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "Sequencer"
 DEFAULT_SIZE = (1480, 880)
-DEFAULT_SPLITTER = [250, 860, 370]
+DEFAULT_SPLITTER = [240, 900, 380]
 STATUS_TIMEOUT_MS = 8000
 
 
@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         self._log_dir = log_dir
         self._data_dir = data_dir
         self.setWindowTitle(APP_TITLE)
-        self.setMinimumSize(960, 600)
+        self.setMinimumSize(760, 520)
 
         self.sequencer_panel = SequencerPanel(sequencer_state, recording_state)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -203,14 +203,18 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
+        # The sequencer panel owns the musician's shortcuts (Space, R, Ctrl+Z...); the
+        # menus show the same actions, so no shortcut is ever defined twice (ambiguous).
+        panel = self.sequencer_panel
+        self.undo_action = panel.undo_action
+        self.redo_action = panel.redo_action
         edit_menu = bar.addMenu("&Edit")
-        stack = self._sequencer.undo_stack
-        self.undo_action = stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
-        self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+
+        transport_menu = bar.addMenu("&Transport")
+        transport_menu.addAction(panel.play_action)
+        transport_menu.addAction(panel.record_action)
 
         help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About Sequencer", self.show_about)
@@ -342,14 +346,28 @@ class MainWindow(QMainWindow):
     def restore_layout(self) -> None:
         s = self._settings
         if not (s.window_geometry and self.restoreGeometry(s.window_geometry)):
-            self.resize(*DEFAULT_SIZE)
+            self.resize(self._default_size())
         if s.window_state:
             self.restoreState(s.window_state)
         sizes = s.main_splitter_sizes
         if len(sizes) == self.splitter.count() and all(x > 0 for x in sizes):
             self.splitter.setSizes(sizes)
         else:
-            self.splitter.setSizes(DEFAULT_SPLITTER)
+            self.splitter.setSizes(self._default_splitter())
+
+    def _default_splitter(self) -> list[int]:
+        """Room for a whole 16-step bar in the middle; the side columns as designed."""
+        left, _middle, right = DEFAULT_SPLITTER
+        middle = max(self.sequencer_panel.sizeHint().width(), 720)
+        return [left, middle, right]
+
+    def _default_size(self) -> QSize:
+        width = sum(self._default_splitter()) + 2 * self.splitter.handleWidth()
+        size = QSize(max(width, DEFAULT_SIZE[0]), DEFAULT_SIZE[1])
+        screen = self.screen()
+        if screen is not None:
+            size = size.boundedTo(screen.availableGeometry().size() * 0.95)
+        return size
 
     def save_layout(self) -> None:
         s = self._settings

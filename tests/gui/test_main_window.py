@@ -1,0 +1,172 @@
+"""The main window: menus, layout persistence, pattern files, the Send bar, the title.
+
+The thread side talks to a real ``ApiClient`` pointed at a closed port, so it runs in
+its offline mode (what a musician on a train sees) without a server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QMessageBox
+
+from desktop_app.domain.pattern import demo_pattern
+from desktop_app.services.api import ApiClient
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.settings import Settings
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.state.threads_state import ThreadsState
+from desktop_app.ui.main_window import MainWindow
+
+CLOSED_PORT_URL = "http://127.0.0.1:9"
+
+
+class Parts:
+    def __init__(self, tmp_path: Path) -> None:
+        self.settings_file = tmp_path / "config" / "settings.ini"
+        self.settings = Settings.open(self.settings_file)
+        self.pool = QThreadPool()
+        self.tasks = TaskRunner(self.pool)
+        self.sequencer = SequencerState(None)
+        self.recording = RecordingState(None, tmp_path / "recordings", self.settings)
+        self.threads = ThreadsState(
+            ApiClient(CLOSED_PORT_URL, "token", timeout=1.0),
+            self.tasks,
+            "ada",
+            retry_delays=(60.0,),
+        )
+        self.log_dir = tmp_path / "logs"
+
+    def window(self, qtbot) -> MainWindow:
+        window = MainWindow(
+            self.settings,
+            self.sequencer,
+            self.recording,
+            self.threads,
+            log_dir=self.log_dir,
+        )
+        qtbot.addWidget(window)
+        return window
+
+
+@pytest.fixture
+def parts(tmp_path: Path):
+    p = Parts(tmp_path)
+    yield p
+    p.pool.waitForDone(5000)
+
+
+def _menu_texts(window: MainWindow) -> dict[str, list[str]]:
+    menus = {}
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        menus[action.text().replace("&", "")] = [
+            a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()
+        ]
+    return menus
+
+
+def test_menus(qtbot, parts: Parts) -> None:
+    window = parts.window(qtbot)
+    menus = _menu_texts(window)
+    assert menus["File"] == [
+        "New pattern",
+        "Open pattern JSON…",
+        "Save pattern as…",
+        "Settings…",
+        "Quit",
+    ]
+    assert [t.split()[0] for t in menus["Edit"]] == ["Undo", "Redo"]
+    assert menus["Help"] == ["About Sequencer", "Open log folder"]
+    # Undo in the menu is the sequencer's own action (no duplicate, ambiguous shortcut).
+    assert window.undo_action is window.sequencer_panel.undo_action
+    assert not window.undo_action.isEnabled()
+    window.new_pattern_action.trigger()
+    assert all(not any(t.steps) for t in parts.sequencer.pattern.tracks)
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    assert parts.sequencer.pattern.to_snapshot() == demo_pattern().to_snapshot()
+
+
+def test_geometry_and_splitter_sizes_survive_a_restart(qtbot, parts: Parts) -> None:
+    window = parts.window(qtbot)
+    window.show()
+    qtbot.waitExposed(window)
+    # Within the offscreen screen (800×800): restoreGeometry keeps windows on screen.
+    window.resize(790, 700)
+    window.splitter.setSizes([180, 400, 200])
+    sizes = window.splitter.sizes()
+    window.close()
+
+    reread = Settings.open(parts.settings_file)
+    assert reread.main_splitter_sizes == sizes
+    assert reread.window_geometry
+    parts.settings = reread
+    again = parts.window(qtbot)
+    again.show()
+    qtbot.waitExposed(again)
+    assert (again.size().width(), again.size().height()) == (790, 700)
+    assert again.splitter.sizes() == sizes
+
+
+def test_first_start_gets_a_default_layout(qtbot, parts: Parts) -> None:
+    window = parts.window(qtbot)
+    sizes = window.splitter.sizes()
+    assert len(sizes) == 3 and all(s > 0 for s in sizes)
+
+
+def test_pattern_file_round_trip(qtbot, parts: Parts, tmp_path: Path) -> None:
+    window = parts.window(qtbot)
+    parts.sequencer.set_bpm(98.0)
+    path = tmp_path / "groove.json"
+    assert window.save_pattern_file(path)
+    assert json.loads(path.read_text())["bpm"] == 98.0
+    assert parts.settings.last_pattern_dir == str(tmp_path)
+    parts.sequencer.set_bpm(140.0)
+    assert window.open_pattern_file(path)
+    assert parts.sequencer.pattern.bpm == 98.0
+    window.undo_action.trigger()  # opening is one undoable step
+    assert parts.sequencer.pattern.bpm == 140.0
+
+
+def test_bad_pattern_file_explains_itself(qtbot, parts: Parts, tmp_path: Path, monkeypatch):
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
+    window = parts.window(qtbot)
+    before = parts.sequencer.pattern.to_snapshot()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"bpm": 900, "tracks": []}')
+    assert not window.open_pattern_file(bad)
+    assert "bpm" in shown[-1] and "900" in shown[-1]
+    bad.write_text("not json")
+    assert not window.open_pattern_file(bad)
+    assert "not JSON" in shown[-1]
+    assert not window.open_pattern_file(tmp_path / "missing.json")
+    assert parts.sequencer.pattern.to_snapshot() == before
+
+
+def test_send_is_disabled_until_there_is_a_take(qtbot, parts: Parts) -> None:
+    window = parts.window(qtbot)
+    button = window.conversation.send_button
+    assert not button.isEnabled()
+    assert button.toolTip() == "Record a take first"
+
+
+def test_connection_indicator_goes_offline(qtbot, parts: Parts) -> None:
+    window = parts.window(qtbot)
+    window.show()
+    indicator = window.connection_indicator
+    assert indicator.status() == "connecting"
+    assert indicator.isVisible()
+    parts.threads.start()
+    qtbot.waitUntil(lambda: indicator.status() == "offline", timeout=5000)
+    assert indicator.text().startswith("Offline")
+    assert "retry" in indicator.toolTip().lower()
+
+
+def test_title_is_the_app_name_without_a_thread(qtbot, parts: Parts) -> None:
+    assert parts.window(qtbot).windowTitle() == "Sequencer"
