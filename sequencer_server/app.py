@@ -46,6 +46,7 @@ def create_app(
     storage: Storage | None = None,
 ) -> FastAPI:
     install_log_redaction()
+    owns_store = store is None
     store = store if store is not None else store_from_settings(settings)
     storage = storage if storage is not None else storage_from_settings(settings)
 
@@ -59,7 +60,8 @@ def create_app(
             settings.env,
         )
         yield
-        store.close()
+        if owns_store:  # an injected store belongs to the caller
+            store.close()
 
     app = FastAPI(
         title="Sequencer server",

@@ -1,6 +1,6 @@
 """Entry point for running under an ASGI server directly, e.g. several workers:
 
-    uvicorn sequencer_server.asgi:create_app_from_env --factory --workers 4
+uvicorn sequencer_server.asgi:create_app_from_env --factory --workers 4
 """
 
 from __future__ import annotations

@@ -1,0 +1,123 @@
+"""The embedded default: a private ``sequencer-server`` on 127.0.0.1 for this user.
+
+It runs as a child process rather than a thread so that a 100 MB upload's parsing never
+competes with the GUI thread for the GIL, and a server crash cannot take the window down.
+The child is told our pid and exits on its own if the app dies without stopping it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedServerError(RuntimeError):
+    """The embedded server could not be started."""
+
+
+class EmbeddedServer:
+    def __init__(self, data_dir: Path, *, log_file: Path | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.log_file = log_file
+        self.token = secrets.token_urlsafe(32)
+        self.url: str | None = None
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self, timeout: float = 20.0) -> tuple[str, str]:
+        """Start the child and wait for its ready line; returns (url, token)."""
+        if self.running:
+            assert self.url is not None
+            return self.url, self.token
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "API_TOKEN": self.token, "ENV": "local"}
+        # An embedded server must never pick up a production configuration by accident.
+        for name in list(env):
+            if name.startswith(("S3_", "MONGODB_")):
+                del env[name]
+        stderr = open(self.log_file, "a") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        cmd = [
+            sys.executable, "-m", "sequencer_server",
+            "--host", "127.0.0.1", "--port", "0",
+            "--data-dir", str(self.data_dir),
+            "--ready-json", "--parent-pid", str(os.getpid()),
+            "--log-level", "warning",
+        ]  # fmt: skip
+        self._process = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
+        if stderr is not subprocess.DEVNULL:
+            stderr.close()
+        ready: dict = {}
+        reader = threading.Thread(target=self._read_ready, args=(ready,), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if "url" not in ready:
+            self.stop()
+            raise EmbeddedServerError(
+                "The local server did not start"
+                + (f"; see {self.log_file}" if self.log_file else "")
+            )
+        self.url = ready["url"]
+        log.info("Embedded server on %s (data in %s)", self.url, self.data_dir)
+        return self.url, self.token
+
+    def _read_ready(self, ready: dict) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for line in self._process.stdout:
+            try:
+                ready.update(json.loads(line))
+                return
+            except ValueError:
+                continue
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the server to finish (SIGTERM lets uvicorn close connections and the store),
+        then make sure it is gone."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("Embedded server did not stop in %.0f s; killing it", timeout)
+                process.kill()
+                process.wait(timeout)
+        if process.stdout is not None:
+            process.stdout.close()
+        log.info("Embedded server stopped (exit code %s)", process.returncode)
+
+    def __enter__(self) -> EmbeddedServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_until_healthy(url: str, timeout: float = 5.0) -> bool:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).ok:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    return False

@@ -1,0 +1,53 @@
+"""Run the app under uvicorn in a background thread on 127.0.0.1 with a free port.
+
+For tests and benchmarks that need real HTTP in the same process; production runs
+``sequencer-server`` instead.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+
+class ThreadedServer:
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        log_level: str = "warning",
+        access_log: bool = False,
+    ) -> None:
+        self.app = app
+        self._sock = socket.create_server((host, 0))
+        self.host, self.port = self._sock.getsockname()[:2]
+        self.url = f"http://{self.host}:{self.port}"
+        config = uvicorn.Config(app, log_level=log_level, access_log=access_log, lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+
+    def start(self, timeout: float = 10.0) -> ThreadedServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
+
+    def __enter__(self) -> ThreadedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

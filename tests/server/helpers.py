@@ -1,0 +1,91 @@
+"""Small helpers for the server tests."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import lameenc
+import numpy as np
+import requests
+
+from tests.conftest import TOKEN
+
+
+@functools.cache
+def mp3_bytes(seconds: float = 0.5, bitrate: int = 128) -> bytes:
+    """A real MP3 of a quiet sine, encoded with lameenc."""
+    rate = 44100
+    t = np.arange(int(rate * seconds)) / rate
+    pcm = (np.sin(2 * np.pi * 220 * t) * 3000).astype(np.int16)
+    enc = lameenc.Encoder()
+    enc.set_bit_rate(bitrate)
+    enc.set_in_sample_rate(rate)
+    enc.set_channels(1)
+    enc.set_quality(7)
+    return bytes(enc.encode(pcm.tobytes()) + enc.flush())
+
+
+class Client:
+    """requests against a live server, token in the seed's places by default."""
+
+    def __init__(self, url: str, token: str | None = TOKEN) -> None:
+        self.url = url
+        self.token = token
+        self.http = requests.Session()
+
+    def create_thread(self, name: str = "Jam") -> dict:
+        r = self.http.post(f"{self.url}/api/v1/threads", json={"token": self.token, "name": name})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def upload(
+        self, data: bytes | None = None, *, token: Any = "default", **fields: Any
+    ) -> requests.Response:
+        form = {"format": "mp3", **{k: str(v) for k, v in fields.items()}}
+        if token == "default":
+            token = self.token
+        if token is not None:
+            form["token"] = token
+        body = mp3_bytes() if data is None else data
+        return self.http.post(
+            f"{self.url}/api/v1/upload/audio",
+            data=form,
+            files={"file": ("take.mp3", body, "audio/mpeg")},
+        )
+
+    def create_message(self, thread_id: str, **extra: Any) -> requests.Response:
+        body = {
+            "token": self.token,
+            "parent_thread": thread_id,
+            "user_id": "alice",
+            "snapshot": {"format": "sequencer.pattern", "version": "0.0.1", "bpm": 120},
+            "snapshot_metadata": {"bpm": 120},
+            "renders": [],
+            "timestamp": "2026-11-24T10:00:00Z",
+            **extra,
+        }
+        return self.http.post(f"{self.url}/api/v1/messages", json=body)
+
+    def attach(self, message_id: str, render: dict, token: Any = "default") -> requests.Response:
+        body: dict[str, Any] = {"render": render}
+        body["token"] = self.token if token == "default" else token
+        return self.http.post(f"{self.url}/api/v1/messages/{message_id}/renders", json=body)
+
+    def changes(self, thread_id: str, since: str | None = None) -> dict:
+        params = {"token": self.token}
+        if since is not None:
+            params["since"] = since
+        r = self.http.get(f"{self.url}/api/v1/threads/{thread_id}/messages", params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def raw_json(self, method: str, path: str, text: str) -> requests.Response:
+        return self.http.request(
+            method, f"{self.url}{path}", data=text, headers={"Content-Type": "application/json"}
+        )
+
+
+def dump(obj: Any) -> str:
+    return json.dumps(obj)

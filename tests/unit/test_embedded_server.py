@@ -1,0 +1,71 @@
+"""The embedded server: a real child process, started, used and stopped cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from desktop_app.services.api import ApiClient
+from desktop_app.services.embedded_server import EmbeddedServer, wait_until_healthy
+
+
+def test_start_use_stop_and_data_persists(tmp_path):
+    server = EmbeddedServer(tmp_path / "data", log_file=tmp_path / "server.log")
+    url, token = server.start()
+    assert url.startswith("http://127.0.0.1:") and len(token) > 30
+    assert wait_until_healthy(url)
+    api = ApiClient(url, token)
+    api.create_thread("Kept")
+    process = server._process
+    server.stop()
+    assert process.returncode is not None and not server.running
+    try:
+        requests.get(f"{url}/healthz", timeout=1)
+        raise AssertionError("server still answering")
+    except requests.ConnectionError:
+        pass
+
+    again = EmbeddedServer(tmp_path / "data")
+    url2, token2 = again.start()
+    try:
+        assert token2 != token
+        assert [t.name for t in ApiClient(url2, token2).list_threads()] == ["Kept"]
+    finally:
+        again.stop()
+
+
+def test_embedded_server_ignores_production_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MONGODB_URI", "mongodb://203.0.113.1:1")
+    monkeypatch.setenv("S3_BUCKET_NAME", "prod-bucket")
+    with EmbeddedServer(tmp_path / "data") as server:
+        assert requests.get(f"{server.url}/healthz").json()["store"] == "sqlite"
+
+
+def test_server_exits_when_its_parent_dies(tmp_path):
+    script = (
+        "import sys, time\n"
+        "from desktop_app.services.embedded_server import EmbeddedServer\n"
+        f"s = EmbeddedServer(__import__('pathlib').Path({str(tmp_path)!r}))\n"
+        "s.start(); print(s._process.pid, flush=True); time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child_pid = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            break
+        # reap if it became our zombie (it will not: it is the killed parent's child)
+        time.sleep(0.1)
+    else:
+        os.kill(child_pid, signal.SIGKILL)
+        raise AssertionError("embedded server outlived its parent")
+    parent.stdout.close()
