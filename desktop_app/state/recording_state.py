@@ -1,0 +1,175 @@
+"""Recording what the engine plays, as a QObject the transport binds to.
+
+The ``Recorder`` (audio layer) taps the engine's output blocks and encodes the MP3 while
+recording, so stopping gives a ready file: ``finished(RecordingResult)`` and
+``last_result`` are what the send flow uploads (the seed's ``convertedMp3Path``).
+
+A take follows the transport: recording starts playback if it was stopped (and stops it
+again at the end), and stopping playback while recording ends the take, since nothing more
+would be heard. Failures never raise into the UI; they arrive as one ``error(str)``
+sentence the window can show.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop_app.audio.recorder import Recorder, RecordingError, RecordingResult
+
+if TYPE_CHECKING:
+    from desktop_app.audio.engine import Engine
+    from desktop_app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+METER_INTERVAL_MS = 33  # ~30 Hz meter and clock
+DEFAULT_BITRATE = 320
+
+
+class RecordingState(QObject):
+    """Start/stop a take, publish its level and elapsed time, keep the last result."""
+
+    recordingChanged = Signal(bool)
+    levelChanged = Signal(float)  # 0..1 peak of the last block
+    elapsedChanged = Signal(float)  # seconds since the take started
+    finished = Signal(object)  # RecordingResult
+    error = Signal(str)
+    _failedInTake = Signal(str)  # from the recorder's worker thread, delivered queued
+
+    def __init__(
+        self,
+        engine: Engine | None,
+        recordings_dir: str | Path,
+        settings: Settings | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self._dir = Path(recordings_dir)
+        self._settings = settings
+        self._recorder: Recorder | None = None
+        self._started_playback = False
+        self.last_result: RecordingResult | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(METER_INTERVAL_MS)
+        self._timer.timeout.connect(self._tick)
+        self._failedInTake.connect(self._on_failed_in_take)
+
+    @property
+    def is_recording(self) -> bool:
+        return self._recorder is not None
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self._dir
+
+    def toggle(self) -> None:
+        if self.is_recording:
+            self.stop()
+        else:
+            self.start()
+
+    def start(self) -> None:
+        """Start a take; playback starts too if the transport was stopped."""
+        if self._recorder is not None:
+            return
+        engine = self._engine
+        if engine is None:
+            self.error.emit("Recording needs the audio engine, which did not start.")
+            return
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            recorder = Recorder(
+                engine, self._dir, on_error=self._failedInTake.emit, **self._recorder_options()
+            )
+            recorder.start()
+        except (RecordingError, OSError) as exc:
+            log.warning("could not start recording: %s", exc)
+            self.error.emit(f"Could not start recording: {exc}")
+            return
+        self._recorder = recorder
+        self._started_playback = False
+        if not engine.is_playing:
+            try:
+                engine.start()
+            except Exception as exc:  # a device error must not leave a take running
+                log.exception("playback did not start for recording")
+                self._abort(f"Could not start playback for recording: {exc}")
+                return
+            self._started_playback = True
+        self._timer.start()
+        self.recordingChanged.emit(True)
+        self.elapsedChanged.emit(0.0)
+
+    def stop(self) -> RecordingResult | None:
+        """End the take; emits ``finished`` with the MP3, or ``error`` if nothing usable
+        was recorded. Returns the result as well, for callers that want it directly."""
+        recorder = self._recorder
+        if recorder is None:
+            return None
+        self._recorder = None
+        self._timer.stop()
+        try:
+            result = recorder.stop()
+        except (RecordingError, OSError) as exc:
+            log.warning("recording failed: %s", exc)
+            result = None
+            message = str(exc)
+        self._stop_playback_we_started()
+        self.levelChanged.emit(0.0)
+        self.recordingChanged.emit(False)
+        if result is None:
+            self.error.emit(message)
+            return None
+        self.last_result = result
+        self.elapsedChanged.emit(float(result.duration))
+        self.finished.emit(result)
+        return result
+
+    def clear_result(self) -> None:
+        """Forget the last take (after it was sent, or discarded by the user)."""
+        self.last_result = None
+
+    # ---- internals -------------------------------------------------------------------
+    def _recorder_options(self) -> dict[str, Any]:
+        s = self._settings
+        if s is None:
+            return {"bitrate": DEFAULT_BITRATE}
+        return {
+            "bitrate": int(s.mp3_bitrate) or DEFAULT_BITRATE,
+            "input_device": s.input_device or None,
+            "mix_input": bool(s.mix_input),
+        }
+
+    def _tick(self) -> None:
+        recorder = self._recorder
+        if recorder is None:
+            return
+        engine = self._engine
+        if engine is not None and not engine.is_playing:
+            self.stop()  # the transport was stopped: the take is over
+            return
+        self.levelChanged.emit(float(recorder.level()))
+        self.elapsedChanged.emit(float(recorder.elapsed()))
+
+    def _on_failed_in_take(self, message: str) -> None:
+        """The recorder hit a disk error mid-take: end the take now; ``stop`` reports it."""
+        if self._recorder is not None:
+            self.stop()
+
+    def _abort(self, message: str) -> None:
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            with contextlib.suppress(RecordingError, OSError):
+                recorder.stop()
+        self.error.emit(message)
+
+    def _stop_playback_we_started(self) -> None:
+        if self._started_playback and self._engine is not None and self._engine.is_playing:
+            self._engine.stop()
+        self._started_playback = False

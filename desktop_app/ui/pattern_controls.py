@@ -1,0 +1,146 @@
+"""Tempo, swing, length and grid resolution of the pattern.
+
+Spin-box arrows and wheel notches in quick succession merge into one undo step
+(``TimedGesture``), so nudging the tempo from 120 to 128 is one Ctrl+Z, not eight.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.pattern import (
+    BPM_RANGE,
+    LENGTH_RANGE,
+    STEPS_PER_BEAT_CHOICES,
+    SWING_RANGE,
+)
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.ui import theme
+from desktop_app.ui.value_bar import TimedGesture
+
+_SHEET = f"""
+QLabel#caption {{ color: {theme.TEXT_FAINT}; font-size: 9px; font-weight: bold;
+    letter-spacing: 1px; }}
+QAbstractSpinBox, QComboBox {{
+    background: {theme.BG_DEEP}; color: {theme.TEXT}; border: 1px solid {theme.BORDER};
+    border-radius: 4px; padding: 2px 4px; min-height: 20px;
+    selection-background-color: {theme.ACCENT}; selection-color: #1a1208;
+}}
+QAbstractSpinBox:focus, QComboBox:focus {{ border-color: {theme.ACCENT}; }}
+QDoubleSpinBox#bpm {{ color: {theme.ACCENT_BRIGHT}; font-weight: bold; font-size: 15px; }}
+QComboBox QAbstractItemView {{ background: {theme.BG_RAISED}; color: {theme.TEXT};
+    selection-background-color: {theme.ACCENT}; selection-color: #1a1208; }}
+"""
+
+
+def grid_label(steps_per_beat: int) -> str:
+    """Steps per beat as the note value musicians say: 4 → "1/16", 3 → "1/12 (triplets)"."""
+    note = 4 * steps_per_beat
+    return f"1/{note}" + (" triplets" if steps_per_beat % 3 == 0 else "")
+
+
+class PatternControls(QWidget):
+    """BPM, swing, length and grid, bound to ``state``; updates from the state never echo
+    back as edits (signals are blocked while the widgets are refreshed)."""
+
+    def __init__(self, state: SequencerState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self.setStyleSheet(_SHEET)
+        self._bpm_gesture = TimedGesture(state.new_gesture)
+        self._swing_gesture = TimedGesture(state.new_gesture)
+
+        self.bpm = QDoubleSpinBox(self)
+        self.bpm.setObjectName("bpm")
+        self.bpm.setRange(*BPM_RANGE)
+        self.bpm.setDecimals(1)
+        self.bpm.setSingleStep(1.0)
+        self.bpm.setKeyboardTracking(False)
+        self.bpm.setFont(theme.mono_font())
+        self.bpm.setToolTip("Tempo in beats per minute — type, or scroll / arrow keys to nudge")
+        self.bpm.setFixedWidth(72)
+        self.bpm.valueChanged.connect(lambda v: state.set_bpm(v, self._bpm_gesture.token()))
+
+        self.swing = QSpinBox(self)
+        self.swing.setRange(round(SWING_RANGE[0] * 100), round(SWING_RANGE[1] * 100))
+        self.swing.setSuffix(" %")
+        self.swing.setKeyboardTracking(False)
+        self.swing.setToolTip("Swing: delays every second step by this share of a step")
+        self.swing.setFixedWidth(56)
+        self.swing.valueChanged.connect(
+            lambda v: state.set_swing(v / 100.0, self._swing_gesture.token())
+        )
+
+        self.length = QSpinBox(self)
+        self.length.setRange(*LENGTH_RANGE)
+        self.length.setKeyboardTracking(False)
+        self.length.setToolTip("Pattern length in steps (1-64)")
+        self.length.setFixedWidth(48)
+        self.length.valueChanged.connect(state.set_length)
+
+        self.grid = QComboBox(self)
+        for spb in STEPS_PER_BEAT_CHOICES:
+            self.grid.addItem(grid_label(spb), spb)
+        self.grid.setToolTip("Steps per beat")
+        self.grid.currentIndexChanged.connect(
+            lambda i: state.set_steps_per_beat(self.grid.itemData(i))
+        )
+
+        for box in (self.bpm, self.swing, self.length):
+            box.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+            box.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        for caption, widget in (
+            ("BPM", self.bpm),
+            ("SWING", self.swing),
+            ("STEPS", self.length),
+            ("GRID", self.grid),
+        ):
+            layout.addLayout(self._captioned(caption, widget))
+
+        state.patternChanged.connect(self.refresh)
+        self.refresh()
+
+    def _captioned(self, caption: str, widget: QWidget) -> QVBoxLayout:
+        box = QVBoxLayout()
+        box.setSpacing(1)
+        box.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(caption, self)
+        label.setObjectName("caption")
+        box.addWidget(label)
+        box.addWidget(widget)
+        return box
+
+    def sizeHint(self) -> QSize:
+        return QSize(380, 44)
+
+    def refresh(self) -> None:
+        p = self._state.pattern
+        widgets = (self.bpm, self.swing, self.length, self.grid)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.bpm.setValue(p.bpm)
+            self.swing.setValue(round(p.swing * 100))
+            self.length.setValue(p.length)
+            index = self.grid.findData(p.steps_per_beat)
+            if index < 0:  # a loaded pattern with an unusual resolution
+                self.grid.addItem(grid_label(p.steps_per_beat), p.steps_per_beat)
+                index = self.grid.count() - 1
+            self.grid.setCurrentIndex(index)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)

@@ -1,0 +1,423 @@
+"""The step grid: tracks × steps in one custom-painted widget, plus the step ruler above it.
+
+One widget paints every cell (a button per cell would be thousands of widgets at 64 steps
+and could not paint across cells). Mouse gestures, like on a hardware drum machine:
+
+* click toggles a step; dragging paints or erases — the first cell's new state decides
+  which — and the whole stroke is one undo step;
+* the wheel over a lit step changes its velocity (Shift: fine); so does a vertical drag
+  with the right button or Alt+left; velocity shows as the cell's shade;
+* the column being heard is highlighted while the pattern plays.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from desktop_app.domain.pattern import DEFAULT_VELOCITY, VELOCITY_MAX, Pattern
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.ui import theme
+
+# Geometry shared with the track headers and the ruler, so rows and columns line up.
+ROW_HEIGHT = 38
+TOP_PADDING = 6
+BOTTOM_PADDING = 6
+LEFT_PADDING = 10
+RIGHT_PADDING = 10
+CELL_WIDTH = 30
+CELL_GAP = 4
+BEAT_GAP = 8  # extra space between beat groups
+RULER_HEIGHT = 24
+
+WHEEL_STEP = 8  # velocity per wheel notch
+WHEEL_STEP_FINE = 1
+WHEEL_MERGE_SECONDS = 0.8  # wheel notches on one cell within this merge into one undo step
+DRAG_PIXELS_PER_VELOCITY = 1.5
+
+
+def step_x(pattern: Pattern, step: int) -> int:
+    """Left edge of a step's cell, in grid coordinates."""
+    spb = max(1, pattern.steps_per_beat)
+    return LEFT_PADDING + step * (CELL_WIDTH + CELL_GAP) + (step // spb) * BEAT_GAP
+
+
+def content_width(pattern: Pattern) -> int:
+    if pattern.length == 0:
+        return LEFT_PADDING + RIGHT_PADDING
+    return step_x(pattern, pattern.length - 1) + CELL_WIDTH + RIGHT_PADDING
+
+
+def content_height(track_count: int) -> int:
+    return TOP_PADDING + track_count * ROW_HEIGHT + BOTTOM_PADDING
+
+
+def row_y(track: int) -> int:
+    """Top of a track's row, in grid (and track-header column) coordinates."""
+    return TOP_PADDING + track * ROW_HEIGHT
+
+
+def velocity_color(velocity: int, base: str = theme.STEP_OFF) -> QColor:
+    """The shade of a lit step: dim for ghost notes, full accent for accents."""
+    t = velocity / VELOCITY_MAX
+    return theme.mix(theme.mix(base, theme.ACCENT_DIM, 1.0), theme.ACCENT_BRIGHT, t**0.8)
+
+
+class SequencerGrid(QWidget):
+    """Paints the pattern of ``state`` and turns mouse gestures into undoable edits."""
+
+    hoveredCellChanged = Signal(int, int)  # track, step; -1, -1 when leaving
+
+    def __init__(self, state: SequencerState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._current = state.current_step
+        self._hover: tuple[int, int] | None = None
+        # gesture in progress
+        self._mode: str | None = None  # "paint" | "erase" | "velocity"
+        self._gesture: int | None = None
+        self._last_pos: QPointF | None = None
+        self._drag_cell: tuple[int, int] | None = None
+        self._drag_origin_y = 0.0
+        self._drag_origin_velocity = 0
+        self._wheel_cell: tuple[int, int] | None = None
+        self._wheel_time = 0.0
+        self._wheel_gesture: int | None = None
+        self.paint_velocity = DEFAULT_VELOCITY
+
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self._label_font = QFont(self.font())
+        self._label_font.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.75))
+        state.patternChanged.connect(self._on_pattern_changed)
+        state.currentStepChanged.connect(self._on_current_step)
+        self._on_pattern_changed()
+
+    # ---- geometry --------------------------------------------------------------------
+    @property
+    def pattern(self) -> Pattern:
+        return self._state.pattern
+
+    def sizeHint(self) -> QSize:
+        p = self.pattern
+        return QSize(content_width(p), content_height(len(p.tracks)))
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def cell_rect(self, track: int, step: int) -> QRect:
+        """Where a cell is painted; tests click at its centre."""
+        return QRect(
+            step_x(self.pattern, step),
+            row_y(track) + CELL_GAP // 2,
+            CELL_WIDTH,
+            ROW_HEIGHT - CELL_GAP,
+        )
+
+    def cell_at(self, pos: QPoint | QPointF) -> tuple[int, int] | None:
+        """The cell whose column and row contain ``pos`` (gaps belong to the cell before
+        them, so a fast stroke never slips between cells)."""
+        p = self.pattern
+        x, y = pos.x(), pos.y()
+        if not p.tracks or y < TOP_PADDING or x < LEFT_PADDING:
+            return None
+        track = int((y - TOP_PADDING) // ROW_HEIGHT)
+        if track >= len(p.tracks):
+            return None
+        spb = max(1, p.steps_per_beat)
+        group = spb * (CELL_WIDTH + CELL_GAP) + BEAT_GAP
+        beat = int((x - LEFT_PADDING) // group)
+        within = (x - LEFT_PADDING) - beat * group
+        step = beat * spb + min(spb - 1, int(within // (CELL_WIDTH + CELL_GAP)))
+        if step >= p.length:
+            return None
+        return track, step
+
+    # ---- state -----------------------------------------------------------------------
+    def _on_pattern_changed(self) -> None:
+        size = self.sizeHint()
+        self.setMinimumSize(size)
+        self.updateGeometry()
+        self.update()
+
+    def _on_current_step(self, step: int) -> None:
+        if step != self._current:
+            self._current = step
+            self.update()
+
+    # ---- painting --------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = self.pattern
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(event.rect(), theme.color(theme.BG_DEEP))
+        spb = max(1, p.steps_per_beat)
+        height = content_height(len(p.tracks))
+
+        # beat groups: a faint band behind every other beat makes the bar readable at a glance
+        for beat_start in range(0, p.length, spb):
+            if (beat_start // spb) % 2 == 1:
+                last = min(p.length, beat_start + spb) - 1
+                x0 = step_x(p, beat_start) - CELL_GAP // 2
+                x1 = step_x(p, last) + CELL_WIDTH + CELL_GAP // 2
+                painter.fillRect(QRect(x0, 0, x1 - x0, height), theme.color(theme.BG_RAISED, 110))
+
+        # the step being heard: a column glow behind the cells
+        current = self._current
+        if 0 <= current < p.length:
+            x = step_x(p, current) - CELL_GAP // 2
+            painter.fillRect(
+                QRect(x, 0, CELL_WIDTH + CELL_GAP, height), theme.color(theme.PLAYHEAD, 46)
+            )
+
+        soloing = any(t.solo for t in p.tracks)
+        exposed = event.rect()
+        for ti, track in enumerate(p.tracks):
+            if row_y(ti) > exposed.bottom() or row_y(ti) + ROW_HEIGHT < exposed.top():
+                continue
+            audible = track.solo if soloing else not track.mute
+            painter.setOpacity(1.0 if audible else 0.38)
+            for si in range(p.length):
+                self._paint_cell(painter, ti, si, track.steps[si], si == current, spb)
+            painter.setOpacity(1.0)
+
+    def _paint_cell(
+        self, painter: QPainter, track: int, step: int, velocity: int, playing: bool, spb: int
+    ) -> None:
+        rect = QRectF(self.cell_rect(track, step))
+        on_beat = step % spb == 0
+        if velocity:
+            fill = velocity_color(velocity)
+            if playing:
+                fill = theme.mix(fill, "#ffffff", 0.45)
+        else:
+            fill = theme.color(theme.STEP_OFF_BEAT if on_beat else theme.STEP_OFF)
+            if playing:
+                fill = theme.mix(fill, theme.PLAYHEAD, 0.22)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, theme.RADIUS, theme.RADIUS)
+        if velocity:
+            # a lit pad: brighter top edge, like light on a rubber pad
+            top = QRectF(rect.left() + 3, rect.top() + 2, rect.width() - 6, 2)
+            painter.setBrush(theme.color("#ffffff", 40 + velocity // 3))
+            painter.drawRoundedRect(top, 1, 1)
+        if self._hover == (track, step) and self._mode is None:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(theme.color(theme.TEXT, 150), 1.2))
+            painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), theme.RADIUS, theme.RADIUS)
+        if self._mode == "velocity" and self._drag_cell == (track, step):
+            painter.setPen(theme.color("#1a1208" if velocity > 40 else theme.TEXT))
+            painter.setFont(self._label_font)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(velocity))
+
+    # ---- mouse -----------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        cell = self.cell_at(event.position())
+        if cell is None or self._mode is not None:
+            event.ignore()
+            return
+        button = event.button()
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        if button == Qt.MouseButton.RightButton or (button == Qt.MouseButton.LeftButton and alt):
+            self._begin_velocity_drag(cell, event.position())
+        elif button == Qt.MouseButton.LeftButton:
+            self._begin_stroke(cell, event.position())
+        else:
+            event.ignore()
+            return
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._mode in ("paint", "erase"):
+            self._stroke_to(pos)
+        elif self._mode == "velocity":
+            self._velocity_drag_to(pos, event.modifiers())
+        self._set_hover(self.cell_at(pos))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._mode is None:
+            event.ignore()
+            return
+        if self._mode in ("paint", "erase"):
+            self._stroke_to(event.position())
+        self._mode = None
+        self._gesture = None
+        self._last_pos = None
+        self._drag_cell = None
+        self.update()
+
+    def wheelEvent(self, event) -> None:  # QWheelEvent
+        cell = self.cell_at(event.position())
+        delta = event.angleDelta().y()
+        if cell is None or delta == 0 or self._mode is not None:
+            event.ignore()
+            return
+        track, step = cell
+        velocity = self.pattern.tracks[track].steps[step]
+        if velocity == 0:
+            event.ignore()  # over an empty step the wheel scrolls, as everywhere else
+            return
+        fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        notches = delta / 120.0
+        amount = (WHEEL_STEP_FINE if fine else WHEEL_STEP) * notches
+        new = max(1, min(VELOCITY_MAX, round(velocity + amount)))
+        now = time.monotonic()
+        if self._wheel_cell != cell or now - self._wheel_time > WHEEL_MERGE_SECONDS:
+            self._wheel_gesture = self._state.new_gesture()
+        self._wheel_cell, self._wheel_time = cell, now
+        self._state.set_step(track, step, new, self._wheel_gesture, "Change velocity")
+        self._show_velocity_tip(event.globalPosition().toPoint(), track, step)
+        event.accept()
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._set_hover(None)
+        super().leaveEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            help_event = QHelpEvent(event)  # type: ignore[arg-type]
+            cell = self.cell_at(help_event.pos())
+            if cell is None:
+                QToolTip.hideText()
+            else:
+                self._show_velocity_tip(help_event.globalPos(), *cell)
+            return True
+        return super().event(event)
+
+    # ---- gestures --------------------------------------------------------------------
+    def _begin_stroke(self, cell: tuple[int, int], pos: QPointF) -> None:
+        track, step = cell
+        was_on = self.pattern.tracks[track].steps[step] > 0
+        self._mode = "erase" if was_on else "paint"
+        self._gesture = self._state.new_gesture()
+        self._last_pos = QPointF(pos)
+        self._apply_stroke_cell(cell)
+
+    def _stroke_to(self, pos: QPointF) -> None:
+        """Apply the stroke to every cell between the last position and ``pos``: a fast
+        drag delivers sparse move events, and the musician expects a continuous line."""
+        start = self._last_pos or pos
+        dx, dy = pos.x() - start.x(), pos.y() - start.y()
+        distance = max(abs(dx), abs(dy))
+        steps = max(1, int(distance // (CELL_WIDTH / 3)))
+        seen: set[tuple[int, int]] = set()
+        for i in range(1, steps + 1):
+            point = QPointF(start.x() + dx * i / steps, start.y() + dy * i / steps)
+            cell = self.cell_at(point)
+            if cell is not None and cell not in seen:
+                seen.add(cell)
+                self._apply_stroke_cell(cell)
+        self._last_pos = QPointF(pos)
+
+    def _apply_stroke_cell(self, cell: tuple[int, int]) -> None:
+        track, step = cell
+        current = self.pattern.tracks[track].steps[step]
+        if self._mode == "paint" and current == 0:
+            self._state.set_step(track, step, self.paint_velocity, self._gesture, "Paint steps")
+        elif self._mode == "erase" and current > 0:
+            self._state.set_step(track, step, 0, self._gesture, "Erase steps")
+
+    def _begin_velocity_drag(self, cell: tuple[int, int], pos: QPointF) -> None:
+        track, step = cell
+        self._mode = "velocity"
+        self._gesture = self._state.new_gesture()
+        self._drag_cell = cell
+        self._drag_origin_y = pos.y()
+        velocity = self.pattern.tracks[track].steps[step]
+        self._drag_origin_velocity = velocity
+        self.update()
+
+    def _velocity_drag_to(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        if self._drag_cell is None:
+            return
+        track, step = self._drag_cell
+        scale = DRAG_PIXELS_PER_VELOCITY * (
+            4 if modifiers & Qt.KeyboardModifier.ShiftModifier else 1
+        )
+        delta = (self._drag_origin_y - pos.y()) / scale
+        new = max(0, min(VELOCITY_MAX, round(self._drag_origin_velocity + delta)))
+        self._state.set_step(track, step, new, self._gesture, "Change velocity")
+
+    # ---- hover -----------------------------------------------------------------------
+    def _set_hover(self, cell: tuple[int, int] | None) -> None:
+        if cell != self._hover:
+            self._hover = cell
+            self.hoveredCellChanged.emit(*(cell or (-1, -1)))
+            self.update()
+
+    def _show_velocity_tip(self, global_pos: QPoint, track: int, step: int) -> None:
+        t = self.pattern.tracks[track]
+        velocity = t.steps[step]
+        spb = max(1, self.pattern.steps_per_beat)
+        where = f"beat {step // spb + 1}.{step % spb + 1}"
+        state = f"velocity {velocity}" if velocity else "off"
+        QToolTip.showText(global_pos, f"{t.name} · {where} · {state}", self)
+
+
+class StepRuler(QWidget):
+    """Beat numbers and step ticks above the grid, following its horizontal scroll."""
+
+    def __init__(self, state: SequencerState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._offset = 0
+        self._current = state.current_step
+        self.setFixedHeight(RULER_HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        state.patternChanged.connect(self.update)
+        state.currentStepChanged.connect(self._on_current_step)
+
+    def set_offset(self, offset: int) -> None:
+        """Horizontal scroll position of the grid, in pixels."""
+        if offset != self._offset:
+            self._offset = offset
+            self.update()
+
+    def _on_current_step(self, step: int) -> None:
+        self._current = step
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(content_width(self._state.pattern), RULER_HEIGHT)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = self._state.pattern
+        spb = max(1, p.steps_per_beat)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), theme.color(theme.BG))
+        painter.translate(-self._offset, 0)
+        bold = QFont(self.font())
+        bold.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
+        bold.setBold(True)
+        painter.setFont(bold)
+        h = self.height()
+        for step in range(p.length):
+            x = step_x(p, step)
+            if step == self._current:
+                marker = QRectF(x, h - 5, CELL_WIDTH, 3)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(theme.color(theme.PLAYHEAD))
+                painter.drawRoundedRect(marker, 1.5, 1.5)
+            if step % spb == 0:
+                beat = step // spb + 1
+                painter.setPen(theme.color(theme.TEXT if beat % 4 == 1 else theme.TEXT_DIM))
+                painter.drawText(
+                    QRectF(x, 0, CELL_WIDTH * 2, h - 6),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    f" {beat}",
+                )
+            else:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(theme.color(theme.TEXT_FAINT))
+                painter.drawEllipse(QPointF(x + CELL_WIDTH / 2, h / 2 - 3), 1.3, 1.3)
+        painter.translate(self._offset, 0)
+        painter.setPen(theme.color(theme.BORDER))
+        painter.drawLine(0, h - 1, self.width(), h - 1)

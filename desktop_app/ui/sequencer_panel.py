@@ -1,0 +1,195 @@
+"""The sequencer as one panel: transport and pattern controls on top, track headers beside
+the step grid below.
+
+The panel owns the musician's keyboard shortcuts as actions (Space play/stop, R record,
+Ctrl+Z / Ctrl+Shift+Z undo/redo), window-wide but yielding to text fields; the main window
+can reuse ``play_action``, ``record_action``, ``undo_action`` and ``redo_action`` in its
+menus rather than defining its own.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.ui import theme
+from desktop_app.ui.pattern_controls import PatternControls
+from desktop_app.ui.sequencer_grid import (
+    RULER_HEIGHT,
+    SequencerGrid,
+    StepRuler,
+    content_height,
+    content_width,
+)
+from desktop_app.ui.track_header import HEADER_WIDTH, HeaderViewport, TrackHeaderColumn
+from desktop_app.ui.transport_bar import TransportBar
+
+_SHEET = f"""
+SequencerPanel {{ background: {theme.BG}; }}
+QFrame#toolbar {{ background: {theme.BG}; border-bottom: 1px solid {theme.BORDER}; }}
+QLabel#corner {{ color: {theme.TEXT_FAINT}; font-size: 9px; font-weight: bold;
+    letter-spacing: 1px; padding-left: 10px; }}
+QToolButton#addTrack {{ background: {theme.BG_RAISED}; color: {theme.TEXT}; border: 1px solid
+    {theme.BORDER}; border-radius: 4px; padding: 1px 8px; }}
+QToolButton#addTrack:hover {{ border-color: {theme.ACCENT}; color: {theme.ACCENT_BRIGHT}; }}
+QToolButton#addTrack::menu-indicator {{ image: none; width: 0; }}
+QToolButton#history {{ background: transparent; color: {theme.TEXT_DIM}; border: 1px solid
+    transparent; border-radius: 4px; padding: 3px 6px; }}
+QToolButton#history:hover {{ border-color: {theme.BORDER}; color: {theme.TEXT}; }}
+QToolButton#history:disabled {{ color: {theme.TEXT_FAINT}; }}
+QScrollArea#gridScroll {{ background: {theme.BG_DEEP}; border: none; }}
+"""
+
+
+class SequencerPanel(QWidget):
+    """Grid, track headers, pattern controls and transport, bound to the two states."""
+
+    def __init__(
+        self,
+        sequencer_state: SequencerState,
+        recording_state: RecordingState,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("SequencerPanel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.setStyleSheet(_SHEET)
+        self._seq = sequencer_state
+        self._rec = recording_state
+        self._build_actions()
+
+        self.transport = TransportBar(
+            sequencer_state, recording_state, self.play_action, self.record_action, self
+        )
+        self.pattern_controls = PatternControls(sequencer_state, self)
+
+        undo_button = QToolButton(self)
+        undo_button.setObjectName("history")
+        undo_button.setDefaultAction(self.undo_action)
+        redo_button = QToolButton(self)
+        redo_button.setObjectName("history")
+        redo_button.setDefaultAction(self.redo_action)
+
+        toolbar = QFrame(self)
+        toolbar.setObjectName("toolbar")
+        top = QHBoxLayout(toolbar)
+        top.setContentsMargins(10, 8, 10, 8)
+        top.setSpacing(16)
+        top.addWidget(self.transport, 1)
+        top.addWidget(self.pattern_controls)
+        top.addWidget(undo_button, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(redo_button, 0, Qt.AlignmentFlag.AlignBottom)
+
+        # grid area: corner | ruler over track headers | grid
+        self.grid = SequencerGrid(sequencer_state)
+        self.grid_scroll = QScrollArea(self)
+        self.grid_scroll.setObjectName("gridScroll")
+        self.grid_scroll.setWidget(self.grid)
+        self.grid_scroll.setWidgetResizable(True)
+        self.grid_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.grid_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.ruler = StepRuler(sequencer_state, self)
+        self.headers = TrackHeaderColumn(sequencer_state)
+        self.header_view = HeaderViewport(self.headers, self)
+
+        hbar = self.grid_scroll.horizontalScrollBar()
+        vbar = self.grid_scroll.verticalScrollBar()
+        hbar.valueChanged.connect(self.ruler.set_offset)
+        vbar.valueChanged.connect(self.header_view.set_offset)
+        self.header_view.scrollRequested.connect(lambda dy: vbar.setValue(vbar.value() + dy))
+
+        corner = QWidget(self)
+        corner.setFixedSize(HEADER_WIDTH, RULER_HEIGHT)
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(0, 0, 6, 0)
+        caption = QLabel("TRACKS", corner)
+        caption.setObjectName("corner")
+        corner_layout.addWidget(caption)
+        corner_layout.addStretch(1)
+        self.add_track_button = QToolButton(corner)
+        self.add_track_button.setObjectName("addTrack")
+        self.add_track_button.setText("+ Track")
+        self.add_track_button.setToolTip("Add a track playing one of the kit's sounds")
+        self.add_track_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_track_menu = QMenu(self.add_track_button)
+        self.add_track_menu.aboutToShow.connect(self._fill_add_track_menu)
+        self.add_track_button.setMenu(self.add_track_menu)
+        corner_layout.addWidget(self.add_track_button)
+
+        area = QGridLayout()
+        area.setContentsMargins(0, 0, 0, 0)
+        area.setSpacing(0)
+        area.addWidget(corner, 0, 0)
+        area.addWidget(self.ruler, 0, 1)
+        area.addWidget(self.header_view, 1, 0)
+        area.addWidget(self.grid_scroll, 1, 1)
+        area.setColumnStretch(1, 1)
+        area.setRowStretch(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(toolbar)
+        layout.addLayout(area, 1)
+        self._fill_add_track_menu()
+
+    # ---- actions ---------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        seq, rec = self._seq, self._rec
+        self.play_action = QAction("Play", self)
+        self.play_action.setCheckable(True)
+        self.play_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.play_action.triggered.connect(lambda _checked=False: seq.toggle_playing())
+        self.play_action.setEnabled(seq.engine is not None)
+
+        self.record_action = QAction("Record", self)
+        self.record_action.setCheckable(True)
+        self.record_action.setShortcut(QKeySequence(Qt.Key.Key_R))
+        self.record_action.triggered.connect(lambda _checked=False: rec.toggle())
+        self.record_action.setEnabled(seq.engine is not None)
+
+        self.undo_action = seq.undo_stack.createUndoAction(self, "Undo")
+        self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.redo_action = seq.undo_stack.createRedoAction(self, "Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action in (self.play_action, self.record_action, self.undo_action, self.redo_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
+        # the action's own checked state must follow the states, not the clicks
+        self.record_action.triggered.connect(
+            lambda _c=False: self.record_action.setChecked(rec.is_recording)
+        )
+        self.play_action.triggered.connect(
+            lambda _c=False: self.play_action.setChecked(seq.is_playing)
+        )
+
+    def _fill_add_track_menu(self) -> None:
+        menu = self.add_track_menu
+        menu.clear()
+        for sample in self._seq.sample_names():
+            label = sample.replace("_", " ").capitalize()
+            action = menu.addAction(label)
+            action.triggered.connect(lambda _c=False, s=sample: self._add_track(s))
+
+    def _add_track(self, sample: str) -> None:
+        index = self._seq.add_track(sample)
+        self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
+
+    def sizeHint(self) -> QSize:
+        p = self._seq.pattern
+        width = HEADER_WIDTH + min(content_width(p), 1100) + 12
+        height = 64 + RULER_HEIGHT + min(content_height(len(p.tracks)), 520) + 12
+        return QSize(max(width, 900), height)

@@ -1,0 +1,305 @@
+"""Per-track controls left of the grid: name, mute, solo, volume, pan and a track menu.
+
+Rows are exactly ``ROW_HEIGHT`` tall and start at ``TOP_PADDING`` like the grid's, and the
+column follows the grid's vertical scroll, so each header stays beside its row.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.ui import theme
+from desktop_app.ui.sequencer_grid import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, row_y
+from desktop_app.ui.value_bar import ValueBar
+
+HEADER_WIDTH = 300
+
+_BUTTON_SHEET = f"""
+QToolButton {{
+    background: {theme.BG_RAISED}; color: {theme.TEXT_DIM}; border: 1px solid {theme.BORDER};
+    border-radius: 3px; font-weight: bold; padding: 0;
+}}
+QToolButton:hover {{ background: {theme.BG_HOVER}; color: {theme.TEXT}; }}
+QToolButton#mute:checked {{ background: {theme.MUTE}; color: #1b1602; border-color: {theme.MUTE}; }}
+QToolButton#solo:checked {{ background: {theme.SOLO}; color: #03170a; border-color: {theme.SOLO}; }}
+QToolButton#menu {{ border: none; background: transparent; color: {theme.TEXT_FAINT}; }}
+QToolButton#menu:hover {{ color: {theme.TEXT}; }}
+QToolButton#menu::menu-indicator {{ image: none; width: 0; }}
+"""
+
+_NAME_SHEET = f"""
+QLineEdit {{ background: transparent; border: 1px solid transparent; color: {theme.TEXT};
+    padding: 0 2px; selection-background-color: {theme.ACCENT}; }}
+QLineEdit[editing="true"] {{ background: {theme.BG_DEEP}; border-color: {theme.ACCENT}; }}
+"""
+
+
+def _pan_text(value: float) -> str:
+    if abs(value) < 0.005:
+        return "C"
+    side = "L" if value < 0 else "R"
+    return f"{side}{round(abs(value) * 100)}"
+
+
+class NameEdit(QLineEdit):
+    """Reads like a label; a double-click makes it editable. Enter or leaving commits,
+    Escape cancels."""
+
+    committed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._before = ""
+        self.setStyleSheet(_NAME_SHEET)
+        self.setFrame(False)
+        self._set_editing(False)
+        self.returnPressed.connect(self._commit)
+
+    @property
+    def editing(self) -> bool:
+        return not self.isReadOnly()
+
+    def _set_editing(self, editing: bool) -> None:
+        self.setReadOnly(not editing)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if editing else Qt.FocusPolicy.NoFocus)
+        self.setCursor(Qt.CursorShape.IBeamCursor if editing else Qt.CursorShape.ArrowCursor)
+        self.setProperty("editing", editing)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def start_editing(self) -> None:
+        self._before = self.text()
+        self._set_editing(True)
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        self.selectAll()
+
+    def set_name(self, name: str) -> None:
+        if not self.editing:
+            self.setText(name)
+            self.setCursorPosition(0)
+            self.setToolTip(f"{name} — double-click to rename")
+
+    def _commit(self) -> None:
+        if not self.editing:
+            return
+        self._set_editing(False)
+        text = self.text().strip()
+        if text and text != self._before:
+            self.committed.emit(text)
+        else:
+            self.setText(self._before)
+        self.setCursorPosition(0)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.editing:
+            super().mousePressEvent(event)
+        else:
+            event.ignore()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.editing:
+            super().mouseMoveEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.editing:
+            super().mouseDoubleClickEvent(event)
+        else:
+            self.start_editing()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.editing and event.key() == Qt.Key.Key_Escape:
+            self.setText(self._before)
+            self._commit()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self._commit()
+
+
+class TrackHeader(QWidget):
+    """The controls of one track, bound to ``state`` by index."""
+
+    def __init__(self, state: SequencerState, index: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self.index = index
+        self._volume_gesture: int | None = None
+        self._pan_gesture: int | None = None
+        self.setFixedHeight(ROW_HEIGHT)
+        self.setStyleSheet(_BUTTON_SHEET)
+
+        self.name_edit = NameEdit(self)
+        self.name_edit.setMinimumWidth(60)
+        self.name_edit.committed.connect(self._rename)
+
+        self.mute_button = self._toggle("M", "mute", "Mute this track")
+        self.mute_button.toggled.connect(lambda on: state.set_mute(self.index, on))
+        self.solo_button = self._toggle("S", "solo", "Solo: hear only soloed tracks")
+        self.solo_button.toggled.connect(lambda on: state.set_solo(self.index, on))
+
+        self.volume_bar = ValueBar(0.0, 1.0, 0.8, parent=self)
+        self.volume_bar.setToolTip("Volume — drag, wheel, double-click to reset")
+        self.volume_bar.setFixedWidth(62)
+        self.volume_bar.editStarted.connect(self._begin_volume)
+        self.volume_bar.valueEdited.connect(
+            lambda v: state.set_volume(self.index, v, self._volume_gesture)
+        )
+        self.volume_bar.editFinished.connect(self._end_volume)
+
+        self.pan_bar = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=_pan_text, parent=self)
+        self.pan_bar.setFixedWidth(42)
+        self.pan_bar.editStarted.connect(self._begin_pan)
+        self.pan_bar.valueEdited.connect(lambda v: state.set_pan(self.index, v, self._pan_gesture))
+        self.pan_bar.editFinished.connect(self._end_pan)
+
+        self.menu_button = QToolButton(self)
+        self.menu_button.setObjectName("menu")
+        self.menu_button.setText("⋮")
+        self.menu_button.setToolTip("Track actions")
+        self.menu_button.setFixedSize(16, 24)
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setMenu(self._build_menu())
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 0, 6, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.name_edit, 1)
+        layout.addWidget(self.mute_button)
+        layout.addWidget(self.solo_button)
+        layout.addSpacing(2)
+        layout.addWidget(self.volume_bar)
+        layout.addWidget(self.pan_bar)
+        layout.addWidget(self.menu_button)
+        self.refresh()
+
+    def _toggle(self, text: str, name: str, tip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setObjectName(name)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setCheckable(True)
+        button.setFixedSize(24, 22)
+        return button
+
+    def _build_menu(self) -> QMenu:
+        menu = QMenu(self)
+        rename = QAction("Rename…", menu)
+        rename.triggered.connect(self.name_edit.start_editing)
+        duplicate = QAction("Duplicate", menu)
+        duplicate.triggered.connect(lambda: self._state.duplicate_track(self.index))
+        clear = QAction("Clear steps", menu)
+        clear.triggered.connect(lambda: self._state.clear_track(self.index))
+        remove = QAction("Remove track", menu)
+        remove.triggered.connect(lambda: self._state.remove_track(self.index))
+        menu.addActions([rename, duplicate, clear])
+        menu.addSeparator()
+        menu.addAction(remove)
+        return menu
+
+    def refresh(self) -> None:
+        """Show the track's current values without emitting edits."""
+        pattern = self._state.pattern
+        track = pattern.tracks[self.index]
+        self.name_edit.set_name(track.name)
+        for button, value in ((self.mute_button, track.mute), (self.solo_button, track.solo)):
+            button.blockSignals(True)
+            button.setChecked(value)
+            button.blockSignals(False)
+        self.volume_bar.set_value(track.volume)
+        self.pan_bar.set_value(track.pan)
+        self._audible = pattern.audible(self.index)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        r = self.rect().adjusted(0, 2, 0, -2)
+        painter.fillRect(r, theme.color(theme.BG_RAISED))
+        stripe = theme.ACCENT if self._audible else theme.BORDER_STRONG
+        painter.fillRect(r.adjusted(0, 0, -(r.width() - 3), 0), theme.color(stripe))
+
+    def _rename(self, name: str) -> None:
+        self._state.rename_track(self.index, name)
+
+    def _begin_volume(self) -> None:
+        self._volume_gesture = self._state.new_gesture()
+
+    def _end_volume(self) -> None:
+        self._volume_gesture = None
+
+    def _begin_pan(self) -> None:
+        self._pan_gesture = self._state.new_gesture()
+
+    def _end_pan(self) -> None:
+        self._pan_gesture = None
+
+
+class TrackHeaderColumn(QWidget):
+    """All track headers, stacked like the grid's rows; rebuilt when the track count
+    changes, refreshed in place otherwise (so a fader being dragged is never replaced)."""
+
+    def __init__(self, state: SequencerState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self.headers: list[TrackHeader] = []
+        self.setFixedWidth(HEADER_WIDTH)
+        state.patternChanged.connect(self._sync)
+        self._sync()
+
+    def _sync(self) -> None:
+        tracks = self._state.pattern.tracks
+        while len(self.headers) > len(tracks):
+            self.headers.pop().deleteLater()
+        while len(self.headers) < len(tracks):
+            header = TrackHeader(self._state, len(self.headers), self)
+            header.show()
+            self.headers.append(header)
+        for i, header in enumerate(self.headers):
+            header.setGeometry(0, row_y(i), HEADER_WIDTH, ROW_HEIGHT)
+            header.refresh()
+        self.setFixedHeight(TOP_PADDING + len(tracks) * ROW_HEIGHT + BOTTOM_PADDING)
+
+    def sizeHint(self) -> QSize:
+        return QSize(HEADER_WIDTH, self.height())
+
+
+class HeaderViewport(QWidget):
+    """Clips the header column and moves it with the grid's vertical scroll bar; the wheel
+    over the headers scrolls the grid (the headers have no scroll bar of their own)."""
+
+    scrollRequested = Signal(int)  # wheel delta in pixels
+
+    def __init__(self, column: TrackHeaderColumn, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.column = column
+        column.setParent(self)
+        column.move(0, 0)
+        self.setFixedWidth(column.width())
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+
+    def set_offset(self, y: int) -> None:
+        self.column.move(0, -y)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.column.width(), self.column.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.column.width(), ROW_HEIGHT + TOP_PADDING + BOTTOM_PADDING)
+
+    def wheelEvent(self, event) -> None:  # QWheelEvent
+        self.scrollRequested.emit(-event.angleDelta().y() // 3)
+        event.accept()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        QPainter(self).fillRect(self.rect(), theme.color(theme.BG_DEEP))

@@ -1,0 +1,193 @@
+"""Play/stop, record, the input level meter and the take clock.
+
+The buttons are views of the panel's actions (so Space and R work from anywhere in the
+window and the main window can put the same actions in its menus); their look follows the
+states' signals, not the clicks, so playback started by the recorder shows here too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap, QPolygonF
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.ui import theme
+from desktop_app.ui.level_meter import LevelMeter
+
+ICON_SIZE = 16
+
+
+def painted_icon(kind: str, color: str, size: int = ICON_SIZE) -> QIcon:
+    """Transport glyphs drawn with QPainter: crisp at any scale, no icon theme needed."""
+    ratio = 2.0
+    pixmap = QPixmap(int(size * ratio), int(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    s = float(size)
+    if kind == "play":
+        painter.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(s * 0.24, s * 0.14),
+                    QPointF(s * 0.86, s * 0.5),
+                    QPointF(s * 0.24, s * 0.86),
+                ]
+            )
+        )
+    elif kind == "stop":
+        painter.drawRoundedRect(QRectF(s * 0.2, s * 0.2, s * 0.6, s * 0.6), 1.5, 1.5)
+    elif kind == "record":
+        painter.drawEllipse(QRectF(s * 0.18, s * 0.18, s * 0.64, s * 0.64))
+    painter.end()
+    return QIcon(pixmap)
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    minutes, rest = divmod(seconds, 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+_SHEET = f"""
+QToolButton#transport {{
+    background: {theme.BG_RAISED}; border: 1px solid {theme.BORDER}; border-radius: 6px;
+    padding: 0;
+}}
+QToolButton#transport:hover {{ background: {theme.BG_HOVER}; border-color: {theme.BORDER_STRONG}; }}
+QToolButton#transport[active="true"] {{ border-color: {theme.PLAYHEAD}; }}
+QToolButton#record[active="true"] {{ background: #3a1414; border-color: {theme.RECORD}; }}
+QToolButton#record {{
+    background: {theme.BG_RAISED}; border: 1px solid {theme.BORDER}; border-radius: 6px;
+}}
+QToolButton#record:hover {{ background: {theme.BG_HOVER}; }}
+QLabel#clock {{ color: {theme.TEXT}; font-size: 17px; }}
+QLabel#clock[recording="true"] {{ color: {theme.RECORD}; }}
+QLabel#status {{ color: {theme.TEXT_DIM}; font-size: 11px; }}
+QLabel#status[error="true"] {{ color: {theme.ERROR}; }}
+"""
+
+
+class TransportBar(QWidget):
+    """Transport controls bound to the sequencer and recording states."""
+
+    def __init__(
+        self,
+        sequencer_state: SequencerState,
+        recording_state: RecordingState,
+        play_action: QAction,
+        record_action: QAction,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._seq = sequencer_state
+        self._rec = recording_state
+        self.setStyleSheet(_SHEET)
+        self._icons = {
+            "play": painted_icon("play", theme.TEXT),
+            "stop": painted_icon("stop", theme.PLAYHEAD),
+            "record": painted_icon("record", theme.RECORD),
+            "recording": painted_icon("stop", theme.RECORD),
+        }
+
+        self.play_button = QToolButton(self)
+        self.play_button.setObjectName("transport")
+        self.play_button.setDefaultAction(play_action)
+        self.play_button.setFixedSize(QSize(44, 36))
+        self.play_button.setIconSize(QSize(18, 18))
+
+        self.record_button = QToolButton(self)
+        self.record_button.setObjectName("record")
+        self.record_button.setDefaultAction(record_action)
+        self.record_button.setFixedSize(QSize(44, 36))
+        self.record_button.setIconSize(QSize(18, 18))
+
+        self.meter = LevelMeter(self)
+        self.clock = QLabel(format_elapsed(0.0), self)
+        self.clock.setObjectName("clock")
+        self.clock.setFont(theme.mono_font())
+        self.clock.setToolTip("Length of the take")
+        self.clock.setMinimumWidth(64)
+        self.status = QLabel("Ready to record", self)
+        self.status.setObjectName("status")
+
+        meters = QVBoxLayout()
+        meters.setSpacing(3)
+        meters.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        top.addWidget(self.clock)
+        top.addWidget(self.status, 1)
+        meters.addLayout(top)
+        meters.addWidget(self.meter)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.play_button)
+        layout.addWidget(self.record_button)
+        layout.addSpacing(8)
+        layout.addLayout(meters, 1)
+        self.setMaximumWidth(520)
+
+        sequencer_state.playingChanged.connect(self._on_playing)
+        recording_state.recordingChanged.connect(self._on_recording)
+        recording_state.levelChanged.connect(self.meter.set_level)
+        recording_state.elapsedChanged.connect(self._on_elapsed)
+        recording_state.finished.connect(self._on_finished)
+        recording_state.error.connect(self._on_error)
+        self._play_action = play_action
+        self._record_action = record_action
+        self._on_playing(sequencer_state.is_playing)
+        self._on_recording(recording_state.is_recording)
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 40)
+
+    def _set_prop(self, widget: QWidget, name: str, value: bool) -> None:
+        widget.setProperty(name, value)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+    def _on_playing(self, playing: bool) -> None:
+        action = self._play_action
+        action.setIcon(self._icons["stop" if playing else "play"])
+        action.setText("Stop" if playing else "Play")
+        action.setToolTip(f"{'Stop' if playing else 'Play'} (Space)")
+        action.setChecked(playing)
+        self._set_prop(self.play_button, "active", playing)
+
+    def _on_recording(self, recording: bool) -> None:
+        action = self._record_action
+        action.setIcon(self._icons["recording" if recording else "record"])
+        action.setText("Stop recording" if recording else "Record")
+        action.setToolTip(("Stop recording" if recording else "Record what plays") + " (R)")
+        action.setChecked(recording)
+        self._set_prop(self.record_button, "active", recording)
+        self._set_prop(self.clock, "recording", recording)
+        if recording:
+            self._show_status("Recording…", error=False)
+
+    def _on_elapsed(self, seconds: float) -> None:
+        self.clock.setText(format_elapsed(seconds))
+
+    def _on_finished(self, result: object) -> None:
+        duration = float(getattr(result, "duration", 0.0))
+        bitrate = getattr(result, "bitrate", None)
+        size = getattr(result, "size_bytes", 0) or 0
+        details = f"{bitrate} kbps MP3, {size / 1_000_000:.1f} MB" if bitrate else "MP3"
+        self.clock.setText(format_elapsed(duration))
+        self._show_status(f"Take ready to send · {details}", error=False)
+
+    def _on_error(self, message: str) -> None:
+        self._show_status(message, error=True)
+
+    def _show_status(self, text: str, *, error: bool) -> None:
+        self.status.setText(text)
+        self.status.setToolTip(text)
+        self._set_prop(self.status, "error", error)

@@ -1,0 +1,169 @@
+"""A compact fader for track volume and pan, painted to match the grid.
+
+A drag is relative (grabbing the bar never jumps the value), Shift makes it fine, the wheel
+nudges, a double-click resets to the default. ``editStarted``/``editFinished`` bracket a
+gesture so the caller can make a whole drag — or a quick burst of wheel notches — one undo
+step; ``valueEdited`` fires only for the user's changes, never for ``set_value``, so a
+state → widget update can never echo back as an edit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from desktop_app.ui import theme
+
+WHEEL_SESSION_MS = 600
+
+
+class TimedGesture:
+    """Hands out the same gesture token for edits that follow each other quickly (spin box
+    arrows, wheel notches), a new one after a pause."""
+
+    def __init__(self, new_token: Callable[[], int], window_seconds: float = 0.8) -> None:
+        self._new_token = new_token
+        self._window = window_seconds
+        self._token: int | None = None
+        self._last = 0.0
+
+    def token(self) -> int:
+        now = time.monotonic()
+        if self._token is None or now - self._last > self._window:
+            self._token = self._new_token()
+        self._last = now
+        return self._token
+
+
+class ValueBar(QWidget):
+    """A horizontal bar from ``minimum`` to ``maximum``; bipolar bars fill from the centre."""
+
+    valueEdited = Signal(float)
+    editStarted = Signal()
+    editFinished = Signal()
+
+    def __init__(
+        self,
+        minimum: float = 0.0,
+        maximum: float = 1.0,
+        default: float = 0.8,
+        *,
+        bipolar: bool = False,
+        formatter: Callable[[float], str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._min, self._max = minimum, maximum
+        self._default = default
+        self._value = default
+        self._bipolar = bipolar
+        self._format = formatter or (lambda v: f"{round(v * 100)}%")
+        self._drag_x: float | None = None
+        self._drag_value = 0.0
+        self._wheel_timer = QTimer(self)
+        self._wheel_timer.setSingleShot(True)
+        self._wheel_timer.setInterval(WHEEL_SESSION_MS)
+        self._wheel_timer.timeout.connect(self.editFinished.emit)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(20)
+        self.setCursor(Qt.CursorShape.SizeHorCursor)
+        small = QFont(self.font())
+        small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.78))
+        self.setFont(small)
+
+    def value(self) -> float:
+        return self._value
+
+    def set_value(self, value: float) -> None:
+        """Programmatic update (from the state): repaints, emits nothing."""
+        value = min(self._max, max(self._min, float(value)))
+        if value != self._value:
+            self._value = value
+            self.update()
+            self.setToolTip(self._format(value))
+
+    def sizeHint(self) -> QSize:
+        return QSize(64, 20)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(32, 20)
+
+    # ---- interaction -----------------------------------------------------------------
+    def _edit(self, value: float) -> None:
+        value = min(self._max, max(self._min, value))
+        if value != self._value:
+            self._value = value
+            self.update()
+            self.valueEdited.emit(value)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            event.ignore()
+            return
+        self._drag_x = event.position().x()
+        self._drag_value = self._value
+        self.editStarted.emit()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_x is None:
+            return
+        span = self._max - self._min
+        fine = 5.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
+        dx = event.position().x() - self._drag_x
+        self._edit(self._drag_value + dx / max(1, self.width()) * span / fine)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_x is not None:
+            self._drag_x = None
+            self.editFinished.emit()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.editStarted.emit()
+        self._edit(self._default)
+        self.editFinished.emit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if not delta:
+            event.ignore()
+            return
+        if not self._wheel_timer.isActive():
+            self.editStarted.emit()
+        self._wheel_timer.start()
+        span = self._max - self._min
+        fine = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        self._edit(self._value + (delta / 120.0) * span * (0.01 if fine else 0.05))
+        event.accept()
+
+    # ---- painting --------------------------------------------------------------------
+    def _fraction(self, value: float) -> float:
+        return (value - self._min) / (self._max - self._min)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(0.5, 2.5, -0.5, -2.5)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(theme.color(theme.BG_DEEP))
+        painter.drawRoundedRect(r, 3, 3)
+        inner = r.adjusted(1, 1, -1, -1)
+        x_value = inner.left() + inner.width() * self._fraction(self._value)
+        x_from = inner.left() + inner.width() * (self._fraction(0.0) if self._bipolar else 0.0)
+        fill = QRectF(
+            QPointF(min(x_from, x_value), inner.top()),
+            QPointF(max(x_from, x_value), inner.bottom()),
+        )
+        enabled = self.isEnabled()
+        painter.setBrush(theme.color(theme.ACCENT if enabled else theme.BORDER, 120))
+        painter.drawRoundedRect(fill, 2, 2)
+        if self._bipolar:
+            painter.setBrush(theme.color(theme.BORDER_STRONG))
+            painter.drawRect(QRectF(x_from - 0.5, inner.top(), 1, inner.height()))
+        painter.setBrush(theme.color(theme.ACCENT_BRIGHT if enabled else theme.TEXT_FAINT))
+        painter.drawRoundedRect(QRectF(x_value - 1, inner.top(), 2, inner.height()), 1, 1)
+        painter.setPen(theme.color(theme.TEXT))
+        painter.drawText(r, Qt.AlignmentFlag.AlignCenter, self._format(self._value))

@@ -1,0 +1,115 @@
+"""RecordingState with the real engine on its clock (no sound card): a take starts
+playback, stopping gives a real MP3, errors arrive as one sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.audio.engine import Engine
+from desktop_app.audio.kit import load_default_kit
+from desktop_app.audio.recorder import RecordingResult
+from desktop_app.domain.pattern import demo_pattern
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
+
+
+@pytest.fixture(scope="module")
+def kit():
+    return load_default_kit()
+
+
+@pytest.fixture
+def engine(kit):
+    eng = Engine(kit, use_device=False, clock_speed=4.0)
+    yield eng
+    eng.stop()
+
+
+@pytest.fixture
+def states(qtbot, engine, tmp_path):
+    seq = SequencerState(engine, pattern=demo_pattern())
+    rec = RecordingState(engine, tmp_path / "recordings")
+    yield seq, rec
+    if rec.is_recording:
+        rec.stop()
+    seq.stop()
+
+
+def test_record_starts_playback_and_stop_gives_an_mp3(qtbot, states, engine):
+    seq, rec = states
+    levels: list[float] = []
+    rec.levelChanged.connect(levels.append)
+    with qtbot.waitSignal(rec.recordingChanged) as started:
+        rec.start()
+    assert started.args == [True]
+    assert engine.is_playing
+    qtbot.waitUntil(lambda: seq.is_playing, timeout=2000)  # the transport follows
+    with qtbot.waitSignal(rec.elapsedChanged, check_params_cb=lambda s: s > 0.3, timeout=5000):
+        pass
+    finished: list[RecordingResult] = []
+    rec.finished.connect(finished.append)
+    with qtbot.waitSignal(rec.recordingChanged, check_params_cb=lambda on: not on):
+        result = rec.stop()
+    assert isinstance(result, RecordingResult)
+    assert finished == [result]
+    assert rec.last_result is result
+    assert result.mp3_path.exists() and result.mp3_path.stat().st_size == result.size_bytes > 0
+    assert result.mp3_path.parent == rec.recordings_dir
+    assert result.duration > 0.3
+    assert max(levels) > 0.05  # the meter saw the drums
+    assert levels[-1] == 0.0  # and fell silent at the end
+    assert not engine.is_playing  # we started playback, so we stopped it
+    qtbot.waitUntil(lambda: not seq.is_playing, timeout=2000)
+
+
+def test_recording_while_playing_keeps_playing(qtbot, states, engine):
+    seq, rec = states
+    seq.play()
+    assert seq.is_playing
+    rec.start()
+    qtbot.wait(150)
+    assert rec.stop() is not None
+    assert engine.is_playing
+    assert seq.is_playing
+
+
+def test_stopping_the_transport_ends_the_take(qtbot, states):
+    seq, rec = states
+    rec.start()
+    qtbot.wait(150)
+    with qtbot.waitSignal(rec.finished, timeout=3000):
+        seq.stop()
+    assert not rec.is_recording
+    assert rec.last_result is not None
+
+
+def test_unwritable_folder_is_an_error_signal(qtbot, engine, tmp_path):
+    blocker_file = tmp_path / "not-a-folder"
+    blocker_file.write_text("x")
+    rec = RecordingState(engine, blocker_file / "recordings")
+    with qtbot.waitSignal(rec.error) as err:
+        rec.start()
+    assert "recording" in err.args[0].lower()
+    assert not rec.is_recording
+    assert not engine.is_playing
+
+
+def test_without_engine_recording_reports_an_error(qtbot, tmp_path):
+    rec = RecordingState(None, tmp_path)
+    with qtbot.waitSignal(rec.error), qtbot.assertNotEmitted(rec.recordingChanged):
+        rec.start()
+    assert rec.stop() is None
+
+
+def test_settings_choose_the_bitrate(qtbot, engine, tmp_path):
+    from desktop_app.settings import Settings
+
+    settings = Settings.open(tmp_path / "settings.ini")
+    settings.mp3_bitrate = 192
+    rec = RecordingState(engine, tmp_path / "rec", settings)
+    rec.start()
+    qtbot.wait(150)
+    result = rec.stop()
+    assert result is not None and result.bitrate == 192
+    rec.clear_result()
+    assert rec.last_result is None
