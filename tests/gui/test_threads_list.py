@@ -1,0 +1,87 @@
+"""The thread list widget against a real ThreadsState and the real server."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt, QThreadPool
+
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.state.threads_state import ThreadsState
+from desktop_app.ui.thread_list import ThreadListWidget
+
+TIMEOUT = 5000
+
+
+class Answers:
+    """Stands in for the name dialog: returns queued answers, records the prompts."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.prompts: list[tuple[str, str]] = []
+
+    def __call__(self, parent, title, label, text):
+        self.prompts.append((title, text))
+        return self.answers.pop(0)
+
+
+@pytest.fixture
+def state(qtbot, api):
+    tasks = TaskRunner(QThreadPool())
+    s = ThreadsState(api, tasks, "ana")
+    yield s
+    tasks.wait(5000)
+    qtbot.waitUntil(lambda: tasks.in_flight == 0, timeout=TIMEOUT)
+
+
+def make(qtbot, state, answers):
+    w = ThreadListWidget(state, ask_text=answers)
+    qtbot.addWidget(w)
+    w.resize(260, 400)
+    w.show()
+    return w
+
+
+def test_create_selects_and_opens(qtbot, state, api):
+    api.create_thread("Existing")
+    answers = Answers("Drums", None)
+    w = make(qtbot, state, answers)
+    state.start()
+    qtbot.waitUntil(lambda: w.list.count() == 1, timeout=TIMEOUT)
+
+    qtbot.mouseClick(w.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.list.count() == 2, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.current_thread is not None, timeout=TIMEOUT)
+    assert state.current_thread.name == "Drums"
+    assert w.list.currentItem().text() == "Drums"
+    assert w.list.item(0).text() == "Drums"  # newest activity first
+
+    w.ask_create()  # cancelled: nothing happens
+    assert answers.prompts[-1] == ("New thread", "")
+
+
+def test_select_opens_and_double_click_renames(qtbot, state, api):
+    a = api.create_thread("Alpha")
+    api.create_thread("Beta")
+    answers = Answers("Alpha remix")
+    w = make(qtbot, state, answers)
+    state.start()
+    qtbot.waitUntil(lambda: w.list.count() == 2, timeout=TIMEOUT)
+
+    row = w.thread_ids().index(a.id)
+    w.list.setCurrentRow(row)
+    assert state.current_thread_id == a.id
+
+    item = w.list.item(row)
+    rect = w.list.visualItemRect(item)
+    qtbot.mouseClick(w.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(w.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert answers.prompts == [("Rename thread", "Alpha")]
+    qtbot.waitUntil(lambda: state.thread(a.id).name == "Alpha remix", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: "Alpha remix" in [w.list.item(i).text() for i in range(2)])
+    assert w.list.currentItem().data(Qt.ItemDataRole.UserRole + 1) == a.id  # kept selected
+
+
+def test_empty_list_paints_hint(qtbot, state):
+    w = make(qtbot, state, Answers())
+    assert w.list.count() == 0
+    w.list.viewport().grab()  # the placeholder paints without errors

@@ -1,0 +1,171 @@
+"""ThreadsState against the real server on loopback (``live_server``), with a real SQLite
+cache: threads, messages, polling, offline start and reconnecting."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from desktop_app.domain.pattern import demo_pattern
+from desktop_app.services.api import ApiClient
+from desktop_app.services.local_store import LocalStore
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.state.message_list_model import RENDER_READY, RENDER_UPLOADING, Roles
+from desktop_app.state.threads_state import CONNECTED, OFFLINE, ThreadsState
+from tests.conftest import TOKEN
+
+TIMEOUT = 5000
+
+
+@pytest.fixture
+def tasks(qtbot):
+    runner = TaskRunner(QThreadPool())
+    yield runner
+    runner.wait(5000)
+    qtbot.waitUntil(lambda: runner.in_flight == 0, timeout=TIMEOUT)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = LocalStore(tmp_path / "client-data" / "cache.sqlite3")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def state(api, tasks, store):
+    return ThreadsState(api, tasks, "ana", store, retry_delays=(0.05,))
+
+
+def dead_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def post(api: ApiClient, thread_id: str, ts: str, user: str = "ben", mid: str | None = None):
+    snap = demo_pattern().to_snapshot()
+    return api.create_message(thread_id, user, snap, timestamp=ts, message_id=mid)
+
+
+def wait_rows(qtbot, state: ThreadsState, n: int) -> None:
+    qtbot.waitUntil(lambda: state.messages.rowCount() == n and not state.loading, timeout=TIMEOUT)
+
+
+def test_create_rename_and_list(qtbot, state, api, store):
+    with qtbot.waitSignal(state.threadCreated, timeout=TIMEOUT) as created:
+        state.create_thread("  Beats  ")
+    thread_id = created.args[0]
+    assert state.thread(thread_id).name == "Beats"
+    assert state.thread(thread_id).users == ("ana",)
+    assert state.is_connected and state.connection == CONNECTED
+
+    with qtbot.waitSignal(state.threadsChanged, timeout=TIMEOUT):
+        state.rename_thread(thread_id, "Beat ideas")
+    assert state.thread(thread_id).name == "Beat ideas"
+    assert api.get_thread(thread_id).name == "Beat ideas"
+    qtbot.waitUntil(lambda: [t.name for t in store.list_threads()] == ["Beat ideas"])
+
+    other = api.create_thread("Made elsewhere")
+    with qtbot.waitSignal(state.threadsChanged, timeout=TIMEOUT):
+        state.refresh_threads()
+    assert {t.id for t in state.threads} == {thread_id, other.id}
+
+
+def test_empty_name_and_server_refusal_are_errors(qtbot, state):
+    with qtbot.waitSignal(state.error, timeout=TIMEOUT) as err:
+        state.create_thread("   ")
+    assert err.args[0] == "A thread needs a name."
+    with qtbot.waitSignal(state.error, timeout=TIMEOUT) as err:
+        state.rename_thread("no-such-thread", "x")
+    assert err.args[0].startswith("Could not rename the thread to “x”:")
+    assert "not found" in err.args[0]
+    assert state.is_connected  # the server answered: a refusal is not being offline
+
+
+def test_open_thread_then_poll_changes(qtbot, state, api, store):
+    thread = api.create_thread("Grooves")
+    first = post(api, thread.id, "2024-05-01T10:00:01Z")
+    post(api, thread.id, "2024-05-01T10:00:02Z", user="ana")
+    with qtbot.waitSignal(state.currentThreadChanged, timeout=TIMEOUT):
+        state.open_thread(thread.id)
+    wait_rows(qtbot, state, 2)
+    model = state.messages
+    assert model.data(model.index(0), Roles.ID) == first.id
+    assert model.data(model.index(1), Roles.IS_OWN) is True
+    qtbot.waitUntil(lambda: len(store.list_messages(thread.id)) == 2, timeout=TIMEOUT)
+
+    third = post(api, thread.id, "2024-05-01T10:00:03Z")
+    api.delete_message(first.id)
+    state.refresh_messages()
+    qtbot.waitUntil(lambda: model.ids() == [model.ids()[0], third.id] and model.rowCount() == 2)
+    assert first.id not in model.ids()
+    qtbot.waitUntil(
+        lambda: first.id not in {m.id for m in store.list_messages(thread.id)}, timeout=TIMEOUT
+    )
+
+
+def test_upsert_and_remove_rows_for_the_send_flow(qtbot, state, api, tasks):
+    thread = api.create_thread("Send")
+    state.open_thread(thread.id)
+    qtbot.waitUntil(lambda: not state.loading, timeout=TIMEOUT)
+    sent = post(api, thread.id, "2024-05-01T10:00:05Z", user="ana", mid="client-id-1")
+    state.upsert_message(sent, upload_progress=0.3)
+    model = state.messages
+    assert model.data(model.index(0), Roles.RENDER_STATE) == RENDER_UPLOADING
+
+    # A reload from the server does not lose the upload in progress.
+    state.refresh_messages()
+    qtbot.waitUntil(lambda: tasks.in_flight == 0, timeout=TIMEOUT)
+    assert model.data(model.index(0), Roles.UPLOAD_PROGRESS) == pytest.approx(0.3)
+
+    state.remove_message(sent.id)
+    assert model.rowCount() == 0
+
+
+def test_starts_offline_from_cache_then_reconnects(qtbot, api, tasks, store, live_server):
+    thread = api.create_thread("Cached")
+    post(api, thread.id, "2024-05-01T10:00:01Z")
+    online = ThreadsState(api, tasks, "ana", store)
+    online.start()
+    online.open_thread(thread.id)
+    wait_rows(qtbot, online, 1)
+    qtbot.waitUntil(lambda: len(store.list_messages(thread.id)) == 1, timeout=TIMEOUT)
+
+    # The real client, pointed at a dead port until the network "comes back".
+    offline_api = ApiClient(dead_url(), TOKEN, timeout=2.0)
+    state = ThreadsState(offline_api, tasks, "ana", store, retry_delays=(0.2,))
+    texts: list[str] = []
+    state.connectionChanged.connect(texts.append)
+    state.start()
+    qtbot.waitUntil(lambda: [t.name for t in state.threads] == ["Cached"], timeout=TIMEOUT)
+    state.open_thread(thread.id)
+    qtbot.waitUntil(lambda: state.messages.rowCount() == 1, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.connection == OFFLINE, timeout=TIMEOUT)
+    assert texts[0].startswith("Offline — showing saved messages; retrying in")
+
+    offline_api.base_url = live_server  # the server is reachable again
+    post(api, thread.id, "2024-05-01T10:00:02Z")
+    qtbot.waitUntil(lambda: state.connection == CONNECTED, timeout=TIMEOUT)
+    assert "Reconnecting…" in texts and texts[-1] == "Connected"
+    wait_rows(qtbot, state, 2)
+
+
+def test_ready_render_arrives_by_poll(qtbot, state, api, tmp_path):
+    thread = api.create_thread("Renders")
+    sent = post(api, thread.id, "2024-05-01T10:00:01Z", user="ana")
+    state.open_thread(thread.id)
+    wait_rows(qtbot, state, 1)
+    mp3 = tmp_path / "take.mp3"
+    mp3.write_bytes(b"\xff\xfb\x90\x64" + b"\x00" * 2000)
+    render = api.upload_audio(mp3, duration=2.0, peaks=[0.2, 0.8])
+    api.attach_render(sent.id, render)
+    state.refresh_messages()
+    model = state.messages
+    qtbot.waitUntil(
+        lambda: model.data(model.index(0), Roles.RENDER_STATE) == RENDER_READY, timeout=TIMEOUT
+    )
+    assert model.data(model.index(0), Roles.DURATION) == pytest.approx(2.0)
