@@ -1,0 +1,325 @@
+"""The pattern model and its snapshot format 0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop_app.domain.pattern import (
+    DEFAULT_KIT_SAMPLES,
+    FORMAT,
+    VERSION,
+    Pattern,
+    SnapshotError,
+    Track,
+    demo_pattern,
+    empty_pattern,
+)
+
+
+def snapshot(**overrides) -> dict:
+    data = demo_pattern().to_snapshot()
+    data.update(overrides)
+    return data
+
+
+# ---- round trips -------
+def test_snapshot_round_trips_through_json() -> None:
+    original = demo_pattern()
+    data = json.loads(json.dumps(original.to_snapshot()))
+    assert data["format"] == FORMAT and data["version"] == VERSION
+    again = Pattern.from_snapshot(data)
+    assert again == original
+    assert again.to_snapshot() == original.to_snapshot()
+
+
+def test_snapshot_matches_the_documented_shape() -> None:
+    data = demo_pattern().to_snapshot()
+    assert set(data) == {
+        "format", "version", "bpm", "swing", "steps_per_beat", "length", "kit", "tracks",
+    }
+    assert set(data["tracks"][0]) == {"name", "sample", "volume", "pan", "mute", "solo", "steps"}
+    assert all(len(t["steps"]) == data["length"] for t in data["tracks"])
+
+
+def test_unknown_keys_survive_a_round_trip_at_both_levels() -> None:
+    data = snapshot(groove_template={"feel": "mpc", "amount": [1, 2]}, author="ana")
+    data["tracks"][1]["color"] = "#ff8800"
+    data["tracks"][1]["probability"] = [1.0] * 16
+    pattern = Pattern.from_snapshot(data)
+    pattern.set_bpm(130)
+    pattern.toggle_step(1, 3)
+    out = pattern.to_snapshot()
+    assert out["groove_template"] == {"feel": "mpc", "amount": [1, 2]}
+    assert out["author"] == "ana"
+    assert out["tracks"][1]["color"] == "#ff8800"
+    assert out["tracks"][1]["probability"] == [1.0] * 16
+    # Known keys are never shadowed by the preserved extras.
+    assert out["bpm"] == 130.0
+
+
+def test_unknown_keys_are_copied_not_shared() -> None:
+    data = snapshot(extra={"list": [1]})
+    pattern = Pattern.from_snapshot(data)
+    data["extra"]["list"].append(2)
+    assert pattern.to_snapshot()["extra"] == {"list": [1]}
+
+
+def test_copy_is_independent() -> None:
+    a = demo_pattern()
+    b = a.copy()
+    b.toggle_step(0, 1)
+    b.tracks[0].name = "Other"
+    assert a.tracks[0].steps[1] == 0 and a.tracks[0].name == "Kick"
+
+
+def test_missing_optional_fields_take_defaults() -> None:
+    pattern = Pattern.from_snapshot(
+        {"tracks": [{"name": "K", "sample": "kick", "steps": [1] * 16}]}
+    )
+    assert (pattern.bpm, pattern.swing, pattern.length, pattern.kit) == (120.0, 0.0, 16, "default")
+    t = pattern.tracks[0]
+    assert (t.volume, t.pan, t.mute, t.solo) == (0.8, 0.0, False, False)
+
+
+def test_integral_floats_are_accepted_as_whole_numbers() -> None:
+    data = snapshot(length=16.0)
+    data["tracks"][0]["steps"][0] = 100.0
+    pattern = Pattern.from_snapshot(data)
+    assert pattern.length == 16 and pattern.tracks[0].steps[0] == 100
+    assert isinstance(pattern.tracks[0].steps[0], int)
+
+
+# ---- versions -------
+@pytest.mark.parametrize("version", ["0.0.2", "0.1.0", "1.0.0", "0.0.1.1"])
+def test_newer_versions_are_refused_clearly(version: str) -> None:
+    with pytest.raises(SnapshotError, match=rf"version: {version} is newer.*update Sequencer"):
+        Pattern.from_snapshot(snapshot(version=version))
+
+
+def test_older_or_equal_versions_load() -> None:
+    Pattern.from_snapshot(snapshot(version="0.0.1"))
+    Pattern.from_snapshot(snapshot(version="0.0.0"))
+
+
+@pytest.mark.parametrize("version", ["abc", "1.x", 1])
+def test_garbage_versions_are_named(version) -> None:
+    with pytest.raises(SnapshotError, match="version: "):
+        Pattern.from_snapshot(snapshot(version=version))
+
+
+def test_other_formats_are_refused() -> None:
+    with pytest.raises(SnapshotError, match=r"format: 'other\.thing'"):
+        Pattern.from_snapshot(snapshot(format="other.thing"))
+
+
+# ---- validation messages name the field and the value -------
+def _track_error(field: str, value, index: int = 2) -> str:
+    data = snapshot()
+    data["tracks"][index][field] = value
+    with pytest.raises(SnapshotError) as info:
+        Pattern.from_snapshot(data)
+    return str(info.value)
+
+
+def test_velocity_out_of_range_names_track_step_and_value() -> None:
+    data = snapshot()
+    data["tracks"][2]["steps"][5] = 200
+    with pytest.raises(SnapshotError) as info:
+        Pattern.from_snapshot(data)
+    assert str(info.value) == "tracks[2].steps[5]: velocity 200 is outside 0-127"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (-1, "tracks[2].steps[5]: velocity -1 is outside 0-127"),
+        (64.5, "tracks[2].steps[5]: velocity 64.5 is outside 0-127"),
+        ("loud", "tracks[2].steps[5]: velocity 'loud' is not a number"),
+        (True, "tracks[2].steps[5]: velocity True is not a number"),
+        (None, "tracks[2].steps[5]: velocity None is not a number"),
+    ],
+)
+def test_bad_velocities(value, expected: str) -> None:
+    data = snapshot()
+    data["tracks"][2]["steps"][5] = value
+    with pytest.raises(SnapshotError, match="^" + expected.replace("[", r"\[").replace("]", r"\]")):
+        Pattern.from_snapshot(data)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("volume", 1.5, "tracks[2].volume: 1.5 is outside 0-1"),
+        ("pan", -2, "tracks[2].pan: -2 is outside -1-1"),
+        ("pan", float("nan"), "tracks[2].pan: nan is not a number"),
+        ("mute", "yes", "tracks[2].mute: 'yes' is not true or false"),
+        ("solo", 1, "tracks[2].solo: 1 is not true or false"),
+        ("name", "", "tracks[2].name: '' is not a non-empty string"),
+        ("sample", 7, "tracks[2].sample: 7 is not a non-empty string"),
+        ("steps", [0] * 15, "tracks[2].steps: has 15 entries, the pattern length is 16"),
+        ("steps", "x" * 16, "tracks[2].steps: expected a list, got str"),
+    ],
+)
+def test_bad_track_fields(field: str, value, expected: str) -> None:
+    assert _track_error(field, value) == expected
+
+
+def test_missing_track_keys_are_named() -> None:
+    data = snapshot()
+    del data["tracks"][4]["sample"]
+    with pytest.raises(SnapshotError, match=r"^tracks\[4\]\.sample: missing$"):
+        Pattern.from_snapshot(data)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("bpm", 10, "bpm: 10 is outside 20-300"),
+        ("bpm", 301.5, "bpm: 301.5 is outside 20-300"),
+        ("bpm", "fast", "bpm: 'fast' is not a number"),
+        ("swing", 0.8, "swing: 0.8 is outside 0-0.75"),
+        ("length", 0, "length: 0 is outside 1-64"),
+        ("length", 65, "length: 65 is outside 1-64"),
+        ("length", 8.5, "length: 8.5 is not a whole number"),
+        ("tracks", {}, "tracks: expected a list, got dict"),
+        ("kit", "", "kit: '' is not a non-empty string"),
+    ],
+)
+def test_bad_pattern_fields(field: str, value, expected: str) -> None:
+    with pytest.raises(SnapshotError) as info:
+        Pattern.from_snapshot(snapshot(**{field: value}))
+    assert str(info.value) == expected
+
+
+def test_not_an_object() -> None:
+    with pytest.raises(SnapshotError, match="snapshot: expected an object, got list"):
+        Pattern.from_snapshot([1, 2])
+    data = snapshot()
+    data["tracks"][0] = 5
+    with pytest.raises(SnapshotError, match=r"tracks\[0\]: expected an object, got int"):
+        Pattern.from_snapshot(data)
+
+
+def test_snapshot_error_is_a_value_error() -> None:
+    assert issubclass(SnapshotError, ValueError)
+
+
+# ---- edits -------
+def test_toggle_step_switches_on_and_off() -> None:
+    p = empty_pattern()
+    assert p.toggle_step(0, 3) == 100
+    assert p.tracks[0].steps[3] == 100
+    assert p.toggle_step(0, 3) == 0
+    assert p.tracks[0].steps[3] == 0
+    assert p.toggle_step(0, 3, velocity=55) == 55
+
+
+def test_set_velocity_validates_like_the_loader() -> None:
+    p = empty_pattern()
+    p.set_velocity(1, 2, 127)
+    assert p.tracks[1].steps[2] == 127
+    with pytest.raises(SnapshotError, match=r"tracks\[1\]\.steps\[2\]: 128 is outside 0-127"):
+        p.set_velocity(1, 2, 128)
+    with pytest.raises(IndexError, match="step 16 is outside 0-15"):
+        p.set_velocity(1, 16, 1)
+    with pytest.raises(IndexError, match="track 9 does not exist"):
+        p.set_velocity(9, 0, 1)
+
+
+def test_change_length_keeps_steps_that_fit() -> None:
+    p = empty_pattern(16)
+    p.set_velocity(0, 3, 90)
+    p.set_velocity(0, 12, 80)
+    p.set_length(8)
+    assert p.length == 8 and all(len(t.steps) == 8 for t in p.tracks)
+    assert p.tracks[0].steps[3] == 90
+    p.set_length(32)
+    assert len(p.tracks[0].steps) == 32
+    assert p.tracks[0].steps[3] == 90 and p.tracks[0].steps[12] == 0
+    with pytest.raises(SnapshotError, match="length: 65 is outside 1-64"):
+        p.set_length(65)
+    # Still loadable after the edits.
+    assert Pattern.from_snapshot(p.to_snapshot()) == p
+
+
+def test_add_remove_rename_tracks() -> None:
+    p = empty_pattern(12)
+    t = p.add_track("Cowbell", "cowbell")
+    assert p.tracks[-1] is t and t.steps == [0] * 12
+    p.add_track("First", "kick", index=0)
+    assert p.tracks[0].name == "First"
+    removed = p.remove_track(0)
+    assert removed.name == "First"
+    p.rename_track(0, "Big kick")
+    assert p.tracks[0].name == "Big kick"
+    with pytest.raises(SnapshotError, match=r"tracks\[0\]\.name: '  ' is not a non-empty"):
+        p.rename_track(0, "  ")
+    with pytest.raises(IndexError):
+        p.remove_track(42)
+    with pytest.raises(SnapshotError, match="sample: ''"):
+        p.add_track("X", "")
+
+
+def test_mute_solo_and_audible() -> None:
+    p = empty_pattern()
+    assert all(p.audible(i) for i in range(len(p.tracks)))
+    p.set_mute(1, True)
+    assert not p.audible(1) and p.audible(0)
+    p.set_solo(2, True)
+    assert [p.audible(i) for i in range(4)] == [False, False, True, False]
+    # Solo wins over mute.
+    p.set_mute(2, True)
+    assert p.audible(2)
+    p.set_solo(2, False)
+    assert not p.audible(2) and p.audible(0)
+
+
+def test_bpm_swing_volume_pan_are_validated() -> None:
+    p = empty_pattern()
+    p.set_bpm(90)
+    p.set_swing(0.5)
+    p.set_volume(0, 0.25)
+    p.set_pan(0, -1)
+    assert (p.bpm, p.swing, p.tracks[0].volume, p.tracks[0].pan) == (90.0, 0.5, 0.25, -1.0)
+    for call, arg, msg in (
+        (p.set_bpm, 500, "bpm: 500 is outside 20-300"),
+        (p.set_swing, -0.1, "swing: -0.1 is outside 0-0.75"),
+    ):
+        with pytest.raises(SnapshotError, match=msg):
+            call(arg)
+    with pytest.raises(SnapshotError, match=r"tracks\[0\]\.volume: 2 is outside 0-1"):
+        p.set_volume(0, 2)
+    with pytest.raises(SnapshotError, match=r"tracks\[0\]\.pan: 1.5 is outside -1-1"):
+        p.set_pan(0, 1.5)
+
+
+def test_timing_helpers() -> None:
+    p = empty_pattern(16)
+    p.set_bpm(120)
+    assert p.step_seconds == pytest.approx(0.125)
+    assert p.pass_seconds == pytest.approx(2.0)
+
+
+def test_demo_and_empty_patterns_use_the_default_kit() -> None:
+    demo = demo_pattern()
+    assert {t.sample for t in demo.tracks} == set(DEFAULT_KIT_SAMPLES)
+    assert any(any(t.steps) for t in demo.tracks)
+    empty = empty_pattern()
+    assert [t.sample for t in empty.tracks] == list(DEFAULT_KIT_SAMPLES)
+    assert not any(any(t.steps) for t in empty.tracks)
+    assert Pattern.from_snapshot(demo.to_snapshot()) == demo
+
+
+def test_metadata_summarises() -> None:
+    meta = demo_pattern().metadata(loops=4, app_version="0.1.0")
+    assert meta["bpm"] == 122.0 and meta["length"] == 16 and meta["tracks"] == 8
+    assert meta["loops"] == 4 and meta["app_version"] == "0.1.0"
+    assert meta["track_names"][0] == "Kick"
+
+
+def test_track_to_dict_keeps_extras_but_known_keys_win() -> None:
+    t = Track("A", "kick", [0, 1], extra={"name": "shadow", "x": 1})
+    d = t.to_dict()
+    assert d["name"] == "A" and d["x"] == 1
