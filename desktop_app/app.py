@@ -81,7 +81,7 @@ def open_connection(settings: Settings, paths: AppPaths) -> ServerConnection:
         return ServerConnection(ApiClient(url, settings.api_token), url, server_label(url))
     from desktop_app.services.embedded_server import EmbeddedServer
 
-    server = EmbeddedServer(paths.server_data_dir)
+    server = EmbeddedServer(paths.server_data_dir, log_file=paths.log_dir / "server.log")
     local_url, token = server.start()
     log.info("embedded server listening at %s (data in %s)", local_url, paths.server_data_dir)
     return ServerConnection(ApiClient(local_url, token), "", LOCAL_SERVER_LABEL, server)
@@ -209,6 +209,9 @@ class AppGraph(QObject):
                 return
             self.threads_state.refresh_threads()
             self.threads_state.open_thread(welcome.thread.id)
+            # If the thread list raced ahead and opened the thread before its message
+            # existed, open_thread was a no-op: ask for what changed since.
+            self.threads_state.refresh_messages()
             self.welcomeCreated.emit(welcome.thread.id)
 
         self.tasks.submit(

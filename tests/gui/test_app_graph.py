@@ -1,0 +1,75 @@
+"""The whole object graph of app.py against the embedded server, as a first start and a
+second start of the same installation (SEQUENCER_HOME in a temporary folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psutil
+import pytest
+
+from desktop_app.app import AppGraph
+from desktop_app.paths import AppPaths
+from desktop_app.services.first_run import WELCOME_THREAD_NAME
+from desktop_app.settings import Settings
+
+
+def _build(paths: AppPaths) -> AppGraph:
+    return AppGraph(paths, Settings.open(paths.settings_file))
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> AppPaths:
+    return AppPaths.under(tmp_path / "home").ensure()
+
+
+def _welcomes(graph: AppGraph) -> list:
+    return [t for t in graph.threads_state.threads if t.name == WELCOME_THREAD_NAME]
+
+
+def test_first_start_then_second_start(qtbot, paths: AppPaths) -> None:
+    graph = _build(paths)
+    try:
+        server = graph.connection.embedded
+        assert server is not None and server.running
+        pid = server._process.pid
+        assert graph.connection.api.base_url.startswith("http://127.0.0.1:")
+        assert graph.connection.api.health()
+        window = graph.window
+        qtbot.addWidget(window)
+        window.show()
+        # The demo groove is loaded, so Space plays something at once.
+        assert graph.sequencer_state.pattern.tracks
+        assert any(any(t.steps) for t in graph.sequencer_state.pattern.tracks)
+
+        with qtbot.waitSignal(graph.welcomeCreated, timeout=20000) as created:
+            graph.start()
+        welcome_id = created.args[0]
+        qtbot.waitUntil(lambda: graph.threads_state.current_thread_id == welcome_id)
+        qtbot.waitUntil(lambda: graph.threads_state.messages.rowCount() == 1, timeout=10000)
+        assert window.windowTitle() == "Welcome — Sequencer"
+        assert graph.settings.welcome_thread_id == welcome_id
+        message = graph.connection.api.list_messages(welcome_id).messages[0]
+        assert message.snapshot["tracks"]
+        assert message.renders and message.renders[0].format == "mp3"  # plays inline
+        graph.sequencer_state.set_bpm(101.0)
+    finally:
+        window.close()
+        graph.shutdown()
+    assert graph.connection.embedded is None
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+    again = _build(paths)
+    try:
+        qtbot.addWidget(again.window)
+        assert again.sequencer_state.pattern.bpm == 101.0  # the pattern on screen at quit
+        again.start()
+        qtbot.waitUntil(lambda: again.threads_state.current_thread_id == welcome_id)
+        # Threads persist in the data folder; the Welcome thread was made exactly once.
+        assert [t.id for t in _welcomes(again)] == [welcome_id]
+        qtbot.wait(200)
+        assert len(_welcomes(again)) == 1
+        assert again.window.windowTitle() == "Welcome — Sequencer"
+    finally:
+        again.window.close()
+        again.shutdown()
