@@ -22,12 +22,16 @@ from sequencer_server.storage.base import StorageError
 
 log = logging.getLogger("sequencer_server.storage.s3")
 
+# Parts are read into memory before they are sent: the part size times the number of parts
+# allowed in memory bounds what one upload costs the server (about 12 MB here), instead of
+# boto3's default of ten 8 MB parts.
 TRANSFER = TransferConfig(
     multipart_threshold=8 * 1024 * 1024,
-    multipart_chunksize=8 * 1024 * 1024,
-    max_concurrency=4,
+    multipart_chunksize=6 * 1024 * 1024,
+    max_concurrency=2,
     use_threads=True,
 )
+TRANSFER.max_in_memory_upload_chunks = 2  # an s3transfer setting boto3's __init__ omits
 
 
 def error_code(exc: BaseException) -> str:
