@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import boto3
@@ -157,10 +157,8 @@ def peak_rss_growth(pid: int, action) -> tuple[float, float]:
     def rss() -> int:
         total = proc.memory_info().rss
         for child in children:
-            try:
+            with suppress(psutil.Error):
                 total += child.memory_info().rss
-            except psutil.Error:
-                pass
         return total
 
     before = rss()
