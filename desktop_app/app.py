@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -349,6 +350,25 @@ class AppGraph(QObject):
 
 
 # ---- entry point ------------------------------------------------------------------------------
+def _quit_on_signals(qapp: QApplication) -> None:
+    """Ctrl+C in a terminal and SIGTERM from a session manager quit like File → Quit (the
+    embedded server stops, the layout is saved). Python only runs signal handlers when
+    the interpreter gets control, so a cheap timer hands it control a few times a second."""
+
+    def quit_app(signum: int, _frame: Any) -> None:
+        log.info("signal %s: quitting", signum)
+        for widget in qapp.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.close()
+        qapp.quit()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, quit_app)
+    timer = QTimer(qapp)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
 def run_gui(argv: list[str]) -> int:
     """``sequencer`` with no subcommand. ``argv`` holds the arguments argparse did not use
     (Qt's own, like ``-platform offscreen``)."""
@@ -357,8 +377,10 @@ def run_gui(argv: list[str]) -> int:
     QApplication.setApplicationVersion(__version__)
     QApplication.setOrganizationName("Sequencer")
     QApplication.setDesktopFileName("sequencer")
-    qapp = QApplication([sys.argv[0] if sys.argv else "sequencer", *argv])
+    existing = QApplication.instance()
+    qapp = existing or QApplication([sys.argv[0] if sys.argv else "sequencer", *argv])
     theme.apply(qapp)
+    _quit_on_signals(qapp)
 
     paths = AppPaths.from_env().ensure()
     setup_logging(paths.log_file)
