@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -36,6 +35,8 @@ QAbstractSpinBox, QComboBox {{
     border-radius: 4px; padding: 2px 4px; min-height: 20px;
     selection-background-color: {theme.ACCENT}; selection-color: #1a1208;
 }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 0; border: none; }}
+QComboBox::drop-down {{ border: none; width: 16px; }}
 QAbstractSpinBox:focus, QComboBox:focus {{ border-color: {theme.ACCENT}; }}
 QDoubleSpinBox#bpm {{ color: {theme.ACCENT_BRIGHT}; font-weight: bold; font-size: 15px; }}
 QComboBox QAbstractItemView {{ background: {theme.BG_RAISED}; color: {theme.TEXT};
@@ -92,12 +93,12 @@ class PatternControls(QWidget):
         for spb in STEPS_PER_BEAT_CHOICES:
             self.grid.addItem(grid_label(spb), spb)
         self.grid.setToolTip("Steps per beat")
+        self.grid.setFixedWidth(108)
         self.grid.currentIndexChanged.connect(
             lambda i: state.set_steps_per_beat(self.grid.itemData(i))
         )
 
         for box in (self.bpm, self.swing, self.length):
-            box.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
             box.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         layout = QHBoxLayout(self)

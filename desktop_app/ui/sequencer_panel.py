@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
@@ -54,6 +55,27 @@ QScrollArea#gridScroll {{ background: {theme.BG_DEEP}; border: none; }}
 """
 
 
+class HistoryButton(QToolButton):
+    """A fixed-width Undo/Redo button; the action's changing text ("Undo Paint steps")
+    goes to the tooltip, so the toolbar does not jump as the history changes."""
+
+    def __init__(self, label: str, action: QAction, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._action = action
+        self.setText(label)
+        self.clicked.connect(action.trigger)
+        action.changed.connect(self._follow)
+        self._follow()
+
+    def _follow(self) -> None:
+        action = self._action
+        if not Shiboken.isValid(action):  # the action is being destroyed with the panel
+            return
+        self.setEnabled(action.isEnabled())
+        shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.setToolTip(f"{action.text()} ({shortcut})")
+
+
 class SequencerPanel(QWidget):
     """Grid, track headers, pattern controls and transport, bound to the two states."""
 
@@ -76,12 +98,8 @@ class SequencerPanel(QWidget):
         )
         self.pattern_controls = PatternControls(sequencer_state, self)
 
-        undo_button = QToolButton(self)
-        undo_button.setObjectName("history")
-        undo_button.setDefaultAction(self.undo_action)
-        redo_button = QToolButton(self)
-        redo_button.setObjectName("history")
-        redo_button.setDefaultAction(self.redo_action)
+        undo_button = self._history_button("Undo", self.undo_action)
+        redo_button = self._history_button("Redo", self.redo_action)
 
         toolbar = QFrame(self)
         toolbar.setObjectName("toolbar")
@@ -175,6 +193,11 @@ class SequencerPanel(QWidget):
         self.play_action.triggered.connect(
             lambda _c=False: self.play_action.setChecked(seq.is_playing)
         )
+
+    def _history_button(self, label: str, action: QAction) -> QToolButton:
+        button = HistoryButton(label, action, self)
+        button.setObjectName("history")
+        return button
 
     def _fill_add_track_menu(self) -> None:
         menu = self.add_track_menu

@@ -161,9 +161,16 @@ class ValueBar(QWidget):
         painter.setBrush(theme.color(theme.ACCENT if enabled else theme.BORDER, 120))
         painter.drawRoundedRect(fill, 2, 2)
         if self._bipolar:
-            painter.setBrush(theme.color(theme.BORDER_STRONG))
-            painter.drawRect(QRectF(x_from - 0.5, inner.top(), 1, inner.height()))
-        painter.setBrush(theme.color(theme.ACCENT_BRIGHT if enabled else theme.TEXT_FAINT))
-        painter.drawRoundedRect(QRectF(x_value - 1, inner.top(), 2, inner.height()), 1, 1)
+            painter.setBrush(theme.color(theme.TEXT_FAINT))
+            painter.drawRect(QRectF(x_from - 0.5, inner.top(), 1, 3))
+            painter.drawRect(QRectF(x_from - 0.5, inner.bottom() - 3, 1, 3))
+        if not (self._bipolar and abs(x_value - x_from) < 1):
+            painter.setBrush(theme.color(theme.ACCENT_BRIGHT if enabled else theme.TEXT_FAINT))
+            painter.drawRoundedRect(QRectF(x_value - 1, inner.top(), 2, inner.height()), 1, 1)
+        # the value with a dark halo, so it stays legible wherever the fill edge is
+        text = self._format(self._value)
+        painter.setPen(theme.color(theme.BG_DEEP, 200))
+        for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+            painter.drawText(r.translated(dx, dy), Qt.AlignmentFlag.AlignCenter, text)
         painter.setPen(theme.color(theme.TEXT))
-        painter.drawText(r, Qt.AlignmentFlag.AlignCenter, self._format(self._value))
+        painter.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
