@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 BlockListener = Callable[[np.ndarray], None]
 # Stopping fades the last block out over this many frames instead of cutting the sound.
 STOP_FADE = 256
+_NOT_LOST = object()
 
 
 class Engine:
@@ -184,7 +185,7 @@ class Engine:
     def _missing_sample(self, name: str) -> None:
         self._notice(f"Sample {name!r} is not in kit {self._kit.name!r}; that track is silent.")
 
-    def _open_sink(self, start_frame: int, lost: str | int | None = None) -> None:
+    def _open_sink(self, start_frame: int, lost: object = _NOT_LOST) -> None:
         """Open the configured device; fall back to the default device, then the clock."""
         if self._sink is not None:
             self._sink.close()
@@ -198,7 +199,7 @@ class Engine:
             candidates.append(None)
         errors = []
         for device in candidates:
-            if lost is not None and device == lost:
+            if device == lost:
                 continue
             try:
                 sink = DeviceSink(device, self.sample_rate, self.block_size, self._queue_blocks)
@@ -207,15 +208,15 @@ class Engine:
                 continue
             sink.frames_played = start_frame
             self._sink = sink
-            if device != wanted or lost is not None:
-                what = "is no longer available" if lost is not None else "cannot be opened"
+            if device != wanted or lost is not _NOT_LOST:
+                what = "is no longer available" if lost is not _NOT_LOST else "cannot be opened"
                 self._notice(
                     f"Audio output {device_label(wanted)} {what}; playing on the default device."
                 )
             return
         self._sink = ClockSink(self.sample_rate, start_frame, self.clock_speed)
         reason = "; ".join(errors)
-        if lost is not None:
+        if lost is not _NOT_LOST:
             self._notice(
                 f"Audio output {device_label(lost)} is no longer available and no other "
                 "device works; playback continues silently on the internal clock "
@@ -291,7 +292,7 @@ class Engine:
         if sink.deliver(block, self._stop):
             return
         # The device stopped taking blocks: it was unplugged or failed.
-        lost = sink.device if isinstance(sink, DeviceSink) else None
+        lost = sink.device if isinstance(sink, DeviceSink) else _NOT_LOST
         self._open_sink(sink.position(), lost=lost)
         assert self._sink is not None
         self._sink.deliver(block, self._stop)

@@ -168,7 +168,8 @@ class Sequencer:
         soloing = any(t.solo for t in pattern.tracks)
         for index, track in enumerate(pattern.tracks):
             velocity = track.steps[step] if step < len(track.steps) else 0
-            if not velocity or (track.solo if soloing else track.mute):
+            audible = track.solo if soloing else not track.mute
+            if not velocity or not audible:
                 continue
             for choked in CHOKES.get(track.sample, ()):
                 self._choke(choked, onset)
