@@ -10,7 +10,7 @@ from fastapi import Request
 
 from sequencer_server.storage import Storage
 
-INTERNAL_RENDER_KEYS = ("key", "message_id")
+INTERNAL_RENDER_KEYS = ("key", "message_id", "idempotency_key")
 
 
 def utc_now_iso() -> str:

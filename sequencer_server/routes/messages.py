@@ -61,7 +61,8 @@ def _stored_render(store: MessageStore, render_id: str, message_id: str) -> dict
     owner = upload.get("message_id")
     if owner is not None and owner != message_id:
         raise HTTPException(409, f"render {render_id!r} is attached to another message")
-    return {k: v for k, v in upload.items() if k != "message_id" and v is not None}
+    hidden = ("message_id", "idempotency_key")
+    return {k: v for k, v in upload.items() if k not in hidden and v is not None}
 
 
 def _attach(store: MessageStore, message_id: str, render: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ import logging
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, HTTPException, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from sequencer_server.audio_check import CHECKS, CONTENT_TYPES
@@ -20,6 +20,7 @@ from sequencer_server.limits import too_large_detail
 from sequencer_server.models import RenderPublic
 from sequencer_server.presenters import public_render, utc_now_iso
 from sequencer_server.storage import StorageError
+from sequencer_server.store import DuplicateUpload
 
 log = logging.getLogger("sequencer_server.uploads")
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -62,6 +63,14 @@ async def upload_audio(
     bitrate: Annotated[int | None, Form(ge=8, le=640)] = None,
     duration: Annotated[float | None, Form(ge=0, le=24 * 3600)] = None,
     peaks: Annotated[str | None, Form(description="JSON array of 0-1 waveform peaks")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=128,
+            description="Client-chosen key: a retry with the same key returns the render "
+            "stored by the first attempt instead of storing the file twice",
+        ),
+    ] = None,
 ) -> dict:
     credentials.require(token)
     fmt = format.strip().lower()
@@ -80,6 +89,11 @@ async def upload_audio(
             415, f"file: not an {fmt.upper()} file (no ID3 tag or MPEG audio frame header)"
         )
     await file.seek(0)
+
+    if idempotency_key:
+        earlier = await run_in_threadpool(store.find_upload, idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, size, request, storage)
 
     render_id = str(uuid.uuid4())
     key = f"{settings.env}/renders/{render_id}.{fmt}"
@@ -101,9 +115,15 @@ async def upload_audio(
         "duration": duration,
         "peaks": peak_values,
         "message_id": None,
+        "idempotency_key": idempotency_key or None,
     }
     try:
         await run_in_threadpool(store.record_upload, record)
+    except DuplicateUpload:
+        # A concurrent retry with the same key won the race: keep its file, drop ours.
+        await run_in_threadpool(storage.delete, key)
+        earlier = await run_in_threadpool(store.find_upload, idempotency_key)
+        return _replay(earlier, size, request, storage)
     except Exception as exc:
         log.exception("❌ Could not record upload %s; removing the stored file", key)
         try:
@@ -114,6 +134,13 @@ async def upload_audio(
     render = public_render(record, storage, request)
     log.info("✅ Upload successful! Public URL: %s", render["url"])
     return render
+
+
+def _replay(earlier: dict, size: int, request: Request, storage) -> dict:
+    if earlier["size_bytes"] != size:
+        raise HTTPException(422, "Idempotency-Key was already used for a different file")
+    log.info("↩️  Upload replayed by Idempotency-Key: %s", earlier["key"])
+    return public_render(earlier, storage, request)
 
 
 def _measure(file: UploadFile) -> int:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from sequencer_server.config import Settings
-from sequencer_server.store.base import ChangePage, MessageStore, RenderClaimConflict
+from sequencer_server.store.base import (
+    ChangePage,
+    DuplicateUpload,
+    MessageStore,
+    RenderClaimConflict,
+)
 
 
 def store_from_settings(settings: Settings) -> MessageStore:
@@ -16,4 +21,10 @@ def store_from_settings(settings: Settings) -> MessageStore:
     return SQLiteStore(settings.data_dir / "sequencer.sqlite3")
 
 
-__all__ = ["ChangePage", "MessageStore", "RenderClaimConflict", "store_from_settings"]
+__all__ = [
+    "ChangePage",
+    "DuplicateUpload",
+    "MessageStore",
+    "RenderClaimConflict",
+    "store_from_settings",
+]

@@ -28,6 +28,10 @@ class RenderClaimConflict(Exception):
         self.message_id = message_id
 
 
+class DuplicateUpload(Exception):
+    """Another upload with the same idempotency key was recorded first."""
+
+
 class MessageStore(Protocol):
     name: str
 
@@ -49,8 +53,13 @@ class MessageStore(Protocol):
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage: ...
 
     # uploads: the server's record of every file it stored
-    def record_upload(self, doc: dict[str, Any]) -> None: ...
+    def record_upload(self, doc: dict[str, Any]) -> None:
+        """Raises DuplicateUpload when ``doc["idempotency_key"]`` is already recorded."""
+
     def get_upload(self, render_id: str) -> dict[str, Any] | None: ...
+    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
+        """The upload a client already made with this ``Idempotency-Key``, if any."""
+
     def claim_upload(self, render_id: str, message_id: str) -> None:
         """Mark the upload as attached to ``message_id``; raises RenderClaimConflict when it
         belongs to another message."""

@@ -14,7 +14,7 @@ from typing import Any
 from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from sequencer_server.store.base import ChangePage, RenderClaimConflict
+from sequencer_server.store.base import ChangePage, DuplicateUpload, RenderClaimConflict
 
 
 def _now_ms() -> int:
@@ -35,6 +35,7 @@ class MongoStore:
         self._messages.create_index([("thread", ASCENDING), ("seq", ASCENDING)])
         self._tombstones.create_index([("thread", ASCENDING), ("seq", ASCENDING)])
         self._uploads.create_index([("message_id", ASCENDING)])
+        self._uploads.create_index("idempotency_key", unique=True, sparse=True)
 
     @classmethod
     def from_uri(cls, uri: str, db_name: str) -> MongoStore:
@@ -140,7 +141,16 @@ class MongoStore:
 
     # -- uploads ---------------------------------------------------------------------
     def record_upload(self, doc: dict[str, Any]) -> None:
-        self._uploads.insert_one({"_id": doc["id"], **doc})
+        row = {"_id": doc["id"], **doc}
+        if row.get("idempotency_key") is None:
+            row.pop("idempotency_key", None)  # sparse unique index: absent, not null
+        try:
+            self._uploads.insert_one(row)
+        except DuplicateKeyError as exc:
+            raise DuplicateUpload(doc.get("idempotency_key")) from exc
+
+    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
+        return self._uploads.find_one({"idempotency_key": idempotency_key}, {"_id": 0})
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None:
         return self._uploads.find_one({"_id": render_id}, {"_id": 0})

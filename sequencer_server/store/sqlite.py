@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sequencer_server.store.base import ChangePage, RenderClaimConflict
+from sequencer_server.store.base import ChangePage, DuplicateUpload, RenderClaimConflict
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -49,6 +49,10 @@ class SQLiteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(uploads)")}
+            if "idem" not in columns:  # databases made before idempotent uploads
+                self._db.execute("ALTER TABLE uploads ADD COLUMN idem TEXT")
+            self._db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_idem ON uploads (idem)")
 
     # -- helpers ---------------------------------------------------------------------
     def _next_seq(self) -> int:
@@ -174,10 +178,27 @@ class SQLiteStore:
     # -- uploads ---------------------------------------------------------------------
     def record_upload(self, doc: dict[str, Any]) -> None:
         with self._lock:
-            self._db.execute(
-                "INSERT INTO uploads (id, message_id, created_at, doc) VALUES (?,?,?,?)",
-                (doc["id"], doc.get("message_id"), doc["created_at"], json.dumps(doc)),
-            )
+            try:
+                self._db.execute(
+                    "INSERT INTO uploads (id, message_id, created_at, doc, idem) "
+                    "VALUES (?,?,?,?,?)",
+                    (
+                        doc["id"],
+                        doc.get("message_id"),
+                        doc["created_at"],
+                        json.dumps(doc),
+                        doc.get("idempotency_key"),
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise DuplicateUpload(doc.get("idempotency_key")) from exc
+
+    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT doc, message_id FROM uploads WHERE idem = ?", (idempotency_key,)
+            ).fetchone()
+        return {**json.loads(row[0]), "message_id": row[1]} if row else None
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None:
         with self._lock:
