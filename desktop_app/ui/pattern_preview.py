@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -18,6 +19,20 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from desktop_app.ui import theme
 
 MAX_VELOCITY = 127
+OFF = 1000  # colour keys for empty cells (velocities are 1..127, negative when inaudible)
+OFF_BEAT = 1001
+
+
+@lru_cache(maxsize=512)
+def _cell_colour(key: int) -> QColor:
+    """Colour of a cell: ``key`` is the velocity (negative for a muted track) or OFF/OFF_BEAT."""
+    if key == OFF:
+        return QColor(theme.STEP_OFF)
+    if key == OFF_BEAT:
+        return QColor(theme.STEP_OFF_BEAT)
+    t = 0.35 + 0.65 * abs(key) / MAX_VELOCITY
+    c = theme.mix(theme.ACCENT_DIM, theme.ACCENT_BRIGHT, t)
+    return c if key > 0 else theme.mix(c, theme.STEP_OFF, 0.65)
 
 
 def _velocities(track: Any, length: int) -> list[int]:
@@ -63,27 +78,26 @@ def paint_pattern_preview(painter: QPainter, rect: QRectF, snapshot: Mapping[str
     cell_w = (inner.width() - gap * (length - 1)) / length
     row_gap = 1.0 if inner.height() / rows > 3 else 0.0
     cell_h = (inner.height() - row_gap * (rows - 1)) / rows
-    radius = min(cell_w, cell_h) * 0.22
     any_solo = any(isinstance(t, Mapping) and t.get("solo") for t in tracks)
 
-    off = QColor(theme.STEP_OFF)
-    off_beat = QColor(theme.STEP_OFF_BEAT)
+    # Cells grouped by colour and drawn with one drawRects call per colour: a preview is
+    # painted for every new row that scrolls into view, so this is on the hot path.
+    groups: dict[int, list[QRectF]] = {}
     for r, track in enumerate(tracks):
         audible = True
         if isinstance(track, Mapping):
             audible = bool(track.get("solo")) if any_solo else not track.get("mute")
         y = inner.top() + r * (cell_h + row_gap)
         for s, vel in enumerate(_velocities(track, length)):
-            x = inner.left() + s * (cell_w + gap)
             if vel > 0:
-                t = 0.35 + 0.65 * min(vel, MAX_VELOCITY) / MAX_VELOCITY
-                c = theme.mix(theme.ACCENT_DIM, theme.ACCENT_BRIGHT, t)
-                if not audible:
-                    c = theme.mix(c, theme.STEP_OFF, 0.65)
+                key = min(vel, MAX_VELOCITY) if audible else -min(vel, MAX_VELOCITY)
             else:
-                c = off_beat if s % spb == 0 else off
-            painter.setBrush(c)
-            painter.drawRoundedRect(QRectF(x, y, cell_w, cell_h), radius, radius)
+                key = OFF_BEAT if s % spb == 0 else OFF
+            x = inner.left() + s * (cell_w + gap)
+            groups.setdefault(key, []).append(QRectF(x, y, cell_w, cell_h))
+    for key, rects in groups.items():
+        painter.setBrush(_cell_colour(key))
+        painter.drawRects(rects)
     painter.restore()
 
 
