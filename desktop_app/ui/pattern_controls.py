@@ -6,12 +6,13 @@ Spin-box arrows and wheel notches in quick succession merge into one undo step
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -36,7 +37,6 @@ QAbstractSpinBox, QComboBox {{
     selection-background-color: {theme.ACCENT}; selection-color: #1a1208;
 }}
 QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 0; border: none; }}
-QComboBox::drop-down {{ border: none; width: 16px; }}
 QAbstractSpinBox:focus, QComboBox:focus {{ border-color: {theme.ACCENT}; }}
 QDoubleSpinBox#bpm {{ color: {theme.ACCENT_BRIGHT}; font-weight: bold; font-size: 15px; }}
 QComboBox QAbstractItemView {{ background: {theme.BG_RAISED}; color: {theme.TEXT};
@@ -103,7 +103,7 @@ class PatternControls(QWidget):
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
+        layout.setSpacing(12)
         for caption, widget in (
             ("BPM", self.bpm),
             ("SWING", self.swing),
@@ -112,6 +112,7 @@ class PatternControls(QWidget):
         ):
             layout.addLayout(self._captioned(caption, widget))
 
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         state.patternChanged.connect(self.refresh)
         self.refresh()
 
@@ -124,9 +125,6 @@ class PatternControls(QWidget):
         box.addWidget(label)
         box.addWidget(widget)
         return box
-
-    def sizeHint(self) -> QSize:
-        return QSize(380, 44)
 
     def refresh(self) -> None:
         p = self._state.pattern

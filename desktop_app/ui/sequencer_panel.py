@@ -107,6 +107,7 @@ class SequencerPanel(QWidget):
         top.setContentsMargins(10, 8, 10, 8)
         top.setSpacing(16)
         top.addWidget(self.transport, 1)
+        top.addStretch(0)
         top.addWidget(self.pattern_controls)
         top.addWidget(undo_button, 0, Qt.AlignmentFlag.AlignBottom)
         top.addWidget(redo_button, 0, Qt.AlignmentFlag.AlignBottom)

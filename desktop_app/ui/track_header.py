@@ -260,7 +260,9 @@ class TrackHeaderColumn(QWidget):
     def _sync(self) -> None:
         tracks = self._state.pattern.tracks
         while len(self.headers) > len(tracks):
-            self.headers.pop().deleteLater()
+            header = self.headers.pop()
+            header.hide()  # gone now, even before the deferred delete runs
+            header.deleteLater()
         while len(self.headers) < len(tracks):
             header = TrackHeader(self._state, len(self.headers), self)
             header.show()

@@ -113,3 +113,16 @@ def test_settings_choose_the_bitrate(qtbot, engine, tmp_path):
     assert result is not None and result.bitrate == 192
     rec.clear_result()
     assert rec.last_result is None
+
+
+def test_edits_while_playing_are_heard_at_once(qtbot, states):
+    seq, rec = states
+    levels: list[float] = []
+    rec.levelChanged.connect(levels.append)
+    rec.start()
+    qtbot.waitUntil(lambda: bool(levels) and max(levels) > 0.05, timeout=3000)
+    seq.clear_all()  # the engine gets the silent pattern from the next step on
+    levels.clear()
+    qtbot.waitUntil(lambda: len(levels) > 3 and max(levels[-3:]) < 0.002, timeout=5000)
+    seq.undo_stack.undo()  # and the groove comes back
+    qtbot.waitUntil(lambda: max(levels[-3:]) > 0.05, timeout=3000)

@@ -13,6 +13,7 @@ from desktop_app.domain.pattern import demo_pattern, empty_pattern
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui.sequencer_panel import SequencerPanel
+from desktop_app.ui.track_header import TrackHeader
 
 LEFT = Qt.MouseButton.LeftButton
 NO_MOD = Qt.KeyboardModifier.NoModifier
@@ -177,8 +178,9 @@ def test_add_track_menu_lists_the_kit_and_adds_a_row(qtbot, panel, kit):
     assert len(panel.headers.headers) == 9
     assert seq.pattern.tracks[8].sample == "rim"
     seq.undo_stack.undo()
-    QApplication.processEvents()
     assert len(panel.headers.headers) == 8
+    visible = [h for h in panel.headers.findChildren(TrackHeader) if h.isVisible()]
+    assert len(visible) == 8  # the removed row is gone at once, not after a deferred delete
 
 
 def test_remove_track_from_its_menu(qtbot, panel):
