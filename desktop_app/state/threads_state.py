@@ -100,6 +100,8 @@ class ThreadsState(QObject):
         self._generation = 0  # bumps on every open_thread; stale answers are dropped
         self._server_loaded = False  # the open thread has had a server answer
         self._cursor: str | None = None
+        self._fetching: set[tuple[int, bool]] = set()  # (generation, full) in flight
+        self._threads_fetching = False
         self._loading = False
         self._model = MessageListModel(user_id, self)
         self._connection = CONNECTED
@@ -161,6 +163,10 @@ class ThreadsState(QObject):
         self.refresh_threads()
 
     def refresh_threads(self) -> None:
+        """Ask the server for the thread list (a poll while one is in flight is skipped)."""
+        if self._threads_fetching:
+            return
+        self._threads_fetching = True
         store = self._store
 
         def work() -> list[Thread]:
@@ -169,17 +175,18 @@ class ThreadsState(QObject):
                 store.replace_threads(threads)
             return threads
 
-        self._tasks.submit(
-            work,
-            on_done=self._on_server_threads,
-            on_error=lambda e: self._on_api_error(e, "load the threads"),
-        )
+        def failed(exc: BaseException) -> None:
+            self._threads_fetching = False
+            self._on_api_error(exc, "load the threads")
+
+        self._tasks.submit(work, on_done=self._on_server_threads, on_error=failed)
 
     def _on_local_threads(self, threads: list[Thread]) -> None:
         if not self._threads_from_server and threads:
             self._set_threads(threads)
 
     def _on_server_threads(self, threads: list[Thread]) -> None:
+        self._threads_fetching = False
         self._set_connected()
         self._threads_from_server = True
         self._set_threads(threads)
@@ -272,6 +279,10 @@ class ThreadsState(QObject):
 
     def _fetch(self, *, full: bool) -> None:
         thread_id, generation, store = self._current_id, self._generation, self._store
+        key = (generation, full)
+        if key in self._fetching:
+            return  # the same question is already on its way (a poll tick during a fetch)
+        self._fetching.add(key)
         since = None if full else self._cursor
 
         def work() -> _Fetched:
@@ -289,7 +300,7 @@ class ThreadsState(QObject):
         self._tasks.submit(
             work,
             on_done=lambda r: self._on_server_messages(generation, r),
-            on_error=lambda e: self._on_fetch_error(generation, e),
+            on_error=lambda e: self._on_fetch_error(key, e),
         )
 
     def _on_local_messages(self, generation: int, messages: list[Message]) -> None:
@@ -298,6 +309,7 @@ class ThreadsState(QObject):
         self._model.set_messages(messages)
 
     def _on_server_messages(self, generation: int, fetched: _Fetched) -> None:
+        self._fetching.discard((generation, fetched.full))
         if generation != self._generation:
             return
         self._set_connected()
@@ -337,8 +349,9 @@ class ThreadsState(QObject):
                 upload_error=row.upload_error,
             )
 
-    def _on_fetch_error(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
+    def _on_fetch_error(self, key: tuple[int, bool], exc: BaseException) -> None:
+        self._fetching.discard(key)
+        if key[0] == self._generation:
             self._set_loading(False)
         self._on_api_error(exc, "load the messages")
 
