@@ -28,3 +28,7 @@ benchmarks: setup
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+
+# Real window under Xvfb, throw-away SEQUENCER_HOME, real server and real renders.
+screenshots: setup
+	xvfb-run -a -s "-screen 0 1920x1200x24" $(PY) scripts/screenshots.py

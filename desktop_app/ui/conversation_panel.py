@@ -171,11 +171,12 @@ class ConversationPanel(QWidget):
         if self._recording.is_recording:
             text = "Recording… Send becomes available when you stop."
         elif take is not None:
-            text = (
-                f"<b>Take ready</b> · {_fmt_duration(take.duration)} · {take.bitrate} kbit/s MP3"
-                "<br><span style='color:%s'>Send posts the pattern with this recording</span>"
-                % theme.TEXT_DIM
-            )
+            text = f"<b>Take ready</b> · {_fmt_duration(take.duration)} · {take.bitrate} kbit/s MP3"
+            if self.can_send_at_all():
+                text += (
+                    f"<br><span style='color:{theme.TEXT_DIM}'>"
+                    "Send posts the pattern with this recording</span>"
+                )
         else:
             text = (
                 f"<span style='color:{theme.TEXT_DIM}'>Record a take (<b>R</b>) to send the "
