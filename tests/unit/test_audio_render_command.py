@@ -1,0 +1,93 @@
+"""``sequencer render``: the offline bounce from the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop_app.__main__ import main
+from desktop_app.audio.mp3 import read_mp3_info
+from desktop_app.audio.wavio import read_wav, write_wav
+from desktop_app.domain.pattern import demo_pattern
+
+
+@pytest.fixture
+def pattern_file(tmp_path: Path) -> Path:
+    p = demo_pattern()
+    p.set_bpm(120)
+    path = tmp_path / "groove.json"
+    path.write_text(json.dumps(p.to_snapshot()))
+    return path
+
+
+def test_render_mp3(pattern_file: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out" / "groove.mp3"
+    assert main(["render", str(pattern_file), "-o", str(out), "--loops", "3",
+                 "--bitrate", "192"]) == 0
+    info = read_mp3_info(out)
+    assert info.bitrate == 192
+    # 3 passes of 2 s, plus encoder delay and padding (< 2 frames).
+    assert 6.0 < info.duration < 6.0 + 2 * 1152 / 44100 + 0.01
+    assert "3 loops, 6.00 s" in capsys.readouterr().err
+
+
+def test_render_wav_is_exactly_n_passes(pattern_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "groove.wav"
+    assert main(["render", str(pattern_file), "-o", str(out), "--loops", "2", "-q"]) == 0
+    pcm, rate = read_wav(out)
+    assert rate == 44100 and pcm.shape == (4 * 44100, 2)
+
+
+def test_malformed_pattern_exits_nonzero_with_one_line(tmp_path: Path) -> None:
+    data = demo_pattern().to_snapshot()
+    data["tracks"][2]["steps"][5] = 200
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "render", str(bad), "-o", str(tmp_path / "x.mp3")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].endswith("tracks[2].steps[5]: velocity 200 is outside 0-127")
+    assert not (tmp_path / "x.mp3").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{not json", "not valid JSON"), ('{"version": "9.0.0"}', "version: 9.0.0 is newer")],
+)
+def test_other_bad_inputs(tmp_path: Path, capsys, content: str, message: str) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(content)
+    assert main(["render", str(path), "-o", str(tmp_path / "o.mp3")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_bad_options(pattern_file: Path, tmp_path: Path, capsys) -> None:
+    out = str(tmp_path / "o.mp3")
+    assert main(["render", str(pattern_file), "-o", out, "--bitrate", "100"]) == 2
+    assert main(["render", str(pattern_file), "-o", out, "--loops", "0"]) == 2
+    assert main(["render", str(tmp_path / "none.json"), "-o", out]) == 2
+    err = capsys.readouterr().err
+    assert "--bitrate: 100" in err and "--loops: 0" in err and "no such file" in err
+
+
+def test_user_kit_and_missing_sample(pattern_file: Path, tmp_path: Path, capsys) -> None:
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    write_wav(kit / "kick.wav", [0.5, 0.25, 0.0], 22050, bits=16)
+    out = tmp_path / "o.wav"
+    assert main(["render", str(pattern_file), "-o", str(out), "--kit", str(kit)]) == 2
+    assert "has no sample 'clap'" in capsys.readouterr().err
+    p = demo_pattern()
+    p.tracks = p.tracks[:1]
+    pattern_file.write_text(json.dumps(p.to_snapshot()))
+    assert main(["render", str(pattern_file), "-o", str(out), "--kit", str(kit), "-q"]) == 0
+    assert read_wav(out)[0].any()
