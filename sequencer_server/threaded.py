@@ -21,9 +21,10 @@ class ThreadedServer:
         host: str = "127.0.0.1",
         log_level: str = "warning",
         access_log: bool = False,
+        port: int = 0,
     ) -> None:
         self.app = app
-        self._sock = socket.create_server((host, 0))
+        self._sock = socket.create_server((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
         self.url = f"http://{self.host}:{self.port}"
         config = uvicorn.Config(app, log_level=log_level, access_log=access_log, lifespan="on")

@@ -197,8 +197,11 @@ class ApiClient:
         duration: float | None = None,
         peaks: Iterable[float] | None = None,
         progress: Progress | None = None,
+        idempotency_key: str | None = None,
     ) -> Render:
-        """Stream the file from disk (never read whole) as the seed's multipart upload."""
+        """Stream the file from disk (never read whole) as the seed's multipart upload.
+        With ``idempotency_key``, a retry after a lost response returns the render the
+        server stored the first time instead of storing the file twice."""
         path = Path(path)
         if not path.is_file():
             raise PermanentApiError(None, f"The recording {path} does not exist any more")
@@ -219,11 +222,14 @@ class ApiClient:
                     progress(min(monitor.bytes_read, total), total)
 
             monitor = MultipartEncoderMonitor(encoder, report)
+            headers = {"Content-Type": monitor.content_type}
+            if idempotency_key:
+                headers["Idempotency-Key"] = idempotency_key
             data = self._json(
                 "POST",
                 "/api/v1/upload/audio",
                 data=monitor,
-                headers={"Content-Type": monitor.content_type},
+                headers=headers,
                 timeout=(5.0, max(self.timeout, 60.0)),
             )
         return Render.from_json(data)

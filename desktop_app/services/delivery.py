@@ -1,0 +1,141 @@
+"""Moving one outbox entry through its stages: create → upload → attach.
+
+Blocking and Qt-free, so the GUI (on a worker thread) and ``sequencer outbox flush`` share
+it. Each stage is recorded in the outbox the moment the server confirms it; a transient
+failure records when to try again, a permanent one marks the entry failed with the
+server's own words.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from desktop_app.domain.message import Message
+from desktop_app.services.api import ApiClient, PermanentApiError, Progress, TransientApiError
+from desktop_app.services.outbox import Outbox, OutboxEntry, Stage
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 60.0
+
+
+def backoff_delay(attempts: int, rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter: about 1, 2, 4 … s, capped at a minute; the jitter
+    keeps many clients from retrying in lockstep after a server restart."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    return ceiling * (rng or random).uniform(0.5, 1.0)
+
+
+StageCallback = Callable[[OutboxEntry, Message | None], None]
+
+
+class Delivery:
+    def __init__(self, api: ApiClient, outbox: Outbox, *, clock=time.time) -> None:
+        self.api = api
+        self.outbox = outbox
+        self.clock = clock
+
+    def deliver(
+        self,
+        entry: OutboxEntry,
+        *,
+        progress: Progress | None = None,
+        on_stage: StageCallback | None = None,
+    ) -> OutboxEntry:
+        """Run the stages still to do. Returns the delivered entry, or raises the
+        ``ApiError`` that stopped it after recording it in the outbox."""
+        current = entry
+        try:
+            if current.stage == Stage.QUEUED:
+                message = self.api.create_message(
+                    current.thread_id,
+                    current.user_id,
+                    current.snapshot,
+                    snapshot_metadata=current.snapshot_metadata,
+                    timestamp=current.timestamp,
+                    message_id=current.id,
+                )
+                next_stage = Stage.CREATED if current.audio else Stage.ATTACHED
+                current = self.outbox.advance(current, next_stage)
+                log.info("Message %s created on the server", current.id)
+                if on_stage:
+                    on_stage(current, message)
+            if current.stage == Stage.CREATED:
+                assert current.audio is not None
+                if not current.audio.path.is_file():
+                    raise PermanentApiError(None, "The recording for this message is missing")
+                render = self.api.upload_audio(
+                    current.audio.path,
+                    bitrate=current.audio.bitrate,
+                    duration=current.audio.duration,
+                    peaks=current.audio.peaks,
+                    progress=progress,
+                    idempotency_key=current.upload_key,
+                )
+                current = self.outbox.advance(current, Stage.UPLOADED, render=render)
+                log.info("Render %s of message %s uploaded", render.id, current.id)
+                if on_stage:
+                    on_stage(current, None)
+            if current.stage == Stage.UPLOADED:
+                assert current.render is not None
+                self.api.attach_render(current.id, current.render)
+                current = self.outbox.advance(current, Stage.ATTACHED)
+                log.info("Render %s attached to message %s", current.render.id, current.id)
+                if on_stage:
+                    on_stage(current, None)
+        except TransientApiError as exc:
+            attempts = current.attempts + 1
+            delay = backoff_delay(attempts)
+            self.outbox.save(
+                replace(
+                    current,
+                    attempts=attempts,
+                    next_attempt_at=self.clock() + delay,
+                    last_error=exc.detail,
+                )
+            )
+            log.warning(
+                "Message %s: %s stage will retry in %.1f s (%s)",
+                current.id, current.stage, delay, exc.detail,
+            )  # fmt: skip
+            raise
+        except PermanentApiError as exc:
+            self.outbox.save(
+                replace(
+                    current, stage=Stage.FAILED, failed_stage=current.stage, last_error=exc.detail
+                )
+            )
+            log.error("Message %s failed at %s: %s", current.id, current.stage, exc.detail)
+            raise
+        return current
+
+    def retry(self, entry_id: str) -> OutboxEntry | None:
+        """The user's Retry on a failed message: back to the stage that failed (a failed
+        attach re-uploads, since the server did not accept the render it had)."""
+        entry = self.outbox.get(entry_id)
+        if entry is None or entry.stage != Stage.FAILED:
+            return entry
+        stage = entry.failed_stage or Stage.QUEUED
+        render = entry.render
+        if stage == Stage.UPLOADED:
+            stage, render = Stage.CREATED, None
+        return self.outbox.save(
+            replace(
+                entry,
+                stage=stage,
+                render=render,
+                failed_stage=None,
+                attempts=0,
+                next_attempt_at=0.0,
+                last_error=None,
+            )
+        )
+
+    def due(self, now: float | None = None) -> list[OutboxEntry]:
+        now = self.clock() if now is None else now
+        return [e for e in self.outbox.pending() if e.next_attempt_at <= now]

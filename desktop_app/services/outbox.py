@@ -1,0 +1,276 @@
+"""The outbox: every message the user sent, and how far its delivery got.
+
+Written before any network call and after every stage, in SQLite in the data folder, so a
+quit, a crash or a reboot resumes exactly where delivery stopped. The stages only move
+forward — queued → created → uploaded → attached — and each is safe to repeat on the
+server (client-chosen message id, upload ``Idempotency-Key``, attach by render id), which is
+what makes "exactly once" hold across crashes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from desktop_app.domain.message import Message, Render, utc_now_iso
+
+
+class Stage(StrEnum):
+    QUEUED = "queued"  # in the outbox, nothing on the server yet
+    CREATED = "created"  # the message exists on the server
+    UPLOADED = "uploaded"  # the render exists on the server, not attached yet
+    ATTACHED = "attached"  # delivered (a message without audio skips the upload stages)
+    FAILED = "failed"  # a permanent error; waits for the user's Retry
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """The recording to send with a message, and what the message says about it."""
+
+    path: Path
+    bitrate: int | None = None
+    duration: float | None = None
+    peaks: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: str
+    thread_id: str
+    user_id: str
+    snapshot: dict[str, Any]
+    snapshot_metadata: dict[str, Any] | None
+    timestamp: str
+    stage: Stage = Stage.QUEUED
+    audio: AudioFile | None = None
+    render: Render | None = None
+    failed_stage: Stage | None = None
+    attempts: int = 0
+    next_attempt_at: float = 0.0
+    last_error: str | None = None
+    created_at: float = field(default_factory=time.time)
+
+    @property
+    def done(self) -> bool:
+        return self.stage == Stage.ATTACHED
+
+    @property
+    def upload_key(self) -> str:
+        """The upload's idempotency key: one per message, so a retried upload after a
+        crash returns the render the server already stored."""
+        return f"outbox-{self.id}"
+
+    def as_message(self) -> Message:
+        """The optimistic message shown in the list before the server has it."""
+        return Message(
+            id=self.id,
+            parent_thread=self.thread_id,
+            user_id=self.user_id,
+            snapshot=self.snapshot,
+            timestamp=self.timestamp,
+            created_at=self.timestamp,
+            snapshot_metadata=self.snapshot_metadata,
+            renders=(self.render,) if self.render and self.stage == Stage.ATTACHED else (),
+        )
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    thread_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_stage ON outbox (stage);
+"""
+
+
+class Outbox:
+    """Thread-safe; every write is committed before the method returns."""
+
+    def __init__(self, db_path: Path, files_dir: Path) -> None:
+        self.files_dir = Path(files_dir)
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- writing ---------------------------------------------------------------------
+    def add(
+        self,
+        thread_id: str,
+        user_id: str,
+        snapshot: dict[str, Any],
+        *,
+        snapshot_metadata: dict[str, Any] | None = None,
+        audio: AudioFile | None = None,
+        message_id: str | None = None,
+    ) -> OutboxEntry:
+        """Queue a message. The audio file is copied into the outbox's own folder first, so
+        deleting or re-recording the take cannot lose what was sent."""
+        entry_id = message_id or uuid.uuid4().hex
+        kept_audio = None
+        if audio is not None:
+            source = Path(audio.path)
+            if not source.is_file():
+                raise FileNotFoundError(f"The recording {source} does not exist")
+            target = self.files_dir / f"{entry_id}{source.suffix or '.mp3'}"
+            tmp = target.with_suffix(target.suffix + ".part")
+            shutil.copyfile(source, tmp)
+            tmp.replace(target)
+            kept_audio = replace(audio, path=target)
+        entry = OutboxEntry(
+            id=entry_id,
+            thread_id=thread_id,
+            user_id=user_id,
+            snapshot=snapshot,
+            snapshot_metadata=snapshot_metadata,
+            timestamp=utc_now_iso(),
+            audio=kept_audio,
+        )
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO outbox (id, thread_id, stage, created_at, doc) VALUES (?,?,?,?,?)",
+                (entry.id, entry.thread_id, entry.stage, entry.created_at, _dump(entry)),
+            )
+        return entry
+
+    def save(self, entry: OutboxEntry) -> OutboxEntry:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE outbox SET stage = ?, doc = ? WHERE id = ?",
+                (entry.stage, _dump(entry), entry.id),
+            )
+        return entry
+
+    def advance(self, entry: OutboxEntry, stage: Stage, **changes: Any) -> OutboxEntry:
+        """Record that ``stage`` was reached; resets the retry bookkeeping."""
+        return self.save(
+            replace(
+                entry,
+                stage=stage,
+                attempts=0,
+                next_attempt_at=0.0,
+                last_error=None,
+                failed_stage=None,
+                **changes,
+            )
+        )
+
+    def remove(self, entry_id: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+        for path in self.files_dir.glob(f"{entry_id}.*"):
+            path.unlink(missing_ok=True)
+
+    # -- reading ---------------------------------------------------------------------
+    def get(self, entry_id: str) -> OutboxEntry | None:
+        with self._lock:
+            row = self._db.execute("SELECT doc FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+        return _load(row[0]) if row else None
+
+    def entries(
+        self, thread_id: str | None = None, *, pending_only: bool = False
+    ) -> list[OutboxEntry]:
+        sql, args = "SELECT doc FROM outbox", []
+        clauses = []
+        if thread_id is not None:
+            clauses.append("thread_id = ?")
+            args.append(thread_id)
+        if pending_only:
+            clauses.append("stage != ?")
+            args.append(Stage.ATTACHED.value)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY created_at, id", args).fetchall()
+        return [_load(r[0]) for r in rows]
+
+    def pending(self) -> list[OutboxEntry]:
+        """Entries that still have work to do (failed ones wait for Retry)."""
+        return [e for e in self.entries(pending_only=True) if e.stage != Stage.FAILED]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _dump(entry: OutboxEntry) -> str:
+    data = {
+        "id": entry.id,
+        "thread_id": entry.thread_id,
+        "user_id": entry.user_id,
+        "snapshot": entry.snapshot,
+        "snapshot_metadata": entry.snapshot_metadata,
+        "timestamp": entry.timestamp,
+        "stage": entry.stage.value,
+        "render": entry.render.to_json() if entry.render else None,
+        "failed_stage": entry.failed_stage.value if entry.failed_stage else None,
+        "attempts": entry.attempts,
+        "next_attempt_at": entry.next_attempt_at,
+        "last_error": entry.last_error,
+        "created_at": entry.created_at,
+        "audio": None,
+    }
+    if entry.audio is not None:
+        data["audio"] = {
+            "path": str(entry.audio.path),
+            "bitrate": entry.audio.bitrate,
+            "duration": entry.audio.duration,
+            "peaks": list(entry.audio.peaks) if entry.audio.peaks else None,
+        }
+    return json.dumps(data)
+
+
+def _load(text: str) -> OutboxEntry:
+    d = json.loads(text)
+    audio = d.get("audio")
+    return OutboxEntry(
+        id=d["id"],
+        thread_id=d["thread_id"],
+        user_id=d["user_id"],
+        snapshot=d["snapshot"],
+        snapshot_metadata=d.get("snapshot_metadata"),
+        timestamp=d["timestamp"],
+        stage=Stage(d["stage"]),
+        audio=AudioFile(
+            path=Path(audio["path"]),
+            bitrate=audio.get("bitrate"),
+            duration=audio.get("duration"),
+            peaks=tuple(audio["peaks"]) if audio.get("peaks") else None,
+        )
+        if audio
+        else None,
+        render=Render.from_json(d["render"]) if d.get("render") else None,
+        failed_stage=Stage(d["failed_stage"]) if d.get("failed_stage") else None,
+        attempts=int(d.get("attempts", 0)),
+        next_attempt_at=float(d.get("next_attempt_at", 0.0)),
+        last_error=d.get("last_error"),
+        created_at=float(d.get("created_at", 0.0)),
+    )
