@@ -236,3 +236,19 @@ def test_64_steps_and_12_tracks_scroll(qtbot, panel):
     # the headers move with the grid rows
     assert panel.headers.y() == -vbar.value()
     assert panel.ruler._offset == hbar.value()
+
+
+def test_level_meter_and_clock_formatting(qtbot):
+    from desktop_app.ui.level_meter import FLOOR_DB, LevelMeter
+    from desktop_app.ui.transport_bar import format_elapsed
+
+    meter = LevelMeter()
+    qtbot.addWidget(meter)
+    meter.set_level(1.0)
+    assert meter.level_db == 0.0
+    meter.set_level(0.1)  # falls back gently, not at once
+    assert -20.0 < meter.level_db < 0.0
+    meter.set_level(0.0)  # stopped: empty at once
+    assert meter.level_db == FLOOR_DB
+    assert format_elapsed(0) == "0:00.0"
+    assert format_elapsed(83.25) == "1:23.2"
