@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import __version__
 from desktop_app.domain.message import Render
@@ -154,7 +154,11 @@ class AppGraph(QObject):
         self._pool.setMaxThreadCount(4)
         self.tasks = TaskRunner(self._pool)
         self.connection = open_connection(settings, paths)
-        self.engine = engine if engine is not None else build_engine(settings, self.notice.emit)
+        try:
+            self.engine = engine if engine is not None else build_engine(settings, self.notice.emit)
+        except BaseException:
+            self.connection.close()  # no orphaned local server when the kit cannot load
+            raise
         self.sequencer_state = SequencerState(self.engine, pattern=self._session_pattern())
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
         self.local_store: LocalStore | None = None
@@ -384,13 +388,28 @@ def run_gui(argv: list[str]) -> int:
 
     paths = AppPaths.from_env().ensure()
     setup_logging(paths.log_file)
-    log.info("Sequencer %s starting; folders under %s", __version__, paths.config_dir.parent)
+    log.info(
+        "Sequencer %s starting (config %s, data %s, cache %s)",
+        __version__,
+        paths.config_dir,
+        paths.data_dir,
+        paths.cache_dir,
+    )
     reporter = CrashReporter(paths.log_file)
     hook = ExceptionHook(reporter.report).install()
     settings = Settings.open(paths.settings_file)
     graph: AppGraph | None = None
     try:
-        graph = AppGraph(paths, settings, crash_reporter=reporter)
+        try:
+            graph = AppGraph(paths, settings, crash_reporter=reporter)
+        except Exception as exc:  # e.g. the embedded server cannot start: say why, exit
+            log.exception("start-up failed")
+            QMessageBox.critical(
+                None,
+                "Sequencer could not start",
+                f"{exc}\n\nThe details are in the log:\n{paths.log_file}",
+            )
+            return 1
         graph.window.show()
         graph.start()
         qapp.aboutToQuit.connect(graph.shutdown)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
@@ -52,6 +53,14 @@ def test_first_start_then_second_start(qtbot, paths: AppPaths) -> None:
         message = graph.connection.api.list_messages(welcome_id).messages[0]
         assert message.snapshot["tracks"]
         assert message.renders and message.renders[0].format == "mp3"  # plays inline
+        # A new user presses Space and hears the demo.
+        window.activateWindow()
+        qtbot.waitActive(window)
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: graph.sequencer_state.is_playing, timeout=3000)
+        qtbot.waitUntil(lambda: graph.sequencer_state.current_step >= 0, timeout=3000)
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: not graph.sequencer_state.is_playing, timeout=3000)
         graph.sequencer_state.set_bpm(101.0)
     finally:
         window.close()
