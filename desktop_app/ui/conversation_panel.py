@@ -106,9 +106,14 @@ class ConversationPanel(QWidget):
         composer_layout.addWidget(self.take_label, 1)
         composer_layout.addWidget(self.send_button)
 
-        self._send_shortcut = QShortcut(SEND_SHORTCUT, self.window() or self)
-        self._send_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-        self._send_shortcut.activated.connect(self.send)
+        # Window-wide (the panel need not have focus); owned by the panel, so a panel
+        # replaced after a server change takes its shortcuts with it.
+        self._send_shortcuts = []
+        for keys in (SEND_SHORTCUT, QKeySequence("Ctrl+Enter")):
+            shortcut = QShortcut(keys, self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(self.send)
+            self._send_shortcuts.append(shortcut)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -127,10 +132,6 @@ class ConversationPanel(QWidget):
         recording_state.finished.connect(self._refresh)
         recording_state.recordingChanged.connect(self._refresh)
         self._refresh()
-
-    def set_shortcut_parent(self, window: QWidget) -> None:
-        """Ctrl+Enter works anywhere in the window, not only when this panel has focus."""
-        self._send_shortcut.setParent(window)
 
     # ---- state -----------------------------------------------------------------------------
     def can_send_at_all(self) -> bool:

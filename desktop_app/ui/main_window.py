@@ -113,7 +113,6 @@ class MainWindow(QMainWindow):
         old_list, old_conv = self.splitter.widget(0), self.splitter.widget(2)
         self.thread_list = ThreadListWidget(threads_state)
         self.conversation = ConversationPanel(threads_state, self._sequencer, self._recording)
-        self.conversation.set_shortcut_parent(self)
         self.conversation.loadRequested.connect(self.load_snapshot_from_message)
         self.splitter.replaceWidget(0, self.thread_list)
         self.splitter.replaceWidget(2, self.conversation)

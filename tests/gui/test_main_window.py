@@ -170,3 +170,40 @@ def test_connection_indicator_goes_offline(qtbot, parts: Parts) -> None:
 
 def test_title_is_the_app_name_without_a_thread(qtbot, parts: Parts) -> None:
     assert parts.window(qtbot).windowTitle() == "Sequencer"
+
+
+def test_settings_menu_opens_the_dialog_and_saves(qtbot, parts: Parts) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.settings_dialog import SettingsDialog
+
+    window = parts.window(qtbot)
+    seen: list[SettingsDialog] = []
+
+    def fill_in() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SettingsDialog)
+        seen.append(dialog)
+        dialog.mp3_bitrate.setCurrentIndex(dialog.mp3_bitrate.findData(128))
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_in)
+    with qtbot.waitSignal(window.settingsSaved, timeout=5000):
+        window.settings_action.trigger()
+    assert seen and seen[0].parent() is window
+    assert parts.settings.mp3_bitrate == 128
+    assert Settings.open(parts.settings_file).mp3_bitrate == 128
+
+
+def test_clicking_the_offline_indicator_retries(qtbot, parts: Parts) -> None:
+    from PySide6.QtCore import Qt
+
+    window = parts.window(qtbot)
+    window.show()
+    parts.threads.start()
+    indicator = window.connection_indicator
+    qtbot.waitUntil(lambda: indicator.status() == "offline", timeout=5000)
+    with qtbot.waitSignal(parts.threads.connectionChanged, timeout=5000):
+        qtbot.mouseClick(indicator, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: indicator.status() == "offline", timeout=5000)
