@@ -1,0 +1,395 @@
+"""Renders kept on disk so that a second play is instant and listening works offline.
+
+Files live in ``<cache>/audio_cache/{render_id}.mp3`` (the seed's names). A small SQLite
+index beside them remembers each file's size, when it was last played and whether it is
+pinned; least-recently-played files go first when the folder grows past the cap from the
+settings. Pinned entries are the sender's own recordings of messages not sent yet (stored
+under ``own-{message_id}``): they are the only copy that will ever reach the server, so
+eviction never touches them; ``promote`` turns one into an ordinary render entry once the
+render is attached.
+
+The folder is the truth and the index a cache of it: files added or deleted behind our
+back (another process, the user) are reconciled when the cache opens. Thread-safe, because
+downloads run on worker threads while the GUI thread looks up what it can play.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.audio.mp3 import read_mp3_info
+from desktop_app.domain.message import Message, Render
+
+log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+DEFAULT_CAP_BYTES = 1024 * MIB  # the settings' default, 1 GiB
+INDEX_NAME = "index.sqlite3"
+OWN_PREFIX = "own-"
+STALE_PART_SECONDS = 3600.0
+
+Progress = Callable[[int, int], None]
+Downloader = Callable[..., Path]
+"""``download(url, dest, *, progress=None, expected_size=None) -> Path`` — ApiClient.download:
+streams to a temporary name, checks the size and renames when complete."""
+
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    key TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    last_played REAL NOT NULL,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    peaks TEXT
+);
+"""
+
+
+class CacheError(Exception):
+    """A render could not be put into the cache (download failed, not an MP3)."""
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    key: str
+    size: int
+    last_played: float
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    folder: Path
+    count: int
+    total_bytes: int
+    cap_bytes: int
+    pinned_count: int
+    pinned_bytes: int
+
+
+def own_key(message_id: str) -> str:
+    """Cache key of the sender's own recording of a message that has no render yet."""
+    return f"{OWN_PREFIX}{message_id}"
+
+
+def check_key(key: str) -> str:
+    """Render ids become file names: anything that could leave the folder is refused."""
+    if not _SAFE_KEY.match(key) or ".." in key:
+        raise ValueError(f"not a usable render id: {key!r}")
+    return key
+
+
+def absolute_url(url: str, base_url: str) -> str:
+    """Render URLs are absolute per the contract; tolerate a server that sends a path."""
+    if url.startswith(("http://", "https://")):
+        return url
+    return f"{base_url.rstrip('/')}/{url.lstrip('/')}"
+
+
+def verify_mp3(path: Path) -> None:
+    """Raise ``CacheError`` unless ``path`` holds MP3 frames (a truncated or HTML error
+    page saved as a render would otherwise only fail once the player tries it)."""
+    try:
+        info = read_mp3_info(path)
+    except (OSError, ValueError) as exc:
+        raise CacheError(f"{path.name} is not a playable MP3 ({exc})") from exc
+    if info.frames == 0:
+        raise CacheError(f"{path.name} holds no audio")
+
+
+class AudioCache:
+    """``AudioCache(folder, cap_bytes=DEFAULT_CAP_BYTES)``; ``close()`` when done."""
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        cap_bytes: int = DEFAULT_CAP_BYTES,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._cap = int(cap_bytes)
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            str(self.folder / INDEX_NAME), check_same_thread=False, timeout=10.0
+        )
+        self._present: set[str] = set()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+            self._reconcile()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ---- keys and paths ------------------------------------------------------------------
+    def path_for(self, key: str) -> Path:
+        return self.folder / f"{check_key(key)}.mp3"
+
+    @property
+    def cap_bytes(self) -> int:
+        return self._cap
+
+    def set_cap(self, cap_bytes: int) -> list[str]:
+        """A new cap from the settings; returns the keys evicted to meet it."""
+        self._cap = int(cap_bytes)
+        return self.evict()
+
+    # ---- reading -----------------------------------------------------------------------
+    def contains(self, key: str) -> bool:
+        """Cheap (memory only): for painting "not downloaded" on every visible row."""
+        return key in self._present
+
+    def lookup(self, key: str) -> Path | None:
+        """The file if it is (still) there; a file deleted behind our back is forgotten."""
+        try:
+            path = self.path_for(key)
+        except ValueError:
+            return None
+        if path.is_file():
+            with self._lock:
+                if key not in self._present:
+                    self._record(key, path.stat().st_size, self._clock(), pinned=False)
+            return path
+        if key in self._present:
+            self.drop(key)
+        return None
+
+    def playable(self, message: Message) -> Path | None:
+        """A cached file for ``message``: its first render, or the sender's own take."""
+        for render in message.renders:
+            path = self.lookup(render.id)
+            if path is not None:
+                return path
+        return self.lookup(own_key(message.id))
+
+    def is_available(self, message: Message) -> bool:
+        return any(r.id in self._present for r in message.renders) or (
+            own_key(message.id) in self._present
+        )
+
+    def entries(self) -> list[CacheEntry]:
+        """Most recently played first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, size, last_played, pinned FROM entries ORDER BY last_played DESC"
+            ).fetchall()
+        return [CacheEntry(k, s, lp, bool(p)) for k, s, lp, p in rows]
+
+    def info(self) -> CacheInfo:
+        with self._lock:
+            count, total = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
+            ).fetchone()
+            pcount, pbytes = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries WHERE pinned = 1"
+            ).fetchone()
+        return CacheInfo(self.folder, count, total, self._cap, pcount, pbytes)
+
+    def peaks(self, key: str) -> tuple[float, ...] | None:
+        """Waveform peaks computed locally for a render that came without any."""
+        with self._lock:
+            row = self._db.execute("SELECT peaks FROM entries WHERE key = ?", (key,)).fetchone()
+        if not row or not row[0]:
+            return None
+        try:
+            return tuple(float(x) for x in row[0].split(","))
+        except ValueError:
+            return None
+
+    # ---- writing -----------------------------------------------------------------------
+    def touch(self, key: str) -> None:
+        """Played now: moves the entry to the back of the eviction queue."""
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE entries SET last_played = ? WHERE key = ?", (self._clock(), key)
+            )
+
+    def set_peaks(self, key: str, peaks: Iterable[float]) -> None:
+        text = ",".join(f"{float(p):.4f}" for p in peaks)
+        with self._lock, self._db:
+            self._db.execute("UPDATE entries SET peaks = ? WHERE key = ?", (text, key))
+
+    def fetch(
+        self,
+        render: Render,
+        download: Downloader,
+        *,
+        base_url: str = "",
+        progress: Progress | None = None,
+    ) -> Path:
+        """The cached file of ``render``, downloading it first if needed (blocking; call
+        from a worker). The download goes to a temporary name, is checked against
+        ``size_bytes`` and for MP3 frames, and only then appears under its cache name."""
+        existing = self.lookup(render.id)
+        if existing is not None:
+            return existing
+        dest = self.path_for(render.id)
+        url = absolute_url(render.url, base_url)
+        download(url, dest, progress=progress, expected_size=render.size_bytes)
+        try:
+            verify_mp3(dest)
+        except CacheError:
+            dest.unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self._record(render.id, dest.stat().st_size, self._clock(), pinned=False)
+        self.evict(protect={render.id})
+        return dest
+
+    def adopt(self, key: str, source: str | os.PathLike[str], *, pinned: bool = False) -> Path:
+        """Put a local file (the sender's own recording) into the cache. A hard link when
+        the file system allows it, so nothing is copied; a copy otherwise."""
+        source = Path(source)
+        dest = self.path_for(key)
+        tmp = dest.with_name(f".{dest.name}.part")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(source, tmp)
+        except OSError:
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+        with self._lock:
+            self._record(key, dest.stat().st_size, self._clock(), pinned=pinned)
+        if not pinned:
+            self.evict(protect={key})
+        return dest
+
+    def adopt_own(self, message_id: str, source: str | os.PathLike[str]) -> Path:
+        """The sender's recording of an unsent message: pinned until ``promote``."""
+        return self.adopt(own_key(message_id), source, pinned=True)
+
+    def promote(self, message_id: str, render: Render) -> Path | None:
+        """The message's render is on the server now: its own recording becomes the
+        render's cache entry (no download ever needed) and may be evicted like any other."""
+        old = own_key(message_id)
+        src = self.lookup(old)
+        if src is None:
+            return None
+        dest = self.path_for(render.id)
+        with self._lock:
+            os.replace(src, dest)
+            row = self._db.execute(
+                "SELECT last_played, peaks FROM entries WHERE key = ?", (old,)
+            ).fetchone()
+            with self._db:
+                self._db.execute("DELETE FROM entries WHERE key = ?", (old,))
+            self._present.discard(old)
+            self._record(render.id, dest.stat().st_size, row[0] if row else self._clock(),
+                         pinned=False)  # fmt: skip
+            if row and row[1]:
+                with self._db:
+                    self._db.execute(
+                        "UPDATE entries SET peaks = ? WHERE key = ?", (row[1], render.id)
+                    )
+        self.evict(protect={render.id})
+        return dest
+
+    def pin(self, key: str, pinned: bool = True) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE entries SET pinned = ? WHERE key = ?", (1 if pinned else 0, key)
+            )
+        if not pinned:
+            self.evict()
+
+    def drop(self, key: str) -> None:
+        """Forget an entry and delete its file (a corrupt download, an evicted render)."""
+        with self._lock:
+            with self._db:
+                self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
+            self._present.discard(key)
+            try:
+                self.path_for(key).unlink(missing_ok=True)
+            except (ValueError, OSError) as exc:
+                log.warning("could not delete cached %s: %s", key, exc)
+
+    def evict(self, protect: Iterable[str] = ()) -> list[str]:
+        """Delete least-recently-played unpinned files until the total fits the cap."""
+        keep = set(protect)
+        evicted: list[str] = []
+        with self._lock:
+            total = self._db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0]
+            if total <= self._cap:
+                return evicted
+            rows = self._db.execute(
+                "SELECT key, size FROM entries WHERE pinned = 0 ORDER BY last_played ASC"
+            ).fetchall()
+            for key, size in rows:
+                if total <= self._cap:
+                    break
+                if key in keep:
+                    continue
+                self.drop(key)
+                total -= size
+                evicted.append(key)
+        if evicted:
+            log.info("audio cache: evicted %d file(s) to stay under the cap", len(evicted))
+        return evicted
+
+    def clear(self, *, include_pinned: bool = False) -> tuple[int, int]:
+        """Delete every cached render (own unsent recordings stay unless asked); returns
+        (files, bytes) removed."""
+        removed = freed = 0
+        with self._lock:
+            rows = self._db.execute("SELECT key, size, pinned FROM entries").fetchall()
+            for key, size, pinned in rows:
+                if pinned and not include_pinned:
+                    continue
+                self.drop(key)
+                removed += 1
+                freed += size
+        return removed, freed
+
+    # ---- internals -------------------------------------------------------------------
+    def _record(self, key: str, size: int, last_played: float, *, pinned: bool) -> None:
+        with self._db:
+            self._db.execute(
+                "INSERT INTO entries (key, size, last_played, pinned) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET size=excluded.size, "
+                "last_played=excluded.last_played, pinned=MAX(entries.pinned, excluded.pinned)",
+                (key, int(size), float(last_played), 1 if pinned else 0),
+            )
+        self._present.add(key)
+
+    def _reconcile(self) -> None:
+        on_disk: dict[str, os.stat_result] = {}
+        for path in self.folder.glob("*.mp3"):
+            if path.name.startswith("."):
+                continue
+            try:
+                on_disk[check_key(path.stem)] = path.stat()
+            except (ValueError, OSError):
+                continue
+        known = {k for (k,) in self._db.execute("SELECT key FROM entries")}
+        with self._db:
+            for key in known - on_disk.keys():
+                self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
+            for key in on_disk.keys() - known:
+                st = on_disk[key]
+                self._db.execute(
+                    "INSERT INTO entries (key, size, last_played, pinned) VALUES (?, ?, ?, ?)",
+                    (key, st.st_size, st.st_mtime, 1 if key.startswith(OWN_PREFIX) else 0),
+                )
+        self._present = set(on_disk)
+        # Leftovers of a download cut by a crash (ApiClient removes its own on errors);
+        # recent ones may belong to a download another process is running right now.
+        stale = self._clock() - STALE_PART_SECONDS
+        for part in self.folder.glob(".*.part"):
+            with contextlib.suppress(OSError):
+                if part.stat().st_mtime < stale:
+                    part.unlink()

@@ -1,0 +1,235 @@
+"""The one audio player of the app: a QObject over QMediaPlayer and QAudioOutput.
+
+Not a widget (STYLE.md #4): rows of the message list are painted, so the player only
+re-exposes what they need as its own signals — which render is loaded (``key``), playing
+or not, position and duration in milliseconds, end of media, errors. One render plays at
+a time because there is one player: loading another stops the first.
+
+Position arrives from QMediaPlayer at its own pace (about 20 Hz); while playing, a 30 Hz
+timer reads it as well so the seek bar moves smoothly. Both paths emit only real changes.
+A seek the UI asked for is applied here and announced once, so a dragged seek bar never
+fights the updates it caused itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+log = logging.getLogger(__name__)
+
+UI_INTERVAL_MS = 33
+
+
+class AudioPlayerState(QObject):
+    """``AudioPlayerState(parent=None)``.
+
+    Signals: ``currentChanged(str)`` key of the loaded render ("" none),
+    ``playingChanged(bool)``, ``positionChanged(int)`` ms, ``durationChanged(int)`` ms,
+    ``finished(str)`` key at end of media, ``errorOccurred(str, str)`` key and a sentence,
+    ``loopChanged(bool)``.
+    """
+
+    currentChanged = Signal(str)
+    playingChanged = Signal(bool)
+    positionChanged = Signal(int)
+    durationChanged = Signal(int)
+    finished = Signal(str)
+    errorOccurred = Signal(str, str)
+    loopChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._player = QMediaPlayer(self)
+        self._output = QAudioOutput(self)
+        self._player.setAudioOutput(self._output)
+        self._key = ""
+        self._path: Path | None = None
+        self._playing = False
+        self._position = 0
+        self._duration = 0
+        self._loop = False
+        self._pending_seek: int | None = None
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(UI_INTERVAL_MS)
+        self._ticker.timeout.connect(self._poll_position)
+        p = self._player
+        p.positionChanged.connect(self._on_position)
+        p.durationChanged.connect(self._on_duration)
+        p.playbackStateChanged.connect(self._on_state)
+        p.mediaStatusChanged.connect(self._on_status)
+        p.errorOccurred.connect(self._on_error)
+
+    # ---- reading -----------------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        """Which render is loaded (the caller's key, usually the message id)."""
+        return self._key
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def is_playing(self) -> bool:
+        return self._playing
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    @property
+    def duration(self) -> int:
+        return self._duration
+
+    @property
+    def loop(self) -> bool:
+        return self._loop
+
+    @property
+    def volume(self) -> float:
+        return self._output.volume()
+
+    def set_volume(self, volume: float) -> None:
+        self._output.setVolume(max(0.0, min(1.0, float(volume))))
+
+    # ---- commands ----------------------------------------------------------------------
+    def play(self, key: str, path: str | Path, *, start_ms: int = 0) -> None:
+        """Load ``path`` under ``key`` (unless it is already loaded) and play it."""
+        path = Path(path)
+        if key != self._key or path != self._path:
+            self._load(key, path)
+            if start_ms > 0:
+                self._pending_seek = start_ms
+        elif start_ms > 0:
+            self.seek(start_ms)
+        self._player.play()
+
+    def pause(self) -> None:
+        self._player.pause()
+
+    def resume(self) -> None:
+        if self._key:
+            self._player.play()
+
+    def toggle(self) -> None:
+        if self._playing:
+            self.pause()
+        else:
+            self.resume()
+
+    def stop(self) -> None:
+        """Stop and unload: the previous row returns to its idle look."""
+        if not self._key:
+            return
+        self._player.stop()
+        self._player.setSource(QUrl())
+        self._set_key("", None)
+        self._set_position(0)
+        self._set_duration(0)
+
+    def seek(self, ms: int) -> None:
+        ms = max(0, int(ms))
+        if self._duration:
+            ms = min(ms, self._duration)
+        status = self._player.mediaStatus()
+        if status in (QMediaPlayer.MediaStatus.LoadingMedia, QMediaPlayer.MediaStatus.NoMedia):
+            self._pending_seek = ms  # applied once the media is loaded
+        else:
+            self._player.setPosition(ms)
+        self._set_position(ms)
+
+    def seek_fraction(self, fraction: float) -> None:
+        if self._duration:
+            self.seek(round(max(0.0, min(1.0, fraction)) * self._duration))
+
+    def seek_by(self, delta_ms: int) -> None:
+        if self._key:
+            self.seek(self._position + int(delta_ms))
+
+    def set_loop(self, loop: bool) -> None:
+        """Repeat the render without a gap (the player's own loop, not a restart)."""
+        loop = bool(loop)
+        if loop == self._loop:
+            return
+        self._loop = loop
+        self._player.setLoops(QMediaPlayer.Loops.Infinite if loop else QMediaPlayer.Loops.Once)
+        self.loopChanged.emit(loop)
+
+    # ---- internals -------------------------------------------------------------------
+    def _load(self, key: str, path: Path) -> None:
+        self._player.stop()
+        self._set_position(0)
+        self._set_duration(0)
+        self._pending_seek = None
+        self._set_key(key, path)
+        self._player.setSource(QUrl.fromLocalFile(str(path)))
+
+    def _set_key(self, key: str, path: Path | None) -> None:
+        self._path = path
+        if key != self._key:
+            self._key = key
+            self.currentChanged.emit(key)
+
+    def _set_position(self, ms: int) -> None:
+        if ms != self._position:
+            self._position = ms
+            self.positionChanged.emit(ms)
+
+    def _set_duration(self, ms: int) -> None:
+        if ms != self._duration:
+            self._duration = ms
+            self.durationChanged.emit(ms)
+
+    def _poll_position(self) -> None:
+        self._set_position(self._player.position())
+
+    def _on_position(self, ms: int) -> None:
+        if self._key:
+            self._set_position(int(ms))
+
+    def _on_duration(self, ms: int) -> None:
+        if self._key:
+            self._set_duration(int(ms))
+
+    def _on_state(self, state: QMediaPlayer.PlaybackState) -> None:
+        playing = state == QMediaPlayer.PlaybackState.PlayingState
+        if playing:
+            self._ticker.start()
+        else:
+            self._ticker.stop()
+        if playing != self._playing:
+            self._playing = playing
+            self.playingChanged.emit(playing)
+
+    def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status in (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia):
+            if self._pending_seek is not None:
+                ms, self._pending_seek = self._pending_seek, None
+                self._player.setPosition(ms)
+        elif status == QMediaPlayer.MediaStatus.EndOfMedia:
+            # Back to the start with the play button showing, like any player.
+            key = self._key
+            self._set_position(0)
+            self.finished.emit(key)
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia:
+            self._fail(self._player.errorString() or "The file is not playable audio")
+
+    def _on_error(self, error: QMediaPlayer.Error, text: str) -> None:
+        if error != QMediaPlayer.Error.NoError:
+            self._fail(text or "The file could not be played")
+
+    def _fail(self, text: str) -> None:
+        key = self._key
+        if not key:
+            return
+        log.warning("playback of %s failed: %s", key, text)
+        self._player.stop()
+        self._player.setSource(QUrl())
+        self._set_key("", None)
+        self._set_position(0)
+        self._set_duration(0)
+        self.errorOccurred.emit(key, text)

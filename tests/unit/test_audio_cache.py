@@ -1,0 +1,146 @@
+"""The audio cache against the real server on loopback: hit, miss with download, size
+check, eviction by least recently played, pinned own recordings, corrupt files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from desktop_app.audio.mp3 import encode_mp3
+from desktop_app.domain.message import Message, Render
+from desktop_app.services.api import TransientApiError
+from desktop_app.services.audio_cache import AudioCache, CacheError, own_key
+
+SR = 44100
+
+
+def make_mp3(path, seconds=0.5, freq=220.0):
+    t = np.arange(int(SR * seconds)) / SR
+    tone = (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    encode_mp3(np.stack([tone, tone], axis=1), SR, path, bitrate=128)
+    return path
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        self.now += 1.0
+        return self.now
+
+
+@pytest.fixture
+def uploaded(api, tmp_path):
+    """Three real renders on the server, each ~0.5 s of MP3."""
+    renders = []
+    for i in range(3):
+        path = make_mp3(tmp_path / f"take{i}.mp3", freq=220.0 * (i + 1))
+        renders.append(api.upload_audio(path, bitrate=128, duration=0.5))
+    return renders
+
+
+def test_miss_downloads_then_hits(api, uploaded, tmp_path):
+    cache = AudioCache(tmp_path / "cache")
+    render = uploaded[0]
+    assert not cache.contains(render.id)
+    seen = []
+    path = cache.fetch(render, api.download, progress=lambda d, t: seen.append((d, t)))
+    assert path == tmp_path / "cache" / f"{render.id}.mp3"
+    assert path.stat().st_size == render.size_bytes
+    assert seen and seen[-1][0] == render.size_bytes
+    assert cache.contains(render.id)
+    assert list((tmp_path / "cache").glob(".*.part")) == []
+
+    # a hit never downloads: a downloader that fails proves it
+    def no_download(*_a, **_k):
+        raise AssertionError("downloaded a cached render")
+
+    assert cache.fetch(render, no_download) == path
+    info = cache.info()
+    assert (info.count, info.total_bytes) == (1, render.size_bytes)
+    cache.close()
+    # the index survives a restart; a file deleted behind its back is forgotten
+    again = AudioCache(tmp_path / "cache")
+    assert again.contains(render.id)
+    path.unlink()
+    assert again.lookup(render.id) is None
+    assert not again.contains(render.id)
+
+
+def test_size_mismatch_leaves_nothing(api, uploaded, tmp_path):
+    cache = AudioCache(tmp_path / "cache")
+    render = uploaded[0]
+    wrong = Render(render.id, render.url, size_bytes=render.size_bytes + 10)
+    with pytest.raises(TransientApiError):
+        cache.fetch(wrong, api.download)
+    assert not cache.contains(render.id)
+    assert list((tmp_path / "cache").glob("*.mp3")) == []
+
+
+def test_not_an_mp3_is_refused(api, tmp_path, live_server):
+    cache = AudioCache(tmp_path / "cache")
+    # the health endpoint is JSON, not audio: a server error page saved as a render
+    bogus = Render("bogus-render", f"{live_server}/healthz")
+    with pytest.raises(CacheError):
+        cache.fetch(bogus, api.download)
+    assert not cache.path_for("bogus-render").exists()
+
+
+def test_eviction_is_least_recently_played(tmp_path):
+    clock = Clock()
+    src = make_mp3(tmp_path / "a.mp3")
+    size = src.stat().st_size
+    cache = AudioCache(tmp_path / "cache", cap_bytes=size * 2 + 10, clock=clock)
+    cache.adopt("r1", src)
+    cache.adopt("r2", src)
+    cache.touch("r1")  # r1 played after r2: r2 is now the oldest
+    cache.adopt("r3", src)
+    assert cache.contains("r1") and cache.contains("r3")
+    assert not cache.contains("r2")
+    assert not cache.path_for("r2").exists()
+    assert cache.info().total_bytes <= cache.cap_bytes
+
+
+def test_own_unsent_recordings_are_never_evicted(tmp_path):
+    clock = Clock()
+    src = make_mp3(tmp_path / "a.mp3")
+    size = src.stat().st_size
+    cache = AudioCache(tmp_path / "cache", cap_bytes=size + 10, clock=clock)
+    cache.adopt_own("msg-1", src)
+    cache.adopt("r1", src)
+    cache.adopt("r2", src)
+    assert cache.contains(own_key("msg-1"))  # over the cap, but pinned
+    assert cache.contains("r2") and not cache.contains("r1")
+    assert cache.clear() == (1, size)
+    assert cache.contains(own_key("msg-1"))
+    # once the render is attached, the take becomes the render's cache entry
+    msg = Message("msg-1", "t", "alice", {}, "2026-11-24T10:00:00Z")
+    render = Render("render-9", "http://x/r.mp3", size_bytes=size)
+    path = cache.promote("msg-1", render)
+    assert path == cache.path_for("render-9") and path.is_file()
+    assert not cache.contains(own_key("msg-1"))
+    assert cache.playable(msg.with_render(render)) == path
+    assert cache.info().pinned_count == 0
+
+
+def test_corrupt_entry_dropped_and_bad_keys_refused(tmp_path):
+    cache = AudioCache(tmp_path / "cache")
+    bad = cache.path_for("r-bad")
+    bad.write_bytes(b"not audio at all")
+    cache.close()
+    cache = AudioCache(tmp_path / "cache")  # found on disk at open
+    assert cache.contains("r-bad")
+    cache.drop("r-bad")
+    assert not bad.exists() and not cache.contains("r-bad")
+    with pytest.raises(ValueError):
+        cache.path_for("../escape")
+    assert cache.lookup("../escape") is None
+
+
+def test_peaks_stored_with_entry(tmp_path):
+    cache = AudioCache(tmp_path / "cache")
+    cache.adopt("r1", make_mp3(tmp_path / "a.mp3"))
+    cache.set_peaks("r1", [0.1, 0.5, 1.0])
+    assert cache.peaks("r1") == (0.1, 0.5, 1.0)
+    assert cache.peaks("missing") is None
