@@ -184,6 +184,10 @@ class AppGraph(QObject):
         self._thread_poll = QTimer(self)
         self._thread_poll.setInterval(thread_poll_ms)
         self._thread_poll.timeout.connect(self._poll_threads)
+        self._retired: list[ThreadsState] = []
+        self._reaper = QTimer(self)
+        self._reaper.setInterval(500)
+        self._reaper.timeout.connect(self._reap)
 
     # ---- start ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -314,12 +318,35 @@ class AppGraph(QObject):
         self._bind_threads_state()
         self.window.set_threads_state(self.threads_state, connection.label)
         self.threads_state.start()
-        old_state.deleteLater()
+        self._retire(old_state)
         if old_store is not None:
             self.tasks.submit(old_store.close)
         if old_connection is not connection:
             self.tasks.submit(old_connection.close)
         log.info("now using %s as %s", connection.label, self.settings.user_name)
+
+    def _retire(self, state: ThreadsState) -> None:
+        """A replaced ThreadsState may still have answers on their way; deleting it now
+        would hand them a dead object. Its timers stop at once and it is deleted once the
+        task runner is idle."""
+        self._stop_timers(state)
+        self._retired.append(state)
+        if not self._reaper.isActive():
+            self._reaper.start()
+
+    @staticmethod
+    def _stop_timers(state: QObject) -> None:
+        for timer in state.findChildren(QTimer):
+            timer.stop()
+
+    def _reap(self) -> None:
+        if self.tasks.in_flight:
+            return
+        for state in self._retired:
+            self._stop_timers(state)
+            state.deleteLater()
+        self._retired.clear()
+        self._reaper.stop()
 
     # ---- shutdown --------------------------------------------------------------------------
     def save_session(self) -> None:
