@@ -8,6 +8,7 @@ disabled and its tooltip says what is missing.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
 from desktop_app.ui import theme
 from desktop_app.ui.message_list import MessageListView
 
+log = logging.getLogger(__name__)
+
 SEND_SHORTCUT = QKeySequence("Ctrl+Return")
 
 
@@ -41,6 +44,7 @@ class ConversationPanel(QWidget):
     """
 
     loadRequested = Signal(dict)
+    sendFailed = Signal(str)
 
     def __init__(
         self,
@@ -194,8 +198,13 @@ class ConversationPanel(QWidget):
     def send(self) -> None:
         if self._send_problem() is not None:
             return
-        self._threads.send_message_from_sequencer(
-            self._sequencer.snapshot(), self._recording.last_result
-        )
+        try:
+            self._threads.send_message_from_sequencer(
+                self._sequencer.snapshot(), self._recording.last_result
+            )
+        except RuntimeError as exc:  # a state built without a send queue, or no thread
+            log.error("send refused: %s", exc)
+            self.sendFailed.emit(f"Could not send: {exc}")
+            return
         self._recording.clear_result()
         self._refresh()

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.thread_list = ThreadListWidget(threads_state)
         self.conversation = ConversationPanel(threads_state, self._sequencer, self._recording)
         self.conversation.loadRequested.connect(self.load_snapshot_from_message)
+        self.conversation.sendFailed.connect(self.show_error)
         self.splitter.replaceWidget(0, self.thread_list)
         self.splitter.replaceWidget(2, self.conversation)
         for old in (old_list, old_conv):
