@@ -53,6 +53,7 @@ class AudioPlayerState(QObject):
         self._duration = 0
         self._loop = False
         self._pending_seek: int | None = None
+        self._stop_at_wrap = False
         self._ticker = QTimer(self)
         self._ticker.setInterval(UI_INTERVAL_MS)
         self._ticker.timeout.connect(self._poll_position)
@@ -156,12 +157,23 @@ class AudioPlayerState(QObject):
         if loop == self._loop:
             return
         self._loop = loop
-        self._player.setLoops(QMediaPlayer.Loops.Infinite if loop else QMediaPlayer.Loops.Once)
+        if not loop and self._playing:
+            # The FFmpeg backend keeps repeating for a while after setLoops(Once) during
+            # playback, so the end of the current pass is found here (the position wrapping
+            # to the start) and playback stops there.
+            self._stop_at_wrap = True
+        else:
+            self._stop_at_wrap = False
+            self._player.setLoops(QMediaPlayer.Loops.Infinite if loop else QMediaPlayer.Loops.Once)
         self.loopChanged.emit(loop)
 
     # ---- internals -------------------------------------------------------------------
     def _load(self, key: str, path: Path) -> None:
         self._player.stop()
+        self._stop_at_wrap = False
+        self._player.setLoops(
+            QMediaPlayer.Loops.Infinite if self._loop else QMediaPlayer.Loops.Once
+        )
         self._set_position(0)
         self._set_duration(0)
         self._pending_seek = None
@@ -185,11 +197,25 @@ class AudioPlayerState(QObject):
             self.durationChanged.emit(ms)
 
     def _poll_position(self) -> None:
-        self._set_position(self._player.position())
+        self._on_position(self._player.position())
 
     def _on_position(self, ms: int) -> None:
-        if self._key:
-            self._set_position(int(ms))
+        if not self._key:
+            return
+        ms = int(ms)
+        if self._stop_at_wrap and ms < self._position - 250:
+            self._end_pass()
+            return
+        self._set_position(ms)
+
+    def _end_pass(self) -> None:
+        """Loop switched off mid-play: this pass is over, as if the file had ended."""
+        self._stop_at_wrap = False
+        self._player.pause()
+        self._player.setLoops(QMediaPlayer.Loops.Once)
+        self._player.setPosition(0)
+        self._set_position(0)
+        self.finished.emit(self._key)
 
     def _on_duration(self, ms: int) -> None:
         if self._key:
@@ -213,6 +239,7 @@ class AudioPlayerState(QObject):
         elif status == QMediaPlayer.MediaStatus.EndOfMedia:
             # Back to the start with the play button showing, like any player.
             key = self._key
+            self._stop_at_wrap = False
             self._set_position(0)
             self.finished.emit(key)
         elif status == QMediaPlayer.MediaStatus.InvalidMedia:
