@@ -254,6 +254,11 @@ class AppGraph(QObject):
         state = self.threads_state
         state.threadsChanged.connect(self._open_initial_thread)
         state.currentThreadChanged.connect(self._remember_thread)
+        # The open thread's own polling (others' messages, renders, deletions), adaptive
+        # in the state itself when it offers it; otherwise _poll_messages does it here.
+        live_sync = getattr(state, "start_live_sync", None)
+        if callable(live_sync):
+            live_sync()
 
     def _open_initial_thread(self) -> None:
         """Reopen the thread that was open at the last quit (or the newest one) once the
@@ -271,8 +276,12 @@ class AppGraph(QObject):
             self.settings.last_thread_id = thread_id
 
     def _poll_messages(self) -> None:
-        if self.threads_state.is_connected and self.threads_state.current_thread_id:
-            self.threads_state.refresh_messages()
+        """Fallback polling for a ThreadsState without its own live sync."""
+        state = self.threads_state
+        if hasattr(state, "start_live_sync"):
+            return
+        if state.is_connected and state.current_thread_id:
+            state.refresh_messages()
 
     def _poll_threads(self) -> None:
         if self.threads_state.is_connected:
@@ -365,6 +374,7 @@ class AppGraph(QObject):
         self._closed = True
         self._message_poll.stop()
         self._thread_poll.stop()
+        self._stop_timers(self.threads_state)
         if self.recording_state.is_recording:
             self.recording_state.stop()
         self.sequencer_state.stop()
