@@ -131,6 +131,7 @@ class Outbox:
         snapshot_metadata: dict[str, Any] | None = None,
         audio: AudioFile | None = None,
         message_id: str | None = None,
+        timestamp: str | None = None,
     ) -> OutboxEntry:
         """Queue a message. The audio file is copied into the outbox's own folder first, so
         deleting or re-recording the take cannot lose what was sent."""
@@ -151,7 +152,7 @@ class Outbox:
             user_id=user_id,
             snapshot=snapshot,
             snapshot_metadata=snapshot_metadata,
-            timestamp=utc_now_iso(),
+            timestamp=timestamp or utc_now_iso(),
             audio=kept_audio,
         )
         with self._tx() as db:

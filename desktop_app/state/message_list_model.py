@@ -175,6 +175,7 @@ class MessageListModel(QAbstractListModel):
         self._own = own_user_id
         self._rows: list[MessageRow] = []
         self._index: dict[str, int] = {}
+        self._latest_own = ""  # the one row that may show "Uploading audio… NN%"
 
     # ---- Qt model API ----------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | None = None) -> int:
@@ -219,7 +220,12 @@ class MessageListModel(QAbstractListModel):
             case Roles.RENDERS:
                 return m.renders
             case Roles.RENDER_STATE:
-                return row.render_state
+                state = row.render_state
+                if state == RENDER_UPLOADING and m.id != self._latest_own:
+                    # The seed's rule: only the user's latest message shows the upload;
+                    # sending another hides it while the upload carries on.
+                    return RENDER_NONE
+                return state
             case Roles.UPLOAD_PROGRESS:
                 return row.upload_progress
             case Roles.ERROR_TEXT:
@@ -294,6 +300,7 @@ class MessageListModel(QAbstractListModel):
         self._rows = rows
         self._reindex(0)
         self.endResetModel()
+        self._update_latest_own()
 
     def clear(self) -> None:
         self.set_messages([])
@@ -318,6 +325,7 @@ class MessageListModel(QAbstractListModel):
             self._rows.insert(at, new)
             self._reindex(at)
             self.endInsertRows()
+            self._update_latest_own()
             return at
         old = self._rows[row_no]
         new.playing, new.position = old.playing, old.position
@@ -384,6 +392,7 @@ class MessageListModel(QAbstractListModel):
         del self._index[message_id]
         self._reindex(row_no)
         self.endRemoveRows()
+        self._update_latest_own()
         return True
 
     # ---- internals -------------------------------------------------------------------
@@ -392,6 +401,23 @@ class MessageListModel(QAbstractListModel):
             self._index = {}
         for i in range(start, len(self._rows)):
             self._index[self._rows[i].message.id] = i
+
+    def _update_latest_own(self) -> None:
+        latest = ""
+        if self._own:
+            for row in reversed(self._rows):
+                if row.message.user_id == self._own:
+                    latest = row.message.id
+                    break
+        if latest == self._latest_own:
+            return
+        previous, self._latest_own = self._latest_own, latest
+        roles = [int(Roles.RENDER_STATE)]
+        for mid in (previous, latest):
+            row_no = self._index.get(mid)
+            if row_no is not None:
+                idx = self.index(row_no)
+                self.dataChanged.emit(idx, idx, roles)
 
     def _changed_roles(self, old: MessageRow, new: MessageRow) -> list[int]:
         roles: list[int] = []

@@ -21,10 +21,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.domain.message import Message, Thread, utc_now_iso
-from desktop_app.services.api import ApiError, AuthError, TransientApiError
+from desktop_app.services.api import ApiError, AuthError, NotFoundError, TransientApiError
 from desktop_app.services.local_store import LocalStore
+from desktop_app.services.outbox import OutboxEntry
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.message_list_model import MessageListModel
+from desktop_app.state.outbox_rows import OutboxRows
+from desktop_app.state.send_queue import SendQueue
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,12 @@ RECONNECTING = "reconnecting"
 
 PAGE_SIZE = 500
 RETRY_DELAYS = (2.0, 5.0, 10.0, 20.0, 30.0)
+# Live sync: poll the open thread's changes every second while something happens, a bit
+# slower once it has been quiet for a while — either way others' messages show within 2 s.
+# Offline, polling stops and the reconnect timer (RETRY_DELAYS) takes over.
+POLL_ACTIVE_MS = 1000
+POLL_IDLE_MS = 1500
+IDLE_AFTER_POLLS = 30
 
 
 @dataclass
@@ -88,6 +97,7 @@ class ThreadsState(QObject):
         parent: QObject | None = None,
         *,
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        send_queue: SendQueue | None = None,
     ) -> None:
         super().__init__(parent)
         self._api = api
@@ -111,6 +121,13 @@ class ThreadsState(QObject):
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(self.reconnect_now)
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setSingleShot(True)
+        self._poll_timer.timeout.connect(self._poll)
+        self._quiet_polls = 0
+        self._outbox_rows: OutboxRows | None = None
+        if send_queue is not None:
+            self._outbox_rows = OutboxRows(self, send_queue, tasks)
 
     # ---- properties --------------------------------------------------------------------
     @property
@@ -267,6 +284,8 @@ class ThreadsState(QObject):
                 on_done=lambda msgs: self._on_local_messages(generation, msgs),
                 on_error=lambda e: log.warning("cached messages unreadable: %s", e),
             )
+        if self._outbox_rows is not None:
+            self._outbox_rows.show_thread(thread_id)
         self._fetch(full=True)
 
     def close_thread(self) -> None:
@@ -306,12 +325,17 @@ class ThreadsState(QObject):
     def _on_local_messages(self, generation: int, messages: list[Message]) -> None:
         if generation != self._generation or self._server_loaded:
             return
-        self._model.set_messages(messages)
+        # Rows the send flow put up (pending, uploading, failed) stay.
+        cached = {m.id for m in messages}
+        local = [self._model.message(mid) for mid in self._model.local_ids()]
+        self._model.set_messages(messages + [m for m in local if m and m.id not in cached])
 
     def _on_server_messages(self, generation: int, fetched: _Fetched) -> None:
         self._fetching.discard((generation, fetched.full))
         if generation != self._generation:
             return
+        if fetched.messages or fetched.deleted:
+            self._quiet_polls = 0
         self._set_connected()
         self._server_loaded = True
         self._cursor = fetched.cursor
@@ -409,11 +433,15 @@ class ThreadsState(QObject):
 
     def _on_reconnected(self) -> None:
         self._set_connected()
+        if self._outbox_rows is not None:
+            self._outbox_rows.network_back()
         self.refresh_threads()
         if self._current_id:
             self._fetch(full=True)
 
     def _set_connected(self) -> None:
+        if self._connection != CONNECTED and self._outbox_rows is not None:
+            self._outbox_rows.network_back()
         self._retry_index = 0
         self._retry_timer.stop()
         self._set_connection(CONNECTED, "Connected")
@@ -449,3 +477,77 @@ class ThreadsState(QObject):
             return
         log.error("unexpected failure while trying to %s", what, exc_info=exc)
         self.error.emit(f"Could not {what}: {exc}")
+
+    # ---- sending (the seed's sendMessageFromSequencer) -------------------------------
+    @property
+    def can_send(self) -> bool:
+        return self._outbox_rows is not None
+
+    def send_message_from_sequencer(self, snapshot: dict[str, Any], recording: Any = None) -> str:
+        """Post the pattern (and the take, a ``RecordingResult``) to the open thread. The
+        message is in the list at once, pending; the outbox and the upload pool do the
+        rest. Returns the message id."""
+        if self._outbox_rows is None:
+            raise RuntimeError("this ThreadsState was built without a send queue")
+        if not self._current_id:
+            raise RuntimeError("no thread is open")
+        return self._outbox_rows.send(self._current_id, snapshot, recording)
+
+    def send_audio_file(self, path: Any, snapshot: dict[str, Any] | None = None) -> None:
+        """A dropped audio file: MP3 as is, WAV encoded first (on a worker)."""
+        if self._outbox_rows is None or not self._current_id:
+            self.error.emit("Open a thread to drop audio into it.")
+            return
+        self._outbox_rows.send_file(self._current_id, path, snapshot)
+
+    def retry_message(self, message_id: str) -> None:
+        if self._outbox_rows is not None:
+            self._outbox_rows.retry(message_id)
+
+    def is_deletable(self, message_id: str) -> bool:
+        message = self._model.message(message_id)
+        return message is not None and message.user_id == self._user_id
+
+    def delete_message(self, message_id: str) -> None:
+        """Delete one's own message: the row goes at once; the server removes the message
+        and its files. A message still in the outbox is taken out of it too."""
+        message = self._model.message(message_id)
+        if message is None or not self.is_deletable(message_id):
+            return
+        if self._outbox_rows is not None:
+            self._outbox_rows.cancel(message_id)
+        self.remove_message(message_id)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, NotFoundError):
+                return  # never reached the server, or already gone: nothing to undo
+            self._on_api_error(exc, "delete the message")
+            if message.parent_thread == self._current_id:
+                self.upsert_message(message)  # put it back: it still exists
+
+        self._tasks.submit(
+            self._api.delete_message, message_id, on_done=lambda _r: None, on_error=failed
+        )
+
+    def _apply_outbox_entry(self, entry: OutboxEntry, message: Message, **state: Any) -> None:
+        """Called by OutboxRows: show an entry's state on its row."""
+        self.upsert_message(message, **state)
+
+    # ---- live sync -------------------------------------------------------------------
+    def start_live_sync(self) -> None:
+        """Poll the open thread for others' messages, renders and deletions."""
+        self._quiet_polls = 0
+        self._poll_timer.start(POLL_ACTIVE_MS)
+
+    def stop_live_sync(self) -> None:
+        self._poll_timer.stop()
+
+    @property
+    def poll_interval_ms(self) -> int:
+        return POLL_IDLE_MS if self._quiet_polls >= IDLE_AFTER_POLLS else POLL_ACTIVE_MS
+
+    def _poll(self) -> None:
+        if self.is_connected and self._current_id:
+            self._quiet_polls += 1
+            self.refresh_messages()
+        self._poll_timer.start(self.poll_interval_ms)

@@ -194,3 +194,30 @@ def test_summary_text_handles_sparse_metadata():
     assert summary_text({"bpm": 90, "length": 1, "tracks": 1, "loops": 4}) == (
         "90 BPM · 1 step · 1 track · 4 loops"
     )
+
+
+def test_only_the_latest_own_message_shows_the_upload(core_app):
+    from desktop_app.domain.message import Message
+    from desktop_app.state.message_list_model import (
+        RENDER_NONE,
+        RENDER_UPLOADING,
+        MessageListModel,
+        Roles,
+    )
+
+    def msg(mid: str, user: str, ts: str) -> Message:
+        return Message(mid, "t", user, {}, ts)
+
+    model = MessageListModel("alice")
+    model.upsert_message(msg("a1", "alice", "2026-01-01T10:00:00Z"), upload_progress=0.4)
+    state = lambda mid: model.index(model.row_of(mid)).data(Roles.RENDER_STATE)  # noqa: E731
+    assert state("a1") == RENDER_UPLOADING
+    changed = []
+    model.dataChanged.connect(lambda a, b, roles: changed.append((a.row(), roles)))
+    model.upsert_message(msg("b1", "bob", "2026-01-01T10:01:00Z"))
+    assert state("a1") == RENDER_UPLOADING  # someone else's message changes nothing
+    model.upsert_message(msg("a2", "alice", "2026-01-01T10:02:00Z"), pending=True)
+    assert state("a1") == RENDER_NONE  # hidden, the upload carries on
+    assert (model.row_of("a1"), [int(Roles.RENDER_STATE)]) in changed
+    model.remove_message("a2")
+    assert state("a1") == RENDER_UPLOADING

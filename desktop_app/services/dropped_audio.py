@@ -1,0 +1,71 @@
+"""Audio files dropped on a thread: what can be sent, and making it sendable.
+
+MP3 is sent as it is (checked to be MP3); WAV is encoded to MP3 first, with its waveform
+peaks; anything else is refused in a sentence that says what would work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.audio.mp3 import DEFAULT_BITRATE, encode_mp3, read_mp3_info
+from desktop_app.audio.peaks import compute_peaks
+from desktop_app.audio.wavio import WavError, read_wav
+from desktop_app.services.outbox import AudioFile
+
+MP3_SUFFIXES = {".mp3"}
+WAV_SUFFIXES = {".wav", ".wave"}
+LAME_RATES = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000}
+
+
+class DroppedAudioError(ValueError):
+    """A file that cannot be sent; the message is for the user."""
+
+
+def is_sendable(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in MP3_SUFFIXES | WAV_SUFFIXES
+
+
+def prepare_dropped_audio(
+    source: Path, work_dir: Path, bitrate: int = DEFAULT_BITRATE
+) -> AudioFile:
+    source = Path(source)
+    suffix = source.suffix.lower()
+    if not source.is_file():
+        raise DroppedAudioError(f"{source.name} is not a file that can be read.")
+    if suffix in MP3_SUFFIXES:
+        try:
+            info = read_mp3_info(source)
+        except (ValueError, OSError) as exc:
+            raise DroppedAudioError(f"{source.name} is not a readable MP3 file ({exc}).") from exc
+        return AudioFile(path=source, bitrate=info.bitrate, duration=round(info.duration, 3))
+    if suffix in WAV_SUFFIXES:
+        try:
+            pcm, rate = read_wav(source)
+        except (WavError, OSError) as exc:
+            raise DroppedAudioError(f"{source.name} is not a readable WAV file ({exc}).") from exc
+        if len(pcm) == 0:
+            raise DroppedAudioError(f"{source.name} holds no audio.")
+        if rate not in LAME_RATES:
+            raise DroppedAudioError(
+                f"{source.name} is at {rate} Hz; MP3 needs 44.1 or 48 kHz (or another standard "
+                "rate). Export it at 44.1 kHz and drop it again."
+            )
+        stereo = np.repeat(pcm[:, :1], 2, axis=1) if pcm.shape[1] == 1 else pcm[:, :2]
+        stereo = np.clip(stereo.astype(np.float32), -1.0, 1.0)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        target = work_dir / f"{source.stem}-{uuid.uuid4().hex[:8]}.mp3"
+        encode_mp3(stereo, rate, target, bitrate)
+        return AudioFile(
+            path=target,
+            bitrate=bitrate,
+            duration=round(len(stereo) / rate, 3),
+            peaks=tuple(compute_peaks(stereo)),
+        )
+    kind = suffix.lstrip(".").upper() or "this kind of"
+    raise DroppedAudioError(
+        f"{source.name} cannot be sent: {kind} files are not supported. Drop an MP3 or a WAV file."
+    )

@@ -1,0 +1,172 @@
+"""What the outbox looks like in the message list.
+
+Turns the send queue's signals into row states of ``ThreadsState``'s model — pending while
+queued or waiting for the network, "Uploading audio… NN%" while the upload runs, failed
+with the reason, and finally a playable message — and prepares dropped audio files.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+
+from desktop_app import __version__
+from desktop_app.domain.message import Message
+from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.services.outbox import AudioFile, OutboxEntry, Stage
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.state.send_queue import SendQueue
+
+if TYPE_CHECKING:
+    from desktop_app.state.threads_state import ThreadsState
+
+log = logging.getLogger(__name__)
+
+AUDIO_SNAPSHOT_FORMAT = "sequencer.audio"
+
+
+def snapshot_metadata(snapshot: dict[str, Any], duration: float | None) -> dict[str, Any]:
+    """The list summary of a message: the pattern's, plus how many loops the take holds."""
+    try:
+        pattern = Pattern.from_snapshot(snapshot)
+    except SnapshotError:
+        meta: dict[str, Any] = {"app_version": __version__}
+        if duration is not None:
+            meta["duration"] = round(duration, 3)
+        return meta
+    loops = round(duration / pattern.pass_seconds) if duration else None
+    meta = pattern.metadata(loops=loops or None, app_version=__version__)
+    if duration is not None:
+        meta["duration"] = round(duration, 3)
+    return meta
+
+
+class OutboxRows(QObject):
+    def __init__(self, threads: ThreadsState, queue: SendQueue, tasks: TaskRunner) -> None:
+        super().__init__(threads)
+        self._threads = threads
+        self._queue = queue
+        self._tasks = tasks
+        self._entries: dict[str, OutboxEntry] = {}
+        self._messages: dict[str, Message] = {}  # the server's copy, once created
+        queue.entryChanged.connect(self._on_entry)
+        queue.progress.connect(self._on_progress)
+        queue.messageCreated.connect(self._on_created)
+        queue.delivered.connect(self._on_entry)
+        queue.failed.connect(self._on_entry)
+
+    # -- actions -----------------------------------------------------------------------
+    def send(self, thread_id: str, snapshot: dict[str, Any], recording: Any = None) -> str:
+        audio = None
+        if recording is not None:
+            audio = AudioFile(
+                path=Path(recording.mp3_path),
+                bitrate=recording.bitrate,
+                duration=recording.duration,
+                peaks=tuple(recording.peaks) if recording.peaks else None,
+            )
+        return self._queue_send(thread_id, snapshot, audio)
+
+    def _queue_send(self, thread_id: str, snapshot: dict[str, Any], audio: AudioFile | None) -> str:
+        meta = snapshot_metadata(snapshot, audio.duration if audio else None)
+        entry = self._queue.send(
+            thread_id, self._threads.user_id, snapshot, snapshot_metadata=meta, audio=audio
+        )
+        self._on_entry(entry)
+        return entry.id
+
+    def send_file(self, thread_id: str, path: Any, snapshot: dict[str, Any] | None) -> None:
+        from desktop_app.services.dropped_audio import DroppedAudioError, prepare_dropped_audio
+
+        source = Path(path)
+        work_dir = self._queue_work_dir()
+
+        def done(audio: AudioFile) -> None:
+            snap = snapshot or {
+                "format": AUDIO_SNAPSHOT_FORMAT,
+                "version": "0.0.1",
+                "filename": source.name,
+            }
+            self._queue_send(thread_id, snap, audio)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, DroppedAudioError):
+                self._threads.error.emit(str(exc))
+            else:
+                log.error("could not prepare %s", source, exc_info=exc)
+                self._threads.error.emit(f"Could not send {source.name}: {exc}")
+
+        self._tasks.submit(
+            prepare_dropped_audio, source, work_dir, on_done=done, on_error=failed
+        )
+
+    def _queue_work_dir(self) -> Path:
+        return self._queue.outbox_files_dir / "dropped"
+
+    def retry(self, message_id: str) -> None:
+        entry = self._entries.get(message_id)
+        if entry is not None:
+            self._apply(replace(entry, stage=entry.failed_stage or Stage.QUEUED, last_error=None))
+        self._queue.retry(message_id)
+
+    def cancel(self, message_id: str) -> None:
+        if self._entries.pop(message_id, None) is not None:
+            self._queue.cancel(message_id)
+
+    def network_back(self) -> None:
+        self._queue.network_back()
+
+    def show_thread(self, thread_id: str) -> None:
+        """Put the thread's undelivered outbox entries (e.g. from before a restart) up."""
+
+        def found(entries: list[OutboxEntry]) -> None:
+            for entry in entries:
+                self._on_entry(entry)
+
+        self._queue.entries_for(thread_id, found)
+
+    # -- queue signals -----------------------------------------------------------------
+    def _on_created(self, message: Message) -> None:
+        self._messages[message.id] = message
+
+    def _on_progress(self, message_id: str, fraction: float) -> None:
+        entry = self._entries.get(message_id)
+        if entry is not None and entry.stage in (Stage.CREATED, Stage.UPLOADED):
+            self._threads._apply_outbox_entry(
+                entry, self._message_for(entry), upload_progress=fraction
+            )
+
+    def _on_entry(self, entry: OutboxEntry) -> None:
+        self._apply(entry)
+
+    def _apply(self, entry: OutboxEntry) -> None:
+        if entry.done:
+            self._entries.pop(entry.id, None)
+            self._messages.pop(entry.id, None)
+        else:
+            self._entries[entry.id] = entry
+        message = self._message_for(entry)
+        state: dict[str, Any]
+        if entry.stage == Stage.FAILED:
+            state = {"upload_error": entry.last_error or "Sending failed"}
+        elif entry.stage == Stage.ATTACHED:
+            state = {}
+        elif entry.stage == Stage.UPLOADED:
+            state = {"upload_progress": 1.0}
+        elif entry.stage == Stage.CREATED and entry.id in self._queue.in_flight:
+            row = self._threads.messages.row_state(entry.id)
+            progress = row.upload_progress if row and row.upload_progress is not None else 0.0
+            state = {"upload_progress": progress}
+        else:
+            state = {"pending": True}
+        self._threads._apply_outbox_entry(entry, message, **state)
+
+    def _message_for(self, entry: OutboxEntry) -> Message:
+        base = self._messages.get(entry.id) or entry.as_message()
+        if entry.stage == Stage.ATTACHED and entry.render is not None:
+            return base.with_render(entry.render)
+        return base

@@ -1,0 +1,245 @@
+"""Delivering the outbox in the background, as the GUI sees it.
+
+``SendQueue`` owns the schedule: which entries are due, which are in flight, when to try
+again. The work itself (``Delivery``: create → upload → attach) runs on the upload pool's
+workers, never on the GUI thread; progress and stage changes come back as signals. After a
+transient failure an entry waits for its backoff, and when the connection comes back every
+waiting entry is tried at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop_app.domain.message import utc_now_iso
+from desktop_app.services.api import ApiError, PermanentApiError
+from desktop_app.services.delivery import Delivery
+from desktop_app.services.outbox import AudioFile, OutboxEntry, Stage
+from desktop_app.services.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+TICK_MS = 1000
+PROGRESS_STEP = 0.01  # emit progress at most once per percent
+
+
+class UploadCancelled(Exception):
+    """Raised inside an upload's progress callback to abandon it at quit."""
+
+
+class SendQueue(QObject):
+    """``SendQueue(delivery, tasks)``: ``tasks`` should be the upload pool's runner."""
+
+    entryChanged = Signal(object)  # OutboxEntry: queued, a stage reached, a retry scheduled
+    progress = Signal(str, float)  # message id, 0..1 of the upload
+    delivered = Signal(object)  # OutboxEntry, stage ATTACHED
+    failed = Signal(object)  # OutboxEntry, stage FAILED (permanent; last_error says why)
+    messageCreated = Signal(object)  # Message as the server stored it
+
+    def __init__(
+        self,
+        delivery: Delivery,
+        tasks: TaskRunner,
+        parent: QObject | None = None,
+        *,
+        adopt_file: Callable[[OutboxEntry], None] | None = None,
+    ) -> None:
+        """``adopt_file(entry)`` runs on the worker after delivery: it takes the outbox's
+        copy of the recording (e.g. into the audio cache under the render id), after which
+        the delivered entry leaves the outbox."""
+        super().__init__(parent)
+        self._adopt_file = adopt_file
+        self._delivery = delivery
+        self._outbox = delivery.outbox
+        self._tasks = tasks
+        self._in_flight: set[str] = set()
+        self._scanning = False
+        self._cancel = threading.Event()
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self.kick)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        """Resume whatever a previous run left in the outbox, then keep watching."""
+        self._timer.start()
+        self.kick()
+
+    def shutdown(self, wait_ms: int = 2000) -> None:
+        """Abandon uploads in flight (they resume at the next start) and wait briefly."""
+        self._timer.stop()
+        self._cancel.set()
+        self._tasks.wait(wait_ms)
+
+    @property
+    def outbox_files_dir(self):
+        return self._outbox.files_dir
+
+    @property
+    def in_flight(self) -> set[str]:
+        return set(self._in_flight)
+
+    # -- sending -----------------------------------------------------------------------
+    def send(
+        self,
+        thread_id: str,
+        user_id: str,
+        snapshot: dict[str, Any],
+        *,
+        snapshot_metadata: dict[str, Any] | None = None,
+        audio: AudioFile | None = None,
+    ) -> OutboxEntry:
+        """Queue a message. Returns at once with the entry the UI shows as pending; the
+        outbox write (a file copy) and delivery happen on a worker."""
+        draft = OutboxEntry(
+            id=uuid.uuid4().hex,
+            thread_id=thread_id,
+            user_id=user_id,
+            snapshot=snapshot,
+            snapshot_metadata=snapshot_metadata,
+            timestamp=utc_now_iso(),
+            audio=audio,
+        )
+        self._in_flight.add(draft.id)
+
+        def work() -> OutboxEntry:
+            entry = self._outbox.add(
+                thread_id,
+                user_id,
+                snapshot,
+                snapshot_metadata=snapshot_metadata,
+                audio=audio,
+                message_id=draft.id,
+                timestamp=draft.timestamp,
+            )
+            return self._deliver(entry)
+
+        self._tasks.submit(
+            work,
+            on_done=self._on_done,
+            on_error=lambda exc: self._on_error(draft.id, exc),
+        )
+        return draft
+
+    def retry(self, entry_id: str) -> None:
+        """The user's Retry on a failed message."""
+
+        def work() -> OutboxEntry | None:
+            return self._delivery.retry(entry_id)
+
+        def done(entry: OutboxEntry | None) -> None:
+            if entry is not None:
+                self.entryChanged.emit(entry)
+                self.kick()
+
+        self._tasks.submit(work, on_done=done)
+
+    def network_back(self) -> None:
+        """The server answers again: everything waiting for its backoff goes now."""
+
+        def work() -> None:
+            for entry in self._outbox.pending():
+                if entry.next_attempt_at:
+                    self._outbox.save(replace(entry, next_attempt_at=0.0))
+
+        self._tasks.submit(work, on_done=lambda _r: self.kick())
+
+    def cancel(self, entry_id: str) -> None:
+        """Forget a message that was never delivered (the user deleted it)."""
+        self._tasks.submit(self._outbox.remove, entry_id)
+
+    def entries_for(self, thread_id: str, on_done) -> None:
+        """Undelivered entries of a thread (read on a worker), for the list on open."""
+        self._tasks.submit(
+            lambda: [e for e in self._outbox.entries(thread_id) if not e.done], on_done=on_done
+        )
+
+    # -- scheduling ------------------------------------------------------------------------
+    def kick(self) -> None:
+        """Start every due entry that is not already in flight."""
+        if self._scanning or self._cancel.is_set():
+            return
+        self._scanning = True
+
+        def found(entries: list[OutboxEntry]) -> None:
+            self._scanning = False
+            for entry in entries:
+                if entry.id not in self._in_flight:
+                    self._start(entry)
+
+        def failed(exc: BaseException) -> None:
+            self._scanning = False
+            log.error("cannot read the outbox: %s", exc)
+
+        self._tasks.submit(self._delivery.due, time.time(), on_done=found, on_error=failed)
+
+    def _start(self, entry: OutboxEntry) -> None:
+        self._in_flight.add(entry.id)
+        self._tasks.submit(
+            self._deliver,
+            entry,
+            on_done=self._on_done,
+            on_error=lambda exc: self._on_error(entry.id, exc),
+        )
+
+    # -- worker side -------------------------------------------------------------------
+    def _deliver(self, entry: OutboxEntry) -> OutboxEntry:
+        """Runs on a worker thread: only signals cross back to the GUI thread."""
+        self.entryChanged.emit(entry)
+        last = [-1.0]
+
+        def progress(done: int, total: int) -> None:
+            if self._cancel.is_set():
+                raise UploadCancelled()
+            fraction = done / total if total else 0.0
+            if fraction - last[0] >= PROGRESS_STEP or done >= total:
+                last[0] = fraction
+                self.progress.emit(entry.id, fraction)
+
+        def on_stage(current: OutboxEntry, message: Any) -> None:
+            if message is not None:
+                self.messageCreated.emit(message)
+            self.entryChanged.emit(current)
+
+        done = self._delivery.deliver(entry, progress=progress, on_stage=on_stage)
+        if self._adopt_file is not None and done.audio is not None and done.render is not None:
+            try:
+                self._adopt_file(done)
+            except OSError as exc:
+                log.warning("could not keep the recording of %s: %s", done.id, exc)
+            else:
+                self._outbox.remove(done.id)
+        return done
+
+    # -- GUI side ----------------------------------------------------------------------
+    def _on_done(self, entry: OutboxEntry) -> None:
+        self._in_flight.discard(entry.id)
+        self.entryChanged.emit(entry)
+        self.delivered.emit(entry)
+
+    def _on_error(self, entry_id: str, exc: BaseException) -> None:
+        self._in_flight.discard(entry_id)
+        entry = None
+        try:
+            entry = self._outbox.get(entry_id)  # small indexed read of one row
+        except Exception:  # the outbox may be closed at shutdown
+            log.debug("outbox unreadable after failure", exc_info=True)
+        if isinstance(exc, UploadCancelled) or self._cancel.is_set():
+            return
+        if entry is None:
+            if not isinstance(exc, ApiError):
+                log.error("could not queue a message", exc_info=exc)
+            return
+        self.entryChanged.emit(entry)
+        if entry.stage == Stage.FAILED or isinstance(exc, PermanentApiError):
+            self.failed.emit(entry)
+        elif not isinstance(exc, ApiError):
+            log.error("delivery of %s failed unexpectedly", entry_id, exc_info=exc)

@@ -1,0 +1,236 @@
+"""The seed's send flow through ThreadsState, against the real server on loopback:
+optimistic row, upload with progress, attach, failures, offline, restart, live sync."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from desktop_app.audio.mp3 import encode_mp3
+from desktop_app.audio.recorder import RecordingResult
+from desktop_app.domain.pattern import demo_pattern
+from desktop_app.services.api import ApiClient
+from desktop_app.services.delivery import Delivery
+from desktop_app.services.outbox import Outbox, Stage
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.state.message_list_model import (
+    RENDER_FAILED,
+    RENDER_PENDING,
+    RENDER_READY,
+    RENDER_UPLOADING,
+    Roles,
+)
+from desktop_app.state.send_queue import SendQueue
+from desktop_app.state.threads_state import ThreadsState
+from sequencer_server.threaded import ThreadedServer
+from tests.conftest import TOKEN, make_backend
+
+TIMEOUT = 10_000
+
+
+def take(tmp_path, seconds: float = 8.0, name: str = "take") -> RecordingResult:
+    rate = 44100
+    t = np.arange(int(rate * seconds)) / rate
+    mono = (np.sin(2 * np.pi * 110 * t) * 0.3).astype(np.float32)
+    pcm = np.stack([mono, mono], axis=1)
+    path = tmp_path / f"{name}.mp3"
+    info = encode_mp3(pcm, rate, path, 320)
+    return RecordingResult(
+        mp3_path=path,
+        wav_path=tmp_path / f"{name}.wav",
+        duration=seconds,
+        bitrate=320,
+        size_bytes=info.size_bytes,
+        peaks=[0.3] * 100,
+    )
+
+
+class Client:
+    """One desktop client: API, outbox, upload pool, send queue and threads state."""
+
+    def __init__(self, qtbot, url: str, home, user: str = "alice") -> None:
+        self.api = ApiClient(url, TOKEN, timeout=5.0)
+        self.tasks = TaskRunner(QThreadPool())
+        self.uploads = TaskRunner(QThreadPool())
+        self.outbox = Outbox(home / "outbox.sqlite3", home / "outbox")
+        self.queue = SendQueue(Delivery(self.api, self.outbox), self.uploads)
+        self.state = ThreadsState(
+            self.api, self.tasks, user, None, retry_delays=(0.1,), send_queue=self.queue
+        )
+        self.qtbot = qtbot
+
+    def open(self, thread_id: str) -> None:
+        self.state.start()
+        self.state.open_thread(thread_id)
+        self.qtbot.waitUntil(lambda: not self.state.loading, timeout=TIMEOUT)
+        self.queue.start()
+
+    def render_state(self, message_id: str) -> str | None:
+        row = self.state.messages.row_of(message_id)
+        return None if row < 0 else self.state.messages.index(row).data(Roles.RENDER_STATE)
+
+    def close(self) -> None:
+        self.queue.shutdown()
+        self.state.stop_live_sync()
+        self.tasks.wait(5000)
+
+
+@pytest.fixture
+def server(tmp_path):
+    backend = make_backend("sqlite-local", tmp_path)
+    srv = ThreadedServer(backend.app()).start()
+    yield srv, backend
+    srv.stop()
+
+
+@pytest.fixture
+def thread_id(server):
+    return ApiClient(server[0].url, TOKEN).create_thread("Takes").id
+
+
+@pytest.fixture
+def alice(qtbot, server, tmp_path, thread_id):
+    client = Client(qtbot, server[0].url, tmp_path / "alice")
+    client.open(thread_id)
+    yield client
+    client.close()
+
+
+def server_messages(url: str, thread_id: str):
+    return ApiClient(url, TOKEN).list_messages(thread_id).messages
+
+
+def test_send_shows_pending_then_uploading_then_player(qtbot, alice, server, thread_id, tmp_path):
+    seen: set[str] = set()
+    model = alice.state.messages
+    model.dataChanged.connect(
+        lambda a, b, roles: seen.add(model.index(a.row()).data(Roles.RENDER_STATE))
+    )
+    snapshot = demo_pattern().to_snapshot()
+    message_id = alice.state.send_message_from_sequencer(snapshot, take(tmp_path))
+    # at once, before any network call has answered
+    assert model.rowCount() == 1
+    assert alice.render_state(message_id) in (RENDER_PENDING, RENDER_UPLOADING)
+    qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+    assert RENDER_UPLOADING in seen
+    on_server = server_messages(server[0].url, thread_id)
+    assert [m.id for m in on_server] == [message_id]
+    assert len(on_server[0].renders) == 1
+    meta = on_server[0].snapshot_metadata
+    assert meta["bpm"] == 122.0 and meta["loops"] == round(8.0 / demo_pattern().pass_seconds)
+    # the delivered entry's recording is no longer the outbox's business
+    qtbot.waitUntil(lambda: alice.outbox.pending() == [], timeout=TIMEOUT)
+
+
+def test_permanent_failure_shows_reason_and_retry(qtbot, alice, server, tmp_path):
+    bad = take(tmp_path)
+    bad.mp3_path.write_bytes(b"this is not an mp3 at all" * 100)
+    message_id = alice.state.send_message_from_sequencer(demo_pattern().to_snapshot(), bad)
+    qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_FAILED, timeout=TIMEOUT)
+    index = alice.state.messages.index(alice.state.messages.row_of(message_id))
+    assert "not an MP3 file" in index.data(Roles.ERROR_TEXT)
+    # Retry with the file fixed in the outbox (what a user cannot do, but it proves Retry)
+    entry = alice.outbox.get(message_id)
+    entry.audio.path.write_bytes(take(tmp_path, name="fixed").mp3_path.read_bytes())
+    alice.state.retry_message(message_id)
+    qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+
+
+def test_send_while_offline_queues_and_delivers_when_back(qtbot, server, tmp_path, thread_id):
+    srv, backend = server
+    client = Client(qtbot, srv.url, tmp_path / "offline")
+    client.open(thread_id)
+    try:
+        srv.stop()
+        message_id = client.state.send_message_from_sequencer(
+            demo_pattern().to_snapshot(), take(tmp_path)
+        )
+        qtbot.waitUntil(
+            lambda: (
+                client.outbox.get(message_id) is not None
+                and client.outbox.get(message_id).attempts >= 1
+            ),
+            timeout=TIMEOUT,
+        )
+        assert client.render_state(message_id) == RENDER_PENDING
+        restarted = ThreadedServer(backend.app(), port=srv.port).start()
+        try:
+            client.state.reconnect_now()
+            qtbot.waitUntil(
+                lambda: client.render_state(message_id) == RENDER_READY, timeout=TIMEOUT
+            )
+            assert len(server_messages(restarted.url, thread_id)[0].renders) == 1
+        finally:
+            restarted.stop()
+    finally:
+        client.close()
+
+
+def test_restart_resumes_the_outbox(qtbot, server, tmp_path, thread_id):
+    srv, _ = server
+    home = tmp_path / "restart"
+    first = Client(qtbot, srv.url, home)
+    entry = first.outbox.add(
+        thread_id, "alice", demo_pattern().to_snapshot(), audio=None, message_id="m-restart"
+    )
+    assert entry.stage == Stage.QUEUED
+    first.close()
+    first.outbox.close()
+
+    second = Client(qtbot, srv.url, home)
+    second.open(thread_id)
+    try:
+        qtbot.waitUntil(lambda: second.render_state("m-restart") is not None, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: second.outbox.pending() == [], timeout=TIMEOUT)
+        assert [m.id for m in server_messages(srv.url, thread_id)] == ["m-restart"]
+    finally:
+        second.close()
+
+
+def test_second_client_sees_message_render_and_delete_within_2s(
+    qtbot, alice, server, tmp_path, thread_id
+):
+    bob = Client(qtbot, server[0].url, tmp_path / "bob", user="bob")
+    bob.open(thread_id)
+    bob.state.start_live_sync()
+    try:
+        message_id = alice.state.send_message_from_sequencer(
+            demo_pattern().to_snapshot(), take(tmp_path)
+        )
+        qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+        attached_at = time.monotonic()
+        qtbot.waitUntil(lambda: bob.render_state(message_id) == RENDER_READY, timeout=2000)
+        assert time.monotonic() - attached_at <= 2.0
+        alice.state.delete_message(message_id)
+        assert alice.state.messages.rowCount() == 0
+        deleted_at = time.monotonic()
+        qtbot.waitUntil(lambda: bob.render_state(message_id) is None, timeout=2500)
+        assert time.monotonic() - deleted_at <= 2.5  # delete request + one poll
+        assert server_messages(server[0].url, thread_id) == []
+        assert not bob.state.is_deletable("anything")
+    finally:
+        bob.close()
+
+
+def test_drop_wav_sends_it_and_other_files_are_refused(qtbot, alice, server, tmp_path):
+    from desktop_app.audio.wavio import write_wav
+
+    wav = tmp_path / "loop.wav"
+    rate = 48000
+    t = np.arange(rate) / rate
+    write_wav(wav, np.stack([np.sin(2 * np.pi * 220 * t)] * 2, axis=1).astype(np.float32), rate)
+    alice.state.send_audio_file(wav)
+    qtbot.waitUntil(lambda: alice.state.messages.rowCount() == 1, timeout=TIMEOUT)
+    message_id = alice.state.messages.message_at(0).id
+    qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+    render = alice.state.messages.message_at(0).renders[0]
+    assert render.duration == pytest.approx(1.0) and render.peaks
+
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with qtbot.waitSignal(alice.state.error, timeout=TIMEOUT) as refused:
+        alice.state.send_audio_file(text)
+    assert "Drop an MP3 or a WAV file" in refused.args[0]
