@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
-from desktop_app import __version__
 from desktop_app.domain.message import Message
-from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.domain.metadata import snapshot_metadata
 from desktop_app.services.outbox import AudioFile, OutboxEntry, Stage
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.send_queue import SendQueue
@@ -27,22 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AUDIO_SNAPSHOT_FORMAT = "sequencer.audio"
-
-
-def snapshot_metadata(snapshot: dict[str, Any], duration: float | None) -> dict[str, Any]:
-    """The list summary of a message: the pattern's, plus how many loops the take holds."""
-    try:
-        pattern = Pattern.from_snapshot(snapshot)
-    except SnapshotError:
-        meta: dict[str, Any] = {"app_version": __version__}
-        if duration is not None:
-            meta["duration"] = round(duration, 3)
-        return meta
-    loops = round(duration / pattern.pass_seconds) if duration else None
-    meta = pattern.metadata(loops=loops or None, app_version=__version__)
-    if duration is not None:
-        meta["duration"] = round(duration, 3)
-    return meta
 
 
 class OutboxRows(QObject):
@@ -100,9 +83,7 @@ class OutboxRows(QObject):
                 log.error("could not prepare %s", source, exc_info=exc)
                 self._threads.error.emit(f"Could not send {source.name}: {exc}")
 
-        self._tasks.submit(
-            prepare_dropped_audio, source, work_dir, on_done=done, on_error=failed
-        )
+        self._tasks.submit(prepare_dropped_audio, source, work_dir, on_done=done, on_error=failed)
 
     def _queue_work_dir(self) -> Path:
         return self._queue.outbox_files_dir / "dropped"

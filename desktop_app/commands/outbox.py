@@ -1,0 +1,94 @@
+"""``sequencer outbox [list|flush]``: what has not reached its thread yet, and sending it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from desktop_app.commands._connection import CliContext, add_connection_args, open_context
+from desktop_app.services.api import ApiError, PermanentApiError
+from desktop_app.services.delivery import Delivery
+from desktop_app.services.outbox import Outbox, OutboxEntry, Stage
+
+FLUSH_ATTEMPTS = 5
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("outbox", help="list or deliver messages not yet delivered")
+    sub = p.add_subparsers(dest="action")
+    sub.add_parser("list", help="list undelivered messages (default)")
+    flush = sub.add_parser("flush", help="deliver them now, retrying transient failures")
+    flush.add_argument("--retry-failed", action="store_true", help="also retry failed ones")
+    add_connection_args(p)
+    p.set_defaults(func=run)
+
+
+def open_outbox(ctx: CliContext) -> Outbox:
+    return Outbox(ctx.paths.outbox_file, ctx.paths.data_dir / "outbox")
+
+
+def describe(entry: OutboxEntry) -> str:
+    size = ""
+    if entry.audio is not None and entry.audio.path.exists():
+        size = f"{entry.audio.path.stat().st_size / 1e6:.1f} MB"
+    error = f"\t{entry.last_error}" if entry.last_error else ""
+    return f"{entry.id}\t{entry.thread_id}\t{entry.stage.value}\t{size}{error}"
+
+
+def deliver_with_retries(
+    delivery: Delivery, entry: OutboxEntry, *, attempts: int = FLUSH_ATTEMPTS, quiet=False
+) -> bool:
+    """Deliver one entry, waiting out transient failures a few times; True when done."""
+    current = entry
+    label = entry.id[:8]
+
+    def progress(done: int, total: int) -> None:
+        if not quiet and total:
+            print(f"\r{label}: uploading {done * 100 // total:3d}%", end="", file=sys.stderr)
+
+    for attempt in range(attempts):
+        try:
+            delivery.deliver(current, progress=progress)
+            if not quiet:
+                print(f"\r{label}: delivered        ", file=sys.stderr)
+            return True
+        except PermanentApiError as exc:
+            print(f"\r{label}: failed: {exc.detail}", file=sys.stderr)
+            return False
+        except ApiError as exc:
+            current = delivery.outbox.get(current.id) or current
+            if attempt + 1 == attempts:
+                print(f"\r{label}: still waiting ({exc.detail})", file=sys.stderr)
+                return False
+            wait = max(0.0, current.next_attempt_at - time.time())
+            if not quiet:
+                print(f"\r{label}: {exc.detail}; retrying in {wait:.0f} s",
+                      file=sys.stderr)  # fmt: skip
+            time.sleep(wait)
+    return False
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_context(args) as ctx:
+        outbox = open_outbox(ctx)
+        try:
+            if args.action != "flush":
+                entries = outbox.entries(pending_only=True)
+                for entry in entries:
+                    print(describe(entry))
+                if not entries:
+                    print("The outbox is empty: everything was delivered.", file=sys.stderr)
+                return 0
+            delivery = Delivery(ctx.api, outbox)
+            if args.retry_failed:
+                for entry in outbox.entries(pending_only=True):
+                    if entry.stage == Stage.FAILED:
+                        delivery.retry(entry.id)
+            ok = all(deliver_with_retries(delivery, e) for e in outbox.pending())
+            left = outbox.entries(pending_only=True)
+            if left:
+                print(f"{len(left)} message(s) not delivered yet.", file=sys.stderr)
+            return 0 if ok and not left else 1
+        finally:
+            outbox.close()
