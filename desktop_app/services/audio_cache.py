@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from desktop_app.audio.mp3 import read_mp3_info
 from desktop_app.domain.message import Message, Render
@@ -393,3 +394,55 @@ class AudioCache:
             with contextlib.suppress(OSError):
                 if part.stat().st_mtime < stale:
                     part.unlink()
+
+
+# ---- whole threads ("Make available offline", ``sequencer cache prefetch``) -------------------
+@dataclass
+class PrefetchResult:
+    renders: int = 0  # renders in the thread
+    downloaded: int = 0
+    already: int = 0
+    failed: list[tuple[str, str]] | None = None  # (render id, why)
+    bytes: int = 0
+
+
+def thread_messages(api: Any, thread_id: str, page_size: int = 500) -> list[Message]:
+    """Every message of a thread, following the server's cursor across pages."""
+    found: dict[str, Message] = {}
+    cursor: str | None = None
+    while True:
+        page = api.list_messages(thread_id, since=cursor, limit=page_size)
+        for m in page.messages:
+            found[m.id] = m
+        for mid in page.deleted:
+            found.pop(mid, None)
+        if not page.more or not page.cursor or page.cursor == cursor:
+            return list(found.values())
+        cursor = page.cursor
+
+
+def prefetch(
+    cache: AudioCache,
+    messages: Iterable[Message],
+    api: Any,
+    *,
+    on_render: Callable[[Render, int, int], None] | None = None,
+) -> PrefetchResult:
+    """Download every render of ``messages`` that is not cached yet (blocking). A failed
+    render is noted and the rest continue; ``on_render(render, index, total)`` before each."""
+    renders = [r for m in messages for r in m.renders]
+    result = PrefetchResult(renders=len(renders), failed=[])
+    for i, render in enumerate(renders):
+        if on_render is not None:
+            on_render(render, i, len(renders))
+        if cache.lookup(render.id) is not None:
+            result.already += 1
+            continue
+        try:
+            path = cache.fetch(render, api.download, base_url=api.base_url)
+        except Exception as exc:  # noted per render; one bad file must not stop the rest
+            result.failed.append((render.id, str(getattr(exc, "detail", None) or exc)))
+            continue
+        result.downloaded += 1
+        result.bytes += path.stat().st_size
+    return result

@@ -144,3 +144,34 @@ def test_peaks_stored_with_entry(tmp_path):
     cache.set_peaks("r1", [0.1, 0.5, 1.0])
     assert cache.peaks("r1") == (0.1, 0.5, 1.0)
     assert cache.peaks("missing") is None
+
+
+def test_cache_command_prefetch_info_clear(api, live_server, tmp_path, monkeypatch, capsys):
+    from desktop_app.__main__ import main
+    from tests.conftest import TOKEN
+
+    monkeypatch.setenv("SEQUENCER_HOME", str(tmp_path / "home"))
+    for var in ("SEQUENCER_SERVER_URL", "SEQUENCER_TOKEN", "SEQUENCER_USER"):
+        monkeypatch.delenv(var, raising=False)
+    thread = api.create_thread("gig")
+    for i in range(2):
+        render = api.upload_audio(make_mp3(tmp_path / f"t{i}.mp3"), duration=0.5)
+        msg = api.create_message(thread.id, "alice", {"bpm": 120})
+        api.attach_render(msg.id, render)
+    api.create_message(thread.id, "alice", {"bpm": 90})  # pattern only: nothing to fetch
+    flags = ["--server", live_server, "--token", TOKEN]
+    assert main(["cache", "prefetch", "--thread", thread.id, "-q", *flags]) == 0
+    out = capsys.readouterr().out
+    assert "2 render(s), 2 downloaded" in out
+    assert main(["cache", "prefetch", "--thread", thread.id, "-q", *flags]) == 0
+    assert "2 already cached" in capsys.readouterr().out
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "renders:  2" in out and "of 1.00 GiB" in out
+    assert str(tmp_path / "home" / "cache" / "audio_cache") in out
+    assert main(["cache", "clear"]) == 0
+    assert "removed 2 file(s)" in capsys.readouterr().out
+    assert main(["cache"]) == 0
+    assert "renders:  0" in capsys.readouterr().out
+    assert main(["cache", "prefetch", "--thread", "no-such-thread", "-q", *flags]) == 1
+    assert "sequencer cache:" in capsys.readouterr().err
