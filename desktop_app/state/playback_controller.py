@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.message import Message, Render
 from desktop_app.services.api import ApiError, TransientApiError
-from desktop_app.services.audio_cache import AudioCache, CacheError, own_key
+from desktop_app.services.audio_cache import AudioCache, CacheError, own_key, thread_messages
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.local_peaks import LocalPeaks
@@ -163,6 +163,9 @@ class PlaybackController(QObject):
             peaks=self._row_peaks(message) if message is not None else None,
         )
 
+    def message(self, message_id: str) -> Message | None:
+        return self._message(message_id)
+
     def is_available(self, message_id: str) -> bool:
         message = self._message(message_id)
         return message is not None and self._available(message)
@@ -254,6 +257,24 @@ class PlaybackController(QObject):
                         quiet=True)  # fmt: skip
         self.offlineProgress.emit(self._offline_done, self._offline_total)
         return len(todo)
+
+    def make_thread_available_offline(self, thread_id: str) -> None:
+        """The thread list's "Make available offline": every message of the thread is
+        asked from the server (not only the rows on screen), then downloaded."""
+        api = self._api
+        if api is None:
+            self.error.emit(NOT_DOWNLOADED)
+            return
+
+        def done(messages: list[Message]) -> None:
+            count = self.make_available_offline(messages)
+            log.info("making %d render(s) of thread %s available offline", count, thread_id)
+
+        def failed(exc: BaseException) -> None:
+            detail = getattr(exc, "detail", None) or str(exc)
+            self.error.emit(f"Could not make the thread available offline: {detail}")
+
+        self._tasks.submit(thread_messages, api, thread_id, on_done=done, on_error=failed)
 
     # ---- sources -----------------------------------------------------------------------
     def _message(self, message_id: str) -> Message | None:

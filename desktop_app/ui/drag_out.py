@@ -1,0 +1,172 @@
+"""Dragging a render out of its row into a DAW or a file manager.
+
+What lands there is an ordinary MP3 file with a name a musician can read in a track list —
+``alice 120bpm 2026-11-24.mp3`` — not ``3f2a….mp3`` from the cache. The file is a hard
+link to the cached copy (a copy where links are not possible) in a folder of its own per
+message, so two takes with the same name never overwrite each other and the DAW may keep
+the file as long as it likes; the cache evicting its own copy does not break the link.
+
+A render that is not on this machine yet is fetched first: the row shows the download and
+the drag starts as soon as the file is there, provided the mouse button is still held.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, QMimeData, QPointF, QRectF, Qt, QTimer, QUrl
+from PySide6.QtGui import QColor, QDrag, QFontMetricsF, QGuiApplication, QPainter, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.domain.message import Message, parse_time
+from desktop_app.ui import theme
+
+log = logging.getLogger(__name__)
+
+MIME_RENDER = "application/x-sequencer-render"
+FETCH_WAIT_MS = 60_000
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def drag_file_name(message: Message, ext: str = "mp3") -> str:
+    """``{user} {bpm}bpm {date}.{ext}``, safe on every file system."""
+    user = _UNSAFE.sub("_", message.user_id).strip(" .") or "sequencer"
+    bpm = (message.snapshot_metadata or {}).get("bpm", message.snapshot.get("bpm"))
+    parts = [user[:40]]
+    if isinstance(bpm, int | float) and bpm > 0:
+        parts.append(f"{bpm:g}bpm")
+    with contextlib.suppress(ValueError):
+        parts.append(parse_time(message.timestamp).astimezone().strftime("%Y-%m-%d"))
+    return f"{' '.join(parts)}.{ext}"
+
+
+def export_for_drag(source: Path, message: Message, folder: Path) -> Path:
+    """The friendly-named file for ``message`` in ``folder/{message id}/``."""
+    ext = (message.renders[0].format if message.renders else "") or source.suffix.lstrip(".")
+    target_dir = Path(folder) / _UNSAFE.sub("_", message.id)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / drag_file_name(message, ext or "mp3")
+    if target.exists():
+        if target.stat().st_size == source.stat().st_size:
+            return target
+        target.unlink()
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    return target
+
+
+def make_mime_data(path: Path, message: Message) -> QMimeData:
+    """A file URL (``text/uri-list``) — what DAWs and file managers accept — plus the
+    message id for drops inside the app."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    mime.setData(MIME_RENDER, message.id.encode())
+    return mime
+
+
+def drag_pixmap(name: str, widget: QWidget) -> QPixmap:
+    """A small pill with the file name, so the user sees what they are carrying."""
+    font = widget.font()
+    fm = QFontMetricsF(font)
+    w, h = min(320.0, fm.horizontalAdvance(name) + 40), fm.height() + 12
+    dpr = widget.devicePixelRatioF()
+    pix = QPixmap(round(w * dpr), round(h * dpr))
+    pix.setDevicePixelRatio(dpr)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(QColor(theme.ACCENT_DIM))
+    p.setBrush(QColor(theme.BG_RAISED))
+    p.drawRoundedRect(QRectF(0.5, 0.5, w - 1, h - 1), h / 2, h / 2)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(theme.ACCENT))
+    p.drawEllipse(QPointF(h / 2, h / 2), 5, 5)
+    p.setPen(QColor(theme.TEXT))
+    p.setFont(font)
+    text = fm.elidedText(name, Qt.TextElideMode.ElideMiddle, w - h - 10)
+    p.drawText(QRectF(h, 0, w - h - 8, h), Qt.AlignmentFlag.AlignVCenter, text)
+    p.end()
+    return pix
+
+
+class RenderDragger:
+    """``RenderDragger(controller, drag_dir)``: ``start(source_widget, message_id)`` from a
+    view's mouse-move handler. ``controller`` is the ``PlaybackController``."""
+
+    def __init__(self, controller: Any, drag_dir: Path) -> None:
+        self._controller = controller
+        self._dir = Path(drag_dir)
+
+    def prepare(
+        self,
+        message_id: str,
+        on_ready: Callable[[Path, QMimeData], None],
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        """The drag's file and mime data, after fetching the render if needed."""
+        message = self._controller.message(message_id)
+        if message is None:
+            if on_error:
+                on_error("The message is not in this thread any more")
+            return
+
+        def ready(source: Path) -> None:
+            try:
+                path = export_for_drag(source, message, self._dir)
+            except OSError as exc:
+                if on_error:
+                    on_error(f"Could not prepare the file: {exc}")
+                return
+            on_ready(path, make_mime_data(path, message))
+
+        self._controller.ensure_file(message_id, ready, on_error)
+
+    def start(self, source: QWidget, message_id: str) -> Qt.DropAction | None:
+        """Run the drag (blocks like ``QDrag.exec``). If the render must be downloaded
+        first, waits while the mouse button is held; a release ends the wait (the
+        download still completes, so the next drag is instant)."""
+        result: list[tuple[Path, QMimeData]] = []
+        errors: list[str] = []
+        loop = QEventLoop()
+
+        def ready(path: Path, mime: QMimeData) -> None:
+            result.append((path, mime))
+            loop.quit()
+
+        def failed(text: str) -> None:
+            errors.append(text)
+            loop.quit()
+
+        self.prepare(message_id, ready, failed)
+        if not result and not errors:
+            watch = QTimer()
+            watch.setInterval(50)
+            watch.timeout.connect(
+                lambda: (
+                    None
+                    if QGuiApplication.mouseButtons() & Qt.MouseButton.LeftButton
+                    else loop.quit()
+                )
+            )
+            watch.start()
+            QTimer.singleShot(FETCH_WAIT_MS, loop.quit)
+            loop.exec()
+            watch.stop()
+        if not result:
+            if errors:
+                log.info("drag of %s not started: %s", message_id, errors[0])
+            return None
+        path, mime = result[0]
+        drag = QDrag(source)
+        drag.setMimeData(mime)
+        drag.setPixmap(drag_pixmap(path.name, source))
+        return drag.exec(Qt.DropAction.CopyAction)
