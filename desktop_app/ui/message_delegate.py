@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
@@ -23,8 +24,9 @@ from desktop_app.state.message_list_model import (
     RENDER_UPLOADING,
     Roles,
 )
-from desktop_app.ui import theme
+from desktop_app.ui import render_player, theme
 from desktop_app.ui.pattern_preview import PreviewCache
+from desktop_app.ui.render_player import PlayerLook
 
 ROW_HEIGHT = 118
 PLAY_SIZE = 28
@@ -33,6 +35,7 @@ AREA_LOAD = "load"
 AREA_PLAY = "play"
 AREA_SEEK = "seek"
 AREA_RETRY = "retry"
+AREA_LOOP = render_player.AREA_LOOP
 
 _AVATAR_COLOURS = ("#5b8def", "#a66cf0", "#e0669b", "#3fb68b", "#d9a23f", "#4fb3d1", "#e0734f")
 
@@ -47,8 +50,9 @@ class RowLayout:
     summary: QRectF
     render: QRectF  # the audio area: state text, or play button + waveform + duration
     play: QRectF
-    wave: QRectF
+    wave: QRectF  # the seek bar (waveform, ticks, knob)
     duration: QRectF
+    loop: QRectF
 
 
 def row_layout(rect: QRect | QRectF) -> RowLayout:
@@ -66,10 +70,9 @@ def row_layout(rect: QRect | QRectF) -> RowLayout:
     text_left = preview.right() + 16
     summary = QRectF(text_left, body_top, right - text_left, 18)
     render = QRectF(text_left, card.bottom() - pad - PLAY_SIZE, right - text_left, PLAY_SIZE)
-    play = QRectF(render.left(), render.top(), PLAY_SIZE, PLAY_SIZE)
-    duration = QRectF(render.right() - 40, render.top(), 40, PLAY_SIZE)
-    wave = QRectF(play.right() + 12, render.top() + 4, duration.left() - play.right() - 20, 20)
-    return RowLayout(card, avatar, header, load, preview, summary, render, play, wave, duration)
+    player = render_player.player_layout(render)
+    return RowLayout(card, avatar, header, load, preview, summary, render, player.play,
+                     player.seek, player.time, player.loop)  # fmt: skip
 
 
 def format_duration(seconds: float | None) -> str:
@@ -87,12 +90,16 @@ class MessageDelegate(QStyledItemDelegate):
     """``MessageDelegate(parent=None, preview_cache=None)``.
 
     ``hover`` is set by the view: ``(row, area)`` under the mouse, so buttons light up.
+    ``playback`` (set by the view) answers ``row(message_id)`` with the player's state of
+    that row — loaded, position, download progress, errors, loop (a ``PlaybackController``);
+    without it the player is painted from the model's PLAYING/POSITION roles alone.
     """
 
     def __init__(self, parent: QWidget | None = None, preview_cache: PreviewCache | None = None):
         super().__init__(parent)
         self.previews = preview_cache or PreviewCache()
         self.hover: tuple[int, str | None] | None = None
+        self.playback: Any = None
         self._fonts_for: QFont | None = None
         self._fonts: dict[str, QFont] = {}
 
@@ -108,17 +115,14 @@ class MessageDelegate(QStyledItemDelegate):
             return AREA_LOAD
         state = index.data(Roles.RENDER_STATE)
         if state == RENDER_READY:
-            if lay.play.adjusted(-2, -2, 2, 2).contains(p):
-                return AREA_PLAY
-            if lay.wave.adjusted(0, -4, 0, 4).contains(p):
-                return AREA_SEEK
+            return render_player.hit_test(render_player.player_layout(lay.render), p)
         elif state == RENDER_FAILED and self._retry_rect(lay).contains(p):
             return AREA_RETRY
         return None
 
     def seek_fraction(self, rect: QRect, pos: QPoint | QPointF) -> float:
-        wave = row_layout(rect).wave
-        return min(1.0, max(0.0, (QPointF(pos).x() - wave.left()) / max(1.0, wave.width())))
+        player = render_player.player_layout(row_layout(rect).render)
+        return render_player.seek_fraction(player, QPointF(pos).x())
 
     def _retry_rect(self, lay: RowLayout) -> QRectF:
         fm = QFontMetricsF(self._font("body"))
@@ -298,65 +302,38 @@ class MessageDelegate(QStyledItemDelegate):
     def _paint_player(
         self, p: QPainter, lay: RowLayout, index: QModelIndex, hover_area: str | None
     ) -> None:
-        playing = bool(index.data(Roles.PLAYING))
-        position = float(index.data(Roles.POSITION) or 0.0)
-        # play / pause button
-        p.setPen(Qt.PenStyle.NoPen)
-        btn = QColor(theme.ACCENT_BRIGHT if hover_area == AREA_PLAY else theme.ACCENT)
-        p.setBrush(btn)
-        p.drawEllipse(lay.play)
-        c = lay.play.center()
-        p.setBrush(QColor("#1a1208"))
-        if playing:
-            p.drawRoundedRect(QRectF(c.x() - 5, c.y() - 6, 3.5, 12), 1, 1)
-            p.drawRoundedRect(QRectF(c.x() + 1.5, c.y() - 6, 3.5, 12), 1, 1)
-        else:
-            tri = QPainterPath()
-            tri.moveTo(c.x() - 3.5, c.y() - 6.5)
-            tri.lineTo(c.x() + 6.5, c.y())
-            tri.lineTo(c.x() - 3.5, c.y() + 6.5)
-            tri.closeSubpath()
-            p.drawPath(tri)
-        # waveform seek bar
-        wave = lay.wave
+        render_player.paint_player(p, render_player.player_layout(lay.render),
+                                   self.player_look(index, hover_area), self._fonts["mono"],
+                                   self._fonts["small"])  # fmt: skip
+
+    def player_look(self, index: QModelIndex, hover_area: str | None = None) -> PlayerLook:
+        """What the row's player shows: the playback controller's view of the row when
+        there is one, the model's roles otherwise; tempo from the snapshot for the ticks."""
+        meta = index.data(Roles.METADATA) or {}
+        snap = index.data(Roles.SNAPSHOT) or {}
         peaks = index.data(Roles.PEAKS)
-        played_x = wave.left() + wave.width() * position
-        played, rest = QColor(theme.ACCENT), QColor(theme.BORDER_STRONG)
-        if hover_area == AREA_SEEK:
-            rest = QColor(theme.TEXT_FAINT)
-        if peaks:
-            bar_w, step = 2.0, 3.0
-            count = max(1, int(wave.width() // step))
-            mid = wave.center().y()
-            half = wave.height() / 2
-            n = len(peaks)
-            done_bars: list[QRectF] = []
-            rest_bars: list[QRectF] = []
-            for i in range(count):
-                lo = i * n // count
-                hi = max(lo + 1, (i + 1) * n // count)
-                h = max(1.5, min(1.0, float(max(peaks[lo:hi]))) * half)
-                x = wave.left() + i * step
-                (done_bars if x < played_x else rest_bars).append(QRectF(x, mid - h, bar_w, h * 2))
-            # Two batched calls per row instead of one per bar: this is the hot path.
-            p.setBrush(played)
-            p.drawRects(done_bars)
-            p.setBrush(rest)
-            p.drawRects(rest_bars)
-        else:
-            track = QRectF(wave.left(), wave.center().y() - 2, wave.width(), 4)
-            p.setBrush(rest)
-            p.drawRoundedRect(track, 2, 2)
-            p.setBrush(played)
-            p.drawRoundedRect(QRectF(track.left(), track.top(), played_x - wave.left(), 4), 2, 2)
-        if playing or position > 0:
-            p.setBrush(QColor(theme.TEXT))
-            p.drawEllipse(QPointF(played_x, wave.center().y()), 3, 3)
-        # duration
-        p.setFont(self._fonts["mono"])
-        p.setPen(QColor(theme.TEXT_DIM))
-        p.drawText(lay.duration, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                   format_duration(index.data(Roles.DURATION)))  # fmt: skip
+        duration = index.data(Roles.DURATION)
+        spb = snap.get("steps_per_beat", 4)
+        tempo = {
+            "bpm": meta.get("bpm") if isinstance(meta.get("bpm"), int | float) else None,
+            "length": meta.get("length") if isinstance(meta.get("length"), int) else None,
+            "steps_per_beat": spb if isinstance(spb, int) and spb > 0 else 4,
+        }
+        view = self.playback.row(index.data(Roles.ID) or "") if self.playback else None
+        if view is None:
+            fraction = float(index.data(Roles.POSITION) or 0.0)
+            playing = bool(index.data(Roles.PLAYING))
+            return PlayerLook(playing=playing, loaded=playing or fraction > 0,
+                              fraction=fraction, position_s=fraction * (duration or 0.0),
+                              duration_s=duration, peaks=peaks, hover=hover_area,
+                              **tempo)  # fmt: skip
+        if view.duration_ms:
+            duration = view.duration_ms / 1000
+        return PlayerLook(playing=view.playing, loaded=view.loaded, fraction=view.fraction,
+                          position_s=view.position_ms / 1000, duration_s=duration,
+                          peaks=peaks or view.peaks, download=view.download,
+                          not_downloaded=view.not_downloaded, error=view.error, loop=view.loop,
+                          hover=hover_area, **tempo)  # fmt: skip
 
     def _paint_clock(self, p: QPainter, c: QPointF) -> None:
         p.setPen(QPen(QColor(theme.TEXT_DIM), 1.4))

@@ -12,23 +12,34 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QToolTip, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFrame,
+    QListView,
+    QToolTip,
+    QWidget,
+)
 
 from desktop_app.state.message_list_model import RENDER_READY, Roles
 from desktop_app.ui import theme
 from desktop_app.ui.message_delegate import (
     AREA_LOAD,
+    AREA_LOOP,
     AREA_PLAY,
     AREA_RETRY,
     AREA_SEEK,
     MessageDelegate,
 )
 
+SEEK_STEP_SECONDS = 5.0
+
 _TIPS = {
     AREA_LOAD: "Load this pattern into the sequencer",
     AREA_PLAY: "Play / pause the recording",
     AREA_SEEK: "Seek",
     AREA_RETRY: "Try the upload again",
+    AREA_LOOP: "Loop: repeat the recording without a gap",
 }
 
 
@@ -36,13 +47,20 @@ class MessageListView(QListView):
     """``MessageListView(parent=None)``; call ``setModel(MessageListModel)``.
 
     Signals: ``loadRequested(dict)`` the snapshot, ``playRequested(str)`` message id,
-    ``seekRequested(str, float)`` message id and 0..1 position, ``retryRequested(str)``.
+    ``seekRequested(str, float)`` message id and 0..1 position, ``retryRequested(str)``,
+    ``loopRequested(str)`` the Loop toggle, ``seekByRequested(float)`` seconds (Left/Right
+    on the selected row), ``dragRequested(str)`` a render dragged out of its row — connect
+    it directly: the drag runs inside the mouse-move handler, as ``QDrag.exec`` must.
+    ``set_playback(controller)`` lets rows paint the player's state and repaint on change.
     """
 
     loadRequested = Signal(dict)
     playRequested = Signal(str)
     seekRequested = Signal(str, float)
     retryRequested = Signal(str)
+    loopRequested = Signal(str)
+    seekByRequested = Signal(float)
+    dragRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,12 +79,36 @@ class MessageListView(QListView):
             f"QListView#messageList {{ background: {theme.BG_DEEP}; border: none; }}"
         )
         self._press: tuple[int, str] | None = None
+        self._press_pos: QPoint | None = None
+        self._playback: Any = None
         self._placeholder = "No messages yet — record a pattern and send it here."
         self._stick_to_bottom = True
 
     @property
     def delegate(self) -> MessageDelegate:
         return self._delegate
+
+    def set_playback(self, playback: Any) -> None:
+        """A ``PlaybackController`` (``row(id)``, ``rowChanged``, ``allRowsChanged``), or
+        None. Rows then show download progress, the knob, loop and errors."""
+        old = self._playback
+        if old is not None:
+            old.rowChanged.disconnect(self.refresh_message)
+            old.allRowsChanged.disconnect(self.viewport().update)
+        self._playback = playback
+        self._delegate.playback = playback
+        if playback is not None:
+            playback.rowChanged.connect(self.refresh_message)
+            playback.allRowsChanged.connect(self.viewport().update)
+        self.viewport().update()
+
+    def refresh_message(self, message_id: str) -> None:
+        """Repaint one message's row (its player changed)."""
+        model = self.model()
+        row_of = getattr(model, "row_of", None)
+        row = row_of(message_id) if row_of is not None else -1
+        if row >= 0:
+            self.update(model.index(row, 0))
 
     def set_placeholder(self, text: str) -> None:
         """What an empty list says (e.g. "Loading…", "Pick a thread")."""
@@ -138,9 +180,34 @@ class MessageListView(QListView):
         )
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        index, area = self._area_at(event.position().toPoint())
+        pos = event.position().toPoint()
+        press = self._press
+        if press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            index = self.model().index(press[0], 0)
+            if press[1] == AREA_SEEK:  # scrubbing: the knob follows the mouse
+                fraction = self._delegate.seek_fraction(self.visualRect(index), pos)
+                self.seekRequested.emit(index.data(Roles.ID) or "", fraction)
+                event.accept()
+                return
+            if self._drag_started(press, pos):
+                self._press = None
+                self.dragRequested.emit(index.data(Roles.ID) or "")
+                event.accept()
+                return
+        index, area = self._area_at(pos)
         self._set_hover((index.row(), area) if index.isValid() else None)
         super().mouseMoveEvent(event)
+
+    def _drag_started(self, press: tuple[int, str], pos: QPoint) -> bool:
+        """A render is dragged out from its play button or the row body, not the seek bar
+        (which scrubs) nor Load."""
+        if self._press_pos is None or press[1] not in (AREA_PLAY, ""):
+            return False
+        index = self.model().index(press[0], 0)
+        if index.data(Roles.RENDER_STATE) != RENDER_READY:
+            return False
+        moved = (pos - self._press_pos).manhattanLength()
+        return moved >= QApplication.startDragDistance()
 
     def leaveEvent(self, event: QEvent) -> None:
         self._set_hover(None)
@@ -148,19 +215,22 @@ class MessageListView(QListView):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         index, area = self._area_at(event.position().toPoint())
+        self._press_pos = event.position().toPoint()
         if event.button() == Qt.MouseButton.LeftButton and area:
             self._press = (index.row(), area)
             if area == AREA_SEEK:  # seeking answers on press, like any seek bar
                 self._activate(index, area, event.position().toPoint())
             event.accept()
             return
-        self._press = None
+        # A press on the row body may become a drag of its render.
+        left = event.button() == Qt.MouseButton.LeftButton
+        self._press = (index.row(), "") if left and index.isValid() else None
         super().mousePressEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         index, area = self._area_at(event.position().toPoint())
         press, self._press = self._press, None
-        if event.button() == Qt.MouseButton.LeftButton and press and area:
+        if event.button() == Qt.MouseButton.LeftButton and press and press[1] and area:
             if press == (index.row(), area) and area != AREA_SEEK:
                 self._activate(index, area, event.position().toPoint())
             event.accept()
@@ -178,6 +248,8 @@ class MessageListView(QListView):
             self.seekRequested.emit(mid, fraction)
         elif area == AREA_RETRY:
             self.retryRequested.emit(mid)
+        elif area == AREA_LOOP:
+            self.loopRequested.emit(mid)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()
@@ -187,6 +259,10 @@ class MessageListView(QListView):
         if index.isValid() and event.key() == Qt.Key.Key_Space:
             if index.data(Roles.RENDER_STATE) == RENDER_READY:
                 self.playRequested.emit(index.data(Roles.ID) or "")
+            return
+        if index.isValid() and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            step = SEEK_STEP_SECONDS if event.key() == Qt.Key.Key_Right else -SEEK_STEP_SECONDS
+            self.seekByRequested.emit(step)
             return
         super().keyPressEvent(event)
 
