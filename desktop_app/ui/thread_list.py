@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -63,8 +63,11 @@ class ThreadListWidget(QWidget):
     Selecting a thread opens it (``threads_state.open_thread``); ``+`` asks for a name and
     creates one, which is opened once the server confirms it; double-click or the context
     menu renames. ``ask_text`` is the name prompt (tests pass a function instead of a
-    modal dialog).
+    modal dialog). The context menu's "Make available offline" emits
+    ``offlineRequested(thread_id)`` (connected to the playback controller by the app).
     """
+
+    offlineRequested = Signal(str)
 
     def __init__(
         self,
@@ -190,6 +193,10 @@ class ThreadListWidget(QWidget):
         if item is not None:
             thread_id = item.data(ID_ROLE)
             menu.addAction("Rename…", lambda: self.ask_rename(thread_id))
+            offline = menu.addAction(
+                "Make available offline", lambda: self.offlineRequested.emit(thread_id)
+            )
+            offline.setToolTip("Download every recording of this thread to play without a network")
             menu.addSeparator()
         menu.addAction("New thread…", self.ask_create)
         menu.exec(self.list.viewport().mapToGlobal(pos))
