@@ -38,6 +38,21 @@ ReadyCallback = Callable[[Path], None]
 ErrorCallback = Callable[[str], None]
 
 
+def recordings_in(folder: Path) -> OwnRecording:
+    """The own-recording lookup for takes kept under their message id (the outbox keeps
+    ``{message_id}.mp3`` in its files folder until the message is delivered). One ``stat``
+    per call, cheap enough to ask while painting."""
+    folder = Path(folder)
+
+    def lookup(message_id: str) -> Path | None:
+        if not message_id or "/" in message_id or "\\" in message_id:
+            return None
+        path = folder / f"{message_id}.mp3"
+        return path if path.is_file() else None
+
+    return lookup
+
+
 @dataclass(frozen=True)
 class RowView:
     """What one row's player looks like right now (read by the delegate on paint)."""
