@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from desktop_app.ui.drag_out import RenderDragger
 log = logging.getLogger(__name__)
 
 DOWNLOAD_THREADS = 2
+DRAG_KEEP_SECONDS = 7 * 24 * 3600.0
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Playback:
         controller = PlaybackController(
             player, cache, downloads, api, own_recording=own_recording, parent=parent
         )
+        _tidy_drag_dir(Path(drag_dir))
         return cls(pool, downloads, cache, player, controller, RenderDragger(controller, drag_dir))
 
     def set_threads_state(self, threads_state: Any) -> None:
@@ -111,6 +115,17 @@ class Playback:
         if not self.pool.waitForDone(5000):
             log.warning("downloads still running at exit")
         self.cache.close()
+
+
+def _tidy_drag_dir(folder: Path, max_age_s: float = DRAG_KEEP_SECONDS) -> None:
+    """Files handed to a DAW a while ago: the DAW has its own copy (or link) by now."""
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - max_age_s
+    for sub in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if sub.is_dir() and sub.stat().st_mtime < cutoff:
+                shutil.rmtree(sub, ignore_errors=True)
 
 
 def _offline_text(done: int, total: int) -> str:
