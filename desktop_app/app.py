@@ -39,6 +39,7 @@ from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.playback_binding import Playback
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,16 @@ class AppGraph(QObject):
             log_dir=paths.log_dir,
             data_dir=paths.server_data_dir,
         )
+        # Playback: its own download pool, the audio cache, the one player (issue 6).
+        self.playback = Playback.build(
+            paths.audio_cache_dir,
+            paths.cache_dir / "drag_out",
+            settings.cache_size_mb,
+            self.connection.api,
+            parent=self,
+        )
+        self.playback.set_threads_state(self.threads_state)
+        self.playback.bind(self.window)
         if crash_reporter is not None:
             crash_reporter.set_window(self.window)
         self.notice.connect(self.window.show_notice)
@@ -291,6 +302,8 @@ class AppGraph(QObject):
     def _on_setting_changed(self, name: str) -> None:
         if name == "output_device" and self.engine is not None:
             self.engine.set_output_device(self.settings.output_device or None)
+        elif name == "cache_size_mb":
+            self.playback.set_cache_size_mb(self.settings.cache_size_mb)
         elif name in _RECONNECT_KEYS and not self._reconnect_pending:
             # The dialog writes several keys in a row; reconnect once, after the last.
             self._reconnect_pending = True
@@ -326,6 +339,9 @@ class AppGraph(QObject):
         self._opened_initial_thread = False
         self._bind_threads_state()
         self.window.set_threads_state(self.threads_state, connection.label)
+        self.playback.controller.set_api(connection.api)
+        self.playback.set_threads_state(self.threads_state)
+        self.playback.bind(self.window)
         self.threads_state.start()
         self._retire(old_state)
         if old_store is not None:
@@ -382,6 +398,7 @@ class AppGraph(QObject):
         self.settings.sync()
         if self.engine is not None:
             self.engine.stop()
+        self.playback.close()
         if not self.tasks.wait(5000):
             log.warning("background tasks still running at exit")
         QApplication.processEvents()  # deliver the callbacks of tasks that just finished
