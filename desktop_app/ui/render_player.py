@@ -27,6 +27,8 @@ TRACK_HEIGHT = 2.0  # seek track (seed)
 THUMB_RADIUS = 6.0  # seek knob (seed)
 LOOP_SIZE = 22.0
 TIME_WIDTH = 78.0
+TIME_WIDTH_COMPACT = 40.0
+MIN_WIDTH = 186.0  # play + a 100 px seek bar + loop: narrower strips squeeze the seek bar
 WAVE_HEIGHT = 18.0
 BAR_W, BAR_STEP = 2.0, 3.0
 BEATS_PER_BAR = 4
@@ -78,8 +80,14 @@ def player_layout(rect: QRectF) -> PlayerLayout:
     r = QRectF(rect)
     top = r.center().y() - BUTTON / 2
     play = QRectF(r.left(), top, BUTTON, BUTTON)
-    time = QRectF(r.right() - TIME_WIDTH, top, TIME_WIDTH, BUTTON)
-    loop = QRectF(time.left() - 8 - LOOP_SIZE, r.center().y() - LOOP_SIZE / 2, LOOP_SIZE, LOOP_SIZE)
+    # Narrow rows keep the seek bar usable by giving up the time text first (the seed's
+    # player has no text at all), then its elapsed part.
+    time_w = TIME_WIDTH if r.width() >= 330 else (TIME_WIDTH_COMPACT if r.width() >= 250 else 0.0)
+    time = QRectF(r.right() - time_w, top, time_w, BUTTON)
+    gap = 8 if time_w else 0
+    loop = QRectF(
+        time.left() - gap - LOOP_SIZE, r.center().y() - LOOP_SIZE / 2, LOOP_SIZE, LOOP_SIZE
+    )
     seek_left = play.right() + 12 + THUMB_RADIUS
     seek = QRectF(seek_left, top, max(10.0, loop.left() - 12 - THUMB_RADIUS - seek_left), BUTTON)
     return PlayerLayout(r, play, seek, loop, time)
@@ -337,8 +345,12 @@ def _paint_loop(p: QPainter, r: QRectF, look: PlayerLook) -> None:
 
 
 def _paint_time(p: QPainter, r: QRectF, look: PlayerLook, font: QFont) -> None:
+    if r.width() <= 0:
+        return
     if look.download is not None:
         text = f"{round(look.download * 100)}%"
+    elif look.loaded and look.duration_s and r.width() < TIME_WIDTH:
+        text = format_time(look.position_s)
     elif look.loaded and look.duration_s:
         text = f"{format_time(look.position_s)} / {format_time(round(look.duration_s))}"
     else:
