@@ -66,7 +66,9 @@ def row_layout(rect: QRect | QRectF) -> RowLayout:
     header = QRectF(avatar.right() + 9, top, load.left() - avatar.right() - 18, 24)
     body_top = avatar.bottom() + 10
     body_h = card.bottom() - pad - body_top
-    preview = QRectF(left, body_top, 156, body_h)
+    # The pattern miniature gives up width before the player's seek bar does.
+    preview_w = max(84.0, min(156.0, right - left - 16 - render_player.MIN_WIDTH))
+    preview = QRectF(left, body_top, preview_w, body_h)
     text_left = preview.right() + 16
     summary = QRectF(text_left, body_top, right - text_left, 18)
     render = QRectF(text_left, card.bottom() - pad - PLAY_SIZE, right - text_left, PLAY_SIZE)
