@@ -14,6 +14,7 @@ fights the updates it caused itself.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
@@ -22,6 +23,7 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 log = logging.getLogger(__name__)
 
 UI_INTERVAL_MS = 33
+SEEK_GUARD_S = 0.15
 
 
 class AudioPlayerState(QObject):
@@ -54,6 +56,7 @@ class AudioPlayerState(QObject):
         self._loop = False
         self._pending_seek: int | None = None
         self._stop_at_wrap = False
+        self._seek_guard_until = 0.0
         self._ticker = QTimer(self)
         self._ticker.setInterval(UI_INTERVAL_MS)
         self._ticker.timeout.connect(self._poll_position)
@@ -141,6 +144,9 @@ class AudioPlayerState(QObject):
             self._pending_seek = ms  # applied once the media is loaded
         else:
             self._player.setPosition(ms)
+        # Reports already on their way predate this seek: ignore them briefly so a knob
+        # being dragged does not jump back to where it was.
+        self._seek_guard_until = time.monotonic() + SEEK_GUARD_S
         self._set_position(ms)
 
     def seek_fraction(self, fraction: float) -> None:
@@ -203,6 +209,8 @@ class AudioPlayerState(QObject):
         if not self._key:
             return
         ms = int(ms)
+        if time.monotonic() < self._seek_guard_until and abs(ms - self._position) > 250:
+            return
         if self._stop_at_wrap and ms < self._position - 250:
             self._end_pass()
             return
