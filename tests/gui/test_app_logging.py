@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import qWarning
+from PySide6.QtCore import qInstallMessageHandler, qWarning
 
 from desktop_app.logging_setup import ExceptionHook, setup_logging
 from desktop_app.ui.crash_dialog import CrashReporter
@@ -21,6 +21,7 @@ def log_file(tmp_path: Path):
     yield path
     logging.getLogger().removeHandler(handler)
     handler.close()
+    qInstallMessageHandler(None)  # later tests see Qt's messages the default way again
 
 
 def _raise(exc: BaseException):
@@ -49,6 +50,7 @@ def test_setup_twice_does_not_double_lines(tmp_path: Path) -> None:
     assert path.read_text().count("once") == 1
     logging.getLogger().removeHandler(handler)
     handler.close()
+    qInstallMessageHandler(None)
 
 
 def test_uncaught_errors_are_logged_and_shown_in_one_dialog(qtbot, log_file: Path) -> None:
