@@ -176,7 +176,6 @@ def worker(variant: str, n: int, samples: int) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    import desktop_app  # noqa: F401  (applies the Qt binding workarounds)
     from desktop_app.ui import theme
 
     app = QApplication.instance() or QApplication([])
