@@ -76,6 +76,7 @@ class Engine:
         self._listeners: tuple[BlockListener, ...] = ()
         self._seq = Sequencer(self._kit, sample_rate, on_missing_sample=self._missing_sample)
         self._marks: list[StepMark] = []
+        self._stopping: threading.Thread | None = None
         self._sink: DeviceSink | ClockSink | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -100,6 +101,13 @@ class Engine:
         with self._lock:
             self._kit = kit
             self._kit_dirty = True
+
+    def set_clock_speed(self, speed: float) -> None:
+        """Pace of the clock used without a device (1.0 is real time)."""
+        self.clock_speed = speed
+        sink = self._sink
+        if isinstance(sink, ClockSink):
+            sink.set_speed(speed)
 
     def set_output_device(self, device: str | int | None) -> None:
         """Switch output device (None or "" = the system default); applies while playing."""
@@ -136,6 +144,9 @@ class Engine:
         """Start from step 0 of the current pattern. No-op while playing."""
         if self.is_playing:
             return
+        previous, self._stopping = self._stopping, None
+        if previous is not None:  # the last stop's fade-out may still be on its way
+            previous.join(timeout=5)
         self._stop.clear()
         self._seq.reset(0)
         self._marks = []
@@ -144,14 +155,19 @@ class Engine:
         self._thread = threading.Thread(target=self._run, name="engine-feeder", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop after a short fade; returns when the feeder has finished."""
+    def stop(self, wait: bool = True) -> None:
+        """Stop after a short fade. With ``wait`` returns when the feeder has finished;
+        the GUI passes ``wait=False``: the fade is paced in real time (a block, ~12 ms)
+        and the window must not freeze for it. ``is_playing`` is False at once either way."""
         thread = self._thread
         if thread is None:
             return
         self._stop.set()
-        thread.join(timeout=5)
         self._thread = None
+        if wait:
+            thread.join(timeout=5)
+        else:
+            self._stopping = thread
 
     def current_step(self) -> int | None:
         """The step being heard now, or None when stopped (poll it ~30 times a second)."""

@@ -142,6 +142,12 @@ class ClockSink:
         self.frames_delivered += len(block)
         return True
 
+    def set_speed(self, speed: float) -> None:
+        """Change pace from the next block on (benchmarks run part of a take fast)."""
+        self._start_frame = self.frames_delivered
+        self._t0 = time.monotonic()
+        self.speed = speed
+
     def drain(self, timeout: float = 0.0) -> None:
         return None
 

@@ -171,5 +171,5 @@ class RecordingState(QObject):
 
     def _stop_playback_we_started(self) -> None:
         if self._started_playback and self._engine is not None and self._engine.is_playing:
-            self._engine.stop()
+            self._engine.stop(wait=False)
         self._started_playback = False

@@ -261,7 +261,9 @@ class SequencerState(QObject):
         return self._current_step
 
     def play(self) -> None:
-        if self._engine is None or self._playing:
+        # The engine's own state, not the polled one: a take that just ended may have
+        # stopped playback since the last poll.
+        if self._engine is None or self._engine.is_playing:
             return
         self._engine.set_pattern(self._pattern)
         self._engine.start()
@@ -270,7 +272,7 @@ class SequencerState(QObject):
     def stop(self) -> None:
         if self._engine is None:
             return
-        self._engine.stop()
+        self._engine.stop(wait=False)
         self._poll()
 
     def toggle_playing(self) -> None:

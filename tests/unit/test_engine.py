@@ -409,3 +409,25 @@ def test_missing_device_falls_back_to_default_then_unplug_falls_back_to_clock(mo
         assert "internal clock" in notices[-1]
     finally:
         engine.stop()
+
+
+def test_stop_without_waiting_returns_at_once_and_restarts_cleanly():
+    from desktop_app.audio.engine import Engine
+    from desktop_app.audio.kit import load_default_kit
+    from desktop_app.domain.pattern import demo_pattern
+
+    engine = Engine(load_default_kit(), use_device=False, clock_speed=1.0)
+    engine.set_pattern(demo_pattern())
+    engine.start()
+    seen = []
+    engine.add_block_listener(lambda b: seen.append(len(b)))
+    deadline = time.monotonic() + 2
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.005)
+    engine.stop(wait=False)
+    assert engine._stopping is not None  # the paced fade-out goes on without the caller
+    assert not engine.is_playing
+    engine.start()  # joins the fading feeder first
+    assert engine.is_playing
+    engine.stop()
+    assert not engine.is_playing
