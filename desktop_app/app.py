@@ -14,11 +14,9 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -29,11 +27,15 @@ from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.logging_setup import ExceptionHook, setup_logging
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiClient
+from desktop_app.services.connection import ServerConnection, connect, server_label
+from desktop_app.services.delivery import Delivery
 from desktop_app.services.first_run import Welcome, ensure_welcome_thread, is_first_run
 from desktop_app.services.local_store import LocalStore
+from desktop_app.services.outbox import Outbox
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
 from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.send_queue import SendQueue
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
@@ -43,50 +45,15 @@ from desktop_app.ui.playback_binding import Playback
 
 log = logging.getLogger(__name__)
 
-LOCAL_SERVER_LABEL = "Local server"
 MESSAGE_POLL_MS = 5_000
 THREAD_POLL_MS = 30_000
 _RECONNECT_KEYS = {"server_url", "api_token", "user_name"}
 
 
 # ---- the server ----------------------------------------------------------------------------
-@dataclass
-class ServerConnection:
-    """The API client in use and, for the embedded server, the server to stop at exit."""
-
-    api: ApiClient
-    url: str
-    label: str
-    embedded: Any = None  # EmbeddedServer | None
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """Two connections with the same key talk to the same server as the same client."""
-        return (self.url, self.api.token) if self.embedded is None else ("", "")
-
-    def close(self) -> None:
-        if self.embedded is not None:
-            log.info("stopping the embedded server")
-            self.embedded.stop()
-            self.embedded = None
-
-
-def server_label(url: str) -> str:
-    return urlsplit(url).netloc or url if url else LOCAL_SERVER_LABEL
-
-
 def open_connection(settings: Settings, paths: AppPaths) -> ServerConnection:
     """The configured server, or the embedded one started now (blocks ~0.5 s)."""
-    url = settings.server_url.strip().rstrip("/")
-    if url:
-        log.info("using the server at %s", url)
-        return ServerConnection(ApiClient(url, settings.api_token), url, server_label(url))
-    from desktop_app.services.embedded_server import EmbeddedServer
-
-    server = EmbeddedServer(paths.server_data_dir, log_file=paths.log_dir / "server.log")
-    local_url, token = server.start()
-    log.info("embedded server listening at %s (data in %s)", local_url, paths.server_data_dir)
-    return ServerConnection(ApiClient(local_url, token), "", LOCAL_SERVER_LABEL, server)
+    return connect(settings.server_url, settings.api_token, paths)
 
 
 def connection_key(settings: Settings) -> tuple[str, str]:
@@ -154,6 +121,12 @@ class AppGraph(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(4)
         self.tasks = TaskRunner(self._pool)
+        # Uploads have their own pool so they never queue behind downloads or reads.
+        self._upload_pool = QThreadPool(self)
+        self._upload_pool.setMaxThreadCount(2)
+        self.uploads = TaskRunner(self._upload_pool)
+        self.outbox: Outbox | None = None
+        self.send_queue: SendQueue | None = None
         self.connection = open_connection(settings, paths)
         try:
             self.engine = engine if engine is not None else build_engine(settings, self.notice.emit)
@@ -257,9 +230,18 @@ class AppGraph(QObject):
         store_path = self.paths.local_store_for(self.connection.url)
         store_path.parent.mkdir(parents=True, exist_ok=True)
         self.local_store = LocalStore(store_path)
-        return ThreadsState(
-            self.connection.api, self.tasks, self.settings.user_name, self.local_store, self
+        self.outbox = Outbox(*self.paths.outbox_for(self.connection.url))
+        self.send_queue = SendQueue(Delivery(self.connection.api, self.outbox), self.uploads)
+        state = ThreadsState(
+            self.connection.api,
+            self.tasks,
+            self.settings.user_name,
+            self.local_store,
+            self,
+            send_queue=self.send_queue,
         )
+        self.send_queue.setParent(state)
+        return state
 
     def _bind_threads_state(self) -> None:
         state = self.threads_state
@@ -334,6 +316,9 @@ class AppGraph(QObject):
             connection.close()
             return
         old_connection, old_state, old_store = self.connection, self.threads_state, self.local_store
+        old_queue, old_outbox = self.send_queue, self.outbox
+        if old_queue is not None:
+            old_queue.shutdown(wait_ms=0)  # abandoned uploads resume when that server is back
         self.connection = connection
         self.threads_state = self._make_threads_state()
         self._opened_initial_thread = False
@@ -346,6 +331,8 @@ class AppGraph(QObject):
         self._retire(old_state)
         if old_store is not None:
             self.tasks.submit(old_store.close)
+        if old_outbox is not None:
+            self.uploads.submit(old_outbox.close)
         if old_connection is not connection:
             self.tasks.submit(old_connection.close)
         log.info("now using %s as %s", connection.label, self.settings.user_name)
@@ -399,11 +386,17 @@ class AppGraph(QObject):
         if self.engine is not None:
             self.engine.stop()
         self.playback.close()
+        if self.send_queue is not None:
+            # Quitting during an upload asks nothing and loses nothing: the upload is
+            # abandoned and the outbox resumes it at the next start.
+            self.send_queue.shutdown(wait_ms=3000)
         if not self.tasks.wait(5000):
             log.warning("background tasks still running at exit")
         QApplication.processEvents()  # deliver the callbacks of tasks that just finished
         if self.local_store is not None:
             self.local_store.close()
+        if self.outbox is not None:
+            self.outbox.close()
         self.connection.close()
 
 

@@ -95,9 +95,13 @@ class AppPaths:
         """The embedded server's SQLite database and render files (threads persist)."""
         return self.data_dir / "server"
 
-    @property
-    def outbox_file(self) -> Path:
-        return self.data_dir / "outbox.sqlite3"
+    def outbox_for(self, server_url: str) -> tuple[Path, Path]:
+        """The outbox database and the folder of its recordings, one per server: a message
+        queued for one server must never be delivered to another."""
+        url = server_url.strip().rstrip("/")
+        name = hashlib.sha1(url.encode("utf-8")).hexdigest()[:12] if url else "local"
+        root = self.data_dir / "outbox"
+        return root / f"{name}.sqlite3", root / f"{name}-recordings"
 
     @property
     def local_store_file(self) -> Path:

@@ -7,9 +7,9 @@ import argparse
 import os
 from dataclasses import dataclass
 
-from desktop_app.app import ServerConnection, open_connection, server_label
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiClient
+from desktop_app.services.connection import ServerConnection, connect
 from desktop_app.settings import Settings
 
 
@@ -60,9 +60,4 @@ def open_context(args: argparse.Namespace) -> CliContext:
     url = (args.server or os.environ.get("SEQUENCER_SERVER_URL") or settings.server_url).strip()
     token = args.token or os.environ.get("SEQUENCER_TOKEN") or settings.api_token
     user = args.user or os.environ.get("SEQUENCER_USER") or settings.user_name
-    if url:
-        url = url.rstrip("/")
-        connection = ServerConnection(ApiClient(url, token), url, server_label(url))
-    else:
-        connection = open_connection(settings, paths)  # embedded (settings has no URL)
-    return CliContext(paths, settings, connection, user)
+    return CliContext(paths, settings, connect(url, token, paths), user)

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def open_outbox(ctx: CliContext) -> Outbox:
-    return Outbox(ctx.paths.outbox_file, ctx.paths.data_dir / "outbox")
+    return Outbox(*ctx.paths.outbox_for(ctx.connection.url))
 
 
 def describe(entry: OutboxEntry) -> str:

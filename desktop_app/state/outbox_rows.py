@@ -98,6 +98,9 @@ class OutboxRows(QObject):
         if self._entries.pop(message_id, None) is not None:
             self._queue.cancel(message_id)
 
+    def start(self) -> None:
+        self._queue.start()
+
     def network_back(self) -> None:
         self._queue.network_back()
 

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -80,7 +81,7 @@ class SendQueue(QObject):
         self._tasks.wait(wait_ms)
 
     @property
-    def outbox_files_dir(self):
+    def outbox_files_dir(self) -> Path:
         return self._outbox.files_dir
 
     @property

@@ -178,6 +178,8 @@ class ThreadsState(QObject):
         if self._store is not None:
             self._tasks.submit(self._store.list_threads, on_done=self._on_local_threads)
         self.refresh_threads()
+        if self._outbox_rows is not None:
+            self._outbox_rows.start()  # resume what a previous run left in the outbox
 
     def refresh_threads(self) -> None:
         """Ask the server for the thread list (a poll while one is in flight is skipped)."""

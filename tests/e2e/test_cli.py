@@ -63,7 +63,7 @@ def test_send_to_a_dead_server_queues_then_flush_delivers(tmp_path, live_server)
     from desktop_app.services.outbox import Outbox
 
     paths = AppPaths.under(home)
-    outbox = Outbox(paths.outbox_file, paths.data_dir / "outbox")
+    outbox = Outbox(*paths.outbox_for(live_server))
     entry = outbox.add(thread_id, "carol", demo_pattern().to_snapshot())
     outbox.close()
     listed = cli(home, "outbox", "list", server=live_server).stdout

@@ -66,7 +66,6 @@ class Client:
         self.state.start()
         self.state.open_thread(thread_id)
         self.qtbot.waitUntil(lambda: not self.state.loading, timeout=TIMEOUT)
-        self.queue.start()
 
     def render_state(self, message_id: str) -> str | None:
         row = self.state.messages.row_of(message_id)

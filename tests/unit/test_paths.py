@@ -18,12 +18,14 @@ def test_sequencer_home_puts_every_folder_under_it(tmp_path: Path) -> None:
         paths.log_file,
         paths.recordings_dir,
         paths.server_data_dir,
-        paths.outbox_file,
+        *paths.outbox_for(""),
+        *paths.outbox_for("https://jam.example.com"),
         paths.local_store_file,
         paths.audio_cache_dir,
     ):
         assert tmp_path in derived.parents
     assert paths.audio_cache_dir == tmp_path / "cache" / "audio_cache"
+    assert paths.outbox_for("") != paths.outbox_for("https://jam.example.com")
 
 
 def test_relative_home_is_made_absolute(tmp_path: Path, monkeypatch) -> None:
