@@ -9,20 +9,25 @@ disabled and its tooltip says what is missing.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_app.services.dropped_audio import is_sendable
+from desktop_app.state.message_list_model import RENDER_FAILED, Roles
 from desktop_app.ui import theme
 from desktop_app.ui.message_list import MessageListView
 
@@ -82,6 +87,15 @@ class ConversationPanel(QWidget):
         self.messages = MessageListView()
         self.messages.setModel(threads_state.messages)
         self.messages.loadRequested.connect(self.loadRequested)
+        if callable(getattr(threads_state, "retry_message", None)):
+            self.messages.retryRequested.connect(threads_state.retry_message)
+        self.messages.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.messages.customContextMenuRequested.connect(self._context_menu)
+        # Files dropped on the thread are sent as messages with that audio.
+        self.messages.viewport().installEventFilter(self)
+        self.messages.installEventFilter(self)
+        self.messages.viewport().setAcceptDrops(True)
+        self.confirm_delete = self._ask_delete  # replaced in tests
 
         self.take_label = QLabel()
         self.take_label.setObjectName("takeLabel")
@@ -139,16 +153,14 @@ class ConversationPanel(QWidget):
 
     # ---- state -----------------------------------------------------------------------------
     def can_send_at_all(self) -> bool:
-        return callable(getattr(self._threads, "send_message_from_sequencer", None))
+        return bool(getattr(self._threads, "can_send", False))
 
     def _send_problem(self) -> str | None:
         """Why Send is disabled right now, in the words of its tooltip; None if it isn't."""
         if self._recording.is_recording:
             return "Stop recording first"
-        if self._recording.last_result is None:
-            return "Record a take first"
         if not self.can_send_at_all():
-            return "Record a take first"
+            return "Sending is not available"
         if not self._threads.current_thread_id:
             return "Pick a thread to send to"
         return None
@@ -184,8 +196,8 @@ class ConversationPanel(QWidget):
                 )
         else:
             text = (
-                f"<span style='color:{theme.TEXT_DIM}'>Record a take (<b>R</b>) to send the "
-                "pattern with its sound</span>"
+                f"<span style='color:{theme.TEXT_DIM}'>Send posts the pattern; record a take "
+                "(<b>R</b>) to send its sound too — or drop an MP3/WAV here</span>"
             )
         self.take_label.setText(text)
         problem = self._send_problem()
@@ -208,3 +220,97 @@ class ConversationPanel(QWidget):
             return
         self._recording.clear_result()
         self._refresh()
+
+    # ---- message actions -----------------------------------------------------------------
+    def _own(self, message_id: str) -> bool:
+        check = getattr(self._threads, "is_deletable", None)
+        return bool(check and check(message_id))
+
+    def message_menu(self, message_id: str) -> QMenu:
+        """The context menu of one row (built separately so tests can inspect it)."""
+        model = self._threads.messages
+        index = model.index(model.row_of(message_id))
+        menu = QMenu(self)
+        load = menu.addAction("Load pattern into the sequencer")
+        load.triggered.connect(lambda: self.loadRequested.emit(index.data(Roles.SNAPSHOT) or {}))
+        if index.data(Roles.RENDER_STATE) == RENDER_FAILED and callable(
+            getattr(self._threads, "retry_message", None)
+        ):
+            retry = menu.addAction("Retry sending")
+            retry.triggered.connect(lambda: self._threads.retry_message(message_id))
+        if self._own(message_id):
+            menu.addSeparator()
+            delete = menu.addAction("Delete message…")
+            delete.setShortcut(QKeySequence.StandardKey.Delete)
+            delete.triggered.connect(lambda: self.delete_message(message_id))
+        return menu
+
+    @Slot(QPoint)
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.messages.indexAt(pos)
+        if not index.isValid():
+            return
+        self.message_menu(index.data(Roles.ID)).exec(self.messages.viewport().mapToGlobal(pos))
+
+    def delete_message(self, message_id: str) -> None:
+        """One's own message only, after confirmation; the server removes its files."""
+        if not self._own(message_id):
+            return
+        if self.confirm_delete(message_id):
+            self._threads.delete_message(message_id)
+
+    def _ask_delete(self, message_id: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Delete message",
+            "Delete this message for everyone in the thread? Its recording is removed "
+            "from the server too.",
+            QMessageBox.StandardButton.Delete | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Delete
+
+    # ---- drop to send --------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self.messages and kind == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Delete:
+                index = self.messages.currentIndex()
+                if index.isValid():
+                    self.delete_message(index.data(Roles.ID))
+                    return True
+            return False
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if self._dropped_files(event):
+                event.acceptProposedAction()
+                return True
+        elif kind == QEvent.Type.Drop:
+            files = self._dropped_files(event)
+            if files:
+                event.acceptProposedAction()
+                self.drop_files(files)
+                return True
+        return False
+
+    @staticmethod
+    def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return []
+        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+
+    def drop_files(self, files: list[Path]) -> None:
+        """Send each audio file as a message; anything else is refused in words."""
+        send = getattr(self._threads, "send_audio_file", None)
+        if send is None or not self._threads.current_thread_id:
+            self.sendFailed.emit("Open a thread, then drop audio files on it to send them.")
+            return
+        for path in files:
+            if is_sendable(path):
+                send(path)
+            else:
+                kind = path.suffix.lstrip(".").upper() or "This kind of"
+                self.sendFailed.emit(
+                    f"{path.name} cannot be sent: {kind} files are not supported. "
+                    "Drop an MP3 or a WAV file."
+                )

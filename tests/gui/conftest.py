@@ -6,6 +6,10 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.domain.pattern import Pattern, demo_pattern
+from desktop_app.services.api import ApiClient
+from sequencer_server.threaded import ThreadedServer
+from tests.conftest import TOKEN, make_backend
+from tests.gui.send_helpers import Client
 
 
 @pytest.fixture
@@ -21,3 +25,25 @@ def sequencer_home(tmp_path, monkeypatch):
 def demo() -> Pattern:
     """A fresh copy of the first-run demo groove (16 steps, 8 tracks)."""
     return demo_pattern()
+
+
+# ---- a server, a thread on it and one client wired for sending (send-flow tests) ----
+@pytest.fixture
+def server(tmp_path):
+    backend = make_backend("sqlite-local", tmp_path)
+    srv = ThreadedServer(backend.app()).start()
+    yield srv, backend
+    srv.stop()
+
+
+@pytest.fixture
+def thread_id(server):
+    return ApiClient(server[0].url, TOKEN).create_thread("Takes").id
+
+
+@pytest.fixture
+def alice(qtbot, server, tmp_path, thread_id):
+    client = Client(qtbot, server[0].url, tmp_path / "alice")
+    client.open(thread_id)
+    yield client
+    client.close()

@@ -149,11 +149,11 @@ def test_bad_pattern_file_explains_itself(qtbot, parts: Parts, tmp_path: Path, m
     assert parts.sequencer.pattern.to_snapshot() == before
 
 
-def test_send_is_disabled_until_there_is_a_take(qtbot, parts: Parts) -> None:
+def test_send_says_why_it_is_disabled(qtbot, parts: Parts) -> None:
     window = parts.window(qtbot)
     button = window.conversation.send_button
     assert not button.isEnabled()
-    assert button.toolTip() == "Record a take first"
+    assert button.toolTip() == "Sending is not available"  # this state has no send queue
 
 
 def test_connection_indicator_goes_offline(qtbot, parts: Parts) -> None:

@@ -7,15 +7,9 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThreadPool
 
-from desktop_app.audio.mp3 import encode_mp3
-from desktop_app.audio.recorder import RecordingResult
 from desktop_app.domain.pattern import demo_pattern
-from desktop_app.services.api import ApiClient
-from desktop_app.services.delivery import Delivery
-from desktop_app.services.outbox import Outbox, Stage
-from desktop_app.services.tasks import TaskRunner
+from desktop_app.services.outbox import Stage
 from desktop_app.state.message_list_model import (
     RENDER_FAILED,
     RENDER_PENDING,
@@ -23,83 +17,8 @@ from desktop_app.state.message_list_model import (
     RENDER_UPLOADING,
     Roles,
 )
-from desktop_app.state.send_queue import SendQueue
-from desktop_app.state.threads_state import ThreadsState
 from sequencer_server.threaded import ThreadedServer
-from tests.conftest import TOKEN, make_backend
-
-TIMEOUT = 10_000
-
-
-def take(tmp_path, seconds: float = 8.0, name: str = "take") -> RecordingResult:
-    rate = 44100
-    t = np.arange(int(rate * seconds)) / rate
-    mono = (np.sin(2 * np.pi * 110 * t) * 0.3).astype(np.float32)
-    pcm = np.stack([mono, mono], axis=1)
-    path = tmp_path / f"{name}.mp3"
-    info = encode_mp3(pcm, rate, path, 320)
-    return RecordingResult(
-        mp3_path=path,
-        wav_path=tmp_path / f"{name}.wav",
-        duration=seconds,
-        bitrate=320,
-        size_bytes=info.size_bytes,
-        peaks=[0.3] * 100,
-    )
-
-
-class Client:
-    """One desktop client: API, outbox, upload pool, send queue and threads state."""
-
-    def __init__(self, qtbot, url: str, home, user: str = "alice") -> None:
-        self.api = ApiClient(url, TOKEN, timeout=5.0)
-        self.tasks = TaskRunner(QThreadPool())
-        self.uploads = TaskRunner(QThreadPool())
-        self.outbox = Outbox(home / "outbox.sqlite3", home / "outbox")
-        self.queue = SendQueue(Delivery(self.api, self.outbox), self.uploads)
-        self.state = ThreadsState(
-            self.api, self.tasks, user, None, retry_delays=(0.1,), send_queue=self.queue
-        )
-        self.qtbot = qtbot
-
-    def open(self, thread_id: str) -> None:
-        self.state.start()
-        self.state.open_thread(thread_id)
-        self.qtbot.waitUntil(lambda: not self.state.loading, timeout=TIMEOUT)
-
-    def render_state(self, message_id: str) -> str | None:
-        row = self.state.messages.row_of(message_id)
-        return None if row < 0 else self.state.messages.index(row).data(Roles.RENDER_STATE)
-
-    def close(self) -> None:
-        self.queue.shutdown()
-        self.state.stop_live_sync()
-        self.tasks.wait(5000)
-
-
-@pytest.fixture
-def server(tmp_path):
-    backend = make_backend("sqlite-local", tmp_path)
-    srv = ThreadedServer(backend.app()).start()
-    yield srv, backend
-    srv.stop()
-
-
-@pytest.fixture
-def thread_id(server):
-    return ApiClient(server[0].url, TOKEN).create_thread("Takes").id
-
-
-@pytest.fixture
-def alice(qtbot, server, tmp_path, thread_id):
-    client = Client(qtbot, server[0].url, tmp_path / "alice")
-    client.open(thread_id)
-    yield client
-    client.close()
-
-
-def server_messages(url: str, thread_id: str):
-    return ApiClient(url, TOKEN).list_messages(thread_id).messages
+from tests.gui.send_helpers import TIMEOUT, Client, server_messages, take
 
 
 def test_send_shows_pending_then_uploading_then_player(qtbot, alice, server, thread_id, tmp_path):

@@ -1,0 +1,70 @@
+"""Helpers for the send-flow GUI tests: one desktop client's parts wired as the app does,
+a real MP3 take, and what the server holds."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QThreadPool
+
+from desktop_app.audio.mp3 import encode_mp3
+from desktop_app.audio.recorder import RecordingResult
+from desktop_app.services.api import ApiClient
+from desktop_app.services.delivery import Delivery
+from desktop_app.services.outbox import Outbox
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.state.message_list_model import Roles
+from desktop_app.state.send_queue import SendQueue
+from desktop_app.state.threads_state import ThreadsState
+from tests.conftest import TOKEN
+
+TIMEOUT = 10_000
+
+
+def take(tmp_path, seconds: float = 8.0, name: str = "take") -> RecordingResult:
+    rate = 44100
+    t = np.arange(int(rate * seconds)) / rate
+    mono = (np.sin(2 * np.pi * 110 * t) * 0.3).astype(np.float32)
+    pcm = np.stack([mono, mono], axis=1)
+    path = tmp_path / f"{name}.mp3"
+    info = encode_mp3(pcm, rate, path, 320)
+    return RecordingResult(
+        mp3_path=path,
+        wav_path=tmp_path / f"{name}.wav",
+        duration=seconds,
+        bitrate=320,
+        size_bytes=info.size_bytes,
+        peaks=[0.3] * 100,
+    )
+
+
+class Client:
+    """One desktop client: API, outbox, upload pool, send queue and threads state."""
+
+    def __init__(self, qtbot, url: str, home, user: str = "alice") -> None:
+        self.api = ApiClient(url, TOKEN, timeout=5.0)
+        self.tasks = TaskRunner(QThreadPool())
+        self.uploads = TaskRunner(QThreadPool())
+        self.outbox = Outbox(home / "outbox.sqlite3", home / "outbox")
+        self.queue = SendQueue(Delivery(self.api, self.outbox), self.uploads)
+        self.state = ThreadsState(
+            self.api, self.tasks, user, None, retry_delays=(0.1,), send_queue=self.queue
+        )
+        self.qtbot = qtbot
+
+    def open(self, thread_id: str) -> None:
+        self.state.start()
+        self.state.open_thread(thread_id)
+        self.qtbot.waitUntil(lambda: not self.state.loading, timeout=TIMEOUT)
+
+    def render_state(self, message_id: str) -> str | None:
+        row = self.state.messages.row_of(message_id)
+        return None if row < 0 else self.state.messages.index(row).data(Roles.RENDER_STATE)
+
+    def close(self) -> None:
+        self.queue.shutdown()
+        self.state.stop_live_sync()
+        self.tasks.wait(5000)
+
+
+def server_messages(url: str, thread_id: str):
+    return ApiClient(url, TOKEN).list_messages(thread_id).messages

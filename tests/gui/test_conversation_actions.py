@@ -1,0 +1,92 @@
+"""The conversation panel's actions on real rows: delete own messages (confirmed), retry,
+Send without a take, drop audio files to send them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from desktop_app.audio.wavio import write_wav
+from desktop_app.domain.pattern import demo_pattern
+from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.ui.conversation_panel import ConversationPanel
+from tests.gui.send_helpers import TIMEOUT, server_messages
+
+
+@pytest.fixture
+def panel(qtbot, alice):
+    sequencer = SequencerState(None)
+    recording = RecordingState(None, alice.outbox.files_dir / "rec")
+    widget = ConversationPanel(alice.state, sequencer, recording)
+    qtbot.addWidget(widget)
+    widget.resize(600, 700)
+    return widget
+
+
+def rows(state) -> list[str]:
+    return state.messages.ids()
+
+
+def test_send_without_a_take_posts_the_pattern(qtbot, panel, alice, server, thread_id):
+    assert panel.send_button.isEnabled()
+    panel.send()
+    qtbot.waitUntil(lambda: len(server_messages(server[0].url, thread_id)) == 1, timeout=TIMEOUT)
+    (message,) = server_messages(server[0].url, thread_id)
+    assert message.renders == () and message.snapshot["tracks"]
+
+
+def test_delete_own_message_after_confirmation(qtbot, panel, alice, server, thread_id):
+    message = alice.api.create_message(thread_id, "alice", demo_pattern().to_snapshot())
+    other = alice.api.create_message(thread_id, "bob", demo_pattern().to_snapshot())
+    alice.state.refresh_messages()
+    qtbot.waitUntil(lambda: len(rows(alice.state)) == 2, timeout=TIMEOUT)
+
+    labels = [a.text() for a in panel.message_menu(message.id).actions() if a.text()]
+    assert "Delete message…" in labels
+    labels = [a.text() for a in panel.message_menu(other.id).actions() if a.text()]
+    assert "Delete message…" not in labels  # only one's own
+
+    answers = iter([False, True])
+    panel.confirm_delete = lambda _mid: next(answers)
+    panel.delete_message(message.id)  # cancelled
+    assert message.id in rows(alice.state)
+    panel.delete_message(message.id)  # confirmed
+    assert message.id not in rows(alice.state)
+    qtbot.waitUntil(
+        lambda: [m.id for m in server_messages(server[0].url, thread_id)] == [other.id],
+        timeout=TIMEOUT,
+    )
+    panel.delete_message(other.id)  # someone else's: nothing happens
+    assert other.id in rows(alice.state)
+
+
+def drop(panel, paths) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    viewport = panel.messages.viewport()
+    event = QDropEvent(
+        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    panel.eventFilter(viewport, event)
+
+
+def test_dropping_audio_sends_it_and_refuses_other_files(qtbot, panel, alice, tmp_path):
+    wav = tmp_path / "idea.wav"
+    write_wav(wav, (np.zeros((44100, 2)) + 0.1).astype(np.float32), 44100)
+    text = tmp_path / "lyrics.txt"
+    text.write_text("la la")
+    refused: list[str] = []
+    panel.sendFailed.connect(refused.append)
+    drop(panel, [wav, text])
+    assert refused and "TXT files are not supported" in refused[0]
+    qtbot.waitUntil(lambda: len(rows(alice.state)) == 1, timeout=TIMEOUT)
+    mid = rows(alice.state)[0]
+    index = alice.state.messages.index(0)
+    qtbot.waitUntil(lambda: alice.render_state(mid) == RENDER_READY, timeout=TIMEOUT)
+    assert index.data(Roles.RENDER_STATE) == RENDER_READY
+    assert alice.state.messages.message_at(0).snapshot["filename"] == "idea.wav"
