@@ -14,6 +14,8 @@ from pathlib import Path
 import lameenc
 import numpy as np
 
+from desktop_app.audio import lametag
+
 # MPEG-1 Layer III bitrates (kbit/s) - what a 44.1/48 kHz CBR stream can use.
 VALID_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 DEFAULT_BITRATE = 320
@@ -48,6 +50,7 @@ class Mp3Encoder:
         self.channels = channels
         self.bitrate = check_bitrate(bitrate)
         self.frames_in = 0
+        self._counter = _FrameCounter()
         self._lame = lameenc.Encoder()
         self._lame.set_bit_rate(bitrate)
         self._lame.set_in_sample_rate(sample_rate)
@@ -63,23 +66,78 @@ class Mp3Encoder:
         self.frames_in += len(pcm)
         if not len(pcm):
             return b""
-        return bytes(self._lame.encode(to_int16(pcm).tobytes()))
+        return self._counter.feed(bytes(self._lame.encode(to_int16(pcm).tobytes())))
 
     def flush(self) -> bytes:
         if self.frames_in == 0:  # LAME refuses to flush an encoder that never encoded
             return b""
-        return bytes(self._lame.flush())
+        return self._counter.feed(bytes(self._lame.flush()))
+
+    def _tag(self, frames: int, audio_bytes: int, samples: int) -> bytes:
+        try:
+            return lametag.info_frame(
+                sample_rate=self.sample_rate,
+                channels=self.channels,
+                bitrate=self.bitrate,
+                audio_frames=frames,
+                audio_bytes=audio_bytes,
+                samples=samples,
+            )
+        except KeyError:  # a rate/bitrate pair without a tag layout: no gapless info
+            return b""
+
+    def tag_placeholder(self) -> bytes:
+        """Write this first: the gapless tag frame, filled in by ``final_tag`` at the end."""
+        return self._tag(0, 0, 0)
+
+    def final_tag(self) -> bytes:
+        """After ``flush``: the tag with the real counts, to overwrite the placeholder."""
+        return self._tag(self._counter.frames, self._counter.bytes, self.frames_in)
+
+
+class _FrameCounter:
+    """Counts the frames of a CBR stream as its bytes go by (headers may straddle chunks),
+    so the tag can be written at stop without reading the file back."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.bytes = 0
+        self._skip = 0  # bytes of the current frame still to come
+        self._tail = b""  # an incomplete header from the last chunk
+
+    def feed(self, data: bytes) -> bytes:
+        self.bytes += len(data)
+        if self._skip >= len(data):
+            self._skip -= len(data)
+            return data
+        buf = self._tail + data[self._skip :]
+        self._skip = 0
+        pos = 0
+        while pos + 4 <= len(buf):
+            parsed = _parse_header(buf, pos)
+            if parsed is None:
+                pos += 1
+                continue
+            self.frames += 1
+            end = pos + parsed[0]
+            if end > len(buf):
+                self._skip, self._tail = end - len(buf), b""
+                return data
+            pos = end
+        self._tail = buf[pos:]
+        return data
 
 
 @dataclass(frozen=True)
 class Mp3Info:
     """What the frame headers say: decoded length includes encoder delay and padding."""
 
-    frames: int
+    frames: int  # audio frames (a gapless tag frame is not counted)
     sample_rate: int
     channels: int
     bitrate: int  # kbit/s of the first frame (CBR: of all)
     size_bytes: int
+    samples: int | None = None  # exact length from the gapless tag, when there is one
 
     @property
     def decoded_samples(self) -> int:
@@ -87,7 +145,11 @@ class Mp3Info:
 
     @property
     def duration(self) -> float:
-        return self.decoded_samples / self.sample_rate if self.sample_rate else 0.0
+        """The music's length: exact with a gapless tag, else what a decoder outputs."""
+        if not self.sample_rate:
+            return 0.0
+        length = self.samples if self.samples is not None else self.decoded_samples
+        return length / self.sample_rate
 
 
 def encode_mp3(
@@ -108,12 +170,15 @@ def encode_mp3(
     tmp = path.with_name(path.name + ".part")
     try:
         with open(tmp, "wb") as fh:
+            fh.write(encoder.tag_placeholder())
             total = len(pcm)
             for start in range(0, total, chunk_frames):
                 fh.write(encoder.encode(pcm[start : start + chunk_frames]))
                 if progress is not None:
                     progress(min(1.0, (start + chunk_frames) / total))
             fh.write(encoder.flush())
+            fh.seek(0)
+            fh.write(encoder.final_tag())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -126,36 +191,54 @@ _BITRATES_V2 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
 
+def _parse_header(raw: bytes, pos: int) -> tuple[int, int, int, int] | None:
+    """(frame length, sample rate, channels, kbit/s) of a Layer III header at ``pos``."""
+    b1, b2, b3 = raw[pos + 1], raw[pos + 2], raw[pos + 3]
+    if raw[pos] != 0xFF or (b1 & 0xE0) != 0xE0:
+        return None
+    version = (b1 >> 3) & 3
+    layer = (b1 >> 1) & 3
+    bitrate_index = b2 >> 4
+    rate_index = (b2 >> 2) & 3
+    if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
+        return None
+    kbps = (_BITRATES_V1 if version == 3 else _BITRATES_V2)[bitrate_index]
+    sr = _RATES[version][rate_index]
+    slot = 144 if version == 3 else 72
+    length = slot * kbps * 1000 // sr + ((b2 >> 1) & 1)
+    return length, sr, (1 if (b3 >> 6) == 3 else 2), kbps
+
+
 def read_mp3_info(path: str | Path) -> Mp3Info:
     """Walk the Layer III frame headers (skipping an ID3v2 tag). Raises ValueError if the
-    file holds no MP3 frames."""
+    file holds no MP3 frames. A leading gapless (Info/Xing + LAME) tag frame is not
+    counted as audio; its delay and padding give the exact length."""
     raw = Path(path).read_bytes()
     pos = 0
     if raw[:3] == b"ID3" and len(raw) >= 10:
         size = (raw[6] << 21) | (raw[7] << 14) | (raw[8] << 7) | raw[9]
         pos = 10 + size
     frames = rate = channels = first_bitrate = 0
+    tag = None
     n = len(raw)
     while pos + 4 <= n:
-        b1, b2, b3 = raw[pos + 1], raw[pos + 2], raw[pos + 3]
-        if raw[pos] != 0xFF or (b1 & 0xE0) != 0xE0:
+        parsed = _parse_header(raw, pos)
+        if parsed is None:
             pos += 1
             continue
-        version = (b1 >> 3) & 3
-        layer = (b1 >> 1) & 3
-        bitrate_index = b2 >> 4
-        rate_index = (b2 >> 2) & 3
-        if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
-            pos += 1
-            continue
-        kbps = (_BITRATES_V1 if version == 3 else _BITRATES_V2)[bitrate_index]
-        sr = _RATES[version][rate_index]
-        slot = 144 if version == 3 else 72
-        length = slot * kbps * 1000 // sr + ((b2 >> 1) & 1)
+        length, sr, ch, kbps = parsed
+        if frames == 0 and tag is None:
+            tag = lametag.read_info_tag(raw[pos : pos + length])
+            if tag is not None:
+                pos += length
+                continue
         if frames == 0:
-            rate, channels, first_bitrate = sr, (1 if (b3 >> 6) == 3 else 2), kbps
+            rate, channels, first_bitrate = sr, ch, kbps
         frames += 1
         pos += length
     if frames == 0:
         raise ValueError(f"{path}: no MP3 frames found")
-    return Mp3Info(frames, rate, channels, first_bitrate, n)
+    samples = None
+    if tag is not None and (tag[1] or tag[2]):
+        samples = max(0, frames * lametag.samples_per_frame(rate) - tag[1] - tag[2])
+    return Mp3Info(frames, rate, channels, first_bitrate, n, samples)

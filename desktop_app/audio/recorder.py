@@ -162,6 +162,12 @@ class Recorder:
             self._remove_parts()
             raise RecordingError(_describe(exc, self.out_dir)) from None
         self._encoder = Mp3Encoder(self.sample_rate, 2, self.bitrate)
+        try:
+            mp3.write(self._encoder.tag_placeholder())  # gapless tag, completed at stop
+        except OSError as exc:
+            self._close_files()
+            self._remove_parts()
+            raise RecordingError(_describe(exc, self.out_dir)) from None
         self._input = None
         if self.mix_input:
             try:
@@ -297,7 +303,10 @@ class Recorder:
     def _finish(self) -> None:
         assert self._files is not None
         try:
-            self._files[0].write(self._encoder.flush())
+            mp3 = self._files[0]
+            mp3.write(self._encoder.flush())
+            mp3.seek(0)
+            mp3.write(self._encoder.final_tag())
             self._wav.finish()
             for fh in self._files:
                 fh.close()

@@ -30,8 +30,8 @@ def test_render_mp3(pattern_file: Path, tmp_path: Path, capsys) -> None:
                  "--bitrate", "192"]) == 0
     info = read_mp3_info(out)
     assert info.bitrate == 192
-    # 3 passes of 2 s, plus encoder delay and padding (< 2 frames).
-    assert 6.0 < info.duration < 6.0 + 2 * 1152 / 44100 + 0.01
+    # Exactly 3 passes of 2 s: the gapless tag accounts for encoder delay and padding.
+    assert info.samples == 3 * 2 * 44100 and info.duration == 6.0
     assert "3 loops, 6.00 s" in capsys.readouterr().err
 
 

@@ -29,11 +29,12 @@ def test_encode_decodes_to_the_same_length_and_timing(qapp, tmp_path: Path) -> N
     assert info.bitrate == 192 and info.sample_rate == SR and info.channels == 2
     assert info.size_bytes == (tmp_path / "a.mp3").stat().st_size
     decoded = decode_mp3(tmp_path / "a.mp3")
-    assert len(decoded) == info.decoded_samples
-    # Decoded length: the input plus encoder delay, rounded up to whole frames.
-    assert n <= len(decoded) - ENCODER_DELAY < n + SAMPLES_PER_FRAME
+    # The gapless (Info + LAME) tag makes the decoder drop the encoder delay and the
+    # padding: the MP3 decodes to exactly the input's length, sample for sample in time.
+    assert info.samples == n == len(decoded)
+    assert n + ENCODER_DELAY - 529 <= info.decoded_samples < n + ENCODER_DELAY + SAMPLES_PER_FRAME
     loudest = sorted(np.argsort(-np.abs(decoded[:, 0].astype(int)))[:2].tolist())
-    assert loudest == [5000 + ENCODER_DELAY, 70000 + ENCODER_DELAY]
+    assert loudest == [5000, 70000]
 
 
 def test_streamed_encoding_equals_one_go(tmp_path: Path) -> None:
@@ -91,3 +92,31 @@ def test_peaks() -> None:
     streamed = tracker.peaks(10)
     assert len(streamed) == 10 and streamed[0] == 0.5 and streamed[-1] == 0.25
     assert tracker.last == 0.25
+
+
+def test_a_loop_render_loops_without_a_gap(qapp, tmp_path: Path) -> None:
+    """Two copies of the decoded MP3 back to back are continuous: no delay at the start,
+    no padding at the end (what the player's Loop toggle relies on)."""
+    t = np.arange(SR) / SR
+    tone = (0.5 * np.sin(2 * np.pi * 441 * t)).astype(np.float32)  # 441 Hz: whole cycles
+    pcm = np.stack([tone, tone], axis=1)
+    encode_mp3(pcm, SR, tmp_path / "loop.mp3", 320)
+    decoded = decode_mp3(tmp_path / "loop.mp3")[:, 0] / 32768.0
+    assert len(decoded) == SR
+    seam = np.concatenate([decoded[-200:], decoded[:200]])
+    expected = np.concatenate([tone[-200:], tone[:200]])
+    assert np.max(np.abs(seam - expected)) < 0.05
+
+
+def test_frame_counter_handles_headers_split_across_chunks() -> None:
+    rng = np.random.default_rng(7)
+    pcm = (rng.standard_normal((SR, 2)) * 0.1).astype(np.float32)
+    whole = Mp3Encoder(SR, 2, 128)
+    data = whole.encode(pcm) + whole.flush()
+    from desktop_app.audio.mp3 import _FrameCounter
+
+    for chunk in (1, 3, 7, 417, 4096):
+        counter = _FrameCounter()
+        for i in range(0, len(data), chunk):
+            counter.feed(data[i : i + chunk])
+        assert counter.frames == whole._counter.frames and counter.bytes == len(data)

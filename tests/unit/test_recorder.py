@@ -13,7 +13,7 @@ import pytest
 from desktop_app.audio.audio_input import InputTap
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import load_default_kit
-from desktop_app.audio.mp3 import ENCODER_DELAY, SAMPLES_PER_FRAME, read_mp3_info
+from desktop_app.audio.mp3 import read_mp3_info
 from desktop_app.audio.recorder import Recorder, RecordingError
 from desktop_app.audio.wavio import read_wav
 from desktop_app.domain.pattern import demo_pattern
@@ -81,15 +81,15 @@ def test_recording_end_to_end(qapp, kit, tmp_path: Path) -> None:
     )
     assert np.array_equal(played[start : start + len(wav)], wav)
 
-    # The MP3 decodes (FFmpeg via QAudioDecoder) to the same duration, within one frame
-    # plus the encoder delay.
+    # The MP3 decodes with FFmpeg (QAudioDecoder), which reads the gapless tag.
     decoded = decode_mp3(result.mp3_path)
-    assert abs(len(decoded) - len(wav)) <= SAMPLES_PER_FRAME + ENCODER_DELAY
     info = read_mp3_info(result.mp3_path)
-    assert info.bitrate == 320 and info.decoded_samples == len(decoded)
-    # ... and sounds like the WAV (aligned by the encoder delay).
+    assert info.bitrate == 320
+    # Gapless: the MP3 decodes to exactly the recorded length.
+    assert info.samples == len(wav) == len(decoded)
+    # ... and sounds like the WAV, sample-aligned (no encoder delay left to skip).
     ref = wav[: SR * 2, 0]
-    got = decoded[ENCODER_DELAY : ENCODER_DELAY + SR * 2, 0] / 32768.0
+    got = decoded[: SR * 2, 0] / 32768.0
     assert np.corrcoef(ref, got)[0, 1] > 0.99
 
 
