@@ -44,6 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
         "check-storage",
         help="upload, verify and delete a test object; diagnose S3 configuration problems",
     )
+    clean = sub.add_parser(
+        "cleanup",
+        help="delete render files that no message uses (never attached, or left behind by a "
+        "failed delete); run it from cron",
+    )
+    clean.add_argument(
+        "--older-than", default="24h", help="grace period, e.g. 90m, 24h, 7d (default 24h)"
+    )
+    clean.add_argument("--dry-run", action="store_true", help="only list what would go")
     return parser
 
 
@@ -61,7 +70,28 @@ def main(argv: list[str] | None = None) -> int:
         from sequencer_server.check_storage import check_storage
 
         return check_storage(settings)
+    if args.command == "cleanup":
+        return run_cleanup(settings, args)
     return serve(settings, args)
+
+
+def run_cleanup(settings: Settings, args: argparse.Namespace) -> int:
+    from sequencer_server.cleanup import cleanup, parse_age
+    from sequencer_server.storage import storage_from_settings
+    from sequencer_server.store import store_from_settings
+
+    try:
+        age = parse_age(args.older_than)
+    except ValueError as exc:
+        print(f"sequencer-server cleanup: --older-than: {exc}", file=sys.stderr)
+        return 2
+    store = store_from_settings(settings)
+    try:
+        report = cleanup(store, storage_from_settings(settings), older_than=age,
+                         dry_run=args.dry_run)  # fmt: skip
+    finally:
+        store.close()
+    return 1 if report.failed else 0
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -180,6 +180,9 @@ class MongoStore:
             )
         )
 
+    def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
+        return list(self._uploads.find({"created_at": {"$lt": created_before}}, {"_id": 0}))
+
     def ping(self) -> None:
         self._client.admin.command("ping")
 

@@ -243,6 +243,13 @@ class SQLiteStore:
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc, message_id FROM uploads WHERE created_at < ?", (created_before,)
+            ).fetchall()
+        return [{**json.loads(d), "message_id": m} for d, m in rows]
+
     def ping(self) -> None:
         with self._lock:
             self._db.execute("SELECT 1").fetchone()
