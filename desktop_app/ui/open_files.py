@@ -1,0 +1,130 @@
+"""Files handed to the app by the desktop: ``sequencer groove.json``, ``sequencer take.mp3``.
+
+A pattern file goes through the window's own Open (one undoable step, a dialog that says
+what is wrong with a bad file); an audio file plays on the app's one player, with a small
+"now playing" control in the status bar so it can be paused or stopped. The player is the
+same one the message rows use, so starting a message stops the file and vice versa.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QToolButton, QWidget
+
+from desktop_app.ui import theme
+
+log = logging.getLogger(__name__)
+
+PATTERN_SUFFIXES = frozenset({".json"})
+AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".m4a", ".aac"})
+FILE_KEY_PREFIX = "file:"
+
+
+def _clock(ms: int) -> str:
+    seconds = max(0, ms) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class NowPlaying(QWidget):
+    """Status-bar control for an opened audio file: pause/resume, name and time, stop."""
+
+    def __init__(self, player: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("nowPlaying")
+        self._player = player
+        self._key = ""
+        self._name = ""
+        self.toggle_button = QToolButton(self)
+        self.toggle_button.setAutoRaise(True)
+        self.toggle_button.clicked.connect(player.toggle)
+        self.label = QLabel(self)
+        self.label.setStyleSheet(f"color: {theme.TEXT};")
+        self.stop_button = QToolButton(self)
+        self.stop_button.setAutoRaise(True)
+        self.stop_button.setText("■")
+        self.stop_button.setToolTip("Stop")
+        self.stop_button.clicked.connect(player.stop)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 8, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.toggle_button)
+        layout.addWidget(self.label)
+        layout.addWidget(self.stop_button)
+        player.currentChanged.connect(self._refresh)
+        player.playingChanged.connect(self._refresh)
+        player.positionChanged.connect(self._refresh)
+        player.durationChanged.connect(self._refresh)
+        self.hide()
+
+    def follow(self, key: str, name: str) -> None:
+        self._key, self._name = key, name
+        self._refresh()
+
+    @property
+    def text(self) -> str:
+        return self.label.text()
+
+    @Slot()
+    def _refresh(self, *_args: Any) -> None:
+        player = self._player
+        if not self._key or player.key != self._key:
+            self.hide()
+            return
+        playing = player.is_playing
+        self.toggle_button.setText("❚❚" if playing else "▶")
+        self.toggle_button.setToolTip("Pause" if playing else "Play")
+        verb = "Now playing" if playing else "Paused"
+        timing = _clock(player.position)
+        if player.duration:
+            timing += f" / {_clock(player.duration)}"
+        self.label.setText(f"{verb}: {self._name}  {timing}")
+        self.show()
+
+
+class FileOpener(QObject):
+    """``FileOpener(window, player)``; ``open(paths)`` loads patterns and plays audio."""
+
+    def __init__(self, window: Any, player: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent or window)
+        self._window = window
+        self._player = player
+        self.now_playing = NowPlaying(player)
+        window.statusBar().addPermanentWidget(self.now_playing)
+
+    def open(self, paths: Iterable[Path | str]) -> None:
+        for path in paths:
+            self.open_file(Path(path))
+
+    def open_file(self, path: Path) -> bool:
+        """Load or play one file; a file of another kind, or a missing one, says so."""
+        path = path.expanduser()
+        suffix = path.suffix.lower()
+        log.info("opening %s from the command line", path)
+        if suffix in PATTERN_SUFFIXES:
+            return bool(self._window.open_pattern_file(path))
+        if suffix in AUDIO_SUFFIXES:
+            return self.play_audio(path)
+        self._refuse(
+            path,
+            "Sequencer opens pattern files (.json) and audio files "
+            f"({', '.join(sorted(AUDIO_SUFFIXES))}).",
+        )
+        return False
+
+    def play_audio(self, path: Path) -> bool:
+        if not path.is_file():
+            self._refuse(path, "The file does not exist." if not path.exists() else "Not a file.")
+            return False
+        key = FILE_KEY_PREFIX + str(path.resolve())
+        self.now_playing.follow(key, path.name)
+        self._player.play(key, path)
+        return True
+
+    def _refuse(self, path: Path, why: str) -> None:
+        log.warning("could not open %s: %s", path, why)
+        QMessageBox.warning(self._window, "Could not open the file", f"{path}\n\n{why}")
