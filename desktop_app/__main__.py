@@ -11,6 +11,8 @@ import importlib
 import sys
 
 from desktop_app import __version__
+from desktop_app.gui_args import GuiArgsError, GuiOptions
+from desktop_app.services.embedded_server import EMBEDDED_SERVER_FLAG
 
 COMMANDS = ("render", "send", "outbox", "threads", "cache")
 
@@ -34,8 +36,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _opens_files(argv: list[str]) -> bool:
+    """``sequencer groove.json`` / ``sequencer take.mp3`` (a file manager's "Open with"),
+    or Qt options with values (``-platform offscreen``): the first positional argument is
+    not a subcommand. A mistyped subcommand (no suffix, no such file) still gets
+    argparse's "invalid choice"."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is None or first in COMMANDS:
+        return False
+    try:
+        files = GuiOptions.parse(argv).files
+    except GuiArgsError:
+        return True  # run_gui says what is wrong
+    if not files:
+        return True
+    return files[0].suffix != "" or files[0].exists()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [EMBEDDED_SERVER_FLAG]:
+        # A frozen bundle has no `python -m sequencer_server`: the embedded server is this
+        # same executable started with this flag (services/embedded_server.py).
+        from sequencer_server.__main__ import main as server_main
+
+        return server_main(argv[1:])
+    if _opens_files(argv):
+        from desktop_app.app import run_gui
+
+        return run_gui(argv)
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if args.command is None:

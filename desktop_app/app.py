@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_app import __version__
 from desktop_app.domain.message import Render
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.gui_args import GuiArgsError, GuiOptions
 from desktop_app.logging_setup import ExceptionHook, setup_logging
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiClient
@@ -41,6 +42,7 @@ from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.open_files import FileOpener
 from desktop_app.ui.playback_binding import Playback
 
 log = logging.getLogger(__name__)
@@ -421,15 +423,37 @@ def _quit_on_signals(qapp: QApplication) -> None:
 
 
 def run_gui(argv: list[str]) -> int:
-    """``sequencer`` with no subcommand. ``argv`` holds the arguments argparse did not use
-    (Qt's own, like ``-platform offscreen``)."""
+    """``sequencer`` with no subcommand. ``argv`` holds the arguments argparse did not use:
+    Qt's own (``-platform offscreen``), files to open, ``--smoke-test``."""
+    try:
+        options = GuiOptions.parse(argv)
+    except GuiArgsError as exc:
+        print(f"sequencer: {exc}", file=sys.stderr)
+        return 2
+    if options.smoke_test:
+        from desktop_app.smoke import run_smoke_test
+
+        return run_smoke_test(
+            lambda on_started: _run_gui(options, on_started, interactive=False),
+            options.smoke_timeout,
+        )
+    return _run_gui(options)
+
+
+def _run_gui(
+    options: GuiOptions,
+    on_started: Callable[[AppGraph], None] | None = None,
+    *,
+    interactive: bool = True,
+) -> int:
+    """The window's whole life; ``on_started(graph)`` runs once it is shown and started."""
     QApplication.setApplicationName("Sequencer")
     QApplication.setApplicationDisplayName("Sequencer")
     QApplication.setApplicationVersion(__version__)
     QApplication.setOrganizationName("Sequencer")
     QApplication.setDesktopFileName("sequencer")
     existing = QApplication.instance()
-    qapp = existing or QApplication([sys.argv[0] if sys.argv else "sequencer", *argv])
+    qapp = existing or QApplication([sys.argv[0] if sys.argv else "sequencer", *options.qt_args])
     theme.apply(qapp)
     _quit_on_signals(qapp)
 
@@ -451,6 +475,9 @@ def run_gui(argv: list[str]) -> int:
             graph = AppGraph(paths, settings, crash_reporter=reporter)
         except Exception as exc:  # e.g. the embedded server cannot start: say why, exit
             log.exception("start-up failed")
+            if not interactive:  # no one to close a dialog (smoke test, offscreen)
+                print(f"sequencer: could not start: {exc}", file=sys.stderr)
+                return 1
             QMessageBox.critical(
                 None,
                 "Sequencer could not start",
@@ -460,6 +487,11 @@ def run_gui(argv: list[str]) -> int:
         graph.window.show()
         graph.start()
         qapp.aboutToQuit.connect(graph.shutdown)
+        opener = FileOpener(graph.window, graph.playback.player)
+        if options.files:  # once the window is on screen, so a bad file's dialog has a parent
+            QTimer.singleShot(0, lambda: opener.open(options.files))
+        if on_started is not None:
+            on_started(graph)
         code = qapp.exec()
     finally:
         if graph is not None:

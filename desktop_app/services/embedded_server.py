@@ -20,6 +20,19 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
+EMBEDDED_SERVER_FLAG = "--run-embedded-server"
+
+
+def server_command() -> list[str]:
+    """How to start ``sequencer-server`` from this process: ``python -m sequencer_server``,
+    or, in a frozen bundle (where ``sys.executable`` is the app itself and there is no
+    interpreter to hand ``-m``), the app binary with ``EMBEDDED_SERVER_FLAG``, which
+    ``desktop_app.__main__`` dispatches to the server's ``main``."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, EMBEDDED_SERVER_FLAG]
+    return [sys.executable, "-m", "sequencer_server"]
+
+
 class EmbeddedServerError(RuntimeError):
     """The embedded server could not be started."""
 
@@ -49,7 +62,7 @@ class EmbeddedServer:
                 del env[name]
         stderr = open(self.log_file, "a") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         cmd = [
-            sys.executable, "-m", "sequencer_server",
+            *server_command(),
             "--host", "127.0.0.1", "--port", "0",
             "--data-dir", str(self.data_dir),
             "--ready-json", "--parent-pid", str(os.getpid()),
