@@ -32,3 +32,13 @@ clean:
 # Real window under Xvfb, throw-away SEQUENCER_HOME, real server and real renders.
 screenshots: setup
 	xvfb-run -a -s "-screen 0 1920x1200x24" $(PY) scripts/screenshots.py
+
+# One-folder PyInstaller bundle in dist/sequencer/ (packaging/sequencer.spec): builds it,
+# reports its size, archives it and runs the bundle's own smoke test.
+package: setup
+	@./scripts/package.sh
+
+# Launcher, icons, AppStream metadata and the pattern file type for the current user
+# (runs the bundle if `make package` built one, the .venv's `sequencer` otherwise).
+install-desktop: setup
+	@./scripts/install_desktop.sh
