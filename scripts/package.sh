@@ -36,9 +36,9 @@ cp scripts/install_desktop.sh "$BUNDLE/install-desktop.sh"
 cp LICENSE README.md "$BUNDLE/share/"
 
 echo "package: size of $BUNDLE: $(du -sh "$BUNDLE" | cut -f1) ($(find "$BUNDLE" -type f | wc -l) files)"
-echo "package: largest parts:"
-du -ak "$BUNDLE/_internal" | sort -rn | sed -n '2,9p' |
-    awk '{printf "    %7.1f MB  %s\n", $1 / 1024, $2}'
+echo "package: largest files:"
+find "$BUNDLE" -type f -printf '%s %P\n' | sort -rn | head -8 |
+    awk '{printf "    %6.1f MB  %s\n", $1 / 1048576, $2}'
 
 echo "package: smoke test of the bundle"
 home=$(mktemp -d)
