@@ -171,7 +171,7 @@ class SmokeTest(QObject):
             try:
                 response = requests.get(url, timeout=2)
                 if response.ok:
-                    return url
+                    return url + _server_origin(graph)
                 last = f"HTTP {response.status_code}"
             except requests.RequestException as exc:
                 last = str(exc)
@@ -219,6 +219,15 @@ class SmokeTest(QObject):
             self._print(f"--- last lines of {log_file}")
             for line in tail:
                 self._print(line)
+
+
+def _server_origin(graph: Any) -> str:
+    """How the embedded server was started (a bundle starts itself), for the report."""
+    if graph.connection.embedded is None:
+        return " (configured server)"
+    from desktop_app.services.embedded_server import server_command
+
+    return f" (embedded: {' '.join(server_command())})"
 
 
 def _check_portaudio() -> str:
