@@ -13,7 +13,6 @@ from pathlib import Path
 
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
-from desktop_app.settings import Settings
 
 CHECKS = (
     "window shown",
@@ -77,10 +76,11 @@ def test_smoke_test_fails_when_the_server_does_not_answer(tmp_path: Path) -> Non
         port = sock.getsockname()[1]
     home = tmp_path / "home"
     paths = AppPaths.under(home).ensure()
-    settings = Settings.open(paths.settings_file)
-    settings.server_url = f"http://127.0.0.1:{port}"
-    settings.api_token = "token"
-    settings.sync()
+    # Written as the app's INI file directly: a QSettings-backed Settings object made in
+    # this process (which has no QApplication) would outlive the test into Qt-based ones.
+    paths.settings_file.write_text(
+        f"[connection]\nserver_url=http://127.0.0.1:{port}\napi_token=token\n", encoding="utf-8"
+    )
     result = _run(["--smoke-test", "--smoke-timeout", "3"], _env(SEQUENCER_HOME=str(home)))
     assert result.returncode == 1
     assert "ok   window shown" in result.stdout
