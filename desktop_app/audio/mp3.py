@@ -242,3 +242,26 @@ def read_mp3_info(path: str | Path) -> Mp3Info:
     if tag is not None and (tag[1] or tag[2]):
         samples = max(0, frames * lametag.samples_per_frame(rate) - tag[1] - tag[2])
     return Mp3Info(frames, rate, channels, first_bitrate, n, samples)
+
+
+def looks_playable(path: str | Path, frames: int = 3) -> bool:
+    """Whether the file starts with ``frames`` consecutive MP3 frames (reads 64 KB at
+    most): tells a damaged file from a player that failed for its own reasons."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(64 * 1024)
+    except OSError:
+        return False
+    pos = 0
+    if raw[:3] == b"ID3" and len(raw) >= 10:
+        pos = 10 + ((raw[6] << 21) | (raw[7] << 14) | (raw[8] << 7) | raw[9])
+    while pos + 4 <= len(raw) and _parse_header(raw, pos) is None:
+        pos += 1
+    for _ in range(frames):
+        if pos + 4 > len(raw):
+            return False
+        parsed = _parse_header(raw, pos)
+        if parsed is None:
+            return False
+        pos += parsed[0]
+    return True

@@ -17,8 +17,10 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import Q_ARG, QMetaObject, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+from desktop_app.audio.mp3 import looks_playable
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class AudioPlayerState(QObject):
         self._pending_seek: int | None = None
         self._stop_at_wrap = False
         self._seek_guard_until = 0.0
+        self._retried: str | None = None  # the key already given a second chance
         self._ticker = QTimer(self)
         self._ticker.setInterval(UI_INTERVAL_MS)
         self._ticker.timeout.connect(self._poll_position)
@@ -110,14 +113,15 @@ class AudioPlayerState(QObject):
                 self._pending_seek = start_ms
         elif start_ms > 0:
             self.seek(start_ms)
-        self._player.play()
+        self._invoke("play")
 
     def pause(self) -> None:
-        self._player.pause()
+        self._invoke("pause")
+        self._mark_stopped()
 
     def resume(self) -> None:
         if self._key:
-            self._player.play()
+            self._invoke("play")
 
     def toggle(self) -> None:
         if self._playing:
@@ -129,8 +133,9 @@ class AudioPlayerState(QObject):
         """Stop and unload: the previous row returns to its idle look."""
         if not self._key:
             return
-        self._player.stop()
-        self._player.setSource(QUrl())
+        self._invoke("stop")
+        self._set_source(QUrl())
+        self._mark_stopped()
         self._set_key("", None)
         self._set_position(0)
         self._set_duration(0)
@@ -174,8 +179,31 @@ class AudioPlayerState(QObject):
         self.loopChanged.emit(loop)
 
     # ---- internals -------------------------------------------------------------------
+    def _invoke(self, slot: str) -> None:
+        """Call one of QMediaPlayer's transport slots through the event loop, not from
+        Python. Called from Python, the call holds the GIL while the FFmpeg backend may
+        wait for its worker thread — and that thread, tearing down an object connected to
+        the player, waits for the GIL to ask PySide whether ``disconnectNotify`` is
+        overridden: a deadlock (seen in tests as a rare hang). Queued, the slot runs from
+        the event loop in C++ with the GIL free, in the order the calls were made."""
+        QMetaObject.invokeMethod(self._player, slot, Qt.ConnectionType.QueuedConnection)
+
+    def _mark_stopped(self) -> None:
+        """The transport calls are queued, so say "not playing" now rather than when the
+        player gets to them: a row must not keep its pause icon after a stop."""
+        self._ticker.stop()
+        if self._playing:
+            self._playing = False
+            self.playingChanged.emit(False)
+
+    def _set_source(self, url: QUrl) -> None:
+        QMetaObject.invokeMethod(
+            self._player, "setSource", Qt.ConnectionType.QueuedConnection, Q_ARG(QUrl, url)
+        )
+
     def _load(self, key: str, path: Path) -> None:
-        self._player.stop()
+        self._retried = None
+        self._invoke("stop")
         self._stop_at_wrap = False
         self._player.setLoops(
             QMediaPlayer.Loops.Infinite if self._loop else QMediaPlayer.Loops.Once
@@ -184,7 +212,7 @@ class AudioPlayerState(QObject):
         self._set_duration(0)
         self._pending_seek = None
         self._set_key(key, path)
-        self._player.setSource(QUrl.fromLocalFile(str(path)))
+        self._set_source(QUrl.fromLocalFile(str(path)))
 
     def _set_key(self, key: str, path: Path | None) -> None:
         self._path = path
@@ -219,7 +247,8 @@ class AudioPlayerState(QObject):
     def _end_pass(self) -> None:
         """Loop switched off mid-play: this pass is over, as if the file had ended."""
         self._stop_at_wrap = False
-        self._player.pause()
+        self._invoke("pause")
+        self._mark_stopped()
         self._player.setLoops(QMediaPlayer.Loops.Once)
         self._player.setPosition(0)
         self._set_position(0)
@@ -258,12 +287,21 @@ class AudioPlayerState(QObject):
             self._fail(text or "The file could not be played")
 
     def _fail(self, text: str) -> None:
-        key = self._key
+        key, path = self._key, self._path
         if not key:
             return
+        if path is not None and self._retried != key and looks_playable(path):
+            # A sound file that the backend failed to open (it happens when sources are
+            # switched very quickly): try once more before calling the file damaged.
+            log.info("playback of %s failed (%s); retrying once", key, text)
+            self._retried = key
+            self._set_source(QUrl())
+            self._set_source(QUrl.fromLocalFile(str(path)))
+            self._invoke("play")
+            return
         log.warning("playback of %s failed: %s", key, text)
-        self._player.stop()
-        self._player.setSource(QUrl())
+        self._invoke("stop")
+        self._set_source(QUrl())
         self._set_key("", None)
         self._set_position(0)
         self._set_duration(0)

@@ -1,7 +1,7 @@
 """Waveform peaks for renders that arrived without any (older clients, other tools).
 
 QAudioDecoder (FFmpeg) decodes the cached MP3 asynchronously on the GUI thread's event
-loop, at a low sample rate in mono, and only a running maximum per short slice is kept,
+loop, in mono, and only a running maximum per short slice is kept,
 so a long render costs a few kilobytes, not its whole PCM. One decode at a time; later
 requests wait in a queue, and a request for a file already queued is ignored.
 """
@@ -21,8 +21,10 @@ from desktop_app.audio.peaks import DEFAULT_COUNT, compute_peaks
 
 log = logging.getLogger(__name__)
 
-DECODE_RATE = 8000
-SLICE = 64  # samples per kept maximum: 125 per second at 8 kHz
+# Decode at 44.1 kHz, not lower: Qt 6.11's FFmpeg resampler yields nothing at all when it
+# downsamples (below ~32 kHz) a file whose gapless tag asks it to skip the encoder delay.
+DECODE_RATE = 44100
+SLICE = 352  # samples per kept maximum: ~125 per second
 
 
 class LocalPeaks(QObject):
