@@ -3,13 +3,30 @@ more than one test module needs."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from desktop_app.domain.pattern import Pattern, demo_pattern
 from desktop_app.services.api import ApiClient
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.send_helpers import Client
+
+
+@pytest.fixture(autouse=True)
+def _qt_objects_die_with_their_test(qapp):
+    """Widgets closed by qtbot are deleted *later*, and QObjects in reference cycles die
+    whenever Python's collector runs — possibly in the middle of the next test's event
+    loop, after the objects they point to. Settle both here, inside the test's own
+    teardown, so no test inherits half-destroyed objects from another."""
+    yield
+    qapp.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qapp.processEvents()
 
 
 @pytest.fixture
