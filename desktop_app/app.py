@@ -32,9 +32,10 @@ from desktop_app.services.connection import ServerConnection, connect, server_la
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.first_run import Welcome, ensure_welcome_thread, is_first_run
 from desktop_app.services.local_store import LocalStore
-from desktop_app.services.outbox import Outbox
+from desktop_app.services.outbox import Outbox, OutboxEntry
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
+from desktop_app.state.playback_controller import recordings_in
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.send_queue import SendQueue
 from desktop_app.state.sequencer_state import SequencerState
@@ -154,6 +155,7 @@ class AppGraph(QObject):
             paths.cache_dir / "drag_out",
             settings.cache_size_mb,
             self.connection.api,
+            own_recording=self._own_recording,
             parent=self,
         )
         self.playback.set_threads_state(self.threads_state)
@@ -233,7 +235,9 @@ class AppGraph(QObject):
         store_path.parent.mkdir(parents=True, exist_ok=True)
         self.local_store = LocalStore(store_path)
         self.outbox = Outbox(*self.paths.outbox_for(self.connection.url))
-        self.send_queue = SendQueue(Delivery(self.connection.api, self.outbox), self.uploads)
+        self.send_queue = SendQueue(
+            Delivery(self.connection.api, self.outbox), self.uploads, adopt_file=self._adopt_take
+        )
         state = ThreadsState(
             self.connection.api,
             self.tasks,
@@ -244,6 +248,18 @@ class AppGraph(QObject):
         )
         self.send_queue.setParent(state)
         return state
+
+    def _own_recording(self, message_id: str) -> Path | None:
+        """The sender's take of a message still in the outbox: played from there, never
+        downloaded (and never evicted, since the cache does not hold it yet)."""
+        outbox = self.outbox
+        return recordings_in(outbox.files_dir)(message_id) if outbox is not None else None
+
+    def _adopt_take(self, entry: OutboxEntry) -> None:
+        """Delivered (on the upload worker): the take becomes the render's cache entry, so
+        the sender never downloads their own recording."""
+        assert entry.render is not None and entry.audio is not None
+        self.playback.cache.adopt(entry.render.id, entry.audio.path)
 
     def _bind_threads_state(self) -> None:
         state = self.threads_state

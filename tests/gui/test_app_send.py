@@ -1,0 +1,49 @@
+"""Record, send and play back through the whole app graph on the embedded server: the
+sender hears their own take while it uploads and never downloads it afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop_app.app import AppGraph
+from desktop_app.audio.engine import Engine
+from desktop_app.audio.kit import load_default_kit
+from desktop_app.paths import AppPaths
+from desktop_app.settings import Settings
+from desktop_app.state.message_list_model import RENDER_READY, Roles
+
+
+def test_record_send_and_the_take_becomes_the_cached_render(qtbot, tmp_path: Path) -> None:
+    paths = AppPaths.under(tmp_path / "home").ensure()
+    engine = Engine(load_default_kit(), use_device=False, clock_speed=8.0)
+    graph = AppGraph(paths, Settings.open(paths.settings_file), engine=engine)
+    try:
+        qtbot.addWidget(graph.window)
+        state = graph.threads_state
+        with qtbot.waitSignal(graph.welcomeCreated, timeout=20000):
+            graph.start()
+        qtbot.waitUntil(lambda: state.messages.rowCount() == 1, timeout=10000)
+
+        recording = graph.recording_state
+        recording.start()
+        qtbot.waitUntil(lambda: recording._recorder.elapsed() > 2.0, timeout=10000)
+        take = recording.stop()
+        assert take is not None
+        panel = graph.window.conversation
+        assert panel.send_button.isEnabled()
+        panel.send()
+        message_id = state.messages.message_at(state.messages.rowCount() - 1).id
+        # pending or uploading: already playable from the outbox's copy of the take
+        own = graph._own_recording(message_id)
+        assert own is not None and own.read_bytes() == take.mp3_path.read_bytes()
+
+        row = lambda: state.messages.index(state.messages.row_of(message_id))  # noqa: E731
+        qtbot.waitUntil(lambda: row().data(Roles.RENDER_STATE) == RENDER_READY, timeout=15000)
+        render = state.messages.message(message_id).renders[0]
+        qtbot.waitUntil(lambda: graph.outbox.entries() == [], timeout=5000)
+        cache = graph.playback.cache
+        assert cache.contains(render.id)  # adopted, not downloaded
+        assert cache.lookup(render.id).read_bytes() == take.mp3_path.read_bytes()
+        assert graph._own_recording(message_id) is None  # the outbox let go of it
+    finally:
+        graph.shutdown()
