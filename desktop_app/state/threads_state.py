@@ -112,6 +112,7 @@ class ThreadsState(QObject):
         self._cursor: str | None = None
         self._fetching: set[tuple[int, bool]] = set()  # (generation, full) in flight
         self._threads_fetching = False
+        self._threads_again = False
         self._loading = False
         self._model = MessageListModel(user_id, self)
         self._connection = CONNECTED
@@ -182,9 +183,13 @@ class ThreadsState(QObject):
             self._outbox_rows.start()  # resume what a previous run left in the outbox
 
     def refresh_threads(self) -> None:
-        """Ask the server for the thread list (a poll while one is in flight is skipped)."""
+        """Ask the server for the thread list. Asked again while a request is in flight,
+        it asks once more when that one is back: its answer may predate the change that
+        prompted the new request."""
         if self._threads_fetching:
+            self._threads_again = True
             return
+        self._threads_again = False
         self._threads_fetching = True
         store = self._store
 
@@ -209,6 +214,8 @@ class ThreadsState(QObject):
         self._set_connected()
         self._threads_from_server = True
         self._set_threads(threads)
+        if self._threads_again:
+            self.refresh_threads()
 
     def _set_threads(self, threads: list[Thread]) -> None:
         self._threads = sorted(threads, key=lambda t: t.updated_at or t.created_at, reverse=True)

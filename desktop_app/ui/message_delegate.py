@@ -183,8 +183,12 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawPixmap(lay.preview.topLeft(), pix)
         painter.setFont(self._fonts["body"])
         painter.setPen(QColor(theme.TEXT_DIM))
+        summary = painter.fontMetrics().elidedText(
+            index.data(Roles.SUMMARY_TEXT) or "", Qt.TextElideMode.ElideRight,
+            int(lay.summary.width()),
+        )  # fmt: skip
         painter.drawText(lay.summary, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         index.data(Roles.SUMMARY_TEXT) or "")  # fmt: skip
+                         summary)  # fmt: skip
         self._paint_render(painter, lay, index, hover_area)
         painter.restore()
 

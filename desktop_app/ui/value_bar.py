@@ -160,7 +160,9 @@ class ValueBar(QWidget):
         enabled = self.isEnabled()
         painter.setBrush(theme.color(theme.ACCENT if enabled else theme.BORDER, 120))
         painter.drawRoundedRect(fill, 2, 2)
-        if self._bipolar:
+        if self._bipolar and abs(x_value - x_from) >= 1:
+            # the centre marks, only when off centre: at centre they would sit under the
+            # label's "C" and read as a cedilla
             painter.setBrush(theme.color(theme.TEXT_FAINT))
             painter.drawRect(QRectF(x_from - 0.5, inner.top(), 1, 3))
             painter.drawRect(QRectF(x_from - 0.5, inner.bottom() - 3, 1, 3))
