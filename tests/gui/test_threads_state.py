@@ -169,3 +169,12 @@ def test_ready_render_arrives_by_poll(qtbot, state, api, tmp_path):
         lambda: model.data(model.index(0), Roles.RENDER_STATE) == RENDER_READY, timeout=TIMEOUT
     )
     assert model.data(model.index(0), Roles.DURATION) == pytest.approx(2.0)
+
+
+def test_refresh_asked_during_a_fetch_is_not_lost(qtbot, state, api):
+    state.refresh_threads()  # in flight; its answer may predate the next thread
+    api.create_thread("Made elsewhere")
+    state.refresh_threads()  # must not be dropped
+    qtbot.waitUntil(
+        lambda: any(t.name == "Made elsewhere" for t in state.threads), timeout=TIMEOUT
+    )
