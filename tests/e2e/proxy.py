@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 
 
 class CuttingProxy:
@@ -15,6 +16,7 @@ class CuttingProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.cut_after: int | None = None
+        self.upstream_delay = 0.0  # seconds per 64 kB sent upstream: a slow uplink
         self.cuts = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
@@ -56,6 +58,8 @@ class CuttingProxy:
                 if not data:
                     break
                 if upstream:
+                    if self.upstream_delay:
+                        time.sleep(self.upstream_delay)
                     state["sent"] += len(data)
                     if self.cut_after is not None and state["sent"] > self.cut_after:
                         self.cuts += 1

@@ -152,3 +152,35 @@ def test_drop_wav_sends_it_and_other_files_are_refused(qtbot, alice, server, tmp
     with qtbot.waitSignal(alice.state.error, timeout=TIMEOUT) as refused:
         alice.state.send_audio_file(text)
     assert "Drop an MP3 or a WAV file" in refused.args[0]
+
+
+def test_quitting_during_an_upload_loses_nothing(qtbot, server, tmp_path, thread_id):
+    from tests.e2e.proxy import CuttingProxy
+
+    srv, _ = server
+    proxy = CuttingProxy("127.0.0.1", srv.port).start()
+    proxy.upstream_delay = 0.05  # ~1.3 MB/s: the upload takes a while
+    home = tmp_path / "quitter"
+    try:
+        client = Client(qtbot, proxy.url, home)
+        client.open(thread_id)
+        message_id = client.state.send_message_from_sequencer(
+            demo_pattern().to_snapshot(), take(tmp_path, seconds=20.0)
+        )
+        qtbot.waitUntil(
+            lambda: client.render_state(message_id) == RENDER_UPLOADING, timeout=TIMEOUT
+        )
+        client.close()  # the app quits: no question asked, the upload is abandoned
+        client.outbox.close()
+        assert client.uploads.pool.activeThreadCount() == 0  # the upload stopped at once
+    finally:
+        proxy.stop()
+    # next start, straight to the server: the message is delivered exactly once
+    again = Client(qtbot, srv.url, home)
+    again.open(thread_id)
+    try:
+        qtbot.waitUntil(lambda: again.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+        (message,) = server_messages(srv.url, thread_id)
+        assert message.id == message_id and len(message.renders) == 1
+    finally:
+        again.close()
