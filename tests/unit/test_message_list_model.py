@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from desktop_app.domain.message import Message, Render
 from desktop_app.domain.pattern import demo_pattern
@@ -20,9 +20,10 @@ from desktop_app.state.message_list_model import (
 
 
 @pytest.fixture(scope="module")
-def core_app():
-    app = QCoreApplication.instance() or QCoreApplication([])
-    yield app
+def core_app(qapp):
+    # pytest-qt's one QApplication for the session: a QCoreApplication made here
+    # would abort the first widget test run after it.
+    yield qapp
 
 
 def msg(mid: str, ts: str, user: str = "ana", renders=(), **kw) -> Message:

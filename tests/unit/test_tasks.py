@@ -5,14 +5,16 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QThreadPool
+from PySide6.QtCore import QThreadPool
 
 from desktop_app.services.tasks import TaskRunner
 
 
 @pytest.fixture(scope="module")
-def core_app():
-    yield QCoreApplication.instance() or QCoreApplication([])
+def core_app(qapp):
+    # pytest-qt's one QApplication for the session: a QCoreApplication made here
+    # would abort the first widget test run after it.
+    yield qapp
 
 
 def run_until(app, predicate, timeout=5.0):
