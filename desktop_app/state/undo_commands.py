@@ -76,7 +76,35 @@ class StepsCommand(QUndoCommand):
         return True
 
 
-class TrackPropertyCommand(QUndoCommand):
+class _ValueCommand(QUndoCommand):
+    """One value changed from ``old`` to ``new``. Commands of the same gesture (a fader
+    drag, quick nudges) and the same target merge into one undo step; a gesture that ends
+    where it began leaves no step at all."""
+
+    def __init__(self, editor: Editor, old: Any, new: Any, text: str, gesture: int | None):
+        super().__init__(text)
+        self._editor = editor
+        self.old = old
+        self.new = new
+        self.gesture = gesture
+
+    def target(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if (
+            type(other) is not type(self)
+            or self.gesture is None
+            or other.gesture != self.gesture
+            or other.target() != self.target()
+        ):
+            return False
+        self.new = other.new
+        self.setObsolete(self.new == self.old)
+        return True
+
+
+class TrackPropertyCommand(_ValueCommand):
     """One property of one track: volume, pan, mute, solo or name."""
 
     def __init__(
@@ -89,13 +117,12 @@ class TrackPropertyCommand(QUndoCommand):
         text: str,
         gesture: int | None = None,
     ) -> None:
-        super().__init__(text)
-        self._editor = editor
+        super().__init__(editor, old, new, text, gesture)
         self.track = track
         self.name = name
-        self.old = old
-        self.new = new
-        self.gesture = gesture
+
+    def target(self) -> tuple[Any, ...]:
+        return (self.track, self.name)
 
     def redo(self) -> None:
         self._editor._apply_track_property(self.track, self.name, self.new)
@@ -106,21 +133,8 @@ class TrackPropertyCommand(QUndoCommand):
     def id(self) -> int:
         return _TRACK_ID
 
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if (
-            not isinstance(other, TrackPropertyCommand)
-            or self.gesture is None
-            or other.gesture != self.gesture
-            or other.track != self.track
-            or other.name != self.name
-        ):
-            return False
-        self.new = other.new
-        self.setObsolete(self.new == self.old)
-        return True
 
-
-class PatternPropertyCommand(QUndoCommand):
+class PatternPropertyCommand(_ValueCommand):
     """A pattern-wide setting that keeps every step: bpm, swing, steps per beat."""
 
     def __init__(
@@ -132,12 +146,11 @@ class PatternPropertyCommand(QUndoCommand):
         text: str,
         gesture: int | None = None,
     ) -> None:
-        super().__init__(text)
-        self._editor = editor
+        super().__init__(editor, old, new, text, gesture)
         self.name = name
-        self.old = old
-        self.new = new
-        self.gesture = gesture
+
+    def target(self) -> tuple[Any, ...]:
+        return (self.name,)
 
     def redo(self) -> None:
         self._editor._apply_pattern_property(self.name, self.new)
@@ -147,18 +160,6 @@ class PatternPropertyCommand(QUndoCommand):
 
     def id(self) -> int:
         return _PATTERN_ID
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if (
-            not isinstance(other, PatternPropertyCommand)
-            or self.gesture is None
-            or other.gesture != self.gesture
-            or other.name != self.name
-        ):
-            return False
-        self.new = other.new
-        self.setObsolete(self.new == self.old)
-        return True
 
 
 class ReplacePatternCommand(QUndoCommand):
