@@ -74,9 +74,12 @@ class Rig:
         )
 
 
-@pytest.fixture
-def rig(tmp_path):
-    r = Rig(tmp_path, make_backend("sqlite-local", tmp_path))
+@pytest.fixture(params=["sqlite-local", "mongo-s3"])
+def rig(request, tmp_path):
+    """Every delivery test runs against the embedded default and against MongoDB (mongomock)
+    with renders in S3 (moto's server on loopback)."""
+    endpoint = request.getfixturevalue("moto_endpoint") if "s3" in request.param else None
+    r = Rig(tmp_path, make_backend(request.param, tmp_path, endpoint))
     yield r
     if r.server is not None:
         r.server.stop()
