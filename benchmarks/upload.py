@@ -211,18 +211,20 @@ def run(args) -> dict:
         ours_mb, seed_mb, ours_s, seed_s = [], [], [], []
         env = s3_env(endpoint, "bench-ours")
         seed_env = s3_env(endpoint, "bench-seed")
-        with our_server(str(Path(tmp) / "ours"), env) as (url, pid):
-            upload(url, small)  # warm-up: imports, boto3 client, connection pool
-            for _ in range(repeats):
-                mb, s = peak_rss_growth(pid, lambda u=url: upload(u, big))
+        # A fresh server process for every measured upload: memory a process freed is
+        # not given back to the system, so a second upload into the same process would
+        # measure the reuse of its first one's pages, not what an upload costs.
+        for i in range(repeats):
+            with our_server(str(Path(tmp) / f"ours{i}"), env) as (url, pid):
+                upload(url, small)  # warm-up: imports, boto3 client, connection pool
+                mb, secs = peak_rss_growth(pid, lambda u=url: upload(u, big))
                 ours_mb.append(mb)
-                ours_s.append(s)
-        with seed_server(seed_env) as (url, pid):
-            upload(url, small)
-            for _ in range(repeats):
-                mb, s = peak_rss_growth(pid, lambda u=url: upload(u, big))
+                ours_s.append(secs)
+            with seed_server(seed_env) as (url, pid):
+                upload(url, small)
+                mb, secs = peak_rss_growth(pid, lambda u=url: upload(u, big))
                 seed_mb.append(mb)
-                seed_s.append(s)
+                seed_s.append(secs)
         memory = {
             "upload_mb": big_mb,
             "repeats": repeats,
