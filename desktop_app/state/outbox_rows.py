@@ -36,11 +36,13 @@ class OutboxRows(QObject):
         self._tasks = tasks
         self._entries: dict[str, OutboxEntry] = {}
         self._messages: dict[str, Message] = {}  # the server's copy, once created
+        self._unqueued: set[str] = set()  # sends the outbox could not take (full disk)
         queue.entryChanged.connect(self._on_entry)
         queue.progress.connect(self._on_progress)
         queue.messageCreated.connect(self._on_created)
         queue.delivered.connect(self._on_entry)
         queue.failed.connect(self._on_entry)
+        queue.notQueued.connect(self._on_not_queued)
 
     # -- actions -----------------------------------------------------------------------
     def send(self, thread_id: str, snapshot: dict[str, Any], recording: Any = None) -> str:
@@ -90,6 +92,18 @@ class OutboxRows(QObject):
 
     def retry(self, message_id: str) -> None:
         entry = self._entries.get(message_id)
+        if message_id in self._unqueued and entry is not None:
+            self._unqueued.discard(message_id)
+            again = self._queue.send(
+                entry.thread_id,
+                entry.user_id,
+                entry.snapshot,
+                snapshot_metadata=entry.snapshot_metadata,
+                audio=entry.audio,
+                message_id=message_id,
+            )
+            self._apply(replace(again, timestamp=entry.timestamp))
+            return
         if entry is not None:
             self._apply(replace(entry, stage=entry.failed_stage or Stage.QUEUED, last_error=None))
         self._queue.retry(message_id)
@@ -114,6 +128,14 @@ class OutboxRows(QObject):
         self._queue.entries_for(thread_id, found)
 
     # -- queue signals -----------------------------------------------------------------
+    def _on_not_queued(self, message_id: str, reason: str) -> None:
+        entry = self._entries.get(message_id)
+        if entry is None:
+            return
+        self._unqueued.add(message_id)
+        self._threads._apply_outbox_entry(entry, self._message_for(entry), upload_error=reason)
+        self._threads.error.emit(f"The message could not be saved for sending. {reason}")
+
     def _on_created(self, message: Message) -> None:
         self._messages[message.id] = message
 

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class SendQueue(QObject):
     entryChanged = Signal(object)  # OutboxEntry: queued, a stage reached, a retry scheduled
     progress = Signal(str, float)  # message id, 0..1 of the upload
     delivered = Signal(object)  # OutboxEntry, stage ATTACHED
+    notQueued = Signal(str, str)  # message id, why it could not be written to the outbox
     failed = Signal(object)  # OutboxEntry, stage FAILED (permanent; last_error says why)
     messageCreated = Signal(object)  # Message as the server stored it
 
@@ -97,11 +98,13 @@ class SendQueue(QObject):
         *,
         snapshot_metadata: dict[str, Any] | None = None,
         audio: AudioFile | None = None,
+        message_id: str | None = None,
     ) -> OutboxEntry:
         """Queue a message. Returns at once with the entry the UI shows as pending; the
-        outbox write (a file copy) and delivery happen on a worker."""
+        outbox write (a file copy) and delivery happen on a worker. ``notQueued`` says
+        if the outbox could not take it (a full disk); sending it again may reuse the id."""
         draft = OutboxEntry(
-            id=uuid.uuid4().hex,
+            id=message_id or uuid.uuid4().hex,
             thread_id=thread_id,
             user_id=user_id,
             snapshot=snapshot,
@@ -123,11 +126,7 @@ class SendQueue(QObject):
             )
             return self._deliver(entry)
 
-        self._tasks.submit(
-            work,
-            on_done=self._on_done,
-            on_error=lambda exc: self._on_error(draft.id, exc),
-        )
+        self._tasks.submit(self._run, draft.id, work, on_done=self._finish)
         return draft
 
     def retry(self, entry_id: str) -> None:
@@ -185,13 +184,22 @@ class SendQueue(QObject):
     def _start(self, entry: OutboxEntry) -> None:
         self._in_flight.add(entry.id)
         self._tasks.submit(
-            self._deliver,
-            entry,
-            on_done=self._on_done,
-            on_error=lambda exc: self._on_error(entry.id, exc),
+            self._run, entry.id, lambda: self._deliver(entry), on_done=self._finish
         )
 
     # -- worker side -------------------------------------------------------------------
+    def _run(self, entry_id: str, work: Callable[[], OutboxEntry]) -> _Outcome:
+        """Every job's result, failure included, with the entry as the outbox now holds
+        it — read here, on the worker, not on the GUI thread."""
+        try:
+            return _Outcome(entry_id, work(), None)
+        except BaseException as exc:  # all of it goes back to the GUI thread
+            try:
+                entry = self._outbox.get(entry_id)
+            except Exception:  # the outbox may be closed at shutdown
+                entry = None
+            return _Outcome(entry_id, entry, exc)
+
     def _deliver(self, entry: OutboxEntry) -> OutboxEntry:
         """Runs on a worker thread: only signals cross back to the GUI thread."""
         self.entryChanged.emit(entry)
@@ -221,26 +229,30 @@ class SendQueue(QObject):
         return done
 
     # -- GUI side ----------------------------------------------------------------------
-    def _on_done(self, entry: OutboxEntry) -> None:
-        self._in_flight.discard(entry.id)
-        self.entryChanged.emit(entry)
-        self.delivered.emit(entry)
-
-    def _on_error(self, entry_id: str, exc: BaseException) -> None:
-        self._in_flight.discard(entry_id)
-        entry = None
-        try:
-            entry = self._outbox.get(entry_id)  # small indexed read of one row
-        except Exception:  # the outbox may be closed at shutdown
-            log.debug("outbox unreadable after failure", exc_info=True)
-        if isinstance(exc, UploadCancelled) or self._cancel.is_set():
+    def _finish(self, outcome: _Outcome) -> None:
+        self._in_flight.discard(outcome.entry_id)
+        exc, entry = outcome.error, outcome.entry
+        if exc is None:
+            assert entry is not None
+            self.entryChanged.emit(entry)
+            self.delivered.emit(entry)
             return
-        if entry is None:
-            if not isinstance(exc, ApiError):
-                log.error("could not queue a message", exc_info=exc)
+        if isinstance(exc, UploadCancelled) or self._cancel.is_set():
+            return  # quitting: the outbox resumes it at the next start
+        if entry is None:  # the outbox could not take it
+            log.error("could not queue message %s", outcome.entry_id, exc_info=exc)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.notQueued.emit(outcome.entry_id, f"Not saved for sending: {reason}")
             return
         self.entryChanged.emit(entry)
         if entry.stage == Stage.FAILED or isinstance(exc, PermanentApiError):
             self.failed.emit(entry)
         elif not isinstance(exc, ApiError):
-            log.error("delivery of %s failed unexpectedly", entry_id, exc_info=exc)
+            log.error("delivery of %s failed unexpectedly", outcome.entry_id, exc_info=exc)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    entry_id: str
+    entry: OutboxEntry | None
+    error: BaseException | None

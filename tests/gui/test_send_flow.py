@@ -184,3 +184,25 @@ def test_quitting_during_an_upload_loses_nothing(qtbot, server, tmp_path, thread
         assert message.id == message_id and len(message.renders) == 1
     finally:
         again.close()
+
+
+def test_outbox_that_cannot_take_a_message_says_why_and_retry_sends_it(
+    qtbot, alice, server, thread_id, tmp_path, monkeypatch
+):
+    recording = take(tmp_path)
+    real_add = alice.outbox.add
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(alice.outbox, "add", full_disk)
+    with qtbot.waitSignal(alice.state.error, timeout=TIMEOUT) as told:
+        message_id = alice.state.send_message_from_sequencer(
+            demo_pattern().to_snapshot(), recording
+        )
+    assert "No space left on device" in told.args[0]
+    assert alice.render_state(message_id) == RENDER_FAILED  # shown, with Retry
+    monkeypatch.setattr(alice.outbox, "add", real_add)  # space was freed
+    alice.state.retry_message(message_id)
+    qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+    assert [m.id for m in server_messages(server[0].url, thread_id)] == [message_id]
