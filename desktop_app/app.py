@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import __version__
@@ -33,6 +33,11 @@ from desktop_app.services.delivery import Delivery
 from desktop_app.services.first_run import Welcome, ensure_welcome_thread, is_first_run
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import Outbox, OutboxEntry
+from desktop_app.services.single_instance import (
+    InstanceServer,
+    forward_to_running,
+    instance_name,
+)
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
 from desktop_app.state.playback_controller import recordings_in
@@ -456,6 +461,13 @@ def run_gui(argv: list[str]) -> int:
     return _run_gui(options)
 
 
+def _bring_forward(window: MainWindow) -> None:
+    window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
 def _run_gui(
     options: GuiOptions,
     on_started: Callable[[AppGraph], None] | None = None,
@@ -482,6 +494,12 @@ def _run_gui(
         paths.data_dir,
         paths.cache_dir,
     )
+    name = instance_name(paths.data_dir)
+    if interactive and forward_to_running(name, options.files):
+        # Already running for this data folder: the files open there, in its window.
+        log.info("Sequencer is already running; handed %d file(s) to it", len(options.files))
+        print("Sequencer is already running; opened there.", file=sys.stderr)
+        return 0
     reporter = CrashReporter(paths.log_file)
     hook = ExceptionHook(reporter.report).install()
     settings = Settings.open(paths.settings_file)
@@ -506,6 +524,10 @@ def _run_gui(
         opener = FileOpener(graph.window, graph.playback.player)
         if options.files:  # once the window is on screen, so a bad file's dialog has a parent
             QTimer.singleShot(0, lambda: opener.open(options.files))
+        instance = InstanceServer(name, graph) if interactive else None
+        if instance is not None:
+            instance.filesReceived.connect(lambda files: _bring_forward(graph.window))
+            instance.filesReceived.connect(lambda files: files and opener.open(files))
         if on_started is not None:
             on_started(graph)
         code = qapp.exec()
