@@ -38,6 +38,7 @@ class RecordingState(QObject):
     levelChanged = Signal(float)  # 0..1 peak of the last block
     elapsedChanged = Signal(float)  # seconds since the take started
     finished = Signal(object)  # RecordingResult
+    resultCleared = Signal()  # the take was sent (or discarded): nothing is ready any more
     error = Signal(str)
     _failedInTake = Signal(str)  # from the recorder's worker thread, delivered queued
 
@@ -133,7 +134,9 @@ class RecordingState(QObject):
 
     def clear_result(self) -> None:
         """Forget the last take (after it was sent, or discarded by the user)."""
-        self.last_result = None
+        if self.last_result is not None:
+            self.last_result = None
+            self.resultCleared.emit()
 
     # ---- internals -------------------------------------------------------------------
     def _recorder_options(self) -> dict[str, Any]:

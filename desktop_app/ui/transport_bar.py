@@ -140,6 +140,7 @@ class TransportBar(QWidget):
         recording_state.levelChanged.connect(self.meter.set_level)
         recording_state.elapsedChanged.connect(self._on_elapsed)
         recording_state.finished.connect(self._on_finished)
+        recording_state.resultCleared.connect(self._on_cleared)
         recording_state.error.connect(self._on_error)
         self._play_action = play_action
         self._record_action = record_action
@@ -183,6 +184,10 @@ class TransportBar(QWidget):
         details = f"{bitrate} kbps MP3, {size / 1_000_000:.1f} MB" if bitrate else "MP3"
         self.clock.setText(format_elapsed(duration))
         self._show_status(f"Take ready to send · {details}", error=False)
+
+    def _on_cleared(self) -> None:
+        self.clock.setText(format_elapsed(0.0))
+        self._show_status("Take sent · ready to record", error=False)
 
     def _on_error(self, message: str) -> None:
         self._show_status(message, error=True)

@@ -126,3 +126,15 @@ def test_edits_while_playing_are_heard_at_once(qtbot, states):
     qtbot.waitUntil(lambda: len(levels) > 3 and max(levels[-3:]) < 0.002, timeout=5000)
     seq.undo_stack.undo()  # and the groove comes back
     qtbot.waitUntil(lambda: max(levels[-3:]) > 0.05, timeout=3000)
+
+
+def test_sending_the_take_clears_it_from_the_transport(qtbot, tmp_path):
+    from desktop_app.state.recording_state import RecordingState
+
+    state = RecordingState(None, tmp_path)
+    state.last_result = object()
+    with qtbot.waitSignal(state.resultCleared, timeout=1000):
+        state.clear_result()
+    assert state.last_result is None
+    with qtbot.assertNotEmitted(state.resultCleared):
+        state.clear_result()  # nothing left to clear
