@@ -53,7 +53,6 @@ from desktop_app.ui.playback_binding import Playback
 
 log = logging.getLogger(__name__)
 
-MESSAGE_POLL_MS = 5_000
 THREAD_POLL_MS = 30_000
 _RECONNECT_KEYS = {"server_url", "api_token", "user_name"}
 
@@ -118,7 +117,6 @@ class AppGraph(QObject):
         *,
         engine: Any = None,
         crash_reporter: CrashReporter | None = None,
-        message_poll_ms: int = MESSAGE_POLL_MS,
         thread_poll_ms: int = THREAD_POLL_MS,
         parent: QObject | None = None,
     ) -> None:
@@ -171,9 +169,6 @@ class AppGraph(QObject):
         settings.changed.connect(self._on_setting_changed)
         self._reconnect_pending = False
         self._opened_initial_thread = False
-        self._message_poll = QTimer(self)
-        self._message_poll.setInterval(message_poll_ms)
-        self._message_poll.timeout.connect(self._poll_messages)
         self._thread_poll = QTimer(self)
         self._thread_poll.setInterval(thread_poll_ms)
         self._thread_poll.timeout.connect(self._poll_threads)
@@ -188,7 +183,6 @@ class AppGraph(QObject):
         self.threads_state.start()
         if is_first_run(self.settings):
             self._run_first_start()
-        self._message_poll.start()
         self._thread_poll.start()
 
     def _run_first_start(self) -> None:
@@ -270,11 +264,8 @@ class AppGraph(QObject):
         state = self.threads_state
         state.threadsChanged.connect(self._open_initial_thread)
         state.currentThreadChanged.connect(self._remember_thread)
-        # The open thread's own polling (others' messages, renders, deletions), adaptive
-        # in the state itself when it offers it; otherwise _poll_messages does it here.
-        live_sync = getattr(state, "start_live_sync", None)
-        if callable(live_sync):
-            live_sync()
+        # The open thread's own polling (others' messages, renders, deletions), adaptive.
+        state.start_live_sync()
 
     def _open_initial_thread(self) -> None:
         """Reopen the thread that was open at the last quit (or the newest one) once the
@@ -290,14 +281,6 @@ class AppGraph(QObject):
     def _remember_thread(self, thread_id: str) -> None:
         if thread_id:
             self.settings.last_thread_id = thread_id
-
-    def _poll_messages(self) -> None:
-        """Fallback polling for a ThreadsState without its own live sync."""
-        state = self.threads_state
-        if hasattr(state, "start_live_sync"):
-            return
-        if state.is_connected and state.current_thread_id:
-            state.refresh_messages()
 
     def _poll_threads(self) -> None:
         if self.threads_state.is_connected:
@@ -398,7 +381,6 @@ class AppGraph(QObject):
         if self._closed:
             return
         self._closed = True
-        self._message_poll.stop()
         self._thread_poll.stop()
         self._stop_timers(self.threads_state)
         if self.recording_state.is_recording:

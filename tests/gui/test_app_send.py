@@ -33,9 +33,6 @@ def test_record_send_and_the_take_becomes_the_cached_render(qtbot, tmp_path: Pat
         assert panel.send_button.isEnabled()
         panel.send()
         message_id = state.messages.message_at(state.messages.rowCount() - 1).id
-        # pending or uploading: already playable from the outbox's copy of the take
-        own = graph._own_recording(message_id)
-        assert own is not None and own.read_bytes() == take.mp3_path.read_bytes()
 
         row = lambda: state.messages.index(state.messages.row_of(message_id))  # noqa: E731
         qtbot.waitUntil(lambda: row().data(Roles.RENDER_STATE) == RENDER_READY, timeout=15000)
@@ -45,5 +42,26 @@ def test_record_send_and_the_take_becomes_the_cached_render(qtbot, tmp_path: Pat
         assert cache.contains(render.id)  # adopted, not downloaded
         assert cache.lookup(render.id).read_bytes() == take.mp3_path.read_bytes()
         assert graph._own_recording(message_id) is None  # the outbox let go of it
+    finally:
+        graph.shutdown()
+
+
+def test_a_take_in_the_outbox_plays_from_there(qtbot, tmp_path: Path) -> None:
+    from desktop_app.audio.mp3 import encode_mp3
+    from desktop_app.domain.pattern import demo_pattern
+    from desktop_app.services.outbox import AudioFile
+
+    paths = AppPaths.under(tmp_path / "home").ensure()
+    engine = Engine(load_default_kit(), use_device=False)
+    graph = AppGraph(paths, Settings.open(paths.settings_file), engine=engine)
+    try:
+        take = tmp_path / "take.mp3"
+        encode_mp3(engine.bounce(demo_pattern(), 1), 44100, take)
+        entry = graph.outbox.add(
+            "some-thread", "ada", demo_pattern().to_snapshot(), audio=AudioFile(take)
+        )
+        own = graph._own_recording(entry.id)
+        assert own is not None and own.read_bytes() == take.read_bytes()
+        assert graph._own_recording("not-sent") is None
     finally:
         graph.shutdown()
