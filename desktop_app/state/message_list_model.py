@@ -10,6 +10,7 @@ Derived texts (time, summary) are computed once per message, not per paint.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -421,29 +422,26 @@ class MessageListModel(QAbstractListModel):
 
     def _changed_roles(self, old: MessageRow, new: MessageRow) -> list[int]:
         roles: list[int] = []
-        om, nm = old.message, new.message
-        if om != nm:
-            roles.append(int(Roles.MESSAGE))
-        if om.user_id != nm.user_id:
-            roles += [int(Roles.USER), int(Roles.IS_OWN)]
-        if om.snapshot != nm.snapshot:
-            roles.append(int(Roles.SNAPSHOT))
-        if old.meta != new.meta:
-            roles.append(int(Roles.METADATA))
-        if old.summary != new.summary:
-            roles.append(int(Roles.SUMMARY_TEXT))
-        if om.renders != nm.renders:
-            roles.append(int(Roles.RENDERS))
-        if old.peaks != new.peaks:
-            roles.append(int(Roles.PEAKS))
-        if old.duration != new.duration:
-            roles.append(int(Roles.DURATION))
-        if old.render_state != new.render_state:
-            roles.append(int(Roles.RENDER_STATE))
-        if old.upload_progress != new.upload_progress:
-            roles.append(int(Roles.UPLOAD_PROGRESS))
-        if (old.upload_error or "") != (new.upload_error or ""):
-            roles += [int(Roles.ERROR_TEXT), int(Qt.ItemDataRole.ToolTipRole)]
+        for value_of, changed_roles in _ROLE_SOURCES:
+            if value_of(old) != value_of(new):
+                roles += changed_roles
         if roles:
             roles.append(int(Qt.ItemDataRole.DisplayRole))
         return roles
+
+
+# What each role is computed from: a row update announces only the roles whose source
+# changed, so views repaint exactly what moved (an upload tick is one role, not a row).
+_ROLE_SOURCES: tuple[tuple[Callable[[MessageRow], Any], list[int]], ...] = (
+    (lambda r: r.message, [int(Roles.MESSAGE)]),
+    (lambda r: r.message.user_id, [int(Roles.USER), int(Roles.IS_OWN)]),
+    (lambda r: r.message.snapshot, [int(Roles.SNAPSHOT)]),
+    (lambda r: r.meta, [int(Roles.METADATA)]),
+    (lambda r: r.summary, [int(Roles.SUMMARY_TEXT)]),
+    (lambda r: r.message.renders, [int(Roles.RENDERS)]),
+    (lambda r: r.peaks, [int(Roles.PEAKS)]),
+    (lambda r: r.duration, [int(Roles.DURATION)]),
+    (lambda r: r.render_state, [int(Roles.RENDER_STATE)]),
+    (lambda r: r.upload_progress, [int(Roles.UPLOAD_PROGRESS)]),
+    (lambda r: r.upload_error or "", [int(Roles.ERROR_TEXT), int(Qt.ItemDataRole.ToolTipRole)]),
+)
