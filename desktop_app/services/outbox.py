@@ -10,6 +10,7 @@ what makes "exactly once" hold across crashes.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -102,6 +103,9 @@ class Outbox:
     def __init__(self, db_path: Path, files_dir: Path) -> None:
         self.files_dir = Path(files_dir)
         self.files_dir.mkdir(parents=True, exist_ok=True)
+        # Where audio made only to be sent (a dropped WAV encoded to MP3) is prepared:
+        # the outbox moves such files in instead of copying them.
+        self.scratch_dir = self.files_dir / "scratch"
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
@@ -143,7 +147,10 @@ class Outbox:
                 raise FileNotFoundError(f"The recording {source} does not exist")
             target = self.files_dir / f"{entry_id}{source.suffix or '.mp3'}"
             tmp = target.with_suffix(target.suffix + ".part")
-            shutil.copyfile(source, tmp)
+            if source.parent == self.scratch_dir:
+                os.replace(source, tmp)  # made for this message (an encoded drop): move it
+            else:
+                shutil.copyfile(source, tmp)
             tmp.replace(target)
             kept_audio = replace(audio, path=target)
         entry = OutboxEntry(

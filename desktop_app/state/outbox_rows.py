@@ -88,7 +88,7 @@ class OutboxRows(QObject):
         self._tasks.submit(prepare_dropped_audio, source, work_dir, on_done=done, on_error=failed)
 
     def _queue_work_dir(self) -> Path:
-        return self._queue.outbox_files_dir / "dropped"
+        return self._queue.scratch_dir
 
     def retry(self, message_id: str) -> None:
         entry = self._entries.get(message_id)

@@ -82,8 +82,9 @@ class SendQueue(QObject):
         self._tasks.wait(wait_ms)
 
     @property
-    def outbox_files_dir(self) -> Path:
-        return self._outbox.files_dir
+    def scratch_dir(self) -> Path:
+        """Where to prepare audio made only for sending; the outbox moves it in."""
+        return self._outbox.scratch_dir
 
     @property
     def in_flight(self) -> set[str]:

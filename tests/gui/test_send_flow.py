@@ -146,6 +146,8 @@ def test_drop_wav_sends_it_and_other_files_are_refused(qtbot, alice, server, tmp
     qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
     render = alice.state.messages.message_at(0).renders[0]
     assert render.duration == pytest.approx(1.0) and render.peaks
+    # the MP3 made from the WAV was moved into the outbox, not left behind as a copy
+    assert not list(alice.outbox.scratch_dir.glob("*.mp3"))
 
     text = tmp_path / "notes.txt"
     text.write_text("hello")
