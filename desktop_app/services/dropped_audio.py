@@ -25,6 +25,13 @@ class DroppedAudioError(ValueError):
     """A file that cannot be sent; the message is for the user."""
 
 
+def refusal(path: str | Path) -> str:
+    """What to tell the user about a file whose kind cannot be sent."""
+    path = Path(path)
+    kind = path.suffix.lstrip(".").upper() or "This kind of"
+    return f"{path.name} cannot be sent: {kind} files are not supported. Drop an MP3 or a WAV file."
+
+
 def is_sendable(path: str | Path) -> bool:
     return Path(path).suffix.lower() in MP3_SUFFIXES | WAV_SUFFIXES
 
@@ -65,7 +72,4 @@ def prepare_dropped_audio(
             duration=round(len(stereo) / rate, 3),
             peaks=tuple(compute_peaks(stereo)),
         )
-    kind = suffix.lstrip(".").upper() or "this kind of"
-    raise DroppedAudioError(
-        f"{source.name} cannot be sent: {kind} files are not supported. Drop an MP3 or a WAV file."
-    )
+    raise DroppedAudioError(refusal(source))

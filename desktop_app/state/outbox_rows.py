@@ -133,7 +133,7 @@ class OutboxRows(QObject):
         if entry is None:
             return
         self._unqueued.add(message_id)
-        self._threads._apply_outbox_entry(entry, self._message_for(entry), upload_error=reason)
+        self._threads.upsert_message(self._message_for(entry), upload_error=reason)
         self._threads.error.emit(f"The message could not be saved for sending. {reason}")
 
     def _on_created(self, message: Message) -> None:
@@ -142,9 +142,7 @@ class OutboxRows(QObject):
     def _on_progress(self, message_id: str, fraction: float) -> None:
         entry = self._entries.get(message_id)
         if entry is not None and entry.stage in (Stage.CREATED, Stage.UPLOADED):
-            self._threads._apply_outbox_entry(
-                entry, self._message_for(entry), upload_progress=fraction
-            )
+            self._threads.upsert_message(self._message_for(entry), upload_progress=fraction)
 
     def _on_entry(self, entry: OutboxEntry) -> None:
         self._apply(entry)
@@ -169,7 +167,7 @@ class OutboxRows(QObject):
             state = {"upload_progress": progress}
         else:
             state = {"pending": True}
-        self._threads._apply_outbox_entry(entry, message, **state)
+        self._threads.upsert_message(message, **state)
 
     def _message_for(self, entry: OutboxEntry) -> Message:
         base = self._messages.get(entry.id) or entry.as_message()

@@ -23,7 +23,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop_app.domain.message import Message, Thread, utc_now_iso
 from desktop_app.services.api import ApiError, AuthError, NotFoundError, TransientApiError
 from desktop_app.services.local_store import LocalStore
-from desktop_app.services.outbox import OutboxEntry
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.outbox_rows import OutboxRows
@@ -537,10 +536,6 @@ class ThreadsState(QObject):
         self._tasks.submit(
             self._api.delete_message, message_id, on_done=lambda _r: None, on_error=failed
         )
-
-    def _apply_outbox_entry(self, entry: OutboxEntry, message: Message, **state: Any) -> None:
-        """Called by OutboxRows: show an entry's state on its row."""
-        self.upsert_message(message, **state)
 
     # ---- live sync -------------------------------------------------------------------
     def start_live_sync(self) -> None:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.dropped_audio import is_sendable
+from desktop_app.services.dropped_audio import is_sendable, refusal
 from desktop_app.state.message_list_model import RENDER_FAILED, Roles
 from desktop_app.ui import theme
 from desktop_app.ui.message_list import MessageListView
@@ -309,8 +309,4 @@ class ConversationPanel(QWidget):
             if is_sendable(path):
                 send(path)
             else:
-                kind = path.suffix.lstrip(".").upper() or "This kind of"
-                self.sendFailed.emit(
-                    f"{path.name} cannot be sent: {kind} files are not supported. "
-                    "Drop an MP3 or a WAV file."
-                )
+                self.sendFailed.emit(refusal(path))
