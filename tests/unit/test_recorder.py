@@ -76,7 +76,9 @@ def test_recording_end_to_end(qapp, kit, tmp_path: Path) -> None:
     assert rate == SR and len(wav) == round(result.duration * SR)
     played = np.concatenate(blocks)
     start = next(
-        i * 512 for i in range(len(played) // 512) if np.array_equal(played[i * 512], wav[0])
+        i * 512
+        for i in range(len(played) // 512)
+        if np.array_equal(played[i * 512], wav[0])
         and np.array_equal(played[i * 512 : i * 512 + 2048], wav[:2048])
     )
     assert np.array_equal(played[start : start + len(wav)], wav)
