@@ -121,7 +121,7 @@ class Engine:
 
     @property
     def output_mode(self) -> str | None:
-        """"device" or "clock" while playing, None when stopped."""
+        """ "device" or "clock" while playing, None when stopped."""
         sink = self._sink
         return sink.mode if sink is not None and self.is_playing else None
 

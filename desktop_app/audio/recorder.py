@@ -141,8 +141,10 @@ class Recorder:
             raise RecordingError(_describe(exc, self.out_dir)) from None
         base = basename or self._unique_basename()
         finals = (self.out_dir / f"{base}.mp3", self.out_dir / f"{base}.wav")
-        parts = (finals[0].with_name(finals[0].name + ".part"),
-                 finals[1].with_name(finals[1].name + ".part"))
+        parts = (
+            finals[0].with_name(finals[0].name + ".part"),
+            finals[1].with_name(finals[1].name + ".part"),
+        )
         self._paths = finals
         try:
             mp3 = open(parts[0], "wb")  # noqa: SIM115 - closed by the worker
