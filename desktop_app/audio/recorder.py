@@ -265,7 +265,7 @@ class Recorder:
     def _loop(self) -> None:
         done = False
         while not done:
-            batch = [self._queue.get()]
+            batch: list[np.ndarray | None] = [self._queue.get()]
             while len(batch) < 64:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -275,8 +275,9 @@ class Recorder:
                 if item is None:
                     batch, done = batch[:i], True
                     break
-            if self._error is None and batch:
-                self._write(batch)
+            blocks = [b for b in batch if b is not None]
+            if self._error is None and blocks:
+                self._write(blocks)
         if self._error is None:
             self._finish()
         else:

@@ -92,8 +92,8 @@ def _prefetch(cache: AudioCache, args: argparse.Namespace) -> int:
     print(
         f"{thread.name}: {result.renders} render(s), {result.downloaded} downloaded "
         f"({_human(result.bytes)}), {result.already} already cached, "
-        f"{len(result.failed or [])} failed"
+        f"{len(result.failed)} failed"
     )
-    for render_id, why in result.failed or []:
+    for render_id, why in result.failed:
         print(f"sequencer cache: {render_id}: {why}", file=sys.stderr)
     return 1 if result.failed else 0

@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -337,7 +337,7 @@ class PrefetchResult:
     renders: int = 0  # renders in the thread
     downloaded: int = 0
     already: int = 0
-    failed: list[tuple[str, str]] | None = None  # (render id, why)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (render id, why)
     bytes: int = 0
 
 
@@ -366,7 +366,7 @@ def prefetch(
     """Download every render of ``messages`` that is not cached yet (blocking). A failed
     render is noted and the rest continue; ``on_render(render, index, total)`` before each."""
     renders = [r for m in messages for r in m.renders]
-    result = PrefetchResult(renders=len(renders), failed=[])
+    result = PrefetchResult(renders=len(renders))
     for i, render in enumerate(renders):
         if on_render is not None:
             on_render(render, i, len(renders))
