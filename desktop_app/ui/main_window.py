@@ -88,9 +88,6 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(QWidget())  # replaced by _bind_threads
         self.splitter.addWidget(self.sequencer_panel)
         self.splitter.addWidget(QWidget())
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 0)
         self.setCentralWidget(self.splitter)
 
         self.connection_indicator = ConnectionIndicator(threads_state, server_label)
@@ -120,6 +117,11 @@ class MainWindow(QMainWindow):
         for old in (old_list, old_conv):
             old.hide()
             old.deleteLater()
+        # (after replaceWidget: a splitter keeps the stretch in the widget's size policy)
+        # Growing the window grows the sequencer and the conversation alike, so a panel
+        # squeezed in a small window gets its room back when the window is enlarged.
+        for column, stretch in enumerate((0, 1, 1)):
+            self.splitter.setStretchFactor(column, stretch)
         if any(sizes):
             self.splitter.setSizes(sizes)
         threads_state.currentThreadChanged.connect(self._update_title)
