@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
+from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QRegion, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop_app.ui import theme
@@ -160,6 +160,19 @@ class ValueBar(QWidget):
         enabled = self.isEnabled()
         painter.setBrush(theme.color(theme.ACCENT if enabled else theme.BORDER, 120))
         painter.drawRoundedRect(fill, 2, 2)
+        # The handle and the centre marks stop short of the value's text: drawn through
+        # it they read as part of it ("9|5%", "R1|0").
+        text = self._format(self._value)
+        fm = self.fontMetrics()
+        line = QRectF(0, 0, fm.horizontalAdvance(text), fm.height())
+        line.moveCenter(r.center())  # where AlignCenter puts the line of text
+        glyphs = QRectF(fm.tightBoundingRect(text)).translated(
+            line.left(), line.top() + fm.ascent()
+        )
+        painter.save()
+        painter.setClipRegion(
+            QRegion(self.rect()).subtracted(QRegion(glyphs.adjusted(-2, -2, 2, 2).toAlignedRect()))
+        )
         if self._bipolar and abs(x_value - x_from) >= 1:
             # the centre marks, only when off centre: at centre they would sit under the
             # label's "C" and read as a cedilla
@@ -169,8 +182,8 @@ class ValueBar(QWidget):
         if not (self._bipolar and abs(x_value - x_from) < 1):
             painter.setBrush(theme.color(theme.ACCENT_BRIGHT if enabled else theme.TEXT_FAINT))
             painter.drawRoundedRect(QRectF(x_value - 1, inner.top(), 2, inner.height()), 1, 1)
+        painter.restore()
         # the value with a dark halo, so it stays legible wherever the fill edge is
-        text = self._format(self._value)
         painter.setPen(theme.color(theme.BG_DEEP, 200))
         for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
             painter.drawText(r.translated(dx, dy), Qt.AlignmentFlag.AlignCenter, text)
