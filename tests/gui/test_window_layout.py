@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QLabel
 
 from desktop_app import __version__
 from desktop_app.app import AppGraph
@@ -133,12 +134,23 @@ def test_a_take_ready_moves_nothing(app_window):
         _pump(qapp, 0.2)
 
 
+def _threads_title_gap(window) -> int:
+    """Pixels between the end of the word "Threads" and the + button beside it."""
+    title = window.thread_list.findChild(QLabel, "threadListTitle")
+    plus = window.thread_list.new_button
+    text_end = title.mapTo(window, QPoint(0, 0)).x() + title.fontMetrics().horizontalAdvance(
+        title.text()
+    )
+    return plus.mapTo(window, QPoint(0, 0)).x() - text_end
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_clean_layout_at(app_window, size):
     qapp, graph, window = app_window
     _at(qapp, window, size)
     assert graph.threads_state.messages.rowCount() == 4
     assert problems(window) == []
+    assert _threads_title_gap(window) >= 8
 
 
 def test_growing_the_window_gives_the_conversation_its_room_back(app_window):
