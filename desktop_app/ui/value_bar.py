@@ -39,6 +39,9 @@ class TimedGesture:
         return self._token
 
 
+PAN_STRIP = 2.5  # height of a bipolar bar's fill, px
+
+
 class ValueBar(QWidget):
     """A horizontal bar from ``minimum`` to ``maximum``; bipolar bars fill from the centre."""
 
@@ -153,15 +156,19 @@ class ValueBar(QWidget):
         inner = r.adjusted(1, 1, -1, -1)
         x_value = inner.left() + inner.width() * self._fraction(self._value)
         x_from = inner.left() + inner.width() * (self._fraction(0.0) if self._bipolar else 0.0)
+        # A bipolar bar (pan) fills only a strip along its bottom edge, under its text: a
+        # narrow full-height fill near the centre stood between the letters ("R1|0").
+        fill_top = inner.bottom() - PAN_STRIP if self._bipolar else inner.top()
         fill = QRectF(
-            QPointF(min(x_from, x_value), inner.top()),
+            QPointF(min(x_from, x_value), fill_top),
             QPointF(max(x_from, x_value), inner.bottom()),
         )
         enabled = self.isEnabled()
         painter.setBrush(theme.color(theme.ACCENT if enabled else theme.BORDER, 120))
         painter.drawRoundedRect(fill, 2, 2)
-        # The handle and the centre marks stop short of the value's text: drawn through
-        # it they read as part of it ("9|5%", "R1|0").
+        # Where the value's text is, the handle and the centre marks are left out (the
+        # fill's edge still shows the value): drawn through the text they read as part of
+        # it ("9|5%", "R1|0"), and stubs above and below it as accents.
         text = self._format(self._value)
         fm = self.fontMetrics()
         line = QRectF(0, 0, fm.horizontalAdvance(text), fm.height())
@@ -170,9 +177,8 @@ class ValueBar(QWidget):
             line.left(), line.top() + fm.ascent()
         )
         painter.save()
-        painter.setClipRegion(
-            QRegion(self.rect()).subtracted(QRegion(glyphs.adjusted(-2, -2, 2, 2).toAlignedRect()))
-        )
+        band = QRectF(glyphs.left() - 2, 0, glyphs.width() + 4, self.height())
+        painter.setClipRegion(QRegion(self.rect()).subtracted(QRegion(band.toAlignedRect())))
         if self._bipolar and abs(x_value - x_from) >= 1:
             # the centre marks, only when off centre: at centre they would sit under the
             # label's "C" and read as a cedilla

@@ -56,11 +56,24 @@ def test_volume_handle_stays_out_of_the_text(header):
     assert bad == []
 
 
-def test_pan_handle_stays_out_of_the_text(header):
+def _orange_in_text(bar) -> int:
+    """Accent-coloured pixels (fill or handle, any shade) inside the text's box."""
+    g = bar.geometry()
+    pixels = grab(bar.parentWidget())[g.top() : g.bottom() + 1, g.left() : g.right() + 1]
+    px = pixels.astype(int)
+    lo, hi = px.min(axis=2), px.max(axis=2)
+    ys, xs = np.nonzero((lo >= 110) & (hi - lo <= 40))
+    r, gr, b = px[..., 0], px[..., 1], px[..., 2]
+    orange = (r > 90) & (r - b > 60) & (r - gr > 30)
+    return int(orange[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].sum())
+
+
+def test_pan_indicator_stays_out_of_the_text(header):
+    """Neither the handle nor the fill of the pan bar show between its letters."""
     bar = header.pan_bar
     bad = []
     for v in np.linspace(-1.0, 1.0, 101):
         bar.set_value(float(v))
-        if _crossings(bar):
+        if _crossings(bar) or _orange_in_text(bar):
             bad.append(f"{bar._format(float(v))}")
     assert bad == []
