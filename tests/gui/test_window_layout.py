@@ -151,6 +151,10 @@ def test_clean_layout_at(app_window, size):
     assert graph.threads_state.messages.rowCount() == 4
     assert problems(window) == []
     assert _threads_title_gap(window) >= 8
+    # the composer's hint reads as sentences, not one word per line
+    hint = window.conversation.take_label
+    assert hint.width() >= 220
+    assert hint.heightForWidth(hint.width()) <= 4 * hint.fontMetrics().lineSpacing()
 
 
 def test_growing_the_window_gives_the_conversation_its_room_back(app_window):
