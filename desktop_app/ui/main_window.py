@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 APP_TITLE = "Sequencer"
 DEFAULT_SIZE = (1480, 880)
 DEFAULT_SPLITTER = [240, 900, 380]
+SPLITTER_STRETCH = (1, 2, 2)
+THREAD_LIST_MAX_WIDTH = 300
 STATUS_TIMEOUT_MS = 8000
 
 
@@ -118,10 +120,12 @@ class MainWindow(QMainWindow):
             old.hide()
             old.deleteLater()
         # (after replaceWidget: a splitter keeps the stretch in the widget's size policy)
-        # Growing the window grows the sequencer and the conversation alike, so a panel
-        # squeezed in a small window gets its room back when the window is enlarged.
-        for column, stretch in enumerate((0, 1, 1)):
+        # A resize is shared by all three columns, so a small window squeezes the thread
+        # list too rather than the grid alone, and growing the window gives each column
+        # its room back; the thread list stops growing at a width its names never need.
+        for column, stretch in enumerate(SPLITTER_STRETCH):
             self.splitter.setStretchFactor(column, stretch)
+        self.thread_list.setMaximumWidth(THREAD_LIST_MAX_WIDTH)
         if any(sizes):
             self.splitter.setSizes(sizes)
         threads_state.currentThreadChanged.connect(self._update_title)
