@@ -219,6 +219,13 @@ class SequencerPanel(QWidget):
         index = self._seq.add_track(sample)
         self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
 
+    def wanted_width(self) -> int:
+        """The width that shows the whole pattern and the toolbar on one line; more only
+        adds empty space beside the grid."""
+        grid = HEADER_WIDTH + content_width(self._seq.pattern)
+        grid += self.grid_scroll.verticalScrollBar().sizeHint().width() + 2
+        return max(grid, self.toolbar.sizeHint().width())
+
     def sizeHint(self) -> QSize:
         p = self._seq.pattern
         width = HEADER_WIDTH + min(content_width(p), 1100) + 12

@@ -15,8 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel
 
 from desktop_app import __version__
 from desktop_app.app import AppGraph
@@ -25,6 +27,7 @@ from desktop_app.audio.peaks import compute_peaks
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
+from desktop_app.ui.sequencer_grid import content_width
 from tests.gui.layout_checks import overlaps, problems
 
 SIZES = ((1520, 880), (1024, 640), (760, 520), (2560, 1440))
@@ -168,5 +171,31 @@ def test_growing_the_window_gives_the_conversation_its_room_back(app_window):
         assert window.thread_list.width() < 200
     _at(qapp, window, (2560, 1440))
     assert window.conversation.width() > default + 200
+    # and no wide empty area beside the grid: the pattern's last step is near the edge
+    grid = window.sequencer_panel.grid_scroll
+    assert grid.viewport().width() - content_width(window.sequencer_panel.grid.pattern) < 40
     _at(qapp, window, (1520, 880))
     assert abs(window.conversation.width() - default) <= 40
+
+
+def test_a_dragged_splitter_survives_resizing_the_window(app_window):
+    """The widths a musician drags to are the ones a resize comes back to."""
+    qapp, _graph, window = app_window
+    _at(qapp, window, (1520, 880))
+    handle = window.splitter.handle(2)  # between the sequencer and the conversation
+    start = QPoint(handle.width() // 2, handle.height() // 2)
+    end = start - QPoint(120, 0)
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    pos = QPointF(end)
+    move = QMouseEvent(QEvent.Type.MouseMove, pos, handle.mapToGlobal(pos),
+                       Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(handle, move)
+    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    _pump(qapp, 0.1)
+    dragged = window.conversation.width()
+    assert dragged >= 480
+    _at(qapp, window, (1024, 640))
+    assert problems(window) == []
+    _at(qapp, window, (1520, 880))
+    assert abs(window.conversation.width() - dragged) <= 2
