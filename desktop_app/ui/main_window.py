@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,11 @@ class ColumnsSplitter(QSplitter):
         self._preferred: list[int] = []
         self.splitterMoved.connect(lambda _pos, _index: self._remember(self.sizes()))
 
-    def setSizes(self, sizes: list[int]) -> None:
+    def setSizes(self, sizes: Sequence[int]) -> None:
         super().setSizes(sizes)
         self._remember(sizes)
 
-    def _remember(self, sizes: list[int]) -> None:
+    def _remember(self, sizes: Sequence[int]) -> None:
         if len(sizes) == self.count() and all(x > 0 for x in sizes):
             self._preferred = list(sizes)
 
@@ -75,8 +76,8 @@ class ColumnsSplitter(QSplitter):
     def share(self, total: int) -> list[int]:
         """Widths for the columns when together they have ``total`` px."""
         pref = list(self._preferred)
-        mins = [max(self.widget(i).minimumSizeHint().width(), self.widget(i).minimumWidth())
-                for i in range(3)]  # fmt: skip
+        columns = [self.widget(i) for i in range(3)]
+        mins = [max(w.minimumSizeHint().width(), w.minimumWidth()) if w else 0 for w in columns]
         pref = [max(p, m) for p, m in zip(pref, mins, strict=True)]
         extra = total - sum(pref)
         if extra >= 0:
