@@ -31,7 +31,7 @@ clean:
 
 # Real window under Xvfb, throw-away SEQUENCER_HOME, real server and real renders.
 screenshots: setup
-	xvfb-run -a -s "-screen 0 1920x1200x24" $(PY) scripts/screenshots.py
+	xvfb-run -a -s "-screen 0 2600x1500x24" $(PY) scripts/screenshots.py
 
 # One-folder PyInstaller bundle in dist/sequencer/ (packaging/sequencer.spec): builds it,
 # reports its size, archives it and runs the bundle's own smoke test.

@@ -4,10 +4,14 @@ Runs the whole app (embedded server, engine, states, window) in a real X window 
 Xvfb, in a throw-away SEQUENCER_HOME, fills a thread with messages whose renders are
 real bounces encoded to MP3 and uploaded through the API, then grabs the window:
 
-    docs/screenshots/sequencer.png   the sequencer playing, a take ready to send
+    docs/screenshots/sequencer.png   the sequencer playing, a take ready to send (1520×880)
     docs/screenshots/thread.png      a conversation with players and pattern previews
+    docs/screenshots/window-WxH.png  the whole window as laid out at 760×520 (the minimum),
+                                     1024×640, 1520×880 and 2560×1440, resized in that
+                                     order from small to big — so the last one also shows
+                                     that the columns get their room back
 
-Usage: ``xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python scripts/screenshots.py``
+Usage: ``xvfb-run -a -s "-screen 0 2600x1500x24" .venv/bin/python scripts/screenshots.py``
 (``--out DIR`` to write elsewhere, ``--keep`` to keep the temporary home).
 """
 
@@ -25,7 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WINDOW_SIZE = (1680, 880)
+WINDOW_SIZE = (1520, 880)
+# Smallest first: growing back from the minimum is part of what the pictures show.
+LAYOUT_SIZES = ((760, 520), (1024, 640), (1520, 880), (2560, 1440))
 
 
 def _patterns():
@@ -226,6 +232,12 @@ def main(argv: list[str] | None = None) -> int:
         _pump(app, 0.9)
         window.statusBar().clearMessage()  # "no audio device" is about this build machine
         _grab(window, args.out / "sequencer.png")
+
+        # The window at each size a musician may use, the splitter as the resizes left it.
+        for w, h in LAYOUT_SIZES:
+            window.resize(w, h)
+            _pump(app, 0.6)
+            _grab(window, args.out / f"window-{w}x{h}.png")
         seq.stop()
     finally:
         window.close()

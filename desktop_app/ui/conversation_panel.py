@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
@@ -34,6 +34,8 @@ from desktop_app.ui.message_list import MessageListView
 log = logging.getLogger(__name__)
 
 SEND_SHORTCUT = QKeySequence("Ctrl+Return")
+MIN_WIDTH = 290
+STACK_COMPOSER_BELOW = 360
 
 
 def _fmt_duration(seconds: float) -> str:
@@ -119,10 +121,10 @@ class ConversationPanel(QWidget):
         composer.setStyleSheet(
             f"QFrame#composer {{ background: {theme.BG}; border-top: 1px solid {theme.BORDER}; }}"
         )
-        composer_layout = QHBoxLayout(composer)
-        composer_layout.setContentsMargins(16, 10, 12, 10)
-        composer_layout.addWidget(self.take_label, 1)
-        composer_layout.addWidget(self.send_button)
+        self._composer_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, composer)
+        self._composer_layout.setContentsMargins(16, 10, 12, 10)
+        self._composer_layout.addWidget(self.take_label, 1)
+        self._composer_layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
 
         # Window-wide (the panel need not have focus); owned by the panel, so a panel
         # replaced after a server change takes its shortcuts with it.
@@ -133,6 +135,8 @@ class ConversationPanel(QWidget):
             shortcut.activated.connect(self.send)
             self._send_shortcuts.append(shortcut)
 
+        # Room for a row whose seek bar keeps its 120 px (the miniature is left out first).
+        self.setMinimumWidth(MIN_WIDTH)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -150,6 +154,15 @@ class ConversationPanel(QWidget):
         recording_state.finished.connect(self._refresh)
         recording_state.recordingChanged.connect(self._refresh)
         self._refresh()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # A narrow panel puts Send under the hint rather than squeezing the hint into a
+        # column of single words beside it.
+        narrow = event.size().width() < STACK_COMPOSER_BELOW
+        self._composer_layout.setDirection(
+            QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        )
+        super().resizeEvent(event)
 
     # ---- state -----------------------------------------------------------------------------
     def can_send_at_all(self) -> bool:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QKeyCombination, QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -41,6 +42,53 @@ APP_TITLE = "Sequencer"
 DEFAULT_SIZE = (1480, 880)
 DEFAULT_SPLITTER = [240, 900, 380]
 STATUS_TIMEOUT_MS = 8000
+
+
+class ColumnsSplitter(QSplitter):
+    """The window's three columns: thread list, sequencer, conversation.
+
+    The widths last set or dragged are the musician's preferred ones. When the window
+    grows past them, the sequencer grows only until its whole pattern shows (its
+    ``wanted_width``) and the conversation takes the rest — no empty space beside the
+    grid while the thread stays narrow. When the window is smaller, each column gives
+    up room in proportion to what it can spare above its minimum, so going back to the
+    old size brings back the old layout.
+    """
+
+    def __init__(self, orientation: Qt.Orientation, parent: QWidget | None = None) -> None:
+        super().__init__(orientation, parent)
+        self._preferred: list[int] = []
+        self.splitterMoved.connect(lambda _pos, _index: self._remember(self.sizes()))
+
+    def setSizes(self, sizes: Sequence[int]) -> None:
+        super().setSizes(sizes)
+        self._remember(sizes)
+
+    def _remember(self, sizes: Sequence[int]) -> None:
+        if len(sizes) == self.count() and all(x > 0 for x in sizes):
+            self._preferred = list(sizes)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.count() == 3 and len(self._preferred) == 3:
+            QSplitter.setSizes(self, self.share(sum(self.sizes())))
+
+    def share(self, total: int) -> list[int]:
+        """Widths for the columns when together they have ``total`` px."""
+        pref = list(self._preferred)
+        columns = [self.widget(i) for i in range(3)]
+        mins = [max(w.minimumSizeHint().width(), w.minimumWidth()) if w else 0 for w in columns]
+        pref = [max(p, m) for p, m in zip(pref, mins, strict=True)]
+        extra = total - sum(pref)
+        if extra >= 0:
+            wanted = getattr(self.widget(1), "wanted_width", None)
+            grid = max(0, min(extra, wanted() - pref[1])) if wanted is not None else 0
+            return [pref[0], pref[1] + grid, pref[2] + extra - grid]
+        spare = [p - m for p, m in zip(pref, mins, strict=True)]
+        ratio = min(1.0, -extra / max(1, sum(spare)))
+        widths = [round(p - s * ratio) for p, s in zip(pref, spare, strict=True)]
+        widths[1] += total - sum(widths)  # rounding
+        return widths
 
 
 class MainWindow(QMainWindow):
@@ -76,7 +124,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(760, 520)
 
         self.sequencer_panel = SequencerPanel(sequencer_state, recording_state)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = ColumnsSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(1)
@@ -88,9 +136,6 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(QWidget())  # replaced by _bind_threads
         self.splitter.addWidget(self.sequencer_panel)
         self.splitter.addWidget(QWidget())
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 0)
         self.setCentralWidget(self.splitter)
 
         self.connection_indicator = ConnectionIndicator(threads_state, server_label)
@@ -120,6 +165,10 @@ class MainWindow(QMainWindow):
         for old in (old_list, old_conv):
             old.hide()
             old.deleteLater()
+        # (after replaceWidget: a splitter keeps the stretch in the widget's size policy;
+        # ColumnsSplitter shares out window resizes itself, this is for the first show)
+        for column, stretch in enumerate((0, 1, 1)):
+            self.splitter.setStretchFactor(column, stretch)
         if any(sizes):
             self.splitter.setSizes(sizes)
         threads_state.currentThreadChanged.connect(self._update_title)

@@ -30,6 +30,9 @@ from desktop_app.ui.render_player import PlayerLook
 
 ROW_HEIGHT = 118
 PLAY_SIZE = 28
+MIN_PREVIEW = 64.0  # a narrower pattern miniature says nothing; leave it out instead
+MAX_PREVIEW = 156.0
+PREVIEW_GAP = 16.0
 
 AREA_LOAD = "load"
 AREA_PLAY = "play"
@@ -56,6 +59,14 @@ class RowLayout:
 
 
 def row_layout(rect: QRect | QRectF) -> RowLayout:
+    """Every rectangle of one row, for painting *and* hit testing (one function, so what
+    is drawn is what is clickable at any width).
+
+    The player's seek bar keeps at least ``render_player.MIN_SEEK`` px: the pattern
+    miniature gives up width first and is left out altogether when less than
+    ``MIN_PREVIEW`` px would remain for it (the summary text then starts at the card's
+    left edge).
+    """
     r = QRectF(rect)
     card = r.adjusted(14, 5, -14, -5)
     pad = 12.0
@@ -63,13 +74,13 @@ def row_layout(rect: QRect | QRectF) -> RowLayout:
     right = card.right() - pad
     avatar = QRectF(left, top, 24, 24)
     load = QRectF(right - 66, top, 66, 24)
-    header = QRectF(avatar.right() + 9, top, load.left() - avatar.right() - 18, 24)
+    header = QRectF(avatar.right() + 9, top, max(0.0, load.left() - avatar.right() - 18), 24)
     body_top = avatar.bottom() + 10
     body_h = card.bottom() - pad - body_top
-    # The pattern miniature gives up width before the player's seek bar does.
-    preview_w = max(84.0, min(156.0, right - left - 16 - render_player.MIN_WIDTH))
+    room = right - left - PREVIEW_GAP - render_player.MIN_WIDTH
+    preview_w = min(MAX_PREVIEW, room) if room >= MIN_PREVIEW else 0.0
     preview = QRectF(left, body_top, preview_w, body_h)
-    text_left = preview.right() + 16
+    text_left = preview.right() + PREVIEW_GAP if preview_w else left
     summary = QRectF(text_left, body_top, right - text_left, 18)
     render = QRectF(text_left, card.bottom() - pad - PLAY_SIZE, right - text_left, PLAY_SIZE)
     player = render_player.player_layout(render)
@@ -107,7 +118,11 @@ class MessageDelegate(QStyledItemDelegate):
 
     # ---- geometry ------------------------------------------------------------------------
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        return QSize(max(option.rect.width(), 420), ROW_HEIGHT)
+        # The width must not come from ``option.rect``: the list caches one uniform item
+        # size, and a width remembered from an earlier (or minimum) size made the view
+        # hit-test rows wider than it paints them — clicks landed tens of pixels right of
+        # the painted controls. A hint of 1 lets the row follow the viewport's width.
+        return QSize(1, ROW_HEIGHT)
 
     def hit_test(self, rect: QRect, pos: QPoint | QPointF, index: QModelIndex) -> str | None:
         """Which clickable part of the row at ``rect`` is under ``pos`` (or None)."""
@@ -178,9 +193,10 @@ class MessageDelegate(QStyledItemDelegate):
         self._paint_load(painter, lay, hover_area == AREA_LOAD)
         dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
         size = lay.preview.size().toSize()
-        pix = self.previews.pixmap(index.data(Roles.ID) or "", index.data(Roles.SNAPSHOT) or {},
-                                   size, dpr)  # fmt: skip
-        painter.drawPixmap(lay.preview.topLeft(), pix)
+        if not size.isEmpty():
+            pix = self.previews.pixmap(index.data(Roles.ID) or "",
+                                       index.data(Roles.SNAPSHOT) or {}, size, dpr)  # fmt: skip
+            painter.drawPixmap(lay.preview.topLeft(), pix)
         painter.setFont(self._fonts["body"])
         painter.setPen(QColor(theme.TEXT_DIM))
         summary = painter.fontMetrics().elidedText(
@@ -226,7 +242,11 @@ class MessageDelegate(QStyledItemDelegate):
         p.setFont(self._fonts["small"])
         p.setPen(QColor(theme.TEXT_FAINT))
         suffix = "  ·  you" if index.data(Roles.IS_OWN) else ""
-        p.drawText(time_rect, align, (index.data(Roles.TIME_TEXT) or "") + suffix)
+        when = QFontMetricsF(self._fonts["small"]).elidedText(
+            (index.data(Roles.TIME_TEXT) or "") + suffix, Qt.TextElideMode.ElideRight,
+            max(0.0, time_rect.width()),
+        )  # fmt: skip
+        p.drawText(time_rect, align, when)
 
     def _paint_load(self, p: QPainter, lay: RowLayout, hovered: bool) -> None:
         r = lay.load.adjusted(0.5, 0.5, -0.5, -0.5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -160,11 +160,22 @@ class MessageListView(QListView):
                     self._delegate.previews.invalidate(mid)
 
     # ---- mouse -------------------------------------------------------------------------------
+    def row_rect(self, index: QModelIndex) -> QRect:
+        """The rectangle the row is painted in, which clicks are tested against.
+
+        ``QListView`` paints an item at its visual rect cut to the viewport's width; the
+        delegate's size hint makes the two equal, and the cut here keeps them equal even
+        if an item were ever laid out wider than the viewport.
+        """
+        rect = self.visualRect(index)
+        rect.setWidth(min(rect.width(), self.viewport().width()))
+        return rect
+
     def _area_at(self, pos: QPoint) -> tuple[QModelIndex, str | None]:
         index = self.indexAt(pos)
         if not index.isValid():
             return index, None
-        return index, self._delegate.hit_test(self.visualRect(index), pos, index)
+        return index, self._delegate.hit_test(self.row_rect(index), pos, index)
 
     def _set_hover(self, hover: tuple[int, str | None] | None) -> None:
         if hover == self._delegate.hover:
@@ -185,7 +196,7 @@ class MessageListView(QListView):
         if press is not None and event.buttons() & Qt.MouseButton.LeftButton:
             index = self.model().index(press[0], 0)
             if press[1] == AREA_SEEK:  # scrubbing: the knob follows the mouse
-                fraction = self._delegate.seek_fraction(self.visualRect(index), pos)
+                fraction = self._delegate.seek_fraction(self.row_rect(index), pos)
                 self.seekRequested.emit(index.data(Roles.ID) or "", fraction)
                 event.accept()
                 return
@@ -244,7 +255,7 @@ class MessageListView(QListView):
         elif area == AREA_PLAY:
             self.playRequested.emit(mid)
         elif area == AREA_SEEK:
-            fraction = self._delegate.seek_fraction(self.visualRect(index), pos)
+            fraction = self._delegate.seek_fraction(self.row_rect(index), pos)
             self.seekRequested.emit(mid, fraction)
         elif area == AREA_RETRY:
             self.retryRequested.emit(mid)

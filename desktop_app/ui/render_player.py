@@ -28,7 +28,10 @@ THUMB_RADIUS = 6.0  # seek knob (seed)
 LOOP_SIZE = 22.0
 TIME_WIDTH = 78.0
 TIME_WIDTH_COMPACT = 40.0
-MIN_WIDTH = 186.0  # play + a 100 px seek bar + loop: narrower strips squeeze the seek bar
+MIN_SEEK = 120.0  # the narrowest seek bar that can still be aimed at
+# play, gaps, the knob's overhang on both ends, loop: the strip's width without the seek bar
+CHROME = BUTTON + 12 + THUMB_RADIUS + THUMB_RADIUS + 12 + LOOP_SIZE
+MIN_WIDTH = CHROME + MIN_SEEK  # narrower strips squeeze the seek bar
 WAVE_HEIGHT = 18.0
 BAR_W, BAR_STEP = 2.0, 3.0
 BEATS_PER_BAR = 4
@@ -82,7 +85,8 @@ def player_layout(rect: QRectF) -> PlayerLayout:
     play = QRectF(r.left(), top, BUTTON, BUTTON)
     # Narrow rows keep the seek bar usable by giving up the time text first (the seed's
     # player has no text at all), then its elapsed part.
-    time_w = TIME_WIDTH if r.width() >= 330 else (TIME_WIDTH_COMPACT if r.width() >= 250 else 0.0)
+    spare = r.width() - MIN_WIDTH
+    time_w = next((w for w in (TIME_WIDTH, TIME_WIDTH_COMPACT) if spare >= w + 8), 0.0)
     time = QRectF(r.right() - time_w, top, time_w, BUTTON)
     gap = 8 if time_w else 0
     loop = QRectF(

@@ -27,6 +27,7 @@ from shiboken6 import Shiboken
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
+from desktop_app.ui.flow_layout import FlowLayout
 from desktop_app.ui.pattern_controls import PatternControls
 from desktop_app.ui.sequencer_grid import (
     RULER_HEIGHT,
@@ -101,16 +102,22 @@ class SequencerPanel(QWidget):
         undo_button = self._history_button("Undo", self.undo_action)
         redo_button = self._history_button("Redo", self.redo_action)
 
-        toolbar = QFrame(self)
-        toolbar.setObjectName("toolbar")
-        top = QHBoxLayout(toolbar)
+        history = QWidget(self)
+        history_layout = QHBoxLayout(history)
+        history_layout.setContentsMargins(0, 0, 0, 0)
+        history_layout.setSpacing(4)
+        history_layout.addWidget(undo_button)
+        history_layout.addWidget(redo_button)
+
+        # One line when there is room; in a small window the groups wrap onto new lines
+        # rather than being drawn over each other.
+        self.toolbar = QFrame(self)
+        self.toolbar.setObjectName("toolbar")
+        top = FlowLayout(self.toolbar, spacing=16, row_spacing=8)
         top.setContentsMargins(10, 8, 10, 8)
-        top.setSpacing(16)
-        top.addWidget(self.transport, 1)
-        top.addStretch(0)
+        top.addWidget(self.transport)
         top.addWidget(self.pattern_controls)
-        top.addWidget(undo_button, 0, Qt.AlignmentFlag.AlignBottom)
-        top.addWidget(redo_button, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(history)
 
         # grid area: corner | ruler over track headers | grid
         self.grid = SequencerGrid(sequencer_state)
@@ -161,7 +168,7 @@ class SequencerPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(toolbar)
+        layout.addWidget(self.toolbar)
         layout.addLayout(area, 1)
         self._fill_add_track_menu()
 
@@ -211,6 +218,13 @@ class SequencerPanel(QWidget):
     def _add_track(self, sample: str) -> None:
         index = self._seq.add_track(sample)
         self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
+
+    def wanted_width(self) -> int:
+        """The width that shows the whole pattern and the toolbar on one line; more only
+        adds empty space beside the grid."""
+        grid = HEADER_WIDTH + content_width(self._seq.pattern)
+        grid += self.grid_scroll.verticalScrollBar().sizeHint().width() + 2
+        return max(grid, self.toolbar.sizeHint().width())
 
     def sizeHint(self) -> QSize:
         p = self._seq.pattern

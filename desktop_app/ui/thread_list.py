@@ -95,6 +95,7 @@ class ThreadListWidget(QWidget):
         self.new_button.clicked.connect(self.ask_create)
         header = QHBoxLayout()
         header.setContentsMargins(14, 10, 10, 8)
+        header.setSpacing(10)  # the title never touches the + button
         header.addWidget(title, 1)
         header.addWidget(self.new_button)
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWi
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
+from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.level_meter import LevelMeter
 
 ICON_SIZE = 16
@@ -113,7 +114,7 @@ class TransportBar(QWidget):
         self.clock.setFont(theme.mono_font())
         self.clock.setToolTip("Length of the take")
         self.clock.setMinimumWidth(64)
-        self.status = QLabel("Ready to record", self)
+        self.status = ElidedLabel("Ready to record", self)
         self.status.setObjectName("status")
 
         meters = QVBoxLayout()
@@ -148,7 +149,7 @@ class TransportBar(QWidget):
         self._on_recording(recording_state.is_recording)
 
     def sizeHint(self) -> QSize:
-        return QSize(420, 40)
+        return QSize(340, 40)
 
     def _set_prop(self, widget: QWidget, name: str, value: bool) -> None:
         widget.setProperty(name, value)

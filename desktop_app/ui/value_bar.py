@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
+from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QRegion, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop_app.ui import theme
@@ -37,6 +37,9 @@ class TimedGesture:
             self._token = self._new_token()
         self._last = now
         return self._token
+
+
+PAN_STRIP = 2.5  # height of a bipolar bar's fill, px
 
 
 class ValueBar(QWidget):
@@ -153,13 +156,29 @@ class ValueBar(QWidget):
         inner = r.adjusted(1, 1, -1, -1)
         x_value = inner.left() + inner.width() * self._fraction(self._value)
         x_from = inner.left() + inner.width() * (self._fraction(0.0) if self._bipolar else 0.0)
+        # A bipolar bar (pan) fills only a strip along its bottom edge, under its text: a
+        # narrow full-height fill near the centre stood between the letters ("R1|0").
+        fill_top = inner.bottom() - PAN_STRIP if self._bipolar else inner.top()
         fill = QRectF(
-            QPointF(min(x_from, x_value), inner.top()),
+            QPointF(min(x_from, x_value), fill_top),
             QPointF(max(x_from, x_value), inner.bottom()),
         )
         enabled = self.isEnabled()
         painter.setBrush(theme.color(theme.ACCENT if enabled else theme.BORDER, 120))
         painter.drawRoundedRect(fill, 2, 2)
+        # Where the value's text is, the handle and the centre marks are left out (the
+        # fill's edge still shows the value): drawn through the text they read as part of
+        # it ("9|5%", "R1|0"), and stubs above and below it as accents.
+        text = self._format(self._value)
+        fm = self.fontMetrics()
+        line = QRectF(0, 0, fm.horizontalAdvance(text), fm.height())
+        line.moveCenter(r.center())  # where AlignCenter puts the line of text
+        glyphs = QRectF(fm.tightBoundingRect(text)).translated(
+            line.left(), line.top() + fm.ascent()
+        )
+        painter.save()
+        band = QRectF(glyphs.left() - 2, 0, glyphs.width() + 4, self.height())
+        painter.setClipRegion(QRegion(self.rect()).subtracted(QRegion(band.toAlignedRect())))
         if self._bipolar and abs(x_value - x_from) >= 1:
             # the centre marks, only when off centre: at centre they would sit under the
             # label's "C" and read as a cedilla
@@ -169,8 +188,8 @@ class ValueBar(QWidget):
         if not (self._bipolar and abs(x_value - x_from) < 1):
             painter.setBrush(theme.color(theme.ACCENT_BRIGHT if enabled else theme.TEXT_FAINT))
             painter.drawRoundedRect(QRectF(x_value - 1, inner.top(), 2, inner.height()), 1, 1)
+        painter.restore()
         # the value with a dark halo, so it stays legible wherever the fill edge is
-        text = self._format(self._value)
         painter.setPen(theme.color(theme.BG_DEEP, 200))
         for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
             painter.drawText(r.translated(dx, dy), Qt.AlignmentFlag.AlignCenter, text)
