@@ -26,8 +26,9 @@ def pattern_file(tmp_path: Path) -> Path:
 
 def test_render_mp3(pattern_file: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out" / "groove.mp3"
-    assert main(["render", str(pattern_file), "-o", str(out), "--loops", "3",
-                 "--bitrate", "192"]) == 0
+    assert (
+        main(["render", str(pattern_file), "-o", str(out), "--loops", "3", "--bitrate", "192"]) == 0
+    )
     info = read_mp3_info(out)
     assert info.bitrate == 192
     # Exactly 3 passes of 2 s: the gapless tag accounts for encoder delay and padding.
@@ -49,7 +50,9 @@ def test_malformed_pattern_exits_nonzero_with_one_line(tmp_path: Path) -> None:
     bad.write_text(json.dumps(data))
     proc = subprocess.run(
         [sys.executable, "-m", "desktop_app", "render", str(bad), "-o", str(tmp_path / "x.mp3")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
@@ -91,3 +94,22 @@ def test_user_kit_and_missing_sample(pattern_file: Path, tmp_path: Path, capsys)
     pattern_file.write_text(json.dumps(p.to_snapshot()))
     assert main(["render", str(pattern_file), "-o", str(out), "--kit", str(kit), "-q"]) == 0
     assert read_wav(out)[0].any()
+
+
+@pytest.mark.parametrize("name", ["y.ogg", "y.flac", "y.MP4", "noextension"])
+def test_render_refuses_formats_it_cannot_write(
+    pattern_file: Path, tmp_path: Path, capsys, name: str
+) -> None:
+    """``-o y.ogg`` used to get MP3 bytes under an .ogg name and exit 0."""
+    out = tmp_path / name
+    assert main(["render", str(pattern_file), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("sequencer render: error: ")
+    assert "must end in .mp3 (MP3) or .wav (WAV)" in err
+    assert not out.exists()
+
+
+def test_render_accepts_upper_case_extensions(pattern_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "LOUD.WAV"
+    assert main(["render", str(pattern_file), "-o", str(out), "--loops", "1", "-q"]) == 0
+    assert read_wav(out)[1] == 44100
