@@ -80,7 +80,7 @@ def test_run_installs_the_app_only_and_test_adds_the_test_tools(rig) -> None:
 
 @pytest.mark.skipif(BASH is None, reason="needs bash")
 def test_bootstrap_refuses_odd_extras(rig) -> None:
-    run, venv = rig
+    run, _venv = rig
     proc, calls = run("test]; rm -rf x [")
     assert proc.returncode == 2 and calls == []
     assert "extras must be names" in proc.stderr
