@@ -43,6 +43,7 @@ class OutboxRows(QObject):
         queue.delivered.connect(self._on_entry)
         queue.failed.connect(self._on_entry)
         queue.notQueued.connect(self._on_not_queued)
+        queue.serverAnswered.connect(threads.server_answered)
 
     # -- actions -----------------------------------------------------------------------
     def send(self, thread_id: str, snapshot: dict[str, Any], recording: Any = None) -> str:

@@ -45,6 +45,8 @@ class SendQueue(QObject):
     notQueued = Signal(str, str)  # message id, why it could not be written to the outbox
     failed = Signal(object)  # OutboxEntry, stage FAILED (permanent; last_error says why)
     messageCreated = Signal(object)  # Message as the server stored it
+    # A delivery stage was confirmed by the server: whoever shows "Offline" can stop.
+    serverAnswered = Signal()
 
     def __init__(
         self,
@@ -184,9 +186,7 @@ class SendQueue(QObject):
 
     def _start(self, entry: OutboxEntry) -> None:
         self._in_flight.add(entry.id)
-        self._tasks.submit(
-            self._run, entry.id, lambda: self._deliver(entry), on_done=self._finish
-        )
+        self._tasks.submit(self._run, entry.id, lambda: self._deliver(entry), on_done=self._finish)
 
     # -- worker side -------------------------------------------------------------------
     def _run(self, entry_id: str, work: Callable[[], OutboxEntry]) -> _Outcome:
@@ -215,6 +215,7 @@ class SendQueue(QObject):
                 self.progress.emit(entry.id, fraction)
 
         def on_stage(current: OutboxEntry, message: Any) -> None:
+            self.serverAnswered.emit()
             if message is not None:
                 self.messageCreated.emit(message)
             self.entryChanged.emit(current)

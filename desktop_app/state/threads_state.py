@@ -439,6 +439,13 @@ class ThreadsState(QObject):
             on_error=lambda e: self._on_api_error(e, "reach the server"),
         )
 
+    def server_answered(self) -> None:
+        """Something else (the send queue delivering a message) got an answer from the
+        server: if this state still says "Offline … retrying in N s", the server is back
+        now, not at the next retry."""
+        if self._connection != CONNECTED:
+            self._on_reconnected()
+
     def _on_reconnected(self) -> None:
         self._set_connected()
         if self._outbox_rows is not None:
