@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
+from enum import StrEnum
 
 from desktop_app.commands._connection import CliContext, add_connection_args, open_context
 from desktop_app.services.api import ApiError, PermanentApiError
@@ -67,6 +69,43 @@ def deliver_with_retries(
                       file=sys.stderr)  # fmt: skip
             time.sleep(wait)
     return False
+
+
+QUEUED_NOTE = "queued: will be delivered by the app or `sequencer outbox flush`"
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    QUEUED = "queued"  # still in the outbox, waiting for the server
+    FAILED = "failed"  # the server refused it; `outbox flush --retry-failed` after a fix
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: Outcome
+    detail: str = ""
+
+
+def deliver_within(
+    delivery: Delivery, entry: OutboxEntry, seconds: float | None, *, clock=time.monotonic
+) -> Attempt:
+    """Deliver one entry now; with ``seconds``, keep retrying transient failures (on the
+    outbox's own backoff) until delivered or the time is up. Never raises for the server
+    being away: the entry stays queued, which is what the caller reports."""
+    deadline = clock() + (seconds or 0.0)
+    current = entry
+    while True:
+        try:
+            delivery.deliver(current)
+            return Attempt(Outcome.DELIVERED)
+        except PermanentApiError as exc:
+            return Attempt(Outcome.FAILED, exc.detail)
+        except ApiError as exc:
+            current = delivery.outbox.get(current.id) or current
+            left = deadline - clock()
+            if seconds is None or left <= 0:
+                return Attempt(Outcome.QUEUED, exc.detail)
+            time.sleep(min(left, max(0.2, current.next_attempt_at - time.time())))
 
 
 def run(args: argparse.Namespace) -> int:
