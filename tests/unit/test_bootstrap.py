@@ -57,7 +57,7 @@ def rig(tmp_path: Path):
 
 
 def _installs(calls: list[str]) -> list[str]:
-    return [c.split("-e ", 1)[1] for c in calls if " -e " in c]
+    return [c.split("-e ", 1)[1].split()[0] for c in calls if " -e " in c]
 
 
 @pytest.mark.skipif(BASH is None, reason="needs bash")
