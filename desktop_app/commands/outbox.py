@@ -113,13 +113,24 @@ def run(args: argparse.Namespace) -> int:
         outbox = open_outbox(ctx)
         try:
             if args.action != "flush":
+                threads = outbox.pending_threads()
+                for thread in threads:
+                    print(f"{thread.id}\tnew thread “{thread.name}”\tqueued")
                 entries = outbox.entries(pending_only=True)
                 for entry in entries:
                     print(describe(entry))
-                if not entries:
+                if not entries and not threads:
                     print("The outbox is empty: everything was delivered.", file=sys.stderr)
                 return 0
             delivery = Delivery(ctx.api, outbox)
+            threads_ok = True
+            for thread in outbox.pending_threads():  # before the messages posted into them
+                try:
+                    delivery.deliver_thread(thread.id)
+                    print(f"{thread.id[:8]}: thread “{thread.name}” created", file=sys.stderr)
+                except ApiError as exc:
+                    threads_ok = False
+                    print(f"{thread.id[:8]}: thread “{thread.name}”: {exc.detail}", file=sys.stderr)
             if args.retry_failed:
                 for entry in outbox.entries(pending_only=True):
                     if entry.stage == Stage.FAILED:
@@ -128,6 +139,6 @@ def run(args: argparse.Namespace) -> int:
             left = outbox.entries(pending_only=True)
             if left:
                 print(f"{len(left)} message(s) not delivered yet.", file=sys.stderr)
-            return 0 if ok and not left else 1
+            return 0 if ok and threads_ok and not left else 1
         finally:
             outbox.close()

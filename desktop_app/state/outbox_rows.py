@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
-from desktop_app.domain.message import Message
+from desktop_app.domain.message import Message, Thread
 from desktop_app.domain.metadata import snapshot_metadata
 from desktop_app.services.outbox import AudioFile, OutboxEntry, Stage
 from desktop_app.services.tasks import TaskRunner
@@ -44,6 +44,8 @@ class OutboxRows(QObject):
         queue.failed.connect(self._on_entry)
         queue.notQueued.connect(self._on_not_queued)
         queue.serverAnswered.connect(threads.server_answered)
+        queue.threadDelivered.connect(threads.thread_delivered)
+        queue.threadRefused.connect(threads.thread_refused)
 
     # -- actions -----------------------------------------------------------------------
     def send(self, thread_id: str, snapshot: dict[str, Any], recording: Any = None) -> str:
@@ -113,7 +115,11 @@ class OutboxRows(QObject):
         if self._entries.pop(message_id, None) is not None:
             self._queue.cancel(message_id)
 
+    def create_thread(self, name: str, users: tuple[str, ...]) -> Thread:
+        return self._queue.create_thread(name, users)
+
     def start(self) -> None:
+        self._queue.pending_threads(self._threads.threads_queued)
         self._queue.start()
 
     def network_back(self) -> None:
@@ -139,6 +145,7 @@ class OutboxRows(QObject):
 
     def _on_created(self, message: Message) -> None:
         self._messages[message.id] = message
+        self._threads.thread_has_message_on_server(message.parent_thread)
 
     def _on_progress(self, message_id: str, fraction: float) -> None:
         entry = self._entries.get(message_id)

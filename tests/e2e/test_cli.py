@@ -148,3 +148,26 @@ def test_embedded_server_is_used_without_a_url(tmp_path):
     out = cli(home, "threads", "create", "Local").stdout
     assert "\tLocal" in out
     assert "Local" in cli(home, "threads", "list").stdout  # persisted across runs
+
+
+def test_outbox_flush_creates_threads_made_offline_before_their_messages(tmp_path, live_server):
+    from desktop_app.paths import AppPaths
+    from desktop_app.services.outbox import Outbox
+
+    home = tmp_path / "home"
+    outbox = Outbox(*AppPaths.under(home).outbox_for(live_server))
+    empty = outbox.add_thread("Nothing posted yet", ("carol",))
+    busy = outbox.add_thread("Train ideas", ("carol",))
+    entry = outbox.add(busy.id, "carol", demo_pattern().to_snapshot())
+    outbox.close()
+    listed = cli(home, "outbox", "list", server=live_server).stdout
+    assert "new thread “Train ideas”" in listed and entry.id in listed
+
+    cli(home, "outbox", "flush", server=live_server)
+    api = ApiClient(live_server, TOKEN)
+    assert {t.id: t.name for t in api.list_threads()} == {
+        empty.id: "Nothing posted yet",
+        busy.id: "Train ideas",
+    }
+    assert [m.id for m in api.list_messages(busy.id).messages] == [entry.id]
+    assert "empty" in cli(home, "outbox", "list", server=live_server).stderr

@@ -145,7 +145,8 @@ def test_starts_offline_from_cache_then_reconnects(qtbot, api, tasks, store, liv
     state.open_thread(thread.id)
     qtbot.waitUntil(lambda: state.messages.rowCount() == 1, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: state.connection == OFFLINE, timeout=TIMEOUT)
-    assert texts[0].startswith("Offline — showing saved messages; retrying in")
+    saved = "Offline — showing saved threads and messages; retrying in"
+    qtbot.waitUntil(lambda: state.connection_text.startswith(saved), timeout=TIMEOUT)
 
     offline_api.base_url = live_server  # the server is reachable again
     post(api, thread.id, "2024-05-01T10:00:02Z")
@@ -175,6 +176,4 @@ def test_refresh_asked_during_a_fetch_is_not_lost(qtbot, state, api):
     state.refresh_threads()  # in flight; its answer may predate the next thread
     api.create_thread("Made elsewhere")
     state.refresh_threads()  # must not be dropped
-    qtbot.waitUntil(
-        lambda: any(t.name == "Made elsewhere" for t in state.threads), timeout=TIMEOUT
-    )
+    qtbot.waitUntil(lambda: any(t.name == "Made elsewhere" for t in state.threads), timeout=TIMEOUT)
