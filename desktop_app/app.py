@@ -265,6 +265,7 @@ class AppGraph(QObject):
         state = self.threads_state
         state.threadsChanged.connect(self._open_initial_thread)
         state.currentThreadChanged.connect(self._remember_thread)
+        state.sendStatus.connect(self.recording_state.send_status)
         # The open thread's own polling (others' messages, renders, deletions), adaptive.
         state.start_live_sync()
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
-from desktop_app.domain.message import Message, Thread
+from desktop_app.domain.message import Message, Render, Thread
 from desktop_app.domain.metadata import snapshot_metadata
 from desktop_app.services.outbox import AudioFile, OutboxEntry, Stage
 from desktop_app.services.tasks import TaskRunner
@@ -140,6 +140,7 @@ class OutboxRows(QObject):
         if entry is None:
             return
         self._unqueued.add(message_id)
+        self._threads.sendStatus.emit(message_id, "failed")
         self._threads.upsert_message(self._message_for(entry), upload_error=reason)
         self._threads.error.emit(f"The message could not be saved for sending. {reason}")
 
@@ -174,11 +175,37 @@ class OutboxRows(QObject):
             progress = row.upload_progress if row and row.upload_progress is not None else 0.0
             state = {"upload_progress": progress}
         else:
-            state = {"pending": True}
+            state = {"pending": True, "take": _take_of(entry)}
         self._threads.upsert_message(message, **state)
+        self._threads.sendStatus.emit(entry.id, _send_status(entry))
 
     def _message_for(self, entry: OutboxEntry) -> Message:
         base = self._messages.get(entry.id) or entry.as_message()
         if entry.stage == Stage.ATTACHED and entry.render is not None:
             return base.with_render(entry.render)
         return base
+
+
+def _send_status(entry: OutboxEntry) -> str:
+    if entry.stage == Stage.FAILED:
+        return "failed"
+    if entry.stage == Stage.ATTACHED:
+        return "sent"
+    # A transient failure left its reason and a time to try again: the server is away.
+    return "waiting" if entry.last_error else "queued"
+
+
+def _take_of(entry: OutboxEntry) -> Render | None:
+    """The queued take as the row's stand-in render: its length and waveform. Nothing of
+    it goes to the server or the local store; playback finds the file by message id."""
+    audio = entry.audio
+    if audio is None or not audio.path.is_file():
+        return None
+    return Render(
+        id=f"take-{entry.id}",
+        url=audio.path.as_uri(),
+        bitrate=audio.bitrate,
+        duration=audio.duration,
+        size_bytes=audio.path.stat().st_size,
+        peaks=audio.peaks,
+    )

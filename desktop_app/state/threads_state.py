@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop_app.domain.message import Message, Thread, utc_now_iso
+from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
 from desktop_app.services.api import ApiError, AuthError, NotFoundError, TransientApiError
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.tasks import TaskRunner
@@ -87,6 +87,9 @@ class ThreadsState(QObject):
     loadingChanged = Signal(bool)
     connectionChanged = Signal(str)
     error = Signal(str)  # a human sentence for a failed action
+    # message id, "queued" | "waiting" (for the server) | "sent" | "failed": the outbox's
+    # word on each message this client sends, for whoever reports on a send (the transport).
+    sendStatus = Signal(str, str)
 
     def __init__(
         self,
@@ -450,6 +453,7 @@ class ThreadsState(QObject):
                 pending=row.pending,
                 upload_progress=row.upload_progress,
                 upload_error=row.upload_error,
+                take=row.take,
             )
 
     def _on_fetch_error(self, key: tuple[int, bool], exc: BaseException) -> None:
@@ -471,9 +475,12 @@ class ThreadsState(QObject):
         pending: bool = False,
         upload_progress: float | None = None,
         upload_error: str | None = None,
+        take: Render | None = None,
     ) -> None:
         """Show a message (or change its send state) if it belongs to the open thread; a
-        message the server has (not ``pending``) is also written to the local cache."""
+        message the server has (not ``pending``) is also written to the local cache.
+        ``take``: the sender's own recording of a queued message, which plays from the
+        outbox until the render is attached."""
         before = self._model.message(message.id)
         if message.parent_thread == self._current_id:
             self._model.upsert_message(
@@ -481,6 +488,7 @@ class ThreadsState(QObject):
                 pending=pending,
                 upload_progress=upload_progress,
                 upload_error=upload_error,
+                take=take,
             )
         if self._store is not None and not pending and before != message:
             self._tasks.submit(self._store.upsert_messages, [message])
