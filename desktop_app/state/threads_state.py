@@ -216,8 +216,6 @@ class ThreadsState(QObject):
         if not self._threads_from_server and threads:
             known = {t.id for t in threads}
             self._set_threads(threads + [t for t in self._threads if t.id not in known])
-            if self._connection == OFFLINE and self._retry_timer.isActive():
-                self._set_connection(OFFLINE, self._offline_text())  # now there is something
 
     def _on_server_threads(self, threads: list[Thread]) -> None:
         self._threads_fetching = False
@@ -233,6 +231,8 @@ class ThreadsState(QObject):
     def _set_threads(self, threads: list[Thread]) -> None:
         self._threads = sorted(threads, key=lambda t: t.updated_at or t.created_at, reverse=True)
         self.threadsChanged.emit()
+        if self._connection == OFFLINE and self._retry_timer.isActive():
+            self._set_connection(OFFLINE, self._offline_text())  # saved threads may show now
         if self._current_id:
             self.currentThreadChanged.emit(self._current_id)  # its name may have changed
 

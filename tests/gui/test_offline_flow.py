@@ -177,6 +177,7 @@ def test_offline_with_nothing_saved_says_so_and_still_creates_threads(
         with qtbot.waitSignal(state.threadCreated, timeout=TIMEOUT) as created:
             state.create_thread("First ideas")
         assert [t.name for t in state.threads] == ["First ideas"]
+        assert state.connection_text.startswith("Offline — showing saved threads and messages")
         back = ThreadedServer(backend.app(), port=srv.port).start()
         state.reconnect_now()  # what the retry timer does, without waiting a minute
         qtbot.waitUntil(lambda: not state.is_pending(created.args[0]), timeout=TIMEOUT)
