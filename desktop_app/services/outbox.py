@@ -258,6 +258,19 @@ class Outbox:
             ).fetchone()
         return Thread.from_json(json.loads(row[0])) if row else None
 
+    def rename_thread(self, thread_id: str, name: str) -> Thread | None:
+        """Give a queued thread another name; ``None`` if it is not queued (any more)."""
+        with self._tx() as db:
+            row = db.execute("SELECT doc FROM outbox_threads WHERE id = ?", (thread_id,)).fetchone()
+            if row is None:
+                return None
+            thread = replace(Thread.from_json(json.loads(row[0])), name=name)
+            db.execute(
+                "UPDATE outbox_threads SET doc = ? WHERE id = ?",
+                (json.dumps(thread.to_json()), thread_id),
+            )
+        return thread
+
     def remove_thread(self, thread_id: str) -> None:
         """The server has the thread (or refused it for good): nothing left to do."""
         with self._tx() as db:

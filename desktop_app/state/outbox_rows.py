@@ -118,6 +118,9 @@ class OutboxRows(QObject):
     def create_thread(self, name: str, users: tuple[str, ...]) -> Thread:
         return self._queue.create_thread(name, users)
 
+    def rename_pending_thread(self, thread_id: str, name: str) -> Thread | None:
+        return self._queue.rename_pending_thread(thread_id, name)
+
     def start(self) -> None:
         self._queue.pending_threads(self._threads.threads_queued)
         self._queue.start()

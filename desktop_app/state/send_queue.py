@@ -9,6 +9,7 @@ waiting entry is tried at once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -158,6 +159,11 @@ class SendQueue(QObject):
         self._deliver_thread_ids([thread.id])
         return thread
 
+    def rename_pending_thread(self, thread_id: str, name: str) -> Thread | None:
+        """Rename a thread the server does not have yet (one small write, GUI thread);
+        ``None`` once it was created meanwhile — then rename it on the server."""
+        return self._outbox.rename_thread(thread_id, name)
+
     def pending_threads(self, on_done: Callable[[list[Thread]], None]) -> None:
         """Threads still to create (read on a worker), e.g. from before a restart."""
         self._tasks.submit(self._outbox.pending_threads, on_done=on_done)
@@ -175,7 +181,7 @@ class SendQueue(QObject):
                 self._delivery.deliver_thread,
                 thread_id,
                 on_done=self._on_thread_delivered,
-                on_error=lambda exc, tid=thread_id: self._on_thread_failed(tid, exc),
+                on_error=functools.partial(self._on_thread_failed, thread_id),
             )
 
     def _on_thread_delivered(self, thread: Thread | None) -> None:

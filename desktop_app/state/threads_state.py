@@ -325,6 +325,13 @@ class ThreadsState(QObject):
             return
         if old is not None and old.name == name:
             return
+        if thread_id in self._pending_threads and self._outbox_rows is not None:
+            # Not on the server yet: the queued thread takes the new name with it.
+            renamed = self._outbox_rows.rename_pending_thread(thread_id, name)
+            if renamed is not None:
+                self._pending_threads[thread_id] = renamed
+                self._put_thread(renamed)
+                return
 
         def done(thread: Thread) -> None:
             self._set_connected()

@@ -175,13 +175,15 @@ def test_offline_with_nothing_saved_says_so_and_still_creates_threads(
             "Offline — nothing saved from this server yet; retrying in 60 s"
         )
         with qtbot.waitSignal(state.threadCreated, timeout=TIMEOUT) as created:
-            state.create_thread("First ideas")
+            state.create_thread("First idea")
+        state.rename_thread(created.args[0], "First ideas")  # renamed before it exists
         assert [t.name for t in state.threads] == ["First ideas"]
         assert state.connection_text.startswith("Offline — showing saved threads and messages")
         back = ThreadedServer(backend.app(), port=srv.port).start()
         state.reconnect_now()  # what the retry timer does, without waiting a minute
         qtbot.waitUntil(lambda: not state.is_pending(created.args[0]), timeout=TIMEOUT)
-        assert [t.id for t in ApiClient(back.url, TOKEN).list_threads()] == [created.args[0]]
+        on_server = ApiClient(back.url, TOKEN).list_threads()
+        assert [(t.id, t.name) for t in on_server] == [(created.args[0], "First ideas")]
         assert state.is_connected
     finally:
         client.close()
