@@ -37,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "for a lossless float WAV. The file is exactly N passes long and loops seamlessly.",
     )
     p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.mp3", help="output file")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT.mp3", help="output file: .mp3 or .wav"
+    )
     p.add_argument(
         "--loops", type=int, default=DEFAULT_LOOPS, help=f"passes (default {DEFAULT_LOOPS})"
     )
