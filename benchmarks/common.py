@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import statistics
+import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_app.audio.engine import Engine
+    from desktop_app.audio.recorder import Recorder
 
 
 def median(values: Sequence[float]) -> float:
@@ -22,3 +28,29 @@ def percentile(values: Sequence[float], q: float) -> float:
 def ratio(baseline: float, ours: float) -> float:
     """How many times better ours is (bigger is better when smaller is better)."""
     return float(baseline / ours) if ours else float("inf")
+
+
+def record_engine_output(
+    engine: Engine, recorder: Recorder, seconds: float, timeout: float = 60.0
+) -> None:
+    """Start ``recorder`` and the engine and return once ``seconds`` of output have been
+    played, counted in frames rather than wall time so an unpaced engine records minutes in
+    seconds. The engine keeps playing; the recording benchmark and the recorder tests share
+    this so both measure the same take."""
+    enough = threading.Event()
+    frames = [0]
+    needed = seconds * engine.sample_rate
+
+    def count(block) -> None:
+        frames[0] += len(block)
+        if frames[0] >= needed:
+            enough.set()
+
+    recorder.start()
+    engine.add_block_listener(count)
+    engine.start()
+    try:
+        if not enough.wait(timeout):
+            raise TimeoutError(f"the engine played less than {seconds} s in {timeout} s")
+    finally:
+        engine.remove_block_listener(count)

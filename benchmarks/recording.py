@@ -11,13 +11,10 @@ stop we wait until the recorder has caught up, which is where it always is in re
 from __future__ import annotations
 
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import numpy as np
-
-from benchmarks.common import median, ratio
+from benchmarks.common import median, ratio, record_engine_output
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
@@ -31,20 +28,8 @@ BITRATE = 320
 
 def _record(engine: Engine, folder: Path, seconds: float):
     recorder = Recorder(engine, folder, bitrate=BITRATE)
-    enough = threading.Event()
-    frames = [0]
-
-    def count(block: np.ndarray) -> None:
-        frames[0] += len(block)
-        if frames[0] >= seconds * SR:
-            enough.set()
-
-    recorder.start()
-    engine.add_block_listener(count)
-    engine.start()
-    enough.wait()
+    record_engine_output(engine, recorder, seconds)
     engine.stop()
-    engine.remove_block_listener(count)
     while recorder.backlog():
         time.sleep(0.01)
     time.sleep(0.2)  # let the worker finish its current batch, as in real time

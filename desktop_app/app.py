@@ -153,7 +153,7 @@ class AppGraph(QObject):
             log_dir=paths.log_dir,
             data_dir=paths.server_data_dir,
         )
-        # Playback: its own download pool, the audio cache, the one player (issue 6).
+        # Playback: its own download pool, the audio cache, the one player.
         self.playback = Playback.build(
             paths.audio_cache_dir,
             paths.cache_dir / "drag_out",

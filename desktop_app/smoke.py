@@ -100,7 +100,8 @@ class SmokeTest(QObject):
         window = self._graph.window
         handle = window.windowHandle()
         if window.isVisible() and handle is not None and handle.isExposed():
-            self._pass("window shown", QCoreApplication.instance().platformName())
+            app = QCoreApplication.instance()
+            self._pass("window shown", app.platformName() if app is not None else "?")
         with self._lock:
             checks = [self._checks[name] for name in self._order]
         if any(not c.passed and not c.running and c.detail for c in checks):

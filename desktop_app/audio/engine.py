@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,7 +39,13 @@ log = logging.getLogger(__name__)
 BlockListener = Callable[[np.ndarray], None]
 # Stopping fades the last block out over this many frames instead of cutting the sound.
 STOP_FADE = 256
-_NOT_LOST = object()
+
+
+@dataclass(frozen=True)
+class _LostDevice:
+    """The device that stopped taking blocks (its name may be None: the default device)."""
+
+    device: str | int | None
 
 
 class Engine:
@@ -121,7 +128,7 @@ class Engine:
 
     @property
     def output_mode(self) -> str | None:
-        """"device" or "clock" while playing, None when stopped."""
+        """ "device" or "clock" while playing, None when stopped."""
         sink = self._sink
         return sink.mode if sink is not None and self.is_playing else None
 
@@ -201,7 +208,7 @@ class Engine:
     def _missing_sample(self, name: str) -> None:
         self._notice(f"Sample {name!r} is not in kit {self._kit.name!r}; that track is silent.")
 
-    def _open_sink(self, start_frame: int, lost: object = _NOT_LOST) -> None:
+    def _open_sink(self, start_frame: int, lost: _LostDevice | None = None) -> None:
         """Open the configured device; fall back to the default device, then the clock."""
         if self._sink is not None:
             self._sink.close()
@@ -215,7 +222,7 @@ class Engine:
             candidates.append(None)
         errors = []
         for device in candidates:
-            if device == lost:
+            if lost is not None and device == lost.device:
                 continue
             try:
                 sink = DeviceSink(device, self.sample_rate, self.block_size, self._queue_blocks)
@@ -224,17 +231,17 @@ class Engine:
                 continue
             sink.frames_played = start_frame
             self._sink = sink
-            if device != wanted or lost is not _NOT_LOST:
-                what = "is no longer available" if lost is not _NOT_LOST else "cannot be opened"
+            if device != wanted or lost is not None:
+                what = "is no longer available" if lost is not None else "cannot be opened"
                 self._notice(
                     f"Audio output {device_label(wanted)} {what}; playing on the default device."
                 )
             return
         self._sink = ClockSink(self.sample_rate, start_frame, self.clock_speed)
         reason = "; ".join(errors)
-        if lost is not _NOT_LOST:
+        if lost is not None:
             self._notice(
-                f"Audio output {device_label(lost)} is no longer available and no other "
+                f"Audio output {device_label(lost.device)} is no longer available and no other "
                 "device works; playback continues silently on the internal clock "
                 "(recording still works)."
             )
@@ -308,7 +315,7 @@ class Engine:
         if sink.deliver(block, self._stop):
             return
         # The device stopped taking blocks: it was unplugged or failed.
-        lost = sink.device if isinstance(sink, DeviceSink) else _NOT_LOST
+        lost = _LostDevice(sink.device) if isinstance(sink, DeviceSink) else None
         self._open_sink(sink.position(), lost=lost)
         assert self._sink is not None
         self._sink.deliver(block, self._stop)

@@ -9,7 +9,7 @@ rate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,8 +130,3 @@ def load_kit_folder(
     except KitError as exc:
         raise KitError(f"{folder}: {exc}") from None
     return kit
-
-
-def kit_from_arrays(name: str, samples: Mapping[str, np.ndarray], sample_rate: int) -> Kit:
-    """A kit from in-memory arrays (tests, generated sounds), normalised to float32."""
-    return Kit(name, sample_rate, {k: np.asarray(v, np.float32) for k, v in samples.items()})

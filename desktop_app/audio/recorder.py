@@ -141,8 +141,10 @@ class Recorder:
             raise RecordingError(_describe(exc, self.out_dir)) from None
         base = basename or self._unique_basename()
         finals = (self.out_dir / f"{base}.mp3", self.out_dir / f"{base}.wav")
-        parts = (finals[0].with_name(finals[0].name + ".part"),
-                 finals[1].with_name(finals[1].name + ".part"))
+        parts = (
+            finals[0].with_name(finals[0].name + ".part"),
+            finals[1].with_name(finals[1].name + ".part"),
+        )
         self._paths = finals
         try:
             mp3 = open(parts[0], "wb")  # noqa: SIM115 - closed by the worker
@@ -263,7 +265,7 @@ class Recorder:
     def _loop(self) -> None:
         done = False
         while not done:
-            batch = [self._queue.get()]
+            batch: list[np.ndarray | None] = [self._queue.get()]
             while len(batch) < 64:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -273,8 +275,9 @@ class Recorder:
                 if item is None:
                     batch, done = batch[:i], True
                     break
-            if self._error is None and batch:
-                self._write(batch)
+            blocks = [b for b in batch if b is not None]
+            if self._error is None and blocks:
+                self._write(blocks)
         if self._error is None:
             self._finish()
         else:

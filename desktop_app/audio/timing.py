@@ -1,5 +1,6 @@
-"""Where steps fall, in samples. One definition shared by the engine, the bounce and the
-tests, so "sample-accurate" means the same thing everywhere:
+"""Where steps fall, in samples. The engine and the bounce share these, so
+"sample-accurate" means the same thing in both (the tests check it against the spec,
+computed on their own):
 
     step k of pass p starts at round((p * length + k) * samples_per_step)
     plus round(swing * samples_per_step) when k is odd (every second step).
@@ -17,14 +18,6 @@ def samples_per_step(pattern: Pattern, sample_rate: int) -> float:
 def swing_delay(pattern: Pattern, sample_rate: int) -> int:
     """The delay of every odd step, in whole samples."""
     return round(pattern.swing * samples_per_step(pattern, sample_rate))
-
-
-def step_onset(pattern: Pattern, sample_rate: int, pass_index: int, step: int) -> int:
-    sps = samples_per_step(pattern, sample_rate)
-    onset = round((pass_index * pattern.length + step) * sps)
-    if step % 2 == 1:
-        onset += swing_delay(pattern, sample_rate)
-    return onset
 
 
 def loop_samples(pattern: Pattern, sample_rate: int, loops: int = 1) -> int:

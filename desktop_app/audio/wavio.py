@@ -120,9 +120,7 @@ class WavWriter:
         self._fh.seek(0, 2)
 
 
-def write_wav(
-    path: str | Path, frames: np.ndarray, sample_rate: int, *, bits: int = 32
-) -> None:
+def write_wav(path: str | Path, frames: np.ndarray, sample_rate: int, *, bits: int = 32) -> None:
     """Write ``frames`` (n,) or (n, ch) as 16/24/32-bit integer PCM or (bits=32) float."""
     frames = np.asarray(frames, dtype=np.float32)
     if frames.ndim == 1:

@@ -28,10 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pre = sub.add_parser("prefetch", help="download a thread's renders for offline listening")
     pre.add_argument("--thread", required=True, metavar="ID", help="thread id")
     pre.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    clear = sub.add_parser("clear", help="delete the cached renders")
-    clear.add_argument(
-        "--all", action="store_true", help="also your own recordings of messages not sent yet"
-    )
+    sub.add_parser("clear", help="delete the cached renders")
     from desktop_app.commands._connection import add_connection_args
 
     add_connection_args(pre)
@@ -59,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         if action == "info":
             return _info(cache)
         if action == "clear":
-            files, freed = cache.clear(include_pinned=args.all)
+            files, freed = cache.clear()
             print(f"removed {files} file(s), {_human(freed)}")
             return 0
         return _prefetch(cache, args)
@@ -73,9 +70,6 @@ def _info(cache: AudioCache) -> int:
     print(f"folder:   {info.folder}")
     print(f"renders:  {info.count}")
     print(f"size:     {_human(info.total_bytes)} of {_human(info.cap_bytes)} ({used:.0f}%)")
-    if info.pinned_count:
-        print(f"own takes not sent yet (never evicted): {info.pinned_count}, "
-              f"{_human(info.pinned_bytes)}")  # fmt: skip
     return 0
 
 
@@ -98,8 +92,8 @@ def _prefetch(cache: AudioCache, args: argparse.Namespace) -> int:
     print(
         f"{thread.name}: {result.renders} render(s), {result.downloaded} downloaded "
         f"({_human(result.bytes)}), {result.already} already cached, "
-        f"{len(result.failed or [])} failed"
+        f"{len(result.failed)} failed"
     )
-    for render_id, why in result.failed or []:
+    for render_id, why in result.failed:
         print(f"sequencer cache: {render_id}: {why}", file=sys.stderr)
     return 1 if result.failed else 0

@@ -1,12 +1,11 @@
 """Renders kept on disk so that a second play is instant and listening works offline.
 
 Files live in ``<cache>/audio_cache/{render_id}.mp3`` (the seed's names). A small SQLite
-index beside them remembers each file's size, when it was last played and whether it is
-pinned; least-recently-played files go first when the folder grows past the cap from the
-settings. Pinned entries are the sender's own recordings of messages not sent yet (stored
-under ``own-{message_id}``): they are the only copy that will ever reach the server, so
-eviction never touches them; ``promote`` turns one into an ordinary render entry once the
-render is attached.
+index beside them remembers each file's size and when it was last played;
+least-recently-played files go first when the folder grows past the cap from the
+settings. The sender's own takes are not kept here while they are unsent: the outbox owns
+that copy (it is the only one that will ever reach the server), and the take is adopted
+under its render id once delivered.
 
 The folder is the truth and the index a cache of it: files added or deleted behind our
 back (another process, the user) are reconciled when the cache opens. Thread-safe, because
@@ -24,7 +23,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,6 @@ log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 DEFAULT_CAP_BYTES = 1024 * MIB  # the settings' default, 1 GiB
 INDEX_NAME = "index.sqlite3"
-OWN_PREFIX = "own-"
 STALE_PART_SECONDS = 3600.0
 
 Progress = Callable[[int, int], None]
@@ -51,7 +49,7 @@ CREATE TABLE IF NOT EXISTS entries (
     key TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
     last_played REAL NOT NULL,
-    pinned INTEGER NOT NULL DEFAULT 0,
+    pinned INTEGER NOT NULL DEFAULT 0,  -- unused; kept so index files of 0.1 still open
     peaks TEXT
 );
 """
@@ -66,7 +64,6 @@ class CacheEntry:
     key: str
     size: int
     last_played: float
-    pinned: bool
 
 
 @dataclass(frozen=True)
@@ -75,13 +72,6 @@ class CacheInfo:
     count: int
     total_bytes: int
     cap_bytes: int
-    pinned_count: int
-    pinned_bytes: int
-
-
-def own_key(message_id: str) -> str:
-    """Cache key of the sender's own recording of a message that has no render yet."""
-    return f"{OWN_PREFIX}{message_id}"
 
 
 def check_key(key: str) -> str:
@@ -164,42 +154,29 @@ class AudioCache:
         if path.is_file():
             with self._lock:
                 if key not in self._present:
-                    self._record(key, path.stat().st_size, self._clock(), pinned=False)
+                    self._record(key, path.stat().st_size, self._clock())
             return path
         if key in self._present:
             self.drop(key)
         return None
 
-    def playable(self, message: Message) -> Path | None:
-        """A cached file for ``message``: its first render, or the sender's own take."""
-        for render in message.renders:
-            path = self.lookup(render.id)
-            if path is not None:
-                return path
-        return self.lookup(own_key(message.id))
-
     def is_available(self, message: Message) -> bool:
-        return any(r.id in self._present for r in message.renders) or (
-            own_key(message.id) in self._present
-        )
+        return any(r.id in self._present for r in message.renders)
 
     def entries(self) -> list[CacheEntry]:
         """Most recently played first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT key, size, last_played, pinned FROM entries ORDER BY last_played DESC"
+                "SELECT key, size, last_played FROM entries ORDER BY last_played DESC"
             ).fetchall()
-        return [CacheEntry(k, s, lp, bool(p)) for k, s, lp, p in rows]
+        return [CacheEntry(k, s, lp) for k, s, lp in rows]
 
     def info(self) -> CacheInfo:
         with self._lock:
             count, total = self._db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
             ).fetchone()
-            pcount, pbytes = self._db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries WHERE pinned = 1"
-            ).fetchone()
-        return CacheInfo(self.folder, count, total, self._cap, pcount, pbytes)
+        return CacheInfo(self.folder, count, total, self._cap)
 
     def peaks(self, key: str) -> tuple[float, ...] | None:
         """Waveform peaks computed locally for a render that came without any."""
@@ -248,13 +225,13 @@ class AudioCache:
             dest.unlink(missing_ok=True)
             raise
         with self._lock:
-            self._record(render.id, dest.stat().st_size, self._clock(), pinned=False)
+            self._record(render.id, dest.stat().st_size, self._clock())
         self.evict(protect={render.id})
         return dest
 
-    def adopt(self, key: str, source: str | os.PathLike[str], *, pinned: bool = False) -> Path:
-        """Put a local file (the sender's own recording) into the cache. A hard link when
-        the file system allows it, so nothing is copied; a copy otherwise."""
+    def adopt(self, key: str, source: str | os.PathLike[str]) -> Path:
+        """Put a local file (the sender's own take, once delivered) into the cache. A hard
+        link when the file system allows it, so nothing is copied; a copy otherwise."""
         source = Path(source)
         dest = self.path_for(key)
         tmp = dest.with_name(f".{dest.name}.part")
@@ -265,48 +242,9 @@ class AudioCache:
             shutil.copyfile(source, tmp)
         os.replace(tmp, dest)
         with self._lock:
-            self._record(key, dest.stat().st_size, self._clock(), pinned=pinned)
-        if not pinned:
-            self.evict(protect={key})
+            self._record(key, dest.stat().st_size, self._clock())
+        self.evict(protect={key})
         return dest
-
-    def adopt_own(self, message_id: str, source: str | os.PathLike[str]) -> Path:
-        """The sender's recording of an unsent message: pinned until ``promote``."""
-        return self.adopt(own_key(message_id), source, pinned=True)
-
-    def promote(self, message_id: str, render: Render) -> Path | None:
-        """The message's render is on the server now: its own recording becomes the
-        render's cache entry (no download ever needed) and may be evicted like any other."""
-        old = own_key(message_id)
-        src = self.lookup(old)
-        if src is None:
-            return None
-        dest = self.path_for(render.id)
-        with self._lock:
-            os.replace(src, dest)
-            row = self._db.execute(
-                "SELECT last_played, peaks FROM entries WHERE key = ?", (old,)
-            ).fetchone()
-            with self._db:
-                self._db.execute("DELETE FROM entries WHERE key = ?", (old,))
-            self._present.discard(old)
-            self._record(render.id, dest.stat().st_size, row[0] if row else self._clock(),
-                         pinned=False)  # fmt: skip
-            if row and row[1]:
-                with self._db:
-                    self._db.execute(
-                        "UPDATE entries SET peaks = ? WHERE key = ?", (row[1], render.id)
-                    )
-        self.evict(protect={render.id})
-        return dest
-
-    def pin(self, key: str, pinned: bool = True) -> None:
-        with self._lock, self._db:
-            self._db.execute(
-                "UPDATE entries SET pinned = ? WHERE key = ?", (1 if pinned else 0, key)
-            )
-        if not pinned:
-            self.evict()
 
     def drop(self, key: str) -> None:
         """Forget an entry and delete its file (a corrupt download, an evicted render)."""
@@ -320,7 +258,7 @@ class AudioCache:
                 log.warning("could not delete cached %s: %s", key, exc)
 
     def evict(self, protect: Iterable[str] = ()) -> list[str]:
-        """Delete least-recently-played unpinned files until the total fits the cap."""
+        """Delete least-recently-played files until the total fits the cap."""
         keep = set(protect)
         evicted: list[str] = []
         with self._lock:
@@ -328,7 +266,7 @@ class AudioCache:
             if total <= self._cap:
                 return evicted
             rows = self._db.execute(
-                "SELECT key, size FROM entries WHERE pinned = 0 ORDER BY last_played ASC"
+                "SELECT key, size FROM entries ORDER BY last_played ASC"
             ).fetchall()
             for key, size in rows:
                 if total <= self._cap:
@@ -342,28 +280,25 @@ class AudioCache:
             log.info("audio cache: evicted %d file(s) to stay under the cap", len(evicted))
         return evicted
 
-    def clear(self, *, include_pinned: bool = False) -> tuple[int, int]:
-        """Delete every cached render (own unsent recordings stay unless asked); returns
-        (files, bytes) removed."""
+    def clear(self) -> tuple[int, int]:
+        """Delete every cached render; returns (files, bytes) removed."""
         removed = freed = 0
         with self._lock:
-            rows = self._db.execute("SELECT key, size, pinned FROM entries").fetchall()
-            for key, size, pinned in rows:
-                if pinned and not include_pinned:
-                    continue
+            rows = self._db.execute("SELECT key, size FROM entries").fetchall()
+            for key, size in rows:
                 self.drop(key)
                 removed += 1
                 freed += size
         return removed, freed
 
     # ---- internals -------------------------------------------------------------------
-    def _record(self, key: str, size: int, last_played: float, *, pinned: bool) -> None:
+    def _record(self, key: str, size: int, last_played: float) -> None:
         with self._db:
             self._db.execute(
-                "INSERT INTO entries (key, size, last_played, pinned) VALUES (?, ?, ?, ?) "
+                "INSERT INTO entries (key, size, last_played) VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET size=excluded.size, "
-                "last_played=excluded.last_played, pinned=MAX(entries.pinned, excluded.pinned)",
-                (key, int(size), float(last_played), 1 if pinned else 0),
+                "last_played=excluded.last_played",
+                (key, int(size), float(last_played)),
             )
         self._present.add(key)
 
@@ -383,8 +318,8 @@ class AudioCache:
             for key in on_disk.keys() - known:
                 st = on_disk[key]
                 self._db.execute(
-                    "INSERT INTO entries (key, size, last_played, pinned) VALUES (?, ?, ?, ?)",
-                    (key, st.st_size, st.st_mtime, 1 if key.startswith(OWN_PREFIX) else 0),
+                    "INSERT INTO entries (key, size, last_played) VALUES (?, ?, ?)",
+                    (key, st.st_size, st.st_mtime),
                 )
         self._present = set(on_disk)
         # Leftovers of a download cut by a crash (ApiClient removes its own on errors);
@@ -402,7 +337,7 @@ class PrefetchResult:
     renders: int = 0  # renders in the thread
     downloaded: int = 0
     already: int = 0
-    failed: list[tuple[str, str]] | None = None  # (render id, why)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (render id, why)
     bytes: int = 0
 
 
@@ -431,7 +366,7 @@ def prefetch(
     """Download every render of ``messages`` that is not cached yet (blocking). A failed
     render is noted and the rest continue; ``on_render(render, index, total)`` before each."""
     renders = [r for m in messages for r in m.renders]
-    result = PrefetchResult(renders=len(renders), failed=[])
+    result = PrefetchResult(renders=len(renders))
     for i, render in enumerate(renders):
         if on_render is not None:
             on_render(render, i, len(renders))

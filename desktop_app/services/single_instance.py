@@ -80,7 +80,7 @@ class InstanceServer(QObject):
         socket = self.sender()
         if not isinstance(socket, QLocalSocket) or socket not in self._buffers:
             return
-        data = self._buffers[socket] + bytes(socket.readAll())
+        data = self._buffers[socket] + socket.readAll().data()
         if len(data) > MAX_MESSAGE:
             del self._buffers[socket]
             socket.abort()

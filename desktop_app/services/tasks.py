@@ -8,6 +8,10 @@ callbacks run on the GUI thread, where touching widgets and models is safe. Work
 see a widget. (Same shape as MusicBrainz Picard's ``picard/util/thread.py``.)
 
 Separate runners with separate pools keep uploads from queueing behind downloads.
+
+A task submitted with ``context=`` (the QObject its callbacks belong to) is delivered only
+while that object is alive: a state torn down while its request was in flight simply never
+hears back, so nobody has to wait for ``in_flight`` to reach zero before deleting it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -35,18 +40,23 @@ class _Carrier(QObject):
         on_done: DoneCallback | None,
         on_error: ErrorCallback | None,
         release: Callable[[_Carrier], None],
+        context: QObject | None = None,
     ) -> None:
         super().__init__()
         self._on_done = on_done
         self._on_error = on_error
         self._release = release
+        self._context = context
         self.finished.connect(self._deliver_result)
         self.failed.connect(self._deliver_error)
+
+    def _receiver_gone(self) -> bool:
+        return self._context is not None and not shiboken6.isValid(self._context)
 
     @Slot(object)
     def _deliver_result(self, result: Any) -> None:
         try:
-            if self._on_done is not None:
+            if self._on_done is not None and not self._receiver_gone():
                 self._on_done(result)
         finally:
             self._release(self)
@@ -54,7 +64,9 @@ class _Carrier(QObject):
     @Slot(object)
     def _deliver_error(self, error: BaseException) -> None:
         try:
-            if self._on_error is not None:
+            if self._receiver_gone():
+                log.debug("dropped the error of a task whose receiver is gone: %r", error)
+            elif self._on_error is not None:
                 self._on_error(error)
             else:
                 log.error("background task failed", exc_info=error)
@@ -106,8 +118,11 @@ class TaskRunner:
         *args: Any,
         on_done: DoneCallback | None = None,
         on_error: ErrorCallback | None = None,
+        context: QObject | None = None,
     ) -> None:
-        carrier = _Carrier(on_done, on_error, self._in_flight.discard)
+        """Run ``fn(*args)`` on the pool; ``on_done(result)`` or ``on_error(exc)`` follow on
+        this thread, unless ``context`` has been deleted by then."""
+        carrier = _Carrier(on_done, on_error, self._in_flight.discard, context)
         self._in_flight.add(carrier)
         self._pool.start(_Job(carrier, fn, args))
 

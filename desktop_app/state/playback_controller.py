@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.message import Message, Render
 from desktop_app.services.api import ApiError, TransientApiError
-from desktop_app.services.audio_cache import AudioCache, CacheError, own_key, thread_messages
+from desktop_app.services.audio_cache import AudioCache, CacheError, thread_messages
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.local_peaks import LocalPeaks
@@ -308,7 +308,7 @@ class PlaybackController(QObject):
             if own is not None and Path(own).is_file():
                 self._source_key[message.id] = None
                 return Path(own)
-        for key in [r.id for r in message.renders] + [own_key(message.id)]:
+        for key in [r.id for r in message.renders]:
             path = self.cache.lookup(key)
             if path is not None:
                 self._source_key[message.id] = key

@@ -13,7 +13,7 @@ or stopped elsewhere (the recorder, a device fallback) shows up in the transport
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -41,7 +41,7 @@ PLAYING_POLL_MS = 33  # ~30 Hz: smooth enough for a playhead, cheap enough to no
 IDLE_POLL_MS = 200
 UNDO_LIMIT = 500
 
-_TRACK_SETTERS = {
+_TRACK_SETTERS: dict[str, Callable[[Pattern, int, Any], None]] = {
     "volume": Pattern.set_volume,
     "pan": Pattern.set_pan,
     "mute": Pattern.set_mute,

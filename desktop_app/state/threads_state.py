@@ -6,7 +6,7 @@ threads and messages at once (and with no network at all), then the server's ans
 replaces them. A connection failure never erases what is shown: the state goes offline,
 says so in words, and retries with growing delays until the server answers again.
 
-The send flow (a later part) drives rows through ``upsert_message`` / ``remove_message``;
+The send flow drives rows through ``upsert_message`` / ``remove_message``;
 live polling calls ``refresh_messages``, which asks the server only for what changed since
 the last cursor.
 """

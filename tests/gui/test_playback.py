@@ -121,7 +121,16 @@ def test_loop_toggle_is_per_row(qtbot, rig, api, tmp_path):
     rig.controller.toggle(m.id)
     qtbot.waitUntil(lambda: rig.player.is_playing, timeout=5000)
     assert rig.player.loop
-    qtbot.wait(1300)  # more than two passes
+    wraps: list[int] = []
+    last = [rig.player.position]
+
+    def went_round(position: int) -> None:
+        if position < last[0] - 200:
+            wraps.append(position)
+        last[0] = position
+
+    rig.player.positionChanged.connect(went_round)
+    qtbot.waitUntil(lambda: len(wraps) >= 2, timeout=5000)  # two passes went round
     assert rig.player.is_playing
     with qtbot.waitSignal(rig.player.finished, timeout=3000):
         rig.controller.toggle_loop(m.id)

@@ -35,6 +35,13 @@ def states(qtbot, engine, tmp_path):
     seq.stop()
 
 
+def record_some(qtbot, rec: RecordingState, seconds: float = 0.1) -> None:
+    """Wait until the take holds audio rather than for a fixed time, which a busy machine
+    may not honour."""
+    with qtbot.waitSignal(rec.elapsedChanged, check_params_cb=lambda s: s >= seconds, timeout=5000):
+        pass
+
+
 def test_record_starts_playback_and_stop_gives_an_mp3(qtbot, states, engine):
     seq, rec = states
     levels: list[float] = []
@@ -67,7 +74,7 @@ def test_recording_while_playing_keeps_playing(qtbot, states, engine):
     seq.play()
     assert seq.is_playing
     rec.start()
-    qtbot.wait(150)
+    record_some(qtbot, rec)
     assert rec.stop() is not None
     assert engine.is_playing
     assert seq.is_playing
@@ -76,7 +83,7 @@ def test_recording_while_playing_keeps_playing(qtbot, states, engine):
 def test_stopping_the_transport_ends_the_take(qtbot, states):
     seq, rec = states
     rec.start()
-    qtbot.wait(150)
+    record_some(qtbot, rec)
     with qtbot.waitSignal(rec.finished, timeout=3000):
         seq.stop()
     assert not rec.is_recording
@@ -108,7 +115,7 @@ def test_settings_choose_the_bitrate(qtbot, engine, tmp_path):
     settings.mp3_bitrate = 192
     rec = RecordingState(engine, tmp_path / "rec", settings)
     rec.start()
-    qtbot.wait(150)
+    record_some(qtbot, rec)
     result = rec.stop()
     assert result is not None and result.bitrate == 192
     rec.clear_result()

@@ -4,6 +4,7 @@ cache: threads, messages, polling, offline start and reconnecting."""
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 from PySide6.QtCore import QThreadPool
@@ -172,8 +173,33 @@ def test_ready_render_arrives_by_poll(qtbot, state, api, tmp_path):
     assert model.data(model.index(0), Roles.DURATION) == pytest.approx(2.0)
 
 
-def test_refresh_asked_during_a_fetch_is_not_lost(qtbot, state, api):
-    state.refresh_threads()  # in flight; its answer may predate the next thread
+class HeldAnswerApi(ApiClient):
+    """The real client, whose thread-list answer is held back after it came from the
+    server until the test releases it: the second refresh then always lands while the
+    first is in flight, and that first answer always predates the change."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, TOKEN, timeout=10.0)
+        self.fetched = threading.Event()
+        self.release = threading.Event()
+        self.calls = 0
+
+    def list_threads(self):
+        threads = super().list_threads()
+        self.calls += 1
+        if self.calls == 1:
+            self.fetched.set()
+            assert self.release.wait(10)
+        return threads
+
+
+def test_refresh_asked_during_a_fetch_is_not_lost(qtbot, tasks, store, api, live_server):
+    held = HeldAnswerApi(live_server)
+    state = ThreadsState(held, tasks, "ana", store, retry_delays=(0.05,))
+    state.refresh_threads()
+    assert held.fetched.wait(5)  # the server has answered; the answer is held
     api.create_thread("Made elsewhere")
-    state.refresh_threads()  # must not be dropped
+    state.refresh_threads()  # asked during the fetch: must not be dropped
+    held.release.set()
     qtbot.waitUntil(lambda: any(t.name == "Made elsewhere" for t in state.threads), timeout=TIMEOUT)
+    assert held.calls >= 2

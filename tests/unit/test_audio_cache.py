@@ -1,5 +1,5 @@
 """The audio cache against the real server on loopback: hit, miss with download, size
-check, eviction by least recently played, pinned own recordings, corrupt files."""
+check, eviction by least recently played, corrupt files."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from desktop_app.audio.mp3 import encode_mp3
-from desktop_app.domain.message import Message, Render
+from desktop_app.domain.message import Render
 from desktop_app.services.api import TransientApiError
-from desktop_app.services.audio_cache import AudioCache, CacheError, own_key
+from desktop_app.services.audio_cache import AudioCache, CacheError
 
 SR = 44100
 
@@ -100,28 +100,6 @@ def test_eviction_is_least_recently_played(tmp_path):
     assert not cache.contains("r2")
     assert not cache.path_for("r2").exists()
     assert cache.info().total_bytes <= cache.cap_bytes
-
-
-def test_own_unsent_recordings_are_never_evicted(tmp_path):
-    clock = Clock()
-    src = make_mp3(tmp_path / "a.mp3")
-    size = src.stat().st_size
-    cache = AudioCache(tmp_path / "cache", cap_bytes=size + 10, clock=clock)
-    cache.adopt_own("msg-1", src)
-    cache.adopt("r1", src)
-    cache.adopt("r2", src)
-    assert cache.contains(own_key("msg-1"))  # over the cap, but pinned
-    assert cache.contains("r2") and not cache.contains("r1")
-    assert cache.clear() == (1, size)
-    assert cache.contains(own_key("msg-1"))
-    # once the render is attached, the take becomes the render's cache entry
-    msg = Message("msg-1", "t", "alice", {}, "2026-11-24T10:00:00Z")
-    render = Render("render-9", "http://x/r.mp3", size_bytes=size)
-    path = cache.promote("msg-1", render)
-    assert path == cache.path_for("render-9") and path.is_file()
-    assert not cache.contains(own_key("msg-1"))
-    assert cache.playable(msg.with_render(render)) == path
-    assert cache.info().pinned_count == 0
 
 
 def test_corrupt_entry_dropped_and_bad_keys_refused(tmp_path):

@@ -55,8 +55,10 @@ def onsets(pcm: np.ndarray) -> list[int]:
 
 
 # ---- timing -------
-@pytest.mark.parametrize(("bpm", "swing", "length"), [(122.0, 0.0, 16), (122.0, 0.3, 16),
-                                                      (97.3, 0.75, 12), (300.0, 0.5, 7)])
+@pytest.mark.parametrize(
+    ("bpm", "swing", "length"),
+    [(122.0, 0.0, 16), (122.0, 0.3, 16), (97.3, 0.75, 12), (300.0, 0.5, 7)],
+)
 def test_bounce_onsets_are_sample_exact(bpm, swing, length) -> None:
     p = pattern_with(every_step(length), bpm=bpm, swing=swing, length=length)
     out = bounce(p, click_kit(), 3, SR)
@@ -75,8 +77,9 @@ def test_block_by_block_rendering_matches_the_bounce(block: int) -> None:
     assert np.array_equal(live, bounce(p, click_kit(), 3, SR))
 
 
-@pytest.mark.parametrize(("bpm", "length", "loops"), [(120, 16, 64), (122, 16, 5),
-                                                      (87.5, 13, 3), (20, 1, 1)])
+@pytest.mark.parametrize(
+    ("bpm", "length", "loops"), [(120, 16, 64), (122, 16, 5), (87.5, 13, 3), (20, 1, 1)]
+)
 def test_bounce_is_exactly_n_passes(bpm, length, loops) -> None:
     p = pattern_with(every_step(length), bpm=bpm, length=length)
     out = bounce(p, click_kit(), loops, SR)
@@ -94,8 +97,9 @@ def test_tail_folds_into_the_start_so_the_render_loops() -> None:
     expected = np.zeros(total)
     for i in range(len(ring)):
         expected[(start + i) % total] += ring[i]
-    assert np.allclose(one[:, 0], soft_limit((expected * MASTER_GAIN * CENTRE).astype(np.float32)),
-                       atol=1e-5)
+    assert np.allclose(
+        one[:, 0], soft_limit((expected * MASTER_GAIN * CENTRE).astype(np.float32)), atol=1e-5
+    )
     # With a whole number of samples per pass, every pass of a longer render is identical.
     four = bounce(p, click_kit(ring=ring), 4, SR)
     for k in range(1, 4):
@@ -161,7 +165,7 @@ def test_closed_hat_chokes_the_open_hat() -> None:
     out = bounce(p, kit, 1, SR)[:, 0]
     cut = round(4 * SR * 60 / 480)
     level = 0.25 * MASTER_GAIN * CENTRE
-    assert np.allclose(out[: cut], level)  # rings until the closed hat
+    assert np.allclose(out[:cut], level)  # rings until the closed hat
     assert out[cut] > level  # the closed hat itself
     assert np.all(np.diff(out[cut + 1 : cut + CHOKE_FADE]) < 0)  # a short fade, not a click
     assert np.all(out[cut + CHOKE_FADE :] == 0)  # then silence
@@ -172,8 +176,11 @@ def test_closed_hat_chokes_the_open_hat() -> None:
 
 def test_open_hat_on_the_same_step_as_a_closed_hat_still_sounds() -> None:
     kit = click_kit(open_hat=np.full(1000, 0.25, np.float32), closed_hat=np.array([1.0]))
-    p = pattern_with(Track("CH", "closed_hat", [127] + [0] * 15, volume=1.0),
-                     Track("OH", "open_hat", [127] + [0] * 15, volume=1.0), bpm=120)
+    p = pattern_with(
+        Track("CH", "closed_hat", [127] + [0] * 15, volume=1.0),
+        Track("OH", "open_hat", [127] + [0] * 15, volume=1.0),
+        bpm=120,
+    )
     out = bounce(p, kit, 1, SR)[:, 0]
     assert np.count_nonzero(out) == 1000
 
@@ -270,27 +277,40 @@ def _blocks(engine: Engine) -> list[np.ndarray]:
     return got
 
 
+def wait_for(condition, timeout: float = 5.0) -> None:
+    """Poll a condition instead of sleeping a fixed time that a busy machine may not honour."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+def _seconds(blocks: list[np.ndarray]) -> float:
+    return sum(len(b) for b in blocks) / SR
+
+
 def test_clock_paced_engine_plays_in_real_time_and_reports_the_step() -> None:
     engine = Engine(click_kit(), use_device=False, block_size=512)
     p = pattern_with(every_step(), bpm=120)
     engine.set_pattern(p)
     got = _blocks(engine)
     assert engine.current_step() is None
+    started = time.monotonic()
     engine.start()
     try:
-        time.sleep(0.4)
+        wait_for(lambda: _seconds(got) >= 0.4)
+        elapsed = time.monotonic() - started
         step = engine.current_step()
         assert engine.is_playing and engine.output_mode == "clock"
+        feeder = engine._thread
     finally:
         engine.stop()
-    # 0.4 s at 125 ms per step: step 3 (allow for scheduling jitter on a busy machine).
+    # Paced by the clock: 0.4 s of audio took (about) 0.4 s, not less; at 125 ms per step
+    # the engine reports step 3 (one either side for scheduling jitter).
+    assert elapsed >= 0.3
     assert step in (2, 3, 4)
-    played = sum(len(b) for b in got) / SR
-    assert 0.3 < played < 0.65
     assert not engine.is_playing and engine.current_step() is None
-    count = len(got)
-    time.sleep(0.05)
-    assert len(got) == count  # nothing after stop
+    assert feeder is not None and not feeder.is_alive()  # stop() joined it: nothing after stop
 
 
 def test_unpaced_engine_output_is_the_sample_exact_stream() -> None:
@@ -317,7 +337,7 @@ def test_set_pattern_takes_a_copy() -> None:
     p.tracks[0].steps[:] = [0] * 16  # editing the caller's object changes nothing
     got = _blocks(engine)
     engine.start()
-    time.sleep(0.1)
+    wait_for(lambda: _seconds(got) >= 0.1)
     engine.stop()
     assert onsets(np.concatenate(got))
 
@@ -335,7 +355,7 @@ def test_without_a_device_the_clock_takes_over_with_a_notice() -> None:
     engine.set_pattern(pattern_with(every_step()))
     got = _blocks(engine)
     engine.start()
-    time.sleep(0.15)
+    wait_for(lambda: bool(got))
     mode = engine.output_mode
     engine.stop()
     assert mode == "clock" and got
@@ -393,19 +413,19 @@ def test_missing_device_falls_back_to_default_then_unplug_falls_back_to_clock(mo
     engine.set_pattern(pattern_with(every_step()))
     engine.start()
     try:
-        time.sleep(0.1)
-        assert engine.output_mode == "device" and fake.streams[-1].device is None
+        wait_for(lambda: engine.output_mode == "device")
+        assert fake.streams[-1].device is None
         assert "'Gone' cannot be opened; playing on the default device" in notices[-1]
         engine.set_output_device("USB")
-        time.sleep(0.1)
-        assert fake.streams[-1].device == "USB" and engine.output_mode == "device"
+        wait_for(lambda: fake.streams[-1].device == "USB")
+        assert engine.output_mode == "device"
         fake.unplugged.add("USB")
-        time.sleep(0.4)
-        assert engine.output_mode == "device" and fake.streams[-1].device is None
+        wait_for(lambda: "no longer available" in notices[-1])
+        wait_for(lambda: engine.output_mode == "device" and fake.streams[-1].device is None)
         assert "'USB' is no longer available; playing on the default device" in notices[-1]
         fake.unplugged.add(None)
-        time.sleep(0.4)
-        assert engine.output_mode == "clock" and engine.is_playing
+        wait_for(lambda: engine.output_mode == "clock")
+        assert engine.is_playing
         assert "internal clock" in notices[-1]
     finally:
         engine.stop()
@@ -421,9 +441,7 @@ def test_stop_without_waiting_returns_at_once_and_restarts_cleanly():
     engine.start()
     seen = []
     engine.add_block_listener(lambda b: seen.append(len(b)))
-    deadline = time.monotonic() + 2
-    while not seen and time.monotonic() < deadline:
-        time.sleep(0.005)
+    wait_for(lambda: bool(seen))
     engine.stop(wait=False)
     assert engine._stopping is not None  # the paced fade-out goes on without the caller
     assert not engine.is_playing

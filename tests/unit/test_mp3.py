@@ -59,8 +59,13 @@ def test_failed_encode_leaves_no_file(tmp_path: Path) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        encode_mp3(np.zeros((SR * 2, 2), np.float32), SR, tmp_path / "x.mp3",
-                   progress=interrupted, chunk_frames=SR)
+        encode_mp3(
+            np.zeros((SR * 2, 2), np.float32),
+            SR,
+            tmp_path / "x.mp3",
+            progress=interrupted,
+            chunk_frames=SR,
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -72,8 +77,13 @@ def test_read_mp3_info_refuses_non_mp3(tmp_path: Path) -> None:
 
 def test_progress_is_reported(tmp_path: Path) -> None:
     seen: list[float] = []
-    encode_mp3(np.zeros((SR * 3, 2), np.float32), SR, tmp_path / "p.mp3",
-               progress=seen.append, chunk_frames=SR)
+    encode_mp3(
+        np.zeros((SR * 3, 2), np.float32),
+        SR,
+        tmp_path / "p.mp3",
+        progress=seen.append,
+        chunk_frames=SR,
+    )
     assert seen == pytest.approx([1 / 3, 2 / 3, 1.0])
 
 

@@ -37,7 +37,14 @@ def test_snapshot_round_trips_through_json() -> None:
 def test_snapshot_matches_the_documented_shape() -> None:
     data = demo_pattern().to_snapshot()
     assert set(data) == {
-        "format", "version", "bpm", "swing", "steps_per_beat", "length", "kit", "tracks",
+        "format",
+        "version",
+        "bpm",
+        "swing",
+        "steps_per_beat",
+        "length",
+        "kit",
+        "tracks",
     }
     assert set(data["tracks"][0]) == {"name", "sample", "volume", "pan", "mute", "solo", "steps"}
     assert all(len(t["steps"]) == data["length"] for t in data["tracks"])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benchmarks.common import record_engine_output
 from desktop_app.audio.audio_input import InputTap
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import load_default_kit
@@ -35,19 +35,7 @@ def fast_engine(kit, speed: float = 0) -> Engine:
 
 def record(engine: Engine, recorder: Recorder, seconds: float) -> None:
     """Record ``seconds`` of engine output (counted in frames, not wall time)."""
-    enough = threading.Event()
-    frames = [0]
-
-    def count(block: np.ndarray) -> None:
-        frames[0] += len(block)
-        if frames[0] >= seconds * SR:
-            enough.set()
-
-    recorder.start()
-    engine.add_block_listener(count)
-    engine.start()
-    assert enough.wait(20)
-    engine.remove_block_listener(count)
+    record_engine_output(engine, recorder, seconds, timeout=20)
 
 
 def test_recording_end_to_end(qapp, kit, tmp_path: Path) -> None:
@@ -76,7 +64,9 @@ def test_recording_end_to_end(qapp, kit, tmp_path: Path) -> None:
     assert rate == SR and len(wav) == round(result.duration * SR)
     played = np.concatenate(blocks)
     start = next(
-        i * 512 for i in range(len(played) // 512) if np.array_equal(played[i * 512], wav[0])
+        i * 512
+        for i in range(len(played) // 512)
+        if np.array_equal(played[i * 512], wav[0])
         and np.array_equal(played[i * 512 : i * 512 + 2048], wav[:2048])
     )
     assert np.array_equal(played[start : start + len(wav)], wav)

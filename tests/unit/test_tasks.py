@@ -56,3 +56,29 @@ def test_error_without_handler_is_logged_not_raised(core_app, caplog):
     runner.submit(lambda: 1 / 0)
     run_until(core_app, lambda: runner.in_flight == 0)
     assert "background task failed" in caplog.text
+
+
+def test_callbacks_of_a_deleted_context_are_dropped(core_app):
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    runner = TaskRunner(QThreadPool())
+    release = threading.Event()
+    seen: list[object] = []
+    receiver, survivor = QObject(), QObject()
+
+    def work(value):
+        release.wait(5)
+        return value
+
+    def boom():
+        release.wait(5)
+        raise ValueError("late")
+
+    runner.submit(work, "gone", on_done=seen.append, context=receiver)
+    runner.submit(boom, on_error=seen.append, context=receiver)
+    runner.submit(work, "alive", on_done=seen.append, context=survivor)
+    shiboken6.delete(receiver)  # the state is torn down while its requests are in flight
+    release.set()
+    run_until(core_app, lambda: runner.in_flight == 0)
+    assert seen == ["alive"]
