@@ -4,10 +4,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export QT_QPA_PLATFORM_TEST := offscreen
 
-.PHONY: setup run server test lint benchmarks screenshots package install-desktop clean
+.PHONY: setup setup-test run server test lint benchmarks screenshots package install-desktop clean
 
+# The app's own dependencies only; the test tools (pytest, moto, ruff, ...) come with
+# setup-test, so `make run` installs nothing it does not use.
 setup:
 	@./scripts/bootstrap.sh
+
+setup-test:
+	@./scripts/bootstrap.sh test
 
 run: setup
 	$(PY) -m desktop_app
@@ -15,15 +20,15 @@ run: setup
 server: setup
 	$(PY) -m sequencer_server
 
-test: setup
+test: setup-test
 	$(PY) -m ruff check .
 	QT_QPA_PLATFORM=offscreen PULSE_SERVER=unix:/nonexistent $(PY) -m pytest -q
 
-lint: setup
+lint: setup-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-benchmarks: setup
+benchmarks: setup-test  # moto and psutil are test tools
 	@for b in $$($(PY) -m benchmarks --list); do echo "== $$b"; $(PY) -m benchmarks $$b; done
 
 clean:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -264,6 +265,7 @@ class AppGraph(QObject):
         state = self.threads_state
         state.threadsChanged.connect(self._open_initial_thread)
         state.currentThreadChanged.connect(self._remember_thread)
+        state.sendStatus.connect(self.recording_state.send_status)
         # The open thread's own polling (others' messages, renders, deletions), adaptive.
         state.start_live_sync()
 
@@ -484,7 +486,11 @@ def _run_gui(
         return 0
     reporter = CrashReporter(paths.log_file)
     hook = ExceptionHook(reporter.report).install()
-    settings = Settings.open(paths.settings_file)
+    # SEQUENCER_SERVER_URL / _TOKEN / _USER win over the settings file, as on the command line.
+    settings = Settings.open(paths.settings_file, environ=os.environ)
+    for name in ("server_url", "api_token", "user_name"):
+        if variable := settings.overridden_by(name):
+            log.info("%s comes from the environment (%s)", name, variable)
     graph: AppGraph | None = None
     try:
         try:

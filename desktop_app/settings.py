@@ -6,6 +6,11 @@ list. Reading options through :class:`Option` turns those back into the declared
 corrupt value falls back to the default with a warning instead of crashing the start),
 so the rest of the app only ever sees ``settings.mp3_bitrate == 320``.
 
+Three options can also come from the environment (``SEQUENCER_SERVER_URL``,
+``SEQUENCER_TOKEN``, ``SEQUENCER_USER``), which then wins over the file — the same order
+the command line uses, so the window and a script started from the same shell talk to the
+same server as the same person. The file keeps its own value for when the variable goes.
+
 The file carries a version number; :data:`MIGRATIONS` upgrades older files one step at a
 time on open (the way Picard's ``config_upgrade.py`` does), so renaming or reshaping an
 option never loses what the user had set.
@@ -73,12 +78,21 @@ class Option(Generic[T]):
     ``Settings.changed("mp3_bitrate")`` when the value actually changes).
     """
 
-    def __init__(self, key: str, kind: type, default: T | Callable[[], T], doc: str = "") -> None:
+    def __init__(
+        self,
+        key: str,
+        kind: type,
+        default: T | Callable[[], T],
+        doc: str = "",
+        *,
+        env: str = "",
+    ) -> None:
         self.key = key
         self.kind = kind
         self._default = default
         self.doc = doc
         self.name = key
+        self.env = env  # an environment variable that overrides the stored value
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -222,10 +236,18 @@ class Settings(QObject):
 
     # connection
     server_url = Option(
-        "connection/server_url", str, "", "Sequencer server; empty = the embedded local server"
+        "connection/server_url",
+        str,
+        "",
+        "Sequencer server; empty = the embedded local server",
+        env="SEQUENCER_SERVER_URL",
     )
-    api_token = Option("connection/api_token", str, "", "API token for the server")
-    user_name = Option("user/name", str, default_user_name, "Name shown on your messages")
+    api_token = Option(
+        "connection/api_token", str, "", "API token for the server", env="SEQUENCER_TOKEN"
+    )
+    user_name = Option(
+        "user/name", str, default_user_name, "Name shown on your messages", env="SEQUENCER_USER"
+    )
     # audio
     output_device = Option("audio/output_device", str, "", "Output device name; empty = default")
     input_device = Option("audio/input_device", str, "", "Input device name; empty = default")
@@ -246,9 +268,18 @@ class Settings(QObject):
 
     _options: ClassVar[dict[str, Option[Any]]] = {}
 
-    def __init__(self, qsettings: QSettings, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        qsettings: QSettings,
+        parent: QObject | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        """``environ``: the process environment for the options it may override (the app
+        and the command line pass ``os.environ``); ``None`` reads the file only."""
         super().__init__(parent)
         self._qs = qsettings
+        self._environ: Mapping[str, str] = environ if environ is not None else {}
         migrate(self._qs)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -256,10 +287,16 @@ class Settings(QObject):
         cls._options = {**cls._options, **_collect(cls)}
 
     @classmethod
-    def open(cls, path: str | Path, parent: QObject | None = None) -> Settings:
+    def open(
+        cls,
+        path: str | Path,
+        parent: QObject | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
         """Settings stored as an INI file at ``path`` (see ``AppPaths.settings_file``)."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return cls(QSettings(str(path), QSettings.Format.IniFormat), parent)
+        return cls(QSettings(str(path), QSettings.Format.IniFormat), parent, environ=environ)
 
     @classmethod
     def options(cls) -> list[Option[Any]]:
@@ -269,7 +306,15 @@ class Settings(QObject):
     def file_name(self) -> str:
         return self._qs.fileName()
 
-    def get(self, option: Option[T]) -> T:
+    def overridden_by(self, name: str) -> str:
+        """The environment variable that decides option ``name`` right now, or ``""``."""
+        option = self._options[name]
+        if option.env and self._environ.get(option.env, "").strip():
+            return option.env
+        return ""
+
+    def stored(self, option: Option[T]) -> T:
+        """The file's value, whatever the environment says."""
         raw = self._qs.value(option.key)
         if raw is None:
             return option.default()
@@ -278,6 +323,17 @@ class Settings(QObject):
         except (TypeError, ValueError) as exc:
             log.warning("setting %s=%r is unreadable (%s); using the default", option.key, raw, exc)
             return option.default()
+
+    def get(self, option: Option[T]) -> T:
+        """The value in effect: the environment's for an overridden option, else the file's."""
+        if option.env:
+            text = self._environ.get(option.env, "").strip()
+            if text:
+                try:
+                    return option.decode(text)
+                except (TypeError, ValueError) as exc:
+                    log.warning("%s=%r is unusable (%s); using the settings", option.env, text, exc)
+        return self.stored(option)
 
     def set(self, option: Option[T], value: T) -> None:
         old = self.get(option)

@@ -3,9 +3,20 @@
 # PortAudio load at run time, then a virtual environment with the project installed.
 # Idempotent and quiet when nothing is missing, so `make run` / `make test` can call it
 # every time.
+#
+#   scripts/bootstrap.sh          # the app only: pip install -e .        (make run)
+#   scripts/bootstrap.sh test     # and the test tools: -e ".[test]"      (make test)
+#
+# Each set of extras has its own stamp, so switching between `make run` and `make test`
+# installs what the other lacks, and an edited pyproject.toml installs again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+EXTRAS=${1:-}
+if [[ ! "$EXTRAS" =~ ^[a-z0-9,-]*$ ]]; then
+    echo "bootstrap: extras must be names from pyproject.toml separated by commas, not '$EXTRAS'" >&2
+    exit 2
+fi
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 EXTRA_PACKAGES=${EXTRA_PACKAGES:-}
@@ -52,10 +63,16 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     "$PYTHON" -m venv "$VENV"
 fi
 
-stamp="$VENV/.installed"
+if [[ -n "$EXTRAS" ]]; then
+    spec=".[$EXTRAS]"
+    stamp="$VENV/.installed-${EXTRAS//,/-}"
+else
+    spec="."
+    stamp="$VENV/.installed-app"
+fi
 if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
-    echo "bootstrap: installing the project into $VENV (pip install -e \".[test]\")"
+    echo "bootstrap: installing the project into $VENV (pip install -e \"$spec\")"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[test]"
+    "$VENV/bin/python" -m pip install -q -e "$spec"
     touch "$stamp"
 fi

@@ -19,6 +19,12 @@ class TokenBody(BaseModel):
 class ThreadCreate(TokenBody):
     name: str = Field(min_length=1, max_length=200)
     users: list[str] = Field(default_factory=list, max_length=200)
+    id: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        description="Client-chosen id, so a thread made offline keeps its id; makes the call "
+        "idempotent (a retry returns the thread already created, never a second one).",
+    )
 
 
 class ThreadUpdate(TokenBody):

@@ -15,6 +15,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PULSE_SERVER", "unix:/nonexistent")
 
 TOKEN = "test-token-" + uuid.uuid4().hex[:8]
+# The window and the command line take their server and name from these when set: a
+# developer's shell must not point the tests (or the apps they start) at a real server.
+for _name in ("SEQUENCER_SERVER_URL", "SEQUENCER_TOKEN", "SEQUENCER_USER"):
+    os.environ.pop(_name, None)
 S3_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 

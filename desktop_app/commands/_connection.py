@@ -56,8 +56,9 @@ class CliContext:
 
 def open_context(args: argparse.Namespace) -> CliContext:
     paths = AppPaths.from_env().ensure()
-    settings = Settings.open(paths.settings_file)
-    url = (args.server or os.environ.get("SEQUENCER_SERVER_URL") or settings.server_url).strip()
-    token = args.token or os.environ.get("SEQUENCER_TOKEN") or settings.api_token
-    user = args.user or os.environ.get("SEQUENCER_USER") or settings.user_name
+    # The environment overrides the settings inside Settings, as in the window.
+    settings = Settings.open(paths.settings_file, environ=os.environ)
+    url = (args.server or settings.server_url).strip()
+    token = args.token or settings.api_token
+    user = args.user or settings.user_name
     return CliContext(paths, settings, connect(url, token, paths), user)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
+from enum import StrEnum
 
 from desktop_app.commands._connection import CliContext, add_connection_args, open_context
 from desktop_app.services.api import ApiError, PermanentApiError
@@ -69,18 +71,66 @@ def deliver_with_retries(
     return False
 
 
+QUEUED_NOTE = "queued: will be delivered by the app or `sequencer outbox flush`"
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    QUEUED = "queued"  # still in the outbox, waiting for the server
+    FAILED = "failed"  # the server refused it; `outbox flush --retry-failed` after a fix
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: Outcome
+    detail: str = ""
+
+
+def deliver_within(
+    delivery: Delivery, entry: OutboxEntry, seconds: float | None, *, clock=time.monotonic
+) -> Attempt:
+    """Deliver one entry now; with ``seconds``, keep retrying transient failures (on the
+    outbox's own backoff) until delivered or the time is up. Never raises for the server
+    being away: the entry stays queued, which is what the caller reports."""
+    deadline = clock() + (seconds or 0.0)
+    current = entry
+    while True:
+        try:
+            delivery.deliver(current)
+            return Attempt(Outcome.DELIVERED)
+        except PermanentApiError as exc:
+            return Attempt(Outcome.FAILED, exc.detail)
+        except ApiError as exc:
+            current = delivery.outbox.get(current.id) or current
+            left = deadline - clock()
+            if seconds is None or left <= 0:
+                return Attempt(Outcome.QUEUED, exc.detail)
+            time.sleep(min(left, max(0.2, current.next_attempt_at - time.time())))
+
+
 def run(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         outbox = open_outbox(ctx)
         try:
             if args.action != "flush":
+                threads = outbox.pending_threads()
+                for thread in threads:
+                    print(f"{thread.id}\tnew thread “{thread.name}”\tqueued")
                 entries = outbox.entries(pending_only=True)
                 for entry in entries:
                     print(describe(entry))
-                if not entries:
+                if not entries and not threads:
                     print("The outbox is empty: everything was delivered.", file=sys.stderr)
                 return 0
             delivery = Delivery(ctx.api, outbox)
+            threads_ok = True
+            for thread in outbox.pending_threads():  # before the messages posted into them
+                try:
+                    delivery.deliver_thread(thread.id)
+                    print(f"{thread.id[:8]}: thread “{thread.name}” created", file=sys.stderr)
+                except ApiError as exc:
+                    threads_ok = False
+                    print(f"{thread.id[:8]}: thread “{thread.name}”: {exc.detail}", file=sys.stderr)
             if args.retry_failed:
                 for entry in outbox.entries(pending_only=True):
                     if entry.stage == Stage.FAILED:
@@ -89,6 +139,6 @@ def run(args: argparse.Namespace) -> int:
             left = outbox.entries(pending_only=True)
             if left:
                 print(f"{len(left)} message(s) not delivered yet.", file=sys.stderr)
-            return 0 if ok and not left else 1
+            return 0 if ok and threads_ok and not left else 1
         finally:
             outbox.close()

@@ -23,6 +23,10 @@ DEFAULT_LOOPS = 4
 SAMPLE_RATE = 44100
 # Show progress when the encode is expected to take noticeably long.
 PROGRESS_AFTER_SECONDS = 60.0
+# What the output's extension asks for: the formats this command can really write. Any
+# other extension is refused rather than given bytes of another format.
+MP3_SUFFIXES = (".mp3",)
+WAV_SUFFIXES = (".wav", ".wave")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "for a lossless float WAV. The file is exactly N passes long and loops seamlessly.",
     )
     p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.mp3", help="output file")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT.mp3", help="output file: .mp3 or .wav"
+    )
     p.add_argument(
         "--loops", type=int, default=DEFAULT_LOOPS, help=f"passes (default {DEFAULT_LOOPS})"
     )
@@ -76,7 +82,13 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc))
     if not 1 <= args.loops <= MAX_LOOPS:
         return _fail(f"--loops: {args.loops} is outside 1-{MAX_LOOPS}")
-    as_wav = out.suffix.lower() in (".wav", ".wave")
+    suffix = out.suffix.lower()
+    if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
+        named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
+        return _fail(
+            f"{out}: cannot write {named}; the output must end in .mp3 (MP3) or .wav (WAV)"
+        )
+    as_wav = suffix in WAV_SUFFIXES
     if not as_wav and args.bitrate not in VALID_BITRATES:
         return _fail(
             f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "

@@ -1,5 +1,7 @@
-"""``sequencer send PATTERN.json --thread ID [--loops N]``: bounce the pattern, then post
-it with its render through the outbox — exactly what the GUI's Send does."""
+"""``sequencer send PATTERN.json --thread ID [--loops N] [--wait[=SECONDS]]``: bounce the
+pattern, then post it with its render through the outbox — exactly what the GUI's Send
+does. With the server away the message is queued, not refused: the app or
+``sequencer outbox flush`` delivers it later, and ``--wait`` stays until it is delivered."""
 
 from __future__ import annotations
 
@@ -13,31 +15,57 @@ from desktop_app.audio.kit import KitError, load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.peaks import compute_peaks
 from desktop_app.commands._connection import add_connection_args, open_context
-from desktop_app.commands.outbox import deliver_with_retries, open_outbox
+from desktop_app.commands.outbox import QUEUED_NOTE, Outcome, deliver_within, open_outbox
 from desktop_app.commands.render import load_pattern
 from desktop_app.domain.metadata import snapshot_metadata
 from desktop_app.domain.pattern import SnapshotError
-from desktop_app.services.api import ApiError
+from desktop_app.services.api import ApiError, TransientApiError
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.outbox import AudioFile
 
 SAMPLE_RATE = 44100
+DEFAULT_WAIT = 120.0  # `--wait` without a value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text} is outside 0-86400 seconds")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("send", help="post a pattern with its render to a thread")
+    p = subparsers.add_parser(
+        "send",
+        help="post a pattern with its render to a thread",
+        description="Post a pattern with its render through the outbox. When the server "
+        "cannot be reached the message stays queued (exit 0) and the app or `sequencer "
+        "outbox flush` delivers it; --wait waits for the delivery instead.",
+    )
     p.add_argument("pattern", metavar="PATTERN.json")
     p.add_argument("--thread", required=True, metavar="ID", help="thread id (see `threads`)")
     p.add_argument("--loops", type=int, default=4, help="passes to render (default 4)")
     p.add_argument("--bitrate", type=int, default=320)
     p.add_argument("--no-audio", action="store_true", help="post the pattern without a render")
+    p.add_argument(
+        "--wait",
+        nargs="?",
+        type=_seconds,
+        const=DEFAULT_WAIT,
+        default=None,
+        metavar="SECONDS",
+        help=f"wait until it is delivered (default {DEFAULT_WAIT:g} s); exit 1 if it is not",
+    )
     add_connection_args(p)
     p.set_defaults(func=run)
 
 
-def fail(message: str) -> int:
+def fail(message: str, code: int = 2) -> int:
     print(f"sequencer send: error: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     with open_context(args) as ctx, tempfile.TemporaryDirectory() as tmp:
         try:
             ctx.api.get_thread(args.thread)
+        except TransientApiError:
+            pass  # unreachable: the thread is checked when the message is delivered
         except ApiError as exc:
             return fail(f"thread {args.thread}: {exc.detail}")
         audio = None
@@ -74,12 +104,23 @@ def run(args: argparse.Namespace) -> int:
                 audio=audio,
             )
             print(entry.id)
-            if deliver_with_retries(Delivery(ctx.api, outbox), entry):
-                return 0
-            print(
-                "The message is in the outbox; `sequencer outbox flush` sends it later.",
-                file=sys.stderr,
-            )
-            return 1
+            sys.stdout.flush()
+            attempt = deliver_within(Delivery(ctx.api, outbox), entry, args.wait)
         finally:
             outbox.close()
+    if attempt.outcome == Outcome.DELIVERED:
+        print("delivered", file=sys.stderr)
+        return 0
+    if attempt.outcome == Outcome.FAILED:
+        return fail(
+            f"the server refused the message: {attempt.detail} "
+            "(it stays in the outbox; `sequencer outbox flush --retry-failed` tries again)",
+            1,
+        )
+    if args.wait is not None:
+        return fail(
+            f"not delivered within {args.wait:g} s ({attempt.detail}); it stays {QUEUED_NOTE}",
+            1,
+        )
+    print(f"{QUEUED_NOTE} ({attempt.detail})", file=sys.stderr)
+    return 0

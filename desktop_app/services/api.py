@@ -131,8 +131,14 @@ class ApiClient:
     def get_thread(self, thread_id: str) -> Thread:
         return Thread.from_json(self._json("GET", f"/api/v1/threads/{thread_id}"))
 
-    def create_thread(self, name: str, users: Iterable[str] = ()) -> Thread:
-        body = {"name": name, "users": list(users)}
+    def create_thread(
+        self, name: str, users: Iterable[str] = (), *, thread_id: str | None = None
+    ) -> Thread:
+        """``thread_id``: a client-chosen id (a thread made offline); creating it twice
+        returns the first one."""
+        body: dict[str, Any] = {"name": name, "users": list(users)}
+        if thread_id is not None:
+            body["id"] = thread_id
         return Thread.from_json(self._json("POST", "/api/v1/threads", json=body))
 
     def rename_thread(self, thread_id: str, name: str) -> Thread:

@@ -14,8 +14,14 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from desktop_app.domain.message import Message
-from desktop_app.services.api import ApiClient, PermanentApiError, Progress, TransientApiError
+from desktop_app.domain.message import Message, Thread
+from desktop_app.services.api import (
+    ApiClient,
+    AuthError,
+    PermanentApiError,
+    Progress,
+    TransientApiError,
+)
 from desktop_app.services.outbox import Outbox, OutboxEntry, Stage
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,7 @@ class Delivery:
         current = entry
         try:
             if current.stage == Stage.QUEUED:
+                self._create_pending_thread(current.thread_id)
                 message = self.api.create_message(
                     current.thread_id,
                     current.user_id,
@@ -113,6 +120,31 @@ class Delivery:
             log.error("Message %s failed at %s: %s", current.id, current.stage, exc.detail)
             raise
         return current
+
+    def _create_pending_thread(self, thread_id: str) -> Thread | None:
+        """A message into a thread made offline creates that thread first (idempotent by
+        its client-chosen id, so a repeat after a crash is harmless)."""
+        pending = self.outbox.pending_thread(thread_id)
+        if pending is None:
+            return None
+        thread = self.api.create_thread(pending.name, pending.users, thread_id=pending.id)
+        self.outbox.remove_thread(pending.id)
+        log.info("Thread %s (%s) created on the server", thread.id, thread.name)
+        return thread
+
+    def deliver_thread(self, thread_id: str) -> Thread | None:
+        """Create one queued thread. Returns it (``None`` if it was not queued); raises the
+        ``ApiError`` that stopped it. A refusal for good (a name the server rejects) drops
+        it from the outbox — retrying cannot help — except a refused token, which the user
+        can fix in Settings."""
+        try:
+            return self._create_pending_thread(thread_id)
+        except AuthError:
+            raise
+        except PermanentApiError as exc:
+            self.outbox.remove_thread(thread_id)
+            log.error("Thread %s was refused: %s", thread_id, exc.detail)
+            raise
 
     def retry(self, entry_id: str) -> OutboxEntry | None:
         """The user's Retry on a failed message: back to the stage that failed (a failed

@@ -1,7 +1,8 @@
 """The outbox: every message the user sent, and how far its delivery got.
 
 Written before any network call and after every stage, in SQLite in the data folder, so a
-quit, a crash or a reboot resumes exactly where delivery stopped. The stages only move
+quit, a crash or a reboot resumes exactly where delivery stopped. Threads made while
+the server was away wait here too, under the id the server will keep. The stages only move
 forward — queued → created → uploaded → attached — and each is safe to repeat on the
 server (client-chosen message id, upload ``Idempotency-Key``, attach by render id), which is
 what makes "exactly once" hold across crashes.
@@ -23,7 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from desktop_app.domain.message import Message, Render, utc_now_iso
+from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
 
 
 class Stage(StrEnum):
@@ -94,6 +95,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_stage ON outbox (stage);
+CREATE TABLE IF NOT EXISTS outbox_threads (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    doc TEXT NOT NULL
+);
 """
 
 
@@ -223,6 +229,52 @@ class Outbox:
     def pending(self) -> list[OutboxEntry]:
         """Entries that still have work to do (failed ones wait for Retry)."""
         return [e for e in self.entries(pending_only=True) if e.stage != Stage.FAILED]
+
+    # -- threads created while the server was away --------------------------------------
+    def add_thread(self, name: str, users: tuple[str, ...] = ()) -> Thread:
+        """Queue a new thread under an id chosen here, so messages can be queued into it at
+        once; the server keeps the id when the thread is created (``Delivery``)."""
+        now = utc_now_iso()
+        thread = Thread(id=uuid.uuid4().hex, name=name, users=users, created_at=now, updated_at=now)
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO outbox_threads (id, created_at, doc) VALUES (?, ?, ?)",
+                (thread.id, time.time(), json.dumps(thread.to_json())),
+            )
+        return thread
+
+    def pending_threads(self) -> list[Thread]:
+        """Threads not created on the server yet, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc FROM outbox_threads ORDER BY created_at, id"
+            ).fetchall()
+        return [Thread.from_json(json.loads(r[0])) for r in rows]
+
+    def pending_thread(self, thread_id: str) -> Thread | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT doc FROM outbox_threads WHERE id = ?", (thread_id,)
+            ).fetchone()
+        return Thread.from_json(json.loads(row[0])) if row else None
+
+    def rename_thread(self, thread_id: str, name: str) -> Thread | None:
+        """Give a queued thread another name; ``None`` if it is not queued (any more)."""
+        with self._tx() as db:
+            row = db.execute("SELECT doc FROM outbox_threads WHERE id = ?", (thread_id,)).fetchone()
+            if row is None:
+                return None
+            thread = replace(Thread.from_json(json.loads(row[0])), name=name)
+            db.execute(
+                "UPDATE outbox_threads SET doc = ? WHERE id = ?",
+                (json.dumps(thread.to_json()), thread_id),
+            )
+        return thread
+
+    def remove_thread(self, thread_id: str) -> None:
+        """The server has the thread (or refused it for good): nothing left to do."""
+        with self._tx() as db:
+            db.execute("DELETE FROM outbox_threads WHERE id = ?", (thread_id,))
 
     def close(self) -> None:
         with self._lock:

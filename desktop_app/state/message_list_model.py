@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, Qt
 
-from desktop_app.domain.message import Message, parse_time
+from desktop_app.domain.message import Message, Render, parse_time
 
 RENDER_NONE = "none"
 RENDER_PENDING = "pending"
@@ -121,6 +121,9 @@ class MessageRow:
     pending: bool = False
     upload_progress: float | None = None
     upload_error: str | None = None
+    # The sender's own take while the message waits in the outbox (duration and peaks;
+    # the file is found by message id): a queued message plays from it before any upload.
+    take: Render | None = None
     playing: bool = False
     position: float = 0.0
     sort_key: tuple[str, str, str] = ("", "", "")
@@ -147,21 +150,30 @@ class MessageRow:
         if self.upload_progress is not None:
             return RENDER_UPLOADING
         if self.pending:
-            return RENDER_PENDING
+            return RENDER_READY if self.take is not None else RENDER_PENDING
         if self.message.renders:
             return RENDER_READY
         return RENDER_NONE
 
     @property
     def peaks(self) -> tuple[float, ...] | None:
-        for render in self.message.renders:
+        for render in self.message.renders or ((self.take,) if self.take else ()):
             if render.peaks:
                 return render.peaks
         return None
 
     @property
     def duration(self) -> float | None:
-        return self.message.renders[0].duration if self.message.renders else None
+        if self.message.renders:
+            return self.message.renders[0].duration
+        return self.take.duration if self.take is not None else None
+
+    @property
+    def time_text(self) -> str:
+        """A queued message that already shows its player still says it is not sent."""
+        if self.pending and self.take is not None and not self.message.renders:
+            return f"{self.time} · waiting to send"
+        return self.time
 
 
 def _sort_key(row: MessageRow) -> tuple[str, str, str]:
@@ -211,7 +223,7 @@ class MessageListModel(QAbstractListModel):
             case Roles.USER:
                 return m.user_id
             case Roles.TIME_TEXT:
-                return row.time
+                return row.time_text
             case Roles.SNAPSHOT:
                 return m.snapshot
             case Roles.METADATA:
@@ -292,6 +304,7 @@ class MessageListModel(QAbstractListModel):
                         pending=prev.pending,
                         upload_progress=prev.upload_progress,
                         upload_error=prev.upload_error,
+                        take=prev.take,
                         playing=prev.playing,
                         position=prev.position,
                     )
@@ -313,12 +326,17 @@ class MessageListModel(QAbstractListModel):
         pending: bool = False,
         upload_progress: float | None = None,
         upload_error: str | None = None,
+        take: Render | None = None,
     ) -> int:
         """Insert in timestamp order, or update in place announcing only the changed roles.
         Returns the row."""
         row_no = self._index.get(message.id)
         new = MessageRow.build(
-            message, pending=pending, upload_progress=upload_progress, upload_error=upload_error
+            message,
+            pending=pending,
+            upload_progress=upload_progress,
+            upload_error=upload_error,
+            take=take,
         )
         if row_no is None:
             at = bisect.bisect_right(self._rows, new.sort_key, key=_sort_key)
@@ -338,6 +356,7 @@ class MessageListModel(QAbstractListModel):
                 pending=pending,
                 upload_progress=upload_progress,
                 upload_error=upload_error,
+                take=take,
             )
             self.set_playback(message.id, playing=new.playing, position=new.position)
             return row
@@ -364,6 +383,7 @@ class MessageListModel(QAbstractListModel):
                 pending=pending,
                 upload_progress=upload_progress,
                 upload_error=upload_error,
+                take=row.take,
             )
 
     def set_playback(self, message_id: str, *, playing: bool, position: float = 0.0) -> None:
@@ -435,6 +455,7 @@ class MessageListModel(QAbstractListModel):
 _ROLE_SOURCES: tuple[tuple[Callable[[MessageRow], Any], list[int]], ...] = (
     (lambda r: r.message, [int(Roles.MESSAGE)]),
     (lambda r: r.message.user_id, [int(Roles.USER), int(Roles.IS_OWN)]),
+    (lambda r: r.time_text, [int(Roles.TIME_TEXT)]),
     (lambda r: r.message.snapshot, [int(Roles.SNAPSHOT)]),
     (lambda r: r.meta, [int(Roles.METADATA)]),
     (lambda r: r.summary, [int(Roles.SUMMARY_TEXT)]),

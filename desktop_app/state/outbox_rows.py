@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
-from desktop_app.domain.message import Message
+from desktop_app.domain.message import Message, Render, Thread
 from desktop_app.domain.metadata import snapshot_metadata
 from desktop_app.services.outbox import AudioFile, OutboxEntry, Stage
 from desktop_app.services.tasks import TaskRunner
@@ -43,6 +43,9 @@ class OutboxRows(QObject):
         queue.delivered.connect(self._on_entry)
         queue.failed.connect(self._on_entry)
         queue.notQueued.connect(self._on_not_queued)
+        queue.serverAnswered.connect(threads.server_answered)
+        queue.threadDelivered.connect(threads.thread_delivered)
+        queue.threadRefused.connect(threads.thread_refused)
 
     # -- actions -----------------------------------------------------------------------
     def send(self, thread_id: str, snapshot: dict[str, Any], recording: Any = None) -> str:
@@ -112,7 +115,14 @@ class OutboxRows(QObject):
         if self._entries.pop(message_id, None) is not None:
             self._queue.cancel(message_id)
 
+    def create_thread(self, name: str, users: tuple[str, ...]) -> Thread:
+        return self._queue.create_thread(name, users)
+
+    def rename_pending_thread(self, thread_id: str, name: str) -> Thread | None:
+        return self._queue.rename_pending_thread(thread_id, name)
+
     def start(self) -> None:
+        self._queue.pending_threads(self._threads.threads_queued)
         self._queue.start()
 
     def network_back(self) -> None:
@@ -133,11 +143,13 @@ class OutboxRows(QObject):
         if entry is None:
             return
         self._unqueued.add(message_id)
+        self._threads.sendStatus.emit(message_id, "failed")
         self._threads.upsert_message(self._message_for(entry), upload_error=reason)
         self._threads.error.emit(f"The message could not be saved for sending. {reason}")
 
     def _on_created(self, message: Message) -> None:
         self._messages[message.id] = message
+        self._threads.thread_has_message_on_server(message.parent_thread)
 
     def _on_progress(self, message_id: str, fraction: float) -> None:
         entry = self._entries.get(message_id)
@@ -166,11 +178,37 @@ class OutboxRows(QObject):
             progress = row.upload_progress if row and row.upload_progress is not None else 0.0
             state = {"upload_progress": progress}
         else:
-            state = {"pending": True}
+            state = {"pending": True, "take": _take_of(entry)}
         self._threads.upsert_message(message, **state)
+        self._threads.sendStatus.emit(entry.id, _send_status(entry))
 
     def _message_for(self, entry: OutboxEntry) -> Message:
         base = self._messages.get(entry.id) or entry.as_message()
         if entry.stage == Stage.ATTACHED and entry.render is not None:
             return base.with_render(entry.render)
         return base
+
+
+def _send_status(entry: OutboxEntry) -> str:
+    if entry.stage == Stage.FAILED:
+        return "failed"
+    if entry.stage == Stage.ATTACHED:
+        return "sent"
+    # A transient failure left its reason and a time to try again: the server is away.
+    return "waiting" if entry.last_error else "queued"
+
+
+def _take_of(entry: OutboxEntry) -> Render | None:
+    """The queued take as the row's stand-in render: its length and waveform. Nothing of
+    it goes to the server or the local store; playback finds the file by message id."""
+    audio = entry.audio
+    if audio is None or not audio.path.is_file():
+        return None
+    return Render(
+        id=f"take-{entry.id}",
+        url=audio.path.as_uri(),
+        bitrate=audio.bitrate,
+        duration=audio.duration,
+        size_bytes=audio.path.stat().st_size,
+        peaks=audio.peaks,
+    )

@@ -39,6 +39,8 @@ class RecordingState(QObject):
     elapsedChanged = Signal(float)  # seconds since the take started
     finished = Signal(object)  # RecordingResult
     resultCleared = Signal()  # the take was sent (or discarded): nothing is ready any more
+    # How far the take last sent got: "queued", "waiting" (for the server), "sent", "failed".
+    sentTakeStatus = Signal(str)
     error = Signal(str)
     _failedInTake = Signal(str)  # from the recorder's worker thread, delivered queued
 
@@ -56,6 +58,7 @@ class RecordingState(QObject):
         self._recorder: Recorder | None = None
         self._started_playback = False
         self.last_result: RecordingResult | None = None
+        self._sent_id = ""  # the message the last take went out with, until delivered
         self._timer = QTimer(self)
         self._timer.setInterval(METER_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
@@ -132,11 +135,28 @@ class RecordingState(QObject):
         self.finished.emit(result)
         return result
 
-    def clear_result(self) -> None:
-        """Forget the last take (after it was sent, or discarded by the user)."""
+    def clear_result(self, *, sent_as: str = "") -> None:
+        """Forget the last take (after it was sent as message ``sent_as``, or discarded).
+        A sent take is only queued: ``send_status`` follows its delivery, so nothing says
+        "sent" before the server has it."""
+        self._sent_id = sent_as
         if self.last_result is not None:
             self.last_result = None
             self.resultCleared.emit()
+
+    @property
+    def sent_message_id(self) -> str:
+        """The message the last take was sent with, while its delivery is open."""
+        return self._sent_id
+
+    def send_status(self, message_id: str, status: str) -> None:
+        """The send flow's word on a message (``ThreadsState.sendStatus``); passed on as
+        ``sentTakeStatus`` when it is the take's."""
+        if not message_id or message_id != self._sent_id:
+            return
+        if status in ("sent", "failed"):
+            self._sent_id = ""
+        self.sentTakeStatus.emit(status)
 
     # ---- internals -------------------------------------------------------------------
     def _recorder_options(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ waiting entry is tried at once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -20,8 +21,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop_app.domain.message import utc_now_iso
-from desktop_app.services.api import ApiError, PermanentApiError
+from desktop_app.domain.message import Thread, utc_now_iso
+from desktop_app.services.api import ApiError, AuthError, PermanentApiError, TransientApiError
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.outbox import AudioFile, OutboxEntry, Stage
 from desktop_app.services.tasks import TaskRunner
@@ -45,6 +46,10 @@ class SendQueue(QObject):
     notQueued = Signal(str, str)  # message id, why it could not be written to the outbox
     failed = Signal(object)  # OutboxEntry, stage FAILED (permanent; last_error says why)
     messageCreated = Signal(object)  # Message as the server stored it
+    # A delivery stage was confirmed by the server: whoever shows "Offline" can stop.
+    serverAnswered = Signal()
+    threadDelivered = Signal(object)  # Thread, a queued thread now exists on the server
+    threadRefused = Signal(str, str)  # thread id, why the server will never take it
 
     def __init__(
         self,
@@ -73,6 +78,7 @@ class SendQueue(QObject):
     def start(self) -> None:
         """Resume whatever a previous run left in the outbox, then keep watching."""
         self._timer.start()
+        self.deliver_threads()
         self.kick()
 
     def shutdown(self, wait_ms: int = 2000) -> None:
@@ -143,8 +149,57 @@ class SendQueue(QObject):
 
         self._tasks.submit(work, on_done=done)
 
+    # -- threads made offline --------------------------------------------------------------
+    def create_thread(self, name: str, users: tuple[str, ...]) -> Thread:
+        """Queue a thread and try to create it. The outbox row is written here, on the
+        GUI thread (one small insert), so a message sent into the thread right after can
+        never reach the server before the thread does: its delivery creates the thread
+        first. Raises ``OSError``/``sqlite3.Error`` if the outbox cannot take it."""
+        thread = self._outbox.add_thread(name, users)
+        self._deliver_thread_ids([thread.id])
+        return thread
+
+    def rename_pending_thread(self, thread_id: str, name: str) -> Thread | None:
+        """Rename a thread the server does not have yet (one small write, GUI thread);
+        ``None`` once it was created meanwhile — then rename it on the server."""
+        return self._outbox.rename_thread(thread_id, name)
+
+    def pending_threads(self, on_done: Callable[[list[Thread]], None]) -> None:
+        """Threads still to create (read on a worker), e.g. from before a restart."""
+        self._tasks.submit(self._outbox.pending_threads, on_done=on_done)
+
+    def deliver_threads(self) -> None:
+        """Try to create every queued thread (at start and when the network is back)."""
+        self._tasks.submit(
+            lambda: [t.id for t in self._outbox.pending_threads()],
+            on_done=self._deliver_thread_ids,
+        )
+
+    def _deliver_thread_ids(self, thread_ids: list[str]) -> None:
+        for thread_id in thread_ids:
+            self._tasks.submit(
+                self._delivery.deliver_thread,
+                thread_id,
+                on_done=self._on_thread_delivered,
+                on_error=functools.partial(self._on_thread_failed, thread_id),
+            )
+
+    def _on_thread_delivered(self, thread: Thread | None) -> None:
+        if thread is not None:
+            self.serverAnswered.emit()
+            self.threadDelivered.emit(thread)
+
+    def _on_thread_failed(self, thread_id: str, exc: BaseException) -> None:
+        if isinstance(exc, AuthError | TransientApiError):
+            log.info("thread %s stays queued: %s", thread_id, exc)
+        elif isinstance(exc, ApiError):
+            self.threadRefused.emit(thread_id, exc.detail)
+        else:
+            log.error("creating thread %s failed unexpectedly", thread_id, exc_info=exc)
+
     def network_back(self) -> None:
         """The server answers again: everything waiting for its backoff goes now."""
+        self.deliver_threads()
 
         def work() -> None:
             for entry in self._outbox.pending():
@@ -184,9 +239,7 @@ class SendQueue(QObject):
 
     def _start(self, entry: OutboxEntry) -> None:
         self._in_flight.add(entry.id)
-        self._tasks.submit(
-            self._run, entry.id, lambda: self._deliver(entry), on_done=self._finish
-        )
+        self._tasks.submit(self._run, entry.id, lambda: self._deliver(entry), on_done=self._finish)
 
     # -- worker side -------------------------------------------------------------------
     def _run(self, entry_id: str, work: Callable[[], OutboxEntry]) -> _Outcome:
@@ -215,6 +268,7 @@ class SendQueue(QObject):
                 self.progress.emit(entry.id, fraction)
 
         def on_stage(current: OutboxEntry, message: Any) -> None:
+            self.serverAnswered.emit()
             if message is not None:
                 self.messageCreated.emit(message)
             self.entryChanged.emit(current)

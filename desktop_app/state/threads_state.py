@@ -14,13 +14,14 @@ the last cursor.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop_app.domain.message import Message, Thread, utc_now_iso
+from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
 from desktop_app.services.api import ApiError, AuthError, NotFoundError, TransientApiError
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.tasks import TaskRunner
@@ -86,6 +87,9 @@ class ThreadsState(QObject):
     loadingChanged = Signal(bool)
     connectionChanged = Signal(str)
     error = Signal(str)  # a human sentence for a failed action
+    # message id, "queued" | "waiting" (for the server) | "sent" | "failed": the outbox's
+    # word on each message this client sends, for whoever reports on a send (the transport).
+    sendStatus = Signal(str, str)
 
     def __init__(
         self,
@@ -118,6 +122,7 @@ class ThreadsState(QObject):
         self._connection_text = "Connecting…"
         self._retry_delays = tuple(retry_delays) or RETRY_DELAYS
         self._retry_index = 0
+        self._offline_delay = self._retry_delays[0]
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(self.reconnect_now)
@@ -126,6 +131,9 @@ class ThreadsState(QObject):
         self._poll_timer.timeout.connect(self._poll)
         self._quiet_polls = 0
         self._outbox_rows: OutboxRows | None = None
+        # Threads made here that the server does not have yet (queued in the outbox under
+        # the id the server will keep): listed, openable and sendable-to like any other.
+        self._pending_threads: dict[str, Thread] = {}
         if send_queue is not None:
             self._outbox_rows = OutboxRows(self, send_queue, tasks)
 
@@ -206,19 +214,25 @@ class ThreadsState(QObject):
 
     def _on_local_threads(self, threads: list[Thread]) -> None:
         if not self._threads_from_server and threads:
-            self._set_threads(threads)
+            known = {t.id for t in threads}
+            self._set_threads(threads + [t for t in self._threads if t.id not in known])
 
     def _on_server_threads(self, threads: list[Thread]) -> None:
         self._threads_fetching = False
         self._set_connected()
         self._threads_from_server = True
-        self._set_threads(threads)
+        listed = {t.id for t in threads}
+        for thread_id in [tid for tid in self._pending_threads if tid in listed]:
+            self._thread_now_on_server(thread_id)
+        self._set_threads(threads + [t for t in self._pending_threads.values()])
         if self._threads_again:
             self.refresh_threads()
 
     def _set_threads(self, threads: list[Thread]) -> None:
         self._threads = sorted(threads, key=lambda t: t.updated_at or t.created_at, reverse=True)
         self.threadsChanged.emit()
+        if self._connection == OFFLINE and self._retry_timer.isActive():
+            self._set_connection(OFFLINE, self._offline_text())  # saved threads may show now
         if self._current_id:
             self.currentThreadChanged.emit(self._current_id)  # its name may have changed
 
@@ -229,10 +243,25 @@ class ThreadsState(QObject):
             self._tasks.submit(self._store.upsert_threads, [thread])
 
     def create_thread(self, name: str) -> None:
-        """Create on the server; ``threadCreated(id)`` follows when it exists."""
+        """Create a thread. With a send queue it is queued under its final id and listed
+        (``threadCreated(id)``) at once — online or not — and the server gets it now or
+        when it is back; without one, ``threadCreated`` follows the server's answer."""
         name = name.strip()
         if not name:
             self.error.emit("A thread needs a name.")
+            return
+        users = (self._user_id,) if self._user_id else ()
+        if self._outbox_rows is not None:
+            try:
+                thread = self._outbox_rows.create_thread(name, users)
+            except (OSError, sqlite3.Error) as exc:
+                log.error("could not queue the thread %r", name, exc_info=exc)
+                self.error.emit(f"Could not create the thread “{name}”: {exc}")
+                return
+            log.info("thread %s (%s) queued for the server", thread.id, name)
+            self._pending_threads[thread.id] = thread
+            self._put_thread(thread)
+            self.threadCreated.emit(thread.id)
             return
 
         def done(thread: Thread) -> None:
@@ -243,10 +272,50 @@ class ThreadsState(QObject):
         self._tasks.submit(
             self._api.create_thread,
             name,
-            (self._user_id,) if self._user_id else (),
+            users,
             on_done=done,
             on_error=lambda e: self._on_api_error(e, f"create the thread “{name}”"),
         )
+
+    def is_pending(self, thread_id: str) -> bool:
+        """The thread was made here and the server does not have it yet."""
+        return thread_id in self._pending_threads
+
+    def threads_queued(self, threads: list[Thread]) -> None:
+        """Queued threads found in the outbox at start (made offline in an earlier run)."""
+        for thread in threads:
+            self._pending_threads.setdefault(thread.id, thread)
+            if self.thread(thread.id) is None:
+                self._put_thread(thread)
+
+    def thread_delivered(self, thread: Thread) -> None:
+        """The server created a queued thread (same id): keep its copy of it."""
+        self._thread_now_on_server(thread.id)
+        self._put_thread(thread)
+
+    def thread_has_message_on_server(self, thread_id: str) -> None:
+        """A message was delivered into a queued thread, which its delivery created."""
+        if thread_id in self._pending_threads:
+            self._thread_now_on_server(thread_id)
+            self.refresh_threads()
+
+    def thread_refused(self, thread_id: str, reason: str) -> None:
+        thread = self._pending_threads.pop(thread_id, None)
+        name = thread.name if thread is not None else thread_id
+        self._threads = [t for t in self._threads if t.id != thread_id]
+        self._set_threads(self._threads)
+        if self._store is not None:
+            self._tasks.submit(self._store.delete_thread, thread_id)
+        if self._current_id == thread_id:
+            self.close_thread()
+        self.error.emit(f"The server refused the new thread “{name}”: {reason}")
+
+    def _thread_now_on_server(self, thread_id: str) -> None:
+        if self._pending_threads.pop(thread_id, None) is None:
+            return
+        log.info("thread %s now exists on the server", thread_id)
+        if thread_id == self._current_id:
+            self._fetch(full=True)
 
     def rename_thread(self, thread_id: str, name: str) -> None:
         name = name.strip()
@@ -256,6 +325,13 @@ class ThreadsState(QObject):
             return
         if old is not None and old.name == name:
             return
+        if thread_id in self._pending_threads and self._outbox_rows is not None:
+            # Not on the server yet: the queued thread takes the new name with it.
+            renamed = self._outbox_rows.rename_pending_thread(thread_id, name)
+            if renamed is not None:
+                self._pending_threads[thread_id] = renamed
+                self._put_thread(renamed)
+                return
 
         def done(thread: Thread) -> None:
             self._set_connected()
@@ -306,6 +382,11 @@ class ThreadsState(QObject):
 
     def _fetch(self, *, full: bool) -> None:
         thread_id, generation, store = self._current_id, self._generation, self._store
+        if thread_id in self._pending_threads:
+            # Not on the server yet (made offline): nothing to ask; its queued messages
+            # are shown from the outbox, and the fetch follows once it is created.
+            self._set_loading(False)
+            return
         key = (generation, full)
         if key in self._fetching:
             return  # the same question is already on its way (a poll tick during a fetch)
@@ -379,6 +460,7 @@ class ThreadsState(QObject):
                 pending=row.pending,
                 upload_progress=row.upload_progress,
                 upload_error=row.upload_error,
+                take=row.take,
             )
 
     def _on_fetch_error(self, key: tuple[int, bool], exc: BaseException) -> None:
@@ -400,9 +482,12 @@ class ThreadsState(QObject):
         pending: bool = False,
         upload_progress: float | None = None,
         upload_error: str | None = None,
+        take: Render | None = None,
     ) -> None:
         """Show a message (or change its send state) if it belongs to the open thread; a
-        message the server has (not ``pending``) is also written to the local cache."""
+        message the server has (not ``pending``) is also written to the local cache.
+        ``take``: the sender's own recording of a queued message, which plays from the
+        outbox until the render is attached."""
         before = self._model.message(message.id)
         if message.parent_thread == self._current_id:
             self._model.upsert_message(
@@ -410,6 +495,7 @@ class ThreadsState(QObject):
                 pending=pending,
                 upload_progress=upload_progress,
                 upload_error=upload_error,
+                take=take,
             )
         if self._store is not None and not pending and before != message:
             self._tasks.submit(self._store.upsert_messages, [message])
@@ -439,6 +525,13 @@ class ThreadsState(QObject):
             on_error=lambda e: self._on_api_error(e, "reach the server"),
         )
 
+    def server_answered(self) -> None:
+        """Something else (the send queue delivering a message) got an answer from the
+        server: if this state still says "Offline … retrying in N s", the server is back
+        now, not at the next retry."""
+        if self._connection != CONNECTED:
+            self._on_reconnected()
+
     def _on_reconnected(self) -> None:
         self._set_connected()
         if self._outbox_rows is not None:
@@ -457,10 +550,19 @@ class ThreadsState(QObject):
     def _go_offline(self, reason: str) -> None:
         delay = self._retry_delays[min(self._retry_index, len(self._retry_delays) - 1)]
         self._retry_index += 1
-        saved = "showing saved messages" if self._store is not None else "nothing saved yet"
-        self._set_connection(OFFLINE, f"Offline — {saved}; retrying in {delay:g} s")
+        self._offline_delay = delay
+        self._set_connection(OFFLINE, self._offline_text())
         log.info("server unreachable (%s); retrying in %s s", reason, delay)
         self._retry_timer.start(round(delay * 1000))
+
+    def _offline_text(self) -> str:
+        # Say what is really on screen: a server never reached from here has nothing saved.
+        saved = (
+            "showing saved threads and messages"
+            if self._store is not None and self._threads
+            else "nothing saved from this server yet"
+        )
+        return f"Offline — {saved}; retrying in {self._offline_delay:g} s"
 
     def _set_connection(self, state: str, text: str) -> None:
         if (state, text) != (self._connection, self._connection_text):

@@ -223,15 +223,17 @@ class ConversationPanel(QWidget):
     def send(self) -> None:
         if self._send_problem() is not None:
             return
+        sent_take = self._recording.last_result is not None
         try:
-            self._threads.send_message_from_sequencer(
+            message_id = self._threads.send_message_from_sequencer(
                 self._sequencer.snapshot(), self._recording.last_result
             )
         except RuntimeError as exc:  # a state built without a send queue, or no thread
             log.error("send refused: %s", exc)
             self.sendFailed.emit(f"Could not send: {exc}")
             return
-        self._recording.clear_result()
+        # The transport follows the take's delivery ("queued" until the server has it).
+        self._recording.clear_result(sent_as=message_id if sent_take else "")
         self._refresh()
 
     # ---- message actions -----------------------------------------------------------------

@@ -125,6 +125,29 @@ class SettingsDialog(QDialog):
         server_form.addRow("Server URL", self.server_url)
         server_form.addRow("API token", self.api_token)
         server_form.addRow("Your name", self.user_name)
+        # A value set in the environment wins over this dialog: show it, read-only, and say
+        # where it comes from instead of pretending an edit here would take effect.
+        self.env_note = QLabel()
+        self.env_note.setObjectName("settingsEnvNote")
+        self.env_note.setWordWrap(True)
+        self.env_note.setStyleSheet(f"color: {theme.TEXT_DIM};")
+        overridden = []
+        for name in ("server_url", "api_token", "user_name"):
+            variable = settings.overridden_by(name)
+            if variable:
+                field: QLineEdit = getattr(self, name)
+                field.setReadOnly(True)
+                field.setClearButtonEnabled(False)
+                field.setToolTip(f"Set by {variable} in the environment")
+                overridden.append(f"<code>{variable}</code>")
+        if overridden:
+            self.env_note.setText(
+                f"Set by {', '.join(overridden)} in the environment Sequencer was started "
+                "from; the environment wins over these settings. Unset it to edit here."
+            )
+            server_form.addRow(self.env_note)
+        else:
+            self.env_note.hide()
         hint = QLabel(
             "Leave the URL empty to keep threads on this computer"
             + (f" (in <code>{embedded_folder}</code>)." if embedded_folder else ".")
@@ -238,14 +261,17 @@ class SettingsDialog(QDialog):
         s = self._settings
         # Audio and identity first, connection last: a server change triggers a reconnect
         # that should already see the new user name.
-        s.user_name = self.user_name.text().strip()
+        if not s.overridden_by("user_name"):  # never copy the environment into the file
+            s.user_name = self.user_name.text().strip()
         s.output_device = self.output_device.currentData() or ""
         s.input_device = self.input_device.currentData() or ""
         s.mix_input = self.mix_input.isChecked()
         s.mp3_bitrate = int(self.mp3_bitrate.currentData())
         s.cache_size_mb = self.cache_size_mb.value()
-        s.api_token = self.api_token.text().strip()
-        s.server_url = self.server_url.text().strip().rstrip("/")
+        if not s.overridden_by("api_token"):
+            s.api_token = self.api_token.text().strip()
+        if not s.overridden_by("server_url"):
+            s.server_url = self.server_url.text().strip().rstrip("/")
         s.sync()
 
     def accept(self) -> None:

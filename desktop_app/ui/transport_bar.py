@@ -74,6 +74,15 @@ QLabel#status[error="true"] {{ color: {theme.ERROR}; }}
 """
 
 
+# What the status line says about the take last sent, by its delivery status.
+_SENT_TAKE_TEXT = {
+    "queued": ("Take queued · sending…", False),
+    "waiting": ("Take queued — will send when online", False),
+    "sent": ("Take sent · ready to record", False),
+    "failed": ("Take not sent — Retry on its message", True),
+}
+
+
 class TransportBar(QWidget):
     """Transport controls bound to the sequencer and recording states."""
 
@@ -142,6 +151,7 @@ class TransportBar(QWidget):
         recording_state.elapsedChanged.connect(self._on_elapsed)
         recording_state.finished.connect(self._on_finished)
         recording_state.resultCleared.connect(self._on_cleared)
+        recording_state.sentTakeStatus.connect(self._on_sent_take)
         recording_state.error.connect(self._on_error)
         self._play_action = play_action
         self._record_action = record_action
@@ -188,7 +198,15 @@ class TransportBar(QWidget):
 
     def _on_cleared(self) -> None:
         self.clock.setText(format_elapsed(0.0))
-        self._show_status("Take sent · ready to record", error=False)
+        if self._rec.sent_message_id:
+            self._on_sent_take("queued")
+        else:
+            self._show_status("Ready to record", error=False)
+
+    def _on_sent_take(self, status: str) -> None:
+        """The take is only "sent" once the server has it; until then it is queued."""
+        text, error = _SENT_TAKE_TEXT.get(status, _SENT_TAKE_TEXT["queued"])
+        self._show_status(text, error=error)
 
     def _on_error(self, message: str) -> None:
         self._show_status(message, error=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
 from sequencer_server.deps import CredentialsDep, StoreDep, TokenDep
@@ -20,18 +20,40 @@ def thread_or_404(doc: dict | None, thread_id: str) -> dict:
     return doc
 
 
-@router.post("", status_code=201, response_model=ThreadPublic, responses={401: {}, 422: {}})
-async def create_thread(body: ThreadCreate, credentials: CredentialsDep, store: StoreDep) -> dict:
+@router.post(
+    "",
+    status_code=201,
+    response_model=ThreadPublic,
+    responses={200: {"description": "Replay of an id already created"}, 401: {}, 422: {}},
+)
+async def create_thread(
+    body: ThreadCreate, credentials: CredentialsDep, store: StoreDep, response: Response
+) -> dict:
     credentials.require(body.token)
     now = utc_now_iso()
     doc = {
-        "id": uuid.uuid4().hex,
+        "id": body.id or uuid.uuid4().hex,
         "name": body.name.strip() or body.name,
         "users": body.users,
         "created_at": now,
         "updated_at": now,
     }
-    return await run_in_threadpool(store.create_thread, doc)
+
+    def work() -> tuple[dict, bool]:
+        if body.id is not None and (existing := store.get_thread(body.id)) is not None:
+            return existing, False
+        try:
+            return store.create_thread(doc), True
+        except Exception:
+            # Two retries of the same offline creation racing: the loser gets the winner's.
+            if body.id is not None and (existing := store.get_thread(body.id)) is not None:
+                return existing, False
+            raise
+
+    stored, created = await run_in_threadpool(work)
+    if not created:
+        response.status_code = 200
+    return stored
 
 
 @router.get("", response_model=list[ThreadPublic], responses={401: {}})

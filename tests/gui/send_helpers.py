@@ -12,7 +12,7 @@ from desktop_app.services.api import ApiClient
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.outbox import Outbox
 from desktop_app.services.tasks import TaskRunner
-from desktop_app.state.message_list_model import Roles
+from desktop_app.state.message_list_model import RENDER_READY, Roles
 from desktop_app.state.send_queue import SendQueue
 from desktop_app.state.threads_state import ThreadsState
 from tests.conftest import TOKEN
@@ -59,6 +59,15 @@ class Client:
     def render_state(self, message_id: str) -> str | None:
         row = self.state.messages.row_of(message_id)
         return None if row < 0 else self.state.messages.index(row).data(Roles.RENDER_STATE)
+
+    def delivered(self, message_id: str) -> bool:
+        """The render is attached (a queued take also shows a player, from the outbox)."""
+        message = self.state.messages.message(message_id)
+        return (
+            self.render_state(message_id) == RENDER_READY
+            and message is not None
+            and bool(message.renders)
+        )
 
     def close(self) -> None:
         self.queue.shutdown()

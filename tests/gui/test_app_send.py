@@ -35,7 +35,12 @@ def test_record_send_and_the_take_becomes_the_cached_render(qtbot, tmp_path: Pat
         message_id = state.messages.message_at(state.messages.rowCount() - 1).id
 
         row = lambda: state.messages.index(state.messages.row_of(message_id))  # noqa: E731
-        qtbot.waitUntil(lambda: row().data(Roles.RENDER_STATE) == RENDER_READY, timeout=15000)
+        qtbot.waitUntil(
+            lambda: (
+                row().data(Roles.RENDER_STATE) == RENDER_READY and bool(row().data(Roles.RENDERS))
+            ),
+            timeout=15000,
+        )
         render = state.messages.message(message_id).renders[0]
         qtbot.waitUntil(lambda: graph.outbox.entries() == [], timeout=5000)
         cache = graph.playback.cache

@@ -12,11 +12,11 @@ from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.outbox import Stage
 from desktop_app.state.message_list_model import (
     RENDER_FAILED,
-    RENDER_PENDING,
     RENDER_READY,
     RENDER_UPLOADING,
     Roles,
 )
+from desktop_app.state.playback_controller import recordings_in
 from sequencer_server.threaded import ThreadedServer
 from tests.gui.send_helpers import TIMEOUT, Client, server_messages, take
 
@@ -31,8 +31,10 @@ def test_send_shows_pending_then_uploading_then_player(qtbot, alice, server, thr
     message_id = alice.state.send_message_from_sequencer(snapshot, take(tmp_path))
     # at once, before any network call has answered
     assert model.rowCount() == 1
-    assert alice.render_state(message_id) in (RENDER_PENDING, RENDER_UPLOADING)
-    qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+    # queued: the player plays the take from the outbox (issue 10 #7) until it uploads
+    assert alice.render_state(message_id) in (RENDER_READY, RENDER_UPLOADING)
+    assert not model.message(message_id).renders
+    qtbot.waitUntil(lambda: alice.delivered(message_id), timeout=TIMEOUT)
     assert RENDER_UPLOADING in seen
     on_server = server_messages(server[0].url, thread_id)
     assert [m.id for m in on_server] == [message_id]
@@ -54,7 +56,7 @@ def test_permanent_failure_shows_reason_and_retry(qtbot, alice, server, tmp_path
     entry = alice.outbox.get(message_id)
     entry.audio.path.write_bytes(take(tmp_path, name="fixed").mp3_path.read_bytes())
     alice.state.retry_message(message_id)
-    qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: alice.delivered(message_id), timeout=TIMEOUT)
 
 
 def test_send_while_offline_queues_and_delivers_when_back(qtbot, server, tmp_path, thread_id):
@@ -73,13 +75,18 @@ def test_send_while_offline_queues_and_delivers_when_back(qtbot, server, tmp_pat
             ),
             timeout=TIMEOUT,
         )
-        assert client.render_state(message_id) == RENDER_PENDING
+        # Issue 10 #7: a queued message whose take is on disk shows its player (the
+        # take's length and waveform) and says it is waiting, instead of no player at all.
+        index = client.state.messages.index(client.state.messages.row_of(message_id))
+        assert client.render_state(message_id) == RENDER_READY
+        assert index.data(Roles.TIME_TEXT).endswith(" · waiting to send")
+        assert index.data(Roles.DURATION) == 8.0 and index.data(Roles.PEAKS) == (0.3,) * 100
+        assert not index.data(Roles.RENDERS)  # nothing local goes out as a render
+        assert recordings_in(client.outbox.files_dir)(message_id) is not None
         restarted = ThreadedServer(backend.app(), port=srv.port).start()
         try:
             client.state.reconnect_now()
-            qtbot.waitUntil(
-                lambda: client.render_state(message_id) == RENDER_READY, timeout=TIMEOUT
-            )
+            qtbot.waitUntil(lambda: client.delivered(message_id), timeout=TIMEOUT)
             assert len(server_messages(restarted.url, thread_id)[0].renders) == 1
         finally:
             restarted.stop()
@@ -118,9 +125,9 @@ def test_second_client_sees_message_render_and_delete_within_2s(
         message_id = alice.state.send_message_from_sequencer(
             demo_pattern().to_snapshot(), take(tmp_path)
         )
-        qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: alice.delivered(message_id), timeout=TIMEOUT)
         attached_at = time.monotonic()
-        qtbot.waitUntil(lambda: bob.render_state(message_id) == RENDER_READY, timeout=2000)
+        qtbot.waitUntil(lambda: bob.delivered(message_id), timeout=2000)
         assert time.monotonic() - attached_at <= 2.0
         alice.state.delete_message(message_id)
         assert alice.state.messages.rowCount() == 0
@@ -143,7 +150,7 @@ def test_drop_wav_sends_it_and_other_files_are_refused(qtbot, alice, server, tmp
     alice.state.send_audio_file(wav)
     qtbot.waitUntil(lambda: alice.state.messages.rowCount() == 1, timeout=TIMEOUT)
     message_id = alice.state.messages.message_at(0).id
-    qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: alice.delivered(message_id), timeout=TIMEOUT)
     render = alice.state.messages.message_at(0).renders[0]
     assert render.duration == pytest.approx(1.0) and render.peaks
     # the MP3 made from the WAV was moved into the outbox, not left behind as a copy
@@ -181,7 +188,7 @@ def test_quitting_during_an_upload_loses_nothing(qtbot, server, tmp_path, thread
     again = Client(qtbot, srv.url, home)
     again.open(thread_id)
     try:
-        qtbot.waitUntil(lambda: again.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: again.delivered(message_id), timeout=TIMEOUT)
         (message,) = server_messages(srv.url, thread_id)
         assert message.id == message_id and len(message.renders) == 1
     finally:
@@ -206,5 +213,5 @@ def test_outbox_that_cannot_take_a_message_says_why_and_retry_sends_it(
     assert alice.render_state(message_id) == RENDER_FAILED  # shown, with Retry
     monkeypatch.setattr(alice.outbox, "add", real_add)  # space was freed
     alice.state.retry_message(message_id)
-    qtbot.waitUntil(lambda: alice.render_state(message_id) == RENDER_READY, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: alice.delivered(message_id), timeout=TIMEOUT)
     assert [m.id for m in server_messages(server[0].url, thread_id)] == [message_id]

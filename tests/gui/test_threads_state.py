@@ -146,7 +146,8 @@ def test_starts_offline_from_cache_then_reconnects(qtbot, api, tasks, store, liv
     state.open_thread(thread.id)
     qtbot.waitUntil(lambda: state.messages.rowCount() == 1, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: state.connection == OFFLINE, timeout=TIMEOUT)
-    assert texts[0].startswith("Offline — showing saved messages; retrying in")
+    saved = "Offline — showing saved threads and messages; retrying in"
+    qtbot.waitUntil(lambda: state.connection_text.startswith(saved), timeout=TIMEOUT)
 
     offline_api.base_url = live_server  # the server is reachable again
     post(api, thread.id, "2024-05-01T10:00:02Z")

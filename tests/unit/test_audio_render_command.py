@@ -94,3 +94,22 @@ def test_user_kit_and_missing_sample(pattern_file: Path, tmp_path: Path, capsys)
     pattern_file.write_text(json.dumps(p.to_snapshot()))
     assert main(["render", str(pattern_file), "-o", str(out), "--kit", str(kit), "-q"]) == 0
     assert read_wav(out)[0].any()
+
+
+@pytest.mark.parametrize("name", ["y.ogg", "y.flac", "y.MP4", "noextension"])
+def test_render_refuses_formats_it_cannot_write(
+    pattern_file: Path, tmp_path: Path, capsys, name: str
+) -> None:
+    """``-o y.ogg`` used to get MP3 bytes under an .ogg name and exit 0."""
+    out = tmp_path / name
+    assert main(["render", str(pattern_file), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("sequencer render: error: ")
+    assert "must end in .mp3 (MP3) or .wav (WAV)" in err
+    assert not out.exists()
+
+
+def test_render_accepts_upper_case_extensions(pattern_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "LOUD.WAV"
+    assert main(["render", str(pattern_file), "-o", str(out), "--loops", "1", "-q"]) == 0
+    assert read_wav(out)[1] == 44100
