@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
 
 from desktop_app.audio.wavio import write_wav
 from desktop_app.domain.pattern import demo_pattern
@@ -39,7 +40,7 @@ def test_send_without_a_take_posts_the_pattern(qtbot, panel, alice, server, thre
     assert message.renders == () and message.snapshot["tracks"]
 
 
-def test_delete_own_message_after_confirmation(qtbot, panel, alice, server, thread_id):
+def test_delete_own_message_after_confirmation(qtbot, panel, alice, server, thread_id, modals):
     message = alice.api.create_message(thread_id, "alice", demo_pattern().to_snapshot())
     other = alice.api.create_message(thread_id, "bob", demo_pattern().to_snapshot())
     alice.state.refresh_messages()
@@ -50,18 +51,38 @@ def test_delete_own_message_after_confirmation(qtbot, panel, alice, server, thre
     labels = [a.text() for a in panel.message_menu(other.id).actions() if a.text()]
     assert "Delete message…" not in labels  # only one's own
 
-    answers = iter([False, True])
-    panel.confirm_delete = lambda _mid: next(answers)
-    panel.delete_message(message.id)  # cancelled
+    modals.answer("Cancel")
+    panel.delete_message(message.id)
     assert message.id in rows(alice.state)
-    panel.delete_message(message.id)  # confirmed
+    modals.answer("Delete")
+    panel.delete_message(message.id)
     assert message.id not in rows(alice.state)
+    assert [s.clicked for s in modals.shown] == ["Cancel", "Delete"]
+    assert modals.shown[0].title == "Delete message"
+    assert "for everyone" in modals.shown[0].text
     qtbot.waitUntil(
         lambda: [m.id for m in server_messages(server[0].url, thread_id)] == [other.id],
         timeout=TIMEOUT,
     )
-    panel.delete_message(other.id)  # someone else's: nothing happens
+    panel.delete_message(other.id)  # someone else's: nothing happens, not even a question
     assert other.id in rows(alice.state)
+    assert len(modals.shown) == 2
+
+
+def test_delete_key_on_own_row_asks_then_deletes(qtbot, panel, alice, thread_id, modals):
+    message = alice.api.create_message(thread_id, "alice", demo_pattern().to_snapshot())
+    alice.state.refresh_messages()
+    qtbot.waitUntil(lambda: rows(alice.state) == [message.id], timeout=TIMEOUT)
+    panel.show()
+    panel.messages.setCurrentIndex(alice.state.messages.index(0))
+    panel.messages.setFocus()
+    modals.answer("Cancel")
+    QTest.keyClick(panel.messages, Qt.Key.Key_Delete)
+    assert rows(alice.state) == [message.id]
+    modals.answer("Delete")
+    QTest.keyClick(panel.messages, Qt.Key.Key_Delete)
+    assert rows(alice.state) == []
+    assert [s.clicked for s in modals.shown] == ["Cancel", "Delete"]
 
 
 def drop(panel, paths) -> None:
