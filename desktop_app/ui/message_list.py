@@ -251,6 +251,22 @@ class MessageListView(QListView):
         elif area == AREA_LOOP:
             self.loopRequested.emit(mid)
 
+    def event(self, event: QEvent) -> bool:
+        """Space is the window's play/stop shortcut, but with a row current here it belongs
+        to that row: accepting the override makes Qt deliver the key to ``keyPressEvent``
+        instead of the transport (focus decides, as the README promises)."""
+        if event.type() == QEvent.Type.ShortcutOverride and self._owns_key(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _owns_key(self, event: QKeyEvent) -> bool:
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        return plain and event.key() == Qt.Key.Key_Space and self.currentIndex().isValid()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()
         if index.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
