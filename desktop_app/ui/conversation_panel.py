@@ -288,8 +288,12 @@ class ConversationPanel(QWidget):
         if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             if self._dropped_files(event):
                 event.acceptProposedAction()
+                self.messages.set_drop_hint(True)
                 return True
+        elif kind == QEvent.Type.DragLeave:
+            self.messages.set_drop_hint(False)
         elif kind == QEvent.Type.Drop:
+            self.messages.set_drop_hint(False)
             files = self._dropped_files(event)
             if files:
                 event.acceptProposedAction()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -83,6 +83,7 @@ class MessageListView(QListView):
         self._playback: Any = None
         self._placeholder = "No messages yet — record a pattern and send it here."
         self._stick_to_bottom = True
+        self._drop_hint = False
 
     @property
     def delegate(self) -> MessageDelegate:
@@ -109,6 +110,17 @@ class MessageListView(QListView):
         row = row_of(message_id) if row_of is not None else -1
         if row >= 0:
             self.update(model.index(row, 0))
+
+    def set_drop_hint(self, on: bool) -> None:
+        """Files are dragged over the list: an accent frame and a caption say that letting
+        go here sends them, so a drop is never a guess."""
+        if on != self._drop_hint:
+            self._drop_hint = on
+            self.viewport().update()
+
+    @property
+    def drop_hint(self) -> bool:
+        return self._drop_hint
 
     def set_placeholder(self, text: str) -> None:
         """What an empty list says (e.g. "Loading…", "Pick a thread")."""
@@ -299,7 +311,29 @@ class MessageListView(QListView):
         model = self.model()
         if model is not None and model.rowCount() > 0:
             super().paintEvent(event)
-            return
+        else:
+            self._paint_placeholder()
+        if self._drop_hint:
+            self._paint_drop_hint()
+
+    def _paint_drop_hint(self) -> None:
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        rect = self.viewport().rect().adjusted(3, 3, -4, -4)
+        tint = QColor(theme.ACCENT)
+        tint.setAlpha(40)
+        painter.setBrush(tint)
+        painter.setPen(QPen(QColor(theme.ACCENT), 3, Qt.PenStyle.DashLine))
+        painter.drawRoundedRect(rect, 8, 8)
+        font = painter.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        painter.setFont(font)
+        painter.setPen(QColor(theme.ACCENT_BRIGHT))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Drop to send to this thread")
+        painter.end()
+
+    def _paint_placeholder(self) -> None:
         painter = QPainter(self.viewport())
         painter.fillRect(self.viewport().rect(), QColor(theme.BG_DEEP))
         painter.setPen(QColor(theme.TEXT_FAINT))
