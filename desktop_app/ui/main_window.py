@@ -31,6 +31,7 @@ from desktop_app.settings import Settings
 from desktop_app.ui import theme
 from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
+from desktop_app.ui.focus_ring import FocusRingFollower
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.thread_list import ThreadListWidget
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
             f" color: {theme.TEXT_DIM}; }}"
         )
 
+        self.focus_rings = FocusRingFollower(self)
         self._build_menus()
         self._bind_threads(threads_state)
         recording_state.error.connect(self.show_error)

@@ -190,6 +190,11 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawText(lay.summary, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          summary)  # fmt: skip
         self._paint_render(painter, lay, index, hover_area)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            # the row Space and Enter act on, while the list has the keyboard focus
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(theme.ACCENT), 2))
+            painter.drawRoundedRect(lay.card.adjusted(1, 1, -1, -1), 8, 8)
         painter.restore()
 
     def _paint_card(self, p: QPainter, lay: RowLayout, own: bool, hovered: bool) -> None:
