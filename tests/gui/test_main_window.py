@@ -144,7 +144,12 @@ def test_bad_pattern_file_explains_itself(qtbot, parts: Parts, tmp_path: Path, m
     assert not window.open_pattern_file(bad)
     assert "not JSON" in modals.shown[-1].text
     assert not window.open_pattern_file(tmp_path / "missing.json")
-    assert len(modals.shown) == 3 and {s.clicked for s in modals.shown} == {"OK"}
+    no_sound = demo_pattern().to_snapshot()
+    del no_sound["tracks"][0]["sample"]
+    bad.write_text(json.dumps(no_sound))
+    assert not window.open_pattern_file(bad)
+    assert modals.shown[-1].text.endswith('Track 1 has no sound (the "sample" field is missing).')
+    assert len(modals.shown) == 4 and {s.clicked for s in modals.shown} == {"OK"}
     assert parts.sequencer.pattern.to_snapshot() == before
 
 

@@ -26,8 +26,9 @@ def pattern_file(tmp_path: Path) -> Path:
 
 def test_render_mp3(pattern_file: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out" / "groove.mp3"
-    assert main(["render", str(pattern_file), "-o", str(out), "--loops", "3",
-                 "--bitrate", "192"]) == 0
+    assert (
+        main(["render", str(pattern_file), "-o", str(out), "--loops", "3", "--bitrate", "192"]) == 0
+    )
     info = read_mp3_info(out)
     assert info.bitrate == 192
     # Exactly 3 passes of 2 s: the gapless tag accounts for encoder delay and padding.
@@ -49,18 +50,25 @@ def test_malformed_pattern_exits_nonzero_with_one_line(tmp_path: Path) -> None:
     bad.write_text(json.dumps(data))
     proc = subprocess.run(
         [sys.executable, "-m", "desktop_app", "render", str(bad), "-o", str(tmp_path / "x.mp3")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].endswith("tracks[2].steps[5]: velocity 200 is outside 0-127")
+    assert lines[0].endswith(
+        "The velocity of track 3, step 6 must be a whole number from 0 to 127, not 200."
+    )
     assert not (tmp_path / "x.mp3").exists()
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "not valid JSON"), ('{"version": "9.0.0"}', "version: 9.0.0 is newer")],
+    [
+        ("{not json", "not valid JSON"),
+        ('{"version": "9.0.0"}', "newer Sequencer (format version 9.0.0"),
+    ],
 )
 def test_other_bad_inputs(tmp_path: Path, capsys, content: str, message: str) -> None:
     path = tmp_path / "p.json"
