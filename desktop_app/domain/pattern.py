@@ -355,6 +355,17 @@ class Pattern:
         self.tracks.insert(len(self.tracks) if index is None else index, track)
         return track
 
+    def unique_track_name(self, base: str) -> str:
+        """``base`` if no track has that name yet, else "base 2", "base 3"...: two rows
+        both called "Clap" cannot be told apart in the grid or in a message's summary."""
+        taken = {t.name.casefold() for t in self.tracks}
+        if base.casefold() not in taken:
+            return base
+        n = 2
+        while f"{base} {n}".casefold() in taken:
+            n += 1
+        return f"{base} {n}"
+
     def remove_track(self, index: int) -> Track:
         self._track(index)
         return self.tracks.pop(index)

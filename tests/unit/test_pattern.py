@@ -301,6 +301,15 @@ def test_add_remove_rename_tracks() -> None:
         p.add_track("X", "")
 
 
+def test_unique_track_names() -> None:
+    p = empty_pattern()
+    assert p.unique_track_name("Cowbell") == "Cowbell"
+    assert p.unique_track_name("Clap") == "Clap 2"
+    assert p.unique_track_name("clap") == "clap 2"  # names differing in case alone confuse too
+    p.add_track("Clap 2", "clap")
+    assert p.unique_track_name("Clap") == "Clap 3"
+
+
 def test_mute_solo_and_audible() -> None:
     p = empty_pattern()
     assert all(p.audible(i) for i in range(len(p.tracks)))
