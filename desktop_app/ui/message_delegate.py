@@ -134,9 +134,16 @@ class MessageDelegate(QStyledItemDelegate):
         headline, sep, reason = error.partition(" — ")
         return (headline, reason) if sep else ("Not sent", error)
 
+    def _failure_headline(self, lay: RowLayout, index: QModelIndex | None) -> str:
+        """The headline as painted: elided so that Retry always fits in the row."""
+        fm = QFontMetricsF(self._font("body"))
+        headline = self.failure_parts(index)[0] if index is not None else "Not sent"
+        room = lay.render.width() - 26 - fm.horizontalAdvance(" —Retry") - 18
+        return fm.elidedText(headline, Qt.TextElideMode.ElideRight, max(room, 24.0)) + " —"
+
     def _retry_rect(self, lay: RowLayout, index: QModelIndex | None = None) -> QRectF:
         fm = QFontMetricsF(self._font("body"))
-        headline = (self.failure_parts(index)[0] if index is not None else "Not sent") + " —"
+        headline = self._failure_headline(lay, index)
         x = lay.render.left() + 26 + fm.horizontalAdvance(headline) + 4
         return QRectF(x, lay.render.top(), fm.horizontalAdvance("Retry") + 10, lay.render.height())
 
@@ -296,8 +303,8 @@ class MessageDelegate(QStyledItemDelegate):
                        Qt.AlignmentFlag.AlignCenter, "!")  # fmt: skip
             p.setFont(self._fonts["body"])
             p.setPen(QColor(theme.ERROR))
-            headline, error = self.failure_parts(index)
-            p.drawText(r.adjusted(26, 0, 0, 0), align, headline + " —")
+            error = self.failure_parts(index)[1]
+            p.drawText(r.adjusted(26, 0, 0, 0), align, self._failure_headline(lay, index))
             retry = self._retry_rect(lay, index)
             f = QFont(self._fonts["body"])
             f.setUnderline(hover_area == AREA_RETRY)
