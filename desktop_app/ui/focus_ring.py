@@ -72,9 +72,9 @@ class FocusRingFollower(QObject):
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         ring = self.ring
-        if not wants_ring(new):
+        if new is None or not wants_ring(new):
             if ring is not None:
-                ring.setWidget(None)
+                ring.setWidget(None)  # type: ignore[arg-type]  # Qt takes nullptr: no widget
             return
         if ring is None:
             # parented from Python so that Qt, not Python, owns it from the start

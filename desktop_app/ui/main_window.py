@@ -298,7 +298,11 @@ class MainWindow(QMainWindow):
         try:
             self._sequencer.load_snapshot(snapshot, "Load pattern from message")
         except SnapshotError as exc:
-            self.show_error(f"This message's pattern cannot be loaded: {exc}")
+            filename = snapshot.get("filename")
+            if isinstance(filename, str) and "tracks" not in snapshot:  # a dropped file
+                self.show_error(f"This message is the audio file {filename}; it has no pattern.")
+            else:
+                self.show_error(f"This message's pattern cannot be loaded: {exc}")
             return
         self.statusBar().showMessage("Pattern loaded — Undo brings yours back", 5000)
 

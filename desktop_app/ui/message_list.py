@@ -267,7 +267,8 @@ class MessageListView(QListView):
         """Space is the window's play/stop shortcut, but with a row current here it belongs
         to that row: accepting the override makes Qt deliver the key to ``keyPressEvent``
         instead of the transport (focus decides, as the README promises)."""
-        if event.type() == QEvent.Type.ShortcutOverride and self._owns_key(event):
+        override = event.type() == QEvent.Type.ShortcutOverride
+        if override and isinstance(event, QKeyEvent) and self._owns_key(event):
             event.accept()
             return True
         return super().event(event)

@@ -370,8 +370,8 @@ class SequencerGrid(QWidget):
         }
         if not p.tracks or not p.length:
             super().keyPressEvent(event)
-        elif key in moves:
-            dt, ds = moves[key]
+        elif Qt.Key(key) in moves:
+            dt, ds = moves[Qt.Key(key)]
             if event.modifiers() & Qt.KeyboardModifier.ControlModifier:  # a beat at a time
                 ds *= max(1, p.steps_per_beat)
             self.set_cursor_cell(track + dt, step + ds)

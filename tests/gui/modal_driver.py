@@ -69,6 +69,7 @@ class ModalDriver:
     def _click(self, box: QMessageBox) -> None:
         wanted = self._answers.popleft() if self._answers else None
         buttons = {_label(b): b for b in box.buttons()}
+        button: QAbstractButton | None
         if wanted is None:
             button = box.escapeButton() or box.button(QMessageBox.StandardButton.Ok)
             button = button or next(iter(buttons.values()))

@@ -153,6 +153,17 @@ def test_bad_pattern_file_explains_itself(qtbot, parts: Parts, tmp_path: Path, m
     assert parts.sequencer.pattern.to_snapshot() == before
 
 
+def test_loading_a_dropped_audio_message_says_it_has_no_pattern(qtbot, parts: Parts) -> None:
+    window = parts.window(qtbot)
+    before = parts.sequencer.pattern.to_snapshot()
+    audio = {"format": "sequencer.audio", "version": "0.0.1", "filename": "idea.wav"}
+    window.load_snapshot_from_message(audio)
+    assert window.statusBar().currentMessage() == (
+        "This message is the audio file idea.wav; it has no pattern."
+    )
+    assert parts.sequencer.pattern.to_snapshot() == before
+
+
 def test_send_says_why_it_is_disabled(qtbot, parts: Parts) -> None:
     window = parts.window(qtbot)
     button = window.conversation.send_button
