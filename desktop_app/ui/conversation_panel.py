@@ -288,7 +288,13 @@ class ConversationPanel(QWidget):
         if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             if self._dropped_files(event):
                 event.acceptProposedAction()
-                self.messages.set_drop_hint(True)
+                thread = self._threads.current_thread
+                self.messages.set_drop_hint(
+                    True,
+                    f"Drop to send to {thread.name}"
+                    if thread is not None
+                    else "Open a thread first — files dropped here are sent to it",
+                )
                 return True
         elif kind == QEvent.Type.DragLeave:
             self.messages.set_drop_hint(False)

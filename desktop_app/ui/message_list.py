@@ -84,6 +84,7 @@ class MessageListView(QListView):
         self._placeholder = "No messages yet — record a pattern and send it here."
         self._stick_to_bottom = True
         self._drop_hint = False
+        self._drop_caption = ""
 
     @property
     def delegate(self) -> MessageDelegate:
@@ -111,11 +112,11 @@ class MessageListView(QListView):
         if row >= 0:
             self.update(model.index(row, 0))
 
-    def set_drop_hint(self, on: bool) -> None:
-        """Files are dragged over the list: an accent frame and a caption say that letting
-        go here sends them, so a drop is never a guess."""
-        if on != self._drop_hint:
-            self._drop_hint = on
+    def set_drop_hint(self, on: bool, caption: str = "Drop to send to this thread") -> None:
+        """Files are dragged over the list: an accent frame and a caption say what letting
+        go here does, so a drop is never a guess."""
+        if on != self._drop_hint or caption != self._drop_caption:
+            self._drop_hint, self._drop_caption = on, caption
             self.viewport().update()
 
     @property
@@ -331,12 +332,19 @@ class MessageListView(QListView):
         font.setPointSizeF(font.pointSizeF() * 1.2)
         painter.setFont(font)
         painter.setPen(QColor(theme.ACCENT_BRIGHT))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Drop to send to this thread")
+        painter.drawText(
+            rect.adjusted(16, 0, -16, 0),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            self._drop_caption,
+        )
         painter.end()
 
     def _paint_placeholder(self) -> None:
         painter = QPainter(self.viewport())
         painter.fillRect(self.viewport().rect(), QColor(theme.BG_DEEP))
+        if self._drop_hint:  # the drop caption takes the centre; two texts would overlap
+            painter.end()
+            return
         painter.setPen(QColor(theme.TEXT_FAINT))
         painter.drawText(
             self.viewport().rect().adjusted(24, 24, -24, -24),
