@@ -104,6 +104,9 @@ class SequencerGrid(QWidget):
         self._wheel_gesture: int | None = None
         self.paint_velocity = DEFAULT_VELOCITY
         self._cursor = (0, 0)  # track, step: where the keyboard edits
+        # Shown while the keyboard is in use (focus by Tab, or a key pressed), not after
+        # every click: a ring left on the last clicked pad would read as a stuck selection.
+        self._cursor_shown = False
 
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -218,14 +221,20 @@ class SequencerGrid(QWidget):
                 if self.cell_rect(ti, si).intersects(exposed):
                     self._paint_cell(painter, ti, si, track.steps[si], si == current, spb)
             painter.setOpacity(1.0)
-        if self.hasFocus() and p.tracks and p.length:
+        if self.hasFocus() and self._cursor_shown and p.tracks and p.length:
             self._paint_cursor(painter)
 
     def _paint_cursor(self, painter: QPainter) -> None:
-        """The keyboard cursor: an accent ring around its cell, the velocity inside a lit
-        one — shown only while the grid has the focus, so it doubles as the grid's focus
-        indicator."""
+        """The keyboard cursor: a ring around its cell and the velocity inside a lit one
+        (so +/- show their effect) — only while the grid has the keyboard focus, so it
+        doubles as the grid's focus indicator."""
         track, step = self._cursor
+        velocity = self.pattern.tracks[track].steps[step]
+        if velocity:
+            painter.setPen(theme.color("#1a1208" if velocity > 40 else theme.TEXT))
+            painter.setFont(self._label_font)
+            painter.drawText(QRectF(self.cell_rect(track, step)), Qt.AlignmentFlag.AlignCenter,
+                             str(velocity))  # fmt: skip
         rect = QRectF(self.cell_rect(track, step)).adjusted(-2.5, -2.5, 2.5, 2.5)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(theme.color(theme.TEXT), 2.0))
@@ -275,6 +284,7 @@ class SequencerGrid(QWidget):
         if button == Qt.MouseButton.RightButton or (button == Qt.MouseButton.LeftButton and alt):
             self._begin_velocity_drag(cell, event.position())
         elif button == Qt.MouseButton.LeftButton:
+            self._set_cursor_shown(False)
             self.set_cursor_cell(*cell)  # the keyboard continues where the mouse was
             self._begin_stroke(cell, event.position())
         else:
@@ -391,7 +401,13 @@ class SequencerGrid(QWidget):
         else:
             super().keyPressEvent(event)
             return
+        self._set_cursor_shown(True)
         event.accept()
+
+    def _set_cursor_shown(self, shown: bool) -> None:
+        if shown != self._cursor_shown:
+            self._cursor_shown = shown
+            self.update(self.cell_rect(*self._cursor).adjusted(-6, -6, 6, 6))
 
     def _nudge_velocity(self, up: bool, fine: bool) -> None:
         """+/- on a lit step: like the wheel, and merged with it into one undo step while
@@ -411,6 +427,7 @@ class SequencerGrid(QWidget):
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
+        self._cursor_shown = event.reason() != Qt.FocusReason.MouseFocusReason
         self.update()
         self.cursorMoved.emit(self.cell_rect(*self._cursor))
 

@@ -138,3 +138,17 @@ def test_the_grid_is_played_from_the_keyboard_and_undo_restores(qtbot, graph) ->
     QTest.keyClick(grid, Qt.Key.Key_Up)  # stops at the first track
     QTest.keyClick(grid, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
     assert grid.cursor_cell == (0, 0)
+
+
+def test_the_grid_cursor_shows_for_the_keyboard_not_after_a_click(qtbot, graph) -> None:
+    grid = graph.window.sequencer_panel.grid
+    cell = grid.cell_rect(2, 5).center()
+    QTest.mouseClick(grid, Qt.MouseButton.LeftButton, pos=cell)
+    assert QApplication.focusWidget() is grid
+    after_click = grid.grab().toImage()
+    grid.clearFocus()
+    assert grid.grab().toImage() == after_click  # no ring left on the clicked pad
+    grid.setFocus(Qt.FocusReason.MouseFocusReason)
+    QTest.keyClick(grid, Qt.Key.Key_Right)
+    assert grid.cursor_cell == (2, 6)  # the keyboard goes on from the clicked cell
+    assert changed_pixels(grid.grab().toImage(), after_click) > 0
