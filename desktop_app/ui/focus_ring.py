@@ -8,14 +8,15 @@ beside the focused widget (same parent, so it scrolls and clips with it) and out
 way of the mouse; it only has to be painted in the accent colour.
 
 Custom-painted widgets that need more than a ring (the step grid's cursor, the current
-message row) paint their own indicator in addition.
+message row) paint their own indicator in addition; the lists, which fill their column
+edge to edge, paint the ring inside themselves.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRectF, Qt
+from PySide6.QtCore import QObject, QRect, QRectF, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QApplication, QFocusFrame, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QFocusFrame, QWidget
 from shiboken6 import Shiboken
 
 from desktop_app.ui import theme
@@ -40,13 +41,27 @@ class FocusRing(QFocusFrame):
         painter.end()
 
 
+def paint_inner_ring(painter: QPainter, rect: QRect) -> None:
+    """The same ring drawn just inside ``rect``: for the lists, which fill their column
+    edge to edge, so a ring outside them would be hidden under their neighbours."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(QPen(theme.color(theme.ACCENT), RING_WIDTH))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    half = RING_WIDTH / 2
+    painter.drawRoundedRect(QRectF(rect).adjusted(half, half, -half, -half), 4, 4)
+    painter.restore()
+
+
 def wants_ring(widget: QWidget | None) -> bool:
-    """Windows and popups (menus, combo lists) show focus their own way."""
+    """Windows and popups (menus, combo lists) show focus their own way, and item views
+    paint theirs inside (``paint_inner_ring``)."""
     return (
         widget is not None
         and not widget.isWindow()
         and widget.parentWidget() is not None
         and widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+        and not isinstance(widget, QAbstractItemView)
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.state.message_list_model import RENDER_READY, Roles
 from desktop_app.ui import theme
+from desktop_app.ui.focus_ring import paint_inner_ring
 from desktop_app.ui.message_delegate import (
     AREA_LOAD,
     AREA_LOOP,
@@ -111,6 +112,14 @@ class MessageListView(QListView):
         row = row_of(message_id) if row_of is not None else -1
         if row >= 0:
             self.update(model.index(row, 0))
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
 
     def set_drop_hint(self, on: bool, caption: str = "Drop to send to this thread") -> None:
         """Files are dragged over the list: an accent frame and a caption say what letting
@@ -317,6 +326,10 @@ class MessageListView(QListView):
             self._paint_placeholder()
         if self._drop_hint:
             self._paint_drop_hint()
+        elif self.hasFocus():
+            painter = QPainter(self.viewport())
+            paint_inner_ring(painter, self.viewport().rect())
+            painter.end()
 
     def _paint_drop_hint(self) -> None:
         painter = QPainter(self.viewport())
