@@ -75,8 +75,8 @@ class ThreadListWidget(QWidget):
 
     Selecting a thread opens it (``threads_state.open_thread``); ``+`` asks for a name and
     creates one, which is opened once the server confirms it; double-click or the context
-    menu renames. ``ask_text`` is the name prompt (tests pass a function instead of a
-    modal dialog). The context menu's "Make available offline" emits
+    menu renames. ``ask_text`` is the name prompt (a ``QInputDialog``; the tests answer the
+    real one). The context menu's "Make available offline" emits
     ``offlineRequested(thread_id)`` (connected to the playback controller by the app).
     """
 

@@ -1,8 +1,9 @@
-"""Answers real modal QMessageBoxes the way a person would: by clicking one of their buttons.
+"""Answers real modal dialogs the way a person would: message boxes by clicking one of
+their buttons, text prompts (``QInputDialog``) by typing into them and pressing OK.
 
 A test queues the answers before the call that opens the dialog; a chain of
-``QTimer.singleShot`` calls waits for ``QApplication.activeModalWidget()`` to be a message
-box, records what it said and clicks the button with the queued text. Nothing about the
+``QTimer.singleShot`` calls waits for ``QApplication.activeModalWidget()`` to be such a
+dialog, records what it said and answers it. Nothing about the
 dialog is replaced, so a dialog that cannot be built (a button that does not exist in this
 Qt) fails the test the way it fails the user.
 """
@@ -13,7 +14,15 @@ from collections import deque
 from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDialogButtonBox,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+)
 
 POLL_MS = 10
 
@@ -26,6 +35,16 @@ class Shown:
     text: str
     informative: str
     buttons: tuple[str, ...]
+    clicked: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What one text prompt asked, the text it offered, and how it was answered."""
+
+    title: str
+    label: str
+    initial: str
     clicked: str
 
 
@@ -42,8 +61,15 @@ class ModalDriver:
 
     def __init__(self) -> None:
         self.shown: list[Shown] = []
+        self.prompts: list[Prompt] = []
         self._answers: deque[str | None] = deque()
+        self._texts: deque[str | None] = deque()
         self._watching = False
+
+    def type_text(self, *texts: str | None) -> None:
+        """Answer the next text prompts: type each text and press OK; None presses Cancel."""
+        self._texts.extend(texts)
+        self.watch()
 
     def answer(self, *buttons: str) -> None:
         self._answers.extend(buttons)
@@ -64,7 +90,28 @@ class ModalDriver:
         box = QApplication.activeModalWidget()
         if isinstance(box, QMessageBox) and box.isVisible():
             self._click(box)
+        elif isinstance(box, QInputDialog) and box.isVisible():
+            self._type(box)
         QTimer.singleShot(POLL_MS, self._poll)
+
+    def _type(self, prompt: QInputDialog) -> None:
+        text = self._texts.popleft() if self._texts else None
+        buttons = prompt.findChild(QDialogButtonBox)
+        assert buttons is not None
+        button = buttons.button(
+            QDialogButtonBox.StandardButton.Ok
+            if text is not None
+            else QDialogButtonBox.StandardButton.Cancel
+        )
+        self.prompts.append(
+            Prompt(prompt.windowTitle(), prompt.labelText(), prompt.textValue(), _label(button))
+        )
+        if text is not None:
+            field = prompt.findChild(QLineEdit)
+            assert field is not None
+            field.selectAll()
+            QTest.keyClicks(field, text)
+        button.click()
 
     def _click(self, box: QMessageBox) -> None:
         wanted = self._answers.popleft() if self._answers else None
