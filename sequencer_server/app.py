@@ -17,6 +17,7 @@ from sequencer_server.limits import BodyLimitMiddleware
 from sequencer_server.routes import health, media, messages, threads, uploads
 from sequencer_server.storage import Storage, storage_from_settings
 from sequencer_server.store import MessageStore, store_from_settings
+from sequencer_server.upload_form import UploadSlots
 
 log = logging.getLogger("sequencer_server")
 
@@ -72,10 +73,14 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.storage = storage
+    app.state.upload_slots = UploadSlots(settings.max_uploads_per_client)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(
-        BodyLimitMiddleware, limit_bytes=settings.max_upload_bytes, paths=(UPLOAD_PATH,)
+        BodyLimitMiddleware,
+        limit_bytes=settings.max_upload_bytes,
+        paths=(UPLOAD_PATH,),
+        other_limit_bytes=settings.max_json_bytes,
     )
     for module in (threads, messages, uploads, media, health):
         app.include_router(module.router)

@@ -5,24 +5,33 @@ Every request model carries an optional ``token``: the seed's clients send it in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 
+# Surrounding blanks are dropped before the length is checked, so "   " is no name.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _omit_none(value: object) -> bool:
+    return value is None
+
 
 class TokenBody(BaseModel):
-    token: str | None = Field(default=None, description="API token (or Authorization: Bearer)")
+    token: str | None = Field(
+        default=None, max_length=512, description="API token (or Authorization: Bearer)"
+    )
 
 
 class ThreadCreate(TokenBody):
-    name: str = Field(min_length=1, max_length=200)
-    users: list[str] = Field(default_factory=list, max_length=200)
+    name: Name
+    users: list[Name] = Field(default_factory=list, max_length=200)
 
 
 class ThreadUpdate(TokenBody):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class ThreadPublic(BaseModel):
@@ -39,11 +48,12 @@ class RenderPublic(BaseModel):
     id: str
     url: str
     format: str
-    bitrate: int | None = None
-    duration: float | None = None
+    # Absent values are left out, as the upload and create answers leave them out.
+    bitrate: int | None = Field(default=None, exclude_if=_omit_none)
+    duration: float | None = Field(default=None, exclude_if=_omit_none)
     size_bytes: int
     created_at: str
-    peaks: list[float] | None = None
+    peaks: list[float] | None = Field(default=None, exclude_if=_omit_none)
 
 
 class RenderRef(BaseModel):
@@ -66,7 +76,7 @@ class MessageCreate(TokenBody):
     snapshot: dict[str, Any]
     snapshot_metadata: dict[str, Any] | None = None
     renders: list[RenderRef] = Field(default_factory=list, max_length=16)
-    timestamp: str | None = None
+    timestamp: str | None = Field(default=None, max_length=64)
 
 
 class MessagePublic(BaseModel):

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sequencer_server.deps import CredentialsDep, StorageDep, StoreDep, TokenDep
+from sequencer_server.json_body import GuardedJsonRoute
 from sequencer_server.models import (
     AttachRender,
     AttachResult,
@@ -27,7 +28,7 @@ from sequencer_server.storage import Storage, StorageError
 from sequencer_server.store import MessageStore, RenderClaimConflict
 
 log = logging.getLogger("sequencer_server.messages")
-router = APIRouter(prefix="/api/v1", tags=["messages"])
+router = APIRouter(prefix="/api/v1", tags=["messages"], route_class=GuardedJsonRoute)
 
 # Changes younger than this are sent again on the next poll instead of moving the cursor
 # past them: with several replicas on MongoDB, a change can take a sequence number a few
