@@ -46,7 +46,7 @@ def create_app(
     store: MessageStore | None = None,
     storage: Storage | None = None,
 ) -> FastAPI:
-    install_log_redaction()
+    install_log_redaction([settings.api_token])
     owns_store = store is None
     store = store if store is not None else store_from_settings(settings)
     storage = storage if storage is not None else storage_from_settings(settings)

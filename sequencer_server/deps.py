@@ -32,7 +32,8 @@ def get_credentials(request: Request) -> Credentials:
     credentials = credentials_from(request, request.app.state.settings.api_token)
     body = parsed_body(request)
     if body is not None:
-        credentials.require(body.token)
+        if body.readable or credentials.header or credentials.query:
+            credentials.require(body.token)
         if body.problem:
             raise HTTPException(422, f"body: {body.problem}")
     return credentials

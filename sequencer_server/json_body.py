@@ -40,22 +40,7 @@ class BodyRefused(ValueError):
     """The JSON is well-formed but holds something the server does not store."""
 
 
-def _refuse_constant(name: str) -> float:
-    raise BodyRefused(f"{name} is not a number JSON allows; send a finite number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise BodyRefused(f"{text[:20]} is out of range for a number; send a finite number")
-    return value
-
-
-def _checked_int(text: str) -> int:
-    value = int(text)
-    if not INT_MIN <= value <= INT_MAX:
-        raise BodyRefused(f"{text[:20]}… is out of range; integers must fit in 64 bits")
-    return value
+NESTED_TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
 
 
 def check_depth(value: Any, limit: int) -> None:
@@ -70,49 +55,81 @@ def check_depth(value: Any, limit: int) -> None:
         else:
             continue
         if depth > limit:
-            raise BodyRefused(f"nested deeper than {MAX_DEPTH} levels")
+            raise BodyRefused(NESTED_TOO_DEEP)
         stack.extend((child, depth + 1) for child in children)
+
+
+def _parse(text: str | bytes, max_depth: int) -> tuple[Any, str | None]:
+    """The value and the first thing wrong with it. A refused number is noted and parsing
+    goes on, so the rest of the body (its token) is still read. Raises
+    ``json.JSONDecodeError`` for malformed JSON and :class:`BodyRefused` when the nesting
+    is too deep to parse at all."""
+    problems: list[str] = []
+
+    def constant(name: str) -> None:
+        problems.append(f"{name} is not a number JSON allows; send a finite number")
+
+    def finite_float(text: str) -> float | None:
+        value = float(text)
+        if math.isfinite(value):
+            return value
+        problems.append(f"{text[:20]} is out of range for a number; send a finite number")
+        return None
+
+    def checked_int(text: str) -> int | None:
+        try:
+            value = int(text)  # more than 4300 digits is a ValueError
+        except ValueError:
+            value = None
+        if value is not None and INT_MIN <= value <= INT_MAX:
+            return value
+        problems.append(f"{text[:20]}… is out of range; integers must fit in 64 bits")
+        return None
+
+    try:
+        value = json.loads(
+            text, parse_constant=constant, parse_float=finite_float, parse_int=checked_int
+        )
+    except RecursionError:
+        raise BodyRefused(NESTED_TOO_DEEP) from None
+    if not problems:
+        try:
+            check_depth(value, max_depth)
+        except BodyRefused as exc:
+            problems.append(str(exc))
+    return value, (problems[0] if problems else None)
 
 
 def loads(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
     """``json.loads`` that refuses non-finite numbers, 64-bit overflows and deep nesting
     with :class:`BodyRefused`; malformed JSON still raises ``json.JSONDecodeError``."""
-    try:
-        value = json.loads(
-            text,
-            parse_constant=_refuse_constant,
-            parse_float=_finite_float,
-            parse_int=_checked_int,
-        )
-    except RecursionError:
-        raise BodyRefused(f"nested deeper than {MAX_DEPTH} levels") from None
-    except BodyRefused:
-        raise
-    except ValueError as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            raise
-        raise BodyRefused(str(exc)) from None  # e.g. an integer of more than 4300 digits
-    check_depth(value, max_depth)
+    value, problem = _parse(text, max_depth)
+    if problem:
+        raise BodyRefused(problem)
     return value
 
 
 @dataclass(frozen=True)
 class ParsedBody:
-    value: Any
-    problem: str | None = None
+    """What a route gets to validate (None when refused), and the body's token either way."""
 
-    @property
-    def token(self) -> str | None:
-        token = self.value.get("token") if isinstance(self.value, dict) else None
-        return token if isinstance(token, str) and token else None
+    value: Any
+    token: str | None = None
+    problem: str | None = None
+    # False when the body could not be read at all (nested past the parser's recursion):
+    # its token is unknown, so only a header or query token can authenticate the request.
+    readable: bool = True
 
 
 def parse_body(body: bytes) -> ParsedBody:
     """Malformed JSON raises (FastAPI answers 400); a refused value is kept as a problem."""
     try:
-        return ParsedBody(loads(body, MAX_BODY_DEPTH))
+        value, problem = _parse(body, MAX_BODY_DEPTH)
     except BodyRefused as exc:
-        return ParsedBody(None, str(exc))
+        return ParsedBody(None, problem=str(exc), readable=False)
+    token = value.get("token") if isinstance(value, dict) else None
+    token = token if isinstance(token, str) and token else None
+    return ParsedBody(None if problem else value, token, problem)
 
 
 def parsed_body(request: Request) -> ParsedBody | None:

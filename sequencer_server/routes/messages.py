@@ -139,12 +139,15 @@ async def list_messages(
     _: TokenDep,
     store: StoreDep,
     storage: StorageDep,
-    since: Annotated[str | None, Query(description="cursor from the previous page")] = None,
+    since: Annotated[
+        str | None,
+        Query(max_length=19, description="cursor from the previous page (a whole number)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict:
     try:
         since_seq = int(since) if since else 0
-        if since_seq < 0:
+        if not 0 <= since_seq < 2**63:  # cursors are 64-bit sequence numbers
             raise ValueError
     except ValueError:
         detail = f"since: {since[:40]!r} is not a cursor from this server"
