@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse
 from sequencer_server import __version__
 from sequencer_server.auth import install_log_redaction
 from sequencer_server.config import Settings
+from sequencer_server.http_semantics import install_method_not_allowed
 from sequencer_server.limits import BodyLimitMiddleware
+from sequencer_server.openapi import install_openapi
 from sequencer_server.routes import health, media, messages, threads, uploads
 from sequencer_server.storage import Storage, storage_from_settings
 from sequencer_server.store import MessageStore, store_from_settings
@@ -76,6 +78,8 @@ def create_app(
     app.state.upload_slots = UploadSlots(settings.max_uploads_per_client)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    install_method_not_allowed(app)
+    install_openapi(app)
     app.add_middleware(
         BodyLimitMiddleware,
         limit_bytes=settings.max_upload_bytes,

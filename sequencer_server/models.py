@@ -7,12 +7,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 
 # Surrounding blanks are dropped before the length is checked, so "   " is no name.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}),
+]
+
+
+# Validated as any JSON object (the body parser already bounded it); documented as an
+# object of the JsonValue schema that sequencer_server.openapi adds.
+JsonObject = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/JsonValue"}}
+    ),
+]
 
 
 def _omit_none(value: object) -> bool:
@@ -73,10 +87,12 @@ class MessageCreate(TokenBody):
     )
     parent_thread: str = Field(min_length=1, max_length=64)
     user_id: str = Field(min_length=1, max_length=200)
-    snapshot: dict[str, Any]
-    snapshot_metadata: dict[str, Any] | None = None
+    snapshot: JsonObject
+    snapshot_metadata: JsonObject | None = None
     renders: list[RenderRef] = Field(default_factory=list, max_length=16)
-    timestamp: str | None = Field(default=None, max_length=64)
+    timestamp: str | None = Field(
+        default=None, max_length=64, json_schema_extra={"format": "date-time"}
+    )
 
 
 class MessagePublic(BaseModel):

@@ -22,6 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from sequencer_server.auth import Credentials
+from sequencer_server.config import ALLOWED_FORMATS
 
 # Form fields are a few bytes; peaks (2000 numbers) are the largest at about 14 KB.
 MAX_FIELD_BYTES = 64 * 1024
@@ -45,12 +46,35 @@ class UploadFields(BaseModel):
     )
 
 
+# What _parse_peaks in routes/uploads accepts, for the document: up to 2000 numbers 0-1.
+_PEAK = r"(?:0(?:\.[0-9]+)?|1(?:\.0+)?)"
+_JSON_BLANK = r"[ \t\n\r]*"
+PEAKS_PATTERN = (
+    rf"^\[{_JSON_BLANK}(?:{_PEAK}(?:{_JSON_BLANK},{_JSON_BLANK}{_PEAK}){{0,1999}})?{_JSON_BLANK}\]$"
+)
+
+
 def _form_schema() -> dict[str, Any]:
+    """A form field is absent or a value, never null: the optional fields are documented as
+    their value type only."""
     schema = UploadFields.model_json_schema()
+    properties: dict[str, Any] = {}
+    for name, prop in schema["properties"].items():
+        variants = [v for v in prop.pop("anyOf", []) if v.get("type") != "null"]
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+        properties[name] = {**prop, **(variants[0] if variants else {})}
+    properties["format"]["enum"] = list(ALLOWED_FORMATS)
+    properties["peaks"]["pattern"] = PEAKS_PATTERN
     schema["title"] = "UploadForm"
     schema["properties"] = {
-        "file": {"type": "string", "format": "binary", "description": "The audio file (MP3)"},
-        **schema["properties"],
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "minLength": 1,
+            "description": "The audio file (MP3)",
+        },
+        **properties,
     }
     schema["required"] = ["file"]
     return schema

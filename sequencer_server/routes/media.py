@@ -44,9 +44,9 @@ def _drop_unusable_range(request: Request) -> None:
         request.scope["headers"] = [(k, v) for k, v in headers if k != b"range"]
 
 
-@router.api_route(
+@router.head("/media/{key:path}", include_in_schema=False)
+@router.get(
     "/media/{key:path}",
-    methods=["GET", "HEAD"],
     response_class=FileResponse,
     responses={
         200: {"content": {"audio/mpeg": {}}, "description": "The whole file"},
