@@ -28,7 +28,8 @@ MAX_DEPTH = 32
 # A body's own object is one level above the values it carries (snapshot, peaks, ...).
 MAX_BODY_DEPTH = MAX_DEPTH + 1
 # BSON (MongoDB) stores integers in 8 bytes; SQLite's JSON is fine, but one store must
-# not accept what the other refuses.
+# not accept what the other refuses. Fractional numbers get the same range, so that one
+# bound describes every number (the OpenAPI document's JsonValue); no pattern comes near.
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 # Parsing a body smaller than this takes microseconds: not worth a thread hop.
 THREAD_THRESHOLD = 16 * 1024
@@ -71,9 +72,12 @@ def _parse(text: str | bytes, max_depth: int) -> tuple[Any, str | None]:
 
     def finite_float(text: str) -> float | None:
         value = float(text)
-        if math.isfinite(value):
+        if not math.isfinite(value):
+            problems.append(f"{text[:20]} is out of range for a number; send a finite number")
+        elif not INT_MIN <= value <= INT_MAX:
+            problems.append(f"{text[:20]} is out of range; numbers must lie within ±2^63")
+        else:
             return value
-        problems.append(f"{text[:20]} is out of range for a number; send a finite number")
         return None
 
     def checked_int(text: str) -> int | None:

@@ -21,16 +21,16 @@ ERROR_SCHEMA: dict[str, Any] = {
     "required": ["detail"],
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
-# Any JSON value the body parser accepts (json_body): finite numbers, integers that fit in
-# 64 bits. Nesting is limited too (32 levels), which JSON Schema cannot say.
+# Any JSON value the body parser accepts (json_body): numbers within ±2^63 (so integers fit
+# in 64 bits). Nesting is limited too (32 levels), which JSON Schema cannot say.
 JSON_VALUE_REF = {"$ref": "#/components/schemas/JsonValue"}
 INT64 = {"minimum": -(2**63), "maximum": 2**63 - 1}
 # One schema with a list of types rather than an anyOf of one schema per type: each keyword
 # applies to its own type only, and a list leaves test generators no branch to confuse.
 JSON_VALUE_SCHEMA: dict[str, Any] = {
     "title": "JsonValue",
-    "description": "Any JSON value: numbers finite, integers within 64 bits, at most 32 "
-    "levels of nesting",
+    "description": "Any JSON value: numbers within ±2^63 (integers fit in 64 bits), "
+    "at most 32 levels of nesting",
     "type": ["object", "array", "string", "integer", "number", "boolean", "null"],
     "additionalProperties": JSON_VALUE_REF,
     "items": JSON_VALUE_REF,

@@ -170,6 +170,14 @@ def test_non_finite_number_is_refused_and_nothing_stored(served, number):
     assert stored_messages(backend, thread["id"]) == []
 
 
+def test_fraction_beyond_the_integer_range_is_refused(served):
+    backend, c = served
+    thread = c.create_thread()
+    r = c.http.post(f"{c.url}/api/v1/messages", json=message_body(thread["id"], {"x": 1e95}))
+    assert r.status_code == 422 and "within ±2^63" in detail(r)
+    assert stored_messages(backend, thread["id"]) == []
+
+
 def test_integer_beyond_64_bits_is_refused(served):
     backend, c = served
     thread = c.create_thread()
