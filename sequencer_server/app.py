@@ -19,7 +19,6 @@ from sequencer_server.openapi import install_openapi
 from sequencer_server.routes import health, media, messages, threads, uploads
 from sequencer_server.storage import Storage, storage_from_settings
 from sequencer_server.store import MessageStore, store_from_settings
-from sequencer_server.upload_form import UploadSlots
 
 log = logging.getLogger("sequencer_server")
 
@@ -75,11 +74,8 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.storage = storage
-    app.state.upload_slots = UploadSlots(settings.max_uploads_per_client)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
-    install_method_not_allowed(app)
-    install_openapi(app)
     app.add_middleware(
         BodyLimitMiddleware,
         limit_bytes=settings.max_upload_bytes,
@@ -88,4 +84,6 @@ def create_app(
     )
     for module in (threads, messages, uploads, media, health):
         app.include_router(module.router)
+    install_method_not_allowed(app)
+    install_openapi(app)
     return app

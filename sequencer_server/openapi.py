@@ -96,8 +96,11 @@ def amend(schema: dict[str, Any]) -> dict[str, Any]:
             if path.startswith("/api/v1/"):
                 codes.add("401")
                 operation["security"] = [BEARER]
-            if "requestBody" in operation:
+            body = operation.get("requestBody", {}).get("content", {})
+            if body:
                 codes.update(("400", "413", "422"))
+            if "multipart/form-data" in body:  # uploads: UploadSlots
+                codes.add("429")
             if operation.get("parameters"):
                 codes.add("422")
             for code in sorted(codes):

@@ -114,6 +114,16 @@ class UploadSlots:
                 del self._busy[client]
 
 
+def upload_slots(request: Request) -> UploadSlots:
+    """The app's slots, made on first use (the event loop runs one request at a time
+    through here, so there is no race)."""
+    slots = getattr(request.app.state, "upload_slots", None)
+    if slots is None:
+        slots = UploadSlots(request.app.state.settings.max_uploads_per_client)
+        request.app.state.upload_slots = slots
+    return slots
+
+
 class _CheckedParser(MultiPartParser):
     """Starlette's streaming parser, calling back when the token field and the file part
     arrive (python-multipart invokes these while the chunk that completes them is parsed)."""

@@ -23,7 +23,12 @@ from sequencer_server.models import RenderPublic
 from sequencer_server.presenters import public_render, utc_now_iso
 from sequencer_server.storage import Storage, StorageError
 from sequencer_server.store import DuplicateUpload, MessageStore
-from sequencer_server.upload_form import UPLOAD_REQUEST_BODY, UploadFields, read_upload_form
+from sequencer_server.upload_form import (
+    UPLOAD_REQUEST_BODY,
+    UploadFields,
+    read_upload_form,
+    upload_slots,
+)
 
 log = logging.getLogger("sequencer_server.uploads")
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -52,7 +57,7 @@ def _parse_peaks(text: str | None) -> list[float] | None:
     response_model=RenderPublic,
     response_model_exclude_none=True,
     summary="Upload a render (multipart: token, file, format, bitrate, duration)",
-    responses={400: {}, 401: {}, 413: {}, 415: {}, 422: {}, 429: {}, 500: {}},
+    responses={401: {}, 413: {}, 415: {}, 422: {}, 500: {}},
     openapi_extra={"requestBody": UPLOAD_REQUEST_BODY},
 )
 async def upload_audio(
@@ -73,7 +78,7 @@ async def upload_audio(
     client = request.client.host if request.client else "unknown"
     if credentials.header:  # refused before the body is read, and before taking a slot
         credentials.require()
-    async with request.app.state.upload_slots.hold(client):
+    async with upload_slots(request).hold(client):
         fields, file = await read_upload_form(request, credentials)
         try:
             return await _store_upload(
