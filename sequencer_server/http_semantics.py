@@ -7,8 +7,10 @@ method the resource supports.
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -23,15 +25,15 @@ def allowed_methods(app: FastAPI, request: Request) -> list[str]:
 
 
 def install_method_not_allowed(app: FastAPI) -> None:
-    default = app.exception_handlers.get(StarletteHTTPException)
+    default = app.exception_handlers[StarletteHTTPException]
 
-    async def handler(request: Request, exc: StarletteHTTPException):
-        if exc.status_code == 405:
+    async def handler(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, StarletteHTTPException) and exc.status_code == 405:
             allow = ", ".join(allowed_methods(app, request))
             return JSONResponse(
                 {"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": allow}
             )
-        assert default is not None
-        return await default(request, exc)
+        answer = default(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
 
     app.add_exception_handler(StarletteHTTPException, handler)

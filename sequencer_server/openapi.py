@@ -50,7 +50,7 @@ DESCRIPTIONS = {
     "429": "Too many uploads at once from this address (see Retry-After)",
     "500": "Storage failed",
 }
-BEARER = {"bearerAuth": []}
+BEARER: dict[str, list[str]] = {"bearerAuth": []}
 
 
 def _error(code: str, existing: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import ClientDisconnect
 
 from sequencer_server.auth import Credentials
 from sequencer_server.config import ALLOWED_FORMATS
@@ -186,6 +187,8 @@ async def read_upload_form(
                 form = await _CheckedParser(request, stream, on_token, on_file).parse()
         except MultiPartException as exc:
             raise HTTPException(400, f"Malformed multipart body: {exc.message}") from None
+        except ClientDisconnect:  # nobody to answer; not a server error worth a traceback
+            raise HTTPException(400, "The upload was interrupted by the client") from None
     files = [v for _k, v in form.multi_items() if isinstance(v, UploadFile)]
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     credentials.require(fields.get("token"))

@@ -501,3 +501,10 @@ def test_valid_and_unsatisfiable_ranges(media_url):
     assert r.status_code == 206 and r.content == data[10:20]
     r = requests.get(url, headers={"Range": f"bytes={len(data) + 10}-"})
     assert r.status_code == 416
+
+
+def test_method_not_allowed_lists_every_method_of_the_path(served):
+    _backend, c = served
+    r = c.http.delete(f"{c.url}/api/v1/threads", params={"token": TOKEN})
+    assert r.status_code == 405
+    assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "POST"}
