@@ -307,6 +307,21 @@ def test_wrong_token_field_is_refused_before_the_file_is_read(served):
     assert stored_renders(backend) == []
 
 
+def test_oversized_or_too_many_form_fields_are_400(served):
+    backend, c = served
+    r = c.upload(peaks="0" * (65 * 1024))
+    assert r.status_code == 400 and "Malformed multipart body" in detail(r)
+    many = b"".join(form_part(f"f{i}", "x") for i in range(20))
+    body = many + FILE_PART_HEAD + mp3_bytes() + f"\r\n--{BOUNDARY}--\r\n".encode()
+    r = c.http.post(
+        f"{c.url}/api/v1/upload/audio",
+        data=body,
+        headers={"Content-Type": MULTIPART, "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert r.status_code == 400 and "Too many fields" in detail(r)
+    assert stored_renders(backend) == []
+
+
 def test_token_field_after_the_file_is_still_honoured(served):
     _backend, c = served
     body = (
