@@ -523,3 +523,16 @@ def test_method_not_allowed_lists_every_method_of_the_path(served):
     r = c.http.delete(f"{c.url}/api/v1/threads", params={"token": TOKEN})
     assert r.status_code == 405
     assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "POST"}
+
+
+@pytest.mark.parametrize("name", ["MAX_JSON_KB", "MAX_UPLOADS_PER_CLIENT"])
+def test_limits_from_the_environment_must_be_positive_numbers(tmp_path, name):
+    from sequencer_server.config import ConfigError, Settings
+
+    settings = Settings.from_env({"API_TOKEN": "t", name: "7"}, data_dir=tmp_path)
+    assert (settings.max_json_kb, settings.max_uploads_per_client) == (
+        (7, 4) if name == "MAX_JSON_KB" else (1024, 7)
+    )
+    for bad in ("lots", "0", "-1"):
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({"API_TOKEN": "t", name: bad}, data_dir=tmp_path)
