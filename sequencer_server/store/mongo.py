@@ -3,7 +3,10 @@
 Every write is a single-document atomic operation, so any number of stateless server
 replicas can share one database: idempotent creates ride on the unique ``_id``, attaching
 a render twice is prevented by the update's own filter, and the change sequence comes from
-an atomic ``$inc`` on a counter document.
+an atomic ``$inc`` on a counter document. A deletion turns the message's own document into
+its tombstone (``deleted: true``, content dropped) in one update, so a crash can never
+leave a message gone without pollers hearing of it, and one ``(thread, seq)`` scan returns
+changes and deletions in order.
 """
 
 from __future__ import annotations
@@ -29,13 +32,25 @@ class MongoStore:
         db = client[db_name]
         self._threads = db["threads"]
         self._messages = db["messages"]
-        self._tombstones = db["tombstones"]
         self._uploads = db["uploads"]
         self._counters = db["counters"]
+        self._threads.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
         self._messages.create_index([("thread", ASCENDING), ("seq", ASCENDING)])
-        self._tombstones.create_index([("thread", ASCENDING), ("seq", ASCENDING)])
-        self._uploads.create_index([("message_id", ASCENDING)])
+        self._messages.create_index([("deleted", ASCENDING), ("changed_at", ASCENDING)])
+        self._uploads.create_index([("message_id", ASCENDING), ("created_at", ASCENDING)])
+        self._uploads.create_index([("created_at", ASCENDING)])
         self._uploads.create_index("idempotency_key", unique=True, sparse=True)
+        self._adopt_old_tombstones(db["tombstones"])
+
+    def _adopt_old_tombstones(self, old: Any) -> None:
+        """Databases from before tombstones lived in ``messages`` kept them apart."""
+        for row in old.find({}):
+            self._messages.update_one(
+                {"_id": row["_id"]},
+                {"$setOnInsert": {**row, "deleted": True}},
+                upsert=True,
+            )
+            old.delete_one({"_id": row["_id"]})
 
     @classmethod
     def from_uri(cls, uri: str, db_name: str) -> MongoStore:
@@ -76,27 +91,29 @@ class MongoStore:
         existing = self.get_message(doc["id"])
         if existing is not None:
             return existing, False
+        row = {
+            "_id": doc["id"],
+            "thread": doc["parent_thread"],
+            "seq": self._next_seq(),
+            "changed_at": _now_ms(),
+            "doc": doc,
+        }
         try:
-            self._messages.insert_one(
-                {
-                    "_id": doc["id"],
-                    "thread": doc["parent_thread"],
-                    "seq": self._next_seq(),
-                    "changed_at": _now_ms(),
-                    "doc": doc,
-                }
-            )
+            self._messages.insert_one(row)
         except DuplicateKeyError:
+            # An id created again after its deletion replaces its tombstone.
+            if self._messages.replace_one({"_id": doc["id"], "deleted": True}, row).matched_count:
+                return doc, True
             return self.get_message(doc["id"]) or doc, False
         return doc, True
 
     def get_message(self, message_id: str) -> dict[str, Any] | None:
-        row = self._messages.find_one({"_id": message_id}, {"doc": 1})
+        row = self._messages.find_one({"_id": message_id, "deleted": {"$ne": True}}, {"doc": 1})
         return row["doc"] if row else None
 
     def attach_render(self, message_id: str, render: dict[str, Any]) -> bool:
         result = self._messages.update_one(
-            {"_id": message_id, "doc.renders.id": {"$ne": render["id"]}},
+            {"_id": message_id, "deleted": {"$ne": True}, "doc.renders.id": {"$ne": render["id"]}},
             {
                 "$push": {"doc.renders": render},
                 "$set": {"seq": self._next_seq(), "changed_at": _now_ms()},
@@ -104,39 +121,58 @@ class MongoStore:
         )
         if result.modified_count:
             return True
-        if self._messages.count_documents({"_id": message_id}, limit=1) == 0:
+        if self.get_message(message_id) is None:
             raise KeyError(message_id)
         return False
 
     def delete_message(self, message_id: str) -> dict[str, Any] | None:
-        row = self._messages.find_one_and_delete({"_id": message_id})
-        if row is None:
-            return None
-        self._tombstones.replace_one(
-            {"_id": message_id},
+        row = self._messages.find_one_and_update(
+            {"_id": message_id, "deleted": {"$ne": True}},
             {
-                "_id": message_id,
-                "thread": row["thread"],
-                "seq": self._next_seq(),
-                "changed_at": _now_ms(),
+                "$set": {"deleted": True, "seq": self._next_seq(), "changed_at": _now_ms()},
+                "$unset": {"doc": ""},
             },
-            upsert=True,
+            return_document=ReturnDocument.BEFORE,
         )
-        return row["doc"]
+        return row["doc"] if row else None
 
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
+        mark = self._counters.find_one({"_id": "pruned_through"})
+        pruned = int(mark["value"]) if mark else 0
+        reset = 0 < since < pruned
+        start = 0 if reset else since
+        # Below the pruned mark deletions are no longer known, so a scan never stops
+        # there: everything up to it comes in one page (see ChangePage.reset).
+        floor = max(start, pruned)
+        old = list(
+            self._messages.find({"thread": thread_id, "seq": {"$gt": start, "$lte": floor}}).sort(
+                "seq", ASCENDING
+            )
+        )
         rows = list(
-            self._messages.find({"thread": thread_id, "seq": {"$gt": since}})
+            self._messages.find({"thread": thread_id, "seq": {"$gt": floor}})
             .sort("seq", ASCENDING)
             .limit(limit)
         )
-        seq_filter: dict[str, Any] = {"$gt": since}
-        if len(rows) == limit:
-            seq_filter["$lte"] = rows[-1]["seq"]
-        dels = self._tombstones.find({"thread": thread_id, "seq": seq_filter}).sort("seq", 1)
-        return ChangePage(
-            messages=[(r["seq"], r["changed_at"], r["doc"]) for r in rows],
-            deleted=[(d["seq"], d["changed_at"], d["_id"]) for d in dels],
+        page = ChangePage(full=len(rows) == limit, reset=reset)
+        for r in [*old, *rows]:
+            if r.get("deleted"):
+                page.deleted.append((r["seq"], r["changed_at"], r["_id"]))
+            else:
+                page.messages.append((r["seq"], r["changed_at"], r["doc"]))
+        return page
+
+    def prune_tombstones(self, older_than_ms: int) -> int:
+        query = {"deleted": True, "changed_at": {"$lt": older_than_ms}}
+        newest = list(self._messages.find(query, {"seq": 1}).sort("seq", -1).limit(1))
+        if not newest:
+            return 0
+        # The mark moves first: a crash before the delete forgets nothing.
+        self._counters.update_one(
+            {"_id": "pruned_through"}, {"$max": {"value": newest[0]["seq"]}}, upsert=True
+        )
+        return int(
+            self._messages.delete_many({**query, "seq": {"$lte": newest[0]["seq"]}}).deleted_count
         )
 
     # -- uploads ---------------------------------------------------------------------
