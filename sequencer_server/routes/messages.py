@@ -61,7 +61,7 @@ def _stored_render(store: MessageStore, render_id: str, message_id: str) -> dict
     owner = upload.get("message_id")
     if owner is not None and owner != message_id:
         raise HTTPException(409, f"render {render_id!r} is attached to another message")
-    hidden = ("message_id", "idempotency_key")
+    hidden = ("message_id", "idempotency_key", "sha256")
     return {k: v for k, v in upload.items() if k not in hidden and v is not None}
 
 

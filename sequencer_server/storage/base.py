@@ -14,6 +14,13 @@ class StorageError(RuntimeError):
         self.code = code
 
 
+class StorageFull(StorageError):
+    """The storage's disk is full (ENOSPC): the server answers 507, not a generic 500."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="ENOSPC")
+
+
 class Storage(Protocol):
     name: str
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from sequencer_server.storage.base import StorageError
+from sequencer_server.storage.base import StorageError, StorageFull
 
 CHUNK = 1024 * 1024
 
@@ -45,6 +46,8 @@ class LocalStorage:
                 raise
         except OSError as exc:
             detail = f"cannot write {key}: {exc.strerror or exc}"
+            if exc.errno == errno.ENOSPC:
+                raise StorageFull(detail) from exc
             raise StorageError(detail, code="OSError") from exc
 
     def delete(self, key: str) -> None:

@@ -213,4 +213,4 @@ def test_upload_retry_with_idempotency_key_stores_once(live_backend):
         files={"file": ("take.mp3", mp3_bytes() + b"\0", "audio/mpeg")},
         headers=headers,
     )
-    assert different.status_code == 422
+    assert different.status_code == 409
