@@ -40,6 +40,8 @@ class Settings:
     max_upload_mb: int = 100
     public_base_url: str | None = None
     allowed_formats: tuple[str, ...] = field(default=ALLOWED_FORMATS)
+    # How long deletions stay listed for pollers; ``cleanup`` forgets older ones.
+    tombstone_retention_days: int = 30
 
     @property
     def max_upload_bytes(self) -> int:
@@ -72,6 +74,17 @@ class Settings:
                 f"MAX_UPLOAD_MB must be a positive whole number of megabytes, not {max_mb_text!r}"
             ) from None
 
+        retention_text = get("TOMBSTONE_RETENTION_DAYS") or "30"
+        try:
+            retention = int(retention_text)
+            if retention <= 0:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(
+                "TOMBSTONE_RETENTION_DAYS must be a positive whole number of days, not "
+                f"{retention_text!r}"
+            ) from None
+
         s3 = None
         bucket = get("S3_BUCKET_NAME")
         if bucket:
@@ -101,6 +114,7 @@ class Settings:
             mongodb_db=get("MONGODB_DB") or "sequencer",
             max_upload_mb=max_mb,
             public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            tombstone_retention_days=retention,
         )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -21,6 +24,16 @@ class StorageFull(StorageError):
         super().__init__(message, code="ENOSPC")
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One object found by listing storage: for cleanup, which compares them with the
+    upload records, and removes what no record owns."""
+
+    key: str
+    size: int
+    modified: datetime  # timezone-aware
+
+
 class Storage(Protocol):
     name: str
 
@@ -36,3 +49,9 @@ class Storage(Protocol):
 
     def local_path(self, key: str) -> Path | None:
         """The file behind ``key`` when this storage serves ``/media`` itself."""
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object under ``prefix``, including half-written temporary files."""
+
+    def check(self) -> None:
+        """Raise when the storage cannot be reached (``/readyz``); cheap, writes nothing."""

@@ -6,10 +6,12 @@ import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from sequencer_server.storage.base import StorageError, StorageFull
+from sequencer_server.storage.base import StorageError, StorageFull, StoredObject
 
 CHUNK = 1024 * 1024
 
@@ -55,6 +57,26 @@ class LocalStorage:
             self._path(key).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot delete {key}: {exc.strerror or exc}") from exc
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Files under ``prefix`` (a folder path ending in ``/``), the ``.upload-*.part``
+        files a killed write left behind included."""
+        top = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
+        if not top.is_dir():
+            return
+        for dirpath, _dirs, files in os.walk(top):
+            for name in files:
+                path = Path(dirpath, name)
+                try:
+                    st = path.stat()
+                except FileNotFoundError:  # removed meanwhile
+                    continue
+                key = path.relative_to(self.root).as_posix()
+                yield StoredObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+
+    def check(self) -> None:
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError("the media folder is missing or not writable", code="NotWritable")
 
     def url_for(self, key: str, request_base_url: str) -> str:
         base = (self.public_base_url or request_base_url).rstrip("/")

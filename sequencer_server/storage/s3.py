@@ -8,6 +8,7 @@ needed the whole file in RAM.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlparse
@@ -18,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sequencer_server.config import S3Settings
-from sequencer_server.storage.base import StorageError
+from sequencer_server.storage.base import StorageError, StoredObject
 
 log = logging.getLogger("sequencer_server.storage.s3")
 
@@ -46,6 +47,7 @@ class S3Storage:
     def __init__(self, settings: S3Settings, client: Any | None = None) -> None:
         self.settings = settings
         self.bucket = settings.bucket
+        self._probe: Any | None = client  # an injected client serves probes too
         self.client = client or boto3.client(
             "s3",
             endpoint_url=settings.endpoint_url,
@@ -94,6 +96,39 @@ class S3Storage:
             if error_code(exc) in ("NoSuchKey", "404"):
                 return
             raise StorageError(f"S3 delete of {key} failed: {exc}", code=error_code(exc)) from exc
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    yield StoredObject(obj["Key"], int(obj["Size"]), obj["LastModified"])
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(
+                f"S3 listing of {prefix} failed: {exc}", code=error_code(exc)
+            ) from exc
+
+    def check(self) -> None:
+        try:
+            self.probe_client().head_bucket(Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"S3 bucket check failed: {exc}", code=error_code(exc)) from exc
+
+    def probe_client(self) -> Any:
+        """A client that gives up fast, for readiness checks: a probe must answer before
+        the load balancer's timeout, not after boto3's retries."""
+        if self._probe is None:
+            self._probe = boto3.client(
+                "s3",
+                endpoint_url=self.settings.endpoint_url,
+                aws_access_key_id=self.settings.access_key,
+                aws_secret_access_key=self.settings.secret_key,
+                region_name=self.settings.region,
+                config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=3),
+            )
+        return self._probe
 
     def url_for(self, key: str, request_base_url: str) -> str:
         return self.public_url(key)
