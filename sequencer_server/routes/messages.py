@@ -186,12 +186,13 @@ async def list_messages(
         thread_or_404(store.get_thread(thread_id), thread_id)
         page = store.changes(thread_id, since_seq, limit)
         settle = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
-        cursor = settled_cursor(page, 0 if page.reset else since_seq, settle)
+        start = 0 if page.reset else since_seq
+        cursor = settled_cursor(page, start, settle)
         return {
             "messages": [public_message(d, storage, request) for _s, _c, d in page.messages],
             "deleted": [i for _s, _c, i in page.deleted],
             "cursor": str(cursor),
-            "more": page.full and cursor > since_seq,
+            "more": page.full and cursor > start,
             "reset": page.reset,
         }
 
