@@ -107,6 +107,7 @@ async def upload_audio(
         log.error("   Error Code: %s", exc.code or "Unknown")
         raise HTTPException(500, "Failed to upload file to storage") from exc
 
+    digest = await run_in_threadpool(reader.hexdigest, size)
     record = {
         "id": render_id,
         "key": key,
@@ -118,7 +119,7 @@ async def upload_audio(
         "peaks": peak_values,
         "message_id": None,
         "idempotency_key": idempotency_key or None,
-        "sha256": await run_in_threadpool(reader.hexdigest, size),
+        "sha256": digest,
     }
     try:
         await run_in_threadpool(store.record_upload, record)
@@ -126,7 +127,7 @@ async def upload_audio(
         # A concurrent retry with the same key won the race: keep its file, drop ours.
         await run_in_threadpool(storage.delete, key)
         earlier = await run_in_threadpool(store.find_upload, idempotency_key)
-        return _replay(earlier, size, record["sha256"], request, storage)
+        return _replay(earlier, size, digest, request, storage)
     except Exception as exc:
         log.exception("❌ Could not record upload %s; removing the stored file", key)
         try:

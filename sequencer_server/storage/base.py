@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 
 class StorageError(RuntimeError):
@@ -24,6 +24,15 @@ class StorageFull(StorageError):
         super().__init__(message, code="ENOSPC")
 
 
+class Stream(Protocol):
+    """What ``put`` reads: a seekable binary stream (a spooled upload, or a wrapper that
+    hashes it on the way)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def tell(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class StoredObject:
     """One object found by listing storage: for cleanup, which compares them with the
@@ -37,7 +46,7 @@ class StoredObject:
 class Storage(Protocol):
     name: str
 
-    def put(self, key: str, stream: BinaryIO, size: int, content_type: str) -> None:
+    def put(self, key: str, stream: Stream, size: int, content_type: str) -> None:
         """Store ``size`` bytes read from ``stream`` under ``key``, without reading it whole."""
 
     def delete(self, key: str) -> None:

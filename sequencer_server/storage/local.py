@@ -9,9 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
-from sequencer_server.storage.base import StorageError, StorageFull, StoredObject
+from sequencer_server.storage.base import StorageError, StorageFull, StoredObject, Stream
 
 CHUNK = 1024 * 1024
 
@@ -30,7 +29,7 @@ class LocalStorage:
             raise StorageError(f"invalid key {key!r}")
         return self.root.joinpath(*parts)
 
-    def put(self, key: str, stream: BinaryIO, size: int, content_type: str) -> None:
+    def put(self, key: str, stream: Stream, size: int, content_type: str) -> None:
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, cast
 from urllib.parse import urlparse
 
 import boto3
@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sequencer_server.config import S3Settings
-from sequencer_server.storage.base import StorageError, StoredObject
+from sequencer_server.storage.base import StorageError, StoredObject, Stream
 
 log = logging.getLogger("sequencer_server.storage.s3")
 
@@ -71,12 +71,13 @@ class S3Storage:
         host = parsed.netloc or parsed.path
         return f"{parsed.scheme or 'https'}://{self.bucket}.{host}/{key}"
 
-    def put(self, key: str, stream: BinaryIO, size: int, content_type: str) -> None:
+    def put(self, key: str, stream: Stream, size: int, content_type: str) -> None:
         extra: dict[str, str] = {"ContentType": content_type}
         if self.settings.acl:
             extra["ACL"] = self.settings.acl
+        body = cast("IO[bytes]", stream)  # boto3 only reads, seeks and tells
         try:
-            self.client.upload_fileobj(stream, self.bucket, key, ExtraArgs=extra, Config=TRANSFER)
+            self.client.upload_fileobj(body, self.bucket, key, ExtraArgs=extra, Config=TRANSFER)
         except (ClientError, BotoCoreError) as exc:
             code = error_code(exc)
             # boto3's transfer manager wraps ClientError; dig out the original code.
