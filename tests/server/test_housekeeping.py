@@ -135,3 +135,21 @@ def test_readyz_when_the_store_is_gone(tmp_path):
         backend.store.close()
         r = requests.get(f"{server.url}/readyz")
     assert r.status_code == 503 and set(r.json()["failed"]) == {"store"}
+
+
+def test_readyz_when_mongodb_is_down(tmp_path):
+    from pymongo import MongoClient
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    backend = make_backend("mongo-local", tmp_path)
+    # The database goes away: the store's client now talks, through the real driver, to
+    # a port nobody listens on.
+    backend.store._client = MongoClient(
+        f"mongodb://127.0.0.1:{port}", serverSelectionTimeoutMS=300, connect=False
+    )
+    with ThreadedServer(backend.app()) as server:
+        r = requests.get(f"{server.url}/readyz")
+    assert r.status_code == 503 and r.json()["failed"] == {"store": "ServerSelectionTimeoutError"}
+    assert str(port) not in r.text
