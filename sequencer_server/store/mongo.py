@@ -47,7 +47,7 @@ class MongoStore:
         for row in old.find({}):
             self._messages.update_one(
                 {"_id": row["_id"]},
-                {"$setOnInsert": {**row, "deleted": True}},
+                {"$setOnInsert": {**{k: v for k, v in row.items() if k != "_id"}, "deleted": True}},
                 upsert=True,
             )
             old.delete_one({"_id": row["_id"]})

@@ -130,3 +130,23 @@ def test_pruned_tombstones_send_old_cursors_a_reset(tmp_path, kind):
         assert [m["id"] for m in first["messages"] + second["messages"]] == [
             keep["id"], later["id"]
         ]  # fmt: skip
+
+
+def test_mongo_adopts_tombstones_kept_apart_by_older_servers():
+    import mongomock
+
+    from sequencer_server.store.mongo import MongoStore
+
+    client = mongomock.MongoClient()
+    db = client["legacy"]
+    db["tombstones"].insert_one({"_id": "old", "thread": "t", "seq": 7, "changed_at": 1})
+    db["messages"].insert_one(
+        {"_id": "live", "thread": "t", "seq": 8, "changed_at": 2, "doc": {"id": "live"}}
+    )
+    db["counters"].insert_one({"_id": "changes", "value": 8})
+    store = MongoStore(client, "legacy")
+    page = store.changes("t", 0, 100)
+    assert [i for _s, _c, i in page.deleted] == ["old"]
+    assert [d["id"] for _s, _c, d in page.messages] == ["live"]
+    assert store.get_message("old") is None
+    assert db["tombstones"].count_documents({}) == 0
