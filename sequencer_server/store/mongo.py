@@ -11,13 +11,42 @@ changes and deletions in order.
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pymongo import ASCENDING, MongoClient, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from sequencer_server.store.base import ChangePage, DuplicateUpload, RenderClaimConflict
+from sequencer_server.store.base import (
+    ChangePage,
+    DuplicateUpload,
+    RenderClaimConflict,
+    StoreFull,
+)
+
+OUT_OF_DISK_SPACE = 14031  # MongoDB's error code when a write finds the disk full
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _writes(
+    method: Callable[Concatenate[MongoStore, P], R],
+) -> Callable[Concatenate[MongoStore, P], R]:
+    """A full disk on the database server becomes ``StoreFull`` (507), not a 500."""
+
+    @functools.wraps(method)
+    def wrapper(self: MongoStore, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except OperationFailure as exc:
+            if exc.code == OUT_OF_DISK_SPACE:
+                raise StoreFull(f"MongoDB is out of disk space: {exc}") from exc
+            raise
+
+    return wrapper
 
 
 def _now_ms() -> int:
@@ -66,6 +95,7 @@ class MongoStore:
         return int(doc["value"])
 
     # -- threads ---------------------------------------------------------------------
+    @_writes
     def create_thread(self, doc: dict[str, Any]) -> dict[str, Any]:
         self._threads.insert_one({"_id": doc["id"], "doc": doc, "created_at": doc["created_at"]})
         return doc
@@ -78,6 +108,7 @@ class MongoStore:
         row = self._threads.find_one({"_id": thread_id}, {"doc": 1})
         return row["doc"] if row else None
 
+    @_writes
     def update_thread(self, thread_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
         row = self._threads.find_one_and_update(
             {"_id": thread_id},
@@ -87,6 +118,7 @@ class MongoStore:
         return row["doc"] if row else None
 
     # -- messages --------------------------------------------------------------------
+    @_writes
     def create_message(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         existing = self.get_message(doc["id"])
         if existing is not None:
@@ -111,6 +143,7 @@ class MongoStore:
         row = self._messages.find_one({"_id": message_id, "deleted": {"$ne": True}}, {"doc": 1})
         return row["doc"] if row else None
 
+    @_writes
     def attach_render(self, message_id: str, render: dict[str, Any]) -> bool:
         result = self._messages.update_one(
             {"_id": message_id, "deleted": {"$ne": True}, "doc.renders.id": {"$ne": render["id"]}},
@@ -125,6 +158,7 @@ class MongoStore:
             raise KeyError(message_id)
         return False
 
+    @_writes
     def delete_message(self, message_id: str) -> dict[str, Any] | None:
         row = self._messages.find_one_and_update(
             {"_id": message_id, "deleted": {"$ne": True}},
@@ -176,6 +210,7 @@ class MongoStore:
         )
 
     # -- uploads ---------------------------------------------------------------------
+    @_writes
     def record_upload(self, doc: dict[str, Any]) -> None:
         row = {"_id": doc["id"], **doc}
         if row.get("idempotency_key") is None:
@@ -191,6 +226,7 @@ class MongoStore:
     def get_upload(self, render_id: str) -> dict[str, Any] | None:
         return self._uploads.find_one({"_id": render_id}, {"_id": 0})
 
+    @_writes
     def claim_upload(self, render_id: str, message_id: str) -> None:
         result = self._uploads.update_one(
             {"_id": render_id, "message_id": {"$in": [None, message_id]}},

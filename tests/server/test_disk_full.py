@@ -47,3 +47,22 @@ def test_upload_onto_a_full_disk_is_507_and_leaves_nothing(tmp_path, caplog, mon
     assert "No space left on device" in caplog.text
     assert stored_objects(backend) == []
     assert backend.store.uploads_before("9999") == []
+
+
+def test_mongodb_out_of_disk_space_is_507(tmp_path, caplog):
+    from pymongo.errors import WriteError
+
+    backend = make_backend("mongo-local", tmp_path)
+    with ThreadedServer(backend.app()) as server:
+        c = Client(server.url)
+        thread = c.create_thread()
+
+        def no_space(*args, **kwargs):  # what the driver raises when mongod's disk is full
+            raise WriteError("No space left on device", code=14031)
+
+        backend.store._messages.insert_one = no_space
+        with caplog.at_level(logging.INFO):
+            r = c.create_message(thread["id"])
+    assert r.status_code == 507, r.text
+    assert "out of disk space" in r.json()["detail"]
+    assert "No space left on device" in caplog.text
