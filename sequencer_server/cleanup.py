@@ -5,7 +5,8 @@ or the seed's flow interrupted between upload and attach), and files whose delet
 when their message was deleted (the seed logs and moves on) — both found from the server's
 upload records — and files no record owns: a ``.upload-*.part`` left by a process killed
 while writing, or a file stored by a process killed before it recorded the upload. Those
-are found by listing the storage under the renders prefix and looking each key up. All
+are found by listing the storage under the renders prefix and looking each key up (on
+S3, multipart uploads a killed process never finished are aborted too). All
 only after a grace period (by record time or by file time), so an upload still on its way
 is left alone. The same run forgets deletions older than the tombstone retention.
 """
@@ -33,6 +34,7 @@ class CleanupReport:
     failed: int = 0
     bytes_freed: int = 0
     unrecorded: int = 0  # of the removed: files no upload record owned
+    incomplete: int = 0  # unfinished storage writes abandoned (S3 multipart uploads)
 
 
 def find_orphans(store: MessageStore, older_than: timedelta) -> list[dict]:
@@ -76,6 +78,13 @@ def cleanup(
     listed: a bucket shared with other environments or applications keeps their objects."""
     report = CleanupReport()
     if renders_prefix is not None:
+        if not dry_run:
+            before = datetime.now(UTC) - older_than
+            try:
+                report.incomplete = storage.discard_incomplete(renders_prefix, before)
+            except StorageError as exc:
+                report.failed += 1
+                log.warning("⚠️  Failed to discard unfinished uploads: %s", exc.code or exc)
         for obj in find_unrecorded(store, storage, renders_prefix, older_than):
             report.examined += 1
             if not dry_run:
@@ -114,6 +123,7 @@ def cleanup(
     out(
         f"{report.removed} orphaned render(s) {'to remove' if dry_run else 'removed'}, "
         f"{verb} {report.bytes_freed / 1e6:.1f} MB; {report.failed} failed"
+        + (f"; {report.incomplete} unfinished upload(s) abandoned" if report.incomplete else "")
     )
     return report
 

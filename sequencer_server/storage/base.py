@@ -62,5 +62,9 @@ class Storage(Protocol):
     def list_objects(self, prefix: str) -> Iterator[StoredObject]:
         """Every object under ``prefix``, including half-written temporary files."""
 
+    def discard_incomplete(self, prefix: str, before: datetime) -> int:
+        """Abandon writes under ``prefix`` begun before ``before`` that never finished and
+        are not listed as objects (S3 multipart uploads of a killed process); how many."""
+
     def check(self) -> None:
         """Raise when the storage cannot be reached (``/readyz``); cheap, writes nothing."""

@@ -73,6 +73,10 @@ class LocalStorage:
                 key = path.relative_to(self.root).as_posix()
                 yield StoredObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
 
+    def discard_incomplete(self, prefix: str, before: datetime) -> int:
+        """Nothing to do: a killed write's ``.upload-*.part`` is listed like any file."""
+        return 0
+
     def check(self) -> None:
         if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
             raise StorageError("the media folder is missing or not writable", code="NotWritable")

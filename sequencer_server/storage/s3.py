@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import urlparse
@@ -110,6 +111,28 @@ class S3Storage:
             raise StorageError(
                 f"S3 listing of {prefix} failed: {exc}", code=error_code(exc)
             ) from exc
+
+    def discard_incomplete(self, prefix: str, before: datetime) -> int:
+        """Abort multipart uploads a killed process left open: their parts are stored (and
+        billed) but never listed as objects."""
+        aborted = 0
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] >= before:
+                        continue
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                    aborted += 1
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(
+                f"S3 multipart listing of {prefix} failed: {exc}", code=error_code(exc)
+            ) from exc
+        return aborted
 
     def check(self) -> None:
         try:
