@@ -6,7 +6,6 @@ while recording: at stop only the encoder's last frames remain to be flushed.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import lameenc
 import numpy as np
 
 from desktop_app.audio import lametag
+from sequencer_common.atomic import atomic_write
 
 # MPEG-1 Layer III bitrates (kbit/s) - what a 44.1/48 kHz CBR stream can use.
 VALID_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
@@ -167,22 +167,16 @@ def encode_mp3(
     pcm = np.asarray(pcm, dtype=np.float32)
     channels = 1 if pcm.ndim == 1 else pcm.shape[1]
     encoder = Mp3Encoder(sample_rate, channels, bitrate)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(encoder.tag_placeholder())
-            total = len(pcm)
-            for start in range(0, total, chunk_frames):
-                fh.write(encoder.encode(pcm[start : start + chunk_frames]))
-                if progress is not None:
-                    progress(min(1.0, (start + chunk_frames) / total))
-            fh.write(encoder.flush())
-            fh.seek(0)
-            fh.write(encoder.final_tag())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as fh:
+        fh.write(encoder.tag_placeholder())
+        total = len(pcm)
+        for start in range(0, total, chunk_frames):
+            fh.write(encoder.encode(pcm[start : start + chunk_frames]))
+            if progress is not None:
+                progress(min(1.0, (start + chunk_frames) / total))
+        fh.write(encoder.flush())
+        fh.seek(0)
+        fh.write(encoder.final_tag())
     return read_mp3_info(path)
 
 

@@ -18,6 +18,7 @@ from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, encode_mp3
 from desktop_app.audio.wavio import write_wav
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from sequencer_common.atomic import atomic_path
 
 DEFAULT_LOOPS = 4
 SAMPLE_RATE = 44100
@@ -114,9 +115,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if as_wav:
-            tmp = out.with_name(out.name + ".part")
-            write_wav(tmp, pcm, SAMPLE_RATE)
-            tmp.replace(out)
+            with atomic_path(out) as tmp:
+                write_wav(tmp, pcm, SAMPLE_RATE)
         else:
             encode_mp3(pcm, SAMPLE_RATE, out, args.bitrate, progress=progress if show else None)
     except OSError as exc:

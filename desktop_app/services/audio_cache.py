@@ -29,6 +29,7 @@ from typing import Any
 
 from desktop_app.audio.mp3 import read_mp3_info
 from desktop_app.domain.message import Message, Render
+from sequencer_common.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -234,13 +235,11 @@ class AudioCache:
         link when the file system allows it, so nothing is copied; a copy otherwise."""
         source = Path(source)
         dest = self.path_for(key)
-        tmp = dest.with_name(f".{dest.name}.part")
-        tmp.unlink(missing_ok=True)
-        try:
-            os.link(source, tmp)
-        except OSError:
-            shutil.copyfile(source, tmp)
-        os.replace(tmp, dest)
+        with atomic_path(dest, hidden=True) as tmp:
+            try:
+                os.link(source, tmp)
+            except OSError:
+                shutil.copyfile(source, tmp)
         with self._lock:
             self._record(key, dest.stat().st_size, self._clock())
         self.evict(protect={key})
