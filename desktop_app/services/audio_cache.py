@@ -27,6 +27,7 @@ from typing import Any
 
 from desktop_app.audio.mp3 import read_mp3_info
 from desktop_app.domain.message import Message, Render
+from desktop_app.services.message_pages import PAGE_SIZE, MessageLister, fetch_changes
 from sequencer_common.atomic import atomic_path
 from sequencer_common.sqlite_db import Database
 
@@ -340,19 +341,11 @@ class PrefetchResult:
     bytes: int = 0
 
 
-def thread_messages(api: Any, thread_id: str, page_size: int = 500) -> list[Message]:
+def thread_messages(
+    api: MessageLister, thread_id: str, page_size: int = PAGE_SIZE
+) -> list[Message]:
     """Every message of a thread, following the server's cursor across pages."""
-    found: dict[str, Message] = {}
-    cursor: str | None = None
-    while True:
-        page = api.list_messages(thread_id, since=cursor, limit=page_size)
-        for m in page.messages:
-            found[m.id] = m
-        for mid in page.deleted:
-            found.pop(mid, None)
-        if not page.more or not page.cursor or page.cursor == cursor:
-            return list(found.values())
-        cursor = page.cursor
+    return list(fetch_changes(api, thread_id, None, page_size).messages.values())
 
 
 def prefetch(
