@@ -50,7 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_BITRATE,
         help=f"MP3 bitrate in kbit/s (default {DEFAULT_BITRATE})",
     )
-    p.add_argument("--kit", metavar="DIR", help="a folder of WAV, AIFF or FLAC samples to use as the kit")
+    p.add_argument(
+        "--kit", metavar="DIR", help="a folder of WAV, AIFF or FLAC samples to use as the kit"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
