@@ -15,7 +15,6 @@ import numpy as np
 
 PCM = 1
 IEEE_FLOAT = 3
-EXTENSIBLE = 0xFFFE
 
 
 def _header(channels: int, rate: int, tag: int, bits: int, data_bytes: int) -> bytes:

@@ -128,10 +128,6 @@ class MessageListView(QListView):
             self._drop_hint, self._drop_caption = on, caption
             self.viewport().update()
 
-    @property
-    def drop_hint(self) -> bool:
-        return self._drop_hint
-
     def set_placeholder(self, text: str) -> None:
         """What an empty list says (e.g. "Loading…", "Pick a thread")."""
         self._placeholder = text
