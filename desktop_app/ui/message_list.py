@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.state.message_list_model import RENDER_READY, Roles
 from desktop_app.ui import theme
-from desktop_app.ui.focus_ring import paint_inner_ring
+from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
 from desktop_app.ui.message_delegate import (
     AREA_LOAD,
     AREA_LOOP,
@@ -44,7 +44,7 @@ _TIPS = {
 }
 
 
-class MessageListView(QListView):
+class MessageListView(RingInside, QListView):
     """``MessageListView(parent=None)``; call ``setModel(MessageListModel)``.
 
     Signals: ``loadRequested(dict)`` the snapshot, ``playRequested(str)`` message id,
@@ -112,14 +112,6 @@ class MessageListView(QListView):
         row = row_of(message_id) if row_of is not None else -1
         if row >= 0:
             self.update(model.index(row, 0))
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        self.viewport().update()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self.viewport().update()
 
     def set_drop_hint(self, on: bool, caption: str = "Drop to send to this thread") -> None:
         """Files are dragged over the list: an accent frame and a caption say what letting

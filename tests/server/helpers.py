@@ -73,6 +73,14 @@ class Client:
         body["token"] = self.token if token == "default" else token
         return self.http.post(f"{self.url}/api/v1/messages/{message_id}/renders", json=body)
 
+    def message_with_render(self, thread_id: str) -> tuple[dict, dict]:
+        """A message with one uploaded render attached: ``(message, render)``."""
+        message = self.create_message(thread_id).json()
+        render = self.upload().json()
+        attached = self.attach(message["id"], render)
+        assert attached.status_code == 200, attached.text
+        return message, render
+
     def changes(self, thread_id: str, since: str | None = None) -> dict:
         params = {"token": self.token}
         if since is not None:
