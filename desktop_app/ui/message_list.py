@@ -32,6 +32,7 @@ from desktop_app.ui.message_delegate import (
     AREA_SEEK,
     MessageDelegate,
 )
+from desktop_app.ui.placeholder import paint_placeholder
 
 SEEK_STEP_SECONDS = 5.0
 
@@ -357,10 +358,5 @@ class MessageListView(RingInside, QListView):
         if self._drop_hint:  # the drop caption takes the centre; two texts would overlap
             painter.end()
             return
-        painter.setPen(QColor(theme.TEXT_FAINT))
-        painter.drawText(
-            self.viewport().rect().adjusted(24, 24, -24, -24),
-            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-            self._placeholder,
-        )
+        paint_placeholder(painter, self.viewport().rect(), self._placeholder, 24)
         painter.end()

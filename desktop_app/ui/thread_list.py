@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.message import parse_time
 from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
+from desktop_app.ui.placeholder import paint_placeholder
 
 AskText = Callable[[QWidget, str, str, str], "str | None"]
 """(parent, title, label, initial text) -> the text, or None when cancelled."""
@@ -53,12 +54,7 @@ class _ThreadListView(RingInside, QListWidget):
             ring.end()
         if self.count() == 0:
             painter = QPainter(self.viewport())
-            painter.setPen(QColor(theme.TEXT_FAINT))
-            painter.drawText(
-                self.viewport().rect().adjusted(12, 12, -12, -12),
-                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                self.placeholder,
-            )
+            paint_placeholder(painter, self.viewport().rect(), self.placeholder, 12)
             painter.end()
 
 
