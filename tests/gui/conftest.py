@@ -4,10 +4,13 @@ more than one test module needs."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
+from desktop_app.audio.engine import Engine
+from desktop_app.audio.kit import Kit, load_default_kit
 from desktop_app.domain.pattern import Pattern, demo_pattern
 from desktop_app.services.api import ApiClient
 from sequencer_server.threaded import ThreadedServer
@@ -73,3 +76,23 @@ def alice(qtbot, server, tmp_path, thread_id):
     client.open(thread_id)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def kit() -> Kit:
+    return load_default_kit()
+
+
+@pytest.fixture
+def clock_engine(kit: Kit) -> Iterator[Callable[[float], Engine]]:
+    """``clock_engine(speed)``: an engine on its clock (no sound card), ``speed`` times
+    real time; stopped after the test."""
+    made: list[Engine] = []
+
+    def make(speed: float) -> Engine:
+        made.append(Engine(kit, use_device=False, clock_speed=speed))
+        return made[-1]
+
+    yield make
+    for engine in made:
+        engine.stop()

@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.audio.engine import Engine
-from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.recorder import RecordingResult
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 
 
-@pytest.fixture(scope="module")
-def kit():
-    return load_default_kit()
-
-
 @pytest.fixture
-def engine(kit):
-    eng = Engine(kit, use_device=False, clock_speed=4.0)
-    yield eng
-    eng.stop()
+def engine(clock_engine):
+    return clock_engine(4.0)
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.audio.engine import Engine
-from desktop_app.audio.kit import load_default_kit
 from desktop_app.domain.pattern import demo_pattern, empty_pattern
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
@@ -19,16 +17,9 @@ LEFT = Qt.MouseButton.LeftButton
 NO_MOD = Qt.KeyboardModifier.NoModifier
 
 
-@pytest.fixture(scope="module")
-def kit():
-    return load_default_kit()
-
-
 @pytest.fixture
-def engine(kit):
-    eng = Engine(kit, use_device=False, clock_speed=1.0)
-    yield eng
-    eng.stop()
+def engine(clock_engine):
+    return clock_engine(1.0)
 
 
 @pytest.fixture
