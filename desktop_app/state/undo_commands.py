@@ -22,6 +22,9 @@ from desktop_app.domain.pattern import Pattern
 
 StepKey = tuple[int, int]  # (track, step)
 
+Target = tuple[Any, ...]  # what a value command changes: (track, name) or (name,)
+Gesture = int | None  # edits of one gesture (a fader drag) merge into one undo step
+
 _STEPS_ID = 1001
 _TRACK_ID = 1002
 _PATTERN_ID = 1003
@@ -84,19 +87,11 @@ class _ValueCommand(QUndoCommand):
     command_id = -1
 
     def __init__(
-        self,
-        editor: Editor,
-        target: tuple[Any, ...],
-        old: Any,
-        new: Any,
-        text: str,
-        gesture: int | None = None,
+        self, editor: Editor, target: Target, old: Any, new: Any, text: str, gesture: Gesture = None
     ) -> None:
         super().__init__(text)
         self._editor = editor
-        self.target = target
-        self.old = old
-        self.new = new
+        self.target, self.old, self.new = target, old, new
         self.gesture = gesture
 
     def _apply(self, value: Any) -> None:
