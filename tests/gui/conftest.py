@@ -13,6 +13,8 @@ from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit, load_default_kit
 from desktop_app.domain.pattern import Pattern, demo_pattern
 from desktop_app.services.api import ApiClient
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.modal_driver import ModalDriver
@@ -96,3 +98,15 @@ def clock_engine(kit: Kit) -> Iterator[Callable[[float], Engine]]:
     yield make
     for engine in made:
         engine.stop()
+
+
+@pytest.fixture
+def states(engine: Engine, tmp_path) -> Iterator[tuple[SequencerState, RecordingState]]:
+    """The demo pattern and a recorder on the test module's ``engine`` fixture, stopped
+    (a take in progress too) after the test."""
+    seq = SequencerState(engine, pattern=demo_pattern())
+    rec = RecordingState(engine, tmp_path / "recordings")
+    yield seq, rec
+    if rec.is_recording:
+        rec.stop()
+    seq.stop()

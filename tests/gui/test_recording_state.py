@@ -6,24 +6,12 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.audio.recorder import RecordingResult
-from desktop_app.domain.pattern import demo_pattern
 from desktop_app.state.recording_state import RecordingState
-from desktop_app.state.sequencer_state import SequencerState
 
 
 @pytest.fixture
 def engine(clock_engine):
     return clock_engine(4.0)
-
-
-@pytest.fixture
-def states(qtbot, engine, tmp_path):
-    seq = SequencerState(engine, pattern=demo_pattern())
-    rec = RecordingState(engine, tmp_path / "recordings")
-    yield seq, rec
-    if rec.is_recording:
-        rec.stop()
-    seq.stop()
 
 
 def record_some(qtbot, rec: RecordingState, seconds: float = 0.1) -> None:
