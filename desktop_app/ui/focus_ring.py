@@ -50,7 +50,13 @@ def paint_inner_ring(painter: QPainter, rect: QRect) -> None:
     painter.restore()
 
 
-class RingInside(QAbstractItemView if TYPE_CHECKING else object):
+if TYPE_CHECKING:
+    _ItemView = QAbstractItemView
+else:
+    _ItemView = object  # a mixin: the Qt class comes after it in the subclass's bases
+
+
+class RingInside(_ItemView):
     """Mixin (before the Qt class) for item views that paint ``paint_inner_ring`` while
     they have the focus: the viewport is repainted when the focus comes and goes."""
 
