@@ -29,6 +29,7 @@ def summary_of(message: Message) -> dict[str, Any]:
     meta.setdefault("bpm", snap.get("bpm"))
     meta.setdefault("length", snap.get("length"))
     meta.setdefault("swing", snap.get("swing"))
+    meta.setdefault("steps_per_beat", snap.get("steps_per_beat"))  # for the seek bar's ticks
     if "tracks" not in meta and isinstance(tracks, list):
         meta["tracks"] = len(tracks)
     return meta
@@ -134,8 +135,11 @@ class MessageRow:
     @property
     def position(self) -> float:
         """The playback position, 0..1."""
+        position = self.playback.position_ms
+        if not position:
+            return 0.0
         duration = self.duration_ms
-        return min(1.0, self.playback.position_ms / duration) if duration else 0.0
+        return min(1.0, position / duration) if duration else 0.0
 
     @property
     def time_text(self) -> str:

@@ -342,11 +342,10 @@ class MessageDelegate(QStyledItemDelegate):
 
     def player_look(self, index: Index, hover_area: str | None = None) -> PlayerLook:
         """What the row's player shows, from the model's roles alone (the playback
-        controller writes the player's state of each row there); tempo from the snapshot
-        for the ticks."""
-        meta = index.data(Roles.METADATA) or {}
-        snap = index.data(Roles.SNAPSHOT) or {}
-        spb = snap.get("steps_per_beat", 4)
+        controller writes the player's state of each row there); tempo from the summary
+        metadata for the ticks."""
+        meta = index.data(Roles.METADATA) or {}  # not SNAPSHOT: a big dict to convert
+        spb = meta.get("steps_per_beat")
         return PlayerLook(
             playing=bool(index.data(Roles.PLAYING)),
             loaded=bool(index.data(Roles.LOADED)),
