@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 
 from desktop_app.domain.message import Message, Render
@@ -126,7 +127,12 @@ def _sort_key(row: MessageRow) -> tuple[str, str, str]:
 
 
 class MessageListModel(QAbstractListModel):
-    """``MessageListModel(own_user_id="", parent=None)``; rows sorted by timestamp."""
+    """``MessageListModel(own_user_id="", parent=None)``; rows sorted by timestamp.
+
+    ``peaksWanted(message_id)``: a view asked for the waveform of a render without peaks.
+    """
+
+    peaksWanted = Signal(str)
 
     def __init__(self, own_user_id: str = "", parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -193,7 +199,13 @@ class MessageListModel(QAbstractListModel):
             case Roles.IS_OWN:
                 return bool(self._own) and m.user_id == self._own
         value_of = _PLAYBACK_OF.get(role)
-        return value_of(row) if value_of is not None else None
+        value = value_of(row) if value_of is not None else None
+        if role == Roles.PEAKS and value is None and m.renders:
+            # A view paints a render that came without peaks: whoever can compute them
+            # (the playback controller, from the cached file) is asked, as Qt's models
+            # ask for more rows in fetchMore — only rows on screen cost a decode.
+            self.peaksWanted.emit(m.id)
+        return value
 
     # ---- reading -----------------------------------------------------------------------
     @property

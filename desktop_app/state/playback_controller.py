@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QObject, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 
 from desktop_app.domain.message import Message
 from desktop_app.state.local_peaks import LocalPeaks
@@ -79,6 +79,7 @@ class PlaybackController(QObject):
         self._want_start_ms = 0
         self._source_key: dict[str, str | None] = {}  # message id -> cache key played
         self._peaks: dict[str, tuple[float, ...] | None] = {}  # None: being computed
+        self._unstored: set[str] = set()  # no peaks stored in the cache for these yet
         self._local_peaks = local_peaks or LocalPeaks(self)
         self._local_peaks.ready.connect(self._on_peaks)
         self._local_peaks.failed.connect(lambda key, _t: self._peaks.setdefault(key, None))
@@ -106,10 +107,13 @@ class PlaybackController(QObject):
         if old is not None:
             old.modelReset.disconnect(self.refresh_all)
             old.rowsInserted.disconnect(self._on_rows_inserted)
+            old.peaksWanted.disconnect(self._on_peaks_wanted)
         self._model = model
         if model is not None:
             model.modelReset.connect(self.refresh_all)
             model.rowsInserted.connect(self._on_rows_inserted)
+            # queued: asked while a row is painted, answered after the paint
+            model.peaksWanted.connect(self._on_peaks_wanted, Qt.ConnectionType.QueuedConnection)
             self.refresh_all()
 
     def set_online(self, online: bool) -> None:
@@ -131,8 +135,11 @@ class PlaybackController(QObject):
 
     # ---- reading -----------------------------------------------------------------------
     def row(self, message_id: str) -> RowView:
-        """The row's player state as the model holds it (what the delegate paints)."""
+        """The row's player state as the model holds it (what the delegate paints); like
+        a paint, it starts computing peaks the render came without."""
         message = self._message(message_id)
+        if message is not None:
+            self._on_peaks_wanted(message_id)
         stored = self._model.playback(message_id) if self._model is not None else NO_PLAYBACK
         values = {f.name: getattr(stored, f.name) for f in fields(RowPlayback)}
         duration_ms = stored.duration_ms
@@ -305,24 +312,33 @@ class PlaybackController(QObject):
             return False
         return message.id in self._peaks or self.cache.contains(renders[0].id)
 
-    def _row_peaks(self, message: Message) -> tuple[float, ...] | None:
+    def _row_peaks(self, message: Message, *, compute: bool = False) -> tuple[float, ...] | None:
         """Peaks for a cached render that came without any: stored in the cache once
-        computed, else decoded here (the row is updated when they are ready)."""
+        computed, else (``compute``) decoded here; the row is updated when they are ready."""
         if not self._may_have_local_peaks(message):
             return None
         mid = message.id
         if mid in self._peaks:
             return self._peaks[mid]
         render_id = message.renders[0].id
-        stored = self.cache.peaks(render_id)
-        if stored:
-            self._peaks[mid] = stored
-            return stored
-        path = self.cache.lookup(render_id)
+        if mid not in self._unstored:  # one look in the cache's index, not one per tick
+            stored = self.cache.peaks(render_id)
+            if stored:
+                self._peaks[mid] = stored
+                return stored
+            self._unstored.add(mid)
+        path = self.cache.lookup(render_id) if compute else None
         if path is not None:
             self._peaks[mid] = None  # computing
             self._local_peaks.request(mid, path)
         return None
+
+    def _on_peaks_wanted(self, mid: str) -> None:
+        message = self._message(mid)
+        if message is None or mid in self._peaks:
+            return  # known, being computed, or gone
+        if self._row_peaks(message, compute=True):
+            self._publish(mid)  # they were stored in the cache already
 
     def _on_peaks(self, mid: str, peaks: list[float]) -> None:
         self._peaks[mid] = tuple(peaks)

@@ -140,3 +140,25 @@ def test_download_progress_is_a_role_then_the_row_plays(qtbot, tmp_path, api):
         assert rig.role(message.id, Roles.DOWNLOAD) is None
     finally:
         rig.close()
+
+
+def test_peaks_are_computed_when_a_view_first_asks_for_them(qtbot, tmp_path):
+    """A cached render that came without peaks gets a waveform, decoded locally — but only
+    once something paints its row (asks for the PEAKS role), never for rows off screen."""
+    rig = Rig(tmp_path)
+    try:
+        mp3 = make_mp3(tmp_path / "x.mp3", seconds=1.0)
+        rig.cache.adopt("r0", mp3)
+        render = Render("r0", "http://127.0.0.1:9/x", duration=1.0)  # no peaks
+        rig.model.set_messages([Message("m0", "t", "alice", SNAP, "2026-11-24T10:00:00Z",
+                                        renders=(render,))])  # fmt: skip
+        qtbot.wait(300)
+        assert rig.cache.peaks("r0") is None  # nobody painted the row: no decode
+        rig.changes.clear()
+        assert rig.role("m0", Roles.PEAKS) is None  # the first paint asks...
+        qtbot.waitUntil(lambda: rig.role("m0", Roles.PEAKS) is not None, timeout=5000)
+        assert (0, 0, {int(Roles.PEAKS)}) in rig.changes  # ...and the row is told
+        assert max(rig.role("m0", Roles.PEAKS)) > 0.1
+        assert rig.cache.peaks("r0") is not None  # kept for the next start
+    finally:
+        rig.close()
