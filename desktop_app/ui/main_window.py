@@ -9,7 +9,6 @@ arranged the window expects to find it that way again.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +27,11 @@ from PySide6.QtWidgets import (
 
 from desktop_app import __version__
 from desktop_app.domain.pattern import SnapshotError, empty_pattern
+from desktop_app.services.pattern_files import (
+    PatternFileError,
+    read_pattern_file,
+    write_pattern_file,
+)
 from desktop_app.settings import Settings
 from desktop_app.ui import theme
 from desktop_app.ui.connection_indicator import ConnectionIndicator
@@ -296,15 +300,8 @@ class MainWindow(QMainWindow):
     def open_pattern_file(self, path: Path) -> bool:
         """Load a pattern file as one undoable step; a bad file explains itself."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            self._sequencer.load_snapshot(data, f"Open {path.name}")
-        except (OSError, UnicodeDecodeError) as exc:
-            self._file_error("open", path, exc.strerror if isinstance(exc, OSError) else str(exc))
-            return False
-        except json.JSONDecodeError as exc:
-            self._file_error("open", path, f"it is not JSON ({exc.msg}, line {exc.lineno})")
-            return False
-        except SnapshotError as exc:
+            self._sequencer.load_snapshot(read_pattern_file(path), f"Open {path.name}")
+        except (PatternFileError, SnapshotError) as exc:
             self._file_error("open", path, str(exc))
             return False
         self._settings.last_pattern_dir = str(path.parent)
@@ -324,13 +321,10 @@ class MainWindow(QMainWindow):
             self.save_pattern_file(target)
 
     def save_pattern_file(self, path: Path) -> bool:
-        text = json.dumps(self._sequencer.snapshot(), indent=2) + "\n"
         try:
-            tmp = path.with_name(path.name + ".part")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:
-            self._file_error("save", path, exc.strerror or str(exc))
+            write_pattern_file(path, self._sequencer.snapshot())
+        except PatternFileError as exc:
+            self._file_error("save", path, str(exc))
             return False
         self._settings.last_pattern_dir = str(path.parent)
         self.statusBar().showMessage(f"Saved {path.name}", STATUS_TIMEOUT_MS)

@@ -181,7 +181,7 @@ class ThreadListWidget(QWidget):
             self._state.create_thread(name.strip())
 
     def ask_rename(self, thread_id: str) -> None:
-        thread = self._state.thread(thread_id)
+        thread = self._state.thread_by_id(thread_id)
         if thread is None:
             return
         name = self._ask_text(self, "Rename thread", "New name:", thread.name)
