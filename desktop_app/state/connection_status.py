@@ -49,6 +49,7 @@ class ConnectionStatus(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.retryDue)
+        self._stopped = False
 
     @property
     def state(self) -> str:
@@ -64,6 +65,9 @@ class ConnectionStatus(QObject):
         return self._state == CONNECTED
 
     def stop(self) -> None:
+        """For good (the session closed): no more retries, and failures of requests that
+        were still on their way say nothing."""
+        self._stopped = True
         self._timer.stop()
 
     def reconnecting(self) -> None:
@@ -85,6 +89,9 @@ class ConnectionStatus(QObject):
 
     def failed(self, exc: BaseException, what: str) -> None:
         """An action (``what``: "load the threads") failed with ``exc``."""
+        if self._stopped:
+            log.debug("after closing, could not %s: %s", what, exc)
+            return
         if isinstance(exc, TransientApiError):
             if self._state != OFFLINE or not self._timer.isActive():
                 self._go_offline(str(exc))

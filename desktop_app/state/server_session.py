@@ -185,12 +185,14 @@ class ServerSession(QObject):
         self.queue.shutdown(wait_ms=wait_ms)
         store, outbox = self.local_store, self.outbox
         connection = self.connection if close_connection else None
-        pool = self._pool
+        pool, tasks = self._pool, self._tasks
 
         def close_files() -> None:
-            pool.waitForDone(wait_ms if wait_ms else -1)
-            if wait_ms:
-                self._tasks.wait(wait_ms)
+            # Workers still reading or writing these files finish first (their answers
+            # go nowhere); then they close.
+            pool.waitForDone(wait_ms or -1)
+            if not tasks.wait(wait_ms or -1):
+                log.warning("background tasks still running at exit")
             for part in (outbox, store, connection):
                 if part is not None:
                     try:
