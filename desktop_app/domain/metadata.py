@@ -10,11 +10,17 @@ from desktop_app.domain.pattern import Pattern, SnapshotError
 
 
 def snapshot_metadata(snapshot: dict[str, Any], duration: float | None) -> dict[str, Any]:
-    """The list summary of a message: the pattern's, plus how many loops the take holds."""
+    """The list summary of a message: the pattern's, plus how many loops the take holds.
+
+    A dropped audio file has no pattern, only its file name; the name goes into the
+    summary so every client's list can say which file was sent."""
     try:
         pattern = Pattern.from_snapshot(snapshot)
     except SnapshotError:
         meta: dict[str, Any] = {"app_version": __version__}
+        filename = snapshot.get("filename")
+        if isinstance(filename, str) and filename:
+            meta["filename"] = filename
         if duration is not None:
             meta["duration"] = round(duration, 3)
         return meta

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,21 +41,79 @@ _PATTERN_KEYS = {"format", "version", "bpm", "swing", "steps_per_beat", "length"
 
 
 class SnapshotError(ValueError):
-    """A snapshot that cannot be loaded; the message names the field and the value."""
+    """A snapshot that cannot be loaded. The message is a sentence for the musician that
+    still names the field (in quotes) and the value; ``field`` is the path for tools
+    (``tracks[0].sample``)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+_PATTERN_WORDS = {
+    "bpm": "The tempo",
+    "swing": "The swing",
+    "length": "The pattern length",
+    "steps_per_beat": "The number of steps per beat",
+    "kit": "The kit name",
+    "tracks": "The tracks",
+    "version": "The format version",
+    "name": "The track name",
+    "sample": "The track's sound",
+}
+_TRACK_WORDS = {
+    "name": "name",
+    "sample": "sound",
+    "steps": "steps",
+    "volume": "volume",
+    "pan": "pan",
+    "mute": "mute switch",
+    "solo": "solo switch",
+}
+_PATH = re.compile(r"^tracks\[(\d+)\](?:\.(\w+)(?:\[(\d+)\])?)?$")
+
+
+def _subject(where: str) -> str:
+    """``tracks[2].volume`` → "Track 3's volume"; ``bpm`` → "The tempo" (counted from 1,
+    as the musician counts tracks and steps)."""
+    match = _PATH.match(where)
+    if match is None:
+        return _PATTERN_WORDS.get(where, f'The "{where}" value')
+    track, key, step = match.groups()
+    if step is not None:
+        return f"The velocity of track {int(track) + 1}, step {int(step) + 1}"
+    if key is None:
+        return f"Track {int(track) + 1}"
+    return f"Track {int(track) + 1}'s {_TRACK_WORDS.get(key, repr(key))}"
+
+
+def _field(where: str) -> str:
+    """The JSON key a message names: the last part of the path."""
+    return re.sub(r"\[\d+\]$", "", where).rsplit(".", 1)[-1]
+
+
+def _error(where: str, problem: str) -> SnapshotError:
+    return SnapshotError(f'{_subject(where)} {problem} (the "{_field(where)}" field).', where)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
+    )
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.split("."))
     except ValueError as exc:
-        raise SnapshotError(f"version: {text!r} is not a version number") from exc
+        raise _error("version", f"{text!r} is not a version number") from exc
 
 
 def _number(where: str, value: Any, lo: float, hi: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise SnapshotError(f"{where}: {value!r} is not a number")
+        raise _error(where, f"must be a number, not {value!r}")
     if not lo <= value <= hi:
-        raise SnapshotError(f"{where}: {value!r} is outside {_fmt(lo)}-{_fmt(hi)}")
+        raise _error(where, f"must be between {_fmt(lo)} and {_fmt(hi)}, not {_fmt(value)}")
     return float(value)
 
 
@@ -63,26 +122,32 @@ def _integer(where: str, value: Any, lo: int, hi: int) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise SnapshotError(f"{where}: {value!r} is not a whole number")
+            raise _error(where, f"must be a whole number, not {value!r}")
     if not lo <= value <= hi:
-        raise SnapshotError(f"{where}: {value!r} is outside {lo}-{hi}")
+        raise _error(where, f"must be between {lo} and {hi}, not {value}")
     return int(value)
 
 
 def _boolean(where: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise SnapshotError(f"{where}: {value!r} is not true or false")
+        raise _error(where, f"must be true or false, not {value!r}")
     return value
 
 
 def _text(where: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise SnapshotError(f"{where}: {value!r} is not a non-empty string")
+    if not isinstance(value, str):
+        raise _error(where, f"must be text, not {value!r}")
+    if not value.strip():
+        raise _error(where, "is empty")
     return value
 
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _velocity_error(where: str, problem: str) -> SnapshotError:
+    return SnapshotError(f"{_subject(where)} {problem}.", where)
 
 
 @dataclass
@@ -114,24 +179,32 @@ class Track:
     @classmethod
     def from_dict(cls, where: str, data: Any, length: int) -> Track:
         if not isinstance(data, Mapping):
-            raise SnapshotError(f"{where}: expected an object, got {type(data).__name__}")
+            raise SnapshotError(
+                f"{_subject(where)} is not a track: expected an object, got {_kind(data)}.", where
+            )
         for key in ("name", "sample", "steps"):
             if key not in data:
-                raise SnapshotError(f"{where}.{key}: missing")
+                raise SnapshotError(
+                    f'{_subject(where)} has no {_TRACK_WORDS[key]} (the "{key}" field is missing).',
+                    f"{where}.{key}",
+                )
         steps = data["steps"]
         if not isinstance(steps, list):
-            raise SnapshotError(f"{where}.steps: expected a list, got {type(steps).__name__}")
+            raise _error(f"{where}.steps", f"must be a list of velocities, not {_kind(steps)}")
         if len(steps) != length:
             raise SnapshotError(
-                f"{where}.steps: has {len(steps)} entries, the pattern length is {length}"
+                f"{_subject(where)} has {len(steps)} steps, but the pattern is {length} steps"
+                ' long (the "steps" field).',
+                f"{where}.steps",
             )
         velocities = []
         for i, v in enumerate(steps):
+            at = f"{where}.steps[{i}]"
             if isinstance(v, bool) or not isinstance(v, int | float):
-                raise SnapshotError(f"{where}.steps[{i}]: velocity {v!r} is not a number")
+                raise _velocity_error(at, f"must be a number, not {v!r}")
             if not 0 <= v <= VELOCITY_MAX or (isinstance(v, float) and not v.is_integer()):
-                raise SnapshotError(
-                    f"{where}.steps[{i}]: velocity {_fmt(v)} is outside 0-{VELOCITY_MAX}"
+                raise _velocity_error(
+                    at, f"must be a whole number from 0 to {VELOCITY_MAX}, not {_fmt(v)}"
                 )
             velocities.append(int(v))
         return cls(
@@ -194,22 +267,28 @@ class Pattern:
     @classmethod
     def from_snapshot(cls, data: Any) -> Pattern:
         if not isinstance(data, Mapping):
-            raise SnapshotError(f"snapshot: expected an object, got {type(data).__name__}")
+            raise SnapshotError(
+                f"This is not a pattern: expected an object, got {_kind(data)}.", "snapshot"
+            )
         fmt = data.get("format", FORMAT)
         if fmt != FORMAT:
-            raise SnapshotError(f"format: {fmt!r} is not a {FORMAT} snapshot")
+            raise SnapshotError(
+                f'This is not a Sequencer pattern: its "format" is {fmt!r}, not {FORMAT!r}.',
+                "format",
+            )
         version = data.get("version", VERSION)
         if not isinstance(version, str):
-            raise SnapshotError(f"version: {version!r} is not a version string")
+            raise _error("version", f"{version!r} is not a version number")
         if _version_tuple(version) > _version_tuple(VERSION):
             raise SnapshotError(
-                f"version: {version} is newer than this app understands ({VERSION}); "
-                "update Sequencer to open this pattern"
+                f"This pattern was saved by a newer Sequencer (format version {version}; this"
+                f" app reads up to {VERSION}). Update Sequencer to open this pattern.",
+                "version",
             )
         length = _integer("length", data.get("length", 16), *LENGTH_RANGE)
         tracks_data = data.get("tracks", [])
         if not isinstance(tracks_data, list):
-            raise SnapshotError(f"tracks: expected a list, got {type(tracks_data).__name__}")
+            raise _error("tracks", f"must be a list, not {_kind(tracks_data)}")
         spb = _integer("steps_per_beat", data.get("steps_per_beat", 4), 1, 16)
         return cls(
             tracks=[Track.from_dict(f"tracks[{i}]", t, length) for i, t in enumerate(tracks_data)],
@@ -275,6 +354,17 @@ class Pattern:
         )
         self.tracks.insert(len(self.tracks) if index is None else index, track)
         return track
+
+    def unique_track_name(self, base: str) -> str:
+        """``base`` if no track has that name yet, else "base 2", "base 3"...: two rows
+        both called "Clap" cannot be told apart in the grid or in a message's summary."""
+        taken = {t.name.casefold() for t in self.tracks}
+        if base.casefold() not in taken:
+            return base
+        n = 2
+        while f"{base} {n}".casefold() in taken:
+            n += 1
+        return f"{base} {n}"
 
     def remove_track(self, index: int) -> Track:
         self._track(index)

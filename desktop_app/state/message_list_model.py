@@ -76,11 +76,28 @@ def summary_of(message: Message) -> dict[str, Any]:
     meta.setdefault("swing", snap.get("swing"))
     if "tracks" not in meta and isinstance(tracks, list):
         meta["tracks"] = len(tracks)
+    if "filename" not in meta and isinstance(snap.get("filename"), str):
+        meta["filename"] = snap["filename"]
     return meta
 
 
+def _duration_text(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d} min"
+
+
 def summary_text(meta: dict[str, Any]) -> str:
+    """One line under the sender's name: a dropped file's name (and length), else the
+    pattern's tempo, length and tracks; "Pattern" when a sender gave nothing to show."""
     parts = []
+    filename = meta.get("filename")
+    if isinstance(filename, str) and filename:
+        parts.append(filename)
+        duration = meta.get("duration")
+        if isinstance(duration, int | float) and not isinstance(duration, bool):
+            parts.append(_duration_text(duration))
     bpm = meta.get("bpm")
     if isinstance(bpm, int | float):
         parts.append(f"{bpm:g} BPM")

@@ -197,11 +197,12 @@ class SequencerState(QObject):
         self._push_track(track, "name", name, "Rename", None)
 
     def add_track(self, sample: str, name: str | None = None, index: int | None = None) -> int:
-        """Add a silent track playing ``sample``; returns its index."""
+        """Add a silent track playing ``sample``; returns its index. The name is made
+        unique ("Clap 2") if a track already has it."""
         after = self._pattern.copy()
-        after.add_track(name or _sample_label(sample), sample, index)
+        label = after.unique_track_name(name or _sample_label(sample))
+        after.add_track(label, sample, index)
         where = len(after.tracks) - 1 if index is None else index
-        label = name or _sample_label(sample)
         self.undo_stack.push(
             ReplacePatternCommand(self, self._pattern, after, f"Add track {label}")
         )
@@ -217,7 +218,9 @@ class SequencerState(QObject):
     def duplicate_track(self, track: int) -> int:
         after = self._pattern.copy()
         source = after.tracks[track]
-        copy = after.add_track(f"{source.name} copy", source.sample, track + 1)
+        copy = after.add_track(
+            after.unique_track_name(f"{source.name} copy"), source.sample, track + 1
+        )
         copy.steps = list(source.steps)
         copy.volume, copy.pan = source.volume, source.pan
         self.undo_stack.push(

@@ -44,6 +44,21 @@ UPLOAD_THREADS = 2
 THREAD_POLL_MS = 30_000
 
 
+_FAILED_STEP = {
+    Stage.QUEUED: "Could not post the message",
+    Stage.CREATED: "Could not upload the recording",
+    Stage.UPLOADED: "Could not attach the recording",
+}
+
+
+def failure_text(entry: OutboxEntry) -> str:
+    """What a failed row says: the step that failed, then the server's reason — a message
+    without audio never uploads anything, so "Upload failed" would send the user looking
+    for a problem with a file that does not exist."""
+    step = _FAILED_STEP.get(entry.failed_stage or Stage.QUEUED, "Could not send the message")
+    return f"{step} — {entry.last_error}" if entry.last_error else step
+
+
 class Connection(Protocol):
     """``services.connection.ServerConnection``: the API client and what to stop at the end."""
 
@@ -345,7 +360,8 @@ class ServerSession(QObject):
             return
         self._unqueued.add(message_id)
         self.threads.sendStatus.emit(message_id, "failed")
-        self.threads.upsert_message(self._message_for(entry), upload_error=reason)
+        why = f"Could not save the message for sending — {reason}"
+        self.threads.upsert_message(self._message_for(entry), upload_error=why)
         self.threads.error.emit(f"The message could not be saved for sending. {reason}")
 
     def _on_created(self, message: Message) -> None:
@@ -374,7 +390,7 @@ class ServerSession(QObject):
         message = self._message_for(entry)
         state: dict[str, Any]
         if entry.stage == Stage.FAILED:
-            state = {"upload_error": entry.last_error or "Sending failed"}
+            state = {"upload_error": failure_text(entry)}
         elif entry.stage == Stage.ATTACHED:
             state = {}
         elif entry.stage == Stage.UPLOADED:

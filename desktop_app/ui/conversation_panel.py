@@ -97,7 +97,6 @@ class ConversationPanel(QWidget):
         self.messages.viewport().installEventFilter(self)
         self.messages.installEventFilter(self)
         self.messages.viewport().setAcceptDrops(True)
-        self.confirm_delete = self._ask_delete  # replaced in tests
 
         self.take_label = QLabel()
         self.take_label.setObjectName("takeLabel")
@@ -271,19 +270,25 @@ class ConversationPanel(QWidget):
         """One's own message only, after confirmation; the server removes its files."""
         if not self._own(message_id):
             return
-        if self.confirm_delete(message_id):
+        if self._ask_delete():
             self._threads.delete_message(message_id)
 
-    def _ask_delete(self, message_id: str) -> bool:
-        answer = QMessageBox.question(
-            self,
+    def _ask_delete(self) -> bool:
+        """Qt has no standard Delete button, so the box gets one with the destructive role;
+        Cancel stays the default so a stray Enter deletes nothing."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Delete message",
             "Delete this message for everyone in the thread? Its recording is removed "
             "from the server too.",
-            QMessageBox.StandardButton.Delete | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
+            self,
         )
-        return answer == QMessageBox.StandardButton.Delete
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is delete
 
     # ---- drop to send --------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -298,8 +303,18 @@ class ConversationPanel(QWidget):
         if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             if self._dropped_files(event):
                 event.acceptProposedAction()
+                thread = self._threads.current_thread
+                self.messages.set_drop_hint(
+                    True,
+                    f"Drop to send to {thread.name}"
+                    if thread is not None
+                    else "Open a thread first — files dropped here are sent to it",
+                )
                 return True
+        elif kind == QEvent.Type.DragLeave:
+            self.messages.set_drop_hint(False)
         elif kind == QEvent.Type.Drop:
+            self.messages.set_drop_hint(False)
             files = self._dropped_files(event)
             if files:
                 event.acceptProposedAction()

@@ -36,6 +36,7 @@ from desktop_app.settings import Settings
 from desktop_app.ui import theme
 from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
+from desktop_app.ui.focus_ring import FocusRingFollower
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.thread_list import ThreadListWidget
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
             f" color: {theme.TEXT_DIM}; }}"
         )
 
+        self.focus_rings = FocusRingFollower(self)
         self._build_menus()
         self._bind_threads(threads_state)
         recording_state.error.connect(self.show_error)
@@ -339,7 +341,11 @@ class MainWindow(QMainWindow):
         try:
             self._sequencer.load_snapshot(snapshot, "Load pattern from message")
         except SnapshotError as exc:
-            self.show_error(f"This message's pattern cannot be loaded: {exc}")
+            filename = snapshot.get("filename")
+            if isinstance(filename, str) and "tracks" not in snapshot:  # a dropped file
+                self.show_error(f"This message is the audio file {filename}; it has no pattern.")
+            else:
+                self.show_error(f"This message's pattern cannot be loaded: {exc}")
             return
         self.statusBar().showMessage("Pattern loaded — Undo brings yours back", 5000)
 

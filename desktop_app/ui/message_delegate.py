@@ -133,7 +133,7 @@ class MessageDelegate(QStyledItemDelegate):
         state = index.data(Roles.RENDER_STATE)
         if state == RENDER_READY:
             return render_player.hit_test(render_player.player_layout(lay.render), p)
-        elif state == RENDER_FAILED and self._retry_rect(lay).contains(p):
+        elif state == RENDER_FAILED and self._retry_rect(lay, index).contains(p):
             return AREA_RETRY
         return None
 
@@ -141,9 +141,25 @@ class MessageDelegate(QStyledItemDelegate):
         player = render_player.player_layout(row_layout(rect).render)
         return render_player.seek_fraction(player, QPointF(pos).x())
 
-    def _retry_rect(self, lay: RowLayout) -> QRectF:
+    @staticmethod
+    def failure_parts(index: QModelIndex) -> tuple[str, str]:
+        """A failed row's headline (which step failed: "Could not post the message") and
+        the reason after it; rows fail at different steps, so neither is fixed text."""
+        error = index.data(Roles.ERROR_TEXT) or ""
+        headline, sep, reason = error.partition(" — ")
+        return (headline, reason) if sep else ("Not sent", error)
+
+    def _failure_headline(self, lay: RowLayout, index: QModelIndex | None) -> str:
+        """The headline as painted: elided so that Retry always fits in the row."""
         fm = QFontMetricsF(self._font("body"))
-        x = lay.render.left() + 26 + fm.horizontalAdvance("Upload failed —") + 4
+        headline = self.failure_parts(index)[0] if index is not None else "Not sent"
+        room = lay.render.width() - 26 - fm.horizontalAdvance(" —Retry") - 18
+        return fm.elidedText(headline, Qt.TextElideMode.ElideRight, max(room, 24.0)) + " —"
+
+    def _retry_rect(self, lay: RowLayout, index: QModelIndex | None = None) -> QRectF:
+        fm = QFontMetricsF(self._font("body"))
+        headline = self._failure_headline(lay, index)
+        x = lay.render.left() + 26 + fm.horizontalAdvance(headline) + 4
         return QRectF(x, lay.render.top(), fm.horizontalAdvance("Retry") + 10, lay.render.height())
 
     # ---- fonts -----------------------------------------------------------------------------
@@ -206,6 +222,11 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawText(lay.summary, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          summary)  # fmt: skip
         self._paint_render(painter, lay, index, hover_area)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            # the row Space and Enter act on, while the list has the keyboard focus
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(theme.ACCENT), 2))
+            painter.drawRoundedRect(lay.card.adjusted(1, 1, -1, -1), 8, 8)
         painter.restore()
 
     def _paint_card(self, p: QPainter, lay: RowLayout, own: bool, hovered: bool) -> None:
@@ -302,15 +323,15 @@ class MessageDelegate(QStyledItemDelegate):
                        Qt.AlignmentFlag.AlignCenter, "!")  # fmt: skip
             p.setFont(self._fonts["body"])
             p.setPen(QColor(theme.ERROR))
-            p.drawText(r.adjusted(26, 0, 0, 0), align, "Upload failed —")
-            retry = self._retry_rect(lay)
+            error = self.failure_parts(index)[1]
+            p.drawText(r.adjusted(26, 0, 0, 0), align, self._failure_headline(lay, index))
+            retry = self._retry_rect(lay, index)
             f = QFont(self._fonts["body"])
             f.setUnderline(hover_area == AREA_RETRY)
             f.setWeight(QFont.Weight.DemiBold)
             p.setFont(f)
             p.setPen(QColor(theme.ACCENT_BRIGHT))
             p.drawText(retry, Qt.AlignmentFlag.AlignCenter, "Retry")
-            error = index.data(Roles.ERROR_TEXT) or ""
             if error:
                 p.setFont(self._fonts["small"])
                 p.setPen(QColor(theme.TEXT_FAINT))

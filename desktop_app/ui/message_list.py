@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.state.message_list_model import RENDER_READY, Roles
 from desktop_app.ui import theme
+from desktop_app.ui.focus_ring import paint_inner_ring
 from desktop_app.ui.message_delegate import (
     AREA_LOAD,
     AREA_LOOP,
@@ -83,6 +84,8 @@ class MessageListView(QListView):
         self._playback: Any = None
         self._placeholder = "No messages yet — record a pattern and send it here."
         self._stick_to_bottom = True
+        self._drop_hint = False
+        self._drop_caption = ""
 
     @property
     def delegate(self) -> MessageDelegate:
@@ -109,6 +112,25 @@ class MessageListView(QListView):
         row = row_of(message_id) if row_of is not None else -1
         if row >= 0:
             self.update(model.index(row, 0))
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
+
+    def set_drop_hint(self, on: bool, caption: str = "Drop to send to this thread") -> None:
+        """Files are dragged over the list: an accent frame and a caption say what letting
+        go here does, so a drop is never a guess."""
+        if on != self._drop_hint or caption != self._drop_caption:
+            self._drop_hint, self._drop_caption = on, caption
+            self.viewport().update()
+
+    @property
+    def drop_hint(self) -> bool:
+        return self._drop_hint
 
     def set_placeholder(self, text: str) -> None:
         """What an empty list says (e.g. "Loading…", "Pick a thread")."""
@@ -262,6 +284,23 @@ class MessageListView(QListView):
         elif area == AREA_LOOP:
             self.loopRequested.emit(mid)
 
+    def event(self, event: QEvent) -> bool:
+        """Space is the window's play/stop shortcut, but with a row current here it belongs
+        to that row: accepting the override makes Qt deliver the key to ``keyPressEvent``
+        instead of the transport (focus decides, as the README promises)."""
+        override = event.type() == QEvent.Type.ShortcutOverride
+        if override and isinstance(event, QKeyEvent) and self._owns_key(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _owns_key(self, event: QKeyEvent) -> bool:
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        return plain and event.key() == Qt.Key.Key_Space and self.currentIndex().isValid()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()
         if index.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -294,9 +333,42 @@ class MessageListView(QListView):
         model = self.model()
         if model is not None and model.rowCount() > 0:
             super().paintEvent(event)
-            return
+        else:
+            self._paint_placeholder()
+        if self._drop_hint:
+            self._paint_drop_hint()
+        elif self.hasFocus():
+            painter = QPainter(self.viewport())
+            paint_inner_ring(painter, self.viewport().rect())
+            painter.end()
+
+    def _paint_drop_hint(self) -> None:
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        rect = self.viewport().rect().adjusted(3, 3, -4, -4)
+        tint = QColor(theme.ACCENT)
+        tint.setAlpha(40)
+        painter.setBrush(tint)
+        painter.setPen(QPen(QColor(theme.ACCENT), 3, Qt.PenStyle.DashLine))
+        painter.drawRoundedRect(rect, 8, 8)
+        font = painter.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        painter.setFont(font)
+        painter.setPen(QColor(theme.ACCENT_BRIGHT))
+        painter.drawText(
+            rect.adjusted(16, 0, -16, 0),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            self._drop_caption,
+        )
+        painter.end()
+
+    def _paint_placeholder(self) -> None:
         painter = QPainter(self.viewport())
         painter.fillRect(self.viewport().rect(), QColor(theme.BG_DEEP))
+        if self._drop_hint:  # the drop caption takes the centre; two texts would overlap
+            painter.end()
+            return
         painter.setPen(QColor(theme.TEXT_FAINT))
         painter.drawText(
             self.viewport().rect().adjusted(24, 24, -24, -24),

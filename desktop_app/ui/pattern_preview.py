@@ -66,8 +66,13 @@ def paint_pattern_preview(painter: QPainter, rect: QRectF, snapshot: Mapping[str
     spb = snapshot.get("steps_per_beat", 4)
     spb = spb if isinstance(spb, int) and spb > 0 else 4
     if not tracks:
+        # A dropped audio file carries its name instead of a pattern; "empty pattern"
+        # would read as if the sender had sent nothing.
+        audio_only = isinstance(snapshot, Mapping) and isinstance(snapshot.get("filename"), str)
         painter.setPen(QColor(theme.TEXT_FAINT))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "empty pattern")
+        painter.drawText(
+            rect, Qt.AlignmentFlag.AlignCenter, "audio file" if audio_only else "empty pattern"
+        )
         painter.restore()
         return
 

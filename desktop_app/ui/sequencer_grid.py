@@ -8,6 +8,11 @@ and could not paint across cells). Mouse gestures, like on a hardware drum machi
 * the wheel over a lit step changes its velocity (Shift: fine); so does a vertical drag
   with the right button or Alt+left; velocity shows as the cell's shade;
 * the column being heard is highlighted while the pattern plays.
+
+And from the keyboard, once the grid has the focus (Tab, or a click): the arrow keys move
+a cursor cell (drawn as an accent outline, the grid's focus indicator), Enter toggles the
+step under it, + and - change its velocity — undoable like the mouse edits, repeated
+presses on one cell merging into one undo step. Space stays the transport.
 """
 
 from __future__ import annotations
@@ -15,7 +20,17 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QFont,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop_app.domain.pattern import DEFAULT_VELOCITY, VELOCITY_MAX, Pattern
@@ -70,6 +85,7 @@ class SequencerGrid(QWidget):
     """Paints the pattern of ``state`` and turns mouse gestures into undoable edits."""
 
     hoveredCellChanged = Signal(int, int)  # track, step; -1, -1 when leaving
+    cursorMoved = Signal(QRect)  # the keyboard cursor's cell, for the scroll area to follow
 
     def __init__(self, state: SequencerState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,11 +103,16 @@ class SequencerGrid(QWidget):
         self._wheel_time = 0.0
         self._wheel_gesture: int | None = None
         self.paint_velocity = DEFAULT_VELOCITY
+        self._cursor = (0, 0)  # track, step: where the keyboard edits
+        # Shown while the keyboard is in use (focus by Tab, or a key pressed), not after
+        # every click: a ring left on the last clicked pad would read as a stuck selection.
+        self._cursor_shown = False
 
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Step grid")
         self._label_font = QFont(self.font())
         self._label_font.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.75))
         state.patternChanged.connect(self._on_pattern_changed)
@@ -140,6 +161,12 @@ class SequencerGrid(QWidget):
 
     # ---- state -----------------------------------------------------------------------
     def _on_pattern_changed(self) -> None:
+        p = self.pattern
+        track, step = self._cursor
+        self._cursor = (
+            max(0, min(track, len(p.tracks) - 1)),
+            max(0, min(step, p.length - 1)),
+        )
         size = self.sizeHint()
         self.setMinimumSize(size)
         self.updateGeometry()
@@ -194,6 +221,27 @@ class SequencerGrid(QWidget):
                 if self.cell_rect(ti, si).intersects(exposed):
                     self._paint_cell(painter, ti, si, track.steps[si], si == current, spb)
             painter.setOpacity(1.0)
+        if self.hasFocus() and self._cursor_shown and p.tracks and p.length:
+            self._paint_cursor(painter)
+
+    def _paint_cursor(self, painter: QPainter) -> None:
+        """The keyboard cursor: a ring around its cell and the velocity inside a lit one
+        (so +/- show their effect) — only while the grid has the keyboard focus, so it
+        doubles as the grid's focus indicator."""
+        track, step = self._cursor
+        velocity = self.pattern.tracks[track].steps[step]
+        if velocity:
+            painter.setPen(theme.color("#1a1208" if velocity > 40 else theme.TEXT))
+            painter.setFont(self._label_font)
+            painter.drawText(QRectF(self.cell_rect(track, step)), Qt.AlignmentFlag.AlignCenter,
+                             str(velocity))  # fmt: skip
+        rect = QRectF(self.cell_rect(track, step)).adjusted(-2.5, -2.5, 2.5, 2.5)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(theme.color(theme.TEXT), 2.0))
+        painter.drawRoundedRect(rect, theme.RADIUS + 2, theme.RADIUS + 2)
+        painter.setPen(QPen(theme.color(theme.ACCENT_BRIGHT), 1.0))
+        painter.drawRoundedRect(rect.adjusted(-1.5, -1.5, 1.5, 1.5), theme.RADIUS + 3,
+                                theme.RADIUS + 3)  # fmt: skip
 
     def _paint_cell(
         self, painter: QPainter, track: int, step: int, velocity: int, playing: bool, spb: int
@@ -236,6 +284,8 @@ class SequencerGrid(QWidget):
         if button == Qt.MouseButton.RightButton or (button == Qt.MouseButton.LeftButton and alt):
             self._begin_velocity_drag(cell, event.position())
         elif button == Qt.MouseButton.LeftButton:
+            self._set_cursor_shown(False)
+            self.set_cursor_cell(*cell)  # the keyboard continues where the mouse was
             self._begin_stroke(cell, event.position())
         else:
             event.ignore()
@@ -299,6 +349,91 @@ class SequencerGrid(QWidget):
                 self._show_velocity_tip(help_event.globalPos(), *cell)
             return True
         return super().event(event)
+
+    # ---- keyboard --------------------------------------------------------------------
+    @property
+    def cursor_cell(self) -> tuple[int, int]:
+        """The cell the keyboard edits (track, step)."""
+        return self._cursor
+
+    def set_cursor_cell(self, track: int, step: int) -> None:
+        p = self.pattern
+        if not p.tracks or not p.length:
+            return
+        cell = (max(0, min(track, len(p.tracks) - 1)), max(0, min(step, p.length - 1)))
+        if cell == self._cursor:
+            return
+        old, self._cursor = self._cursor, cell
+        for t, st in (old, cell):
+            self.update(self.cell_rect(t, st).adjusted(-6, -6, 6, 6))
+        self.cursorMoved.emit(self.cell_rect(*cell))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        p = self.pattern
+        key = event.key()
+        track, step = self._cursor
+        moves = {
+            Qt.Key.Key_Left: (0, -1),
+            Qt.Key.Key_Right: (0, 1),
+            Qt.Key.Key_Up: (-1, 0),
+            Qt.Key.Key_Down: (1, 0),
+        }
+        if not p.tracks or not p.length:
+            super().keyPressEvent(event)
+        elif Qt.Key(key) in moves:
+            dt, ds = moves[Qt.Key(key)]
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier:  # a beat at a time
+                ds *= max(1, p.steps_per_beat)
+            self.set_cursor_cell(track + dt, step + ds)
+        elif key == Qt.Key.Key_Home:
+            self.set_cursor_cell(track, 0)
+        elif key == Qt.Key.Key_End:
+            self.set_cursor_cell(track, p.length - 1)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._wheel_cell = None  # a toggle ends any velocity merge on this cell
+            self._state.toggle_step(track, step, self.paint_velocity)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            up = key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal)
+            fine = key in (Qt.Key.Key_Underscore,) or (
+                bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            )
+            self._nudge_velocity(up, fine)
+        else:
+            super().keyPressEvent(event)
+            return
+        self._set_cursor_shown(True)
+        event.accept()
+
+    def _set_cursor_shown(self, shown: bool) -> None:
+        if shown != self._cursor_shown:
+            self._cursor_shown = shown
+            self.update(self.cell_rect(*self._cursor).adjusted(-6, -6, 6, 6))
+
+    def _nudge_velocity(self, up: bool, fine: bool) -> None:
+        """+/- on a lit step: like the wheel, and merged with it into one undo step while
+        the presses follow each other on the same cell."""
+        track, step = self._cursor
+        velocity = self.pattern.tracks[track].steps[step]
+        if velocity == 0:
+            return
+        amount = (WHEEL_STEP_FINE if fine else WHEEL_STEP) * (1 if up else -1)
+        new = max(1, min(VELOCITY_MAX, velocity + amount))
+        now = time.monotonic()
+        cell = (track, step)
+        if self._wheel_cell != cell or now - self._wheel_time > WHEEL_MERGE_SECONDS:
+            self._wheel_gesture = self._state.new_gesture()
+        self._wheel_cell, self._wheel_time = cell, now
+        self._state.set_step(track, step, new, self._wheel_gesture, "Change velocity")
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._cursor_shown = event.reason() != Qt.FocusReason.MouseFocusReason
+        self.update()
+        self.cursorMoved.emit(self.cell_rect(*self._cursor))
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()
 
     # ---- gestures --------------------------------------------------------------------
     def _begin_stroke(self, cell: tuple[int, int], pos: QPointF) -> None:

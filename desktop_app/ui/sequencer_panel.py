@@ -9,7 +9,7 @@ menus rather than defining its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -127,6 +127,9 @@ class SequencerPanel(QWidget):
         self.grid_scroll.setWidgetResizable(True)
         self.grid_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.grid_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # Tab goes to the grid itself (which takes the arrow keys), not to its scroll area.
+        self.grid_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.grid.cursorMoved.connect(self._follow_grid_cursor)
         self.ruler = StepRuler(sequencer_state, self)
         self.headers = TrackHeaderColumn(sequencer_state)
         self.header_view = HeaderViewport(self.headers, self)
@@ -201,6 +204,11 @@ class SequencerPanel(QWidget):
         self.play_action.triggered.connect(
             lambda _c=False: self.play_action.setChecked(seq.is_playing)
         )
+
+    def _follow_grid_cursor(self, cell: QRect) -> None:
+        """Keep the keyboard cursor's cell in view as it moves past the visible part."""
+        centre = cell.center()
+        self.grid_scroll.ensureVisible(centre.x(), centre.y(), cell.width(), cell.height())
 
     def _history_button(self, label: str, action: QAction) -> QToolButton:
         button = HistoryButton(label, action, self)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QIcon
+from PySide6.QtGui import QAction, QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -217,6 +217,7 @@ class SettingsDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._validate()
+        self._fit_height()
 
     # ---- devices -------------------------------------------------------------------------
     def _device_combo(self, names: list[str], saved: str) -> QComboBox:
@@ -253,7 +254,34 @@ class SettingsDialog(QDialog):
         self.error_label.setText(problem or "")
         self.error_label.setVisible(bool(problem))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+        self._fit_height()
         return problem is None
+
+    # ---- size --------------------------------------------------------------------------
+    def _fit_height(self) -> None:
+        """Keep every wrapped line visible. A window's minimum size ignores that wrapped
+        labels need more height when narrow, so the dialog asks its layout how tall it must
+        be at its current width and grows to that — when the error appears, and whenever
+        it is made narrower."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = max(self.width(), self.minimumWidth())
+        if layout.hasHeightForWidth():
+            need = layout.totalHeightForWidth(width)
+        else:
+            need = layout.totalSizeHint().height()
+        need = max(need, layout.totalMinimumSize().height())
+        if self.minimumHeight() != need:
+            self.setMinimumHeight(need)
+        if self.height() < need:
+            self.resize(width, need)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()
 
     # ---- saving ----------------------------------------------------------------------------
     def apply(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.message import parse_time
 from desktop_app.ui import theme
+from desktop_app.ui.focus_ring import paint_inner_ring
 
 AskText = Callable[[QWidget, str, str, str], "str | None"]
 """(parent, title, label, initial text) -> the text, or None when cancelled."""
@@ -44,8 +45,20 @@ class _ThreadListView(QListWidget):
 
     placeholder = "No threads yet.\nPress + to start one."
 
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
+        if self.hasFocus():
+            ring = QPainter(self.viewport())
+            paint_inner_ring(ring, self.viewport().rect())
+            ring.end()
         if self.count() == 0:
             painter = QPainter(self.viewport())
             painter.setPen(QColor(theme.TEXT_FAINT))
@@ -62,8 +75,8 @@ class ThreadListWidget(QWidget):
 
     Selecting a thread opens it (``threads_state.open_thread``); ``+`` asks for a name and
     creates one, which is opened once the server confirms it; double-click or the context
-    menu renames. ``ask_text`` is the name prompt (tests pass a function instead of a
-    modal dialog). The context menu's "Make available offline" emits
+    menu renames. ``ask_text`` is the name prompt (a ``QInputDialog``; the tests answer the
+    real one). The context menu's "Make available offline" emits
     ``offlineRequested(thread_id)`` (connected to the playback controller by the app).
     """
 

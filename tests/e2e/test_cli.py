@@ -141,7 +141,8 @@ def test_malformed_pattern_is_one_line(tmp_path, live_server):
     bad.write_text(json.dumps({"format": "sequencer.pattern", "version": "0.0.1", "bpm": 999}))
     proc = cli(tmp_path / "h", "send", str(bad), "--thread", "x", server=live_server, check=False)
     assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0 and "bpm: 999 is outside 20-300" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
+    assert 'The tempo must be between 20 and 300, not 999 (the "bpm" field).' in proc.stderr
 
 
 def test_embedded_server_is_used_without_a_url(tmp_path):

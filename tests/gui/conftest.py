@@ -12,6 +12,7 @@ from desktop_app.domain.pattern import Pattern, demo_pattern
 from desktop_app.services.api import ApiClient
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
+from tests.gui.modal_driver import ModalDriver
 from tests.gui.send_helpers import Client
 
 
@@ -27,6 +28,14 @@ def _qt_objects_die_with_their_test(qapp):
     gc.collect()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     qapp.processEvents()
+
+
+@pytest.fixture
+def modals():
+    """Clicks buttons of the real modal message boxes a test opens (see ModalDriver)."""
+    driver = ModalDriver()
+    yield driver
+    driver.stop()
 
 
 @pytest.fixture

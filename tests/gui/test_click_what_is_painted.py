@@ -140,12 +140,15 @@ def waveform(view: MessageListView, row: int) -> tuple[int, int, int]:
     return min(b.left for b in bars), max(b.right for b in bars), bars[0].centre.y()
 
 
-def knob_x(view: MessageListView, row: int, after_x: int) -> float:
-    """The knob: the only accent-coloured columns taller than the low waveform bars."""
+def knob_x(view: MessageListView, row: int, after_x: int, bar_end: int) -> float:
+    """The knob: the only accent-coloured columns taller than the low waveform bars
+    between the play disc and the end of the seek bar (the selected row's focus ring is
+    accent-coloured too, along the card's edges)."""
     region = _lower(view, row)
     pixels = grab(view.viewport())[region.top() : region.bottom() + 1]
     mask = mask_of(pixels, theme.ACCENT)
-    columns = [x for x in range(after_x, mask.shape[1]) if mask[:, x].sum() >= 8]
+    end = min(mask.shape[1], bar_end + 8)  # the knob may overhang the bar's end by its radius
+    columns = [x for x in range(after_x, end) if mask[:, x].sum() >= 8]
     assert columns, "no knob painted"
     return float(np.mean(columns))
 
@@ -220,14 +223,14 @@ def test_seek_bar_and_knob_follow_the_pointer(qtbot, rows, width):
     qtbot.waitUntil(lambda: abs(player.position / player.duration - 0.5) < 0.03, timeout=2000)
     _park_mouse(qtbot, view)
 
-    start = knob_x(view, 1, disc.right + 4)
+    start = knob_x(view, 1, disc.right + 4, right)
     assert abs(start - middle.x()) <= 4  # the knob is painted where we clicked
     target = QPoint(left + round((right - left) * 0.8), y)
     qtbot.mousePress(view.viewport(), QtNS.MouseButton.LeftButton, pos=QPoint(round(start), y))
     drag_to(view, target)
     qtbot.waitUntil(lambda: abs(player.position / player.duration - 0.8) < 0.03, timeout=2000)
     view.viewport().repaint()
-    assert abs(knob_x(view, 1, disc.right + 4) - target.x()) <= 4  # under the pointer
+    assert abs(knob_x(view, 1, disc.right + 4, right) - target.x()) <= 4  # under the pointer
     qtbot.mouseRelease(view.viewport(), QtNS.MouseButton.LeftButton, pos=target)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.audio.wavio import write_wav
 from desktop_app.domain.pattern import demo_pattern
@@ -39,7 +41,7 @@ def test_send_without_a_take_posts_the_pattern(qtbot, panel, alice, server, thre
     assert message.renders == () and message.snapshot["tracks"]
 
 
-def test_delete_own_message_after_confirmation(qtbot, panel, alice, server, thread_id):
+def test_delete_own_message_after_confirmation(qtbot, panel, alice, server, thread_id, modals):
     message = alice.api.create_message(thread_id, "alice", demo_pattern().to_snapshot())
     other = alice.api.create_message(thread_id, "bob", demo_pattern().to_snapshot())
     alice.state.refresh_messages()
@@ -50,29 +52,96 @@ def test_delete_own_message_after_confirmation(qtbot, panel, alice, server, thre
     labels = [a.text() for a in panel.message_menu(other.id).actions() if a.text()]
     assert "Delete message…" not in labels  # only one's own
 
-    answers = iter([False, True])
-    panel.confirm_delete = lambda _mid: next(answers)
-    panel.delete_message(message.id)  # cancelled
+    modals.answer("Cancel")
+    panel.delete_message(message.id)
     assert message.id in rows(alice.state)
-    panel.delete_message(message.id)  # confirmed
+    modals.answer("Delete")
+    panel.delete_message(message.id)
     assert message.id not in rows(alice.state)
+    assert [s.clicked for s in modals.shown] == ["Cancel", "Delete"]
+    assert modals.shown[0].title == "Delete message"
+    assert "for everyone" in modals.shown[0].text
     qtbot.waitUntil(
         lambda: [m.id for m in server_messages(server[0].url, thread_id)] == [other.id],
         timeout=TIMEOUT,
     )
-    panel.delete_message(other.id)  # someone else's: nothing happens
+    panel.delete_message(other.id)  # someone else's: nothing happens, not even a question
     assert other.id in rows(alice.state)
+    assert len(modals.shown) == 2
 
 
-def drop(panel, paths) -> None:
+def test_delete_key_on_own_row_asks_then_deletes(qtbot, panel, alice, thread_id, modals):
+    message = alice.api.create_message(thread_id, "alice", demo_pattern().to_snapshot())
+    alice.state.refresh_messages()
+    qtbot.waitUntil(lambda: rows(alice.state) == [message.id], timeout=TIMEOUT)
+    panel.show()
+    panel.messages.setCurrentIndex(alice.state.messages.index(0))
+    panel.messages.setFocus()
+    modals.answer("Cancel")
+    QTest.keyClick(panel.messages, Qt.Key.Key_Delete)
+    assert rows(alice.state) == [message.id]
+    modals.answer("Delete")
+    QTest.keyClick(panel.messages, Qt.Key.Key_Delete)
+    assert rows(alice.state) == []
+    assert [s.clicked for s in modals.shown] == ["Cancel", "Delete"]
+
+
+def _mime(paths) -> QMimeData:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    viewport = panel.messages.viewport()
-    event = QDropEvent(
-        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    return mime
+
+
+def drag_enter(panel, paths) -> QDragEnterEvent:
+    """A file manager's drag arriving over the list, delivered as Qt delivers it."""
+    mime = _mime(paths)  # the event does not own it: keep it alive while it is delivered
+    event = QDragEnterEvent(
+        QPoint(40, 40), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )  # fmt: skip
-    panel.eventFilter(viewport, event)
+    QApplication.sendEvent(panel.messages.viewport(), event)
+    return event
+
+
+def drop(panel, paths) -> QDropEvent:
+    mime = _mime(paths)
+    event = QDropEvent(
+        QPointF(40, 40), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(panel.messages.viewport(), event)
+    return event
+
+
+def accent_pixels(widget) -> int:
+    """How many pixels of the widget are painted in (a shade of) the accent orange."""
+    image = widget.grab().toImage()
+    count = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            c = image.pixelColor(x, y)
+            if c.red() > 150 and 0.35 < c.green() / c.red() < 0.75 and c.blue() < 0.4 * c.red():
+                count += 1
+    return count
+
+
+def test_dragging_files_over_the_thread_highlights_it(qtbot, panel, tmp_path):
+    wav = tmp_path / "idea.wav"
+    write_wav(wav, (np.zeros((4410, 2)) + 0.1).astype(np.float32), 44100)
+    panel.show()
+    viewport = panel.messages.viewport()
+    assert accent_pixels(viewport) == 0
+
+    assert drag_enter(panel, [wav]).isAccepted()
+    assert accent_pixels(viewport) > 200  # a frame around the list and a caption
+
+    QApplication.sendEvent(viewport, QDragLeaveEvent())
+    assert accent_pixels(viewport) == 0
+
+    drag_enter(panel, [wav])
+    assert accent_pixels(viewport) > 200
+    assert drop(panel, [wav]).isAccepted()
+    assert accent_pixels(viewport) == 0
 
 
 def test_dropping_audio_sends_it_and_refuses_other_files(qtbot, panel, alice, tmp_path):
@@ -82,6 +151,7 @@ def test_dropping_audio_sends_it_and_refuses_other_files(qtbot, panel, alice, tm
     text.write_text("la la")
     refused: list[str] = []
     panel.sendFailed.connect(refused.append)
+    drag_enter(panel, [wav, text])
     drop(panel, [wav, text])
     assert refused and "TXT files are not supported" in refused[0]
     qtbot.waitUntil(lambda: len(rows(alice.state)) == 1, timeout=TIMEOUT)
@@ -90,3 +160,7 @@ def test_dropping_audio_sends_it_and_refuses_other_files(qtbot, panel, alice, tm
     qtbot.waitUntil(lambda: alice.render_state(mid) == RENDER_READY, timeout=TIMEOUT)
     assert index.data(Roles.RENDER_STATE) == RENDER_READY
     assert alice.state.messages.message_at(0).snapshot["filename"] == "idea.wav"
+    # the row names the file (not "Pattern"), here and for everyone reading the thread
+    assert index.data(Roles.SUMMARY_TEXT) == "idea.wav · 1.0 s"
+    (posted,) = server_messages(alice.api.base_url, alice.state.current_thread_id)
+    assert posted.snapshot_metadata["filename"] == "idea.wav"

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.api import ApiClient
@@ -133,19 +132,35 @@ def test_pattern_file_round_trip(qtbot, parts: Parts, tmp_path: Path) -> None:
     assert parts.sequencer.pattern.bpm == 140.0
 
 
-def test_bad_pattern_file_explains_itself(qtbot, parts: Parts, tmp_path: Path, monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
+def test_bad_pattern_file_explains_itself(qtbot, parts: Parts, tmp_path: Path, modals):
+    modals.watch()  # each real warning box is closed with OK
     window = parts.window(qtbot)
     before = parts.sequencer.pattern.to_snapshot()
     bad = tmp_path / "bad.json"
     bad.write_text('{"bpm": 900, "tracks": []}')
     assert not window.open_pattern_file(bad)
-    assert "bpm" in shown[-1] and "900" in shown[-1]
+    assert "bpm" in modals.shown[-1].text and "900" in modals.shown[-1].text
     bad.write_text("not json")
     assert not window.open_pattern_file(bad)
-    assert "not JSON" in shown[-1]
+    assert "not JSON" in modals.shown[-1].text
     assert not window.open_pattern_file(tmp_path / "missing.json")
+    no_sound = demo_pattern().to_snapshot()
+    del no_sound["tracks"][0]["sample"]
+    bad.write_text(json.dumps(no_sound))
+    assert not window.open_pattern_file(bad)
+    assert modals.shown[-1].text.endswith('Track 1 has no sound (the "sample" field is missing).')
+    assert len(modals.shown) == 4 and {s.clicked for s in modals.shown} == {"OK"}
+    assert parts.sequencer.pattern.to_snapshot() == before
+
+
+def test_loading_a_dropped_audio_message_says_it_has_no_pattern(qtbot, parts: Parts) -> None:
+    window = parts.window(qtbot)
+    before = parts.sequencer.pattern.to_snapshot()
+    audio = {"format": "sequencer.audio", "version": "0.0.1", "filename": "idea.wav"}
+    window.load_snapshot_from_message(audio)
+    assert window.statusBar().currentMessage() == (
+        "This message is the audio file idea.wav; it has no pattern."
+    )
     assert parts.sequencer.pattern.to_snapshot() == before
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.app import AppGraph
 from desktop_app.audio.mp3 import encode_mp3
@@ -17,6 +16,7 @@ from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
 from desktop_app.ui.open_files import FILE_KEY_PREFIX, FileOpener
+from tests.gui.modal_driver import ModalDriver, Shown
 
 
 @pytest.fixture
@@ -32,16 +32,10 @@ def graph(qtbot, tmp_path: Path):
 
 
 @pytest.fixture
-def warnings(monkeypatch) -> list[tuple[str, str]]:
-    """QMessageBox.warning calls (title, text) instead of modal dialogs."""
-    shown: list[tuple[str, str]] = []
-
-    def warning(_parent, title, text, *args, **kwargs):
-        shown.append((title, text))
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(warning))
-    return shown
+def warnings(modals: ModalDriver) -> list[Shown]:
+    """The real warning boxes the test opened, each closed with its OK button."""
+    modals.watch()
+    return modals.shown
 
 
 def _groove(tmp_path: Path, bpm: float = 93.0) -> Path:
@@ -85,9 +79,9 @@ def test_malformed_pattern_file_shows_a_dialog_and_changes_nothing(
     assert not FileOpener(graph.window, graph.playback.player).open_file(path)
 
     assert len(warnings) == 1
-    title, text = warnings[0]
-    assert title == "Could not open the pattern"
-    assert str(path) in text and why in text
+    (shown,) = warnings
+    assert shown.title == "Could not open the pattern" and shown.clicked == "OK"
+    assert str(path) in shown.text and why in shown.text
     assert graph.sequencer_state.snapshot() == before
     assert graph.sequencer_state.undo_stack.count() == undo_count
 
@@ -98,9 +92,9 @@ def test_missing_and_unknown_files_are_refused(graph, tmp_path: Path, warnings) 
     notes = tmp_path / "notes.txt"
     notes.write_text("hello", encoding="utf-8")
     assert not opener.open_file(notes)
-    assert [t for t, _ in warnings] == ["Could not open the file"] * 2
-    assert "does not exist" in warnings[0][1]
-    assert ".json" in warnings[1][1] and ".mp3" in warnings[1][1]
+    assert [w.title for w in warnings] == ["Could not open the file"] * 2
+    assert "does not exist" in warnings[0].text
+    assert ".json" in warnings[1].text and ".mp3" in warnings[1].text
     assert graph.playback.player.key == ""
 
 

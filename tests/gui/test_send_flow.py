@@ -18,6 +18,7 @@ from desktop_app.state.message_list_model import (
     Roles,
 )
 from desktop_app.state.playback_controller import recordings_in
+from desktop_app.ui.message_delegate import MessageDelegate
 from sequencer_server.threaded import ThreadedServer
 from tests.gui.send_helpers import TIMEOUT, Client, server_messages, take
 
@@ -216,3 +217,31 @@ def test_outbox_that_cannot_take_a_message_says_why_and_retry_sends_it(
     alice.state.retry_message(message_id)
     qtbot.waitUntil(lambda: alice.delivered(message_id), timeout=TIMEOUT)
     assert [m.id for m in server_messages(server[0].url, thread_id)] == [message_id]
+
+
+def test_a_failed_pattern_only_send_says_posting_failed_not_upload(
+    qtbot, server, tmp_path, thread_id
+):
+    """No audio, so nothing was uploaded: the row must say that posting the message
+    failed (here the server refuses a user name longer than it accepts), before and after
+    Retry."""
+    client = Client(qtbot, server[0].url, tmp_path / "long", user="x" * 300)
+    client.open(thread_id)
+    try:
+        message_id = client.state.send_message_from_sequencer(demo_pattern().to_snapshot(), None)
+        qtbot.waitUntil(lambda: client.render_state(message_id) == RENDER_FAILED, timeout=TIMEOUT)
+        model = client.state.messages
+        index = model.index(model.row_of(message_id))
+        assert index.data(Roles.ERROR_TEXT).startswith("Could not post the message — ")
+        headline, reason = MessageDelegate.failure_parts(index)
+        assert headline == "Could not post the message"  # painted before Retry
+        assert reason and "upload" not in index.data(Roles.ERROR_TEXT).lower()
+
+        client.state.retry_message(message_id)
+        qtbot.waitUntil(lambda: client.render_state(message_id) != RENDER_FAILED, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: client.render_state(message_id) == RENDER_FAILED, timeout=TIMEOUT)
+        index = model.index(model.row_of(message_id))
+        assert MessageDelegate.failure_parts(index)[0] == "Could not post the message"
+        assert server_messages(server[0].url, thread_id) == []
+    finally:
+        client.close()

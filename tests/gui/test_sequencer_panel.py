@@ -179,6 +179,14 @@ def test_add_track_menu_lists_the_kit_and_adds_a_row(qtbot, panel, kit):
     assert seq.pattern.tracks[8].sample == "rim"
     seq.undo_stack.undo()
     assert len(panel.headers.headers) == 8
+    clap = next(a for a in panel.add_track_menu.actions() if a.text() == "Clap")
+    clap.trigger()  # the demo already has a Clap: the new rows get names of their own
+    clap.trigger()
+    names = [t.name for t in seq.pattern.tracks]
+    assert names[-3:] == ["Rim", "Clap 2", "Clap 3"] and names.count("Clap") == 1
+    assert [h.name_edit.text() for h in panel.headers.headers][-2:] == ["Clap 2", "Clap 3"]
+    seq.undo_stack.undo()
+    seq.undo_stack.undo()
     visible = [h for h in panel.headers.findChildren(TrackHeader) if h.isVisible()]
     assert len(visible) == 8  # the removed row is gone at once, not after a deferred delete
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
 from desktop_app.settings import Settings
 from desktop_app.ui.settings_dialog import (
@@ -111,3 +112,47 @@ def test_without_devices(qtbot, settings: Settings) -> None:
 def test_real_device_query_never_raises() -> None:
     devices = query_audio_devices()
     assert isinstance(devices.outputs, list) and isinstance(devices.inputs, list)
+
+
+def clipped_labels(dialog: SettingsDialog) -> list[str]:
+    """The visible labels whose text does not fit the rectangle the layout gave them: a
+    wrapping label needs ``heightForWidth`` of its width, any other its size hint; and the
+    rectangle must lie inside the dialog."""
+    clipped = []
+    for label in dialog.findChildren(QLabel):
+        if not label.isVisibleTo(dialog) or not label.text():
+            continue
+        rect = label.contentsRect()
+        if label.wordWrap():
+            need = QSize(rect.width(), label.heightForWidth(label.width()))
+        else:
+            need = label.sizeHint()
+        inside = dialog.rect().contains(QRect(label.mapTo(dialog, QPoint(0, 0)), label.size()))
+        if label.height() < need.height() or label.width() < need.width() or not inside:
+            clipped.append(f"{label.text()[:40]!r}: {label.size().toTuple()} < {need.toTuple()}")
+    return clipped
+
+
+@pytest.mark.parametrize("url", ["ftp://seq.example.com", "https://seq.example.com"])
+def test_no_label_is_clipped_when_a_validation_error_appears(qtbot, settings, url) -> None:
+    folder = "/home/someone/.local/share/sequencer/embedded-server-data"
+    dialog = SettingsDialog(settings, devices=lambda: AudioDevices(error="no PortAudio"),
+                            embedded_folder=folder)  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.error_label.isVisible()
+    assert clipped_labels(dialog) == []
+
+    dialog.server_url.setText(url)  # an unusable scheme, or a server without a token
+    qtbot.waitUntil(dialog.error_label.isVisible)
+    QApplication.processEvents()
+    assert clipped_labels(dialog) == []
+    assert "No audio devices were found" in " ".join(
+        label.text() for label in dialog.findChildren(QLabel) if label.isVisible()
+    )
+
+    dialog.server_url.setText("")  # the error goes away again: nothing left clipped
+    qtbot.waitUntil(lambda: not dialog.error_label.isVisible())
+    QApplication.processEvents()
+    assert clipped_labels(dialog) == []

@@ -12,18 +12,6 @@ from desktop_app.ui.thread_list import ThreadListWidget
 TIMEOUT = 5000
 
 
-class Answers:
-    """Stands in for the name dialog: returns queued answers, records the prompts."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.prompts: list[tuple[str, str]] = []
-
-    def __call__(self, parent, title, label, text):
-        self.prompts.append((title, text))
-        return self.answers.pop(0)
-
-
 @pytest.fixture
 def state(qtbot, api):
     tasks = TaskRunner(QThreadPool())
@@ -33,18 +21,18 @@ def state(qtbot, api):
     qtbot.waitUntil(lambda: tasks.in_flight == 0, timeout=TIMEOUT)
 
 
-def make(qtbot, state, answers):
-    w = ThreadListWidget(state, ask_text=answers)
+def make(qtbot, state):
+    w = ThreadListWidget(state)
     qtbot.addWidget(w)
     w.resize(260, 400)
     w.show()
     return w
 
 
-def test_create_selects_and_opens(qtbot, state, api):
+def test_create_selects_and_opens(qtbot, state, api, modals):
     api.create_thread("Existing")
-    answers = Answers("Drums", None)
-    w = make(qtbot, state, answers)
+    modals.type_text("Drums", None)  # the real name prompt: typed into, then cancelled
+    w = make(qtbot, state)
     state.start()
     qtbot.waitUntil(lambda: w.list.count() == 1, timeout=TIMEOUT)
 
@@ -56,14 +44,18 @@ def test_create_selects_and_opens(qtbot, state, api):
     assert w.list.item(0).text() == "Drums"  # newest activity first
 
     w.ask_create()  # cancelled: nothing happens
-    assert answers.prompts[-1] == ("New thread", "")
+    assert [(p.title, p.initial, p.clicked) for p in modals.prompts] == [
+        ("New thread", "", "OK"),
+        ("New thread", "", "Cancel"),
+    ]
+    assert w.list.count() == 2
 
 
-def test_select_opens_and_double_click_renames(qtbot, state, api):
+def test_select_opens_and_double_click_renames(qtbot, state, api, modals):
     a = api.create_thread("Alpha")
     api.create_thread("Beta")
-    answers = Answers("Alpha remix")
-    w = make(qtbot, state, answers)
+    modals.type_text("Alpha remix")
+    w = make(qtbot, state)
     state.start()
     qtbot.waitUntil(lambda: w.list.count() == 2, timeout=TIMEOUT)
 
@@ -75,13 +67,13 @@ def test_select_opens_and_double_click_renames(qtbot, state, api):
     rect = w.list.visualItemRect(item)
     qtbot.mouseClick(w.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(w.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert answers.prompts == [("Rename thread", "Alpha")]
+    assert [(p.title, p.initial) for p in modals.prompts] == [("Rename thread", "Alpha")]
     qtbot.waitUntil(lambda: state.thread_by_id(a.id).name == "Alpha remix", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: "Alpha remix" in [w.list.item(i).text() for i in range(2)])
     assert w.list.currentItem().data(Qt.ItemDataRole.UserRole + 1) == a.id  # kept selected
 
 
 def test_empty_list_paints_hint(qtbot, state):
-    w = make(qtbot, state, Answers())
+    w = make(qtbot, state)
     assert w.list.count() == 0
     w.list.viewport().grab()  # the placeholder paints without errors

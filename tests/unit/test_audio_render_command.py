@@ -57,13 +57,18 @@ def test_malformed_pattern_exits_nonzero_with_one_line(tmp_path: Path) -> None:
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].endswith("tracks[2].steps[5]: velocity 200 is outside 0-127")
+    assert lines[0].endswith(
+        "The velocity of track 3, step 6 must be a whole number from 0 to 127, not 200."
+    )
     assert not (tmp_path / "x.mp3").exists()
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "not valid JSON"), ('{"version": "9.0.0"}', "version: 9.0.0 is newer")],
+    [
+        ("{not json", "not valid JSON"),
+        ('{"version": "9.0.0"}', "newer Sequencer (format version 9.0.0"),
+    ],
 )
 def test_other_bad_inputs(tmp_path: Path, capsys, content: str, message: str) -> None:
     path = tmp_path / "p.json"

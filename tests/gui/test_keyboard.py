@@ -1,0 +1,154 @@
+"""The keyboard in the whole window: which widget has focus decides what Space does (the
+selected message's recording, or the sequencer's transport); every control shows that it
+has the focus; the step grid is edited with arrows, Enter and +/-."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop_app.app import AppGraph
+from desktop_app.paths import AppPaths
+from desktop_app.settings import Settings
+from desktop_app.ui.sequencer_grid import WHEEL_STEP
+
+
+@pytest.fixture
+def graph(qtbot, tmp_path: Path):
+    paths = AppPaths.under(tmp_path / "home").ensure()
+    graph = AppGraph(paths, Settings.open(paths.settings_file))
+    qtbot.addWidget(graph.window)
+    graph.window.resize(1400, 800)
+    graph.window.show()
+    graph.window.activateWindow()
+    try:
+        yield graph
+    finally:
+        graph.shutdown()
+
+
+def press_space() -> None:
+    """Space as a user types it: to whichever widget has the keyboard focus."""
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+
+
+def test_space_plays_the_selected_message_when_the_list_has_focus(qtbot, graph) -> None:
+    with qtbot.waitSignal(graph.welcomeCreated, timeout=20000):
+        graph.start()
+    model = graph.threads_state.messages
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)
+    sequencer, player = graph.sequencer_state, graph.playback.player
+    view = graph.window.conversation.messages
+    view.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
+    view.setCurrentIndex(model.index(0, 0))
+
+    press_space()
+    qtbot.waitUntil(lambda: player.is_playing, timeout=10000)
+    assert player.key == model.message_at(0).id
+    assert not sequencer.is_playing
+    press_space()  # the same row pauses
+    qtbot.waitUntil(lambda: not player.is_playing, timeout=3000)
+    assert not sequencer.is_playing
+
+    grid = graph.window.sequencer_panel.grid
+    grid.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is grid)
+    press_space()  # the grid has focus: Space is the transport
+    qtbot.waitUntil(lambda: sequencer.is_playing, timeout=3000)
+    assert not player.is_playing
+    press_space()
+    qtbot.waitUntil(lambda: not sequencer.is_playing, timeout=3000)
+
+
+def changed_pixels(a: QImage, b: QImage) -> int:
+    return sum(a.pixel(x, y) != b.pixel(x, y) for y in range(a.height()) for x in range(a.width()))
+
+
+def test_every_control_reached_by_tab_shows_that_it_has_the_focus(qtbot, graph) -> None:
+    """Tab through the whole window; each control, once focused, must look different from
+    the same control without the focus — by a ring all round it, not a blinking caret."""
+    window = graph.window
+    window.sequencer_panel.transport.setFocus(Qt.FocusReason.OtherFocusReason)
+    seen: list[QWidget] = []
+    invisible: list[str] = []
+    for _ in range(200):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        widget = QApplication.focusWidget()
+        if widget in seen:
+            break
+        seen.append(widget)
+        visible = widget.visibleRegion().boundingRect()
+        area = QRect(widget.mapTo(window, visible.topLeft()), visible.size()).adjusted(-3, -3, 3, 3)
+        focused = window.grab(area).toImage()
+        widget.clearFocus()
+        QApplication.processEvents()
+        unfocused = window.grab(area).toImage()
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        QApplication.processEvents()
+        needed = min(2 * (visible.width() + visible.height()), 200)
+        if changed_pixels(focused, unfocused) < needed:
+            invisible.append(f"{type(widget).__name__}#{widget.objectName()}")
+    assert invisible == []
+    assert len(seen) > 10
+    assert window.sequencer_panel.grid in seen  # the grid is reachable from the keyboard
+
+
+def test_the_grid_is_played_from_the_keyboard_and_undo_restores(qtbot, graph) -> None:
+    window = graph.window
+    state = graph.sequencer_state
+    grid = window.sequencer_panel.grid
+    state.clear_all()
+    before = state.snapshot()
+    window.sequencer_panel.transport.setFocus(Qt.FocusReason.OtherFocusReason)
+    for _ in range(100):  # reach it as a user does
+        if QApplication.focusWidget() is grid:
+            break
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is grid
+    unfocused_grid = grid.grab().toImage()
+
+    for key in (Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Down):
+        QTest.keyClick(grid, key)
+    assert grid.cursor_cell == (1, 2)
+    QTest.keyClick(grid, Qt.Key.Key_Return)
+    assert state.pattern.tracks[1].steps[2] == grid.paint_velocity
+    lit = state.pattern.tracks[1].steps[2]
+    for _ in range(3):
+        QTest.keyClick(grid, Qt.Key.Key_Plus)
+    QTest.keyClick(grid, Qt.Key.Key_Minus)
+    assert state.pattern.tracks[1].steps[2] == lit + 2 * WHEEL_STEP
+    assert changed_pixels(grid.grab().toImage(), unfocused_grid) > 0
+
+    window.undo_action.trigger()  # the velocity presses were one step
+    assert state.pattern.tracks[1].steps[2] == lit
+    window.undo_action.trigger()
+    assert state.snapshot() == before
+    window.redo_action.trigger()
+    assert state.pattern.tracks[1].steps[2] == lit
+
+    QTest.keyClick(grid, Qt.Key.Key_Return)  # Enter on a lit step switches it off
+    assert state.pattern.tracks[1].steps[2] == 0
+    QTest.keyClick(grid, Qt.Key.Key_Up)
+    QTest.keyClick(grid, Qt.Key.Key_Up)  # stops at the first track
+    QTest.keyClick(grid, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    assert grid.cursor_cell == (0, 0)
+
+
+def test_the_grid_cursor_shows_for_the_keyboard_not_after_a_click(qtbot, graph) -> None:
+    grid = graph.window.sequencer_panel.grid
+    cell = grid.cell_rect(2, 5).center()
+    QTest.mouseClick(grid, Qt.MouseButton.LeftButton, pos=cell)
+    assert QApplication.focusWidget() is grid
+    after_click = grid.grab().toImage()
+    grid.clearFocus()
+    assert grid.grab().toImage() == after_click  # no ring left on the clicked pad
+    grid.setFocus(Qt.FocusReason.MouseFocusReason)
+    QTest.keyClick(grid, Qt.Key.Key_Right)
+    assert grid.cursor_cell == (2, 6)  # the keyboard goes on from the clicked cell
+    assert changed_pixels(grid.grab().toImage(), after_click) > 0
