@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.domain.draft import draft_with_take
+from desktop_app.domain.draft import Take, draft_with_take
 from desktop_app.domain.message import Message, Thread, utc_now_iso
 from desktop_app.services.api import NotFoundError
 from desktop_app.services.tasks import TaskRunner
@@ -390,19 +390,20 @@ class ThreadsState(QObject):
     def can_send(self) -> bool:
         return self._sender is not None
 
-    def send_message_from_sequencer(self, snapshot: dict[str, Any], recording: Any = None) -> str:
-        """Post the pattern (and the take, a ``RecordingResult``) to the open thread. The
-        message is in the list at once, pending; the session's outbox does the rest.
-        Returns the message id."""
+    def send_message_from_sequencer(
+        self, snapshot: dict[str, Any], take: Take | None = None
+    ) -> str:
+        """Post the pattern (and the take, a ``RecordingResult``) to the open thread: it is
+        in the list at once, pending; the session does the rest. Returns its id."""
         if self._sender is None:
             raise RuntimeError("this ThreadsState was built without a sender")
         if not self._open.thread_id:
             raise RuntimeError("no thread is open")
         return self._sender.send(
-            draft_with_take(self._open.thread_id, self._user_id, snapshot, recording)
+            draft_with_take(self._open.thread_id, self._user_id, snapshot, take)
         )
 
-    def send_audio_file(self, path: Any, snapshot: dict[str, Any] | None = None) -> None:
+    def send_audio_file(self, path: str | Path, snapshot: dict[str, Any] | None = None) -> None:
         """A dropped audio file: MP3 as is, WAV encoded first (on a worker)."""
         if self._sender is None or not self._open.thread_id:
             self.error.emit("Open a thread to drop audio into it.")

@@ -169,8 +169,9 @@ class MainWindow(QMainWindow):
         self.splitter.replaceWidget(0, self.thread_list)
         self.splitter.replaceWidget(2, self.conversation)
         for old in (old_list, old_conv):
-            old.hide()
-            old.deleteLater()
+            if old is not None:
+                old.hide()
+                old.deleteLater()
         # (after replaceWidget: a splitter keeps the stretch in the widget's size policy;
         # ColumnsSplitter shares out window resizes itself, this is for the first show)
         for column, stretch in enumerate((0, 1, 1)):
