@@ -22,9 +22,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.domain.draft import MessageDraft
 from desktop_app.domain.message import Thread
-from desktop_app.services.api import ApiError, AuthError, PermanentApiError, TransientApiError
+from desktop_app.services.api import ApiError, AuthError, TransientApiError
 from desktop_app.services.delivery import Delivery
-from desktop_app.services.outbox import OutboxEntry, Stage
+from desktop_app.services.outbox import OutboxEntry
 from desktop_app.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -40,11 +40,12 @@ class UploadCancelled(Exception):
 class SendQueue(QObject):
     """``SendQueue(delivery, tasks)``: ``tasks`` should be the upload pool's runner."""
 
-    entryChanged = Signal(object)  # OutboxEntry: queued, a stage reached, a retry scheduled
+    # OutboxEntry: queued, a stage reached, a retry scheduled, failed for good (stage
+    # FAILED, ``last_error`` says why) — everything a row shows about a send.
+    entryChanged = Signal(object)
     progress = Signal(str, float)  # message id, 0..1 of the upload
-    delivered = Signal(object)  # OutboxEntry, stage ATTACHED
+    delivered = Signal(object)  # OutboxEntry, after its last entryChanged: the take is kept
     notQueued = Signal(str, str)  # message id, why it could not be written to the outbox
-    failed = Signal(object)  # OutboxEntry, stage FAILED (permanent; last_error says why)
     messageCreated = Signal(object)  # Message as the server stored it
     # A delivery stage was confirmed by the server: whoever shows "Offline" can stop.
     serverAnswered = Signal()
@@ -278,9 +279,7 @@ class SendQueue(QObject):
             self.notQueued.emit(outcome.entry_id, f"Not saved for sending: {reason}")
             return
         self.entryChanged.emit(entry)
-        if entry.stage == Stage.FAILED or isinstance(exc, PermanentApiError):
-            self.failed.emit(entry)
-        elif not isinstance(exc, ApiError):
+        if not isinstance(exc, ApiError):
             log.error("delivery of %s failed unexpectedly", outcome.entry_id, exc_info=exc)
 
 

@@ -165,8 +165,7 @@ class ServerSession(QObject):
             retry_delays=self._retry_delays,
             sender=self,
         )
-        for report in (queue.entryChanged, queue.delivered, queue.failed):
-            report.connect(self._apply)
+        queue.entryChanged.connect(self._apply)
         queue.delivered.connect(self.delivered)
         queue.progress.connect(self._on_progress)
         queue.messageCreated.connect(self._on_created)
