@@ -33,6 +33,9 @@ from desktop_app.services.pattern_files import (
     write_pattern_file,
 )
 from desktop_app.settings import Settings
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
@@ -108,9 +111,9 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         settings: Settings,
-        sequencer_state: Any,
-        recording_state: Any,
-        threads_state: Any,
+        sequencer_state: SequencerState,
+        recording_state: RecordingState,
+        threads_state: ThreadsState,
         *,
         server_label: str = "Local server",
         log_dir: Path | None = None,
@@ -159,7 +162,7 @@ class MainWindow(QMainWindow):
         self.restore_layout()
 
     # ---- binding ---------------------------------------------------------------------------
-    def _bind_threads(self, threads_state: Any) -> None:
+    def _bind_threads(self, threads_state: ThreadsState) -> None:
         sizes = self.splitter.sizes()
         old_list, old_conv = self.splitter.widget(0), self.splitter.widget(2)
         self.thread_list = ThreadListWidget(threads_state)
@@ -183,7 +186,7 @@ class MainWindow(QMainWindow):
         threads_state.error.connect(self.show_error)
         self._update_title()
 
-    def set_threads_state(self, threads_state: Any, server_label: str) -> None:
+    def set_threads_state(self, threads_state: ThreadsState, server_label: str) -> None:
         """Another server (or user): rebuild the thread-bound widgets, keep the layout."""
         for signal in (
             self._threads.currentThreadChanged,
@@ -200,7 +203,7 @@ class MainWindow(QMainWindow):
         self.connection_indicator.show()
 
     @property
-    def threads_state(self) -> Any:
+    def threads_state(self) -> ThreadsState:
         return self._threads
 
     # ---- menus -----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.message import parse_time
+from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import paint_inner_ring
 
@@ -84,7 +85,7 @@ class ThreadListWidget(QWidget):
 
     def __init__(
         self,
-        threads_state: Any,
+        threads_state: ThreadsState,
         parent: QWidget | None = None,
         *,
         ask_text: AskText = ask_text_dialog,
