@@ -15,6 +15,7 @@ queue's reports come back here and become the row's state in the open thread's l
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -148,9 +149,8 @@ class ServerSession(QObject):
             self.local_store = LocalStore(store_path)
         self.outbox = Outbox(self._files.outbox_db, self._files.outbox_dir)
         # Its own upload pool: uploads never queue behind reads, and closing knows
-        # exactly which workers may still hold the outbox. No parent: the pool lives as
-        # long as the closing thread needs it, not as long as the session object.
-        self._pool = QThreadPool()
+        # exactly which workers may still hold the outbox.
+        self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(UPLOAD_THREADS)
         self.uploads = TaskRunner(self._pool)
         adopt = self._adopt_take if self._keep_take is not None else None
@@ -189,7 +189,8 @@ class ServerSession(QObject):
         abandoned (they resume when this server's session is opened again). With
         ``wait_ms`` (quitting) it waits that long for the workers and closes everything
         before returning; without, the files close on a helper thread once the upload
-        workers let go of them, and the GUI goes on at once."""
+        workers let go of them, the GUI goes on at once, and the session object deletes
+        itself once they are closed."""
         if self._closed:
             return
         self._closed = True
@@ -214,10 +215,19 @@ class ServerSession(QObject):
                     except Exception:  # closing must not fail the switch or the quit
                         log.warning("could not close %r", part, exc_info=True)
 
+        def close_files_then_delete() -> None:
+            close_files()
+            # Thread-safe: the GUI thread deletes it, pool included. RuntimeError: it is
+            # already gone with its parent (the app quit meanwhile).
+            with contextlib.suppress(RuntimeError):
+                self.deleteLater()
+
         if wait_ms:
             close_files()
         else:
-            self._closer = threading.Thread(target=close_files, name="close-session", daemon=True)
+            self._closer = threading.Thread(
+                target=close_files_then_delete, name="close-session", daemon=True
+            )
             self._closer.start()
             # Switching: the old states go; answers still on their way are dropped with
             # them (TaskRunner's context). At quit the whole graph goes anyway.

@@ -109,8 +109,7 @@ class SessionHost(QObject):
             connection.close()
             return
         old = self.session
-        old.close(close_connection=old.connection is not connection)
-        old.deleteLater()
+        old.close(close_connection=old.connection is not connection)  # deletes itself
         self.session = self._make(connection)
         self.session.open()
         self.sessionChanged.emit(self.session)

@@ -165,7 +165,6 @@ def test_closing_while_requests_are_in_flight_raises_nothing(
     )
     state.reconnect_now()
     session.close()
-    session.deleteLater()
     assert session.wait_closed(10)
     tasks.wait(5000)
     qtbot.wait(300)  # every answer arrives now (at a deleted or closed receiver)
