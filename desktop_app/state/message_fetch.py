@@ -41,18 +41,31 @@ class Fetched:
     messages: list[Message]
     deleted: list[str]
     cursor: str | None
-    full: bool  # True: ``messages`` is the whole thread, anything else is gone
+    full: bool  # asked for the whole thread
+    restarted: bool = False  # the server answered with the whole thread (``reset``)
+
+    @property
+    def whole(self) -> bool:
+        """``messages`` is the whole thread: anything else shown is gone."""
+        return self.full or self.restarted
 
 
 def fetch_messages(
     api: MessagePages, thread_id: str, since: str | None
-) -> tuple[dict[str, Message], set[str], str | None]:
-    """All pages after ``since``: messages by id (latest version wins) and deleted ids."""
+) -> tuple[dict[str, Message], set[str], str | None, bool]:
+    """All pages after ``since``: messages by id (latest version wins), deleted ids, the
+    new cursor, and whether the server restarted the thread (its ``reset``: the cursor was
+    older than the deletions it remembers, so the answer is the whole thread instead)."""
     messages: dict[str, Message] = {}
     deleted: set[str] = set()
     cursor = since
+    restarted = False
     while True:
         page = api.list_messages(thread_id, since=cursor, limit=PAGE_SIZE)
+        if page.reset:
+            messages.clear()
+            deleted.clear()
+            restarted = True
         for m in page.messages:
             messages[m.id] = m
             deleted.discard(m.id)
@@ -60,7 +73,7 @@ def fetch_messages(
             messages.pop(mid, None)
             deleted.add(mid)
         if not page.more or not page.cursor or page.cursor == cursor:
-            return messages, deleted, page.cursor or cursor
+            return messages, deleted, page.cursor or cursor, restarted
         cursor = page.cursor
 
 
@@ -70,10 +83,10 @@ def fetch_and_keep(
     """``fetch_messages`` and the local store brought up to date (``since=None``: the
     whole thread, replacing what was kept)."""
     full = since is None
-    messages, deleted, cursor = fetch_messages(api, thread_id, since)
-    result = Fetched(thread_id, list(messages.values()), sorted(deleted), cursor, full)
+    messages, deleted, cursor, restarted = fetch_messages(api, thread_id, since)
+    result = Fetched(thread_id, list(messages.values()), sorted(deleted), cursor, full, restarted)
     if store is not None:
-        if full:
+        if result.whole:
             store.replace_messages(thread_id, result.messages)
         else:
             store.upsert_messages(result.messages)

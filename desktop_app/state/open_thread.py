@@ -140,7 +140,7 @@ class OpenThread(QObject):
         self.server_loaded = True
         self._cursor = fetched.cursor
         model = self.model
-        if fetched.full:
+        if fetched.whole:
             keep_local = model.local_ids()
             wanted = {m.id for m in fetched.messages}
             if model.rowCount() == 0:
