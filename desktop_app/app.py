@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from desktop_app.paths import AppPaths
+from desktop_app.playback import Playback
+from desktop_app.services.api import ApiClient
+from desktop_app.services.audio_cache import MIB, AudioCache
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
 from desktop_app.services.local_store import LocalStore
@@ -26,7 +29,10 @@ from desktop_app.services.outbox import Outbox
 from desktop_app.services.pattern_files import SessionPattern
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
+from desktop_app.state.audio_player_state import AudioPlayerState
+from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.render_fetcher import OwnRecording, RenderFetcher
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.state.server_session import (
     THREAD_POLL_MS,
@@ -37,8 +43,9 @@ from desktop_app.state.server_session import (
 from desktop_app.state.session_host import SessionHost, open_connection
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.crash_dialog import CrashReporter
+from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.playback_binding import Playback
+from desktop_app.ui.playback_binding import PlaybackBinding
 
 if TYPE_CHECKING:
     from desktop_app.audio.engine import Engine
@@ -46,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHUTDOWN_WAIT_MS = 3000
+DOWNLOAD_THREADS = 2
 
 
 def build_engine(settings: Settings, on_notice: Callable[[str], None]) -> Engine:
@@ -55,6 +63,20 @@ def build_engine(settings: Settings, on_notice: Callable[[str], None]) -> Engine
     return Engine(
         load_default_kit(), output_device=settings.output_device or None, on_notice=on_notice
     )
+
+
+def build_playback(
+    paths: AppPaths, settings: Settings, api: ApiClient, own: OwnRecording, parent: QObject
+) -> Playback:
+    """Downloads on their own pool (never behind uploads), the audio cache capped by the
+    settings, the fetcher, the one player and the controller that drives it."""
+    pool = QThreadPool(parent)
+    pool.setMaxThreadCount(DOWNLOAD_THREADS)
+    cache = AudioCache(paths.audio_cache_dir, settings.cache_size_mb * MIB)
+    fetcher = RenderFetcher(cache, TaskRunner(pool), api, own_recording=own, parent=parent)
+    player = AudioPlayerState(parent)
+    controller = PlaybackController(player, fetcher, parent=parent)
+    return Playback(pool, cache, fetcher, player, controller)
 
 
 class AppGraph(QObject):
@@ -91,15 +113,7 @@ class AppGraph(QObject):
         self._session_pattern = SessionPattern(paths.session_pattern_file)
         self.sequencer_state = SequencerState(self.engine, pattern=self._session_pattern.load())
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
-        # Playback: its own download pool, the audio cache, the one player.
-        self.playback = Playback.build(
-            paths.audio_cache_dir,
-            paths.cache_dir / "drag_out",
-            settings.cache_size_mb,
-            connection.api,
-            own_recording=self._own_recording,
-            parent=self,
-        )
+        self.playback = build_playback(paths, settings, connection.api, self._own_recording, self)
         session = self._new_session(connection)
         self.sessions = SessionHost(settings, paths, self.tasks, session, self._new_session, self)
         session.open()
@@ -113,8 +127,13 @@ class AppGraph(QObject):
             log_dir=paths.log_dir,
             data_dir=paths.server_data_dir,
         )
-        self.playback.set_threads_state(self.threads_state)
-        self.playback.bind(self.window)
+        self.playback.follow(self.threads_state)
+        tidy_drag_dir(paths.cache_dir / "drag_out")
+        dragger = RenderDragger(self.playback.controller, paths.cache_dir / "drag_out")
+        self.playback_binding = PlaybackBinding(
+            self.playback.controller, self.playback.fetcher, dragger
+        )
+        self.playback_binding.bind(self.window)
         if crash_reporter is not None:
             crash_reporter.set_window(self.window)
         self.notice.connect(self.window.show_notice)
@@ -186,9 +205,9 @@ class AppGraph(QObject):
         """A new server or user: the window and playback follow the new session."""
         session.threads.sendStatus.connect(self.recording_state.send_status)
         self.window.set_threads_state(session.threads, session.connection.label)
-        self.playback.controller.set_api(session.connection.api)
-        self.playback.set_threads_state(self.threads_state)
-        self.playback.bind(self.window)
+        self.playback.fetcher.set_api(session.connection.api)
+        self.playback.follow(self.threads_state)
+        self.playback_binding.bind(self.window)
 
     def _on_setting_changed(self, name: str) -> None:
         if name == "output_device":

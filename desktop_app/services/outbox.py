@@ -198,8 +198,8 @@ class Outbox:
         )
 
     def remove(self, entry_id: str) -> None:
-        """Forget an entry (delivered, or deleted by the user). Its files go first: once the
-        entry is gone, nothing of it is left to find (the sender's take lookup included)."""
+        """Files first, then the row: once an entry is gone from the list its take is gone
+        from the disk too (a crash in between leaves a delivered row, removed next time)."""
         for path in self.files_dir.glob(f"{entry_id}.*"):
             path.unlink(missing_ok=True)
         with self._tx() as db:

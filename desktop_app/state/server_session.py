@@ -34,7 +34,7 @@ from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, Stage
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.connection_status import RETRY_DELAYS
-from desktop_app.state.playback_controller import recordings_in
+from desktop_app.state.render_fetcher import recordings_in
 from desktop_app.state.send_queue import SendQueue
 from desktop_app.state.threads_state import ThreadsState
 
