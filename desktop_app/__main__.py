@@ -62,13 +62,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return server_main(argv[1:])
     if _opens_files(argv):
-        from desktop_app.app import run_gui
+        from desktop_app.gui_main import run_gui
 
         return run_gui(argv)
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if args.command is None:
-        from desktop_app.app import run_gui
+        from desktop_app.gui_main import run_gui
 
         return run_gui(rest)
     if rest:

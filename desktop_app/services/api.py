@@ -19,7 +19,8 @@ from typing import Any
 import requests
 from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncoderMonitor
 
-from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
+from desktop_app.domain.draft import MessageDraft, new_message_id
+from desktop_app.domain.message import Message, Render, Thread
 from sequencer_common.atomic import atomic_write
 
 Progress = Callable[[int, int], None]
@@ -165,28 +166,32 @@ class ApiClient:
             reset=bool(data.get("reset", False)),
         )
 
-    def create_message(
-        self,
-        thread_id: str,
-        user_id: str,
-        snapshot: dict[str, Any],
-        *,
-        snapshot_metadata: dict[str, Any] | None = None,
-        timestamp: str | None = None,
-        message_id: str | None = None,
-        renders: Iterable[Render] = (),
-    ) -> Message:
+    def post_message(self, draft: MessageDraft) -> Message:
+        """Create the message under the draft's own id: posting the same draft twice
+        returns the first message (the outbox relies on that after a crash)."""
         body: dict[str, Any] = {
-            "parent_thread": thread_id,
-            "user_id": user_id,
-            "snapshot": snapshot,
-            "snapshot_metadata": snapshot_metadata,
-            "renders": [r.to_json() for r in renders],
-            "timestamp": timestamp or utc_now_iso(),
+            "id": draft.id,
+            "parent_thread": draft.thread_id,
+            "user_id": draft.user_id,
+            "snapshot": draft.snapshot,
+            "snapshot_metadata": draft.snapshot_metadata,
+            "renders": [r.to_json() for r in draft.renders],
+            "timestamp": draft.timestamp,
         }
-        if message_id:
-            body["id"] = message_id
         return Message.from_json(self._json("POST", "/api/v1/messages", json=body))
+
+    def create_message(
+        self, thread_id: str, user_id: str, snapshot: dict[str, Any], **fields: Any
+    ) -> Message:
+        """Shorthand for scripts and tests: ``fields`` are ``MessageDraft``'s (``message_id``
+        stands for ``id``)."""
+        if "message_id" in fields:
+            fields["id"] = fields.pop("message_id") or new_message_id()
+        if "renders" in fields:
+            fields["renders"] = tuple(fields["renders"])
+        if fields.get("timestamp") is None:
+            fields.pop("timestamp", None)
+        return self.post_message(MessageDraft(thread_id, user_id, snapshot, **fields))
 
     def get_message(self, message_id: str) -> Message:
         return Message.from_json(self._json("GET", f"/api/v1/messages/{message_id}"))

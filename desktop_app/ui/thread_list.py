@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.message import parse_time
+from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
 from desktop_app.ui.placeholder import paint_placeholder
@@ -72,7 +73,7 @@ class ThreadListWidget(QWidget):
 
     def __init__(
         self,
-        threads_state: Any,
+        threads_state: ThreadsState,
         parent: QWidget | None = None,
         *,
         ask_text: AskText = ask_text_dialog,
@@ -182,7 +183,7 @@ class ThreadListWidget(QWidget):
             self._state.create_thread(name.strip())
 
     def ask_rename(self, thread_id: str) -> None:
-        thread = self._state.thread(thread_id)
+        thread = self._state.thread_by_id(thread_id)
         if thread is None:
             return
         name = self._ask_text(self, "Rename thread", "New name:", thread.name)

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from desktop_app.domain.draft import MessageDraft
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.outbox import Stage
 from desktop_app.state.message_list_model import (
@@ -100,7 +101,7 @@ def test_restart_resumes_the_outbox(qtbot, server, tmp_path, thread_id):
     home = tmp_path / "restart"
     first = Client(qtbot, srv.url, home)
     entry = first.outbox.add(
-        thread_id, "alice", demo_pattern().to_snapshot(), audio=None, message_id="m-restart"
+        MessageDraft(thread_id, "alice", demo_pattern().to_snapshot(), id="m-restart")
     )
     assert entry.stage == Stage.QUEUED
     first.close()
