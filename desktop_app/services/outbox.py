@@ -13,12 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -26,6 +22,8 @@ from typing import Any
 
 from desktop_app.domain.draft import AudioFile, MessageDraft
 from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
+from sequencer_common.atomic import atomic_path
+from sequencer_common.sqlite_db import Database
 
 __all__ = ["AudioFile", "Outbox", "OutboxEntry", "Stage"]
 
@@ -105,6 +103,8 @@ class OutboxEntry:
         )
 
 
+SCHEMA_VERSION = 1  # outbox files from before versions were kept are the same schema
+BUSY_TIMEOUT_S = 5.0  # sqlite3's default, what the outbox always waited for another process
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY,
@@ -131,24 +131,12 @@ class Outbox:
         # Where audio made only to be sent (a dropped WAV encoded to MP3) is prepared:
         # the outbox moves such files in instead of copying them.
         self.scratch_dir = self.files_dir / "scratch"
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        # FULL: a message the musician sent must survive a power cut, not only a crash.
+        self._database = Database(db_path, busy_timeout=BUSY_TIMEOUT_S, synchronous="FULL")
+        self._database.ensure_schema(SCHEMA, SCHEMA_VERSION, what="Sequencer outbox")
+        self._db = self._database.connection
+        self._lock = self._database.lock
+        self._tx = self._database.transaction
 
     # -- writing ---------------------------------------------------------------------
     def add(self, draft: MessageDraft) -> OutboxEntry:
@@ -161,12 +149,11 @@ class Outbox:
             if not source.is_file():
                 raise FileNotFoundError(f"The recording {source} does not exist")
             target = self.files_dir / f"{entry.id}{source.suffix or '.mp3'}"
-            tmp = target.with_suffix(target.suffix + ".part")
-            if source.parent == self.scratch_dir:
-                os.replace(source, tmp)  # made for this message (an encoded drop): move it
-            else:
-                shutil.copyfile(source, tmp)
-            tmp.replace(target)
+            with atomic_path(target) as tmp:
+                if source.parent == self.scratch_dir:
+                    os.replace(source, tmp)  # made for this message (an encoded drop): move it
+                else:
+                    shutil.copyfile(source, tmp)
             entry = replace(entry, audio=replace(audio, path=target))
         with self._tx() as db:
             db.execute(
@@ -279,8 +266,7 @@ class Outbox:
             db.execute("DELETE FROM outbox_threads WHERE id = ?", (thread_id,))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._database.close()
 
 
 def _dump(entry: OutboxEntry) -> str:

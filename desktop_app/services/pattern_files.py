@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from sequencer_common.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,7 @@ def write_pattern_file(path: Path, snapshot: dict[str, Any], *, indent: int | No
     text = json.dumps(snapshot, indent=indent) + ("\n" if indent is not None else "")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_text_atomic(path, text)
     except OSError as exc:
         raise PatternFileError(exc.strerror or str(exc)) from exc
 

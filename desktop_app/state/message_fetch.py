@@ -11,17 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from desktop_app.domain.message import Message
-from desktop_app.services.api import MessagePage
-
-PAGE_SIZE = 500
-
-
-class MessagePages(Protocol):
-    """The part of ``ApiClient`` this module uses."""
-
-    def list_messages(
-        self, thread_id: str, since: str | None = None, limit: int = PAGE_SIZE
-    ) -> MessagePage: ...
+from desktop_app.services.message_pages import PAGE_SIZE, MessageLister, fetch_changes
 
 
 class MessageCache(Protocol):
@@ -50,41 +40,22 @@ class Fetched:
         return self.full or self.restarted
 
 
-def fetch_messages(
-    api: MessagePages, thread_id: str, since: str | None
-) -> tuple[dict[str, Message], set[str], str | None, bool]:
-    """All pages after ``since``: messages by id (latest version wins), deleted ids, the
-    new cursor, and whether the server restarted the thread (its ``reset``: the cursor was
-    older than the deletions it remembers, so the answer is the whole thread instead)."""
-    messages: dict[str, Message] = {}
-    deleted: set[str] = set()
-    cursor = since
-    restarted = False
-    while True:
-        page = api.list_messages(thread_id, since=cursor, limit=PAGE_SIZE)
-        if page.reset:
-            messages.clear()
-            deleted.clear()
-            restarted = True
-        for m in page.messages:
-            messages[m.id] = m
-            deleted.discard(m.id)
-        for mid in page.deleted:
-            messages.pop(mid, None)
-            deleted.add(mid)
-        if not page.more or not page.cursor or page.cursor == cursor:
-            return messages, deleted, page.cursor or cursor, restarted
-        cursor = page.cursor
-
-
 def fetch_and_keep(
-    api: MessagePages, store: MessageCache | None, thread_id: str, since: str | None
+    api: MessageLister, store: MessageCache | None, thread_id: str, since: str | None
 ) -> Fetched:
-    """``fetch_messages`` and the local store brought up to date (``since=None``: the
+    """``fetch_changes`` and the local store brought up to date (``since=None``: the
     whole thread, replacing what was kept)."""
     full = since is None
-    messages, deleted, cursor, restarted = fetch_messages(api, thread_id, since)
-    result = Fetched(thread_id, list(messages.values()), sorted(deleted), cursor, full, restarted)
+    changes = fetch_changes(api, thread_id, since, PAGE_SIZE)
+    cursor = changes.cursor
+    result = Fetched(
+        thread_id,
+        list(changes.messages.values()),
+        sorted(changes.deleted),
+        cursor,
+        full,
+        changes.restarted,
+    )
     if store is not None:
         if result.whole:
             store.replace_messages(thread_id, result.messages)

@@ -15,8 +15,9 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.domain.message import Message
+from desktop_app.services.message_pages import MessageLister
 from desktop_app.state.connection_status import ConnectionStatus
-from desktop_app.state.message_fetch import Fetched, MessageCache, MessagePages, fetch_and_keep
+from desktop_app.state.message_fetch import Fetched, MessageCache, fetch_and_keep
 from desktop_app.state.message_list_model import MessageListModel
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class OpenThread(QObject):
 
     def __init__(
         self,
-        api: MessagePages,
+        api: MessageLister,
         store: CachedMessages | None,
         user_id: str,
         submit: Submit,
