@@ -13,13 +13,14 @@ next press downloads a fresh copy instead of failing forever.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.domain.message import Message, Render
 from desktop_app.services.api import ApiError, TransientApiError
@@ -138,7 +139,25 @@ class PlaybackController(QObject):
 
     def set_model(self, model: Any) -> None:
         """The open thread's ``MessageListModel`` (rows are looked up by message id)."""
-        self._model = model
+        old, self._model = self._model, model
+        if old is model:
+            return
+        if old is not None:
+            with contextlib.suppress(RuntimeError, TypeError):  # the old model may be gone
+                old.rowsRemoved.disconnect(self._stop_if_deleted)
+        if model is not None and hasattr(model, "rowsRemoved"):
+            model.rowsRemoved.connect(self._stop_if_deleted)
+
+    def _stop_if_deleted(self, *_range: Any) -> None:
+        """A message deleted while its take plays (by its author, perhaps on another
+        machine) takes its row — and so its only pause button — with it: stop it too.
+        Checked once the model is done: a row that moves is removed and inserted again."""
+        QTimer.singleShot(0, self, self._stop_if_gone)
+
+    def _stop_if_gone(self) -> None:
+        key = self.player.key
+        if key and self._model is not None and self._model.row_of(key) < 0:
+            self.player.stop()
 
     def set_online(self, online: bool) -> None:
         """Whether the server answers; uncached rows say "not downloaded" while it doesn't."""
