@@ -218,13 +218,19 @@ def _take_of(entry: OutboxEntry) -> Render | None:
     """The queued take as the row's stand-in render: its length and waveform. Nothing of
     it goes to the server or the local store; playback finds the file by message id."""
     audio = entry.audio
-    if audio is None or not audio.path.is_file():
+    if audio is None:
         return None
+    try:
+        # One look at the file, not "exists?" then "how big?": a dropped file's encoded
+        # copy is moved into the outbox by the send worker at any moment after queuing.
+        size = audio.path.stat().st_size
+    except OSError:
+        return None  # moved (the outbox's copy shows once it is delivered) or gone
     return Render(
         id=f"take-{entry.id}",
         url=audio.path.as_uri(),
         bitrate=audio.bitrate,
         duration=audio.duration,
-        size_bytes=audio.path.stat().st_size,
+        size_bytes=size,
         peaks=audio.peaks,
     )
