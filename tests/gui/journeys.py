@@ -107,7 +107,9 @@ def record_button(graph: AppGraph) -> QPoint:
 
 # ---- the message list ------------------------------------------------------------------
 def message_view(graph: AppGraph) -> MessageListView:
-    return graph.window.conversation.messages
+    panel = graph.window.conversation
+    assert panel is not None
+    return panel.messages
 
 
 def row_rect(graph: AppGraph, message_id: str) -> QRect:
