@@ -100,7 +100,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from sequencer_server.app import create_app
     from sequencer_server.auth import install_log_redaction
 
-    install_log_redaction()
+    install_log_redaction([settings.api_token])
     if args.workers > 1:
         # Each worker process builds its own app from the environment.
         if args.data_dir:

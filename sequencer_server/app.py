@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse
 from sequencer_server import __version__
 from sequencer_server.auth import install_log_redaction
 from sequencer_server.config import Settings
+from sequencer_server.http_semantics import install_method_not_allowed
 from sequencer_server.limits import BodyLimitMiddleware
+from sequencer_server.openapi import install_openapi
 from sequencer_server.routes import health, media, messages, threads, uploads
 from sequencer_server.storage import Storage, storage_from_settings
 from sequencer_server.store import MessageStore, store_from_settings
@@ -45,7 +47,7 @@ def create_app(
     store: MessageStore | None = None,
     storage: Storage | None = None,
 ) -> FastAPI:
-    install_log_redaction()
+    install_log_redaction([settings.api_token])
     owns_store = store is None
     store = store if store is not None else store_from_settings(settings)
     storage = storage if storage is not None else storage_from_settings(settings)
@@ -75,8 +77,13 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(
-        BodyLimitMiddleware, limit_bytes=settings.max_upload_bytes, paths=(UPLOAD_PATH,)
+        BodyLimitMiddleware,
+        limit_bytes=settings.max_upload_bytes,
+        paths=(UPLOAD_PATH,),
+        other_limit_bytes=settings.max_json_bytes,
     )
     for module in (threads, messages, uploads, media, health):
         app.include_router(module.router)
+    install_method_not_allowed(app)
+    install_openapi(app)
     return app

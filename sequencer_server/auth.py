@@ -6,15 +6,35 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+from collections.abc import Iterable
+from urllib.parse import unquote
 
 from fastapi import HTTPException, Request
 
 _TOKEN_IN_QUERY = re.compile(r"(?i)([?&]token=)[^&\s\"]*")
+# Tokens the server knows (its API_TOKEN), hidden wherever they appear in a log line, e.g.
+# in a path. Shorter ones would hide innocent text and are left to the pattern above.
+_KNOWN_TOKENS: set[str] = set()
+MIN_KNOWN_TOKEN_LENGTH = 8
+
+
+def _redact_plain(text: str) -> str:
+    text = _TOKEN_IN_QUERY.sub(r"\1***", text)
+    for token in _KNOWN_TOKENS:
+        if token in text:
+            text = text.replace(token, "***")
+    return text
 
 
 def redact(text: str) -> str:
-    """Hide ``token=...`` in a URL or log line."""
-    return _TOKEN_IN_QUERY.sub(r"\1***", text)
+    """Hide ``token=...`` and every known token in a URL or log line, also when the URL
+    spells them percent-encoded (``?%74oken=``): the server decodes before it reads them."""
+    redacted = _redact_plain(text)
+    if "%" in text:
+        decoded = unquote(text)
+        if _redact_plain(decoded) != decoded:
+            return _redact_plain(decoded)
+    return redacted
 
 
 class Credentials:
@@ -60,7 +80,8 @@ class RedactTokenFilter(logging.Filter):
         return True
 
 
-def install_log_redaction() -> None:
+def install_log_redaction(known_tokens: Iterable[str] = ()) -> None:
+    _KNOWN_TOKENS.update(t for t in known_tokens if len(t) >= MIN_KNOWN_TOKEN_LENGTH)
     for name in ("uvicorn.access", "uvicorn.error", "sequencer_server"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactTokenFilter) for f in logger.filters):

@@ -7,7 +7,7 @@ names the variable, rather than failing on the first request.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,12 +38,18 @@ class Settings:
     mongodb_uri: str | None = None
     mongodb_db: str = "sequencer"
     max_upload_mb: int = 100
+    max_json_kb: int = 1024
+    max_uploads_per_client: int = 4
     public_base_url: str | None = None
     allowed_formats: tuple[str, ...] = field(default=ALLOWED_FORMATS)
 
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_json_bytes(self) -> int:
+        return self.max_json_kb * 1024
 
     @classmethod
     def from_env(
@@ -62,15 +68,9 @@ class Settings:
                 "set API_TOKEN to a long random string (e.g. `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))'`) and give the same token to the clients."
             )
-        max_mb_text = get("MAX_UPLOAD_MB") or "100"
-        try:
-            max_mb = int(max_mb_text)
-            if max_mb <= 0:
-                raise ValueError
-        except ValueError:
-            raise ConfigError(
-                f"MAX_UPLOAD_MB must be a positive whole number of megabytes, not {max_mb_text!r}"
-            ) from None
+        max_mb = _positive(get, "MAX_UPLOAD_MB", 100, "megabytes")
+        max_json_kb = _positive(get, "MAX_JSON_KB", 1024, "kilobytes")
+        max_uploads = _positive(get, "MAX_UPLOADS_PER_CLIENT", 4, "uploads")
 
         s3 = None
         bucket = get("S3_BUCKET_NAME")
@@ -100,8 +100,23 @@ class Settings:
             mongodb_uri=get("MONGODB_URI"),
             mongodb_db=get("MONGODB_DB") or "sequencer",
             max_upload_mb=max_mb,
+            max_json_kb=max_json_kb,
+            max_uploads_per_client=max_uploads,
             public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         )
+
+
+def _positive(get: Callable[[str], str | None], name: str, default: int, unit: str) -> int:
+    text = get(name) or str(default)
+    try:
+        value = int(text)
+        if value <= 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a positive whole number of {unit}, not {text!r}"
+        ) from None
+    return value
 
 
 def _acl(value: str | None) -> str | None:

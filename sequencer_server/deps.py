@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from sequencer_server.auth import Credentials, credentials_from
 from sequencer_server.config import Settings
+from sequencer_server.json_body import parsed_body
 from sequencer_server.storage import Storage
 from sequencer_server.store import MessageStore
 
@@ -25,7 +26,17 @@ def get_storage(request: Request) -> Storage:
 
 
 def get_credentials(request: Request) -> Credentials:
-    return credentials_from(request, request.app.state.settings.api_token)
+    """On JSON routes the token is checked here, before FastAPI validates the body, so a
+    caller without the token gets 401 and never a description of what the body lacks; a
+    body the parser refused (too deep, non-finite numbers) is answered only after that."""
+    credentials = credentials_from(request, request.app.state.settings.api_token)
+    body = parsed_body(request)
+    if body is not None:
+        if body.readable or credentials.header or credentials.query:
+            credentials.require(body.token)
+        if body.problem:
+            raise HTTPException(422, f"body: {body.problem}")
+    return credentials
 
 
 def require_token(credentials: Annotated[Credentials, Depends(get_credentials)]) -> None:

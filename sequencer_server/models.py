@@ -5,20 +5,48 @@ Every request model carries an optional ``token``: the seed's clients send it in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 
+# Surrounding blanks are dropped before the length is checked, so "   " is no name. The
+# document spells out the characters str.strip() drops (ECMA's \s, which OpenAPI tools use,
+# lacks U+0085 and U+001C-U+001F), so a name it calls valid is one the server keeps.
+NOT_BLANK = (
+    r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK}),
+]
+
+
+# Validated as any JSON object (the body parser already bounded it); documented as an
+# object of the JsonValue schema that sequencer_server.openapi adds.
+JsonObject = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/JsonValue"}}
+    ),
+]
+
+
+def _omit_none(value: object) -> bool:
+    return value is None
+
 
 class TokenBody(BaseModel):
-    token: str | None = Field(default=None, description="API token (or Authorization: Bearer)")
+    token: str | None = Field(
+        default=None, max_length=512, description="API token (or Authorization: Bearer)"
+    )
 
 
 class ThreadCreate(TokenBody):
-    name: str = Field(min_length=1, max_length=200)
-    users: list[str] = Field(default_factory=list, max_length=200)
+    name: Name
+    users: list[Name] = Field(default_factory=list, max_length=200)
     id: str | None = Field(
         default=None,
         pattern=ID_PATTERN,
@@ -28,7 +56,7 @@ class ThreadCreate(TokenBody):
 
 
 class ThreadUpdate(TokenBody):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class ThreadPublic(BaseModel):
@@ -45,11 +73,12 @@ class RenderPublic(BaseModel):
     id: str
     url: str
     format: str
-    bitrate: int | None = None
-    duration: float | None = None
+    # Absent values are left out, as the upload and create answers leave them out.
+    bitrate: int | None = Field(default=None, exclude_if=_omit_none)
+    duration: float | None = Field(default=None, exclude_if=_omit_none)
     size_bytes: int
     created_at: str
-    peaks: list[float] | None = None
+    peaks: list[float] | None = Field(default=None, exclude_if=_omit_none)
 
 
 class RenderRef(BaseModel):
@@ -69,10 +98,12 @@ class MessageCreate(TokenBody):
     )
     parent_thread: str = Field(min_length=1, max_length=64)
     user_id: str = Field(min_length=1, max_length=200)
-    snapshot: dict[str, Any]
-    snapshot_metadata: dict[str, Any] | None = None
+    snapshot: JsonObject
+    snapshot_metadata: JsonObject | None = None
     renders: list[RenderRef] = Field(default_factory=list, max_length=16)
-    timestamp: str | None = None
+    timestamp: str | None = Field(
+        default=None, max_length=64, json_schema_extra={"format": "date-time"}
+    )
 
 
 class MessagePublic(BaseModel):

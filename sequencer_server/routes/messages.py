@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sequencer_server.deps import CredentialsDep, StorageDep, StoreDep, TokenDep
+from sequencer_server.json_body import GuardedJsonRoute
 from sequencer_server.models import (
     AttachRender,
     AttachResult,
@@ -27,7 +28,7 @@ from sequencer_server.storage import Storage, StorageError
 from sequencer_server.store import MessageStore, RenderClaimConflict
 
 log = logging.getLogger("sequencer_server.messages")
-router = APIRouter(prefix="/api/v1", tags=["messages"])
+router = APIRouter(prefix="/api/v1", tags=["messages"], route_class=GuardedJsonRoute)
 
 # Changes younger than this are sent again on the next poll instead of moving the cursor
 # past them: with several replicas on MongoDB, a change can take a sequence number a few
@@ -138,16 +139,13 @@ async def list_messages(
     _: TokenDep,
     store: StoreDep,
     storage: StorageDep,
-    since: Annotated[str | None, Query(description="cursor from the previous page")] = None,
+    since: Annotated[
+        int | None,
+        Query(ge=0, le=2**63 - 1, description="cursor from the previous page"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict:
-    try:
-        since_seq = int(since) if since else 0
-        if since_seq < 0:
-            raise ValueError
-    except ValueError:
-        detail = f"since: {since[:40]!r} is not a cursor from this server"
-        raise HTTPException(422, detail) from None
+    since_seq = since or 0  # cursors are the stores' 64-bit sequence numbers
 
     def work() -> dict:
         thread_or_404(store.get_thread(thread_id), thread_id)

@@ -8,10 +8,11 @@ from fastapi import APIRouter, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
 from sequencer_server.deps import CredentialsDep, StoreDep, TokenDep
+from sequencer_server.json_body import GuardedJsonRoute
 from sequencer_server.models import ThreadCreate, ThreadPublic, ThreadUpdate
 from sequencer_server.presenters import utc_now_iso
 
-router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
+router = APIRouter(prefix="/api/v1/threads", tags=["threads"], route_class=GuardedJsonRoute)
 
 
 def thread_or_404(doc: dict | None, thread_id: str) -> dict:

@@ -11,16 +11,24 @@ import logging
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Header, HTTPException, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from sequencer_server import json_body
 from sequencer_server.audio_check import CHECKS, CONTENT_TYPES
+from sequencer_server.config import Settings
 from sequencer_server.deps import CredentialsDep, SettingsDep, StorageDep, StoreDep
 from sequencer_server.limits import too_large_detail
 from sequencer_server.models import RenderPublic
 from sequencer_server.presenters import public_render, utc_now_iso
-from sequencer_server.storage import StorageError
-from sequencer_server.store import DuplicateUpload
+from sequencer_server.storage import Storage, StorageError
+from sequencer_server.store import DuplicateUpload, MessageStore
+from sequencer_server.upload_form import (
+    UPLOAD_REQUEST_BODY,
+    UploadFields,
+    read_upload_form,
+    upload_slots,
+)
 
 log = logging.getLogger("sequencer_server.uploads")
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -32,8 +40,8 @@ def _parse_peaks(text: str | None) -> list[float] | None:
     if text is None or text == "":
         return None
     try:
-        values = json.loads(text)
-    except json.JSONDecodeError:
+        values = json_body.loads(text)
+    except (json.JSONDecodeError, json_body.BodyRefused):
         raise HTTPException(422, "peaks: not a JSON array of numbers") from None
     if (
         not isinstance(values, list)
@@ -50,6 +58,7 @@ def _parse_peaks(text: str | None) -> list[float] | None:
     response_model_exclude_none=True,
     summary="Upload a render (multipart: token, file, format, bitrate, duration)",
     responses={401: {}, 413: {}, 415: {}, 422: {}, 500: {}},
+    openapi_extra={"requestBody": UPLOAD_REQUEST_BODY},
 )
 async def upload_audio(
     request: Request,
@@ -57,12 +66,6 @@ async def upload_audio(
     settings: SettingsDep,
     store: StoreDep,
     storage: StorageDep,
-    file: Annotated[UploadFile, File(description="The audio file (MP3)")],
-    token: Annotated[str | None, Form()] = None,
-    format: Annotated[str, Form()] = "mp3",
-    bitrate: Annotated[int | None, Form(ge=8, le=640)] = None,
-    duration: Annotated[float | None, Form(ge=0, le=24 * 3600)] = None,
-    peaks: Annotated[str | None, Form(description="JSON array of 0-1 waveform peaks")] = None,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -72,12 +75,35 @@ async def upload_audio(
         ),
     ] = None,
 ) -> dict:
-    credentials.require(token)
+    client = request.client.host if request.client else "unknown"
+    if credentials.header:  # refused before the body is read, and before taking a slot
+        credentials.require()
+    async with upload_slots(request).hold(client):
+        fields, file = await read_upload_form(request, credentials)
+        try:
+            return await _store_upload(
+                request, settings, store, storage, fields, file, idempotency_key
+            )
+        finally:
+            await file.close()
+
+
+async def _store_upload(
+    request: Request,
+    settings: Settings,
+    store: MessageStore,
+    storage: Storage,
+    fields: UploadFields,
+    file: UploadFile,
+    idempotency_key: str | None,
+) -> dict:
+    format = fields.format
     fmt = format.strip().lower()
     if fmt not in settings.allowed_formats:
         allowed = ", ".join(settings.allowed_formats)
         raise HTTPException(422, f"format {format[:20]!r} is not supported; allowed: {allowed}")
-    peak_values = _parse_peaks(peaks)
+    peak_values = _parse_peaks(fields.peaks)
+    bitrate, duration = fields.bitrate, fields.duration
     size = file.size if file.size is not None else _measure(file)
     if size > settings.max_upload_bytes:
         raise HTTPException(413, too_large_detail(settings.max_upload_bytes))

@@ -1,0 +1,208 @@
+"""The upload's multipart form, read as it streams in, with the token checked first.
+
+FastAPI reads a whole form before any dependency runs, so a wrong token used to cost the
+server the full upload (60 MB received, then 401). Here a wrong ``Authorization: Bearer``
+is refused before the body is touched, and a wrong ``token`` form field the moment its part
+is complete — the seed's client sends its fields before the file, so the file part is never
+consumed. Uploads in progress are also counted per client address, so one client cannot
+hold every worker and temporary file of the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing, asynccontextmanager
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
+from python_multipart.multipart import parse_options_header
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import ClientDisconnect
+
+from sequencer_server.auth import Credentials
+from sequencer_server.config import ALLOWED_FORMATS
+
+# Form fields are a few bytes; peaks (2000 numbers) are the largest at about 14 KB.
+MAX_FIELD_BYTES = 64 * 1024
+MAX_FIELDS = 16
+RETRY_AFTER_SECONDS = 5
+
+
+class UploadFields(BaseModel):
+    """The upload's form fields besides the file (the seed's, plus ``peaks``)."""
+
+    token: str | None = Field(
+        default=None, max_length=512, description="API token (or Authorization: Bearer)"
+    )
+    format: str = "mp3"
+    bitrate: int | None = Field(default=None, ge=8, le=640)
+    duration: float | None = Field(default=None, ge=0, le=24 * 3600)
+    peaks: str | None = Field(
+        default=None,
+        max_length=MAX_FIELD_BYTES,
+        description="JSON array of at most 2000 waveform peaks between 0 and 1",
+    )
+
+
+# What _parse_peaks in routes/uploads accepts, for the document: up to 2000 numbers 0-1.
+_PEAK = r"(?:0(?:\.[0-9]+)?|1(?:\.0+)?)"
+_JSON_BLANK = r"[ \t\n\r]*"
+PEAKS_PATTERN = (
+    rf"^\[{_JSON_BLANK}(?:{_PEAK}(?:{_JSON_BLANK},{_JSON_BLANK}{_PEAK}){{0,1999}})?{_JSON_BLANK}\]$"
+)
+
+
+def _form_schema() -> dict[str, Any]:
+    """A form field is absent or a value, never null: the optional fields are documented as
+    their value type only."""
+    schema = UploadFields.model_json_schema()
+    properties: dict[str, Any] = {}
+    for name, prop in schema["properties"].items():
+        variants = [v for v in prop.pop("anyOf", []) if v.get("type") != "null"]
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+        properties[name] = {**prop, **(variants[0] if variants else {})}
+    properties["format"]["enum"] = list(ALLOWED_FORMATS)
+    properties["peaks"]["pattern"] = PEAKS_PATTERN
+    schema["title"] = "UploadForm"
+    schema["properties"] = {
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "minLength": 1,
+            "description": "The audio file (MP3)",
+        },
+        **properties,
+    }
+    schema["required"] = ["file"]
+    return schema
+
+
+# The route reads its own form, so FastAPI cannot derive this; it is the same model.
+UPLOAD_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {"multipart/form-data": {"schema": _form_schema()}},
+}
+
+
+class UploadSlots:
+    """Uploads in progress per client address, at most ``limit`` at a time (per process)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._busy: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def hold(self, client: str) -> AsyncIterator[None]:
+        if self._busy.get(client, 0) >= self.limit:
+            raise HTTPException(
+                429,
+                f"Too many uploads at once from this address: at most {self.limit} "
+                "(MAX_UPLOADS_PER_CLIENT); retry when one has finished",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        self._busy[client] = self._busy.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._busy[client] - 1
+            if left:
+                self._busy[client] = left
+            else:
+                del self._busy[client]
+
+
+def upload_slots(request: Request) -> UploadSlots:
+    """The app's slots, made on first use (the event loop runs one request at a time
+    through here, so there is no race)."""
+    slots = getattr(request.app.state, "upload_slots", None)
+    if slots is None:
+        slots = UploadSlots(request.app.state.settings.max_uploads_per_client)
+        request.app.state.upload_slots = slots
+    return slots
+
+
+class _CheckedParser(MultiPartParser):
+    """Starlette's streaming parser, calling back when the token field and the file part
+    arrive (python-multipart invokes these while the chunk that completes them is parsed)."""
+
+    def __init__(
+        self,
+        request: Request,
+        stream: AsyncGenerator[bytes, None],
+        on_token: Callable[[str], None],
+        on_file: Callable[[], None],
+    ) -> None:
+        super().__init__(
+            request.headers,
+            stream,
+            max_files=1,
+            max_fields=MAX_FIELDS,
+            max_part_size=MAX_FIELD_BYTES,
+        )
+        self._on_token = on_token
+        self._on_file = on_file
+
+    def on_headers_finished(self) -> None:
+        super().on_headers_finished()
+        if self._current_part.file is not None:
+            self._on_file()
+
+    def on_part_end(self) -> None:
+        super().on_part_end()
+        if self._current_part.file is None and self._current_part.field_name == "token":
+            self._on_token(self.items[-1][1])  # type: ignore[arg-type]
+
+
+async def read_upload_form(
+    request: Request, credentials: Credentials
+) -> tuple[UploadFields, UploadFile]:
+    """Authenticate as early as the request allows, then read and validate the form.
+
+    The header token is checked before the body; without one, the ``token`` field is
+    checked as soon as it is parsed, and the query token (which a form token overrides)
+    when the file begins without a form token before it. A token that only follows the
+    file is still honoured, once the file is in.
+    """
+    if credentials.header:
+        credentials.require()
+    seen: dict[str, str] = {}
+
+    def on_token(value: str) -> None:
+        seen["token"] = value
+        credentials.require(value)
+
+    def on_file() -> None:
+        if "token" not in seen and credentials.query:
+            credentials.require()
+
+    content_type, _ = parse_options_header(request.headers.get("content-type"))
+    form = FormData()
+    if content_type == b"multipart/form-data":
+        try:
+            async with aclosing(request.stream()) as stream:
+                form = await _CheckedParser(request, stream, on_token, on_file).parse()
+        except MultiPartException as exc:
+            raise HTTPException(400, f"Malformed multipart body: {exc.message}") from None
+        except ClientDisconnect:  # nobody to answer; not a server error worth a traceback
+            raise HTTPException(400, "The upload was interrupted by the client") from None
+    files = [v for _k, v in form.multi_items() if isinstance(v, UploadFile)]
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    credentials.require(fields.get("token"))
+    try:
+        # An empty field is an absent one, as FastAPI's own form handling had it.
+        upload = UploadFields.model_validate(
+            {k: v for k, v in fields.items() if k in UploadFields.model_fields and v != ""}
+        )
+    except ValidationError as exc:
+        await form.close()
+        raise RequestValidationError(exc.errors()) from None
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        for other in files:
+            await other.close()
+        raise HTTPException(422, "file: Field required (a multipart file part named 'file')")
+    return upload, file
