@@ -126,10 +126,11 @@ def seed_server(env: dict[str, str]) -> Iterator[tuple[str, int]]:
 
 def make_file(directory: str, size: int) -> Path:
     path = Path(directory) / f"upload-{size}.mp3"
+    # Silent 128 kbps frames back to back (each header chains to the next, as the
+    # server's MP3 check requires), cut to the exact size.
+    chunk = MP3_FRAME * (1024 * 1024 // len(MP3_FRAME))
     with path.open("wb") as f:
-        f.write(MP3_FRAME)
-        chunk = bytes(1024 * 1024)
-        left = size - len(MP3_FRAME)
+        left = size
         while left > 0:
             f.write(chunk[: min(left, len(chunk))])
             left -= len(chunk)

@@ -46,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean = sub.add_parser(
         "cleanup",
-        help="delete render files that no message uses (never attached, or left behind by a "
-        "failed delete); run it from cron",
+        help="delete render files that no message uses (never attached, left behind by a "
+        "failed delete, or with no upload record at all) and forget deletions older than "
+        "TOMBSTONE_RETENTION_DAYS; run it from cron",
     )
     clean.add_argument(
         "--older-than", default="24h", help="grace period, e.g. 90m, 24h, 7d (default 24h)"
@@ -76,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_cleanup(settings: Settings, args: argparse.Namespace) -> int:
-    from sequencer_server.cleanup import cleanup, parse_age
+    from datetime import timedelta
+
+    from sequencer_server.cleanup import cleanup, parse_age, prune_tombstones
     from sequencer_server.storage import storage_from_settings
     from sequencer_server.store import store_from_settings
 
@@ -87,8 +90,15 @@ def run_cleanup(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     store = store_from_settings(settings)
     try:
-        report = cleanup(store, storage_from_settings(settings), older_than=age,
-                         dry_run=args.dry_run)  # fmt: skip
+        report = cleanup(
+            store,
+            storage_from_settings(settings),
+            older_than=age,
+            dry_run=args.dry_run,
+            renders_prefix=f"{settings.env}/renders/",
+        )
+        if not args.dry_run:
+            prune_tombstones(store, timedelta(days=settings.tombstone_retention_days))
     finally:
         store.close()
     return 1 if report.failed else 0

@@ -17,8 +17,8 @@ from sequencer_server.http_semantics import install_method_not_allowed
 from sequencer_server.limits import BodyLimitMiddleware
 from sequencer_server.openapi import install_openapi
 from sequencer_server.routes import health, media, messages, threads, uploads
-from sequencer_server.storage import Storage, storage_from_settings
-from sequencer_server.store import MessageStore, store_from_settings
+from sequencer_server.storage import Storage, StorageFull, storage_from_settings
+from sequencer_server.store import MessageStore, StoreFull, store_from_settings
 
 log = logging.getLogger("sequencer_server")
 
@@ -35,6 +35,16 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     if any(e.get("type") == "json_invalid" for e in errors):
         return JSONResponse({"detail": "Malformed JSON in the request body"}, status_code=400)
     return JSONResponse({"detail": "; ".join(_describe(e) for e in errors)}, status_code=422)
+
+
+async def _disk_full(request: Request, exc: Exception) -> JSONResponse:
+    """507 with the real cause in the log (SQLite's "database or disk is full", ENOSPC),
+    instead of a generic 500 whose log hides it behind the failed rollback."""
+    where = "message database" if isinstance(exc, StoreFull) else "render storage"
+    log.error("❌ Out of space in the %s on %s %s: %s", where, request.method,
+              request.url.path, exc)  # fmt: skip
+    detail = f"The server is out of disk space (its {where} cannot grow); nothing was saved"
+    return JSONResponse({"detail": detail}, status_code=507)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -75,6 +85,8 @@ def create_app(
     app.state.store = store
     app.state.storage = storage
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StoreFull, _disk_full)
+    app.add_exception_handler(StorageFull, _disk_full)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -1,10 +1,14 @@
 """``sequencer-server cleanup``: remove render files nobody can reach any more.
 
-Two kinds of orphans accumulate: uploads that were never attached (a client that gave up,
+Three kinds of orphans accumulate: uploads that were never attached (a client that gave up,
 or the seed's flow interrupted between upload and attach), and files whose deletion failed
-when their message was deleted (the seed logs and moves on). Both are found from the
-server's upload records — never by listing or parsing URLs — and only after a grace period,
-so an upload whose attach is still on its way is left alone.
+when their message was deleted (the seed logs and moves on) — both found from the server's
+upload records — and files no record owns: a ``.upload-*.part`` left by a process killed
+while writing, or a file stored by a process killed before it recorded the upload. Those
+are found by listing the storage under the renders prefix and looking each key up (on
+S3, multipart uploads a killed process never finished are aborted too). All
+only after a grace period (by record time or by file time), so an upload still on its way
+is left alone. The same run forgets deletions older than the tombstone retention.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePosixPath
 
-from sequencer_server.storage import Storage, StorageError
+from sequencer_server.storage import Storage, StorageError, StoredObject
 from sequencer_server.store import MessageStore
 
 log = logging.getLogger("sequencer_server.cleanup")
@@ -28,6 +33,8 @@ class CleanupReport:
     removed: int = 0
     failed: int = 0
     bytes_freed: int = 0
+    unrecorded: int = 0  # of the removed: files no upload record owned
+    incomplete: int = 0  # unfinished storage writes abandoned (S3 multipart uploads)
 
 
 def find_orphans(store: MessageStore, older_than: timedelta) -> list[dict]:
@@ -41,6 +48,22 @@ def find_orphans(store: MessageStore, older_than: timedelta) -> list[dict]:
     return orphans
 
 
+def find_unrecorded(
+    store: MessageStore, storage: Storage, prefix: str, older_than: timedelta
+) -> list[StoredObject]:
+    """Files under ``prefix`` older than the grace period that no upload record owns.
+    Keys are ``{env}/renders/{render id}.{format}``, so each is one lookup by id."""
+    cutoff = datetime.now(UTC) - older_than
+    found = []
+    for obj in storage.list_objects(prefix):
+        if obj.modified >= cutoff:
+            continue
+        record = store.get_upload(PurePosixPath(obj.key).stem)
+        if record is None or record.get("key") != obj.key:
+            found.append(obj)
+    return found
+
+
 def cleanup(
     store: MessageStore,
     storage: Storage,
@@ -48,8 +71,36 @@ def cleanup(
     older_than: timedelta = DEFAULT_GRACE,
     dry_run: bool = False,
     out: Callable[[str], None] = print,
+    renders_prefix: str | None = None,
 ) -> CleanupReport:
+    """Remove orphaned renders; with ``renders_prefix`` (the CLI passes
+    ``{ENV}/renders/``) also the files under it that no record owns. Only that prefix is
+    listed: a bucket shared with other environments or applications keeps their objects."""
     report = CleanupReport()
+    if renders_prefix is not None:
+        if not dry_run:
+            before = datetime.now(UTC) - older_than
+            try:
+                report.incomplete = storage.discard_incomplete(renders_prefix, before)
+            except StorageError as exc:
+                report.failed += 1
+                log.warning("⚠️  Failed to discard unfinished uploads: %s", exc.code or exc)
+        for obj in find_unrecorded(store, storage, renders_prefix, older_than):
+            report.examined += 1
+            if not dry_run:
+                try:
+                    storage.delete(obj.key)
+                except StorageError as exc:
+                    report.failed += 1
+                    log.warning("⚠️  Failed to delete unrecorded file: %s (%s)", obj.key,
+                                exc.code or exc)  # fmt: skip
+                    continue
+                log.info("🗑️  Deleted file no upload record owns: %s", obj.key)
+            else:
+                out(f"would remove {obj.key} ({obj.size} bytes, no upload record)")
+            report.removed += 1
+            report.unrecorded += 1
+            report.bytes_freed += obj.size
     for upload in find_orphans(store, older_than):
         report.examined += 1
         key, size = upload["key"], int(upload.get("size_bytes") or 0)
@@ -72,6 +123,7 @@ def cleanup(
     out(
         f"{report.removed} orphaned render(s) {'to remove' if dry_run else 'removed'}, "
         f"{verb} {report.bytes_freed / 1e6:.1f} MB; {report.failed} failed"
+        + (f"; {report.incomplete} unfinished upload(s) abandoned" if report.incomplete else "")
     )
     return report
 
@@ -86,3 +138,14 @@ def parse_age(text: str) -> timedelta:
         return timedelta(hours=float(text))
     except ValueError:
         raise ValueError(f"{text!r} is not an age like 90m, 24h or 7d") from None
+
+
+def prune_tombstones(
+    store: MessageStore, retention: timedelta, out: Callable[[str], None] = print
+) -> int:
+    """Forget deletions older than ``retention``; pollers with older cursors get
+    ``reset`` and reload the thread."""
+    cutoff_ms = int((datetime.now(UTC) - retention).timestamp() * 1000)
+    pruned = store.prune_tombstones(cutoff_ms)
+    out(f"{pruned} deletion record(s) older than {retention.days} days forgotten")
+    return pruned

@@ -42,6 +42,8 @@ class Settings:
     max_uploads_per_client: int = 4
     public_base_url: str | None = None
     allowed_formats: tuple[str, ...] = field(default=ALLOWED_FORMATS)
+    # How long deletions stay listed for pollers; ``cleanup`` forgets older ones.
+    tombstone_retention_days: int = 30
 
     @property
     def max_upload_bytes(self) -> int:
@@ -71,6 +73,17 @@ class Settings:
         max_mb = _positive(get, "MAX_UPLOAD_MB", 100, "megabytes")
         max_json_kb = _positive(get, "MAX_JSON_KB", 1024, "kilobytes")
         max_uploads = _positive(get, "MAX_UPLOADS_PER_CLIENT", 4, "uploads")
+
+        retention_text = get("TOMBSTONE_RETENTION_DAYS") or "30"
+        try:
+            retention = int(retention_text)
+            if retention <= 0:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(
+                "TOMBSTONE_RETENTION_DAYS must be a positive whole number of days, not "
+                f"{retention_text!r}"
+            ) from None
 
         s3 = None
         bucket = get("S3_BUCKET_NAME")
@@ -103,6 +116,7 @@ class Settings:
             max_json_kb=max_json_kb,
             max_uploads_per_client=max_uploads,
             public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            tombstone_retention_days=retention,
         )
 
 

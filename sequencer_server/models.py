@@ -138,3 +138,9 @@ class MessagePage(BaseModel):
     deleted: list[str]
     cursor: str
     more: bool = Field(description="True when the page was full: ask again with the cursor")
+    reset: bool = Field(
+        default=False,
+        description="True when the cursor was older than the deletions the server still "
+        "remembers (TOMBSTONE_RETENTION_DAYS): this page starts the thread from the beginning, "
+        "and messages the client holds that the new scan does not list were deleted.",
+    )

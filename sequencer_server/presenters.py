@@ -10,7 +10,7 @@ from fastapi import Request
 
 from sequencer_server.storage import Storage
 
-INTERNAL_RENDER_KEYS = ("key", "message_id", "idempotency_key")
+INTERNAL_RENDER_KEYS = ("key", "message_id", "idempotency_key", "sha256")
 
 
 def utc_now_iso() -> str:

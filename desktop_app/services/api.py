@@ -58,6 +58,9 @@ class MessagePage:
     deleted: list[str] = field(default_factory=list)
     cursor: str = "0"
     more: bool = False
+    # The cursor predated the deletions the server remembers: this page starts the thread
+    # again, and what the new scan does not list was deleted.
+    reset: bool = False
 
 
 def _error_from_response(response: requests.Response) -> ApiError:
@@ -158,6 +161,7 @@ class ApiClient:
             deleted=list(data.get("deleted", [])),
             cursor=str(data.get("cursor", since or "0")),
             more=bool(data.get("more", False)),
+            reset=bool(data.get("reset", False)),
         )
 
     def create_message(

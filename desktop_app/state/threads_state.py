@@ -53,16 +53,31 @@ class _Fetched:
     messages: list[Message]
     deleted: list[str]
     cursor: str | None
-    full: bool  # True: ``messages`` is the whole thread, anything else is gone
+    full: bool  # asked for the whole thread
+    restarted: bool = False  # the server answered with the whole thread (``reset``)
+
+    @property
+    def whole(self) -> bool:
+        """``messages`` is the whole thread: anything else shown is gone."""
+        return self.full or self.restarted
 
 
-def _fetch_messages(api: Any, thread_id: str, since: str | None) -> tuple[dict, set, str | None]:
-    """All pages after ``since``: messages by id (latest version wins) and deleted ids."""
+def _fetch_messages(
+    api: Any, thread_id: str, since: str | None
+) -> tuple[dict, set, str | None, bool]:
+    """All pages after ``since``: messages by id (latest version wins), deleted ids, the
+    new cursor, and whether the server restarted the thread (its ``reset``: the cursor was
+    older than the deletions it remembers, so the answer is the whole thread instead)."""
     messages: dict[str, Message] = {}
     deleted: set[str] = set()
     cursor = since
+    restarted = False
     while True:
         page = api.list_messages(thread_id, since=cursor, limit=PAGE_SIZE)
+        if page.reset:
+            messages.clear()
+            deleted.clear()
+            restarted = True
         for m in page.messages:
             messages[m.id] = m
             deleted.discard(m.id)
@@ -70,7 +85,7 @@ def _fetch_messages(api: Any, thread_id: str, since: str | None) -> tuple[dict, 
             messages.pop(mid, None)
             deleted.add(mid)
         if not page.more or not page.cursor or page.cursor == cursor:
-            return messages, deleted, page.cursor or cursor
+            return messages, deleted, page.cursor or cursor, restarted
         cursor = page.cursor
 
 
@@ -394,10 +409,12 @@ class ThreadsState(QObject):
         since = None if full else self._cursor
 
         def work() -> _Fetched:
-            messages, deleted, cursor = _fetch_messages(self._api, thread_id, since)
-            result = _Fetched(thread_id, list(messages.values()), sorted(deleted), cursor, full)
+            messages, deleted, cursor, restarted = _fetch_messages(self._api, thread_id, since)
+            result = _Fetched(
+                thread_id, list(messages.values()), sorted(deleted), cursor, full, restarted
+            )
             if store is not None:
-                if full:
+                if result.whole:
                     store.replace_messages(thread_id, result.messages)
                 else:
                     store.upsert_messages(result.messages)
@@ -429,7 +446,7 @@ class ThreadsState(QObject):
         self._server_loaded = True
         self._cursor = fetched.cursor
         model = self._model
-        if fetched.full:
+        if fetched.whole:
             keep_local = model.local_ids()
             wanted = {m.id for m in fetched.messages}
             if model.rowCount() == 0:

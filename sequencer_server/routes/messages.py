@@ -25,7 +25,7 @@ from sequencer_server.models import (
 from sequencer_server.presenters import public_message, utc_now_iso
 from sequencer_server.routes.threads import thread_or_404
 from sequencer_server.storage import Storage, StorageError
-from sequencer_server.store import MessageStore, RenderClaimConflict
+from sequencer_server.store import ChangePage, MessageStore, RenderClaimConflict
 
 log = logging.getLogger("sequencer_server.messages")
 router = APIRouter(prefix="/api/v1", tags=["messages"], route_class=GuardedJsonRoute)
@@ -62,17 +62,46 @@ def _stored_render(store: MessageStore, render_id: str, message_id: str) -> dict
     owner = upload.get("message_id")
     if owner is not None and owner != message_id:
         raise HTTPException(409, f"render {render_id!r} is attached to another message")
-    hidden = ("message_id", "idempotency_key")
+    hidden = ("message_id", "idempotency_key", "sha256")
     return {k: v for k, v in upload.items() if k not in hidden and v is not None}
 
 
 def _attach(store: MessageStore, message_id: str, render: dict[str, Any]) -> bool:
+    """Claim the upload, then add it to the message. In this order a delete (which removes
+    the message first, then the files of every upload claimed by it) can never leave an
+    acknowledged render behind; a message deleted meanwhile answers 404."""
     try:
         store.claim_upload(render["id"], message_id)
     except RenderClaimConflict:
         detail = f"render {render['id']!r} is attached to another message"
         raise HTTPException(409, detail) from None
-    return store.attach_render(message_id, render)
+    except KeyError:
+        raise HTTPException(
+            422, f"render {render['id']!r} was not uploaded to this server"
+        ) from None
+    try:
+        return store.attach_render(message_id, render)
+    except KeyError:
+        raise HTTPException(404, f"message {message_id!r} not found") from None
+
+
+def same_message(stored: dict[str, Any], body: MessageCreate) -> bool:
+    """Whether a create under an existing id is a replay of the one that made it.
+
+    Clients retry with exactly the body they sent, so every field the client chose must
+    match as sent (a timestamp the client left out was the server's choice). Renders may
+    only have grown: the desktop outbox replays its create after it attached a render, and
+    a create interrupted between storing the message and attaching its renders is finished
+    by its replay — renders listed in the replay but not attached yet are attached then.
+    """
+    if body.timestamp is not None and stored.get("timestamp") != body.timestamp:
+        return False
+    return (
+        stored.get("parent_thread") == body.parent_thread
+        and stored.get("user_id") == body.user_id
+        and stored.get("snapshot") == body.snapshot
+        and stored.get("snapshot_metadata") == body.snapshot_metadata
+    )
 
 
 @router.post(
@@ -109,6 +138,10 @@ async def create_message(
             "renders": [],
         }
         stored, created = store.create_message(doc)
+        if not created and not same_message(stored, body):
+            raise HTTPException(
+                409, f"message id {message_id!r} is already used by a different message"
+            )
         for render in renders:
             _attach(store, message_id, render)
         if created:
@@ -151,20 +184,31 @@ async def list_messages(
         thread_or_404(store.get_thread(thread_id), thread_id)
         page = store.changes(thread_id, since_seq, limit)
         settle = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
-        horizon = int(time.time() * 1000) - settle
-        full = len(page.messages) == limit
-        cursor = since_seq
-        for seq, changed_at, _item in [*page.messages, *page.deleted]:
-            if changed_at <= horizon or full:
-                cursor = max(cursor, seq)
+        start = 0 if page.reset else since_seq
+        cursor = settled_cursor(page, start, settle)
         return {
             "messages": [public_message(d, storage, request) for _s, _c, d in page.messages],
             "deleted": [i for _s, _c, i in page.deleted],
             "cursor": str(cursor),
-            "more": full,
+            "more": page.full and cursor > start,
+            "reset": page.reset,
         }
 
     return await run_in_threadpool(work)
+
+
+def settled_cursor(page: ChangePage, since: int, settle_ms: int) -> int:
+    """The cursor moves through the page's changes in order and stops before the first
+    one younger than the settle window: a change with a lower number may still become
+    visible (another replica's write in flight), and moving past it would skip it for
+    good. A full page is no exception; its young tail comes again on the next poll."""
+    horizon = int(time.time() * 1000) - settle_ms
+    cursor = since
+    for seq, changed_at, _item in sorted([*page.messages, *page.deleted], key=lambda c: c[0]):
+        if changed_at > horizon:
+            break
+        cursor = seq
+    return cursor
 
 
 @router.post(
@@ -209,9 +253,11 @@ async def delete_message(
     message_id: str, _: TokenDep, store: StoreDep, storage: StorageDep
 ) -> dict:
     def work() -> dict:
-        doc = _message_or_404(store.get_message(message_id), message_id)
+        # The message goes first, then the files of every upload claimed by it: an attach
+        # racing the delete either finished before (its file is found here) or finds the
+        # message gone (404), so no acknowledged render outlives its message.
+        doc = _message_or_404(store.delete_message(message_id), message_id)
         failures = delete_render_files(storage, store, message_id)
-        store.delete_message(message_id)
         return {
             "status": "deleted",
             "id": message_id,

@@ -18,11 +18,12 @@ from sequencer_server import json_body
 from sequencer_server.audio_check import CHECKS, CONTENT_TYPES
 from sequencer_server.config import Settings
 from sequencer_server.deps import CredentialsDep, SettingsDep, StorageDep, StoreDep
+from sequencer_server.hashing import HashingReader, sha256_of
 from sequencer_server.limits import too_large_detail
 from sequencer_server.models import RenderPublic
 from sequencer_server.presenters import public_render, utc_now_iso
-from sequencer_server.storage import Storage, StorageError
-from sequencer_server.store import DuplicateUpload, MessageStore
+from sequencer_server.storage import Storage, StorageError, StorageFull
+from sequencer_server.store import DuplicateUpload, MessageStore, StoreFull
 from sequencer_server.upload_form import (
     UPLOAD_REQUEST_BODY,
     UploadFields,
@@ -57,7 +58,7 @@ def _parse_peaks(text: str | None) -> list[float] | None:
     response_model=RenderPublic,
     response_model_exclude_none=True,
     summary="Upload a render (multipart: token, file, format, bitrate, duration)",
-    responses={401: {}, 413: {}, 415: {}, 422: {}, 500: {}},
+    responses={401: {}, 409: {}, 413: {}, 415: {}, 422: {}, 500: {}, 507: {}},
     openapi_extra={"requestBody": UPLOAD_REQUEST_BODY},
 )
 async def upload_audio(
@@ -109,28 +110,30 @@ async def _store_upload(
         raise HTTPException(413, too_large_detail(settings.max_upload_bytes))
     if size == 0:
         raise HTTPException(422, "file: the uploaded file is empty")
-    head = await file.read(16)
-    if not CHECKS[fmt](head):
-        raise HTTPException(
-            415, f"file: not an {fmt.upper()} file (no ID3 tag or MPEG audio frame header)"
-        )
+    if not await run_in_threadpool(CHECKS[fmt], file.file):
+        raise HTTPException(415, f"file: not an {fmt.upper()} file (no run of MPEG audio frames)")
     await file.seek(0)
 
     if idempotency_key:
         earlier = await run_in_threadpool(store.find_upload, idempotency_key)
         if earlier is not None:
-            return _replay(earlier, size, request, storage)
+            digest = await run_in_threadpool(sha256_of, file.file)
+            return _replay(earlier, size, digest, request, storage)
 
     render_id = str(uuid.uuid4())
     key = f"{settings.env}/renders/{render_id}.{fmt}"
     log.info("📤 Uploading file: %s (%d bytes)", key, size)
+    reader = HashingReader(file.file)
     try:
-        await run_in_threadpool(storage.put, key, file.file, size, CONTENT_TYPES[fmt])
+        await run_in_threadpool(storage.put, key, reader, size, CONTENT_TYPES[fmt])
+    except StorageFull:
+        raise  # 507, answered by the app's handler
     except StorageError as exc:
         log.error("❌ S3 Error: %s", exc)
         log.error("   Error Code: %s", exc.code or "Unknown")
         raise HTTPException(500, "Failed to upload file to storage") from exc
 
+    digest = await run_in_threadpool(reader.hexdigest, size)
     record = {
         "id": render_id,
         "key": key,
@@ -142,6 +145,7 @@ async def _store_upload(
         "peaks": peak_values,
         "message_id": None,
         "idempotency_key": idempotency_key or None,
+        "sha256": digest,
     }
     try:
         await run_in_threadpool(store.record_upload, record)
@@ -149,22 +153,29 @@ async def _store_upload(
         # A concurrent retry with the same key won the race: keep its file, drop ours.
         await run_in_threadpool(storage.delete, key)
         earlier = await run_in_threadpool(store.find_upload, idempotency_key)
-        return _replay(earlier, size, request, storage)
+        return _replay(earlier, size, digest, request, storage)
     except Exception as exc:
         log.exception("❌ Could not record upload %s; removing the stored file", key)
         try:
             await run_in_threadpool(storage.delete, key)
         except StorageError:
             log.error("⚠️  Failed to delete render from storage: %s", key)
+        if isinstance(exc, StoreFull):
+            raise  # 507, answered by the app's handler
         raise HTTPException(500, "Failed to upload file to storage") from exc
     render = public_render(record, storage, request)
     log.info("✅ Upload successful! Public URL: %s", render["url"])
     return render
 
 
-def _replay(earlier: dict, size: int, request: Request, storage) -> dict:
-    if earlier["size_bytes"] != size:
-        raise HTTPException(422, "Idempotency-Key was already used for a different file")
+def _replay(earlier: dict, size: int, digest: str, request: Request, storage) -> dict:
+    """The first upload under an ``Idempotency-Key``, when this one is the same file
+    (by SHA-256; records from before hashes were kept compare by size)."""
+    same = (
+        earlier.get("sha256") == digest if earlier.get("sha256") else earlier["size_bytes"] == size
+    )
+    if not same:
+        raise HTTPException(409, "Idempotency-Key was already used for a different file")
     log.info("↩️  Upload replayed by Idempotency-Key: %s", earlier["key"])
     return public_render(earlier, storage, request)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sequencer_server.config import Settings
-from sequencer_server.storage.base import Storage, StorageError
+from sequencer_server.storage.base import Storage, StorageError, StorageFull, StoredObject
 
 
 def storage_from_settings(settings: Settings) -> Storage:
@@ -16,4 +16,4 @@ def storage_from_settings(settings: Settings) -> Storage:
     return LocalStorage(settings.data_dir / "media", public_base_url=settings.public_base_url)
 
 
-__all__ = ["Storage", "StorageError", "storage_from_settings"]
+__all__ = ["Storage", "StorageError", "StorageFull", "StoredObject", "storage_from_settings"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 
 class StorageError(RuntimeError):
@@ -14,10 +17,36 @@ class StorageError(RuntimeError):
         self.code = code
 
 
+class StorageFull(StorageError):
+    """The storage's disk is full (ENOSPC): the server answers 507, not a generic 500."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="ENOSPC")
+
+
+class Stream(Protocol):
+    """What ``put`` reads: a seekable binary stream (a spooled upload, or a wrapper that
+    hashes it on the way)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def tell(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object found by listing storage: for cleanup, which compares them with the
+    upload records, and removes what no record owns."""
+
+    key: str
+    size: int
+    modified: datetime  # timezone-aware
+
+
 class Storage(Protocol):
     name: str
 
-    def put(self, key: str, stream: BinaryIO, size: int, content_type: str) -> None:
+    def put(self, key: str, stream: Stream, size: int, content_type: str) -> None:
         """Store ``size`` bytes read from ``stream`` under ``key``, without reading it whole."""
 
     def delete(self, key: str) -> None:
@@ -29,3 +58,13 @@ class Storage(Protocol):
 
     def local_path(self, key: str) -> Path | None:
         """The file behind ``key`` when this storage serves ``/media`` itself."""
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object under ``prefix``, including half-written temporary files."""
+
+    def discard_incomplete(self, prefix: str, before: datetime) -> int:
+        """Abandon writes under ``prefix`` begun before ``before`` that never finished and
+        are not listed as objects (S3 multipart uploads of a killed process); how many."""
+
+    def check(self) -> None:
+        """Raise when the storage cannot be reached (``/readyz``); cheap, writes nothing."""

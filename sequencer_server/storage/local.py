@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
-from sequencer_server.storage.base import StorageError
+from sequencer_server.storage.base import StorageError, StorageFull, StoredObject, Stream
 
 CHUNK = 1024 * 1024
 
@@ -27,7 +29,7 @@ class LocalStorage:
             raise StorageError(f"invalid key {key!r}")
         return self.root.joinpath(*parts)
 
-    def put(self, key: str, stream: BinaryIO, size: int, content_type: str) -> None:
+    def put(self, key: str, stream: Stream, size: int, content_type: str) -> None:
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -45,6 +47,8 @@ class LocalStorage:
                 raise
         except OSError as exc:
             detail = f"cannot write {key}: {exc.strerror or exc}"
+            if exc.errno == errno.ENOSPC:
+                raise StorageFull(detail) from exc
             raise StorageError(detail, code="OSError") from exc
 
     def delete(self, key: str) -> None:
@@ -52,6 +56,30 @@ class LocalStorage:
             self._path(key).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot delete {key}: {exc.strerror or exc}") from exc
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Files under ``prefix`` (a folder path ending in ``/``), the ``.upload-*.part``
+        files a killed write left behind included."""
+        top = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
+        if not top.is_dir():
+            return
+        for dirpath, _dirs, files in os.walk(top):
+            for name in files:
+                path = Path(dirpath, name)
+                try:
+                    st = path.stat()
+                except FileNotFoundError:  # removed meanwhile
+                    continue
+                key = path.relative_to(self.root).as_posix()
+                yield StoredObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+
+    def discard_incomplete(self, prefix: str, before: datetime) -> int:
+        """Nothing to do: a killed write's ``.upload-*.part`` is listed like any file."""
+        return 0
+
+    def check(self) -> None:
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError("the media folder is missing or not writable", code="NotWritable")
 
     def url_for(self, key: str, request_base_url: str) -> str:
         base = (self.public_base_url or request_base_url).rstrip("/")

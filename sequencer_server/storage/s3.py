@@ -8,8 +8,10 @@ needed the whole file in RAM.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, cast
 from urllib.parse import urlparse
 
 import boto3
@@ -18,7 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sequencer_server.config import S3Settings
-from sequencer_server.storage.base import StorageError
+from sequencer_server.storage.base import StorageError, StoredObject, Stream
 
 log = logging.getLogger("sequencer_server.storage.s3")
 
@@ -46,6 +48,7 @@ class S3Storage:
     def __init__(self, settings: S3Settings, client: Any | None = None) -> None:
         self.settings = settings
         self.bucket = settings.bucket
+        self._probe: Any | None = client  # an injected client serves probes too
         self.client = client or boto3.client(
             "s3",
             endpoint_url=settings.endpoint_url,
@@ -69,12 +72,13 @@ class S3Storage:
         host = parsed.netloc or parsed.path
         return f"{parsed.scheme or 'https'}://{self.bucket}.{host}/{key}"
 
-    def put(self, key: str, stream: BinaryIO, size: int, content_type: str) -> None:
+    def put(self, key: str, stream: Stream, size: int, content_type: str) -> None:
         extra: dict[str, str] = {"ContentType": content_type}
         if self.settings.acl:
             extra["ACL"] = self.settings.acl
+        body = cast("IO[bytes]", stream)  # boto3 only reads, seeks and tells
         try:
-            self.client.upload_fileobj(stream, self.bucket, key, ExtraArgs=extra, Config=TRANSFER)
+            self.client.upload_fileobj(body, self.bucket, key, ExtraArgs=extra, Config=TRANSFER)
         except (ClientError, BotoCoreError) as exc:
             code = error_code(exc)
             # boto3's transfer manager wraps ClientError; dig out the original code.
@@ -94,6 +98,61 @@ class S3Storage:
             if error_code(exc) in ("NoSuchKey", "404"):
                 return
             raise StorageError(f"S3 delete of {key} failed: {exc}", code=error_code(exc)) from exc
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    yield StoredObject(obj["Key"], int(obj["Size"]), obj["LastModified"])
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(
+                f"S3 listing of {prefix} failed: {exc}", code=error_code(exc)
+            ) from exc
+
+    def discard_incomplete(self, prefix: str, before: datetime) -> int:
+        """Abort multipart uploads a killed process left open: their parts are stored (and
+        billed) but never listed as objects."""
+        aborted = 0
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] >= before:
+                        continue
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                    aborted += 1
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(
+                f"S3 multipart listing of {prefix} failed: {exc}", code=error_code(exc)
+            ) from exc
+        return aborted
+
+    def check(self) -> None:
+        try:
+            self.probe_client().head_bucket(Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"S3 bucket check failed: {exc}", code=error_code(exc)) from exc
+
+    def probe_client(self) -> Any:
+        """A client that gives up fast, for readiness checks: a probe must answer before
+        the load balancer's timeout, not after boto3's retries."""
+        if self._probe is None:
+            self._probe = boto3.client(
+                "s3",
+                endpoint_url=self.settings.endpoint_url,
+                aws_access_key_id=self.settings.access_key,
+                aws_secret_access_key=self.settings.secret_key,
+                region_name=self.settings.region,
+                config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=3),
+            )
+        return self._probe
 
     def url_for(self, key: str, request_base_url: str) -> str:
         return self.public_url(key)

@@ -8,6 +8,7 @@ from sequencer_server.store.base import (
     DuplicateUpload,
     MessageStore,
     RenderClaimConflict,
+    StoreFull,
 )
 
 
@@ -26,5 +27,6 @@ __all__ = [
     "DuplicateUpload",
     "MessageStore",
     "RenderClaimConflict",
+    "StoreFull",
     "store_from_settings",
 ]

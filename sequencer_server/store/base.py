@@ -18,6 +18,12 @@ class ChangePage:
 
     messages: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
     deleted: list[tuple[int, int, str]] = field(default_factory=list)
+    # The page hit its limit: later changes wait for the next page.
+    full: bool = False
+    # The cursor was older than the deletions still remembered (tombstones are pruned
+    # after a retention period): the page starts again from the beginning, and the
+    # client must drop what it holds of the thread that the new scan does not list.
+    reset: bool = False
 
 
 class RenderClaimConflict(Exception):
@@ -26,6 +32,10 @@ class RenderClaimConflict(Exception):
     def __init__(self, message_id: str) -> None:
         super().__init__(message_id)
         self.message_id = message_id
+
+
+class StoreFull(Exception):
+    """The store cannot write because its disk (or its size limit) is full."""
 
 
 class DuplicateUpload(Exception):
@@ -51,6 +61,9 @@ class MessageStore(Protocol):
 
     def delete_message(self, message_id: str) -> dict[str, Any] | None: ...
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage: ...
+    def prune_tombstones(self, older_than_ms: int) -> int:
+        """Forget deletions older than the epoch-ms time; returns how many. Cursors from
+        before the forgotten range get ``ChangePage.reset`` instead of a silent gap."""
 
     # uploads: the server's record of every file it stored
     def record_upload(self, doc: dict[str, Any]) -> None:
@@ -69,7 +82,6 @@ class MessageStore(Protocol):
     def unattached_uploads(self, created_before: str) -> list[dict[str, Any]]: ...
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         """Every upload record created before the time, attached or not."""
-
 
     def ping(self) -> None: ...
     def close(self) -> None: ...

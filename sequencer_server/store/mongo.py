@@ -3,18 +3,50 @@
 Every write is a single-document atomic operation, so any number of stateless server
 replicas can share one database: idempotent creates ride on the unique ``_id``, attaching
 a render twice is prevented by the update's own filter, and the change sequence comes from
-an atomic ``$inc`` on a counter document.
+an atomic ``$inc`` on a counter document. A deletion turns the message's own document into
+its tombstone (``deleted: true``, content dropped) in one update, so a crash can never
+leave a message gone without pollers hearing of it, and one ``(thread, seq)`` scan returns
+changes and deletions in order.
 """
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pymongo import ASCENDING, MongoClient, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from sequencer_server.store.base import ChangePage, DuplicateUpload, RenderClaimConflict
+from sequencer_server.store.base import (
+    ChangePage,
+    DuplicateUpload,
+    RenderClaimConflict,
+    StoreFull,
+)
+
+OUT_OF_DISK_SPACE = 14031  # MongoDB's error code when a write finds the disk full
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _writes(
+    method: Callable[Concatenate[MongoStore, P], R],
+) -> Callable[Concatenate[MongoStore, P], R]:
+    """A full disk on the database server becomes ``StoreFull`` (507), not a 500."""
+
+    @functools.wraps(method)
+    def wrapper(self: MongoStore, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except OperationFailure as exc:
+            if exc.code == OUT_OF_DISK_SPACE:
+                raise StoreFull(f"MongoDB is out of disk space: {exc}") from exc
+            raise
+
+    return wrapper
 
 
 def _now_ms() -> int:
@@ -29,13 +61,25 @@ class MongoStore:
         db = client[db_name]
         self._threads = db["threads"]
         self._messages = db["messages"]
-        self._tombstones = db["tombstones"]
         self._uploads = db["uploads"]
         self._counters = db["counters"]
+        self._threads.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
         self._messages.create_index([("thread", ASCENDING), ("seq", ASCENDING)])
-        self._tombstones.create_index([("thread", ASCENDING), ("seq", ASCENDING)])
-        self._uploads.create_index([("message_id", ASCENDING)])
+        self._messages.create_index([("deleted", ASCENDING), ("changed_at", ASCENDING)])
+        self._uploads.create_index([("message_id", ASCENDING), ("created_at", ASCENDING)])
+        self._uploads.create_index([("created_at", ASCENDING)])
         self._uploads.create_index("idempotency_key", unique=True, sparse=True)
+        self._adopt_old_tombstones(db["tombstones"])
+
+    def _adopt_old_tombstones(self, old: Any) -> None:
+        """Databases from before tombstones lived in ``messages`` kept them apart."""
+        for row in old.find({}):
+            self._messages.update_one(
+                {"_id": row["_id"]},
+                {"$setOnInsert": {**{k: v for k, v in row.items() if k != "_id"}, "deleted": True}},
+                upsert=True,
+            )
+            old.delete_one({"_id": row["_id"]})
 
     @classmethod
     def from_uri(cls, uri: str, db_name: str) -> MongoStore:
@@ -51,6 +95,7 @@ class MongoStore:
         return int(doc["value"])
 
     # -- threads ---------------------------------------------------------------------
+    @_writes
     def create_thread(self, doc: dict[str, Any]) -> dict[str, Any]:
         self._threads.insert_one({"_id": doc["id"], "doc": doc, "created_at": doc["created_at"]})
         return doc
@@ -63,6 +108,7 @@ class MongoStore:
         row = self._threads.find_one({"_id": thread_id}, {"doc": 1})
         return row["doc"] if row else None
 
+    @_writes
     def update_thread(self, thread_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
         row = self._threads.find_one_and_update(
             {"_id": thread_id},
@@ -72,31 +118,35 @@ class MongoStore:
         return row["doc"] if row else None
 
     # -- messages --------------------------------------------------------------------
+    @_writes
     def create_message(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         existing = self.get_message(doc["id"])
         if existing is not None:
             return existing, False
+        row = {
+            "_id": doc["id"],
+            "thread": doc["parent_thread"],
+            "seq": self._next_seq(),
+            "changed_at": _now_ms(),
+            "doc": doc,
+        }
         try:
-            self._messages.insert_one(
-                {
-                    "_id": doc["id"],
-                    "thread": doc["parent_thread"],
-                    "seq": self._next_seq(),
-                    "changed_at": _now_ms(),
-                    "doc": doc,
-                }
-            )
+            self._messages.insert_one(row)
         except DuplicateKeyError:
+            # An id created again after its deletion replaces its tombstone.
+            if self._messages.replace_one({"_id": doc["id"], "deleted": True}, row).matched_count:
+                return doc, True
             return self.get_message(doc["id"]) or doc, False
         return doc, True
 
     def get_message(self, message_id: str) -> dict[str, Any] | None:
-        row = self._messages.find_one({"_id": message_id}, {"doc": 1})
+        row = self._messages.find_one({"_id": message_id, "deleted": {"$ne": True}}, {"doc": 1})
         return row["doc"] if row else None
 
+    @_writes
     def attach_render(self, message_id: str, render: dict[str, Any]) -> bool:
         result = self._messages.update_one(
-            {"_id": message_id, "doc.renders.id": {"$ne": render["id"]}},
+            {"_id": message_id, "deleted": {"$ne": True}, "doc.renders.id": {"$ne": render["id"]}},
             {
                 "$push": {"doc.renders": render},
                 "$set": {"seq": self._next_seq(), "changed_at": _now_ms()},
@@ -104,42 +154,63 @@ class MongoStore:
         )
         if result.modified_count:
             return True
-        if self._messages.count_documents({"_id": message_id}, limit=1) == 0:
+        if self.get_message(message_id) is None:
             raise KeyError(message_id)
         return False
 
+    @_writes
     def delete_message(self, message_id: str) -> dict[str, Any] | None:
-        row = self._messages.find_one_and_delete({"_id": message_id})
-        if row is None:
-            return None
-        self._tombstones.replace_one(
-            {"_id": message_id},
+        row = self._messages.find_one_and_update(
+            {"_id": message_id, "deleted": {"$ne": True}},
             {
-                "_id": message_id,
-                "thread": row["thread"],
-                "seq": self._next_seq(),
-                "changed_at": _now_ms(),
+                "$set": {"deleted": True, "seq": self._next_seq(), "changed_at": _now_ms()},
+                "$unset": {"doc": ""},
             },
-            upsert=True,
+            return_document=ReturnDocument.BEFORE,
         )
-        return row["doc"]
+        return row["doc"] if row else None
 
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
+        mark = self._counters.find_one({"_id": "pruned_through"})
+        pruned = int(mark["value"]) if mark else 0
+        reset = 0 < since < pruned
+        start = 0 if reset else since
+        # Below the pruned mark deletions are no longer known, so a scan never stops
+        # there: everything up to it comes in one page (see ChangePage.reset).
+        floor = max(start, pruned)
+        old = list(
+            self._messages.find({"thread": thread_id, "seq": {"$gt": start, "$lte": floor}}).sort(
+                "seq", ASCENDING
+            )
+        )
         rows = list(
-            self._messages.find({"thread": thread_id, "seq": {"$gt": since}})
+            self._messages.find({"thread": thread_id, "seq": {"$gt": floor}})
             .sort("seq", ASCENDING)
             .limit(limit)
         )
-        seq_filter: dict[str, Any] = {"$gt": since}
-        if len(rows) == limit:
-            seq_filter["$lte"] = rows[-1]["seq"]
-        dels = self._tombstones.find({"thread": thread_id, "seq": seq_filter}).sort("seq", 1)
-        return ChangePage(
-            messages=[(r["seq"], r["changed_at"], r["doc"]) for r in rows],
-            deleted=[(d["seq"], d["changed_at"], d["_id"]) for d in dels],
+        page = ChangePage(full=len(rows) == limit, reset=reset)
+        for r in [*old, *rows]:
+            if r.get("deleted"):
+                page.deleted.append((r["seq"], r["changed_at"], r["_id"]))
+            else:
+                page.messages.append((r["seq"], r["changed_at"], r["doc"]))
+        return page
+
+    def prune_tombstones(self, older_than_ms: int) -> int:
+        query = {"deleted": True, "changed_at": {"$lt": older_than_ms}}
+        newest = list(self._messages.find(query, {"seq": 1}).sort("seq", -1).limit(1))
+        if not newest:
+            return 0
+        # The mark moves first: a crash before the delete forgets nothing.
+        self._counters.update_one(
+            {"_id": "pruned_through"}, {"$max": {"value": newest[0]["seq"]}}, upsert=True
+        )
+        return int(
+            self._messages.delete_many({**query, "seq": {"$lte": newest[0]["seq"]}}).deleted_count
         )
 
     # -- uploads ---------------------------------------------------------------------
+    @_writes
     def record_upload(self, doc: dict[str, Any]) -> None:
         row = {"_id": doc["id"], **doc}
         if row.get("idempotency_key") is None:
@@ -155,6 +226,7 @@ class MongoStore:
     def get_upload(self, render_id: str) -> dict[str, Any] | None:
         return self._uploads.find_one({"_id": render_id}, {"_id": 0})
 
+    @_writes
     def claim_upload(self, render_id: str, message_id: str) -> None:
         result = self._uploads.update_one(
             {"_id": render_id, "message_id": {"$in": [None, message_id]}},

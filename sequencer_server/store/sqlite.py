@@ -1,24 +1,41 @@
 """The embedded default message store: one SQLite file in the data dir.
 
-One connection guarded by a lock: the embedded server serves one musician, and SQLite
-serialises writers anyway. WAL keeps readers from blocking behind a writer.
+Several server processes may share the file (``--workers N``, or two servers pointed at one
+data folder), so every read-modify-write runs inside one ``BEGIN IMMEDIATE`` transaction:
+SQLite's file lock then serialises writers across processes, and a writer that finds the
+lock taken waits (busy timeout) instead of failing. Within one process a lock guards the
+shared connection. WAL keeps readers from blocking behind a writer.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sequencer_server.store.base import ChangePage, DuplicateUpload, RenderClaimConflict
+from sequencer_server.store.base import (
+    ChangePage,
+    DuplicateUpload,
+    RenderClaimConflict,
+    StoreFull,
+)
+
+log = logging.getLogger("sequencer_server.store.sqlite")
+
+BUSY_TIMEOUT_S = 30.0
+SQLITE_FULL = 13
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS threads (
     id TEXT PRIMARY KEY, created_at TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS threads_created ON threads (created_at, id);
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY, thread TEXT NOT NULL, seq INTEGER NOT NULL,
     changed_at INTEGER NOT NULL, doc TEXT NOT NULL);
@@ -26,15 +43,23 @@ CREATE INDEX IF NOT EXISTS messages_thread_seq ON messages (thread, seq);
 CREATE TABLE IF NOT EXISTS tombstones (
     id TEXT PRIMARY KEY, thread TEXT NOT NULL, seq INTEGER NOT NULL, changed_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tombstones_thread_seq ON tombstones (thread, seq);
+CREATE INDEX IF NOT EXISTS tombstones_changed ON tombstones (changed_at);
 CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY, message_id TEXT, created_at TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS uploads_message ON uploads (message_id);
+CREATE INDEX IF NOT EXISTS uploads_created ON uploads (created_at);
 INSERT OR IGNORE INTO counters (name, value) VALUES ('changes', 0);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('pruned_through', 0);
 """
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _is_full(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc)
 
 
 class SQLiteStore:
@@ -43,21 +68,51 @@ class SQLiteStore:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+        )
+        self._lock = threading.RLock()
         with self._lock:
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-            columns = {r[1] for r in self._db.execute("PRAGMA table_info(uploads)")}
-            if "idem" not in columns:  # databases made before idempotent uploads
-                self._db.execute("ALTER TABLE uploads ADD COLUMN idem TEXT")
-            self._db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_idem ON uploads (idem)")
+            with self._tx():
+                # Statement by statement: executescript would commit the transaction.
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    self._db.execute(statement)
+                columns = {r[1] for r in self._db.execute("PRAGMA table_info(uploads)")}
+                if "idem" not in columns:  # databases made before idempotent uploads
+                    self._db.execute("ALTER TABLE uploads ADD COLUMN idem TEXT")
+                self._db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_idem ON uploads (idem)")
 
     # -- helpers ---------------------------------------------------------------------
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. ``BEGIN IMMEDIATE`` takes SQLite's write lock up front,
+        so what is read inside is still true when it is written back, in every process.
+        A full disk surfaces as ``StoreFull`` with SQLite's own words; SQLite may already
+        have rolled back by then, so the rollback only runs when a transaction is open."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                if _is_full(exc):
+                    log.error("❌ SQLite cannot write: %s", exc)
+                    raise StoreFull(f"the message database cannot grow: {exc}") from exc
+                raise
+
     def _next_seq(self) -> int:
-        self._db.execute("UPDATE counters SET value = value + 1 WHERE name = 'changes'")
-        return self._db.execute("SELECT value FROM counters WHERE name = 'changes'").fetchone()[0]
+        row = self._db.execute(
+            "UPDATE counters SET value = value + 1 WHERE name = 'changes' RETURNING value"
+        ).fetchone()
+        return int(row[0])
 
     def _one(self, sql: str, *args: Any) -> dict[str, Any] | None:
         row = self._db.execute(sql, args).fetchone()
@@ -65,8 +120,8 @@ class SQLiteStore:
 
     # -- threads ---------------------------------------------------------------------
     def create_thread(self, doc: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            self._db.execute(
+        with self._tx() as db:
+            db.execute(
                 "INSERT INTO threads (id, created_at, doc) VALUES (?, ?, ?)",
                 (doc["id"], doc["created_at"], json.dumps(doc)),
             )
@@ -82,33 +137,26 @@ class SQLiteStore:
             return self._one("SELECT doc FROM threads WHERE id = ?", thread_id)
 
     def update_thread(self, thread_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
-        with self._lock:
+        with self._tx() as db:
             doc = self._one("SELECT doc FROM threads WHERE id = ?", thread_id)
             if doc is None:
                 return None
             doc.update(fields)
-            self._db.execute(
-                "UPDATE threads SET doc = ? WHERE id = ?", (json.dumps(doc), thread_id)
-            )
+            db.execute("UPDATE threads SET doc = ? WHERE id = ?", (json.dumps(doc), thread_id))
             return doc
 
     # -- messages --------------------------------------------------------------------
     def create_message(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        with self._lock:
+        with self._tx() as db:
             existing = self._one("SELECT doc FROM messages WHERE id = ?", doc["id"])
             if existing is not None:
                 return existing, False
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                seq = self._next_seq()
-                self._db.execute(
-                    "INSERT INTO messages (id, thread, seq, changed_at, doc) VALUES (?,?,?,?,?)",
-                    (doc["id"], doc["parent_thread"], seq, _now_ms(), json.dumps(doc)),
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            db.execute(
+                "INSERT INTO messages (id, thread, seq, changed_at, doc) VALUES (?,?,?,?,?)",
+                (doc["id"], doc["parent_thread"], self._next_seq(), _now_ms(), json.dumps(doc)),
+            )
+            # An id created again after its deletion is a message again, not a deletion.
+            db.execute("DELETE FROM tombstones WHERE id = ?", (doc["id"],))
             return doc, True
 
     def get_message(self, message_id: str) -> dict[str, Any] | None:
@@ -116,70 +164,85 @@ class SQLiteStore:
             return self._one("SELECT doc FROM messages WHERE id = ?", message_id)
 
     def attach_render(self, message_id: str, render: dict[str, Any]) -> bool:
-        with self._lock:
+        with self._tx() as db:
             doc = self._one("SELECT doc FROM messages WHERE id = ?", message_id)
             if doc is None:
                 raise KeyError(message_id)
             if any(r.get("id") == render["id"] for r in doc.get("renders", [])):
                 return False
             doc.setdefault("renders", []).append(render)
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                seq = self._next_seq()
-                self._db.execute(
-                    "UPDATE messages SET doc = ?, seq = ?, changed_at = ? WHERE id = ?",
-                    (json.dumps(doc), seq, _now_ms(), message_id),
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            db.execute(
+                "UPDATE messages SET doc = ?, seq = ?, changed_at = ? WHERE id = ?",
+                (json.dumps(doc), self._next_seq(), _now_ms(), message_id),
+            )
             return True
 
     def delete_message(self, message_id: str) -> dict[str, Any] | None:
-        with self._lock:
+        with self._tx() as db:
             doc = self._one("SELECT doc FROM messages WHERE id = ?", message_id)
             if doc is None:
                 return None
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                seq = self._next_seq()
-                self._db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
-                self._db.execute(
-                    "INSERT OR REPLACE INTO tombstones (id, thread, seq, changed_at) "
-                    "VALUES (?,?,?,?)",
-                    (message_id, doc["parent_thread"], seq, _now_ms()),
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            db.execute(
+                "INSERT OR REPLACE INTO tombstones (id, thread, seq, changed_at) VALUES (?,?,?,?)",
+                (message_id, doc["parent_thread"], self._next_seq(), _now_ms()),
+            )
             return doc
 
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
         with self._lock:
+            pruned = self._db.execute(
+                "SELECT value FROM counters WHERE name = 'pruned_through'"
+            ).fetchone()[0]
+            reset = 0 < since < pruned
+            start = 0 if reset else since
+            # Below the pruned mark deletions are no longer known, so a scan never stops
+            # there: everything up to it comes in one page, and no cursor a client holds
+            # after a scan can fall in the forgotten range.
+            floor = max(start, pruned)
+            old = self._db.execute(
+                "SELECT seq, changed_at, doc FROM messages WHERE thread = ? AND seq > ? "
+                "AND seq <= ? ORDER BY seq",
+                (thread_id, start, floor),
+            ).fetchall()
             msgs = self._db.execute(
                 "SELECT seq, changed_at, doc FROM messages WHERE thread = ? AND seq > ? "
                 "ORDER BY seq LIMIT ?",
-                (thread_id, since, limit),
+                (thread_id, floor, limit),
             ).fetchall()
-            upper = msgs[-1][0] if len(msgs) == limit else None
+            full = len(msgs) == limit
             sql = "SELECT seq, changed_at, id FROM tombstones WHERE thread = ? AND seq > ?"
-            args: list[Any] = [thread_id, since]
-            if upper is not None:
+            args: list[Any] = [thread_id, start]
+            if full:
                 sql += " AND seq <= ?"
-                args.append(upper)
+                args.append(msgs[-1][0])
             dels = self._db.execute(sql + " ORDER BY seq", args).fetchall()
         return ChangePage(
-            messages=[(s, c, json.loads(d)) for s, c, d in msgs],
+            messages=[(s, c, json.loads(d)) for s, c, d in [*old, *msgs]],
             deleted=[(s, c, i) for s, c, i in dels],
+            full=full,
+            reset=reset,
         )
+
+    def prune_tombstones(self, older_than_ms: int) -> int:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT COUNT(*), MAX(seq) FROM tombstones WHERE changed_at < ?", (older_than_ms,)
+            ).fetchone()
+            if not row[0]:
+                return 0
+            db.execute("DELETE FROM tombstones WHERE changed_at < ?", (older_than_ms,))
+            db.execute(
+                "UPDATE counters SET value = MAX(value, ?) WHERE name = 'pruned_through'",
+                (row[1],),
+            )
+            return int(row[0])
 
     # -- uploads ---------------------------------------------------------------------
     def record_upload(self, doc: dict[str, Any]) -> None:
-        with self._lock:
-            try:
-                self._db.execute(
+        try:
+            with self._tx() as db:
+                db.execute(
                     "INSERT INTO uploads (id, message_id, created_at, doc, idem) "
                     "VALUES (?,?,?,?,?)",
                     (
@@ -190,8 +253,8 @@ class SQLiteStore:
                         doc.get("idempotency_key"),
                     ),
                 )
-            except sqlite3.IntegrityError as exc:
-                raise DuplicateUpload(doc.get("idempotency_key")) from exc
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateUpload(doc.get("idempotency_key")) from exc
 
     def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -212,17 +275,13 @@ class SQLiteStore:
         return doc
 
     def claim_upload(self, render_id: str, message_id: str) -> None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT message_id FROM uploads WHERE id = ?", (render_id,)
-            ).fetchone()
+        with self._tx() as db:
+            row = db.execute("SELECT message_id FROM uploads WHERE id = ?", (render_id,)).fetchone()
             if row is None:
                 raise KeyError(render_id)
             if row[0] is not None and row[0] != message_id:
                 raise RenderClaimConflict(row[0])
-            self._db.execute(
-                "UPDATE uploads SET message_id = ? WHERE id = ?", (message_id, render_id)
-            )
+            db.execute("UPDATE uploads SET message_id = ? WHERE id = ?", (message_id, render_id))
 
     def uploads_for_message(self, message_id: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -232,8 +291,8 @@ class SQLiteStore:
         return [{**json.loads(d), "message_id": m} for d, m in rows]
 
     def delete_upload(self, render_id: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM uploads WHERE id = ?", (render_id,))
+        with self._tx() as db:
+            db.execute("DELETE FROM uploads WHERE id = ?", (render_id,))
 
     def unattached_uploads(self, created_before: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -252,7 +311,7 @@ class SQLiteStore:
 
     def ping(self) -> None:
         with self._lock:
-            self._db.execute("SELECT 1").fetchone()
+            self._db.execute("SELECT 1 FROM counters LIMIT 1").fetchone()
 
     def close(self) -> None:
         with self._lock:

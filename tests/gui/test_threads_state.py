@@ -162,7 +162,7 @@ def test_ready_render_arrives_by_poll(qtbot, state, api, tmp_path):
     state.open_thread(thread.id)
     wait_rows(qtbot, state, 1)
     mp3 = tmp_path / "take.mp3"
-    mp3.write_bytes(b"\xff\xfb\x90\x64" + b"\x00" * 2000)
+    mp3.write_bytes((b"\xff\xfb\x90\x64" + b"\x00" * 413) * 5)  # five silent frames
     render = api.upload_audio(mp3, duration=2.0, peaks=[0.2, 0.8])
     api.attach_render(sent.id, render)
     state.refresh_messages()
