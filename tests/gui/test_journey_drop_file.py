@@ -121,7 +121,8 @@ def test_drop_wav_and_mp3_then_other_user_plays_and_text_is_refused(qtbot, tmp_p
             # A text file: refused in words, in ada's status bar; nothing is sent.
             _drop_files(ada, [lyrics])
             assert status_bar_text(ada) == (
-                "lyrics.txt cannot be sent: TXT files are not supported. Drop an MP3, WAV, AIFF or FLAC file."
+                "lyrics.txt cannot be sent: TXT files are not supported. "
+                "Drop an MP3, WAV, AIFF or FLAC file."
             )
             qtbot.wait(300)
             assert len(ada.threads_state.messages.ids()) == 2
