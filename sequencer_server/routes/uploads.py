@@ -30,6 +30,7 @@ from sequencer_server.upload_form import (
     read_upload_form,
     upload_slots,
 )
+from sequencer_server.users import User
 
 log = logging.getLogger("sequencer_server.uploads")
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -81,9 +82,10 @@ async def upload_audio(
         credentials.require()
     async with upload_slots(request).hold(client):
         fields, file = await read_upload_form(request, credentials)
+        user = credentials.require(fields.token)  # known by now: answered from its cache
         try:
             return await _store_upload(
-                request, settings, store, storage, fields, file, idempotency_key
+                request, settings, store, storage, fields, file, idempotency_key, user
             )
         finally:
             await file.close()
@@ -97,6 +99,7 @@ async def _store_upload(
     fields: UploadFields,
     file: UploadFile,
     idempotency_key: str | None,
+    user: User,
 ) -> dict:
     format = fields.format
     fmt = format.strip().lower()
@@ -146,6 +149,7 @@ async def _store_upload(
         "message_id": None,
         "idempotency_key": idempotency_key or None,
         "sha256": digest,
+        "uploader": user.name,  # only they may attach it
     }
     try:
         await run_in_threadpool(store.record_upload, record)

@@ -25,6 +25,7 @@ from sequencer_server.store.base import (
     RenderClaimConflict,
     StoreFull,
 )
+from sequencer_server.store.sqlite_users import SQLiteUsers
 
 log = logging.getLogger("sequencer_server.store.sqlite")
 
@@ -62,7 +63,7 @@ def _is_full(exc: sqlite3.Error) -> bool:
     return (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc)
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteUsers):
     name = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
@@ -84,6 +85,7 @@ class SQLiteStore:
                 if "idem" not in columns:  # databases made before idempotent uploads
                     self._db.execute("ALTER TABLE uploads ADD COLUMN idem TEXT")
                 self._db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_idem ON uploads (idem)")
+                self._create_user_tables(self._db)
 
     # -- helpers ---------------------------------------------------------------------
     @contextmanager
