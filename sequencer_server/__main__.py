@@ -16,6 +16,8 @@ from sequencer_server.config import ConfigError, Settings
 
 log = logging.getLogger("sequencer_server")
 
+TLS_SHUTDOWN_S = 5
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -163,7 +165,15 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     sock = socket.create_server((args.host, args.port), reuse_port=False)
     host, port = sock.getsockname()[:2]
     url = f"{scheme}://{host}:{port}"
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=True, **ssl)  # type: ignore[arg-type]
+    config = uvicorn.Config(
+        app,
+        log_level=args.log_level,
+        access_log=True,
+        # A TLS client gone without its close_notify would hold the shutdown for asyncio's
+        # 30 s SSL shutdown timeout; the desktop app waits for its embedded server to end.
+        timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else None,
+        **ssl,  # type: ignore[arg-type]
+    )
     server = uvicorn.Server(config)
     if args.parent_pid:
         threading.Thread(
