@@ -84,13 +84,6 @@ async def get_media(
 ) -> FileResponse:
     if len(key) > MAX_KEY_LENGTH:
         raise HTTPException(404, "no such media")
-    signed = exp is not None or sig is not None
-    if signed and not (exp and sig and signer.valid(key, exp, sig)):
-        raise HTTPException(403, "the signed URL has expired or is not the server's")
-    if not signed and await run_in_threadpool(in_private_thread, store, key):
-        raise HTTPException(
-            403, "this render belongs to a private thread: use the signed URL the API gives"
-        )
     path = storage.local_path(key)
     try:
         found = path is not None and path.is_file()
@@ -98,6 +91,14 @@ async def get_media(
         found = False
     if path is None or not found:
         raise HTTPException(404, "no such media")
+    # After the 404: the signature only matters for a file that exists.
+    signed = exp is not None or sig is not None
+    if signed and not (exp and sig and signer.valid(key, exp, sig)):
+        raise HTTPException(403, "the signed URL has expired or is not the server's")
+    if not signed and await run_in_threadpool(in_private_thread, store, key):
+        raise HTTPException(
+            403, "this render belongs to a private thread: use the signed URL the API gives"
+        )
     _drop_unusable_range(request)
     fmt = path.suffix.lstrip(".").lower()
     return FileResponse(

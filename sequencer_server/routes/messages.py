@@ -151,7 +151,7 @@ def same_message(stored: dict[str, Any], body: MessageCreate) -> bool:
     "/messages",
     status_code=201,
     response_model=MessagePublic,
-    responses={200: {"description": "Replay of an id already created"}, 404: {}, 409: {}},
+    responses={200: {"description": "Replay of an id already created"}, 403: {}, 404: {}, 409: {}},
 )
 async def create_message(
     body: MessageCreate,
