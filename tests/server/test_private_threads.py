@@ -84,6 +84,8 @@ def test_private_renders_need_a_fresh_signature(live_backend):
     clients, thread = _setup(backend, url)
     alice = clients["alice"]
     render = alice.upload().json()
+    if backend.storage.name == "s3":  # uploaded like any render: public until attached
+        assert _public_grants(backend, render)
     created = alice.create_message(thread["id"], user_id="alice", renders=[render]).json()
     assert created["renders"][0]["id"] == render["id"]
     signed = created["renders"][0]["url"]
@@ -96,10 +98,7 @@ def test_private_renders_need_a_fresh_signature(live_backend):
 
     if backend.storage.name == "s3":
         assert "X-Amz-Signature" in signed or "Signature" in signed
-        client = boto3.client("s3", endpoint_url=backend.settings.s3.endpoint_url,
-                              region_name="us-east-1", **S3_KEYS)  # fmt: skip
-        grants = client.get_object_acl(Bucket=backend.storage.bucket, Key=_key(render))
-        assert not [g for g in grants["Grants"] if "AllUsers" in str(g["Grantee"])]
+        assert not _public_grants(backend, render)
     else:
         bare = signed.split("?")[0]
         assert requests.get(bare).status_code == 403
@@ -123,6 +122,13 @@ def test_public_threads_keep_public_urls(live_backend):
     assert "sig=" not in render["url"] and "Signature" not in render["url"]
     if backend.storage.name == "local":
         assert requests.get(render["url"]).status_code == 200
+
+
+def _public_grants(backend, render: dict) -> list:
+    client = boto3.client("s3", endpoint_url=backend.settings.s3.endpoint_url,
+                          region_name="us-east-1", **S3_KEYS)  # fmt: skip
+    grants = client.get_object_acl(Bucket=backend.storage.bucket, Key=_key(render))
+    return [g for g in grants["Grants"] if "AllUsers" in str(g["Grantee"])]
 
 
 def _key(render: dict) -> str:
