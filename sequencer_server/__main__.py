@@ -141,7 +141,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.tls_self_signed:
         from sequencer_server.tls import colon_hex, ensure_certificate
 
-        cert = ensure_certificate(settings.data_dir)
+        try:
+            cert = ensure_certificate(settings.data_dir)
+        except ImportError as exc:  # bundles built without it (packaging/sequencer.spec)
+            raise ConfigError(
+                f"--tls-self-signed needs the 'cryptography' package, which is missing ({exc})"
+            ) from exc
         ssl = {"ssl_certfile": str(cert.cert_path), "ssl_keyfile": str(cert.key_path)}
         scheme = "https"
         log.info("🔐 HTTPS certificate SHA-256 fingerprint: %s", colon_hex(cert.fingerprint))
