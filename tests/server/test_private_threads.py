@@ -150,3 +150,25 @@ def test_service_token_still_sees_everything(live_backend):
     _clients, thread = _setup(backend, url)
     ids = [t["id"] for t in _get(Client(url, TOKEN), "/api/v1/threads").json()]
     assert thread["id"] in ids
+
+
+def test_upload_replay_of_a_private_render_is_signed(live_backend):
+    backend, url = live_backend
+    clients, thread = _setup(backend, url)
+    alice = clients["alice"]
+    key = {"Idempotency-Key": "take-1"}
+    first = alice.http.post(
+        f"{url}/api/v1/upload/audio",
+        data={"token": alice.token, "format": "mp3"},
+        files={"file": ("t.mp3", mp3_bytes(), "audio/mpeg")},
+        headers=key,
+    ).json()
+    alice.create_message(thread["id"], user_id="alice", renders=[first])
+    again = alice.http.post(
+        f"{url}/api/v1/upload/audio",
+        data={"token": alice.token, "format": "mp3"},
+        files={"file": ("t.mp3", mp3_bytes(), "audio/mpeg")},
+        headers=key,
+    ).json()
+    assert again["id"] == first["id"] and again["url"] != first["url"]
+    assert requests.get(again["url"]).status_code == 200
