@@ -30,15 +30,17 @@ def _user(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
+def create_user_tables(db: sqlite3.Connection) -> None:
+    """Schema version 2 of the server's SQLite file."""
+    for statement in USERS_SCHEMA:
+        db.execute(statement)
+
+
 class SQLiteUsers:
     _db: sqlite3.Connection
     _lock: threading.RLock
 
     _tx: Callable[[], AbstractContextManager[sqlite3.Connection]]  # SQLiteStore's
-
-    def _create_user_tables(self, db: sqlite3.Connection) -> None:
-        for statement in USERS_SCHEMA:
-            db.execute(statement)
 
     def create_user(self, name: str, admin: bool, created_at: str) -> bool:
         with self._tx() as db:

@@ -3,6 +3,8 @@ and the shared API_TOKEN keeps the seed's clients working as an admin service to
 
 from __future__ import annotations
 
+import hashlib
+
 import requests
 
 from sequencer_server.users import add_user, issue_token
@@ -131,3 +133,20 @@ def test_only_the_author_attaches_and_only_the_uploader_render(live_backend):
     # bob's render is still his to use
     mine = bob.create_message(thread["id"], user_id="bob", renders=[bobs_render])
     assert mine.status_code == 201, mine.text
+
+
+def test_a_database_from_before_users_gets_their_tables(tmp_path):
+    from sequencer_common.sqlite_db import Database
+    from sequencer_server.store import sqlite as sqlite_store
+
+    path = tmp_path / "sequencer.sqlite3"
+    old = Database(path)
+    old.ensure_schema(sqlite_store.SCHEMA, 1, upgrades={1: sqlite_store._add_idempotency_keys})
+    old.close()
+    store = sqlite_store.SQLiteStore(path)
+    try:
+        token = add_user(store, "early")
+        assert store.get_user("early")["admin"] is False
+        assert store.user_for_token(hashlib.sha256(token.encode()).hexdigest())["name"] == "early"
+    finally:
+        store.close()
