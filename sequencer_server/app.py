@@ -33,7 +33,8 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{loc}: {error.get('msg', 'invalid')}" if loc else str(error.get("msg", "invalid"))
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # registered for that type only
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return JSONResponse({"detail": "Malformed JSON in the request body"}, status_code=400)

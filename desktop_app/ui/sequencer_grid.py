@@ -340,8 +340,8 @@ class SequencerGrid(QWidget):
         super().leaveEvent(event)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            help_event = QHelpEvent(event)  # type: ignore[arg-type]
+        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
+            help_event = event
             cell = self.cell_at(help_event.pos())
             if cell is None:
                 QToolTip.hideText()

@@ -176,7 +176,7 @@ async def create_message(
         if existing is not None and existing["parent_thread"] != body.parent_thread:
             raise HTTPException(409, f"message id {message_id!r} exists in another thread")
         renders = [_stored_render(store, r.id, message_id, user) for r in body.renders]
-        doc = {
+        doc: dict[str, Any] = {
             "id": message_id,
             "created_at": utc_now_iso(),
             "timestamp": timestamp,

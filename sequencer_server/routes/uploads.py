@@ -11,8 +11,9 @@ import logging
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Header, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from sequencer_server import json_body
 from sequencer_server.audio_check import CHECKS, CONTENT_TYPES
@@ -158,7 +159,11 @@ async def _store_upload(
     except DuplicateUpload:
         # A concurrent retry with the same key won the race: keep its file, drop ours.
         await run_in_threadpool(storage.delete, key)
-        earlier = await run_in_threadpool(store.find_upload, idempotency_key)
+        earlier = await run_in_threadpool(store.find_upload, idempotency_key or "")
+        if earlier is None:  # only a keyed upload collides; its record went in between
+            raise HTTPException(
+                409, "A concurrent upload with this Idempotency-Key did not finish; retry"
+            ) from None
         return _replay(earlier, size, digest, request, storage)
     except Exception as exc:
         log.exception("❌ Could not record upload %s; removing the stored file", key)

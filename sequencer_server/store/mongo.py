@@ -94,6 +94,7 @@ class MongoStore(MongoUsers):
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
+        assert doc is not None  # upserted, and the document after the update is returned
         return int(doc["value"])
 
     # -- threads ---------------------------------------------------------------------
