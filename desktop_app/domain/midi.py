@@ -333,7 +333,9 @@ def midi_to_pattern(midi: mido.MidiFile) -> MidiImport:
         keys_of_track.setdefault(n.midi_track, set()).add(n.key)
     pattern = Pattern(bpm=bpm, swing=swing, steps_per_beat=steps_per_beat, length=length)
     rows: dict[int, Track] = {}
-    for n, step in zip(notes, steps, strict=True):
+    # Rows in the order of the file's tracks (an export's order), then of first hits.
+    placed = sorted(zip(notes, steps, strict=True), key=lambda ns: (ns[0].midi_track, ns[1]))
+    for n, step in placed:
         if step >= length:
             continue
         row = rows.get(n.key)
