@@ -268,15 +268,15 @@ def _fit(ticks: list[int], size: float, tolerance: float) -> tuple[float, list[i
     return swing, [step for step, _offset in placed]
 
 
-def _grid(ticks: list[int], ppq: int) -> tuple[int, float, list[int]]:
-    """Steps per beat, swing and the step of every tick (see the module docstring)."""
+def _grid(ticks: list[int], ppq: int) -> tuple[int, float, list[int]] | None:
+    """Steps per beat, swing and the step of every tick (see the module docstring), or
+    None when the notes sit on no grid a pattern has."""
     tolerance = max(1.0, ppq / 96)
     for steps_per_beat in IMPORT_GRIDS:
         fitted = _fit(ticks, ppq / steps_per_beat, tolerance)
         if fitted is not None:
             return steps_per_beat, fitted[0], fitted[1]
-    size = ppq / IMPORT_FALLBACK_GRID
-    return IMPORT_FALLBACK_GRID, 0.0, [round(tick / size) for tick in ticks]
+    return None
 
 
 def _default_name(sample: str) -> str:
@@ -312,7 +312,13 @@ def midi_to_pattern(midi: mido.MidiFile) -> MidiImport:
         )
         bpm = clamped
 
-    steps_per_beat, swing, steps = _grid([n.tick for n in notes], ppq)
+    ticks = [n.tick for n in notes]
+    grid = _grid(ticks, ppq)
+    if grid is None:
+        size = ppq / IMPORT_FALLBACK_GRID
+        grid = IMPORT_FALLBACK_GRID, 0.0, [round(tick / size) for tick in ticks]
+        told.append("The notes are not on a regular grid; each went to the nearest sixteenth.")
+    steps_per_beat, swing, steps = grid
     size = ppq / steps_per_beat
     last_step = max(steps)
     file_steps = math.ceil(end / size - 1e-6)

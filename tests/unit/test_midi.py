@@ -216,3 +216,13 @@ def test_bad_files_say_why(tmp_path) -> None:
     with pytest.raises(MidiError, match="cannot write"):
         write_midi(demo_pattern(), tmp_path / "no" / "such" / "folder.mid")
     assert not list((tmp_path).glob("**/*.part"))
+
+
+def test_notes_off_any_grid_go_to_the_nearest_sixteenth_and_say_so(tmp_path) -> None:
+    # 96 PPQ: a sixteenth is 24 ticks; 13 and 59 are on no grid a pattern has.
+    result = read_midi(_type0(tmp_path, [(0, 36, 100), (13, 38, 90), (59, 36, 80)]))
+    assert result.pattern.steps_per_beat == 4 and result.pattern.swing == 0.0
+    assert [t.steps for t in result.pattern.tracks] == [[100, 0, 80, 0], [0, 90, 0, 0]]
+    assert result.notes == [
+        "The notes are not on a regular grid; each went to the nearest sixteenth."
+    ]
