@@ -33,10 +33,10 @@ def run(args) -> dict:
     from PySide6.QtCore import QElapsedTimer, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.audio.audio_files import read_audio
     from desktop_app.audio.engine import Engine
     from desktop_app.audio.kit import load_default_kit
     from desktop_app.audio.mp3 import encode_mp3
-    from desktop_app.audio.wavio import read_wav
     from desktop_app.domain.pattern import demo_pattern
     from desktop_app.services.api import ApiClient
     from desktop_app.services.delivery import Delivery
@@ -122,7 +122,7 @@ def run(args) -> dict:
 
                 # the seed's way, same take, same server
                 t0 = time.perf_counter()
-                pcm, rate = read_wav(result.wav_path)
+                pcm, rate = read_audio(result.wav_path)
                 mp3 = tmp / "seed.mp3"
                 encode_mp3(pcm, rate, mp3, 320)
                 message = api.create_message(thread_id, "seed", demo_pattern().to_snapshot())

@@ -18,6 +18,7 @@ from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, encode_mp3
 from desktop_app.audio.wavio import write_wav
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from sequencer_common.atomic import atomic_path
 
 DEFAULT_LOOPS = 4
 SAMPLE_RATE = 44100
@@ -49,7 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_BITRATE,
         help=f"MP3 bitrate in kbit/s (default {DEFAULT_BITRATE})",
     )
-    p.add_argument("--kit", metavar="DIR", help="a folder of WAV samples to use as the kit")
+    p.add_argument(
+        "--kit", metavar="DIR", help="a folder of WAV, AIFF or FLAC samples to use as the kit"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
@@ -114,9 +117,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if as_wav:
-            tmp = out.with_name(out.name + ".part")
-            write_wav(tmp, pcm, SAMPLE_RATE)
-            tmp.replace(out)
+            with atomic_path(out) as tmp:
+                write_wav(tmp, pcm, SAMPLE_RATE)
         else:
             encode_mp3(pcm, SAMPLE_RATE, out, args.bitrate, progress=progress if show else None)
     except OSError as exc:

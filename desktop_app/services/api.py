@@ -20,6 +20,7 @@ import requests
 from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncoderMonitor
 
 from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
+from sequencer_common.atomic import atomic_write
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total)."""
@@ -257,26 +258,24 @@ class ApiClient:
         The API token is not sent: render URLs may point at third-party storage."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.part")
         try:
-            with requests.get(url, stream=True, timeout=(5.0, self.timeout)) as response:
+            with (
+                atomic_write(dest, hidden=True) as out,
+                requests.get(url, stream=True, timeout=(5.0, self.timeout)) as response,
+            ):
                 if response.status_code >= 400:
                     raise _error_from_response(response)
                 total = int(response.headers.get("Content-Length") or expected_size or 0)
                 done = 0
-                with tmp.open("wb") as out:
-                    for chunk in response.iter_content(CHUNK):
-                        out.write(chunk)
-                        done += len(chunk)
-                        if progress is not None:
-                            progress(done, total)
-            if expected_size is not None and done != expected_size:
-                raise TransientApiError(
-                    None, f"Download incomplete: got {done} of {expected_size} bytes"
-                )
-            os.replace(tmp, dest)
+                for chunk in response.iter_content(CHUNK):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, total)
+                if expected_size is not None and done != expected_size:
+                    raise TransientApiError(
+                        None, f"Download incomplete: got {done} of {expected_size} bytes"
+                    )
         except requests.RequestException as exc:
             raise TransientApiError(None, f"Download failed: {exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
         return dest

@@ -161,7 +161,7 @@ def test_drop_wav_sends_it_and_other_files_are_refused(qtbot, alice, server, tmp
     text.write_text("hello")
     with qtbot.waitSignal(alice.state.error, timeout=TIMEOUT) as refused:
         alice.state.send_audio_file(text)
-    assert "Drop an MP3 or a WAV file" in refused.args[0]
+    assert "Drop an MP3, WAV, AIFF or FLAC file" in refused.args[0]
 
 
 def test_quitting_during_an_upload_loses_nothing(qtbot, server, tmp_path, thread_id):
