@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 POLL_ACTIVE_MS = 1000
 POLL_IDLE_MS = 1500
 IDLE_AFTER_POLLS = 30
+POLL_PUSHED_MS = 60_000  # the server pushes its changes: a slow safety poll only
 
 Submit = Callable[..., None]  # TaskRunner.submit with the owner as context
 
@@ -73,6 +74,7 @@ class OpenThread(QObject):
         self._fetching: set[tuple[int, bool]] = set()  # (generation, full) in flight
         self.loading = False
         self._quiet_polls = 0  # polls in a row that brought nothing new
+        self._pushed = False  # the server's events bring changes: poll slowly
         self._poll_timer = QTimer(self)
         self._poll_timer.setSingleShot(True)
         self._poll_timer.timeout.connect(self._poll)
@@ -186,6 +188,11 @@ class OpenThread(QObject):
             self.loading = loading
             self.loadingChanged.emit(loading)
 
+    def pushed(self, message: Message) -> None:
+        """A message the server pushed: shown (send state kept) if it is in this thread."""
+        if message.parent_thread == self.thread_id:
+            self._upsert_keeping_state(message)
+
     def show(self, message: Message, **row_state: Any) -> None:
         """Put a row up (or change its send state) if it belongs to this thread."""
         if message.parent_thread == self.thread_id:
@@ -204,8 +211,19 @@ class OpenThread(QObject):
     def stop_polling(self) -> None:
         self._poll_timer.stop()
 
+    def set_pushed(self, pushed: bool) -> None:
+        """Events on: the 1 s polling stops (a 60 s safety poll stays); off: it resumes."""
+        if pushed == self._pushed:
+            return
+        self._pushed = pushed
+        self._quiet_polls = 0
+        if self._poll_timer.isActive():
+            self._poll_timer.start(self.poll_interval_ms)
+
     @property
     def poll_interval_ms(self) -> int:
+        if self._pushed:
+            return POLL_PUSHED_MS
         return POLL_IDLE_MS if self._quiet_polls >= IDLE_AFTER_POLLS else POLL_ACTIVE_MS
 
     def _poll(self) -> None:

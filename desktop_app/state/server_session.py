@@ -33,7 +33,8 @@ from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, Stage
 from desktop_app.services.tasks import TaskRunner
-from desktop_app.state.connection_status import RETRY_DELAYS
+from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
+from desktop_app.state.live_events import LiveEvents
 from desktop_app.state.render_fetcher import recordings_in
 from desktop_app.state.send_queue import SendQueue
 from desktop_app.state.threads_state import ThreadsState
@@ -173,6 +174,11 @@ class ServerSession(QObject):
         queue.serverAnswered.connect(self.threads.server_answered)
         queue.threadDelivered.connect(self.threads.thread_delivered)
         queue.threadRefused.connect(self.threads.thread_refused)
+        # The server's events, when it offers them; polling otherwise (and while lost).
+        self.live = LiveEvents(api, self._submit_live, self)
+        self.live.received.connect(self._on_event)
+        self.live.streamingChanged.connect(self._on_streaming)
+        self.threads.connectionChanged.connect(self._on_connection)
         if self._memory is not None:
             self.threads.threadsChanged.connect(self._open_initial_thread)
             self.threads.currentThreadChanged.connect(self._remember_thread)
@@ -183,6 +189,7 @@ class ServerSession(QObject):
         self.threads.start_live_sync()
         self.threads.start()
         self._thread_poll.start()
+        self.live.start()
 
     def close(self, *, wait_ms: int = 0, close_connection: bool = True) -> None:
         """End the session; never raises, whatever is in flight. Uploads in flight are
@@ -195,6 +202,7 @@ class ServerSession(QObject):
             return
         self._closed = True
         self._thread_poll.stop()
+        self.live.close()
         self.threads.close()
         self.queue.blockSignals(True)  # reports from workers still running go nowhere
         self.queue.shutdown(wait_ms=wait_ms)
@@ -267,6 +275,40 @@ class ServerSession(QObject):
         # (the smoke test's temporary home came back holding settings.ini).
         if thread_id and self._memory is not None and not self._closed:
             self._memory.last_thread_id = thread_id
+
+    # ---- the server's events ----------------------------------------------------------
+    def _submit_live(self, fn: Any, *args: Any, **callbacks: Any) -> None:
+        if not self._closed:
+            self._tasks.submit(fn, *args, context=self.live, **callbacks)
+
+    def _on_connection(self, state: str) -> None:
+        # Not reachable at start: ask for its features once it answers.
+        if state == CONNECTED and not self._closed:
+            self.live.start()
+
+    def _on_streaming(self, streaming: bool) -> None:
+        """Open: the fast polling stops, and one fetch catches what came before the stream
+        began (afterwards ``Last-Event-ID`` brings every change exactly once). Lost: polling
+        takes over until it is back."""
+        if self._closed:
+            return
+        self.threads.set_pushed(streaming)
+        if streaming:
+            self.threads.refresh_threads()
+            self.threads.refresh_messages()
+
+    def _on_event(self, kind: str, data: dict[str, Any]) -> None:
+        if self._closed:
+            return
+        try:
+            if kind == "message":
+                self.threads.message_pushed(Message.from_json(data))
+            elif kind == "deleted":
+                self.threads.message_deleted(str(data["id"]))
+            elif kind == "thread":
+                self.threads.thread_pushed(Thread.from_json(data))
+        except (KeyError, TypeError, ValueError):
+            log.warning("an event %r the client does not understand: %r", kind, data)
 
     def _poll_threads(self) -> None:
         if self.threads.is_connected:

@@ -437,6 +437,31 @@ class ThreadsState(QObject):
 
         self._submit(self._api.delete_message, message_id, on_done=lambda _r: None, on_error=failed)
 
+    # ---- pushed changes (the server's events) -------------------------------------------
+    def message_pushed(self, message: Message) -> None:
+        """Another client's message (or a render attached): the open thread shows it, the
+        cache keeps it for an offline start, its thread moves up."""
+        if self._closed:
+            return
+        before = self._open.model.message(message.id)
+        self._open.pushed(message)
+        if self._store is not None and before != message:
+            self._submit(self._store.upsert_messages, [message])
+        self._touch_thread(message.parent_thread, message.timestamp)
+
+    def message_deleted(self, message_id: str) -> None:
+        if not self._closed:
+            self.remove_message(message_id)
+
+    def thread_pushed(self, thread: Thread) -> None:
+        """A thread made or renamed elsewhere."""
+        if not self._closed:
+            self._put_thread(thread)
+
+    def set_pushed(self, pushed: bool) -> None:
+        """The server's events are flowing (True): the open thread polls only slowly."""
+        self._open.set_pushed(pushed)
+
     # ---- live sync -------------------------------------------------------------------
     def start_live_sync(self) -> None:
         """Poll the open thread for others' messages, renders and deletions."""

@@ -1,0 +1,228 @@
+"""The server's live events (``GET /api/v1/events``, server-sent events) on a worker thread.
+
+Own parser rather than sseclient-py: the format is a dozen lines of rules (WHATWG "event
+stream interpretation"), and owning them lets the worker see the heartbeat comments too —
+each one proves the connection alive, so the read timeout only has to sit a little above
+the heartbeat interval to notice a dead peer.
+
+``EventStream`` runs one daemon thread: connect (``Last-Event-ID`` once it has a cursor, so
+every change after it comes exactly once), read, hand each event to ``on_event``; on any
+failure wait (backoff, or the server's ``retry:``) and connect again, until ``stop()``.
+Callbacks run on the worker: the caller hands them to its own thread (the session does so
+with a queued Qt signal). No Qt here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/api/v1/events"
+READ_TIMEOUT = 40.0  # the server's heartbeat comes every 15 s
+BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+
+
+@dataclass(frozen=True)
+class SseEvent:
+    """One dispatched event: its type (``message`` by default), data and the last id seen."""
+
+    event: str
+    data: str
+    id: str | None
+
+
+class SseParser:
+    """Lines in, events out. ``feed(line)`` (without its line ending) returns the event a
+    blank line completes, if any; ``retry_ms`` holds the last valid ``retry:`` field."""
+
+    def __init__(self) -> None:
+        self.last_id: str | None = None
+        self.retry_ms: int | None = None
+        self.comments = 0
+        self._event = ""
+        self._data: list[str] = []
+
+    def feed(self, line: str) -> SseEvent | None:
+        if line == "":
+            return self._dispatch()
+        if line.startswith(":"):
+            self.comments += 1
+            return None
+        name, sep, value = line.partition(":")
+        if sep and value.startswith(" "):
+            value = value[1:]
+        if name == "event":
+            self._event = value
+        elif name == "data":
+            self._data.append(value)
+        elif name == "id" and "\0" not in value:
+            self.last_id = value
+        elif name == "retry" and value.isdigit():
+            self.retry_ms = int(value)
+        # any other field is ignored, as the standard says
+        return None
+
+    def _dispatch(self) -> SseEvent | None:
+        data, event = self._data, self._event or "message"
+        self._data, self._event = [], ""
+        if not data:
+            return None  # an id or retry alone dispatches nothing
+        return SseEvent(event, "\n".join(data), self.last_id)
+
+    def feed_all(self, lines: Iterable[str]) -> Iterator[SseEvent]:
+        for line in lines:
+            event = self.feed(line)
+            if event is not None:
+                yield event
+
+
+def split_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """UTF-8 lines ending in CRLF, LF or CR, from chunks cut anywhere (even between CR and
+    LF). An unfinished last line is dropped: its event was never completed."""
+    pending = b""
+    skip_lf = False
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if skip_lf and chunk.startswith(b"\n"):
+            chunk = chunk[1:]
+        skip_lf = False
+        pending += chunk
+        while True:
+            cr, lf = pending.find(b"\r"), pending.find(b"\n")
+            ends = [i for i in (cr, lf) if i >= 0]
+            if not ends:
+                break
+            end = min(ends)
+            line, rest = pending[:end], pending[end + 1 :]
+            if pending[end : end + 1] == b"\r":
+                if rest.startswith(b"\n"):
+                    rest = rest[1:]
+                elif not rest:
+                    skip_lf = True  # the LF of this CRLF may be in the next chunk
+            pending = rest
+            yield line.decode("utf-8", errors="replace")
+
+
+EventCallback = Callable[[str, dict[str, Any], str | None], None]
+
+
+class EventStream:
+    """``EventStream(base_url, token, on_event, on_state)``: ``on_event(kind, data, id)``
+    for each event whose data is a JSON object; ``on_state(True)`` once connected,
+    ``on_state(False)`` when the connection is lost (it retries by itself)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        on_event: EventCallback,
+        on_state: Callable[[bool], None],
+        *,
+        last_event_id: str | None = None,
+        read_timeout: float = READ_TIMEOUT,
+        backoff: Sequence[float] = BACKOFF,
+    ) -> None:
+        self._url = base_url.rstrip("/") + EVENTS_PATH
+        self._token = token
+        self._on_event = on_event
+        self._on_state = on_state
+        self.last_event_id = last_event_id
+        self._read_timeout = read_timeout
+        self._backoff = tuple(backoff)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._response: requests.Response | None = None
+        self._thread: threading.Thread | None = None
+        self.connects = 0  # successful connections, for tests and logs
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="event-stream", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 2.0) -> None:
+        """End the stream: closing the response wakes a read blocked on the socket."""
+        self._stop.set()
+        with self._lock:
+            response = self._response
+        if response is not None:
+            try:
+                response.close()
+            except Exception:  # closing from another thread may race the reader
+                log.debug("closing the event stream", exc_info=True)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        failures = 0
+        retry_ms: int | None = None
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Bearer {self._token}"
+            session.headers["Accept"] = "text/event-stream"
+            session.headers["User-Agent"] = "Sequencer-desktop"
+            while not self._stop.is_set():
+                try:
+                    got_events, retry_ms = self._listen(session)
+                    failures = 0 if got_events else failures + 1
+                except Exception as exc:  # any failure: the stream retries, never dies
+                    failures += 1
+                    if not self._stop.is_set():
+                        log.info("event stream lost: %s", exc)
+                if self._stop.is_set():
+                    break
+                self._on_state(False)
+                delay = self._backoff[min(max(failures - 1, 0), len(self._backoff) - 1)]
+                if retry_ms is not None and failures <= 1:
+                    delay = retry_ms / 1000
+                self._stop.wait(delay)
+
+    def _listen(self, session: requests.Session) -> tuple[bool, int | None]:
+        """One connection, read until it ends; returns (connected at all, server's retry)."""
+        headers = {"Last-Event-ID": self.last_event_id} if self.last_event_id else {}
+        response = session.get(
+            self._url, headers=headers, stream=True, timeout=(5.0, self._read_timeout)
+        )
+        with self._lock:
+            self._response = response
+        if self._stop.is_set():
+            response.close()
+            return False, None
+        try:
+            if response.status_code != 200:
+                raise requests.HTTPError(f"{response.status_code} from {EVENTS_PATH}")
+            self.connects += 1
+            self._on_state(True)
+            parser = SseParser()
+            chunks = response.iter_content(chunk_size=None)
+            for event in parser.feed_all(split_lines(chunks)):
+                if self._stop.is_set():
+                    break
+                if event.id is not None:
+                    self.last_event_id = event.id
+                self._deliver(event)
+            return True, parser.retry_ms
+        finally:
+            with self._lock:
+                self._response = None
+            response.close()
+
+    def _deliver(self, event: SseEvent) -> None:
+        try:
+            data = json.loads(event.data)
+        except ValueError:
+            log.warning("event %r with data that is not JSON", event.event)
+            return
+        if isinstance(data, dict):
+            self._on_event(event.event, data, event.id)

@@ -1,0 +1,122 @@
+"""Whether this server pushes its changes, and the pushed changes on the GUI thread.
+
+``start()`` asks ``/healthz`` (on a worker) for the server's features; a server that lists
+``events`` gets an ``EventStream``, any other (a seed-only server) none — the session then
+keeps today's polling. The stream's callbacks run on its worker thread and only emit this
+object's signals, which Qt queues to the GUI thread: no model is touched off it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.services.event_stream import EventCallback, EventStream
+
+log = logging.getLogger(__name__)
+
+
+class EventsServer(Protocol):
+    """The part of ``ApiClient`` that says where the stream is and whether there is one."""
+
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    def health(self) -> dict[str, Any]: ...
+
+
+class Stream(Protocol):
+    def start(self) -> None: ...
+    def stop(self, timeout: float | None = ...) -> None: ...
+
+
+StreamFactory = Callable[[str, str, EventCallback, Callable[[bool], None]], Stream]
+Submit = Callable[..., None]  # TaskRunner.submit with the owner as context
+
+
+def _event_stream(
+    url: str, token: str, on_event: EventCallback, on_state: Callable[[bool], None]
+) -> Stream:
+    return EventStream(url, token, on_event, on_state)
+
+
+class LiveEvents(QObject):
+    """``received(kind, data)``: ``message`` / ``deleted`` / ``thread`` and its JSON;
+    ``streamingChanged(bool)``: the stream is open (True) or lost and retrying (False)."""
+
+    received = Signal(str, object)
+    streamingChanged = Signal(bool)
+    _fromWorker = Signal(str, object)
+    _stateFromWorker = Signal(bool)
+
+    def __init__(
+        self,
+        server: EventsServer,
+        submit: Submit,
+        parent: QObject | None = None,
+        *,
+        stream_factory: StreamFactory = _event_stream,
+    ) -> None:
+        super().__init__(parent)
+        self._server = server
+        self._submit = submit
+        self._factory = stream_factory
+        self._stream: Stream | None = None
+        self._asking = False
+        self._closed = False
+        self.offered: bool | None = None  # None: not known yet (the server not reached)
+        self.streaming = False
+        self._fromWorker.connect(self._deliver)
+        self._stateFromWorker.connect(self._set_streaming)
+
+    def start(self) -> None:
+        """Ask the server whether it pushes events (again, if it was not reachable)."""
+        if self._closed or self._asking or self.offered is not None:
+            return
+        self._asking = True
+        self._submit(self._server.health, on_done=self._on_health, on_error=self._on_no_health)
+
+    def _on_health(self, health: dict[str, Any]) -> None:
+        self._asking = False
+        features = health.get("features") if isinstance(health, dict) else None
+        self.offered = isinstance(features, list) and "events" in features
+        if self._closed or not self.offered:
+            log.info("the server offers no events: polling")
+            return
+        log.info("listening to the server's events")
+        self._stream = self._factory(
+            self._server.base_url, self._server.token, self._on_worker_event, self._on_worker_state
+        )
+        self._stream.start()
+
+    def _on_no_health(self, exc: BaseException) -> None:
+        self._asking = False  # asked again once the server answers something
+        log.info("could not ask the server for its features: %s", exc)
+
+    # The stream's worker calls these two: they only emit, and Qt queues the signal.
+    def _on_worker_event(self, kind: str, data: dict[str, Any], _cursor: str | None) -> None:
+        self._fromWorker.emit(kind, data)
+
+    def _on_worker_state(self, connected: bool) -> None:
+        self._stateFromWorker.emit(connected)
+
+    def _deliver(self, kind: str, data: object) -> None:
+        if not self._closed:
+            self.received.emit(kind, data)
+
+    def _set_streaming(self, connected: bool) -> None:
+        if self._closed or connected == self.streaming:
+            return
+        self.streaming = connected
+        self.streamingChanged.emit(connected)
+
+    def close(self) -> None:
+        """Stop the stream (its worker ends within the read of the socket closing)."""
+        self._closed = True
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.stop(timeout=1.0)
