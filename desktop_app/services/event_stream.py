@@ -112,6 +112,17 @@ def split_lines(chunks: Iterable[bytes]) -> Iterator[str]:
             yield line.decode("utf-8", errors="replace")
 
 
+def _arriving(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives, whatever its framing: ``read1`` returns what one read of the
+    socket gives (``iter_content`` would wait for the end of a body sent without chunks)."""
+    raw = response.raw
+    while True:
+        chunk = raw.read1(65536, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
+
+
 EventCallback = Callable[[str, dict[str, Any], str | None], None]
 
 
@@ -205,8 +216,7 @@ class EventStream:
             self.connects += 1
             self._on_state(True)
             parser = SseParser()
-            chunks = response.iter_content(chunk_size=None)
-            for event in parser.feed_all(split_lines(chunks)):
+            for event in parser.feed_all(split_lines(_arriving(response))):
                 if self._stop.is_set():
                     break
                 if event.id is not None:
