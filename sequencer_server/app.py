@@ -14,10 +14,11 @@ from sequencer_server import __version__
 from sequencer_server.auth import install_log_redaction
 from sequencer_server.auth_failures import FailureLimiter
 from sequencer_server.config import NO_USERS, ConfigError, Settings
+from sequencer_server.events import Broker, WakeOnWrite
 from sequencer_server.http_semantics import install_method_not_allowed
 from sequencer_server.limits import BodyLimitMiddleware
 from sequencer_server.openapi import install_openapi
-from sequencer_server.routes import health, me, media, messages, threads, uploads
+from sequencer_server.routes import events, health, me, media, messages, threads, uploads
 from sequencer_server.signed_urls import UrlSigner, load_secret
 from sequencer_server.storage import Storage, StorageFull, storage_from_settings
 from sequencer_server.store import MessageStore, StoreFull, store_from_settings
@@ -80,6 +81,7 @@ def create_app(
             settings.env,
         )
         yield
+        await broker.close()
         if owns_store:  # an injected store belongs to the caller
             store.close()
 
@@ -92,6 +94,7 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.storage = storage
+    broker = app.state.events = Broker(store)
     app.state.authenticator = Authenticator(store, settings.api_token)
     app.state.auth_failures = FailureLimiter(settings.auth_failures_per_minute)
     secret = load_secret(settings.signing_key, settings.data_dir)
@@ -106,7 +109,8 @@ def create_app(
         paths=(UPLOAD_PATH,),
         other_limit_bytes=settings.max_json_bytes,
     )
-    for module in (threads, messages, uploads, media, health, me):
+    app.add_middleware(WakeOnWrite, wake=broker.wake)
+    for module in (threads, messages, uploads, media, health, me, events):
         app.include_router(module.router)
     install_method_not_allowed(app)
     install_openapi(app)

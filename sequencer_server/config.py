@@ -49,6 +49,8 @@ class Settings:
     signing_key: str | None = None
     signed_url_ttl_s: int = 3600
     auth_failures_per_minute: int = 20
+    # Seconds between ``: ping`` comments on an idle event stream (keeps proxies open).
+    sse_heartbeat_s: float = 15.0
 
     @property
     def max_upload_bytes(self) -> int:
@@ -73,6 +75,15 @@ class Settings:
         max_json_kb = _positive(get, "MAX_JSON_KB", 1024, "kilobytes")
         max_uploads = _positive(get, "MAX_UPLOADS_PER_CLIENT", 4, "uploads")
         ttl = _positive(get, "SIGNED_URL_TTL", 3600, "seconds")
+        heartbeat_text = get("SSE_HEARTBEAT_S") or "15"
+        try:
+            heartbeat = float(heartbeat_text)
+            if not 0 < heartbeat < 86400:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(
+                f"SSE_HEARTBEAT_S must be a positive number of seconds, not {heartbeat_text!r}"
+            ) from None
 
         retention_text = get("TOMBSTONE_RETENTION_DAYS") or "30"
         try:
@@ -119,6 +130,7 @@ class Settings:
             tombstone_retention_days=retention,
             signing_key=get("SIGNING_KEY"),
             signed_url_ttl_s=ttl,
+            sse_heartbeat_s=heartbeat,
         )
 
 

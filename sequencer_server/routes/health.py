@@ -20,6 +20,8 @@ from sequencer_server.storage import StorageError
 log = logging.getLogger("sequencer_server.health")
 router = APIRouter(tags=["health"])
 
+FEATURES = ("events", "text")
+
 
 @router.get("/healthz")
 async def healthz(request: Request, store: StoreDep) -> JSONResponse:
@@ -28,6 +30,8 @@ async def healthz(request: Request, store: StoreDep) -> JSONResponse:
         "version": __version__,
         "store": store.name,
         "storage": request.app.state.storage.name,
+        # What this server offers beyond the seed's contract, for clients to switch on.
+        "features": list(FEATURES),
     }
     try:
         await run_in_threadpool(store.ping)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sequencer_server.config import Settings
 from sequencer_server.store.base import (
+    Change,
     ChangePage,
     DuplicateUpload,
     MessageStore,
@@ -23,6 +24,7 @@ def store_from_settings(settings: Settings) -> MessageStore:
 
 
 __all__ = [
+    "Change",
     "ChangePage",
     "DuplicateUpload",
     "MessageStore",

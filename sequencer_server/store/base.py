@@ -28,6 +28,19 @@ class ChangePage:
     reset: bool = False
 
 
+@dataclass(frozen=True)
+class Change:
+    """One entry of the global change sequence, for the event stream: ``kind`` is
+    ``"message"`` (``doc`` is the message), ``"deleted"`` (``doc`` is ``{"id",
+    "parent_thread"}``) or ``"thread"`` (``doc`` is the thread)."""
+
+    seq: int
+    changed_at: int
+    kind: str
+    thread_id: str
+    doc: dict[str, Any]
+
+
 class RenderClaimConflict(Exception):
     """The render is already attached to another message."""
 
@@ -63,6 +76,13 @@ class MessageStore(UserStore, Protocol):
 
     def delete_message(self, message_id: str) -> dict[str, Any] | None: ...
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage: ...
+    def cursor(self) -> int:
+        """The newest sequence number handed out (0 for an empty store)."""
+
+    def changes_after(self, since: int, limit: int) -> list[Change]:
+        """Changes of every thread (messages, deletions, threads) after ``since``, in
+        sequence order, at most ``limit``."""
+
     def prune_tombstones(self, older_than_ms: int) -> int:
         """Forget deletions older than the epoch-ms time; returns how many. Cursors from
         before the forgotten range get ``ChangePage.reset`` instead of a silent gap."""

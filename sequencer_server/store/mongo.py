@@ -20,6 +20,7 @@ from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from sequencer_server.store.base import (
+    Change,
     ChangePage,
     DuplicateUpload,
     RenderClaimConflict,
@@ -67,6 +68,8 @@ class MongoStore(MongoUsers):
         self._threads.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
         self._messages.create_index([("thread", ASCENDING), ("seq", ASCENDING)])
         self._messages.create_index([("deleted", ASCENDING), ("changed_at", ASCENDING)])
+        self._messages.create_index([("seq", ASCENDING)])
+        self._threads.create_index([("seq", ASCENDING)], sparse=True)
         self._uploads.create_index([("message_id", ASCENDING), ("created_at", ASCENDING)])
         self._uploads.create_index([("created_at", ASCENDING)])
         self._uploads.create_index("idempotency_key", unique=True, sparse=True)
@@ -100,7 +103,8 @@ class MongoStore(MongoUsers):
     # -- threads ---------------------------------------------------------------------
     @_writes
     def create_thread(self, doc: dict[str, Any]) -> dict[str, Any]:
-        self._threads.insert_one({"_id": doc["id"], "doc": doc, "created_at": doc["created_at"]})
+        row = {"_id": doc["id"], "doc": doc, "created_at": doc["created_at"]}
+        self._threads.insert_one({**row, "seq": self._next_seq(), "changed_at": _now_ms()})
         return doc
 
     def list_threads(self) -> list[dict[str, Any]]:
@@ -115,7 +119,13 @@ class MongoStore(MongoUsers):
     def update_thread(self, thread_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
         row = self._threads.find_one_and_update(
             {"_id": thread_id},
-            {"$set": {f"doc.{k}": v for k, v in fields.items()}},
+            {
+                "$set": {
+                    **{f"doc.{k}": v for k, v in fields.items()},
+                    "seq": self._next_seq(),
+                    "changed_at": _now_ms(),
+                }
+            },
             return_document=ReturnDocument.AFTER,
         )
         return row["doc"] if row else None
@@ -198,6 +208,23 @@ class MongoStore(MongoUsers):
             else:
                 page.messages.append((r["seq"], r["changed_at"], r["doc"]))
         return page
+
+    def cursor(self) -> int:
+        doc = self._counters.find_one({"_id": "changes"})
+        return int(doc["value"]) if doc else 0
+
+    def changes_after(self, since: int, limit: int) -> list[Change]:
+        query = {"seq": {"$gt": since}}
+        out = []
+        for r in self._messages.find(query).sort("seq", ASCENDING).limit(limit):
+            if r.get("deleted"):
+                doc = {"id": r["_id"], "parent_thread": r["thread"]}
+                out.append(Change(r["seq"], r["changed_at"], "deleted", r["thread"], doc))
+            else:
+                out.append(Change(r["seq"], r["changed_at"], "message", r["thread"], r["doc"]))
+        for r in self._threads.find(query).sort("seq", ASCENDING).limit(limit):
+            out.append(Change(r["seq"], r["changed_at"], "thread", r["_id"], r["doc"]))
+        return sorted(out, key=lambda change: change.seq)[:limit]
 
     def prune_tombstones(self, older_than_ms: int) -> int:
         query = {"deleted": True, "changed_at": {"$lt": older_than_ms}}

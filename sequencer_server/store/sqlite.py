@@ -20,6 +20,7 @@ from typing import Any
 
 from sequencer_common.sqlite_db import Database
 from sequencer_server.store.base import (
+    Change,
     ChangePage,
     DuplicateUpload,
     RenderClaimConflict,
@@ -50,6 +51,11 @@ CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY, message_id TEXT, created_at TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS uploads_message ON uploads (message_id);
 CREATE INDEX IF NOT EXISTS uploads_created ON uploads (created_at);
+CREATE INDEX IF NOT EXISTS messages_seq ON messages (seq);
+CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones (seq);
+CREATE TABLE IF NOT EXISTS thread_changes (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, changed_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS thread_changes_seq ON thread_changes (seq);
 INSERT OR IGNORE INTO counters (name, value) VALUES ('changes', 0);
 INSERT OR IGNORE INTO counters (name, value) VALUES ('pruned_through', 0);
 """
@@ -108,6 +114,14 @@ class SQLiteStore(SQLiteUsers):
         ).fetchone()
         return int(row[0])
 
+    def _thread_changed(self, thread_id: str) -> None:
+        """Threads take a number of the change sequence too, so the event stream can say
+        when one was made or changed (kept apart so the threads table keeps its shape)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO thread_changes (id, seq, changed_at) VALUES (?,?,?)",
+            (thread_id, self._next_seq(), _now_ms()),
+        )
+
     def _one(self, sql: str, *args: Any) -> dict[str, Any] | None:
         row = self._db.execute(sql, args).fetchone()
         return json.loads(row[0]) if row else None
@@ -119,6 +133,7 @@ class SQLiteStore(SQLiteUsers):
                 "INSERT INTO threads (id, created_at, doc) VALUES (?, ?, ?)",
                 (doc["id"], doc["created_at"], json.dumps(doc)),
             )
+            self._thread_changed(doc["id"])
         return doc
 
     def list_threads(self) -> list[dict[str, Any]]:
@@ -137,6 +152,7 @@ class SQLiteStore(SQLiteUsers):
                 return None
             doc.update(fields)
             db.execute("UPDATE threads SET doc = ? WHERE id = ?", (json.dumps(doc), thread_id))
+            self._thread_changed(thread_id)
             return doc
 
     # -- messages --------------------------------------------------------------------
@@ -217,6 +233,33 @@ class SQLiteStore(SQLiteUsers):
             full=full,
             reset=reset,
         )
+
+    def cursor(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM counters WHERE name = 'changes'").fetchone()
+        return int(row[0])
+
+    def changes_after(self, since: int, limit: int) -> list[Change]:
+        with self._lock:
+            msgs = self._db.execute(
+                "SELECT seq, changed_at, thread, doc FROM messages WHERE seq > ? "
+                "ORDER BY seq LIMIT ?",
+                (since, limit),
+            ).fetchall()
+            dels = self._db.execute(
+                "SELECT seq, changed_at, thread, id FROM tombstones WHERE seq > ? "
+                "ORDER BY seq LIMIT ?",
+                (since, limit),
+            ).fetchall()
+            threads = self._db.execute(
+                "SELECT c.seq, c.changed_at, c.id, t.doc FROM thread_changes c "
+                "JOIN threads t ON t.id = c.id WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
+                (since, limit),
+            ).fetchall()
+        out = [Change(s, c, "message", t, json.loads(d)) for s, c, t, d in msgs]
+        out += [Change(s, c, "deleted", t, {"id": i, "parent_thread": t}) for s, c, t, i in dels]
+        out += [Change(s, c, "thread", t, json.loads(d)) for s, c, t, d in threads]
+        return sorted(out, key=lambda change: change.seq)[:limit]
 
     def prune_tombstones(self, older_than_ms: int) -> int:
         with self._tx() as db:

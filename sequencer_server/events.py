@@ -1,0 +1,183 @@
+"""The live event broker: one per server process, fanning the store's change sequence out
+to the process's ``GET /api/v1/events`` listeners.
+
+The store is the only source of truth, so several processes or replicas need no link
+between them: while a process has listeners it tails the change sequence (a query for the
+changes after the last one it saw, every ``TAIL_INTERVAL_S``), and a write through this
+process wakes the tail at once so loopback latency stays a query away. On MongoDB a change
+can take its number a moment before a lower number becomes visible (another replica's
+write in flight), so the tail's cursor only moves past changes older than the settle
+window, and the changes already sent above it are remembered so none goes out twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sequencer_server.store import Change
+
+log = logging.getLogger("sequencer_server.events")
+
+TAIL_INTERVAL_S = 0.25
+QUEUE_SIZE = 1000
+PAGE = 500
+SETTLE_MS = {"sqlite": 0}
+DEFAULT_SETTLE_MS = 2000
+
+
+class ChangeSource(Protocol):
+    """The part of a message store the broker reads."""
+
+    name: str
+
+    def cursor(self) -> int: ...
+    def changes_after(self, since: int, limit: int) -> list[Change]: ...
+    def get_thread(self, thread_id: str) -> dict[str, Any] | None: ...
+
+
+# A change and its thread as the store has it now (None: gone), which decides who sees it.
+Item = tuple[Change, dict[str, Any] | None]
+
+
+@dataclass(eq=False)
+class Listener:
+    """One stream's bounded queue; ``None`` in it means the broker dropped the stream."""
+
+    queue: asyncio.Queue[Item | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
+    )
+    dropped: bool = False
+
+
+class Broker:
+    def __init__(
+        self,
+        store: ChangeSource,
+        interval_s: float = TAIL_INTERVAL_S,
+        queue_size: int = QUEUE_SIZE,
+    ) -> None:
+        self._store = store
+        self._interval_s = interval_s
+        self._queue_size = queue_size
+        self._listeners: set[Listener] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._cursor: int | None = None
+        self._sent_above: set[int] = set()
+        self._settle_ms = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
+
+    @property
+    def listeners(self) -> int:
+        return len(self._listeners)
+
+    async def subscribe(self) -> Listener:
+        listener = Listener(asyncio.Queue(maxsize=self._queue_size))
+        if self._cursor is None:
+            self._cursor = await asyncio.to_thread(self._store.cursor)
+        self._listeners.add(listener)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._tail())
+        return listener
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._listeners.discard(listener)
+
+    def wake(self) -> None:
+        """A write committed in this process: look for it now, not at the next tick."""
+        self._wake.set()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for listener in list(self._listeners):
+            self._drop(listener)
+
+    async def with_threads(self, changes: list[Change]) -> list[Item]:
+        """Each change with its thread, read once per thread for every listener."""
+
+        def read() -> list[Item]:
+            threads: dict[str, dict[str, Any] | None] = {}
+            for change in changes:
+                if change.kind == "thread":
+                    threads[change.thread_id] = change.doc
+                elif change.thread_id not in threads:
+                    threads[change.thread_id] = self._store.get_thread(change.thread_id)
+            return [(c, threads[c.thread_id]) for c in changes]
+
+        return await asyncio.to_thread(read) if changes else []
+
+    async def _tail(self) -> None:
+        while self._listeners:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._interval_s)
+            self._wake.clear()
+            try:
+                await self._poll()
+            except Exception:
+                log.exception("Event tail failed; trying again")
+                await asyncio.sleep(self._interval_s)
+        # The last listener left: the next one starts from the then current cursor.
+        self._cursor = None
+        self._sent_above.clear()
+
+    async def _poll(self) -> None:
+        while self._cursor is not None:
+            start = self._cursor
+            changes = await asyncio.to_thread(self._store.changes_after, start, PAGE)
+            items = await self.with_threads([c for c in changes if c.seq not in self._sent_above])
+            for item in items:
+                self._publish(item)
+                self._sent_above.add(item[0].seq)
+            horizon = int(time.time() * 1000) - self._settle_ms
+            settled = start
+            moving = True
+            for change in changes:
+                if moving and change.changed_at <= horizon:
+                    settled = change.seq
+                else:
+                    moving = False
+            self._cursor = settled
+            self._sent_above = {s for s in self._sent_above if s > settled}
+            if len(changes) < PAGE or settled == start:
+                return
+
+    def _publish(self, item: Item) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener.queue.put_nowait(item)
+            except asyncio.QueueFull:
+                log.warning("🔌 Dropping an event stream that stopped reading")
+                self._drop(listener)
+
+    def _drop(self, listener: Listener) -> None:
+        """Free the queue and end the stream; the client reconnects with its last id."""
+        self._listeners.discard(listener)
+        listener.dropped = True
+        while not listener.queue.empty():
+            listener.queue.get_nowait()
+        listener.queue.put_nowait(None)
+
+
+class WakeOnWrite:
+    """ASGI middleware: after any write request, wake the process's event tail."""
+
+    def __init__(self, app: ASGIApp, wake: Callable[[], None]) -> None:
+        self._app = app
+        self._wake = wake
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            if scope["type"] == "http" and scope.get("method") not in ("GET", "HEAD"):
+                self._wake()

@@ -1,0 +1,129 @@
+"""``GET /api/v1/events``: Server-Sent Events for every thread the caller can see.
+
+Each event's ``id`` is the store's change sequence number (the poll API's cursor), so a
+client reconnecting with ``Last-Event-ID`` (or ``?since=``) first gets every change after
+it, then live ones, each once. A plain ``StreamingResponse`` serves it: the frames are
+three lines each, and the broker (``sequencer_server.events``) does the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+
+from sequencer_server.deps import CurrentUser, SignerDep, StorageDep, StoreDep
+from sequencer_server.events import PAGE, Broker
+from sequencer_server.membership import can_see, public_thread
+from sequencer_server.presenters import public_message
+from sequencer_server.routes.messages import signer_for
+from sequencer_server.signed_urls import UrlSigner
+from sequencer_server.storage import Storage
+from sequencer_server.store import Change, MessageStore
+from sequencer_server.users import User
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+RETRY_MS = 3000
+
+
+def _start(last_event_id: str | None, since: int | None) -> int | None:
+    if last_event_id is None or not last_event_id.strip():
+        return since
+    try:
+        value = int(last_event_id)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**63:
+        detail = f"Last-Event-ID: {last_event_id[:40]!r} is not an event id of this server"
+        raise HTTPException(422, detail)
+    return value
+
+
+class _Frames:
+    """Turns changes into the SSE frames one user may see."""
+
+    def __init__(
+        self, store: MessageStore, storage: Storage, signer: UrlSigner, request: Request, user: User
+    ) -> None:
+        self._store = store
+        self._storage = storage
+        self._signer = signer
+        self._request = request
+        self._user = user
+
+    def frame(self, change: Change, thread: dict[str, Any] | None) -> str | None:
+        if thread is None or not can_see(thread, self._user):
+            return None
+        data: dict[str, Any]
+        if change.kind == "message":
+            sign = signer_for(thread, self._signer)
+            data = public_message(change.doc, self._storage, self._request, sign)
+        elif change.kind == "thread":
+            data = public_thread(change.doc)
+        else:
+            data = change.doc
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return f"id: {change.seq}\nevent: {change.kind}\ndata: {text}\n\n"
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    summary="Live changes of every visible thread (Server-Sent Events)",
+    responses={200: {"content": {"text/event-stream": {}}}, 401: {}, 422: {}},
+)
+async def events(
+    request: Request,
+    user: CurrentUser,
+    store: StoreDep,
+    storage: StorageDep,
+    signer: SignerDep,
+    since: Annotated[
+        int | None,
+        Query(ge=0, le=2**63 - 1, description="replay the changes after this event id"),
+    ] = None,
+    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> StreamingResponse:
+    start = _start(last_event_id, since)
+    broker: Broker = request.app.state.events
+    heartbeat = request.app.state.settings.sse_heartbeat_s
+    frames = _Frames(store, storage, signer, request, user)
+    listener = await broker.subscribe()
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield f"retry: {RETRY_MS}\n\n"
+            sent: set[int] = set()
+            cursor = start
+            while cursor is not None:
+                page = await broker.with_threads(
+                    await asyncio.to_thread(store.changes_after, cursor, PAGE)
+                )
+                for change, thread in page:
+                    sent.add(change.seq)
+                    if (frame := frames.frame(change, thread)) is not None:
+                        yield frame
+                cursor = page[-1][0].seq if len(page) == PAGE else None
+            while True:
+                try:
+                    item = await asyncio.wait_for(listener.queue.get(), heartbeat)
+                except TimeoutError:
+                    yield ": ping\n\n"
+                    continue
+                if item is None:
+                    return
+                change, thread = item
+                if change.seq in sent or (start is not None and change.seq <= start):
+                    continue
+                if (frame := frames.frame(change, thread)) is not None:
+                    yield frame
+        finally:
+            broker.unsubscribe(listener)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
