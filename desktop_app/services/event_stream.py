@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -112,6 +113,18 @@ def split_lines(chunks: Iterable[bytes]) -> Iterator[str]:
             yield line.decode("utf-8", errors="replace")
 
 
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The connection's socket: urllib3 keeps it on the connection while the body is read
+    in chunks; for a body framed by closing the connection, only the http.client response
+    underneath holds it."""
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if not isinstance(sock, socket.socket):
+        reader = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
 def _arriving(response: requests.Response) -> Iterator[bytes]:
     """The body as it arrives, whatever its framing: ``read1`` returns what one read of the
     socket gives (``iter_content`` would wait for the end of a body sent without chunks)."""
@@ -160,15 +173,17 @@ class EventStream:
         self._thread.start()
 
     def stop(self, timeout: float | None = 2.0) -> None:
-        """End the stream: closing the response wakes a read blocked on the socket."""
+        """End the stream: shutting the socket down wakes a read blocked on it (closing the
+        response from here would wait for the reader's lock, i.e. the next heartbeat)."""
         self._stop.set()
         with self._lock:
             response = self._response
-        if response is not None:
+        sock = _socket_of(response) if response is not None else None
+        if sock is not None:
             try:
-                response.close()
-            except Exception:  # closing from another thread may race the reader
-                log.debug("closing the event stream", exc_info=True)
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already closed by the reader
+                log.debug("shutting the event stream down", exc_info=True)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 

@@ -81,3 +81,53 @@ def _draft(thread_id: str):
     from desktop_app.domain.pattern import demo_pattern
 
     return draft_with_audio(thread_id, "bob", demo_pattern().to_snapshot(), None)
+
+
+def test_a_message_from_one_app_reaches_the_other_by_events(qtbot, tmp_path, tasks) -> None:
+    """Alice's session sends; Bob's session (open on the thread, polling only every 60 s
+    while the stream is open) has it by the pushed event. Deletion and a new thread come
+    the same way, and the pushed message is in Bob's local store for an offline start."""
+    import time
+
+    from desktop_app.state.open_thread import POLL_PUSHED_MS
+
+    backend = make_backend("sqlite-local", tmp_path / "srv")
+    server = ThreadedServer(backend.app()).start()
+    sessions: list[ServerSession] = []
+    try:
+        thread = ApiClient(server.url, TOKEN).create_thread("Takes")
+        for user in ("alice", "bob"):
+            session = _session(server.url, tmp_path / user, tasks, user)
+            session.open()
+            session.start()
+            session.threads.open_thread(thread.id)
+            sessions.append(session)
+        alice, bob = sessions
+        for s in sessions:
+            qtbot.waitUntil(lambda s=s: s.live.streaming, timeout=TIMEOUT)
+            assert s.threads.poll_interval_ms == POLL_PUSHED_MS
+        qtbot.wait(200)  # the catch-up fetch after connecting is back
+
+        started = time.monotonic()
+        sent_id = alice.send(_draft(thread.id))
+        bob_model = bob.threads.messages
+        qtbot.waitUntil(lambda: bob_model.row_of(sent_id) >= 0, timeout=TIMEOUT)
+        delay_ms = (time.monotonic() - started) * 1000
+        print(f"alice → bob by events: {delay_ms:.0f} ms")
+        assert delay_ms < 1000  # polling would take up to 60 s here
+
+        assert bob.local_store is not None
+        qtbot.waitUntil(
+            lambda: any(m.id == sent_id for m in bob.local_store.list_messages(thread.id)),
+            timeout=TIMEOUT,
+        )
+
+        ApiClient(server.url, TOKEN).delete_message(sent_id)
+        qtbot.waitUntil(lambda: bob_model.row_of(sent_id) < 0, timeout=TIMEOUT)
+
+        made = ApiClient(server.url, TOKEN).create_thread("Pushed")
+        qtbot.waitUntil(lambda: bob.threads.thread_by_id(made.id) is not None, timeout=TIMEOUT)
+    finally:
+        for s in sessions:
+            s.close(wait_ms=3000)
+        server.stop()

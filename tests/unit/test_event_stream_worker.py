@@ -34,7 +34,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(b'event: thread\nid: 3\ndata: {"id": "t"}\n\n')
         self.wfile.flush()
-        time.sleep(0.3)  # long enough for the reader, no heartbeat
+        time.sleep(10)  # no heartbeat: only stop() ends this read (the timeout is 30 s)
 
 
 def test_reconnects_with_last_event_id_and_stops() -> None:
@@ -48,7 +48,7 @@ def test_reconnects_with_last_event_id_and_stops() -> None:
         "secret",
         lambda kind, data, cursor: events.append((kind, data, cursor)),
         states.append,
-        read_timeout=0.2,
+        read_timeout=30,
         backoff=(0.05,),
     )
     try:
