@@ -43,6 +43,8 @@ class MessageDraft:
     renders: tuple[Render, ...] = ()
     id: str = field(default_factory=new_message_id)
     timestamp: str = field(default_factory=utc_now_iso)
+    text: str = ""
+    reply_to: str = ""
 
 
 class Take(Protocol):
@@ -58,16 +60,36 @@ class Take(Protocol):
     def peaks(self) -> list[float]: ...
 
 
+MAX_TEXT = 4000  # the server's limit on a message's words
+
+
 def draft_with_audio(
-    thread_id: str, user_id: str, snapshot: dict[str, Any], audio: AudioFile | None
+    thread_id: str,
+    user_id: str,
+    snapshot: dict[str, Any],
+    audio: AudioFile | None,
+    *,
+    text: str = "",
+    reply_to: str = "",
 ) -> MessageDraft:
     """A pattern message, its list summary (``snapshot_metadata``) worked out here."""
     meta = snapshot_metadata(snapshot, audio.duration if audio else None)
-    return MessageDraft(thread_id, user_id, snapshot, meta, audio)
+    return MessageDraft(thread_id, user_id, snapshot, meta, audio, text=text, reply_to=reply_to)
+
+
+def draft_with_text(thread_id: str, user_id: str, text: str, reply_to: str = "") -> MessageDraft:
+    """Words only: no snapshot, nothing to upload."""
+    return MessageDraft(thread_id, user_id, {}, None, None, text=text, reply_to=reply_to)
 
 
 def draft_with_take(
-    thread_id: str, user_id: str, snapshot: dict[str, Any], take: Take | None
+    thread_id: str,
+    user_id: str,
+    snapshot: dict[str, Any],
+    take: Take | None,
+    *,
+    text: str = "",
+    reply_to: str = "",
 ) -> MessageDraft:
     audio = None
     if take is not None:
@@ -77,4 +99,4 @@ def draft_with_take(
             duration=take.duration,
             peaks=tuple(take.peaks) if take.peaks else None,
         )
-    return draft_with_audio(thread_id, user_id, snapshot, audio)
+    return draft_with_audio(thread_id, user_id, snapshot, audio, text=text, reply_to=reply_to)

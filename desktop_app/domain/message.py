@@ -75,6 +75,8 @@ _MESSAGE_KEYS = {
     "snapshot",
     "snapshot_metadata",
     "renders",
+    "text",
+    "reply_to",
 }
 
 
@@ -89,6 +91,8 @@ class Message:
     snapshot_metadata: dict[str, Any] | None = None
     renders: tuple[Render, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    text: str = ""  # words with (or instead of) the pattern; plain text, never markup
+    reply_to: str = ""  # the id of the message this one answers, in the same thread
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Message:
@@ -102,6 +106,8 @@ class Message:
             snapshot_metadata=data.get("snapshot_metadata"),
             renders=tuple(Render.from_json(r) for r in data.get("renders") or ()),
             extra={k: v for k, v in data.items() if k not in _MESSAGE_KEYS},
+            text=str(data.get("text") or ""),
+            reply_to=str(data.get("reply_to") or ""),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -116,7 +122,16 @@ class Message:
             snapshot_metadata=self.snapshot_metadata,
             renders=[r.to_json() for r in self.renders],
         )
+        if self.text:
+            data["text"] = self.text
+        if self.reply_to:
+            data["reply_to"] = self.reply_to
         return data
+
+    @property
+    def has_pattern(self) -> bool:
+        """False for a text-only message (no snapshot: nothing to load or play)."""
+        return bool(self.snapshot)
 
     def with_render(self, render: Render) -> Message:
         """Attaching is idempotent by render id, as on the server."""

@@ -178,6 +178,13 @@ class ApiClient:
             "renders": [r.to_json() for r in draft.renders],
             "timestamp": draft.timestamp,
         }
+        # Only what a server without words understands, unless there are words.
+        if draft.text:
+            body["text"] = draft.text
+            if not draft.snapshot:
+                del body["snapshot"], body["snapshot_metadata"]
+        if draft.reply_to:
+            body["reply_to"] = draft.reply_to
         return Message.from_json(self._json("POST", "/api/v1/messages", json=body))
 
     def create_message(

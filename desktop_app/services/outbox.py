@@ -52,6 +52,8 @@ class OutboxEntry:
     next_attempt_at: float = 0.0
     last_error: str | None = None
     created_at: float = field(default_factory=time.time)
+    text: str = ""
+    reply_to: str = ""
 
     @classmethod
     def of(cls, draft: MessageDraft) -> OutboxEntry:
@@ -64,6 +66,8 @@ class OutboxEntry:
             snapshot_metadata=draft.snapshot_metadata,
             timestamp=draft.timestamp,
             audio=draft.audio,
+            text=draft.text,
+            reply_to=draft.reply_to,
         )
 
     @property
@@ -77,6 +81,8 @@ class OutboxEntry:
             self.audio,
             id=self.id,
             timestamp=self.timestamp,
+            text=self.text,
+            reply_to=self.reply_to,
         )
 
     @property
@@ -100,6 +106,8 @@ class OutboxEntry:
             created_at=self.timestamp,
             snapshot_metadata=self.snapshot_metadata,
             renders=(self.render,) if self.render and self.stage == Stage.ATTACHED else (),
+            text=self.text,
+            reply_to=self.reply_to,
         )
 
 
@@ -285,6 +293,8 @@ def _dump(entry: OutboxEntry) -> str:
         "last_error": entry.last_error,
         "created_at": entry.created_at,
         "audio": None,
+        "text": entry.text,
+        "reply_to": entry.reply_to,
     }
     if entry.audio is not None:
         data["audio"] = {
@@ -321,4 +331,6 @@ def _load(text: str) -> OutboxEntry:
         next_attempt_at=float(d.get("next_attempt_at", 0.0)),
         last_error=d.get("last_error"),
         created_at=float(d.get("created_at", 0.0)),
+        text=str(d.get("text") or ""),
+        reply_to=str(d.get("reply_to") or ""),
     )

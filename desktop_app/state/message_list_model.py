@@ -73,6 +73,10 @@ class Roles(IntEnum):
     NOT_DOWNLOADED = Qt.ItemDataRole.UserRole + 20  # bool: offline and not on this machine
     PLAYBACK_ERROR = Qt.ItemDataRole.UserRole + 21  # str: why playing failed, or ""
     LOOP = Qt.ItemDataRole.UserRole + 22  # bool: the row's Loop toggle
+    TEXT = Qt.ItemDataRole.UserRole + 23  # str: the message's words (plain text), or ""
+    HAS_PATTERN = Qt.ItemDataRole.UserRole + 24  # bool: False for a text-only message
+    REPLY_TO = Qt.ItemDataRole.UserRole + 25  # str: id of the message answered, or ""
+    QUOTE_TEXT = Qt.ItemDataRole.UserRole + 26  # str: "bob: words" of the answered one
 
 
 ROLE_NAMES: dict[int, bytes] = {
@@ -98,7 +102,19 @@ ROLE_NAMES: dict[int, bytes] = {
     Roles.NOT_DOWNLOADED: b"notDownloaded",
     Roles.PLAYBACK_ERROR: b"playbackError",
     Roles.LOOP: b"loop",
+    Roles.TEXT: b"text",
+    Roles.HAS_PATTERN: b"hasPattern",
+    Roles.REPLY_TO: b"replyTo",
+    Roles.QUOTE_TEXT: b"quoteText",
 }
+
+
+def quote_body(message: Message, meta: dict[str, Any] | None) -> str:
+    if message.text:
+        first = message.text.strip().splitlines()[0] if message.text.strip() else ""
+        return first[:120] + ("…" if len(first) > 120 else "")
+    bpm = (meta or {}).get("bpm")
+    return f"pattern · {bpm:g} BPM" if isinstance(bpm, int | float) else "pattern"
 
 
 def _duration_s(row: MessageRow) -> float | None:
@@ -198,6 +214,14 @@ class MessageListModel(QAbstractListModel):
                 return row.upload_error or ""
             case Roles.IS_OWN:
                 return bool(self._own) and m.user_id == self._own
+            case Roles.TEXT:
+                return m.text
+            case Roles.HAS_PATTERN:
+                return m.has_pattern
+            case Roles.REPLY_TO:
+                return m.reply_to
+            case Roles.QUOTE_TEXT:
+                return self.quote_of(m.reply_to) if m.reply_to else ""
         value_of = _PLAYBACK_OF.get(role)
         value = value_of(row) if value_of is not None else None
         if role == Roles.PEAKS and value is None and m.renders:
@@ -222,6 +246,14 @@ class MessageListModel(QAbstractListModel):
     def message(self, message_id: str) -> Message | None:
         row = self._index.get(message_id)
         return None if row is None else self._rows[row].message
+
+    def quote_of(self, message_id: str) -> str:
+        """How a reply quotes a message: its author, then its words or, for a pattern
+        without words, "pattern · 122 BPM"."""
+        row = self.row_state(message_id)
+        if row is None:
+            return "a message no longer here"
+        return f"{row.message.user_id}: {quote_body(row.message, row.meta)}"
 
     def row_state(self, message_id: str) -> MessageRow | None:
         row = self._index.get(message_id)
@@ -437,6 +469,10 @@ _ROLE_SOURCES: tuple[tuple[Callable[[MessageRow], Any], list[int]], ...] = (
     (lambda r: r.meta, [int(Roles.METADATA)]),
     (lambda r: r.summary, [int(Roles.SUMMARY_TEXT)]),
     (lambda r: r.message.renders, [int(Roles.RENDERS)]),
+    (
+        lambda r: (r.message.text, r.message.reply_to),
+        [int(Roles.TEXT), int(Roles.HAS_PATTERN), int(Roles.REPLY_TO), int(Roles.QUOTE_TEXT)],
+    ),
     (_PLAYBACK_OF[int(Roles.PEAKS)], [int(Roles.PEAKS)]),
     (_duration_s, [int(Roles.DURATION), int(Roles.POSITION)]),
     (lambda r: r.render_state, [int(Roles.RENDER_STATE)]),

@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.domain.draft import Take, draft_with_take
+from desktop_app.domain.draft import MAX_TEXT, Take, draft_with_take, draft_with_text
 from desktop_app.domain.message import Message, Thread, utc_now_iso
 from desktop_app.services.api import NotFoundError
 from desktop_app.services.tasks import TaskRunner
@@ -391,17 +391,38 @@ class ThreadsState(QObject):
         return self._sender is not None
 
     def send_message_from_sequencer(
-        self, snapshot: dict[str, Any], take: Take | None = None
+        self,
+        snapshot: dict[str, Any],
+        take: Take | None = None,
+        *,
+        text: str = "",
+        reply_to: str = "",
     ) -> str:
-        """Post the pattern (and the take, a ``RecordingResult``) to the open thread: it is
-        in the list at once, pending; the session does the rest. Returns its id."""
+        """Post the pattern (and the take, a ``RecordingResult``, and words) to the open
+        thread: it is in the list at once, pending; the session does the rest. Returns
+        its id."""
+        sender = self._sending_to()
+        return sender.send(
+            draft_with_take(
+                self._open.thread_id, self._user_id, snapshot, take,
+                text=_checked_text(text), reply_to=reply_to,
+            )
+        )  # fmt: skip
+
+    def send_text(self, text: str, reply_to: str = "") -> str:
+        """Words only (no pattern): through the outbox like any other message."""
+        sender = self._sending_to()
+        words = _checked_text(text)
+        if not words:
+            raise ValueError("nothing to send")
+        return sender.send(draft_with_text(self._open.thread_id, self._user_id, words, reply_to))
+
+    def _sending_to(self) -> Sender:
         if self._sender is None:
             raise RuntimeError("this ThreadsState was built without a sender")
         if not self._open.thread_id:
             raise RuntimeError("no thread is open")
-        return self._sender.send(
-            draft_with_take(self._open.thread_id, self._user_id, snapshot, take)
-        )
+        return self._sender
 
     def send_audio_file(self, path: str | Path, snapshot: dict[str, Any] | None = None) -> None:
         """A dropped audio file: MP3 as is, WAV encoded first (on a worker)."""
@@ -473,3 +494,11 @@ class ThreadsState(QObject):
     @property
     def poll_interval_ms(self) -> int:
         return self._open.poll_interval_ms
+
+
+def _checked_text(text: str) -> str:
+    """Words as sent: trimmed; more than the server takes is refused here, in words."""
+    words = text.strip()
+    if len(words) > MAX_TEXT:
+        raise ValueError(f"A message holds at most {MAX_TEXT:,} characters ({len(words):,} typed)")
+    return words
