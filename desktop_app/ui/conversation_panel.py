@@ -12,8 +12,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
+    QDesktopServices,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDropEvent,
@@ -23,8 +24,10 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QBoxLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
@@ -37,6 +40,7 @@ from PySide6.QtWidgets import (
 from desktop_app.services.dropped_audio import is_sendable, refusal
 from desktop_app.state.message_list_model import RENDER_FAILED, Roles
 from desktop_app.ui import theme
+from desktop_app.ui.composer_text import ComposerText
 from desktop_app.ui.message_list import MessageListView
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,11 @@ STACK_COMPOSER_BELOW = 360
 def _fmt_duration(seconds: float) -> str:
     seconds = max(0.0, float(seconds))
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def open_link(url: str) -> None:
+    """A link in a message opens in the user's browser (only web addresses are links)."""
+    QDesktopServices.openUrl(QUrl(url))
 
 
 class ConversationPanel(QWidget):
@@ -97,6 +106,7 @@ class ConversationPanel(QWidget):
         self.messages = MessageListView()
         self.messages.setModel(threads_state.messages)
         self.messages.loadRequested.connect(self.loadRequested)
+        self.messages.linkActivated.connect(open_link)
         if callable(getattr(threads_state, "retry_message", None)):
             self.messages.retryRequested.connect(threads_state.retry_message)
         self.messages.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -128,10 +138,40 @@ class ConversationPanel(QWidget):
         composer.setStyleSheet(
             f"QFrame#composer {{ background: {theme.BG}; border-top: 1px solid {theme.BORDER}; }}"
         )
-        self._composer_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, composer)
-        self._composer_layout.setContentsMargins(16, 10, 12, 10)
+        # Words: Enter sends them (with the take, if one is ready), Ctrl+Enter the pattern.
+        self.text_box = ComposerText()
+        self.text_box.submitted.connect(self.send_words)
+        self.text_box.patternSubmitted.connect(self.send)
+        self._reply_to = ""
+        self.reply_label = QLabel()
+        self.reply_label.setObjectName("replyQuote")
+        self.reply_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.reply_label.setStyleSheet(
+            f"color: {theme.TEXT_DIM}; border-left: 3px solid {theme.ACCENT_DIM};"
+            " padding-left: 6px;"
+        )
+        self.reply_cancel = QPushButton("✕")
+        self.reply_cancel.setObjectName("replyCancel")
+        self.reply_cancel.setToolTip("Do not reply (Esc)")
+        self.reply_cancel.setFlat(True)
+        self.reply_cancel.clicked.connect(lambda: self.set_reply(""))
+        reply_row = QHBoxLayout()
+        reply_row.setContentsMargins(0, 0, 0, 0)
+        reply_row.addWidget(self.reply_label, 1)
+        reply_row.addWidget(self.reply_cancel)
+        self.reply_bar = QWidget()
+        self.reply_bar.setLayout(reply_row)
+        self.reply_bar.hide()
+        outer = QVBoxLayout(composer)
+        outer.setContentsMargins(16, 8, 12, 10)
+        outer.setSpacing(6)
+        outer.addWidget(self.reply_bar)
+        outer.addWidget(self.text_box)
+        self._composer_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._composer_layout.setContentsMargins(0, 0, 0, 0)
         self._composer_layout.addWidget(self.take_label, 1)
         self._composer_layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
+        outer.addLayout(self._composer_layout)
 
         # Window-wide (the panel need not have focus); owned by the panel, so a panel
         # replaced after a server change takes its shortcuts with it.
@@ -228,20 +268,61 @@ class ConversationPanel(QWidget):
 
     @Slot()
     def send(self) -> None:
+        """Send (Ctrl+Enter): the pattern, the take if one is ready, and any words typed."""
         if self._send_problem() is not None:
             return
         sent_take = self._recording.last_result is not None
         try:
             message_id = self._threads.send_message_from_sequencer(
-                self._sequencer.snapshot(), self._recording.last_result
+                self._sequencer.snapshot(),
+                self._recording.last_result,
+                text=self.text_box.text,
+                reply_to=self._reply_to,
             )
-        except RuntimeError as exc:  # a state built without a send queue, or no thread
+        except (RuntimeError, ValueError) as exc:  # no send queue or thread; too long
             log.error("send refused: %s", exc)
             self.sendFailed.emit(f"Could not send: {exc}")
             return
         # The transport follows the take's delivery ("queued" until the server has it).
         self._recording.clear_result(sent_as=message_id if sent_take else "")
+        self._sent()
+
+    @Slot()
+    def send_words(self) -> None:
+        """Enter in the text box: the words, with the take (and its pattern) if one is
+        ready; a take alone goes as Send would send it; nothing typed, nothing sent."""
+        if self._send_problem() is not None:
+            return
+        if self._recording.last_result is not None:
+            self.send()
+            return
+        if not self.text_box.text.strip():
+            return
+        try:
+            self._threads.send_text(self.text_box.text, self._reply_to)
+        except (RuntimeError, ValueError) as exc:
+            log.error("send refused: %s", exc)
+            self.sendFailed.emit(f"Could not send: {exc}")
+            return
+        self._sent()
+
+    def _sent(self) -> None:
+        self.text_box.clear()
+        self.set_reply("")
         self._refresh()
+
+    def set_reply(self, message_id: str) -> None:
+        """Answer a message: its quote shows above the text box until sent or cancelled."""
+        self._reply_to = message_id
+        if message_id:
+            quote = self._threads.messages.quote_of(message_id)
+            self.reply_label.setText(f"↩ Replying to {quote}")
+            self.text_box.setFocus()
+        self.reply_bar.setVisible(bool(message_id))
+
+    @property
+    def reply_to(self) -> str:
+        return self._reply_to
 
     # ---- message actions -----------------------------------------------------------------
     def _own(self, message_id: str) -> bool:
@@ -253,8 +334,18 @@ class ConversationPanel(QWidget):
         model = self._threads.messages
         index = model.index(model.row_of(message_id))
         menu = QMenu(self)
-        load = menu.addAction("Load pattern into the sequencer")
-        load.triggered.connect(lambda: self.loadRequested.emit(index.data(Roles.SNAPSHOT) or {}))
+        reply = menu.addAction("Reply")
+        reply.triggered.connect(lambda: self.set_reply(message_id))
+        text = index.data(Roles.TEXT) or ""
+        if text:
+            # Words are painted, not widgets: copying them is how they are selected.
+            copy = menu.addAction("Copy text")
+            copy.triggered.connect(lambda: QApplication.clipboard().setText(text))
+        if index.data(Roles.HAS_PATTERN) is not False:
+            load = menu.addAction("Load pattern into the sequencer")
+            load.triggered.connect(
+                lambda: self.loadRequested.emit(index.data(Roles.SNAPSHOT) or {})
+            )
         if index.data(Roles.RENDER_STATE) == RENDER_FAILED and callable(
             getattr(self._threads, "retry_message", None)
         ):

@@ -10,7 +10,7 @@ exactly what is clickable.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -23,7 +23,13 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from desktop_app.state.message_list_model import (
     RENDER_FAILED,
@@ -33,6 +39,7 @@ from desktop_app.state.message_list_model import (
     Roles,
 )
 from desktop_app.ui import render_player, theme
+from desktop_app.ui.message_text import TextBlock, lay_out
 from desktop_app.ui.pattern_preview import PreviewCache
 from desktop_app.ui.render_player import PlayerLook
 
@@ -49,6 +56,13 @@ AREA_PLAY = "play"
 AREA_SEEK = "seek"
 AREA_RETRY = "retry"
 AREA_LOOP = render_player.AREA_LOOP
+AREA_LINK = "link"
+AREA_QUOTE = "quote"
+
+QUOTE_HEIGHT = 22.0
+TEXT_GAP = 8.0  # between the pattern part (or the header) and the quote or the words
+HEADER_PART = 41.0  # a text-only row's card top, padding and header line
+CARD_MARGIN_H = 14 + 12  # the card's outer margin plus its padding, each side
 
 _AVATAR_COLOURS = ("#5b8def", "#a66cf0", "#e0669b", "#3fb68b", "#d9a23f", "#4fb3d1", "#e0734f")
 
@@ -66,9 +80,50 @@ class RowLayout:
     wave: QRectF  # the seek bar (waveform, ticks, knob)
     duration: QRectF
     loop: QRectF
+    quote: QRectF = field(default_factory=QRectF)  # the message answered (a reply only)
+    text: QRectF = field(default_factory=QRectF)  # the words (empty when there are none)
 
 
-def row_layout(rect: QRect | QRectF) -> RowLayout:
+def text_width(row_width: float) -> float:
+    return max(1.0, row_width - 2 * CARD_MARGIN_H)
+
+
+def row_height(text_height: float, *, pattern: bool = True, quote: bool = False) -> int:
+    """The row's height for words ``text_height`` px tall (0: none) — the inverse of
+    ``row_layout``'s split."""
+    words = text_height + (QUOTE_HEIGHT + 4 if quote else 0.0)
+    if not pattern:
+        return int(HEADER_PART + TEXT_GAP + words + 17 + 0.999)
+    return ROW_HEIGHT + (int(TEXT_GAP + words + 0.999) if words else 0)
+
+
+def row_layout(rect: QRect | QRectF, *, pattern: bool = True, quote: bool = False) -> RowLayout:
+    """Every rectangle of one row, for painting *and* hit testing.
+
+    A pattern's part is the top ``ROW_HEIGHT`` px, laid out as always; the quote and the
+    words take what the row has below it. A text-only row has its header and words only
+    (its pattern rectangles are empty, so nothing there is drawn or clickable)."""
+    r = QRectF(rect)
+    card = r.adjusted(14, 5, -14, -5)
+    if pattern:
+        lay = _pattern_layout(QRectF(r.left(), r.top(), r.width(), min(r.height(), ROW_HEIGHT)))
+        below = lay.render.bottom() + TEXT_GAP
+    else:
+        head = _pattern_layout(QRectF(r.left(), r.top(), r.width(), ROW_HEIGHT))
+        none = QRectF()
+        header = head.header.adjusted(0, 0, head.load.width() + 9, 0)
+        lay = RowLayout(head.card, head.avatar, header,
+                        none, none, none, none, none, none, none, none)  # fmt: skip
+        below = lay.avatar.bottom() + TEXT_GAP
+    left, right = lay.avatar.left(), card.right() - 12
+    quote_rect = QRectF(left, below, right - left, QUOTE_HEIGHT) if quote else QRectF()
+    if quote:
+        below += QUOTE_HEIGHT + 4
+    words = QRectF(left, below, right - left, max(0.0, card.bottom() - 12 - below))
+    return replace(lay, card=card, quote=quote_rect, text=words)
+
+
+def _pattern_layout(rect: QRectF) -> RowLayout:
     """Every rectangle of one row, for painting *and* hit testing (one function, so what
     is drawn is what is clickable at any width).
 
@@ -123,27 +178,75 @@ class MessageDelegate(QStyledItemDelegate):
         self.hover: tuple[int, str | None] | None = None
         self._fonts_for: QFont | None = None
         self._fonts: dict[str, QFont] = {}
+        self._blocks: dict[tuple[str, str, float], TextBlock] = {}
 
     # ---- geometry ------------------------------------------------------------------------
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        # The width must not come from ``option.rect``: the list caches one uniform item
-        # size, and a width remembered from an earlier (or minimum) size made the view
-        # hit-test rows wider than it paints them — clicks landed tens of pixels right of
-        # the painted controls. A hint of 1 lets the row follow the viewport's width.
-        return QSize(1, ROW_HEIGHT)
+        # The width must not come from ``option.rect``: the list caches item sizes, and a
+        # width remembered from an earlier (or minimum) size made the view hit-test rows
+        # wider than it paints them — clicks landed tens of pixels right of the painted
+        # controls. A hint of 1 lets the row follow the viewport's width; the height
+        # follows the words wrapped at the viewport's width.
+        text = index.data(Roles.TEXT) or ""
+        pattern = index.data(Roles.HAS_PATTERN) is not False
+        quote = bool(index.data(Roles.REPLY_TO))
+        if not text and pattern and not quote:
+            return QSize(1, ROW_HEIGHT)
+        block = self.text_block(index, self._row_width(option)) if text else None
+        height = block.height if block is not None else 0.0
+        return QSize(1, row_height(height, pattern=pattern, quote=quote))
+
+    def _row_width(self, option: QStyleOptionViewItem) -> float:
+        view = self.parent()
+        if isinstance(view, QAbstractItemView):
+            return float(view.viewport().width())
+        return float(option.rect.width())
+
+    def layout_for(self, rect: QRect | QRectF, index: Index) -> RowLayout:
+        """The row's layout for its kind: with or without a pattern, a reply or not."""
+        pattern = index.data(Roles.HAS_PATTERN) is not False
+        return row_layout(rect, pattern=pattern, quote=bool(index.data(Roles.REPLY_TO)))
+
+    def text_block(self, index: Index, row_width: float) -> TextBlock | None:
+        text = index.data(Roles.TEXT) or ""
+        if not text:
+            return None
+        width = text_width(row_width)
+        key = (index.data(Roles.ID) or "", text, width)
+        block = self._blocks.get(key)
+        if block is None:
+            if len(self._blocks) > 2000:
+                self._blocks.clear()
+            block = lay_out(text, self._font("body"), width, QColor(theme.ACCENT_BRIGHT))
+            self._blocks[key] = block
+        return block
 
     def hit_test(self, rect: QRect, pos: QPoint | QPointF, index: Index) -> str | None:
         """Which clickable part of the row at ``rect`` is under ``pos`` (or None)."""
-        lay = row_layout(rect)
+        lay = self.layout_for(rect, index)
         p = QPointF(pos)
+        if lay.quote.contains(p):
+            return AREA_QUOTE
+        if lay.text.contains(p):
+            return AREA_LINK if self.link_at(rect, p, index) else None
         if lay.load.contains(p):
             return AREA_LOAD
+        if index.data(Roles.HAS_PATTERN) is False:
+            return None
         state = index.data(Roles.RENDER_STATE)
         if state == RENDER_READY:
             return render_player.hit_test(render_player.player_layout(lay.render), p)
         elif state == RENDER_FAILED and self._retry_rect(lay, index).contains(p):
             return AREA_RETRY
         return None
+
+    def link_at(self, rect: QRect | QRectF, pos: QPoint | QPointF, index: Index) -> str | None:
+        """The web address painted under ``pos`` in the row's words, if any."""
+        block = self.text_block(index, QRectF(rect).width())
+        if block is None:
+            return None
+        lay = self.layout_for(rect, index)
+        return block.link_at(QPointF(pos) - lay.text.topLeft())
 
     def seek_fraction(self, rect: QRect, pos: QPoint | QPointF) -> float:
         player = render_player.player_layout(row_layout(rect).render)
@@ -174,6 +277,7 @@ class MessageDelegate(QStyledItemDelegate):
     def _ensure_fonts(self, base: QFont) -> None:
         if self._fonts_for == base:
             return
+        self._blocks.clear()
         self._fonts_for = QFont(base)
         size = base.pointSizeF() if base.pointSizeF() > 0 else 10.0
         name = QFont(base)
@@ -201,7 +305,8 @@ class MessageDelegate(QStyledItemDelegate):
     # ---- painting --------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         self._ensure_fonts(option.font)
-        lay = row_layout(option.rect)
+        lay = self.layout_for(option.rect, index)
+        pattern = index.data(Roles.HAS_PATTERN) is not False
         row = index.row()
         hover_area = self.hover[1] if self.hover and self.hover[0] == row else None
         row_hovered = bool(option.state & QStyle.StateFlag.State_MouseOver) or (
@@ -214,6 +319,41 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         self._paint_card(painter, lay, own, row_hovered)
         self._paint_header(painter, lay, index)
+        self._paint_words(painter, lay, index, option.rect.width(), hover_area)
+        if pattern:
+            self._paint_pattern(painter, lay, index, hover_area)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            # the row Space and Enter act on, while the list has the keyboard focus
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(theme.ACCENT), 2))
+            painter.drawRoundedRect(lay.card.adjusted(1, 1, -1, -1), 8, 8)
+        painter.restore()
+
+    def _paint_words(
+        self, p: QPainter, lay: RowLayout, index: Index, width: int, hover_area: str | None
+    ) -> None:
+        if not lay.quote.isEmpty():
+            q = lay.quote
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(theme.ACCENT_DIM if hover_area != AREA_QUOTE else theme.ACCENT))
+            p.drawRect(QRectF(q.left(), q.top() + 2, 3, q.height() - 4))
+            p.setFont(self._fonts["small"])
+            p.setPen(QColor(theme.TEXT_DIM))
+            fm = QFontMetricsF(self._fonts["small"])
+            quote = "↩ " + (index.data(Roles.QUOTE_TEXT) or "")
+            text = fm.elidedText(quote, Qt.TextElideMode.ElideRight, q.width() - 12)
+            align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            p.drawText(q.adjusted(10, 0, 0, 0), align, text)
+        block = self.text_block(index, width)
+        if block is not None:
+            p.save()
+            p.setClipRect(lay.text)
+            block.draw(p, lay.text.topLeft(), QColor(theme.TEXT))
+            p.restore()
+
+    def _paint_pattern(
+        self, painter: QPainter, lay: RowLayout, index: Index, hover_area: str | None
+    ) -> None:
         self._paint_load(painter, lay, hover_area == AREA_LOAD)
         dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
         size = lay.preview.size().toSize()
@@ -230,12 +370,6 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawText(lay.summary, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          summary)  # fmt: skip
         self._paint_render(painter, lay, index, hover_area)
-        if option.state & QStyle.StateFlag.State_HasFocus:
-            # the row Space and Enter act on, while the list has the keyboard focus
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(QColor(theme.ACCENT), 2))
-            painter.drawRoundedRect(lay.card.adjusted(1, 1, -1, -1), 8, 8)
-        painter.restore()
 
     def _paint_card(self, p: QPainter, lay: RowLayout, own: bool, hovered: bool) -> None:
         base = theme.BG_RAISED if own else theme.BG

@@ -25,9 +25,11 @@ from desktop_app.state.message_list_model import RENDER_READY, Roles
 from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
 from desktop_app.ui.message_delegate import (
+    AREA_LINK,
     AREA_LOAD,
     AREA_LOOP,
     AREA_PLAY,
+    AREA_QUOTE,
     AREA_RETRY,
     AREA_SEEK,
     MessageDelegate,
@@ -42,6 +44,7 @@ _TIPS = {
     AREA_SEEK: "Seek",
     AREA_RETRY: "Try the upload again",
     AREA_LOOP: "Loop: repeat the recording without a gap",
+    AREA_QUOTE: "Show the message this one answers",
 }
 
 
@@ -63,13 +66,16 @@ class MessageListView(RingInside, QListView):
     loopRequested = Signal(str)
     seekByRequested = Signal(float)
     dragRequested = Signal(str)
+    linkActivated = Signal(str)  # a web address clicked in a message's words
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageList")
         self._delegate = MessageDelegate(self)
         self.setItemDelegate(self._delegate)
-        self.setUniformItemSizes(True)
+        # Rows with words are taller, and rewrap (so change height) with the width.
+        self.setUniformItemSizes(False)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMouseTracking(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(24)
@@ -249,6 +255,26 @@ class MessageListView(RingInside, QListView):
             self.retryRequested.emit(mid)
         elif area == AREA_LOOP:
             self.loopRequested.emit(mid)
+        elif area == AREA_LINK:
+            url = self._delegate.link_at(self.row_rect(index), pos, index)
+            if url:
+                self.linkActivated.emit(url)
+        elif area == AREA_QUOTE:
+            self.scroll_to_message(index.data(Roles.REPLY_TO) or "")
+
+    def scroll_to_message(self, message_id: str) -> bool:
+        """Bring a message into view and make it the current row (a reply's quote)."""
+        model = self.model()
+        if model is None or not message_id:
+            return False
+        found = model.match(model.index(0, 0), Roles.ID, message_id, 1,
+                            Qt.MatchFlag.MatchExactly)  # fmt: skip
+        if not found:
+            return False
+        self._stick_to_bottom = False
+        self.setCurrentIndex(found[0])
+        self.scrollTo(found[0], QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
 
     def event(self, event: QEvent) -> bool:
         """Space is the window's play/stop shortcut, but with a row current here it belongs
@@ -287,6 +313,8 @@ class MessageListView(RingInside, QListView):
             pos = event.pos()
             index, area = self._area_at(pos)
             tip = index.data(Roles.ERROR_TEXT) if area == AREA_RETRY else _TIPS.get(area or "")
+            if area == AREA_LINK:
+                tip = self._delegate.link_at(self.row_rect(index), pos, index)
             if tip:
                 QToolTip.showText(event.globalPos(), tip, self.viewport())
             else:
