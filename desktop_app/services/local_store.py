@@ -18,7 +18,7 @@ from pathlib import Path
 from desktop_app.domain.message import Message, Thread
 from sequencer_common.sqlite_db import Database
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: unread messages and muted threads (new tables only)
 BUSY_TIMEOUT_S = 5.0  # sqlite3's default, what this store always waited
 
 _SCHEMA = """
@@ -37,6 +37,14 @@ CREATE INDEX IF NOT EXISTS messages_by_thread ON messages (thread_id, sort_key);
 CREATE TABLE IF NOT EXISTS cursors (
     thread_id TEXT PRIMARY KEY,
     cursor TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS unread (
+    message_id TEXT PRIMARY KEY,
+    thread_id TEXT NOT NULL,
+    sort_key TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS muted (
+    thread_id TEXT PRIMARY KEY
 );
 """
 
@@ -131,8 +139,63 @@ class LocalStore:
         return Message.from_json(json.loads(row[0])) if row else None
 
     def delete_messages(self, message_ids: Iterable[str]) -> None:
+        ids = [(i,) for i in message_ids]
         with self._tx():
-            self._db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in message_ids])
+            self._db.executemany("DELETE FROM messages WHERE id = ?", ids)
+            self._db.executemany("DELETE FROM unread WHERE message_id = ?", ids)
+
+    # ---- unread messages and muted threads (kept per server, across starts) ----------
+    def arrived(self, message: Message, *, unread: bool) -> bool:
+        """A message pushed by the server: kept; True if it was new here (a render
+        attached to a message already seen is not news). ``unread``: count it until its
+        thread is opened."""
+        row = (message.id, message.parent_thread, _sort_key(message), json.dumps(message.to_json()))
+        with self._tx():
+            known = self._db.execute(
+                "SELECT 1 FROM messages WHERE id = ?", (message.id,)
+            ).fetchone()
+            self._db.execute(
+                "INSERT INTO messages (id, thread_id, sort_key, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET thread_id=excluded.thread_id, "
+                "sort_key=excluded.sort_key, data=excluded.data",
+                row,
+            )
+            if unread and not known:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO unread (message_id, thread_id, sort_key) "
+                    "VALUES (?, ?, ?)",
+                    row[:3],
+                )
+        return not known
+
+    def unread_counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT thread_id, COUNT(*) FROM unread GROUP BY thread_id"
+            ).fetchall()
+        return {r[0]: int(r[1]) for r in rows}
+
+    def mark_read(self, thread_id: str) -> str | None:
+        """The thread was opened: nothing in it is unread any more. Returns the first
+        message that was unread (where the "New" divider goes), if any."""
+        with self._tx():
+            row = self._db.execute(
+                "SELECT message_id FROM unread WHERE thread_id = ? ORDER BY sort_key LIMIT 1",
+                (thread_id,),
+            ).fetchone()
+            self._db.execute("DELETE FROM unread WHERE thread_id = ?", (thread_id,))
+        return row[0] if row else None
+
+    def muted_threads(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT thread_id FROM muted").fetchall()}
+
+    def set_muted(self, thread_id: str, muted: bool) -> None:
+        with self._tx():
+            if muted:
+                self._db.execute("INSERT OR IGNORE INTO muted (thread_id) VALUES (?)", (thread_id,))
+            else:
+                self._db.execute("DELETE FROM muted WHERE thread_id = ?", (thread_id,))
 
     def replace_messages(self, thread_id: str, messages: Iterable[Message]) -> None:
         """A thread's full list from the server: cached messages not in it are dropped."""

@@ -77,6 +77,7 @@ class Roles(IntEnum):
     HAS_PATTERN = Qt.ItemDataRole.UserRole + 24  # bool: False for a text-only message
     REPLY_TO = Qt.ItemDataRole.UserRole + 25  # str: id of the message answered, or ""
     QUOTE_TEXT = Qt.ItemDataRole.UserRole + 26  # str: "bob: words" of the answered one
+    NEW_DIVIDER = Qt.ItemDataRole.UserRole + 27  # bool: the first unread message ("New")
 
 
 ROLE_NAMES: dict[int, bytes] = {
@@ -106,6 +107,7 @@ ROLE_NAMES: dict[int, bytes] = {
     Roles.HAS_PATTERN: b"hasPattern",
     Roles.REPLY_TO: b"replyTo",
     Roles.QUOTE_TEXT: b"quoteText",
+    Roles.NEW_DIVIDER: b"newDivider",
 }
 
 
@@ -156,6 +158,7 @@ class MessageListModel(QAbstractListModel):
         self._rows: list[MessageRow] = []
         self._index: dict[str, int] = {}
         self._latest_own = ""  # the one row that may show "Uploading audio… NN%"
+        self._first_unread = ""  # the row with the "New" divider above it
 
     # ---- Qt model API ----------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
@@ -222,6 +225,8 @@ class MessageListModel(QAbstractListModel):
                 return m.reply_to
             case Roles.QUOTE_TEXT:
                 return self.quote_of(m.reply_to) if m.reply_to else ""
+            case Roles.NEW_DIVIDER:
+                return bool(self._first_unread) and m.id == self._first_unread
         value_of = _PLAYBACK_OF.get(role)
         value = value_of(row) if value_of is not None else None
         if role == Roles.PEAKS and value is None and m.renders:
@@ -300,7 +305,22 @@ class MessageListModel(QAbstractListModel):
         self._update_latest_own()
 
     def clear(self) -> None:
+        self._first_unread = ""
         self.set_messages([])
+
+    @property
+    def first_unread(self) -> str:
+        return self._first_unread
+
+    def set_first_unread(self, message_id: str) -> None:
+        """Put the "New" divider above this message ("": none). Its row changes height,
+        so both rows are announced."""
+        old, self._first_unread = self._first_unread, message_id
+        for mid in (old, message_id):
+            row = self._index.get(mid) if mid else None
+            if row is not None:
+                index = self.index(row)
+                self.dataChanged.emit(index, index, [int(Roles.NEW_DIVIDER)])
 
     def upsert_message(
         self,

@@ -49,6 +49,9 @@ class ThreadsState(QObject):
     # message id, "queued" | "waiting" (for the server) | "sent" | "failed": the outbox's
     # word on each message this client sends, for whoever reports on a send (the transport).
     sendStatus = Signal(str, str)
+    unreadChanged = Signal()  # the unread counts or the muted threads changed
+    # Another's new message in a thread not open (and not muted): for a notification.
+    messageArrived = Signal(object)
 
     def __init__(
         self,
@@ -93,6 +96,9 @@ class ThreadsState(QObject):
         # the id the server will keep): listed, openable and sendable-to like any other.
         self._pending_threads: dict[str, Thread] = {}
         self._closed = False
+        self._unread: dict[str, int] = {}
+        self._unread_ids: set[str] = set()  # without a store: what was counted already
+        self._muted: set[str] = set()
 
     def _submit(self, fn: Callable[..., Any], *args: Any, **callbacks: Any) -> None:
         """Background work (none once closed); answers die with the state."""
@@ -154,6 +160,8 @@ class ThreadsState(QObject):
         """Show the cached threads, then ask the server."""
         if self._store is not None:
             self._submit(self._store.list_threads, on_done=self._on_local_threads)
+            self._submit(self._store.unread_counts, on_done=self._on_unread_counts)
+            self._submit(self._store.muted_threads, on_done=self._on_muted)
         self.refresh_threads()
         if self._sender is not None:
             self._sender.resume()  # resume what a previous run left in the outbox
@@ -315,9 +323,11 @@ class ThreadsState(QObject):
 
     # ---- the open thread -----------------------------------------------------------------
     def open_thread(self, thread_id: str) -> None:
-        """Show a thread: cached messages at once, then the server's full list."""
+        """Show a thread: cached messages at once, then the server's full list. Opening
+        it reads it: its count goes, the "New" divider marks where the unread began."""
         if not self._open.open(thread_id) or not thread_id:
             return
+        self._mark_read(thread_id)
         if self._sender is not None:
             self._sender.show_thread(thread_id)
         self._open.fetch(full=True)
@@ -461,14 +471,70 @@ class ThreadsState(QObject):
     # ---- pushed changes (the server's events) -------------------------------------------
     def message_pushed(self, message: Message) -> None:
         """Another client's message (or a render attached): the open thread shows it, the
-        cache keeps it for an offline start, its thread moves up."""
+        cache keeps it for an offline start, its thread moves up. Someone else's new
+        message in a thread not open is unread (and may be notified)."""
         if self._closed:
             return
         before = self._open.model.message(message.id)
         self._open.pushed(message)
-        if self._store is not None and before != message:
-            self._submit(self._store.upsert_messages, [message])
         self._touch_thread(message.parent_thread, message.timestamp)
+        unread = message.user_id != self._user_id and message.parent_thread != self._open.thread_id
+        if self._store is None:
+            if unread and message.id not in self._unread_ids:
+                self._unread_ids.add(message.id)
+                self._count_unread(message)
+        elif unread or before != message:
+            store = self._store
+            self._submit(
+                lambda: store.arrived(message, unread=unread),
+                on_done=lambda new: self._count_unread(message) if new and unread else None,
+            )
+
+    def _count_unread(self, message: Message) -> None:
+        thread_id = message.parent_thread
+        if thread_id == self._open.thread_id:
+            return  # opened meanwhile: read
+        self._unread[thread_id] = self._unread.get(thread_id, 0) + 1
+        self.unreadChanged.emit()
+        if thread_id not in self._muted:
+            self.messageArrived.emit(message)
+
+    def _on_unread_counts(self, counts: dict[str, int]) -> None:
+        counts.pop(self._open.thread_id, None)
+        self._unread = counts
+        self.unreadChanged.emit()
+
+    def _on_muted(self, muted: set[str]) -> None:
+        self._muted = muted
+        self.unreadChanged.emit()
+
+    def _mark_read(self, thread_id: str) -> None:
+        if self._unread.pop(thread_id, None):
+            self.unreadChanged.emit()
+        if self._store is None:
+            return
+
+        def divider(first: str | None) -> None:
+            if first and self._open.thread_id == thread_id:
+                self._open.model.set_first_unread(first)
+
+        self._submit(self._store.mark_read, thread_id, on_done=divider)
+
+    def unread_count(self, thread_id: str) -> int:
+        return self._unread.get(thread_id, 0)
+
+    def is_muted(self, thread_id: str) -> bool:
+        return thread_id in self._muted
+
+    def set_muted(self, thread_id: str, muted: bool) -> None:
+        """No notifications from this thread (its unread count still shows)."""
+        if muted:
+            self._muted.add(thread_id)
+        else:
+            self._muted.discard(thread_id)
+        self.unreadChanged.emit()
+        if self._store is not None:
+            self._submit(self._store.set_muted, thread_id, muted)
 
     def message_deleted(self, message_id: str) -> None:
         if not self._closed:

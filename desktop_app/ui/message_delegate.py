@@ -60,6 +60,7 @@ AREA_LINK = "link"
 AREA_QUOTE = "quote"
 
 QUOTE_HEIGHT = 22.0
+DIVIDER_HEIGHT = 22  # the "New" line above the first unread message
 TEXT_GAP = 8.0  # between the pattern part (or the header) and the quote or the words
 HEADER_PART = 41.0  # a text-only row's card top, padding and header line
 CARD_MARGIN_H = 14 + 12  # the card's outer margin plus its padding, each side
@@ -190,11 +191,12 @@ class MessageDelegate(QStyledItemDelegate):
         text = index.data(Roles.TEXT) or ""
         pattern = index.data(Roles.HAS_PATTERN) is not False
         quote = bool(index.data(Roles.REPLY_TO))
+        divider = DIVIDER_HEIGHT if index.data(Roles.NEW_DIVIDER) else 0
         if not text and pattern and not quote:
-            return QSize(1, ROW_HEIGHT)
+            return QSize(1, ROW_HEIGHT + divider)
         block = self.text_block(index, self._row_width(option)) if text else None
         height = block.height if block is not None else 0.0
-        return QSize(1, row_height(height, pattern=pattern, quote=quote))
+        return QSize(1, row_height(height, pattern=pattern, quote=quote) + divider)
 
     def _row_width(self, option: QStyleOptionViewItem) -> float:
         view = self.parent()
@@ -205,7 +207,10 @@ class MessageDelegate(QStyledItemDelegate):
     def layout_for(self, rect: QRect | QRectF, index: Index) -> RowLayout:
         """The row's layout for its kind: with or without a pattern, a reply or not."""
         pattern = index.data(Roles.HAS_PATTERN) is not False
-        return row_layout(rect, pattern=pattern, quote=bool(index.data(Roles.REPLY_TO)))
+        r = QRectF(rect)
+        if index.data(Roles.NEW_DIVIDER):
+            r.setTop(r.top() + DIVIDER_HEIGHT)
+        return row_layout(r, pattern=pattern, quote=bool(index.data(Roles.REPLY_TO)))
 
     def text_block(self, index: Index, row_width: float) -> TextBlock | None:
         text = index.data(Roles.TEXT) or ""
@@ -248,8 +253,11 @@ class MessageDelegate(QStyledItemDelegate):
         lay = self.layout_for(rect, index)
         return block.link_at(QPointF(pos) - lay.text.topLeft())
 
-    def seek_fraction(self, rect: QRect, pos: QPoint | QPointF) -> float:
-        player = render_player.player_layout(row_layout(rect).render)
+    def seek_fraction(
+        self, rect: QRect, pos: QPoint | QPointF, index: Index | None = None
+    ) -> float:
+        lay = self.layout_for(rect, index) if index is not None else row_layout(rect)
+        player = render_player.player_layout(lay.render)
         return render_player.seek_fraction(player, QPointF(pos).x())
 
     @staticmethod
@@ -317,6 +325,8 @@ class MessageDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        if index.data(Roles.NEW_DIVIDER):
+            self._paint_divider(painter, QRectF(option.rect))
         self._paint_card(painter, lay, own, row_hovered)
         self._paint_header(painter, lay, index)
         self._paint_words(painter, lay, index, option.rect.width(), hover_area)
@@ -328,6 +338,18 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setPen(QPen(QColor(theme.ACCENT), 2))
             painter.drawRoundedRect(lay.card.adjusted(1, 1, -1, -1), 8, 8)
         painter.restore()
+
+    def _paint_divider(self, p: QPainter, rect: QRectF) -> None:
+        band = QRectF(rect.left() + 14, rect.top() + 4, rect.width() - 28, DIVIDER_HEIGHT - 4)
+        p.setFont(self._fonts["small"])
+        label = "New"
+        width = QFontMetricsF(self._fonts["small"]).horizontalAdvance(label) + 16
+        y = band.center().y()
+        p.setPen(QPen(QColor(theme.ERROR), 1))
+        p.drawLine(QPointF(band.left(), y), QPointF(band.right() - width, y))
+        p.setPen(QColor(theme.ERROR))
+        p.drawText(QRectF(band.right() - width, band.top(), width, band.height()),
+                   Qt.AlignmentFlag.AlignCenter, label)  # fmt: skip
 
     def _paint_words(
         self, p: QPainter, lay: RowLayout, index: Index, width: int, hover_area: str | None

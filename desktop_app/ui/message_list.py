@@ -190,7 +190,7 @@ class MessageListView(RingInside, QListView):
         if press is not None and event.buttons() & Qt.MouseButton.LeftButton:
             index = self.model().index(press[0], 0)
             if press[1] == AREA_SEEK:  # scrubbing: the knob follows the mouse
-                fraction = self._delegate.seek_fraction(self.row_rect(index), pos)
+                fraction = self._delegate.seek_fraction(self.row_rect(index), pos, index)
                 self.seekRequested.emit(index.data(Roles.ID) or "", fraction)
                 event.accept()
                 return
@@ -249,7 +249,7 @@ class MessageListView(RingInside, QListView):
         elif area == AREA_PLAY:
             self.playRequested.emit(mid)
         elif area == AREA_SEEK:
-            fraction = self._delegate.seek_fraction(self.row_rect(index), pos)
+            fraction = self._delegate.seek_fraction(self.row_rect(index), pos, index)
             self.seekRequested.emit(mid, fraction)
         elif area == AREA_RETRY:
             self.retryRequested.emit(mid)

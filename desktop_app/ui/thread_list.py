@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,6 +37,42 @@ AskText = Callable[[QWidget, str, str, str], "str | None"]
 """(parent, title, label, initial text) -> the text, or None when cancelled."""
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+UNREAD_ROLE = Qt.ItemDataRole.UserRole + 2  # int: messages from others not read yet
+MUTED_ROLE = Qt.ItemDataRole.UserRole + 3  # bool: no notifications from this thread
+
+
+class _UnreadBadge(QStyledItemDelegate):
+    """The item as styled, and its unread count in an accent pill at the right (or a dim
+    "muted" when it is muted and has none)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        count = int(index.data(UNREAD_ROLE) or 0)
+        if count:
+            option = QStyleOptionViewItem(option)
+            option.font.setBold(True)
+        super().paint(painter, option, index)
+        muted = bool(index.data(MUTED_ROLE))
+        if not count and not muted:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        font = QFont(option.font)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        font.setBold(bool(count))
+        painter.setFont(font)
+        text = str(count) if count else "muted"
+        width = QFontMetricsF(font).horizontalAdvance(text) + 12
+        r = QRectF(option.rect).adjusted(0, 0, -8, 0)
+        pill = QRectF(r.right() - width, r.center().y() - 9, width, 18)
+        if count:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(theme.TEXT_FAINT if muted else theme.ACCENT))
+            painter.drawRoundedRect(pill, 9, 9)
+            painter.setPen(QColor("#1a1208"))
+        else:
+            painter.setPen(QColor(theme.TEXT_FAINT))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
 
 
 def ask_text_dialog(parent: QWidget, title: str, label: str, text: str) -> str | None:
@@ -104,6 +142,7 @@ class ThreadListWidget(QWidget):
         self.list = _ThreadListView()
         self.list.setObjectName("threadListView")
         self.list.setUniformItemSizes(True)
+        self.list.setItemDelegate(_UnreadBadge(self.list))
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
         self.list.itemDoubleClicked.connect(lambda item: self.ask_rename(item.data(ID_ROLE)))
@@ -134,6 +173,7 @@ class ThreadListWidget(QWidget):
         )
 
         threads_state.threadsChanged.connect(self._rebuild)
+        threads_state.unreadChanged.connect(self._rebuild)
         threads_state.currentThreadChanged.connect(self._select)
         threads_state.threadCreated.connect(threads_state.open_thread)
         self._rebuild()
@@ -149,12 +189,17 @@ class ThreadListWidget(QWidget):
             for thread in self._state.threads:
                 item = QListWidgetItem(thread.name or "Untitled thread")
                 item.setData(ID_ROLE, thread.id)
+                unread = self._state.unread_count(thread.id)
+                item.setData(UNREAD_ROLE, unread)
+                item.setData(MUTED_ROLE, self._state.is_muted(thread.id))
                 tip = thread.name
                 if thread.users:
                     tip += "\nWith " + ", ".join(thread.users)
                 if thread.updated_at:
                     when = parse_time(thread.updated_at).astimezone()
                     tip += f"\nLast activity {when:%d %b %Y, %H:%M}"
+                if unread:
+                    tip += f"\n{unread} unread"
                 item.setToolTip(tip)
                 self.list.addItem(item)
             self._select(self._state.current_thread_id)
@@ -200,6 +245,11 @@ class ThreadListWidget(QWidget):
                 "Make available offline", lambda: self.offlineRequested.emit(thread_id)
             )
             offline.setToolTip("Download every recording of this thread to play without a network")
+            muted = self._state.is_muted(thread_id)
+            menu.addAction(
+                "Unmute notifications" if muted else "Mute notifications",
+                lambda: self._state.set_muted(thread_id, not muted),
+            )
             menu.addSeparator()
         menu.addAction("New thread…", self.ask_create)
         menu.exec(self.list.viewport().mapToGlobal(pos))
