@@ -45,6 +45,7 @@ from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.playback_binding import PlaybackBinding
 
 if TYPE_CHECKING:
@@ -143,6 +144,8 @@ class AppGraph(QObject):
             lambda label: self.window.connection_indicator.set_server_label(label)
         )
         self.sessions.failed.connect(lambda text: self.window.show_error(text))
+        self.notifier = Notifier(settings, self._thread_name, self._show_thread, parent=self)
+        session.threads.messageArrived.connect(self.notifier.notify)
 
     def _new_session(self, connection: Connection) -> ServerSession:
         return ServerSession(
@@ -201,9 +204,21 @@ class AppGraph(QObject):
             self.session.open_new_thread(thread_id)
             self.welcomeCreated.emit(thread_id)
 
+    def _thread_name(self, thread_id: str) -> str:
+        thread = self.threads_state.thread_by_id(thread_id)
+        return thread.name if thread is not None else ""
+
+    def _show_thread(self, thread_id: str) -> None:
+        """A notification was clicked: its thread, in the window brought to the front."""
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+        self.threads_state.open_thread(thread_id)
+
     def _bind_session(self, session: ServerSession) -> None:
         """A new server or user: the window and playback follow the new session."""
         session.threads.sendStatus.connect(self.recording_state.send_status)
+        session.threads.messageArrived.connect(self.notifier.notify)
         self.window.set_threads_state(session.threads, session.connection.label)
         self.playback.fetcher.set_api(session.connection.api)
         self.playback.follow(self.threads_state)
@@ -229,6 +244,7 @@ class AppGraph(QObject):
         self.save_session()
         self.settings.sync()
         self.engine.stop()
+        self.notifier.close()
         self.playback.close()
         # Quitting during an upload asks nothing and loses nothing: the upload is
         # abandoned and the outbox resumes it at the next start.

@@ -259,6 +259,9 @@ class Settings(QObject):
     mix_input = Option("audio/mix_input", bool, False, "Mix the input into recordings")
     mp3_bitrate = Option("audio/mp3_bitrate", int, 320, "MP3 bitrate of recordings, kbit/s")
     cache_size_mb = Option("cache/size_mb", int, 1024, "Audio cache size cap, MB")
+    notifications = Option(
+        "notifications/enabled", bool, True, "Desktop notifications for others' new messages"
+    )
     # window
     window_geometry = Option("window/geometry", bytes, b"", "QWidget.saveGeometry()")
     window_state = Option("window/state", bytes, b"", "QMainWindow.saveState()")

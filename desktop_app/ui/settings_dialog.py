@@ -204,6 +204,15 @@ class SettingsDialog(QDialog):
         storage_form = QFormLayout(storage_box)
         storage_form.addRow("Audio cache limit", self.cache_size_mb)
 
+        self.notifications = QCheckBox("Show a desktop notification for new messages")
+        self.notifications.setToolTip(
+            "Others' messages in threads you are not looking at. Mute one thread from its "
+            "menu in the thread list."
+        )
+        self.notifications.setChecked(settings.notifications)
+        notify_box = QGroupBox("Notifications")
+        QVBoxLayout(notify_box).addWidget(self.notifications)
+
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -214,6 +223,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(server_box)
         layout.addWidget(audio_box)
         layout.addWidget(storage_box)
+        layout.addWidget(notify_box)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._validate()
@@ -296,6 +306,7 @@ class SettingsDialog(QDialog):
         s.mix_input = self.mix_input.isChecked()
         s.mp3_bitrate = int(self.mp3_bitrate.currentData())
         s.cache_size_mb = self.cache_size_mb.value()
+        s.notifications = self.notifications.isChecked()
         if not s.overridden_by("api_token"):
             s.api_token = self.api_token.text().strip()
         if not s.overridden_by("server_url"):
