@@ -2,8 +2,9 @@
 
 Shown by the system tray's balloon (``QSystemTrayIcon.showMessage``), which Qt delivers
 through the desktop's notification service where there is one (KDE, GNOME with a tray
-extension, Windows, macOS). Which messages qualify is ``ThreadsState.messageArrived``'s business (another's
-message, a thread not open, not muted); whether to show any at all is the user's setting.
+extension, Windows, macOS). Which messages qualify is ``ThreadsState.messageArrived``'s
+business (another's message, a thread not open, not muted); whether to show any at all is
+the user's setting.
 Clicking the tray balloon opens the thread of the last one shown.
 """
 
