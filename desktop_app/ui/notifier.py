@@ -64,7 +64,7 @@ class Notifier(QObject):
         self._last_thread = ""
         self._tray: QSystemTrayIcon | None = None
         self._icon = icon
-        self._show = show
+        self.show_with = show  # None: the tray
         self.shown: list[tuple[str, str]] = []  # what was shown this run (the log says too)
 
     def notify(self, message: Message) -> bool:
@@ -72,7 +72,8 @@ class Notifier(QObject):
             return False
         title, body = notification_text(message, self._thread_name(message.parent_thread))
         self._last_thread = message.parent_thread
-        shown = self._show(title, body) if self._show is not None else self._tray_show(title, body)
+        show = self.show_with or self._tray_show
+        shown = show(title, body)
         if shown:
             self.shown.append((title, body))
             log.info("notified: %s", title)

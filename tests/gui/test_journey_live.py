@@ -1,0 +1,103 @@
+"""Live threads through the real windows of two people on one real server (127.0.0.1:0):
+what one sends reaches the other's window by the server's events; unread counts in the
+thread list, the "New" divider, notifications and a muted thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.domain.draft import draft_with_audio
+from desktop_app.domain.pattern import demo_pattern
+from desktop_app.services.api import ApiClient
+from desktop_app.state.message_list_model import Roles
+from desktop_app.state.open_thread import POLL_PUSHED_MS
+from desktop_app.ui import theme
+from desktop_app.ui.thread_list import ID_ROLE
+from sequencer_server.threaded import ThreadedServer
+from tests.conftest import TOKEN, make_backend
+from tests.gui.journeys import TIMEOUT, running
+from tests.gui.pixels import grab, mask_of
+
+
+def _item_rect(graph, thread_id: str):
+    view = graph.window.thread_list.list
+    for i in range(view.count()):
+        if view.item(i).data(ID_ROLE) == thread_id:
+            return view.visualItemRect(view.item(i))
+    raise AssertionError(f"{thread_id} not listed")
+
+
+def _click_thread(qtbot, graph, thread_id: str) -> None:
+    view = graph.window.thread_list.list
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=_item_rect(graph, thread_id).center()
+    )
+    QApplication.processEvents()
+
+
+def _pill_pixels(graph, thread_id: str, colour: str) -> int:
+    """Pixels of the unread pill's colour in the right third of the thread's row (inside
+    the list's focus ring, which is accent too)."""
+    viewport = graph.window.thread_list.list.viewport()
+    rect = _item_rect(graph, thread_id).intersected(viewport.rect().adjusted(4, 4, -4, -4))
+    pixels = grab(viewport)
+    left = rect.left() + rect.width() * 2 // 3
+    right = pixels[rect.top() : rect.bottom() + 1, left : rect.right() + 1]
+    return int(np.count_nonzero(mask_of(right, colour, 12)))
+
+
+def test_unread_counts_divider_notifications_and_mute(qtbot, tmp_path: Path) -> None:
+    server = ThreadedServer(make_backend("sqlite-local", tmp_path / "srv").app()).start()
+    api = ApiClient(server.url, TOKEN)
+    other = api.create_thread("Other")
+    takes = api.create_thread("Takes")  # newest: both apps open it first
+    try:
+        with running(qtbot, tmp_path / "bo", server.url, "bo") as bo:
+            shown: list[tuple[str, str]] = []
+            bo.notifier.show_with = lambda title, body: shown.append((title, body)) or True
+            state = bo.threads_state
+            qtbot.waitUntil(lambda: state.current_thread_id == takes.id, timeout=TIMEOUT)
+            qtbot.waitUntil(lambda: bo.session.live.streaming, timeout=TIMEOUT)
+            assert state.poll_interval_ms == POLL_PUSHED_MS
+            assert _pill_pixels(bo, other.id, theme.ACCENT) == 0
+
+            first = api.post_message(
+                draft_with_audio(other.id, "ada", demo_pattern().to_snapshot(), None)
+            )
+            qtbot.waitUntil(lambda: state.unread_count(other.id) == 1, timeout=TIMEOUT)
+            qtbot.waitUntil(lambda: _pill_pixels(bo, other.id, theme.ACCENT) > 40, timeout=TIMEOUT)
+            assert shown and shown[-1][0] == "ada in Other"
+
+            # Muted from the thread list's menu: counted, not notified.
+            state.set_muted(other.id, True)
+            api.post_message(draft_with_audio(other.id, "ada", demo_pattern().to_snapshot(), None))
+            qtbot.waitUntil(lambda: state.unread_count(other.id) == 2, timeout=TIMEOUT)
+            assert len(shown) == 1
+            state.set_muted(other.id, False)
+
+            # Turned off in the settings: counted, not notified.
+            bo.settings.notifications = False
+            api.post_message(draft_with_audio(other.id, "ada", demo_pattern().to_snapshot(), None))
+            qtbot.waitUntil(lambda: state.unread_count(other.id) == 3, timeout=TIMEOUT)
+            assert len(shown) == 1
+            bo.settings.notifications = True
+
+            # Opening the thread reads it; the New divider sits above the first unread.
+            _click_thread(qtbot, bo, other.id)
+            qtbot.waitUntil(lambda: state.current_thread_id == other.id, timeout=TIMEOUT)
+            assert state.unread_count(other.id) == 0
+            model = state.messages
+            qtbot.waitUntil(lambda: model.first_unread == first.id, timeout=TIMEOUT)
+            qtbot.waitUntil(lambda: model.row_of(first.id) >= 0, timeout=TIMEOUT)
+            assert model.index(model.row_of(first.id)).data(Roles.NEW_DIVIDER) is True
+            view = bo.window.conversation.messages
+            rect = view.visualRect(model.index(model.row_of(first.id)))
+            band = grab(view.viewport())[rect.top() : rect.top() + 22, rect.left() : rect.right()]
+            assert np.count_nonzero(mask_of(band, theme.ERROR, 30)) > 20  # the red "New" line
+            qtbot.waitUntil(lambda: _pill_pixels(bo, other.id, theme.ACCENT) == 0, timeout=TIMEOUT)
+    finally:
+        server.stop()
