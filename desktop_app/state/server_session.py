@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 AUDIO_SNAPSHOT_FORMAT = "sequencer.audio"
 UPLOAD_THREADS = 2
 THREAD_POLL_MS = 30_000
+THREAD_POLL_PUSHED_MS = 300_000  # the server pushes thread changes: a slow safety poll
 
 
 _FAILED_STEP = {
@@ -131,6 +132,7 @@ class ServerSession(QObject):
         self._retry_delays = tuple(retry_delays)
         self._thread_poll = QTimer(self)
         self._thread_poll.setInterval(thread_poll_ms)
+        self._thread_poll_ms = thread_poll_ms
         self._thread_poll.timeout.connect(self._poll_threads)
         self._opened_initial_thread = False
         self._closed = False
@@ -293,6 +295,9 @@ class ServerSession(QObject):
         if self._closed:
             return
         self.threads.set_pushed(streaming)
+        self._thread_poll.setInterval(
+            max(THREAD_POLL_PUSHED_MS, self._thread_poll_ms) if streaming else self._thread_poll_ms
+        )
         if streaming:
             self.threads.refresh_threads()
             self.threads.refresh_messages()
