@@ -25,13 +25,14 @@ import numpy as np
 
 from desktop_app.audio.bounce import bounce as _bounce
 from desktop_app.audio.kit import Kit
+from desktop_app.audio.limiter import LATENCY, TruePeakLimiter
 from desktop_app.audio.output import (
     ClockSink,
     DeviceSink,
     DeviceUnavailable,
     device_label,
 )
-from desktop_app.audio.sequencer import Sequencer, StepMark, soft_limit
+from desktop_app.audio.sequencer import Sequencer, StepMark
 from desktop_app.domain.pattern import Pattern
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class Engine:
         self._device_dirty = False
         self._listeners: tuple[BlockListener, ...] = ()
         self._seq = Sequencer(self._kit, sample_rate, on_missing_sample=self._missing_sample)
+        self._limiter = TruePeakLimiter()
         self._marks: list[StepMark] = []
         self._stopping: threading.Thread | None = None
         self._sink: DeviceSink | ClockSink | None = None
@@ -266,7 +268,7 @@ class Engine:
             self._open_sink(self._sink.position())
 
     def _render_block(self) -> np.ndarray:
-        block = soft_limit(self._seq.render(self.block_size))
+        block = self._limiter.process(self._seq.render(self.block_size))
         self.frames_rendered += len(block)
         self._marks = list(self._seq.marks)[-64:]
         return block
@@ -285,6 +287,11 @@ class Engine:
                     self._pattern_dirty = True
                 self._device_dirty = False
             self._apply_changes()
+            # The limiter looks LATENCY frames ahead: the sequencer runs that far ahead of
+            # the output, so frame n out is frame n of the sequencer's clock (the step
+            # marks and the recorder stay sample-aligned).
+            self._limiter = TruePeakLimiter()
+            self._limiter.process(self._seq.render(LATENCY))
             self._open_sink(0)
             while not self._stop.is_set():
                 self._apply_changes()
