@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from desktop_app.state.audio_player_state import AudioPlayerState
     from desktop_app.state.message_list_model import MessageListModel
     from desktop_app.state.playback_controller import PlaybackController
+    from desktop_app.state.render_fetcher import RenderFetcher
     from sequencer_server.app import create_app
     from sequencer_server.config import Settings
     from sequencer_server.threaded import ThreadedServer
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             pool.setMaxThreadCount(2)
             cache = AudioCache(tmp_path / "audio_cache")
             player = AudioPlayerState()
-            controller = PlaybackController(player, cache, TaskRunner(pool), api)
+            controller = PlaybackController(player, RenderFetcher(cache, TaskRunner(pool), api))
             controller.set_model(model)
 
             def buffered(p: QMediaPlayer) -> bool:

@@ -28,7 +28,9 @@ from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.gui_args import GuiArgsError, GuiOptions
 from desktop_app.logging_setup import ExceptionHook, setup_logging
 from desktop_app.paths import AppPaths
+from desktop_app.playback import Playback
 from desktop_app.services.api import ApiClient
+from desktop_app.services.audio_cache import MIB, AudioCache
 from desktop_app.services.connection import ServerConnection, connect, server_label
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.first_run import Welcome, ensure_welcome_thread, is_first_run
@@ -41,20 +43,24 @@ from desktop_app.services.single_instance import (
 )
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
-from desktop_app.state.playback_controller import recordings_in
+from desktop_app.state.audio_player_state import AudioPlayerState
+from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.render_fetcher import OwnRecording, RenderFetcher, recordings_in
 from desktop_app.state.send_queue import SendQueue
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.crash_dialog import CrashReporter
+from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.open_files import FileOpener
-from desktop_app.ui.playback_binding import Playback
+from desktop_app.ui.playback_binding import PlaybackBinding
 
 log = logging.getLogger(__name__)
 
 THREAD_POLL_MS = 30_000
+DOWNLOAD_THREADS = 2
 _RECONNECT_KEYS = {"server_url", "api_token", "user_name"}
 
 
@@ -101,6 +107,20 @@ def make_demo_renderer(engine: Any, api: ApiClient, work_dir: Path) -> Callable:
             path.unlink(missing_ok=True)
 
     return render
+
+
+def build_playback(
+    paths: AppPaths, settings: Settings, api: ApiClient, own: OwnRecording, parent: QObject
+) -> Playback:
+    """Downloads on their own pool (never behind uploads), the audio cache capped by the
+    settings, the fetcher, the one player and the controller that drives it."""
+    pool = QThreadPool(parent)
+    pool.setMaxThreadCount(DOWNLOAD_THREADS)
+    cache = AudioCache(paths.audio_cache_dir, settings.cache_size_mb * MIB)
+    fetcher = RenderFetcher(cache, TaskRunner(pool), api, own_recording=own, parent=parent)
+    player = AudioPlayerState(parent)
+    controller = PlaybackController(player, fetcher, parent=parent)
+    return Playback(pool, cache, fetcher, player, controller)
 
 
 # ---- the graph ------------------------------------------------------------------------------
@@ -153,17 +173,15 @@ class AppGraph(QObject):
             log_dir=paths.log_dir,
             data_dir=paths.server_data_dir,
         )
-        # Playback: its own download pool, the audio cache, the one player.
-        self.playback = Playback.build(
-            paths.audio_cache_dir,
-            paths.cache_dir / "drag_out",
-            settings.cache_size_mb,
-            self.connection.api,
-            own_recording=self._own_recording,
-            parent=self,
+        self.playback = build_playback(paths, settings, self.connection.api,
+                                       self._own_recording, self)  # fmt: skip
+        self.playback.follow(self.threads_state)
+        tidy_drag_dir(paths.cache_dir / "drag_out")
+        dragger = RenderDragger(self.playback.controller, paths.cache_dir / "drag_out")
+        self.playback_binding = PlaybackBinding(
+            self.playback.controller, self.playback.fetcher, dragger
         )
-        self.playback.set_threads_state(self.threads_state)
-        self.playback.bind(self.window)
+        self.playback_binding.bind(self.window)
         if crash_reporter is not None:
             crash_reporter.set_window(self.window)
         self.notice.connect(self.window.show_notice)
@@ -332,9 +350,9 @@ class AppGraph(QObject):
         self._opened_initial_thread = False
         self._bind_threads_state()
         self.window.set_threads_state(self.threads_state, connection.label)
-        self.playback.controller.set_api(connection.api)
-        self.playback.set_threads_state(self.threads_state)
-        self.playback.bind(self.window)
+        self.playback.fetcher.set_api(connection.api)
+        self.playback.follow(self.threads_state)
+        self.playback_binding.bind(self.window)
         self.threads_state.start()
         self._retire(old_state)
         if old_store is not None:

@@ -198,10 +198,12 @@ class Outbox:
         )
 
     def remove(self, entry_id: str) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+        """Files first, then the row: once an entry is gone from the list its take is gone
+        from the disk too (a crash in between leaves a delivered row, removed next time)."""
         for path in self.files_dir.glob(f"{entry_id}.*"):
             path.unlink(missing_ok=True)
+        with self._tx() as db:
+            db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
 
     # -- reading ---------------------------------------------------------------------
     def get(self, entry_id: str) -> OutboxEntry | None:

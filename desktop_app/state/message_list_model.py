@@ -5,26 +5,49 @@ the client-only send state (pending / uploading with progress / failed with an e
 the send flow changes a row with ``upsert_message`` and only that row's changed roles are
 announced (``dataChanged`` with a role list), which keeps a 10,000-message thread smooth.
 Derived texts (time, summary) are computed once per message, not per paint.
+
+The player's state of a row is roles here too (playing, position, loaded, download
+progress, not downloaded, error, loop, locally computed peaks): the playback controller
+writes it with ``set_row_playback`` and a 30 Hz position tick becomes one ``dataChanged``
+on the playing row naming only the roles whose values moved. The delegate paints from
+these roles alone.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
-from desktop_app.domain.message import Message, Render, parse_time
+from desktop_app.domain.message import Message, Render
+from desktop_app.state.message_row import (
+    RENDER_FAILED,
+    RENDER_NONE,
+    RENDER_PENDING,
+    RENDER_READY,
+    RENDER_UPLOADING,
+    MessageRow,
+    summary_of,
+    summary_text,
+    time_text,
+)
+from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
 
-RENDER_NONE = "none"
-RENDER_PENDING = "pending"
-RENDER_UPLOADING = "uploading"
-RENDER_FAILED = "failed"
-RENDER_READY = "ready"
+__all__ = [
+    "RENDER_FAILED", "RENDER_NONE", "RENDER_PENDING", "RENDER_READY", "RENDER_UPLOADING",
+    "MessageListModel", "MessageRow", "Roles", "summary_of", "summary_text", "time_text",
+]  # fmt: skip
 
 
 class Roles(IntEnum):
@@ -40,10 +63,16 @@ class Roles(IntEnum):
     UPLOAD_PROGRESS = Qt.ItemDataRole.UserRole + 10  # float 0..1 or None
     ERROR_TEXT = Qt.ItemDataRole.UserRole + 11  # str or ""
     IS_OWN = Qt.ItemDataRole.UserRole + 12
-    PEAKS = Qt.ItemDataRole.UserRole + 13  # tuple[float, ...] or None
-    DURATION = Qt.ItemDataRole.UserRole + 14  # seconds of the first render, or None
+    PEAKS = Qt.ItemDataRole.UserRole + 13  # the render's, else computed locally, or None
+    DURATION = Qt.ItemDataRole.UserRole + 14  # seconds: the player's once loaded, else the render's
     PLAYING = Qt.ItemDataRole.UserRole + 15  # bool: this row's render is playing
     POSITION = Qt.ItemDataRole.UserRole + 16  # float 0..1 playback position
+    LOADED = Qt.ItemDataRole.UserRole + 17  # bool: this row's render is in the player
+    POSITION_MS = Qt.ItemDataRole.UserRole + 18  # int: playback position in ms
+    DOWNLOAD = Qt.ItemDataRole.UserRole + 19  # float 0..1 while fetching, or None
+    NOT_DOWNLOADED = Qt.ItemDataRole.UserRole + 20  # bool: offline and not on this machine
+    PLAYBACK_ERROR = Qt.ItemDataRole.UserRole + 21  # str: why playing failed, or ""
+    LOOP = Qt.ItemDataRole.UserRole + 22  # bool: the row's Loop toggle
 
 
 ROLE_NAMES: dict[int, bytes] = {
@@ -63,134 +92,34 @@ ROLE_NAMES: dict[int, bytes] = {
     Roles.DURATION: b"duration",
     Roles.PLAYING: b"playing",
     Roles.POSITION: b"position",
+    Roles.LOADED: b"loaded",
+    Roles.POSITION_MS: b"positionMs",
+    Roles.DOWNLOAD: b"download",
+    Roles.NOT_DOWNLOADED: b"notDownloaded",
+    Roles.PLAYBACK_ERROR: b"playbackError",
+    Roles.LOOP: b"loop",
 }
 
 
-def summary_of(message: Message) -> dict[str, Any]:
-    """``snapshot_metadata`` when the sender supplied it, else derived from the snapshot."""
-    meta = dict(message.snapshot_metadata or {})
-    snap = message.snapshot or {}
-    tracks = snap.get("tracks")
-    meta.setdefault("bpm", snap.get("bpm"))
-    meta.setdefault("length", snap.get("length"))
-    meta.setdefault("swing", snap.get("swing"))
-    if "tracks" not in meta and isinstance(tracks, list):
-        meta["tracks"] = len(tracks)
-    if "filename" not in meta and isinstance(snap.get("filename"), str):
-        meta["filename"] = snap["filename"]
-    return meta
+def _duration_s(row: MessageRow) -> float | None:
+    return row.playback.duration_ms / 1000 if row.playback.duration_ms else row.duration
 
 
-def _duration_text(seconds: float) -> str:
-    seconds = max(0.0, float(seconds))
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d} min"
-
-
-def summary_text(meta: dict[str, Any]) -> str:
-    """One line under the sender's name: a dropped file's name (and length), else the
-    pattern's tempo, length and tracks; "Pattern" when a sender gave nothing to show."""
-    parts = []
-    filename = meta.get("filename")
-    if isinstance(filename, str) and filename:
-        parts.append(filename)
-        duration = meta.get("duration")
-        if isinstance(duration, int | float) and not isinstance(duration, bool):
-            parts.append(_duration_text(duration))
-    bpm = meta.get("bpm")
-    if isinstance(bpm, int | float):
-        parts.append(f"{bpm:g} BPM")
-    length = meta.get("length")
-    if isinstance(length, int):
-        parts.append(f"{length} step" + ("" if length == 1 else "s"))
-    tracks = meta.get("tracks")
-    if isinstance(tracks, int):
-        parts.append(f"{tracks} track" + ("" if tracks == 1 else "s"))
-    swing = meta.get("swing")
-    if isinstance(swing, int | float) and swing > 0:
-        parts.append(f"swing {round(swing * 100)}%")
-    loops = meta.get("loops")
-    if isinstance(loops, int) and loops > 1:
-        parts.append(f"{loops} loops")
-    return " · ".join(parts) if parts else "Pattern"
-
-
-def time_text(timestamp: str, now: datetime | None = None) -> str:
-    """Local clock time today, the date otherwise — what a chat shows."""
-    try:
-        when = parse_time(timestamp).astimezone()
-    except ValueError:
-        return ""
-    now = now or datetime.now().astimezone()
-    if when.date() == now.date():
-        return when.strftime("%H:%M")
-    if when.year == now.year:
-        return f"{when.day} {when.strftime('%b, %H:%M')}"
-    return f"{when.day} {when.strftime('%b %Y, %H:%M')}"
-
-
-@dataclass
-class MessageRow:
-    """A message plus its client-only state; derived texts are cached here."""
-
-    message: Message
-    pending: bool = False
-    upload_progress: float | None = None
-    upload_error: str | None = None
-    # The sender's own take while the message waits in the outbox (duration and peaks;
-    # the file is found by message id): a queued message plays from it before any upload.
-    take: Render | None = None
-    playing: bool = False
-    position: float = 0.0
-    sort_key: tuple[str, str, str] = ("", "", "")
-    meta: dict[str, Any] = field(default_factory=dict)
-    summary: str = ""
-    time: str = ""
-
-    @classmethod
-    def build(cls, message: Message, **state: Any) -> MessageRow:
-        meta = summary_of(message)
-        return cls(
-            message=message,
-            sort_key=(message.timestamp, message.created_at, message.id),
-            meta=meta,
-            summary=summary_text(meta),
-            time=time_text(message.timestamp),
-            **state,
-        )
-
-    @property
-    def render_state(self) -> str:
-        if self.upload_error:
-            return RENDER_FAILED
-        if self.upload_progress is not None:
-            return RENDER_UPLOADING
-        if self.pending:
-            return RENDER_READY if self.take is not None else RENDER_PENDING
-        if self.message.renders:
-            return RENDER_READY
-        return RENDER_NONE
-
-    @property
-    def peaks(self) -> tuple[float, ...] | None:
-        for render in self.message.renders or ((self.take,) if self.take else ()):
-            if render.peaks:
-                return render.peaks
-        return None
-
-    @property
-    def duration(self) -> float | None:
-        if self.message.renders:
-            return self.message.renders[0].duration
-        return self.take.duration if self.take is not None else None
-
-    @property
-    def time_text(self) -> str:
-        """A queued message that already shows its player still says it is not sent."""
-        if self.pending and self.take is not None and not self.message.renders:
-            return f"{self.time} · waiting to send"
-        return self.time
+# The playback roles and how each is read from a row; a playback update announces the
+# roles whose values differ, so a position tick names POSITION and POSITION_MS only.
+_PLAYBACK_VALUES: tuple[tuple[int, Callable[[MessageRow], Any]], ...] = (
+    (int(Roles.PLAYING), lambda r: r.playback.playing),
+    (int(Roles.POSITION), lambda r: r.position),
+    (int(Roles.LOADED), lambda r: r.playback.loaded),
+    (int(Roles.POSITION_MS), lambda r: r.playback.position_ms),
+    (int(Roles.DOWNLOAD), lambda r: r.playback.download),
+    (int(Roles.NOT_DOWNLOADED), lambda r: r.playback.not_downloaded),
+    (int(Roles.PLAYBACK_ERROR), lambda r: r.playback.error),
+    (int(Roles.LOOP), lambda r: r.playback.loop),
+    (int(Roles.PEAKS), lambda r: r.peaks or r.playback.peaks),
+    (int(Roles.DURATION), _duration_s),
+)
+_PLAYBACK_OF = dict(_PLAYBACK_VALUES)
 
 
 def _sort_key(row: MessageRow) -> tuple[str, str, str]:
@@ -198,7 +127,12 @@ def _sort_key(row: MessageRow) -> tuple[str, str, str]:
 
 
 class MessageListModel(QAbstractListModel):
-    """``MessageListModel(own_user_id="", parent=None)``; rows sorted by timestamp."""
+    """``MessageListModel(own_user_id="", parent=None)``; rows sorted by timestamp.
+
+    ``peaksWanted(message_id)``: a view asked for the waveform of a render without peaks.
+    """
+
+    peaksWanted = Signal(str)
 
     def __init__(self, own_user_id: str = "", parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -208,7 +142,7 @@ class MessageListModel(QAbstractListModel):
         self._latest_own = ""  # the one row that may show "Uploading audio… NN%"
 
     # ---- Qt model API ----------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | None = None) -> int:
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
         if parent is not None and parent.isValid():
             return 0
         return len(self._rows)
@@ -218,7 +152,9 @@ class MessageListModel(QAbstractListModel):
         names[int(Qt.ItemDataRole.DisplayRole)] = QByteArray(b"display")
         return names
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         value = None
         if index.isValid() and 0 <= index.row() < len(self._rows):
             row = self._rows[index.row()]
@@ -262,15 +198,14 @@ class MessageListModel(QAbstractListModel):
                 return row.upload_error or ""
             case Roles.IS_OWN:
                 return bool(self._own) and m.user_id == self._own
-            case Roles.PEAKS:
-                return row.peaks
-            case Roles.DURATION:
-                return row.duration
-            case Roles.PLAYING:
-                return row.playing
-            case Roles.POSITION:
-                return row.position
-        return None
+        value_of = _PLAYBACK_OF.get(role)
+        value = value_of(row) if value_of is not None else None
+        if role == Roles.PEAKS and value is None and m.renders:
+            # A view paints a render that came without peaks: whoever can compute them
+            # (the playback controller, from the cached file) is asked, as Qt's models
+            # ask for more rows in fetchMore — only rows on screen cost a decode.
+            self.peaksWanted.emit(m.id)
+        return value
 
     # ---- reading -----------------------------------------------------------------------
     @property
@@ -322,8 +257,7 @@ class MessageListModel(QAbstractListModel):
                         upload_progress=prev.upload_progress,
                         upload_error=prev.upload_error,
                         take=prev.take,
-                        playing=prev.playing,
-                        position=prev.position,
+                        playback=prev.playback,
                     )
                 )
         rows.sort(key=lambda r: r.sort_key)
@@ -364,7 +298,7 @@ class MessageListModel(QAbstractListModel):
             self._update_latest_own()
             return at
         old = self._rows[row_no]
-        new.playing, new.position = old.playing, old.position
+        new.playback = old.playback
         if new.sort_key != old.sort_key:
             # A changed timestamp moves the row: remove and re-insert keeps the order right.
             self.remove_message(message.id)
@@ -375,7 +309,7 @@ class MessageListModel(QAbstractListModel):
                 upload_error=upload_error,
                 take=take,
             )
-            self.set_playback(message.id, playing=new.playing, position=new.position)
+            self.set_row_playback(message.id, new.playback)
             return row
         changed = self._changed_roles(old, new)
         self._rows[row_no] = new
@@ -403,23 +337,49 @@ class MessageListModel(QAbstractListModel):
                 take=row.take,
             )
 
-    def set_playback(self, message_id: str, *, playing: bool, position: float = 0.0) -> None:
-        """The player's state for one row (the player itself lives elsewhere)."""
+    # ---- the player's state of rows (written by the playback controller) ----------------
+    def playback(self, message_id: str) -> RowPlayback:
+        row = self._index.get(message_id)
+        return NO_PLAYBACK if row is None else self._rows[row].playback
+
+    def set_row_playback(self, message_id: str, state: RowPlayback) -> bool:
+        """One row's player state; announces only the roles whose values changed.
+        Returns whether anything changed."""
         row_no = self._index.get(message_id)
         if row_no is None:
-            return
+            return False
         row = self._rows[row_no]
-        roles = []
-        if row.playing != playing:
-            row.playing = playing
-            roles.append(int(Roles.PLAYING))
-        position = min(1.0, max(0.0, position))
-        if row.position != position:
-            row.position = position
-            roles.append(int(Roles.POSITION))
+        if row.playback == state:
+            return False
+        before = [value_of(row) for _role, value_of in _PLAYBACK_VALUES]
+        row.playback = state
+        roles = [
+            role
+            for (role, value_of), old in zip(_PLAYBACK_VALUES, before, strict=True)
+            if value_of(row) != old
+        ]
         if roles:
             idx = self.index(row_no)
             self.dataChanged.emit(idx, idx, roles)
+        return True
+
+    def refresh_playback(
+        self, state_of: Callable[[Message, RowPlayback], RowPlayback], first: int = 0,
+        last: int = -1,
+    ) -> None:  # fmt: skip
+        """Recompute the player state of rows ``first..last`` (all by default), e.g. when
+        the server goes away; the changed rows are announced in one ``dataChanged``."""
+        last = len(self._rows) - 1 if last < 0 else min(last, len(self._rows) - 1)
+        changed: list[int] = []
+        for row_no in range(max(0, first), last + 1):
+            row = self._rows[row_no]
+            state = state_of(row.message, row.playback)
+            if state is not row.playback and state != row.playback:
+                row.playback = state
+                changed.append(row_no)
+        if changed:
+            roles = [role for role, _value_of in _PLAYBACK_VALUES]
+            self.dataChanged.emit(self.index(changed[0]), self.index(changed[-1]), roles)
 
     def remove_message(self, message_id: str) -> bool:
         row_no = self._index.get(message_id)
@@ -477,8 +437,8 @@ _ROLE_SOURCES: tuple[tuple[Callable[[MessageRow], Any], list[int]], ...] = (
     (lambda r: r.meta, [int(Roles.METADATA)]),
     (lambda r: r.summary, [int(Roles.SUMMARY_TEXT)]),
     (lambda r: r.message.renders, [int(Roles.RENDERS)]),
-    (lambda r: r.peaks, [int(Roles.PEAKS)]),
-    (lambda r: r.duration, [int(Roles.DURATION)]),
+    (_PLAYBACK_OF[int(Roles.PEAKS)], [int(Roles.PEAKS)]),
+    (_duration_s, [int(Roles.DURATION), int(Roles.POSITION)]),
     (lambda r: r.render_state, [int(Roles.RENDER_STATE)]),
     (lambda r: r.upload_progress, [int(Roles.UPLOAD_PROGRESS)]),
     (lambda r: r.upload_error or "", [int(Roles.ERROR_TEXT), int(Qt.ItemDataRole.ToolTipRole)]),

@@ -1,11 +1,12 @@
-"""Decides where a message's audio comes from and drives the one ``AudioPlayerState``.
+"""Drives the one ``AudioPlayerState`` from the rows and writes each row's player state.
 
-Press play on a row: the sender's own recording if this machine has it, else the cached
-render, else a download into the cache (progress on the row, on the downloads pool, so a
-render never waits behind an upload) and then play — unless the user has pressed play on
-another row in the meantime. Everything a row paints about its player is answered by
-``row(message_id)`` and every change is announced as ``rowChanged(message_id)`` so the
-view repaints that one row; the list model's own PLAYING/POSITION roles are kept in step.
+Press play on a row: the file comes from the ``RenderFetcher`` (own take, cache, or a
+download with progress) and then plays — unless the user has pressed play on another row
+in the meantime. Whatever changes (the player ticks, a download moves, an error, Loop,
+the server going away) is written into the list model's row with
+``set_row_playback``: the model is the one store the delegate paints from, and it
+announces only the roles that changed, so a 30 Hz position tick is one ``dataChanged``
+on the playing row. ``row(message_id)`` reads the model back, for callers that work by id.
 
 A file the player cannot decode is reported on its row and dropped from the cache, so the
 next press downloads a fresh copy instead of failing forever.
@@ -14,131 +15,106 @@ next press downloads a fresh copy instead of failing forever.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 
-from desktop_app.domain.message import Message, Render
-from desktop_app.services.api import ApiError, TransientApiError
-from desktop_app.services.audio_cache import AudioCache, CacheError, thread_messages
-from desktop_app.services.tasks import TaskRunner
-from desktop_app.state.audio_player_state import AudioPlayerState
+from desktop_app.domain.message import Message
 from desktop_app.state.local_peaks import LocalPeaks
+from desktop_app.state.playback_protocols import (
+    ErrorCallback,
+    Fetcher,
+    PlaybackRows,
+    Player,
+    ReadyCallback,
+)
+from desktop_app.state.render_fetcher import NOT_DOWNLOADED, OwnRecording, recordings_in
+from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
+
+__all__ = ["NOT_DOWNLOADED", "OwnRecording", "PlaybackController", "RowView", "recordings_in"]
 
 log = logging.getLogger(__name__)
 
 SEEK_STEP_SECONDS = 5.0
-NOT_DOWNLOADED = "Not downloaded — the server is unreachable"
-
-OwnRecording = Callable[[str], "Path | None"]
-ReadyCallback = Callable[[Path], None]
-ErrorCallback = Callable[[str], None]
-
-
-def recordings_in(folder: Path) -> OwnRecording:
-    """The own-recording lookup for takes kept under their message id (the outbox keeps
-    ``{message_id}.mp3`` in its files folder until the message is delivered). One ``stat``
-    per call, cheap enough to ask while painting."""
-    folder = Path(folder)
-
-    def lookup(message_id: str) -> Path | None:
-        if not message_id or "/" in message_id or "\\" in message_id:
-            return None
-        path = folder / f"{message_id}.mp3"
-        return path if path.is_file() else None
-
-    return lookup
 
 
 @dataclass(frozen=True)
-class RowView:
-    """What one row's player looks like right now (read by the delegate on paint)."""
+class RowView(RowPlayback):
+    """A row's player state as the model holds it, plus what only the controller knows."""
 
-    loaded: bool = False  # this row's render is in the player
-    playing: bool = False
-    position_ms: int = 0
-    duration_ms: int = 0  # the player's when loaded, else the render's own
-    download: float | None = None  # 0..1 while fetching
     autoplay: bool = False  # playback starts when the download completes
     available: bool = False  # playable without the network (own take or cached)
-    offline: bool = False  # the server is unreachable now
-    error: str = ""
-    loop: bool = False
-    peaks: tuple[float, ...] | None = None  # computed here when the render has none
 
     @property
     def fraction(self) -> float:
         return min(1.0, self.position_ms / self.duration_ms) if self.duration_ms else 0.0
 
-    @property
-    def not_downloaded(self) -> bool:
-        return self.offline and not self.available and self.download is None
-
 
 class PlaybackController(QObject):
-    """``PlaybackController(player, cache, downloads, api=None, *, own_recording=None)``.
-
-    ``downloads`` is a ``TaskRunner`` on its own pool; ``api`` an ``ApiClient`` (its
-    ``download`` and ``base_url``), replaceable with ``set_api`` on reconnect;
-    ``own_recording(message_id)`` returns the sender's local take of a message, if any.
-    """
+    """``PlaybackController(player, fetcher, *, local_peaks=None)``; ``set_model(model)``
+    with the open thread's ``MessageListModel``, ``set_online`` as the server comes and
+    goes. ``rowChanged(message_id)`` follows every row the model has been told about."""
 
     rowChanged = Signal(str)
-    allRowsChanged = Signal()  # e.g. online/offline: every visible row may look different
-    error = Signal(str)  # a sentence for the status bar
-    offlineProgress = Signal(int, int)  # renders done, total ("Make available offline")
-    _progress = Signal(str, float)  # from download workers, delivered on the GUI thread
+    error = Signal(str)  # a sentence for the status bar (the fetcher's as well)
 
     def __init__(
         self,
-        player: AudioPlayerState,
-        cache: AudioCache,
-        downloads: TaskRunner,
-        api: Any = None,
+        player: Player,
+        fetcher: Fetcher,
         *,
-        own_recording: OwnRecording | None = None,
         local_peaks: LocalPeaks | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.player = player
-        self.cache = cache
-        self._tasks = downloads
-        self._api = api
-        self._own = own_recording
-        self._model: Any = None
+        self.fetcher = fetcher
+        self.cache = fetcher.cache
+        self._model: PlaybackRows | None = None
         self._online = True
-        self._downloads: dict[str, float] = {}  # message id -> progress
-        self._waiters: dict[str, list[tuple[ReadyCallback, ErrorCallback | None]]] = {}
         self._errors: dict[str, str] = {}
         self._loops: set[str] = set()
         self._want = ""  # the row the user last pressed play on
         self._want_start_ms = 0
         self._source_key: dict[str, str | None] = {}  # message id -> cache key played
-        self._peaks: dict[str, tuple[float, ...] | None] = {}
+        self._peaks: dict[str, tuple[float, ...] | None] = {}  # None: being computed
+        self._unstored: set[str] = set()  # no peaks stored in the cache for these yet
         self._local_peaks = local_peaks or LocalPeaks(self)
         self._local_peaks.ready.connect(self._on_peaks)
         self._local_peaks.failed.connect(lambda key, _t: self._peaks.setdefault(key, None))
-        self._offline_total = self._offline_done = 0
-        self._progress.connect(self._on_progress)
+        fetcher.changed.connect(self._publish)
+        fetcher.fetched.connect(self._on_fetched)
+        fetcher.failed.connect(self._on_fetch_failed)
+        fetcher.error.connect(self.error)
         player.currentChanged.connect(self._on_current)
-        player.playingChanged.connect(self._on_playing)
-        player.positionChanged.connect(self._on_position)
-        player.durationChanged.connect(self._on_position)
-        player.finished.connect(self._on_finished)
+        player.playingChanged.connect(self._on_player_tick)
+        player.positionChanged.connect(self._on_player_tick)
+        player.durationChanged.connect(self._on_player_tick)
+        player.finished.connect(self._publish)
         player.errorOccurred.connect(self._on_player_error)
         self._current = ""
 
     # ---- collaborators -----------------------------------------------------------------
-    def set_api(self, api: Any) -> None:
-        self._api = api
+    @property
+    def model(self) -> PlaybackRows | None:
+        return self._model
 
-    def set_model(self, model: Any) -> None:
-        """The open thread's ``MessageListModel`` (rows are looked up by message id)."""
+    def set_model(self, model: PlaybackRows | None) -> None:
+        """The open thread's rows: looked up by message id, and where each row's player
+        state is written (rows arriving later get theirs as they are inserted)."""
+        old = self._model
+        if old is not None:
+            old.modelReset.disconnect(self.refresh_all)
+            old.rowsInserted.disconnect(self._on_rows_inserted)
+            old.peaksWanted.disconnect(self._on_peaks_wanted)
         self._model = model
+        if model is not None:
+            model.modelReset.connect(self.refresh_all)
+            model.rowsInserted.connect(self._on_rows_inserted)
+            # queued: asked while a row is painted, answered after the paint
+            model.peaksWanted.connect(self._on_peaks_wanted, Qt.ConnectionType.QueuedConnection)
+            self.refresh_all()
 
     def set_online(self, online: bool) -> None:
         """Whether the server answers; uncached rows say "not downloaded" while it doesn't."""
@@ -147,7 +123,7 @@ class PlaybackController(QObject):
             self._online = online
             if online:
                 self._errors = {k: v for k, v in self._errors.items() if v != NOT_DOWNLOADED}
-            self._announce_all()
+            self.refresh_all()
 
     @property
     def online(self) -> bool:
@@ -157,25 +133,23 @@ class PlaybackController(QObject):
     def current_message_id(self) -> str:
         return self.player.key
 
-    # ---- what a row shows ----------------------------------------------------------------
+    # ---- reading -----------------------------------------------------------------------
     def row(self, message_id: str) -> RowView:
+        """The row's player state as the model holds it (what the delegate paints); like
+        a paint, it starts computing peaks the render came without."""
         message = self._message(message_id)
-        loaded = bool(message_id) and self.player.key == message_id
-        duration = self.player.duration if loaded else 0
-        if not duration and message is not None and message.renders:
-            duration = round((message.renders[0].duration or 0) * 1000)
+        if message is not None:
+            self._on_peaks_wanted(message_id)
+        stored = self._model.playback(message_id) if self._model is not None else NO_PLAYBACK
+        values = {f.name: getattr(stored, f.name) for f in fields(RowPlayback)}
+        duration_ms = stored.duration_ms
+        if not duration_ms and message is not None and message.renders:
+            duration_ms = round((message.renders[0].duration or 0) * 1000)
+        values["duration_ms"] = duration_ms
         return RowView(
-            loaded=loaded,
-            playing=loaded and self.player.is_playing,
-            position_ms=self.player.position if loaded else 0,
-            duration_ms=duration,
-            download=self._downloads.get(message_id),
-            autoplay=message_id in self._downloads and self._want == message_id,
-            available=message is not None and self._available(message),
-            offline=not self._online,
-            error=self._errors.get(message_id, ""),
-            loop=message_id in self._loops,
-            peaks=self._row_peaks(message) if message is not None else None,
+            **values,
+            autoplay=stored.download is not None and self._want == message_id,
+            available=message is not None and self.fetcher.is_available(message),
         )
 
     def message(self, message_id: str) -> Message | None:
@@ -183,7 +157,7 @@ class PlaybackController(QObject):
 
     def is_available(self, message_id: str) -> bool:
         message = self._message(message_id)
-        return message is not None and self._available(message)
+        return message is not None and self.fetcher.is_available(message)
 
     # ---- commands ----------------------------------------------------------------------
     def toggle(self, message_id: str) -> None:
@@ -191,25 +165,24 @@ class PlaybackController(QObject):
         if message_id and self.player.key == message_id:
             self.player.toggle()
             return
-        if message_id in self._downloads and self._want == message_id:
+        if self.fetcher.progress(message_id) is not None and self._want == message_id:
             self._want = ""  # a second press while fetching: fetch, but do not play
-            self.rowChanged.emit(message_id)
             return
         self.play(message_id)
 
     def play(self, message_id: str, *, start_ms: int = 0) -> None:
         message = self._message(message_id)
-        if message is None or not (message.renders or self._local_path(message)):
+        local = self.fetcher.local_path(message) if message is not None else None
+        if message is None or not (message.renders or local):
             return
         self._want, self._want_start_ms = message_id, start_ms
-        path = self._local_path(message)
-        if path is not None:
-            self._start(message, path, start_ms)
+        if local is not None:
+            self._start(message, local, start_ms)
             return
         if self.player.is_playing:
             self.player.pause()  # the press is answered at once, even before the download
         self._errors.pop(message_id, None)
-        self._fetch(message, self._play_when_ready, None)
+        self.fetcher.fetch(message, self._play_when_ready, None)
 
     def pause(self) -> None:
         self.player.pause()
@@ -238,7 +211,7 @@ class PlaybackController(QObject):
             self._loops.discard(message_id)
         if self.player.key == message_id:
             self.player.set_loop(loop)
-        self.rowChanged.emit(message_id)
+        self._publish(message_id)
 
     def toggle_loop(self, message_id: str) -> None:
         self.set_loop(message_id, message_id not in self._loops)
@@ -253,209 +226,138 @@ class PlaybackController(QObject):
             if on_error:
                 on_error("The message is not in this thread any more")
             return
-        path = self._local_path(message)
-        if path is not None:
-            on_ready(path)
-        else:
-            self._fetch(message, on_ready, on_error)
+        self.fetcher.ensure_file(message, on_ready, on_error)
 
-    def make_available_offline(self, messages: list[Message]) -> int:
-        """Download every render of ``messages`` not cached yet; returns how many were
-        queued. ``offlineProgress(done, total)`` follows them."""
-        todo = [m for m in messages if m.renders and not self._available(m)]
-        if not todo:
-            self.offlineProgress.emit(0, 0)
-            return 0
-        self._offline_total += len(todo)
-        for m in todo:
-            self._fetch(m, lambda _p: self._offline_step(), lambda _t: self._offline_step(),
-                        quiet=True)  # fmt: skip
-        self.offlineProgress.emit(self._offline_done, self._offline_total)
-        return len(todo)
-
-    def make_thread_available_offline(self, thread_id: str) -> None:
-        """The thread list's "Make available offline": every message of the thread is
-        asked from the server (not only the rows on screen), then downloaded."""
-        api = self._api
-        if api is None:
-            self.error.emit(NOT_DOWNLOADED)
-            return
-
-        def done(messages: list[Message]) -> None:
-            count = self.make_available_offline(messages)
-            log.info("making %d render(s) of thread %s available offline", count, thread_id)
-
-        def failed(exc: BaseException) -> None:
-            detail = getattr(exc, "detail", None) or str(exc)
-            self.error.emit(f"Could not make the thread available offline: {detail}")
-
-        self._tasks.submit(thread_messages, api, thread_id, on_done=done, on_error=failed)
-
-    # ---- sources -----------------------------------------------------------------------
+    # ---- playing -----------------------------------------------------------------------
     def _message(self, message_id: str) -> Message | None:
         if self._model is None or not message_id:
             return None
         return self._model.message(message_id)
 
-    def _local_path(self, message: Message) -> Path | None:
-        """Own recording first, then the cache. Remembers which cache key it used."""
-        if self._own is not None:
-            try:
-                own = self._own(message.id)
-            except Exception as exc:  # a lookup must never break the play button
-                log.warning("own recording lookup failed: %s", exc)
-                own = None
-            if own is not None and Path(own).is_file():
-                self._source_key[message.id] = None
-                return Path(own)
-        for key in [r.id for r in message.renders]:
-            path = self.cache.lookup(key)
-            if path is not None:
-                self._source_key[message.id] = key
-                return path
-        return None
-
-    def _available(self, message: Message) -> bool:
-        if self.cache.is_available(message):
-            return True
-        if self._own is None:
-            return False
-        try:
-            own = self._own(message.id)
-        except Exception:
-            return False
-        return own is not None and Path(own).is_file()
-
-    def _fetch(
-        self,
-        message: Message,
-        on_ready: ReadyCallback,
-        on_error: ErrorCallback | None,
-        *,
-        quiet: bool = False,
-    ) -> None:
-        mid = message.id
-        self._waiters.setdefault(mid, []).append((on_ready, on_error))
-        if mid in self._downloads:
-            return  # already on its way; this caller waits for the same file
-        api = self._api
-        render: Render = message.renders[0]
-        if api is None:
-            self._fetch_failed(mid, NOT_DOWNLOADED, quiet)
-            return
-        self._downloads[mid] = 0.0
-        self.rowChanged.emit(mid)
-        last = [-1]
-
-        def progress(done: int, total: int) -> None:  # worker thread: only emit
-            pct = int(done * 100 / total) if total else 0
-            if pct != last[0]:
-                last[0] = pct
-                self._progress.emit(mid, pct / 100)
-
-        def work() -> Path:
-            return self.cache.fetch(render, api.download, base_url=api.base_url,
-                                    progress=progress)  # fmt: skip
-
-        def done(path: Path) -> None:
-            self._downloads.pop(mid, None)
-            self._source_key[mid] = render.id
-            self._errors.pop(mid, None)
-            self.rowChanged.emit(mid)
-            for ready, _err in self._waiters.pop(mid, []):
-                ready(path)
-
-        def failed(exc: BaseException) -> None:
-            self._downloads.pop(mid, None)
-            if isinstance(exc, TransientApiError) and exc.status is None:
-                text = NOT_DOWNLOADED
-            elif isinstance(exc, ApiError | CacheError):
-                text = f"Download failed: {getattr(exc, 'detail', None) or exc}"
-            else:
-                text = f"Download failed: {exc}"
-            self._fetch_failed(mid, text, quiet)
-
-        self._tasks.submit(work, on_done=done, on_error=failed)
-
-    def _fetch_failed(self, mid: str, text: str, quiet: bool) -> None:
-        self._errors[mid] = text
-        self.rowChanged.emit(mid)
-        if not quiet:
-            self.error.emit(text)
-        for _ready, on_error in self._waiters.pop(mid, []):
-            if on_error is not None:
-                on_error(text)
-
     def _play_when_ready(self, path: Path) -> None:
         # Only the row the user asked for last starts; earlier presses just end cached.
         message = self._message(self._want)
-        if message is not None and self._local_path(message) == path:
-            self._start(message, path, self._want_start_ms)
+        local = self.fetcher.local_path(message) if message is not None else None
+        if message is not None and local is not None and local[0] == path:
+            self._start(message, local, self._want_start_ms)
 
-    def _start(self, message: Message, path: Path, start_ms: int) -> None:
+    def _start(self, message: Message, local: tuple[Path, str | None], start_ms: int) -> None:
         mid = message.id
+        path, key = local
+        self._source_key[mid] = key
         self._errors.pop(mid, None)
         self.player.set_loop(mid in self._loops)
         self.player.play(mid, path, start_ms=start_ms)
-        key = self._source_key.get(mid)
         if key:
             self.cache.touch(key)
-        self.rowChanged.emit(mid)
+        self._publish(mid)
 
-    def _offline_step(self) -> None:
-        self._offline_done += 1
-        self.offlineProgress.emit(self._offline_done, self._offline_total)
-        if self._offline_done >= self._offline_total:
-            self._offline_done = self._offline_total = 0
+    # ---- rows --------------------------------------------------------------------------
+    def refresh_all(self) -> None:
+        """Every row again (online/offline, thread reloaded, cache evicted)."""
+        if self._model is not None:
+            self._model.refresh_playback(self._state_if_touched)
 
-    # ---- peaks -------------------------------------------------------------------------
-    def _row_peaks(self, message: Message) -> tuple[float, ...] | None:
-        if not message.renders or any(r.peaks for r in message.renders):
+    def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._model is not None:
+            self._model.refresh_playback(self._state_if_touched, first, last)
+
+    def _publish(self, message_id: str) -> None:
+        """Write one row's player state into the model (it announces what changed)."""
+        message = self._message(message_id)
+        if message is None or self._model is None:
+            return
+        if self._model.set_row_playback(message_id, self._state(message)):
+            self.rowChanged.emit(message_id)
+
+    def _state(self, message: Message) -> RowPlayback:
+        mid = message.id
+        player = self.player
+        loaded = player.key == mid
+        download = self.fetcher.progress(mid)
+        state = RowPlayback(
+            loaded=loaded,
+            playing=loaded and player.is_playing,
+            position_ms=player.position if loaded else 0,
+            duration_ms=player.duration if loaded else 0,
+            download=download,
+            not_downloaded=(
+                not self._online and download is None and not self.fetcher.is_available(message)
+            ),
+            error=self._errors.get(mid, ""),
+            loop=mid in self._loops,
+            peaks=self._row_peaks(message),
+        )
+        return NO_PLAYBACK if state == NO_PLAYBACK else state  # keeps the fast path fast
+
+    def _state_if_touched(self, message: Message, current: RowPlayback) -> RowPlayback:
+        """``_state`` for a whole thread at once: rows nothing has happened to keep the
+        shared default without a look at the cache, so 10,000 rows cost little."""
+        mid = message.id
+        untouched = (
+            self._online
+            and current is NO_PLAYBACK
+            and mid != self.player.key
+            and mid not in self._errors
+            and mid not in self._loops
+            and self.fetcher.progress(mid) is None
+            and not self._may_have_local_peaks(message)
+        )
+        return current if untouched else self._state(message)
+
+    # ---- peaks ---------------------------------------------------------------------------
+    def _may_have_local_peaks(self, message: Message) -> bool:
+        renders = message.renders
+        if not renders or any(r.peaks for r in renders):
+            return False
+        return message.id in self._peaks or self.cache.contains(renders[0].id)
+
+    def _row_peaks(self, message: Message, *, compute: bool = False) -> tuple[float, ...] | None:
+        """Peaks for a cached render that came without any: stored in the cache once
+        computed, else (``compute``) decoded here; the row is updated when they are ready."""
+        if not self._may_have_local_peaks(message):
             return None
         mid = message.id
         if mid in self._peaks:
             return self._peaks[mid]
         render_id = message.renders[0].id
-        stored = self.cache.peaks(render_id)
-        if stored:
-            self._peaks[mid] = stored
-            return stored
-        path = self.cache.lookup(render_id) if self.cache.contains(render_id) else None
+        if mid not in self._unstored:  # one look in the cache's index, not one per tick
+            stored = self.cache.peaks(render_id)
+            if stored:
+                self._peaks[mid] = stored
+                return stored
+            self._unstored.add(mid)
+        path = self.cache.lookup(render_id) if compute else None
         if path is not None:
-            self._peaks[mid] = None  # computing; repainted when ready
+            self._peaks[mid] = None  # computing
             self._local_peaks.request(mid, path)
         return None
 
-    def _on_peaks(self, mid: str, peaks: list) -> None:
+    def _on_peaks_wanted(self, mid: str) -> None:
+        message = self._message(mid)
+        if message is None or mid in self._peaks:
+            return  # known, being computed, or gone
+        if self._row_peaks(message, compute=True):
+            self._publish(mid)  # they were stored in the cache already
+
+    def _on_peaks(self, mid: str, peaks: list[float]) -> None:
         self._peaks[mid] = tuple(peaks)
         message = self._message(mid)
         if message is not None and message.renders:
             self.cache.set_peaks(message.renders[0].id, peaks)
-        self.rowChanged.emit(mid)
+        self._publish(mid)
 
-    # ---- player → rows -------------------------------------------------------------------
+    # ---- player and fetcher → rows ---------------------------------------------------------
     def _on_current(self, key: str) -> None:
         old, self._current = self._current, key
         if old and old != key:
-            self._sync_model(old)
-            self.rowChanged.emit(old)
+            self._publish(old)
         if key:
-            self._sync_model(key)
-            self.rowChanged.emit(key)
+            self._publish(key)
 
-    def _on_playing(self, _playing: bool) -> None:
+    def _on_player_tick(self, _value: object = None) -> None:
         if self.player.key:
-            self._sync_model(self.player.key)
-            self.rowChanged.emit(self.player.key)
-
-    def _on_position(self, _ms: int) -> None:
-        if self.player.key:
-            self._sync_model(self.player.key)
-            self.rowChanged.emit(self.player.key)
-
-    def _on_finished(self, key: str) -> None:
-        self._sync_model(key)
-        self.rowChanged.emit(key)
+            self._publish(self.player.key)
 
     def _on_player_error(self, key: str, text: str) -> None:
         cache_key = self._source_key.pop(key, None)
@@ -466,23 +368,13 @@ class PlaybackController(QObject):
         else:
             text = f"This recording could not be played: {text}"
         self._errors[key] = text
-        self._sync_model(key)
-        self.rowChanged.emit(key)
+        self._publish(key)
         self.error.emit(text)
 
-    def _on_progress(self, mid: str, fraction: float) -> None:
-        if mid in self._downloads:
-            self._downloads[mid] = fraction
-            self.rowChanged.emit(mid)
+    def _on_fetched(self, mid: str) -> None:
+        self._errors.pop(mid, None)
+        self._publish(mid)
 
-    def _sync_model(self, mid: str) -> None:
-        if self._model is None:
-            return
-        loaded = self.player.key == mid
-        view_playing = loaded and self.player.is_playing
-        duration = self.player.duration if loaded else 0
-        fraction = self.player.position / duration if loaded and duration else 0.0
-        self._model.set_playback(mid, playing=view_playing, position=fraction)
-
-    def _announce_all(self) -> None:
-        self.allRowsChanged.emit()
+    def _on_fetch_failed(self, mid: str, text: str) -> None:
+        self._errors[mid] = text
+        self._publish(mid)

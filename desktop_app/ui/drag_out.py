@@ -17,9 +17,10 @@ import logging
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtCore import QEventLoop, QMimeData, QPointF, QRectF, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDrag, QFontMetricsF, QGuiApplication, QPainter, QPixmap
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MIME_RENDER = "application/x-sequencer-render"
 FETCH_WAIT_MS = 60_000
+DRAG_KEEP_SECONDS = 7 * 24 * 3600.0
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -98,11 +100,34 @@ def drag_pixmap(name: str, widget: QWidget) -> QPixmap:
     return pix
 
 
+def tidy_drag_dir(folder: Path, max_age_s: float = DRAG_KEEP_SECONDS) -> None:
+    """Files handed to a DAW a while ago: the DAW has its own copy (or link) by now."""
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - max_age_s
+    for sub in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if sub.is_dir() and sub.stat().st_mtime < cutoff:
+                shutil.rmtree(sub, ignore_errors=True)
+
+
+class RenderFiles(Protocol):
+    """Where a dragged render's file comes from (the ``PlaybackController``)."""
+
+    def message(self, message_id: str) -> Message | None: ...
+    def ensure_file(
+        self,
+        message_id: str,
+        on_ready: Callable[[Path], None],
+        on_error: Callable[[str], None] | None = None,
+    ) -> None: ...
+
+
 class RenderDragger:
     """``RenderDragger(controller, drag_dir)``: ``start(source_widget, message_id)`` from a
     view's mouse-move handler. ``controller`` is the ``PlaybackController``."""
 
-    def __init__(self, controller: Any, drag_dir: Path) -> None:
+    def __init__(self, controller: RenderFiles, drag_dir: Path) -> None:
         self._controller = controller
         self._dir = Path(drag_dir)
 

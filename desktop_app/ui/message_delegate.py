@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
@@ -27,6 +35,8 @@ from desktop_app.state.message_list_model import (
 from desktop_app.ui import render_player, theme
 from desktop_app.ui.pattern_preview import PreviewCache
 from desktop_app.ui.render_player import PlayerLook
+
+Index = QModelIndex | QPersistentModelIndex
 
 ROW_HEIGHT = 118
 PLAY_SIZE = 28
@@ -103,28 +113,26 @@ class MessageDelegate(QStyledItemDelegate):
     """``MessageDelegate(parent=None, preview_cache=None)``.
 
     ``hover`` is set by the view: ``(row, area)`` under the mouse, so buttons light up.
-    ``playback`` (set by the view) answers ``row(message_id)`` with the player's state of
-    that row — loaded, position, download progress, errors, loop (a ``PlaybackController``);
-    without it the player is painted from the model's PLAYING/POSITION roles alone.
+    Everything else comes from the model's roles, the player's state of a row included
+    (loaded, playing, position, download progress, not downloaded, error, loop).
     """
 
     def __init__(self, parent: QWidget | None = None, preview_cache: PreviewCache | None = None):
         super().__init__(parent)
         self.previews = preview_cache or PreviewCache()
         self.hover: tuple[int, str | None] | None = None
-        self.playback: Any = None
         self._fonts_for: QFont | None = None
         self._fonts: dict[str, QFont] = {}
 
     # ---- geometry ------------------------------------------------------------------------
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         # The width must not come from ``option.rect``: the list caches one uniform item
         # size, and a width remembered from an earlier (or minimum) size made the view
         # hit-test rows wider than it paints them — clicks landed tens of pixels right of
         # the painted controls. A hint of 1 lets the row follow the viewport's width.
         return QSize(1, ROW_HEIGHT)
 
-    def hit_test(self, rect: QRect, pos: QPoint | QPointF, index: QModelIndex) -> str | None:
+    def hit_test(self, rect: QRect, pos: QPoint | QPointF, index: Index) -> str | None:
         """Which clickable part of the row at ``rect`` is under ``pos`` (or None)."""
         lay = row_layout(rect)
         p = QPointF(pos)
@@ -142,21 +150,21 @@ class MessageDelegate(QStyledItemDelegate):
         return render_player.seek_fraction(player, QPointF(pos).x())
 
     @staticmethod
-    def failure_parts(index: QModelIndex) -> tuple[str, str]:
+    def failure_parts(index: Index) -> tuple[str, str]:
         """A failed row's headline (which step failed: "Could not post the message") and
         the reason after it; rows fail at different steps, so neither is fixed text."""
         error = index.data(Roles.ERROR_TEXT) or ""
         headline, sep, reason = error.partition(" — ")
         return (headline, reason) if sep else ("Not sent", error)
 
-    def _failure_headline(self, lay: RowLayout, index: QModelIndex | None) -> str:
+    def _failure_headline(self, lay: RowLayout, index: Index | None) -> str:
         """The headline as painted: elided so that Retry always fits in the row."""
         fm = QFontMetricsF(self._font("body"))
         headline = self.failure_parts(index)[0] if index is not None else "Not sent"
         room = lay.render.width() - 26 - fm.horizontalAdvance(" —Retry") - 18
         return fm.elidedText(headline, Qt.TextElideMode.ElideRight, max(room, 24.0)) + " —"
 
-    def _retry_rect(self, lay: RowLayout, index: QModelIndex | None = None) -> QRectF:
+    def _retry_rect(self, lay: RowLayout, index: Index | None = None) -> QRectF:
         fm = QFontMetricsF(self._font("body"))
         headline = self._failure_headline(lay, index)
         x = lay.render.left() + 26 + fm.horizontalAdvance(headline) + 4
@@ -191,7 +199,7 @@ class MessageDelegate(QStyledItemDelegate):
         return self._fonts[key]
 
     # ---- painting --------------------------------------------------------------------------
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         self._ensure_fonts(option.font)
         lay = row_layout(option.rect)
         row = index.row()
@@ -244,7 +252,7 @@ class MessageDelegate(QStyledItemDelegate):
                        QColor(theme.ACCENT))  # fmt: skip
             p.restore()
 
-    def _paint_header(self, p: QPainter, lay: RowLayout, index: QModelIndex) -> None:
+    def _paint_header(self, p: QPainter, lay: RowLayout, index: Index) -> None:
         user = index.data(Roles.USER) or "?"
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(avatar_colour(user))
@@ -283,7 +291,7 @@ class MessageDelegate(QStyledItemDelegate):
         p.drawText(r, Qt.AlignmentFlag.AlignCenter, "Load")
 
     def _paint_render(
-        self, p: QPainter, lay: RowLayout, index: QModelIndex, hover_area: str | None
+        self, p: QPainter, lay: RowLayout, index: Index, hover_area: str | None
     ) -> None:
         state = index.data(Roles.RENDER_STATE)
         r = lay.render
@@ -347,40 +355,34 @@ class MessageDelegate(QStyledItemDelegate):
             p.drawText(r, align, "Pattern only — no audio")
 
     def _paint_player(
-        self, p: QPainter, lay: RowLayout, index: QModelIndex, hover_area: str | None
+        self, p: QPainter, lay: RowLayout, index: Index, hover_area: str | None
     ) -> None:
         render_player.paint_player(p, render_player.player_layout(lay.render),
                                    self.player_look(index, hover_area), self._fonts["mono"],
                                    self._fonts["small"])  # fmt: skip
 
-    def player_look(self, index: QModelIndex, hover_area: str | None = None) -> PlayerLook:
-        """What the row's player shows: the playback controller's view of the row when
-        there is one, the model's roles otherwise; tempo from the snapshot for the ticks."""
-        meta = index.data(Roles.METADATA) or {}
-        snap = index.data(Roles.SNAPSHOT) or {}
-        peaks = index.data(Roles.PEAKS)
-        duration = index.data(Roles.DURATION)
-        spb = snap.get("steps_per_beat", 4)
-        tempo = {
-            "bpm": meta.get("bpm") if isinstance(meta.get("bpm"), int | float) else None,
-            "length": meta.get("length") if isinstance(meta.get("length"), int) else None,
-            "steps_per_beat": spb if isinstance(spb, int) and spb > 0 else 4,
-        }
-        view = self.playback.row(index.data(Roles.ID) or "") if self.playback else None
-        if view is None:
-            fraction = float(index.data(Roles.POSITION) or 0.0)
-            playing = bool(index.data(Roles.PLAYING))
-            return PlayerLook(playing=playing, loaded=playing or fraction > 0,
-                              fraction=fraction, position_s=fraction * (duration or 0.0),
-                              duration_s=duration, peaks=peaks, hover=hover_area,
-                              **tempo)  # fmt: skip
-        if view.duration_ms:
-            duration = view.duration_ms / 1000
-        return PlayerLook(playing=view.playing, loaded=view.loaded, fraction=view.fraction,
-                          position_s=view.position_ms / 1000, duration_s=duration,
-                          peaks=peaks or view.peaks, download=view.download,
-                          not_downloaded=view.not_downloaded, error=view.error, loop=view.loop,
-                          hover=hover_area, **tempo)  # fmt: skip
+    def player_look(self, index: Index, hover_area: str | None = None) -> PlayerLook:
+        """What the row's player shows, from the model's roles alone (the playback
+        controller writes the player's state of each row there); tempo from the summary
+        metadata for the ticks."""
+        meta = index.data(Roles.METADATA) or {}  # not SNAPSHOT: a big dict to convert
+        spb = meta.get("steps_per_beat")
+        return PlayerLook(
+            playing=bool(index.data(Roles.PLAYING)),
+            loaded=bool(index.data(Roles.LOADED)),
+            fraction=float(index.data(Roles.POSITION) or 0.0),
+            position_s=(index.data(Roles.POSITION_MS) or 0) / 1000,
+            duration_s=index.data(Roles.DURATION),
+            peaks=index.data(Roles.PEAKS),
+            download=index.data(Roles.DOWNLOAD),
+            not_downloaded=bool(index.data(Roles.NOT_DOWNLOADED)),
+            error=index.data(Roles.PLAYBACK_ERROR) or "",
+            loop=bool(index.data(Roles.LOOP)),
+            hover=hover_area,
+            bpm=meta.get("bpm") if isinstance(meta.get("bpm"), int | float) else None,
+            length=meta.get("length") if isinstance(meta.get("length"), int) else None,
+            steps_per_beat=spb if isinstance(spb, int) and spb > 0 else 4,
+        )
 
     def _paint_clock(self, p: QPainter, c: QPointF) -> None:
         p.setPen(QPen(QColor(theme.TEXT_DIM), 1.4))

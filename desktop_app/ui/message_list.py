@@ -11,7 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -52,7 +61,7 @@ class MessageListView(QListView):
     ``loopRequested(str)`` the Loop toggle, ``seekByRequested(float)`` seconds (Left/Right
     on the selected row), ``dragRequested(str)`` a render dragged out of its row — connect
     it directly: the drag runs inside the mouse-move handler, as ``QDrag.exec`` must.
-    ``set_playback(controller)`` lets rows paint the player's state and repaint on change.
+    The player's state of a row is the model's roles, so rows repaint on ``dataChanged``.
     """
 
     loadRequested = Signal(dict)
@@ -81,7 +90,6 @@ class MessageListView(QListView):
         )
         self._press: tuple[int, str] | None = None
         self._press_pos: QPoint | None = None
-        self._playback: Any = None
         self._placeholder = "No messages yet — record a pattern and send it here."
         self._stick_to_bottom = True
         self._drop_hint = False
@@ -90,28 +98,6 @@ class MessageListView(QListView):
     @property
     def delegate(self) -> MessageDelegate:
         return self._delegate
-
-    def set_playback(self, playback: Any) -> None:
-        """A ``PlaybackController`` (``row(id)``, ``rowChanged``, ``allRowsChanged``), or
-        None. Rows then show download progress, the knob, loop and errors."""
-        old = self._playback
-        if old is not None:
-            old.rowChanged.disconnect(self.refresh_message)
-            old.allRowsChanged.disconnect(self.viewport().update)
-        self._playback = playback
-        self._delegate.playback = playback
-        if playback is not None:
-            playback.rowChanged.connect(self.refresh_message)
-            playback.allRowsChanged.connect(self.viewport().update)
-        self.viewport().update()
-
-    def refresh_message(self, message_id: str) -> None:
-        """Repaint one message's row (its player changed)."""
-        model = self.model()
-        row_of = getattr(model, "row_of", None)
-        row = row_of(message_id) if row_of is not None else -1
-        if row >= 0:
-            self.update(model.index(row, 0))
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
@@ -317,7 +303,7 @@ class MessageListView(QListView):
         super().keyPressEvent(event)
 
     def viewportEvent(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             pos = event.pos()
             index, area = self._area_at(pos)
             tip = index.data(Roles.ERROR_TEXT) if area == AREA_RETRY else _TIPS.get(area or "")

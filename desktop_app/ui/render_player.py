@@ -7,8 +7,8 @@ button carries a progress ring; offline and uncached it says so instead of prete
 
 Pure painting and geometry: ``player_layout`` gives the rectangles, used by both
 ``paint_player`` and hit testing, so what is drawn is exactly what is clickable. What to
-draw comes in a ``PlayerLook``, built by the delegate from the model's roles and the
-playback controller's ``RowView``.
+draw comes in a ``PlayerLook``, built by the delegate from the model's roles (the player's
+state of each row is roles there too).
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ def test_first_start_then_second_start(qtbot, paths: AppPaths) -> None:
         welcome_id = created.args[0]
         qtbot.waitUntil(lambda: graph.threads_state.current_thread_id == welcome_id)
         qtbot.waitUntil(lambda: graph.threads_state.messages.rowCount() == 1, timeout=10000)
-        assert window.windowTitle() == "Welcome — Sequencer"
+        # the title follows once the thread list holds the new thread (its own request)
+        qtbot.waitUntil(lambda: window.windowTitle() == "Welcome — Sequencer", timeout=5000)
         assert graph.settings.welcome_thread_id == welcome_id
         message = graph.connection.api.list_messages(welcome_id).messages[0]
         assert message.snapshot["tracks"]

@@ -26,6 +26,7 @@ from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import PlaybackController
+from desktop_app.state.render_fetcher import RenderFetcher
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.message_delegate import ROW_HEIGHT
@@ -63,12 +64,11 @@ def rows(qtbot, tmp_path):
         upload_error="Server said 503",
     )
     player = AudioPlayerState()
-    controller = PlaybackController(player, cache, TaskRunner(QThreadPool()), None)
+    controller = PlaybackController(player, RenderFetcher(cache, TaskRunner(QThreadPool())))
     controller.set_model(model)
     sequencer = SequencerState(None)
     view = MessageListView()
     view.setModel(model)
-    view.set_playback(controller)
     view.playRequested.connect(controller.toggle)
     view.seekRequested.connect(controller.seek)
     view.loopRequested.connect(controller.toggle_loop)

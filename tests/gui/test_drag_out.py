@@ -15,6 +15,7 @@ from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import PlaybackController
+from desktop_app.state.render_fetcher import RenderFetcher
 from desktop_app.ui.drag_out import MIME_RENDER, RenderDragger, drag_file_name, drag_pixmap
 
 SR = 44100
@@ -42,7 +43,7 @@ def rig(qtbot, tmp_path, api):
     cache = AudioCache(tmp_path / "audio_cache")
     player = AudioPlayerState()
     model = MessageListModel("bob")
-    controller = PlaybackController(player, cache, tasks, api)
+    controller = PlaybackController(player, RenderFetcher(cache, tasks, api))
     controller.set_model(model)
     yield model, controller, cache
     tasks.wait(5000)

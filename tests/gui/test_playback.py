@@ -17,6 +17,7 @@ from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import NOT_DOWNLOADED, PlaybackController
+from desktop_app.state.render_fetcher import RenderFetcher
 from desktop_app.state.threads_state import OFFLINE, ThreadsState
 from tests.conftest import TOKEN, make_backend
 
@@ -47,7 +48,9 @@ class Rig:
         self.cache = AudioCache(tmp_path / "audio_cache")
         self.player = AudioPlayerState()
         self.model = MessageListModel("bob")
-        self.controller = PlaybackController(self.player, self.cache, self.tasks, api)
+        self.controller = PlaybackController(
+            self.player, RenderFetcher(self.cache, self.tasks, api)
+        )
         self.controller.set_model(self.model)
         self.changed: list[str] = []
         self.controller.rowChanged.connect(self.changed.append)
@@ -94,7 +97,7 @@ def test_miss_downloads_with_progress_then_plays_and_hit_is_instant(qtbot, rig, 
     qtbot.waitUntil(lambda: rig.player.key == m2.id and rig.player.is_playing, timeout=5000)
     assert not c.row(m1.id).loaded and not rig.model.row_state(m1.id).playing
     # cached now: playing m1 again needs no download at all
-    c.set_api(None)
+    c.fetcher.set_api(None)
     c.toggle(m1.id)
     assert rig.player.key == m1.id
     qtbot.waitUntil(lambda: rig.player.is_playing, timeout=2000)
@@ -168,7 +171,8 @@ def test_own_recording_plays_without_server(qtbot, tmp_path):
 
     m = Message("m-own", "t", "alice", SNAPSHOT, "2026-11-24T10:00:00Z")
     model.upsert_message(m, pending=True)
-    c = PlaybackController(player, cache, tasks, None, own_recording={"m-own": take}.get)
+    fetcher = RenderFetcher(cache, tasks, None, own_recording={"m-own": take}.get)
+    c = PlaybackController(player, fetcher)
     c.set_model(model)
     assert c.row(m.id).available
     c.toggle(m.id)
@@ -219,7 +223,7 @@ def test_offline_start_with_server_stopped(qtbot, tmp_path):
     # the next start: the server is gone
     player = AudioPlayerState()
     state = ThreadsState(api, tasks, "bob", store, retry_delays=(60.0,))
-    controller = PlaybackController(player, cache, tasks, api)
+    controller = PlaybackController(player, RenderFetcher(cache, tasks, api))
     controller.set_model(state.messages)
     state.connectionChanged.connect(lambda _t: controller.set_online(state.is_connected))
     state.start()

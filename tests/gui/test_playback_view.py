@@ -17,6 +17,7 @@ from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import PlaybackController
+from desktop_app.state.render_fetcher import RenderFetcher
 from desktop_app.ui import render_player, theme
 from desktop_app.ui.message_delegate import row_layout
 from desktop_app.ui.message_list import MessageListView
@@ -40,11 +41,10 @@ def wired(qtbot, tmp_path):
     model = MessageListModel("bob")
     model.set_messages(msgs)
     player = AudioPlayerState()
-    controller = PlaybackController(player, cache, TaskRunner(QThreadPool()), None)
+    controller = PlaybackController(player, RenderFetcher(cache, TaskRunner(QThreadPool())))
     controller.set_model(model)
     view = MessageListView()
     view.setModel(model)
-    view.set_playback(controller)
     view.playRequested.connect(controller.toggle)
     view.seekRequested.connect(controller.seek)
     view.loopRequested.connect(controller.toggle_loop)

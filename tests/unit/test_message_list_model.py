@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from desktop_app.domain.message import Message, Render
 from desktop_app.domain.pattern import demo_pattern
@@ -17,6 +17,7 @@ from desktop_app.state.message_list_model import (
     Roles,
     summary_text,
 )
+from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
 
 
 @pytest.fixture(scope="module")
@@ -171,23 +172,53 @@ def test_timestamp_change_moves_row(core_app):
     model = MessageListModel()
     model.upsert_message(msg("a", "2024-05-01T10:00:01Z"))
     model.upsert_message(msg("b", "2024-05-01T10:00:02Z"))
-    model.set_playback("a", playing=True, position=0.25)
+    playing = RowPlayback(loaded=True, playing=True, position_ms=250, duration_ms=1000)
+    model.set_row_playback("a", playing)
     model.upsert_message(msg("a", "2024-05-01T10:00:03Z"))
     assert model.ids() == ["b", "a"]
     assert data(model, 1, Roles.PLAYING) is True
     assert data(model, 1, Roles.POSITION) == pytest.approx(0.25)
 
 
-def test_playback_roles(core_app):
+def test_playback_roles_announce_only_what_changed(core_app):
     model = MessageListModel()
     rec = Recorder(model)
-    model.upsert_message(msg("a", "2024-05-01T10:00:01Z", renders=[render()]))
-    model.set_playback("a", playing=True, position=0.5)
-    assert rec.changed == [(0, 0, [Roles.PLAYING, Roles.POSITION])]
-    model.set_playback("a", playing=True, position=0.5)
+    model.upsert_message(msg("a", "2024-05-01T10:00:01Z", renders=[render(peaks=())]))
+    model.upsert_message(msg("b", "2024-05-01T10:00:02Z", renders=[render("r2")]))
+    # loaded and playing, the player's duration equal to the render's: DURATION unchanged
+    state = RowPlayback(loaded=True, playing=True, position_ms=3935, duration_ms=7870)
+    assert model.set_row_playback("a", state)
+    assert rec.changed == [(0, 0, [Roles.PLAYING, Roles.POSITION, Roles.LOADED,
+                                   Roles.POSITION_MS])]  # fmt: skip
+    assert data(model, 0, Roles.POSITION) == pytest.approx(0.5)
+    assert not model.set_row_playback("a", state)  # the same again: nothing announced
     assert len(rec.changed) == 1
-    model.set_playback("missing", playing=True)
-    assert model.index(0).parent() == QModelIndex()
+    rec.changed.clear()
+    model.set_row_playback("a", RowPlayback(loaded=True, playing=True, position_ms=3968,
+                                            duration_ms=7870))  # fmt: skip
+    assert rec.changed == [(0, 0, [Roles.POSITION, Roles.POSITION_MS])]  # a tick
+    rec.changed.clear()
+    model.set_row_playback("a", RowPlayback(download=0.4, loop=True, peaks=(0.3, 0.6)))
+    assert data(model, 0, Roles.DOWNLOAD) == pytest.approx(0.4)
+    assert data(model, 0, Roles.LOOP) is True
+    assert data(model, 0, Roles.PEAKS) == (0.3, 0.6)  # locally computed, the render had none
+    assert rec.changed[0][:2] == (0, 0) and Roles.DOWNLOAD in rec.changed[0][2]
+    assert not model.set_row_playback("missing", state)
+
+
+def test_refresh_playback_announces_the_changed_rows_once(core_app):
+    model = MessageListModel()
+    for i in range(5):
+        model.upsert_message(msg(f"m{i}", f"2024-05-01T10:00:0{i}Z", renders=[render(f"r{i}")]))
+    rec = Recorder(model)
+    offline = RowPlayback(not_downloaded=True)
+    model.refresh_playback(lambda m, cur: offline if m.id in ("m1", "m3") else cur)
+    assert [c[:2] for c in rec.changed] == [(1, 3)]
+    assert data(model, 1, Roles.NOT_DOWNLOADED) is True
+    assert data(model, 2, Roles.NOT_DOWNLOADED) is False
+    model.refresh_playback(lambda m, cur: cur)
+    assert len(rec.changed) == 1
+    assert model.playback("m0") is NO_PLAYBACK
 
 
 def test_summary_text_handles_sparse_metadata():

@@ -1,0 +1,166 @@
+"""One row of the message list: a message, its client-only state and its derived texts.
+
+The texts (time, summary) are computed once per message, not per paint; the send flow's
+state (pending, uploading, failed) and the player's state of the row (``RowPlayback``)
+live beside the message so the list model can answer every role from one object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from desktop_app.domain.message import Message, Render, parse_time
+from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
+
+RENDER_NONE = "none"
+RENDER_PENDING = "pending"
+RENDER_UPLOADING = "uploading"
+RENDER_FAILED = "failed"
+RENDER_READY = "ready"
+
+
+def summary_of(message: Message) -> dict[str, Any]:
+    """``snapshot_metadata`` when the sender supplied it, else derived from the snapshot."""
+    meta = dict(message.snapshot_metadata or {})
+    snap = message.snapshot or {}
+    tracks = snap.get("tracks")
+    meta.setdefault("bpm", snap.get("bpm"))
+    meta.setdefault("length", snap.get("length"))
+    meta.setdefault("swing", snap.get("swing"))
+    meta.setdefault("steps_per_beat", snap.get("steps_per_beat"))  # for the seek bar's ticks
+    if "tracks" not in meta and isinstance(tracks, list):
+        meta["tracks"] = len(tracks)
+    if "filename" not in meta and isinstance(snap.get("filename"), str):
+        meta["filename"] = snap["filename"]
+    return meta
+
+
+def _duration_text(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d} min"
+
+
+def summary_text(meta: dict[str, Any]) -> str:
+    """One line under the sender's name: a dropped file's name (and length), else the
+    pattern's tempo, length and tracks; "Pattern" when a sender gave nothing to show."""
+    parts = []
+    filename = meta.get("filename")
+    if isinstance(filename, str) and filename:
+        parts.append(filename)
+        duration = meta.get("duration")
+        if isinstance(duration, int | float) and not isinstance(duration, bool):
+            parts.append(_duration_text(duration))
+    bpm = meta.get("bpm")
+    if isinstance(bpm, int | float):
+        parts.append(f"{bpm:g} BPM")
+    length = meta.get("length")
+    if isinstance(length, int):
+        parts.append(f"{length} step" + ("" if length == 1 else "s"))
+    tracks = meta.get("tracks")
+    if isinstance(tracks, int):
+        parts.append(f"{tracks} track" + ("" if tracks == 1 else "s"))
+    swing = meta.get("swing")
+    if isinstance(swing, int | float) and swing > 0:
+        parts.append(f"swing {round(swing * 100)}%")
+    loops = meta.get("loops")
+    if isinstance(loops, int) and loops > 1:
+        parts.append(f"{loops} loops")
+    return " · ".join(parts) if parts else "Pattern"
+
+
+def time_text(timestamp: str, now: datetime | None = None) -> str:
+    """Local clock time today, the date otherwise — what a chat shows."""
+    try:
+        when = parse_time(timestamp).astimezone()
+    except ValueError:
+        return ""
+    now = now or datetime.now().astimezone()
+    if when.date() == now.date():
+        return when.strftime("%H:%M")
+    if when.year == now.year:
+        return f"{when.day} {when.strftime('%b, %H:%M')}"
+    return f"{when.day} {when.strftime('%b %Y, %H:%M')}"
+
+
+@dataclass
+class MessageRow:
+    """A message plus its client-only state; derived texts are cached here."""
+
+    message: Message
+    pending: bool = False
+    upload_progress: float | None = None
+    upload_error: str | None = None
+    # The sender's own take while the message waits in the outbox (duration and peaks;
+    # the file is found by message id): a queued message plays from it before any upload.
+    take: Render | None = None
+    playback: RowPlayback = NO_PLAYBACK  # written by the playback controller only
+    sort_key: tuple[str, str, str] = ("", "", "")
+    meta: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    time: str = ""
+
+    @classmethod
+    def build(cls, message: Message, **state: Any) -> MessageRow:
+        meta = summary_of(message)
+        return cls(
+            message=message,
+            sort_key=(message.timestamp, message.created_at, message.id),
+            meta=meta,
+            summary=summary_text(meta),
+            time=time_text(message.timestamp),
+            **state,
+        )
+
+    @property
+    def render_state(self) -> str:
+        if self.upload_error:
+            return RENDER_FAILED
+        if self.upload_progress is not None:
+            return RENDER_UPLOADING
+        if self.pending:
+            return RENDER_READY if self.take is not None else RENDER_PENDING
+        if self.message.renders:
+            return RENDER_READY
+        return RENDER_NONE
+
+    @property
+    def peaks(self) -> tuple[float, ...] | None:
+        for render in self.message.renders or ((self.take,) if self.take else ()):
+            if render.peaks:
+                return render.peaks
+        return None
+
+    @property
+    def duration(self) -> float | None:
+        if self.message.renders:
+            return self.message.renders[0].duration
+        return self.take.duration if self.take is not None else None
+
+    @property
+    def duration_ms(self) -> float:
+        """The player's duration once it knows it, else the render's own."""
+        return float(self.playback.duration_ms or (self.duration or 0.0) * 1000)
+
+    @property
+    def playing(self) -> bool:
+        return self.playback.playing
+
+    @property
+    def position(self) -> float:
+        """The playback position, 0..1."""
+        position = self.playback.position_ms
+        if not position:
+            return 0.0
+        duration = self.duration_ms
+        return min(1.0, position / duration) if duration else 0.0
+
+    @property
+    def time_text(self) -> str:
+        """A queued message that already shows its player still says it is not sent."""
+        if self.pending and self.take is not None and not self.message.renders:
+            return f"{self.time} · waiting to send"
+        return self.time
