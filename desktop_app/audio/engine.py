@@ -26,6 +26,7 @@ import numpy as np
 from desktop_app.audio.bounce import bounce as _bounce
 from desktop_app.audio.kit import Kit
 from desktop_app.audio.limiter import LATENCY, TruePeakLimiter
+from desktop_app.audio.metronome import MetronomeSettings
 from desktop_app.audio.output import (
     ClockSink,
     DeviceSink,
@@ -82,6 +83,11 @@ class Engine:
         self._device = output_device
         self._device_dirty = False
         self._listeners: tuple[BlockListener, ...] = ()
+        self._output_listeners: tuple[BlockListener, ...] = ()
+        self._metronome = MetronomeSettings()
+        self._metronome_dirty = False
+        # Clicks wait LATENCY frames here: the music comes out of the limiter that late.
+        self._click_delay = np.zeros((LATENCY, 2), np.float32)
         self._seq = Sequencer(self._kit, sample_rate, on_missing_sample=self._missing_sample)
         self._limiter = TruePeakLimiter()
         self._marks: list[StepMark] = []
@@ -143,6 +149,26 @@ class Engine:
     def remove_block_listener(self, fn: BlockListener) -> None:
         with self._lock:
             self._listeners = tuple(f for f in self._listeners if f != fn)
+
+    def add_output_listener(self, fn: BlockListener) -> None:
+        """``fn(block)`` gets every block as it goes to the output, metronome included
+        (for the output level meter); same rules as ``add_block_listener``."""
+        with self._lock:
+            self._output_listeners = (*self._output_listeners, fn)
+
+    def remove_output_listener(self, fn: BlockListener) -> None:
+        with self._lock:
+            self._output_listeners = tuple(f for f in self._output_listeners if f != fn)
+
+    def set_metronome(self, settings: MetronomeSettings) -> None:
+        """Click on/off, its volume, and whether recordings get it; from the next beat."""
+        with self._lock:
+            self._metronome = settings
+            self._metronome_dirty = True
+
+    @property
+    def metronome(self) -> MetronomeSettings:
+        return self._metronome
 
     # ---- transport ---------------------------------------------------------------------
     @property
@@ -259,6 +285,9 @@ class Engine:
             kit = self._kit if self._kit_dirty else None
             device_changed = self._device_dirty
             self._pattern_dirty = self._kit_dirty = self._device_dirty = False
+            if self._metronome_dirty:
+                self._seq.metronome = self._metronome
+                self._metronome_dirty = False
         if kit is not None:
             self._seq.set_kit(kit)
         if pattern is not None:
@@ -267,18 +296,35 @@ class Engine:
             self._last_notice = None
             self._open_sink(self._sink.position())
 
-    def _render_block(self) -> np.ndarray:
+    def _render_block(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(the music, the clicks to add for the speakers or None) of the next block."""
         block = self._limiter.process(self._seq.render(self.block_size))
         self.frames_rendered += len(block)
         self._marks = list(self._seq.marks)[-64:]
-        return block
+        clicks = self._seq.last_click
+        if clicks is None and not self._click_delay.any():
+            return block, None
+        fresh = clicks if clicks is not None else np.zeros_like(block)
+        delayed = np.concatenate([self._click_delay, fresh])
+        self._click_delay = delayed[len(block) :]
+        return block, delayed[: len(block)]
 
-    def _emit(self, block: np.ndarray) -> None:
-        for fn in self._listeners:
-            try:
-                fn(block)
-            except Exception:
-                log.exception("block listener failed")
+    def _mix(self, block: np.ndarray, clicks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(what is heard, what is recorded): the click goes to the recorder only when the
+        metronome settings ask for it. Clicks are added after the limiter, kept under full
+        scale by a plain clip (they are short and quiet)."""
+        if clicks is None:
+            return block, block
+        heard = np.clip(block + clicks, -1.0, 1.0)
+        return heard, heard if self._seq.metronome.record else block
+
+    def _emit(self, recorded: np.ndarray, heard: np.ndarray) -> None:
+        for listeners, block in ((self._listeners, recorded), (self._output_listeners, heard)):
+            for fn in listeners:
+                try:
+                    fn(block)
+                except Exception:
+                    log.exception("block listener failed")
 
     def _run(self) -> None:
         try:
@@ -291,19 +337,24 @@ class Engine:
             # the output, so frame n out is frame n of the sequencer's clock (the step
             # marks and the recorder stay sample-aligned).
             self._limiter = TruePeakLimiter()
+            self._click_delay = np.zeros((LATENCY, 2), np.float32)
             self._limiter.process(self._seq.render(LATENCY))
+            if self._seq.last_click is not None:
+                self._click_delay = self._seq.last_click.copy()
             self._open_sink(0)
             while not self._stop.is_set():
                 self._apply_changes()
-                block = self._render_block()
-                self._deliver(block)
-                self._emit(block)
+                heard, recorded = self._mix(*self._render_block())
+                self._deliver(heard)
+                self._emit(recorded, heard)
             # Fade out rather than cut whatever is sounding.
-            block = self._render_block()
-            block[:STOP_FADE] *= np.linspace(1.0, 0.0, STOP_FADE, dtype=np.float32)[:, None]
-            block[STOP_FADE:] = 0.0
-            self._deliver(block, final=True)
-            self._emit(block)
+            heard, recorded = self._mix(*self._render_block())
+            fade = np.linspace(1.0, 0.0, STOP_FADE, dtype=np.float32)[:, None]
+            for block in {id(heard): heard, id(recorded): recorded}.values():
+                block[:STOP_FADE] *= fade
+                block[STOP_FADE:] = 0.0
+            self._deliver(heard, final=True)
+            self._emit(recorded, heard)
             if self._sink is not None:
                 self._sink.drain()
         except Exception:

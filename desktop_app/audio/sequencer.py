@@ -23,6 +23,7 @@ import numpy as np
 
 from desktop_app.audio.kit import Kit, KitError
 from desktop_app.audio.limiter import CEILING, THRESHOLD, soft_knee
+from desktop_app.audio.metronome import MetronomeSettings, beat_of, click
 from desktop_app.audio.timing import samples_per_step
 from desktop_app.domain.pattern import VELOCITY_MAX, Pattern
 
@@ -94,6 +95,10 @@ class Sequencer:
         self.step_limit: int | None = None
         self.marks: deque[StepMark] = deque(maxlen=256)
         self._cache: dict[tuple, np.ndarray] = {}
+        self.metronome = MetronomeSettings()
+        # The clicks of the last ``render`` call, aligned with its frames (see metronome.py).
+        self.last_click: np.ndarray | None = None
+        self._clicks = {accent: click(sample_rate, accent) for accent in (False, True)}
         self.reset()
 
     # ---- state -----------------------------------------------------------------------
@@ -101,6 +106,7 @@ class Sequencer:
         """Back to step 0 at ``position``; sounding voices are dropped."""
         self.position = position
         self.voices: list[Voice] = []
+        self.click_voices: list[Voice] = []
         # The voices a choke may cut, by sample, pruned as they end: a choke looks at the
         # few that can still be sounding, never at every voice triggered so far.
         self._chokeable: dict[str, list[Voice]] = {}
@@ -165,6 +171,18 @@ class Sequencer:
                 alive.append(v)
         self.voices = alive
         self.position = end
+        self.last_click = None
+        if self.click_voices:
+            clicks = np.zeros((frames, 2), np.float32)
+            ringing = []
+            for v in self.click_voices:
+                a, b = max(v.start, start), min(v.end, end)
+                if a < b:
+                    clicks[a - start : b - start] += v.data[a - v.start : b - v.start]
+                if v.end > end:
+                    ringing.append(v)
+            self.click_voices = ringing
+            self.last_click = clicks
         return out
 
     def _trigger(self, onset: int) -> None:
@@ -172,6 +190,11 @@ class Sequencer:
         assert pattern is not None
         step = self._next_step
         self.marks.append(StepMark(onset, step))
+        if self.metronome.enabled and self.metronome.volume > 0:
+            beat, accent = beat_of(step, pattern.steps_per_beat)
+            if beat:
+                data = self._clicks[accent] * np.float32(self.metronome.volume)
+                self.click_voices.append(Voice(onset, data, "metronome", -1))
         soloing = any(t.solo for t in pattern.tracks)
         for index, track in enumerate(pattern.tracks):
             velocity = track.steps[step] if step < len(track.steps) else 0
