@@ -34,6 +34,7 @@ from desktop_app.audio.output import (
     device_label,
 )
 from desktop_app.audio.sequencer import Sequencer, StepMark
+from desktop_app.audio.timing import bar_frames, bar_steps
 from desktop_app.domain.pattern import Pattern
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 BlockListener = Callable[[np.ndarray], None]
 # Stopping fades the last block out over this many frames instead of cutting the sound.
 STOP_FADE = 256
+MAX_COUNT_IN_BARS = 2
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ class Engine:
         self._stop = threading.Event()
         self._last_notice: str | None = None
         self.frames_rendered = 0
+        # Output frames of count-in before step 0 of the last start (0 without a count-in).
+        self.count_in_frames = 0
+        self._emitted = 0
 
     # ---- configuration (any thread) ---------------------------------------------------
     @property
@@ -175,15 +180,26 @@ class Engine:
     def is_playing(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> None:
-        """Start from step 0 of the current pattern. No-op while playing."""
+    def start(self, count_in_bars: int = 0) -> None:
+        """Start from step 0 of the current pattern, after ``count_in_bars`` bars of
+        click (0-2; block listeners - the recorder - get the stream from step 0 on, output
+        listeners everything). No-op while playing."""
         if self.is_playing:
             return
         previous, self._stopping = self._stopping, None
         if previous is not None:  # the last stop's fade-out may still be on its way
             previous.join(timeout=5)
+        if not 0 <= count_in_bars <= MAX_COUNT_IN_BARS:
+            raise ValueError(f"count-in: {count_in_bars} bars is outside 0-{MAX_COUNT_IN_BARS}")
         self._stop.clear()
         self._seq.reset(0)
+        self.count_in_frames = 0
+        self._emitted = 0
+        with self._lock:
+            pattern = self._pattern
+        if count_in_bars and pattern is not None:
+            self._seq.count_in(count_in_bars * bar_steps(pattern))
+            self.count_in_frames = bar_frames(pattern, self.sample_rate, count_in_bars)
         self._marks = []
         self.frames_rendered = 0
         self._sink = None
@@ -319,7 +335,12 @@ class Engine:
         return heard, heard if self._seq.metronome.record else block
 
     def _emit(self, recorded: np.ndarray, heard: np.ndarray) -> None:
+        skip = max(0, min(len(recorded), self.count_in_frames - self._emitted))
+        self._emitted += len(recorded)
+        recorded = recorded[skip:]  # the count-in is heard, never recorded
         for listeners, block in ((self._listeners, recorded), (self._output_listeners, heard)):
+            if not len(block):
+                continue
             for fn in listeners:
                 try:
                     fn(block)

@@ -115,6 +115,14 @@ class Sequencer:
         self._next_step = 0
         self.scheduled = 0
         self.marks.clear()
+        self._count_in = 0
+        self._count_in_step = 0
+
+    def count_in(self, steps: int) -> None:
+        """Before step 0, ``steps`` steps of the grid with only the metronome's click
+        (whether or not the metronome is on): the count-in before a take."""
+        self._count_in = steps
+        self._count_in_step = 0
 
     def anchor_grid(self) -> None:
         """Put the next step on the grid at the current position, as if the transport had
@@ -188,6 +196,16 @@ class Sequencer:
     def _trigger(self, onset: int) -> None:
         pattern = self.pattern
         assert pattern is not None
+        if self._count_in > 0:
+            self._count_in -= 1
+            beat, accent = beat_of(self._count_in_step, pattern.steps_per_beat)
+            if beat:
+                volume = self.metronome.volume or MetronomeSettings().volume
+                data = self._clicks[accent] * np.float32(volume)
+                self.click_voices.append(Voice(onset, data, "metronome", -1))
+            self._count_in_step += 1
+            self._since_anchor += 1
+            return
         step = self._next_step
         self.marks.append(StepMark(onset, step))
         if self.metronome.enabled and self.metronome.volume > 0:
