@@ -58,3 +58,16 @@ def test_back_and_forth_is_exact_for_hits_on_the_common_grid() -> None:
     assert p.length == 32
     p.regrid(4)
     assert p.tracks[0].steps == [127, 0, 0, 0] * 4
+
+
+def test_the_sequencer_state_regroups_says_so_and_undoes(qtbot) -> None:
+    from desktop_app.state.sequencer_state import SequencerState
+
+    state = SequencerState(None, pattern=pattern([100, 60, 0, 50, 90, 0, 0, 0]))
+    with qtbot.waitSignal(state.notice) as said:
+        state.set_steps_per_beat(3)
+    assert said.args == ["Grid set to 3 steps a beat: 2 hits moved to the nearest step."]
+    assert hit_times(state.pattern) == [0.0, 1 / 3, 2 / 3, 1.0]
+    state.undo_stack.undo()
+    assert state.pattern.steps_per_beat == 4
+    assert state.pattern.tracks[0].steps == [100, 60, 0, 50, 90, 0, 0, 0]
