@@ -88,6 +88,8 @@ class Engine:
         self._output_listeners: tuple[BlockListener, ...] = ()
         self._metronome = MetronomeSettings()
         self._metronome_dirty = False
+        self._master = 1.0
+        self._output_peak = 0.0
         # Clicks wait LATENCY frames here: the music comes out of the limiter that late.
         self._click_delay = np.zeros((LATENCY, 2), np.float32)
         self._seq = Sequencer(self._kit, sample_rate, on_missing_sample=self._missing_sample)
@@ -174,6 +176,23 @@ class Engine:
     @property
     def metronome(self) -> MetronomeSettings:
         return self._metronome
+
+    def set_master_volume(self, volume: float) -> None:
+        """The speakers' level, 0-1 (applies from the next block). Takes and renders keep
+        the mix's own level, so a quiet monitor never makes a quiet recording."""
+        if not 0.0 <= volume <= 1.0:
+            raise ValueError(f"master volume: {volume} is outside 0-1")
+        self._master = float(volume)
+
+    @property
+    def master_volume(self) -> float:
+        return self._master
+
+    def output_level(self) -> float:
+        """Peak (0-1) sent to the output since the last call, metronome and master volume
+        included; 0 when stopped. For the output level meter, which polls it."""
+        peak, self._output_peak = self._output_peak, 0.0
+        return peak if self.is_playing else 0.0
 
     # ---- transport ---------------------------------------------------------------------
     @property
@@ -329,10 +348,18 @@ class Engine:
         """(what is heard, what is recorded): the click goes to the recorder only when the
         metronome settings ask for it. Clicks are added after the limiter, kept under full
         scale by a plain clip (they are short and quiet)."""
-        if clicks is None:
-            return block, block
-        heard = np.clip(block + clicks, -1.0, 1.0)
-        return heard, heard if self._seq.metronome.record else block
+        recorded = block
+        if clicks is not None:
+            heard = np.clip(block + clicks, -1.0, 1.0)
+            if self._seq.metronome.record:
+                recorded = heard
+        else:
+            heard = block
+        if self._master != 1.0:
+            heard = heard * np.float32(self._master)
+        if len(heard):
+            self._output_peak = max(self._output_peak, float(np.abs(heard).max()))
+        return heard, recorded
 
     def _emit(self, recorded: np.ndarray, heard: np.ndarray) -> None:
         skip = max(0, min(len(recorded), self.count_in_frames - self._emitted))

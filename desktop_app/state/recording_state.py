@@ -35,7 +35,7 @@ class RecordingState(QObject):
     """Start/stop a take, publish its level and elapsed time, keep the last result."""
 
     recordingChanged = Signal(bool)
-    levelChanged = Signal(float)  # 0..1 peak of the last block
+    levelChanged = Signal(float)  # 0..1 peak of the output (and of the take while recording)
     elapsedChanged = Signal(float)  # seconds since the take started
     finished = Signal(object)  # RecordingResult
     resultCleared = Signal()  # the take was sent (or discarded): nothing is ready any more
@@ -63,6 +63,10 @@ class RecordingState(QObject):
         self._timer.setInterval(METER_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
         self._failedInTake.connect(self._on_failed_in_take)
+        self._last_level = 0.0
+        if engine is not None:
+            # The level meter shows the output whenever something plays, not only takes.
+            self._timer.start()
 
     @property
     def is_recording(self) -> bool:
@@ -106,7 +110,6 @@ class RecordingState(QObject):
                 self._abort(f"Could not start playback for recording: {exc}")
                 return
             self._started_playback = True
-        self._timer.start()
         self.recordingChanged.emit(True)
         self.elapsedChanged.emit(0.0)
 
@@ -117,7 +120,6 @@ class RecordingState(QObject):
         if recorder is None:
             return None
         self._recorder = None
-        self._timer.stop()
         try:
             result = recorder.stop()
         except (RecordingError, OSError) as exc:
@@ -171,13 +173,19 @@ class RecordingState(QObject):
 
     def _tick(self) -> None:
         recorder = self._recorder
-        if recorder is None:
-            return
         engine = self._engine
+        output = engine.output_level() if engine is not None else 0.0
+        if recorder is None:
+            if output or self._last_level:
+                self._last_level = output
+                self.levelChanged.emit(float(output))
+            return
         if engine is not None and not engine.is_playing:
             self.stop()  # the transport was stopped: the take is over
             return
-        self.levelChanged.emit(float(recorder.level()))
+        # While recording with the input mixed in, the take is louder than the output.
+        self._last_level = max(output, float(recorder.level()))
+        self.levelChanged.emit(self._last_level)
         self.elapsedChanged.emit(float(recorder.elapsed()))
 
     def _on_failed_in_take(self, message: str) -> None:

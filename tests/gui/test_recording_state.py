@@ -145,3 +145,14 @@ def test_sending_the_take_clears_it_from_the_transport(qtbot, tmp_path):
     assert state.last_result is None
     with qtbot.assertNotEmitted(state.resultCleared):
         state.clear_result()  # nothing left to clear
+
+
+def test_the_level_meter_shows_the_output_without_recording(qtbot, states, engine):
+    seq, rec = states
+    levels: list[float] = []
+    rec.levelChanged.connect(levels.append)
+    seq.play()
+    qtbot.waitUntil(lambda: bool(levels) and max(levels) > 0.05, timeout=3000)
+    assert not rec.is_recording
+    seq.stop()
+    qtbot.waitUntil(lambda: levels[-1] == 0.0, timeout=3000)

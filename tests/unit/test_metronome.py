@@ -84,3 +84,32 @@ def test_music_and_clicks_stay_aligned_through_the_limiter() -> None:
 def test_volume_outside_0_1_is_refused() -> None:
     with pytest.raises(ValueError, match="metronome volume"):
         MetronomeSettings(enabled=True, volume=1.5)
+
+
+def test_master_volume_scales_what_is_heard_not_the_take() -> None:
+    kit = Kit("k", SR, {"click": np.array([0.5], np.float32)})
+    pattern = Pattern(bpm=105.0, length=16, tracks=[Track("C", "click", [127] * 16, volume=1.0)])
+    engine = Engine(kit, use_device=False, clock_speed=0, block_size=300)
+    engine.set_pattern(pattern)
+    engine.set_master_volume(0.25)
+    recorded, heard = [], []
+    enough = threading.Event()
+    engine.add_block_listener(lambda b: recorded.append(b.copy()))
+
+    def on_heard(b: np.ndarray) -> None:
+        heard.append(b.copy())
+        if len(heard) > 50:
+            enough.set()
+
+    engine.add_output_listener(on_heard)
+    assert engine.output_level() == 0.0  # stopped
+    engine.start()
+    assert enough.wait(20)
+    level = engine.output_level()
+    engine.stop()
+    n = min(len(recorded), len(heard)) - 1
+    rec, out = np.concatenate(recorded[:n]), np.concatenate(heard[:n])
+    assert np.allclose(out, rec * 0.25)
+    assert rec.max() > 0.2 and 0 < level <= 0.25 * rec.max() + 1e-6
+    with pytest.raises(ValueError, match="master volume"):
+        engine.set_master_volume(1.5)
