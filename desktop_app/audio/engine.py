@@ -118,6 +118,11 @@ class Engine:
             self._pattern = copy
             self._pattern_dirty = True
 
+    @property
+    def pattern(self) -> Pattern | None:
+        """The pattern last given to ``set_pattern`` (the engine's private copy)."""
+        return self._pattern
+
     def set_kit(self, kit: Kit) -> None:
         kit = kit if kit.sample_rate == self.sample_rate else kit.at_rate(self.sample_rate)
         with self._lock:
