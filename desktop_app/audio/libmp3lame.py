@@ -25,8 +25,9 @@ MONO = 3
 LIBRARY_NAMES = ("libmp3lame.so.0", "libmp3lame.so", "libmp3lame.0.dylib", "libmp3lame.dll")
 
 
-class LameUnavailable(RuntimeError):
-    """libmp3lame cannot be loaded; the message says how to install it."""
+class LameUnavailable(OSError):
+    """libmp3lame cannot be loaded; the message says how to install it. An OSError, like
+    the loader's own, so that callers handling I/O failures (the recorder) report it."""
 
 
 _lib: ctypes.CDLL | None = None

@@ -23,6 +23,7 @@ import numpy as np
 
 from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
 from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
+from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.domain.pattern import Pattern, SnapshotError
@@ -135,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
             else (lambda fh: _Mp3File(fh, args.bitrate)),
             progress if show else None,
         )
+    except LameUnavailable as exc:
+        return _fail(str(exc))
     except OSError as exc:
         if show:
             print(file=sys.stderr)

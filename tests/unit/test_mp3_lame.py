@@ -101,3 +101,20 @@ def test_missing_library_is_a_clear_error(monkeypatch) -> None:
     monkeypatch.setattr(libmp3lame, "_candidates", lambda: ["/nonexistent/libmp3lame.so.0"])
     with pytest.raises(libmp3lame.LameUnavailable, match="apt-get install libmp3lame0"):
         Mp3Encoder(SR, 2, 320)
+
+
+def test_render_without_the_library_is_one_line(monkeypatch, tmp_path: Path, capsys) -> None:
+    import json
+
+    from desktop_app.__main__ import main
+
+    monkeypatch.setattr(libmp3lame, "_lib", None)
+    monkeypatch.setattr(libmp3lame, "_candidates", lambda: ["/nonexistent/libmp3lame.so.0"])
+    snapshot = tmp_path / "g.json"
+    snapshot.write_text(json.dumps(demo_pattern().to_snapshot()))
+    out = tmp_path / "g.mp3"
+    assert main(["render", str(snapshot), "-o", str(out), "--loops", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("sequencer render: error: MP3 encoding needs the LAME library")
+    assert "apt-get install libmp3lame0" in err and "\n" not in err
+    assert not out.exists() and not list(tmp_path.glob("*.part"))
