@@ -86,6 +86,25 @@ def _screenful_ms(app: Any, view: Any, scroll_bar: Any, samples: int) -> list[fl
     return times
 
 
+def _show_and_measure(app: Any, view: Any, t0: float, rss0: float, samples: int) -> dict:
+    """Show the list built since ``t0``: time to its first paint, memory it took, and the
+    time of each screenful of scrolling."""
+    view.resize(WIDTH, HEIGHT)
+    view.show()
+    app.processEvents()
+    view.viewport().repaint()
+    load = time.perf_counter() - t0
+    rss1 = _rss_mb()
+    times = _screenful_ms(app, view, view.verticalScrollBar(), samples)
+    _scroll_everything(app, view, view.verticalScrollBar())
+    return {
+        "load_first_paint_s": load,
+        "rss_growth_first_paint_mb": rss1 - rss0,
+        "rss_growth_mb": _rss_mb() - rss0,
+        "screenful_ms": times,
+    }
+
+
 def _scroll_everything(app: Any, view: Any, scroll_bar: Any) -> None:
     """Page through the whole list, painting every row once."""
     value = 0
@@ -109,20 +128,7 @@ def _worker_ours(app: Any, messages: list[Any], samples: int) -> dict[str, Any]:
     model.set_upload_state(messages[-1].id, upload_progress=0.4)
     view = MessageListView()
     view.setModel(model)
-    view.resize(WIDTH, HEIGHT)
-    view.show()
-    app.processEvents()
-    view.viewport().repaint()
-    load = time.perf_counter() - t0
-    rss1 = _rss_mb()
-    times = _screenful_ms(app, view, view.verticalScrollBar(), samples)
-    _scroll_everything(app, view, view.verticalScrollBar())
-    return {
-        "load_first_paint_s": load,
-        "rss_growth_first_paint_mb": rss1 - rss0,
-        "rss_growth_mb": _rss_mb() - rss0,
-        "screenful_ms": times,
-    }
+    return _show_and_measure(app, view, t0, rss0, samples)
 
 
 def _row_widget(message: Any, row: Any) -> Any:
@@ -182,20 +188,7 @@ def _worker_baseline(app: Any, messages: list[Any], samples: int) -> dict[str, A
         item.setSizeHint(QSize(WIDTH - 20, 118))
         lw.addItem(item)
         lw.setItemWidget(item, _row_widget(m, row))
-    lw.resize(WIDTH, HEIGHT)
-    lw.show()
-    app.processEvents()
-    lw.viewport().repaint()
-    load = time.perf_counter() - t0
-    rss1 = _rss_mb()
-    times = _screenful_ms(app, lw, lw.verticalScrollBar(), samples)
-    _scroll_everything(app, lw, lw.verticalScrollBar())
-    return {
-        "load_first_paint_s": load,
-        "rss_growth_first_paint_mb": rss1 - rss0,
-        "rss_growth_mb": _rss_mb() - rss0,
-        "screenful_ms": times,
-    }
+    return _show_and_measure(app, lw, t0, rss0, samples)
 
 
 def worker(variant: str, n: int, samples: int) -> dict[str, Any]:

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 from benchmarks.common import median, ratio, record_engine_output
+from desktop_app.audio.audio_files import read_audio
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.recorder import Recorder
-from desktop_app.audio.wavio import read_wav
 from desktop_app.domain.pattern import demo_pattern
 
 SR = 44100
@@ -41,7 +41,7 @@ def _record(engine: Engine, folder: Path, seconds: float):
 def _seed_way(wav: Path, mp3: Path) -> float:
     """After stop: read the WAV back and convert it to MP3."""
     t0 = time.perf_counter()
-    pcm, rate = read_wav(wav)
+    pcm, rate = read_audio(wav)
     encode_mp3(pcm, rate, mp3, BITRATE)
     return time.perf_counter() - t0
 

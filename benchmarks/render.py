@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop_app.audio.wavio import read_wav
+from desktop_app.audio.audio_files import read_audio
 from desktop_app.domain.pattern import Pattern, demo_pattern
 
 BPM = 124
@@ -48,7 +48,7 @@ def _pattern() -> Pattern:
 
 
 def _wav_seconds(path: Path) -> float:
-    pcm, rate = read_wav(path)
+    pcm, rate = read_audio(path)
     return len(pcm) / rate
 
 

@@ -1,7 +1,7 @@
 """Send flow: from "stop" to the render attached on the server, and the GUI's stalls.
 
 Ours, exactly as the app does it: RecordingState (MP3 encoded while recording) → Send →
-ThreadsState/SendQueue: outbox write, create, streamed upload on the upload pool, attach;
+ServerSession.send: outbox write, create, streamed upload on the upload pool, attach;
 the server is the embedded one, a child process on loopback. The seed's way, in the same
 run and against the same server: after stop, convert the WAV to MP3, then create the
 message, upload and attach one after the other.
@@ -33,19 +33,17 @@ def run(args) -> dict:
     from PySide6.QtCore import QElapsedTimer, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.audio.audio_files import read_audio
     from desktop_app.audio.engine import Engine
     from desktop_app.audio.kit import load_default_kit
     from desktop_app.audio.mp3 import encode_mp3
-    from desktop_app.audio.wavio import read_wav
     from desktop_app.domain.pattern import demo_pattern
     from desktop_app.services.api import ApiClient
-    from desktop_app.services.delivery import Delivery
+    from desktop_app.services.connection import ServerConnection
     from desktop_app.services.embedded_server import EmbeddedServer
-    from desktop_app.services.outbox import Outbox
     from desktop_app.services.tasks import TaskRunner
     from desktop_app.state.recording_state import RecordingState
-    from desktop_app.state.send_queue import SendQueue
-    from desktop_app.state.threads_state import ThreadsState
+    from desktop_app.state.server_session import ServerSession, SessionFiles
 
     app = QApplication.instance() or QApplication([])
     repeats = 2 if args.quick else 5
@@ -70,14 +68,16 @@ def run(args) -> dict:
             engine.set_pattern(demo_pattern())
             recording = RecordingState(engine, tmp / "recordings")
             tasks = TaskRunner(QThreadPool())
-            queue = SendQueue(
-                Delivery(api, Outbox(tmp / "o.sqlite3", tmp / "o")), TaskRunner(QThreadPool())
+            session = ServerSession(
+                ServerConnection(api, url, "bench"),
+                "bench",
+                SessionFiles(None, tmp / "o.sqlite3", tmp / "o"),
+                tasks,
             )
-            state = ThreadsState(api, tasks, "bench", None, send_queue=queue)
+            state = session.open()
             state.start()
             state.open_thread(thread_id)
             wait(lambda: not state.loading)
-            queue.start()
 
             stalls: list[float] = []
             beat = QElapsedTimer()
@@ -92,7 +92,7 @@ def run(args) -> dict:
             heartbeat.timeout.connect(tick)
 
             delivered: set[str] = set()
-            queue.delivered.connect(lambda entry: delivered.add(entry.id))
+            session.delivered.connect(lambda entry: delivered.add(entry.id))
 
             def elapsed() -> float:
                 return recording._recorder.elapsed() if recording._recorder else 0.0
@@ -122,16 +122,14 @@ def run(args) -> dict:
 
                 # the seed's way, same take, same server
                 t0 = time.perf_counter()
-                pcm, rate = read_wav(result.wav_path)
+                pcm, rate = read_audio(result.wav_path)
                 mp3 = tmp / "seed.mp3"
                 encode_mp3(pcm, rate, mp3, 320)
                 message = api.create_message(thread_id, "seed", demo_pattern().to_snapshot())
                 render = api.upload_audio(mp3, bitrate=320, duration=result.duration)
                 api.attach_render(message.id, render)
                 seed.append(time.perf_counter() - t0)
-            queue.shutdown()
-            state.stop_live_sync()
-            tasks.wait(5000)
+            session.close(wait_ms=5000)
             engine.stop()
         finally:
             server.stop()

@@ -65,14 +65,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return server_main(argv[1:])
     if _opens_files(argv):
-        from desktop_app.app import run_gui
+        from desktop_app.gui_main import run_gui
 
         return run_gui(argv)
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(first if first in COMMANDS else None)
     args, rest = parser.parse_known_args(argv)
     if args.command is None:
-        from desktop_app.app import run_gui
+        from desktop_app.gui_main import run_gui
 
         return run_gui(rest)
     if rest:

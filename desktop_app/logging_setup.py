@@ -94,9 +94,6 @@ class ExceptionHook:
         self._report = report
         self._previous: tuple[object, object] | None = None
 
-    def set_reporter(self, report: Callable[[str, str], None] | None) -> None:
-        self._report = report
-
     def install(self) -> ExceptionHook:
         if self._previous is None:
             self._previous = (sys.excepthook, threading.excepthook)

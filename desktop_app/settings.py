@@ -302,10 +302,6 @@ class Settings(QObject):
     def options(cls) -> list[Option[Any]]:
         return list(cls._options.values())
 
-    @property
-    def file_name(self) -> str:
-        return self._qs.fileName()
-
     def overridden_by(self, name: str) -> str:
         """The environment variable that decides option ``name`` right now, or ``""``."""
         option = self._options[name]

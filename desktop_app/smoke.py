@@ -2,7 +2,7 @@
 
 Installed packages and PyInstaller bundles fail in ways unit tests cannot see: a Qt
 plugin left out, PortAudio not found, the embedded server unable to start from a frozen
-executable. So this runs the ordinary start-up (``app.run_gui``) offscreen and, once the
+executable. So this runs the ordinary start-up (``gui_main.run_gui``) offscreen and, once the
 graph is built, checks what a musician needs in the first minute:
 
 - the main window is shown;

@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         api = graph.connection.api
         thread_id = _seed_thread(graph, api, graph.engine, home / "takes")
         graph.threads_state.refresh_threads()
-        _wait(app, lambda: graph.threads_state.thread(thread_id) is not None, 10, "threads")
+        _wait(app, lambda: graph.threads_state.thread_by_id(thread_id) is not None, 10, "threads")
         graph.threads_state.open_thread(thread_id)
         _wait(app, lambda: graph.threads_state.messages.rowCount() == 6, 10, "messages")
         _pump(app, 0.5)

@@ -1,8 +1,8 @@
 """Drum kits: named samples at one sample rate.
 
 The default kit is synthesised at load (``synth.py``), so it is deterministic and needs no
-binary files in the repository. A user kit is a folder of WAV files named after the
-samples they provide (``kick.wav`` → ``kick``); whatever their rate, bit depth or channel
+binary files in the repository. A user kit is a folder of WAV, AIFF or FLAC files named
+after the samples they provide (``kick.wav`` → ``kick``); whatever their rate, bit depth or channel
 count, they are converted once at load so the engine only ever mixes float32 at its own
 rate.
 """
@@ -15,13 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app.audio.audio_files import SUFFIXES, AudioFileError, read_audio
 from desktop_app.audio.resample import resample
 from desktop_app.audio.synth import build_default_samples
-from desktop_app.audio.wavio import WavError, read_wav
 from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES
 
 DEFAULT_SAMPLE_RATE = 44100
-WAV_SUFFIXES = (".wav", ".wave")
 
 
 class KitError(Exception):
@@ -89,13 +88,13 @@ def _as_kit_channels(frames: np.ndarray) -> np.ndarray:
 
 
 def load_sample(path: str | Path, sample_rate: int = DEFAULT_SAMPLE_RATE) -> np.ndarray:
-    """One WAV file as a kit sample; errors name the file and the reason."""
+    """One WAV, AIFF or FLAC file as a kit sample; errors name the file and the reason."""
     path = Path(path)
     try:
-        frames, rate = read_wav(path)
+        frames, rate = read_audio(path)
     except FileNotFoundError:
         raise KitError(f"{path}: sample file is missing") from None
-    except (WavError, OSError) as exc:
+    except (AudioFileError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise KitError(f"{path}: cannot read sample: {reason}") from None
     if len(frames) == 0:
@@ -111,7 +110,8 @@ def load_kit_folder(
     sample_rate: int = DEFAULT_SAMPLE_RATE,
     name: str | None = None,
 ) -> Kit:
-    """Every ``*.wav`` in ``path`` becomes a sample named after the file (lower case).
+    """Every WAV, AIFF or FLAC file in ``path`` becomes a sample named after the file
+    (lower case).
 
     ``required`` lists samples that must be present (e.g. those a pattern uses); a missing
     one is reported together with what the folder does contain."""
@@ -120,11 +120,11 @@ def load_kit_folder(
         raise KitError(f"{folder}: kit folder does not exist")
     samples: dict[str, np.ndarray] = {}
     for file in sorted(folder.iterdir()):
-        if file.suffix.lower() in WAV_SUFFIXES and not file.name.startswith("."):
+        if file.suffix.lower() in SUFFIXES and not file.name.startswith("."):
             samples[file.stem.lower()] = load_sample(file, sample_rate)
     kit = Kit(name or folder.name, sample_rate, samples)
     if not samples:
-        raise KitError(f"{folder}: no WAV files in the kit folder")
+        raise KitError(f"{folder}: no WAV, AIFF or FLAC files in the kit folder")
     try:
         kit.require(required)
     except KitError as exc:

@@ -12,16 +12,9 @@ from __future__ import annotations
 
 import struct
 
-SAMPLES_PER_FRAME_V1 = 1152
-SAMPLES_PER_FRAME_V2 = 576
-LAME_ENCODER_DELAY = 576  # what LAME adds in front; decoders add their own 529
+from sequencer_common import mp3_frames
 
-_BITRATE_INDEX_V1 = {b: i for i, b in enumerate(
-    (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320))}  # fmt: skip
-_BITRATE_INDEX_V2 = {b: i for i, b in enumerate(
-    (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160))}  # fmt: skip
-_RATE = {44100: (3, 0), 48000: (3, 1), 32000: (3, 2), 22050: (2, 0), 24000: (2, 1),
-         16000: (2, 2), 11025: (0, 0), 12000: (0, 1), 8000: (0, 2)}  # fmt: skip
+LAME_ENCODER_DELAY = 576  # what LAME adds in front; decoders add their own 529
 
 
 def _crc16(data: bytes, crc: int = 0) -> int:
@@ -35,20 +28,14 @@ def _crc16(data: bytes, crc: int = 0) -> int:
 
 def frame_layout(sample_rate: int, channels: int, bitrate: int) -> tuple[bytes, int, int]:
     """(4-byte header without padding, frame length, offset of the Info tag)."""
-    version, rate_index = _RATE[sample_rate]
-    mpeg1 = version == 3
-    index = (_BITRATE_INDEX_V1 if mpeg1 else _BITRATE_INDEX_V2)[bitrate]
-    mode = 3 if channels == 1 else 1  # mono, or joint stereo as LAME writes it
-    header = bytes(
-        [0xFF, 0xE0 | (version << 3) | (1 << 1) | 1, (index << 4) | (rate_index << 2), mode << 6]
-    )
-    length = (144 if mpeg1 else 72) * bitrate * 1000 // sample_rate
-    side_info = (32 if channels == 2 else 17) if mpeg1 else (17 if channels == 2 else 9)
-    return header, length, 4 + side_info
+    header = mp3_frames.layer3_header(sample_rate, channels, bitrate)
+    version = mp3_frames.version_of(sample_rate)
+    length = mp3_frames.frame_length(version, 3, bitrate, sample_rate, 0)
+    return header, length, 4 + mp3_frames.side_info_size(version, channels)
 
 
 def samples_per_frame(sample_rate: int) -> int:
-    return SAMPLES_PER_FRAME_V1 if _RATE[sample_rate][0] == 3 else SAMPLES_PER_FRAME_V2
+    return mp3_frames.samples_per_frame(mp3_frames.version_of(sample_rate), 3)
 
 
 def info_frame(
@@ -91,11 +78,10 @@ def info_frame(
 
 def read_info_tag(frame: bytes) -> tuple[int, int, int] | None:
     """(audio frames, encoder delay, padding) from a tag frame, or None if it is not one."""
-    if len(frame) < 4:
+    header = mp3_frames.parse_header(frame)
+    if header is None:
         return None
-    mpeg1 = (frame[1] >> 3) & 3 == 3
-    mono = (frame[3] >> 6) == 3
-    offset = 4 + ((17 if mono else 32) if mpeg1 else (9 if mono else 17))
+    offset = 4 + mp3_frames.side_info_size(header.version, header.channels)
     tag = frame[offset : offset + 4]
     if tag not in (b"Info", b"Xing") or len(frame) < offset + 120:
         return None

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.audio import lametag, libmp3lame
+from sequencer_common.atomic import atomic_write
+from sequencer_common.mp3_frames import MAX_FRAME, FrameHeader, parse_header, skip_id3v2
 
 # MPEG-1 Layer III bitrates (kbit/s) - what a 44.1/48 kHz CBR stream can use.
 VALID_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
@@ -159,12 +161,12 @@ class _FrameCounter:
         self._skip = 0
         pos = 0
         while pos + 4 <= len(buf):
-            parsed = _parse_header(buf, pos)
+            parsed = _layer3_header(buf, pos)
             if parsed is None:
                 pos += 1
                 continue
             self.frames += 1
-            end = pos + parsed[0]
+            end = pos + parsed.length
             if end > len(buf):
                 self._skip, self._tail = end - len(buf), b""
                 return data
@@ -212,101 +214,87 @@ def encode_mp3(
     pcm = np.asarray(pcm, dtype=np.float32)
     channels = 1 if pcm.ndim == 1 else pcm.shape[1]
     encoder = Mp3Encoder(sample_rate, channels, bitrate)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(encoder.tag_placeholder())
-            total = len(pcm)
-            for start in range(0, total, chunk_frames):
-                fh.write(encoder.encode(pcm[start : start + chunk_frames]))
-                if progress is not None:
-                    progress(min(1.0, (start + chunk_frames) / total))
-            fh.write(encoder.flush())
-            fh.seek(0)
-            fh.write(encoder.final_tag())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as fh:
+        fh.write(encoder.tag_placeholder())
+        total = len(pcm)
+        for start in range(0, total, chunk_frames):
+            fh.write(encoder.encode(pcm[start : start + chunk_frames]))
+            if progress is not None:
+                progress(min(1.0, (start + chunk_frames) / total))
+        fh.write(encoder.flush())
+        fh.seek(0)
+        fh.write(encoder.final_tag())
     return read_mp3_info(path)
 
 
-_BITRATES_V1 = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-_BITRATES_V2 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
-_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+# Enough bytes after any position for a whole frame (what the gapless tag check reads).
+_READ_CHUNK = 64 * 1024
 
 
-def _parse_header(raw: bytes, pos: int) -> tuple[int, int, int, int] | None:
-    """(frame length, sample rate, channels, kbit/s) of a Layer III header at ``pos``."""
-    b1, b2, b3 = raw[pos + 1], raw[pos + 2], raw[pos + 3]
-    if raw[pos] != 0xFF or (b1 & 0xE0) != 0xE0:
-        return None
-    version = (b1 >> 3) & 3
-    layer = (b1 >> 1) & 3
-    bitrate_index = b2 >> 4
-    rate_index = (b2 >> 2) & 3
-    if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
-        return None
-    kbps = (_BITRATES_V1 if version == 3 else _BITRATES_V2)[bitrate_index]
-    sr = _RATES[version][rate_index]
-    slot = 144 if version == 3 else 72
-    length = slot * kbps * 1000 // sr + ((b2 >> 1) & 1)
-    return length, sr, (1 if (b3 >> 6) == 3 else 2), kbps
+def _layer3_header(raw: bytes, pos: int) -> FrameHeader | None:
+    """The Layer III frame header at ``pos`` (what LAME writes), or None."""
+    header = parse_header(raw, pos)
+    return header if header is not None and header.layer == 3 else None
 
 
 def read_mp3_info(path: str | Path) -> Mp3Info:
-    """Walk the Layer III frame headers (skipping an ID3v2 tag). Raises ValueError if the
-    file holds no MP3 frames. A leading gapless (Info/Xing + LAME) tag frame is not
-    counted as audio; its delay and padding give the exact length."""
-    raw = Path(path).read_bytes()
-    pos = 0
-    if raw[:3] == b"ID3" and len(raw) >= 10:
-        size = (raw[6] << 21) | (raw[7] << 14) | (raw[8] << 7) | raw[9]
-        pos = 10 + size
+    """Walk the Layer III frame headers (skipping ID3v2 tags), reading the file a block at
+    a time. Raises ValueError if the file holds no MP3 frames. A leading gapless
+    (Info/Xing + LAME) tag frame is not counted as audio; its delay and padding give the
+    exact length."""
     frames = rate = channels = first_bitrate = 0
     tag = None
-    n = len(raw)
-    while pos + 4 <= n:
-        parsed = _parse_header(raw, pos)
-        if parsed is None:
-            pos += 1
-            continue
-        length, sr, ch, kbps = parsed
-        if frames == 0 and tag is None:
-            tag = lametag.read_info_tag(raw[pos : pos + length])
-            if tag is not None:
-                pos += length
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        skip_id3v2(fh)
+        buf = b""
+        pos = 0
+        eof = False
+        while True:
+            if not eof and len(buf) - pos < MAX_FRAME:
+                chunk = fh.read(_READ_CHUNK)
+                eof = not chunk
+                buf = buf[pos:] + chunk
+                pos = 0
+            if pos + 4 > len(buf):
+                break
+            header = _layer3_header(buf, pos)
+            if header is None:
+                pos += 1
                 continue
-        if frames == 0:
-            rate, channels, first_bitrate = sr, ch, kbps
-        frames += 1
-        pos += length
+            if frames == 0 and tag is None:
+                tag = lametag.read_info_tag(buf[pos : pos + header.length])
+                if tag is not None:
+                    pos += header.length
+                    continue
+            if frames == 0:
+                rate, channels, first_bitrate = header.sample_rate, header.channels, header.kbps
+            frames += 1
+            pos += header.length
     if frames == 0:
         raise ValueError(f"{path}: no MP3 frames found")
     samples = None
     if tag is not None and (tag[1] or tag[2]):
         samples = max(0, frames * lametag.samples_per_frame(rate) - tag[1] - tag[2])
-    return Mp3Info(frames, rate, channels, first_bitrate, n, samples)
+    return Mp3Info(frames, rate, channels, first_bitrate, size, samples)
 
 
 def looks_playable(path: str | Path, frames: int = 3) -> bool:
-    """Whether the file starts with ``frames`` consecutive MP3 frames (reads 64 KB at
-    most): tells a damaged file from a player that failed for its own reasons."""
+    """Whether the file starts with ``frames`` consecutive MP3 frames (reads 64 KB after
+    any ID3v2 tags at most): tells a damaged file from a player that failed for its own
+    reasons."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(64 * 1024)
+            skip_id3v2(fh)
+            raw = fh.read(_READ_CHUNK)
     except OSError:
         return False
     pos = 0
-    if raw[:3] == b"ID3" and len(raw) >= 10:
-        pos = 10 + ((raw[6] << 21) | (raw[7] << 14) | (raw[8] << 7) | raw[9])
-    while pos + 4 <= len(raw) and _parse_header(raw, pos) is None:
+    while pos + 4 <= len(raw) and _layer3_header(raw, pos) is None:
         pos += 1
     for _ in range(frames):
-        if pos + 4 > len(raw):
-            return False
-        parsed = _parse_header(raw, pos)
+        parsed = _layer3_header(raw, pos)
         if parsed is None:
             return False
-        pos += parsed[0]
+        pos += parsed.length
     return True

@@ -30,6 +30,7 @@ from desktop_app.audio.mp3 import DEFAULT_BITRATE, Mp3Encoder, check_bitrate
 from desktop_app.audio.peaks import DEFAULT_COUNT, PeakTracker
 from desktop_app.audio.sequencer import soft_limit
 from desktop_app.audio.wavio import WavWriter
+from sequencer_common.atomic import part_path
 
 log = logging.getLogger(__name__)
 
@@ -162,10 +163,7 @@ class Recorder:
             raise RecordingError(_describe(exc, self.out_dir)) from None
         base = basename or self._unique_basename()
         finals = (self.out_dir / f"{base}.mp3", self.out_dir / f"{base}.wav")
-        parts = (
-            finals[0].with_name(finals[0].name + ".part"),
-            finals[1].with_name(finals[1].name + ".part"),
-        )
+        parts = (part_path(finals[0]), part_path(finals[1]))
         self._paths = finals
         try:
             mp3 = open(parts[0], "wb")  # noqa: SIM115 - closed by the worker
@@ -228,7 +226,7 @@ class Recorder:
         mp3_path, wav_path = self._paths
         try:
             for final in self._paths:
-                os.replace(final.with_name(final.name + ".part"), final)
+                os.replace(part_path(final), final)
             size = mp3_path.stat().st_size
         except OSError as exc:
             self._remove_parts()
@@ -371,6 +369,6 @@ class Recorder:
             return
         for final in self._paths:
             try:
-                final.with_name(final.name + ".part").unlink(missing_ok=True)
+                part_path(final).unlink(missing_ok=True)
             except OSError:
                 log.warning("could not remove %s", final, exc_info=True)

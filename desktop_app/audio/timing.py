@@ -15,11 +15,6 @@ def samples_per_step(pattern: Pattern, sample_rate: int) -> float:
     return sample_rate * 60.0 / (pattern.bpm * pattern.steps_per_beat)
 
 
-def swing_delay(pattern: Pattern, sample_rate: int) -> int:
-    """The delay of every odd step, in whole samples."""
-    return round(pattern.swing * samples_per_step(pattern, sample_rate))
-
-
 def loop_samples(pattern: Pattern, sample_rate: int, loops: int = 1) -> int:
     """The exact length of ``loops`` passes: the (unswung) start of the next pass."""
     return round(loops * pattern.length * samples_per_step(pattern, sample_rate))

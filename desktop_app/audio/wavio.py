@@ -1,9 +1,8 @@
-"""WAV files in and out, without extra dependencies.
+"""Writing WAV files: the recorder's lossless original and ``sequencer render -o x.wav``.
 
-The standard ``wave`` module reads only integer PCM and cannot write floating point, but
-user kits come from every sample pack there is (8/16/24/32-bit integer, 32/64-bit float,
-WAVE_FORMAT_EXTENSIBLE) and the recorder's lossless original is the engine's float32
-output itself, so both directions are done here by reading the RIFF chunks directly.
+The standard ``wave`` module cannot write floating point, and the recorder's original is
+the engine's float32 output itself, streamed while recording; a RIFF header is a few
+bytes. Reading the user's files is ``audio_files.read_audio`` (libsndfile).
 """
 
 from __future__ import annotations
@@ -16,73 +15,6 @@ import numpy as np
 
 PCM = 1
 IEEE_FLOAT = 3
-EXTENSIBLE = 0xFFFE
-
-
-class WavError(ValueError):
-    """A file that is not a WAV we can decode; the message says why."""
-
-
-def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
-    """Decode a WAV file to float32 frames ``(n, channels)`` in -1..1 and its sample rate."""
-    raw = Path(path).read_bytes()
-    if len(raw) < 12 or raw[:4] not in (b"RIFF", b"RF64") or raw[8:12] != b"WAVE":
-        raise WavError("not a WAV file (no RIFF/WAVE header)")
-    fmt: tuple[int, int, int, int] | None = None
-    data: bytes | None = None
-    pos = 12
-    while pos + 8 <= len(raw):
-        cid = raw[pos : pos + 4]
-        size = struct.unpack_from("<I", raw, pos + 4)[0]
-        body = raw[pos + 8 : pos + 8 + size]
-        if cid == b"fmt ":
-            if len(body) < 16:
-                raise WavError("fmt chunk is truncated")
-            tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", body)
-            if tag == EXTENSIBLE and len(body) >= 26:
-                tag = struct.unpack_from("<H", body, 24)[0]
-            fmt = (tag, channels, rate, bits)
-        elif cid == b"data":
-            # Some writers leave the size at 0 or 0xFFFFFFFF when streaming; take what is there.
-            data = raw[pos + 8 :] if size in (0, 0xFFFFFFFF) else body
-            if fmt is not None:
-                break
-        pos += 8 + size + (size & 1)
-    if fmt is None:
-        raise WavError("no fmt chunk")
-    if data is None:
-        raise WavError("no data chunk")
-    tag, channels, rate, bits = fmt
-    if channels < 1 or rate < 1:
-        raise WavError(f"{channels} channels at {rate} Hz is not playable")
-    frames = _decode(data, tag, bits)
-    usable = len(frames) // channels * channels
-    return frames[:usable].reshape(-1, channels), rate
-
-
-def _decode(data: bytes, tag: int, bits: int) -> np.ndarray:
-    if tag == PCM:
-        width = (bits + 7) // 8
-        data = data[: len(data) // width * width]
-        if width == 1:
-            return (np.frombuffer(data, np.uint8).astype(np.float32) - 128.0) / 128.0
-        if width == 2:
-            return np.frombuffer(data, "<i2").astype(np.float32) / 32768.0
-        if width == 3:
-            b = np.frombuffer(data, np.uint8).reshape(-1, 3).astype(np.int32)
-            v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-            v = np.where(v >= 1 << 23, v - (1 << 24), v)
-            return (v / float(1 << 23)).astype(np.float32)
-        if width == 4:
-            return (np.frombuffer(data, "<i4") / float(1 << 31)).astype(np.float32)
-        raise WavError(f"{bits}-bit integer samples are not supported")
-    if tag == IEEE_FLOAT:
-        if bits == 32:
-            return np.frombuffer(data[: len(data) // 4 * 4], "<f4").astype(np.float32)
-        if bits == 64:
-            return np.frombuffer(data[: len(data) // 8 * 8], "<f8").astype(np.float32)
-        raise WavError(f"{bits}-bit floating point samples are not supported")
-    raise WavError(f"compressed WAV (format tag {tag:#x}) is not supported; use PCM or float")
 
 
 def _header(channels: int, rate: int, tag: int, bits: int, data_bytes: int) -> bytes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +26,7 @@ from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
 SAMPLE_RATE = 44100
@@ -58,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_BITRATE,
         help=f"MP3 bitrate in kbit/s (default {DEFAULT_BITRATE})",
     )
-    p.add_argument("--kit", metavar="DIR", help="a folder of WAV samples to use as the kit")
+    p.add_argument(
+        "--kit", metavar="DIR", help="a folder of WAV, AIFF or FLAC samples to use as the kit"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
@@ -187,18 +189,12 @@ def _stream(
 ) -> None:
     """Write block by block under a temporary name, renamed when complete: a failure never
     leaves a truncated file under ``out``."""
-    tmp = out.with_name(out.name + ".part")
-    try:
-        with open(tmp, "wb") as fh:
-            writer = open_writer(fh)
-            done = 0
-            for block in blocks:
-                writer.write(block)
-                done += len(block)
-                if progress is not None:
-                    progress(done / frames)
-            writer.finish()
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(out) as fh:
+        writer = open_writer(fh)
+        done = 0
+        for block in blocks:
+            writer.write(block)
+            done += len(block)
+            if progress is not None:
+                progress(done / frames)
+        writer.finish()

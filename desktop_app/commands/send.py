@@ -17,11 +17,11 @@ from desktop_app.audio.peaks import compute_peaks
 from desktop_app.commands._connection import add_connection_args, open_context
 from desktop_app.commands.outbox import QUEUED_NOTE, Outcome, deliver_within, open_outbox
 from desktop_app.commands.render import load_pattern
+from desktop_app.domain.draft import AudioFile, MessageDraft
 from desktop_app.domain.metadata import snapshot_metadata
 from desktop_app.domain.pattern import SnapshotError
 from desktop_app.services.api import ApiError, TransientApiError
 from desktop_app.services.delivery import Delivery
-from desktop_app.services.outbox import AudioFile
 
 SAMPLE_RATE = 44100
 DEFAULT_WAIT = 120.0  # `--wait` without a value
@@ -97,11 +97,13 @@ def run(args: argparse.Namespace) -> int:
         outbox = open_outbox(ctx)
         try:
             entry = outbox.add(
-                args.thread,
-                ctx.user,
-                snapshot,
-                snapshot_metadata=snapshot_metadata(snapshot, audio.duration if audio else None),
-                audio=audio,
+                MessageDraft(
+                    args.thread,
+                    ctx.user,
+                    snapshot,
+                    snapshot_metadata(snapshot, audio.duration if audio else None),
+                    audio,
+                )
             )
             print(entry.id)
             sys.stdout.flush()

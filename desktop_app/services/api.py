@@ -19,7 +19,9 @@ from typing import Any
 import requests
 from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncoderMonitor
 
-from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
+from desktop_app.domain.draft import MessageDraft, new_message_id
+from desktop_app.domain.message import Message, Render, Thread
+from sequencer_common.atomic import atomic_write
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total)."""
@@ -164,28 +166,32 @@ class ApiClient:
             reset=bool(data.get("reset", False)),
         )
 
-    def create_message(
-        self,
-        thread_id: str,
-        user_id: str,
-        snapshot: dict[str, Any],
-        *,
-        snapshot_metadata: dict[str, Any] | None = None,
-        timestamp: str | None = None,
-        message_id: str | None = None,
-        renders: Iterable[Render] = (),
-    ) -> Message:
+    def post_message(self, draft: MessageDraft) -> Message:
+        """Create the message under the draft's own id: posting the same draft twice
+        returns the first message (the outbox relies on that after a crash)."""
         body: dict[str, Any] = {
-            "parent_thread": thread_id,
-            "user_id": user_id,
-            "snapshot": snapshot,
-            "snapshot_metadata": snapshot_metadata,
-            "renders": [r.to_json() for r in renders],
-            "timestamp": timestamp or utc_now_iso(),
+            "id": draft.id,
+            "parent_thread": draft.thread_id,
+            "user_id": draft.user_id,
+            "snapshot": draft.snapshot,
+            "snapshot_metadata": draft.snapshot_metadata,
+            "renders": [r.to_json() for r in draft.renders],
+            "timestamp": draft.timestamp,
         }
-        if message_id:
-            body["id"] = message_id
         return Message.from_json(self._json("POST", "/api/v1/messages", json=body))
+
+    def create_message(
+        self, thread_id: str, user_id: str, snapshot: dict[str, Any], **fields: Any
+    ) -> Message:
+        """Shorthand for scripts and tests: ``fields`` are ``MessageDraft``'s (``message_id``
+        stands for ``id``)."""
+        if "message_id" in fields:
+            fields["id"] = fields.pop("message_id") or new_message_id()
+        if "renders" in fields:
+            fields["renders"] = tuple(fields["renders"])
+        if fields.get("timestamp") is None:
+            fields.pop("timestamp", None)
+        return self.post_message(MessageDraft(thread_id, user_id, snapshot, **fields))
 
     def get_message(self, message_id: str) -> Message:
         return Message.from_json(self._json("GET", f"/api/v1/messages/{message_id}"))
@@ -257,26 +263,24 @@ class ApiClient:
         The API token is not sent: render URLs may point at third-party storage."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.part")
         try:
-            with requests.get(url, stream=True, timeout=(5.0, self.timeout)) as response:
+            with (
+                atomic_write(dest, hidden=True) as out,
+                requests.get(url, stream=True, timeout=(5.0, self.timeout)) as response,
+            ):
                 if response.status_code >= 400:
                     raise _error_from_response(response)
                 total = int(response.headers.get("Content-Length") or expected_size or 0)
                 done = 0
-                with tmp.open("wb") as out:
-                    for chunk in response.iter_content(CHUNK):
-                        out.write(chunk)
-                        done += len(chunk)
-                        if progress is not None:
-                            progress(done, total)
-            if expected_size is not None and done != expected_size:
-                raise TransientApiError(
-                    None, f"Download incomplete: got {done} of {expected_size} bytes"
-                )
-            os.replace(tmp, dest)
+                for chunk in response.iter_content(CHUNK):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, total)
+                if expected_size is not None and done != expected_size:
+                    raise TransientApiError(
+                        None, f"Download incomplete: got {done} of {expected_size} bytes"
+                    )
         except requests.RequestException as exc:
             raise TransientApiError(None, f"Download failed: {exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
         return dest

@@ -19,8 +19,6 @@ import logging
 import os
 import re
 import shutil
-import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,6 +27,9 @@ from typing import Any
 
 from desktop_app.audio.mp3 import read_mp3_info
 from desktop_app.domain.message import Message, Render
+from desktop_app.services.message_pages import PAGE_SIZE, MessageLister, fetch_changes
+from sequencer_common.atomic import atomic_path
+from sequencer_common.sqlite_db import Database
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ MIB = 1024 * 1024
 DEFAULT_CAP_BYTES = 1024 * MIB  # the settings' default, 1 GiB
 INDEX_NAME = "index.sqlite3"
 STALE_PART_SECONDS = 3600.0
+BUSY_TIMEOUT_S = 10.0  # the CLI (`sequencer cache`) and the GUI may share the index
+# 0: index files of 0.1 (no version kept); 1: the same tables, versioned.
+SCHEMA_VERSION = 1
 
 Progress = Callable[[int, int], None]
 Downloader = Callable[..., Path]
@@ -113,19 +117,17 @@ class AudioCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._cap = int(cap_bytes)
         self._clock = clock
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            str(self.folder / INDEX_NAME), check_same_thread=False, timeout=10.0
-        )
+        self._database = Database(self.folder / INDEX_NAME, busy_timeout=BUSY_TIMEOUT_S)
+        self._db = self._database.connection
+        self._lock = self._database.lock
+        self._tx = self._database.transaction
         self._present: set[str] = set()
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+            self._database.ensure_schema(_SCHEMA, SCHEMA_VERSION, what="Sequencer audio cache")
             self._reconcile()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._database.close()
 
     # ---- keys and paths ------------------------------------------------------------------
     def path_for(self, key: str) -> Path:
@@ -192,14 +194,14 @@ class AudioCache:
     # ---- writing -----------------------------------------------------------------------
     def touch(self, key: str) -> None:
         """Played now: moves the entry to the back of the eviction queue."""
-        with self._lock, self._db:
+        with self._tx():
             self._db.execute(
                 "UPDATE entries SET last_played = ? WHERE key = ?", (self._clock(), key)
             )
 
     def set_peaks(self, key: str, peaks: Iterable[float]) -> None:
         text = ",".join(f"{float(p):.4f}" for p in peaks)
-        with self._lock, self._db:
+        with self._tx():
             self._db.execute("UPDATE entries SET peaks = ? WHERE key = ?", (text, key))
 
     def fetch(
@@ -234,13 +236,11 @@ class AudioCache:
         link when the file system allows it, so nothing is copied; a copy otherwise."""
         source = Path(source)
         dest = self.path_for(key)
-        tmp = dest.with_name(f".{dest.name}.part")
-        tmp.unlink(missing_ok=True)
-        try:
-            os.link(source, tmp)
-        except OSError:
-            shutil.copyfile(source, tmp)
-        os.replace(tmp, dest)
+        with atomic_path(dest, hidden=True) as tmp:
+            try:
+                os.link(source, tmp)
+            except OSError:
+                shutil.copyfile(source, tmp)
         with self._lock:
             self._record(key, dest.stat().st_size, self._clock())
         self.evict(protect={key})
@@ -249,7 +249,7 @@ class AudioCache:
     def drop(self, key: str) -> None:
         """Forget an entry and delete its file (a corrupt download, an evicted render)."""
         with self._lock:
-            with self._db:
+            with self._tx():
                 self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
             self._present.discard(key)
             try:
@@ -293,7 +293,7 @@ class AudioCache:
 
     # ---- internals -------------------------------------------------------------------
     def _record(self, key: str, size: int, last_played: float) -> None:
-        with self._db:
+        with self._tx():
             self._db.execute(
                 "INSERT INTO entries (key, size, last_played) VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET size=excluded.size, "
@@ -312,7 +312,7 @@ class AudioCache:
             except (ValueError, OSError):
                 continue
         known = {k for (k,) in self._db.execute("SELECT key FROM entries")}
-        with self._db:
+        with self._tx():
             for key in known - on_disk.keys():
                 self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
             for key in on_disk.keys() - known:
@@ -341,19 +341,11 @@ class PrefetchResult:
     bytes: int = 0
 
 
-def thread_messages(api: Any, thread_id: str, page_size: int = 500) -> list[Message]:
+def thread_messages(
+    api: MessageLister, thread_id: str, page_size: int = PAGE_SIZE
+) -> list[Message]:
     """Every message of a thread, following the server's cursor across pages."""
-    found: dict[str, Message] = {}
-    cursor: str | None = None
-    while True:
-        page = api.list_messages(thread_id, since=cursor, limit=page_size)
-        for m in page.messages:
-            found[m.id] = m
-        for mid in page.deleted:
-            found.pop(mid, None)
-        if not page.more or not page.cursor or page.cursor == cursor:
-            return list(found.values())
-        cursor = page.cursor
+    return list(fetch_changes(api, thread_id, None, page_size).messages.values())
 
 
 def prefetch(

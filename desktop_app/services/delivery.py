@@ -59,14 +59,7 @@ class Delivery:
         try:
             if current.stage == Stage.QUEUED:
                 self._create_pending_thread(current.thread_id)
-                message = self.api.create_message(
-                    current.thread_id,
-                    current.user_id,
-                    current.snapshot,
-                    snapshot_metadata=current.snapshot_metadata,
-                    timestamp=current.timestamp,
-                    message_id=current.id,
-                )
+                message = self.api.post_message(current.draft)
                 next_stage = Stage.CREATED if current.audio else Stage.ATTACHED
                 current = self.outbox.advance(current, next_stage)
                 log.info("Message %s created on the server", current.id)
@@ -90,9 +83,10 @@ class Delivery:
                     on_stage(current, None)
             if current.stage == Stage.UPLOADED:
                 assert current.render is not None
-                self.api.attach_render(current.id, current.render)
+                render = current.render
+                self.api.attach_render(current.id, render)
                 current = self.outbox.advance(current, Stage.ATTACHED)
-                log.info("Render %s attached to message %s", current.render.id, current.id)
+                log.info("Render %s attached to message %s", render.id, current.id)
                 if on_stage:
                     on_stage(current, None)
         except TransientApiError as exc:

@@ -1,7 +1,7 @@
 """Audio files dropped on a thread: what can be sent, and making it sendable.
 
-MP3 is sent as it is (checked to be MP3); WAV is encoded to MP3 first, with its waveform
-peaks; anything else is refused in a sentence that says what would work.
+MP3 is sent as it is (checked to be MP3); WAV, AIFF and FLAC are encoded to MP3 first,
+with their waveform peaks; anything else is refused in a sentence that says what would work.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app.audio.audio_files import SUFFIXES, AudioFileError, read_audio
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, encode_mp3, read_mp3_info
 from desktop_app.audio.peaks import compute_peaks
-from desktop_app.audio.wavio import WavError, read_wav
 from desktop_app.services.outbox import AudioFile
 
 MP3_SUFFIXES = {".mp3"}
-WAV_SUFFIXES = {".wav", ".wave"}
+PCM_SUFFIXES = set(SUFFIXES)  # WAV, AIFF, FLAC: encoded to MP3 before sending
 LAME_RATES = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000}
 
 
@@ -29,11 +29,14 @@ def refusal(path: str | Path) -> str:
     """What to tell the user about a file whose kind cannot be sent."""
     path = Path(path)
     kind = path.suffix.lstrip(".").upper() or "This kind of"
-    return f"{path.name} cannot be sent: {kind} files are not supported. Drop an MP3 or a WAV file."
+    return (
+        f"{path.name} cannot be sent: {kind} files are not supported. "
+        "Drop an MP3, WAV, AIFF or FLAC file."
+    )
 
 
 def is_sendable(path: str | Path) -> bool:
-    return Path(path).suffix.lower() in MP3_SUFFIXES | WAV_SUFFIXES
+    return Path(path).suffix.lower() in MP3_SUFFIXES | PCM_SUFFIXES
 
 
 def prepare_dropped_audio(
@@ -49,11 +52,11 @@ def prepare_dropped_audio(
         except (ValueError, OSError) as exc:
             raise DroppedAudioError(f"{source.name} is not a readable MP3 file ({exc}).") from exc
         return AudioFile(path=source, bitrate=info.bitrate, duration=round(info.duration, 3))
-    if suffix in WAV_SUFFIXES:
+    if suffix in PCM_SUFFIXES:
         try:
-            pcm, rate = read_wav(source)
-        except (WavError, OSError) as exc:
-            raise DroppedAudioError(f"{source.name} is not a readable WAV file ({exc}).") from exc
+            pcm, rate = read_audio(source)
+        except (AudioFileError, OSError) as exc:
+            raise DroppedAudioError(f"{source.name} cannot be read: {exc}.") from exc
         if len(pcm) == 0:
             raise DroppedAudioError(f"{source.name} holds no audio.")
         if rate not in LAME_RATES:

@@ -6,6 +6,9 @@ hear something within seconds, so on the very first start the app creates a thre
 its MP3 render so it plays inline). Done once: a marker in the settings
 (``welcome_thread_id``) makes it idempotent, and the message id is derived from the thread
 id so a retry after a crash between the two calls cannot post the demo twice.
+
+``start_first_run`` is how the running app does it: on a worker, with the demo rendered
+by the app's own engine (``make_demo_renderer``).
 """
 
 from __future__ import annotations
@@ -14,11 +17,17 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop_app import __version__
+from desktop_app.domain.draft import MessageDraft
 from desktop_app.domain.message import Message, Render, Thread
 from desktop_app.domain.pattern import Pattern, demo_pattern
+
+if TYPE_CHECKING:
+    from desktop_app.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +41,7 @@ class WelcomeApi(Protocol):
 
     def create_thread(self, name: str, users: tuple[str, ...] = ()) -> Thread: ...
 
-    def create_message(
-        self,
-        thread_id: str,
-        user_id: str,
-        snapshot: dict[str, Any],
-        *,
-        snapshot_metadata: dict[str, Any] | None = None,
-        timestamp: str | None = None,
-        message_id: str | None = None,
-        renders: Any = (),
-    ) -> Message: ...
+    def post_message(self, draft: MessageDraft) -> Message: ...
 
 
 class WelcomeMarker(Protocol):
@@ -93,16 +92,101 @@ def ensure_welcome_thread(
             render = None
         if render is not None:
             renders = (render,)
-    message = api.create_message(
-        thread.id,
-        user_id,
-        pattern.to_snapshot(),
-        snapshot_metadata=pattern.metadata(
-            loops=DEMO_LOOPS if renders else None, app_version=__version__
-        ),
-        message_id=welcome_message_id(thread.id),
-        renders=renders,
+    message = api.post_message(
+        MessageDraft(
+            thread.id,
+            user_id,
+            pattern.to_snapshot(),
+            pattern.metadata(loops=DEMO_LOOPS if renders else None, app_version=__version__),
+            renders=renders,
+            id=welcome_message_id(thread.id),
+        )
     )
     marker.welcome_thread_id = thread.id
     log.info("first run: created the Welcome thread %s", thread.id)
     return Welcome(thread, message, pattern)
+
+
+# ---- in the running app --------------------------------------------------------------
+class Bouncer(Protocol):
+    """The part of ``audio.engine.Engine`` the demo render uses."""
+
+    @property
+    def sample_rate(self) -> int: ...
+    def bounce(self, pattern: Pattern, loops: int) -> Any: ...
+
+
+class Uploader(Protocol):
+    def upload_audio(
+        self,
+        path: Path,
+        *,
+        bitrate: int | None = None,
+        duration: float | None = None,
+        peaks: Any = None,
+    ) -> Render: ...
+
+
+def make_demo_renderer(engine: Bouncer, api: Uploader, work_dir: Path) -> RenderDemo:
+    """Bounce → MP3 → upload, so the Welcome message plays inline like any other."""
+
+    def render(pattern: Pattern, loops: int) -> Render | None:
+        from desktop_app.audio.mp3 import encode_mp3
+        from desktop_app.audio.peaks import compute_peaks
+
+        pcm = engine.bounce(pattern, loops)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        path = work_dir / "welcome-demo.mp3"
+        encode_mp3(pcm, engine.sample_rate, path, bitrate=320)
+        try:
+            return api.upload_audio(
+                path,
+                bitrate=320,
+                duration=len(pcm) / engine.sample_rate,
+                peaks=compute_peaks(pcm, 100),
+            )
+        finally:
+            path.unlink(missing_ok=True)
+
+    return render
+
+
+class FirstRunSettings(Protocol):
+    """The part of ``Settings`` the first run reads and writes (on the GUI thread)."""
+
+    welcome_thread_id: str
+    last_thread_id: str
+
+    def sync(self) -> None: ...
+
+
+def start_first_run(
+    tasks: TaskRunner,
+    api: WelcomeApi,
+    settings: FirstRunSettings,
+    user_id: str,
+    render_demo: RenderDemo | None,
+    on_created: Callable[[str], None],
+) -> None:
+    """Create the Welcome thread on a worker; on the GUI thread the settings remember it
+    (and that it is the thread to open), then ``on_created(thread_id)``. A failure is
+    only logged: the next start tries again."""
+    # The worker gets its own marker: QSettings is not shared across threads.
+    marker = SimpleNamespace(welcome_thread_id=settings.welcome_thread_id)
+
+    def work() -> Welcome | None:
+        return ensure_welcome_thread(api, marker, user_id, render_demo=render_demo)
+
+    def done(welcome: Welcome | None) -> None:
+        if welcome is None:
+            return
+        settings.welcome_thread_id = welcome.thread.id
+        settings.last_thread_id = welcome.thread.id
+        settings.sync()
+        on_created(welcome.thread.id)
+
+    tasks.submit(
+        work,
+        on_done=done,
+        on_error=lambda exc: log.warning("could not create the Welcome thread: %s", exc),
+    )

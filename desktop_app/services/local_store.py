@@ -12,14 +12,14 @@ Thread-safe: one connection guarded by a lock, because the GUI reads and writes 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from desktop_app.domain.message import Message, Thread
+from sequencer_common.sqlite_db import Database
 
 SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 5.0  # sqlite3's default, what this store always waited
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS threads (
@@ -51,28 +51,23 @@ class LocalStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False)
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self.path} was written by a newer Sequencer (cache version {version})"
-                )
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._database = Database(self.path, busy_timeout=BUSY_TIMEOUT_S)
+        self._db = self._database.connection
+        self._lock = self._database.lock
+        self._tx = self._database.transaction
+        try:
+            self._database.ensure_schema(_SCHEMA, SCHEMA_VERSION)
+        except BaseException:
+            self._database.close()
+            raise
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._database.close()
 
     # ---- threads ---------------------------------------------------------------------
     def upsert_threads(self, threads: Iterable[Thread]) -> None:
         rows = [(t.id, t.updated_at, json.dumps(t.to_json())) for t in threads]
-        with self._lock, self._db:
+        with self._tx():
             self._db.executemany(
                 "INSERT INTO threads (id, updated_at, data) VALUES (?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET updated_at=excluded.updated_at, data=excluded.data",
@@ -84,7 +79,7 @@ class LocalStore:
         messages."""
         threads = list(threads)
         keep = {t.id for t in threads}
-        with self._lock, self._db:
+        with self._tx():
             gone = [r[0] for r in self._db.execute("SELECT id FROM threads") if r[0] not in keep]
             for thread_id in gone:
                 self._drop_thread(thread_id)
@@ -101,7 +96,7 @@ class LocalStore:
         return [Thread.from_json(json.loads(r[0])) for r in rows]
 
     def delete_thread(self, thread_id: str) -> None:
-        with self._lock, self._db:
+        with self._tx():
             self._drop_thread(thread_id)
 
     def _drop_thread(self, thread_id: str) -> None:
@@ -112,7 +107,7 @@ class LocalStore:
     # ---- messages --------------------------------------------------------------------
     def upsert_messages(self, messages: Iterable[Message]) -> None:
         rows = [(m.id, m.parent_thread, _sort_key(m), json.dumps(m.to_json())) for m in messages]
-        with self._lock, self._db:
+        with self._tx():
             self._db.executemany(
                 "INSERT INTO messages (id, thread_id, sort_key, data) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET thread_id=excluded.thread_id, "
@@ -136,13 +131,13 @@ class LocalStore:
         return Message.from_json(json.loads(row[0])) if row else None
 
     def delete_messages(self, message_ids: Iterable[str]) -> None:
-        with self._lock, self._db:
+        with self._tx():
             self._db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in message_ids])
 
     def replace_messages(self, thread_id: str, messages: Iterable[Message]) -> None:
         """A thread's full list from the server: cached messages not in it are dropped."""
         messages = list(messages)
-        with self._lock, self._db:
+        with self._tx():
             self._db.execute("DELETE FROM messages WHERE thread_id = ?", (thread_id,))
             self._db.executemany(
                 "INSERT OR REPLACE INTO messages (id, thread_id, sort_key, data) "
@@ -160,7 +155,7 @@ class LocalStore:
         return row[0] if row else None
 
     def set_cursor(self, thread_id: str, cursor: str | None) -> None:
-        with self._lock, self._db:
+        with self._tx():
             if cursor is None:
                 self._db.execute("DELETE FROM cursors WHERE thread_id = ?", (thread_id,))
             else:

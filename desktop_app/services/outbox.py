@@ -13,18 +13,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from desktop_app.domain.draft import AudioFile, MessageDraft
 from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
+from sequencer_common.atomic import atomic_path
+from sequencer_common.sqlite_db import Database
+
+__all__ = ["AudioFile", "Outbox", "OutboxEntry", "Stage"]
 
 
 class Stage(StrEnum):
@@ -33,16 +34,6 @@ class Stage(StrEnum):
     UPLOADED = "uploaded"  # the render exists on the server, not attached yet
     ATTACHED = "attached"  # delivered (a message without audio skips the upload stages)
     FAILED = "failed"  # a permanent error; waits for the user's Retry
-
-
-@dataclass(frozen=True)
-class AudioFile:
-    """The recording to send with a message, and what the message says about it."""
-
-    path: Path
-    bitrate: int | None = None
-    duration: float | None = None
-    peaks: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +52,32 @@ class OutboxEntry:
     next_attempt_at: float = 0.0
     last_error: str | None = None
     created_at: float = field(default_factory=time.time)
+
+    @classmethod
+    def of(cls, draft: MessageDraft) -> OutboxEntry:
+        """The entry a draft starts as: queued, nothing on the server yet."""
+        return cls(
+            id=draft.id,
+            thread_id=draft.thread_id,
+            user_id=draft.user_id,
+            snapshot=draft.snapshot,
+            snapshot_metadata=draft.snapshot_metadata,
+            timestamp=draft.timestamp,
+            audio=draft.audio,
+        )
+
+    @property
+    def draft(self) -> MessageDraft:
+        """What to post to create the message (same id and timestamp on every attempt)."""
+        return MessageDraft(
+            self.thread_id,
+            self.user_id,
+            self.snapshot,
+            self.snapshot_metadata,
+            self.audio,
+            id=self.id,
+            timestamp=self.timestamp,
+        )
 
     @property
     def done(self) -> bool:
@@ -86,6 +103,8 @@ class OutboxEntry:
         )
 
 
+SCHEMA_VERSION = 1  # outbox files from before versions were kept are the same schema
+BUSY_TIMEOUT_S = 5.0  # sqlite3's default, what the outbox always waited for another process
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY,
@@ -112,62 +131,30 @@ class Outbox:
         # Where audio made only to be sent (a dropped WAV encoded to MP3) is prepared:
         # the outbox moves such files in instead of copying them.
         self.scratch_dir = self.files_dir / "scratch"
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        # FULL: a message the musician sent must survive a power cut, not only a crash.
+        self._database = Database(db_path, busy_timeout=BUSY_TIMEOUT_S, synchronous="FULL")
+        self._database.ensure_schema(SCHEMA, SCHEMA_VERSION, what="Sequencer outbox")
+        self._db = self._database.connection
+        self._lock = self._database.lock
+        self._tx = self._database.transaction
 
     # -- writing ---------------------------------------------------------------------
-    def add(
-        self,
-        thread_id: str,
-        user_id: str,
-        snapshot: dict[str, Any],
-        *,
-        snapshot_metadata: dict[str, Any] | None = None,
-        audio: AudioFile | None = None,
-        message_id: str | None = None,
-        timestamp: str | None = None,
-    ) -> OutboxEntry:
+    def add(self, draft: MessageDraft) -> OutboxEntry:
         """Queue a message. The audio file is copied into the outbox's own folder first, so
         deleting or re-recording the take cannot lose what was sent."""
-        entry_id = message_id or uuid.uuid4().hex
-        kept_audio = None
+        entry = OutboxEntry.of(draft)
+        audio = draft.audio
         if audio is not None:
             source = Path(audio.path)
             if not source.is_file():
                 raise FileNotFoundError(f"The recording {source} does not exist")
-            target = self.files_dir / f"{entry_id}{source.suffix or '.mp3'}"
-            tmp = target.with_suffix(target.suffix + ".part")
-            if source.parent == self.scratch_dir:
-                os.replace(source, tmp)  # made for this message (an encoded drop): move it
-            else:
-                shutil.copyfile(source, tmp)
-            tmp.replace(target)
-            kept_audio = replace(audio, path=target)
-        entry = OutboxEntry(
-            id=entry_id,
-            thread_id=thread_id,
-            user_id=user_id,
-            snapshot=snapshot,
-            snapshot_metadata=snapshot_metadata,
-            timestamp=timestamp or utc_now_iso(),
-            audio=kept_audio,
-        )
+            target = self.files_dir / f"{entry.id}{source.suffix or '.mp3'}"
+            with atomic_path(target) as tmp:
+                if source.parent == self.scratch_dir:
+                    os.replace(source, tmp)  # made for this message (an encoded drop): move it
+                else:
+                    shutil.copyfile(source, tmp)
+            entry = replace(entry, audio=replace(audio, path=target))
         with self._tx() as db:
             db.execute(
                 "INSERT INTO outbox (id, thread_id, stage, created_at, doc) VALUES (?,?,?,?,?)",
@@ -279,8 +266,7 @@ class Outbox:
             db.execute("DELETE FROM outbox_threads WHERE id = ?", (thread_id,))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._database.close()
 
 
 def _dump(entry: OutboxEntry) -> str:

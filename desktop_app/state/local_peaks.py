@@ -42,10 +42,6 @@ class LocalPeaks(QObject):
         self._maxima: list[np.ndarray] = []
         self._on_done: Callable[[], None] | None = None
 
-    @property
-    def busy(self) -> bool:
-        return self._current is not None
-
     def request(self, key: str, path: str | Path) -> None:
         if key == self._current or any(k == key for k, _ in self._queue):
             return

@@ -13,7 +13,6 @@ import functools
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,10 +20,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop_app.domain.message import Thread, utc_now_iso
-from desktop_app.services.api import ApiError, AuthError, PermanentApiError, TransientApiError
+from desktop_app.domain.draft import MessageDraft
+from desktop_app.domain.message import Thread
+from desktop_app.services.api import ApiError, AuthError, TransientApiError
 from desktop_app.services.delivery import Delivery
-from desktop_app.services.outbox import AudioFile, OutboxEntry, Stage
+from desktop_app.services.outbox import OutboxEntry
 from desktop_app.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -40,11 +40,12 @@ class UploadCancelled(Exception):
 class SendQueue(QObject):
     """``SendQueue(delivery, tasks)``: ``tasks`` should be the upload pool's runner."""
 
-    entryChanged = Signal(object)  # OutboxEntry: queued, a stage reached, a retry scheduled
+    # OutboxEntry: queued, a stage reached, a retry scheduled, failed for good (stage
+    # FAILED, ``last_error`` says why) — everything a row shows about a send.
+    entryChanged = Signal(object)
     progress = Signal(str, float)  # message id, 0..1 of the upload
-    delivered = Signal(object)  # OutboxEntry, stage ATTACHED
+    delivered = Signal(object)  # OutboxEntry, after its last entryChanged: the take is kept
     notQueued = Signal(str, str)  # message id, why it could not be written to the outbox
-    failed = Signal(object)  # OutboxEntry, stage FAILED (permanent; last_error says why)
     messageCreated = Signal(object)  # Message as the server stored it
     # A delivery stage was confirmed by the server: whoever shows "Offline" can stop.
     serverAnswered = Signal()
@@ -74,6 +75,10 @@ class SendQueue(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.kick)
 
+    def _submit(self, fn: Callable[..., Any], *args: Any, **callbacks: Any) -> None:
+        """Work on the upload pool; its answer is dropped once this queue is deleted."""
+        self._tasks.submit(fn, *args, context=self, **callbacks)
+
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
         """Resume whatever a previous run left in the outbox, then keep watching."""
@@ -97,44 +102,18 @@ class SendQueue(QObject):
         return set(self._in_flight)
 
     # -- sending -----------------------------------------------------------------------
-    def send(
-        self,
-        thread_id: str,
-        user_id: str,
-        snapshot: dict[str, Any],
-        *,
-        snapshot_metadata: dict[str, Any] | None = None,
-        audio: AudioFile | None = None,
-        message_id: str | None = None,
-    ) -> OutboxEntry:
+    def send(self, draft: MessageDraft) -> OutboxEntry:
         """Queue a message. Returns at once with the entry the UI shows as pending; the
         outbox write (a file copy) and delivery happen on a worker. ``notQueued`` says
-        if the outbox could not take it (a full disk); sending it again may reuse the id."""
-        draft = OutboxEntry(
-            id=message_id or uuid.uuid4().hex,
-            thread_id=thread_id,
-            user_id=user_id,
-            snapshot=snapshot,
-            snapshot_metadata=snapshot_metadata,
-            timestamp=utc_now_iso(),
-            audio=audio,
-        )
+        if the outbox could not take it (a full disk); sending the same draft again
+        reuses its id."""
         self._in_flight.add(draft.id)
 
         def work() -> OutboxEntry:
-            entry = self._outbox.add(
-                thread_id,
-                user_id,
-                snapshot,
-                snapshot_metadata=snapshot_metadata,
-                audio=audio,
-                message_id=draft.id,
-                timestamp=draft.timestamp,
-            )
-            return self._deliver(entry)
+            return self._deliver(self._outbox.add(draft))
 
-        self._tasks.submit(self._run, draft.id, work, on_done=self._finish)
-        return draft
+        self._submit(self._run, draft.id, work, on_done=self._finish)
+        return OutboxEntry.of(draft)
 
     def retry(self, entry_id: str) -> None:
         """The user's Retry on a failed message."""
@@ -147,7 +126,7 @@ class SendQueue(QObject):
                 self.entryChanged.emit(entry)
                 self.kick()
 
-        self._tasks.submit(work, on_done=done)
+        self._submit(work, on_done=done)
 
     # -- threads made offline --------------------------------------------------------------
     def create_thread(self, name: str, users: tuple[str, ...]) -> Thread:
@@ -166,18 +145,18 @@ class SendQueue(QObject):
 
     def pending_threads(self, on_done: Callable[[list[Thread]], None]) -> None:
         """Threads still to create (read on a worker), e.g. from before a restart."""
-        self._tasks.submit(self._outbox.pending_threads, on_done=on_done)
+        self._submit(self._outbox.pending_threads, on_done=on_done)
 
     def deliver_threads(self) -> None:
         """Try to create every queued thread (at start and when the network is back)."""
-        self._tasks.submit(
+        self._submit(
             lambda: [t.id for t in self._outbox.pending_threads()],
             on_done=self._deliver_thread_ids,
         )
 
     def _deliver_thread_ids(self, thread_ids: list[str]) -> None:
         for thread_id in thread_ids:
-            self._tasks.submit(
+            self._submit(
                 self._delivery.deliver_thread,
                 thread_id,
                 on_done=self._on_thread_delivered,
@@ -206,15 +185,15 @@ class SendQueue(QObject):
                 if entry.next_attempt_at:
                     self._outbox.save(replace(entry, next_attempt_at=0.0))
 
-        self._tasks.submit(work, on_done=lambda _r: self.kick())
+        self._submit(work, on_done=lambda _r: self.kick())
 
     def cancel(self, entry_id: str) -> None:
         """Forget a message that was never delivered (the user deleted it)."""
-        self._tasks.submit(self._outbox.remove, entry_id)
+        self._submit(self._outbox.remove, entry_id)
 
-    def entries_for(self, thread_id: str, on_done) -> None:
+    def entries_for(self, thread_id: str, on_done: Callable[[list[OutboxEntry]], None]) -> None:
         """Undelivered entries of a thread (read on a worker), for the list on open."""
-        self._tasks.submit(
+        self._submit(
             lambda: [e for e in self._outbox.entries(thread_id) if not e.done], on_done=on_done
         )
 
@@ -235,11 +214,11 @@ class SendQueue(QObject):
             self._scanning = False
             log.error("cannot read the outbox: %s", exc)
 
-        self._tasks.submit(self._delivery.due, time.time(), on_done=found, on_error=failed)
+        self._submit(self._delivery.due, time.time(), on_done=found, on_error=failed)
 
     def _start(self, entry: OutboxEntry) -> None:
         self._in_flight.add(entry.id)
-        self._tasks.submit(self._run, entry.id, lambda: self._deliver(entry), on_done=self._finish)
+        self._submit(self._run, entry.id, lambda: self._deliver(entry), on_done=self._finish)
 
     # -- worker side -------------------------------------------------------------------
     def _run(self, entry_id: str, work: Callable[[], OutboxEntry]) -> _Outcome:
@@ -300,9 +279,7 @@ class SendQueue(QObject):
             self.notQueued.emit(outcome.entry_id, f"Not saved for sending: {reason}")
             return
         self.entryChanged.emit(entry)
-        if entry.stage == Stage.FAILED or isinstance(exc, PermanentApiError):
-            self.failed.emit(entry)
-        elif not isinstance(exc, ApiError):
+        if not isinstance(exc, ApiError):
             log.error("delivery of %s failed unexpectedly", outcome.entry_id, exc_info=exc)
 
 

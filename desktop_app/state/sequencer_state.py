@@ -328,7 +328,7 @@ class SequencerState(QObject):
             return
         self._check_track_value(track, name, value)
         text = f"{label} {t.name}" if name != "name" else f"Rename {t.name} to {value}"
-        self.undo_stack.push(TrackPropertyCommand(self, track, name, old, value, text, gesture))
+        self.undo_stack.push(TrackPropertyCommand(self, (track, name), old, value, text, gesture))
 
     def _check_track_value(self, track: int, name: str, value: Any) -> None:
         """Validate on a scratch copy so a refused value never reaches the undo stack."""
@@ -339,7 +339,7 @@ class SequencerState(QObject):
         if old == value:
             return
         _PATTERN_SETTERS[name](self._pattern.copy(), value)  # validate first
-        self.undo_stack.push(PatternPropertyCommand(self, name, old, value, label, gesture))
+        self.undo_stack.push(PatternPropertyCommand(self, (name,), old, value, label, gesture))
 
     def _poll(self) -> None:
         engine = self._engine

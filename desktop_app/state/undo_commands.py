@@ -22,6 +22,9 @@ from desktop_app.domain.pattern import Pattern
 
 StepKey = tuple[int, int]  # (track, step)
 
+Target = tuple[Any, ...]  # what a value command changes: (track, name) or (name,)
+Gesture = int | None  # edits of one gesture (a fader drag) merge into one undo step
+
 _STEPS_ID = 1001
 _TRACK_ID = 1002
 _PATTERN_ID = 1003
@@ -77,26 +80,38 @@ class StepsCommand(QUndoCommand):
 
 
 class _ValueCommand(QUndoCommand):
-    """One value changed from ``old`` to ``new``. Commands of the same gesture (a fader
-    drag, quick nudges) and the same target merge into one undo step; a gesture that ends
-    where it began leaves no step at all."""
+    """One value of ``target`` changed from ``old`` to ``new``. Commands of the same gesture
+    (a fader drag, quick nudges) and the same target merge into one undo step; a gesture
+    that ends where it began leaves no step at all."""
 
-    def __init__(self, editor: Editor, old: Any, new: Any, text: str, gesture: int | None):
+    command_id = -1
+
+    def __init__(
+        self, editor: Editor, target: Target, old: Any, new: Any, text: str, gesture: Gesture = None
+    ) -> None:
         super().__init__(text)
         self._editor = editor
-        self.old = old
-        self.new = new
+        self.target, self.old, self.new = target, old, new
         self.gesture = gesture
 
-    def target(self) -> tuple[Any, ...]:
+    def _apply(self, value: Any) -> None:
         raise NotImplementedError
+
+    def redo(self) -> None:
+        self._apply(self.new)
+
+    def undo(self) -> None:
+        self._apply(self.old)
+
+    def id(self) -> int:
+        return self.command_id
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         if (
             type(other) is not type(self)
             or self.gesture is None
             or other.gesture != self.gesture
-            or other.target() != self.target()
+            or other.target != self.target
         ):
             return False
         self.new = other.new
@@ -105,61 +120,25 @@ class _ValueCommand(QUndoCommand):
 
 
 class TrackPropertyCommand(_ValueCommand):
-    """One property of one track: volume, pan, mute, solo or name."""
+    """One property of one track (volume, pan, mute, solo or name); ``target`` is
+    ``(track, name)``."""
 
-    def __init__(
-        self,
-        editor: Editor,
-        track: int,
-        name: str,
-        old: Any,
-        new: Any,
-        text: str,
-        gesture: int | None = None,
-    ) -> None:
-        super().__init__(editor, old, new, text, gesture)
-        self.track = track
-        self.name = name
+    command_id = _TRACK_ID
 
-    def target(self) -> tuple[Any, ...]:
-        return (self.track, self.name)
-
-    def redo(self) -> None:
-        self._editor._apply_track_property(self.track, self.name, self.new)
-
-    def undo(self) -> None:
-        self._editor._apply_track_property(self.track, self.name, self.old)
-
-    def id(self) -> int:
-        return _TRACK_ID
+    def _apply(self, value: Any) -> None:
+        track, name = self.target
+        self._editor._apply_track_property(track, name, value)
 
 
 class PatternPropertyCommand(_ValueCommand):
-    """A pattern-wide setting that keeps every step: bpm, swing, steps per beat."""
+    """A pattern-wide setting that keeps every step (bpm, swing, steps per beat);
+    ``target`` is ``(name,)``."""
 
-    def __init__(
-        self,
-        editor: Editor,
-        name: str,
-        old: Any,
-        new: Any,
-        text: str,
-        gesture: int | None = None,
-    ) -> None:
-        super().__init__(editor, old, new, text, gesture)
-        self.name = name
+    command_id = _PATTERN_ID
 
-    def target(self) -> tuple[Any, ...]:
-        return (self.name,)
-
-    def redo(self) -> None:
-        self._editor._apply_pattern_property(self.name, self.new)
-
-    def undo(self) -> None:
-        self._editor._apply_pattern_property(self.name, self.old)
-
-    def id(self) -> int:
-        return _PATTERN_ID
+    def _apply(self, value: Any) -> None:
+        (name,) = self.target
+        self._editor._apply_pattern_property(name, value)
 
 
 class ReplacePatternCommand(QUndoCommand):

@@ -14,8 +14,10 @@ edge to edge, paint the ring inside themselves.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QRect, QRectF, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QFocusEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QFocusFrame, QWidget
 from shiboken6 import Shiboken
 
@@ -32,12 +34,7 @@ class FocusRing(QFocusFrame):
         if widget is None:
             return
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        pen = QPen(theme.color(theme.ACCENT), RING_WIDTH)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        half = RING_WIDTH / 2
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(half, half, -half, -half), 4, 4)
+        paint_inner_ring(painter, self.rect())
         painter.end()
 
 
@@ -51,6 +48,25 @@ def paint_inner_ring(painter: QPainter, rect: QRect) -> None:
     half = RING_WIDTH / 2
     painter.drawRoundedRect(QRectF(rect).adjusted(half, half, -half, -half), 4, 4)
     painter.restore()
+
+
+if TYPE_CHECKING:
+    _ItemView = QAbstractItemView
+else:
+    _ItemView = object  # a mixin: the Qt class comes after it in the subclass's bases
+
+
+class RingInside(_ItemView):
+    """Mixin (before the Qt class) for item views that paint ``paint_inner_ring`` while
+    they have the focus: the viewport is repainted when the focus comes and goes."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
 
 
 def wants_ring(widget: QWidget | None) -> bool:

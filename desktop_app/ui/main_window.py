@@ -9,7 +9,6 @@ arranged the window expects to find it that way again.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +27,15 @@ from PySide6.QtWidgets import (
 
 from desktop_app import __version__
 from desktop_app.domain.pattern import SnapshotError, empty_pattern
+from desktop_app.services.pattern_files import (
+    PatternFileError,
+    read_pattern_file,
+    write_pattern_file,
+)
 from desktop_app.settings import Settings
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
@@ -104,9 +111,9 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         settings: Settings,
-        sequencer_state: Any,
-        recording_state: Any,
-        threads_state: Any,
+        sequencer_state: SequencerState,
+        recording_state: RecordingState,
+        threads_state: ThreadsState,
         *,
         server_label: str = "Local server",
         log_dir: Path | None = None,
@@ -158,7 +165,7 @@ class MainWindow(QMainWindow):
         self.restore_layout()
 
     # ---- binding ---------------------------------------------------------------------------
-    def _bind_threads(self, threads_state: Any) -> None:
+    def _bind_threads(self, threads_state: ThreadsState) -> None:
         sizes = self.splitter.sizes()
         old_list, old_conv = self.splitter.widget(0), self.splitter.widget(2)
         self.thread_list = ThreadListWidget(threads_state)
@@ -168,8 +175,9 @@ class MainWindow(QMainWindow):
         self.splitter.replaceWidget(0, self.thread_list)
         self.splitter.replaceWidget(2, self.conversation)
         for old in (old_list, old_conv):
-            old.hide()
-            old.deleteLater()
+            if old is not None:
+                old.hide()
+                old.deleteLater()
         # (after replaceWidget: a splitter keeps the stretch in the widget's size policy;
         # ColumnsSplitter shares out window resizes itself, this is for the first show)
         for column, stretch in enumerate((0, 1, 1)):
@@ -181,7 +189,7 @@ class MainWindow(QMainWindow):
         threads_state.error.connect(self.show_error)
         self._update_title()
 
-    def set_threads_state(self, threads_state: Any, server_label: str) -> None:
+    def set_threads_state(self, threads_state: ThreadsState, server_label: str) -> None:
         """Another server (or user): rebuild the thread-bound widgets, keep the layout."""
         for signal in (
             self._threads.currentThreadChanged,
@@ -198,7 +206,7 @@ class MainWindow(QMainWindow):
         self.connection_indicator.show()
 
     @property
-    def threads_state(self) -> Any:
+    def threads_state(self) -> ThreadsState:
         return self._threads
 
     # ---- menus -----------------------------------------------------------------------------
@@ -301,15 +309,8 @@ class MainWindow(QMainWindow):
     def open_pattern_file(self, path: Path) -> bool:
         """Load a pattern file as one undoable step; a bad file explains itself."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            self._sequencer.load_snapshot(data, f"Open {path.name}")
-        except (OSError, UnicodeDecodeError) as exc:
-            self._file_error("open", path, exc.strerror if isinstance(exc, OSError) else str(exc))
-            return False
-        except json.JSONDecodeError as exc:
-            self._file_error("open", path, f"it is not JSON ({exc.msg}, line {exc.lineno})")
-            return False
-        except SnapshotError as exc:
+            self._sequencer.load_snapshot(read_pattern_file(path), f"Open {path.name}")
+        except (PatternFileError, SnapshotError) as exc:
             self._file_error("open", path, str(exc))
             return False
         self._settings.last_pattern_dir = str(path.parent)
@@ -329,13 +330,10 @@ class MainWindow(QMainWindow):
             self.save_pattern_file(target)
 
     def save_pattern_file(self, path: Path) -> bool:
-        text = json.dumps(self._sequencer.snapshot(), indent=2) + "\n"
         try:
-            tmp = path.with_name(path.name + ".part")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:
-            self._file_error("save", path, exc.strerror or str(exc))
+            write_pattern_file(path, self._sequencer.snapshot())
+        except PatternFileError as exc:
+            self._file_error("save", path, str(exc))
             return False
         self._settings.last_pattern_dir = str(path.parent)
         self.statusBar().showMessage(f"Saved {path.name}", STATUS_TIMEOUT_MS)

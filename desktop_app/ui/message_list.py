@@ -11,16 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFocusEvent,
-    QHelpEvent,
-    QKeyEvent,
-    QMouseEvent,
-    QPainter,
-    QPaintEvent,
-    QPen,
-)
+from PySide6.QtGui import QColor, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -32,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.state.message_list_model import RENDER_READY, Roles
 from desktop_app.ui import theme
-from desktop_app.ui.focus_ring import paint_inner_ring
+from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
 from desktop_app.ui.message_delegate import (
     AREA_LOAD,
     AREA_LOOP,
@@ -41,6 +32,7 @@ from desktop_app.ui.message_delegate import (
     AREA_SEEK,
     MessageDelegate,
 )
+from desktop_app.ui.placeholder import paint_placeholder
 
 SEEK_STEP_SECONDS = 5.0
 
@@ -53,7 +45,7 @@ _TIPS = {
 }
 
 
-class MessageListView(QListView):
+class MessageListView(RingInside, QListView):
     """``MessageListView(parent=None)``; call ``setModel(MessageListModel)``.
 
     Signals: ``loadRequested(dict)`` the snapshot, ``playRequested(str)`` message id,
@@ -99,24 +91,12 @@ class MessageListView(QListView):
     def delegate(self) -> MessageDelegate:
         return self._delegate
 
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        self.viewport().update()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self.viewport().update()
-
     def set_drop_hint(self, on: bool, caption: str = "Drop to send to this thread") -> None:
         """Files are dragged over the list: an accent frame and a caption say what letting
         go here does, so a drop is never a guess."""
         if on != self._drop_hint or caption != self._drop_caption:
             self._drop_hint, self._drop_caption = on, caption
             self.viewport().update()
-
-    @property
-    def drop_hint(self) -> bool:
-        return self._drop_hint
 
     def set_placeholder(self, text: str) -> None:
         """What an empty list says (e.g. "Loading…", "Pick a thread")."""
@@ -355,10 +335,5 @@ class MessageListView(QListView):
         if self._drop_hint:  # the drop caption takes the centre; two texts would overlap
             painter.end()
             return
-        painter.setPen(QColor(theme.TEXT_FAINT))
-        painter.drawText(
-            self.viewport().rect().adjusted(24, 24, -24, -24),
-            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-            self._placeholder,
-        )
+        paint_placeholder(painter, self.viewport().rect(), self._placeholder, 24)
         painter.end()

@@ -38,7 +38,6 @@ ERROR = "#ef4444"
 # ---- step grid --------------------------------------------------------------------------
 STEP_OFF = "#2a2f36"  # an empty step
 STEP_OFF_BEAT = "#333942"  # an empty step on a beat's first column
-STEP_GAP = BG_DEEP
 
 # ---- level meter ------------------------------------------------------------------------
 METER_LOW = "#22c55e"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.message import parse_time
+from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
-from desktop_app.ui.focus_ring import paint_inner_ring
+from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
+from desktop_app.ui.placeholder import paint_placeholder
 
 AskText = Callable[[QWidget, str, str, str], "str | None"]
 """(parent, title, label, initial text) -> the text, or None when cancelled."""
@@ -40,18 +42,10 @@ def ask_text_dialog(parent: QWidget, title: str, label: str, text: str) -> str |
     return value if ok else None
 
 
-class _ThreadListView(QListWidget):
+class _ThreadListView(RingInside, QListWidget):
     """A list that says what to do when it is empty."""
 
     placeholder = "No threads yet.\nPress + to start one."
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        self.viewport().update()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self.viewport().update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -61,12 +55,7 @@ class _ThreadListView(QListWidget):
             ring.end()
         if self.count() == 0:
             painter = QPainter(self.viewport())
-            painter.setPen(QColor(theme.TEXT_FAINT))
-            painter.drawText(
-                self.viewport().rect().adjusted(12, 12, -12, -12),
-                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                self.placeholder,
-            )
+            paint_placeholder(painter, self.viewport().rect(), self.placeholder, 12)
             painter.end()
 
 
@@ -84,7 +73,7 @@ class ThreadListWidget(QWidget):
 
     def __init__(
         self,
-        threads_state: Any,
+        threads_state: ThreadsState,
         parent: QWidget | None = None,
         *,
         ask_text: AskText = ask_text_dialog,
@@ -194,7 +183,7 @@ class ThreadListWidget(QWidget):
             self._state.create_thread(name.strip())
 
     def ask_rename(self, thread_id: str) -> None:
-        thread = self._state.thread(thread_id)
+        thread = self._state.thread_by_id(thread_id)
         if thread is None:
             return
         name = self._ask_text(self, "Rename thread", "New name:", thread.name)

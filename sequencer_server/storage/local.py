@@ -5,11 +5,11 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from sequencer_common.atomic import atomic_write
 from sequencer_server.storage.base import StorageError, StorageFull, StoredObject, Stream
 
 CHUNK = 1024 * 1024
@@ -35,16 +35,8 @@ class LocalStorage:
             target.parent.mkdir(parents=True, exist_ok=True)
             # Written under a temporary name and renamed, so a crash or a full disk never
             # leaves a truncated file at a key that a record points to.
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    shutil.copyfileobj(stream, out, CHUNK)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with atomic_write(target, unique_prefix=".upload-", fsync=True) as out:
+                shutil.copyfileobj(stream, out, CHUNK)
         except OSError as exc:
             detail = f"cannot write {key}: {exc.strerror or exc}"
             if exc.errno == errno.ENOSPC:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sequencer_common.sqlite_db import Database
 from sequencer_server.store.base import (
     ChangePage,
     DuplicateUpload,
@@ -29,6 +29,7 @@ from sequencer_server.store.base import (
 log = logging.getLogger("sequencer_server.store.sqlite")
 
 BUSY_TIMEOUT_S = 30.0
+SCHEMA_VERSION = 1
 SQLITE_FULL = 13
 
 SCHEMA = """
@@ -57,6 +58,15 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _add_idempotency_keys(db: sqlite3.Connection) -> None:
+    """Version 1: upload records carry their Idempotency-Key's hash, unique. Files made
+    before versions were kept may have the column already."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(uploads)")}
+    if "idem" not in columns:
+        db.execute("ALTER TABLE uploads ADD COLUMN idem TEXT")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_idem ON uploads (idem)")
+
+
 def _is_full(exc: sqlite3.Error) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     return (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc)
@@ -66,47 +76,27 @@ class SQLiteStore:
     name = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
-        )
-        self._lock = threading.RLock()
-        with self._lock:
-            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            with self._tx():
-                # Statement by statement: executescript would commit the transaction.
-                for statement in filter(str.strip, SCHEMA.split(";")):
-                    self._db.execute(statement)
-                columns = {r[1] for r in self._db.execute("PRAGMA table_info(uploads)")}
-                if "idem" not in columns:  # databases made before idempotent uploads
-                    self._db.execute("ALTER TABLE uploads ADD COLUMN idem TEXT")
-                self._db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_idem ON uploads (idem)")
+        self._database = Database(path, busy_timeout=BUSY_TIMEOUT_S)
+        self._db = self._database.connection
+        self._lock = self._database.lock
+        with self._tx():
+            self._database.ensure_schema(
+                SCHEMA, SCHEMA_VERSION, upgrades={1: _add_idempotency_keys}, what="server"
+            )
 
     # -- helpers ---------------------------------------------------------------------
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction. ``BEGIN IMMEDIATE`` takes SQLite's write lock up front,
-        so what is read inside is still true when it is written back, in every process.
-        A full disk surfaces as ``StoreFull`` with SQLite's own words; SQLite may already
-        have rolled back by then, so the rollback only runs when a transaction is open."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.OperationalError as exc:
-                if _is_full(exc):
-                    log.error("❌ SQLite cannot write: %s", exc)
-                    raise StoreFull(f"the message database cannot grow: {exc}") from exc
-                raise
+        """One write transaction (``BEGIN IMMEDIATE``, see the module's docstring). A full
+        disk surfaces as ``StoreFull`` with SQLite's own words."""
+        try:
+            with self._database.transaction() as db:
+                yield db
+        except sqlite3.OperationalError as exc:
+            if _is_full(exc):
+                log.error("❌ SQLite cannot write: %s", exc)
+                raise StoreFull(f"the message database cannot grow: {exc}") from exc
+            raise
 
     def _next_seq(self) -> int:
         row = self._db.execute(
@@ -256,23 +246,19 @@ class SQLiteStore:
         except sqlite3.IntegrityError as exc:
             raise DuplicateUpload(doc.get("idempotency_key")) from exc
 
-    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
+    def _uploads(self, where: str, *args: Any) -> list[dict[str, Any]]:
+        """Upload records with their ``message_id`` column folded into the document."""
         with self._lock:
-            row = self._db.execute(
-                "SELECT doc, message_id FROM uploads WHERE idem = ?", (idempotency_key,)
-            ).fetchone()
-        return {**json.loads(row[0]), "message_id": row[1]} if row else None
+            rows = self._db.execute(
+                f"SELECT doc, message_id FROM uploads WHERE {where}", args
+            ).fetchall()
+        return [{**json.loads(d), "message_id": m} for d, m in rows]
+
+    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
+        return next(iter(self._uploads("idem = ?", idempotency_key)), None)
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT doc, message_id FROM uploads WHERE id = ?", (render_id,)
-            ).fetchone()
-        if row is None:
-            return None
-        doc = json.loads(row[0])
-        doc["message_id"] = row[1]
-        return doc
+        return next(iter(self._uploads("id = ?", render_id)), None)
 
     def claim_upload(self, render_id: str, message_id: str) -> None:
         with self._tx() as db:
@@ -284,11 +270,7 @@ class SQLiteStore:
             db.execute("UPDATE uploads SET message_id = ? WHERE id = ?", (message_id, render_id))
 
     def uploads_for_message(self, message_id: str) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT doc, message_id FROM uploads WHERE message_id = ?", (message_id,)
-            ).fetchall()
-        return [{**json.loads(d), "message_id": m} for d, m in rows]
+        return self._uploads("message_id = ?", message_id)
 
     def delete_upload(self, render_id: str) -> None:
         with self._tx() as db:
@@ -303,16 +285,11 @@ class SQLiteStore:
         return [json.loads(r[0]) for r in rows]
 
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT doc, message_id FROM uploads WHERE created_at < ?", (created_before,)
-            ).fetchall()
-        return [{**json.loads(d), "message_id": m} for d, m in rows]
+        return self._uploads("created_at < ?", created_before)
 
     def ping(self) -> None:
         with self._lock:
             self._db.execute("SELECT 1 FROM counters LIMIT 1").fetchone()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._database.close()

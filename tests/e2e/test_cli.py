@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from desktop_app.domain.draft import MessageDraft
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.api import ApiClient
 from sequencer_server.threaded import ThreadedServer
@@ -159,7 +160,7 @@ def test_outbox_flush_creates_threads_made_offline_before_their_messages(tmp_pat
     outbox = Outbox(*AppPaths.under(home).outbox_for(live_server))
     empty = outbox.add_thread("Nothing posted yet", ("carol",))
     busy = outbox.add_thread("Train ideas", ("carol",))
-    entry = outbox.add(busy.id, "carol", demo_pattern().to_snapshot())
+    entry = outbox.add(MessageDraft(busy.id, "carol", demo_pattern().to_snapshot()))
     outbox.close()
     listed = cli(home, "outbox", "list", server=live_server).stdout
     assert "new thread “Train ideas”" in listed and entry.id in listed

@@ -10,6 +10,7 @@ import textwrap
 
 import pytest
 
+from desktop_app.domain.draft import MessageDraft
 from desktop_app.services.api import PermanentApiError, TransientApiError
 from desktop_app.services.outbox import Stage
 from tests.conftest import TOKEN
@@ -19,7 +20,7 @@ SNAPSHOT = {"format": "sequencer.pattern", "version": "0.0.1", "bpm": 120, "leng
 
 
 def send(rig, take, **kw):
-    return rig.outbox.add(rig.thread_id, "alice", SNAPSHOT, audio=take, **kw)
+    return rig.outbox.add(MessageDraft(rig.thread_id, "alice", SNAPSHOT, audio=take, **kw))
 
 
 def assert_exactly_once(rig, entry_id: str) -> None:
@@ -99,7 +100,7 @@ def test_connection_cut_in_the_middle_of_the_upload(rig, take):
 
 
 def test_permanent_error_marks_failed_and_retry_recovers(rig, take):
-    entry = rig.outbox.add("no-such-thread", "alice", SNAPSHOT, audio=take)
+    entry = rig.outbox.add(MessageDraft("no-such-thread", "alice", SNAPSHOT, audio=take))
     with pytest.raises(PermanentApiError):
         rig.delivery().deliver(entry)
     failed = rig.outbox.get(entry.id)

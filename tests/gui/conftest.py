@@ -4,12 +4,17 @@ more than one test module needs."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
+from desktop_app.audio.engine import Engine
+from desktop_app.audio.kit import Kit, load_default_kit
 from desktop_app.domain.pattern import Pattern, demo_pattern
 from desktop_app.services.api import ApiClient
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.modal_driver import ModalDriver
@@ -73,3 +78,35 @@ def alice(qtbot, server, tmp_path, thread_id):
     client.open(thread_id)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def kit() -> Kit:
+    return load_default_kit()
+
+
+@pytest.fixture
+def clock_engine(kit: Kit) -> Iterator[Callable[[float], Engine]]:
+    """``clock_engine(speed)``: an engine on its clock (no sound card), ``speed`` times
+    real time; stopped after the test."""
+    made: list[Engine] = []
+
+    def make(speed: float) -> Engine:
+        made.append(Engine(kit, use_device=False, clock_speed=speed))
+        return made[-1]
+
+    yield make
+    for engine in made:
+        engine.stop()
+
+
+@pytest.fixture
+def states(engine: Engine, tmp_path) -> Iterator[tuple[SequencerState, RecordingState]]:
+    """The demo pattern and a recorder on the test module's ``engine`` fixture, stopped
+    (a take in progress too) after the test."""
+    seq = SequencerState(engine, pattern=demo_pattern())
+    rec = RecordingState(engine, tmp_path / "recordings")
+    yield seq, rec
+    if rec.is_recording:
+        rec.stop()
+    seq.stop()

@@ -9,12 +9,10 @@ from PySide6.QtCore import QThreadPool
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.recorder import RecordingResult
 from desktop_app.services.api import ApiClient
-from desktop_app.services.delivery import Delivery
-from desktop_app.services.outbox import Outbox
+from desktop_app.services.connection import ServerConnection
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.message_list_model import RENDER_READY, Roles
-from desktop_app.state.send_queue import SendQueue
-from desktop_app.state.threads_state import ThreadsState
+from desktop_app.state.server_session import ServerSession, SessionFiles
 from tests.conftest import TOKEN
 
 TIMEOUT = 10_000
@@ -38,17 +36,23 @@ def take(tmp_path, seconds: float = 8.0, name: str = "take") -> RecordingResult:
 
 
 class Client:
-    """One desktop client: API, outbox, upload pool, send queue and threads state."""
+    """One desktop client: its server session (API, outbox, send queue, threads state)."""
 
     def __init__(self, qtbot, url: str, home, user: str = "alice") -> None:
         self.api = ApiClient(url, TOKEN, timeout=5.0)
         self.tasks = TaskRunner(QThreadPool())
-        self.uploads = TaskRunner(QThreadPool())
-        self.outbox = Outbox(home / "outbox.sqlite3", home / "outbox")
-        self.queue = SendQueue(Delivery(self.api, self.outbox), self.uploads)
-        self.state = ThreadsState(
-            self.api, self.tasks, user, None, retry_delays=(0.1,), send_queue=self.queue
+        files = SessionFiles(None, home / "outbox.sqlite3", home / "outbox")
+        self.session = ServerSession(
+            ServerConnection(self.api, url, "test server"),
+            user,
+            files,
+            self.tasks,
+            retry_delays=(0.1,),
         )
+        self.state = self.session.open()
+        self.outbox = self.session.outbox
+        self.queue = self.session.queue
+        self.uploads = self.session.uploads
         self.qtbot = qtbot
 
     def open(self, thread_id: str) -> None:
@@ -70,9 +74,7 @@ class Client:
         )
 
     def close(self) -> None:
-        self.queue.shutdown()
-        self.state.stop_live_sync()
-        self.tasks.wait(5000)
+        self.session.close(wait_ms=5000)
 
 
 def server_messages(url: str, thread_id: str):

@@ -53,8 +53,8 @@ def test_record_send_and_the_take_becomes_the_cached_render(qtbot, tmp_path: Pat
 
 def test_a_take_in_the_outbox_plays_from_there(qtbot, tmp_path: Path) -> None:
     from desktop_app.audio.mp3 import encode_mp3
+    from desktop_app.domain.draft import AudioFile, MessageDraft
     from desktop_app.domain.pattern import demo_pattern
-    from desktop_app.services.outbox import AudioFile
 
     paths = AppPaths.under(tmp_path / "home").ensure()
     engine = Engine(load_default_kit(), use_device=False)
@@ -63,7 +63,7 @@ def test_a_take_in_the_outbox_plays_from_there(qtbot, tmp_path: Path) -> None:
         take = tmp_path / "take.mp3"
         encode_mp3(engine.bounce(demo_pattern(), 1), 44100, take)
         entry = graph.outbox.add(
-            "some-thread", "ada", demo_pattern().to_snapshot(), audio=AudioFile(take)
+            MessageDraft("some-thread", "ada", demo_pattern().to_snapshot(), audio=AudioFile(take))
         )
         own = graph._own_recording(entry.id)
         assert own is not None and own.read_bytes() == take.read_bytes()

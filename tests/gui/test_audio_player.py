@@ -3,20 +3,10 @@ play, position, seek, end of media, loop and errors are real and take about a se
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.state.audio_player_state import AudioPlayerState
-
-SR = 44100
-
-
-def make_mp3(path, seconds=1.0):
-    t = np.arange(int(SR * seconds)) / SR
-    tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
-    encode_mp3(np.stack([tone, tone], axis=1), SR, path, bitrate=128)
-    return path
+from tests.tones import make_mp3
 
 
 @pytest.fixture

@@ -94,19 +94,17 @@ def _mime(paths) -> QMimeData:
 
 def drag_enter(panel, paths) -> QDragEnterEvent:
     """A file manager's drag arriving over the list, delivered as Qt delivers it."""
-    mime = _mime(paths)  # the event does not own it: keep it alive while it is delivered
-    event = QDragEnterEvent(
-        QPoint(40, 40), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )  # fmt: skip
-    QApplication.sendEvent(panel.messages.viewport(), event)
-    return event
+    return _deliver(panel, QDragEnterEvent, QPoint(40, 40), paths)
 
 
 def drop(panel, paths) -> QDropEvent:
-    mime = _mime(paths)
-    event = QDropEvent(
-        QPointF(40, 40), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    return _deliver(panel, QDropEvent, QPointF(40, 40), paths)
+
+
+def _deliver(panel, kind, at, paths):
+    mime = _mime(paths)  # the event does not own it: keep it alive while it is delivered
+    event = kind(
+        at, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )  # fmt: skip
     QApplication.sendEvent(panel.messages.viewport(), event)

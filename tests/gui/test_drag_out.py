@@ -3,12 +3,10 @@ name; an uncached render is downloaded first."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.domain.message import Message
 from desktop_app.services.audio_cache import AudioCache
 from desktop_app.services.tasks import TaskRunner
@@ -17,15 +15,7 @@ from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
 from desktop_app.ui.drag_out import MIME_RENDER, RenderDragger, drag_file_name, drag_pixmap
-
-SR = 44100
-
-
-def make_mp3(path, seconds=0.5):
-    t = np.arange(int(SR * seconds)) / SR
-    tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
-    encode_mp3(np.stack([tone, tone], axis=1), SR, path, bitrate=128)
-    return path
+from tests.tones import make_mp3
 
 
 def test_file_name_is_readable_and_safe():

@@ -7,12 +7,9 @@ from PySide6.QtCore import QThreadPool
 
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.api import ApiClient
-from desktop_app.services.delivery import Delivery
-from desktop_app.services.local_store import LocalStore
-from desktop_app.services.outbox import Outbox
+from desktop_app.services.connection import ServerConnection
 from desktop_app.services.tasks import TaskRunner
-from desktop_app.state.send_queue import SendQueue
-from desktop_app.state.threads_state import ThreadsState
+from desktop_app.state.server_session import ServerSession, SessionFiles
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN
 from tests.gui.send_helpers import TIMEOUT, server_messages
@@ -22,26 +19,31 @@ class SlowRetryClient:
     """A client whose own reconnect timer waits a minute: whatever brings the status back
     sooner than that is not the timer."""
 
-    def __init__(self, url: str, home) -> None:
+    def __init__(self, url: str, home, store: bool = False, retry: float = 60.0) -> None:
         self.api = ApiClient(url, TOKEN, timeout=2.0)
         self.tasks = TaskRunner(QThreadPool())
-        self.uploads = TaskRunner(QThreadPool())
-        self.outbox = Outbox(home / "outbox.sqlite3", home / "outbox")
-        self.queue = SendQueue(Delivery(self.api, self.outbox), self.uploads)
-        self.state = ThreadsState(
-            self.api, self.tasks, "alice", None, retry_delays=(60.0,), send_queue=self.queue
+        files = SessionFiles(
+            home / "store.sqlite3" if store else None, home / "outbox.sqlite3", home / "outbox"
         )
+        self.session = ServerSession(
+            ServerConnection(self.api, url, "test server"),
+            "alice",
+            files,
+            self.tasks,
+            retry_delays=(retry,),
+        )
+        self.state = self.session.open()
+        self.store = self.session.local_store
+        self.outbox = self.session.outbox
+        self.queue = self.session.queue
+        self.uploads = self.session.uploads
         self._closed = False
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        self.queue.shutdown()
-        self.state.stop_live_sync()
-        self.tasks.wait(5000)
-        self.uploads.wait(5000)
-        self.outbox.close()
+        self.session.close(wait_ms=5000)
 
 
 def test_status_clears_when_the_queue_delivers_before_the_next_retry(
@@ -83,20 +85,7 @@ class StoredClient(SlowRetryClient):
     """As the app builds it: the local store of this server, the outbox, the send queue."""
 
     def __init__(self, url: str, home, retry: float = 0.3) -> None:
-        self.api = ApiClient(url, TOKEN, timeout=2.0)
-        self.tasks = TaskRunner(QThreadPool())
-        self.uploads = TaskRunner(QThreadPool())
-        self.store = LocalStore(home / "store.sqlite3")
-        self.outbox = Outbox(home / "outbox.sqlite3", home / "outbox")
-        self.queue = SendQueue(Delivery(self.api, self.outbox), self.uploads)
-        self.state = ThreadsState(
-            self.api, self.tasks, "alice", self.store, retry_delays=(retry,), send_queue=self.queue
-        )
-        self._closed = False
-
-    def close(self) -> None:
-        super().close()
-        self.store.close()
+        super().__init__(url, home, store=True, retry=retry)
 
 
 def test_offline_start_shows_saved_threads_and_queues_a_new_thread_and_its_messages(
@@ -135,7 +124,7 @@ def test_offline_start_shows_saved_threads_and_queues_a_new_thread_and_its_messa
             state.create_thread("Written on the train")
         new_id = created.args[0]
         assert state.is_pending(new_id)
-        assert state.thread(new_id).name == "Written on the train"
+        assert state.thread_by_id(new_id).name == "Written on the train"
         state.open_thread(new_id)
         assert not state.loading  # nothing to ask a server that does not have it
         into_new = state.send_message_from_sequencer(demo_pattern().to_snapshot())

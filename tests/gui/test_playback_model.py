@@ -5,11 +5,9 @@ tick must be one ``dataChanged`` on the playing row naming only the roles that m
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.domain.message import Message, Render
 from desktop_app.services.audio_cache import AudioCache
 from desktop_app.services.tasks import TaskRunner
@@ -17,17 +15,10 @@ from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.message_list_model import MessageListModel, Roles
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
+from tests.tones import make_mp3
 
-SR = 44100
 SNAP = {"bpm": 120.0, "length": 16, "steps_per_beat": 4, "tracks": []}
 TICK_ROLES = {int(Roles.POSITION), int(Roles.POSITION_MS)}
-
-
-def make_mp3(path, seconds=3.0):
-    t = np.arange(int(SR * seconds)) / SR
-    tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
-    encode_mp3(np.stack([tone, tone], axis=1), SR, path, bitrate=128)
-    return path
 
 
 class Rig:
@@ -58,7 +49,7 @@ class Rig:
 def cached(qtbot, tmp_path):
     """Three rows, all cached."""
     rig = Rig(tmp_path)
-    mp3 = make_mp3(tmp_path / "x.mp3")
+    mp3 = make_mp3(tmp_path / "x.mp3", seconds=3.0)
     msgs = []
     for i in range(3):
         rig.cache.adopt(f"r{i}", mp3)

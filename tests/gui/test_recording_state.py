@@ -5,34 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.audio.engine import Engine
-from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.recorder import RecordingResult
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.state.recording_state import RecordingState
-from desktop_app.state.sequencer_state import SequencerState
-
-
-@pytest.fixture(scope="module")
-def kit():
-    return load_default_kit()
 
 
 @pytest.fixture
-def engine(kit):
-    eng = Engine(kit, use_device=False, clock_speed=4.0)
-    yield eng
-    eng.stop()
-
-
-@pytest.fixture
-def states(qtbot, engine, tmp_path):
-    seq = SequencerState(engine, pattern=demo_pattern())
-    rec = RecordingState(engine, tmp_path / "recordings")
-    yield seq, rec
-    if rec.is_recording:
-        rec.stop()
-    seq.stop()
+def engine(clock_engine):
+    return clock_engine(4.0)
 
 
 def record_some(qtbot, rec: RecordingState, seconds: float = 0.1) -> None:

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from desktop_app.domain.draft import MessageDraft
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.outbox import Stage
 from desktop_app.state.message_list_model import (
@@ -100,7 +101,7 @@ def test_restart_resumes_the_outbox(qtbot, server, tmp_path, thread_id):
     home = tmp_path / "restart"
     first = Client(qtbot, srv.url, home)
     entry = first.outbox.add(
-        thread_id, "alice", demo_pattern().to_snapshot(), audio=None, message_id="m-restart"
+        MessageDraft(thread_id, "alice", demo_pattern().to_snapshot(), id="m-restart")
     )
     assert entry.stage == Stage.QUEUED
     first.close()
@@ -161,7 +162,7 @@ def test_drop_wav_sends_it_and_other_files_are_refused(qtbot, alice, server, tmp
     text.write_text("hello")
     with qtbot.waitSignal(alice.state.error, timeout=TIMEOUT) as refused:
         alice.state.send_audio_file(text)
-    assert "Drop an MP3 or a WAV file" in refused.args[0]
+    assert "Drop an MP3, WAV, AIFF or FLAC file" in refused.args[0]
 
 
 def test_quitting_during_an_upload_loses_nothing(qtbot, server, tmp_path, thread_id):

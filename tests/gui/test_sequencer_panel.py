@@ -7,10 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.audio.engine import Engine
-from desktop_app.audio.kit import load_default_kit
-from desktop_app.domain.pattern import demo_pattern, empty_pattern
-from desktop_app.state.recording_state import RecordingState
+from desktop_app.domain.pattern import empty_pattern
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.track_header import TrackHeader
@@ -19,33 +16,21 @@ LEFT = Qt.MouseButton.LeftButton
 NO_MOD = Qt.KeyboardModifier.NoModifier
 
 
-@pytest.fixture(scope="module")
-def kit():
-    return load_default_kit()
+@pytest.fixture
+def engine(clock_engine):
+    return clock_engine(1.0)
 
 
 @pytest.fixture
-def engine(kit):
-    eng = Engine(kit, use_device=False, clock_speed=1.0)
-    yield eng
-    eng.stop()
-
-
-@pytest.fixture
-def panel(qtbot, engine, tmp_path):
-    seq = SequencerState(engine, pattern=demo_pattern())
-    rec = RecordingState(engine, tmp_path / "recordings")
-    widget = SequencerPanel(seq, rec)
+def panel(qtbot, states):
+    widget = SequencerPanel(*states)
     qtbot.addWidget(widget)
     widget.resize(1100, 480)
     widget.show()
     qtbot.waitExposed(widget)
     widget.activateWindow()
     widget.grid.setFocus()
-    yield widget
-    if rec.is_recording:
-        rec.stop()
-    seq.stop()
+    return widget
 
 
 def state_of(panel: SequencerPanel) -> SequencerState:

@@ -68,7 +68,7 @@ def test_select_opens_and_double_click_renames(qtbot, state, api, modals):
     qtbot.mouseClick(w.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(w.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert [(p.title, p.initial) for p in modals.prompts] == [("Rename thread", "Alpha")]
-    qtbot.waitUntil(lambda: state.thread(a.id).name == "Alpha remix", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.thread_by_id(a.id).name == "Alpha remix", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: "Alpha remix" in [w.list.item(i).text() for i in range(2)])
     assert w.list.currentItem().data(Qt.ItemDataRole.UserRole + 1) == a.id  # kept selected
 

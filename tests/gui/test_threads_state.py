@@ -60,13 +60,13 @@ def test_create_rename_and_list(qtbot, state, api, store):
     with qtbot.waitSignal(state.threadCreated, timeout=TIMEOUT) as created:
         state.create_thread("  Beats  ")
     thread_id = created.args[0]
-    assert state.thread(thread_id).name == "Beats"
-    assert state.thread(thread_id).users == ("ana",)
+    assert state.thread_by_id(thread_id).name == "Beats"
+    assert state.thread_by_id(thread_id).users == ("ana",)
     assert state.is_connected and state.connection == CONNECTED
 
     with qtbot.waitSignal(state.threadsChanged, timeout=TIMEOUT):
         state.rename_thread(thread_id, "Beat ideas")
-    assert state.thread(thread_id).name == "Beat ideas"
+    assert state.thread_by_id(thread_id).name == "Beat ideas"
     assert api.get_thread(thread_id).name == "Beat ideas"
     qtbot.waitUntil(lambda: [t.name for t in store.list_threads()] == ["Beat ideas"])
 

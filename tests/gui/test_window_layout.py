@@ -92,7 +92,7 @@ def app_window(qapp, tmp_path_factory):
         _wait(qapp, lambda: bool(settings.welcome_thread_id))
         thread_id = _seed(graph, home / "takes")
         graph.threads_state.refresh_threads()
-        _wait(qapp, lambda: graph.threads_state.thread(thread_id) is not None)
+        _wait(qapp, lambda: graph.threads_state.thread_by_id(thread_id) is not None)
         graph.threads_state.open_thread(thread_id)
         _wait(qapp, lambda: graph.threads_state.messages.rowCount() == 4)
         _pump(qapp, 0.3)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import lameenc
 import numpy as np
 import requests
 
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, Backend, make_backend
 
 
 @functools.cache
@@ -41,7 +44,12 @@ class Client:
         return r.json()
 
     def upload(
-        self, data: bytes | None = None, *, token: Any = "default", **fields: Any
+        self,
+        data: bytes | None = None,
+        *,
+        token: Any = "default",
+        headers: dict[str, str] | None = None,
+        **fields: Any,
     ) -> requests.Response:
         form = {"format": "mp3", **{k: str(v) for k, v in fields.items()}}
         if token == "default":
@@ -53,6 +61,7 @@ class Client:
             f"{self.url}/api/v1/upload/audio",
             data=form,
             files={"file": ("take.mp3", body, "audio/mpeg")},
+            headers=headers,
         )
 
     def create_message(self, thread_id: str, **extra: Any) -> requests.Response:
@@ -73,6 +82,14 @@ class Client:
         body["token"] = self.token if token == "default" else token
         return self.http.post(f"{self.url}/api/v1/messages/{message_id}/renders", json=body)
 
+    def message_with_render(self, thread_id: str) -> tuple[dict, dict]:
+        """A message with one uploaded render attached: ``(message, render)``."""
+        message = self.create_message(thread_id).json()
+        render = self.upload().json()
+        attached = self.attach(message["id"], render)
+        assert attached.status_code == 200, attached.text
+        return message, render
+
     def changes(self, thread_id: str, since: str | None = None) -> dict:
         params = {"token": self.token}
         if since is not None:
@@ -89,3 +106,18 @@ class Client:
 
 def dump(obj: Any) -> str:
     return json.dumps(obj)
+
+
+BACKEND_KINDS = ["sqlite-local", "mongo-s3"]
+
+
+@contextmanager
+def serve(request: Any, tmp_path: Path, **env: str) -> Iterator[tuple[Backend, Client]]:
+    """The backend ``request.param`` (one of ``BACKEND_KINDS``) with ``env`` over real
+    HTTP, and a client for it: what a parametrised ``served`` fixture yields."""
+    from sequencer_server.threaded import ThreadedServer
+
+    endpoint = request.getfixturevalue("moto_endpoint") if "s3" in request.param else None
+    backend = make_backend(request.param, tmp_path, endpoint, **env)
+    with ThreadedServer(backend.app()) as server:
+        yield backend, Client(server.url)

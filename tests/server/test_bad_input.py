@@ -6,18 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import TOKEN, make_backend
-from tests.server.helpers import Client, mp3_bytes
+from tests.conftest import TOKEN
+from tests.server.helpers import BACKEND_KINDS, mp3_bytes, serve
 
 
-@pytest.fixture(params=["sqlite-local", "mongo-s3"])
+@pytest.fixture(params=BACKEND_KINDS)
 def served(request, tmp_path) -> Iterator[tuple]:
-    from sequencer_server.threaded import ThreadedServer
-
-    endpoint = request.getfixturevalue("moto_endpoint") if "s3" in request.param else None
-    backend = make_backend(request.param, tmp_path, endpoint, MAX_UPLOAD_MB="1")
-    with ThreadedServer(backend.app()) as server:
-        yield backend, Client(server.url)
+    with serve(request, tmp_path, MAX_UPLOAD_MB="1") as pair:
+        yield pair
 
 
 def stored_objects(backend) -> list[str]:

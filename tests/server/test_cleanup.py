@@ -16,13 +16,9 @@ def test_cleanup_removes_unattached_and_left_behind_files(live_backend):
     backend, url = live_backend
     c = Client(url)
     thread = c.create_thread()
-    kept_msg = c.create_message(thread["id"]).json()
-    kept = c.upload().json()
-    c.attach(kept_msg["id"], kept)
+    kept_msg, kept = c.message_with_render(thread["id"])
     never_attached = c.upload().json()
-    gone_msg = c.create_message(thread["id"]).json()
-    left_behind = c.upload().json()
-    c.attach(gone_msg["id"], left_behind)
+    gone_msg, left_behind = c.message_with_render(thread["id"])
     # a delete whose storage call failed leaves the file and its record behind
     backend.store.delete_message(gone_msg["id"])
     assert len(stored_objects(backend)) == 3

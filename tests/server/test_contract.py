@@ -191,26 +191,11 @@ def test_upload_retry_with_idempotency_key_stores_once(live_backend):
     _backend, url = live_backend
     c = Client(url)
     headers = {"Idempotency-Key": "outbox-msg-1"}
-    first = c.http.post(
-        f"{url}/api/v1/upload/audio",
-        data={"token": TOKEN, "format": "mp3"},
-        files={"file": ("take.mp3", mp3_bytes(), "audio/mpeg")},
-        headers=headers,
-    ).json()
-    again = c.http.post(
-        f"{url}/api/v1/upload/audio",
-        data={"token": TOKEN, "format": "mp3"},
-        files={"file": ("take.mp3", mp3_bytes(), "audio/mpeg")},
-        headers=headers,
-    ).json()
+    first = c.upload(headers=headers).json()
+    again = c.upload(headers=headers).json()
     assert again == first
     assert "idempotency_key" not in first
     other = c.upload().json()
     assert other["id"] != first["id"]
-    different = c.http.post(
-        f"{url}/api/v1/upload/audio",
-        data={"token": TOKEN, "format": "mp3"},
-        files={"file": ("take.mp3", mp3_bytes() + b"\0", "audio/mpeg")},
-        headers=headers,
-    )
+    different = c.upload(mp3_bytes() + b"\0", headers=headers)
     assert different.status_code == 409

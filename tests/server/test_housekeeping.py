@@ -37,9 +37,7 @@ def test_cleanup_removes_files_no_record_owns(live_backend):
     backend, url = live_backend
     c = Client(url)
     thread = c.create_thread()
-    message = c.create_message(thread["id"]).json()
-    kept = c.upload().json()
-    c.attach(message["id"], kept)
+    message, kept = c.message_with_render(thread["id"])
     unattached_young = c.upload().json()  # a record, within the grace period: kept
     no_record = f"{PREFIX}{uuid.uuid4()}.mp3"  # killed between storage.put and record
     _put(backend, no_record, age_s=3 * 3600)

@@ -14,19 +14,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import TOKEN, make_backend
-from tests.server.helpers import Client, mp3_bytes
+from tests.server.helpers import BACKEND_KINDS, Client, mp3_bytes, serve
 
 BOUNDARY = "b0undary"
 
 
-@pytest.fixture(params=["sqlite-local", "mongo-s3"])
+@pytest.fixture(params=BACKEND_KINDS)
 def served(request, tmp_path) -> Iterator[tuple]:
-    from sequencer_server.threaded import ThreadedServer
-
-    endpoint = request.getfixturevalue("moto_endpoint") if "s3" in request.param else None
-    backend = make_backend(request.param, tmp_path, endpoint, MAX_UPLOAD_MB="100")
-    with ThreadedServer(backend.app()) as server:
-        yield backend, Client(server.url)
+    with serve(request, tmp_path, MAX_UPLOAD_MB="100") as pair:
+        yield pair
 
 
 def stored_messages(backend, thread_id: str) -> list:

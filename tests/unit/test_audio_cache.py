@@ -3,22 +3,12 @@ check, eviction by least recently played, corrupt files."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.domain.message import Render
 from desktop_app.services.api import TransientApiError
 from desktop_app.services.audio_cache import AudioCache, CacheError
-
-SR = 44100
-
-
-def make_mp3(path, seconds=0.5, freq=220.0):
-    t = np.arange(int(SR * seconds)) / SR
-    tone = (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-    encode_mp3(np.stack([tone, tone], axis=1), SR, path, bitrate=128)
-    return path
+from tests.tones import make_mp3
 
 
 class Clock:

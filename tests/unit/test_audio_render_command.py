@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from desktop_app.__main__ import main
+from desktop_app.audio.audio_files import read_audio
 from desktop_app.audio.mp3 import read_mp3_info
-from desktop_app.audio.wavio import read_wav, write_wav
+from desktop_app.audio.wavio import write_wav
 from desktop_app.domain.pattern import demo_pattern
 
 
@@ -40,7 +41,7 @@ def test_render_mp3(pattern_file: Path, tmp_path: Path, capsys) -> None:
 def test_render_wav_is_exactly_n_passes(pattern_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "groove.wav"
     assert main(["render", str(pattern_file), "-o", str(out), "--loops", "2", "-q"]) == 0
-    pcm, rate = read_wav(out)
+    pcm, rate = read_audio(out)
     assert rate == 44100 and pcm.shape == (4 * 44100, 2)
 
 
@@ -99,7 +100,7 @@ def test_user_kit_and_missing_sample(pattern_file: Path, tmp_path: Path, capsys)
     p.tracks = p.tracks[:1]
     pattern_file.write_text(json.dumps(p.to_snapshot()))
     assert main(["render", str(pattern_file), "-o", str(out), "--kit", str(kit), "-q"]) == 0
-    assert read_wav(out)[0].any()
+    assert read_audio(out)[0].any()
 
 
 @pytest.mark.parametrize("name", ["y.ogg", "y.flac", "y.MP4", "noextension"])
@@ -118,7 +119,7 @@ def test_render_refuses_formats_it_cannot_write(
 def test_render_accepts_upper_case_extensions(pattern_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "LOUD.WAV"
     assert main(["render", str(pattern_file), "-o", str(out), "--loops", "1", "-q"]) == 0
-    assert read_wav(out)[1] == 44100
+    assert read_audio(out)[1] == 44100
 
 
 def _render_peak_bytes(pattern_file: Path, out: Path, loops: int) -> int:

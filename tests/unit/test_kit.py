@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from desktop_app.audio.audio_files import read_audio
 from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder, load_sample
 from desktop_app.audio.resample import resample
-from desktop_app.audio.wavio import read_wav, write_wav
+from desktop_app.audio.wavio import write_wav
 from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES
 
 SR = 44100
@@ -94,7 +95,7 @@ def test_wav_round_trip_at_every_bit_depth(tmp_path: Path, bits: int) -> None:
     x = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     stereo = np.stack([x, -x], axis=1)
     write_wav(tmp_path / "a.wav", stereo, SR, bits=bits)
-    data, rate = read_wav(tmp_path / "a.wav")
+    data, rate = read_audio(tmp_path / "a.wav")
     assert rate == SR and data.shape == (2000, 2)
     tolerance = {8: 1 / 100, 16: 1 / 30000, 24: 1 / 4_000_000, 32: 0}[bits]
     assert np.max(np.abs(data - stereo)) <= tolerance
@@ -106,12 +107,13 @@ def test_extensible_and_float64_wavs(tmp_path: Path) -> None:
     x = np.linspace(-0.5, 0.5, 100)
     payload = x.astype("<f8").tobytes()
     fmt = struct.pack("<HHIIHH", 0xFFFE, 1, 22050, 22050 * 8, 8, 64)
-    fmt += struct.pack("<HHI", 22, 64, 3) + struct.pack("<H", 3) + b"\0" * 14
+    ieee_float = bytes.fromhex("0300000000001000800000aa00389b71")  # the subformat GUID
+    fmt += struct.pack("<HHI", 22, 64, 4) + ieee_float
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
     body += b"LIST" + struct.pack("<I", 4) + b"INFO"  # an unrelated chunk to skip
     body += b"data" + struct.pack("<I", len(payload)) + payload
     (tmp_path / "x.wav").write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
-    data, rate = read_wav(tmp_path / "x.wav")
+    data, rate = read_audio(tmp_path / "x.wav")
     assert rate == 22050 and np.allclose(data[:, 0], x, atol=1e-7)
 
 
@@ -157,17 +159,43 @@ def test_user_kit_missing_sample_is_named(tmp_path: Path) -> None:
 def test_unreadable_sample_is_named(tmp_path: Path) -> None:
     _make_kit(tmp_path / "mykit")
     (tmp_path / "mykit" / "clap.wav").write_bytes(b"ID3\x03garbage that is not a wav")
-    with pytest.raises(KitError, match=r"clap\.wav: cannot read sample: not a WAV file"):
+    with pytest.raises(
+        KitError, match=r"clap\.wav: cannot read sample: not a WAV, AIFF or FLAC file"
+    ):
         load_kit_folder(tmp_path / "mykit")
 
 
-def test_compressed_wav_is_refused_with_the_reason(tmp_path: Path) -> None:
+def test_damaged_wav_is_refused_with_the_reason(tmp_path: Path) -> None:
     path = tmp_path / "adpcm.wav"
     write_wav(path, np.zeros(10), SR, bits=16)
     raw = bytearray(path.read_bytes())
-    raw[20:22] = (2).to_bytes(2, "little")  # format tag 2 = MS ADPCM
+    raw[20:22] = (2).to_bytes(2, "little")  # format tag 2 = MS ADPCM, with a PCM fmt chunk
     path.write_bytes(bytes(raw))
-    with pytest.raises(KitError, match=r"adpcm\.wav: cannot read sample: compressed WAV"):
+    with pytest.raises(KitError, match=r"adpcm\.wav: cannot read sample: damaged .*ADPCM"):
+        load_sample(path)
+
+
+@pytest.mark.parametrize("kind", ["AIFF", "FLAC"])
+def test_aiff_and_flac_samples(tmp_path: Path, kind: str) -> None:
+    import soundfile
+
+    tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(2205) / 22050)).astype(np.float32)
+    folder = tmp_path / "kit"
+    folder.mkdir()
+    soundfile.write(folder / f"Kick.{kind.lower()}", tone, 22050, format=kind, subtype="PCM_16")
+    kit = load_kit_folder(folder, required=["kick"])
+    assert len(kit.samples["kick"]) == 4410
+    assert np.max(np.abs(kit.samples["kick"][::2] - tone)) < 0.01
+
+
+def test_other_formats_libsndfile_knows_are_refused(tmp_path: Path) -> None:
+    """An MP3 named .wav is decodable by libsndfile, but a kit takes WAV, AIFF, FLAC."""
+    import soundfile
+
+    path = tmp_path / "kick.wav"
+    soundfile.write(path.with_suffix(".ogg"), np.zeros(4410, np.float32), SR, format="OGG")
+    path.with_suffix(".ogg").rename(path)
+    with pytest.raises(KitError, match=r"kick\.wav: cannot read sample: OGG audio is not"):
         load_sample(path)
 
 
@@ -175,7 +203,7 @@ def test_empty_or_missing_folders(tmp_path: Path) -> None:
     with pytest.raises(KitError, match="kit folder does not exist"):
         load_kit_folder(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(KitError, match="no WAV files"):
+    with pytest.raises(KitError, match="no WAV, AIFF or FLAC files"):
         load_kit_folder(tmp_path / "empty")
     with pytest.raises(KitError, match="sample file is missing"):
         load_sample(tmp_path / "gone.wav")

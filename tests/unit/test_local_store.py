@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +108,12 @@ def test_concurrent_writers(store):
     for t in threads:
         t.join()
     assert len(store.list_messages("t1")) == 200
+
+
+def test_a_store_written_by_a_newer_version_is_refused(tmp_path: Path) -> None:
+    LocalStore(tmp_path / "s.sqlite3").close()
+    conn = sqlite3.connect(tmp_path / "s.sqlite3")
+    conn.execute("PRAGMA user_version = 9")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer Sequencer"):
+        LocalStore(tmp_path / "s.sqlite3")

@@ -13,7 +13,7 @@ import pytest
 from desktop_app.audio import libmp3lame
 from desktop_app.audio.bounce import bounce
 from desktop_app.audio.kit import load_default_kit
-from desktop_app.audio.mp3 import Mp3Encoder, _parse_header, encode_mp3, read_mp3_info
+from desktop_app.audio.mp3 import Mp3Encoder, _layer3_header, encode_mp3, read_mp3_info
 from desktop_app.audio.wavio import write_wav
 from desktop_app.domain.pattern import demo_pattern
 from tests.unit.mp3_decoding import decode_mp3
@@ -46,15 +46,15 @@ def test_frames_are_joint_stereo_and_the_lame_tag_tells_the_truth(tmp_path: Path
     pcm = groove()
     encode_mp3(pcm, SR, out, 320)
     raw = out.read_bytes()
-    first = _parse_header(raw, 0)
+    first = _layer3_header(raw, 0)
     assert first is not None
-    tag_len = first[0]
+    tag_len = first.length
     modes, pos = set(), tag_len
     while pos < len(raw):
-        parsed = _parse_header(raw, pos)
+        parsed = _layer3_header(raw, pos)
         assert parsed is not None, f"no frame at {pos}"
         modes.add(raw[pos + 3] >> 6)
-        pos += parsed[0]
+        pos += parsed.length
     assert modes == {1}  # channel mode 01: joint stereo, in every audio frame
     lame = raw.index(b"LAME", 0, tag_len)
     assert (raw[lame + 24] >> 2) & 7 == 3  # the tag's stereo mode: joint
@@ -91,9 +91,9 @@ def test_quality_at_320_matches_the_lame_cli(qapp, tmp_path: Path) -> None:
     cli = _snr(reference, decode_mp3(tmp_path / "cli.mp3") / 32768)
     assert ours >= cli, (ours, cli)
     a, b = (tmp_path / "ours.mp3").read_bytes(), (tmp_path / "cli.mp3").read_bytes()
-    first_a, first_b = _parse_header(a, 0), _parse_header(b, 0)
+    first_a, first_b = _layer3_header(a, 0), _layer3_header(b, 0)
     assert first_a is not None and first_b is not None
-    assert a[first_a[0] :] == b[first_b[0] :]
+    assert a[first_a.length :] == b[first_b.length :]
 
 
 def test_missing_library_is_a_clear_error(monkeypatch) -> None:

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from benchmarks.common import record_engine_output
+from desktop_app.audio.audio_files import read_audio
 from desktop_app.audio.audio_input import InputTap
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.mp3 import read_mp3_info
 from desktop_app.audio.recorder import Recorder, RecordingError
-from desktop_app.audio.wavio import read_wav
 from desktop_app.domain.pattern import demo_pattern
 from tests.unit.mp3_decoding import decode_mp3
 
@@ -60,7 +60,7 @@ def test_recording_end_to_end(qapp, kit, tmp_path: Path) -> None:
     assert len(result.peaks) == 100 and 0.2 < max(result.peaks) <= 1.0
 
     # The WAV is the lossless original: bit-exact engine output, starting at a block.
-    wav, rate = read_wav(result.wav_path)
+    wav, rate = read_audio(result.wav_path)
     assert rate == SR and len(wav) == round(result.duration * SR)
     played = np.concatenate(blocks)
     start = next(
@@ -135,7 +135,7 @@ def test_input_is_mixed_into_the_recording(kit, tmp_path: Path) -> None:
     record(engine, recorder, 0.4)
     result = recorder.stop()
     engine.stop()
-    wav, _ = read_wav(result.wav_path)
+    wav, _ = read_audio(result.wav_path)
     # The pattern is muted, so what was recorded is the input (mono on both sides),
     # then silence once the input has nothing more.
     assert np.allclose(wav[: len(tone), 0], tone, atol=1e-6)

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from desktop_app.audio.audio_files import read_audio
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit
 from desktop_app.audio.metronome import MetronomeSettings
 from desktop_app.audio.recorder import Recorder
 from desktop_app.audio.timing import bar_frames, bars_beats, next_bar_line
-from desktop_app.audio.wavio import read_wav
 from desktop_app.domain.pattern import Pattern, Track
 
 SR = 44100
@@ -55,7 +55,7 @@ def test_count_in_is_heard_and_the_take_starts_on_step_0(tmp_path: Path, bars: i
     result = recorder.stop()
     engine.stop()
     assert engine.count_in_frames == bars * BAR
-    pcm, _ = read_wav(result.wav_path)
+    pcm, _ = read_audio(result.wav_path)
     # exactly 2 bars, the first sample is step 0's hit, no click in the take
     assert len(pcm) == 2 * BAR and result.duration == 2 * BAR / SR
     assert onsets(pcm) == [k * 4 * STEP for k in range(8)]
@@ -75,7 +75,7 @@ def test_record_n_bars_loops_whole(tmp_path: Path) -> None:
     assert recorder.complete.wait(20)
     result = recorder.stop()
     engine.stop()
-    pcm, _ = read_wav(result.wav_path)
+    pcm, _ = read_audio(result.wav_path)
     assert len(pcm) == 3 * BAR
     # looped, bar 3 runs straight into bar 1: every bar is the same
     assert np.array_equal(pcm[:BAR], pcm[2 * BAR :])
@@ -94,7 +94,7 @@ def test_stop_at_the_end_of_the_bar(tmp_path: Path) -> None:
     assert recorder.complete.wait(20)
     result = recorder.stop()
     engine.stop()
-    pcm, _ = read_wav(result.wav_path)
+    pcm, _ = read_audio(result.wav_path)
     assert len(pcm) % BAR == 0 and len(pcm) >= taken
 
 

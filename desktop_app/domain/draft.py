@@ -1,0 +1,80 @@
+"""A message this client is about to send: what it says, where it goes, and its take.
+
+One value object instead of the same seven arguments passed down the send path (the
+outbox, the send queue, the API client, the first run). The id and the timestamp are
+chosen here, once, so every retry of the same draft is the same message to the server.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from desktop_app.domain.message import Render, utc_now_iso
+from desktop_app.domain.metadata import snapshot_metadata
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """The recording to send with a message, and what the message says about it."""
+
+    path: Path
+    bitrate: int | None = None
+    duration: float | None = None
+    peaks: tuple[float, ...] | None = None
+
+
+def new_message_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class MessageDraft:
+    """``audio`` is a local file still to upload; ``renders`` are renders the server
+    already holds (the first run's demo), posted with the message itself."""
+
+    thread_id: str
+    user_id: str
+    snapshot: dict[str, Any]
+    snapshot_metadata: dict[str, Any] | None = None
+    audio: AudioFile | None = None
+    renders: tuple[Render, ...] = ()
+    id: str = field(default_factory=new_message_id)
+    timestamp: str = field(default_factory=utc_now_iso)
+
+
+class Take(Protocol):
+    """A finished recording (``audio.recorder.RecordingResult``) as a draft needs it."""
+
+    @property
+    def mp3_path(self) -> Path: ...
+    @property
+    def bitrate(self) -> int: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def peaks(self) -> list[float]: ...
+
+
+def draft_with_audio(
+    thread_id: str, user_id: str, snapshot: dict[str, Any], audio: AudioFile | None
+) -> MessageDraft:
+    """A pattern message, its list summary (``snapshot_metadata``) worked out here."""
+    meta = snapshot_metadata(snapshot, audio.duration if audio else None)
+    return MessageDraft(thread_id, user_id, snapshot, meta, audio)
+
+
+def draft_with_take(
+    thread_id: str, user_id: str, snapshot: dict[str, Any], take: Take | None
+) -> MessageDraft:
+    audio = None
+    if take is not None:
+        audio = AudioFile(
+            path=Path(take.mp3_path),
+            bitrate=take.bitrate,
+            duration=take.duration,
+            peaks=tuple(take.peaks) if take.peaks else None,
+        )
+    return draft_with_audio(thread_id, user_id, snapshot, audio)
