@@ -20,13 +20,14 @@ run: setup
 server: setup
 	$(PY) -m sequencer_server
 
-test: setup-test
-	$(PY) -m ruff check .
+# The linters and the type check first: CI (.ci/run) is `make test` and nothing else.
+test: lint
 	QT_QPA_PLATFORM=offscreen PULSE_SERVER=unix:/nonexistent $(PY) -m pytest -q
 
 lint: setup-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 benchmarks: setup-test  # moto and psutil are test tools
 	@for b in $$($(PY) -m benchmarks --list); do echo "== $$b"; $(PY) -m benchmarks $$b; done

@@ -16,7 +16,7 @@ from desktop_app import __version__
 from desktop_app.gui_args import GuiArgsError, GuiOptions
 from desktop_app.services.embedded_server import EMBEDDED_SERVER_FLAG
 
-COMMANDS = ("render", "send", "outbox", "threads", "cache")
+COMMANDS = ("render", "send", "outbox", "threads", "cache", "export-midi", "import-midi")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -29,10 +29,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sequencer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS if only is None else (only,):
+        path = f"desktop_app.commands.{name.replace('-', '_')}"  # export-midi: export_midi.py
         try:
-            module = importlib.import_module(f"desktop_app.commands.{name}")
+            module = importlib.import_module(path)
         except ModuleNotFoundError as exc:
-            if exc.name != f"desktop_app.commands.{name}":
+            if exc.name != path:
                 raise
             continue
         module.register(sub)

@@ -233,3 +233,4 @@ class AppGraph(QObject):
         # Quitting during an upload asks nothing and loses nothing: the upload is
         # abandoned and the outbox resumes it at the next start.
         self.sessions.close(wait_ms=SHUTDOWN_WAIT_MS)
+        self.settings.sync()  # whatever the callbacks above changed, so nothing is left to write

@@ -149,7 +149,12 @@ class Option(Generic[T]):
 
     def encode(self, value: T) -> Any:
         if self.kind is bytes:
-            return QByteArray(bytes(value))  # type: ignore[arg-type]
+            data: Any = value
+            if isinstance(data, QByteArray):
+                return QByteArray(data)
+            if not isinstance(data, bytes | bytearray):
+                raise TypeError(f"{type(data).__name__} is not bytes")
+            return QByteArray(bytes(data))
         if self.kind is IntList:
             # Stored as "a,b,c" text: QSettings' INI list encoding changes shape for a
             # single item and drops empty lists, which would not survive a round trip.
@@ -245,7 +250,7 @@ class Settings(QObject):
     api_token = Option(
         "connection/api_token", str, "", "API token for the server", env="SEQUENCER_TOKEN"
     )
-    user_name = Option(
+    user_name: Option[str] = Option(
         "user/name", str, default_user_name, "Name shown on your messages", env="SEQUENCER_USER"
     )
     # audio
@@ -257,7 +262,9 @@ class Settings(QObject):
     # window
     window_geometry = Option("window/geometry", bytes, b"", "QWidget.saveGeometry()")
     window_state = Option("window/state", bytes, b"", "QMainWindow.saveState()")
-    main_splitter_sizes = Option("window/main_splitter", IntList, [], "Threads | sequencer | chat")
+    main_splitter_sizes: Option[list[int]] = Option(
+        "window/main_splitter", IntList, [], "Threads | sequencer | chat"
+    )
     # remembered between runs
     last_thread_id = Option("session/last_thread_id", str, "", "Thread open at quit")
     last_pattern_dir = Option("session/last_pattern_dir", str, "", "Folder of Open/Save pattern")

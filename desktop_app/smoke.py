@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtGui import QGuiApplication
 
 from desktop_app.paths import HOME_ENV, AppPaths
 
@@ -100,8 +101,7 @@ class SmokeTest(QObject):
         window = self._graph.window
         handle = window.windowHandle()
         if window.isVisible() and handle is not None and handle.isExposed():
-            app = QCoreApplication.instance()
-            self._pass("window shown", app.platformName() if app is not None else "?")
+            self._pass("window shown", QGuiApplication.platformName())
         with self._lock:
             checks = [self._checks[name] for name in self._order]
         if any(not c.passed and not c.running and c.detail for c in checks):

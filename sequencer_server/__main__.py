@@ -1,4 +1,4 @@
-"""``sequencer-server``: run the server, or check the storage configuration."""
+"""``sequencer-server``: run the server, manage its users, or check its storage."""
 
 from __future__ import annotations
 
@@ -11,22 +11,33 @@ import sys
 import threading
 import time
 
+from sequencer_server import user_commands
 from sequencer_server.config import ConfigError, Settings
 
 log = logging.getLogger("sequencer_server")
+
+TLS_SHUTDOWN_S = 5
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sequencer-server",
         description="Sequencer's server. Configuration comes from the environment: API_TOKEN "
-        "(required), ENV, S3_* (S3 storage), MONGODB_URI/MONGODB_DB (MongoDB), MAX_UPLOAD_MB. "
+        "(the shared service token; optional once `users add` made a user), ENV, S3_* (S3 "
+        "storage), MONGODB_URI/MONGODB_DB (MongoDB), MAX_UPLOAD_MB. "
         "Without S3 and MongoDB settings it keeps messages in SQLite and renders in a folder "
         "under --data-dir.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
     parser.add_argument("--data-dir", help="folder for SQLite and local renders")
+    parser.add_argument(
+        "--tls-self-signed",
+        "--https",
+        action="store_true",
+        help="serve HTTPS with a self-signed certificate made once in the data folder; "
+        "prints its SHA-256 fingerprint (invites carry it for clients to pin)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--log-level", default="info")
     parser.add_argument(
@@ -54,7 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--older-than", default="24h", help="grace period, e.g. 90m, 24h, 7d (default 24h)"
     )
     clean.add_argument("--dry-run", action="store_true", help="only list what would go")
+    user_commands.add_parsers(sub, _data_dir_option)
     return parser
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir`` after the subcommand too (``users add x --data-dir D``)."""
+    parser.add_argument(
+        "--data-dir", default=argparse.SUPPRESS, help="the server's data folder (SQLite)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         return check_storage(settings)
     if args.command == "cleanup":
         return run_cleanup(settings, args)
-    return serve(settings, args)
+    if args.command in ("users", "invite"):
+        return user_commands.run(settings, args)
+    try:
+        return serve(settings, args)
+    except ConfigError as exc:
+        print(f"sequencer-server: {exc}", file=sys.stderr)
+        return 2
 
 
 def run_cleanup(settings: Settings, args: argparse.Namespace) -> int:
@@ -110,8 +135,23 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from sequencer_server.app import create_app
     from sequencer_server.auth import install_log_redaction
 
-    install_log_redaction([settings.api_token])
+    install_log_redaction([settings.api_token] if settings.api_token else [])
+    ssl: dict[str, str] = {}
+    scheme = "http"
+    if args.tls_self_signed:
+        from sequencer_server.tls import colon_hex, ensure_certificate
+
+        try:
+            cert = ensure_certificate(settings.data_dir)
+        except ImportError as exc:  # bundles built without it (packaging/sequencer.spec)
+            raise ConfigError(
+                f"--tls-self-signed needs the 'cryptography' package, which is missing ({exc})"
+            ) from exc
+        ssl = {"ssl_certfile": str(cert.cert_path), "ssl_keyfile": str(cert.key_path)}
+        scheme = "https"
+        log.info("🔐 HTTPS certificate SHA-256 fingerprint: %s", colon_hex(cert.fingerprint))
     if args.workers > 1:
+        _refuse_without_a_way_in(settings)
         # Each worker process builds its own app from the environment.
         if args.data_dir:
             os.environ["SEQUENCER_SERVER_DATA"] = args.data_dir
@@ -122,24 +162,52 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            **ssl,  # type: ignore[arg-type]
         )
         return 0
 
     app = create_app(settings)
     sock = socket.create_server((args.host, args.port), reuse_port=False)
     host, port = sock.getsockname()[:2]
-    url = f"http://{host}:{port}"
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=True)
+    url = f"{scheme}://{host}:{port}"
+    config = uvicorn.Config(
+        app,
+        log_level=args.log_level,
+        access_log=True,
+        # A TLS client gone without its close_notify would hold the shutdown for asyncio's
+        # 30 s SSL shutdown timeout; the desktop app waits for its embedded server to end.
+        timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else None,
+        **ssl,  # type: ignore[arg-type]
+    )
     server = uvicorn.Server(config)
     if args.parent_pid:
         threading.Thread(
             target=_exit_with_parent, args=(args.parent_pid, server), daemon=True
         ).start()
     if args.ready_json:
-        print(json.dumps({"url": url, "pid": os.getpid()}), flush=True)
+        ready: dict[str, object] = {"url": url, "pid": os.getpid()}
+        if ssl:
+            ready["fingerprint"] = cert.fingerprint
+        print(json.dumps(ready), flush=True)
     log.info("Sequencer server listening on %s (docs at %s/docs)", url, url)
     server.run(sockets=[sock])
     return 0
+
+
+def _refuse_without_a_way_in(settings: Settings) -> None:
+    """The workers build their apps themselves; check here so the refusal is one clear
+    message instead of one traceback per worker."""
+    from sequencer_server.config import NO_USERS
+    from sequencer_server.store import store_from_settings
+
+    if settings.api_token:
+        return
+    store = store_from_settings(settings)
+    try:
+        if store.count_users() == 0:
+            raise ConfigError(NO_USERS)
+    finally:
+        store.close()
 
 
 def _exit_with_parent(pid: int, server) -> None:

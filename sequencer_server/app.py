@@ -12,13 +12,16 @@ from fastapi.responses import JSONResponse
 
 from sequencer_server import __version__
 from sequencer_server.auth import install_log_redaction
-from sequencer_server.config import Settings
+from sequencer_server.auth_failures import FailureLimiter
+from sequencer_server.config import NO_USERS, ConfigError, Settings
 from sequencer_server.http_semantics import install_method_not_allowed
 from sequencer_server.limits import BodyLimitMiddleware
 from sequencer_server.openapi import install_openapi
-from sequencer_server.routes import health, media, messages, threads, uploads
+from sequencer_server.routes import health, me, media, messages, threads, uploads
+from sequencer_server.signed_urls import UrlSigner, load_secret
 from sequencer_server.storage import Storage, StorageFull, storage_from_settings
 from sequencer_server.store import MessageStore, StoreFull, store_from_settings
+from sequencer_server.users import Authenticator
 
 log = logging.getLogger("sequencer_server")
 
@@ -30,7 +33,8 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{loc}: {error.get('msg', 'invalid')}" if loc else str(error.get("msg", "invalid"))
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # registered for that type only
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return JSONResponse({"detail": "Malformed JSON in the request body"}, status_code=400)
@@ -57,9 +61,13 @@ def create_app(
     store: MessageStore | None = None,
     storage: Storage | None = None,
 ) -> FastAPI:
-    install_log_redaction([settings.api_token])
+    install_log_redaction([settings.api_token] if settings.api_token else [])
     owns_store = store is None
     store = store if store is not None else store_from_settings(settings)
+    if not settings.api_token and store.count_users() == 0:
+        if owns_store:
+            store.close()
+        raise ConfigError(NO_USERS)
     storage = storage if storage is not None else storage_from_settings(settings)
 
     @asynccontextmanager
@@ -84,6 +92,10 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.storage = storage
+    app.state.authenticator = Authenticator(store, settings.api_token)
+    app.state.auth_failures = FailureLimiter(settings.auth_failures_per_minute)
+    secret = load_secret(settings.signing_key, settings.data_dir)
+    app.state.signer = UrlSigner(secret, settings.signed_url_ttl_s)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StoreFull, _disk_full)
     app.add_exception_handler(StorageFull, _disk_full)
@@ -94,7 +106,7 @@ def create_app(
         paths=(UPLOAD_PATH,),
         other_limit_bytes=settings.max_json_bytes,
     )
-    for module in (threads, messages, uploads, media, health):
+    for module in (threads, messages, uploads, media, health, me):
         app.include_router(module.router)
     install_method_not_allowed(app)
     install_openapi(app)

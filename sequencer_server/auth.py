@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
 from fastapi import HTTPException, Request
+
+from sequencer_server.auth_failures import FailureLimiter
+from sequencer_server.users import Authenticator, User
+
+log = logging.getLogger("sequencer_server.auth")
 
 _TOKEN_IN_QUERY = re.compile(r"(?i)([?&]token=)[^&\s\"]*")
 # Tokens the server knows (its API_TOKEN), hidden wherever they appear in a log line, e.g.
@@ -39,15 +43,35 @@ def redact(text: str) -> str:
 
 class Credentials:
     """The tokens a request carries outside its body; the body's own ``token`` field is
-    handed to :meth:`require` by the route that parsed it."""
+    handed to :meth:`require` by the route that parsed it. ``require`` answers who the
+    token belongs to, and counts failures per client address (429 once too many)."""
 
-    def __init__(self, expected: str, header: str | None, query: str | None) -> None:
-        self._expected = expected.encode()
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        limiter: FailureLimiter,
+        address: str,
+        header: str | None,
+        query: str | None,
+    ) -> None:
+        self._authenticator = authenticator
+        self._limiter = limiter
+        self._address = address
+        self._known: dict[str, User] = {}
         self.header = header
         self.query = query
 
-    def require(self, body_token: str | None = None) -> None:
+    def require(self, body_token: str | None = None) -> User:
         supplied = self.header or body_token or self.query
+        if supplied and supplied in self._known:
+            return self._known[supplied]
+        wait = self._limiter.retry_after(self._address)
+        if wait is not None:
+            raise HTTPException(
+                status_code=429,
+                detail=f"Too many failed token checks from this address; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
         if not supplied:
             raise HTTPException(
                 status_code=401,
@@ -55,18 +79,27 @@ class Credentials:
                 "or as 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if not hmac.compare_digest(supplied.encode(), self._expected):
+        user = self._authenticator.identify(supplied)
+        if user is None:
+            self._limiter.failed(self._address)
+            log.warning("🔒 Invalid API token from %s", self._address)
             raise HTTPException(
                 status_code=401,
                 detail="Invalid API token",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        self._known[supplied] = user
+        return user
 
 
-def credentials_from(request: Request, expected: str) -> Credentials:
+def credentials_from(
+    request: Request, authenticator: Authenticator, limiter: FailureLimiter
+) -> Credentials:
     header = request.headers.get("authorization", "")
     bearer = header[7:].strip() if header[:7].lower() == "bearer " else None
-    return Credentials(expected, bearer or None, request.query_params.get("token") or None)
+    address = request.client.host if request.client else "unknown"
+    query = request.query_params.get("token") or None
+    return Credentials(authenticator, limiter, address, bearer or None, query)
 
 
 class RedactTokenFilter(logging.Filter):

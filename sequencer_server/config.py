@@ -31,7 +31,8 @@ class S3Settings:
 
 @dataclass(frozen=True)
 class Settings:
-    api_token: str
+    # The seed's shared token, a service token with admin rights; optional once users exist.
+    api_token: str | None
     data_dir: Path
     env: str = "dev"
     s3: S3Settings | None = None
@@ -44,6 +45,10 @@ class Settings:
     allowed_formats: tuple[str, ...] = field(default=ALLOWED_FORMATS)
     # How long deletions stay listed for pollers; ``cleanup`` forgets older ones.
     tombstone_retention_days: int = 30
+    # Key for signed /media URLs of private threads; None: a key kept in the data folder.
+    signing_key: str | None = None
+    signed_url_ttl_s: int = 3600
+    auth_failures_per_minute: int = 20
 
     @property
     def max_upload_bytes(self) -> int:
@@ -64,15 +69,10 @@ class Settings:
             return value or None
 
         token = get("API_TOKEN")
-        if not token:
-            raise ConfigError(
-                "API_TOKEN is not set. The server refuses to start without an API token: "
-                "set API_TOKEN to a long random string (e.g. `python -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'`) and give the same token to the clients."
-            )
         max_mb = _positive(get, "MAX_UPLOAD_MB", 100, "megabytes")
         max_json_kb = _positive(get, "MAX_JSON_KB", 1024, "kilobytes")
         max_uploads = _positive(get, "MAX_UPLOADS_PER_CLIENT", 4, "uploads")
+        ttl = _positive(get, "SIGNED_URL_TTL", 3600, "seconds")
 
         retention_text = get("TOMBSTONE_RETENTION_DAYS") or "30"
         try:
@@ -117,7 +117,18 @@ class Settings:
             max_uploads_per_client=max_uploads,
             public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             tombstone_retention_days=retention,
+            signing_key=get("SIGNING_KEY"),
+            signed_url_ttl_s=ttl,
         )
+
+
+NO_USERS = (
+    "API_TOKEN is not set and the server has no users. The server refuses to start without "
+    "a way in: add a user with `sequencer-server users add NAME --admin` (same --data-dir or "
+    "MONGODB_URI as the server) and give its token to that person, or set API_TOKEN to a "
+    "long random string (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
+    "and give the same token to the clients."
+)
 
 
 def _positive(get: Callable[[str], str | None], name: str, default: int, unit: str) -> int:

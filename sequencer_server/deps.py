@@ -9,8 +9,10 @@ from fastapi import Depends, HTTPException, Request
 from sequencer_server.auth import Credentials, credentials_from
 from sequencer_server.config import Settings
 from sequencer_server.json_body import parsed_body
+from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage
 from sequencer_server.store import MessageStore
+from sequencer_server.users import User
 
 
 def get_settings(request: Request) -> Settings:
@@ -25,11 +27,16 @@ def get_storage(request: Request) -> Storage:
     return request.app.state.storage
 
 
+def get_signer(request: Request) -> UrlSigner:
+    return request.app.state.signer
+
+
 def get_credentials(request: Request) -> Credentials:
     """On JSON routes the token is checked here, before FastAPI validates the body, so a
     caller without the token gets 401 and never a description of what the body lacks; a
     body the parser refused (too deep, non-finite numbers) is answered only after that."""
-    credentials = credentials_from(request, request.app.state.settings.api_token)
+    state = request.app.state
+    credentials = credentials_from(request, state.authenticator, state.auth_failures)
     body = parsed_body(request)
     if body is not None:
         if body.readable or credentials.header or credentials.query:
@@ -39,13 +46,24 @@ def get_credentials(request: Request) -> Credentials:
     return credentials
 
 
-def require_token(credentials: Annotated[Credentials, Depends(get_credentials)]) -> None:
-    """For GET and DELETE: token in the query string or the Authorization header."""
-    credentials.require()
+def get_current_user(
+    request: Request, credentials: Annotated[Credentials, Depends(get_credentials)]
+) -> User:
+    """Who the request's token belongs to (401 without a valid one): the body's token on
+    JSON routes, the query string or the Authorization header everywhere."""
+    body = parsed_body(request)
+    return credentials.require(body.token if body is not None else None)
+
+
+def require_author(message: dict, user: User) -> None:
+    """Only the author of a message, or an admin, may change or delete it."""
+    if not user.admin and message.get("user_id") != user.name:
+        raise HTTPException(403, f"only {message.get('user_id')!r} or an admin may do that")
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[MessageStore, Depends(get_store)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 CredentialsDep = Annotated[Credentials, Depends(get_credentials)]
-TokenDep = Annotated[None, Depends(require_token)]
+SignerDep = Annotated[UrlSigner, Depends(get_signer)]
+CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -53,10 +53,19 @@ class ThreadCreate(TokenBody):
         description="Client-chosen id, so a thread made offline keeps its id; makes the call "
         "idempotent (a retry returns the thread already created, never a second one).",
     )
+    private: bool = Field(
+        default=False,
+        description="Only its users (and admins) see a private thread; its renders are "
+        "served through expiring signed URLs. The creator is always one of its users.",
+    )
 
 
 class ThreadUpdate(TokenBody):
     name: Name
+
+
+class ThreadMembers(TokenBody):
+    users: list[Name] = Field(min_length=1, max_length=200)
 
 
 class ThreadPublic(BaseModel):
@@ -65,6 +74,8 @@ class ThreadPublic(BaseModel):
     users: list[str]
     created_at: str
     updated_at: str
+    # Present (true) on private threads only: public ones keep the seed's exact shape.
+    private: bool | None = Field(default=None, exclude_if=_omit_none)
 
 
 class RenderPublic(BaseModel):
@@ -111,6 +122,9 @@ class MessagePublic(BaseModel):
     created_at: str
     timestamp: str
     user_id: str
+    user_name: str | None = Field(
+        default=None, description="The author's display name (the token's user)"
+    )
     parent_thread: str
     snapshot: dict[str, Any]
     snapshot_metadata: dict[str, Any] | None = None
@@ -144,3 +158,9 @@ class MessagePage(BaseModel):
         "remembers (TOMBSTONE_RETENTION_DAYS): this page starts the thread from the beginning, "
         "and messages the client holds that the new scan does not list were deleted.",
     )
+
+
+class Me(BaseModel):
+    name: str
+    admin: bool
+    service: bool = Field(description="True for the shared API_TOKEN, which has admin rights")

@@ -40,14 +40,16 @@ JSON_VALUE_SCHEMA: dict[str, Any] = {
 DESCRIPTIONS = {
     "400": "Malformed body (JSON or multipart)",
     "401": "Missing or invalid API token",
-    "404": "Not found",
+    "403": "The token's user may not do this (someone else's message or render), or a "
+    "media signature that expired or is not the server's",
+    "404": "Not found (private threads answer 404 to those who are not in them)",
     "405": "Method not allowed",
     "409": "Conflict with what is stored",
     "413": "Body larger than MAX_JSON_KB (JSON) or MAX_UPLOAD_MB (uploads)",
     "415": "Not an audio file of the given format",
     "416": "Range not satisfiable",
     "422": "Invalid request: the detail names the field",
-    "429": "Too many uploads at once from this address (see Retry-After)",
+    "429": "Too many failed token checks, or uploads at once, from this address (see Retry-After)",
     "500": "Storage failed",
 }
 BEARER: dict[str, list[str]] = {"bearerAuth": []}
@@ -94,7 +96,7 @@ def amend(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             codes = set(responses)
             if path.startswith("/api/v1/"):
-                codes.add("401")
+                codes.update(("401", "429"))  # 429: too many failed token checks
                 operation["security"] = [BEARER]
             body = operation.get("requestBody", {}).get("content", {})
             if body:

@@ -71,7 +71,7 @@ class EmbeddedServer:
         self._process = subprocess.Popen(
             cmd, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
         )
-        if stderr is not subprocess.DEVNULL:
+        if not isinstance(stderr, int):  # our log file, not subprocess.DEVNULL
             stderr.close()
         ready: dict = {}
         reader = threading.Thread(target=self._read_ready, args=(ready,), daemon=True)

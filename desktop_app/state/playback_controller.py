@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 
 from desktop_app.domain.message import Message
 from desktop_app.state.local_peaks import LocalPeaks
@@ -104,17 +104,32 @@ class PlaybackController(QObject):
         """The open thread's rows: looked up by message id, and where each row's player
         state is written (rows arriving later get theirs as they are inserted)."""
         old = self._model
+        if old is model:
+            return
         if old is not None:
             old.modelReset.disconnect(self.refresh_all)
             old.rowsInserted.disconnect(self._on_rows_inserted)
+            old.rowsRemoved.disconnect(self._stop_if_deleted)
             old.peaksWanted.disconnect(self._on_peaks_wanted)
         self._model = model
         if model is not None:
             model.modelReset.connect(self.refresh_all)
             model.rowsInserted.connect(self._on_rows_inserted)
+            model.rowsRemoved.connect(self._stop_if_deleted)
             # queued: asked while a row is painted, answered after the paint
             model.peaksWanted.connect(self._on_peaks_wanted, Qt.ConnectionType.QueuedConnection)
             self.refresh_all()
+
+    def _stop_if_deleted(self, *_range: object) -> None:
+        """A message deleted while its take plays (by its author, perhaps on another
+        machine) takes its row — and so its only pause button — with it: stop it too.
+        Checked once the model is done: a row that moves is removed and inserted again."""
+        QTimer.singleShot(0, self, self._stop_if_gone)
+
+    def _stop_if_gone(self) -> None:
+        key = self.player.key
+        if key and self._model is not None and self._model.row_of(key) < 0:
+            self.player.stop()
 
     def set_online(self, online: bool) -> None:
         """Whether the server answers; uncached rows say "not downloaded" while it doesn't."""

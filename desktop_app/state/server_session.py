@@ -252,7 +252,9 @@ class ServerSession(QObject):
         """Reopen the thread that was open at the last quit (or the newest one) once the
         thread list first arrives."""
         threads = self.threads
-        if self._opened_initial_thread or threads.current_thread_id or not threads.threads:
+        if self._closed or self._opened_initial_thread or threads.current_thread_id:
+            return  # closed: a thread list answered during shutdown opens nothing
+        if not threads.threads:
             return
         self._opened_initial_thread = True
         remembered = self._memory.last_thread_id if self._memory is not None else ""
@@ -260,7 +262,10 @@ class ServerSession(QObject):
         threads.open_thread(remembered if found else threads.threads[0].id)
 
     def _remember_thread(self, thread_id: str) -> None:
-        if thread_id and self._memory is not None:
+        # After shutdown's last write a remembered thread would stay in QSettings' memory
+        # and be written when it is destroyed: into a folder that may be gone by then
+        # (the smoke test's temporary home came back holding settings.ini).
+        if thread_id and self._memory is not None and not self._closed:
             self._memory.last_thread_id = thread_id
 
     def _poll_threads(self) -> None:
@@ -433,13 +438,19 @@ def _take_of(entry: OutboxEntry) -> Render | None:
     """The queued take as the row's stand-in render: its length and waveform. Nothing of
     it goes to the server or the local store; playback finds the file by message id."""
     audio = entry.audio
-    if audio is None or not audio.path.is_file():
+    if audio is None:
         return None
+    try:
+        # One look at the file, not "exists?" then "how big?": a dropped file's encoded
+        # copy is moved into the outbox by the send worker at any moment after queuing.
+        size = audio.path.stat().st_size
+    except OSError:
+        return None  # moved (the outbox's copy shows once it is delivered) or gone
     return Render(
         id=f"take-{entry.id}",
         url=audio.path.as_uri(),
         bitrate=audio.bitrate,
         duration=audio.duration,
-        size_bytes=audio.path.stat().st_size,
+        size_bytes=size,
         peaks=audio.peaks,
     )

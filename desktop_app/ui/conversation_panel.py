@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
@@ -293,14 +301,16 @@ class ConversationPanel(QWidget):
     # ---- drop to send --------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if watched is self.messages and kind == QEvent.Type.KeyPress:
-            if event.key() == Qt.Key.Key_Delete:
+        if watched is self.messages and isinstance(event, QKeyEvent):
+            if kind == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Delete:
                 index = self.messages.currentIndex()
                 if index.isValid():
                     self.delete_message(index.data(Roles.ID))
                     return True
             return False
-        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+        if not isinstance(event, QDropEvent | QDragLeaveEvent):
+            return False
+        if isinstance(event, QDropEvent) and kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             if self._dropped_files(event):
                 event.acceptProposedAction()
                 thread = self._threads.current_thread
@@ -313,7 +323,7 @@ class ConversationPanel(QWidget):
                 return True
         elif kind == QEvent.Type.DragLeave:
             self.messages.set_drop_hint(False)
-        elif kind == QEvent.Type.Drop:
+        elif isinstance(event, QDropEvent) and kind == QEvent.Type.Drop:
             self.messages.set_drop_hint(False)
             files = self._dropped_files(event)
             if files:

@@ -40,6 +40,7 @@ from desktop_app.ui import theme
 from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
 from desktop_app.ui.focus_ring import FocusRingFollower
+from desktop_app.ui.midi_actions import MidiActions
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.thread_list import ThreadListWidget
@@ -260,6 +261,9 @@ class MainWindow(QMainWindow):
         file_menu.addActions(
             [self.new_pattern_action, self.open_pattern_action, self.save_pattern_action]
         )
+        file_menu.addSeparator()
+        self.midi = MidiActions(self, self._sequencer, self._settings)
+        file_menu.addActions([self.midi.import_action, self.midi.export_action])
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()

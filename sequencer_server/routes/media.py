@@ -1,17 +1,23 @@
 """``GET /media/{key}``: renders in local storage, with Range support for seeking players.
 
 Like the seed's public-read S3 objects, media needs no token: keys hold a random UUID.
+Renders of private threads are the exception: they are served only with an unexpired
+signature (``?exp=&sig=``) that the API puts into every message it sends.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from sequencer_server.audio_check import CONTENT_TYPES
-from sequencer_server.deps import StorageDep
+from sequencer_server.deps import SignerDep, StorageDep, StoreDep
+from sequencer_server.store import MessageStore
 
 router = APIRouter(tags=["media"])
 
@@ -44,6 +50,17 @@ def _drop_unusable_range(request: Request) -> None:
         request.scope["headers"] = [(k, v) for k, v in headers if k != b"range"]
 
 
+def in_private_thread(store: MessageStore, key: str) -> bool:
+    """Whether the render stored at ``key`` is attached to a message of a private thread
+    (keys are ``{ENV}/renders/{render id}.{format}``)."""
+    upload = store.get_upload(PurePosixPath(key).stem)
+    if upload is None or upload.get("key") != key or not upload.get("message_id"):
+        return False
+    message = store.get_message(upload["message_id"])
+    thread = store.get_thread(message["parent_thread"]) if message else None
+    return bool(thread and thread.get("private"))
+
+
 @router.head("/media/{key:path}", include_in_schema=False)
 @router.get(
     "/media/{key:path}",
@@ -51,11 +68,20 @@ def _drop_unusable_range(request: Request) -> None:
     responses={
         200: {"content": {"audio/mpeg": {}}, "description": "The whole file"},
         206: {"content": {"audio/mpeg": {}}, "description": "The requested byte range"},
+        403: {"description": "A private thread's render without a valid, unexpired signature"},
         404: {},
         416: {"description": "The range starts beyond the end of the file"},
     },
 )
-async def get_media(key: str, request: Request, storage: StorageDep) -> FileResponse:
+async def get_media(
+    key: str,
+    request: Request,
+    storage: StorageDep,
+    store: StoreDep,
+    signer: SignerDep,
+    exp: Annotated[str | None, Query(max_length=20, description="signed URL expiry")] = None,
+    sig: Annotated[str | None, Query(max_length=128, description="signed URL HMAC")] = None,
+) -> FileResponse:
     if len(key) > MAX_KEY_LENGTH:
         raise HTTPException(404, "no such media")
     path = storage.local_path(key)
@@ -65,10 +91,22 @@ async def get_media(key: str, request: Request, storage: StorageDep) -> FileResp
         found = False
     if path is None or not found:
         raise HTTPException(404, "no such media")
+    # After the 404: the signature only matters for a file that exists.
+    signed = exp is not None or sig is not None
+    if signed and not (exp and sig and signer.valid(key, exp, sig)):
+        raise HTTPException(403, "the signed URL has expired or is not the server's")
+    if not signed and await run_in_threadpool(in_private_thread, store, key):
+        raise HTTPException(
+            403, "this render belongs to a private thread: use the signed URL the API gives"
+        )
     _drop_unusable_range(request)
     fmt = path.suffix.lstrip(".").lower()
     return FileResponse(
         path,
         media_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
-        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        headers={
+            "Cache-Control": f"private, max-age={signer.ttl_s}"
+            if signed
+            else "public, max-age=31536000, immutable"
+        },
     )

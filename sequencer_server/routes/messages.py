@@ -12,8 +12,15 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from sequencer_server.deps import CredentialsDep, StorageDep, StoreDep, TokenDep
+from sequencer_server.deps import (
+    CurrentUser,
+    SignerDep,
+    StorageDep,
+    StoreDep,
+    require_author,
+)
 from sequencer_server.json_body import GuardedJsonRoute
+from sequencer_server.membership import visible_thread_or_404
 from sequencer_server.models import (
     AttachRender,
     AttachResult,
@@ -23,9 +30,10 @@ from sequencer_server.models import (
     MessagePublic,
 )
 from sequencer_server.presenters import public_message, utc_now_iso
-from sequencer_server.routes.threads import thread_or_404
+from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage, StorageError
 from sequencer_server.store import ChangePage, MessageStore, RenderClaimConflict
+from sequencer_server.users import User
 
 log = logging.getLogger("sequencer_server.messages")
 router = APIRouter(prefix="/api/v1", tags=["messages"], route_class=GuardedJsonRoute)
@@ -44,6 +52,22 @@ def _message_or_404(doc: dict | None, message_id: str) -> dict:
     return doc
 
 
+def _visible_message(store: MessageStore, message_id: str, user: User) -> tuple[dict, dict]:
+    """The message and its thread; a message in a private thread the user is not in is
+    answered 404 like a missing one."""
+    doc = _message_or_404(store.get_message(message_id), message_id)
+    thread = store.get_thread(doc["parent_thread"])
+    try:
+        return doc, visible_thread_or_404(thread, doc["parent_thread"], user)
+    except HTTPException:
+        raise HTTPException(404, f"message {message_id!r} not found") from None
+
+
+def signer_for(thread: dict, signer: UrlSigner) -> UrlSigner | None:
+    """Renders of a private thread get signed URLs; public threads keep public ones."""
+    return signer if thread.get("private") else None
+
+
 def _check_timestamp(text: str | None) -> str:
     if text is None:
         return utc_now_iso()
@@ -54,22 +78,35 @@ def _check_timestamp(text: str | None) -> str:
     return text
 
 
-def _stored_render(store: MessageStore, render_id: str, message_id: str) -> dict[str, Any]:
-    """The server's own record of a render; clients cannot attach arbitrary URLs."""
+def _stored_render(
+    store: MessageStore, render_id: str, message_id: str, user: User
+) -> dict[str, Any]:
+    """The server's own record of a render; clients cannot attach arbitrary URLs, nor
+    someone else's upload (records from before uploaders were kept belong to anyone)."""
     upload = store.get_upload(render_id)
     if upload is None:
         raise HTTPException(422, f"render {render_id!r} was not uploaded to this server")
+    uploader = upload.get("uploader")
+    if uploader is not None and not user.service and uploader != user.name:
+        raise HTTPException(403, f"render {render_id!r} was uploaded by someone else")
     owner = upload.get("message_id")
     if owner is not None and owner != message_id:
         raise HTTPException(409, f"render {render_id!r} is attached to another message")
-    hidden = ("message_id", "idempotency_key", "sha256")
+    hidden = ("message_id", "idempotency_key", "sha256", "uploader")
     return {k: v for k, v in upload.items() if k not in hidden and v is not None}
 
 
-def _attach(store: MessageStore, message_id: str, render: dict[str, Any]) -> bool:
+def _attach(
+    store: MessageStore,
+    storage: Storage,
+    message_id: str,
+    render: dict[str, Any],
+    private: bool,
+) -> bool:
     """Claim the upload, then add it to the message. In this order a delete (which removes
     the message first, then the files of every upload claimed by it) can never leave an
-    acknowledged render behind; a message deleted meanwhile answers 404."""
+    acknowledged render behind; a message deleted meanwhile answers 404. A render joining
+    a private thread loses its public access before the attach is acknowledged."""
     try:
         store.claim_upload(render["id"], message_id)
     except RenderClaimConflict:
@@ -79,6 +116,12 @@ def _attach(store: MessageStore, message_id: str, render: dict[str, Any]) -> boo
         raise HTTPException(
             422, f"render {render['id']!r} was not uploaded to this server"
         ) from None
+    if private:
+        try:
+            storage.make_private(render["key"])
+        except StorageError as exc:
+            log.error("❌ Could not make render %s private: %s", render["key"], exc)
+            raise HTTPException(500, "Failed to make the render private in storage") from exc
     try:
         return store.attach_render(message_id, render)
     except KeyError:
@@ -108,30 +151,37 @@ def same_message(stored: dict[str, Any], body: MessageCreate) -> bool:
     "/messages",
     status_code=201,
     response_model=MessagePublic,
-    responses={200: {"description": "Replay of an id already created"}, 404: {}, 409: {}},
+    responses={200: {"description": "Replay of an id already created"}, 403: {}, 404: {}, 409: {}},
 )
 async def create_message(
     body: MessageCreate,
     request: Request,
-    credentials: CredentialsDep,
+    user: CurrentUser,
     store: StoreDep,
     storage: StorageDep,
+    signer: SignerDep,
 ) -> Any:
-    credentials.require(body.token)
+    if not user.service and body.user_id != user.name:
+        raise HTTPException(
+            403, f"user_id {body.user_id[:64]!r} is not you: this token is {user.name!r}'s"
+        )
     message_id = body.id or uuid.uuid4().hex
     timestamp = _check_timestamp(body.timestamp)
 
-    def work() -> tuple[dict, bool]:
-        thread_or_404(store.get_thread(body.parent_thread), body.parent_thread)
+    def work() -> tuple[dict, bool, dict]:
+        thread = store.get_thread(body.parent_thread)
+        visible_thread_or_404(thread, body.parent_thread, user)
+        private = bool(thread and thread.get("private"))
         existing = store.get_message(message_id)
         if existing is not None and existing["parent_thread"] != body.parent_thread:
             raise HTTPException(409, f"message id {message_id!r} exists in another thread")
-        renders = [_stored_render(store, r.id, message_id) for r in body.renders]
-        doc = {
+        renders = [_stored_render(store, r.id, message_id, user) for r in body.renders]
+        doc: dict[str, Any] = {
             "id": message_id,
             "created_at": utc_now_iso(),
             "timestamp": timestamp,
             "user_id": body.user_id,
+            "user_name": body.user_id if user.service else user.name,
             "parent_thread": body.parent_thread,
             "snapshot": body.snapshot,
             "snapshot_metadata": body.snapshot_metadata,
@@ -143,21 +193,27 @@ async def create_message(
                 409, f"message id {message_id!r} is already used by a different message"
             )
         for render in renders:
-            _attach(store, message_id, render)
+            _attach(store, storage, message_id, render, private)
         if created:
             store.update_thread(body.parent_thread, {"updated_at": doc["created_at"]})
-        return store.get_message(message_id) or stored, created
+        return store.get_message(message_id) or stored, created, thread or {}
 
-    doc, created = await run_in_threadpool(work)
-    return JSONResponse(public_message(doc, storage, request), status_code=201 if created else 200)
+    doc, created, thread = await run_in_threadpool(work)
+    answer = public_message(doc, storage, request, signer_for(thread, signer))
+    return JSONResponse(answer, status_code=201 if created else 200)
 
 
 @router.get("/messages/{message_id}", response_model=MessagePublic, responses={404: {}})
 async def get_message(
-    message_id: str, request: Request, _: TokenDep, store: StoreDep, storage: StorageDep
+    message_id: str,
+    request: Request,
+    user: CurrentUser,
+    store: StoreDep,
+    storage: StorageDep,
+    signer: SignerDep,
 ) -> dict:
-    doc = _message_or_404(await run_in_threadpool(store.get_message, message_id), message_id)
-    return public_message(doc, storage, request)
+    doc, thread = await run_in_threadpool(_visible_message, store, message_id, user)
+    return public_message(doc, storage, request, signer_for(thread, signer))
 
 
 @router.get(
@@ -169,9 +225,10 @@ async def get_message(
 async def list_messages(
     thread_id: str,
     request: Request,
-    _: TokenDep,
+    user: CurrentUser,
     store: StoreDep,
     storage: StorageDep,
+    signer: SignerDep,
     since: Annotated[
         int | None,
         Query(ge=0, le=2**63 - 1, description="cursor from the previous page"),
@@ -181,13 +238,14 @@ async def list_messages(
     since_seq = since or 0  # cursors are the stores' 64-bit sequence numbers
 
     def work() -> dict:
-        thread_or_404(store.get_thread(thread_id), thread_id)
+        thread = visible_thread_or_404(store.get_thread(thread_id), thread_id, user)
+        sign = signer_for(thread, signer)
         page = store.changes(thread_id, since_seq, limit)
         settle = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
         start = 0 if page.reset else since_seq
         cursor = settled_cursor(page, start, settle)
         return {
-            "messages": [public_message(d, storage, request) for _s, _c, d in page.messages],
+            "messages": [public_message(d, storage, request, sign) for _s, _c, d in page.messages],
             "deleted": [i for _s, _c, i in page.deleted],
             "cursor": str(cursor),
             "more": page.full and cursor > start,
@@ -214,17 +272,16 @@ def settled_cursor(page: ChangePage, since: int, settle_ms: int) -> int:
 @router.post(
     "/messages/{message_id}/renders",
     response_model=AttachResult,
-    responses={404: {}, 409: {}, 422: {}},
+    responses={403: {}, 404: {}, 409: {}, 422: {}},
 )
 async def attach_render(
-    message_id: str, body: AttachRender, credentials: CredentialsDep, store: StoreDep
+    message_id: str, body: AttachRender, user: CurrentUser, store: StoreDep, storage: StorageDep
 ) -> dict:
-    credentials.require(body.token)
-
     def work() -> None:
-        _message_or_404(store.get_message(message_id), message_id)
-        render = _stored_render(store, body.render.id, message_id)
-        if _attach(store, message_id, render):
+        doc, thread = _visible_message(store, message_id, user)
+        require_author(doc, user)
+        render = _stored_render(store, body.render.id, message_id, user)
+        if _attach(store, storage, message_id, render, bool(thread.get("private"))):
             log.info("📎 Attached render %s to message %s", render["id"], message_id)
 
     await run_in_threadpool(work)
@@ -248,11 +305,12 @@ def delete_render_files(storage: Storage, store: MessageStore, message_id: str) 
     return failures
 
 
-@router.delete("/messages/{message_id}", response_model=DeleteResult, responses={404: {}})
+@router.delete("/messages/{message_id}", response_model=DeleteResult, responses={403: {}, 404: {}})
 async def delete_message(
-    message_id: str, _: TokenDep, store: StoreDep, storage: StorageDep
+    message_id: str, user: CurrentUser, store: StoreDep, storage: StorageDep
 ) -> dict:
     def work() -> dict:
+        require_author(_visible_message(store, message_id, user)[0], user)
         # The message goes first, then the files of every upload claimed by it: an attach
         # racing the delete either finished before (its file is found here) or finds the
         # message gone (404), so no acknowledged render outlives its message.

@@ -1,4 +1,4 @@
-"""Threads: the conversations messages are posted into."""
+"""Threads: the conversations messages are posted into, public or private."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import uuid
 from fastapi import APIRouter, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
-from sequencer_server.deps import CredentialsDep, StoreDep, TokenDep
+from sequencer_server.deps import CurrentUser, StoreDep
 from sequencer_server.json_body import GuardedJsonRoute
-from sequencer_server.models import ThreadCreate, ThreadPublic, ThreadUpdate
+from sequencer_server.membership import can_see, public_thread, visible_thread_or_404
+from sequencer_server.models import ThreadCreate, ThreadMembers, ThreadPublic, ThreadUpdate
 from sequencer_server.presenters import utc_now_iso
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"], route_class=GuardedJsonRoute)
@@ -25,54 +26,97 @@ def thread_or_404(doc: dict | None, thread_id: str) -> dict:
     "",
     status_code=201,
     response_model=ThreadPublic,
-    responses={200: {"description": "Replay of an id already created"}, 401: {}, 422: {}},
+    responses={200: {"description": "Replay of an id already created"}, 401: {}, 409: {}},
 )
 async def create_thread(
-    body: ThreadCreate, credentials: CredentialsDep, store: StoreDep, response: Response
+    body: ThreadCreate, user: CurrentUser, store: StoreDep, response: Response
 ) -> dict:
-    credentials.require(body.token)
     now = utc_now_iso()
+    users = list(dict.fromkeys(body.users))
+    if body.private and not user.service and user.name not in users:
+        users.append(user.name)  # whoever makes a private thread can see it
     doc = {
         "id": body.id or uuid.uuid4().hex,
         "name": body.name.strip() or body.name,
-        "users": body.users,
+        "users": users,
         "created_at": now,
         "updated_at": now,
+        "private": body.private,
     }
+
+    def replay(existing: dict) -> tuple[dict, bool]:
+        if not can_see(existing, user):
+            raise HTTPException(409, f"thread id {body.id!r} is taken")
+        return existing, False
 
     def work() -> tuple[dict, bool]:
         if body.id is not None and (existing := store.get_thread(body.id)) is not None:
-            return existing, False
+            return replay(existing)
         try:
             return store.create_thread(doc), True
         except Exception:
             # Two retries of the same offline creation racing: the loser gets the winner's.
             if body.id is not None and (existing := store.get_thread(body.id)) is not None:
-                return existing, False
+                return replay(existing)
             raise
 
     stored, created = await run_in_threadpool(work)
     if not created:
         response.status_code = 200
-    return stored
+    return public_thread(stored)
 
 
 @router.get("", response_model=list[ThreadPublic], responses={401: {}})
-async def list_threads(_: TokenDep, store: StoreDep) -> list[dict]:
-    return await run_in_threadpool(store.list_threads)
+async def list_threads(user: CurrentUser, store: StoreDep) -> list[dict]:
+    threads = await run_in_threadpool(store.list_threads)
+    return [public_thread(t) for t in threads if can_see(t, user)]
 
 
 @router.get("/{thread_id}", response_model=ThreadPublic, responses={401: {}, 404: {}})
-async def get_thread(thread_id: str, _: TokenDep, store: StoreDep) -> dict:
-    return thread_or_404(await run_in_threadpool(store.get_thread, thread_id), thread_id)
+async def get_thread(thread_id: str, user: CurrentUser, store: StoreDep) -> dict:
+    doc = await run_in_threadpool(store.get_thread, thread_id)
+    return public_thread(visible_thread_or_404(doc, thread_id, user))
 
 
 @router.patch("/{thread_id}", response_model=ThreadPublic, responses={401: {}, 404: {}})
 async def rename_thread(
-    thread_id: str, body: ThreadUpdate, credentials: CredentialsDep, store: StoreDep
+    thread_id: str, body: ThreadUpdate, user: CurrentUser, store: StoreDep
 ) -> dict:
-    credentials.require(body.token)
-    doc = await run_in_threadpool(
-        store.update_thread, thread_id, {"name": body.name.strip(), "updated_at": utc_now_iso()}
-    )
-    return thread_or_404(doc, thread_id)
+    def work() -> dict | None:
+        visible_thread_or_404(store.get_thread(thread_id), thread_id, user)
+        return store.update_thread(
+            thread_id, {"name": body.name.strip(), "updated_at": utc_now_iso()}
+        )
+
+    return public_thread(thread_or_404(await run_in_threadpool(work), thread_id))
+
+
+async def _change_members(
+    thread_id: str, body: ThreadMembers, user: CurrentUser, store: StoreDep, add: bool
+) -> dict:
+    """Only those who see the thread (its members, admins) may change who else does."""
+
+    def work() -> dict | None:
+        thread = visible_thread_or_404(store.get_thread(thread_id), thread_id, user)
+        current = list(thread.get("users", []))
+        if add:
+            users = list(dict.fromkeys([*current, *body.users]))
+        else:
+            users = [u for u in current if u not in body.users]
+        return store.update_thread(thread_id, {"users": users, "updated_at": utc_now_iso()})
+
+    return public_thread(thread_or_404(await run_in_threadpool(work), thread_id))
+
+
+@router.post("/{thread_id}/members", response_model=ThreadPublic, responses={401: {}, 404: {}})
+async def add_members(
+    thread_id: str, body: ThreadMembers, user: CurrentUser, store: StoreDep
+) -> dict:
+    return await _change_members(thread_id, body, user, store, add=True)
+
+
+@router.delete("/{thread_id}/members", response_model=ThreadPublic, responses={401: {}, 404: {}})
+async def remove_members(
+    thread_id: str, body: ThreadMembers, user: CurrentUser, store: StoreDep
+) -> dict:
+    return await _change_members(thread_id, body, user, store, add=False)

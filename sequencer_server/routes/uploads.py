@@ -11,8 +11,9 @@ import logging
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Header, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from sequencer_server import json_body
 from sequencer_server.audio_check import CHECKS, CONTENT_TYPES
@@ -22,6 +23,7 @@ from sequencer_server.hashing import HashingReader, sha256_of
 from sequencer_server.limits import too_large_detail
 from sequencer_server.models import RenderPublic
 from sequencer_server.presenters import public_render, utc_now_iso
+from sequencer_server.routes.media import in_private_thread
 from sequencer_server.storage import Storage, StorageError, StorageFull
 from sequencer_server.store import DuplicateUpload, MessageStore, StoreFull
 from sequencer_server.upload_form import (
@@ -30,6 +32,7 @@ from sequencer_server.upload_form import (
     read_upload_form,
     upload_slots,
 )
+from sequencer_server.users import User
 
 log = logging.getLogger("sequencer_server.uploads")
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -81,9 +84,10 @@ async def upload_audio(
         credentials.require()
     async with upload_slots(request).hold(client):
         fields, file = await read_upload_form(request, credentials)
+        user = credentials.require(fields.token)  # known by now: answered from its cache
         try:
             return await _store_upload(
-                request, settings, store, storage, fields, file, idempotency_key
+                request, settings, store, storage, fields, file, idempotency_key, user
             )
         finally:
             await file.close()
@@ -97,6 +101,7 @@ async def _store_upload(
     fields: UploadFields,
     file: UploadFile,
     idempotency_key: str | None,
+    user: User,
 ) -> dict:
     format = fields.format
     fmt = format.strip().lower()
@@ -118,7 +123,8 @@ async def _store_upload(
         earlier = await run_in_threadpool(store.find_upload, idempotency_key)
         if earlier is not None:
             digest = await run_in_threadpool(sha256_of, file.file)
-            return _replay(earlier, size, digest, request, storage)
+            private = await run_in_threadpool(in_private_thread, store, earlier["key"])
+            return _replay(earlier, size, digest, request, storage, private)
 
     render_id = str(uuid.uuid4())
     key = f"{settings.env}/renders/{render_id}.{fmt}"
@@ -146,13 +152,18 @@ async def _store_upload(
         "message_id": None,
         "idempotency_key": idempotency_key or None,
         "sha256": digest,
+        "uploader": user.name,  # only they may attach it
     }
     try:
         await run_in_threadpool(store.record_upload, record)
     except DuplicateUpload:
         # A concurrent retry with the same key won the race: keep its file, drop ours.
         await run_in_threadpool(storage.delete, key)
-        earlier = await run_in_threadpool(store.find_upload, idempotency_key)
+        earlier = await run_in_threadpool(store.find_upload, idempotency_key or "")
+        if earlier is None:  # only a keyed upload collides; its record went in between
+            raise HTTPException(
+                409, "A concurrent upload with this Idempotency-Key did not finish; retry"
+            ) from None
         return _replay(earlier, size, digest, request, storage)
     except Exception as exc:
         log.exception("❌ Could not record upload %s; removing the stored file", key)
@@ -168,16 +179,20 @@ async def _store_upload(
     return render
 
 
-def _replay(earlier: dict, size: int, digest: str, request: Request, storage) -> dict:
+def _replay(
+    earlier: dict, size: int, digest: str, request: Request, storage, private: bool = False
+) -> dict:
     """The first upload under an ``Idempotency-Key``, when this one is the same file
-    (by SHA-256; records from before hashes were kept compare by size)."""
+    (by SHA-256; records from before hashes were kept compare by size); with a signed URL
+    when the render has joined a private thread since."""
     same = (
         earlier.get("sha256") == digest if earlier.get("sha256") else earlier["size_bytes"] == size
     )
     if not same:
         raise HTTPException(409, "Idempotency-Key was already used for a different file")
     log.info("↩️  Upload replayed by Idempotency-Key: %s", earlier["key"])
-    return public_render(earlier, storage, request)
+    signer = request.app.state.signer if private else None
+    return public_render(earlier, storage, request, signer)
 
 
 def _measure(file: UploadFile) -> int:

@@ -56,6 +56,13 @@ class Storage(Protocol):
         """The public URL of ``key``. Local storage builds it from the request so the
         embedded server's URLs stay right when its port changes between runs."""
 
+    def presigned_url(self, key: str, ttl_s: int) -> str | None:
+        """An expiring URL that reads ``key`` without the public ACL (S3), or None when
+        the server signs its own ``/media`` URLs (local storage)."""
+
+    def make_private(self, key: str) -> None:
+        """Take away public read access to ``key`` (its render joined a private thread)."""
+
     def local_path(self, key: str) -> Path | None:
         """The file behind ``key`` when this storage serves ``/media`` itself."""
 

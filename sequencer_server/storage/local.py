@@ -77,6 +77,13 @@ class LocalStorage:
         base = (self.public_base_url or request_base_url).rstrip("/")
         return f"{base}/media/{key}"
 
+    def presigned_url(self, key: str, ttl_s: int) -> str | None:
+        return None
+
+    def make_private(self, key: str) -> None:
+        """Nothing to change on disk: ``/media`` asks for a signature once the render
+        belongs to a private thread."""
+
     def local_path(self, key: str) -> Path | None:
         try:
             return self._path(key)

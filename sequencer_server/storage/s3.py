@@ -157,5 +157,24 @@ class S3Storage:
     def url_for(self, key: str, request_base_url: str) -> str:
         return self.public_url(key)
 
+    def presigned_url(self, key: str, ttl_s: int) -> str | None:
+        return str(
+            self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=ttl_s
+            )
+        )
+
+    def make_private(self, key: str) -> None:
+        """Uploads are ``public-read`` (the seed's URLs need it); a render attached to a
+        private thread loses that grant. Without ACLs (``S3_ACL=none``) it never had it."""
+        if not self.settings.acl:
+            return
+        try:
+            self.client.put_object_acl(Bucket=self.bucket, Key=key, ACL="private")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(
+                f"S3 ACL change of {key} failed: {exc}", code=error_code(exc)
+            ) from exc
+
     def local_path(self, key: str) -> Path | None:
         return None

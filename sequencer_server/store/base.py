@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sequencer_server.store.users_base import UserStore
+
 
 @dataclass
 class ChangePage:
@@ -42,7 +44,7 @@ class DuplicateUpload(Exception):
     """Another upload with the same idempotency key was recorded first."""
 
 
-class MessageStore(Protocol):
+class MessageStore(UserStore, Protocol):
     name: str
 
     # threads

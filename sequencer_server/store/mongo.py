@@ -25,6 +25,7 @@ from sequencer_server.store.base import (
     RenderClaimConflict,
     StoreFull,
 )
+from sequencer_server.store.mongo_users import MongoUsers
 
 OUT_OF_DISK_SPACE = 14031  # MongoDB's error code when a write finds the disk full
 
@@ -53,7 +54,7 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class MongoStore:
+class MongoStore(MongoUsers):
     name = "mongodb"
 
     def __init__(self, client: MongoClient, db_name: str) -> None:
@@ -70,6 +71,7 @@ class MongoStore:
         self._uploads.create_index([("created_at", ASCENDING)])
         self._uploads.create_index("idempotency_key", unique=True, sparse=True)
         self._adopt_old_tombstones(db["tombstones"])
+        self._open_user_collections(db)
 
     def _adopt_old_tombstones(self, old: Any) -> None:
         """Databases from before tombstones lived in ``messages`` kept them apart."""
@@ -92,6 +94,7 @@ class MongoStore:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
+        assert doc is not None  # upserted, and the document after the update is returned
         return int(doc["value"])
 
     # -- threads ---------------------------------------------------------------------

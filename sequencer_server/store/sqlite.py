@@ -25,11 +25,12 @@ from sequencer_server.store.base import (
     RenderClaimConflict,
     StoreFull,
 )
+from sequencer_server.store.sqlite_users import SQLiteUsers, create_user_tables
 
 log = logging.getLogger("sequencer_server.store.sqlite")
 
 BUSY_TIMEOUT_S = 30.0
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: users and token hashes (sqlite_users)
 SQLITE_FULL = 13
 
 SCHEMA = """
@@ -72,7 +73,7 @@ def _is_full(exc: sqlite3.Error) -> bool:
     return (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc)
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteUsers):
     name = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
@@ -81,7 +82,10 @@ class SQLiteStore:
         self._lock = self._database.lock
         with self._tx():
             self._database.ensure_schema(
-                SCHEMA, SCHEMA_VERSION, upgrades={1: _add_idempotency_keys}, what="server"
+                SCHEMA,
+                SCHEMA_VERSION,
+                upgrades={1: _add_idempotency_keys, 2: create_user_tables},
+                what="server",
             )
 
     # -- helpers ---------------------------------------------------------------------

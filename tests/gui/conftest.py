@@ -17,8 +17,12 @@ from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
+from tests.gui import qt_messages
 from tests.gui.modal_driver import ModalDriver
 from tests.gui.send_helpers import Client
+
+# Never let the Python message handler be None while Qt threads log (see qt_messages).
+qt_messages.install()
 
 
 @pytest.fixture(autouse=True)

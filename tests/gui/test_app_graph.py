@@ -3,6 +3,7 @@ second start of the same installation (SEQUENCER_HOME in a temporary folder)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import psutil
@@ -11,8 +12,11 @@ from PySide6.QtCore import Qt
 
 from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
+from desktop_app.services.api import ApiClient
 from desktop_app.services.first_run import WELCOME_THREAD_NAME
 from desktop_app.settings import Settings
+from sequencer_server.threaded import ThreadedServer
+from tests.conftest import TOKEN, make_backend
 
 
 def _build(paths: AppPaths) -> AppGraph:
@@ -83,3 +87,32 @@ def test_first_start_then_second_start(qtbot, paths: AppPaths) -> None:
     finally:
         again.window.close()
         again.shutdown()
+
+
+def test_nothing_is_written_to_the_settings_after_shutdown(
+    qtbot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Quitting while the thread list is still on its way: its answer arrives during
+    shutdown and opens a thread. That choice used to be remembered in the settings after
+    their last write, so QSettings wrote the file again when it was destroyed — after a
+    smoke test had removed its temporary home, which came back holding ``settings.ini``."""
+    backend = make_backend("sqlite-local", tmp_path)
+    server = ThreadedServer(backend.app()).start()
+    try:
+        paths = AppPaths.under(tmp_path / "home").ensure()
+        settings = Settings.open(paths.settings_file)
+        settings.welcome_thread_id = "done-before"  # not a first start
+        settings.server_url, settings.api_token = server.url, TOKEN
+        thread = ApiClient(server.url, TOKEN).create_thread("Takes")
+        graph = AppGraph(paths, settings)
+        qtbot.addWidget(graph.window)
+        graph.start()  # the thread list is requested ...
+        graph.shutdown()  # ... and arrives while the app shuts down
+        on_disk = paths.settings_file.read_text(encoding="utf-8")
+        assert f"last_thread_id={settings.last_thread_id}" in on_disk or (
+            settings.last_thread_id == "" and "last_thread_id" not in on_disk
+        ), (settings.last_thread_id, thread.id, on_disk)
+        # Nor does it start loading that thread's messages into the closed local store.
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    finally:
+        server.stop()

@@ -8,10 +8,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import qInstallMessageHandler, qWarning
+from PySide6.QtCore import qWarning
 
 from desktop_app.logging_setup import ExceptionHook, setup_logging
 from desktop_app.ui.crash_dialog import CrashReporter
+from tests.gui import qt_messages
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def log_file(tmp_path: Path):
     yield path
     logging.getLogger().removeHandler(handler)
     handler.close()
-    qInstallMessageHandler(None)  # later tests see Qt's messages the default way again
+    qt_messages.install()  # later tests see Qt's messages the default way again
 
 
 def _raise(exc: BaseException):
@@ -50,7 +51,7 @@ def test_setup_twice_does_not_double_lines(tmp_path: Path) -> None:
     assert path.read_text().count("once") == 1
     logging.getLogger().removeHandler(handler)
     handler.close()
-    qInstallMessageHandler(None)
+    qt_messages.install()
 
 
 def test_uncaught_errors_are_logged_and_shown_in_one_dialog(qtbot, log_file: Path) -> None:

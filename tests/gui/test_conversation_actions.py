@@ -160,5 +160,9 @@ def test_dropping_audio_sends_it_and_refuses_other_files(qtbot, panel, alice, tm
     assert alice.state.messages.message_at(0).snapshot["filename"] == "idea.wav"
     # the row names the file (not "Pattern"), here and for everyone reading the thread
     assert index.data(Roles.SUMMARY_TEXT) == "idea.wav · 1.0 s"
-    (posted,) = server_messages(alice.api.base_url, alice.state.current_thread_id)
+    # A queued take already shows its player (from the outbox): the post may still be on
+    # its way to the server.
+    url, thread = alice.api.base_url, alice.state.current_thread_id
+    qtbot.waitUntil(lambda: len(server_messages(url, thread)) == 1, timeout=TIMEOUT)
+    (posted,) = server_messages(url, thread)
     assert posted.snapshot_metadata["filename"] == "idea.wav"

@@ -76,6 +76,8 @@ def test_menus(qtbot, parts: Parts) -> None:
         "New pattern",
         "Open pattern JSON…",
         "Save pattern as…",
+        "Import MIDI…",
+        "Export MIDI…",
         "Settings…",
         "Quit",
     ]

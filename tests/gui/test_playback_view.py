@@ -136,3 +136,31 @@ def test_row_paints_player_states(qtbot, wired):
     controller.set_online(False)
     other = view.delegate.player_look(view.model().index(1, 0))
     assert not other.not_downloaded  # cached: plays offline
+
+
+def test_deleting_the_playing_message_stops_it_but_moving_it_does_not(qtbot, wired):
+    """Its author deletes a message while someone listens: the row — its only pause button
+    — goes, so the sound must stop too. A row that only moves (a new timestamp) plays on."""
+    view, controller, player = wired
+    model = view.model()
+    controller.toggle("m0")
+    qtbot.waitUntil(lambda: player.is_playing and player.key == "m0", timeout=3000)
+    moved = model.message("m0")
+    model.upsert_message(
+        Message(
+            moved.id,
+            moved.parent_thread,
+            moved.user_id,
+            moved.snapshot,
+            "2026-11-24T10:09:00Z",
+            renders=moved.renders,
+        )
+    )
+    assert model.ids() == ["m1", "m0"]
+    qtbot.wait(50)
+    assert player.is_playing and player.key == "m0"
+    model.remove_message("m1")  # another row: nothing changes for the player
+    qtbot.wait(50)
+    assert player.is_playing and player.key == "m0"
+    model.remove_message("m0")
+    qtbot.waitUntil(lambda: player.key == "" and not player.is_playing, timeout=1000)

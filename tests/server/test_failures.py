@@ -109,8 +109,11 @@ def test_token_never_logged(tmp_path, capfd):
 
 
 def test_server_refuses_to_start_without_token(tmp_path):
-    with pytest.raises(ConfigError, match="API_TOKEN is not set"):
-        Settings.from_env({}, data_dir=tmp_path)
+    """Without API_TOKEN the server starts only when it has users (issue 13)."""
+    from sequencer_server.app import create_app
+
+    with pytest.raises(ConfigError, match="API_TOKEN is not set and the server has no users"):
+        create_app(Settings.from_env({}, data_dir=tmp_path))
     import os
 
     from sequencer_server.__main__ import main

@@ -1,0 +1,174 @@
+"""Private threads: invisible (404) to non-members, membership changed by members and
+admins, and renders served only through fresh, expiring signed URLs."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import requests
+
+from sequencer_server.signed_urls import UrlSigner
+from sequencer_server.users import add_user
+from tests.conftest import S3_KEYS, TOKEN
+from tests.server.helpers import Client, mp3_bytes
+
+
+def _setup(backend, url):
+    tokens = {n: add_user(backend.store, n) for n in ("alice", "bob", "eve")}
+    tokens["root"] = add_user(backend.store, "root", admin=True)
+    clients = {n: Client(url, t) for n, t in tokens.items()}
+    r = clients["alice"].http.post(
+        f"{url}/api/v1/threads",
+        json={"token": tokens["alice"], "name": "Secret", "private": True, "users": ["bob"]},
+    )
+    assert r.status_code == 201, r.text
+    return clients, r.json()
+
+
+def _get(c: Client, path: str) -> requests.Response:
+    return c.http.get(f"{c.url}{path}", params={"token": c.token})
+
+
+def test_non_members_get_404_everywhere(live_backend):
+    backend, url = live_backend
+    clients, thread = _setup(backend, url)
+    assert thread["private"] is True and set(thread["users"]) == {"alice", "bob"}
+    alice, eve = clients["alice"], clients["eve"]
+    message = alice.create_message(thread["id"], user_id="alice").json()
+    tid, mid = thread["id"], message["id"]
+
+    assert _get(eve, f"/api/v1/threads/{tid}").status_code == 404
+    assert _get(eve, f"/api/v1/threads/{tid}/messages").status_code == 404
+    assert _get(eve, f"/api/v1/messages/{mid}").status_code == 404
+    assert eve.create_message(tid, user_id="eve").status_code == 404
+    assert eve.attach(mid, eve.upload().json()).status_code == 404
+    r = eve.http.delete(f"{url}/api/v1/messages/{mid}", params={"token": eve.token})
+    assert r.status_code == 404
+    r = eve.http.post(
+        f"{url}/api/v1/threads/{tid}/members", json={"token": eve.token, "users": ["eve"]}
+    )
+    assert r.status_code == 404
+    assert tid not in [t["id"] for t in _get(eve, "/api/v1/threads").json()]
+    assert _get(alice, f"/api/v1/messages/{mid}").status_code == 200  # nothing was lost
+
+    for name in ("bob", "root"):
+        assert tid in [t["id"] for t in _get(clients[name], "/api/v1/threads").json()]
+        assert _get(clients[name], f"/api/v1/messages/{mid}").status_code == 200
+    # the shared token is an admin, and public threads keep the seed's shape
+    assert _get(Client(url), f"/api/v1/threads/{tid}").status_code == 200
+    public = eve.create_thread("Open")
+    assert "private" not in public and "private" not in _get(eve, "/api/v1/threads").json()[0]
+
+
+def test_members_change_membership(live_backend):
+    backend, url = live_backend
+    clients, thread = _setup(backend, url)
+    bob, eve = clients["bob"], clients["eve"]
+    path = f"{url}/api/v1/threads/{thread['id']}/members"
+    added = bob.http.post(path, json={"token": bob.token, "users": ["eve"]})
+    assert added.status_code == 200 and "eve" in added.json()["users"]
+    assert _get(eve, f"/api/v1/threads/{thread['id']}").status_code == 200
+    removed = bob.http.delete(path, json={"token": bob.token, "users": ["eve"]})
+    assert removed.status_code == 200 and "eve" not in removed.json()["users"]
+    assert _get(eve, f"/api/v1/threads/{thread['id']}").status_code == 404
+
+
+def _render_url(c: Client, message_id: str) -> str:
+    return _get(c, f"/api/v1/messages/{message_id}").json()["renders"][0]["url"]
+
+
+def test_private_renders_need_a_fresh_signature(live_backend):
+    backend, url = live_backend
+    clients, thread = _setup(backend, url)
+    alice = clients["alice"]
+    render = alice.upload().json()
+    if backend.storage.name == "s3":  # uploaded like any render: public until attached
+        assert _public_grants(backend, render)
+    created = alice.create_message(thread["id"], user_id="alice", renders=[render]).json()
+    assert created["renders"][0]["id"] == render["id"]
+    signed = created["renders"][0]["url"]
+    listed = _get(alice, f"/api/v1/threads/{thread['id']}/messages").json()["messages"][0]
+    got = _render_url(alice, created["id"])
+    assert {listed["renders"][0]["id"]} == {render["id"]}
+    for fresh in (signed, listed["renders"][0]["url"], got):
+        answer = requests.get(fresh)
+        assert answer.status_code == 200 and answer.content == mp3_bytes()
+
+    if backend.storage.name == "s3":
+        assert "X-Amz-Signature" in signed or "Signature" in signed
+        assert not _public_grants(backend, render)
+    else:
+        bare = signed.split("?")[0]
+        assert requests.get(bare).status_code == 403
+        query = parse_qs(urlsplit(signed).query)
+        forged = f"{bare}?exp={query['exp'][0]}&sig={'0' * 64}"
+        assert requests.get(forged).status_code == 403
+        later = f"{bare}?exp={int(query['exp'][0]) + 1}&sig={query['sig'][0]}"
+        assert requests.get(later).status_code == 403
+        signer = backend_app_signer(backend)
+        old = signer.query(_key(render), now=time.time() - 2 * signer.ttl_s)
+        assert requests.get(f"{bare}?{old}").status_code == 403
+
+
+def test_public_threads_keep_public_urls(live_backend):
+    backend, url = live_backend
+    c = Client(url)
+    thread = c.create_thread()
+    render = c.upload().json()
+    message = c.create_message(thread["id"], renders=[render]).json()
+    assert message["renders"][0]["url"] == render["url"]
+    assert "sig=" not in render["url"] and "Signature" not in render["url"]
+    if backend.storage.name == "local":
+        assert requests.get(render["url"]).status_code == 200
+
+
+def _public_grants(backend, render: dict) -> list:
+    client = boto3.client("s3", endpoint_url=backend.settings.s3.endpoint_url,
+                          region_name="us-east-1", **S3_KEYS)  # fmt: skip
+    grants = client.get_object_acl(Bucket=backend.storage.bucket, Key=_key(render))
+    return [g for g in grants["Grants"] if "AllUsers" in str(g["Grantee"])]
+
+
+def _key(render: dict) -> str:
+    return f"test/renders/{render['id']}.mp3"
+
+
+def backend_app_signer(backend) -> UrlSigner:
+    """The signer of the app under test: the same data folder gives the same key."""
+    from sequencer_server.signed_urls import load_secret
+
+    settings = backend.settings
+    return UrlSigner(
+        load_secret(settings.signing_key, settings.data_dir), settings.signed_url_ttl_s
+    )
+
+
+def test_service_token_still_sees_everything(live_backend):
+    backend, url = live_backend
+    _clients, thread = _setup(backend, url)
+    ids = [t["id"] for t in _get(Client(url, TOKEN), "/api/v1/threads").json()]
+    assert thread["id"] in ids
+
+
+def test_upload_replay_of_a_private_render_is_signed(live_backend):
+    backend, url = live_backend
+    clients, thread = _setup(backend, url)
+    alice = clients["alice"]
+    key = {"Idempotency-Key": "take-1"}
+    first = alice.http.post(
+        f"{url}/api/v1/upload/audio",
+        data={"token": alice.token, "format": "mp3"},
+        files={"file": ("t.mp3", mp3_bytes(), "audio/mpeg")},
+        headers=key,
+    ).json()
+    alice.create_message(thread["id"], user_id="alice", renders=[first])
+    again = alice.http.post(
+        f"{url}/api/v1/upload/audio",
+        data={"token": alice.token, "format": "mp3"},
+        files={"file": ("t.mp3", mp3_bytes(), "audio/mpeg")},
+        headers=key,
+    ).json()
+    assert again["id"] == first["id"] and again["url"] != first["url"]
+    assert requests.get(again["url"]).status_code == 200
