@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, cast
 
 import numpy as np
 
@@ -190,7 +190,7 @@ def _stream(
     """Write block by block under a temporary name, renamed when complete: a failure never
     leaves a truncated file under ``out``."""
     with atomic_write(out) as fh:
-        writer = open_writer(fh)
+        writer = open_writer(cast(BinaryIO, fh))  # opened "wb"
         done = 0
         for block in blocks:
             writer.write(block)
