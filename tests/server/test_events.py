@@ -175,7 +175,7 @@ def test_a_listener_that_never_reads_is_dropped_without_blocking_others(tmp_path
 
 
 def test_a_disconnecting_client_frees_its_listener(served):
-    backend, url = served
+    backend, _url = served
     with ThreadedServer(backend.app()) as server:
         app_broker = server.app.state.events
         with SSEReader(server.url) as sse:
