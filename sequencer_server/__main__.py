@@ -17,6 +17,7 @@ from sequencer_server.config import ConfigError, Settings
 log = logging.getLogger("sequencer_server")
 
 TLS_SHUTDOWN_S = 5
+STREAM_SHUTDOWN_S = 10
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,7 +177,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         access_log=True,
         # A TLS client gone without its close_notify would hold the shutdown for asyncio's
         # 30 s SSL shutdown timeout; the desktop app waits for its embedded server to end.
-        timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else None,
+        # Open event streams never end by themselves: they are cut after the grace period
+        # (their clients reconnect with Last-Event-ID and miss nothing).
+        timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else STREAM_SHUTDOWN_S,
         **ssl,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)

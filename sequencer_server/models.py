@@ -7,9 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
+MAX_TEXT = 4000
 
 # Surrounding blanks are dropped before the length is checked, so "   " is no name. The
 # document spells out the characters str.strip() drops (ECMA's \s, which OpenAPI tools use,
@@ -109,12 +117,30 @@ class MessageCreate(TokenBody):
     )
     parent_thread: str = Field(min_length=1, max_length=64)
     user_id: str = Field(min_length=1, max_length=200)
-    snapshot: JsonObject
+    snapshot: JsonObject | None = Field(
+        default=None, description="The pattern; required unless the message has text"
+    )
     snapshot_metadata: JsonObject | None = None
     renders: list[RenderRef] = Field(default_factory=list, max_length=16)
     timestamp: str | None = Field(
         default=None, max_length=64, json_schema_extra={"format": "date-time"}
     )
+    text: str | None = Field(
+        default=None,
+        max_length=MAX_TEXT,
+        description="Words with (or instead of) the pattern: plain text; empty means none",
+    )
+    reply_to: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        description="The id of the message (in the same thread) this one answers",
+    )
+
+    @model_validator(mode="after")
+    def _snapshot_or_text(self) -> MessageCreate:
+        if self.snapshot is None and not self.text:
+            raise ValueError("snapshot: required (only a message with text may leave it out)")
+        return self
 
 
 class MessagePublic(BaseModel):
@@ -126,9 +152,12 @@ class MessagePublic(BaseModel):
         default=None, description="The author's display name (the token's user)"
     )
     parent_thread: str
-    snapshot: dict[str, Any]
+    # Absent only on a text-only message.
+    snapshot: dict[str, Any] | None = Field(default=None, exclude_if=_omit_none)
     snapshot_metadata: dict[str, Any] | None = None
     renders: list[RenderPublic]
+    text: str | None = Field(default=None, exclude_if=_omit_none)
+    reply_to: str | None = Field(default=None, exclude_if=_omit_none)
 
 
 class AttachRender(TokenBody):

@@ -144,7 +144,21 @@ def same_message(stored: dict[str, Any], body: MessageCreate) -> bool:
         and stored.get("user_id") == body.user_id
         and stored.get("snapshot") == body.snapshot
         and stored.get("snapshot_metadata") == body.snapshot_metadata
+        and stored.get("text") == (body.text or None)
+        and stored.get("reply_to") == body.reply_to
     )
+
+
+def _check_reply_to(store: MessageStore, body: MessageCreate, message_id: str) -> None:
+    """A reply answers a message of its own thread that exists (a reply into another
+    thread, even a visible one, would be a link the other thread's readers cannot see)."""
+    if body.reply_to is None:
+        return
+    target = store.get_message(body.reply_to) if body.reply_to != message_id else None
+    if target is None or target.get("parent_thread") != body.parent_thread:
+        raise HTTPException(
+            422, f"reply_to: {body.reply_to!r} is not a message of thread {body.parent_thread!r}"
+        )
 
 
 @router.post(
@@ -175,6 +189,8 @@ async def create_message(
         existing = store.get_message(message_id)
         if existing is not None and existing["parent_thread"] != body.parent_thread:
             raise HTTPException(409, f"message id {message_id!r} exists in another thread")
+        if existing is None:  # a replay is judged by same_message instead
+            _check_reply_to(store, body, message_id)
         renders = [_stored_render(store, r.id, message_id, user) for r in body.renders]
         doc: dict[str, Any] = {
             "id": message_id,
@@ -187,6 +203,12 @@ async def create_message(
             "snapshot_metadata": body.snapshot_metadata,
             "renders": [],
         }
+        if body.snapshot is None:
+            del doc["snapshot"]
+        if body.text:
+            doc["text"] = body.text
+        if body.reply_to is not None:
+            doc["reply_to"] = body.reply_to
         stored, created = store.create_message(doc)
         if not created and not same_message(stored, body):
             raise HTTPException(

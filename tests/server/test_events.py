@@ -1,0 +1,240 @@
+"""``GET /api/v1/events``: live changes as Server-Sent Events, on both stores, over real
+HTTP; replays after ``Last-Event-ID`` exactly once, across processes and restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+from sequencer_server.events import Broker
+from sequencer_server.store.sqlite import SQLiteStore
+from sequencer_server.threaded import ThreadedServer
+from sequencer_server.users import add_user
+from tests.conftest import TOKEN, make_backend
+from tests.server.helpers import Client
+from tests.server.sse import SSEReader
+
+BACKENDS = ["sqlite-local", "mongo-s3"]
+
+
+@pytest.fixture(params=BACKENDS)
+def served(request, tmp_path) -> Iterator[tuple[object, str]]:
+    endpoint = request.getfixturevalue("moto_endpoint") if "s3" in request.param else None
+    backend = make_backend(request.param, tmp_path, endpoint, SSE_HEARTBEAT_S="0.3")
+    with ThreadedServer(backend.app()) as server:
+        yield backend, server.url
+
+
+def _get(url: str, path: str, token: str = TOKEN) -> dict:
+    r = requests.get(f"{url}{path}", params={"token": token}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_stream_starts_with_retry_then_sends_live_changes(served):
+    _backend, url = served
+    c = Client(url)
+    thread = c.create_thread("Before")  # made before connecting: not replayed
+    with SSEReader(url) as sse:
+        assert sse.status == 200
+        assert sse.headers is not None
+        assert sse.headers["content-type"].startswith("text/event-stream")
+        first = sse.get()
+        assert first is not None and first.retry == "3000"
+        message = c.create_message(thread["id"], text="hello").json()
+        events = sse.events_until_quiet(1.0)
+    kinds = [e.event for e in events]
+    assert "message" in kinds and "thread" in kinds, kinds
+    got = next(e for e in events if e.event == "message")
+    assert got.json == _get(url, f"/api/v1/messages/{message['id']}")
+    assert got.json["text"] == "hello"
+    updated = next(e for e in events if e.event == "thread")
+    assert updated.json == _get(url, f"/api/v1/threads/{thread['id']}")
+    ids = [int(e.id or 0) for e in events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_deletion_and_render_events(served):
+    _backend, url = served
+    c = Client(url)
+    thread = c.create_thread()
+    with SSEReader(url) as sse:
+        sse.get()
+        message, render = c.message_with_render(thread["id"])
+        messages = sse.events_until_quiet(1.0, kind="message")
+        assert messages[-1].json["renders"][0]["id"] == render["id"]
+        assert requests.delete(
+            f"{url}/api/v1/messages/{message['id']}", params={"token": TOKEN}, timeout=10
+        ).ok
+        deleted = sse.next_event()
+    assert deleted.event == "deleted"
+    assert deleted.json == {"id": message["id"], "parent_thread": thread["id"]}
+
+
+def test_heartbeat_on_an_idle_stream(served):
+    _backend, url = served
+    with SSEReader(url) as sse:
+        assert sse.get().retry == "3000"
+        ping = sse.get(timeout=3)
+    assert ping is not None and (ping.event, ping.data) == ("comment", "ping")
+
+
+def test_reconnect_with_last_event_id_gets_each_missed_change_once(served):
+    _backend, url = served
+    c = Client(url)
+    thread = c.create_thread()
+    with SSEReader(url) as sse:
+        sse.get()
+        c.create_message(thread["id"], id="m1", text="one")
+        last = sse.events_until_quiet(1.0)[-1].id
+    missed = [c.create_message(thread["id"], id=f"m{i}", text=str(i)).json()["id"] for i in (2, 3)]
+    with SSEReader(url, last_event_id=last) as again:
+        again.get()
+        replay = again.events_until_quiet(1.0, kind="message")
+        live = c.create_message(thread["id"], text="live").json()["id"]
+        later = again.events_until_quiet(1.0, kind="message")
+    assert [e.json["id"] for e in replay] == missed
+    assert [e.json["id"] for e in later] == [live]
+    # ?since= is the same as the header
+    with SSEReader(url, since=int(last or 0)) as third:
+        third.get()
+        replay = third.events_until_quiet(1.0, kind="message")
+    assert [e.json["id"] for e in replay] == [*missed, live]
+
+
+def test_private_thread_events_only_for_members(served):
+    backend, url = served
+    alice, eve = add_user(backend.store, "alice"), add_user(backend.store, "eve")
+    with SSEReader(url, token=alice) as a, SSEReader(url, token=eve) as e:
+        a.get(), e.get()
+        made = requests.post(
+            f"{url}/api/v1/threads",
+            json={"token": alice, "name": "Secret", "private": True},
+            timeout=10,
+        ).json()
+        Client(url, alice).create_message(made["id"], text="psst")
+        public = Client(url, alice).create_thread("Open")
+        seen_a = a.events_until_quiet(1.0)
+        seen_e = e.events_until_quiet(0.5)
+    assert {ev.event for ev in seen_a} >= {"thread", "message"}
+    assert any(ev.event == "message" and ev.json["text"] == "psst" for ev in seen_a)
+    assert [ev.json["id"] for ev in seen_e] == [public["id"]]
+
+
+def test_bad_last_event_id_and_missing_token(served):
+    _backend, url = served
+    r = requests.get(f"{url}/api/v1/events", params={"token": TOKEN},
+                     headers={"Last-Event-ID": "abc"}, timeout=10)  # fmt: skip
+    assert r.status_code == 422 and "Last-Event-ID" in r.json()["detail"]
+    assert requests.get(f"{url}/api/v1/events", timeout=10).status_code == 401
+
+
+def test_healthz_lists_the_features(served):
+    _backend, url = served
+    body = requests.get(f"{url}/healthz", timeout=10).json()
+    assert body["status"] == "ok" and {"events", "text"} <= set(body["features"])
+
+
+# -- the broker: a stalled listener is dropped, the others go on ------------------------
+
+
+def test_a_listener_that_never_reads_is_dropped_without_blocking_others(tmp_path):
+    store = SQLiteStore(tmp_path / "s.sqlite3")
+
+    async def scenario() -> None:
+        broker = Broker(store, interval_s=0.01, queue_size=5)
+        stalled = await broker.subscribe()
+        reader = await broker.subscribe()
+        got = []
+        for i in range(12):
+            store.create_thread({"id": f"t{i}", "name": "x", "users": [], "created_at": str(i)})
+            broker.wake()
+            await asyncio.sleep(0.05)
+            while not reader.queue.empty():
+                got.append(reader.queue.get_nowait())
+        assert len(got) == 12 and all(item is not None for item in got)
+        assert stalled.dropped and stalled.queue.qsize() == 1
+        assert stalled.queue.get_nowait() is None  # its stream ends
+        assert broker.listeners == 1
+        broker.unsubscribe(reader)
+        await broker.close()
+
+    asyncio.run(scenario())
+    store.close()
+
+
+def test_a_disconnecting_client_frees_its_listener(served):
+    backend, _url = served
+    with ThreadedServer(backend.app()) as server:
+        app_broker = server.app.state.events
+        with SSEReader(server.url) as sse:
+            sse.get()
+            assert app_broker.listeners == 1
+        # The server notices at its next write to the closed connection (the heartbeat).
+        deadline = time.monotonic() + 5
+        while app_broker.listeners and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert app_broker.listeners == 0
+
+
+# -- several processes and restarts on one SQLite folder --------------------------------
+
+
+@contextmanager
+def server_process(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "MONGODB_"))}
+    env.update(API_TOKEN=TOKEN, ENV="test", PYTHONPATH=str(Path(__file__).parents[2]),
+               SSE_HEARTBEAT_S="0.5")  # fmt: skip
+    cmd = [sys.executable, "-m", "sequencer_server", "--port", "0", "--ready-json",
+           "--log-level", "warning", "--data-dir", str(data_dir)]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        yield json.loads(proc.stdout.readline())["url"], proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=20)
+
+
+def test_a_message_made_on_one_process_reaches_listeners_of_another(tmp_path):
+    with server_process(tmp_path) as (a, _pa), server_process(tmp_path) as (b, _pb):
+        thread = Client(b).create_thread()
+        with SSEReader(a) as sse:
+            sse.get()
+            message = Client(b).create_message(thread["id"], text="across").json()
+            got = sse.events_until_quiet(1.5, kind="message")
+    assert [e.json["id"] for e in got] == [message["id"]]
+
+
+def test_a_restart_mid_stream_loses_nothing(tmp_path):
+    with server_process(tmp_path) as (url, proc):
+        c = Client(url)
+        thread = c.create_thread()
+        sse = SSEReader(url)
+        sse.get()
+        c.create_message(thread["id"], id="before", text="seen")
+        seen = sse.events_until_quiet(1.0)
+        proc.kill()
+        proc.wait(10)
+        sse.close()
+    last = seen[-1].id
+    assert any(e.event == "message" and e.json["id"] == "before" for e in seen)
+    with server_process(tmp_path) as (url, _proc):
+        c = Client(url)
+        missed = [c.create_message(thread["id"], id=f"gap{i}", text="x").json() for i in (1, 2)]
+        with SSEReader(url, last_event_id=last) as again:
+            again.get()
+            replay = again.events_until_quiet(1.0, kind="message")
+    assert [e.json["id"] for e in replay] == [m["id"] for m in missed]
