@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.domain.draft import draft_with_audio
@@ -100,4 +101,101 @@ def test_unread_counts_divider_notifications_and_mute(qtbot, tmp_path: Path) -> 
             assert np.count_nonzero(mask_of(band, theme.ERROR, 30)) > 20  # the red "New" line
             qtbot.waitUntil(lambda: _pill_pixels(bo, other.id, theme.ACCENT) == 0, timeout=TIMEOUT)
     finally:
+        server.stop()
+
+
+class _Browser(QObject):
+    """Stands in for the user's browser: Qt hands it the links QDesktopServices opens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url.toString())
+
+
+def _words_blob(graph, message_id: str, colour: str):
+    """The painted pixels of ``colour`` in the message's row, as one bounding box."""
+    view = graph.window.conversation.messages
+    model = graph.threads_state.messages
+    index = model.index(model.row_of(message_id))
+    view.scrollTo(index)
+    QApplication.processEvents()
+    rect = view.visualRect(index)
+    mask = mask_of(grab(view.viewport()), colour, 30)[rect.top() : rect.bottom() + 1]
+    ys, xs = np.nonzero(mask)
+    return rect, xs, ys
+
+
+def test_words_links_and_replies_between_two_windows(qtbot, tmp_path: Path) -> None:
+    server = ThreadedServer(make_backend("sqlite-local", tmp_path / "srv").app()).start()
+    takes = ApiClient(server.url, TOKEN).create_thread("Takes")
+    browser = _Browser()
+    QDesktopServices.setUrlHandler("https", browser, "open")
+    try:
+        with (
+            running(qtbot, tmp_path / "ada", server.url, "ada") as ada,
+            running(qtbot, tmp_path / "bo", server.url, "bo") as bo,
+        ):
+            for g in (ada, bo):
+                qtbot.waitUntil(
+                    lambda g=g: g.threads_state.current_thread_id == takes.id, timeout=TIMEOUT
+                )
+                qtbot.waitUntil(lambda g=g: g.session.live.streaming, timeout=TIMEOUT)
+
+            # Ada types words with a link and presses Enter: a words-only message.
+            box = ada.window.conversation.text_box
+            box.setFocus()
+            qtbot.keyClicks(box, "listen <b>here</b>")
+            qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+            qtbot.keyClicks(box, "https://example.org/groove")
+            assert box.text == "listen <b>here</b>\nhttps://example.org/groove"
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+            assert box.text == ""
+            bo_model = bo.threads_state.messages
+            qtbot.waitUntil(lambda: bo_model.rowCount() == 1, timeout=TIMEOUT)
+            words = bo_model.message_at(0)
+            assert words.text == "listen <b>here</b>\nhttps://example.org/groove"
+            assert not words.has_pattern  # words only, nothing to play or load
+
+            # Bo's window paints the link in the link colour; clicking there opens it.
+            rect, xs, ys = _words_blob(bo, words.id, theme.ACCENT_BRIGHT)
+            assert len(xs) > 30, "no link painted"
+            link = QPoint(int(np.median(xs)), rect.top() + int(np.median(ys)))
+            view = bo.window.conversation.messages
+            qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=link)
+            qtbot.waitUntil(
+                lambda: browser.opened == ["https://example.org/groove"], timeout=TIMEOUT
+            )
+
+            # Bo replies from the message's menu: the quote shows in the composer.
+            panel = bo.window.conversation
+            menu = panel.message_menu(words.id)
+            next(a for a in menu.actions() if a.text() == "Reply").trigger()
+            assert panel.reply_bar.isVisible()
+            assert "ada: listen <b>here</b>" in panel.reply_label.text()
+            qtbot.keyClicks(panel.text_box, "nice")
+            qtbot.keyClick(panel.text_box, Qt.Key.Key_Return)
+            assert not panel.reply_bar.isVisible()
+            ada_model = ada.threads_state.messages
+            qtbot.waitUntil(lambda: ada_model.rowCount() == 2, timeout=TIMEOUT)
+            reply = ada_model.message_at(1)
+            assert (reply.text, reply.reply_to) == ("nice", words.id)
+            index = ada_model.index(1)
+            assert index.data(Roles.QUOTE_TEXT) == "ada: listen <b>here</b>"
+
+            # Clicking the quote in Ada's window makes the answered message current.
+            ada_view = ada.window.conversation.messages
+            rect, xs, ys = _words_blob(ada, reply.id, theme.ACCENT_DIM)
+            assert len(xs) > 5, "no quote bar painted"
+            qtbot.mouseClick(
+                ada_view.viewport(),
+                Qt.MouseButton.LeftButton,
+                pos=QPoint(int(xs.min()) + 20, rect.top() + int(np.median(ys))),
+            )
+            assert ada_view.currentIndex().row() == ada_model.row_of(words.id)
+    finally:
+        QDesktopServices.unsetUrlHandler("https")
         server.stop()
