@@ -46,6 +46,7 @@ from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
+from desktop_app.ui.open_files import NowPlaying
 from desktop_app.ui.playback_binding import PlaybackBinding
 
 if TYPE_CHECKING:
@@ -145,6 +146,10 @@ class AppGraph(QObject):
         )
         self.sessions.failed.connect(lambda text: self.window.show_error(text))
         self.notifier = Notifier(settings, self._thread_name, self._show_thread, parent=self)
+        # A message keeps playing in another thread: the status bar says what and leads back.
+        self.now_playing = NowPlaying(self.playback.player)
+        self.window.statusBar().addPermanentWidget(self.now_playing)
+        self.playback.player.currentChanged.connect(self._follow_playing)
         session.threads.messageArrived.connect(self.notifier.notify)
 
     def _new_session(self, connection: Connection) -> ServerSession:
@@ -214,6 +219,34 @@ class AppGraph(QObject):
         self.window.raise_()
         self.window.activateWindow()
         self.threads_state.open_thread(thread_id)
+
+    def _follow_playing(self, key: str) -> None:
+        message = self.threads_state.messages.message(key) if key else None
+        if message is None:
+            return  # an opened file (FileOpener follows those) or nothing
+        what = message.text.strip().splitlines()[0] if message.text.strip() else "pattern"
+        thread = self._thread_name(message.parent_thread)
+        name = f"{message.user_id} · {what[:40]}" + (f" in {thread}" if thread else "")
+        thread_id, message_id = message.parent_thread, message.id
+        self.now_playing.follow(key, name, lambda: self._go_to(thread_id, message_id))
+
+    def _go_to(self, thread_id: str, message_id: str) -> None:
+        """Back to the playing message: its thread opened, the row in view."""
+        state = self.threads_state
+        state.open_thread(thread_id)
+        panel = self.window.conversation
+        if panel is None:
+            return
+        view = panel.messages
+        if not view.scroll_to_message(message_id):
+            # the thread's rows arrive from the store a moment later
+            def when_listed(*_args: object) -> None:
+                if view.scroll_to_message(message_id):
+                    state.messages.rowsInserted.disconnect(when_listed)
+                    state.messages.modelReset.disconnect(when_listed)
+
+            state.messages.rowsInserted.connect(when_listed)
+            state.messages.modelReset.connect(when_listed)
 
     def _bind_session(self, session: ServerSession) -> None:
         """A new server or user: the window and playback follow the new session."""

@@ -9,11 +9,12 @@ same one the message rows use, so starting a message stops the file and vice ver
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QToolButton, QWidget
 
 from desktop_app.ui import theme
@@ -30,8 +31,21 @@ def _clock(ms: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+class _ClickLabel(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.on_click: Callable[[], None] | None = None
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.on_click is not None:
+            self.on_click()
+        super().mouseReleaseEvent(event)
+
+
 class NowPlaying(QWidget):
-    """Status-bar control for an opened audio file: pause/resume, name and time, stop."""
+    """Status-bar control for what plays: pause/resume, name and time, stop. An opened
+    audio file, or a message (playing on in another thread); ``follow(..., on_click)``
+    makes the name a way back to it."""
 
     def __init__(self, player: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,7 +56,7 @@ class NowPlaying(QWidget):
         self.toggle_button = QToolButton(self)
         self.toggle_button.setAutoRaise(True)
         self.toggle_button.clicked.connect(player.toggle)
-        self.label = QLabel(self)
+        self.label = _ClickLabel(self)
         self.label.setStyleSheet(f"color: {theme.TEXT};")
         self.stop_button = QToolButton(self)
         self.stop_button.setAutoRaise(True)
@@ -61,8 +75,13 @@ class NowPlaying(QWidget):
         player.durationChanged.connect(self._refresh)
         self.hide()
 
-    def follow(self, key: str, name: str) -> None:
+    def follow(self, key: str, name: str, on_click: Callable[[], None] | None = None) -> None:
         self._key, self._name = key, name
+        self.label.on_click = on_click
+        self.label.setCursor(
+            Qt.CursorShape.PointingHandCursor if on_click else Qt.CursorShape.ArrowCursor
+        )
+        self.label.setToolTip("Go to the message" if on_click else "")
         self._refresh()
 
     @property

@@ -199,3 +199,49 @@ def test_words_links_and_replies_between_two_windows(qtbot, tmp_path: Path) -> N
     finally:
         QDesktopServices.unsetUrlHandler("https")
         server.stop()
+
+
+def test_a_message_plays_on_in_another_thread_and_the_status_bar_leads_back(
+    qtbot, tmp_path: Path
+) -> None:
+    from tests.gui.journeys import play_disc
+    from tests.gui.test_journey_drag_out import _post_take
+
+    server = ThreadedServer(make_backend("sqlite-local", tmp_path / "srv").app()).start()
+    api = ApiClient(server.url, TOKEN)
+    takes = api.create_thread("Takes")
+    mid, _ = _post_take(api, takes.id, tmp_path)
+    other = api.create_thread("Other")
+    try:
+        with running(qtbot, tmp_path / "ada", server.url, "ada") as ada:
+            state = ada.threads_state
+            qtbot.waitUntil(lambda: state.current_thread_id == other.id, timeout=TIMEOUT)
+            _click_thread(qtbot, ada, takes.id)
+            qtbot.waitUntil(lambda: state.messages.row_of(mid) >= 0, timeout=TIMEOUT)
+            model = state.messages
+            qtbot.waitUntil(
+                lambda: model.index(model.row_of(mid)).data(Roles.RENDERS) != (), timeout=TIMEOUT
+            )
+            view = ada.window.conversation.messages
+            qtbot.mouseClick(
+                view.viewport(), Qt.MouseButton.LeftButton, pos=play_disc(ada, mid).centre
+            )
+            player = ada.playback.player
+            qtbot.waitUntil(lambda: player.is_playing and player.key == mid, timeout=TIMEOUT)
+
+            _click_thread(qtbot, ada, other.id)
+            qtbot.waitUntil(lambda: state.current_thread_id == other.id, timeout=TIMEOUT)
+            assert player.is_playing and player.key == mid  # it plays on
+            bar = ada.now_playing
+            assert bar.isVisible() and bar.text.startswith("Now playing: bo · pattern in Takes")
+
+            label = bar.label
+            qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=label.rect().center())
+            qtbot.waitUntil(lambda: state.current_thread_id == takes.id, timeout=TIMEOUT)
+            qtbot.waitUntil(
+                lambda: view.currentIndex().row() == model.row_of(mid) >= 0, timeout=TIMEOUT
+            )
+            bar.stop_button.click()
+            qtbot.waitUntil(lambda: not player.is_playing, timeout=TIMEOUT)
+    finally:
+        server.stop()
