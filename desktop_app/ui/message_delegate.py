@@ -383,15 +383,40 @@ class MessageDelegate(QStyledItemDelegate):
             pix = self.previews.pixmap(index.data(Roles.ID) or "",
                                        index.data(Roles.SNAPSHOT) or {}, size, dpr)  # fmt: skip
             painter.drawPixmap(lay.preview.topLeft(), pix)
+        summary_rect = QRectF(lay.summary)
+        clock = self._clock_beside_summary(lay, index)
+        if clock:
+            # The strip has no room for the time: it goes at the end of the summary line,
+            # so elapsed and total stay visible at every width.
+            painter.setFont(self._fonts["mono"])
+            painter.setPen(QColor(theme.TEXT))
+            width = QFontMetricsF(self._fonts["mono"]).horizontalAdvance(clock) + 4
+            painter.drawText(lay.summary, Qt.AlignmentFlag.AlignRight
+                             | Qt.AlignmentFlag.AlignVCenter, clock)  # fmt: skip
+            summary_rect.setRight(summary_rect.right() - width - 8)
         painter.setFont(self._fonts["body"])
         painter.setPen(QColor(theme.TEXT_DIM))
         summary = painter.fontMetrics().elidedText(
             index.data(Roles.SUMMARY_TEXT) or "", Qt.TextElideMode.ElideRight,
-            int(lay.summary.width()),
+            int(max(0.0, summary_rect.width())),
         )  # fmt: skip
-        painter.drawText(lay.summary, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        painter.drawText(summary_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          summary)  # fmt: skip
         self._paint_render(painter, lay, index, hover_area)
+
+    def _clock_beside_summary(self, lay: RowLayout, index: Index) -> str:
+        """ "elapsed / total" of a loaded row whose strip shows less (a narrow row)."""
+        if index.data(Roles.RENDER_STATE) != RENDER_READY or not index.data(Roles.LOADED):
+            return ""
+        if render_player.player_layout(lay.render).time.width() >= render_player.TIME_WIDTH:
+            return ""
+        duration = index.data(Roles.DURATION)
+        if not duration:
+            return ""
+        position = (index.data(Roles.POSITION_MS) or 0) / 1000
+        return (
+            f"{render_player.format_time(position)} / {render_player.format_time(round(duration))}"
+        )
 
     def _paint_card(self, p: QPainter, lay: RowLayout, own: bool, hovered: bool) -> None:
         base = theme.BG_RAISED if own else theme.BG

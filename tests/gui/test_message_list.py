@@ -204,3 +204,44 @@ def test_format_duration():
     assert format_duration(7.9) == "0:08"
     assert format_duration(61) == "1:01"
     assert format_duration(None) == ""
+
+
+def test_elapsed_and_total_stay_visible_on_the_playing_row_at_every_width(qtbot, model):
+    """Narrow rows give the strip's time up for the seek bar; the playing row's
+    "elapsed / total" then moves to the summary line instead of vanishing."""
+    from PySide6.QtCore import QRect
+
+    from desktop_app.state.row_playback import RowPlayback
+    from desktop_app.ui import render_player
+
+    delegate = MessageDelegate()
+    row = model.row_of("ready")
+    for width in (290, 330, 380, 480, 700):
+        rect = QRect(0, 0, width, ROW_HEIGHT)
+
+        def paint_at(position_ms: int, width: int = width, rect: QRect = rect) -> QImage:
+            model.set_row_playback(
+                "ready",
+                RowPlayback(loaded=True, playing=True, position_ms=position_ms, duration_ms=7900),
+            )
+            image = QImage(width, ROW_HEIGHT, QImage.Format.Format_ARGB32)
+            image.fill(QColor(theme.BG_DEEP))
+            option = QStyleOptionViewItem()
+            option.rect = rect
+            painter = QPainter(image)
+            delegate.paint(painter, option, model.index(row))
+            painter.end()
+            return image
+
+        early, late = paint_at(1000), paint_at(5000)
+        lay = row_layout(rect)
+        strip_time = render_player.player_layout(lay.render).time
+        shows_both = strip_time.width() >= render_player.TIME_WIDTH
+        where = strip_time if shows_both else lay.summary
+        changed = [
+            (x, y)
+            for y in range(int(where.top()), int(where.bottom()))
+            for x in range(int(where.left()), int(where.right()))
+            if early.pixel(x, y) != late.pixel(x, y)
+        ]
+        assert changed, f"no elapsed time painted at {width} px"
