@@ -73,6 +73,8 @@ class Broker:
         self._cursor: int | None = None
         self._sent_above: set[int] = set()
         self._settle_ms = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
+        # Rendered frames by (seq, base URL), shared by the listeners (routes.events).
+        self.frames: dict[tuple[int, str], str] = {}
 
     @property
     def listeners(self) -> int:

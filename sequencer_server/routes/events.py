@@ -23,12 +23,13 @@ from sequencer_server.presenters import public_message
 from sequencer_server.routes.messages import signer_for
 from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage
-from sequencer_server.store import Change, MessageStore
+from sequencer_server.store import Change
 from sequencer_server.users import User
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 RETRY_MS = 3000
+CACHE_SIZE = 256
 
 
 def _start(last_event_id: str | None, since: int | None) -> int | None:
@@ -48,17 +49,33 @@ class _Frames:
     """Turns changes into the SSE frames one user may see."""
 
     def __init__(
-        self, store: MessageStore, storage: Storage, signer: UrlSigner, request: Request, user: User
+        self,
+        cache: dict[tuple[int, str], str],
+        storage: Storage,
+        signer: UrlSigner,
+        request: Request,
+        user: User,
     ) -> None:
-        self._store = store
+        self._cache = cache
         self._storage = storage
         self._signer = signer
         self._request = request
         self._user = user
 
     def frame(self, change: Change, thread: dict[str, Any] | None) -> str | None:
+        """What this user sees of the change; rendered once for all who may see it (the
+        listeners of one server share its address, and members share signed URLs)."""
         if thread is None or not can_see(thread, self._user):
             return None
+        key = (change.seq, str(self._request.base_url))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._render(change, thread)
+            while len(self._cache) > CACHE_SIZE:
+                del self._cache[next(iter(self._cache))]
+        return cached
+
+    def _render(self, change: Change, thread: dict[str, Any]) -> str:
         data: dict[str, Any]
         if change.kind == "message":
             sign = signer_for(thread, self._signer)
@@ -92,7 +109,7 @@ async def events(
     start = _start(last_event_id, since)
     broker: Broker = request.app.state.events
     heartbeat = request.app.state.settings.sse_heartbeat_s
-    frames = _Frames(store, storage, signer, request, user)
+    frames = _Frames(broker.frames, storage, signer, request, user)
     listener = await broker.subscribe()
 
     async def stream() -> AsyncIterator[str]:

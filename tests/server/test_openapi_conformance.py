@@ -22,6 +22,7 @@ from schemathesis.config import SchemathesisConfig
 from tests.conftest import TOKEN, make_backend
 
 EXAMPLES = 15
+STREAMS = ("/api/v1/events",)
 # A schema cannot say "an MP3 file" or "a thread that exists": refusing those schema-valid
 # requests (415, 404, 409) is the server's business. Any other answer to a schema-valid
 # request must be 2xx (or 401 where the generator sends its own token).
@@ -63,7 +64,13 @@ def test_server_matches_its_openapi_document(kind, request, tmp_path):
     endpoint = request.getfixturevalue("moto_endpoint") if "s3" in kind else None
     backend = make_backend(kind, tmp_path, endpoint)
     schema = schemathesis.openapi.from_asgi("/openapi.json", backend.app(), config=CONFIG)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # The event stream never ends, which schemathesis' in-process calls cannot read;
+    # tests/server/test_events.py covers it over real HTTP.
+    operations = [
+        operation
+        for result in schema.get_all_operations()
+        if (operation := result.ok()).path not in STREAMS
+    ]
     assert len(operations) >= 10
     problems = [
         problem

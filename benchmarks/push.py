@@ -1,0 +1,171 @@
+"""Live push: commit → event latency at 200 listening clients, vs today's polling.
+
+The server runs as its own process (``python -m sequencer_server`` on a temporary SQLite
+folder, loopback), so its resident memory and CPU are its own. 200 clients (asyncio,
+httpx streaming) hold ``GET /api/v1/events`` open; then messages are posted one at a time
+and each listener notes when the message's event arrives. Latency is counted from just
+before the POST is sent, so it includes the create itself (an upper bound).
+
+Baseline: the desktop client polls the open thread every 1-1.5 s, so a new message waits
+for the next poll; its latency is simulated from that schedule (uniform intervals, commits
+at uniformly random times), leaving out the poll's own round trip (in its favour).
+
+Also measured: server RSS growth per idle listener (200 connected, nothing happening) and
+the server's CPU while those 200 sit idle for 10 s (psutil ``cpu_times``).
+
+Goal: p95 ≤ 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import percentile, ratio
+
+GOALS = {"p95_ms": 100.0}
+TOKEN = "push-benchmark-token-0123456789abcdef"
+POLL_INTERVAL_S = (1.0, 1.5)
+
+
+def poll_baseline_ms(samples: int = 100_000, seed: int = 14) -> list[float]:
+    """Waits until the next poll for commits at random times on a 1-1.5 s poll schedule."""
+    rng = random.Random(seed)
+    polls = [0.0]
+    while polls[-1] < samples:
+        polls.append(polls[-1] + rng.uniform(*POLL_INTERVAL_S))
+    waits = []
+    for _ in range(samples):
+        at = rng.uniform(0, polls[-1] - 2)
+        waits.append((polls[bisect.bisect_right(polls, at)] - at) * 1000)
+    return waits
+
+
+def _start_server(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "MONGODB_"))}
+    env.update(API_TOKEN=TOKEN, ENV="bench")
+    cmd = [sys.executable, "-m", "sequencer_server", "--port", "0", "--ready-json",
+           "--log-level", "warning", "--data-dir", str(data_dir)]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, json.loads(proc.stdout.readline())["url"]
+
+
+async def _listen(
+    client: Any, url: str, arrivals: dict[str, list[float]], ready: asyncio.Event, n: int
+) -> None:
+    """One listener: note when each message event arrives."""
+    async with client.stream("GET", f"{url}/api/v1/events", params={"token": TOKEN}) as r:
+        event = None
+        async for line in r.aiter_lines():
+            now = time.perf_counter()
+            if line.startswith("retry:"):
+                arrivals.setdefault("_connected", []).append(now)
+                if len(arrivals["_connected"]) >= n:
+                    ready.set()
+            elif line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event == "message":
+                arrivals.setdefault(json.loads(line[5:])["id"], []).append(now)
+
+
+async def _measure(url: str, pid: int, listeners: int, messages: int, idle_s: float) -> dict:
+    import httpx
+    import psutil
+
+    server = psutil.Process(pid)
+    limits = httpx.Limits(max_connections=listeners + 10, max_keepalive_connections=listeners)
+    timeout = httpx.Timeout(30.0, read=None)
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        r = await client.post(f"{url}/api/v1/threads", json={"token": TOKEN, "name": "Push"})
+        thread = r.json()["id"]
+        await client.post(  # warm the create path before measuring memory
+            f"{url}/api/v1/messages",
+            json={"token": TOKEN, "parent_thread": thread, "user_id": "bench", "text": "warm"},
+        )
+        rss_before = server.memory_info().rss
+        arrivals: dict[str, list[float]] = {}
+        ready = asyncio.Event()
+        tasks = [
+            asyncio.create_task(_listen(client, url, arrivals, ready, listeners))
+            for _ in range(listeners)
+        ]
+        await asyncio.wait_for(ready.wait(), 60)
+        await asyncio.sleep(1.0)
+        rss_after = server.memory_info().rss
+        cpu_before = server.cpu_times()
+        await asyncio.sleep(idle_s)
+        cpu_after = server.cpu_times()
+        idle_cpu_s = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
+
+        sent: dict[str, float] = {}
+        for i in range(messages):
+            message_id = f"push{i:04d}"
+            sent[message_id] = time.perf_counter()
+            await client.post(
+                f"{url}/api/v1/messages",
+                json={
+                    "token": TOKEN,
+                    "id": message_id,
+                    "parent_thread": thread,
+                    "user_id": "bench",
+                    "text": f"message {i}",
+                },
+            )
+            await asyncio.sleep(0.3)
+        await asyncio.sleep(1.0)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    latencies = [(arrived - sent[mid]) * 1000 for mid in sent for arrived in arrivals.get(mid, [])]
+    missing = listeners * messages - len(latencies)
+    return {
+        "latencies": latencies,
+        "missing_events": missing,
+        "rss_per_listener_kb": (rss_after - rss_before) / listeners / 1024,
+        "idle_cpu_percent": 100 * idle_cpu_s / idle_s,
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    listeners = 50 if args.quick else 200
+    messages = 10 if args.quick else 40
+    idle_s = 3.0 if args.quick else 10.0
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = _start_server(Path(tmp))
+        try:
+            got = asyncio.run(_measure(url, proc.pid, listeners, messages, idle_s))
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    ours = got["latencies"]
+    base = poll_baseline_ms()
+    p50, p95 = percentile(ours, 50), percentile(ours, 95)
+    base_p50, base_p95 = percentile(base, 50), percentile(base, 95)
+    return {
+        "benchmark": "push",
+        "listeners": listeners,
+        "messages": messages,
+        "events_measured": len(ours),
+        "missing_events": got["missing_events"],
+        "ours": {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "max_ms": round(max(ours), 1)},
+        "baseline_poll_1_to_1_5_s": {"p50_ms": round(base_p50, 1), "p95_ms": round(base_p95, 1)},
+        "ratio_p95": round(ratio(base_p95, p95), 1),
+        "ratio_p50": round(ratio(base_p50, p50), 1),
+        "rss_per_idle_listener_kb": round(got["rss_per_listener_kb"], 1),
+        "idle_cpu_percent_with_listeners": round(got["idle_cpu_percent"], 2),
+        "idle_window_s": idle_s,
+        "goals": GOALS,
+        "meets_goals": p95 <= GOALS["p95_ms"] and got["missing_events"] == 0,
+    }
