@@ -1,0 +1,202 @@
+"""Samples (issue 15): uploaded once by content hash, checked as real audio, referenced
+by messages, kept while a message uses them, removed by cleanup after that, and served
+signed once a private thread uses them. Every backend: SQLite/Mongo × local/S3."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import requests
+
+from sequencer_server.sample_cleanup import cleanup_samples
+from sequencer_server.threaded import ThreadedServer
+from sequencer_server.users import add_user
+from tests.conftest import TOKEN, make_backend
+from tests.server.helpers import Client
+from tests.server.sample_files import audio_bytes
+from tests.server.test_bad_input import stored_objects
+
+SCHEMA = Path(__file__).resolve().parents[2] / "resources/schemas/0.1.0/sample/sample.json"
+
+
+def upload_sample(c: Client, data: bytes, name: str = "kick.wav", **kw: Any) -> requests.Response:
+    form = {"token": c.token} if c.token is not None else {}
+    return c.http.post(
+        f"{c.url}/api/v1/samples",
+        data=form,
+        files={"file": (name, data, "application/octet-stream")},
+        **kw,
+    )
+
+
+def get_sample(c: Client, sha: str) -> requests.Response:
+    return c.http.get(f"{c.url}/api/v1/samples/{sha}", params={"token": c.token})
+
+
+def snapshot_with(*shas: str) -> dict[str, Any]:
+    tracks = [{"name": f"T{i}", "sample_sha256": s, "sample_name": f"s{i}.wav"}
+              for i, s in enumerate(shas)]  # fmt: skip
+    return {"format": "sequencer.pattern", "version": "0.1.0", "bpm": 120, "tracks": tracks}
+
+
+def public_content(backend, sample: dict[str, Any]) -> bytes | int:
+    """The file behind a sample's public URL, or the status refusing it. S3's public URLs
+    are virtual-host style (unresolvable here): the object and its public grant are read
+    through the S3 API instead."""
+    if backend.storage.name != "s3":
+        r = requests.get(sample["url"])
+        return r.content if r.status_code == 200 else r.status_code
+    key = f"test/samples/{sample['sha256']}.{sample['format']}"
+    bucket, client = backend.storage.bucket, backend.storage.client
+    grants = client.get_object_acl(Bucket=bucket, Key=key)["Grants"]
+    if not any("AllUsers" in str(g["Grantee"]) for g in grants):
+        return 403
+    return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def sample_files(backend) -> list[str]:
+    return [k for k in stored_objects(backend) if "samples" in k]
+
+
+def test_upload_is_idempotent_by_hash(live_backend):
+    backend, url = live_backend
+    c = Client(url)
+    data = audio_bytes("WAV", seconds=0.5)
+    first = upload_sample(c, data)
+    assert first.status_code == 201, first.text
+    sample = first.json()
+    assert sample["sha256"] == hashlib.sha256(data).hexdigest()
+    assert sample["format"] == "wav" and sample["size_bytes"] == len(data)
+    assert sample["duration"] == pytest.approx(0.5, abs=0.01)
+    jsonschema.validate(sample, json.loads(SCHEMA.read_text()))
+    assert public_content(backend, sample) == data
+    files = sample_files(backend)
+    assert len(files) == 1 and files[0].endswith(f"test/samples/{sample['sha256']}.wav")
+
+    again = upload_sample(c, data, name="other-name.wav")
+    assert again.status_code == 200 and again.json() == sample
+    assert sample_files(backend) == files
+    got = get_sample(c, sample["sha256"])
+    assert got.status_code == 200 and got.json() == sample
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "AIFF", "FLAC", "OGG", "MP3"])
+def test_every_format_is_accepted_with_its_length(live_server, fmt):
+    data = audio_bytes(fmt, seconds=1.0)
+    r = upload_sample(Client(live_server), data, name=f"x.{fmt.lower()}")
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["format"] == {"AIFF": "aiff"}.get(fmt, fmt.lower())
+    assert body["duration"] == pytest.approx(1.0, abs=0.06)
+    assert requests.get(body["url"]).content == data
+
+
+def test_refusals_store_nothing(tmp_path):
+    backend = make_backend("sqlite-local", tmp_path, MAX_SAMPLE_MB="1")
+    with ThreadedServer(backend.app()) as server:
+        c = Client(server.url)
+        cases = [
+            (b"just some text, not audio " * 100, 415, "not an audio file"),
+            (b"", 422, "empty"),
+            (audio_bytes("WAV", seconds=31, rate=8000), 422, "Sample too long: 31.0 s"),
+            # over the cap by less than the multipart allowance: refused by the route
+            (audio_bytes("WAV", seconds=6, rate=48000, channels=2), 413, "1 MB (MAX_SAMPLE_MB)"),
+            # far over: refused by its Content-Length before the body is read
+            (audio_bytes("WAV", seconds=9, rate=48000, channels=2), 413, "1 MB (MAX_SAMPLE_MB)"),
+            (audio_bytes("AU"), 415, "AU (Sun/NeXT)"),
+            (audio_bytes("WAV")[:40], 415, "not an audio file"),
+        ]
+        for data, status, words in cases:
+            r = upload_sample(c, data)
+            assert r.status_code == status, (words, r.text)
+            assert words in r.json()["detail"]
+        assert upload_sample(Client(server.url, "wrong"), audio_bytes()).status_code == 401
+        assert get_sample(c, "A" * 64).status_code == 422
+        assert get_sample(c, "abc").status_code == 422
+        assert get_sample(c, "0" * 64).status_code == 404
+        assert sample_files(backend) == []
+        assert backend.store.samples_before("9999") == []
+
+
+def test_references_keep_samples_until_no_message_uses_them(live_backend):
+    backend, url = live_backend
+    c = Client(url)
+    thread = c.create_thread()
+    shared = upload_sample(c, audio_bytes(tone=220)).json()
+    unused = upload_sample(c, audio_bytes(tone=330)).json()
+    missing = hashlib.sha256(b"never uploaded").hexdigest()
+
+    refused = c.create_message(thread["id"], snapshot=snapshot_with(shared["sha256"], missing))
+    assert refused.status_code == 422 and "upload the sample first" in refused.json()["detail"]
+    bad = c.create_message(thread["id"], snapshot=snapshot_with("nothex"))
+    assert bad.status_code == 422
+    a = c.create_message(thread["id"], snapshot=snapshot_with(shared["sha256"])).json()
+    b = c.create_message(thread["id"], snapshot=snapshot_with(shared["sha256"], shared["sha256"]))
+    assert b.status_code == 201
+    assert sorted(backend.store.sample_refs(shared["sha256"])) == sorted([a["id"], b.json()["id"]])
+    # a file under the samples prefix that no record owns (a killed upload)
+    stray = audio_bytes(tone=550)
+    backend.storage.put("test/samples/stray.wav", io.BytesIO(stray), len(stray), "audio/wav")
+
+    r = c.http.delete(f"{url}/api/v1/messages/{a['id']}", params={"token": TOKEN})
+    assert r.status_code == 200
+    assert get_sample(c, shared["sha256"]).status_code == 200
+
+    lines: list[str] = []
+    young = cleanup_samples(backend.store, backend.storage, "test/samples/",
+                            older_than=timedelta(hours=1), out=lines.append)  # fmt: skip
+    assert young.removed == 0 and len(sample_files(backend)) == 3  # grace period
+    dry = cleanup_samples(backend.store, backend.storage, "test/samples/",
+                          older_than=timedelta(0), dry_run=True, out=lines.append)  # fmt: skip
+    assert dry.removed == 2 and len(sample_files(backend)) == 3
+    report = cleanup_samples(backend.store, backend.storage, "test/samples/",
+                             older_than=timedelta(0), out=lines.append)  # fmt: skip
+    assert (report.removed, report.unrecorded, report.failed) == (2, 1, 0)
+    assert get_sample(c, unused["sha256"]).status_code == 404
+    assert get_sample(c, shared["sha256"]).status_code == 200  # message B uses it
+    assert public_content(backend, shared) == audio_bytes(tone=220)
+
+    r = c.http.delete(f"{url}/api/v1/messages/{b.json()['id']}", params={"token": TOKEN})
+    assert r.status_code == 200
+    cleanup_samples(backend.store, backend.storage, "test/samples/", older_than=timedelta(0),
+                    out=lines.append)  # fmt: skip
+    assert sample_files(backend) == [] and get_sample(c, shared["sha256"]).status_code == 404
+
+
+def test_private_threads_samples_are_signed(live_backend):
+    backend, url = live_backend
+    tokens = {n: add_user(backend.store, n) for n in ("alice", "bob", "eve")}
+    alice, bob, eve = (Client(url, tokens[n]) for n in ("alice", "bob", "eve"))
+    r = alice.http.post(
+        f"{url}/api/v1/threads",
+        json={"token": tokens["alice"], "name": "Secret", "private": True, "users": ["bob"]},
+    )
+    thread = r.json()
+    data = audio_bytes(tone=660)
+    sample = upload_sample(alice, data).json()
+    assert public_content(backend, sample) == data  # public until a private use
+    assert get_sample(eve, sample["sha256"]).status_code == 200
+    assert backend.store.get_sample(sample["sha256"])["uploader"] == "alice"
+
+    created = alice.create_message(thread["id"], user_id="alice",
+                                   snapshot=snapshot_with(sample["sha256"]))  # fmt: skip
+    assert created.status_code == 201, created.text
+    for who in (alice, bob):
+        got = get_sample(who, sample["sha256"])
+        assert got.status_code == 200
+        signed = got.json()["url"]
+        assert "sig=" in signed or "Signature" in signed
+        assert requests.get(signed).content == data
+    assert get_sample(eve, sample["sha256"]).status_code == 404
+    assert public_content(backend, sample) == 403  # the old public URL is closed
+    # the same bytes uploaded again answer the private sample, signed, and stay private
+    again = upload_sample(eve, data)
+    assert again.status_code == 200 and again.json()["url"] != sample["url"]
+    assert public_content(backend, sample) == 403
