@@ -200,3 +200,27 @@ def test_private_threads_samples_are_signed(live_backend):
     again = upload_sample(eve, data)
     assert again.status_code == 200 and again.json()["url"] != sample["url"]
     assert public_content(backend, sample) == 403
+
+
+def test_a_database_from_before_samples_gets_their_tables(tmp_path):
+    from sequencer_common.sqlite_db import Database
+    from sequencer_server.store import sqlite as sqlite_store
+    from sequencer_server.store.sqlite_users import create_user_tables
+
+    path = tmp_path / "sequencer.sqlite3"
+    old = Database(path)
+    old.ensure_schema(
+        sqlite_store.SCHEMA,
+        2,
+        upgrades={1: sqlite_store._add_idempotency_keys, 2: create_user_tables},
+    )
+    old.close()
+    store = sqlite_store.SQLiteStore(path)
+    try:
+        record = {"sha256": "a" * 64, "key": "k", "created_at": "2026-01-01T00:00:00Z"}
+        assert store.record_sample(record) == (record, True)
+        assert store.record_sample({**record, "key": "other"}) == (record, False)
+        store.add_sample_refs("m1", ["a" * 64, "a" * 64])
+        assert store.sample_refs("a" * 64) == ["m1"]
+    finally:
+        store.close()
