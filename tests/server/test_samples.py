@@ -224,3 +224,42 @@ def test_a_database_from_before_samples_gets_their_tables(tmp_path):
         assert store.sample_refs("a" * 64) == ["m1"]
     finally:
         store.close()
+
+
+def test_token_is_checked_early_and_uploads_in_flight_are_capped(tmp_path):
+    """The render upload's streaming form reader and per-address slots (shared: a client
+    has MAX_UPLOADS_PER_CLIENT uploads in flight, renders and samples together)."""
+    import time
+
+    from tests.server.test_limits import (
+        FILE_PART_HEAD,
+        MULTIPART,
+        form_part,
+        open_request,
+        read_response,
+        request_head,
+    )
+
+    backend = make_backend("sqlite-local", tmp_path)
+    with ThreadedServer(backend.app()) as server:
+        big = {"Content-Type": MULTIPART, "Content-Length": str(40 * 1024 * 1024)}
+        wrong_bearer = request_head("POST", "/api/v1/samples", {**big, "Authorization": "Bearer x"})
+        with open_request(server.url, wrong_bearer, FILE_PART_HEAD + audio_bytes()) as sock:
+            assert read_response(sock)[0] == 401
+        head = request_head("POST", "/api/v1/samples", big)
+        start = form_part("token", "wrong") + FILE_PART_HEAD
+        with open_request(server.url, head, start + audio_bytes()) as sock:
+            status, _headers, body = read_response(sock)
+        assert status == 401 and b"Invalid API token" in body
+
+        good = request_head("POST", "/api/v1/samples", {**big, "Authorization": f"Bearer {TOKEN}"})
+        held = [open_request(server.url, good, FILE_PART_HEAD + audio_bytes()) for _ in range(4)]
+        try:
+            time.sleep(0.5)  # the four wait inside the route for the rest of their bodies
+            with open_request(server.url, good, FILE_PART_HEAD) as fifth:
+                status, _headers, body = read_response(fifth)
+            assert status == 429 and b"MAX_UPLOADS_PER_CLIENT" in body
+        finally:
+            for sock in held:
+                sock.close()
+        assert sample_files(backend) == []
