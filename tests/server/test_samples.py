@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,14 @@ from tests.conftest import TOKEN, make_backend
 from tests.server.helpers import Client
 from tests.server.sample_files import audio_bytes
 from tests.server.test_bad_input import stored_objects
+from tests.server.test_limits import (
+    FILE_PART_HEAD,
+    MULTIPART,
+    form_part,
+    open_request,
+    read_response,
+    request_head,
+)
 
 SCHEMA = Path(__file__).resolve().parents[2] / "resources/schemas/0.1.0/sample/sample.json"
 
@@ -117,14 +126,6 @@ def test_refusals_store_nothing(tmp_path):
             assert words in r.json()["detail"]
         assert upload_sample(Client(server.url, "wrong"), audio_bytes()).status_code == 401
         # far over: refused by its declared length before the body is read
-        from tests.server.test_limits import (
-            FILE_PART_HEAD,
-            MULTIPART,
-            open_request,
-            read_response,
-            request_head,
-        )
-
         head = request_head(
             "POST",
             "/api/v1/samples",
@@ -244,17 +245,6 @@ def test_a_database_from_before_samples_gets_their_tables(tmp_path):
 def test_token_is_checked_early_and_uploads_in_flight_are_capped(tmp_path):
     """The render upload's streaming form reader and per-address slots (shared: a client
     has MAX_UPLOADS_PER_CLIENT uploads in flight, renders and samples together)."""
-    import time
-
-    from tests.server.test_limits import (
-        FILE_PART_HEAD,
-        MULTIPART,
-        form_part,
-        open_request,
-        read_response,
-        request_head,
-    )
-
     backend = make_backend("sqlite-local", tmp_path)
     with ThreadedServer(backend.app()) as server:
         big = {"Content-Type": MULTIPART, "Content-Length": str(40 * 1024 * 1024)}
