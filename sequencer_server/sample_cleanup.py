@@ -34,9 +34,8 @@ def _iso(when: datetime) -> str:
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def unreferenced_samples(store: MessageStore, older_than: timedelta) -> list[dict[str, Any]]:
-    """Sample records older than the grace period that no existing message references."""
-    cutoff = _iso(datetime.now(UTC) - older_than)
+def unreferenced_samples(store: MessageStore, cutoff: str) -> list[dict[str, Any]]:
+    """Sample records created before ``cutoff`` that no existing message references."""
     return [
         record
         for record in store.samples_before(cutoff)
@@ -56,24 +55,29 @@ def cleanup_samples(
     """Remove unreferenced samples, then the files under ``prefix`` (``{ENV}/samples/``)
     that no record owns."""
     report = SampleCleanupReport()
-    for record in unreferenced_samples(store, older_than):
+    cutoff = _iso(datetime.now(UTC) - older_than)
+    for record in unreferenced_samples(store, cutoff):
         key, size = record["key"], int(record.get("size_bytes") or 0)
         if dry_run:
             out(f"would remove sample {key} ({size} bytes, no message uses it)")
         else:
+            # The record goes first, and only if no message started using the sample since
+            # the cutoff (messages record their references before they are stored); a file
+            # whose delete fails is then owned by no record, and the next run removes it.
+            if not store.delete_sample(record["sha256"], unless_referenced_since=cutoff):
+                continue
             try:
                 storage.delete(key)
             except StorageError as exc:
                 report.failed += 1
                 log.warning("⚠️  Failed to delete unused sample: %s (%s)", key, exc.code or exc)
                 continue
-            store.delete_sample(record["sha256"])
             log.info("🗑️  Deleted sample no message uses: %s", key)
         report.removed += 1
         report.bytes_freed += size
-    cutoff = datetime.now(UTC) - older_than
+    files_cutoff = datetime.now(UTC) - older_than
     for obj in storage.list_objects(prefix):
-        if obj.modified >= cutoff:
+        if obj.modified >= files_cutoff:
             continue
         owner = store.get_sample(PurePosixPath(obj.key).stem)
         if owner is not None and owner.get("key") == obj.key:

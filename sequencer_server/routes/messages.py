@@ -178,6 +178,7 @@ async def create_message(
             raise HTTPException(409, f"message id {message_id!r} exists in another thread")
         renders = [_stored_render(store, r.id, message_id, user) for r in body.renders]
         samples = referenced_samples(store, body.snapshot)
+        record_references(store, storage, message_id, samples, private)
         doc: dict[str, Any] = {
             "id": message_id,
             "created_at": utc_now_iso(),
@@ -194,7 +195,6 @@ async def create_message(
             raise HTTPException(
                 409, f"message id {message_id!r} is already used by a different message"
             )
-        record_references(store, storage, message_id, samples, private)
         for render in renders:
             _attach(store, storage, message_id, render, private)
         if created:

@@ -279,16 +279,20 @@ def referenced_samples(store: MessageStore, snapshot: dict[str, Any]) -> list[st
 def record_references(
     store: MessageStore, storage: Storage, message_id: str, sha256s: list[str], private: bool
 ) -> None:
-    """Note which samples the message uses; a private thread's samples lose public read
-    before the message is acknowledged."""
+    """Note which samples the message uses, before the message is stored: cleanup keeps a
+    sample referenced after its cutoff, and a sample it removed before our note is found
+    missing here (422). A private thread's samples lose public read before the message
+    is acknowledged."""
     if not sha256s:
         return
-    store.add_sample_refs(message_id, sha256s)
-    if not private:
-        return
+    store.add_sample_refs(message_id, sha256s, utc_now_iso())
     for sha in sha256s:
         record = store.get_sample(sha)
-        if record is None or record.get("private"):
+        if record is None:
+            raise HTTPException(
+                422, f"sample {sha} was just removed from this server: upload the sample first"
+            )
+        if not private or record.get("private"):
             continue
         try:
             storage.make_private(record["key"])

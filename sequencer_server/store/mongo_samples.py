@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-_FIELDS = {"_id": 0, "refs": 0}
+_FIELDS = {"_id": 0, "refs": 0, "last_ref_at": 0}
 
 
 class MongoSamples:
@@ -30,10 +30,11 @@ class MongoSamples:
     def get_sample(self, sha256: str) -> dict[str, Any] | None:
         return self._samples.find_one({"_id": sha256}, _FIELDS)
 
-    def add_sample_refs(self, message_id: str, sha256s: list[str]) -> None:
+    def add_sample_refs(self, message_id: str, sha256s: list[str], at: str) -> None:
         if sha256s:
             self._samples.update_many(
-                {"_id": {"$in": sha256s}}, {"$addToSet": {"refs": message_id}}
+                {"_id": {"$in": sha256s}},
+                {"$addToSet": {"refs": message_id}, "$max": {"last_ref_at": at}},
             )
 
     def sample_refs(self, sha256: str) -> list[str]:
@@ -47,5 +48,11 @@ class MongoSamples:
         rows = self._samples.find({"created_at": {"$lt": created_before}}, _FIELDS)
         return list(rows.sort("created_at", 1))
 
-    def delete_sample(self, sha256: str) -> None:
-        self._samples.delete_one({"_id": sha256})
+    def delete_sample(self, sha256: str, unless_referenced_since: str | None = None) -> bool:
+        query: dict[str, Any] = {"_id": sha256}
+        if unless_referenced_since is not None:  # one document: the check and delete are atomic
+            query["$or"] = [
+                {"last_ref_at": {"$exists": False}},
+                {"last_ref_at": {"$lt": unless_referenced_since}},
+            ]
+        return self._samples.delete_one(query).deleted_count == 1

@@ -13,8 +13,9 @@ class SampleStore(Protocol):
         "created_at", "uploader", "private"}``."""
 
     def get_sample(self, sha256: str) -> dict[str, Any] | None: ...
-    def add_sample_refs(self, message_id: str, sha256s: list[str]) -> None:
-        """Record that the message references the samples (again: no duplicate)."""
+    def add_sample_refs(self, message_id: str, sha256s: list[str], at: str) -> None:
+        """Record, at the ISO time ``at``, that the message references the samples (again:
+        no duplicate). Done before the message is stored, so cleanup can see it coming."""
 
     def sample_refs(self, sha256: str) -> list[str]:
         """Ids of the messages recorded as referencing the sample (some may be deleted)."""
@@ -25,5 +26,7 @@ class SampleStore(Protocol):
     def samples_before(self, created_before: str) -> list[dict[str, Any]]:
         """Every sample record created before the time."""
 
-    def delete_sample(self, sha256: str) -> None:
-        """Forget the record and its references."""
+    def delete_sample(self, sha256: str, unless_referenced_since: str | None = None) -> bool:
+        """Forget the record and its references; with ``unless_referenced_since`` only when
+        no reference was recorded at or after that time (one atomic step, so a message
+        being created right now keeps its sample). True when deleted."""

@@ -14,7 +14,7 @@ SAMPLES_SCHEMA = (
     "doc TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS samples_created ON samples (created_at)",
     "CREATE TABLE IF NOT EXISTS sample_refs (message_id TEXT NOT NULL, sha256 TEXT NOT NULL, "
-    "PRIMARY KEY (message_id, sha256))",
+    "added_at TEXT NOT NULL, PRIMARY KEY (message_id, sha256))",
     "CREATE INDEX IF NOT EXISTS sample_refs_sha ON sample_refs (sha256)",
 )
 
@@ -48,11 +48,12 @@ class SQLiteSamples:
             found = row.fetchone()
         return json.loads(found[0]) if found else None
 
-    def add_sample_refs(self, message_id: str, sha256s: list[str]) -> None:
+    def add_sample_refs(self, message_id: str, sha256s: list[str], at: str) -> None:
         with self._tx() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO sample_refs (message_id, sha256) VALUES (?, ?)",
-                [(message_id, sha) for sha in sha256s],
+                "INSERT INTO sample_refs (message_id, sha256, added_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (message_id, sha256) DO UPDATE SET added_at = excluded.added_at",
+                [(message_id, sha, at) for sha in sha256s],
             )
 
     def sample_refs(self, sha256: str) -> list[str]:
@@ -79,7 +80,15 @@ class SQLiteSamples:
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def delete_sample(self, sha256: str) -> None:
+    def delete_sample(self, sha256: str, unless_referenced_since: str | None = None) -> bool:
         with self._tx() as db:
-            db.execute("DELETE FROM samples WHERE sha256 = ?", (sha256,))
+            if unless_referenced_since is not None:
+                young = db.execute(
+                    "SELECT 1 FROM sample_refs WHERE sha256 = ? AND added_at >= ? LIMIT 1",
+                    (sha256, unless_referenced_since),
+                ).fetchone()
+                if young:
+                    return False
+            deleted = db.execute("DELETE FROM samples WHERE sha256 = ?", (sha256,)).rowcount
             db.execute("DELETE FROM sample_refs WHERE sha256 = ?", (sha256,))
+            return deleted == 1

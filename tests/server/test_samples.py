@@ -236,7 +236,7 @@ def test_a_database_from_before_samples_gets_their_tables(tmp_path):
         record = {"sha256": "a" * 64, "key": "k", "created_at": "2026-01-01T00:00:00Z"}
         assert store.record_sample(record) == (record, True)
         assert store.record_sample({**record, "key": "other"}) == (record, False)
-        store.add_sample_refs("m1", ["a" * 64, "a" * 64])
+        store.add_sample_refs("m1", ["a" * 64, "a" * 64], "2026-01-01T00:00:01Z")
         assert store.sample_refs("a" * 64) == ["m1"]
     finally:
         store.close()
@@ -268,3 +268,30 @@ def test_token_is_checked_early_and_uploads_in_flight_are_capped(tmp_path):
             for sock in held:
                 sock.close()
         assert sample_files(backend) == []
+
+
+def test_cleanup_keeps_a_sample_a_message_started_using_after_the_cutoff(backend):
+    """A message records its references before it is stored: a sample older than the
+    grace period, with no live message yet but a reference noted after the cutoff, stays
+    (the check and the delete are one step in the store); an old reference does not."""
+    store, storage = backend.store, backend.storage
+    data = audio_bytes(tone=770)
+    sha = hashlib.sha256(data).hexdigest()
+    key = f"test/samples/{sha}.wav"
+    storage.put(key, io.BytesIO(data), len(data), "audio/wav")
+    record = {"sha256": sha, "key": key, "format": "wav", "size_bytes": len(data),
+              "duration": 0.25, "created_at": "2000-01-01T00:00:00.000Z"}  # fmt: skip
+    store.record_sample(record)
+    store.add_sample_refs("being-created", [sha], "2999-01-01T00:00:00.000Z")
+    lines: list[str] = []
+    kept = cleanup_samples(store, storage, "test/samples/", older_than=timedelta(hours=1),
+                           out=lines.append)  # fmt: skip
+    assert kept.removed == 0 and store.get_sample(sha) is not None
+    assert store.delete_sample(sha, unless_referenced_since="2026-06-01T00:00:00.000Z") is False
+
+    store.delete_sample(sha)
+    store.record_sample(record)
+    store.add_sample_refs("never-created", [sha], "2000-01-02T00:00:00.000Z")
+    gone = cleanup_samples(store, storage, "test/samples/", older_than=timedelta(hours=1),
+                           out=lines.append)  # fmt: skip
+    assert gone.removed == 1 and store.get_sample(sha) is None
