@@ -40,7 +40,7 @@ from desktop_app.state.server_session import (
     ServerSession,
     SessionFiles,
 )
-from desktop_app.state.session_host import SessionHost, open_connection
+from desktop_app.state.session_host import SessionHost, open_connection, own_name
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
@@ -147,7 +147,7 @@ class AppGraph(QObject):
     def _new_session(self, connection: Connection) -> ServerSession:
         return ServerSession(
             connection,
-            self.settings.user_name,
+            own_name(connection, self.settings),
             SessionFiles.for_server(self.paths, connection.url),
             self.tasks,
             keep_take=self.playback.cache,
@@ -191,7 +191,7 @@ class AppGraph(QObject):
                 self.tasks,
                 api,
                 self.settings,
-                self.settings.user_name,
+                self.session.user_id,
                 make_demo_renderer(self.engine, api, self.paths.recordings_dir),
                 self._welcome_created,
             )

@@ -250,6 +250,12 @@ class Settings(QObject):
     api_token = Option(
         "connection/api_token", str, "", "API token for the server", env="SEQUENCER_TOKEN"
     )
+    server_fingerprint = Option(
+        "connection/server_fingerprint",
+        str,
+        "",
+        "SHA-256 of the server's self-signed certificate (from the invite); pinned when set",
+    )
     user_name: Option[str] = Option(
         "user/name", str, default_user_name, "Name shown on your messages", env="SEQUENCER_USER"
     )
