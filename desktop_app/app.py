@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 
 from desktop_app.paths import AppPaths
 from desktop_app.playback import Playback
@@ -44,6 +44,7 @@ from desktop_app.state.session_host import SessionHost, open_connection, own_nam
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
+from desktop_app.ui.join_dialog import JoinDialog
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.playback_binding import PlaybackBinding
 
@@ -139,6 +140,7 @@ class AppGraph(QObject):
         self.notice.connect(self.window.show_notice)
         settings.changed.connect(self._on_setting_changed)
         self.sessions.sessionChanged.connect(self._bind_session)
+        self.window.joinRequested.connect(self.open_join_dialog)
         self.sessions.connecting.connect(
             lambda label: self.window.connection_indicator.set_server_label(label)
         )
@@ -200,6 +202,14 @@ class AppGraph(QObject):
         if not self._closed:
             self.session.open_new_thread(thread_id)
             self.welcomeCreated.emit(thread_id)
+
+    def open_join_dialog(self) -> JoinDialog:
+        """Window-modal and not blocking: joining writes the settings, and the session
+        host switches to the new server from there."""
+        dialog = JoinDialog(self.settings, self.tasks, parent=self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _bind_session(self, session: ServerSession) -> None:
         """A new server or user: the window and playback follow the new session."""

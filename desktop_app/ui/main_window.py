@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
     """
 
     settingsSaved = Signal()
+    joinRequested = Signal()  # File → Join a server…; the app opens the dialog
 
     def __init__(
         self,
@@ -262,6 +263,10 @@ class MainWindow(QMainWindow):
         self.midi = MidiActions(self, self._sequencer, self._settings)
         file_menu.addActions([self.midi.import_action, self.midi.export_action])
         file_menu.addSeparator()
+        self.join_action = self._action(
+            "&Join a server…", lambda: self.joinRequested.emit(), None, "Join a bandmate's server"
+        )
+        file_menu.addAction(self.join_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
