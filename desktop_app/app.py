@@ -22,6 +22,7 @@ from desktop_app.paths import AppPaths
 from desktop_app.playback import Playback
 from desktop_app.services.api import ApiClient
 from desktop_app.services.audio_cache import MIB, AudioCache
+from desktop_app.services.band_invite import lan_address
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
 from desktop_app.services.local_store import LocalStore
@@ -44,6 +45,7 @@ from desktop_app.state.session_host import SessionHost, open_connection, own_nam
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
+from desktop_app.ui.invite_dialog import InviteDialog
 from desktop_app.ui.join_dialog import JoinDialog
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.playback_binding import PlaybackBinding
@@ -141,6 +143,7 @@ class AppGraph(QObject):
         settings.changed.connect(self._on_setting_changed)
         self.sessions.sessionChanged.connect(self._bind_session)
         self.window.joinRequested.connect(self.open_join_dialog)
+        self.window.inviteRequested.connect(self.open_invite_dialog)
         self.sessions.connecting.connect(
             lambda label: self.window.connection_indicator.set_server_label(label)
         )
@@ -210,6 +213,22 @@ class AppGraph(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def open_invite_dialog(self, address: Callable[[], str] = lan_address) -> InviteDialog:
+        dialog = InviteDialog(
+            self.settings,
+            self.paths.server_data_dir,
+            self._shared_fingerprint,
+            address,
+            self.window,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _shared_fingerprint(self) -> str | None:
+        embedded = self.connection.embedded
+        return embedded.fingerprint if embedded is not None and embedded.listen else None
 
     def _bind_session(self, session: ServerSession) -> None:
         """A new server or user: the window and playback follow the new session."""

@@ -34,7 +34,9 @@ class ServerConnection:
     @property
     def key(self) -> tuple[str, str]:
         """Two connections with the same key talk to the same server as the same client."""
-        return (self.url, self.api.token) if self.embedded is None else ("", "")
+        if self.embedded is None:
+            return (self.url, self.api.token)
+        return ("", self.embedded.listen)  # shared or not: restarting changes the server
 
     def close(self) -> None:
         if self.embedded is not None:
@@ -61,9 +63,12 @@ def identify(connection: ServerConnection) -> ServerConnection:
     return connection
 
 
-def connect(url: str, token: str, paths: AppPaths, fingerprint: str = "") -> ServerConnection:
+def connect(
+    url: str, token: str, paths: AppPaths, fingerprint: str = "", share: str = ""
+) -> ServerConnection:
     """The server at ``url``; with an empty URL the embedded one, started now (~0.5 s).
-    ``fingerprint``: the pinned certificate of a self-signed HTTPS server."""
+    ``fingerprint``: the pinned certificate of a self-signed HTTPS server; ``share``: the
+    ``host:port`` the embedded server listens on for the band (empty: loopback only)."""
     url = url.strip().rstrip("/")
     if url:
         log.info("using the server at %s", url)
@@ -71,7 +76,10 @@ def connect(url: str, token: str, paths: AppPaths, fingerprint: str = "") -> Ser
         return ServerConnection(api, url, server_label(url))
     from desktop_app.services.embedded_server import EmbeddedServer
 
-    server = EmbeddedServer(paths.server_data_dir, log_file=paths.log_dir / "server.log")
+    server = EmbeddedServer(
+        paths.server_data_dir, log_file=paths.log_dir / "server.log", listen=share
+    )
     local_url, local_token = server.start()
     log.info("embedded server listening at %s (data in %s)", local_url, paths.server_data_dir)
-    return ServerConnection(ApiClient(local_url, local_token), "", LOCAL_SERVER_LABEL, server)
+    api = ApiClient(local_url, local_token, fingerprint=server.fingerprint)
+    return ServerConnection(api, "", LOCAL_SERVER_LABEL, server)

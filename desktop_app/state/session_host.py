@@ -21,7 +21,9 @@ from desktop_app.state.server_session import Connection, ServerSession
 
 log = logging.getLogger(__name__)
 
-RECONNECT_KEYS = frozenset({"server_url", "api_token", "server_fingerprint", "user_name"})
+RECONNECT_KEYS = frozenset(
+    {"server_url", "api_token", "server_fingerprint", "user_name", "share_on_network"}
+)
 
 # Builds a session (not yet opened) on a connection, for the current user.
 SessionFactory = Callable[[Connection], ServerSession]
@@ -39,6 +41,10 @@ class ConnectionSettings(Protocol):
     @property
     def server_fingerprint(self) -> str: ...
     @property
+    def share_on_network(self) -> bool: ...
+    @property
+    def share_address(self) -> str: ...
+    @property
     def user_name(self) -> str: ...
 
 
@@ -46,7 +52,8 @@ def open_connection(settings: ConnectionSettings, paths: AppPaths) -> ServerConn
     """The configured server, or the embedded one started now (blocks ~0.5 s), and who
     its token is."""
     url, token = settings.server_url, settings.api_token
-    return identify(connect(url, token, paths, settings.server_fingerprint))
+    share = settings.share_address if settings.share_on_network else ""
+    return identify(connect(url, token, paths, settings.server_fingerprint, share))
 
 
 def own_name(connection: Connection, settings: ConnectionSettings) -> str:
@@ -57,7 +64,9 @@ def own_name(connection: Connection, settings: ConnectionSettings) -> str:
 
 def connection_key(settings: ConnectionSettings) -> tuple[str, str]:
     url = settings.server_url.strip().rstrip("/")
-    return (url, settings.api_token) if url else ("", "")
+    if url:
+        return (url, settings.api_token)
+    return ("", settings.share_address if settings.share_on_network else "")
 
 
 class SessionHost(QObject):

@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
 
     settingsSaved = Signal()
     joinRequested = Signal()  # File → Join a server…; the app opens the dialog
+    inviteRequested = Signal()  # File → Invite a bandmate…
 
     def __init__(
         self,
@@ -266,7 +267,13 @@ class MainWindow(QMainWindow):
         self.join_action = self._action(
             "&Join a server…", lambda: self.joinRequested.emit(), None, "Join a bandmate's server"
         )
-        file_menu.addAction(self.join_action)
+        self.invite_action = self._action(
+            "&Invite a bandmate…",
+            lambda: self.inviteRequested.emit(),
+            None,
+            "Share the built-in server on this network and make an invite",
+        )
+        file_menu.addActions([self.join_action, self.invite_action])
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
