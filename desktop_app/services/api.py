@@ -200,6 +200,15 @@ class ApiClient:
             body["id"] = thread_id
         return Thread.from_json(self._json("POST", "/api/v1/threads", json=body))
 
+    def create_private_thread(self, name: str, users: Iterable[str]) -> Thread:
+        """Seen by ``users`` only (the server adds the creator); not queued offline."""
+        body = {"name": name, "users": list(users), "private": True}
+        return Thread.from_json(self._json("POST", "/api/v1/threads", json=body))
+
+    def list_users(self) -> list[str]:
+        """The server's user names, to choose a private thread's members from."""
+        return [str(name) for name in self._json("GET", "/api/v1/users")]
+
     def rename_thread(self, thread_id: str, name: str) -> Thread:
         body = {"name": name}
         return Thread.from_json(self._json("PATCH", f"/api/v1/threads/{thread_id}", json=body))
