@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
 from desktop_app.ui.join_dialog import JoinDialog
-from sequencer_server.invite import Invite, format_invite
+from sequencer_server.invite import Invite, format_invite, parse_invite
 from sequencer_server.users import add_user
 from tests.conftest import TOKEN, make_backend
 from tests.gui.join_helpers import click_join
@@ -112,3 +112,32 @@ def test_https_invite_pins_the_certificate_and_a_foreign_one_is_refused(
         qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=15000)
         assert settings.server_url == url and settings.server_fingerprint == fingerprint
         assert settings.user_name == "dee"
+
+
+def test_a_changed_certificate_is_refused_with_a_clear_message(qtbot, tmp_path):
+    """Joined with a pin, the app later meets another certificate at that address (the
+    server's was replaced, or someone else answers): nothing is sent, and it says why."""
+    from desktop_app.app import AppGraph
+    from desktop_app.paths import AppPaths
+
+    with server(tmp_path / "srv", "--tls-self-signed", token=TOKEN) as ready:
+        text = cli(tmp_path / "srv", "invite", "dee", "--url", ready["url"]).stdout.split()[-1]
+        invite = parse_invite(text)
+        paths = AppPaths.under(tmp_path / "home").ensure()
+        settings = Settings.open(paths.settings_file)
+        settings.welcome_thread_id = "done-before"
+        settings.server_url, settings.api_token = invite.url, invite.token
+        settings.server_fingerprint = "cd" * 32  # not the certificate the server shows
+        graph = AppGraph(paths, settings)
+        qtbot.addWidget(graph.window)
+        try:
+            assert graph.session.user_id != "dee"  # /me was refused too
+            graph.start()
+            indicator = graph.window.connection_indicator
+            qtbot.waitUntil(lambda: "certificate" in indicator.text(), timeout=15000)
+            qtbot.waitUntil(
+                lambda: "different certificate" in graph.window.statusBar().currentMessage()
+            )
+        finally:
+            graph.window.close()
+            graph.shutdown()
