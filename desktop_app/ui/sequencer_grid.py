@@ -1,4 +1,5 @@
-"""The step grid: tracks × steps in one custom-painted widget, plus the step ruler above it.
+"""The step grid: tracks × steps in one custom-painted widget (the ruler above it is
+``step_ruler``; where rows and columns fall is ``grid_geometry``).
 
 One widget paints every cell (a button per cell would be thousands of widgets at 64 steps
 and could not paint across cells). Mouse gestures, like on a hardware drum machine:
@@ -21,7 +22,6 @@ import time
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QFocusEvent,
     QFont,
     QHelpEvent,
@@ -29,56 +29,28 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPen,
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop_app.domain.pattern import DEFAULT_VELOCITY, VELOCITY_MAX, Pattern
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
-
-# Geometry shared with the track headers and the ruler, so rows and columns line up.
-ROW_HEIGHT = 38
-TOP_PADDING = 6
-BOTTOM_PADDING = 6
-LEFT_PADDING = 10
-RIGHT_PADDING = 10
-CELL_WIDTH = 30
-CELL_GAP = 4
-BEAT_GAP = 8  # extra space between beat groups
-RULER_HEIGHT = 24
+from desktop_app.ui.grid_cells import paint_cell, paint_cursor, paint_velocity
+from desktop_app.ui.grid_geometry import (
+    CELL_WIDTH,
+    ROW_HEIGHT,
+    cell_at,
+    cell_rect,
+    column_span,
+    content_height,
+    content_width,
+    row_y,
+)
 
 WHEEL_STEP = 8  # velocity per wheel notch
 WHEEL_STEP_FINE = 1
 WHEEL_MERGE_SECONDS = 0.8  # wheel notches on one cell within this merge into one undo step
 DRAG_PIXELS_PER_VELOCITY = 1.5
-
-
-def step_x(pattern: Pattern, step: int) -> int:
-    """Left edge of a step's cell, in grid coordinates."""
-    spb = max(1, pattern.steps_per_beat)
-    return LEFT_PADDING + step * (CELL_WIDTH + CELL_GAP) + (step // spb) * BEAT_GAP
-
-
-def content_width(pattern: Pattern) -> int:
-    if pattern.length == 0:
-        return LEFT_PADDING + RIGHT_PADDING
-    return step_x(pattern, pattern.length - 1) + CELL_WIDTH + RIGHT_PADDING
-
-
-def content_height(track_count: int) -> int:
-    return TOP_PADDING + track_count * ROW_HEIGHT + BOTTOM_PADDING
-
-
-def row_y(track: int) -> int:
-    """Top of a track's row, in grid (and track-header column) coordinates."""
-    return TOP_PADDING + track * ROW_HEIGHT
-
-
-def velocity_color(velocity: int, base: str = theme.STEP_OFF) -> QColor:
-    """The shade of a lit step: dim for ghost notes, full accent for accents."""
-    t = velocity / VELOCITY_MAX
-    return theme.mix(theme.mix(base, theme.ACCENT_DIM, 1.0), theme.ACCENT_BRIGHT, t**0.8)
 
 
 class SequencerGrid(QWidget):
@@ -132,32 +104,11 @@ class SequencerGrid(QWidget):
         return self.sizeHint()
 
     def cell_rect(self, track: int, step: int) -> QRect:
-        """Where a cell is painted; tests click at its centre."""
-        return QRect(
-            step_x(self.pattern, step),
-            row_y(track) + CELL_GAP // 2,
-            CELL_WIDTH,
-            ROW_HEIGHT - CELL_GAP,
-        )
+        """Where a cell is painted."""
+        return cell_rect(self.pattern, track, step)
 
     def cell_at(self, pos: QPoint | QPointF) -> tuple[int, int] | None:
-        """The cell whose column and row contain ``pos`` (gaps belong to the cell before
-        them, so a fast stroke never slips between cells)."""
-        p = self.pattern
-        x, y = pos.x(), pos.y()
-        if not p.tracks or y < TOP_PADDING or x < LEFT_PADDING:
-            return None
-        track = int((y - TOP_PADDING) // ROW_HEIGHT)
-        if track >= len(p.tracks):
-            return None
-        spb = max(1, p.steps_per_beat)
-        group = spb * (CELL_WIDTH + CELL_GAP) + BEAT_GAP
-        beat = int((x - LEFT_PADDING) // group)
-        within = (x - LEFT_PADDING) - beat * group
-        step = beat * spb + min(spb - 1, int(within // (CELL_WIDTH + CELL_GAP)))
-        if step >= p.length:
-            return None
-        return track, step
+        return cell_at(self.pattern, pos.x(), pos.y())
 
     # ---- state -----------------------------------------------------------------------
     def _on_pattern_changed(self) -> None:
@@ -183,8 +134,8 @@ class SequencerGrid(QWidget):
                 self.update(self._column_rect(column))
 
     def _column_rect(self, step: int) -> QRect:
-        x = step_x(self.pattern, step) - CELL_GAP // 2
-        return QRect(x, 0, CELL_WIDTH + CELL_GAP, self.height())
+        left, width = column_span(self.pattern, step)
+        return QRect(left, 0, width, self.height())
 
     # ---- painting --------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -199,8 +150,8 @@ class SequencerGrid(QWidget):
         for beat_start in range(0, p.length, spb):
             if (beat_start // spb) % 2 == 1:
                 last = min(p.length, beat_start + spb) - 1
-                x0 = step_x(p, beat_start) - CELL_GAP // 2
-                x1 = step_x(p, last) + CELL_WIDTH + CELL_GAP // 2
+                x0 = column_span(p, beat_start)[0]
+                x1 = sum(column_span(p, last))
                 painter.fillRect(QRect(x0, 0, x1 - x0, height), theme.color(theme.BG_RAISED, 110))
 
         # the step being heard: a column glow behind the cells
@@ -218,60 +169,22 @@ class SequencerGrid(QWidget):
             audible = track.solo if soloing else not track.mute
             painter.setOpacity(1.0 if audible else 0.38)
             for si in range(p.length):
-                if self.cell_rect(ti, si).intersects(exposed):
-                    self._paint_cell(painter, ti, si, track.steps[si], si == current, spb)
+                rect = self.cell_rect(ti, si)
+                if rect.intersects(exposed):
+                    velocity = track.steps[si]
+                    paint_cell(painter, QRectF(rect), velocity, playing=si == current,
+                               on_beat=si % spb == 0,
+                               hovered=self._hover == (ti, si) and self._mode is None)  # fmt: skip
+                    if self._mode == "velocity" and self._drag_cell == (ti, si):
+                        paint_velocity(painter, QRectF(rect), velocity, self._label_font)
             painter.setOpacity(1.0)
         if self.hasFocus() and self._cursor_shown and p.tracks and p.length:
-            self._paint_cursor(painter)
-
-    def _paint_cursor(self, painter: QPainter) -> None:
-        """The keyboard cursor: a ring around its cell and the velocity inside a lit one
-        (so +/- show their effect) — only while the grid has the keyboard focus, so it
-        doubles as the grid's focus indicator."""
-        track, step = self._cursor
-        velocity = self.pattern.tracks[track].steps[step]
-        if velocity:
-            painter.setPen(theme.color("#1a1208" if velocity > 40 else theme.TEXT))
-            painter.setFont(self._label_font)
-            painter.drawText(QRectF(self.cell_rect(track, step)), Qt.AlignmentFlag.AlignCenter,
-                             str(velocity))  # fmt: skip
-        rect = QRectF(self.cell_rect(track, step)).adjusted(-2.5, -2.5, 2.5, 2.5)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(theme.color(theme.TEXT), 2.0))
-        painter.drawRoundedRect(rect, theme.RADIUS + 2, theme.RADIUS + 2)
-        painter.setPen(QPen(theme.color(theme.ACCENT_BRIGHT), 1.0))
-        painter.drawRoundedRect(rect.adjusted(-1.5, -1.5, 1.5, 1.5), theme.RADIUS + 3,
-                                theme.RADIUS + 3)  # fmt: skip
-
-    def _paint_cell(
-        self, painter: QPainter, track: int, step: int, velocity: int, playing: bool, spb: int
-    ) -> None:
-        rect = QRectF(self.cell_rect(track, step))
-        on_beat = step % spb == 0
-        if velocity:
-            fill = velocity_color(velocity)
-            if playing:
-                fill = theme.mix(fill, "#ffffff", 0.45)
-        else:
-            fill = theme.color(theme.STEP_OFF_BEAT if on_beat else theme.STEP_OFF)
-            if playing:
-                fill = theme.mix(fill, theme.PLAYHEAD, 0.22)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fill)
-        painter.drawRoundedRect(rect, theme.RADIUS, theme.RADIUS)
-        if velocity:
-            # a lit pad: brighter top edge, like light on a rubber pad
-            top = QRectF(rect.left() + 3, rect.top() + 2, rect.width() - 6, 2)
-            painter.setBrush(theme.color("#ffffff", 40 + velocity // 3))
-            painter.drawRoundedRect(top, 1, 1)
-        if self._hover == (track, step) and self._mode is None:
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(theme.color(theme.TEXT, 150), 1.2))
-            painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), theme.RADIUS, theme.RADIUS)
-        if self._mode == "velocity" and self._drag_cell == (track, step):
-            painter.setPen(theme.color("#1a1208" if velocity > 40 else theme.TEXT))
-            painter.setFont(self._label_font)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(velocity))
+            track_i, step_i = self._cursor
+            cursor = QRectF(self.cell_rect(track_i, step_i))
+            velocity = p.tracks[track_i].steps[step_i]
+            if velocity:
+                paint_velocity(painter, cursor, velocity, self._label_font)
+            paint_cursor(painter, cursor)
 
     # ---- mouse -----------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -503,65 +416,3 @@ class SequencerGrid(QWidget):
         where = f"beat {step // spb + 1}.{step % spb + 1}"
         state = f"velocity {velocity}" if velocity else "off"
         QToolTip.showText(global_pos, f"{t.name} · {where} · {state}", self)
-
-
-class StepRuler(QWidget):
-    """Beat numbers and step ticks above the grid, following its horizontal scroll."""
-
-    def __init__(self, state: SequencerState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._state = state
-        self._offset = 0
-        self._current = state.current_step
-        self.setFixedHeight(RULER_HEIGHT)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        state.patternChanged.connect(self.update)
-        state.currentStepChanged.connect(self._on_current_step)
-
-    def set_offset(self, offset: int) -> None:
-        """Horizontal scroll position of the grid, in pixels."""
-        if offset != self._offset:
-            self._offset = offset
-            self.update()
-
-    def _on_current_step(self, step: int) -> None:
-        self._current = step
-        self.update()
-
-    def sizeHint(self) -> QSize:
-        return QSize(content_width(self._state.pattern), RULER_HEIGHT)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = self._state.pattern
-        spb = max(1, p.steps_per_beat)
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), theme.color(theme.BG))
-        painter.translate(-self._offset, 0)
-        bold = QFont(self.font())
-        bold.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
-        bold.setBold(True)
-        painter.setFont(bold)
-        h = self.height()
-        for step in range(p.length):
-            x = step_x(p, step)
-            if step == self._current:
-                marker = QRectF(x, h - 5, CELL_WIDTH, 3)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(theme.color(theme.PLAYHEAD))
-                painter.drawRoundedRect(marker, 1.5, 1.5)
-            if step % spb == 0:
-                beat = step // spb + 1
-                painter.setPen(theme.color(theme.TEXT if beat % 4 == 1 else theme.TEXT_DIM))
-                painter.drawText(
-                    QRectF(x, 0, CELL_WIDTH * 2, h - 6),
-                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                    f" {beat}",
-                )
-            else:
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(theme.color(theme.TEXT_FAINT))
-                painter.drawEllipse(QPointF(x + CELL_WIDTH / 2, h / 2 - 3), 1.3, 1.3)
-        painter.translate(self._offset, 0)
-        painter.setPen(theme.color(theme.BORDER))
-        painter.drawLine(0, h - 1, self.width(), h - 1)

@@ -28,14 +28,10 @@ from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.flow_layout import FlowLayout
+from desktop_app.ui.grid_geometry import RULER_HEIGHT, content_height, content_width
 from desktop_app.ui.pattern_controls import PatternControls
-from desktop_app.ui.sequencer_grid import (
-    RULER_HEIGHT,
-    SequencerGrid,
-    StepRuler,
-    content_height,
-    content_width,
-)
+from desktop_app.ui.sequencer_grid import SequencerGrid
+from desktop_app.ui.step_ruler import StepRuler
 from desktop_app.ui.track_header import HEADER_WIDTH, HeaderViewport, TrackHeaderColumn
 from desktop_app.ui.transport_bar import TransportBar
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
-from desktop_app.ui.sequencer_grid import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, row_y
+from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, row_y
 from desktop_app.ui.value_bar import ValueBar
 
 HEADER_WIDTH = 300

@@ -27,7 +27,7 @@ from desktop_app.audio.peaks import compute_peaks
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
-from desktop_app.ui.sequencer_grid import content_width
+from desktop_app.ui.grid_geometry import content_width
 from tests.gui.layout_checks import overlaps, problems
 
 SIZES = ((1520, 880), (1024, 640), (760, 520), (2560, 1440))
