@@ -95,6 +95,13 @@ def test_invite_a_bandmate_to_the_shared_embedded_server(qtbot, tmp_path):
 
         qtbot.waitUntil(lambda: users(ada) == {("ada", True), ("bo", False)}, timeout=TIMEOUT)
         qtbot.waitUntil(lambda: users(bo) == {("ada", False), ("bo", True)}, timeout=TIMEOUT)
+
+        QTest.mouseClick(dialog.share, Qt.MouseButton.LeftButton, pos=indicator)  # off again
+        assert "127.0.0.1" in dialog.where.text()
+        qtbot.waitUntil(
+            lambda: ada.connection.api.base_url.startswith("http://127.0.0.1:"), timeout=TIMEOUT
+        )
+        assert ada._shared_fingerprint() is None
     finally:
         for graph in (bo, ada):
             if graph is not None:
