@@ -3,8 +3,10 @@
 Ours: the PlaybackController as the GUI uses it — from the audio cache (the usual case
 after the first listen), and on a cache miss a download over loopback into the cache,
 then play. Baseline, in the same run: what the seed does without a cache ("audio streams
-from S3"), a QMediaPlayer given the render's HTTP URL directly. Each press starts from an
-unloaded player (a different row was playing), so the load is part of the time.
+from S3"), a QMediaPlayer given the render's HTTP URL directly. And the floor for the
+cached case: a bare QMediaPlayer given the same local file (the MP3 in the cache) - what
+ours costs on top of Qt's own load is the difference. Each press starts from an unloaded
+player (a different row was playing), so the load is part of the time.
 
 "Playing" is the player in PlayingState with its media buffered (opened and decoded
 enough to start). QMediaPlayer runs on its wall clock here (no sound server); with a
@@ -142,6 +144,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 stream_s.append(time.perf_counter() - t0)
             base.stop()
+
+            # the floor: a bare QMediaPlayer on the same local file ours plays from
+            local = cache.lookup(render.id) or cache.lookup(b.id)
+            if local is None:
+                local = mp3
+            local_s = []
+            for _ in range(repeats * 2):
+                base.stop()
+                base.setSource(QUrl())
+                app.processEvents()
+                t0 = time.perf_counter()
+                base.setSource(QUrl.fromLocalFile(str(local)))
+                base.play()
+                _wait(
+                    app,
+                    lambda: (
+                        base.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+                        and buffered(base)
+                    ),
+                )
+                local_s.append(time.perf_counter() - t0)
+            base.stop()
             pool.waitForDone(5000)
             cache.close()
 
@@ -151,12 +175,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "playback",
         "render": {"seconds": SECONDS, "bytes": render.size_bytes, "bitrate": 320},
-        "presses": {"cache": len(cache_s), "download": len(download_s), "stream": len(stream_s)},
+        "presses": {
+            "cache": len(cache_s),
+            "download": len(download_s),
+            "stream": len(stream_s),
+            "bare_local": len(local_s),
+        },
         "click_to_playing_ms": {
             "ours_from_cache": ms(cache_s),
             "ours_from_cache_p95": round(percentile(cache_s, 95) * 1000, 1),
             "ours_download_then_play": ms(download_s),
             "baseline_stream_url": ms(stream_s),
+            "bare_qmediaplayer_local_file": ms(local_s),
+            "ours_cache_overhead_over_bare_ms": round(ms(cache_s) - ms(local_s), 1),
             "ratio_cache_vs_stream": round(ratio(median(stream_s), median(cache_s)), 2),
             "ratio_download_vs_stream": round(ratio(median(stream_s), median(download_s)), 2),
         },

@@ -1,7 +1,9 @@
 """``sequencer`` — the GUI with no arguments, subcommands for scripts.
 
 Each subcommand lives in ``desktop_app/commands/<name>.py`` and exposes
-``register(subparsers)``; they use the same services as the GUI.
+``register(subparsers)``; they use the same services as the GUI. Only the module of the
+subcommand being run is imported (``sequencer render`` never loads Qt or HTTP code), so a
+script pays for what it uses; ``sequencer --help`` imports them all to list them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from desktop_app.services.embedded_server import EMBEDDED_SERVER_FLAG
 COMMANDS = ("render", "send", "outbox", "threads", "cache", "export-midi", "import-midi")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with ``only`` that one (fast start-up)."""
     parser = argparse.ArgumentParser(
         prog="sequencer",
         description="Step sequencer that records what it plays and shares it in threads. "
@@ -25,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sequencer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         path = f"desktop_app.commands.{name.replace('-', '_')}"  # export-midi: export_midi.py
         try:
             module = importlib.import_module(path)
@@ -66,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_app.gui_main import run_gui
 
         return run_gui(argv)
-    parser = build_parser()
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
     args, rest = parser.parse_known_args(argv)
     if args.command is None:
         from desktop_app.gui_main import run_gui

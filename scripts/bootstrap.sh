@@ -22,8 +22,9 @@ PYTHON=${PYTHON:-python3}
 EXTRA_PACKAGES=${EXTRA_PACKAGES:-}
 
 # What the wheels of PySide6 (xcb/offscreen platform, QtMultimedia's FFmpeg backend) and
-# sounddevice dlopen at run time; none of them comes with pip.
-PACKAGES="libpulse0 libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
+# sounddevice dlopen at run time, and the MP3 encoder (libmp3lame0, through ctypes); none
+# of them comes with pip.
+PACKAGES="libpulse0 libportaudio2 libmp3lame0 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4
 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0
 libxcb-xinerama0 libxcb-xkb1 $EXTRA_PACKAGES"

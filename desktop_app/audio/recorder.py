@@ -111,6 +111,9 @@ class Recorder:
         self._peaks = PeakTracker()
         self._paths: tuple[Path, Path] | None = None
         self._files: tuple[BinaryIO, BinaryIO] | None = None
+        self._accepted = 0  # frames taken from the engine for this take
+        self._limit: int | None = None  # the take ends after this many frames
+        self.complete = threading.Event()  # set when the take reached its limit
 
     # ---- public ------------------------------------------------------------------------
     @property
@@ -129,9 +132,27 @@ class Recorder:
         """Blocks queued but not yet written (stays at 0-2 in real time)."""
         return self._queue.qsize()
 
-    def start(self, basename: str | None = None) -> None:
+    def finish_at(self, frames: int) -> None:
+        """End the take after exactly ``frames`` frames (a bar line: "stop at the end of
+        the bar", "record N bars"); ``complete`` is set then, and ``stop`` finishes it.
+        A limit already passed ends the take at once."""
+        self._limit = max(frames, self._accepted)
+        if self._accepted >= self._limit:
+            self.complete.set()
+
+    @property
+    def frames_taken(self) -> int:
+        """Frames taken so far (the take clock; see timing.bars_beats)."""
+        return self._accepted
+
+    def start(self, basename: str | None = None, *, length_frames: int | None = None) -> None:
+        """Start a take; with ``length_frames`` it ends by itself after exactly that many
+        frames (``complete`` is set; call ``stop`` for the result)."""
         if self.is_recording:
             raise RecordingError("Already recording.")
+        self._accepted = 0
+        self._limit = length_frames
+        self.complete.clear()
         self._error = None
         self._frames = 0
         self._peaks = PeakTracker()
@@ -250,8 +271,16 @@ class Recorder:
         return tap
 
     def _on_block(self, block: np.ndarray) -> None:  # engine feeder thread: queue only
-        if self._accepting:
+        if not self._accepting:
+            return
+        limit = self._limit
+        if limit is not None:
+            block = block[: max(0, limit - self._accepted)]
+        if len(block):
+            self._accepted += len(block)
             self._queue.put(block)
+        if limit is not None and self._accepted >= limit:
+            self.complete.set()
 
     def _run(self) -> None:
         try:

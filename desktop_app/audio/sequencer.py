@@ -22,17 +22,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop_app.audio.kit import Kit, KitError
+from desktop_app.audio.limiter import CEILING, THRESHOLD, soft_knee
+from desktop_app.audio.metronome import MetronomeSettings, beat_of, click
 from desktop_app.audio.timing import samples_per_step
 from desktop_app.domain.pattern import VELOCITY_MAX, Pattern
 
 # Master gain before the limiter: roughly 2 dB of headroom for several voices at once.
 MASTER_GAIN = 0.8
-# The soft limiter is transparent below THRESHOLD and approaches CEILING (-0.1 dBFS) above.
-LIMIT_THRESHOLD = 0.7
-LIMIT_CEILING = 10 ** (-0.1 / 20)
+# The master limiter (limiter.py): a soft knee from THRESHOLD, then a true-peak ceiling.
+LIMIT_THRESHOLD = THRESHOLD
+LIMIT_CEILING = CEILING
 # A closed hat cuts a ringing open hat with this short fade (about 1.5 ms) instead of a click.
 CHOKE_FADE = 64
 CHOKES: dict[str, tuple[str, ...]] = {"closed_hat": ("open_hat",)}
+_CHOKED = frozenset(name for names in CHOKES.values() for name in names)
 
 
 def pan_gains(pan: float, stereo_source: bool = False) -> tuple[float, float]:
@@ -46,15 +49,10 @@ def pan_gains(pan: float, stereo_source: bool = False) -> tuple[float, float]:
 
 
 def soft_limit(buf: np.ndarray) -> np.ndarray:
-    """Stateless soft knee in place: nothing ever exceeds LIMIT_CEILING (below 0 dBFS).
-    Stateless so that it gives identical results whatever the block size."""
-    mag = np.abs(buf)
-    over = mag > LIMIT_THRESHOLD
-    if over.any():
-        span = LIMIT_CEILING - LIMIT_THRESHOLD
-        limited = LIMIT_THRESHOLD + span * np.tanh((mag[over] - LIMIT_THRESHOLD) / span)
-        buf[over] = np.copysign(limited, buf[over]).astype(buf.dtype)
-    return buf
+    """The limiter's stateless soft knee alone (no sample exceeds LIMIT_CEILING), for
+    mixes that are not a continuous stream; the engine and the bounce use the full
+    true-peak limiter (limiter.TruePeakLimiter)."""
+    return soft_knee(buf)
 
 
 @dataclass
@@ -97,6 +95,10 @@ class Sequencer:
         self.step_limit: int | None = None
         self.marks: deque[StepMark] = deque(maxlen=256)
         self._cache: dict[tuple, np.ndarray] = {}
+        self.metronome = MetronomeSettings()
+        # The clicks of the last ``render`` call, aligned with its frames (see metronome.py).
+        self.last_click: np.ndarray | None = None
+        self._clicks = {accent: click(sample_rate, accent) for accent in (False, True)}
         self.reset()
 
     # ---- state -----------------------------------------------------------------------
@@ -104,11 +106,30 @@ class Sequencer:
         """Back to step 0 at ``position``; sounding voices are dropped."""
         self.position = position
         self.voices: list[Voice] = []
+        self.click_voices: list[Voice] = []
+        # The voices a choke may cut, by sample, pruned as they end: a choke looks at the
+        # few that can still be sounding, never at every voice triggered so far.
+        self._chokeable: dict[str, list[Voice]] = {}
         self._anchor = position
         self._since_anchor = 0
         self._next_step = 0
         self.scheduled = 0
         self.marks.clear()
+        self._count_in = 0
+        self._count_in_step = 0
+
+    def count_in(self, steps: int) -> None:
+        """Before step 0, ``steps`` steps of the grid with only the metronome's click
+        (whether or not the metronome is on): the count-in before a take."""
+        self._count_in = steps
+        self._count_in_step = 0
+
+    def anchor_grid(self) -> None:
+        """Put the next step on the grid at the current position, as if the transport had
+        started here, keeping whatever is sounding. The bounce plays a pre-roll and then
+        anchors, so its first pass hears the tails (and chokes) of a loop already playing."""
+        self._anchor = self.position
+        self._since_anchor = 0
 
     def set_pattern(self, pattern: Pattern) -> None:
         """Use ``pattern`` from the next step on (the caller passes a private copy)."""
@@ -158,13 +179,40 @@ class Sequencer:
                 alive.append(v)
         self.voices = alive
         self.position = end
+        self.last_click = None
+        if self.click_voices:
+            clicks = np.zeros((frames, 2), np.float32)
+            ringing = []
+            for v in self.click_voices:
+                a, b = max(v.start, start), min(v.end, end)
+                if a < b:
+                    clicks[a - start : b - start] += v.data[a - v.start : b - v.start]
+                if v.end > end:
+                    ringing.append(v)
+            self.click_voices = ringing
+            self.last_click = clicks
         return out
 
     def _trigger(self, onset: int) -> None:
         pattern = self.pattern
         assert pattern is not None
+        if self._count_in > 0:
+            self._count_in -= 1
+            beat, accent = beat_of(self._count_in_step, pattern.steps_per_beat)
+            if beat:
+                volume = self.metronome.volume or MetronomeSettings().volume
+                data = self._clicks[accent] * np.float32(volume)
+                self.click_voices.append(Voice(onset, data, "metronome", -1))
+            self._count_in_step += 1
+            self._since_anchor += 1
+            return
         step = self._next_step
         self.marks.append(StepMark(onset, step))
+        if self.metronome.enabled and self.metronome.volume > 0:
+            beat, accent = beat_of(step, pattern.steps_per_beat)
+            if beat:
+                data = self._clicks[accent] * np.float32(self.metronome.volume)
+                self.click_voices.append(Voice(onset, data, "metronome", -1))
         soloing = any(t.solo for t in pattern.tracks)
         for index, track in enumerate(pattern.tracks):
             velocity = track.steps[step] if step < len(track.steps) else 0
@@ -175,14 +223,19 @@ class Sequencer:
                 self._choke(choked, onset)
             data = self._voice_data(track.sample, velocity, track.volume, track.pan)
             if data is not None:
-                self.voices.append(Voice(onset, data, track.sample, index))
+                voice = Voice(onset, data, track.sample, index)
+                self.voices.append(voice)
+                if track.sample in _CHOKED:
+                    self._chokeable.setdefault(track.sample, []).append(voice)
         self._next_step = (step + 1) % pattern.length
         self._since_anchor += 1
         self.scheduled += 1
 
     def _choke(self, sample: str, at: int) -> None:
-        for v in self.voices:
-            if v.sample == sample and v.start < at < v.end:
+        live = [v for v in self._chokeable.get(sample, ()) if v.end > at]
+        self._chokeable[sample] = live
+        for v in live:
+            if v.start < at:
                 keep = at - v.start
                 tail = v.data[keep : keep + CHOKE_FADE].copy()
                 tail *= np.linspace(1.0, 0.0, len(tail) + 1, dtype=np.float32)[1:, None]

@@ -3,6 +3,9 @@
 Offline bounce with the same engine code the GUI plays and records with. Errors (a
 malformed pattern, a missing sample, an unwritable output) are one line on stderr and a
 non-zero exit status, so scripts can rely on them.
+
+The render is streamed: each block is rendered, limited, encoded and written before the
+next, so memory stays the same for one loop or for an hour of audio.
 """
 
 from __future__ import annotations
@@ -11,14 +14,19 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO, Protocol, cast
 
-from desktop_app.audio.bounce import MAX_LOOPS, bounce
+import numpy as np
+
+from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
 from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
-from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, encode_mp3
-from desktop_app.audio.wavio import write_wav
+from desktop_app.audio.libmp3lame import LameUnavailable
+from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
+from desktop_app.audio.wavio import WavWriter
 from desktop_app.domain.pattern import Pattern, SnapshotError
-from sequencer_common.atomic import atomic_path
+from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
 SAMPLE_RATE = 44100
@@ -105,22 +113,33 @@ def run(args: argparse.Namespace) -> int:
             else load_default_kit(SAMPLE_RATE)
         )
         t0 = time.perf_counter()
-        pcm = bounce(pattern, kit, args.loops, SAMPLE_RATE)
+        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE)
     except KitError as exc:
         return _fail(str(exc))
-    seconds = len(pcm) / SAMPLE_RATE
+    frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)
+    seconds = frames / SAMPLE_RATE
     show = not args.quiet and seconds >= PROGRESS_AFTER_SECONDS
 
     def progress(fraction: float) -> None:
-        print(f"\rencoding {out.name}: {fraction * 100:5.1f}%", end="", file=sys.stderr)
+        print(
+            f"\r{'writing' if as_wav else 'encoding'} {out.name}: {fraction * 100:5.1f}%",
+            end="",
+            file=sys.stderr,
+        )
 
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        if as_wav:
-            with atomic_path(out) as tmp:
-                write_wav(tmp, pcm, SAMPLE_RATE)
-        else:
-            encode_mp3(pcm, SAMPLE_RATE, out, args.bitrate, progress=progress if show else None)
+        _stream(
+            blocks,
+            out,
+            frames,
+            (lambda fh: WavWriter(fh, SAMPLE_RATE, 2))
+            if as_wav
+            else (lambda fh: _Mp3File(fh, args.bitrate)),
+            progress if show else None,
+        )
+    except LameUnavailable as exc:
+        return _fail(str(exc))
     except OSError as exc:
         if show:
             print(file=sys.stderr)
@@ -136,3 +155,46 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+class _BlockWriter(Protocol):
+    def write(self, block: np.ndarray) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class _Mp3File:
+    """The streaming encoder writing to an open file; the gapless tag is patched in last."""
+
+    def __init__(self, fh: BinaryIO, bitrate: int) -> None:
+        self._fh = fh
+        self._encoder = Mp3Encoder(SAMPLE_RATE, 2, bitrate)
+        fh.write(self._encoder.tag_placeholder())
+
+    def write(self, block: np.ndarray) -> None:
+        self._fh.write(self._encoder.encode(block))
+
+    def finish(self) -> None:
+        self._fh.write(self._encoder.flush())
+        self._fh.seek(0)
+        self._fh.write(self._encoder.final_tag())
+
+
+def _stream(
+    blocks: Iterable[np.ndarray],
+    out: Path,
+    frames: int,
+    open_writer: Callable[[BinaryIO], _BlockWriter],
+    progress: Callable[[float], None] | None,
+) -> None:
+    """Write block by block under a temporary name, renamed when complete: a failure never
+    leaves a truncated file under ``out``."""
+    with atomic_write(out) as fh:
+        writer = open_writer(cast(BinaryIO, fh))  # opened "wb"
+        done = 0
+        for block in blocks:
+            writer.write(block)
+            done += len(block)
+            if progress is not None:
+                progress(done / frames)
+        writer.finish()

@@ -348,6 +348,34 @@ class Pattern:
             t.steps = (t.steps + [0] * length)[:length]
         self.length = length
 
+    def regrid(self, steps_per_beat: int) -> RegridReport:
+        """Change the grid (e.g. 1/16 → 1/16 triplets) keeping every hit at its time: step
+        s moves to the nearest step of the new grid, the length keeps the same number of
+        beats (within LENGTH_RANGE). Returns what could not stay exactly where it was."""
+        new = _integer("steps_per_beat", steps_per_beat, 1, max(STEPS_PER_BEAT_CHOICES))
+        old = self.steps_per_beat
+        length = min(max(round(self.length * new / old), LENGTH_RANGE[0]), LENGTH_RANGE[1])
+        moved = merged = dropped = 0
+        for t in self.tracks:
+            steps = [0] * length
+            for s, velocity in enumerate(t.steps):
+                if not velocity:
+                    continue
+                exact = s * new / old
+                target = math.floor(exact + 0.5)  # a tie goes to the later step
+                if target >= length:
+                    dropped += 1
+                    continue
+                if target != exact:
+                    moved += 1
+                if steps[target]:
+                    merged += 1
+                steps[target] = max(steps[target], velocity)
+            t.steps = steps
+        self.steps_per_beat = new
+        self.length = length
+        return RegridReport(moved, merged, dropped)
+
     def add_track(self, name: str, sample: str, index: int | None = None) -> Track:
         track = Track(
             name=_text("name", name), sample=_text("sample", sample), steps=[0] * self.length
@@ -395,6 +423,29 @@ class Pattern:
 def _steps(length: int, on: Iterable[int], velocity: int = DEFAULT_VELOCITY) -> list[int]:
     hits = set(on)
     return [velocity if i in hits else 0 for i in range(length)]
+
+
+@dataclass(frozen=True)
+class RegridReport:
+    """Hits that a change of grid could not keep exactly: moved to the nearest step,
+    merged with another hit on the same step (the louder kept), or past the end."""
+
+    moved: int = 0
+    merged: int = 0
+    dropped: int = 0
+
+    def describe(self, steps_per_beat: int) -> str:
+        """One sentence for the musician."""
+        parts = []
+        if self.moved:
+            parts.append(f"{self.moved} hit{'s' * (self.moved != 1)} moved to the nearest step")
+        if self.merged:
+            parts.append(f"{self.merged} merged with a hit on the same step")
+        if self.dropped:
+            parts.append(f"{self.dropped} past the end removed")
+        if not parts:
+            return f"Grid set to {steps_per_beat} steps a beat; every hit kept its time."
+        return f"Grid set to {steps_per_beat} steps a beat: " + ", ".join(parts) + "."
 
 
 def demo_pattern() -> Pattern:

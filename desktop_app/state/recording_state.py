@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.audio.recorder import Recorder, RecordingError, RecordingResult
+from desktop_app.audio.timing import bar_frames, bars_beats, next_bar_line
 
 if TYPE_CHECKING:
     from desktop_app.audio.engine import Engine
@@ -35,7 +36,7 @@ class RecordingState(QObject):
     """Start/stop a take, publish its level and elapsed time, keep the last result."""
 
     recordingChanged = Signal(bool)
-    levelChanged = Signal(float)  # 0..1 peak of the last block
+    levelChanged = Signal(float)  # 0..1 peak of the output (and of the take while recording)
     elapsedChanged = Signal(float)  # seconds since the take started
     finished = Signal(object)  # RecordingResult
     resultCleared = Signal()  # the take was sent (or discarded): nothing is ready any more
@@ -63,6 +64,10 @@ class RecordingState(QObject):
         self._timer.setInterval(METER_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
         self._failedInTake.connect(self._on_failed_in_take)
+        self._last_level = 0.0
+        if engine is not None:
+            # The level meter shows the output whenever something plays, not only takes.
+            self._timer.start()
 
     @property
     def is_recording(self) -> bool:
@@ -78,8 +83,10 @@ class RecordingState(QObject):
         else:
             self.start()
 
-    def start(self) -> None:
-        """Start a take; playback starts too if the transport was stopped."""
+    def start(self, *, bars: int | None = None, count_in_bars: int = 0) -> None:
+        """Start a take; playback starts too if the transport was stopped (after
+        ``count_in_bars`` bars of click then). With ``bars`` the take ends by itself after
+        exactly that many bars, so it loops whole."""
         if self._recorder is not None:
             return
         engine = self._engine
@@ -91,7 +98,9 @@ class RecordingState(QObject):
             recorder = Recorder(
                 engine, self._dir, on_error=self._failedInTake.emit, **self._recorder_options()
             )
-            recorder.start()
+            pattern = engine.pattern
+            length = bar_frames(pattern, engine.sample_rate, bars) if bars and pattern else None
+            recorder.start(length_frames=length)
         except (RecordingError, OSError) as exc:
             log.warning("could not start recording: %s", exc)
             self.error.emit(f"Could not start recording: {exc}")
@@ -100,15 +109,29 @@ class RecordingState(QObject):
         self._started_playback = False
         if not engine.is_playing:
             try:
-                engine.start()
+                engine.start(count_in_bars=count_in_bars)
             except Exception as exc:  # a device error must not leave a take running
                 log.exception("playback did not start for recording")
                 self._abort(f"Could not start playback for recording: {exc}")
                 return
             self._started_playback = True
-        self._timer.start()
         self.recordingChanged.emit(True)
         self.elapsedChanged.emit(0.0)
+
+    def stop_at_bar_end(self) -> None:
+        """End the take on the next bar line (counted from the take's start), so that it
+        loops whole; ``finished`` follows then."""
+        recorder, engine = self._recorder, self._engine
+        if recorder is None or engine is None or engine.pattern is None:
+            return
+        recorder.finish_at(next_bar_line(engine.pattern, engine.sample_rate, recorder.frames_taken))
+
+    def take_clock(self) -> str:
+        """The take's length as bars.beats ("1.1" at the start)."""
+        recorder, engine = self._recorder, self._engine
+        if recorder is None or engine is None or engine.pattern is None:
+            return "1.1"
+        return bars_beats(engine.pattern, engine.sample_rate, recorder.frames_taken)
 
     def stop(self) -> RecordingResult | None:
         """End the take; emits ``finished`` with the MP3, or ``error`` if nothing usable
@@ -117,7 +140,6 @@ class RecordingState(QObject):
         if recorder is None:
             return None
         self._recorder = None
-        self._timer.stop()
         try:
             result = recorder.stop()
         except (RecordingError, OSError) as exc:
@@ -171,13 +193,19 @@ class RecordingState(QObject):
 
     def _tick(self) -> None:
         recorder = self._recorder
-        if recorder is None:
-            return
         engine = self._engine
-        if engine is not None and not engine.is_playing:
-            self.stop()  # the transport was stopped: the take is over
+        output = engine.output_level() if engine is not None else 0.0
+        if recorder is None:
+            if output or self._last_level:
+                self._last_level = output
+                self.levelChanged.emit(float(output))
             return
-        self.levelChanged.emit(float(recorder.level()))
+        if (engine is not None and not engine.is_playing) or recorder.complete.is_set():
+            self.stop()  # the transport was stopped, or the take reached its bar line
+            return
+        # While recording with the input mixed in, the take is louder than the output.
+        self._last_level = max(output, float(recorder.level()))
+        self.levelChanged.emit(self._last_level)
         self.elapsedChanged.emit(float(recorder.elapsed()))
 
     def _on_failed_in_take(self, message: str) -> None:

@@ -72,6 +72,8 @@ class SequencerState(QObject):
     patternChanged = Signal()
     playingChanged = Signal(bool)
     currentStepChanged = Signal(int)  # -1 when stopped
+    # One sentence about an edit that changed more than asked (a regrouped grid).
+    notice = Signal(str)
 
     def __init__(
         self,
@@ -248,11 +250,14 @@ class SequencerState(QObject):
         if steps_per_beat == self._pattern.steps_per_beat:
             return
         after = self._pattern.copy()
-        after.steps_per_beat = int(steps_per_beat)
+        # Every hit keeps its time (nearest step of the new grid): a groove switched to
+        # triplets still sounds where it did, and the notice says what had to move.
+        report = after.regrid(int(steps_per_beat))
         after = Pattern.from_snapshot(after.to_snapshot())  # validates the value
         self.undo_stack.push(
             ReplacePatternCommand(self, self._pattern, after, f"{steps_per_beat} steps per beat")
         )
+        self.notice.emit(report.describe(after.steps_per_beat))
 
     # ---- transport -------------------------------------------------------------------
     @property

@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.connection_indicator = ConnectionIndicator(threads_state, server_label)
+        notice = getattr(sequencer_state, "notice", None)
+        if notice is not None:  # e.g. "Grid set to 3 steps a beat: 2 hits moved ..."
+            notice.connect(lambda text: self.statusBar().showMessage(text, STATUS_TIMEOUT_MS))
         self._status_text = QLabel()
         self.statusBar().addPermanentWidget(self.connection_indicator)
         self.statusBar().setSizeGripEnabled(True)

@@ -1,4 +1,4 @@
-"""Play/stop, record, the input level meter and the take clock.
+"""Play/stop, record, the output level meter and the take clock (bars.beats).
 
 The buttons are views of the panel's actions (so Space and R work from anywhere in the
 window and the main window can put the same actions in its menus); their look follows the
@@ -121,8 +121,8 @@ class TransportBar(QWidget):
         self.clock = QLabel(format_elapsed(0.0), self)
         self.clock.setObjectName("clock")
         self.clock.setFont(theme.mono_font())
-        self.clock.setToolTip("Length of the take")
-        self.clock.setMinimumWidth(64)
+        self.clock.setToolTip("Length of the take: bars.beats · minutes:seconds")
+        self.clock.setMinimumWidth(100)
         self.status = ElidedLabel("Ready to record", self)
         self.status.setObjectName("status")
 
@@ -184,9 +184,14 @@ class TransportBar(QWidget):
         self._set_prop(self.clock, "recording", recording)
         if recording:
             self._show_status("Recording…", error=False)
+        else:  # the take's length alone (bars.beats is where a take is, while it runs)
+            self.clock.setText(self.clock.text().rpartition(" · ")[2])
 
     def _on_elapsed(self, seconds: float) -> None:
-        self.clock.setText(format_elapsed(seconds))
+        if self._rec.is_recording:  # bars.beats first: where in the music the take is
+            self.clock.setText(f"{self._rec.take_clock()} · {format_elapsed(seconds)}")
+        else:
+            self.clock.setText(format_elapsed(seconds))
 
     def _on_finished(self, result: object) -> None:
         duration = float(getattr(result, "duration", 0.0))

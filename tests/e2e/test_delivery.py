@@ -175,3 +175,38 @@ def test_client_killed_then_restarted(rig, take, when):
         rig.delivery().deliver(pending)
     assert_exactly_once(rig, entry.id)
     assert os.path.exists(rig.outbox.get(entry.id).audio.path)
+
+
+def test_an_upload_whose_answer_was_lost_is_not_stored_twice(rig, take):
+    """The first upload reached the server but its answer never came back (a crash, a cut
+    connection): the next attempt must get that render back, not store a second file."""
+    entry = send(rig, take)
+    api = rig.api()
+    api.post_message(entry.draft)
+    entry = rig.outbox.advance(entry, Stage.CREATED)
+    lost = api.upload_audio(take.path, bitrate=320, duration=20.0,
+                            idempotency_key=entry.upload_key)  # fmt: skip
+    done = rig.delivery().deliver(entry)
+    assert done.render is not None and done.render.id == lost.id
+    assert_exactly_once(rig, entry.id)
+
+
+def test_retry_after_a_refused_attach_uploads_again(rig, take):
+    """A render the server will not attach (here: one it never stored) fails the message
+    for good; Retry must upload the take again rather than offer the same render."""
+    from desktop_app.domain.message import Render
+
+    entry = send(rig, take)
+    rig.api().post_message(entry.draft)
+    bogus = Render("never-uploaded", f"{rig.url}/media/x.mp3", size_bytes=10)
+    entry = rig.outbox.advance(entry, Stage.UPLOADED, render=bogus)
+    delivery = rig.delivery()
+    with pytest.raises(PermanentApiError):
+        delivery.deliver(entry)
+    assert rig.outbox.get(entry.id).stage == Stage.FAILED
+    retried = delivery.retry(entry.id)
+    assert retried is not None and retried.stage == Stage.CREATED and retried.render is None
+    done = delivery.deliver(retried)
+    assert done.stage == Stage.ATTACHED and done.render is not None
+    assert done.render.id != "never-uploaded"
+    assert_exactly_once(rig, entry.id)

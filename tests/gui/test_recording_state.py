@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.audio.recorder import RecordingResult
+from desktop_app.domain.pattern import demo_pattern
 from desktop_app.state.recording_state import RecordingState
 
 
@@ -124,3 +125,42 @@ def test_sending_the_take_clears_it_from_the_transport(qtbot, tmp_path):
     assert state.last_result is None
     with qtbot.assertNotEmitted(state.resultCleared):
         state.clear_result()  # nothing left to clear
+
+
+def test_the_level_meter_shows_the_output_without_recording(qtbot, states, engine):
+    seq, rec = states
+    levels: list[float] = []
+    rec.levelChanged.connect(levels.append)
+    seq.play()
+    qtbot.waitUntil(lambda: bool(levels) and max(levels) > 0.05, timeout=3000)
+    assert not rec.is_recording
+    seq.stop()
+    qtbot.waitUntil(lambda: levels[-1] == 0.0, timeout=3000)
+
+
+def test_record_n_bars_with_a_count_in_ends_on_the_bar_line(qtbot, states, engine):
+    _seq, rec = states
+    finished: list[RecordingResult] = []
+    rec.finished.connect(finished.append)
+    rec.start(bars=1, count_in_bars=1)
+    assert engine.count_in_frames > 0
+    qtbot.waitUntil(lambda: bool(finished), timeout=15000)  # it stopped by itself
+    pattern = demo_pattern()
+    bar = round(16 * 44100 * 60 / (pattern.bpm * 4))
+    assert round(finished[0].duration * 44100) == bar
+    assert not rec.is_recording
+
+
+def test_stop_at_the_end_of_the_bar_and_the_take_clock(qtbot, states):
+    _seq, rec = states
+    finished: list[RecordingResult] = []
+    rec.finished.connect(finished.append)
+    rec.start()
+    assert rec.take_clock() in ("1.1", "1.2")
+    record_some(qtbot, rec, 0.2)
+    assert rec.take_clock().startswith("1.")
+    rec.stop_at_bar_end()
+    qtbot.waitUntil(lambda: bool(finished), timeout=15000)
+    pattern = demo_pattern()
+    bar = round(16 * 44100 * 60 / (pattern.bpm * 4))
+    assert round(finished[0].duration * 44100) % bar == 0

@@ -199,11 +199,12 @@ def test_pattern_controls_edit_and_follow(qtbot, panel):
     assert seq.pattern.swing == 0.3
     controls.grid.setCurrentIndex(controls.grid.findData(3))
     assert seq.pattern.steps_per_beat == 3
+    assert controls.length.value() == 24  # regrouped: the same 8 beats, in triplets
     seq.load_snapshot(empty_pattern(64).to_snapshot())
     assert controls.length.value() == 64
     assert controls.bpm.value() == 120.0
     seq.undo_stack.undo()
-    assert controls.length.value() == 32
+    assert controls.length.value() == 24
 
 
 def test_wheel_nudges_of_the_tempo_merge(qtbot, panel):
@@ -245,3 +246,16 @@ def test_level_meter_and_clock_formatting(qtbot):
     assert meter.level_db == FLOOR_DB
     assert format_elapsed(0) == "0:00.0"
     assert format_elapsed(83.25) == "1:23.2"
+
+
+def test_take_clock_shows_bars_and_beats_while_recording(qtbot, panel):
+    import re
+
+    rec = panel._rec
+    rec.start()
+    qtbot.waitUntil(
+        lambda: re.fullmatch(r"\d+\.\d · 0:00\.[3-9]", panel.transport.clock.text()) is not None,
+        timeout=5000,
+    )
+    rec.stop()
+    assert re.fullmatch(r"\d+:\d\d\.\d", panel.transport.clock.text())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,45 @@ def test_render_accepts_upper_case_extensions(pattern_file: Path, tmp_path: Path
     out = tmp_path / "LOUD.WAV"
     assert main(["render", str(pattern_file), "-o", str(out), "--loops", "1", "-q"]) == 0
     assert read_audio(out)[1] == 44100
+
+
+def _render_peak_bytes(pattern_file: Path, out: Path, loops: int) -> int:
+    tracemalloc.start()
+    try:
+        assert main(["render", str(pattern_file), "-o", str(out), "--loops", str(loops), "-q"]) == 0
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("suffix", [".mp3", ".wav"])
+def test_render_memory_does_not_depend_on_the_length(
+    pattern_file: Path, tmp_path: Path, suffix: str
+) -> None:
+    """Rendered, limited, encoded and written a block at a time (it used to hold the
+    whole render, ~1 MB per second of audio, plus the encoder's copies)."""
+    short = _render_peak_bytes(pattern_file, tmp_path / f"short{suffix}", 2)
+    long = _render_peak_bytes(pattern_file, tmp_path / f"long{suffix}", 64)  # 128 s
+    assert long <= short * 1.2 + 1_000_000, (short, long)
+    pcm_bytes = 128 * 44100 * 2 * 4  # what holding the long render would take
+    assert long - short < pcm_bytes / 10
+
+
+def test_render_subcommand_imports_only_what_it_uses(pattern_file: Path, tmp_path: Path) -> None:
+    """No Qt, no HTTP client, no server: a one-loop render stays under 80 MB."""
+    code = (
+        "import sys\n"
+        "from desktop_app.__main__ import main\n"
+        f"assert main(['render', {str(pattern_file)!r}, '-o', {str(tmp_path / 'a.mp3')!r},"
+        " '--loops', '1', '-q']) == 0\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6', 'requests', 'fastapi', 'uvicorn', 'boto3', 'pymongo'))\n"
+        # VmHWM, not ru_maxrss: the latter keeps the forking parent's peak across exec.
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "print(heavy, hwm.split()[1])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    heavy, rss_kb = done.stdout.rsplit(" ", 1)
+    assert heavy == "[]"
+    assert int(rss_kb) <= 80 * 1024

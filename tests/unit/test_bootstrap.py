@@ -90,7 +90,9 @@ def test_makefile_run_uses_the_app_setup_and_test_the_test_setup() -> None:
     make = (ROOT / "Makefile").read_text()
     targets = dict(re.findall(r"^([a-z-]+):[ \t]*([^\n#]*)", make, re.MULTILINE))
     assert targets["run"].split() == ["setup"]
-    assert targets["test"].split() == ["setup-test"]
+    # test runs the linters and the type check first; they set up the test tools
+    assert targets["test"].split() == ["lint"]
+    assert targets["lint"].split() == ["setup-test"]
     recipe = make.split("\nsetup:", 1)[1].split("\n\n", 1)[0]
     assert "bootstrap.sh" in recipe and "test" not in recipe
 

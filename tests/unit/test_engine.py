@@ -107,15 +107,20 @@ def test_tail_folds_into_the_start_so_the_render_loops() -> None:
 
 
 def test_live_steady_state_equals_the_bounce() -> None:
-    """What the engine plays once the loop is going is what the bounce renders."""
+    """What the engine plays once the loop is going is what the bounce renders (the
+    clock-driven engine, the full limiter; tests/unit/test_bounce_stream.py has the seam)."""
     kit = load_default_kit()
     p = demo_pattern()
-    p.set_bpm(120)
-    seq = Sequencer(kit, SR)
-    seq.set_pattern(p)
+    p.set_bpm(105)  # 6300 samples a step: every pass starts on a whole sample
     total = loop_samples(p, SR, 1)
-    live = soft_limit(seq.render(3 * total))
-    assert np.allclose(live[2 * total :], bounce(p, kit, 1, SR), atol=1e-6)
+    engine = Engine(kit, use_device=False, clock_speed=0, block_size=441)
+    engine.set_pattern(p)
+    got = _blocks(engine)
+    engine.start()
+    wait_for(lambda: sum(len(b) for b in got) > 3 * total, 20)
+    engine.stop()
+    live = np.concatenate(got)
+    assert np.allclose(live[2 * total : 3 * total], bounce(p, kit, 1, SR), atol=1e-6)
 
 
 # ---- mixing -------
