@@ -22,7 +22,14 @@ from desktop_app.state.server_session import Connection, ServerSession
 log = logging.getLogger(__name__)
 
 RECONNECT_KEYS = frozenset(
-    {"server_url", "api_token", "server_fingerprint", "user_name", "share_on_network"}
+    {
+        "server_url",
+        "api_token",
+        "server_fingerprint",
+        "user_name",
+        "share_on_network",
+        "share_address",
+    }
 )
 
 # Builds a session (not yet opened) on a connection, for the current user.
