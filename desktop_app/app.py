@@ -16,12 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 
 from desktop_app.paths import AppPaths
 from desktop_app.playback import Playback
 from desktop_app.services.api import ApiClient
 from desktop_app.services.audio_cache import MIB, AudioCache
+from desktop_app.services.band_invite import lan_address
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
 from desktop_app.services.local_store import LocalStore
@@ -40,10 +41,12 @@ from desktop_app.state.server_session import (
     ServerSession,
     SessionFiles,
 )
-from desktop_app.state.session_host import SessionHost, open_connection
+from desktop_app.state.session_host import SessionHost, open_connection, own_name
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
+from desktop_app.ui.invite_dialog import InviteDialog
+from desktop_app.ui.join_dialog import JoinDialog
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.open_files import NowPlaying
@@ -141,6 +144,8 @@ class AppGraph(QObject):
         self.notice.connect(self.window.show_notice)
         settings.changed.connect(self._on_setting_changed)
         self.sessions.sessionChanged.connect(self._bind_session)
+        self.window.joinRequested.connect(self.open_join_dialog)
+        self.window.inviteRequested.connect(self.open_invite_dialog)
         self.sessions.connecting.connect(
             lambda label: self.window.connection_indicator.set_server_label(label)
         )
@@ -155,7 +160,7 @@ class AppGraph(QObject):
     def _new_session(self, connection: Connection) -> ServerSession:
         return ServerSession(
             connection,
-            self.settings.user_name,
+            own_name(connection, self.settings),
             SessionFiles.for_server(self.paths, connection.url),
             self.tasks,
             keep_take=self.playback.cache,
@@ -199,7 +204,7 @@ class AppGraph(QObject):
                 self.tasks,
                 api,
                 self.settings,
-                self.settings.user_name,
+                self.session.user_id,
                 make_demo_renderer(self.engine, api, self.paths.recordings_dir),
                 self._welcome_created,
             )
@@ -247,6 +252,30 @@ class AppGraph(QObject):
 
             state.messages.rowsInserted.connect(when_listed)
             state.messages.modelReset.connect(when_listed)
+
+    def open_join_dialog(self) -> JoinDialog:
+        """Window-modal and not blocking: joining writes the settings, and the session
+        host switches to the new server from there."""
+        dialog = JoinDialog(self.settings, self.tasks, parent=self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_invite_dialog(self, address: Callable[[], str] = lan_address) -> InviteDialog:
+        dialog = InviteDialog(
+            self.settings,
+            self.paths.server_data_dir,
+            self._shared_fingerprint,
+            address,
+            self.window,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _shared_fingerprint(self) -> str | None:
+        embedded = self.connection.embedded
+        return embedded.fingerprint if embedded is not None and embedded.listen else None
 
     def _bind_session(self, session: ServerSession) -> None:
         """A new server or user: the window and playback follow the new session."""

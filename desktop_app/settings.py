@@ -250,6 +250,24 @@ class Settings(QObject):
     api_token = Option(
         "connection/api_token", str, "", "API token for the server", env="SEQUENCER_TOKEN"
     )
+    server_fingerprint = Option(
+        "connection/server_fingerprint",
+        str,
+        "",
+        "SHA-256 of the server's self-signed certificate (from the invite); pinned when set",
+    )
+    share_on_network = Option(
+        "connection/share_on_network",
+        bool,
+        False,
+        "The embedded server listens beyond this computer (HTTPS) so bandmates can join",
+    )
+    share_address = Option(
+        "connection/share_address",
+        str,
+        "0.0.0.0:8765",
+        "host:port the embedded server listens on when shared",
+    )
     user_name: Option[str] = Option(
         "user/name", str, default_user_name, "Name shown on your messages", env="SEQUENCER_USER"
     )

@@ -61,4 +61,7 @@ def open_context(args: argparse.Namespace) -> CliContext:
     url = (args.server or settings.server_url).strip()
     token = args.token or settings.api_token
     user = args.user or settings.user_name
-    return CliContext(paths, settings, connect(url, token, paths), user)
+    # The pin belongs to the settings' server: another --server gets ordinary checks.
+    same = url.rstrip("/") == settings.server_url.strip().rstrip("/")
+    pin = settings.server_fingerprint if same else ""
+    return CliContext(paths, settings, connect(url, token, paths, pin), user)

@@ -147,6 +147,7 @@ class Thread:
     users: tuple[str, ...] = ()
     created_at: str = ""
     updated_at: str = ""
+    private: bool = False  # seen only by ``users`` (and the server's admins)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Thread:
@@ -156,13 +157,17 @@ class Thread:
             users=tuple(data.get("users") or ()),
             created_at=str(data.get("created_at", "")),
             updated_at=str(data.get("updated_at", data.get("created_at", ""))),
+            private=bool(data.get("private") or False),
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "users": list(self.users),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
+        if self.private:  # public threads keep the seed's exact shape
+            data["private"] = True
+        return data

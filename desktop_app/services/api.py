@@ -22,6 +22,7 @@ from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncod
 from desktop_app.domain.draft import MessageDraft, new_message_id
 from desktop_app.domain.message import Message, Render, Thread
 from desktop_app.domain.sample import Sample, check_sha256
+from desktop_app.services.pinning import CertificateMismatch, pin
 from sequencer_common.atomic import atomic_write
 
 Progress = Callable[[int, int], None]
@@ -49,6 +50,18 @@ class PermanentApiError(ApiError):
 
 class AuthError(PermanentApiError):
     """Missing or wrong API token (401)."""
+
+
+class CertificateError(PermanentApiError):
+    """The server's HTTPS certificate is not the one pinned from the invite."""
+
+
+def certificate_refused(url: str) -> CertificateError:
+    return CertificateError(
+        None,
+        f"The server at {url} showed a different certificate from the one in your invite, "
+        "so nothing was sent to it. Ask your bandmate for a new invite.",
+    )
 
 
 class NotFoundError(PermanentApiError):
@@ -84,10 +97,20 @@ def _error_from_response(response: requests.Response) -> ApiError:
 
 
 class ApiClient:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 15.0,
+        fingerprint: str | None = None,
+    ) -> None:
+        """``fingerprint``: the SHA-256 of the server's self-signed certificate (from the
+        invite); HTTPS to that server then accepts that certificate and no other."""
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.fingerprint = fingerprint
         self._local = threading.local()
 
     def __repr__(self) -> str:  # never show the token
@@ -101,13 +124,40 @@ class ApiClient:
             session = requests.Session()
             session.headers["Authorization"] = f"Bearer {self.token}"
             session.headers["User-Agent"] = "Sequencer-desktop"
+            pin(session, self.base_url, self.fingerprint)
             self._local.session = session
         return session
+
+    @property
+    def _download_session(self) -> requests.Session:
+        """Without the token (render URLs may point at third-party storage), but pinned."""
+        session = getattr(self._local, "download_session", None)
+        if session is None:
+            session = requests.Session()
+            pin(session, self.base_url, self.fingerprint)
+            self._local.download_session = session
+        return session
+
+    def close(self) -> None:
+        """Closes this thread's connections (a TLS server waits for them at shutdown)."""
+        for name in ("session", "download_session"):
+            session = getattr(self._local, name, None)
+            if session is not None:
+                session.close()
+                setattr(self._local, name, None)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", (5.0, self.timeout))
         try:
             response = self._session.request(method, f"{self.base_url}{path}", **kwargs)
+        except CertificateMismatch as exc:
+            raise certificate_refused(self.base_url) from exc
+        except requests.exceptions.SSLError as exc:
+            raise CertificateError(
+                None,
+                f"The server at {self.base_url} has a certificate this computer does not "
+                "trust; join it with an invite that carries the certificate's fingerprint.",
+            ) from exc
         except requests.Timeout as exc:
             raise TransientApiError(None, f"The server did not answer in time ({exc})") from exc
         except requests.ConnectionError as exc:
@@ -131,6 +181,10 @@ class ApiClient:
     def health(self) -> dict[str, Any]:
         return self._json("GET", "/healthz", timeout=(3.0, 5.0))
 
+    def me(self) -> dict[str, Any]:
+        """``{"name", "admin", "service"}``: who the token is."""
+        return self._json("GET", "/api/v1/me", timeout=(3.0, 5.0))
+
     def list_threads(self) -> list[Thread]:
         return [Thread.from_json(t) for t in self._json("GET", "/api/v1/threads")]
 
@@ -146,6 +200,15 @@ class ApiClient:
         if thread_id is not None:
             body["id"] = thread_id
         return Thread.from_json(self._json("POST", "/api/v1/threads", json=body))
+
+    def create_private_thread(self, name: str, users: Iterable[str]) -> Thread:
+        """Seen by ``users`` only (the server adds the creator); not queued offline."""
+        body = {"name": name, "users": list(users), "private": True}
+        return Thread.from_json(self._json("POST", "/api/v1/threads", json=body))
+
+    def list_users(self) -> list[str]:
+        """The server's user names, to choose a private thread's members from."""
+        return [str(name) for name in self._json("GET", "/api/v1/users")]
 
     def rename_thread(self, thread_id: str, name: str) -> Thread:
         body = {"name": name}
@@ -308,7 +371,9 @@ class ApiClient:
         try:
             with (
                 atomic_write(dest, hidden=True) as out,
-                requests.get(url, stream=True, timeout=(5.0, self.timeout)) as response,
+                self._download_session.get(
+                    url, stream=True, timeout=(5.0, self.timeout)
+                ) as response,
             ):
                 if response.status_code >= 400:
                     raise _error_from_response(response)
@@ -323,6 +388,8 @@ class ApiClient:
                     raise TransientApiError(
                         None, f"Download incomplete: got {done} of {expected_size} bytes"
                     )
+        except CertificateMismatch as exc:
+            raise certificate_refused(self.base_url) from exc
         except requests.RequestException as exc:
             raise TransientApiError(None, f"Download failed: {exc}") from exc
         return dest

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from desktop_app.paths import AppPaths
-from desktop_app.services.api import ApiClient
+from desktop_app.services.api import ApiClient, ApiError
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +27,16 @@ class ServerConnection:
     url: str
     label: str
     embedded: Any = None  # EmbeddedServer | None
+    # Who the token is, from the server's /me; empty for a shared (service) token or a
+    # server without /me, where the name in the settings stands in.
+    user_name: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
         """Two connections with the same key talk to the same server as the same client."""
-        return (self.url, self.api.token) if self.embedded is None else ("", "")
+        if self.embedded is None:
+            return (self.url, self.api.token)
+        return ("", self.embedded.listen)  # shared or not: restarting changes the server
 
     def close(self) -> None:
         if self.embedded is not None:
@@ -44,15 +49,37 @@ def server_label(url: str) -> str:
     return urlsplit(url).netloc or url if url else LOCAL_SERVER_LABEL
 
 
-def connect(url: str, token: str, paths: AppPaths) -> ServerConnection:
-    """The server at ``url``; with an empty URL the embedded one, started now (~0.5 s)."""
+def identify(connection: ServerConnection) -> ServerConnection:
+    """Fills ``user_name`` from /me when the server can say (best effort: offline, a seed
+    server without /me or a shared token leave it empty)."""
+    try:
+        me = connection.api.me()
+    except ApiError as exc:
+        log.info("the server did not say who this token is: %s", exc)
+        return connection
+    name = me.get("name") if isinstance(me, dict) else None
+    if isinstance(name, str) and name and not me.get("service"):
+        connection.user_name = name
+    return connection
+
+
+def connect(
+    url: str, token: str, paths: AppPaths, fingerprint: str = "", share: str = ""
+) -> ServerConnection:
+    """The server at ``url``; with an empty URL the embedded one, started now (~0.5 s).
+    ``fingerprint``: the pinned certificate of a self-signed HTTPS server; ``share``: the
+    ``host:port`` the embedded server listens on for the band (empty: loopback only)."""
     url = url.strip().rstrip("/")
     if url:
         log.info("using the server at %s", url)
-        return ServerConnection(ApiClient(url, token), url, server_label(url))
+        api = ApiClient(url, token, fingerprint=fingerprint or None)
+        return ServerConnection(api, url, server_label(url))
     from desktop_app.services.embedded_server import EmbeddedServer
 
-    server = EmbeddedServer(paths.server_data_dir, log_file=paths.log_dir / "server.log")
+    server = EmbeddedServer(
+        paths.server_data_dir, log_file=paths.log_dir / "server.log", listen=share
+    )
     local_url, local_token = server.start()
     log.info("embedded server listening at %s (data in %s)", local_url, paths.server_data_dir)
-    return ServerConnection(ApiClient(local_url, local_token), "", LOCAL_SERVER_LABEL, server)
+    api = ApiClient(local_url, local_token, fingerprint=server.fingerprint)
+    return ServerConnection(api, "", LOCAL_SERVER_LABEL, server)

@@ -38,12 +38,24 @@ class EmbeddedServerError(RuntimeError):
 
 
 class EmbeddedServer:
-    def __init__(self, data_dir: Path, *, log_file: Path | None = None) -> None:
+    """``listen`` (``host:port``): shared with the band's network instead of loopback only,
+    and then over HTTPS with the data folder's self-signed certificate (``fingerprint``),
+    so no token crosses the network in clear."""
+
+    def __init__(self, data_dir: Path, *, log_file: Path | None = None, listen: str = "") -> None:
         self.data_dir = Path(data_dir)
         self.log_file = log_file
+        self.listen = listen
         self.token = secrets.token_urlsafe(32)
         self.url: str | None = None
+        self.fingerprint: str | None = None
         self._process: subprocess.Popen[str] | None = None
+
+    def _address_args(self) -> list[str]:
+        if not self.listen:
+            return ["--host", "127.0.0.1", "--port", "0"]
+        host, _, port = self.listen.rpartition(":")
+        return ["--host", host or "0.0.0.0", "--port", port, "--tls-self-signed"]
 
     @property
     def running(self) -> bool:
@@ -63,7 +75,7 @@ class EmbeddedServer:
         stderr = open(self.log_file, "a") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         cmd = [
             *server_command(),
-            "--host", "127.0.0.1", "--port", "0",
+            *self._address_args(),
             "--data-dir", str(self.data_dir),
             "--ready-json", "--parent-pid", str(os.getpid()),
             "--log-level", "warning",
@@ -83,7 +95,11 @@ class EmbeddedServer:
                 "The local server did not start"
                 + (f"; see {self.log_file}" if self.log_file else "")
             )
-        self.url = ready["url"]
+        # This app talks to its own server over loopback whatever address it listens on.
+        self.url = (
+            ready["url"].replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//127.0.0.1:")
+        )
+        self.fingerprint = ready.get("fingerprint")
         log.info("Embedded server on %s (data in %s)", self.url, self.data_dir)
         return self.url, self.token
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop_app.services.api import ApiError, AuthError, TransientApiError
+from desktop_app.services.api import ApiError, AuthError, CertificateError, TransientApiError
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,10 @@ class ConnectionStatus(QObject):
         if isinstance(exc, TransientApiError):
             if self._state != OFFLINE or not self._timer.isActive():
                 self._go_offline(str(exc))
+            return
+        if isinstance(exc, CertificateError):  # retrying cannot help; say why, once
+            self._set(OFFLINE, "Not connected — the server's certificate is not the invite's")
+            self.error.emit(f"Could not {what}: {exc.detail}")
             return
         if isinstance(exc, AuthError):
             self._set(OFFLINE, "Not signed in — the server refused the token")

@@ -15,13 +15,22 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from desktop_app.paths import AppPaths
-from desktop_app.services.connection import ServerConnection, connect, server_label
+from desktop_app.services.connection import ServerConnection, connect, identify, server_label
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.server_session import Connection, ServerSession
 
 log = logging.getLogger(__name__)
 
-RECONNECT_KEYS = frozenset({"server_url", "api_token", "user_name"})
+RECONNECT_KEYS = frozenset(
+    {
+        "server_url",
+        "api_token",
+        "server_fingerprint",
+        "user_name",
+        "share_on_network",
+        "share_address",
+    }
+)
 
 # Builds a session (not yet opened) on a connection, for the current user.
 SessionFactory = Callable[[Connection], ServerSession]
@@ -37,17 +46,34 @@ class ConnectionSettings(Protocol):
     @property
     def api_token(self) -> str: ...
     @property
+    def server_fingerprint(self) -> str: ...
+    @property
+    def share_on_network(self) -> bool: ...
+    @property
+    def share_address(self) -> str: ...
+    @property
     def user_name(self) -> str: ...
 
 
 def open_connection(settings: ConnectionSettings, paths: AppPaths) -> ServerConnection:
-    """The configured server, or the embedded one started now (blocks ~0.5 s)."""
-    return connect(settings.server_url, settings.api_token, paths)
+    """The configured server, or the embedded one started now (blocks ~0.5 s), and who
+    its token is."""
+    url, token = settings.server_url, settings.api_token
+    share = settings.share_address if settings.share_on_network else ""
+    return identify(connect(url, token, paths, settings.server_fingerprint, share))
+
+
+def own_name(connection: Connection, settings: ConnectionSettings) -> str:
+    """ "You": the token's user as the server names it; the settings' name only where the
+    server cannot say (the embedded server's shared token, servers without /me)."""
+    return connection.user_name or settings.user_name
 
 
 def connection_key(settings: ConnectionSettings) -> tuple[str, str]:
     url = settings.server_url.strip().rstrip("/")
-    return (url, settings.api_token) if url else ("", "")
+    if url:
+        return (url, settings.api_token)
+    return ("", settings.share_address if settings.share_on_network else "")
 
 
 class SessionHost(QObject):
@@ -89,7 +115,7 @@ class SessionHost(QObject):
             return
         current = self.session
         same_server = connection_key(self._settings) == current.connection.key
-        if same_server and current.user_id == self._settings.user_name:
+        if same_server and current.user_id == own_name(current.connection, self._settings):
             return
         if same_server:
             self.switch_to(current.connection)

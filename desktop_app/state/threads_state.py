@@ -253,6 +253,35 @@ class ThreadsState(QObject):
             on_error=lambda e: self._status.failed(e, f"create the thread “{name}”"),
         )
 
+    def create_private_thread(self, name: str, members: tuple[str, ...]) -> None:
+        """A thread only ``members`` (and this user) see. Made online only: a private
+        thread's members are checked by the server, so it is never queued."""
+        name = name.strip()
+        if not name:
+            self.error.emit("A thread needs a name.")
+            return
+
+        def done(thread: Thread) -> None:
+            self._set_connected()
+            self._put_thread(thread)
+            self.threadCreated.emit(thread.id)
+
+        self._submit(
+            self._api.create_private_thread,
+            name,
+            members,
+            on_done=done,
+            on_error=lambda e: self._status.failed(e, f"create the private thread “{name}”"),
+        )
+
+    def load_users(self, on_done: Callable[[list[str]], None]) -> None:
+        """The server's user names, answered on the GUI thread (errors go to ``error``)."""
+        self._submit(
+            self._api.list_users,
+            on_done=on_done,
+            on_error=lambda e: self._status.failed(e, "list the server's users"),
+        )
+
     def is_pending(self, thread_id: str) -> bool:
         """The thread was made here and the server does not have it yet."""
         return thread_id in self._pending_threads

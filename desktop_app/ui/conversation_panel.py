@@ -232,6 +232,8 @@ class ConversationPanel(QWidget):
         if thread is not None:
             self.title.setText(thread.name)
             people = ", ".join(thread.users) if thread.users else ""
+            if thread.private:  # the members are the only ones who see it: say who
+                people = f"Private · members: {people or 'you'}"
             noun = "message" if count == 1 else "messages"
             self.subtitle.setText(" · ".join(p for p in (f"{count} {noun}", people) if p))
             self.messages.set_placeholder(

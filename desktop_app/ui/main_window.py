@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
     """
 
     settingsSaved = Signal()
+    joinRequested = Signal()  # File → Join a server…; the app opens the dialog
+    inviteRequested = Signal()  # File → Invite a bandmate…
 
     def __init__(
         self,
@@ -265,6 +267,16 @@ class MainWindow(QMainWindow):
         self.midi = MidiActions(self, self._sequencer, self._settings)
         file_menu.addActions([self.midi.import_action, self.midi.export_action])
         file_menu.addSeparator()
+        self.join_action = self._action(
+            "&Join a server…", lambda: self.joinRequested.emit(), None, "Join a bandmate's server"
+        )
+        self.invite_action = self._action(
+            "&Invite a bandmate…",
+            lambda: self.inviteRequested.emit(),
+            None,
+            "Share the built-in server on this network and make an invite",
+        )
+        file_menu.addActions([self.join_action, self.invite_action])
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)

@@ -310,7 +310,10 @@ class SettingsDialog(QDialog):
         if not s.overridden_by("api_token"):
             s.api_token = self.api_token.text().strip()
         if not s.overridden_by("server_url"):
-            s.server_url = self.server_url.text().strip().rstrip("/")
+            url = self.server_url.text().strip().rstrip("/")
+            if url != s.server_url:
+                s.server_fingerprint = ""  # a pin belongs to the server it came with
+            s.server_url = url
         s.sync()
 
     def accept(self) -> None:

@@ -32,6 +32,7 @@ from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
 from desktop_app.ui.placeholder import paint_placeholder
+from desktop_app.ui.private_thread_dialog import PrivateThreadDialog, lock_icon
 
 AskText = Callable[[QWidget, str, str, str], "str | None"]
 """(parent, title, label, initial text) -> the text, or None when cancelled."""
@@ -193,6 +194,9 @@ class ThreadListWidget(QWidget):
                 item.setData(UNREAD_ROLE, unread)
                 item.setData(MUTED_ROLE, self._state.is_muted(thread.id))
                 tip = thread.name
+                if thread.private:
+                    item.setIcon(lock_icon())
+                    tip += "\nPrivate: only its members see it"
                 if thread.users:
                     tip += "\nWith " + ", ".join(thread.users)
                 if thread.updated_at:
@@ -227,6 +231,18 @@ class ThreadListWidget(QWidget):
         if name is not None and name.strip():
             self._state.create_thread(name.strip())
 
+    def ask_create_private(self) -> None:
+        """Asks the server for its users first: the members are chosen from them."""
+        self._state.load_users(self._show_private_dialog)
+
+    def _show_private_dialog(self, users: list[str]) -> None:
+        dialog = PrivateThreadDialog(users, self._state.user_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self._state.create_private_thread(dialog.name.text(), dialog.chosen())
+        )
+        dialog.open()
+
     def ask_rename(self, thread_id: str) -> None:
         thread = self._state.thread_by_id(thread_id)
         if thread is None:
@@ -252,4 +268,5 @@ class ThreadListWidget(QWidget):
             )
             menu.addSeparator()
         menu.addAction("New thread…", self.ask_create)
+        menu.addAction("New private thread…", self.ask_create_private)
         menu.exec(self.list.viewport().mapToGlobal(pos))

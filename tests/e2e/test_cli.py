@@ -173,3 +173,32 @@ def test_outbox_flush_creates_threads_made_offline_before_their_messages(tmp_pat
     }
     assert [m.id for m in api.list_messages(busy.id).messages] == [entry.id]
     assert "empty" in cli(home, "outbox", "list", server=live_server).stderr
+
+
+def test_commands_use_the_pin_of_a_joined_https_server(tmp_path):
+    """Joined in the window (settings hold the pin), ``sequencer threads list`` reaches the
+    self-signed HTTPS server too."""
+    from desktop_app.paths import AppPaths
+    from desktop_app.settings import Settings
+    from sequencer_server.invite import parse_invite
+    from tests.server.test_user_commands import cli as server_cli
+    from tests.server.test_user_commands import server
+
+    data = tmp_path / "srv"
+    with server(data, "--tls-self-signed", token=TOKEN) as ready:
+        invite = parse_invite(
+            server_cli(data, "invite", "dee", "--url", ready["url"]).stdout.split()[-1]
+        )
+        service = ApiClient(invite.url, TOKEN, fingerprint=invite.fingerprint)
+        service.create_thread("Pinned jam")
+        service.close()
+        home = tmp_path / "home"
+        os.environ["SEQUENCER_HOME"] = str(home)
+        try:
+            settings = Settings.open(AppPaths.from_env().ensure().settings_file)
+        finally:
+            del os.environ["SEQUENCER_HOME"]
+        settings.server_url, settings.api_token = invite.url, invite.token
+        settings.server_fingerprint = invite.fingerprint or ""
+        settings.sync()
+        assert "Pinned jam" in cli(home, "threads", "list").stdout

@@ -78,6 +78,8 @@ def test_menus(qtbot, parts: Parts) -> None:
         "Save pattern as…",
         "Import MIDI…",
         "Export MIDI…",
+        "Join a server…",
+        "Invite a bandmate…",
         "Settings…",
         "Quit",
     ]

@@ -150,3 +150,14 @@ def test_a_database_from_before_users_gets_their_tables(tmp_path):
         assert store.user_for_token(hashlib.sha256(token.encode()).hexdigest())["name"] == "early"
     finally:
         store.close()
+
+
+def test_users_lists_names_only_to_any_token_and_not_the_revoked(live_backend):
+    backend, url = live_backend
+    tokens = _users(backend)
+    add_user(backend.store, "gone")
+    backend.store.revoke_user("gone")
+    for token in (tokens["bob"], TOKEN):
+        answer = requests.get(f"{url}/api/v1/users", params={"token": token})
+        assert answer.status_code == 200 and answer.json() == ["alice", "bob", "root"]
+    assert requests.get(f"{url}/api/v1/users", params={"token": "nope"}).status_code == 401
