@@ -11,18 +11,15 @@ to the part that acts on it — and does nothing else: the behaviour lives in th
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from desktop_app.paths import AppPaths
 from desktop_app.playback import Playback
 from desktop_app.services.api import ApiClient
 from desktop_app.services.audio_cache import MIB, AudioCache
-from desktop_app.services.band_invite import lan_address
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
 from desktop_app.services.local_store import LocalStore
@@ -43,19 +40,17 @@ from desktop_app.state.server_session import (
 )
 from desktop_app.state.session_host import SessionHost, open_connection, own_name
 from desktop_app.state.threads_state import ThreadsState
+from desktop_app.ui.band_dialogs import BandDialogs, shared_fingerprint
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
-from desktop_app.ui.invite_dialog import InviteDialog
-from desktop_app.ui.join_dialog import JoinDialog
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.open_files import NowPlaying
 from desktop_app.ui.playback_binding import PlaybackBinding
+from desktop_app.ui.thread_navigation import ThreadNavigator
 
 if TYPE_CHECKING:
     from desktop_app.audio.engine import Engine
-
-log = logging.getLogger(__name__)
 
 SHUTDOWN_WAIT_MS = 3000
 DOWNLOAD_THREADS = 2
@@ -118,7 +113,8 @@ class AppGraph(QObject):
         self._session_pattern = SessionPattern(paths.session_pattern_file)
         self.sequencer_state = SequencerState(self.engine, pattern=self._session_pattern.load())
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
-        self.playback = build_playback(paths, settings, connection.api, self._own_recording, self)
+        own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
+        self.playback = build_playback(paths, settings, connection.api, own, self)
         session = self._new_session(connection)
         self.sessions = SessionHost(settings, paths, self.tasks, session, self._new_session, self)
         session.open()
@@ -144,17 +140,23 @@ class AppGraph(QObject):
         self.notice.connect(self.window.show_notice)
         settings.changed.connect(self._on_setting_changed)
         self.sessions.sessionChanged.connect(self._bind_session)
-        self.window.joinRequested.connect(self.open_join_dialog)
-        self.window.inviteRequested.connect(self.open_invite_dialog)
+        fingerprint = lambda: shared_fingerprint(self.connection)  # noqa: E731
+        self.band = BandDialogs(settings, self.tasks, paths.server_data_dir, fingerprint,
+                                self.window)  # fmt: skip
+        self.window.joinRequested.connect(self.band.open_join)
+        self.window.inviteRequested.connect(self.band.open_invite)
         self.sessions.connecting.connect(
             lambda label: self.window.connection_indicator.set_server_label(label)
         )
         self.sessions.failed.connect(lambda text: self.window.show_error(text))
-        self.notifier = Notifier(settings, self._thread_name, self._show_thread, parent=self)
         # A message keeps playing in another thread: the status bar says what and leads back.
         self.now_playing = NowPlaying(self.playback.player)
         self.window.statusBar().addPermanentWidget(self.now_playing)
-        self.playback.player.currentChanged.connect(self._follow_playing)
+        self.navigator = ThreadNavigator(self.window, lambda: self.threads_state,
+                                         self.now_playing, parent=self)  # fmt: skip
+        self.playback.player.currentChanged.connect(self.navigator.follow_playing)
+        self.notifier = Notifier(settings, self.navigator.thread_name,
+                                 self.navigator.show_thread, parent=self)  # fmt: skip
         session.threads.messageArrived.connect(self.notifier.notify)
 
     def _new_session(self, connection: Connection) -> ServerSession:
@@ -169,7 +171,6 @@ class AppGraph(QObject):
             parent=self,
         )
 
-    # ---- the server side, as tests and the window see it ---------------------------------
     @property
     def session(self) -> ServerSession:
         return self.sessions.session
@@ -192,9 +193,6 @@ class AppGraph(QObject):
     def local_store(self) -> LocalStore | None:
         return self.session.local_store
 
-    def _own_recording(self, message_id: str) -> Path | None:
-        return self.session.own_recording(message_id)
-
     # ---- wiring ---------------------------------------------------------------------------
     def start(self) -> None:
         self.session.start()
@@ -213,69 +211,6 @@ class AppGraph(QObject):
         if not self._closed:
             self.session.open_new_thread(thread_id)
             self.welcomeCreated.emit(thread_id)
-
-    def _thread_name(self, thread_id: str) -> str:
-        thread = self.threads_state.thread_by_id(thread_id)
-        return thread.name if thread is not None else ""
-
-    def _show_thread(self, thread_id: str) -> None:
-        """A notification was clicked: its thread, in the window brought to the front."""
-        self.window.showNormal()
-        self.window.raise_()
-        self.window.activateWindow()
-        self.threads_state.open_thread(thread_id)
-
-    def _follow_playing(self, key: str) -> None:
-        message = self.threads_state.messages.message(key) if key else None
-        if message is None:
-            return  # an opened file (FileOpener follows those) or nothing
-        what = message.text.strip().splitlines()[0] if message.text.strip() else "pattern"
-        thread = self._thread_name(message.parent_thread)
-        name = f"{message.user_id} · {what[:40]}" + (f" in {thread}" if thread else "")
-        thread_id, message_id = message.parent_thread, message.id
-        self.now_playing.follow(key, name, lambda: self._go_to(thread_id, message_id))
-
-    def _go_to(self, thread_id: str, message_id: str) -> None:
-        """Back to the playing message: its thread opened, the row in view."""
-        state = self.threads_state
-        state.open_thread(thread_id)
-        panel = self.window.conversation
-        if panel is None:
-            return
-        view = panel.messages
-        if not view.scroll_to_message(message_id):
-            # the thread's rows arrive from the store a moment later
-            def when_listed(*_args: object) -> None:
-                if view.scroll_to_message(message_id):
-                    state.messages.rowsInserted.disconnect(when_listed)
-                    state.messages.modelReset.disconnect(when_listed)
-
-            state.messages.rowsInserted.connect(when_listed)
-            state.messages.modelReset.connect(when_listed)
-
-    def open_join_dialog(self) -> JoinDialog:
-        """Window-modal and not blocking: joining writes the settings, and the session
-        host switches to the new server from there."""
-        dialog = JoinDialog(self.settings, self.tasks, parent=self.window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
-
-    def open_invite_dialog(self, address: Callable[[], str] = lan_address) -> InviteDialog:
-        dialog = InviteDialog(
-            self.settings,
-            self.paths.server_data_dir,
-            self._shared_fingerprint,
-            address,
-            self.window,
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
-
-    def _shared_fingerprint(self) -> str | None:
-        embedded = self.connection.embedded
-        return embedded.fingerprint if embedded is not None and embedded.listen else None
 
     def _bind_session(self, session: ServerSession) -> None:
         """A new server or user: the window and playback follow the new session."""

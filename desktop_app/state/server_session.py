@@ -19,24 +19,24 @@ import contextlib
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from desktop_app.domain.draft import MessageDraft, draft_with_audio
-from desktop_app.domain.message import Message, Render, Thread
-from desktop_app.paths import AppPaths
-from desktop_app.services.api import ApiClient
+from desktop_app.domain.message import Message, Thread
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, Stage
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
 from desktop_app.state.live_events import LiveEvents
+from desktop_app.state.outbox_rows import failure_text, send_status, take_of
 from desktop_app.state.render_fetcher import recordings_in
 from desktop_app.state.send_queue import SendQueue
+from desktop_app.state.session_parts import Connection, SessionFiles, TakeKeeper, ThreadMemory
 from desktop_app.state.threads_state import ThreadsState
 
 log = logging.getLogger(__name__)
@@ -45,64 +45,6 @@ AUDIO_SNAPSHOT_FORMAT = "sequencer.audio"
 UPLOAD_THREADS = 2
 THREAD_POLL_MS = 30_000
 THREAD_POLL_PUSHED_MS = 300_000  # the server pushes thread changes: a slow safety poll
-
-
-_FAILED_STEP = {
-    Stage.QUEUED: "Could not post the message",
-    Stage.CREATED: "Could not upload the recording",
-    Stage.UPLOADED: "Could not attach the recording",
-}
-
-
-def failure_text(entry: OutboxEntry) -> str:
-    """What a failed row says: the step that failed, then the server's reason — a message
-    without audio never uploads anything, so "Upload failed" would send the user looking
-    for a problem with a file that does not exist."""
-    step = _FAILED_STEP.get(entry.failed_stage or Stage.QUEUED, "Could not send the message")
-    return f"{step} — {entry.last_error}" if entry.last_error else step
-
-
-class Connection(Protocol):
-    """``services.connection.ServerConnection``: the API client and what to stop at the end."""
-
-    @property
-    def api(self) -> ApiClient: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def key(self) -> tuple[str, str]: ...
-    @property
-    def user_name(self) -> str: ...
-    def close(self) -> None: ...
-
-
-class TakeKeeper(Protocol):
-    """Takes a delivered recording under its render id (``AudioCache``), on a worker."""
-
-    def adopt(self, key: str, source: Path) -> Path: ...
-
-
-class ThreadMemory(Protocol):
-    """Where the open thread is remembered across starts (``Settings``)."""
-
-    last_thread_id: str
-
-
-@dataclass(frozen=True)
-class SessionFiles:
-    """The session's files: ``store`` (``None``: no offline copy) and the outbox."""
-
-    store: Path | None
-    outbox_db: Path
-    outbox_dir: Path
-
-    @classmethod
-    def for_server(cls, paths: AppPaths, url: str) -> SessionFiles:
-        """One store and one outbox per server: a message queued for one server must never
-        be delivered to another, and their threads never mix."""
-        return cls(paths.local_store_for(url), *paths.outbox_for(url))
 
 
 class ServerSession(QObject):
@@ -463,43 +405,12 @@ class ServerSession(QObject):
             progress = row.upload_progress if row and row.upload_progress is not None else 0.0
             state = {"upload_progress": progress}
         else:
-            state = {"pending": True, "take": _take_of(entry)}
+            state = {"pending": True, "take": take_of(entry)}
         self.threads.upsert_message(message, **state)
-        self.threads.sendStatus.emit(entry.id, _send_status(entry))
+        self.threads.sendStatus.emit(entry.id, send_status(entry))
 
     def _message_for(self, entry: OutboxEntry) -> Message:
         base = self._messages.get(entry.id) or entry.as_message()
         if entry.stage == Stage.ATTACHED and entry.render is not None:
             return base.with_render(entry.render)
         return base
-
-
-def _send_status(entry: OutboxEntry) -> str:
-    if entry.stage == Stage.FAILED:
-        return "failed"
-    if entry.stage == Stage.ATTACHED:
-        return "sent"
-    # A transient failure left its reason and a time to try again: the server is away.
-    return "waiting" if entry.last_error else "queued"
-
-
-def _take_of(entry: OutboxEntry) -> Render | None:
-    """The queued take as the row's stand-in render: its length and waveform. Nothing of
-    it goes to the server or the local store; playback finds the file by message id."""
-    audio = entry.audio
-    if audio is None:
-        return None
-    try:
-        # One look at the file, not "exists?" then "how big?": a dropped file's encoded
-        # copy is moved into the outbox by the send worker at any moment after queuing.
-        size = audio.path.stat().st_size
-    except OSError:
-        return None  # moved (the outbox's copy shows once it is delivered) or gone
-    return Render(
-        id=f"take-{entry.id}",
-        url=audio.path.as_uri(),
-        bitrate=audio.bitrate,
-        duration=audio.duration,
-        size_bytes=size,
-        peaks=audio.peaks,
-    )

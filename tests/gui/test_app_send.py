@@ -46,7 +46,7 @@ def test_record_send_and_the_take_becomes_the_cached_render(qtbot, tmp_path: Pat
         cache = graph.playback.cache
         assert cache.contains(render.id)  # adopted, not downloaded
         assert cache.lookup(render.id).read_bytes() == take.mp3_path.read_bytes()
-        assert graph._own_recording(message_id) is None  # the outbox let go of it
+        assert graph.session.own_recording(message_id) is None  # the outbox let go of it
     finally:
         graph.shutdown()
 
@@ -65,8 +65,8 @@ def test_a_take_in_the_outbox_plays_from_there(qtbot, tmp_path: Path) -> None:
         entry = graph.outbox.add(
             MessageDraft("some-thread", "ada", demo_pattern().to_snapshot(), audio=AudioFile(take))
         )
-        own = graph._own_recording(entry.id)
+        own = graph.session.own_recording(entry.id)
         assert own is not None and own.read_bytes() == take.read_bytes()
-        assert graph._own_recording("not-sent") is None
+        assert graph.session.own_recording("not-sent") is None
     finally:
         graph.shutdown()

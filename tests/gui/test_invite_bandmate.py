@@ -51,7 +51,7 @@ def test_invite_a_bandmate_to_the_shared_embedded_server(qtbot, tmp_path):
     try:
         assert ada.settings.share_on_network is False
         ada.settings.share_address = f"127.0.0.1:{free_port()}"
-        dialog = ada.open_invite_dialog(address=lambda: "127.0.0.1")
+        dialog = ada.band.open_invite(address=lambda: "127.0.0.1")
         qtbot.waitExposed(dialog)
         assert "127.0.0.1" in dialog.where.text() and "one network" in dialog.scope.text()
         dialog.name.setText("bo")

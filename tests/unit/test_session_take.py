@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.services.outbox import AudioFile, OutboxEntry
-from desktop_app.state import server_session
+from desktop_app.state import outbox_rows
 
 
 def _entry(path: Path) -> OutboxEntry:
@@ -22,7 +22,7 @@ def _entry(path: Path) -> OutboxEntry:
 def test_take_of_a_file_that_is_there(tmp_path: Path) -> None:
     take = tmp_path / "idea.mp3"
     take.write_bytes(b"\xff\xfb" * 500)
-    render = server_session._take_of(_entry(take))
+    render = outbox_rows.take_of(_entry(take))
     assert render is not None and render.size_bytes == 1000 and render.duration == 1.5
     assert render.url == take.as_uri()
 
@@ -34,4 +34,4 @@ def test_take_moved_away_while_looking_gives_no_player_not_an_error(
     drop-a-file journey as a FileNotFoundError escaping into the event loop."""
     gone = tmp_path / "scratch" / "idea-1234.mp3"
     monkeypatch.setattr(Path, "is_file", lambda self: True)  # it was there a moment ago
-    assert server_session._take_of(_entry(gone)) is None
+    assert outbox_rows.take_of(_entry(gone)) is None

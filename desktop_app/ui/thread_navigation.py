@@ -1,0 +1,68 @@
+"""Finding the way back to a thread: from a desktop notification (the window comes to
+the front with that thread open) and from the status bar's now-playing control (the
+thread opens and the playing row scrolls into view)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+
+from desktop_app.state.threads_state import ThreadsState
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.open_files import NowPlaying
+
+
+class ThreadNavigator(QObject):
+    """``threads`` is asked each time: switching server replaces the threads state."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        threads: Callable[[], ThreadsState],
+        now_playing: NowPlaying,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._threads = threads
+        self._now_playing = now_playing
+
+    def thread_name(self, thread_id: str) -> str:
+        thread = self._threads().thread_by_id(thread_id)
+        return thread.name if thread is not None else ""
+
+    def show_thread(self, thread_id: str) -> None:
+        """A notification was clicked: its thread, in the window brought to the front."""
+        self._window.showNormal()
+        self._window.raise_()
+        self._window.activateWindow()
+        self._threads().open_thread(thread_id)
+
+    def follow_playing(self, key: str) -> None:
+        message = self._threads().messages.message(key) if key else None
+        if message is None:
+            return  # an opened file (FileOpener follows those) or nothing
+        what = message.text.strip().splitlines()[0] if message.text.strip() else "pattern"
+        thread = self.thread_name(message.parent_thread)
+        name = f"{message.user_id} · {what[:40]}" + (f" in {thread}" if thread else "")
+        thread_id, message_id = message.parent_thread, message.id
+        self._now_playing.follow(key, name, lambda: self.go_to(thread_id, message_id))
+
+    def go_to(self, thread_id: str, message_id: str) -> None:
+        """Back to the playing message: its thread opened, the row in view."""
+        state = self._threads()
+        state.open_thread(thread_id)
+        panel = self._window.conversation
+        if panel is None:
+            return
+        view = panel.messages
+        if not view.scroll_to_message(message_id):
+            # the thread's rows arrive from the store a moment later
+            def when_listed(*_args: object) -> None:
+                if view.scroll_to_message(message_id):
+                    state.messages.rowsInserted.disconnect(when_listed)
+                    state.messages.modelReset.disconnect(when_listed)
+
+            state.messages.rowsInserted.connect(when_listed)
+            state.messages.modelReset.connect(when_listed)
