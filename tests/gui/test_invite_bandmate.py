@@ -17,6 +17,7 @@ from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
 from desktop_app.state.message_list_model import Roles
+from desktop_app.ui.band_dialogs import shared_fingerprint
 from desktop_app.ui.join_dialog import JoinDialog
 from sequencer_server.invite import parse_invite
 from tests.gui.join_helpers import click_join
@@ -62,11 +63,11 @@ def test_invite_a_bandmate_to_the_shared_embedded_server(qtbot, tmp_path):
         QTest.mouseClick(dialog.share, Qt.MouseButton.LeftButton, pos=indicator)
         assert ada.settings.share_on_network is True
         assert f"Listening on {ada.settings.share_address} over HTTPS" in dialog.where.text()
-        qtbot.waitUntil(lambda: ada._shared_fingerprint() is not None, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: shared_fingerprint(ada.connection) is not None, timeout=TIMEOUT)
         assert ada.connection.api.base_url.startswith("https://127.0.0.1:")
         click(dialog.create_button)
         invite = parse_invite(dialog.invite.text())
-        assert invite.fingerprint == ada._shared_fingerprint()
+        assert invite.fingerprint == shared_fingerprint(ada.connection)
         assert invite.url == f"https://{ada.settings.share_address}"
         click(dialog.copy)
         assert QGuiApplication.clipboard().text() == dialog.invite.text()
@@ -101,7 +102,7 @@ def test_invite_a_bandmate_to_the_shared_embedded_server(qtbot, tmp_path):
         qtbot.waitUntil(
             lambda: ada.connection.api.base_url.startswith("http://127.0.0.1:"), timeout=TIMEOUT
         )
-        assert ada._shared_fingerprint() is None
+        assert shared_fingerprint(ada.connection) is None
     finally:
         for graph in (bo, ada):
             if graph is not None:
