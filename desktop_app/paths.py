@@ -113,6 +113,11 @@ class AppPaths:
         return self.cache_dir / "audio_cache"
 
     @property
+    def sample_cache_dir(self) -> Path:
+        """Samples patterns play, as ``{sha256}.{ext}`` (services/samples)."""
+        return self.cache_dir / "samples"
+
+    @property
     def session_pattern_file(self) -> Path:
         """The pattern on screen at quit, reopened at the next start."""
         return self.data_dir / "session_pattern.json"

@@ -106,6 +106,7 @@ def run_cleanup(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from sequencer_server.cleanup import cleanup, parse_age, prune_tombstones
+    from sequencer_server.sample_cleanup import cleanup_samples
     from sequencer_server.storage import storage_from_settings
     from sequencer_server.store import store_from_settings
 
@@ -123,11 +124,18 @@ def run_cleanup(settings: Settings, args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             renders_prefix=f"{settings.env}/renders/",
         )
+        samples = cleanup_samples(
+            store,
+            storage_from_settings(settings),
+            f"{settings.env}/samples/",
+            older_than=age,
+            dry_run=args.dry_run,
+        )
         if not args.dry_run:
             prune_tombstones(store, timedelta(days=settings.tombstone_retention_days))
     finally:
         store.close()
-    return 1 if report.failed else 0
+    return 1 if report.failed or samples.failed else 0
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -18,7 +18,16 @@ from sequencer_server.events import Broker, WakeOnWrite
 from sequencer_server.http_semantics import install_method_not_allowed
 from sequencer_server.limits import BodyLimitMiddleware
 from sequencer_server.openapi import install_openapi
-from sequencer_server.routes import events, health, me, media, messages, threads, uploads
+from sequencer_server.routes import (
+    events,
+    health,
+    me,
+    media,
+    messages,
+    samples,
+    threads,
+    uploads,
+)
 from sequencer_server.signed_urls import UrlSigner, load_secret
 from sequencer_server.storage import Storage, StorageFull, storage_from_settings
 from sequencer_server.store import MessageStore, StoreFull, store_from_settings
@@ -108,9 +117,15 @@ def create_app(
         limit_bytes=settings.max_upload_bytes,
         paths=(UPLOAD_PATH,),
         other_limit_bytes=settings.max_json_bytes,
+        path_limits={
+            samples.SAMPLES_PATH: (
+                settings.max_sample_bytes,
+                samples.sample_too_large_detail(settings.max_sample_bytes),
+            )
+        },
     )
     app.add_middleware(WakeOnWrite, wake=broker.wake)
-    for module in (threads, messages, uploads, media, health, me, events):
+    for module in (threads, messages, uploads, samples, media, health, me, events):
         app.include_router(module.router)
     install_method_not_allowed(app)
     install_openapi(app)

@@ -41,6 +41,9 @@ class Settings:
     max_upload_mb: int = 100
     max_json_kb: int = 1024
     max_uploads_per_client: int = 4
+    # Samples (issue 15): a file a track plays, shared by hash between messages.
+    max_sample_mb: int = 50
+    max_sample_seconds: int = 30
     public_base_url: str | None = None
     allowed_formats: tuple[str, ...] = field(default=ALLOWED_FORMATS)
     # How long deletions stay listed for pollers; ``cleanup`` forgets older ones.
@@ -55,6 +58,10 @@ class Settings:
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_sample_bytes(self) -> int:
+        return self.max_sample_mb * 1024 * 1024
 
     @property
     def max_json_bytes(self) -> int:
@@ -74,6 +81,8 @@ class Settings:
         max_mb = _positive(get, "MAX_UPLOAD_MB", 100, "megabytes")
         max_json_kb = _positive(get, "MAX_JSON_KB", 1024, "kilobytes")
         max_uploads = _positive(get, "MAX_UPLOADS_PER_CLIENT", 4, "uploads")
+        max_sample_mb = _positive(get, "MAX_SAMPLE_MB", 50, "megabytes")
+        max_sample_s = _positive(get, "MAX_SAMPLE_SECONDS", 30, "seconds")
         ttl = _positive(get, "SIGNED_URL_TTL", 3600, "seconds")
         heartbeat_text = get("SSE_HEARTBEAT_S") or "15"
         try:
@@ -126,6 +135,8 @@ class Settings:
             max_upload_mb=max_mb,
             max_json_kb=max_json_kb,
             max_uploads_per_client=max_uploads,
+            max_sample_mb=max_sample_mb,
+            max_sample_seconds=max_sample_s,
             public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             tombstone_retention_days=retention,
             signing_key=get("SIGNING_KEY"),

@@ -35,11 +35,14 @@ class BodyLimitMiddleware:
         limit_bytes: int,
         paths: tuple[str, ...],
         other_limit_bytes: int | None = None,
+        path_limits: dict[str, tuple[int, str]] | None = None,
     ) -> None:
         self.app = app
         self.limit = limit_bytes
         self.paths = paths
         self.other_limit = other_limit_bytes
+        # More upload paths, each with its own (limit, detail): samples have MAX_SAMPLE_MB.
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -47,6 +50,9 @@ class BodyLimitMiddleware:
             return
         if scope["path"] in self.paths:
             allowed, detail = self.limit + OVERHEAD, too_large_detail(self.limit)
+        elif scope["path"] in self.path_limits:
+            limit, detail = self.path_limits[scope["path"]]
+            allowed = limit + OVERHEAD
         elif self.other_limit is not None:
             allowed, detail = self.other_limit, json_too_large_detail(self.other_limit)
         else:

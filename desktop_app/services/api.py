@@ -21,6 +21,7 @@ from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncod
 
 from desktop_app.domain.draft import MessageDraft, new_message_id
 from desktop_app.domain.message import Message, Render, Thread
+from desktop_app.domain.sample import Sample, check_sha256
 from sequencer_common.atomic import atomic_write
 
 Progress = Callable[[int, int], None]
@@ -249,6 +250,40 @@ class ApiClient:
                 timeout=(5.0, max(self.timeout, 60.0)),
             )
         return Render.from_json(data)
+
+    def upload_sample(
+        self, path: str | os.PathLike[str], *, progress: Progress | None = None
+    ) -> Sample:
+        """Stream a sample file to ``POST /api/v1/samples``. The server keeps one copy per
+        content: uploading the same bytes again answers the same sample."""
+        path = Path(path)
+        if not path.is_file():
+            raise PermanentApiError(None, f"The sample {path} does not exist")
+        with path.open("rb") as handle:
+            encoder = MultipartEncoder(fields={"file": (path.name, handle, None)})
+            total = encoder.len
+
+            def report(monitor: MultipartEncoderMonitor) -> None:
+                if progress is not None:
+                    progress(min(monitor.bytes_read, total), total)
+
+            monitor = MultipartEncoderMonitor(encoder, report)
+            data = self._json(
+                "POST",
+                "/api/v1/samples",
+                data=monitor,
+                headers={"Content-Type": monitor.content_type},
+                timeout=(5.0, max(self.timeout, 60.0)),
+            )
+        return Sample.from_json(data)
+
+    def get_sample(self, sha256: str) -> Sample:
+        """The server's sample object (``NotFoundError`` when it has no such sample)."""
+        try:
+            check_sha256(sha256)
+        except ValueError as exc:
+            raise PermanentApiError(None, str(exc)) from None
+        return Sample.from_json(self._json("GET", f"/api/v1/samples/{sha256}"))
 
     def download(
         self,

@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from sequencer_server.audio_check import CONTENT_TYPES
 from sequencer_server.deps import SignerDep, StorageDep, StoreDep
+from sequencer_server.routes.samples import sample_is_private
+from sequencer_server.sample_check import SAMPLE_CONTENT_TYPES
 from sequencer_server.store import MessageStore
 
 router = APIRouter(tags=["media"])
@@ -61,6 +63,11 @@ def in_private_thread(store: MessageStore, key: str) -> bool:
     return bool(thread and thread.get("private"))
 
 
+def private_media(store: MessageStore, key: str) -> bool:
+    """A private thread's render, or a sample one uses (routes/samples)."""
+    return in_private_thread(store, key) or sample_is_private(store, key)
+
+
 @router.head("/media/{key:path}", include_in_schema=False)
 @router.get(
     "/media/{key:path}",
@@ -95,7 +102,7 @@ async def get_media(
     signed = exp is not None or sig is not None
     if signed and not (exp and sig and signer.valid(key, exp, sig)):
         raise HTTPException(403, "the signed URL has expired or is not the server's")
-    if not signed and await run_in_threadpool(in_private_thread, store, key):
+    if not signed and await run_in_threadpool(private_media, store, key):
         raise HTTPException(
             403, "this render belongs to a private thread: use the signed URL the API gives"
         )
@@ -103,7 +110,8 @@ async def get_media(
     fmt = path.suffix.lstrip(".").lower()
     return FileResponse(
         path,
-        media_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
+        media_type=CONTENT_TYPES.get(fmt)
+        or SAMPLE_CONTENT_TYPES.get(fmt, "application/octet-stream"),
         headers={
             "Cache-Control": f"private, max-age={signer.ttl_s}"
             if signed

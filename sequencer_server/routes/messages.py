@@ -30,6 +30,7 @@ from sequencer_server.models import (
     MessagePublic,
 )
 from sequencer_server.presenters import public_message, utc_now_iso
+from sequencer_server.routes.samples import record_references, referenced_samples
 from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage, StorageError
 from sequencer_server.store import ChangePage, MessageStore, RenderClaimConflict
@@ -192,6 +193,8 @@ async def create_message(
         if existing is None:  # a replay is judged by same_message instead
             _check_reply_to(store, body, message_id)
         renders = [_stored_render(store, r.id, message_id, user) for r in body.renders]
+        samples = referenced_samples(store, body.snapshot)
+        record_references(store, storage, message_id, samples, private)
         doc: dict[str, Any] = {
             "id": message_id,
             "created_at": utc_now_iso(),

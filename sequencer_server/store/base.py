@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sequencer_server.store.samples_base import SampleStore
 from sequencer_server.store.users_base import UserStore
 
 
@@ -57,7 +58,7 @@ class DuplicateUpload(Exception):
     """Another upload with the same idempotency key was recorded first."""
 
 
-class MessageStore(UserStore, Protocol):
+class MessageStore(UserStore, SampleStore, Protocol):
     name: str
 
     # threads

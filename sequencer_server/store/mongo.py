@@ -26,6 +26,7 @@ from sequencer_server.store.base import (
     RenderClaimConflict,
     StoreFull,
 )
+from sequencer_server.store.mongo_samples import MongoSamples
 from sequencer_server.store.mongo_users import MongoUsers
 
 OUT_OF_DISK_SPACE = 14031  # MongoDB's error code when a write finds the disk full
@@ -55,7 +56,7 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class MongoStore(MongoUsers):
+class MongoStore(MongoUsers, MongoSamples):
     name = "mongodb"
 
     def __init__(self, client: MongoClient, db_name: str) -> None:
@@ -75,6 +76,7 @@ class MongoStore(MongoUsers):
         self._uploads.create_index("idempotency_key", unique=True, sparse=True)
         self._adopt_old_tombstones(db["tombstones"])
         self._open_user_collections(db)
+        self._open_sample_collections(db)
 
     def _adopt_old_tombstones(self, old: Any) -> None:
         """Databases from before tombstones lived in ``messages`` kept them apart."""

@@ -26,12 +26,13 @@ from sequencer_server.store.base import (
     RenderClaimConflict,
     StoreFull,
 )
+from sequencer_server.store.sqlite_samples import SQLiteSamples, create_sample_tables
 from sequencer_server.store.sqlite_users import SQLiteUsers, create_user_tables
 
 log = logging.getLogger("sequencer_server.store.sqlite")
 
 BUSY_TIMEOUT_S = 30.0
-SCHEMA_VERSION = 2  # 2: users and token hashes (sqlite_users)
+SCHEMA_VERSION = 3  # 2: users and token hashes (sqlite_users); 3: samples (sqlite_samples)
 SQLITE_FULL = 13
 
 SCHEMA = """
@@ -79,7 +80,7 @@ def _is_full(exc: sqlite3.Error) -> bool:
     return (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc)
 
 
-class SQLiteStore(SQLiteUsers):
+class SQLiteStore(SQLiteUsers, SQLiteSamples):
     name = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
@@ -90,7 +91,7 @@ class SQLiteStore(SQLiteUsers):
             self._database.ensure_schema(
                 SCHEMA,
                 SCHEMA_VERSION,
-                upgrades={1: _add_idempotency_keys, 2: create_user_tables},
+                upgrades={1: _add_idempotency_keys, 2: create_user_tables, 3: create_sample_tables},
                 what="server",
             )
 

@@ -39,7 +39,8 @@ from tests.gui.modal_driver import ModalDriver
 
 
 def _seconds(clock_text: str) -> float:
-    minutes, seconds = clock_text.split(":")
+    """Seconds from the take clock, which reads "bars.beats · m:ss.s" while recording."""
+    minutes, seconds = clock_text.rpartition(" · ")[2].split(":")
     return int(minutes) * 60 + float(seconds)
 
 

@@ -1,0 +1,198 @@
+"""Samples on the client: hashing a local file, and a cache of samples from the server.
+
+A sample is named by its SHA-256 everywhere (issue 15): the snapshot's tracks carry
+``sample_sha256``, the server stores ``{sha256}.{ext}``, and this cache keeps
+``<cache>/samples/{sha256}.{ext}``. A downloaded file is only ever put under that name
+after its bytes hash to it, so a file in the cache is the sample, whatever the URL
+served. Least recently used files go first when the folder passes the cap, except the
+samples of the open pattern (``protect``): evicting those would silence a track that is
+playing.
+
+No index file, unlike the render cache: the folder's names say which sample each file is,
+and a file's mtime (set when it is used) orders the evictions, so the folder cannot drift
+from an index and needs no reconciling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Protocol
+
+from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
+from desktop_app.services.audio_cache import MIB, absolute_url
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+DEFAULT_SAMPLE_CAP_BYTES = 512 * MIB
+PART_SUFFIX = ".part"
+
+
+class SampleError(Exception):
+    """A sample could not be put into the cache (bad hash, download refused)."""
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a local file, read in chunks (samples may be 50 MB)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class SampleSource(Protocol):
+    """What the cache needs from the server: ``ApiClient`` has both."""
+
+    base_url: str
+
+    def get_sample(self, sha256: str) -> Sample: ...
+    def download(
+        self,
+        url: str,
+        dest: str | os.PathLike[str],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        expected_size: int | None = None,
+    ) -> Path: ...
+
+
+class SampleCache:
+    """``SampleCache(folder, source, cap_bytes)``: thread-safe (downloads run on workers)."""
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        source: SampleSource,
+        cap_bytes: int = DEFAULT_SAMPLE_CAP_BYTES,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._source = source
+        self._cap = int(cap_bytes)
+        self._clock = clock
+        self._lock = threading.RLock()
+
+    @property
+    def cap_bytes(self) -> int:
+        return self._cap
+
+    def set_cap(self, cap_bytes: int, protect: Iterable[str] = ()) -> list[str]:
+        self._cap = int(cap_bytes)
+        return self.evict(protect)
+
+    def lookup(self, sha256: str) -> Path | None:
+        """The cached file of the sample, marked as used now; None when not cached."""
+        check_sha256(sha256)
+        for fmt in SAMPLE_FORMATS:
+            path = self.folder / f"{sha256}.{fmt}"
+            try:
+                now = self._clock()
+                os.utime(path, (now, now))
+            except FileNotFoundError:
+                continue
+            return path
+        return None
+
+    def fetch(self, sha256: str, protect: Iterable[str] = ()) -> Path:
+        """The cached file of the sample, downloaded first if needed (blocking: call from
+        a worker). The download is hashed before it gets its cache name; a mismatch is
+        deleted and raised as ``SampleError``. Then the cache is trimmed to its cap,
+        never evicting this sample nor those in ``protect``."""
+        existing = self.lookup(sha256)
+        if existing is not None:
+            return existing
+        sample = self._source.get_sample(sha256)
+        if sample.sha256 != sha256 or sample.format not in SAMPLE_FORMATS:
+            raise SampleError(f"the server answered another sample for {sha256[:12]}…")
+        dest = self.folder / f"{sha256}.{sample.format}"
+        part = self.folder / f".{sha256}.{sample.format}{PART_SUFFIX}"
+        try:
+            self._source.download(
+                absolute_url(sample.url, self._source.base_url),
+                part,
+                expected_size=sample.size_bytes,
+            )
+            got = sha256_file(part)
+            if got != sha256:
+                raise SampleError(
+                    f"sample {sha256[:12]}… downloaded with the wrong content "
+                    f"(its SHA-256 is {got[:12]}…); not kept"
+                )
+            os.replace(part, dest)
+        finally:
+            part.unlink(missing_ok=True)
+        now = self._clock()
+        os.utime(dest, (now, now))
+        self.evict({*protect, sha256})
+        return dest
+
+    def add_local(self, path: str | os.PathLike[str], protect: Iterable[str] = ()) -> Path:
+        """Put a file the user picked (and is about to upload) into the cache under its
+        hash, so the pattern plays it without a download. Returns the cached path."""
+        source = Path(path)
+        sha = sha256_file(source)
+        fmt = source.suffix.lstrip(".").lower()
+        fmt = {"aif": "aiff", "wave": "wav", "oga": "ogg"}.get(fmt, fmt)
+        if fmt not in SAMPLE_FORMATS:
+            raise SampleError(f"{source.name}: not a sample format ({', '.join(SAMPLE_FORMATS)})")
+        existing = self.lookup(sha)
+        if existing is not None:
+            return existing
+        dest = self.folder / f"{sha}.{fmt}"
+        part = self.folder / f".{sha}.{fmt}{PART_SUFFIX}"
+        try:
+            with source.open("rb") as src, part.open("wb") as out:
+                while chunk := src.read(CHUNK):
+                    out.write(chunk)
+            os.replace(part, dest)
+        finally:
+            part.unlink(missing_ok=True)
+        self.evict({*protect, sha})
+        return dest
+
+    def entries(self) -> list[tuple[str, int, float]]:
+        """(sha256, size, last used) of every cached sample, least recently used first."""
+        found = []
+        for path in self.folder.iterdir():
+            sha, _, fmt = path.name.partition(".")
+            if fmt not in SAMPLE_FORMATS or not SHA256_RE.match(sha):
+                continue
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            found.append((sha, st.st_size, st.st_mtime))
+        return sorted(found, key=lambda e: e[2])
+
+    def total_bytes(self) -> int:
+        return sum(size for _sha, size, _used in self.entries())
+
+    def evict(self, protect: Iterable[str] = ()) -> list[str]:
+        """Delete least recently used samples until the total fits the cap; samples in
+        ``protect`` stay even when that leaves the cache over it."""
+        keep = set(protect)
+        evicted: list[str] = []
+        with self._lock:
+            entries = self.entries()
+            total = sum(size for _sha, size, _used in entries)
+            for sha, size, _used in entries:
+                if total <= self._cap:
+                    break
+                if sha in keep:
+                    continue
+                for fmt in SAMPLE_FORMATS:
+                    (self.folder / f"{sha}.{fmt}").unlink(missing_ok=True)
+                total -= size
+                evicted.append(sha)
+        if evicted:
+            log.info("sample cache: evicted %d file(s) to stay under the cap", len(evicted))
+        return evicted

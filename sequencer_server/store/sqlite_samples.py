@@ -1,0 +1,94 @@
+"""Samples and their references in the SQLite store, as a mixin like the users one."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+SAMPLES_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS samples (sha256 TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+    "doc TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS samples_created ON samples (created_at)",
+    "CREATE TABLE IF NOT EXISTS sample_refs (message_id TEXT NOT NULL, sha256 TEXT NOT NULL, "
+    "added_at TEXT NOT NULL, PRIMARY KEY (message_id, sha256))",
+    "CREATE INDEX IF NOT EXISTS sample_refs_sha ON sample_refs (sha256)",
+)
+
+
+def create_sample_tables(db: sqlite3.Connection) -> None:
+    """Schema version 3 of the server's SQLite file."""
+    for statement in SAMPLES_SCHEMA:
+        db.execute(statement)
+
+
+class SQLiteSamples:
+    _db: sqlite3.Connection
+    _lock: threading.RLock
+
+    _tx: Callable[[], AbstractContextManager[sqlite3.Connection]]  # SQLiteStore's
+
+    def record_sample(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO samples (sha256, created_at, doc) VALUES (?, ?, ?)",
+                (doc["sha256"], doc["created_at"], json.dumps(doc)),
+            )
+            if cursor.rowcount == 1:
+                return doc, True
+            row = db.execute("SELECT doc FROM samples WHERE sha256 = ?", (doc["sha256"],))
+            return json.loads(row.fetchone()[0]), False
+
+    def get_sample(self, sha256: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT doc FROM samples WHERE sha256 = ?", (sha256,))
+            found = row.fetchone()
+        return json.loads(found[0]) if found else None
+
+    def add_sample_refs(self, message_id: str, sha256s: list[str], at: str) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO sample_refs (message_id, sha256, added_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (message_id, sha256) DO UPDATE SET added_at = excluded.added_at",
+                [(message_id, sha, at) for sha in sha256s],
+            )
+
+    def sample_refs(self, sha256: str) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT message_id FROM sample_refs WHERE sha256 = ? ORDER BY message_id",
+                (sha256,),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def mark_sample_private(self, sha256: str) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT doc FROM samples WHERE sha256 = ?", (sha256,)).fetchone()
+            if row is None:
+                return
+            doc = {**json.loads(row[0]), "private": True}
+            db.execute("UPDATE samples SET doc = ? WHERE sha256 = ?", (json.dumps(doc), sha256))
+
+    def samples_before(self, created_before: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc FROM samples WHERE created_at < ? ORDER BY created_at",
+                (created_before,),
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def delete_sample(self, sha256: str, unless_referenced_since: str | None = None) -> bool:
+        with self._tx() as db:
+            if unless_referenced_since is not None:
+                young = db.execute(
+                    "SELECT 1 FROM sample_refs WHERE sha256 = ? AND added_at >= ? LIMIT 1",
+                    (sha256, unless_referenced_since),
+                ).fetchone()
+                if young:
+                    return False
+            deleted = db.execute("DELETE FROM samples WHERE sha256 = ?", (sha256,)).rowcount
+            db.execute("DELETE FROM sample_refs WHERE sha256 = ?", (sha256,))
+            return deleted == 1
