@@ -253,7 +253,9 @@ class SendQueue(QObject):
             self.entryChanged.emit(current)
 
         done = self._delivery.deliver(entry, progress=progress, on_stage=on_stage)
-        if self._adopt_file is not None and done.audio is not None and done.render is not None:
+        if done.done and done.audio is None:
+            self._outbox.remove(done.id)  # a pattern or words only: nothing left to keep
+        elif self._adopt_file is not None and done.audio is not None and done.render is not None:
             try:
                 self._adopt_file(done)
             except OSError as exc:

@@ -245,3 +245,14 @@ def test_a_failed_pattern_only_send_says_posting_failed_not_upload(
         assert server_messages(server[0].url, thread_id) == []
     finally:
         client.close()
+
+
+def test_a_delivered_pattern_leaves_the_outbox(qtbot, alice, server, thread_id):
+    """A message without audio has nothing to keep once the server holds it: its outbox
+    row goes, or the outbox would grow with every pattern ever sent."""
+    message_id = alice.state.send_message_from_sequencer(demo_pattern().to_snapshot(), None)
+    qtbot.waitUntil(
+        lambda: [m.id for m in server_messages(server[0].url, thread_id)] == [message_id],
+        timeout=TIMEOUT,
+    )
+    qtbot.waitUntil(lambda: alice.outbox.entries() == [], timeout=TIMEOUT)
