@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.domain.midi import MidiError, read_midi
+from sequencer_common.atomic import write_text_atomic
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,10 +42,8 @@ def run(args: argparse.Namespace) -> int:
     except MidiError as exc:
         return _fail(str(exc))
     text = json.dumps(result.pattern.to_snapshot(), indent=2) + "\n"
-    tmp = out.with_name(out.name + ".part")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        write_text_atomic(out, text)
     except OSError as exc:
         return _fail(f"{out}: cannot write: {exc.strerror or exc}")
     for note in result.notes:

@@ -240,16 +240,11 @@ class ThreadsState(QObject):
             self.threadCreated.emit(thread.id)
             return
 
-        def done(thread: Thread) -> None:
-            self._set_connected()
-            self._put_thread(thread)
-            self.threadCreated.emit(thread.id)
-
         self._submit(
             self._api.create_thread,
             name,
             users,
-            on_done=done,
+            on_done=self._thread_made,
             on_error=lambda e: self._status.failed(e, f"create the thread “{name}”"),
         )
 
@@ -261,18 +256,19 @@ class ThreadsState(QObject):
             self.error.emit("A thread needs a name.")
             return
 
-        def done(thread: Thread) -> None:
-            self._set_connected()
-            self._put_thread(thread)
-            self.threadCreated.emit(thread.id)
-
         self._submit(
             self._api.create_private_thread,
             name,
             members,
-            on_done=done,
+            on_done=self._thread_made,
             on_error=lambda e: self._status.failed(e, f"create the private thread “{name}”"),
         )
+
+    def _thread_made(self, thread: Thread) -> None:
+        """The server made a thread this user asked for: listed, and opened by the window."""
+        self._set_connected()
+        self._put_thread(thread)
+        self.threadCreated.emit(thread.id)
 
     def load_users(self, on_done: Callable[[list[str]], None]) -> None:
         """The server's user names, answered on the GUI thread (errors go to ``error``)."""
