@@ -11,7 +11,10 @@ from desktop_app.ui import theme
 
 MAX_LINES = 5
 
-PLACEHOLDER = "Write a message — Enter sends, Shift+Enter for a new line"
+# Short enough for one line at the narrowest window (it was cut in half at 1024 px); the
+# keys are in the tooltip.
+PLACEHOLDER = "Write a message…"
+KEYS_TIP = "Enter sends · Shift+Enter: new line · Ctrl+Enter: send the pattern"
 
 
 class ComposerText(QPlainTextEdit):
@@ -25,6 +28,7 @@ class ComposerText(QPlainTextEdit):
         super().__init__(parent)
         self.setObjectName("composerText")
         self.setPlaceholderText(PLACEHOLDER)
+        self.setToolTip(KEYS_TIP)
         self.setTabChangesFocus(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setStyleSheet(

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolButton,
@@ -48,21 +50,30 @@ class _UnreadBadge(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
         count = int(index.data(UNREAD_ROLE) or 0)
-        if count:
-            option = QStyleOptionViewItem(option)
-            option.font.setBold(True)
-        super().paint(painter, option, index)
         muted = bool(index.data(MUTED_ROLE))
+        option = QStyleOptionViewItem(option)
+        self.initStyleOption(option, index)
+        if count:
+            option.font.setBold(True)
+        font = QFont(option.font)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        font.setBold(bool(count))
+        text = str(count) if count else "muted"
+        width = QFontMetricsF(font).horizontalAdvance(text) + 12
+        if count or muted:
+            # The name is shortened before the pill, never painted under it (760 px wide).
+            room = option.rect.width() - width - 8 - 2 * 12
+            option.text = QFontMetrics(option.font).elidedText(
+                option.text, Qt.TextElideMode.ElideRight, max(0, int(room))
+            )
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
         if not count and not muted:
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        font = QFont(option.font)
-        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
-        font.setBold(bool(count))
         painter.setFont(font)
-        text = str(count) if count else "muted"
-        width = QFontMetricsF(font).horizontalAdvance(text) + 12
         r = QRectF(option.rect).adjusted(0, 0, -8, 0)
         pill = QRectF(r.right() - width, r.center().y() - 9, width, 18)
         if count:
