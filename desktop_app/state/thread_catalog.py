@@ -137,12 +137,12 @@ class ThreadCatalog(QObject):
             self.created.emit(thread.id)
             return
 
-        self._ctx.submit(
+        self._ctx.ask(
+            f"create the thread “{name}”",
             self._ctx.api.create_thread,
             name,
             users,
             on_done=self._made,
-            on_error=lambda e: self._ctx.status.failed(e, f"create the thread “{name}”"),
         )
 
     def create_private(self, name: str, members: tuple[str, ...]) -> None:
@@ -151,13 +151,8 @@ class ThreadCatalog(QObject):
         name = self._named(name)
         if not name:
             return
-        self._ctx.submit(
-            self._ctx.api.create_private_thread,
-            name,
-            members,
-            on_done=self._made,
-            on_error=lambda e: self._ctx.status.failed(e, f"create the private thread “{name}”"),
-        )
+        doing = f"create the private thread “{name}”"
+        self._ctx.ask(doing, self._ctx.api.create_private_thread, name, members, on_done=self._made)
 
     def _made(self, thread: Thread) -> None:
         """The server made a thread this user asked for: listed, and opened by the window."""
@@ -182,13 +177,8 @@ class ThreadCatalog(QObject):
             self._ctx.answered()
             self.put(thread)
 
-        self._ctx.submit(
-            self._ctx.api.rename_thread,
-            thread_id,
-            name,
-            on_done=done,
-            on_error=lambda e: self._ctx.status.failed(e, f"rename the thread to “{name}”"),
-        )
+        doing = f"rename the thread to “{name}”"
+        self._ctx.ask(doing, self._ctx.api.rename_thread, thread_id, name, on_done=done)
 
     # ---- threads queued for the server ---------------------------------------------------
     def is_pending(self, thread_id: str) -> bool:

@@ -78,3 +78,10 @@ class ThreadsContext:
     status: ConnectionStatus
     answered: Callable[[], None]
     sender: Sender | None
+
+    def ask(
+        self, doing: str, call: Callable[..., Any], *args: Any, on_done: Callable[..., Any]
+    ) -> None:
+        """``call(*args)`` on a worker, ``on_done(result)`` back here; a failure goes to
+        ``status`` (which says "Could not <doing>" or goes offline)."""
+        self.submit(call, *args, on_done=on_done, on_error=lambda e: self.status.failed(e, doing))

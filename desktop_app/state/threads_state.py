@@ -134,28 +134,6 @@ class ThreadsState(QObject):
     def current_thread(self) -> Thread | None:
         return self.thread_by_id(self._open.thread_id)
 
-    @property
-    def messages(self) -> MessageListModel:
-        """The open thread's messages (one model for the lifetime of the state)."""
-        return self._open.model
-
-    @property
-    def loading(self) -> bool:
-        return self._open.loading
-
-    @property
-    def connection(self) -> str:
-        """``connected``, ``offline`` or ``reconnecting``."""
-        return self._status.state
-
-    @property
-    def connection_text(self) -> str:
-        return self._status.text
-
-    @property
-    def is_connected(self) -> bool:
-        return self._status.is_connected
-
     # ---- threads -------------------------------------------------------------------------
     def start(self) -> None:
         """Show the cached threads, then ask the server."""
@@ -188,11 +166,7 @@ class ThreadsState(QObject):
 
     def load_users(self, on_done: Callable[[list[str]], None]) -> None:
         """The server's user names, answered on the GUI thread (errors go to ``error``)."""
-        self._submit(
-            self._ctx.api.list_users,
-            on_done=on_done,
-            on_error=lambda e: self._status.failed(e, "list the server's users"),
-        )
+        self._ctx.ask("list the server's users", self._ctx.api.list_users, on_done=on_done)
 
     def is_pending(self, thread_id: str) -> bool:
         """The thread was made here and the server does not have it yet."""
@@ -221,6 +195,15 @@ class ThreadsState(QObject):
             self._open.fetch(full=True)
 
     # ---- the open thread -----------------------------------------------------------------
+    @property
+    def messages(self) -> MessageListModel:
+        """The open thread's messages (one model for the lifetime of the state)."""
+        return self._open.model
+
+    @property
+    def loading(self) -> bool:
+        return self._open.loading
+
     def open_thread(self, thread_id: str) -> None:
         """Show a thread: cached messages at once, then the server's full list. Opening
         it reads it: its count goes, the "New" divider marks where the unread began."""
@@ -257,13 +240,24 @@ class ThreadsState(QObject):
             self._submit(self._ctx.store.delete_messages, [message_id])
 
     # ---- connection ------------------------------------------------------------------
+    @property
+    def connection(self) -> str:
+        """``connected``, ``offline`` or ``reconnecting``."""
+        return self._status.state
+
+    @property
+    def connection_text(self) -> str:
+        return self._status.text
+
+    @property
+    def is_connected(self) -> bool:
+        return self._status.is_connected
+
     def reconnect_now(self) -> None:
         """Try the server now (also what the retry timer calls)."""
         self._status.reconnecting()
-        self._submit(
-            self._ctx.api.health,
-            on_done=lambda _h: self._on_reconnected(),
-            on_error=lambda e: self._status.failed(e, "reach the server"),
+        self._ctx.ask(
+            "reach the server", self._ctx.api.health, on_done=lambda _h: self._on_reconnected()
         )
 
     def server_answered(self) -> None:
