@@ -14,7 +14,8 @@ from desktop_app.services.api import ApiClient
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.connection_status import CONNECTED, OFFLINE
-from desktop_app.state.message_list_model import RENDER_READY, RENDER_UPLOADING, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY, RENDER_UPLOADING
 from desktop_app.state.threads_state import ThreadsState
 from tests.conftest import TOKEN
 
