@@ -15,11 +15,11 @@ from desktop_app.audio.kit import KitError, load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.peaks import compute_peaks
 from desktop_app.commands._connection import add_connection_args, open_context
+from desktop_app.commands._failure import CommandError, reports_errors
+from desktop_app.commands._inputs import check_loops, pattern_argument
 from desktop_app.commands.outbox import QUEUED_NOTE, Outcome, deliver_within, open_outbox
-from desktop_app.commands.render import load_pattern
 from desktop_app.domain.draft import AudioFile, MessageDraft
 from desktop_app.domain.metadata import snapshot_metadata
-from desktop_app.domain.pattern import SnapshotError
 from desktop_app.services.api import ApiError, TransientApiError
 from desktop_app.services.delivery import Delivery
 
@@ -63,31 +63,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def fail(message: str, code: int = 2) -> int:
-    print(f"sequencer send: error: {message}", file=sys.stderr)
-    return code
-
-
+@reports_errors("send")
 def run(args: argparse.Namespace) -> int:
-    try:
-        pattern = load_pattern(Path(args.pattern))
-    except SnapshotError as exc:
-        return fail(str(exc))
-    if not 1 <= args.loops <= MAX_LOOPS:
-        return fail(f"--loops: {args.loops} is outside 1-{MAX_LOOPS}")
+    pattern = pattern_argument(Path(args.pattern))
+    check_loops(args.loops, MAX_LOOPS)
     with open_context(args) as ctx, tempfile.TemporaryDirectory() as tmp:
         try:
             ctx.api.get_thread(args.thread)
         except TransientApiError:
             pass  # unreachable: the thread is checked when the message is delivered
         except ApiError as exc:
-            return fail(f"thread {args.thread}: {exc.detail}")
+            raise CommandError(f"thread {args.thread}: {exc.detail}") from None
         audio = None
         if not args.no_audio:
             try:
                 pcm = bounce(pattern, load_default_kit(SAMPLE_RATE), args.loops, SAMPLE_RATE)
             except KitError as exc:
-                return fail(str(exc))
+                raise CommandError(str(exc)) from None
             mp3 = Path(tmp) / "render.mp3"
             encode_mp3(pcm, SAMPLE_RATE, mp3, args.bitrate)
             audio = AudioFile(
@@ -114,13 +106,13 @@ def run(args: argparse.Namespace) -> int:
         print("delivered", file=sys.stderr)
         return 0
     if attempt.outcome == Outcome.FAILED:
-        return fail(
+        raise CommandError(
             f"the server refused the message: {attempt.detail} "
             "(it stays in the outbox; `sequencer outbox flush --retry-failed` tries again)",
             1,
         )
     if args.wait is not None:
-        return fail(
+        raise CommandError(
             f"not delivered within {args.wait:g} s ({attempt.detail}); it stays {QUEUED_NOTE}",
             1,
         )

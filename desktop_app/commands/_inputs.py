@@ -1,0 +1,39 @@
+"""What several commands are given alike: a pattern file and ``--loops``. A bad one is a
+``CommandError`` naming the argument, so every command says it the same way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from desktop_app.commands._failure import CommandError
+from desktop_app.domain.pattern import Pattern, SnapshotError
+
+
+def load_pattern(path: Path) -> Pattern:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SnapshotError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"{path}: not valid JSON: {exc}") from None
+    # Some files hold a whole message; take its snapshot.
+    if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
+        data = data["snapshot"]
+    return Pattern.from_snapshot(data)
+
+
+def pattern_argument(path: Path) -> Pattern:
+    """The pattern a command was given, or a ``CommandError`` that names the file."""
+    try:
+        return load_pattern(path)
+    except SnapshotError as exc:
+        message = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
+        raise CommandError(message) from None
+
+
+def check_loops(loops: int, most: int) -> None:
+    if not 1 <= loops <= most:
+        raise CommandError(f"--loops: {loops} is outside 1-{most}")
