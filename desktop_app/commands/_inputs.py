@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -37,3 +38,17 @@ def pattern_argument(path: Path) -> Pattern:
 def check_loops(loops: int, most: int) -> None:
     if not 1 <= loops <= most:
         raise CommandError(f"--loops: {loops} is outside 1-{most}")
+
+
+def add_pattern_arguments(p: argparse.ArgumentParser, *, loops: int) -> None:
+    """The pattern file and how many passes of it, read back by ``pattern_input``."""
+    p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
+    p.add_argument("--loops", type=int, default=loops, help=f"passes (default {loops})")
+
+
+def pattern_input(args: argparse.Namespace, most_loops: int) -> Pattern:
+    """The pattern of ``add_pattern_arguments``, its ``--loops`` checked against the most
+    the command can make."""
+    pattern = pattern_argument(Path(args.pattern))
+    check_loops(args.loops, most_loops)
+    return pattern

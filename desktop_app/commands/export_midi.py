@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.commands._failure import CommandError, reports_errors
-from desktop_app.commands._inputs import check_loops, pattern_argument
+from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
 from desktop_app.domain.midi import MidiError, write_midi
 
 MAX_LOOPS = 64
@@ -28,18 +28,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(own sounds on the next free notes, named), swing in the note times. Muted "
         "tracks are left out; solo wins as in the app.",
     )
-    p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
+    add_pattern_arguments(p, loops=1)
     p.add_argument("-o", "--output", required=True, metavar="OUT.mid", help="the MIDI file")
-    p.add_argument("--loops", type=int, default=1, help="passes (default 1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     p.set_defaults(func=run)
 
 
 @reports_errors("export-midi")
 def run(args: argparse.Namespace) -> int:
-    source, out = Path(args.pattern), Path(args.output)
-    pattern = pattern_argument(source)
-    check_loops(args.loops, MAX_LOOPS)
+    pattern, out = pattern_input(args, MAX_LOOPS), Path(args.output)
     if out.suffix.lower() not in MIDI_SUFFIXES:
         raise CommandError(f"{out}: a MIDI file's name ends in .mid (or .midi)")
     try:

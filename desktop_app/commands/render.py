@@ -25,7 +25,7 @@ from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.commands._failure import CommandError, reports_errors
-from desktop_app.commands._inputs import check_loops, pattern_argument
+from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -45,12 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
         "for a lossless float WAV. The file is exactly N passes long and loops seamlessly.",
     )
-    p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
+    add_pattern_arguments(p, loops=DEFAULT_LOOPS)
     p.add_argument(
         "-o", "--output", required=True, metavar="OUT.mp3", help="output file: .mp3 or .wav"
-    )
-    p.add_argument(
-        "--loops", type=int, default=DEFAULT_LOOPS, help=f"passes (default {DEFAULT_LOOPS})"
     )
     p.add_argument(
         "--bitrate",
@@ -67,9 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @reports_errors("render")
 def run(args: argparse.Namespace) -> int:
-    source, out = Path(args.pattern), Path(args.output)
-    pattern = pattern_argument(source)
-    check_loops(args.loops, MAX_LOOPS)
+    pattern, out = pattern_input(args, MAX_LOOPS), Path(args.output)
     suffix = out.suffix.lower()
     if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
         named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"

@@ -16,7 +16,7 @@ from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.peaks import compute_peaks
 from desktop_app.commands._connection import add_connection_args, open_context
 from desktop_app.commands._failure import CommandError, reports_errors
-from desktop_app.commands._inputs import check_loops, pattern_argument
+from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
 from desktop_app.commands.outbox import QUEUED_NOTE, Outcome, deliver_within, open_outbox
 from desktop_app.domain.draft import AudioFile, MessageDraft
 from desktop_app.domain.metadata import snapshot_metadata
@@ -45,9 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "cannot be reached the message stays queued (exit 0) and the app or `sequencer "
         "outbox flush` delivers it; --wait waits for the delivery instead.",
     )
-    p.add_argument("pattern", metavar="PATTERN.json")
+    add_pattern_arguments(p, loops=4)
     p.add_argument("--thread", required=True, metavar="ID", help="thread id (see `threads`)")
-    p.add_argument("--loops", type=int, default=4, help="passes to render (default 4)")
     p.add_argument("--bitrate", type=int, default=320)
     p.add_argument("--no-audio", action="store_true", help="post the pattern without a render")
     p.add_argument(
@@ -65,8 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @reports_errors("send")
 def run(args: argparse.Namespace) -> int:
-    pattern = pattern_argument(Path(args.pattern))
-    check_loops(args.loops, MAX_LOOPS)
+    pattern = pattern_input(args, MAX_LOOPS)
     with open_context(args) as ctx, tempfile.TemporaryDirectory() as tmp:
         try:
             ctx.api.get_thread(args.thread)
