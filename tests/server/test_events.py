@@ -32,6 +32,17 @@ def served(request, tmp_path) -> Iterator[tuple[object, str]]:
         yield backend, server.url
 
 
+@pytest.fixture
+def listening(served) -> Iterator[tuple[str, Client, dict, SSEReader]]:
+    """A client, its thread, and an open stream already past its ``retry`` line."""
+    _backend, url = served
+    c = Client(url)
+    thread = c.create_thread()
+    with SSEReader(url) as sse:
+        sse.get()
+        yield url, c, thread, sse
+
+
 def _get(url: str, path: str, token: str = TOKEN) -> dict:
     r = requests.get(f"{url}{path}", params={"token": token}, timeout=10)
     assert r.status_code == 200, r.text
@@ -61,19 +72,15 @@ def test_stream_starts_with_retry_then_sends_live_changes(served):
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
 
 
-def test_deletion_and_render_events(served):
-    _backend, url = served
-    c = Client(url)
-    thread = c.create_thread()
-    with SSEReader(url) as sse:
-        sse.get()
-        message, render = c.message_with_render(thread["id"])
-        messages = sse.events_until_quiet(1.0, kind="message")
-        assert messages[-1].json["renders"][0]["id"] == render["id"]
-        assert requests.delete(
-            f"{url}/api/v1/messages/{message['id']}", params={"token": TOKEN}, timeout=10
-        ).ok
-        deleted = sse.next_event()
+def test_deletion_and_render_events(listening):
+    url, c, thread, sse = listening
+    message, render = c.message_with_render(thread["id"])
+    messages = sse.events_until_quiet(1.0, kind="message")
+    assert messages[-1].json["renders"][0]["id"] == render["id"]
+    assert requests.delete(
+        f"{url}/api/v1/messages/{message['id']}", params={"token": TOKEN}, timeout=10
+    ).ok
+    deleted = sse.next_event()
     assert deleted.event == "deleted"
     assert deleted.json == {"id": message["id"], "parent_thread": thread["id"]}
 
@@ -86,14 +93,11 @@ def test_heartbeat_on_an_idle_stream(served):
     assert ping is not None and (ping.event, ping.data) == ("comment", "ping")
 
 
-def test_reconnect_with_last_event_id_gets_each_missed_change_once(served):
-    _backend, url = served
-    c = Client(url)
-    thread = c.create_thread()
-    with SSEReader(url) as sse:
-        sse.get()
-        c.create_message(thread["id"], id="m1", text="one")
-        last = sse.events_until_quiet(1.0)[-1].id
+def test_reconnect_with_last_event_id_gets_each_missed_change_once(listening):
+    url, c, thread, sse = listening
+    c.create_message(thread["id"], id="m1", text="one")
+    last = sse.events_until_quiet(1.0)[-1].id
+    sse.close()
     missed = [c.create_message(thread["id"], id=f"m{i}", text=str(i)).json()["id"] for i in (2, 3)]
     with SSEReader(url, last_event_id=last) as again:
         again.get()
