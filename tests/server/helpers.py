@@ -139,6 +139,13 @@ class Client:
         assert attached.status_code == 200, attached.text
         return message, render
 
+    def message_created_with_render(self, thread_id: str, **extra: Any) -> tuple[dict, dict]:
+        """A render uploaded, then a message created with it: ``(message, render)``."""
+        render = self.upload().json()
+        created = self.create_message(thread_id, renders=[render], **extra)
+        assert created.status_code == 201, created.text
+        return created.json(), render
+
     def changes(self, thread_id: str, since: str | None = None) -> dict:
         params = {"token": self.token}
         if since is not None:
