@@ -4,26 +4,25 @@ schema steps that create a mixin's tables."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from sequencer_common.sqlite_db import Database
+
 
 class SQLiteTables:
     """Set by ``SQLiteStore``; a mixin reads under ``_lock`` and writes in ``_tx()``."""
 
+    _database: Database
     _db: sqlite3.Connection
     _lock: threading.RLock
     _tx: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
     def _docs(self, sql: str, *args: Any) -> list[dict[str, Any]]:
-        """The documents (first column, JSON) of the rows ``sql`` selects."""
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return self._database.documents(sql, *args)
 
 
 def schema_step(statements: Sequence[str]) -> Callable[[sqlite3.Connection], None]:
