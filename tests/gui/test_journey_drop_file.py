@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.app import AppGraph
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.wavio import write_wav
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 from tests.gui.journeys import (
     TIMEOUT,
     band_practice,
