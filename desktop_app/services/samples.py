@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
-from desktop_app.services.audio_cache import MIB, absolute_url
+from desktop_app.services.audio_cache import MIB, DownloadSource, absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +47,10 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-class SampleSource(Protocol):
-    """What the cache needs from the server: ``ApiClient`` has both."""
-
-    base_url: str
+class SampleSource(DownloadSource, Protocol):
+    """What the cache needs from the server (``ApiClient``): a sample's record, then its file."""
 
     def get_sample(self, sha256: str) -> Sample: ...
-    def download(
-        self,
-        url: str,
-        dest: str | os.PathLike[str],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        expected_size: int | None = None,
-    ) -> Path: ...
 
 
 class SampleCache:
