@@ -22,7 +22,6 @@ from desktop_app.embedded_flag import EMBEDDED_SERVER_FLAG
 log = logging.getLogger(__name__)
 
 
-
 def server_command() -> list[str]:
     """How to start ``sequencer-server`` from this process: ``python -m sequencer_server``,
     or, in a frozen bundle (where ``sys.executable`` is the app itself and there is no
