@@ -204,9 +204,7 @@ def test_the_hats_default_group_stays_a_0_0_1_pattern(seq: SequencerState) -> No
     assert "choke" not in seq.snapshot()["tracks"][2]
 
 
-def test_a_missing_sample_is_reported_and_silent(
-    seq: SequencerState, engine: Engine, kit
-) -> None:
+def test_a_missing_sample_is_reported_and_silent(seq: SequencerState, engine: Engine, kit) -> None:
     p = three_tracks()
     p.tracks[0].steps[0] = 127
     p.set_own_sample(0, "ab" * 32, "gone.wav")
