@@ -122,10 +122,10 @@ class Engine:
 
     def set_pattern(self, pattern: Pattern) -> None:
         """Play ``pattern`` from the next step on. A private copy is taken, so the caller
-        may keep editing its own object. Its own samples are decoded here, on the caller's
-        thread, so the feeder thread finds them ready."""
+        may keep editing its own object. Its own samples are decoded and shaped here, on
+        the caller's thread, so the feeder thread finds them ready."""
         copy = pattern.copy()
-        self.bank.load(copy.sample_refs())
+        self.bank.prepare(copy)
         with self._lock:
             self._pattern = copy
             self._pattern_dirty = True

@@ -45,6 +45,9 @@ LIMIT_CEILING = CEILING
 # A hit in a choke group cuts the others' ringing voices with this short fade (about
 # 1.5 ms) instead of a click.
 CHOKE_FADE = 64
+# Voices ready to mix, by sound, velocity, volume and pan: own samples may be 30 s long
+# (two minutes pitched down), so the cache is bounded by size as well as by count.
+VOICE_CACHE_BYTES = 192 * 1024 * 1024
 # The kit's hats: between these two only the closed hat cuts the open hat (module doc).
 CHOKES: dict[str, tuple[str, ...]] = {"closed_hat": ("open_hat",)}
 _KIT_HATS = frozenset({"closed_hat", "open_hat"})
@@ -111,6 +114,7 @@ class Sequencer:
         self.step_limit: int | None = None
         self.marks: deque[StepMark] = deque(maxlen=256)
         self._cache: dict[tuple, np.ndarray] = {}
+        self._cache_bytes = 0
         # Each track's sound after pitch and decay, by (sound, pitch, decay); None for an
         # own sample the bank does not have (looked for again with the next pattern).
         self._shaped: dict[tuple, np.ndarray | None] = {}
@@ -172,6 +176,7 @@ class Sequencer:
     def set_kit(self, kit: Kit) -> None:
         self.kit = kit if kit.sample_rate == self.sample_rate else kit.at_rate(self.sample_rate)
         self._cache.clear()
+        self._cache_bytes = 0
         self._shaped.clear()
         self._missing_reported.clear()
 
@@ -299,8 +304,12 @@ class Sequencer:
         key = (_sound_id(track), track.pitch, track.decay)
         if key in self._shaped:
             return self._shaped[key]
-        raw = self._raw(track)
-        data = None if raw is None else shape(raw, self.sample_rate, track.pitch, track.decay)
+        data: np.ndarray | None
+        if track.sample_sha256 is not None:
+            data = self.bank.shaped(track.sample_sha256, track.pitch, track.decay)
+        else:
+            raw = self.kit.samples.get(track.sample)
+            data = None if raw is None else shape(raw, self.sample_rate, track.pitch, track.decay)
         if len(self._shaped) > 256:
             self._shaped.clear()
         self._shaped[key] = data
@@ -320,9 +329,11 @@ class Sequencer:
         gain = MASTER_GAIN * track.volume * velocity / VELOCITY_MAX
         gains = np.array([left * gain, right * gain], np.float32)
         data = (raw if stereo else raw[:, None]) * gains
-        if len(self._cache) > 1024:
+        if len(self._cache) > 1024 or self._cache_bytes + data.nbytes > VOICE_CACHE_BYTES:
             self._cache.clear()
+            self._cache_bytes = 0
         self._cache[key] = data
+        self._cache_bytes += data.nbytes
         return data
 
     def _report_missing(self, track: Track) -> None:
