@@ -175,25 +175,40 @@ def test_what_is_not_one_audio_file_is_refused(panel, seq, tmp_path, notices):
     assert seq.snapshot() == before and seq.undo_stack.count() == 0
 
 
-def test_sample_menu_opens_the_real_file_dialog(panel, seq, tmp_path, qtbot):
-    wav = audio_file(tmp_path / "files", "clap.wav")
-    picked: list[str] = []
+def choose_in_file_dialog(path: Path, titles: list[str]) -> None:
+    """Picks ``path`` in the real QFileDialog once it is up (noting its title)."""
 
     def choose() -> None:
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, QFileDialog):
             QTimer.singleShot(20, choose)
             return
-        picked.append(dialog.windowTitle())
-        dialog.selectFile(str(wav))
+        titles.append(dialog.windowTitle())
+        dialog.selectFile(str(path))
         dialog.accept()
 
     QTimer.singleShot(0, choose)
+
+
+def test_sample_menu_opens_the_real_file_dialog(panel, seq, tmp_path):
+    titles: list[str] = []
+    choose_in_file_dialog(audio_file(tmp_path / "files", "clap.wav"), titles)
     panel.headers.headers[2].sample_action.trigger()
-    assert picked == ["Sound for this track"]
+    assert titles == ["Sound for this track"]
     assert seq.pattern.tracks[2].sample_name == "clap.wav"
     panel.headers.headers[2].builtin_action.trigger()
     assert seq.pattern.tracks[2].sample_sha256 is None
+
+
+def test_add_track_menu_takes_an_audio_file(panel, seq, tmp_path):
+    titles: list[str] = []
+    choose_in_file_dialog(audio_file(tmp_path / "files", "Tambourine.wav"), titles)
+    menu = panel.add_track_menu
+    menu.aboutToShow.emit()
+    [entry] = [a for a in menu.actions() if a.text() == "Audio file…"]
+    entry.trigger()
+    assert titles == ["Audio file for a new track"]
+    assert seq.pattern.tracks[-1].name == "Tambourine"
 
 
 def test_pitch_decay_and_choke_from_the_popup(panel, seq, qtbot):
