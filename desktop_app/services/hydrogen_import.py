@@ -218,8 +218,8 @@ def _sounds(
             KitSound(
                 name=_clean_name(instrument.name),
                 file=file,
-                volume=round(min(1.0, max(0.0, instrument.volume)), 4),
-                pan=round(min(1.0, max(-1.0, instrument.pan)), 4),
+                volume=round(min(1.0, max(0.0, instrument.volume)), 6),
+                pan=round(min(1.0, max(-1.0, instrument.pan)), 6),
                 pitch=round(min(PITCH_RANGE[1], max(PITCH_RANGE[0], instrument.pitch)), 3),
                 choke=choke,
             )

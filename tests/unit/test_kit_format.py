@@ -58,7 +58,7 @@ def test_a_kit_round_trips_through_its_json() -> None:
         (kit_json([{"name": "K", "builtin": "cowbell"}]), "'cowbell' is not one of"),
         (kit_json([{"name": "K", "builtin": "kick", "volume": 2}]), "volume must be between 0"),
         (kit_json([{"name": "K", "builtin": "kick", "pan": "left"}]), "pan must be a number"),
-        (kit_json([{"name": "K", "builtin": "kick", "pitch": 30}]), 'pitch must be between'),
+        (kit_json([{"name": "K", "builtin": "kick", "pitch": 30}]), "pitch must be between"),
         (kit_json([{"name": "K", "builtin": "kick", "choke": 1.5}]), "choke must be a whole"),
         (kit_json([{"name": "K", "builtin": "kick", "gain": 1}]), "fields a kit does not have"),
         (kit_json([{"name": "K", "file": "../../etc/passwd.wav"}]), "not a plain file name"),
