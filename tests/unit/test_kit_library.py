@@ -55,8 +55,8 @@ def test_a_pattern_saved_as_a_kit_and_used_again(
     assert visible(folder) == ["Kick 909.wav", KIT_FILE]
     assert sha256_file(folder / "Kick 909.wav") == kick.stem
     data = json.loads((folder / KIT_FILE).read_text())
-    kick = {"name": "Kick", "file": "Kick 909.wav", "volume": 0.95, "pan": 0.0, "pitch": -5.0}
-    assert data["sounds"][0] == {**kick, "decay": None, "choke": None}
+    sound = {"name": "Kick", "file": "Kick 909.wav", "volume": 0.95, "pan": 0.0, "pitch": -5.0}
+    assert data["sounds"][0] == {**sound, "decay": None, "choke": None}
     assert data["sounds"][1]["builtin"] == "snare"
     assert [e.name for e in library.entries()] == ["Live set"]
 
