@@ -133,7 +133,8 @@ class AppGraph(QObject):
         )
         self.sample_cache = SampleCache(paths.sample_cache_dir, connection.api)
         kits = KitLibrary(paths.kits_dir)
-        self.kits = KitActions(self.window, self.sequencer_state, kits, self.sample_cache, settings)
+        self.kits = KitActions(self.window, self.sequencer_state, kits, self.sample_cache,
+                               settings, self.tasks)  # fmt: skip
         self.kits.install(self.window.menuBar())
         self.playback.follow(self.threads_state)
         tidy_drag_dir(paths.cache_dir / "drag_out")

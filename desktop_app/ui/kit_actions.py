@@ -10,12 +10,12 @@ itself and changes nothing. How a kit's sounds land on the tracks is decided in
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.kit_apply import OwnSample, apply_kit
 from desktop_app.domain.kit_format import MAX_NAME_CHARS, KitSpec
 from desktop_app.domain.pattern import Pattern, SnapshotError
-from desktop_app.services.hydrogen_import import import_hydrogen
+from desktop_app.services.hydrogen_import import HydrogenImport, import_hydrogen
 from desktop_app.services.kit_library import KitError, KitLibrary, SampleStore, default_kit
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,19 @@ class PatternDocument(Protocol):
     def load_snapshot(self, data: Any, text: str = ...) -> None: ...
 
 
+class Tasks(Protocol):
+    """Runs blocking work off the GUI thread (``services/tasks.TaskRunner``)."""
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        context: QObject | None = None,
+    ) -> None: ...
+
+
 class LastFolder(Protocol):
     """Where files were last opened (``Settings``)."""
 
@@ -55,7 +68,10 @@ class LastFolder(Protocol):
 
 
 class KitActions(QObject):
-    """``menu`` (the Kit menu) for ``window``; ``install(menu_bar)`` puts it in place."""
+    """``menu`` (the Kit menu) for ``window``; ``install(menu_bar)`` puts it in place.
+    ``importFinished(stored)`` after each Hydrogen import, stored or refused."""
+
+    importFinished = Signal(bool)
 
     def __init__(
         self,
@@ -64,9 +80,11 @@ class KitActions(QObject):
         library: KitLibrary,
         samples: SampleStore,
         folder: LastFolder,
+        tasks: Tasks,
     ) -> None:
         super().__init__(window)
         self._window = window
+        self._tasks = tasks
         self._document = document
         self._library = library
         self._samples = samples
@@ -190,14 +208,30 @@ class KitActions(QObject):
         if path:
             self.import_file(Path(path))
 
-    def import_file(self, path: Path) -> bool:
-        """Store the Hydrogen kit at ``path`` as a kit, then offer to use it now."""
-        try:
-            with _busy():
-                result = import_hydrogen(path, self._library)
-        except KitError as exc:
-            self._warn("Could not import the Hydrogen kit", str(exc))
-            return False
+    def import_file(self, path: Path) -> None:
+        """Store the Hydrogen kit at ``path`` as a kit (on a worker: a big archive takes
+        seconds to unpack), then offer to use it now. ``importFinished`` follows."""
+        self.import_action.setEnabled(False)
+        self._status(f"Importing {path.name}…")
+        self._tasks.submit(
+            import_hydrogen,
+            path,
+            self._library,
+            on_done=lambda result: self._imported(path, result),
+            on_error=self._import_failed,
+            context=self,
+        )
+
+    def _import_failed(self, error: BaseException) -> None:
+        self.import_action.setEnabled(True)
+        self._window.statusBar().clearMessage()
+        if not isinstance(error, KitError):
+            log.error("Hydrogen import failed", exc_info=error)
+        self._warn("Could not import the Hydrogen kit", str(error))
+        self.importFinished.emit(False)
+
+    def _imported(self, path: Path, result: HydrogenImport) -> None:
+        self.import_action.setEnabled(True)
         self._folder.last_pattern_dir = str(path.parent)
         self.rebuild()
         answer = QMessageBox.question(
@@ -209,9 +243,10 @@ class KitActions(QObject):
             QMessageBox.StandardButton.Yes,
         )
         if answer == QMessageBox.StandardButton.Yes:
-            return self.use_kit(result.folder)
-        self._status(result.describe() + " It is in the Kit menu.")
-        return True
+            self.use_kit(result.folder)
+        else:
+            self._status(result.describe() + " It is in the Kit menu.")
+        self.importFinished.emit(True)
 
     # ---- telling -----------------------------------------------------------------------
     def _status(self, text: str) -> None:

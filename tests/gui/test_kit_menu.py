@@ -34,7 +34,12 @@ class Rig:
         self.library = KitLibrary(tmp_path / "data" / "kits")
         self.cache = SampleCache(tmp_path / "samples", ApiClient("http://127.0.0.1:9", "unused"))
         self.kits = KitActions(
-            self.window, self.parts.sequencer, self.library, self.cache, self.parts.settings
+            self.window,
+            self.parts.sequencer,
+            self.library,
+            self.cache,
+            self.parts.settings,
+            self.parts.tasks,
         )
         self.kits.install(self.window.menuBar())
 
@@ -49,6 +54,14 @@ class Rig:
     def item(self, text: str):
         self.kits.menu.aboutToShow.emit()
         return next(a for a in self.kits.menu.actions() if a.text().replace("&", "") == text)
+
+    def import_from_menu(self, qtbot, path: Path) -> bool:
+        """Import Hydrogen drumkit…, answered in the real file dialog with ``path``; waits
+        for the import (it runs on a worker); True when the kit was stored."""
+        FileDialogAnswer(path)
+        with qtbot.waitSignal(self.kits.importFinished, timeout=20000) as finished:
+            self.item("Import Hydrogen drumkit…").trigger()
+        return bool(finished.args[0])
 
     def stored(self) -> list[str]:
         folder = self.library.folder
@@ -84,7 +97,10 @@ def test_a_debian_hydrogen_kit_is_imported_and_used_as_one_undo_step(
     steps = [list(t.steps) for t in rig.sequencer.pattern.tracks]
     answer = FileDialogAnswer(debian_kit("TR808EmulationKit") / "drumkit.xml")
     modals.answer("Yes")  # "Use it on this pattern now?"
-    rig.item("Import Hydrogen drumkit…").trigger()
+    with qtbot.waitSignal(rig.kits.importFinished, timeout=20000):
+        rig.item("Import Hydrogen drumkit…").trigger()
+        assert not rig.kits.import_action.isEnabled()  # one import at a time
+    assert rig.kits.import_action.isEnabled()
     assert answer.seen[0][0] == "Import Hydrogen drumkit" and "*.h2drumkit" in answer.seen[0][1]
     assert [s.title for s in modals.shown] == ["Hydrogen kit imported"]
     assert "Imported the Hydrogen kit TR808EmulationKit: 16 sounds." in modals.shown[0].text
@@ -118,7 +134,9 @@ def test_a_kit_declined_after_import_stays_in_the_menu(
 ) -> None:
     before = rig.sequencer.pattern.to_snapshot()
     modals.answer("No")
-    assert rig.kits.import_file(debian_kit("VariBreaks"))  # a kit folder works as well
+    with qtbot.waitSignal(rig.kits.importFinished) as finished:
+        rig.kits.import_file(debian_kit("VariBreaks"))  # a kit folder works as well
+    assert finished.args == [True]
     assert rig.sequencer.pattern.to_snapshot() == before
     assert "It is in the Kit menu" in rig.window.statusBar().currentMessage()
     assert rig.stored() == ["VariBreaks"]
@@ -129,9 +147,8 @@ def test_a_hydrogen_kit_with_missing_files_changes_nothing_and_stores_nothing(
 ) -> None:
     modals.watch()
     before = rig.sequencer.pattern.to_snapshot()
-    FileDialogAnswer(debian_kit("Millo_MultiLayered2") / "drumkit.xml")
-    rig.item("Import Hydrogen drumkit…").trigger()
-    qtbot.waitUntil(lambda: len(modals.shown) == 1)
+    assert not rig.import_from_menu(qtbot, debian_kit("Millo_MultiLayered2") / "drumkit.xml")
+    assert len(modals.shown) == 1
     shown = modals.shown[0]
     assert shown.title == "Could not import the Hydrogen kit"
     assert "misc_Cowbell.flac" in shown.text and "Nothing was imported" in shown.text
@@ -146,9 +163,8 @@ def test_an_archive_that_is_not_a_drumkit_is_refused(
     modals.watch()
     fake = tmp_path / "kit.h2drumkit"
     fake.write_bytes(b"PK\x03\x04 this is a zip")
-    FileDialogAnswer(fake)
-    rig.item("Import Hydrogen drumkit…").trigger()
-    qtbot.waitUntil(lambda: len(modals.shown) == 1)
+    assert not rig.import_from_menu(qtbot, fake)
+    assert len(modals.shown) == 1
     assert "not a Hydrogen drumkit archive" in modals.shown[0].text
     assert rig.stored() == []
 
@@ -199,9 +215,8 @@ def test_a_kit_broken_by_hand_is_greyed_out_and_a_missing_file_is_explained(
     item = rig.item("Junk")
     assert not item.isEnabled() and "version" in item.toolTip()
 
-    FileDialogAnswer(debian_kit("HardElectro1") / "drumkit.xml")
     modals.answer("No")
-    rig.item("Import Hydrogen drumkit…").trigger()
+    assert rig.import_from_menu(qtbot, debian_kit("HardElectro1") / "drumkit.xml")
     folder = rig.library.folder / "HardElectro1"
     victim = next(p for p in folder.iterdir() if p.suffix == ".flac")
     victim.write_bytes(b"fLaC but broken")
