@@ -11,7 +11,6 @@ next, so memory stays the same for one loop or for an hour of audio.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -25,7 +24,8 @@ from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.wavio import WavWriter
-from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.commands._failure import CommandError, reports_errors
+from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -45,12 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
         "for a lossless float WAV. The file is exactly N passes long and loops seamlessly.",
     )
-    p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
+    add_pattern_arguments(p, loops=DEFAULT_LOOPS)
     p.add_argument(
         "-o", "--output", required=True, metavar="OUT.mp3", help="output file: .mp3 or .wav"
-    )
-    p.add_argument(
-        "--loops", type=int, default=DEFAULT_LOOPS, help=f"passes (default {DEFAULT_LOOPS})"
     )
     p.add_argument(
         "--bitrate",
@@ -65,43 +62,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _fail(message: str) -> int:
-    print(f"sequencer render: error: {' '.join(message.split())}", file=sys.stderr)
-    return 2
-
-
-def load_pattern(path: Path) -> Pattern:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SnapshotError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{path}: not valid JSON: {exc}") from None
-    # Some files hold a whole message; take its snapshot.
-    if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
-        data = data["snapshot"]
-    return Pattern.from_snapshot(data)
-
-
+@reports_errors("render")
 def run(args: argparse.Namespace) -> int:
-    source, out = Path(args.pattern), Path(args.output)
-    try:
-        pattern = load_pattern(source)
-    except SnapshotError as exc:
-        return _fail(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc))
-    if not 1 <= args.loops <= MAX_LOOPS:
-        return _fail(f"--loops: {args.loops} is outside 1-{MAX_LOOPS}")
+    pattern, out = pattern_input(args, MAX_LOOPS), Path(args.output)
     suffix = out.suffix.lower()
     if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
         named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
-        return _fail(
+        raise CommandError(
             f"{out}: cannot write {named}; the output must end in .mp3 (MP3) or .wav (WAV)"
         )
     as_wav = suffix in WAV_SUFFIXES
     if not as_wav and args.bitrate not in VALID_BITRATES:
-        return _fail(
+        raise CommandError(
             f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "
             + ", ".join(map(str, VALID_BITRATES))
         )
@@ -115,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE)
     except KitError as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)
     seconds = frames / SAMPLE_RATE
     show = not args.quiet and seconds >= PROGRESS_AFTER_SECONDS
@@ -139,11 +111,11 @@ def run(args: argparse.Namespace) -> int:
             progress if show else None,
         )
     except LameUnavailable as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     except OSError as exc:
         if show:
             print(file=sys.stderr)
-        return _fail(f"{out}: cannot write: {exc.strerror or exc}")
+        raise CommandError(f"{out}: cannot write: {exc.strerror or exc}") from None
     if show:
         print(file=sys.stderr)
     if not args.quiet:
