@@ -80,6 +80,7 @@ class SampleCache:
         self._cap = int(cap_bytes)
         self._clock = clock
         self._lock = threading.RLock()
+        self._open: frozenset[str] = frozenset()
 
     @property
     def cap_bytes(self) -> int:
@@ -88,6 +89,11 @@ class SampleCache:
     def set_cap(self, cap_bytes: int, protect: Iterable[str] = ()) -> list[str]:
         self._cap = int(cap_bytes)
         return self.evict(protect)
+
+    def protect_open(self, sha256s: Iterable[str]) -> None:
+        """The samples of the open pattern: never evicted (until the next call), whatever
+        the other calls protect."""
+        self._open = frozenset(sha256s)
 
     def lookup(self, sha256: str) -> Path | None:
         """The cached file of the sample, marked as used now; None when not cached."""
@@ -179,7 +185,7 @@ class SampleCache:
     def evict(self, protect: Iterable[str] = ()) -> list[str]:
         """Delete least recently used samples until the total fits the cap; samples in
         ``protect`` stay even when that leaves the cache over it."""
-        keep = set(protect)
+        keep = set(protect) | self._open
         evicted: list[str] = []
         with self._lock:
             entries = self.entries()
