@@ -138,9 +138,8 @@ class AppGraph(QObject):
             log_dir=paths.log_dir,
             data_dir=paths.server_data_dir,
         )
-        self.sample_cache = SampleCache(paths.sample_cache_dir, connection.api)
         kits = KitLibrary(paths.kits_dir)
-        self.kits = KitActions(self.window, self.sequencer_state, kits, self.sample_cache,
+        self.kits = KitActions(self.window, self.sequencer_state, kits, self.samples,
                                settings, self.tasks)  # fmt: skip
         self.kits.install(self.window.menuBar())
         self.playback.follow(self.threads_state)

@@ -21,7 +21,8 @@ from typing import Protocol
 
 import numpy as np
 
-from desktop_app.audio.audio_files import AudioFileError, read_audio
+from desktop_app.audio.audio_files import TRACK_FORMATS, AudioFileError, read_audio
+from desktop_app.audio.sample_bank import MAX_SAMPLE_BYTES, MAX_SAMPLE_SECONDS
 from desktop_app.domain.kit_apply import OwnSample, kit_from_pattern
 from desktop_app.domain.kit_format import (
     KIT_FILE,
@@ -36,8 +37,6 @@ from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES, Pattern
 
 log = logging.getLogger(__name__)
 
-MAX_SAMPLE_BYTES = 50 * 1024 * 1024
-MAX_SAMPLE_SECONDS = 30.0
 _SCRATCH = ".partial-"
 _OLD = ".replaced-"
 
@@ -69,28 +68,22 @@ class SampleInfo:
 
 
 def inspect_sample(path: Path) -> SampleInfo:
-    """Check that ``path`` is a sample a track can play (decodes, ≤ 50 MB, ≤ 30 s)."""
+    """Check that ``path`` is a sample a track can play: what a dropped file must be
+    (``audio/sample_bank``: WAV, AIFF, FLAC, Ogg or MP3, ≤ 50 MB, ≤ 30 s)."""
     try:
         size = path.stat().st_size
-    except OSError as exc:
-        raise KitError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
-    if size > MAX_SAMPLE_BYTES:
-        raise KitError(
-            f"{path.name} is {size / 1024 / 1024:.0f} MB; a sample is at most"
-            f" {MAX_SAMPLE_BYTES // 1024 // 1024} MB."
-        )
-    try:
-        frames, rate = read_audio(path)
+        if size > MAX_SAMPLE_BYTES:
+            raise AudioFileError(
+                f"it is {size / 1024 / 1024:.0f} MB; a sample is at most"
+                f" {MAX_SAMPLE_BYTES // 1024 // 1024} MB"
+            )
+        frames, rate = read_audio(path, TRACK_FORMATS, max_seconds=MAX_SAMPLE_SECONDS)
     except AudioFileError as exc:
         raise KitError(f"{path.name}: {exc}.") from None
     except OSError as exc:
         raise KitError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
-    seconds = len(frames) / rate
-    if seconds > MAX_SAMPLE_SECONDS:
-        raise KitError(
-            f"{path.name} is {seconds:.0f} s long; a sample is at most {MAX_SAMPLE_SECONDS:.0f} s."
-        )
-    return SampleInfo(seconds, not bool(np.any(frames)))
+    # An empty file is silence too: both are the placeholders of unused pads.
+    return SampleInfo(len(frames) / rate, not bool(np.any(frames)))
 
 
 def default_kit() -> KitSpec:

@@ -319,3 +319,28 @@ def test_an_archive_without_a_drumkit_xml_is_refused(tmp_path: Path, library: Ki
     with pytest.raises(KitError, match=r"holds no drumkit\.xml"):
         import_hydrogen(archive, library)
     assert stored(library) == []
+
+
+def test_an_imported_kit_plays_its_samples_in_a_render(
+    library: KitLibrary, cache: SampleCache
+) -> None:
+    """The Debian TR-808 kit applied to a pattern: its "Kick Long" is what the first
+    track plays in a bounce (not the built-in kick it replaced)."""
+    from desktop_app.audio.bounce import bounce
+    from desktop_app.audio.kit import load_default_kit
+    from desktop_app.audio.sample_bank import SampleBank, decode_sample
+
+    result = import_hydrogen(debian_kit("TR808EmulationKit"), library)
+    pattern = demo_pattern()
+    for track in pattern.tracks:
+        track.steps = [0] * pattern.length
+    pattern.tracks[0].steps[0] = 127
+    own = library.samples_for(result.folder, result.spec, cache)
+    played = apply_kit(pattern, result.spec, own).pattern
+    audio = bounce(played, load_default_kit(), 1, SR, bank=SampleBank(cache, SR))
+    kick = decode_sample(result.folder / "808_Kick_Long.flac", SR)
+    kick = kick if kick.ndim == 1 else kick.mean(axis=1)
+    n = min(len(kick), len(audio))
+    left = audio[:n, 0]
+    correlation = np.dot(left, kick[:n]) / (np.linalg.norm(left) * np.linalg.norm(kick[:n]))
+    assert correlation > 0.99
