@@ -16,6 +16,7 @@ from desktop_app.domain.kit_format import KIT_FILE
 from desktop_app.services.api import ApiClient
 from desktop_app.services.kit_library import KitLibrary
 from desktop_app.services.samples import SampleCache
+from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui.kit_actions import KitActions
 from desktop_app.ui.main_window import MainWindow
 from tests.gui.modal_driver import ModalDriver
@@ -30,9 +31,11 @@ class Rig:
 
     def __init__(self, qtbot, tmp_path: Path) -> None:
         self.parts = Parts(tmp_path)
+        self.cache = SampleCache(tmp_path / "samples", ApiClient("http://127.0.0.1:9", "unused"))
+        # as app.py: the sequencer and the Kit menu share the one sample cache
+        self.parts.sequencer = SequencerState(None, samples=self.cache)
         self.window: MainWindow = self.parts.window(qtbot)
         self.library = KitLibrary(tmp_path / "data" / "kits")
-        self.cache = SampleCache(tmp_path / "samples", ApiClient("http://127.0.0.1:9", "unused"))
         self.kits = KitActions(
             self.window,
             self.parts.sequencer,
@@ -112,6 +115,7 @@ def test_a_debian_hydrogen_kit_is_imported_and_used_as_one_undo_step(
     for track in tracks:
         path = rig.cache.lookup(track.sample_sha256 or "")
         assert path is not None and soundfile.info(str(path)).frames > 0
+    assert not any(rig.sequencer.sound_missing(i) for i in range(len(tracks)))
     assert "Kit TR808EmulationKit: 8 tracks changed, 8 added" in (
         rig.window.statusBar().currentMessage()
     )
