@@ -117,6 +117,11 @@ class AppPaths:
         return self.cache_dir / "samples"
 
     @property
+    def kits_dir(self) -> Path:
+        """Saved kits, one folder each with ``kit.json`` (services/kit_library)."""
+        return self.data_dir / "kits"
+
+    @property
     def session_pattern_file(self) -> Path:
         """The pattern on screen at quit, reopened at the next start."""
         return self.data_dir / "session_pattern.json"
