@@ -143,6 +143,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from sequencer_server.app import create_app
     from sequencer_server.auth import install_log_redaction
+    from sequencer_server.quiet_server import QuietServer
 
     install_log_redaction([settings.api_token] if settings.api_token else [])
     ssl: dict[str, str] = {}
@@ -190,7 +191,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else STREAM_SHUTDOWN_S,
         **ssl,  # type: ignore[arg-type]
     )
-    server = uvicorn.Server(config)
+    server = QuietServer(config)
     if args.parent_pid:
         threading.Thread(
             target=_exit_with_parent, args=(args.parent_pid, server), daemon=True

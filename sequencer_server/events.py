@@ -2,12 +2,15 @@
 to the process's ``GET /api/v1/events`` listeners.
 
 The store is the only source of truth, so several processes or replicas need no link
-between them: while a process has listeners it tails the change sequence (a query for the
-changes after the last one it saw, every ``TAIL_INTERVAL_S``), and a write through this
-process wakes the tail at once so loopback latency stays a query away. On MongoDB a change
-can take its number a moment before a lower number becomes visible (another replica's
-write in flight), so the tail's cursor only moves past changes older than the settle
-window, and the changes already sent above it are remembered so none goes out twice.
+between them: while a process has listeners it reads the changes after the last one it
+saw whenever the store's change signal (``store.change_signals``) says there may be some
+— SQLite's ``data_version``, a MongoDB change stream, or simply every tick — and a write
+through this process wakes it at once so loopback latency stays a query away. Either way
+changes are read by sequence number, so a signal that fires twice or late repeats or loses
+nothing. On MongoDB a change can take its number a moment before a lower number becomes
+visible (another replica's write in flight), so the cursor only moves past changes older
+than the settle window, and the changes already sent above it are remembered so none goes
+out twice.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sequencer_server.store import Change
+from sequencer_server.store.change_signals import ChangeSignal, EveryTick
 
 log = logging.getLogger("sequencer_server.events")
 
-TAIL_INTERVAL_S = 0.25
 QUEUE_SIZE = 1000
 PAGE = 500
 SETTLE_MS = {"sqlite": 0}
@@ -39,6 +42,7 @@ class ChangeSource(Protocol):
     name: str
 
     def cursor(self) -> int: ...
+    def change_signal(self) -> ChangeSignal: ...
     def changes_after(self, since: int, limit: int) -> list[Change]: ...
     def get_thread(self, thread_id: str) -> dict[str, Any] | None: ...
 
@@ -61,9 +65,11 @@ class Broker:
     def __init__(
         self,
         store: ChangeSource,
-        interval_s: float = TAIL_INTERVAL_S,
+        interval_s: float | None = None,
         queue_size: int = QUEUE_SIZE,
     ) -> None:
+        """``interval_s``: tick at this rate and read at every tick (tests), instead of
+        the store's own change signal."""
         self._store = store
         self._interval_s = interval_s
         self._queue_size = queue_size
@@ -88,6 +94,22 @@ class Broker:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._tail())
         return listener
+
+    def _open_signal(self, loop: asyncio.AbstractEventLoop) -> ChangeSignal:
+        """The store's signal, started (on a worker: asking MongoDB what it is waits for an
+        answer)."""
+        if self._interval_s is not None:
+            signal: ChangeSignal = EveryTick()
+            signal.interval_s = self._interval_s
+        else:
+            signal = self._store.change_signal()
+
+        def wake_from_anywhere() -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(self._wake.set)
+
+        signal.start(wake_from_anywhere)
+        return signal
 
     def unsubscribe(self, listener: Listener) -> None:
         self._listeners.discard(listener)
@@ -119,18 +141,28 @@ class Broker:
         return await asyncio.to_thread(read) if changes else []
 
     async def _tail(self) -> None:
-        while self._listeners:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval_s)
-            self._wake.clear()
-            try:
-                await self._poll()
-            except Exception:
-                log.exception("Event tail failed; trying again")
-                await asyncio.sleep(self._interval_s)
-        # The last listener left: the next one starts from the then current cursor.
-        self._cursor = None
-        self._sent_above.clear()
+        loop = asyncio.get_running_loop()
+        signal = await asyncio.to_thread(self._open_signal, loop)
+        try:
+            while self._listeners:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), signal.interval_s)
+                woken = self._wake.is_set()
+                self._wake.clear()
+                changed = signal.changed()  # asked every tick: it notes what it has seen
+                # Unsettled changes (MongoDB) are read again until the cursor passes them.
+                if not (woken or changed or self._sent_above):
+                    continue
+                try:
+                    await self._poll()
+                except Exception:
+                    log.exception("Event tail failed; trying again")
+                    await asyncio.sleep(signal.interval_s)
+        finally:
+            await asyncio.to_thread(signal.close)
+            # The last listener left: the next one starts from the then current cursor.
+            self._cursor = None
+            self._sent_above.clear()
 
     async def _poll(self) -> None:
         while self._cursor is not None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import uvicorn
 
+from sequencer_server.quiet_server import QuietServer
+
 
 class ThreadedServer:
     def __init__(
@@ -28,7 +30,7 @@ class ThreadedServer:
         self.host, self.port = self._sock.getsockname()[:2]
         self.url = f"http://{self.host}:{self.port}"
         config = uvicorn.Config(app, log_level=log_level, access_log=access_log, lifespan="on")
-        self._server = uvicorn.Server(config)
+        self._server = QuietServer(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
