@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-METER_INTERVAL_MS = 33  # ~30 Hz meter and clock
+METER_INTERVAL_MS = 33  # ~30 Hz meter and clock, while something plays
+IDLE_METER_MS = 250  # only to notice that the engine started playing
 DEFAULT_BITRATE = 320
 
 
@@ -115,6 +116,7 @@ class RecordingState(QObject):
                 self._abort(f"Could not start playback for recording: {exc}")
                 return
             self._started_playback = True
+        self._timer.start(METER_INTERVAL_MS)  # the take's meter and clock from now on
         self.recordingChanged.emit(True)
         self.elapsedChanged.emit(0.0)
 
@@ -195,6 +197,11 @@ class RecordingState(QObject):
         recorder = self._recorder
         engine = self._engine
         output = engine.output_level() if engine is not None else 0.0
+        # 30 Hz only while there is something to show: an idle app wakes 4 times a second.
+        busy = recorder is not None or (engine is not None and engine.is_playing)
+        wanted = METER_INTERVAL_MS if busy or self._last_level else IDLE_METER_MS
+        if self._timer.interval() != wanted:
+            self._timer.setInterval(wanted)
         if recorder is None:
             if output or self._last_level:
                 self._last_level = output
