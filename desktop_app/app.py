@@ -113,6 +113,7 @@ class AppGraph(QObject):
         self._session_pattern = SessionPattern(paths.session_pattern_file)
         self.sequencer_state = SequencerState(self.engine, pattern=self._session_pattern.load())
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
+        self.sequencer_state.playingChanged.connect(self.recording_state.transport_changed)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
         self.playback = build_playback(paths, settings, connection.api, own, self)
         session = self._new_session(connection)

@@ -74,7 +74,8 @@ class Broker:
         self._interval_s = interval_s
         self._queue_size = queue_size
         self._listeners: set[Listener] = set()
-        self._woken = False
+        self._woken = False  # read now
+        self._nudged = False  # ask the change signal now
         self._waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._cursor: int | None = None
@@ -107,7 +108,7 @@ class Broker:
 
         def wake_from_anywhere() -> None:
             if not loop.is_closed():
-                loop.call_soon_threadsafe(self.wake)
+                loop.call_soon_threadsafe(self._nudge)
 
         signal.start(wake_from_anywhere)
         return signal
@@ -118,14 +119,21 @@ class Broker:
     def wake(self) -> None:
         """A write committed in this process: look for it now, not at the next tick."""
         self._woken = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        if self._waiter is not None:
+            _resolve(self._waiter)
+
+    def _nudge(self) -> None:
+        """The change signal saw something: ask it now (not at the next tick) whether to
+        read — a notification for a write already read costs no query."""
+        self._nudged = True
+        if self._waiter is not None:
+            _resolve(self._waiter)
 
     async def _nap(self, seconds: float) -> bool:
         """Sleep until the next tick or a wake, whichever is first; True if woken. A bare
         future and a timer: ``wait_for`` on an event costs a task and its cancellation
         per tick, which made most of an idle server's CPU."""
-        if not self._woken:
+        if not (self._woken or self._nudged):
             loop = asyncio.get_running_loop()
             waiter = self._waiter = loop.create_future()
             timer = loop.call_later(seconds, _resolve, waiter)
@@ -134,7 +142,7 @@ class Broker:
             finally:
                 timer.cancel()
                 self._waiter = None
-        woken, self._woken = self._woken, False
+        woken, self._woken, self._nudged = self._woken, False, False
         return woken
 
     async def close(self) -> None:

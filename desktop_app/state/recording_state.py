@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 METER_INTERVAL_MS = 33  # ~30 Hz meter and clock, while something plays
-IDLE_METER_MS = 250  # only to notice that the engine started playing
+# Idle, only to notice that the engine started playing when nobody says so: the app
+# connects ``transport_changed`` to the sequencer's playingChanged, which is at once.
+IDLE_METER_MS = 1000
 DEFAULT_BITRATE = 320
 
 
@@ -77,6 +79,11 @@ class RecordingState(QObject):
     @property
     def recordings_dir(self) -> Path:
         return self._dir
+
+    def transport_changed(self, playing: bool) -> None:
+        """The engine started (the meter goes to 30 Hz now) or stopped playing."""
+        if playing and self._engine is not None:
+            self._timer.start(METER_INTERVAL_MS)
 
     def toggle(self) -> None:
         if self.is_recording:
@@ -197,7 +204,7 @@ class RecordingState(QObject):
         recorder = self._recorder
         engine = self._engine
         output = engine.output_level() if engine is not None else 0.0
-        # 30 Hz only while there is something to show: an idle app wakes 4 times a second.
+        # 30 Hz only while there is something to show: idle, once a second.
         busy = recorder is not None or (engine is not None and engine.is_playing)
         wanted = METER_INTERVAL_MS if busy or self._last_level else IDLE_METER_MS
         if self._timer.interval() != wanted:

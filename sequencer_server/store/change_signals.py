@@ -11,6 +11,9 @@ for it:
 - ``SQLiteDataVersion``: ``PRAGMA data_version`` on a connection of its own changes when any
   other connection — another process, or this process's own writer — commits; the check
   reads a counter in shared memory, no table, so the tick costs microseconds;
+- ``SQLiteFileEvents`` (Linux): the kernel says when any process writes the database's
+  files (inotify), so nothing ticks at all while nothing happens — even a cheap tick
+  costs a wake-up of the process, and those were most of an idle server's CPU;
 - ``mongo_changes.ChangeStreamSignal``: a replica set pushes a change stream (see there).
 
 Writes made through this process also wake the broker at once (``WakeOnWrite``), so the
@@ -19,9 +22,18 @@ tick only bounds how late another process's changes are seen.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import logging
+import os
+import select
 import sqlite3
+import struct
+import sys
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 log = logging.getLogger("sequencer_server.events")
@@ -31,8 +43,9 @@ TICK_S = 0.2
 
 
 class ChangeSignal(Protocol):
-    """``start(wake)`` once the broker has listeners (``wake`` may be called from any
-    thread); ``changed()`` at each tick of ``interval_s``: read the store now?"""
+    """``start(wake)`` once the broker has listeners; ``changed()`` at each tick of
+    ``interval_s`` and whenever the signal calls ``wake`` (from any thread): read the
+    store now?"""
 
     interval_s: float
 
@@ -91,3 +104,89 @@ class SQLiteDataVersion:
         self._seen = None
         if db is not None:
             db.close()
+
+
+_IN_MODIFY, _IN_CREATE, _IN_MOVED_TO, _IN_Q_OVERFLOW = 0x2, 0x100, 0x80, 0x4000
+_IN_CLOEXEC = 0o2000000
+_EVENT = struct.Struct("iIII")  # wd, mask, cookie, len (then the name)
+
+
+def _libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.inotify_init1  # noqa: B018 - present on every Linux C library since 2.6.27
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+class SQLiteFileEvents(SQLiteDataVersion):
+    """``data_version`` still decides whether there is news; what changes is when it is
+    asked: whenever the kernel reports a write to the database, its WAL or its journal
+    (``wake``), and otherwise only every ``SAFETY_TICK_S`` in case a notification was
+    lost. ``available()`` is False off Linux; the store then ticks ``SQLiteDataVersion``."""
+
+    SAFETY_TICK_S = 5.0
+    interval_s = SAFETY_TICK_S
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        file = Path(path)
+        self._folder = str(file.parent)
+        self._names = {file.name, f"{file.name}-wal", f"{file.name}-journal"}
+        self._fd: int | None = None
+        self._stop_r, self._stop_w = -1, -1
+        self._thread: threading.Thread | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return _libc() is not None
+
+    def start(self, wake: Callable[[], None]) -> None:
+        super().start(wake)
+        libc = _libc()
+        fd = libc.inotify_init1(_IN_CLOEXEC) if libc is not None else -1
+        if libc is None or fd < 0:
+            self.interval_s = TICK_S  # no notifications: tick like SQLiteDataVersion
+            return
+        mask = _IN_MODIFY | _IN_CREATE | _IN_MOVED_TO
+        if libc.inotify_add_watch(fd, os.fsencode(self._folder), mask) < 0:
+            os.close(fd)
+            self.interval_s = TICK_S
+            return
+        self._fd = fd
+        self._stop_r, self._stop_w = os.pipe()
+        self._thread = threading.Thread(
+            target=self._watch, args=(fd, wake), name="sqlite-watch", daemon=True
+        )
+        self._thread.start()
+
+    def _watch(self, fd: int, wake: Callable[[], None]) -> None:
+        while True:
+            ready, _, _ = select.select([fd, self._stop_r], [], [])
+            if self._stop_r in ready:
+                return
+            data = os.read(fd, 65536)
+            offset, ours = 0, False
+            while offset + _EVENT.size <= len(data):
+                _wd, mask, _cookie, size = _EVENT.unpack_from(data, offset)
+                name = data[offset + _EVENT.size : offset + _EVENT.size + size].rstrip(b"\0")
+                offset += _EVENT.size + size
+                ours = ours or bool(mask & _IN_Q_OVERFLOW) or os.fsdecode(name) in self._names
+            if ours:
+                wake()
+
+    def close(self) -> None:
+        if self._stop_w >= 0:
+            os.write(self._stop_w, b"x")
+        if self._thread is not None:
+            self._thread.join(2.0)
+            self._thread = None
+        for fd in (self._fd, self._stop_r, self._stop_w):
+            if fd is not None and fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._fd, self._stop_r, self._stop_w = None, -1, -1
+        super().close()

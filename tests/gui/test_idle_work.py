@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
 from sequencer_server.threaded import ThreadedServer
 from tests.gui.send_helpers import TIMEOUT, Client, server_messages, take
 
@@ -67,17 +68,20 @@ def test_an_idle_send_queue_reads_nothing_and_a_backoff_wakes_it(
 def test_the_meter_ticks_fast_only_while_the_engine_plays(qtbot, clock_engine, tmp_path):
     engine = clock_engine(1.0)
     calls = _counting(engine, "output_level")
+    sequencer = SequencerState(engine, pattern=demo_pattern())
     recording = RecordingState(engine, tmp_path / "recordings")
-    QTest.qWait(1000)
+    sequencer.playingChanged.connect(recording.transport_changed)  # as the app wires it
+    QTest.qWait(2000)
     idle = len(calls)
-    engine.start()
+    engine.start()  # not through the sequencer's play: its poll notices
     try:
-        QTest.qWait(600)  # the idle tick notices the start, then ~30 Hz
+        qtbot.waitUntil(lambda: sequencer.is_playing, timeout=2000)
         started = len(calls)
         QTest.qWait(1000)
         playing = len(calls) - started
     finally:
         engine.stop()
-    assert idle <= 5, idle
+        sequencer.stop()
+    assert idle <= 3, idle
     assert playing >= 20, playing
     del recording

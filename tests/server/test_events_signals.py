@@ -16,7 +16,7 @@ import requests
 from sequencer_server.config import Settings
 from sequencer_server.events import Broker
 from sequencer_server.quiet_server import QuietServer
-from sequencer_server.store.change_signals import EveryTick, SQLiteDataVersion
+from sequencer_server.store.change_signals import EveryTick, SQLiteDataVersion, SQLiteFileEvents
 from sequencer_server.store.mongo_changes import ChangeStreamSignal, is_replica_set
 from sequencer_server.store.sqlite import SQLiteStore
 from sequencer_server.threaded import ThreadedServer
@@ -92,8 +92,7 @@ def test_a_cursor_the_store_can_replay_gets_no_reset(served):
 
 def test_sqlite_data_version_moves_for_any_commit_and_only_then(tmp_path):
     store = SQLiteStore(tmp_path / "s.sqlite3")
-    signal = store.change_signal()
-    assert isinstance(signal, SQLiteDataVersion)
+    signal = SQLiteDataVersion(str(tmp_path / "s.sqlite3"))
     signal.start(lambda: None)
     assert not signal.changed()
     store.create_thread({"id": "t1", "name": "x", "users": [], "created_at": "1"})
@@ -104,6 +103,26 @@ def test_sqlite_data_version_moves_for_any_commit_and_only_then(tmp_path):
     assert signal.changed() and not signal.changed()
     signal.close()
     store.close()
+
+
+@pytest.mark.skipif(not SQLiteFileEvents.available(), reason="inotify is Linux only")
+def test_the_kernel_says_when_another_connection_writes_the_database(tmp_path):
+    store = SQLiteStore(tmp_path / "s.sqlite3")
+    signal = store.change_signal()
+    assert isinstance(signal, SQLiteFileEvents)
+    woken = threading.Event()
+    signal.start(woken.set)
+    try:
+        assert signal.interval_s >= 5  # no tick to speak of: the kernel wakes it
+        (tmp_path / "unrelated.mp3").write_bytes(b"x")  # another file in the folder
+        assert not woken.wait(0.3)
+        other = SQLiteStore(tmp_path / "s.sqlite3")  # another process's connection
+        other.create_thread({"id": "t1", "name": "x", "users": [], "created_at": "1"})
+        other.close()
+        assert woken.wait(2) and signal.changed()
+    finally:
+        signal.close()
+        store.close()
 
 
 def test_an_idle_sqlite_broker_reads_no_changes(tmp_path):
