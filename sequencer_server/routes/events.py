@@ -6,7 +6,9 @@ it, then live ones, each once. A cursor that cannot be replayed — older than t
 the store still remembers (they are pruned after a retention period), or newer than any
 change (the store was replaced) — gets one ``reset`` event instead of a silent gap: its
 ``id`` is the current cursor, and the client reloads what it shows through the polling
-API. A plain ``StreamingResponse`` serves it: the frames are three lines each, and the
+API. The stream's first frame (``retry:``) also carries an ``id:``, the cursor the stream
+starts from, so a client holds one even if no event comes before it loses the connection.
+A plain ``StreamingResponse`` serves it: the frames are three lines each, and the
 broker (``sequencer_server.events``) does the rest.
 """
 
@@ -130,6 +132,9 @@ async def events(
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
     start = _start(last_event_id, since)
+    # Read before subscribing: every change after it reaches this stream (live or by
+    # the client's replay from this id), none is skipped between the two.
+    opened_at = await asyncio.to_thread(store.cursor) if start is None else start
     broker: Broker = request.app.state.events
     heartbeat = request.app.state.settings.sse_heartbeat_s
     frames = _Frames(broker.frames, storage, signer, request, user)
@@ -137,14 +142,16 @@ async def events(
 
     async def stream() -> AsyncIterator[str]:
         try:
-            yield f"retry: {RETRY_MS}\n\n"
             sent: set[int] = set()
-            cursor = floor = start
+            floor = opened_at
+            cursor: int | None = opened_at
             reset = None if start is None else await asyncio.to_thread(_reset, start, store)
             if reset is not None:
                 # Whatever changed up to now comes with the client's reload.
                 cursor = floor = reset[0]
-                yield reset[1]
+                yield f"retry: {RETRY_MS}\n\n{reset[1]}"
+            else:
+                yield f"retry: {RETRY_MS}\nid: {opened_at}\n\n"
             while cursor is not None:
                 page = await broker.with_threads(
                     await asyncio.to_thread(store.changes_after, cursor, PAGE)
@@ -163,7 +170,7 @@ async def events(
                 if item is None:
                     return
                 change, thread = item
-                if change.seq in sent or (floor is not None and change.seq <= floor):
+                if change.seq in sent or change.seq <= floor:
                     continue
                 if (frame := frames.frame(change, thread)) is not None:
                     yield frame

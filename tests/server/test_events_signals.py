@@ -76,6 +76,20 @@ def test_a_cursor_newer_than_any_change_gets_a_reset(served):
     assert [e.json["id"] for e in live] == [message["id"]]
 
 
+def test_the_first_frame_carries_the_cursor_so_a_quiet_client_misses_nothing(served):
+    backend, url = served
+    c = Client(url)
+    thread = c.create_thread()
+    with SSEReader(url) as sse:
+        first = sse.get()
+    assert first is not None and first.retry == "3000" and first.id == str(backend.store.cursor())
+    missed = c.create_message(thread["id"], text="while away").json()
+    with SSEReader(url, last_event_id=first.id) as again:
+        again.get()
+        replay = again.events_until_quiet(1.0, kind="message")
+    assert [e.json["id"] for e in replay] == [missed["id"]]
+
+
 def test_a_cursor_the_store_can_replay_gets_no_reset(served):
     _backend, url = served
     c = Client(url)
