@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
-from desktop_app.services.audio_cache import MIB, absolute_url
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-DEFAULT_SAMPLE_CAP_BYTES = 512 * MIB
+DEFAULT_SAMPLE_CAP_BYTES = 512 * 1024 * 1024
 PART_SUFFIX = ".part"
 
 
@@ -110,6 +109,10 @@ class SampleCache:
         existing = self.lookup(sha256)
         if existing is not None:
             return existing
+        # Here, not at the top: the outbox hashes with this module, and ``sequencer outbox``
+        # should not load the render cache (and its MP3 reader) to do so.
+        from desktop_app.services.audio_cache import absolute_url
+
         sample = self._source.get_sample(sha256)
         if sample.sha256 != sha256 or sample.format not in SAMPLE_FORMATS:
             raise SampleError(f"the server answered another sample for {sha256[:12]}…")
