@@ -16,7 +16,7 @@ from desktop_app import __version__
 from desktop_app.gui_args import GuiArgsError, GuiOptions
 from desktop_app.services.embedded_server import EMBEDDED_SERVER_FLAG
 
-COMMANDS = ("render", "send", "outbox", "threads", "cache", "export-midi", "import-midi")
+COMMANDS = ("render", "send", "pull", "outbox", "threads", "cache", "export-midi", "import-midi")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

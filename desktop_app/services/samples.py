@@ -79,10 +79,24 @@ class SampleCache:
         self._cap = int(cap_bytes)
         self._clock = clock
         self._lock = threading.RLock()
+        self._protected: frozenset[str] = frozenset()
 
     @property
     def cap_bytes(self) -> int:
         return self._cap
+
+    def set_source(self, source: SampleSource) -> None:
+        """Fetch from another server from now on (the user switched servers); what is
+        cached stays: a sample is the same sample whichever server served it."""
+        self._source = source
+
+    def protect(self, sha256s: Iterable[str]) -> None:
+        """The open pattern's samples: no eviction removes them until the next call."""
+        self._protected = frozenset(sha256s)
+
+    @property
+    def protected(self) -> frozenset[str]:
+        return self._protected
 
     def set_cap(self, cap_bytes: int, protect: Iterable[str] = ()) -> list[str]:
         self._cap = int(cap_bytes)
@@ -181,8 +195,9 @@ class SampleCache:
 
     def evict(self, protect: Iterable[str] = ()) -> list[str]:
         """Delete least recently used samples until the total fits the cap; samples in
-        ``protect`` stay even when that leaves the cache over it."""
-        keep = set(protect)
+        ``protect`` (and those of ``protect()``) stay even when that leaves the cache
+        over it."""
+        keep = set(protect) | self._protected
         evicted: list[str] = []
         with self._lock:
             entries = self.entries()
