@@ -33,6 +33,7 @@ from desktop_app.audio.output import (
     DeviceUnavailable,
     device_label,
 )
+from desktop_app.audio.sample_bank import NoSamples, SampleBank
 from desktop_app.audio.sequencer import Sequencer, StepMark
 from desktop_app.audio.timing import bar_frames, bar_steps
 from desktop_app.domain.pattern import Pattern
@@ -70,8 +71,11 @@ class Engine:
         use_device: bool = True,
         clock_speed: float = 1.0,
         queue_blocks: int = 3,
+        bank: SampleBank | None = None,
     ) -> None:
         self.sample_rate = sample_rate
+        # The tracks' own samples (issue 15); without a bank every own sample is missing.
+        self.bank = bank if bank is not None else SampleBank(NoSamples(), sample_rate)
         self.block_size = block_size
         self.use_device = use_device
         self.clock_speed = clock_speed
@@ -92,7 +96,13 @@ class Engine:
         self._output_peak = 0.0
         # Clicks wait LATENCY frames here: the music comes out of the limiter that late.
         self._click_delay = np.zeros((LATENCY, 2), np.float32)
-        self._seq = Sequencer(self._kit, sample_rate, on_missing_sample=self._missing_sample)
+        self._seq = Sequencer(
+            self._kit,
+            sample_rate,
+            on_missing_sample=self._missing_sample,
+            bank=self.bank,
+            on_missing_own_sample=self._missing_own_sample,
+        )
         self._limiter = TruePeakLimiter()
         self._marks: list[StepMark] = []
         self._stopping: threading.Thread | None = None
@@ -112,8 +122,10 @@ class Engine:
 
     def set_pattern(self, pattern: Pattern) -> None:
         """Play ``pattern`` from the next step on. A private copy is taken, so the caller
-        may keep editing its own object."""
+        may keep editing its own object. Its own samples are decoded here, on the caller's
+        thread, so the feeder thread finds them ready."""
         copy = pattern.copy()
+        self.bank.load(copy.sample_refs())
         with self._lock:
             self._pattern = copy
             self._pattern_dirty = True
@@ -259,7 +271,7 @@ class Engine:
 
     def bounce(self, pattern: Pattern, loops: int = 1) -> np.ndarray:
         """Offline render of exactly ``loops`` passes with this engine's kit (any thread)."""
-        return _bounce(pattern, self._kit, loops, self.sample_rate)
+        return _bounce(pattern, self._kit, loops, self.sample_rate, bank=self.bank)
 
     # ---- the feeder thread ----------------------------------------------------------------
     def _notice(self, text: str) -> None:
@@ -275,6 +287,9 @@ class Engine:
 
     def _missing_sample(self, name: str) -> None:
         self._notice(f"Sample {name!r} is not in kit {self._kit.name!r}; that track is silent.")
+
+    def _missing_own_sample(self, label: str) -> None:
+        self._notice(f"The sound {label!r} is missing; its track is silent.")
 
     def _open_sink(self, start_frame: int, lost: _LostDevice | None = None) -> None:
         """Open the configured device; fall back to the default device, then the clock."""

@@ -1,4 +1,5 @@
-"""``sequencer render PATTERN.json -o OUT.mp3 [--loops N] [--bitrate K] [--kit DIR]``
+"""``sequencer render PATTERN.json -o OUT.mp3 [--loops N] [--bitrate K] [--kit DIR]
+[--samples DIR]``
 
 Offline bounce with the same engine code the GUI plays and records with. Errors (a
 malformed pattern, a missing sample, an unwritable output) are one line on stderr and a
@@ -24,8 +25,10 @@ from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
 from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
+from desktop_app.audio.sample_bank import FolderLookup, SampleBank
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.paths import AppPaths
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -61,8 +64,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kit", metavar="DIR", help="a folder of WAV, AIFF or FLAC samples to use as the kit"
     )
+    p.add_argument(
+        "--samples",
+        metavar="DIR",
+        help="where tracks' own samples are, as {sha256}.{ext} (default: the sample cache)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
+
+
+def sample_bank(folder: str | None) -> SampleBank:
+    """Own samples from ``folder``, or from the user's sample cache (``SEQUENCER_HOME``)."""
+    if folder is None:
+        folder = str(AppPaths.from_env().sample_cache_dir)
+    return SampleBank(FolderLookup(folder), SAMPLE_RATE)
 
 
 def _fail(message: str) -> int:
@@ -106,14 +121,15 @@ def run(args: argparse.Namespace) -> int:
             + ", ".join(map(str, VALID_BITRATES))
         )
     try:
-        names = [t.sample for t in pattern.tracks]
+        names = [t.sample for t in pattern.tracks if not t.own_sample]
         kit = (
             load_kit_folder(args.kit, required=names, sample_rate=SAMPLE_RATE)
             if args.kit
             else load_default_kit(SAMPLE_RATE)
         )
         t0 = time.perf_counter()
-        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE)
+        bank = sample_bank(args.samples)
+        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
     except KitError as exc:
         return _fail(str(exc))
     frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)
