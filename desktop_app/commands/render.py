@@ -12,7 +12,6 @@ next, so memory stays the same for one loop or for an hour of audio.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -25,10 +24,17 @@ from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
 from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
-from desktop_app.audio.sample_bank import FolderLookup, SampleBank
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.wavio import WavWriter
-from desktop_app.domain.pattern import Pattern, SnapshotError
-from desktop_app.paths import AppPaths
+from desktop_app.commands._own_samples import (
+    Lookups,
+    fetch_from_configured_server,
+    load_pattern,
+    missing_samples,
+    sample_cache,
+)
+from desktop_app.commands._server_args import add_connection_args
+from desktop_app.domain.pattern import SnapshotError
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -67,17 +73,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--samples",
         metavar="DIR",
-        help="where tracks' own samples are, as {sha256}.{ext} (default: the sample cache)",
+        help="where tracks' own samples are, as {sha256}.{ext} (default: the sample cache; "
+        "a sample in neither is fetched from the server)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_connection_args(p)
     p.set_defaults(func=run)
-
-
-def sample_bank(folder: str | None) -> SampleBank:
-    """Own samples from ``folder``, or from the user's sample cache (``SEQUENCER_HOME``)."""
-    if folder is None:
-        folder = str(AppPaths.from_env().sample_cache_dir)
-    return SampleBank(FolderLookup(folder), SAMPLE_RATE)
 
 
 def _fail(message: str) -> int:
@@ -85,25 +86,11 @@ def _fail(message: str) -> int:
     return 2
 
 
-def load_pattern(path: Path) -> Pattern:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SnapshotError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{path}: not valid JSON: {exc}") from None
-    # Some files hold a whole message; take its snapshot.
-    if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
-        data = data["snapshot"]
-    return Pattern.from_snapshot(data)
-
-
 def run(args: argparse.Namespace) -> int:
     source, out = Path(args.pattern), Path(args.output)
+    cache = sample_cache()
     try:
-        pattern = load_pattern(source)
+        pattern = load_pattern(source, cache)
     except SnapshotError as exc:
         return _fail(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc))
     if not 1 <= args.loops <= MAX_LOOPS:
@@ -120,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
             f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "
             + ", ".join(map(str, VALID_BITRATES))
         )
+    lookup = Lookups(cache, args.samples)
+    missing = missing_samples(pattern, lookup, cache, fetch_from_configured_server(args))
+    if missing:
+        return _fail("; ".join(missing) + " (the render needs every sound the pattern plays)")
     try:
         names = [t.sample for t in pattern.tracks if not t.own_sample]
         kit = (
@@ -128,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
             else load_default_kit(SAMPLE_RATE)
         )
         t0 = time.perf_counter()
-        bank = sample_bank(args.samples)
+        bank = SampleBank(lookup, SAMPLE_RATE)
         blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
     except KitError as exc:
         return _fail(str(exc))

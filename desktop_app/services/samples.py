@@ -63,12 +63,14 @@ class SampleSource(Protocol):
 
 
 class SampleCache:
-    """``SampleCache(folder, source, cap_bytes)``: thread-safe (downloads run on workers)."""
+    """``SampleCache(folder, source, cap_bytes)``: thread-safe (downloads run on workers).
+    Without a ``source`` (``sequencer render`` until a sample turns out to be missing)
+    it only looks up and adds local files."""
 
     def __init__(
         self,
         folder: str | os.PathLike[str],
-        source: SampleSource,
+        source: SampleSource | None = None,
         cap_bytes: int = DEFAULT_SAMPLE_CAP_BYTES,
         *,
         clock: Callable[[], float] = time.time,
@@ -85,7 +87,7 @@ class SampleCache:
     def cap_bytes(self) -> int:
         return self._cap
 
-    def set_source(self, source: SampleSource) -> None:
+    def set_source(self, source: SampleSource | None) -> None:
         """Fetch from another server from now on (the user switched servers); what is
         cached stays: a sample is the same sample whichever server served it."""
         self._source = source
@@ -127,14 +129,17 @@ class SampleCache:
         # should not load the render cache (and its MP3 reader) to do so.
         from desktop_app.services.audio_cache import absolute_url
 
-        sample = self._source.get_sample(sha256)
+        source = self._source
+        if source is None:
+            raise SampleError(f"sample {sha256[:12]}… is not cached and no server was given")
+        sample = source.get_sample(sha256)
         if sample.sha256 != sha256 or sample.format not in SAMPLE_FORMATS:
             raise SampleError(f"the server answered another sample for {sha256[:12]}…")
         dest = self.folder / f"{sha256}.{sample.format}"
         part = self.folder / f".{sha256}.{sample.format}{PART_SUFFIX}"
         try:
-            self._source.download(
-                absolute_url(sample.url, self._source.base_url),
+            source.download(
+                absolute_url(sample.url, source.base_url),
                 part,
                 expected_size=sample.size_bytes,
             )
