@@ -25,6 +25,7 @@ from desktop_app.services.first_run import is_first_run, make_demo_renderer, sta
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import Outbox
 from desktop_app.services.pattern_files import SessionPattern
+from desktop_app.services.samples import SampleCache
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
 from desktop_app.state.audio_player_state import AudioPlayerState
@@ -111,7 +112,14 @@ class AppGraph(QObject):
             connection.close()  # no orphaned local server when the kit cannot load
             raise
         self._session_pattern = SessionPattern(paths.session_pattern_file)
-        self.sequencer_state = SequencerState(self.engine, pattern=self._session_pattern.load())
+        # Tracks' own sounds (issue 15): kept by SHA-256, played by the engine from here.
+        self.samples = SampleCache(paths.sample_cache_dir, connection.api)
+        from desktop_app.audio.sample_bank import SampleBank
+
+        self.engine.set_bank(SampleBank(self.samples, self.engine.sample_rate))
+        self.sequencer_state = SequencerState(
+            self.engine, pattern=self._session_pattern.load(), samples=self.samples
+        )
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
         self.playback = build_playback(paths, settings, connection.api, own, self)

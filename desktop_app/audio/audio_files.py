@@ -28,7 +28,7 @@ FORMATS = {
 }
 SUFFIXES = (".wav", ".wave", ".aif", ".aiff", ".flac")
 TRACK_FORMATS = {**FORMATS, "OGG": "OGG", "MP3": "MP3"}
-TRACK_SUFFIXES = (*SUFFIXES, ".ogg", ".oga", ".opus", ".mp3")
+TRACK_SUFFIXES = (*SUFFIXES, ".ogg", ".oga", ".mp3")
 
 
 class AudioFileError(ValueError):

@@ -141,6 +141,13 @@ class Engine:
             self._kit = kit
             self._kit_dirty = True
 
+    def set_bank(self, bank: SampleBank) -> None:
+        """Play tracks' own samples from ``bank`` (from the next hit: the sounds already
+        decoded stay with the voices playing them)."""
+        with self._lock:
+            self.bank = bank
+            self._kit_dirty = True  # the sequencer forgets the sounds of the old bank
+
     def set_clock_speed(self, speed: float) -> None:
         """Pace of the clock used without a device (1.0 is real time)."""
         self.clock_speed = speed
@@ -338,12 +345,14 @@ class Engine:
         with self._lock:
             pattern = self._pattern if self._pattern_dirty else None
             kit = self._kit if self._kit_dirty else None
+            bank = self.bank
             device_changed = self._device_dirty
             self._pattern_dirty = self._kit_dirty = self._device_dirty = False
             if self._metronome_dirty:
                 self._seq.metronome = self._metronome
                 self._metronome_dirty = False
         if kit is not None:
+            self._seq.bank = bank
             self._seq.set_kit(kit)
         if pattern is not None:
             self._seq.set_pattern(pattern)

@@ -81,7 +81,7 @@ class SampleCache:
         self._cap = int(cap_bytes)
         self._clock = clock
         self._lock = threading.RLock()
-        self._protected: frozenset[str] = frozenset()
+        self._open: frozenset[str] = frozenset()
 
     @property
     def cap_bytes(self) -> int:
@@ -92,17 +92,14 @@ class SampleCache:
         cached stays: a sample is the same sample whichever server served it."""
         self._source = source
 
-    def protect(self, sha256s: Iterable[str]) -> None:
-        """The open pattern's samples: no eviction removes them until the next call."""
-        self._protected = frozenset(sha256s)
-
-    @property
-    def protected(self) -> frozenset[str]:
-        return self._protected
-
     def set_cap(self, cap_bytes: int, protect: Iterable[str] = ()) -> list[str]:
         self._cap = int(cap_bytes)
         return self.evict(protect)
+
+    def protect_open(self, sha256s: Iterable[str]) -> None:
+        """The samples of the open pattern: never evicted (until the next call), whatever
+        the other calls protect."""
+        self._open = frozenset(sha256s)
 
     def lookup(self, sha256: str) -> Path | None:
         """The cached file of the sample, marked as used now; None when not cached."""
@@ -200,9 +197,9 @@ class SampleCache:
 
     def evict(self, protect: Iterable[str] = ()) -> list[str]:
         """Delete least recently used samples until the total fits the cap; samples in
-        ``protect`` (and those of ``protect()``) stay even when that leaves the cache
+        ``protect`` (and those of ``protect_open``) stay even when that leaves the cache
         over it."""
-        keep = set(protect) | self._protected
+        keep = set(protect) | self._open
         evicted: list[str] = []
         with self._lock:
             entries = self.entries()
