@@ -33,6 +33,7 @@ from desktop_app.services.pattern_files import (
     write_pattern_file,
 )
 from desktop_app.settings import Settings
+from desktop_app.state.pattern_loader import PatternLoader
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.state.threads_state import ThreadsState
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
     settingsSaved = Signal()
     joinRequested = Signal()  # File → Join a server…; the app opens the dialog
     inviteRequested = Signal()  # File → Invite a bandmate…
+    # A message's Load fetches the pattern's sounds first, when set (``use_pattern_loader``).
+    _loader: PatternLoader | None = None
 
     def __init__(
         self,
@@ -359,9 +362,17 @@ class MainWindow(QMainWindow):
         log.warning("could not %s %s: %s", verb, path, why)
         QMessageBox.warning(self, f"Could not {verb} the pattern", f"{path}\n\n{why}")
 
+    def use_pattern_loader(self, loader: PatternLoader) -> None:
+        """Load a message's pattern through ``loader``, which fetches its sounds first and
+        reports on the status bar itself."""
+        self._loader = loader
+
     @Slot(dict)
     def load_snapshot_from_message(self, snapshot: dict) -> None:
         try:
+            if self._loader is not None:
+                self._loader.load(snapshot)
+                return
             self._sequencer.load_snapshot(snapshot, "Load pattern from message")
         except SnapshotError as exc:
             filename = snapshot.get("filename")
