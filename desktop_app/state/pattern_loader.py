@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.pattern import Pattern
 from desktop_app.domain.sample import snapshot_sample_refs
+from desktop_app.services.pattern_files import (
+    LocalSamples,
+    read_pattern_file,
+    resolve_sample_files,
+)
 from desktop_app.services.sample_fetch import FetchingCache, FetchReport, fetch_samples
 from desktop_app.services.tasks import TaskRunner
 
@@ -37,6 +43,10 @@ class PatternTarget(Protocol):
     def load_snapshot(self, data: Mapping[str, Any], text: str = ...) -> None: ...
 
 
+class SampleCacheLike(FetchingCache, LocalSamples, Protocol):
+    """``SampleCache``: fetches by hash, and takes the files a pattern file names."""
+
+
 class PatternLoader(QObject):
     """``PatternLoader(sequencer, cache, tasks)``."""
 
@@ -47,7 +57,7 @@ class PatternLoader(QObject):
     def __init__(
         self,
         sequencer: PatternTarget,
-        cache: FetchingCache,
+        cache: SampleCacheLike,
         tasks: TaskRunner,
         parent: QObject | None = None,
     ) -> None:
@@ -62,6 +72,12 @@ class PatternLoader(QObject):
     def busy(self) -> bool:
         """A fetch for the last Load is still running."""
         return self._busy
+
+    def read_file(self, path: Path) -> dict[str, Any]:
+        """A pattern file's snapshot with its tracks' ``"sample_file"`` sounds put into the
+        sample cache and referenced by SHA-256, as a track the musician gave a sound in
+        the window. ``PatternFileError`` says what is wrong with the file."""
+        return resolve_sample_files(read_pattern_file(path), path.absolute().parent, self._cache)
 
     def load(self, snapshot: Mapping[str, Any]) -> bool:
         """Load ``snapshot`` into the sequencer once its sounds are here. Raises

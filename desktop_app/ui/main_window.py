@@ -328,7 +328,9 @@ class MainWindow(QMainWindow):
     def open_pattern_file(self, path: Path) -> bool:
         """Load a pattern file as one undoable step; a bad file explains itself."""
         try:
-            self._sequencer.load_snapshot(read_pattern_file(path), f"Open {path.name}")
+            loader = self._loader  # with it, tracks' "sample_file" sounds play too
+            snapshot = read_pattern_file(path) if loader is None else loader.read_file(path)
+            self._sequencer.load_snapshot(snapshot, f"Open {path.name}")
         except (PatternFileError, SnapshotError) as exc:
             self._file_error("open", path, str(exc))
             return False

@@ -167,3 +167,43 @@ def test_a_pattern_sent_from_the_window_with_own_sounds_plays_the_same_on_the_ot
             assert mine.tobytes() == theirs.tobytes()
     finally:
         server.stop()
+
+
+def test_opening_a_pattern_file_plays_the_sounds_it_names(qtbot, tmp_path, modals):
+    """File → Open of a pattern whose track names a ``sample_file``: the sound goes into
+    the sample cache and the track plays it; a file naming a sound that is not there is
+    refused with the window's error, and the pattern on screen stays."""
+    import json
+
+    backend = make_backend("sqlite-local", tmp_path)
+    server = ThreadedServer(backend.app()).start()
+    try:
+        folder = tmp_path / "songs"
+        (folder / "kit").mkdir(parents=True)
+        data = audio_bytes("AIFF", tone=240, seconds=0.2)
+        (folder / "kit" / "tom.aiff").write_bytes(data)
+        pattern = pattern_playing()
+        pattern["tracks"].insert(0, {"name": "Tom", "sample": "low_tom", "steps": [100] * 8,
+                                     "sample_file": "kit/tom.aiff"})  # fmt: skip
+        good = folder / "groove.json"
+        good.write_text(json.dumps(pattern))
+        pattern["tracks"][0]["sample_file"] = "kit/none.wav"
+        bad = folder / "broken.json"
+        bad.write_text(json.dumps(pattern))
+        with running(qtbot, tmp_path / "bo", server.url, "bo") as bo:
+            assert bo.window.open_pattern_file(good)
+            track = bo.sequencer_state.snapshot()["tracks"][0]
+            sha = hashlib.sha256(data).hexdigest()
+            assert (track["sample_sha256"], track["sample_name"]) == (sha, "tom.aiff")
+            assert "sample_file" not in track and not bo.sequencer_state.sound_missing(0)
+            assert bo.samples.lookup(sha) is not None
+
+            before = bo.sequencer_state.snapshot()
+            modals.answer("OK")
+            assert not bo.window.open_pattern_file(bad)
+            assert [s.title for s in modals.shown] == ["Could not open the pattern"]
+            assert "tracks[0].sample_file" in modals.shown[0].text
+            assert "none.wav: no such file" in modals.shown[0].text
+            assert bo.sequencer_state.snapshot() == before
+    finally:
+        server.stop()
