@@ -122,10 +122,10 @@ class Engine:
 
     def set_pattern(self, pattern: Pattern) -> None:
         """Play ``pattern`` from the next step on. A private copy is taken, so the caller
-        may keep editing its own object. Its own samples are decoded here, on the caller's
-        thread, so the feeder thread finds them ready."""
+        may keep editing its own object. Its own samples are decoded and shaped here, on
+        the caller's thread, so the feeder thread finds them ready."""
         copy = pattern.copy()
-        self.bank.load(copy.sample_refs())
+        self.bank.prepare(copy)
         with self._lock:
             self._pattern = copy
             self._pattern_dirty = True
@@ -222,6 +222,11 @@ class Engine:
     @property
     def is_playing(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def counting_in(self) -> bool:
+        """True while the count-in of the last start is still being played."""
+        return self.is_playing and self._emitted < self.count_in_frames
 
     def start(self, count_in_bars: int = 0) -> None:
         """Start from step 0 of the current pattern, after ``count_in_bars`` bars of

@@ -8,8 +8,10 @@ decoding the same bytes plays the same samples), and keeps it, least recently us
 out past ``max_bytes``. A file that is missing or cannot be decoded is ``None``: the
 sequencer plays silence for that track and says so once.
 
-``load`` decodes on the caller's thread (the GUI, when a pattern is opened or a sample
-dropped), so the engine's feeder thread normally only finds what is already decoded.
+The bank also keeps each sample as the tracks play it (``shaped``: pitched, cut to its
+decay). ``prepare`` decodes and shapes on the caller's thread (the GUI, when a pattern is
+opened or a track's sound changes), so the engine's feeder thread normally only finds
+what is ready: a 30 s sample pitched two octaves down is two minutes of audio to compute.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Protocol
 import numpy as np
 
 from desktop_app.audio.audio_files import TRACK_FORMATS, AudioFileError, read_audio
-from desktop_app.audio.sample_shaping import to_rate
+from desktop_app.audio.sample_shaping import shape, to_rate
+from desktop_app.domain.pattern import Pattern
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE
 
 log = logging.getLogger(__name__)
@@ -105,16 +108,15 @@ class SampleBank:
         self.sample_rate = sample_rate
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._audio: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Decoded samples by SHA-256 and shaped ones by (SHA-256, pitch, decay), one budget.
+        self._audio: OrderedDict[str | tuple[str, float, float | None], np.ndarray] = OrderedDict()
         self._bytes = 0
 
     def audio(self, sha256: str) -> np.ndarray | None:
         """The decoded sample, or None when it is not there or not playable."""
-        with self._lock:
-            data = self._audio.get(sha256)
-            if data is not None:
-                self._audio.move_to_end(sha256)
-                return data
+        data = self._cached(sha256)
+        if data is not None:
+            return data
         path = self._lookup.lookup(sha256)
         if path is None:
             return None
@@ -123,26 +125,61 @@ class SampleBank:
         except (AudioFileError, OSError) as exc:
             log.warning("sample %s (%s) cannot be played: %s", sha256[:12], path, exc)
             return None
-        data.setflags(write=False)
-        with self._lock:
-            if sha256 not in self._audio:
-                self._audio[sha256] = data
-                self._bytes += data.nbytes
-                self._trim(keep=sha256)
-            return self._audio[sha256]
+        return self._keep(sha256, data)
+
+    def shaped(self, sha256: str, pitch: float, decay: float | None) -> np.ndarray | None:
+        """The sample as a track plays it: pitched by ``pitch`` semitones and cut at
+        ``decay`` seconds (``sample_shaping.shape``); None when it is missing."""
+        if not pitch and decay is None:
+            return self.audio(sha256)
+        key = (sha256, pitch, decay)
+        data = self._cached(key)
+        if data is not None:
+            return data
+        raw = self.audio(sha256)
+        if raw is None:
+            return None
+        return self._keep(key, shape(raw, self.sample_rate, pitch, decay))
 
     def load(self, sha256s: list[str]) -> list[str]:
         """Decode these samples now (on this thread); returns those that are missing."""
         return [sha for sha in sha256s if self.audio(sha) is None]
 
-    def forget(self, sha256: str) -> None:
-        """Drop a decoded sample (its file changed or was fetched again)."""
-        with self._lock:
-            data = self._audio.pop(sha256, None)
-            if data is not None:
-                self._bytes -= data.nbytes
+    def prepare(self, pattern: Pattern) -> list[str]:
+        """Decode and shape every own sound of ``pattern`` now, on this thread; returns
+        the SHA-256 of those that are missing."""
+        missing: list[str] = []
+        for track in pattern.tracks:
+            sha = track.sample_sha256
+            if sha is not None and self.shaped(sha, track.pitch, track.decay) is None:
+                missing.append(sha)
+        return list(dict.fromkeys(missing))
 
-    def _trim(self, keep: str) -> None:
+    def forget(self, sha256: str) -> None:
+        """Drop a decoded sample and its shaped forms (its file changed)."""
+        with self._lock:
+            for key in [
+                k for k in self._audio if sha256 in (k, k[0] if isinstance(k, tuple) else None)
+            ]:
+                self._bytes -= self._audio.pop(key).nbytes
+
+    def _cached(self, key: str | tuple[str, float, float | None]) -> np.ndarray | None:
+        with self._lock:
+            data = self._audio.get(key)
+            if data is not None:
+                self._audio.move_to_end(key)
+            return data
+
+    def _keep(self, key: str | tuple[str, float, float | None], data: np.ndarray) -> np.ndarray:
+        data.setflags(write=False)
+        with self._lock:
+            if key not in self._audio:
+                self._audio[key] = data
+                self._bytes += data.nbytes
+                self._trim(keep=key)
+            return self._audio[key]
+
+    def _trim(self, keep: str | tuple[str, float, float | None]) -> None:
         while self._bytes > self._max_bytes and len(self._audio) > 1:
             sha, data = next(iter(self._audio.items()))
             if sha == keep:

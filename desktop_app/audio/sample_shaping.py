@@ -23,6 +23,7 @@ import numpy as np
 # A decay cut fades out over this long (3 ms), so the cut never clicks.
 DECAY_FADE_SECONDS = 0.003
 _PITCH_CONTEXT = Context(prec=40)
+_BLOCK = 65536  # output frames interpolated at a time
 
 
 def pitch_ratio(semitones: float) -> float:
@@ -35,30 +36,37 @@ def pitch_ratio(semitones: float) -> float:
 
 def interpolate(frames: np.ndarray, step: float) -> np.ndarray:
     """Read ``frames`` ((n,) or (n, ch)) every ``step`` input frames: step 2 is an octave
-    up and half as long, step 0.5 an octave down and twice as long. float32 out."""
-    data = np.asarray(frames, dtype=np.float64)
-    n = len(data)
-    if step == 1.0 or n == 0:
+    up and half as long, step 0.5 an octave down and twice as long. float32 out. Worked
+    through in blocks, so a long sample pitched far down needs little scratch memory;
+    each output frame is computed the same way whatever the block."""
+    if step == 1.0 or len(frames) == 0:
         return np.asarray(frames, dtype=np.float32).copy()
     if not (math.isfinite(step) and step > 0):
         raise ValueError(f"interpolation step must be positive, not {step!r}")
+    n = len(frames)
     count = max(1, math.ceil(n / step))
-    position = np.arange(count, dtype=np.float64) * step
-    index = np.floor(position).astype(np.int64)
-    frac = position - index
     # Two frames of silence either side: the curve through the first and last frames
     # needs a neighbour, and the sound is silent outside its file.
-    pad = ((2, 3),) + ((0, 0),) * (data.ndim - 1)
-    padded = np.pad(data, pad)
+    pad = ((2, 3),) + ((0, 0),) * (np.ndim(frames) - 1)
+    padded = np.pad(np.asarray(frames, dtype=np.float32), pad)
+    out = np.empty((count, *padded.shape[1:]), np.float32)
+    for start in range(0, count, _BLOCK):
+        stop = min(count, start + _BLOCK)
+        out[start:stop] = _hermite(padded, np.arange(start, stop, dtype=np.float64) * step)
+    return out
+
+
+def _hermite(padded: np.ndarray, position: np.ndarray) -> np.ndarray:
+    index = np.floor(position).astype(np.int64)
+    frac = position - index
     i = index + 2
-    y_1, y0, y1, y2 = padded[i - 1], padded[i], padded[i + 1], padded[i + 2]
-    if data.ndim == 2:
+    y_1, y0, y1, y2 = (padded[i + k].astype(np.float64) for k in (-1, 0, 1, 2))
+    if padded.ndim == 2:
         frac = frac[:, None]
     c1 = 0.5 * (y1 - y_1)
     c2 = y_1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2
     c3 = 0.5 * (y2 - y_1) + 1.5 * (y0 - y1)
-    out = ((c3 * frac + c2) * frac + c1) * frac + y0
-    return out.astype(np.float32)
+    return ((c3 * frac + c2) * frac + c1) * frac + y0
 
 
 def to_rate(frames: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:

@@ -45,6 +45,9 @@ LIMIT_CEILING = CEILING
 # A hit in a choke group cuts the others' ringing voices with this short fade (about
 # 1.5 ms) instead of a click.
 CHOKE_FADE = 64
+# Voices ready to mix, by sound, velocity, volume and pan: own samples may be 30 s long
+# (two minutes pitched down), so the cache is bounded by size as well as by count.
+VOICE_CACHE_BYTES = 192 * 1024 * 1024
 # The kit's hats: between these two only the closed hat cuts the open hat (module doc).
 CHOKES: dict[str, tuple[str, ...]] = {"closed_hat": ("open_hat",)}
 _KIT_HATS = frozenset({"closed_hat", "open_hat"})
@@ -79,6 +82,20 @@ class Voice:
         return self.start + len(self.data)
 
 
+def _mix(voices: list[Voice], start: int, end: int) -> tuple[np.ndarray, list[Voice]]:
+    """The frames ``start``..``end`` of ``voices`` summed, and the voices still sounding
+    after ``end`` (the drums and the metronome mix the same way, into separate buffers)."""
+    out = np.zeros((end - start, 2), np.float32)
+    alive = []
+    for v in voices:
+        a, b = max(v.start, start), min(v.end, end)
+        if a < b:
+            out[a - start : b - start] += v.data[a - v.start : b - v.start]
+        if v.end > end:
+            alive.append(v)
+    return out, alive
+
+
 @dataclass(frozen=True)
 class StepMark:
     """A scheduled step: where it starts and which step of the pattern it was."""
@@ -111,6 +128,7 @@ class Sequencer:
         self.step_limit: int | None = None
         self.marks: deque[StepMark] = deque(maxlen=256)
         self._cache: dict[tuple, np.ndarray] = {}
+        self._cache_bytes = 0
         # Each track's sound after pitch and decay, by (sound, pitch, decay); None for an
         # own sample the bank does not have (looked for again with the next pattern).
         self._shaped: dict[tuple, np.ndarray | None] = {}
@@ -172,6 +190,7 @@ class Sequencer:
     def set_kit(self, kit: Kit) -> None:
         self.kit = kit if kit.sample_rate == self.sample_rate else kit.at_rate(self.sample_rate)
         self._cache.clear()
+        self._cache_bytes = 0
         self._shaped.clear()
         self._missing_reported.clear()
 
@@ -213,28 +232,11 @@ class Sequencer:
             if onset is None or onset >= end:
                 break
             self._trigger(max(onset, start))
-        out = np.zeros((frames, 2), np.float32)
-        alive = []
-        for v in self.voices:
-            a, b = max(v.start, start), min(v.end, end)
-            if a < b:
-                out[a - start : b - start] += v.data[a - v.start : b - v.start]
-            if v.end > end:
-                alive.append(v)
-        self.voices = alive
+        out, self.voices = _mix(self.voices, start, end)
         self.position = end
         self.last_click = None
         if self.click_voices:
-            clicks = np.zeros((frames, 2), np.float32)
-            ringing = []
-            for v in self.click_voices:
-                a, b = max(v.start, start), min(v.end, end)
-                if a < b:
-                    clicks[a - start : b - start] += v.data[a - v.start : b - v.start]
-                if v.end > end:
-                    ringing.append(v)
-            self.click_voices = ringing
-            self.last_click = clicks
+            self.last_click, self.click_voices = _mix(self.click_voices, start, end)
         return out
 
     def _trigger(self, onset: int) -> None:
@@ -299,8 +301,12 @@ class Sequencer:
         key = (_sound_id(track), track.pitch, track.decay)
         if key in self._shaped:
             return self._shaped[key]
-        raw = self._raw(track)
-        data = None if raw is None else shape(raw, self.sample_rate, track.pitch, track.decay)
+        data: np.ndarray | None
+        if track.sample_sha256 is not None:
+            data = self.bank.shaped(track.sample_sha256, track.pitch, track.decay)
+        else:
+            raw = self.kit.samples.get(track.sample)
+            data = None if raw is None else shape(raw, self.sample_rate, track.pitch, track.decay)
         if len(self._shaped) > 256:
             self._shaped.clear()
         self._shaped[key] = data
@@ -320,9 +326,11 @@ class Sequencer:
         gain = MASTER_GAIN * track.volume * velocity / VELOCITY_MAX
         gains = np.array([left * gain, right * gain], np.float32)
         data = (raw if stereo else raw[:, None]) * gains
-        if len(self._cache) > 1024:
+        if len(self._cache) > 1024 or self._cache_bytes + data.nbytes > VOICE_CACHE_BYTES:
             self._cache.clear()
+            self._cache_bytes = 0
         self._cache[key] = data
+        self._cache_bytes += data.nbytes
         return data
 
     def _report_missing(self, track: Track) -> None:

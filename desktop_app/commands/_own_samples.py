@@ -1,6 +1,7 @@
 """The musician's own samples for the commands that play a pattern file (``render``,
-``send``): ``"sample_file"`` tracks resolved into the sample cache, ``sample_sha256``
-tracks found there — or in ``--samples DIR`` — and fetched from the server when missing.
+``send``): ``sample_sha256`` tracks found in the sample cache — or in ``--samples DIR`` —
+and fetched from the server when missing (``_inputs.pattern_input`` puts the sounds a
+pattern file names by ``"sample_file"`` into the cache first).
 
 The server is only contacted when a sample is missing (``fetch``), so rendering a
 pattern whose samples are cached needs neither a network nor the HTTP client loaded.
@@ -9,14 +10,12 @@ pattern whose samples are cached needs neither a network nor the HTTP client loa
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from desktop_app.audio.sample_bank import FolderLookup, SampleLookup
-from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.domain.pattern import Pattern
 from desktop_app.paths import AppPaths
-from desktop_app.services.pattern_files import PatternFileError, resolve_sample_files
 from desktop_app.services.samples import SampleCache
 
 Fetcher = Callable[[SampleCache, Mapping[str, str]], dict[str, str]]
@@ -27,28 +26,6 @@ could not."""
 def sample_cache() -> SampleCache:
     """The user's sample cache (``SEQUENCER_HOME``), without a server yet."""
     return SampleCache(AppPaths.from_env().sample_cache_dir)
-
-
-def load_pattern(path: Path, samples: SampleCache | None = None) -> Pattern:
-    """A pattern file (or a saved message: its snapshot). With ``samples``, tracks that
-    name a ``sample_file`` get it as their own sample, put into that cache."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SnapshotError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{path}: not valid JSON: {exc}") from None
-    # Some files hold a whole message; take its snapshot.
-    if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
-        data = data["snapshot"]
-    if samples is not None and isinstance(data, dict):
-        try:
-            data = resolve_sample_files(data, path.absolute().parent, samples)
-        except PatternFileError as exc:
-            raise SnapshotError(f"{path}: {exc}") from None
-    return Pattern.from_snapshot(data)
 
 
 class Lookups:

@@ -26,15 +26,15 @@ from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.wavio import WavWriter
+from desktop_app.commands._failure import CommandError, reports_errors
+from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
 from desktop_app.commands._own_samples import (
     Lookups,
     fetch_from_configured_server,
-    load_pattern,
     missing_samples,
     sample_cache,
 )
 from desktop_app.commands._server_args import add_connection_args
-from desktop_app.domain.pattern import SnapshotError
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -54,12 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
         "for a lossless float WAV. The file is exactly N passes long and loops seamlessly.",
     )
-    p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
+    add_pattern_arguments(p, loops=DEFAULT_LOOPS)
     p.add_argument(
         "-o", "--output", required=True, metavar="OUT.mp3", help="output file: .mp3 or .wav"
-    )
-    p.add_argument(
-        "--loops", type=int, default=DEFAULT_LOOPS, help=f"passes (default {DEFAULT_LOOPS})"
     )
     p.add_argument(
         "--bitrate",
@@ -81,36 +78,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _fail(message: str) -> int:
-    print(f"sequencer render: error: {' '.join(message.split())}", file=sys.stderr)
-    return 2
-
-
+@reports_errors("render")
 def run(args: argparse.Namespace) -> int:
-    source, out = Path(args.pattern), Path(args.output)
     cache = sample_cache()
-    try:
-        pattern = load_pattern(source, cache)
-    except SnapshotError as exc:
-        return _fail(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc))
-    if not 1 <= args.loops <= MAX_LOOPS:
-        return _fail(f"--loops: {args.loops} is outside 1-{MAX_LOOPS}")
+    pattern, out = pattern_input(args, MAX_LOOPS, cache), Path(args.output)
     suffix = out.suffix.lower()
     if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
         named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
-        return _fail(
+        raise CommandError(
             f"{out}: cannot write {named}; the output must end in .mp3 (MP3) or .wav (WAV)"
         )
     as_wav = suffix in WAV_SUFFIXES
     if not as_wav and args.bitrate not in VALID_BITRATES:
-        return _fail(
+        raise CommandError(
             f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "
             + ", ".join(map(str, VALID_BITRATES))
         )
     lookup = Lookups(cache, args.samples)
     missing = missing_samples(pattern, lookup, cache, fetch_from_configured_server(args))
     if missing:
-        return _fail("; ".join(missing) + " (the render needs every sound the pattern plays)")
+        raise CommandError("; ".join(missing) + " (the render needs every sound it plays)")
     try:
         names = [t.sample for t in pattern.tracks if not t.own_sample]
         kit = (
@@ -122,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         bank = SampleBank(lookup, SAMPLE_RATE)
         blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
     except KitError as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)
     seconds = frames / SAMPLE_RATE
     show = not args.quiet and seconds >= PROGRESS_AFTER_SECONDS
@@ -146,11 +133,11 @@ def run(args: argparse.Namespace) -> int:
             progress if show else None,
         )
     except LameUnavailable as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     except OSError as exc:
         if show:
             print(file=sys.stderr)
-        return _fail(f"{out}: cannot write: {exc.strerror or exc}")
+        raise CommandError(f"{out}: cannot write: {exc.strerror or exc}") from None
     if show:
         print(file=sys.stderr)
     if not args.quiet:

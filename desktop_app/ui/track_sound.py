@@ -88,11 +88,28 @@ def drop_new_track(state: SequencerState, event: QDropEvent) -> None:
     state.notice.emit(f"New track {state.pattern.tracks[index].name} plays {path.name}.")
 
 
+def _ask_for_audio(parent: QWidget, title: str) -> str:
+    path, _filter = QFileDialog.getOpenFileName(parent, title, "", f"{AUDIO_FILTER};;All files (*)")
+    return path
+
+
+def pick_new_track(state: SequencerState, parent: QWidget) -> int | None:
+    """The "Audio file…" entry of "+ Track": a new track playing the file picked."""
+    path = _ask_for_audio(parent, "Audio file for a new track")
+    if not path:
+        return None
+    try:
+        index = state.add_sample_track(path)
+    except TrackSampleError as exc:
+        state.notice.emit(str(exc))
+        return None
+    state.notice.emit(f"New track {state.pattern.tracks[index].name} plays {Path(path).name}.")
+    return index
+
+
 def pick_sample(state: SequencerState, index: int, parent: QWidget) -> None:
-    """ "Sample…": the platform's file dialog, then the same path as a drop."""
-    path, _filter = QFileDialog.getOpenFileName(
-        parent, "Sound for this track", "", f"{AUDIO_FILTER};;All files (*)"
-    )
+    """The track menu's "Sample…": the file dialog, then the same path as a drop."""
+    path = _ask_for_audio(parent, "Sound for this track")
     if not path:
         return
     try:

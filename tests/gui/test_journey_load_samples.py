@@ -145,7 +145,8 @@ def test_a_pattern_sent_from_the_window_with_own_sounds_plays_the_same_on_the_ot
             sent = seq.snapshot()
             assert sent["tracks"][1]["sample_sha256"] == sha
             mid = ada.threads_state.send_message_from_sequencer(sent)
-            qtbot.waitUntil(lambda: ada.outbox.entries() == [], timeout=TIMEOUT)  # delivered
+            # the send is queued on a worker: wait for the server to hold the message
+            qtbot.waitUntil(lambda: backend.store.get_message(mid) is not None, timeout=TIMEOUT)
             assert [o.key for o in backend.storage.list_objects("test/samples/")] == [
                 f"test/samples/{sha}.flac"
             ]
@@ -191,7 +192,7 @@ def test_opening_a_pattern_file_plays_the_sounds_it_names(qtbot, tmp_path, modal
         bad = folder / "broken.json"
         bad.write_text(json.dumps(pattern))
         with running(qtbot, tmp_path / "bo", server.url, "bo") as bo:
-            assert bo.window.open_pattern_file(good)
+            assert bo.window.pattern_files.open_file(good)
             track = bo.sequencer_state.snapshot()["tracks"][0]
             sha = hashlib.sha256(data).hexdigest()
             assert (track["sample_sha256"], track["sample_name"]) == (sha, "tom.aiff")
@@ -200,7 +201,7 @@ def test_opening_a_pattern_file_plays_the_sounds_it_names(qtbot, tmp_path, modal
 
             before = bo.sequencer_state.snapshot()
             modals.answer("OK")
-            assert not bo.window.open_pattern_file(bad)
+            assert not bo.window.pattern_files.open_file(bad)
             assert [s.title for s in modals.shown] == ["Could not open the pattern"]
             assert "tracks[0].sample_file" in modals.shown[0].text
             assert "none.wav: no such file" in modals.shown[0].text
