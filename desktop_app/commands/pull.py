@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.commands._connection import add_connection_args, open_context
+from desktop_app.commands._failure import CommandError, reports_errors
 from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.domain.sample import snapshot_sample_refs
 from desktop_app.services.api import ApiError, NotFoundError, TransientApiError
@@ -36,11 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def fail(message: str, code: int = 2) -> int:
-    print(f"sequencer pull: error: {message}", file=sys.stderr)
-    return code
-
-
 def _no_pattern(snapshot: dict) -> str:
     filename = snapshot.get("filename")
     if isinstance(filename, str) and "tracks" not in snapshot:
@@ -48,28 +44,32 @@ def _no_pattern(snapshot: dict) -> str:
     return "it holds words only" if not snapshot else "it holds no pattern"
 
 
+@reports_errors("pull")
 def run(args: argparse.Namespace) -> int:
     out = Path(args.output or f"{args.message_id}.json")
     with open_context(args) as ctx:
         try:
             message = ctx.api.get_message(args.message_id)
         except NotFoundError:
-            return fail(f"no message {args.message_id} on {ctx.connection.label}")
+            raise CommandError(f"no message {args.message_id} on {ctx.connection.label}") from None
         except TransientApiError as exc:
-            return fail(f"{exc.detail}; nothing written")
+            raise CommandError(f"{exc.detail}; nothing written") from None
         except ApiError as exc:
-            return fail(exc.detail)
+            raise CommandError(exc.detail) from None
         snapshot = dict(message.snapshot or {})
         if "tracks" not in snapshot:
-            return fail(f"message {args.message_id} has no pattern: {_no_pattern(snapshot)}")
+            why = _no_pattern(snapshot)
+            raise CommandError(f"message {args.message_id} has no pattern: {why}")
         try:
             Pattern.from_snapshot(snapshot)
         except SnapshotError as exc:
-            return fail(f"message {args.message_id}'s pattern cannot be loaded: {exc}")
+            raise CommandError(
+                f"message {args.message_id}'s pattern cannot be loaded: {exc}"
+            ) from None
         try:
             write_pattern_file(out, snapshot)
         except PatternFileError as exc:
-            return fail(f"{out}: cannot write: {exc}")
+            raise CommandError(f"{out}: cannot write: {exc}") from None
         refs = snapshot_sample_refs(snapshot)
         if not refs:
             if not args.quiet:
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if report.missing:
         for why in report.missing.values():
             print(f"sequencer pull: {why}", file=sys.stderr)
-        return fail(
+        raise CommandError(
             f"{out}: pattern written, but {len(report.missing)} of its {len(refs)} sample(s) "
             "are missing; their tracks play silence",
             1,
