@@ -20,6 +20,7 @@ from desktop_app.services.api import ApiClient, PermanentApiError, TransientApiE
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.outbox import Outbox, SampleFileError, Stage
 from desktop_app.services.samples import SampleCache
+from desktop_app.state.outbox_rows import failure_text
 from tests.conftest import TOKEN, make_backend
 from tests.e2e.conftest import Rig
 from tests.server.sample_files import audio_bytes
@@ -235,6 +236,9 @@ def test_a_refused_sample_fails_the_message_naming_it(small_rig, tmp_path, name,
     assert failed.failed_stage == Stage.QUEUED
     assert f"The server refused the sample “{name}”" in (failed.last_error or "")
     assert words in (failed.last_error or "")
+    assert failure_text(failed).startswith(
+        f"Could not post the message — The server refused the sample “{name}”: "
+    )  # what the message's row says
     assert rig.outbox.pending() == []  # no endless retry
     assert rig.server_messages() == [] and stored_samples(rig) == []
 
