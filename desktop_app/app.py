@@ -22,6 +22,7 @@ from desktop_app.services.api import ApiClient
 from desktop_app.services.audio_cache import MIB, AudioCache
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
+from desktop_app.services.kit_library import KitLibrary
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import Outbox
 from desktop_app.services.pattern_files import SessionPattern
@@ -45,6 +46,7 @@ from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.band_dialogs import BandDialogs, shared_fingerprint
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
+from desktop_app.ui.kit_actions import KitActions
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.open_files import NowPlaying
@@ -137,6 +139,10 @@ class AppGraph(QObject):
             log_dir=paths.log_dir,
             data_dir=paths.server_data_dir,
         )
+        kits = KitLibrary(paths.kits_dir)
+        self.kits = KitActions(self.window, self.sequencer_state, kits, self.samples,
+                               settings, self.tasks)  # fmt: skip
+        self.kits.install(self.window.menuBar())
         self.playback.follow(self.threads_state)
         tidy_drag_dir(paths.cache_dir / "drag_out")
         dragger = RenderDragger(self.playback.controller, paths.cache_dir / "drag_out")

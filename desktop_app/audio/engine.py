@@ -53,6 +53,23 @@ class _LostDevice:
     device: str | int | None
 
 
+class _Listeners:
+    """Block listeners the feeder thread calls without a lock: adding or removing one
+    replaces the tuple, so a loop over ``current`` never sees it change under it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.current: tuple[BlockListener, ...] = ()
+
+    def add(self, fn: BlockListener) -> None:
+        with self._lock:
+            self.current = (*self.current, fn)
+
+    def remove(self, fn: BlockListener) -> None:
+        with self._lock:
+            self.current = tuple(f for f in self.current if f != fn)
+
+
 class Engine:
     """Plays a pattern in a loop. See the module docstring for the threading model.
 
@@ -88,8 +105,8 @@ class Engine:
         self._kit_dirty = False
         self._device = output_device
         self._device_dirty = False
-        self._listeners: tuple[BlockListener, ...] = ()
-        self._output_listeners: tuple[BlockListener, ...] = ()
+        self._listeners = _Listeners()
+        self._output_listeners = _Listeners()
         self._metronome = MetronomeSettings()
         self._metronome_dirty = False
         self._master = 1.0
@@ -174,22 +191,18 @@ class Engine:
     def add_block_listener(self, fn: BlockListener) -> None:
         """``fn(block)`` gets every played block, (n, 2) float32, on the feeder thread. It
         must return quickly (queue the block); the block must not be modified."""
-        with self._lock:
-            self._listeners = (*self._listeners, fn)
+        self._listeners.add(fn)
 
     def remove_block_listener(self, fn: BlockListener) -> None:
-        with self._lock:
-            self._listeners = tuple(f for f in self._listeners if f != fn)
+        self._listeners.remove(fn)
 
     def add_output_listener(self, fn: BlockListener) -> None:
         """``fn(block)`` gets every block as it goes to the output, metronome included
         (for the output level meter); same rules as ``add_block_listener``."""
-        with self._lock:
-            self._output_listeners = (*self._output_listeners, fn)
+        self._output_listeners.add(fn)
 
     def remove_output_listener(self, fn: BlockListener) -> None:
-        with self._lock:
-            self._output_listeners = tuple(f for f in self._output_listeners if f != fn)
+        self._output_listeners.remove(fn)
 
     def set_metronome(self, settings: MetronomeSettings) -> None:
         """Click on/off, its volume, and whether recordings get it; from the next beat."""
@@ -402,7 +415,7 @@ class Engine:
         for listeners, block in ((self._listeners, recorded), (self._output_listeners, heard)):
             if not len(block):
                 continue
-            for fn in listeners:
+            for fn in listeners.current:
                 try:
                     fn(block)
                 except Exception:

@@ -106,10 +106,6 @@ def draft_with_audio(
     return MessageDraft(thread_id, user_id, snapshot, meta, audio, text=text, reply_to=reply_to)
 
 
-# The GUI's name for it: a send from the window hands over the recorder's take.
-draft_with_take = draft_with_audio
-
-
 def draft_with_text(thread_id: str, user_id: str, text: str, reply_to: str = "") -> MessageDraft:
     """Words only: no snapshot, nothing to upload."""
     return MessageDraft(thread_id, user_id, {}, None, None, text=text, reply_to=reply_to)

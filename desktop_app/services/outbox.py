@@ -292,18 +292,12 @@ class Outbox:
 
     def pending_threads(self) -> list[Thread]:
         """Threads not created on the server yet, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT doc FROM outbox_threads ORDER BY created_at, id"
-            ).fetchall()
-        return [Thread.from_json(json.loads(r[0])) for r in rows]
+        docs = self._database.documents("SELECT doc FROM outbox_threads ORDER BY created_at, id")
+        return [Thread.from_json(d) for d in docs]
 
     def pending_thread(self, thread_id: str) -> Thread | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT doc FROM outbox_threads WHERE id = ?", (thread_id,)
-            ).fetchone()
-        return Thread.from_json(json.loads(row[0])) if row else None
+        docs = self._database.documents("SELECT doc FROM outbox_threads WHERE id = ?", thread_id)
+        return Thread.from_json(docs[0]) if docs else None
 
     def rename_thread(self, thread_id: str, name: str) -> Thread | None:
         """Give a queued thread another name; ``None`` if it is not queued (any more)."""

@@ -47,7 +47,11 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 
 class SampleSource(Protocol):
-    """What the cache needs from the server: ``ApiClient`` has both."""
+    """What the cache needs from the server (``ApiClient``): a sample's record, then its file.
+
+    Spelled out rather than built on ``audio_cache.DownloadSource``: that module loads the
+    HTTP client and the MP3 reader, and this one is imported by ``sequencer render`` and
+    by the outbox (for ``sha256_file``), which must start without them."""
 
     base_url: str
 

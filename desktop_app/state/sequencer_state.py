@@ -309,6 +309,11 @@ class SequencerState(QObject):
             ReplacePatternCommand(self, self._pattern, after, f"Built-in sound on {t.name}")
         )
 
+    def refresh_sounds(self) -> None:
+        """Samples arrived in the cache (fetched after a Load): play and show them. Not an
+        edit, so nothing goes on the undo stack."""
+        self._changed()
+
     def set_pitch(self, track: int, semitones: float, gesture: int | None = None) -> None:
         self._push_track(track, "pitch", round(float(semitones), 2), "Pitch", gesture)
 

@@ -238,3 +238,29 @@ def test_the_open_patterns_samples_are_never_evicted(
     assert cache.lookup(kept.sha256) is not None
     seq.use_builtin_sound(0)  # no longer in the open pattern
     assert cache.set_cap(0) == [kept.sha256]
+
+
+def test_a_sample_that_arrives_later_plays_after_refresh_sounds(
+    seq: SequencerState, engine: Engine, cache: SampleCache, tmp_path: Path
+) -> None:
+    path = wav(tmp_path / "files", "late.wav")
+    p = three_tracks()
+    p.tracks[0].steps[0] = 127
+    p.set_own_sample(0, sha256_file(path), "late.wav")
+    seq.set_pattern(p)
+    assert seq.sound_missing(0)
+    cache.add_local(path)  # what a fetch after Load does
+    seq.refresh_sounds()
+    assert not seq.sound_missing(0) and seq.undo_stack.count() == 0
+    out = engine.bounce(seq.pattern, 1)
+    assert np.allclose(out[:1900, 0], 0.3 * MASTER_GAIN * CENTRE, atol=1e-5)
+
+
+def test_a_duplicated_track_keeps_its_own_sound(seq: SequencerState, tmp_path: Path) -> None:
+    seq.set_track_sample(0, wav(tmp_path / "files"))
+    seq.set_pitch(0, -3)
+    seq.set_choke(0, 2)
+    index = seq.duplicate_track(0)
+    copy = seq.pattern.tracks[index]
+    assert (copy.sample_name, copy.pitch, copy.choke) == ("my kick.wav", -3.0, 2)
+    assert copy.sample_sha256 == seq.pattern.tracks[0].sample_sha256
