@@ -19,55 +19,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from desktop_app.audio.block_listeners import BlockListener, BlockListeners
 from desktop_app.audio.bounce import bounce as _bounce
 from desktop_app.audio.kit import Kit
 from desktop_app.audio.limiter import LATENCY, TruePeakLimiter
 from desktop_app.audio.metronome import MetronomeSettings
-from desktop_app.audio.output import (
-    ClockSink,
-    DeviceSink,
-    DeviceUnavailable,
-    device_label,
-)
+from desktop_app.audio.output import ClockSink, DeviceSink
+from desktop_app.audio.output_mix import OutputMix
 from desktop_app.audio.sample_bank import NoSamples, SampleBank
 from desktop_app.audio.sequencer import Sequencer, StepMark
+from desktop_app.audio.sink_choice import LostDevice, SinkFormat, open_sink
 from desktop_app.audio.timing import bar_frames, bar_steps
 from desktop_app.domain.pattern import Pattern
 
 log = logging.getLogger(__name__)
 
-BlockListener = Callable[[np.ndarray], None]
 # Stopping fades the last block out over this many frames instead of cutting the sound.
 STOP_FADE = 256
 MAX_COUNT_IN_BARS = 2
-
-
-@dataclass(frozen=True)
-class _LostDevice:
-    """The device that stopped taking blocks (its name may be None: the default device)."""
-
-    device: str | int | None
-
-
-class _Listeners:
-    """Block listeners the feeder thread calls without a lock: adding or removing one
-    replaces the tuple, so a loop over ``current`` never sees it change under it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.current: tuple[BlockListener, ...] = ()
-
-    def add(self, fn: BlockListener) -> None:
-        with self._lock:
-            self.current = (*self.current, fn)
-
-    def remove(self, fn: BlockListener) -> None:
-        with self._lock:
-            self.current = tuple(f for f in self.current if f != fn)
 
 
 class Engine:
@@ -105,14 +77,11 @@ class Engine:
         self._kit_dirty = False
         self._device = output_device
         self._device_dirty = False
-        self._listeners = _Listeners()
-        self._output_listeners = _Listeners()
+        self._listeners = BlockListeners()
+        self._output_listeners = BlockListeners()
         self._metronome = MetronomeSettings()
         self._metronome_dirty = False
-        self._master = 1.0
-        self._output_peak = 0.0
-        # Clicks wait LATENCY frames here: the music comes out of the limiter that late.
-        self._click_delay = np.zeros((LATENCY, 2), np.float32)
+        self._out = OutputMix()
         self._seq = Sequencer(
             self._kit,
             sample_rate,
@@ -217,18 +186,16 @@ class Engine:
     def set_master_volume(self, volume: float) -> None:
         """The speakers' level, 0-1 (applies from the next block). Takes and renders keep
         the mix's own level, so a quiet monitor never makes a quiet recording."""
-        if not 0.0 <= volume <= 1.0:
-            raise ValueError(f"master volume: {volume} is outside 0-1")
-        self._master = float(volume)
+        self._out.set_master(volume)
 
     @property
     def master_volume(self) -> float:
-        return self._master
+        return self._out.master
 
     def output_level(self) -> float:
         """Peak (0-1) sent to the output since the last call, metronome and master volume
         included; 0 when stopped. For the output level meter, which polls it."""
-        peak, self._output_peak = self._output_peak, 0.0
+        peak = self._out.take_peak()
         return peak if self.is_playing else 0.0
 
     # ---- transport ---------------------------------------------------------------------
@@ -316,7 +283,7 @@ class Engine:
     def _missing_own_sample(self, label: str) -> None:
         self._notice(f"The sound {label!r} is missing; its track is silent.")
 
-    def _open_sink(self, start_frame: int, lost: _LostDevice | None = None) -> None:
+    def _open_sink(self, start_frame: int, lost: LostDevice | None = None) -> None:
         """Open the configured device; fall back to the default device, then the clock."""
         if self._sink is not None:
             self._sink.close()
@@ -324,40 +291,10 @@ class Engine:
         if not self.use_device:
             self._sink = ClockSink(self.sample_rate, start_frame, self.clock_speed)
             return
-        wanted = self._device
-        candidates: list[str | int | None] = [wanted]
-        if wanted not in (None, ""):
-            candidates.append(None)
-        errors = []
-        for device in candidates:
-            if lost is not None and device == lost.device:
-                continue
-            try:
-                sink = DeviceSink(device, self.sample_rate, self.block_size, self._queue_blocks)
-            except DeviceUnavailable as exc:
-                errors.append(f"{device_label(device)}: {exc}")
-                continue
-            sink.frames_played = start_frame
-            self._sink = sink
-            if device != wanted or lost is not None:
-                what = "is no longer available" if lost is not None else "cannot be opened"
-                self._notice(
-                    f"Audio output {device_label(wanted)} {what}; playing on the default device."
-                )
-            return
-        self._sink = ClockSink(self.sample_rate, start_frame, self.clock_speed)
-        reason = "; ".join(errors)
-        if lost is not None:
-            self._notice(
-                f"Audio output {device_label(lost.device)} is no longer available and no other "
-                "device works; playback continues silently on the internal clock "
-                "(recording still works)."
-            )
-        else:
-            self._notice(
-                "No audio output device is available; playback runs silently on the "
-                f"internal clock (recording still works). [{reason}]"
-            )
+        fmt = SinkFormat(self.sample_rate, self.block_size, self._queue_blocks, self.clock_speed)
+        self._sink, notice = open_sink(self._device, fmt, start_frame, lost)
+        if notice is not None:
+            self._notice(notice)
 
     def _apply_changes(self) -> None:
         with self._lock:
@@ -383,43 +320,13 @@ class Engine:
         block = self._limiter.process(self._seq.render(self.block_size))
         self.frames_rendered += len(block)
         self._marks = list(self._seq.marks)[-64:]
-        clicks = self._seq.last_click
-        if clicks is None and not self._click_delay.any():
-            return block, None
-        fresh = clicks if clicks is not None else np.zeros_like(block)
-        delayed = np.concatenate([self._click_delay, fresh])
-        self._click_delay = delayed[len(block) :]
-        return block, delayed[: len(block)]
-
-    def _mix(self, block: np.ndarray, clicks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """(what is heard, what is recorded): the click goes to the recorder only when the
-        metronome settings ask for it. Clicks are added after the limiter, kept under full
-        scale by a plain clip (they are short and quiet)."""
-        recorded = block
-        if clicks is not None:
-            heard = np.clip(block + clicks, -1.0, 1.0)
-            if self._seq.metronome.record:
-                recorded = heard
-        else:
-            heard = block
-        if self._master != 1.0:
-            heard = heard * np.float32(self._master)
-        if len(heard):
-            self._output_peak = max(self._output_peak, float(np.abs(heard).max()))
-        return heard, recorded
+        return block, self._out.align_clicks(block, self._seq.last_click)
 
     def _emit(self, recorded: np.ndarray, heard: np.ndarray) -> None:
         skip = max(0, min(len(recorded), self.count_in_frames - self._emitted))
         self._emitted += len(recorded)
-        recorded = recorded[skip:]  # the count-in is heard, never recorded
-        for listeners, block in ((self._listeners, recorded), (self._output_listeners, heard)):
-            if not len(block):
-                continue
-            for fn in listeners.current:
-                try:
-                    fn(block)
-                except Exception:
-                    log.exception("block listener failed")
+        self._listeners.send(recorded[skip:])  # the count-in is heard, never recorded
+        self._output_listeners.send(heard)
 
     def _run(self) -> None:
         try:
@@ -432,18 +339,16 @@ class Engine:
             # the output, so frame n out is frame n of the sequencer's clock (the step
             # marks and the recorder stay sample-aligned).
             self._limiter = TruePeakLimiter()
-            self._click_delay = np.zeros((LATENCY, 2), np.float32)
             self._limiter.process(self._seq.render(LATENCY))
-            if self._seq.last_click is not None:
-                self._click_delay = self._seq.last_click.copy()
+            self._out.restart(self._seq.last_click)
             self._open_sink(0)
             while not self._stop.is_set():
                 self._apply_changes()
-                heard, recorded = self._mix(*self._render_block())
+                heard, recorded = self._out.mix(*self._render_block(), self._seq.metronome.record)
                 self._deliver(heard)
                 self._emit(recorded, heard)
             # Fade out rather than cut whatever is sounding.
-            heard, recorded = self._mix(*self._render_block())
+            heard, recorded = self._out.mix(*self._render_block(), self._seq.metronome.record)
             fade = np.linspace(1.0, 0.0, STOP_FADE, dtype=np.float32)[:, None]
             for block in {id(heard): heard, id(recorded): recorded}.values():
                 block[:STOP_FADE] *= fade
@@ -468,7 +373,7 @@ class Engine:
         if sink.deliver(block, self._stop):
             return
         # The device stopped taking blocks: it was unplugged or failed.
-        lost = _LostDevice(sink.device) if isinstance(sink, DeviceSink) else None
+        lost = LostDevice(sink.device) if isinstance(sink, DeviceSink) else None
         self._open_sink(sink.position(), lost=lost)
         assert self._sink is not None
         self._sink.deliver(block, self._stop)
