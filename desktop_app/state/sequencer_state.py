@@ -5,14 +5,9 @@ All edits go through methods here, which push undo commands; the commands call b
 is handed to the engine at once (``engine.set_pattern`` copies it and uses it from the next
 step), so editing while playing is heard immediately.
 
-A track's own sound (issue 15) comes from a file the musician picks or drops: it is
-checked and copied into the sample cache (``services.track_samples``) before the pattern
-refers to it by SHA-256, so a refused file changes nothing; the open pattern's samples are
-protected from the cache's eviction.
-
-The engine is polled rather than called back: ``current_step()`` ~30 Hz while playing (the
-playhead highlight) and ``is_playing`` at a lower rate while stopped, so playback started
-or stopped elsewhere (the recorder, a device fallback) shows up in the transport too.
+Two parts have their own reasons to change: a track's own sound and the sample cache
+(``track_sounds``), and following the engine for the transport (``engine_transport``);
+this class keeps the face the UI binds to.
 """
 
 from __future__ import annotations
@@ -20,10 +15,9 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from desktop_app.domain.pattern import (
@@ -34,12 +28,9 @@ from desktop_app.domain.pattern import (
     default_choke,
     demo_pattern,
 )
-from desktop_app.services.track_samples import (
-    ImportedSample,
-    SampleStore,
-    TrackSampleError,
-    import_track_sample,
-)
+from desktop_app.services.track_samples import ImportedSample, SampleStore
+from desktop_app.state.engine_transport import EngineTransport
+from desktop_app.state.track_sounds import TrackSounds
 from desktop_app.state.undo_commands import (
     PatternPropertyCommand,
     ReplacePatternCommand,
@@ -51,8 +42,6 @@ from desktop_app.state.undo_commands import (
 if TYPE_CHECKING:
     from desktop_app.audio.engine import Engine
 
-PLAYING_POLL_MS = 33  # ~30 Hz: smooth enough for a playhead, cheap enough to not matter
-IDLE_POLL_MS = 200
 UNDO_LIMIT = 500
 
 _TRACK_SETTERS: dict[str, Callable[[Pattern, int, Any], None]] = {
@@ -102,20 +91,17 @@ class SequencerState(QObject):
     ) -> None:
         super().__init__(parent)
         self._engine = engine
-        self._samples = samples
         self._pattern = pattern.copy() if pattern is not None else demo_pattern()
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._gestures = itertools.count(1)
-        self._playing = False
-        self._current_step = -1
-        self._timer = QTimer(self)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._poll)
-        self._protect_samples()
+        self._sounds = TrackSounds(self, samples, engine)
+        self._sounds.protect()
         if engine is not None:
             engine.set_pattern(self._pattern)
-            self._timer.start(IDLE_POLL_MS)
+        self._transport = EngineTransport(
+            engine, self, self.playingChanged.emit, self.currentStepChanged.emit
+        )
 
     # ---- reading ---------------------------------------------------------------------
     @property
@@ -139,15 +125,7 @@ class SequencerState(QObject):
         return list(DEFAULT_KIT_SAMPLES)
 
     def sound_missing(self, track: int) -> bool:
-        """True when the track's own sample cannot be played here (not in the sample cache
-        — deleted, never fetched — or not decodable): it is silent."""
-        sha = self._pattern.tracks[track].sample_sha256
-        if sha is None:
-            return False
-        bank = getattr(self._engine, "bank", None)
-        if bank is not None:
-            return bank.audio(sha) is None
-        return self._samples is None or self._samples.lookup(sha) is None
+        return self._sounds.sound_missing(track)
 
     def new_gesture(self) -> int:
         """A token that makes the edits of one mouse stroke or fader drag one undo step."""
@@ -236,17 +214,13 @@ class SequencerState(QObject):
         label = after.unique_track_name(name or _sample_label(sample))
         after.add_track(label, sample, index)
         where = len(after.tracks) - 1 if index is None else index
-        self.undo_stack.push(
-            ReplacePatternCommand(self, self._pattern, after, f"Add track {label}")
-        )
+        self.replace_pattern(after, f"Add track {label}")
         return where
 
     def remove_track(self, track: int) -> None:
         after = self._pattern.copy()
         removed = after.remove_track(track)
-        self.undo_stack.push(
-            ReplacePatternCommand(self, self._pattern, after, f"Remove track {removed.name}")
-        )
+        self.replace_pattern(after, f"Remove track {removed.name}")
 
     def duplicate_track(self, track: int) -> int:
         after = self._pattern.copy()
@@ -258,56 +232,21 @@ class SequencerState(QObject):
         copy.volume, copy.pan = source.volume, source.pan
         copy.sample_sha256, copy.sample_name = source.sample_sha256, source.sample_name
         copy.pitch, copy.decay, copy.choke = source.pitch, source.decay, source.choke
-        self.undo_stack.push(
-            ReplacePatternCommand(self, self._pattern, after, f"Duplicate {source.name}")
-        )
+        self.replace_pattern(after, f"Duplicate {source.name}")
         return track + 1
 
-    # ---- a track's sound -------------------------------------------------------------
+    # ---- a track's sound (see track_sounds) ------------------------------------------
     def import_sample(self, path: str | os.PathLike[str]) -> ImportedSample:
-        """Check an audio file and copy it into the sample cache (no pattern change).
-        ``TrackSampleError`` says why a file cannot be used."""
-        if self._samples is None:
-            raise TrackSampleError("Own sounds need the sample cache, which is not available.")
-        return import_track_sample(path, self._samples, self._pattern.sample_refs())
+        return self._sounds.import_sample(path)
 
     def set_track_sample(self, track: int, path: str | os.PathLike[str]) -> ImportedSample:
-        """The track plays the audio file at ``path`` (one undoable step). Raises
-        ``TrackSampleError`` before anything changes when the file cannot be used."""
-        t = self._pattern.tracks[track]
-        sample = self.import_sample(path)
-        after = self._pattern.copy()
-        after.set_own_sample(track, sample.sha256, sample.name)
-        self.undo_stack.push(
-            ReplacePatternCommand(self, self._pattern, after, f"Sound {sample.name} on {t.name}")
-        )
-        return sample
+        return self._sounds.set_track_sample(track, path)
 
     def add_sample_track(self, path: str | os.PathLike[str], index: int | None = None) -> int:
-        """A new track named after the audio file, playing it; returns its index."""
-        sample = self.import_sample(path)
-        after = self._pattern.copy()
-        label = after.unique_track_name(Path(sample.name).stem.strip() or "Sample")
-        fallback = (self.sample_names() or list(DEFAULT_KIT_SAMPLES))[0]
-        new = after.add_track(label, fallback, index)
-        new.sample_sha256, new.sample_name = sample.sha256, sample.name
-        new.volume = 0.8
-        where = len(after.tracks) - 1 if index is None else index
-        self.undo_stack.push(
-            ReplacePatternCommand(self, self._pattern, after, f"Add track {label}")
-        )
-        return where
+        return self._sounds.add_sample_track(path, index)
 
     def use_builtin_sound(self, track: int) -> None:
-        """Back to the kit's sound the track had before its own sample."""
-        t = self._pattern.tracks[track]
-        if t.sample_sha256 is None:
-            return
-        after = self._pattern.copy()
-        after.set_own_sample(track, None)
-        self.undo_stack.push(
-            ReplacePatternCommand(self, self._pattern, after, f"Built-in sound on {t.name}")
-        )
+        self._sounds.use_builtin_sound(track)
 
     def refresh_sounds(self) -> None:
         """Samples arrived in the cache (fetched after a Load): play and show them. Not an
@@ -342,9 +281,7 @@ class SequencerState(QObject):
             return
         after = self._pattern.copy()
         after.set_length(length)
-        self.undo_stack.push(
-            ReplacePatternCommand(self, self._pattern, after, f"Length {length} steps")
-        )
+        self.replace_pattern(after, f"Length {length} steps")
 
     def set_steps_per_beat(self, steps_per_beat: int) -> None:
         if steps_per_beat == self._pattern.steps_per_beat:
@@ -354,37 +291,26 @@ class SequencerState(QObject):
         # triplets still sounds where it did, and the notice says what had to move.
         report = after.regrid(int(steps_per_beat))
         after = Pattern.from_snapshot(after.to_snapshot())  # validates the value
-        self.undo_stack.push(
-            ReplacePatternCommand(self, self._pattern, after, f"{steps_per_beat} steps per beat")
-        )
+        self.replace_pattern(after, f"{steps_per_beat} steps per beat")
         self.notice.emit(report.describe(after.steps_per_beat))
 
     # ---- transport -------------------------------------------------------------------
     @property
     def is_playing(self) -> bool:
-        return self._playing
+        return self._transport.playing
 
     @property
     def current_step(self) -> int:
-        return self._current_step
+        return self._transport.current_step
 
     def play(self) -> None:
-        # The engine's own state, not the polled one: a take that just ended may have
-        # stopped playback since the last poll.
-        if self._engine is None or self._engine.is_playing:
-            return
-        self._engine.set_pattern(self._pattern)
-        self._engine.start()
-        self._poll()
+        self._transport.play(self._pattern)
 
     def stop(self) -> None:
-        if self._engine is None:
-            return
-        self._engine.stop(wait=False)
-        self._poll()
+        self._transport.stop()
 
     def toggle_playing(self) -> None:
-        if self._playing:
+        if self._transport.playing:
             self.stop()
         else:
             self.play()
@@ -407,16 +333,16 @@ class SequencerState(QObject):
         self._pattern = pattern
         self._changed()
 
+    def replace_pattern(self, after: Pattern, text: str) -> None:
+        """Make ``after`` the pattern as one undoable step (also how the parts edit it)."""
+        self.undo_stack.push(ReplacePatternCommand(self, self._pattern, after, text))
+
     # ---- internals -------------------------------------------------------------------
     def _changed(self) -> None:
-        self._protect_samples()
+        self._sounds.protect()
         if self._engine is not None:
             self._engine.set_pattern(self._pattern)
         self.patternChanged.emit()
-
-    def _protect_samples(self) -> None:
-        if self._samples is not None:
-            self._samples.protect_open(self._pattern.sample_refs())
 
     def _check_cell(self, track: int, step: int) -> None:
         if not 0 <= track < len(self._pattern.tracks):
@@ -445,18 +371,3 @@ class SequencerState(QObject):
             return
         _PATTERN_SETTERS[name](self._pattern.copy(), value)  # validate first
         self.undo_stack.push(PatternPropertyCommand(self, (name,), old, value, label, gesture))
-
-    def _poll(self) -> None:
-        engine = self._engine
-        if engine is None:
-            return
-        playing = bool(engine.is_playing)
-        step = engine.current_step() if playing else None
-        step = -1 if step is None else int(step)
-        if playing != self._playing:
-            self._playing = playing
-            self._timer.start(PLAYING_POLL_MS if playing else IDLE_POLL_MS)
-            self.playingChanged.emit(playing)
-        if step != self._current_step:
-            self._current_step = step
-            self.currentStepChanged.emit(step)
