@@ -35,7 +35,8 @@ LAYOUT_SIZES = ((760, 520), (1024, 640), (1520, 880), (2560, 1440))
 
 
 def _patterns():
-    from desktop_app.domain.pattern import Pattern, Track, demo_pattern
+    from desktop_app.domain.pattern import Pattern, demo_pattern
+    from desktop_app.domain.track import Track
 
     def steps(n: int, on: dict[int, int] | list[int], vel: int = 100) -> list[int]:
         hits = on if isinstance(on, dict) else dict.fromkeys(on, vel)

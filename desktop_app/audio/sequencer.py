@@ -35,7 +35,8 @@ from desktop_app.audio.metronome import MetronomeSettings, beat_of, click
 from desktop_app.audio.sample_bank import NoSamples, SampleBank
 from desktop_app.audio.sample_shaping import shape
 from desktop_app.audio.timing import samples_per_step
-from desktop_app.domain.pattern import VELOCITY_MAX, Pattern, Track
+from desktop_app.domain.pattern import Pattern
+from desktop_app.domain.track import VELOCITY_MAX, Track
 
 # Master gain before the limiter: roughly 2 dB of headroom for several voices at once.
 MASTER_GAIN = 0.8

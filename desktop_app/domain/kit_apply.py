@@ -20,7 +20,8 @@ from desktop_app.domain.kit_format import (
     KitSpec,
     safe_file_name,
 )
-from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES, Pattern, Track, default_choke
+from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES, Pattern
+from desktop_app.domain.track import Track, default_choke
 
 # Words in a sound's name → the built-in sound a new track falls back to (what "built-in
 # sound" restores, and the General MIDI note an export gives it).

@@ -25,8 +25,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.domain.pattern import CHOKE_RANGE, DECAY_RANGE, DEFAULT_KIT_SAMPLES, PITCH_RANGE
+from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES
 from desktop_app.domain.snapshot_checks import _version_tuple
+from desktop_app.domain.track import CHOKE_RANGE, DECAY_RANGE, PITCH_RANGE
 
 KIT_FORMAT = "sequencer.kit"
 KIT_VERSION = "0.1.0"

@@ -29,10 +29,9 @@ from desktop_app.domain.pattern import (
     LENGTH_RANGE,
     STEPS_PER_BEAT_CHOICES,
     SWING_RANGE,
-    VELOCITY_MAX,
     Pattern,
-    Track,
 )
+from desktop_app.domain.track import VELOCITY_MAX, Track
 
 PPQ = 480
 DRUM_CHANNEL = 9  # "channel 10" as musicians and DAWs count

@@ -37,7 +37,7 @@ from desktop_app.domain.kit_format import (
     KitSpec,
     safe_file_name,
 )
-from desktop_app.domain.pattern import CHOKE_RANGE, PITCH_RANGE
+from desktop_app.domain.track import CHOKE_RANGE, PITCH_RANGE
 from desktop_app.services.kit_library import KitError, KitLibrary, inspect_sample
 
 log = logging.getLogger(__name__)

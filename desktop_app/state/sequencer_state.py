@@ -20,14 +20,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from desktop_app.domain.pattern import (
-    DEFAULT_KIT_SAMPLES,
-    DEFAULT_VELOCITY,
-    VELOCITY_MAX,
-    Pattern,
-    default_choke,
-    demo_pattern,
-)
+from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES, DEFAULT_VELOCITY, Pattern, demo_pattern
+from desktop_app.domain.track import VELOCITY_MAX, default_choke
 from desktop_app.services.track_samples import ImportedSample, SampleStore
 from desktop_app.state.engine_transport import EngineTransport
 from desktop_app.state.track_sounds import TrackSounds

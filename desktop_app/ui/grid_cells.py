@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
-from desktop_app.domain.pattern import VELOCITY_MAX
+from desktop_app.domain.track import VELOCITY_MAX
 from desktop_app.ui import theme
 
 

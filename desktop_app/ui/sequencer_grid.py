@@ -38,7 +38,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from desktop_app.domain.pattern import DEFAULT_VELOCITY, VELOCITY_MAX, Pattern
+from desktop_app.domain.pattern import DEFAULT_VELOCITY, Pattern
+from desktop_app.domain.track import VELOCITY_MAX
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.grid_cells import paint_cell, paint_cursor, paint_velocity

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.audio.audio_files import TRACK_SUFFIXES
-from desktop_app.domain.pattern import CHOKE_RANGE, DECAY_RANGE, PITCH_RANGE
+from desktop_app.domain.track import CHOKE_RANGE, DECAY_RANGE, PITCH_RANGE
 from desktop_app.services.track_samples import TrackSampleError, is_track_audio
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme

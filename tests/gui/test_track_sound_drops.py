@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.sequencer import MASTER_GAIN
-from desktop_app.domain.pattern import Pattern, Track
+from desktop_app.domain.pattern import Pattern
+from desktop_app.domain.track import Track
 from desktop_app.services.samples import SampleCache, sha256_file
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState

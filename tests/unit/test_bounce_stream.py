@@ -14,7 +14,8 @@ from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit, load_default_kit
 from desktop_app.audio.sequencer import CHOKE_FADE, MASTER_GAIN
 from desktop_app.audio.timing import loop_samples
-from desktop_app.domain.pattern import Pattern, Track, demo_pattern
+from desktop_app.domain.pattern import Pattern, demo_pattern
+from desktop_app.domain.track import Track
 
 SR = 44100
 BPM = 105.0  # 6300 samples a step: every pass starts on a whole sample

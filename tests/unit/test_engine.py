@@ -21,7 +21,8 @@ from desktop_app.audio.sequencer import (
     soft_limit,
 )
 from desktop_app.audio.timing import loop_samples
-from desktop_app.domain.pattern import Pattern, Track, demo_pattern
+from desktop_app.domain.pattern import Pattern, demo_pattern
+from desktop_app.domain.track import Track
 
 SR = 44100
 CENTRE = np.sqrt(0.5)

@@ -11,7 +11,8 @@ import pytest
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit
 from desktop_app.audio.metronome import MetronomeSettings
-from desktop_app.domain.pattern import Pattern, Track
+from desktop_app.domain.pattern import Pattern
+from desktop_app.domain.track import Track
 
 SR = 44100
 STEP = 6300  # 105 BPM, 4 steps a beat

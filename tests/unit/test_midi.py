@@ -15,7 +15,8 @@ from desktop_app.domain.midi import (
     read_midi,
     write_midi,
 )
-from desktop_app.domain.pattern import Pattern, Track, demo_pattern
+from desktop_app.domain.pattern import Pattern, demo_pattern
+from desktop_app.domain.track import Track
 
 GM = {"kick": 36, "rim": 37, "snare": 38, "clap": 39, "closed_hat": 42, "low_tom": 45,
       "open_hat": 46, "high_tom": 50}  # fmt: skip

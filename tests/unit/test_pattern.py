@@ -12,10 +12,10 @@ from desktop_app.domain.pattern import (
     FORMAT,
     Pattern,
     SnapshotError,
-    Track,
     demo_pattern,
     empty_pattern,
 )
+from desktop_app.domain.track import Track
 
 
 def snapshot(**overrides) -> dict:

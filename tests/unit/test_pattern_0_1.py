@@ -13,15 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.domain.pattern import (
-    BASE_VERSION,
-    HAT_CHOKE_GROUP,
-    VERSION,
-    Pattern,
-    SnapshotError,
-    Track,
-    demo_pattern,
-)
+from desktop_app.domain.pattern import BASE_VERSION, VERSION, Pattern, SnapshotError, demo_pattern
+from desktop_app.domain.track import HAT_CHOKE_GROUP, Track
 
 SHA = "ab" * 32
 SCHEMA = Path(__file__).resolve().parents[2] / "resources/schemas/0.1.0/pattern/pattern.json"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from desktop_app.domain.pattern import Pattern, Track
+from desktop_app.domain.pattern import Pattern
+from desktop_app.domain.track import Track
 
 
 def pattern(steps: list[int], spb: int = 4) -> Pattern:

@@ -16,7 +16,8 @@ from desktop_app.audio.kit import Kit
 from desktop_app.audio.metronome import MetronomeSettings
 from desktop_app.audio.recorder import Recorder, RecordingResult
 from desktop_app.audio.timing import bar_frames, bars_beats, next_bar_line
-from desktop_app.domain.pattern import Pattern, Track
+from desktop_app.domain.pattern import Pattern
+from desktop_app.domain.track import Track
 
 SR = 44100
 STEP = 6300  # 105 BPM

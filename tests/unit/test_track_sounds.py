@@ -23,7 +23,8 @@ from desktop_app.audio.sample_shaping import (
     pitch_ratio,
 )
 from desktop_app.audio.sequencer import CHOKE_FADE, MASTER_GAIN, Sequencer
-from desktop_app.domain.pattern import Pattern, Track, demo_pattern
+from desktop_app.domain.pattern import Pattern, demo_pattern
+from desktop_app.domain.track import Track
 from desktop_app.services.samples import sha256_file
 
 SR = 44100
