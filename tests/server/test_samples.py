@@ -21,9 +21,7 @@ from sequencer_server.threaded import ThreadedServer
 from sequencer_server.users import add_user
 from tests.conftest import TOKEN, make_backend
 from tests.server.helpers import Client
-from tests.server.sample_files import audio_bytes
-from tests.server.test_bad_input import stored_objects
-from tests.server.test_limits import (
+from tests.server.raw_http import (
     FILE_PART_HEAD,
     MULTIPART,
     form_part,
@@ -31,6 +29,8 @@ from tests.server.test_limits import (
     read_response,
     request_head,
 )
+from tests.server.sample_files import audio_bytes
+from tests.server.test_bad_input import stored_objects
 
 SCHEMA = Path(__file__).resolve().parents[2] / "resources/schemas/0.1.0/sample/sample.json"
 
