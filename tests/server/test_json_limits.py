@@ -12,11 +12,7 @@ import pytest
 
 from tests.conftest import TOKEN
 from tests.server.limit_checks import detail, message_body, nested, stored_messages
-from tests.server.raw_http import (
-    open_request,
-    read_response,
-    request_head,
-)
+from tests.server.raw_http import open_request, read_response, request_head
 
 # Nesting depth ---------------------------------------------------------------------
 

@@ -6,48 +6,40 @@ from __future__ import annotations
 import time
 
 from tests.conftest import TOKEN
+from tests.server import raw_http as raw
 from tests.server.helpers import mp3_bytes
 from tests.server.limit_checks import detail, stored_renders
-from tests.server.raw_http import (
-    BOUNDARY,
-    FILE_PART_HEAD,
-    MULTIPART,
-    form_part,
-    open_request,
-    read_response,
-    request_head,
-)
 
 # Uploads: the token before the body, and uploads in flight per client ------------------
 
 
 def test_wrong_bearer_is_refused_before_the_upload_body_is_read(served):
     backend, c = served
-    head = request_head(
+    head = raw.request_head(
         "POST",
         "/api/v1/upload/audio",
         {
             "Authorization": "Bearer wrong",
-            "Content-Type": MULTIPART,
+            "Content-Type": raw.MULTIPART,
             "Content-Length": str(60 * 1024 * 1024),
         },
     )
-    with open_request(c.url, head, FILE_PART_HEAD + mp3_bytes()) as sock:
-        status, _headers, _ = read_response(sock)
+    with raw.open_request(c.url, head, raw.FILE_PART_HEAD + mp3_bytes()) as sock:
+        status, _headers, _ = raw.read_response(sock)
     assert status == 401
     assert stored_renders(backend) == []
 
 
 def test_wrong_token_field_is_refused_before_the_file_is_read(served):
     backend, c = served
-    head = request_head(
+    head = raw.request_head(
         "POST",
         "/api/v1/upload/audio",
-        {"Content-Type": MULTIPART, "Content-Length": str(60 * 1024 * 1024)},
+        {"Content-Type": raw.MULTIPART, "Content-Length": str(60 * 1024 * 1024)},
     )
-    start = form_part("format", "mp3") + form_part("token", "wrong") + FILE_PART_HEAD
-    with open_request(c.url, head, start + mp3_bytes()) as sock:
-        status, _headers, body = read_response(sock)
+    start = raw.form_part("format", "mp3") + raw.form_part("token", "wrong") + raw.FILE_PART_HEAD
+    with raw.open_request(c.url, head, start + mp3_bytes()) as sock:
+        status, _headers, body = raw.read_response(sock)
     assert status == 401 and b"Invalid API token" in body
     assert stored_renders(backend) == []
 
@@ -56,12 +48,12 @@ def test_oversized_or_too_many_form_fields_are_400(served):
     backend, c = served
     r = c.upload(peaks="0" * (65 * 1024))
     assert r.status_code == 400 and "Malformed multipart body" in detail(r)
-    many = b"".join(form_part(f"f{i}", "x") for i in range(20))
-    body = many + FILE_PART_HEAD + mp3_bytes() + f"\r\n--{BOUNDARY}--\r\n".encode()
+    many = b"".join(raw.form_part(f"f{i}", "x") for i in range(20))
+    body = many + raw.FILE_PART_HEAD + mp3_bytes() + f"\r\n--{raw.BOUNDARY}--\r\n".encode()
     r = c.http.post(
         f"{c.url}/api/v1/upload/audio",
         data=body,
-        headers={"Content-Type": MULTIPART, "Authorization": f"Bearer {TOKEN}"},
+        headers={"Content-Type": raw.MULTIPART, "Authorization": f"Bearer {TOKEN}"},
     )
     assert r.status_code == 400 and "Too many fields" in detail(r)
     assert stored_renders(backend) == []
@@ -70,32 +62,34 @@ def test_oversized_or_too_many_form_fields_are_400(served):
 def test_token_field_after_the_file_is_still_honoured(served):
     _backend, c = served
     body = (
-        FILE_PART_HEAD
+        raw.FILE_PART_HEAD
         + mp3_bytes()
         + b"\r\n"
-        + form_part("token", TOKEN)
-        + f"--{BOUNDARY}--\r\n".encode()
+        + raw.form_part("token", TOKEN)
+        + f"--{raw.BOUNDARY}--\r\n".encode()
     )
-    r = c.http.post(f"{c.url}/api/v1/upload/audio", data=body, headers={"Content-Type": MULTIPART})
+    r = c.http.post(
+        f"{c.url}/api/v1/upload/audio", data=body, headers={"Content-Type": raw.MULTIPART}
+    )
     assert r.status_code == 200, r.text
 
 
 def test_uploads_in_flight_per_client_are_capped(served):
     backend, c = served
-    head = request_head(
+    head = raw.request_head(
         "POST",
         "/api/v1/upload/audio",
         {
             "Authorization": f"Bearer {TOKEN}",
-            "Content-Type": MULTIPART,
+            "Content-Type": raw.MULTIPART,
             "Content-Length": str(10 * 1024 * 1024),
         },
     )
-    held = [open_request(c.url, head, FILE_PART_HEAD + mp3_bytes()) for _ in range(4)]
+    held = [raw.open_request(c.url, head, raw.FILE_PART_HEAD + mp3_bytes()) for _ in range(4)]
     try:
         time.sleep(0.5)  # the four are inside the route, waiting for the rest of their bodies
-        with open_request(c.url, head, FILE_PART_HEAD) as fifth:
-            status, headers, body = read_response(fifth)
+        with raw.open_request(c.url, head, raw.FILE_PART_HEAD) as fifth:
+            status, headers, body = raw.read_response(fifth)
         assert status == 429 and b"MAX_UPLOADS_PER_CLIENT" in body
         assert int(headers["retry-after"]) > 0
     finally:

@@ -18,14 +18,7 @@ from desktop_app.audio.sequencer import (
 )
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.domain.track import Track
-from tests.unit.click_patterns import (
-    CENTRE,
-    SR,
-    click_kit,
-    every_step,
-    onsets,
-    pattern_with,
-)
+from tests.unit.click_patterns import CENTRE, SR, click_kit, every_step, onsets, pattern_with
 
 
 def test_velocity_scales_gain() -> None:

@@ -7,11 +7,7 @@ import numpy as np
 import pytest
 
 from desktop_app.audio.bounce import bounce
-from desktop_app.audio.sequencer import (
-    MASTER_GAIN,
-    Sequencer,
-    soft_limit,
-)
+from desktop_app.audio.sequencer import MASTER_GAIN, Sequencer, soft_limit
 from desktop_app.audio.timing import loop_samples
 from desktop_app.domain.track import Track
 from tests.unit.click_patterns import (
