@@ -22,9 +22,11 @@ from desktop_app.services.api import ApiClient
 from desktop_app.services.audio_cache import MIB, AudioCache
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
+from desktop_app.services.kit_library import KitLibrary
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import Outbox
 from desktop_app.services.pattern_files import SessionPattern
+from desktop_app.services.samples import SampleCache
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
 from desktop_app.state.audio_player_state import AudioPlayerState
@@ -43,6 +45,7 @@ from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.band_dialogs import BandDialogs, shared_fingerprint
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
+from desktop_app.ui.kit_actions import KitActions
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.open_files import NowPlaying
@@ -111,7 +114,14 @@ class AppGraph(QObject):
             connection.close()  # no orphaned local server when the kit cannot load
             raise
         self._session_pattern = SessionPattern(paths.session_pattern_file)
-        self.sequencer_state = SequencerState(self.engine, pattern=self._session_pattern.load())
+        # Tracks' own sounds (issue 15): kept by SHA-256, played by the engine from here.
+        self.samples = SampleCache(paths.sample_cache_dir, connection.api)
+        from desktop_app.audio.sample_bank import SampleBank
+
+        self.engine.set_bank(SampleBank(self.samples, self.engine.sample_rate))
+        self.sequencer_state = SequencerState(
+            self.engine, pattern=self._session_pattern.load(), samples=self.samples
+        )
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
         self.sequencer_state.playingChanged.connect(self.recording_state.transport_changed)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
@@ -129,6 +139,10 @@ class AppGraph(QObject):
             log_dir=paths.log_dir,
             data_dir=paths.server_data_dir,
         )
+        kits = KitLibrary(paths.kits_dir)
+        self.kits = KitActions(self.window, self.sequencer_state, kits, self.samples,
+                               settings, self.tasks)  # fmt: skip
+        self.kits.install(self.window.menuBar())
         self.playback.follow(self.threads_state)
         tidy_drag_dir(paths.cache_dir / "drag_out")
         dragger = RenderDragger(self.playback.controller, paths.cache_dir / "drag_out")
@@ -238,6 +252,7 @@ class AppGraph(QObject):
         self._closed = True
         if self.recording_state.is_recording:
             self.recording_state.stop()
+        self.recording_state.close_input()
         self.sequencer_state.stop()
         self.save_session()
         self.settings.sync()

@@ -1,4 +1,5 @@
-"""``sequencer render PATTERN.json -o OUT.mp3 [--loops N] [--bitrate K] [--kit DIR]``
+"""``sequencer render PATTERN.json -o OUT.mp3 [--loops N] [--bitrate K] [--kit DIR]
+[--samples DIR]``
 
 Offline bounce with the same engine code the GUI plays and records with. Errors (a
 malformed pattern, a missing sample, an unwritable output) are one line on stderr and a
@@ -11,7 +12,6 @@ next, so memory stays the same for one loop or for an hour of audio.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -24,8 +24,11 @@ from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
 from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
+from desktop_app.audio.sample_bank import FolderLookup, SampleBank
 from desktop_app.audio.wavio import WavWriter
-from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.commands._failure import CommandError, reports_errors
+from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
+from desktop_app.paths import AppPaths
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -45,12 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
         "for a lossless float WAV. The file is exactly N passes long and loops seamlessly.",
     )
-    p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
+    add_pattern_arguments(p, loops=DEFAULT_LOOPS)
     p.add_argument(
         "-o", "--output", required=True, metavar="OUT.mp3", help="output file: .mp3 or .wav"
-    )
-    p.add_argument(
-        "--loops", type=int, default=DEFAULT_LOOPS, help=f"passes (default {DEFAULT_LOOPS})"
     )
     p.add_argument(
         "--bitrate",
@@ -61,61 +61,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kit", metavar="DIR", help="a folder of WAV, AIFF or FLAC samples to use as the kit"
     )
+    p.add_argument(
+        "--samples",
+        metavar="DIR",
+        help="where tracks' own samples are, as {sha256}.{ext} (default: the sample cache)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
 
-def _fail(message: str) -> int:
-    print(f"sequencer render: error: {' '.join(message.split())}", file=sys.stderr)
-    return 2
+def sample_bank(folder: str | None) -> SampleBank:
+    """Own samples from ``folder``, or from the user's sample cache (``SEQUENCER_HOME``)."""
+    if folder is None:
+        folder = str(AppPaths.from_env().sample_cache_dir)
+    return SampleBank(FolderLookup(folder), SAMPLE_RATE)
 
 
-def load_pattern(path: Path) -> Pattern:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SnapshotError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{path}: not valid JSON: {exc}") from None
-    # Some files hold a whole message; take its snapshot.
-    if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
-        data = data["snapshot"]
-    return Pattern.from_snapshot(data)
-
-
+@reports_errors("render")
 def run(args: argparse.Namespace) -> int:
-    source, out = Path(args.pattern), Path(args.output)
-    try:
-        pattern = load_pattern(source)
-    except SnapshotError as exc:
-        return _fail(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc))
-    if not 1 <= args.loops <= MAX_LOOPS:
-        return _fail(f"--loops: {args.loops} is outside 1-{MAX_LOOPS}")
+    pattern, out = pattern_input(args, MAX_LOOPS), Path(args.output)
     suffix = out.suffix.lower()
     if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
         named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
-        return _fail(
+        raise CommandError(
             f"{out}: cannot write {named}; the output must end in .mp3 (MP3) or .wav (WAV)"
         )
     as_wav = suffix in WAV_SUFFIXES
     if not as_wav and args.bitrate not in VALID_BITRATES:
-        return _fail(
+        raise CommandError(
             f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "
             + ", ".join(map(str, VALID_BITRATES))
         )
     try:
-        names = [t.sample for t in pattern.tracks]
+        names = [t.sample for t in pattern.tracks if not t.own_sample]
         kit = (
             load_kit_folder(args.kit, required=names, sample_rate=SAMPLE_RATE)
             if args.kit
             else load_default_kit(SAMPLE_RATE)
         )
         t0 = time.perf_counter()
-        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE)
+        bank = sample_bank(args.samples)
+        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
     except KitError as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)
     seconds = frames / SAMPLE_RATE
     show = not args.quiet and seconds >= PROGRESS_AFTER_SECONDS
@@ -139,11 +127,11 @@ def run(args: argparse.Namespace) -> int:
             progress if show else None,
         )
     except LameUnavailable as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     except OSError as exc:
         if show:
             print(file=sys.stderr)
-        return _fail(f"{out}: cannot write: {exc.strerror or exc}")
+        raise CommandError(f"{out}: cannot write: {exc.strerror or exc}") from None
     if show:
         print(file=sys.stderr)
     if not args.quiet:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
-from desktop_app.services.audio_cache import MIB, absolute_url
+from desktop_app.services.audio_cache import MIB, DownloadSource, absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +47,10 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-class SampleSource(Protocol):
-    """What the cache needs from the server: ``ApiClient`` has both."""
-
-    base_url: str
+class SampleSource(DownloadSource, Protocol):
+    """What the cache needs from the server (``ApiClient``): a sample's record, then its file."""
 
     def get_sample(self, sha256: str) -> Sample: ...
-    def download(
-        self,
-        url: str,
-        dest: str | os.PathLike[str],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        expected_size: int | None = None,
-    ) -> Path: ...
 
 
 class SampleCache:
@@ -80,6 +70,7 @@ class SampleCache:
         self._cap = int(cap_bytes)
         self._clock = clock
         self._lock = threading.RLock()
+        self._open: frozenset[str] = frozenset()
 
     @property
     def cap_bytes(self) -> int:
@@ -88,6 +79,11 @@ class SampleCache:
     def set_cap(self, cap_bytes: int, protect: Iterable[str] = ()) -> list[str]:
         self._cap = int(cap_bytes)
         return self.evict(protect)
+
+    def protect_open(self, sha256s: Iterable[str]) -> None:
+        """The samples of the open pattern: never evicted (until the next call), whatever
+        the other calls protect."""
+        self._open = frozenset(sha256s)
 
     def lookup(self, sha256: str) -> Path | None:
         """The cached file of the sample, marked as used now; None when not cached."""
@@ -179,7 +175,7 @@ class SampleCache:
     def evict(self, protect: Iterable[str] = ()) -> list[str]:
         """Delete least recently used samples until the total fits the cap; samples in
         ``protect`` stay even when that leaves the cache over it."""
-        keep = set(protect)
+        keep = set(protect) | self._open
         evicted: list[str] = []
         with self._lock:
             entries = self.entries()

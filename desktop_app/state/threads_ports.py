@@ -1,14 +1,20 @@
 """What ``ThreadsState`` needs from its collaborators, as Protocols: the API client and the
-local store (both blocking, called on workers) and the sender (the server session)."""
+local store (both blocking, called on workers) and the sender (the server session); and
+``ThreadsContext``, the same collaborators as its parts share them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from desktop_app.domain.draft import MessageDraft
 from desktop_app.domain.message import Message, Thread
 from desktop_app.services.api import MessagePage
+from desktop_app.state.connection_status import ConnectionStatus
+from desktop_app.state.message_fetch import MessageCache
+from desktop_app.state.open_thread import Submit
 
 
 class ThreadsApi(Protocol):
@@ -26,18 +32,15 @@ class ThreadsApi(Protocol):
     ) -> MessagePage: ...
 
 
-class ThreadsStore(Protocol):
-    """The part of ``LocalStore`` this state uses (blocking, called on workers)."""
+class ThreadsStore(MessageCache, Protocol):
+    """The part of ``LocalStore`` this state uses (blocking, called on workers): what a
+    fetch writes (``MessageCache``), and the threads, reads and unread counts."""
 
     def list_threads(self) -> list[Thread]: ...
     def replace_threads(self, threads: list[Thread]) -> None: ...
     def upsert_threads(self, threads: list[Thread]) -> None: ...
     def delete_thread(self, thread_id: str) -> None: ...
     def list_messages(self, thread_id: str) -> list[Message]: ...
-    def replace_messages(self, thread_id: str, messages: list[Message]) -> None: ...
-    def upsert_messages(self, messages: list[Message]) -> None: ...
-    def delete_messages(self, message_ids: list[str]) -> None: ...
-    def set_cursor(self, thread_id: str, cursor: str | None) -> None: ...
     def arrived(self, message: Message, *, unread: bool) -> bool: ...
     def unread_counts(self) -> dict[str, int]: ...
     def mark_read(self, thread_id: str) -> str | None: ...
@@ -57,3 +60,26 @@ class Sender(Protocol):
     def rename_pending_thread(self, thread_id: str, name: str) -> Thread | None: ...
     def show_thread(self, thread_id: str) -> None: ...
     def network_back(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ThreadsContext:
+    """What the parts of ``ThreadsState`` (its thread list, unread counts, own messages)
+    share: ``submit`` runs work in the background with the state as context (none once
+    it is closed); ``answered()`` says the server answered, ``status`` hears when it did
+    not; without a ``sender`` nothing can be sent."""
+
+    api: ThreadsApi
+    store: ThreadsStore | None
+    user_id: str
+    submit: Submit
+    status: ConnectionStatus
+    answered: Callable[[], None]
+    sender: Sender | None
+
+    def ask(
+        self, doing: str, call: Callable[..., Any], *args: Any, on_done: Callable[..., Any]
+    ) -> None:
+        """``call(*args)`` on a worker, ``on_done(result)`` back here; a failure goes to
+        ``status`` (which says "Could not <doing>" or goes offline)."""
+        self.submit(call, *args, on_done=on_done, on_error=lambda e: self.status.failed(e, doing))

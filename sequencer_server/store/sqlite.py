@@ -143,9 +143,7 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
         return doc
 
     def list_threads(self) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute("SELECT doc FROM threads ORDER BY created_at, id").fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return self._docs("SELECT doc FROM threads ORDER BY created_at, id")
 
     def get_thread(self, thread_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -342,12 +340,9 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             db.execute("DELETE FROM uploads WHERE id = ?", (render_id,))
 
     def unattached_uploads(self, created_before: str) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT doc FROM uploads WHERE message_id IS NULL AND created_at < ?",
-                (created_before,),
-            ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return self._docs(
+            "SELECT doc FROM uploads WHERE message_id IS NULL AND created_at < ?", created_before
+        )
 
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         return self._uploads("created_at < ?", created_before)

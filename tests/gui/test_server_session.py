@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
 
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
@@ -14,7 +13,8 @@ from desktop_app.services.api import ApiClient
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
-from desktop_app.state.message_list_model import RENDER_READY, RENDER_UPLOADING, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY, RENDER_UPLOADING
 from desktop_app.state.server_session import ServerSession, SessionFiles
 from desktop_app.state.session_host import SessionHost
 from sequencer_server.threaded import ThreadedServer
@@ -33,13 +33,6 @@ def two_servers(tmp_path: Path):
     yield servers
     for srv in servers:
         srv.stop()
-
-
-@pytest.fixture
-def tasks():
-    runner = TaskRunner(QThreadPool())
-    yield runner
-    runner.wait(5000)
 
 
 def _session(url: str, paths: AppPaths, tasks: TaskRunner, user: str = "alice") -> ServerSession:
