@@ -125,11 +125,6 @@ class RecordingState(QObject):
     def recordings_dir(self) -> Path:
         return self._dir
 
-    def transport_changed(self, playing: bool) -> None:
-        """The engine started (the meter goes to 30 Hz now) or stopped playing."""
-        if playing and self._engine is not None:
-            self._timer.start(METER_INTERVAL_MS)
-
     @property
     def input_metering(self) -> bool:
         """The input is open for its meter (input mixing is on and the device opened)."""
@@ -139,6 +134,11 @@ class RecordingState(QObject):
     def ending(self) -> bool:
         """The take ends by itself at the next bar line."""
         return self._ending
+
+    def transport_changed(self, playing: bool) -> None:
+        """The engine started (the meter goes to 30 Hz now) or stopped playing."""
+        if playing and self._engine is not None:
+            self._timer.start(METER_INTERVAL_MS)
 
     def toggle(self) -> None:
         """The record button: start a take as the options say (count-in, N bars), or end
@@ -292,7 +292,7 @@ class RecordingState(QObject):
                 log.warning("input meter: %s", exc)
                 self.error.emit(f"Input mixing is on, but {_lower_first(str(exc))}")
                 return
-            self._timer.start(METER_INTERVAL_MS)  # its meter at 30 Hz from now on
+            self._timer.start(METER_INTERVAL_MS)  # the input meter moves at 30 Hz
             self.inputMeteringChanged.emit(True)
 
     def close_input(self) -> None:
@@ -311,7 +311,10 @@ class RecordingState(QObject):
         recorder = self._recorder
         engine = self._engine
         output = engine.output_level() if engine is not None else 0.0
-        # 30 Hz only while there is something to show: idle, once a second.
+        if self._input is not None:
+            self.inputLevelChanged.emit(float(self._input.level()))
+        # 30 Hz only while there is something to show (a take, the input meter, playback):
+        # idle, once a second.
         busy = (
             recorder is not None
             or self._input is not None
@@ -320,8 +323,6 @@ class RecordingState(QObject):
         wanted = METER_INTERVAL_MS if busy or self._last_level else IDLE_METER_MS
         if self._timer.interval() != wanted:
             self._timer.setInterval(wanted)
-        if self._input is not None:
-            self.inputLevelChanged.emit(float(self._input.level()))
         if recorder is None:
             if output or self._last_level:
                 self._last_level = output

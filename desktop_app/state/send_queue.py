@@ -265,7 +265,8 @@ class SendQueue(QObject):
             if self._cancel.is_set():
                 raise UploadCancelled()
             fraction = done / total if total else 0.0
-            if fraction - last[0] >= PROGRESS_STEP or done >= total:
+            # Falling back means another file began (the take after the samples).
+            if fraction < last[0] or fraction - last[0] >= PROGRESS_STEP or done >= total:
                 last[0] = fraction
                 self.progress.emit(entry.id, fraction)
 

@@ -21,9 +21,8 @@ from sequencer_server.store.mongo_changes import ChangeStreamSignal, is_replica_
 from sequencer_server.store.sqlite import SQLiteStore
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
-from tests.server.helpers import Client
+from tests.server.helpers import Client, server_process
 from tests.server.sse import SSEReader
-from tests.server.test_events import server_process
 
 BACKENDS = ["sqlite-local", "mongo-local"]
 
@@ -216,7 +215,8 @@ def test_a_replica_set_change_stream_wakes_the_broker_and_resumes(tmp_path):
 
 
 def test_another_process_s_message_arrives_within_250_ms(tmp_path):
-    with server_process(tmp_path) as (a, _pa), server_process(tmp_path) as (b, _pb):
+    with server_process(tmp_path) as pa, server_process(tmp_path) as pb:
+        a, b = pa.url, pb.url
         thread = Client(b).create_thread()
         with SSEReader(a) as sse:
             sse.get()
