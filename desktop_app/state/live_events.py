@@ -45,11 +45,14 @@ def _event_stream(
 
 
 class LiveEvents(QObject):
-    """``received(kind, data)``: ``message`` / ``deleted`` / ``thread`` and its JSON;
-    ``streamingChanged(bool)``: the stream is open (True) or lost and retrying (False)."""
+    """``received(kind, data)``: ``message`` / ``deleted`` / ``thread`` / ``reset`` and its
+    JSON; ``streamingChanged(bool)``: the stream is open (True) or lost and retrying
+    (False); ``offerKnown(bool)``: whether the server offers events (False: a seed-only
+    server, polled)."""
 
     received = Signal(str, object)
     streamingChanged = Signal(bool)
+    offerKnown = Signal(bool)  # the server said whether it offers events at all
     _fromWorker = Signal(str, object)
     _stateFromWorker = Signal(bool)
 
@@ -84,6 +87,8 @@ class LiveEvents(QObject):
         self._asking = False
         features = health.get("features") if isinstance(health, dict) else None
         self.offered = isinstance(features, list) and "events" in features
+        if not self._closed:
+            self.offerKnown.emit(self.offered)
         if self._closed or not self.offered:
             log.info("the server offers no events: polling")
             return

@@ -34,6 +34,7 @@ from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
 from desktop_app.state.live_events import LiveEvents
 from desktop_app.state.outbox_rows import failure_text, send_status, take_of
+from desktop_app.state.polled_arrivals import PolledArrivals
 from desktop_app.state.render_fetcher import recordings_in
 from desktop_app.state.send_queue import SendQueue
 from desktop_app.state.session_parts import Connection, SessionFiles, TakeKeeper, ThreadMemory
@@ -126,6 +127,10 @@ class ServerSession(QObject):
         self.live = LiveEvents(api, self._submit_live, self)
         self.live.received.connect(self._on_event)
         self.live.streamingChanged.connect(self._on_streaming)
+        # Without events, others' messages in threads not open are found by polling.
+        self.arrivals = PolledArrivals(api, self.threads, self._submit_live, self)
+        self.threads.threadsChanged.connect(self.arrivals.threads_changed)
+        self.live.offerKnown.connect(lambda offered: self.arrivals.set_active(not offered))
         self.threads.connectionChanged.connect(self._on_connection)
         if self._memory is not None:
             self.threads.threadsChanged.connect(self._open_initial_thread)

@@ -178,6 +178,60 @@ def test_mongomock_has_no_change_streams_so_the_sequence_is_polled(tmp_path):
     assert isinstance(backend.store.change_signal(), EveryTick)
 
 
+class _Stream:
+    """What the signal uses of pymongo's ChangeStream, playing a script: a change (its
+    resume token), an error (the primary stepped down), then nothing but empty waits."""
+
+    def __init__(self, script: list) -> None:
+        self._script = script
+        self.alive = True
+        self.resume_token: dict | None = None
+
+    def __enter__(self) -> _Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.alive = False
+
+    def try_next(self) -> dict | None:
+        if not self._script:
+            time.sleep(0.02)  # maxAwaitTimeMS elapsing with no change
+            return None
+        step = self._script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        self.resume_token = {"_data": step}
+        return {"_id": self.resume_token}
+
+
+def test_a_lost_change_stream_resumes_after_its_last_token():
+    """The replica set's stream as the driver would hand it over: after a failure the
+    next stream resumes after the last token seen, and meanwhile the broker polls."""
+    from pymongo.errors import AutoReconnect
+
+    streams = [_Stream(["t1", AutoReconnect("primary stepped down")]), _Stream(["t2"])]
+    resumed_after: list[object] = []
+
+    class Database:
+        def watch(self, pipeline, resume_after=None, max_await_time_ms=None):
+            assert pipeline == [{"$match": {"ns.coll": {"$in": ["messages", "threads"]}}}]
+            resumed_after.append(resume_after)
+            return streams.pop(0) if streams else _Stream([])
+
+    woken = threading.Event()
+    signal = ChangeStreamSignal(Database())
+    signal.start(woken.set)
+    try:
+        deadline = time.monotonic() + 5
+        while signal.resume_token != {"_data": "t2"} and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert resumed_after[:2] == [None, {"_data": "t1"}]
+        assert signal.opened >= 2 and signal.live and woken.is_set()
+        assert signal.changed() and not signal.changed()
+    finally:
+        signal.close()
+
+
 @pytest.mark.skipif(
     not os.environ.get("MONGODB_URI"),
     reason="change streams need a real MongoDB replica set (set MONGODB_URI); mongomock has none",
