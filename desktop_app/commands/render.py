@@ -1,4 +1,5 @@
-"""``sequencer render PATTERN.json -o OUT.mp3 [--loops N] [--bitrate K] [--kit DIR]``
+"""``sequencer render PATTERN.json -o OUT.mp3 [--loops N] [--bitrate K] [--kit DIR]
+[--samples DIR]``
 
 Offline bounce with the same engine code the GUI plays and records with. Errors (a
 malformed pattern, a missing sample, an unwritable output) are one line on stderr and a
@@ -23,9 +24,17 @@ from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
 from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.commands._failure import CommandError, reports_errors
 from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
+from desktop_app.commands._own_samples import (
+    Lookups,
+    fetch_from_configured_server,
+    missing_samples,
+    sample_cache,
+)
+from desktop_app.commands._server_args import add_connection_args
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -58,13 +67,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kit", metavar="DIR", help="a folder of WAV, AIFF or FLAC samples to use as the kit"
     )
+    p.add_argument(
+        "--samples",
+        metavar="DIR",
+        help="where tracks' own samples are, as {sha256}.{ext} (default: the sample cache; "
+        "a sample in neither is fetched from the server)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_connection_args(p)
     p.set_defaults(func=run)
 
 
 @reports_errors("render")
 def run(args: argparse.Namespace) -> int:
-    pattern, out = pattern_input(args, MAX_LOOPS), Path(args.output)
+    cache = sample_cache()
+    pattern, out = pattern_input(args, MAX_LOOPS, cache), Path(args.output)
     suffix = out.suffix.lower()
     if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
         named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
@@ -77,15 +94,20 @@ def run(args: argparse.Namespace) -> int:
             f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "
             + ", ".join(map(str, VALID_BITRATES))
         )
+    lookup = Lookups(cache, args.samples)
+    missing = missing_samples(pattern, lookup, cache, fetch_from_configured_server(args))
+    if missing:
+        raise CommandError("; ".join(missing) + " (the render needs every sound it plays)")
     try:
-        names = [t.sample for t in pattern.tracks]
+        names = [t.sample for t in pattern.tracks if not t.own_sample]
         kit = (
             load_kit_folder(args.kit, required=names, sample_rate=SAMPLE_RATE)
             if args.kit
             else load_default_kit(SAMPLE_RATE)
         )
         t0 = time.perf_counter()
-        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE)
+        bank = SampleBank(lookup, SAMPLE_RATE)
+        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
     except KitError as exc:
         raise CommandError(str(exc)) from None
     frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)
