@@ -14,11 +14,11 @@ The workload is the demo groove (16 steps, 8 tracks) at 124 BPM, 64 loops (124 s
   second run with ``-x 1`` is reported too, since ours does not oversample the mix.
   ``LMMS_PROJECT`` may name another project to render instead.
 
-Each tool renders 1 loop and then all the loops: ``wall_s`` is the whole run (start-up
-included), ``marginal_realtime_factor`` the speed of the loops after the first, which
-leaves out a fixed start-up (h2cli spends ~24 s probing audio drivers on a machine
-without sound before it exports anything). A tool that is not installed is skipped with
-a message, never an error.
+Each tool renders 1 loop and then all the loops, the best of three runs each (h2cli:
+one): ``wall_s`` is the whole run (start-up included), ``marginal_realtime_factor`` the
+speed of the loops after the first, which leaves out a fixed start-up (h2cli spends ~24 s
+probing audio drivers on a machine without sound before it exports anything). A tool that
+is not installed is skipped with a message, never an error.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ LOOPS = 64
 H2_DEMO = Path("/usr/share/hydrogen/data/demo_songs/GM_kit_demo1.h2song")
 TICKS_PER_STEP = 12  # Hydrogen: 48 ticks a quarter note, 16th-note steps
 LMMS_TICKS_PER_BAR = 192  # LMMS: 48 ticks a quarter note too
+ROUNDS = 3  # best of; h2cli runs once (each run spends ~24 s probing audio drivers)
 
 
 def _pattern() -> Pattern:
@@ -69,20 +70,31 @@ def _once(cmd: list[str], out: Path, timeout: float) -> tuple[float, float] | st
 
 
 def _timed(
-    make_cmd: Callable[[int, Path], list[str]], work: Path, loops: int, timeout: float = 900
+    make_cmd: Callable[[int, Path], list[str]],
+    work: Path,
+    loops: int,
+    timeout: float = 900,
+    rounds: int = ROUNDS,
 ) -> dict[str, Any]:
-    """Render 1 loop, then ``loops``: the whole run and the marginal speed."""
+    """Render 1 loop, then ``loops``, each the best of ``rounds`` runs (the machine may be
+    shared; the fastest run is the one least disturbed): the whole run and the marginal
+    speed."""
     runs = []
     for n in (1, loops):
         out = work / f"out-{n}.wav"
-        got = _once(make_cmd(n, out), out, timeout)
-        if isinstance(got, str):
-            return {"error": got}
-        runs.append(got)
-        out.unlink()
+        best: tuple[float, float] | None = None
+        for _ in range(rounds):
+            got = _once(make_cmd(n, out), out, timeout)
+            if isinstance(got, str):
+                return {"error": got}
+            out.unlink()
+            best = got if best is None or got[0] < best[0] else best
+        assert best is not None
+        runs.append(best)
     (wall1, audio1), (wall, audio) = runs
     result = {"wall_s": wall, "audio_seconds": audio, "realtime_factor": audio / wall}
     result["one_loop_wall_s"] = wall1
+    result["rounds"] = rounds
     if wall > wall1 and audio > audio1:
         result["marginal_realtime_factor"] = (audio - audio1) / (wall - wall1)
     return result
@@ -244,7 +256,7 @@ def run(args) -> dict:
                 song.write_bytes(h2song(pattern, n))
                 return ["h2cli", "-s", str(song), "-o", str(out)]
 
-            result["hydrogen_h2cli"] = _timed(hydrogen, work, loops)
+            result["hydrogen_h2cli"] = _timed(hydrogen, work, loops, rounds=1)
         else:
             result["hydrogen_h2cli"] = "skipped: h2cli is not installed (apt-get install hydrogen)"
 

@@ -101,6 +101,9 @@ class RecordingState(QObject):
         self._input: MeteredInput | None = None
         self._ending = False
         self._counting_in = False
+        self._take_bars = 0  # the take in progress: its length in bars (0: until stopped)
+        self._take_count_in = 0  # and the bars of its count-in
+        self._input_changed = False  # the input device changed during a take
         self._recorder: Recorder | None = None
         self._started_playback = False
         self.last_result: RecordingResult | None = None
@@ -129,6 +132,16 @@ class RecordingState(QObject):
     def input_metering(self) -> bool:
         """The input is open for its meter (input mixing is on and the device opened)."""
         return self._input is not None
+
+    @property
+    def take_bars(self) -> int:
+        """The take in progress ends by itself after this many bars (0: when stopped)."""
+        return self._take_bars if self.is_recording else 0
+
+    @property
+    def take_count_in_bars(self) -> int:
+        """Bars of count-in before the take in progress (0 when it had none)."""
+        return self._take_count_in if self.is_recording else 0
 
     @property
     def ending(self) -> bool:
@@ -178,6 +191,7 @@ class RecordingState(QObject):
         self._recorder = recorder
         self._started_playback = False
         self._ending = bool(bars)
+        self._take_bars, self._take_count_in = bars or 0, 0
         if not engine.is_playing:
             try:
                 engine.start(count_in_bars=count_in_bars)
@@ -186,6 +200,7 @@ class RecordingState(QObject):
                 self._abort(f"Could not start playback for recording: {exc}")
                 return
             self._started_playback = True
+            self._take_count_in = count_in_bars
         self._timer.start(METER_INTERVAL_MS)  # the take's meter and clock from now on
         self.recordingChanged.emit(True)
         self.elapsedChanged.emit(0.0)
@@ -224,6 +239,9 @@ class RecordingState(QObject):
             result = None
             message = str(exc)
         self._stop_playback_we_started()
+        if self._input_changed:  # a device chosen during the take: the meter follows now
+            self._input_changed = False
+            self._follow_input_setting(reopen=True)
         self.levelChanged.emit(0.0)
         self.recordingChanged.emit(False)
         if result is None:
@@ -273,6 +291,8 @@ class RecordingState(QObject):
 
     def _on_setting_changed(self, name: str) -> None:
         if name in ("mix_input", "input_device"):
+            if name == "input_device" and self._recorder is not None:
+                self._input_changed = True
             self._follow_input_setting(reopen=name == "input_device")
 
     def _follow_input_setting(self, *, reopen: bool = False) -> None:

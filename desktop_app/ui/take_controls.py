@@ -127,7 +127,7 @@ class _SliderRow(QWidget):
     def __init__(self, label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(28, 4, 12, 4)
+        layout.setContentsMargins(32, 4, 14, 4)  # the label lines up with the items' text
         layout.setSpacing(8)
         self.label = QLabel(label, self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -151,7 +151,7 @@ class TakeOptionsMenu(QMenu):
         self._options = options
         self.setToolTipsVisible(True)
 
-        self.addSection("Metronome")
+        self._header("Metronome")
         self.metronome_action = self._check("Click on every beat", options.set_metronome_enabled)
         self.click_volume = _SliderRow("Click volume", self)
         self.click_volume.slider.valueChanged.connect(
@@ -163,19 +163,22 @@ class TakeOptionsMenu(QMenu):
         self.record_click_action = self._check("Record the click too", options.set_record_click)
         self.record_click_action.setToolTip("Off: you hear the click, the take does not contain it")
 
-        self.addSection("Count-in")
+        self.addSeparator()
+        self._header("Count-in")
         self.count_in_actions = self._choices(
             COUNT_IN_CHOICES,
             lambda n: "No count-in" if n == 0 else f"Count in {bars_text(n)}",
             options.set_count_in_bars,
         )
 
-        self.addSection("Take length")
+        self.addSeparator()
+        self._header("Take length")
         self.length_actions = self._choices(
             RECORD_BAR_CHOICES,
             lambda n: "Until stopped" if n == 0 else f"Record {bars_text(n)}",
             options.set_record_bars,
         )
+        self.addSeparator()
         self.stop_at_bar_action = self._check(
             "Stop at the end of the bar", options.set_stop_at_bar_end
         )
@@ -185,6 +188,19 @@ class TakeOptionsMenu(QMenu):
         )
         options.changed.connect(self.show_options)
         self.show_options()
+
+    def _header(self, text: str) -> None:
+        """A group's title (the app's style sheet draws ``addSection`` as a bare line)."""
+        label = QLabel(text.upper(), self)
+        label.setObjectName("menuHeader")
+        label.setStyleSheet(
+            f"QLabel#menuHeader {{ color: {theme.TEXT_FAINT}; font-size: 9px;"
+            " font-weight: bold; letter-spacing: 1px; padding: 6px 12px 2px 14px; }"
+        )
+        action = QWidgetAction(self)
+        action.setDefaultWidget(label)
+        action.setEnabled(False)
+        self.addAction(action)
 
     def _check(self, text: str, setter: Callable[[bool], None]) -> QAction:
         action = QAction(text, self)

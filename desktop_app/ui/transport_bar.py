@@ -217,13 +217,13 @@ class TransportBar(QWidget):
 
     def _on_counting_in(self, counting: bool) -> None:
         if counting:
-            bars = self._rec.options.count_in_bars
+            bars = self._rec.take_count_in_bars
             self._show_status(f"Count-in: {'1 bar' if bars == 1 else f'{bars} bars'}…", error=False)
         elif self._rec.is_recording:
             self._show_status(self._recording_text(), error=False)
 
     def _recording_text(self) -> str:
-        bars = self._rec.options.record_bars
+        bars = self._rec.take_bars
         return f"Recording {'1 bar' if bars == 1 else f'{bars} bars'}…" if bars else "Recording…"
 
     def _on_elapsed(self, seconds: float) -> None:

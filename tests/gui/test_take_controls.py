@@ -218,7 +218,7 @@ def test_record_with_a_count_in_for_one_bar_from_the_menu(qtbot, panel, engine, 
         assert rec.is_recording and engine.count_in_frames == bar_frames(
             demo_pattern(), engine.sample_rate, 1
         )
-    assert statuses[0] == "Count-in: 1 bar…"
+    assert statuses[:2] == ["Count-in: 1 bar…", "Recording 1 bar…"]
     pcm, rate = read_audio(done.args[0].wav_path)
     assert len(pcm) == bar_frames(demo_pattern(), rate, 1)  # ended itself on the bar line
     qtbot.waitUntil(lambda: not engine.is_playing, timeout=3000)
@@ -273,8 +273,10 @@ def test_the_output_meter_shows_playback_without_a_take(qtbot, panel, engine, re
 
 def test_the_input_meter_shows_while_input_mixing_is_on(qtbot, engine, settings, tmp_path):
     taps: list[InputTap] = []
+    devices: list[str | None] = []
 
     def open_tap(device: str | None, rate: int) -> InputTap:
+        devices.append(device)
         taps.append(InputTap(rate))  # fed with push(), what the device callback does
         return taps[-1]
 
@@ -296,8 +298,11 @@ def test_the_input_meter_shows_while_input_mixing_is_on(qtbot, engine, settings,
     rec.start()
     taps[0].push(np.ones(2000, np.float32) * 0.9)
     qtbot.waitUntil(lambda: rec.take_clock() >= "1.2", timeout=10000)
+    settings.input_device = "USB mic"  # chosen during the take: the take keeps its input
+    assert len(taps) == 1
     result = rec.stop()
-    assert result is not None and len(taps) == 1
+    assert result is not None
+    assert devices == [None, "USB mic"]  # and the meter follows the new one after it
     settings.mix_input = False
     assert not rec.input_metering and not panel.transport.input_meter.isVisible()
     seq.stop()
