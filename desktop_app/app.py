@@ -31,6 +31,7 @@ from desktop_app.services.samples import SampleCache
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
 from desktop_app.state.audio_player_state import AudioPlayerState
+from desktop_app.state.pattern_loader import PatternLoader
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.render_fetcher import OwnRecording, RenderFetcher
@@ -122,6 +123,7 @@ class AppGraph(QObject):
             self.engine, pattern=self._session_pattern.load(), samples=self.samples
         )
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
+        self.sequencer_state.playingChanged.connect(self.recording_state.transport_changed)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
         self.playback = build_playback(paths, settings, connection.api, own, self)
         session = self._new_session(connection)
@@ -148,6 +150,11 @@ class AppGraph(QObject):
             self.playback.controller, self.playback.fetcher, dragger
         )
         self.playback_binding.bind(self.window)
+        # A message's Load fetches the pattern's own sounds first (issue 15).
+        self.pattern_loader = PatternLoader(self.sequencer_state, self.samples, self.tasks, self)
+        self.pattern_loader.status.connect(self.window.show_notice)
+        self.pattern_loader.failed.connect(self.window.show_error)
+        self.window.use_pattern_loader(self.pattern_loader)
         if crash_reporter is not None:
             crash_reporter.set_window(self.window)
         self.notice.connect(self.window.show_notice)
@@ -179,6 +186,7 @@ class AppGraph(QObject):
             SessionFiles.for_server(self.paths, connection.url),
             self.tasks,
             keep_take=self.playback.cache,
+            samples=self.samples,
             memory=self.settings,
             thread_poll_ms=self._thread_poll_ms,
             parent=self,
@@ -231,6 +239,7 @@ class AppGraph(QObject):
         session.threads.messageArrived.connect(self.notifier.notify)
         self.window.set_threads_state(session.threads, session.connection.label)
         self.playback.fetcher.set_api(session.connection.api)
+        self.samples.set_source(session.connection.api)
         self.playback.follow(self.threads_state)
         self.playback_binding.bind(self.window)
 

@@ -24,11 +24,17 @@ from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
 from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
-from desktop_app.audio.sample_bank import FolderLookup, SampleBank
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.commands._failure import CommandError, reports_errors
 from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
-from desktop_app.paths import AppPaths
+from desktop_app.commands._own_samples import (
+    Lookups,
+    fetch_from_configured_server,
+    missing_samples,
+    sample_cache,
+)
+from desktop_app.commands._server_args import add_connection_args
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -64,22 +70,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--samples",
         metavar="DIR",
-        help="where tracks' own samples are, as {sha256}.{ext} (default: the sample cache)",
+        help="where tracks' own samples are, as {sha256}.{ext} (default: the sample cache; "
+        "a sample in neither is fetched from the server)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_connection_args(p)
     p.set_defaults(func=run)
-
-
-def sample_bank(folder: str | None) -> SampleBank:
-    """Own samples from ``folder``, or from the user's sample cache (``SEQUENCER_HOME``)."""
-    if folder is None:
-        folder = str(AppPaths.from_env().sample_cache_dir)
-    return SampleBank(FolderLookup(folder), SAMPLE_RATE)
 
 
 @reports_errors("render")
 def run(args: argparse.Namespace) -> int:
-    pattern, out = pattern_input(args, MAX_LOOPS), Path(args.output)
+    cache = sample_cache()
+    pattern, out = pattern_input(args, MAX_LOOPS, cache), Path(args.output)
     suffix = out.suffix.lower()
     if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
         named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
@@ -92,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
             f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "
             + ", ".join(map(str, VALID_BITRATES))
         )
+    lookup = Lookups(cache, args.samples)
+    missing = missing_samples(pattern, lookup, cache, fetch_from_configured_server(args))
+    if missing:
+        raise CommandError("; ".join(missing) + " (the render needs every sound it plays)")
     try:
         names = [t.sample for t in pattern.tracks if not t.own_sample]
         kit = (
@@ -100,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             else load_default_kit(SAMPLE_RATE)
         )
         t0 = time.perf_counter()
-        bank = sample_bank(args.samples)
+        bank = SampleBank(lookup, SAMPLE_RATE)
         blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
     except KitError as exc:
         raise CommandError(str(exc)) from None

@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
-from desktop_app.services.audio_cache import MIB, DownloadSource, absolute_url
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-DEFAULT_SAMPLE_CAP_BYTES = 512 * MIB
+DEFAULT_SAMPLE_CAP_BYTES = 512 * 1024 * 1024
 PART_SUFFIX = ".part"
 
 
@@ -47,19 +46,35 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-class SampleSource(DownloadSource, Protocol):
-    """What the cache needs from the server (``ApiClient``): a sample's record, then its file."""
+class SampleSource(Protocol):
+    """What the cache needs from the server (``ApiClient``): a sample's record, then its file.
+
+    Spelled out rather than built on ``audio_cache.DownloadSource``: that module loads the
+    HTTP client and the MP3 reader, and this one is imported by ``sequencer render`` and
+    by the outbox (for ``sha256_file``), which must start without them."""
+
+    base_url: str
 
     def get_sample(self, sha256: str) -> Sample: ...
+    def download(
+        self,
+        url: str,
+        dest: str | os.PathLike[str],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        expected_size: int | None = None,
+    ) -> Path: ...
 
 
 class SampleCache:
-    """``SampleCache(folder, source, cap_bytes)``: thread-safe (downloads run on workers)."""
+    """``SampleCache(folder, source, cap_bytes)``: thread-safe (downloads run on workers).
+    Without a ``source`` (``sequencer render`` until a sample turns out to be missing)
+    it only looks up and adds local files."""
 
     def __init__(
         self,
         folder: str | os.PathLike[str],
-        source: SampleSource,
+        source: SampleSource | None = None,
         cap_bytes: int = DEFAULT_SAMPLE_CAP_BYTES,
         *,
         clock: Callable[[], float] = time.time,
@@ -75,6 +90,11 @@ class SampleCache:
     @property
     def cap_bytes(self) -> int:
         return self._cap
+
+    def set_source(self, source: SampleSource | None) -> None:
+        """Fetch from another server from now on (the user switched servers); what is
+        cached stays: a sample is the same sample whichever server served it."""
+        self._source = source
 
     def set_cap(self, cap_bytes: int, protect: Iterable[str] = ()) -> list[str]:
         self._cap = int(cap_bytes)
@@ -106,14 +126,21 @@ class SampleCache:
         existing = self.lookup(sha256)
         if existing is not None:
             return existing
-        sample = self._source.get_sample(sha256)
+        # Here, not at the top: the outbox hashes with this module, and ``sequencer outbox``
+        # should not load the render cache (and its MP3 reader) to do so.
+        from desktop_app.services.audio_cache import absolute_url
+
+        source = self._source
+        if source is None:
+            raise SampleError(f"sample {sha256[:12]}… is not cached and no server was given")
+        sample = source.get_sample(sha256)
         if sample.sha256 != sha256 or sample.format not in SAMPLE_FORMATS:
             raise SampleError(f"the server answered another sample for {sha256[:12]}…")
         dest = self.folder / f"{sha256}.{sample.format}"
         part = self.folder / f".{sha256}.{sample.format}{PART_SUFFIX}"
         try:
-            self._source.download(
-                absolute_url(sample.url, self._source.base_url),
+            source.download(
+                absolute_url(sample.url, source.base_url),
                 part,
                 expected_size=sample.size_bytes,
             )
@@ -174,7 +201,8 @@ class SampleCache:
 
     def evict(self, protect: Iterable[str] = ()) -> list[str]:
         """Delete least recently used samples until the total fits the cap; samples in
-        ``protect`` stay even when that leaves the cache over it."""
+        ``protect`` (and those of ``protect_open``) stay even when that leaves the cache
+        over it."""
         keep = set(protect) | self._open
         evicted: list[str] = []
         with self._lock:

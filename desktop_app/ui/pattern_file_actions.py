@@ -9,7 +9,9 @@ changes nothing and explains itself in a dialog.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -31,6 +33,7 @@ class PatternFileActions(PatternFileMenu):
         self, window: QMainWindow, document: PatternDocument, folder: PatternFolder
     ) -> None:
         super().__init__(window, document, folder)
+        self._read: Callable[[Path], dict[str, Any]] = read_pattern_file
         keys = QKeySequence.StandardKey
         self.new_action = self._action(
             "&New pattern", self.new_pattern, "Start from an empty pattern (undoable)", keys.New
@@ -46,6 +49,11 @@ class PatternFileActions(PatternFileMenu):
         )
         if self.save_action.shortcut().isEmpty():  # not every platform defines SaveAs
             self.save_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+
+    def use_reader(self, read: Callable[[Path], dict[str, Any]]) -> None:
+        """Read pattern files with ``read`` (``PatternLoader.read_file``: tracks' named
+        sound files go into the sample cache) instead of reading the JSON alone."""
+        self._read = read
 
     @property
     def actions(self) -> list[QAction]:
@@ -70,7 +78,7 @@ class PatternFileActions(PatternFileMenu):
     def open_file(self, path: Path) -> bool:
         """Load a pattern file as one undoable step; a bad file explains itself."""
         try:
-            self._document.load_snapshot(read_pattern_file(path), f"Open {path.name}")
+            self._document.load_snapshot(self._read(path), f"Open {path.name}")
         except (PatternFileError, SnapshotError) as exc:
             self._file_error("open", path, str(exc))
             return False
