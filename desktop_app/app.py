@@ -124,6 +124,7 @@ class AppGraph(QObject):
             self.engine, pattern=self._session_pattern.load(), samples=self.samples
         )
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
+        self.sequencer_state.playingChanged.connect(self.recording_state.transport_changed)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
         self.playback = build_playback(paths, settings, connection.api, own, self)
         session = self._new_session(connection)

@@ -258,6 +258,9 @@ class ServerSession(QObject):
                 self.threads.message_deleted(str(data["id"]))
             elif kind == "thread":
                 self.threads.thread_pushed(Thread.from_json(data))
+            elif kind == "reset":  # the server cannot replay the changes since our cursor
+                log.info("the server's events were reset (%s): reloading", data.get("reason"))
+                self.threads.reload()
         except (KeyError, TypeError, ValueError):
             log.warning("an event %r the client does not understand: %r", kind, data)
 

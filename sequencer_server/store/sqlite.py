@@ -26,6 +26,11 @@ from sequencer_server.store.base import (
     RenderClaimConflict,
     StoreFull,
 )
+from sequencer_server.store.change_signals import (
+    ChangeSignal,
+    SQLiteDataVersion,
+    SQLiteFileEvents,
+)
 from sequencer_server.store.sqlite_samples import SQLiteSamples, create_sample_tables
 from sequencer_server.store.sqlite_users import SQLiteUsers, create_user_tables
 
@@ -237,6 +242,18 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
         with self._lock:
             row = self._db.execute("SELECT value FROM counters WHERE name = 'changes'").fetchone()
         return int(row[0])
+
+    def pruned_through(self) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value FROM counters WHERE name = 'pruned_through'"
+            ).fetchone()
+        return int(row[0])
+
+    def change_signal(self) -> ChangeSignal:
+        if SQLiteFileEvents.available():
+            return SQLiteFileEvents(self._database.path)
+        return SQLiteDataVersion(self._database.path)
 
     def changes_after(self, since: int, limit: int) -> list[Change]:
         with self._lock:
