@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.paths import AppPaths
 from desktop_app.playback import Playback
 from desktop_app.services.api import ApiClient
@@ -117,8 +118,6 @@ class AppGraph(QObject):
         self._session_pattern = SessionPattern(paths.session_pattern_file)
         # Tracks' own sounds (issue 15): kept by SHA-256, played by the engine from here.
         self.samples = SampleCache(paths.sample_cache_dir, connection.api)
-        from desktop_app.audio.sample_bank import SampleBank
-
         self.engine.set_bank(SampleBank(self.samples, self.engine.sample_rate))
         self.sequencer_state = SequencerState(
             self.engine, pattern=self._session_pattern.load(), samples=self.samples

@@ -57,16 +57,23 @@ def interpolate(frames: np.ndarray, step: float) -> np.ndarray:
 
 
 def _hermite(padded: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """The curve at ``position`` (input frames). The curve's coefficients are computed once
+    per input frame of the block's range, so a sound pitched down (many output frames per
+    input frame) costs a few operations per output frame; the arithmetic, and so every
+    bit of the result, is the same as computing them per output frame."""
     index = np.floor(position).astype(np.int64)
     frac = position - index
-    i = index + 2
-    y_1, y0, y1, y2 = (padded[i + k].astype(np.float64) for k in (-1, 0, 1, 2))
     if padded.ndim == 2:
         frac = frac[:, None]
+    first = int(index[0])
+    last = int(index[-1])
+    y = padded[first + 1 : last + 5].astype(np.float64)  # input frames first-1 .. last+2
+    y_1, y0, y1, y2 = y[:-3], y[1:-2], y[2:-1], y[3:]
     c1 = 0.5 * (y1 - y_1)
     c2 = y_1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2
     c3 = 0.5 * (y2 - y_1) + 1.5 * (y0 - y1)
-    return ((c3 * frac + c2) * frac + c1) * frac + y0
+    at = index - first
+    return ((c3[at] * frac + c2[at]) * frac + c1[at]) * frac + y0[at]
 
 
 def to_rate(frames: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:

@@ -25,7 +25,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMenu,
     QSizePolicy,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.pattern import Track, default_choke
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
+from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, row_y
 from desktop_app.ui.track_sound import (
     TrackSoundPopup,
@@ -187,7 +187,7 @@ class TrackHeader(QWidget):
         self.name_edit = NameEdit(self)
         self.name_edit.setMinimumWidth(60)
         self.name_edit.committed.connect(self._rename)
-        self.sound_label = QLabel(self)
+        self.sound_label = ElidedLabel("", self)
         self.sound_label.setObjectName("sound")
         small = QFont(self.font())
         small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.78))

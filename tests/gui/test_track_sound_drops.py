@@ -25,6 +25,7 @@ from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
+from tests.gui.layout_checks import problems
 from tests.gui.pixels import grab, mask_of
 from tests.gui.test_track_sound_state import NoServer
 
@@ -238,3 +239,38 @@ def test_a_missing_sound_shows_on_its_header(panel, seq):
     assert header.sound_label.text() == "missing sound"
     warning = mask_of(grab(header), theme.WARNING, tolerance=60)
     assert warning.sum() > 20  # painted in the warning colour, under the name
+
+
+def test_in_the_real_window_a_dropped_file_lands_in_the_sample_cache_and_the_session(
+    qtbot, tmp_path
+):
+    """The app as built by ``python -m desktop_app``: the drop reaches the track under the
+    pointer (not the window's file opener), the file is kept in the sample cache under
+    its hash, the status bar says so, and the pattern saved at quit refers to it."""
+    from desktop_app.app import AppGraph
+    from desktop_app.paths import AppPaths
+    from desktop_app.services.pattern_files import SessionPattern
+    from desktop_app.settings import Settings
+
+    paths = AppPaths.under(tmp_path / "home").ensure()
+    graph = AppGraph(paths, Settings.open(paths.settings_file))
+    window = graph.window
+    try:
+        window.resize(760, 520)  # the smallest window
+        window.show()
+        qtbot.waitExposed(window)
+        panel = window.sequencer_panel
+        rows = header_rows(panel)
+        wav = audio_file(tmp_path / "files", "808 kick with a long name from a pack.wav")
+        assert drop(panel, QPoint(60, rows[0]), [wav])
+        sha = sha256_file(wav)
+        assert (paths.sample_cache_dir / f"{sha}.wav").read_bytes() == wav.read_bytes()
+        assert graph.sequencer_state.pattern.tracks[0].sample_sha256 == sha
+        assert "plays 808 kick with" in window.statusBar().currentMessage()
+        qtbot.wait(50)
+        assert problems(window) == []  # the long name is elided, nothing overlaps
+    finally:
+        window.close()
+        graph.shutdown()
+    saved = SessionPattern(paths.session_pattern_file).load()
+    assert saved is not None and saved.tracks[0].sample_name.startswith("808 kick with")
