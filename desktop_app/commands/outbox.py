@@ -39,6 +39,13 @@ def describe(entry: OutboxEntry) -> str:
     return f"{entry.id}\t{entry.thread_id}\t{entry.stage.value}\t{size}{error}"
 
 
+def forget_delivered(delivery: Delivery, entry_id: str) -> None:
+    """A delivered entry has nothing left to do: its take and its samples' files go with
+    it. (The window hands its own takes to the audio cache first; the command line has no
+    cache to give them to, and kept them — and the samples' links — forever.)"""
+    delivery.outbox.remove(entry_id)
+
+
 def deliver_with_retries(
     delivery: Delivery, entry: OutboxEntry, *, attempts: int = FLUSH_ATTEMPTS, quiet=False
 ) -> bool:
@@ -53,6 +60,7 @@ def deliver_with_retries(
     for attempt in range(attempts):
         try:
             delivery.deliver(current, progress=progress)
+            forget_delivered(delivery, current.id)
             if not quiet:
                 print(f"\r{label}: delivered        ", file=sys.stderr)
             return True
@@ -98,6 +106,7 @@ def deliver_within(
     while True:
         try:
             delivery.deliver(current)
+            forget_delivered(delivery, current.id)
             return Attempt(Outcome.DELIVERED)
         except PermanentApiError as exc:
             return Attempt(Outcome.FAILED, exc.detail)

@@ -58,6 +58,9 @@ def test_a_pattern_with_own_samples_renders_bit_identical_on_a_second_client(tmp
     cli(alice, "render", str(pattern_file), "-o", str(tmp_path / "alice.wav"), "--loops", "2")
     sent = cli(alice, "send", str(pattern_file), "--thread", thread, "--loops", "1", server=url)
     message_id = sent.stdout.strip()
+    # delivered: the outbox keeps nothing of it (its copies of the samples are gone)
+    assert [p for p in (alice / "data" / "outbox").rglob("*") if p.is_file()
+            and not p.name.endswith((".sqlite3", "-wal", "-shm"))] == []  # fmt: skip
 
     message = ApiClient(url, TOKEN).get_message(message_id)
     tracks = message.snapshot["tracks"]
