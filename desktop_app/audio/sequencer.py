@@ -163,18 +163,28 @@ class Sequencer:
     # ---- rendering -------------------------------------------------------------------
     def render(self, frames: int) -> np.ndarray:
         """The next ``frames`` frames, (frames, 2) float32, before the limiter."""
+        return self._render(frames, None)
+
+    def render_tracks(self, frames: int, tracks: int) -> np.ndarray:
+        """``render`` with each pattern track's voices in a buffer of its own, (tracks,
+        frames, 2) float32: the stems. Summed over the tracks it is what ``render`` would
+        have returned (the same voices, added in another order)."""
+        return self._render(frames, tracks)
+
+    def _render(self, frames: int, tracks: int | None) -> np.ndarray:
         start, end = self.position, self.position + frames
         while True:
             onset = self.next_onset()
             if onset is None or onset >= end:
                 break
             self._trigger(max(onset, start))
-        out = np.zeros((frames, 2), np.float32)
+        out = np.zeros((frames, 2) if tracks is None else (tracks, frames, 2), np.float32)
         alive = []
         for v in self.voices:
             a, b = max(v.start, start), min(v.end, end)
             if a < b:
-                out[a - start : b - start] += v.data[a - v.start : b - v.start]
+                target = out if tracks is None else out[v.track]
+                target[a - start : b - start] += v.data[a - v.start : b - v.start]
             if v.end > end:
                 alive.append(v)
         self.voices = alive

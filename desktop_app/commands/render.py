@@ -1,11 +1,13 @@
-"""``sequencer render PATTERN.json -o OUT.mp3 [--loops N] [--bitrate K] [--kit DIR]``
+"""``sequencer render PATTERN.json -o OUT.mp3 [--stems DIR] [--loops N] [--bitrate K] [--kit DIR]``
 
 Offline bounce with the same engine code the GUI plays and records with. Errors (a
 malformed pattern, a missing sample, an unwritable output) are one line on stderr and a
 non-zero exit status, so scripts can rely on them.
 
 The render is streamed: each block is rendered, limited, encoded and written before the
-next, so memory stays the same for one loop or for an hour of audio.
+next, so memory stays the same for one loop or for an hour of audio. ``--stems DIR``
+writes one float WAV per track heard in the mix instead of (or as well as) the mix
+(``services/audio_export.py``; ``audio/stems.py`` says how the master limiter is handled).
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from typing import BinaryIO, Protocol, cast
 import numpy as np
 
 from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
-from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
+from desktop_app.audio.kit import Kit, KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.services.audio_export import ExportError, write_stems
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -43,12 +46,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "render",
         help="bounce a pattern to an MP3 (or WAV) file",
         description="Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
-        "for a lossless float WAV. The file is exactly N passes long and loops seamlessly.",
+        "for a lossless float WAV. The file is exactly N passes long and loops seamlessly. "
+        "--stems DIR writes one float WAV per track heard in the mix (named after the "
+        "track), all as long as the mix and aligned; stems are taken before the master "
+        "limiter, so they sum to the mix as it enters it.",
     )
     p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
-    p.add_argument(
-        "-o", "--output", required=True, metavar="OUT.mp3", help="output file: .mp3 or .wav"
-    )
+    p.add_argument("-o", "--output", metavar="OUT.mp3", help="output file: .mp3 or .wav")
+    p.add_argument("--stems", metavar="DIR", help="also (or only) write one WAV per track into DIR")
     p.add_argument(
         "--loops", type=int, default=DEFAULT_LOOPS, help=f"passes (default {DEFAULT_LOOPS})"
     )
@@ -86,13 +91,49 @@ def load_pattern(path: Path) -> Pattern:
 
 
 def run(args: argparse.Namespace) -> int:
-    source, out = Path(args.pattern), Path(args.output)
+    if not args.output and not args.stems:
+        return _fail("nothing to write: give -o OUT.mp3 (or OUT.wav), --stems DIR, or both")
+    source = Path(args.pattern)
     try:
         pattern = load_pattern(source)
     except SnapshotError as exc:
         return _fail(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc))
     if not 1 <= args.loops <= MAX_LOOPS:
         return _fail(f"--loops: {args.loops} is outside 1-{MAX_LOOPS}")
+    if args.stems and Path(args.stems).exists() and not Path(args.stems).is_dir():
+        return _fail(f"--stems: {args.stems} is a file, not a folder")
+    status = _render_mix(args, pattern, Path(args.output)) if args.output else 0
+    if status == 0 and args.stems:
+        status = _render_stems(args, pattern, Path(args.stems))
+    return status
+
+
+def _load_kit(args: argparse.Namespace, pattern: Pattern) -> Kit:
+    names = [t.sample for t in pattern.tracks]
+    if args.kit:
+        return load_kit_folder(args.kit, required=names, sample_rate=SAMPLE_RATE)
+    return load_default_kit(SAMPLE_RATE)
+
+
+def _render_stems(args: argparse.Namespace, pattern: Pattern, folder: Path) -> int:
+    t0 = time.perf_counter()
+    try:
+        done = write_stems(pattern, _load_kit(args, pattern), args.loops, folder)
+    except (KitError, ExportError) as exc:
+        return _fail(str(exc))
+    if not args.quiet:
+        took = time.perf_counter() - t0
+        left_out = f"; left out (not heard): {', '.join(done.skipped)}" if done.skipped else ""
+        print(
+            f"{folder}: {len(done.paths)} stems ({', '.join(p.name for p in done.paths)}), "
+            f"{args.loops} loops, {done.seconds:.2f} s each, float WAV, in {took:.2f} s"
+            f"{left_out}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _render_mix(args: argparse.Namespace, pattern: Pattern, out: Path) -> int:
     suffix = out.suffix.lower()
     if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
         named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
@@ -106,12 +147,7 @@ def run(args: argparse.Namespace) -> int:
             + ", ".join(map(str, VALID_BITRATES))
         )
     try:
-        names = [t.sample for t in pattern.tracks]
-        kit = (
-            load_kit_folder(args.kit, required=names, sample_rate=SAMPLE_RATE)
-            if args.kit
-            else load_default_kit(SAMPLE_RATE)
-        )
+        kit = _load_kit(args, pattern)
         t0 = time.perf_counter()
         blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE)
     except KitError as exc:
