@@ -17,7 +17,7 @@ from PySide6.QtCore import SignalInstance
 
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
-from desktop_app.ui.drag_out import RenderDragger
+from desktop_app.ui.drag_out import RenderDragger, wants_midi
 from desktop_app.ui.message_list import MessageListView
 
 
@@ -62,7 +62,7 @@ class PlaybackBinding:
             (view.seekRequested, c.seek),
             (view.loopRequested, c.toggle_loop),
             (view.seekByRequested, c.seek_by),
-            (view.dragRequested, lambda mid, v=view: self.dragger.start(v, mid)),
+            (view.dragRequested, lambda mid, v=view: self._drag(v, mid)),
         ]
         offline = getattr(window.thread_list, "offlineRequested", None)
         if isinstance(offline, SignalInstance):
@@ -76,6 +76,9 @@ class PlaybackBinding:
             self.fetcher.offlineProgress.connect(
                 lambda done, total: window.show_notice(_offline_text(done, total))
             )
+
+    def _drag(self, view: MessageListView, message_id: str) -> None:
+        self.dragger.start(view, message_id, with_midi=wants_midi(view.drag_modifiers))
 
     def _unbind(self) -> None:
         for signal, slot in self._bound:
