@@ -101,6 +101,11 @@ def _copy(source: Path, target: Path) -> int:
 
 
 def _decode(source: Path, target: Path, progress: Progress | None) -> tuple[int, int]:
+    if "MP3" not in soundfile.available_formats():  # libsndfile before 1.1 (a system one)
+        raise ExportError(
+            f"This computer's libsndfile {soundfile.__libsndfile_version__} cannot decode "
+            "MP3 (1.1 or later can); save the MP3 instead, or update the soundfile package."
+        )
     with _open(source) as raw:
         try:
             sound = soundfile.SoundFile(raw)
