@@ -125,7 +125,7 @@ def _worker_ours(app: Any, messages: list[Any], samples: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     model = MessageListModel("ana")
     model.set_messages(messages)
-    model.set_upload_state(messages[-1].id, upload_progress=0.4)
+    model.upsert_message(messages[-1], upload_progress=0.4)
     view = MessageListView()
     view.setModel(model)
     return _show_and_measure(app, view, t0, rss0, samples)
@@ -177,7 +177,7 @@ def _worker_baseline(app: Any, messages: list[Any], samples: int) -> dict[str, A
     from PySide6.QtCore import QSize
     from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
-    from desktop_app.state.message_list_model import MessageRow
+    from desktop_app.state.message_row import MessageRow
 
     rss0 = _rss_mb()
     t0 = time.perf_counter()

@@ -127,13 +127,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             base = QMediaPlayer()
             out = QAudioOutput()
             base.setAudioOutput(out)
-            stream_s = []
-            for _ in range(repeats):
+
+            def bare_press(url: QUrl) -> float:
+                """A bare QMediaPlayer, from unloaded to playing ``url``."""
                 base.stop()
                 base.setSource(QUrl())
                 app.processEvents()
                 t0 = time.perf_counter()
-                base.setSource(QUrl(render.url))
+                base.setSource(url)
                 base.play()
                 _wait(
                     app,
@@ -142,29 +143,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         and buffered(base)
                     ),
                 )
-                stream_s.append(time.perf_counter() - t0)
+                return time.perf_counter() - t0
+
+            stream_s = [bare_press(QUrl(render.url)) for _ in range(repeats)]
             base.stop()
 
             # the floor: a bare QMediaPlayer on the same local file ours plays from
             local = cache.lookup(render.id) or cache.lookup(b.id)
             if local is None:
                 local = mp3
-            local_s = []
-            for _ in range(repeats * 2):
-                base.stop()
-                base.setSource(QUrl())
-                app.processEvents()
-                t0 = time.perf_counter()
-                base.setSource(QUrl.fromLocalFile(str(local)))
-                base.play()
-                _wait(
-                    app,
-                    lambda: (
-                        base.playbackState() == QMediaPlayer.PlaybackState.PlayingState
-                        and buffered(base)
-                    ),
-                )
-                local_s.append(time.perf_counter() - t0)
+            local_s = [bare_press(QUrl.fromLocalFile(str(local))) for _ in range(repeats * 2)]
             base.stop()
             pool.waitForDone(5000)
             cache.close()

@@ -13,8 +13,8 @@ import importlib
 import sys
 
 from desktop_app import __version__
+from desktop_app.embedded_flag import EMBEDDED_SERVER_FLAG
 from desktop_app.gui_args import GuiArgsError, GuiOptions
-from desktop_app.services.embedded_server import EMBEDDED_SERVER_FLAG
 
 COMMANDS = ("render", "send", "outbox", "threads", "cache", "export-midi", "import-midi")
 

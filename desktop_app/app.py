@@ -239,6 +239,7 @@ class AppGraph(QObject):
         self._closed = True
         if self.recording_state.is_recording:
             self.recording_state.stop()
+        self.recording_state.close_input()
         self.sequencer_state.stop()
         self.save_session()
         self.settings.sync()

@@ -276,6 +276,19 @@ class Settings(QObject):
     input_device = Option("audio/input_device", str, "", "Input device name; empty = default")
     mix_input = Option("audio/mix_input", bool, False, "Mix the input into recordings")
     mp3_bitrate = Option("audio/mp3_bitrate", int, 320, "MP3 bitrate of recordings, kbit/s")
+    master_volume = Option("audio/master_volume", float, 1.0, "Speakers' level, 0-1 (not takes)")
+    metronome = Option("recording/metronome", bool, False, "Click on every beat")
+    metronome_volume = Option("recording/metronome_volume", float, 0.5, "Click level, 0-1")
+    metronome_record = Option(
+        "recording/metronome_record", bool, False, "Put the click into takes too"
+    )
+    count_in_bars = Option("recording/count_in_bars", int, 0, "Bars of click before a take, 0-2")
+    record_bars = Option(
+        "recording/record_bars", int, 0, "A take's length in bars; 0 = until stopped"
+    )
+    stop_at_bar_end = Option(
+        "recording/stop_at_bar_end", bool, False, "Stopping a take waits for the bar line"
+    )
     cache_size_mb = Option("cache/size_mb", int, 1024, "Audio cache size cap, MB")
     notifications = Option(
         "notifications/enabled", bool, True, "Desktop notifications for others' new messages"

@@ -14,10 +14,11 @@ is left alone. The same run forgets deletions older than the tombstone retention
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
+from typing import Any
 
 from sequencer_server.storage import Storage, StorageError, StoredObject
 from sequencer_server.store import MessageStore
@@ -28,12 +29,35 @@ DEFAULT_GRACE = timedelta(hours=24)
 
 
 @dataclass
-class CleanupReport:
+class SweepTally:
+    """What a sweep did; renders and samples count the same way, so one sweep serves both."""
+
     examined: int = 0
     removed: int = 0
     failed: int = 0
     bytes_freed: int = 0
-    unrecorded: int = 0  # of the removed: files no upload record owned
+    unrecorded: int = 0  # of the removed: files no record owned
+
+    def count_removed(self, size: int, *, unrecorded: bool = False) -> None:
+        self.removed += 1
+        self.bytes_freed += size
+        self.unrecorded += int(unrecorded)
+
+
+def delete_file(storage: Storage, key: str, tally: SweepTally, what: str) -> bool:
+    """Delete one stored file; a storage failure is counted and logged, not raised, so one
+    unreachable file never stops a sweep (the next run tries it again)."""
+    try:
+        storage.delete(key)
+    except StorageError as exc:
+        tally.failed += 1
+        log.warning("⚠️  Failed to delete %s: %s (%s)", what, key, exc.code or exc)
+        return False
+    return True
+
+
+@dataclass
+class CleanupReport(SweepTally):
     incomplete: int = 0  # unfinished storage writes abandoned (S3 multipart uploads)
 
 
@@ -49,19 +73,47 @@ def find_orphans(store: MessageStore, older_than: timedelta) -> list[dict]:
 
 
 def find_unrecorded(
-    store: MessageStore, storage: Storage, prefix: str, older_than: timedelta
+    storage: Storage,
+    prefix: str,
+    older_than: timedelta,
+    owner: Callable[[str], Mapping[str, Any] | None],
 ) -> list[StoredObject]:
-    """Files under ``prefix`` older than the grace period that no upload record owns.
-    Keys are ``{env}/renders/{render id}.{format}``, so each is one lookup by id."""
+    """Files under ``prefix`` older than the grace period that no record owns. Keys are
+    ``{env}/{kind}/{id}.{ext}``, so each is one ``owner`` lookup by id; a record that names
+    another key (an upload stored under a different format) does not own the file."""
     cutoff = datetime.now(UTC) - older_than
     found = []
     for obj in storage.list_objects(prefix):
         if obj.modified >= cutoff:
             continue
-        record = store.get_upload(PurePosixPath(obj.key).stem)
+        record = owner(PurePosixPath(obj.key).stem)
         if record is None or record.get("key") != obj.key:
             found.append(obj)
     return found
+
+
+def sweep_unrecorded(
+    storage: Storage,
+    prefix: str,
+    owner: Callable[[str], Mapping[str, Any] | None],
+    tally: SweepTally,
+    *,
+    record: str,
+    older_than: timedelta,
+    dry_run: bool,
+    out: Callable[[str], None],
+) -> None:
+    """Remove (or, dry, name) the files under ``prefix`` that no ``record`` record owns.
+    A failed delete is counted and logged and the sweep goes on: the next run tries again."""
+    for obj in find_unrecorded(storage, prefix, older_than, owner):
+        tally.examined += 1
+        if dry_run:
+            out(f"would remove {obj.key} ({obj.size} bytes, no {record} record)")
+        elif delete_file(storage, obj.key, tally, f"file no {record} record owns"):
+            log.info("🗑️  Deleted file no %s record owns: %s", record, obj.key)
+        else:
+            continue
+        tally.count_removed(obj.size, unrecorded=True)
 
 
 def cleanup(
@@ -85,40 +137,27 @@ def cleanup(
             except StorageError as exc:
                 report.failed += 1
                 log.warning("⚠️  Failed to discard unfinished uploads: %s", exc.code or exc)
-        for obj in find_unrecorded(store, storage, renders_prefix, older_than):
-            report.examined += 1
-            if not dry_run:
-                try:
-                    storage.delete(obj.key)
-                except StorageError as exc:
-                    report.failed += 1
-                    log.warning("⚠️  Failed to delete unrecorded file: %s (%s)", obj.key,
-                                exc.code or exc)  # fmt: skip
-                    continue
-                log.info("🗑️  Deleted file no upload record owns: %s", obj.key)
-            else:
-                out(f"would remove {obj.key} ({obj.size} bytes, no upload record)")
-            report.removed += 1
-            report.unrecorded += 1
-            report.bytes_freed += obj.size
+        sweep_unrecorded(
+            storage,
+            renders_prefix,
+            store.get_upload,
+            report,
+            record="upload",
+            older_than=older_than,
+            dry_run=dry_run,
+            out=out,
+        )
     for upload in find_orphans(store, older_than):
         report.examined += 1
         key, size = upload["key"], int(upload.get("size_bytes") or 0)
         if dry_run:
             out(f"would remove {key} ({size} bytes)")
-            report.removed += 1
-            report.bytes_freed += size
+        elif delete_file(storage, key, report, "orphaned render"):
+            store.delete_upload(upload["id"])
+            log.info("🗑️  Deleted orphaned render: %s", key)
+        else:
             continue
-        try:
-            storage.delete(key)
-        except StorageError as exc:
-            report.failed += 1
-            log.warning("⚠️  Failed to delete orphaned render: %s (%s)", key, exc.code or exc)
-            continue
-        store.delete_upload(upload["id"])
-        report.removed += 1
-        report.bytes_freed += size
-        log.info("🗑️  Deleted orphaned render: %s", key)
+        report.count_removed(size)
     verb = "would free" if dry_run else "freed"
     out(
         f"{report.removed} orphaned render(s) {'to remove' if dry_run else 'removed'}, "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 
 from sequencer_server.auth import Credentials, credentials_from
 from sequencer_server.config import Settings
 from sequencer_server.json_body import parsed_body
+from sequencer_server.presenters import MessagePresenter
 from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage
 from sequencer_server.store import MessageStore
@@ -67,3 +68,20 @@ StorageDep = Annotated[Storage, Depends(get_storage)]
 CredentialsDep = Annotated[Credentials, Depends(get_credentials)]
 SignerDep = Annotated[UrlSigner, Depends(get_signer)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_presenter(request: Request, storage: StorageDep, signer: SignerDep) -> MessagePresenter:
+    return MessagePresenter(storage, request, signer)
+
+
+PresenterDep = Annotated[MessagePresenter, Depends(get_presenter)]
+# The poll API's cursor and the event stream's ids are the same numbers (the stores'
+# 64-bit change sequence), so both take ``since`` one way.
+SinceCursor = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**63 - 1,
+        description="a cursor from before (a page's cursor or an event id): changes after it",
+    ),
+]

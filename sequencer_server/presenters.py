@@ -39,3 +39,18 @@ def public_message(
     out = dict(doc)
     out["renders"] = [public_render(r, storage, request, signer) for r in doc.get("renders", [])]
     return out
+
+
+class MessagePresenter:
+    """Messages as one request may see them: render URLs follow the address the request
+    came to, and a private thread's renders get signed, expiring URLs (public threads keep
+    public ones). Routes take it as a dependency instead of storage, signer and request."""
+
+    def __init__(self, storage: Storage, request: Request, signer: UrlSigner) -> None:
+        self._storage = storage
+        self._request = request
+        self._signer = signer
+
+    def message(self, doc: dict[str, Any], thread: dict[str, Any]) -> dict[str, Any]:
+        signer = self._signer if thread.get("private") else None
+        return public_message(doc, self._storage, self._request, signer)

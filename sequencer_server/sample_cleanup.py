@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import PurePosixPath
 from typing import Any
 
-from sequencer_server.storage import Storage, StorageError
+from sequencer_server.cleanup import SweepTally, delete_file, sweep_unrecorded
+from sequencer_server.storage import Storage
 from sequencer_server.store import MessageStore
 
 log = logging.getLogger("sequencer_server.cleanup")
 
 
-@dataclass
-class SampleCleanupReport:
-    removed: int = 0
-    failed: int = 0
-    bytes_freed: int = 0
-    unrecorded: int = 0  # of the removed: files no sample record owned
+class SampleCleanupReport(SweepTally):
+    """What the samples' part did (``examined`` counts only the files no record owns)."""
 
 
 def _iso(when: datetime) -> str:
@@ -66,36 +61,20 @@ def cleanup_samples(
             # whose delete fails is then owned by no record, and the next run removes it.
             if not store.delete_sample(record["sha256"], unless_referenced_since=cutoff):
                 continue
-            try:
-                storage.delete(key)
-            except StorageError as exc:
-                report.failed += 1
-                log.warning("⚠️  Failed to delete unused sample: %s (%s)", key, exc.code or exc)
+            if not delete_file(storage, key, report, "unused sample"):
                 continue
             log.info("🗑️  Deleted sample no message uses: %s", key)
-        report.removed += 1
-        report.bytes_freed += size
-    files_cutoff = datetime.now(UTC) - older_than
-    for obj in storage.list_objects(prefix):
-        if obj.modified >= files_cutoff:
-            continue
-        owner = store.get_sample(PurePosixPath(obj.key).stem)
-        if owner is not None and owner.get("key") == obj.key:
-            continue
-        if dry_run:
-            out(f"would remove {obj.key} ({obj.size} bytes, no sample record)")
-        else:
-            try:
-                storage.delete(obj.key)
-            except StorageError as exc:
-                report.failed += 1
-                log.warning("⚠️  Failed to delete unrecorded sample file: %s (%s)", obj.key,
-                            exc.code or exc)  # fmt: skip
-                continue
-            log.info("🗑️  Deleted file no sample record owns: %s", obj.key)
-        report.removed += 1
-        report.unrecorded += 1
-        report.bytes_freed += obj.size
+        report.count_removed(size)
+    sweep_unrecorded(
+        storage,
+        prefix,
+        store.get_sample,
+        report,
+        record="sample",
+        older_than=older_than,
+        dry_run=dry_run,
+        out=out,
+    )
     verb = "would free" if dry_run else "freed"
     out(
         f"{report.removed} unused sample(s) {'to remove' if dry_run else 'removed'}, "

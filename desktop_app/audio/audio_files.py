@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import soundfile
 
 # libsndfile's major formats that we take; the file's contents decide, not its name.
 FORMATS = {
@@ -34,6 +33,10 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
     """Decode a WAV, AIFF or FLAC file to float32 frames ``(n, channels)`` in -1..1 (float
     files keep what they hold) and its sample rate. ``OSError`` when the file cannot be
     opened, ``AudioFileError`` when it is not audio we take."""
+    # Imported here: libsndfile and cffi are only needed for user files, and ``sequencer
+    # render`` with the built-in kit never reads one.
+    import soundfile
+
     with open(path, "rb") as fh:
         try:
             with soundfile.SoundFile(fh) as sound:

@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+# Blocks kept while nobody takes them (a device block is usually 256-1024 frames).
+MAX_QUEUED_BLOCKS = 64
+
 
 class InputUnavailable(Exception):
     """The input device cannot be opened; the message says which and why."""
@@ -27,6 +30,7 @@ class InputTap:
         self._incoming: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
         self._buffer = np.zeros((0, 2), np.float32)
         self._stream: Any = None
+        self._peak = 0.0
 
     def open(self, device: str | int | None = None) -> None:
         try:
@@ -50,11 +54,37 @@ class InputTap:
             raise InputUnavailable(f"Cannot open {label}: {exc}") from None
 
     def _callback(self, indata, frames, time_info, status) -> None:  # audio thread
-        self._incoming.put(indata.copy())
+        self.push(indata)
 
     def push(self, frames: np.ndarray) -> None:
-        """Add captured frames (n,) / (n, 1) / (n, 2); what the stream callback does."""
-        self._incoming.put(np.asarray(frames, np.float32).copy())
+        """Add captured frames (n,) / (n, 1) / (n, 2); what the stream callback does.
+
+        Also notes the block's peak for the input meter. While nobody takes frames (the
+        meter runs between takes) the oldest blocks are dropped, so the queue stays short."""
+        block = np.asarray(frames, np.float32).copy()
+        if len(block):
+            self._peak = max(self._peak, float(np.abs(block).max()))
+        self._incoming.put(block)
+        while self._incoming.qsize() > MAX_QUEUED_BLOCKS:
+            try:
+                self._incoming.get_nowait()
+            except queue.Empty:
+                break
+
+    def level(self) -> float:
+        """Peak (0-1) of what came in since the last call, for the input meter."""
+        peak, self._peak = self._peak, 0.0
+        return min(1.0, peak)
+
+    def discard(self) -> None:
+        """Forget what is queued: a take starts with what is played from now on, not with
+        what the meter let pile up before it."""
+        while True:
+            try:
+                self._incoming.get_nowait()
+            except queue.Empty:
+                break
+        self._buffer = np.zeros((0, 2), np.float32)
 
     def take(self, n: int) -> np.ndarray:
         """The next ``n`` frames as (n, 2); silence where the input has nothing yet."""

@@ -204,6 +204,11 @@ class Engine:
     def is_playing(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def counting_in(self) -> bool:
+        """True while the count-in of the last start is still being played."""
+        return self.is_playing and self._emitted < self.count_in_frames
+
     def start(self, count_in_bars: int = 0) -> None:
         """Start from step 0 of the current pattern, after ``count_in_bars`` bars of
         click (0-2; block listeners - the recorder - get the stream from step 0 on, output

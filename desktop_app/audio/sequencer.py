@@ -67,6 +67,24 @@ class Voice:
         return self.start + len(self.data)
 
 
+def _mix(
+    voices: list[Voice], start: int, end: int, tracks: int | None = None
+) -> tuple[np.ndarray, list[Voice]]:
+    """The frames ``start``..``end`` of ``voices`` summed, and the voices still sounding
+    after ``end`` (the drums and the metronome mix the same way, into separate buffers).
+    With ``tracks`` each voice is summed into its pattern track's buffer: (tracks, n, 2)."""
+    out = np.zeros((end - start, 2) if tracks is None else (tracks, end - start, 2), np.float32)
+    alive = []
+    for v in voices:
+        a, b = max(v.start, start), min(v.end, end)
+        if a < b:
+            target = out if tracks is None else out[v.track]
+            target[a - start : b - start] += v.data[a - v.start : b - v.start]
+        if v.end > end:
+            alive.append(v)
+    return out, alive
+
+
 @dataclass(frozen=True)
 class StepMark:
     """A scheduled step: where it starts and which step of the pattern it was."""
@@ -178,29 +196,11 @@ class Sequencer:
             if onset is None or onset >= end:
                 break
             self._trigger(max(onset, start))
-        out = np.zeros((frames, 2) if tracks is None else (tracks, frames, 2), np.float32)
-        alive = []
-        for v in self.voices:
-            a, b = max(v.start, start), min(v.end, end)
-            if a < b:
-                target = out if tracks is None else out[v.track]
-                target[a - start : b - start] += v.data[a - v.start : b - v.start]
-            if v.end > end:
-                alive.append(v)
-        self.voices = alive
+        out, self.voices = _mix(self.voices, start, end, tracks)
         self.position = end
         self.last_click = None
         if self.click_voices:
-            clicks = np.zeros((frames, 2), np.float32)
-            ringing = []
-            for v in self.click_voices:
-                a, b = max(v.start, start), min(v.end, end)
-                if a < b:
-                    clicks[a - start : b - start] += v.data[a - v.start : b - v.start]
-                if v.end > end:
-                    ringing.append(v)
-            self.click_voices = ringing
-            self.last_click = clicks
+            self.last_click, self.click_voices = _mix(self.click_voices, start, end)
         return out
 
     def _trigger(self, onset: int) -> None:

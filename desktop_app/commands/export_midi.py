@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from desktop_app.commands.render import load_pattern
+from desktop_app.commands._failure import CommandError, reports_errors
+from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
 from desktop_app.domain.midi import MidiError, write_midi
-from desktop_app.domain.pattern import SnapshotError
 
 MAX_LOOPS = 64
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -28,32 +28,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(own sounds on the next free notes, named), swing in the note times. Muted "
         "tracks are left out; solo wins as in the app.",
     )
-    p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
+    add_pattern_arguments(p, loops=1)
     p.add_argument("-o", "--output", required=True, metavar="OUT.mid", help="the MIDI file")
-    p.add_argument("--loops", type=int, default=1, help="passes (default 1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     p.set_defaults(func=run)
 
 
-def _fail(message: str) -> int:
-    print(f"sequencer export-midi: error: {' '.join(message.split())}", file=sys.stderr)
-    return 2
-
-
+@reports_errors("export-midi")
 def run(args: argparse.Namespace) -> int:
-    source, out = Path(args.pattern), Path(args.output)
-    try:
-        pattern = load_pattern(source)
-    except SnapshotError as exc:
-        return _fail(str(exc) if str(exc).startswith(str(source)) else f"{source}: {exc}")
-    if not 1 <= args.loops <= MAX_LOOPS:
-        return _fail(f"--loops: {args.loops} is outside 1-{MAX_LOOPS}")
+    pattern, out = pattern_input(args, MAX_LOOPS), Path(args.output)
     if out.suffix.lower() not in MIDI_SUFFIXES:
-        return _fail(f"{out}: a MIDI file's name ends in .mid (or .midi)")
+        raise CommandError(f"{out}: a MIDI file's name ends in .mid (or .midi)")
     try:
         notes = write_midi(pattern, out, args.loops)
     except MidiError as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     if not args.quiet:
         print(f"{out}: {notes} notes, {args.loops} loops at {pattern.bpm:g} BPM", file=sys.stderr)
     return 0

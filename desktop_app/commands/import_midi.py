@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from desktop_app.commands._failure import CommandError, reports_errors
 from desktop_app.domain.midi import MidiError, read_midi
 from sequencer_common.atomic import write_text_atomic
 
@@ -30,22 +31,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _fail(message: str) -> int:
-    print(f"sequencer import-midi: error: {' '.join(message.split())}", file=sys.stderr)
-    return 2
-
-
+@reports_errors("import-midi")
 def run(args: argparse.Namespace) -> int:
     source, out = Path(args.midi), Path(args.output)
     try:
         result = read_midi(source)
     except MidiError as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     text = json.dumps(result.pattern.to_snapshot(), indent=2) + "\n"
     try:
         write_text_atomic(out, text)
     except OSError as exc:
-        return _fail(f"{out}: cannot write: {exc.strerror or exc}")
+        raise CommandError(f"{out}: cannot write: {exc.strerror or exc}") from None
     for note in result.notes:
         print(f"sequencer import-midi: {note}", file=sys.stderr)
     if not args.quiet:

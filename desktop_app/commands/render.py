@@ -13,7 +13,6 @@ writes one float WAV per track heard in the mix instead of (or as well as) the m
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +26,9 @@ from desktop_app.audio.kit import Kit, KitError, load_default_kit, load_kit_fold
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.wavio import WavWriter
-from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.commands._failure import CommandError, reports_errors
+from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
+from desktop_app.domain.pattern import Pattern
 from desktop_app.services.audio_export import ExportError, write_stems
 from sequencer_common.atomic import atomic_write
 
@@ -51,12 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "track), all as long as the mix and aligned; stems are taken before the master "
         "limiter, so they sum to the mix as it enters it.",
     )
-    p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
+    add_pattern_arguments(p, loops=DEFAULT_LOOPS)
     p.add_argument("-o", "--output", metavar="OUT.mp3", help="output file: .mp3 or .wav")
     p.add_argument("--stems", metavar="DIR", help="also (or only) write one WAV per track into DIR")
-    p.add_argument(
-        "--loops", type=int, default=DEFAULT_LOOPS, help=f"passes (default {DEFAULT_LOOPS})"
-    )
     p.add_argument(
         "--bitrate",
         type=int,
@@ -70,42 +68,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _fail(message: str) -> int:
-    print(f"sequencer render: error: {' '.join(message.split())}", file=sys.stderr)
-    return 2
-
-
-def load_pattern(path: Path) -> Pattern:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SnapshotError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{path}: not valid JSON: {exc}") from None
-    # Some files hold a whole message; take its snapshot.
-    if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
-        data = data["snapshot"]
-    return Pattern.from_snapshot(data)
-
-
+@reports_errors("render")
 def run(args: argparse.Namespace) -> int:
     if not args.output and not args.stems:
-        return _fail("nothing to write: give -o OUT.mp3 (or OUT.wav), --stems DIR, or both")
-    source = Path(args.pattern)
-    try:
-        pattern = load_pattern(source)
-    except SnapshotError as exc:
-        return _fail(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc))
-    if not 1 <= args.loops <= MAX_LOOPS:
-        return _fail(f"--loops: {args.loops} is outside 1-{MAX_LOOPS}")
+        raise CommandError("nothing to write: give -o OUT.mp3 (or OUT.wav), --stems DIR, or both")
+    pattern = pattern_input(args, MAX_LOOPS)
     if args.stems and Path(args.stems).exists() and not Path(args.stems).is_dir():
-        return _fail(f"--stems: {args.stems} is a file, not a folder")
-    status = _render_mix(args, pattern, Path(args.output)) if args.output else 0
-    if status == 0 and args.stems:
-        status = _render_stems(args, pattern, Path(args.stems))
-    return status
+        raise CommandError(f"--stems: {args.stems} is a file, not a folder")
+    if args.output:
+        _render_mix(args, pattern, Path(args.output))
+    if args.stems:
+        _render_stems(args, pattern, Path(args.stems))
+    return 0
 
 
 def _load_kit(args: argparse.Namespace, pattern: Pattern) -> Kit:
@@ -115,12 +89,12 @@ def _load_kit(args: argparse.Namespace, pattern: Pattern) -> Kit:
     return load_default_kit(SAMPLE_RATE)
 
 
-def _render_stems(args: argparse.Namespace, pattern: Pattern, folder: Path) -> int:
+def _render_stems(args: argparse.Namespace, pattern: Pattern, folder: Path) -> None:
     t0 = time.perf_counter()
     try:
         done = write_stems(pattern, _load_kit(args, pattern), args.loops, folder)
     except (KitError, ExportError) as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     if not args.quiet:
         took = time.perf_counter() - t0
         left_out = f"; left out (not heard): {', '.join(done.skipped)}" if done.skipped else ""
@@ -130,19 +104,18 @@ def _render_stems(args: argparse.Namespace, pattern: Pattern, folder: Path) -> i
             f"{left_out}",
             file=sys.stderr,
         )
-    return 0
 
 
-def _render_mix(args: argparse.Namespace, pattern: Pattern, out: Path) -> int:
+def _render_mix(args: argparse.Namespace, pattern: Pattern, out: Path) -> None:
     suffix = out.suffix.lower()
     if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
         named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
-        return _fail(
+        raise CommandError(
             f"{out}: cannot write {named}; the output must end in .mp3 (MP3) or .wav (WAV)"
         )
     as_wav = suffix in WAV_SUFFIXES
     if not as_wav and args.bitrate not in VALID_BITRATES:
-        return _fail(
+        raise CommandError(
             f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "
             + ", ".join(map(str, VALID_BITRATES))
         )
@@ -151,7 +124,7 @@ def _render_mix(args: argparse.Namespace, pattern: Pattern, out: Path) -> int:
         t0 = time.perf_counter()
         blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE)
     except KitError as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)
     seconds = frames / SAMPLE_RATE
     show = not args.quiet and seconds >= PROGRESS_AFTER_SECONDS
@@ -175,11 +148,11 @@ def _render_mix(args: argparse.Namespace, pattern: Pattern, out: Path) -> int:
             progress if show else None,
         )
     except LameUnavailable as exc:
-        return _fail(str(exc))
+        raise CommandError(str(exc)) from None
     except OSError as exc:
         if show:
             print(file=sys.stderr)
-        return _fail(f"{out}: cannot write: {exc.strerror or exc}")
+        raise CommandError(f"{out}: cannot write: {exc.strerror or exc}") from None
     if show:
         print(file=sys.stderr)
     if not args.quiet:
@@ -190,7 +163,6 @@ def _render_mix(args: argparse.Namespace, pattern: Pattern, out: Path) -> int:
             f"{out.stat().st_size} bytes in {took:.2f} s",
             file=sys.stderr,
         )
-    return 0
 
 
 class _BlockWriter(Protocol):

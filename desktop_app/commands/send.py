@@ -15,11 +15,11 @@ from desktop_app.audio.kit import KitError, load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.peaks import compute_peaks
 from desktop_app.commands._connection import add_connection_args, open_context
+from desktop_app.commands._failure import CommandError, reports_errors
+from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
 from desktop_app.commands.outbox import QUEUED_NOTE, Outcome, deliver_within, open_outbox
-from desktop_app.commands.render import load_pattern
 from desktop_app.domain.draft import AudioFile, MessageDraft
 from desktop_app.domain.metadata import snapshot_metadata
-from desktop_app.domain.pattern import SnapshotError
 from desktop_app.services.api import ApiError, TransientApiError
 from desktop_app.services.delivery import Delivery
 
@@ -45,9 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "cannot be reached the message stays queued (exit 0) and the app or `sequencer "
         "outbox flush` delivers it; --wait waits for the delivery instead.",
     )
-    p.add_argument("pattern", metavar="PATTERN.json")
+    add_pattern_arguments(p, loops=4)
     p.add_argument("--thread", required=True, metavar="ID", help="thread id (see `threads`)")
-    p.add_argument("--loops", type=int, default=4, help="passes to render (default 4)")
     p.add_argument("--bitrate", type=int, default=320)
     p.add_argument("--no-audio", action="store_true", help="post the pattern without a render")
     p.add_argument(
@@ -63,31 +62,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def fail(message: str, code: int = 2) -> int:
-    print(f"sequencer send: error: {message}", file=sys.stderr)
-    return code
-
-
+@reports_errors("send")
 def run(args: argparse.Namespace) -> int:
-    try:
-        pattern = load_pattern(Path(args.pattern))
-    except SnapshotError as exc:
-        return fail(str(exc))
-    if not 1 <= args.loops <= MAX_LOOPS:
-        return fail(f"--loops: {args.loops} is outside 1-{MAX_LOOPS}")
+    pattern = pattern_input(args, MAX_LOOPS)
     with open_context(args) as ctx, tempfile.TemporaryDirectory() as tmp:
         try:
             ctx.api.get_thread(args.thread)
         except TransientApiError:
             pass  # unreachable: the thread is checked when the message is delivered
         except ApiError as exc:
-            return fail(f"thread {args.thread}: {exc.detail}")
+            raise CommandError(f"thread {args.thread}: {exc.detail}") from None
         audio = None
         if not args.no_audio:
             try:
                 pcm = bounce(pattern, load_default_kit(SAMPLE_RATE), args.loops, SAMPLE_RATE)
             except KitError as exc:
-                return fail(str(exc))
+                raise CommandError(str(exc)) from None
             mp3 = Path(tmp) / "render.mp3"
             encode_mp3(pcm, SAMPLE_RATE, mp3, args.bitrate)
             audio = AudioFile(
@@ -114,13 +104,13 @@ def run(args: argparse.Namespace) -> int:
         print("delivered", file=sys.stderr)
         return 0
     if attempt.outcome == Outcome.FAILED:
-        return fail(
+        raise CommandError(
             f"the server refused the message: {attempt.detail} "
             "(it stays in the outbox; `sequencer outbox flush --retry-failed` tries again)",
             1,
         )
     if args.wait is not None:
-        return fail(
+        raise CommandError(
             f"not delivered within {args.wait:g} s ({attempt.detail}); it stays {QUEUED_NOTE}",
             1,
         )

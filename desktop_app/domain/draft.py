@@ -67,36 +67,28 @@ def draft_with_audio(
     thread_id: str,
     user_id: str,
     snapshot: dict[str, Any],
-    audio: AudioFile | None,
+    audio: AudioFile | Take | None,
     *,
     text: str = "",
     reply_to: str = "",
 ) -> MessageDraft:
-    """A pattern message, its list summary (``snapshot_metadata``) worked out here."""
+    """A pattern message with its recording (a file, or a finished take as the recorder
+    hands it over), its list summary (``snapshot_metadata``) worked out here."""
+    if audio is not None and not isinstance(audio, AudioFile):
+        audio = AudioFile(
+            path=Path(audio.mp3_path),
+            bitrate=audio.bitrate,
+            duration=audio.duration,
+            peaks=tuple(audio.peaks) if audio.peaks else None,
+        )
     meta = snapshot_metadata(snapshot, audio.duration if audio else None)
     return MessageDraft(thread_id, user_id, snapshot, meta, audio, text=text, reply_to=reply_to)
+
+
+# The GUI's name for it: a send from the window hands over the recorder's take.
+draft_with_take = draft_with_audio
 
 
 def draft_with_text(thread_id: str, user_id: str, text: str, reply_to: str = "") -> MessageDraft:
     """Words only: no snapshot, nothing to upload."""
     return MessageDraft(thread_id, user_id, {}, None, None, text=text, reply_to=reply_to)
-
-
-def draft_with_take(
-    thread_id: str,
-    user_id: str,
-    snapshot: dict[str, Any],
-    take: Take | None,
-    *,
-    text: str = "",
-    reply_to: str = "",
-) -> MessageDraft:
-    audio = None
-    if take is not None:
-        audio = AudioFile(
-            path=Path(take.mp3_path),
-            bitrate=take.bitrate,
-            duration=take.duration,
-            peaks=tuple(take.peaks) if take.peaks else None,
-        )
-    return draft_with_audio(thread_id, user_id, snapshot, audio, text=text, reply_to=reply_to)

@@ -1,19 +1,27 @@
-"""The drum pattern and its snapshot format (``sequencer.pattern`` 0.0.1).
+"""The drum pattern and its snapshot format (``sequencer.pattern`` 0.0.1 and 0.1.0).
 
 A pattern is the musician's work: it travels in every message as the ``snapshot``, so the
 format is strict about what it accepts (every error names the field and the value) and
 lenient about what it keeps (unknown keys survive a round trip, so a newer client's
 additions are not destroyed by an older one that loads and re-sends a pattern).
+
+Version 0.1.0 (issue 15) adds per-track sound shaping and the musician's own audio:
+``sample_sha256`` + ``sample_name`` (the track plays that audio instead of the kit sound
+named by ``sample``, which is kept so the track can go back to it), ``pitch``, ``decay``
+and ``choke``. A pattern is written as 0.1.0 only when a track uses one of them; every
+other pattern is still written as 0.0.1, so seed clients keep playing what they can play
+and refuse, with their "newer version" message, only what they would play wrongly.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from desktop_app.domain.sample import SHA256_RE
 from desktop_app.domain.snapshot_checks import (
     _TRACK_WORDS,
     SnapshotError,
@@ -29,8 +37,12 @@ from desktop_app.domain.snapshot_checks import (
     _version_tuple,
 )
 
+T = TypeVar("T")
+
 FORMAT = "sequencer.pattern"
-VERSION = "0.0.1"
+VERSION = "0.1.0"
+# What a pattern that uses nothing of 0.1.0 is written as (seed clients read it).
+BASE_VERSION = "0.0.1"
 
 BPM_RANGE = (20.0, 300.0)
 SWING_RANGE = (0.0, 0.75)
@@ -50,7 +62,27 @@ DEFAULT_KIT_SAMPLES = (
     "rim",
 )
 
-_TRACK_KEYS = {"name", "sample", "volume", "pan", "mute", "solo", "steps"}
+PITCH_RANGE = (-24.0, 24.0)  # semitones
+DECAY_RANGE = (0.01, 30.0)  # seconds; None plays the whole sample
+CHOKE_RANGE = (0, 16)  # 0: in no group
+# A 0.0.1 pattern has no "choke": the hat pair shares a group, as it always has.
+HAT_CHOKE_GROUP = 1
+_HATS = frozenset({"closed_hat", "open_hat"})
+
+_TRACK_KEYS = {
+    "name",
+    "sample",
+    "volume",
+    "pan",
+    "mute",
+    "solo",
+    "steps",
+    "sample_sha256",
+    "sample_name",
+    "pitch",
+    "decay",
+    "choke",
+}
 _PATTERN_KEYS = {"format", "version", "bpm", "swing", "steps_per_beat", "length", "kit", "tracks"}
 
 
@@ -65,7 +97,40 @@ class Track:
     pan: float = 0.0
     mute: bool = False
     solo: bool = False
+    # 0.1.0: the musician's own audio, by the SHA-256 of its file's bytes; its file name
+    # for display. While set, ``sample`` is not played (it is what "built-in sound" restores).
+    sample_sha256: str | None = None
+    sample_name: str | None = None
+    pitch: float = 0.0
+    decay: float | None = None
+    choke: int | None = None  # None: the default group (``default_choke``)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def own_sample(self) -> bool:
+        return self.sample_sha256 is not None
+
+    @property
+    def choke_group(self) -> int:
+        """The group this track is in: a hit cuts the sounding voices of every other track
+        in the same group (0: none)."""
+        return default_choke(self) if self.choke is None else self.choke
+
+    @property
+    def sound_label(self) -> str:
+        """What the track plays, as the musician names it."""
+        if self.sample_sha256 is not None:
+            return self.sample_name or f"sample {self.sample_sha256[:8]}"
+        return self.sample.replace("_", " ")
+
+    def uses_0_1(self) -> bool:
+        """True when this track needs format 0.1.0 to be played as intended."""
+        return (
+            self.sample_sha256 is not None
+            or self.pitch != 0.0
+            or self.decay is not None
+            or (self.choke is not None and self.choke != default_choke(self))
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.extra)
@@ -78,6 +143,16 @@ class Track:
             solo=self.solo,
             steps=list(self.steps),
         )
+        if self.sample_sha256 is not None:
+            data["sample_sha256"] = self.sample_sha256
+            if self.sample_name is not None:
+                data["sample_name"] = self.sample_name
+        if self.pitch != 0.0:
+            data["pitch"] = self.pitch
+        if self.decay is not None:
+            data["decay"] = self.decay
+        if self.choke is not None and self.choke != default_choke(self):
+            data["choke"] = self.choke
         return data
 
     @classmethod
@@ -119,8 +194,42 @@ class Track:
             pan=_number(f"{where}.pan", data.get("pan", 0.0), -1.0, 1.0),
             mute=_boolean(f"{where}.mute", data.get("mute", False)),
             solo=_boolean(f"{where}.solo", data.get("solo", False)),
+            sample_sha256=_optional(data, "sample_sha256", where, _sha256),
+            sample_name=_optional(data, "sample_name", where, _text),
+            pitch=_number(f"{where}.pitch", data.get("pitch", 0.0), *PITCH_RANGE),
+            decay=_optional(data, "decay", where, _decay),
+            choke=_optional(data, "choke", where, _choke),
             extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _TRACK_KEYS},
         )
+
+
+def default_choke(track: Track) -> int:
+    """The group a track is in when the pattern does not say: the kit's hats share one (a
+    closed hat cuts a ringing open hat, as on every drum machine); everything else none."""
+    if track.sample_sha256 is None and track.sample in _HATS:
+        return HAT_CHOKE_GROUP
+    return 0
+
+
+def _optional(
+    data: Mapping[str, Any], key: str, where: str, read: Callable[[str, Any], T]
+) -> T | None:
+    value = data.get(key)
+    return None if value is None else read(f"{where}.{key}", value)
+
+
+def _sha256(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not SHA256_RE.match(value):
+        raise _error(where, f"must be a SHA-256 (64 lowercase hex digits), not {value!r}")
+    return value
+
+
+def _decay(where: str, value: Any) -> float:
+    return _number(where, value, *DECAY_RANGE)
+
+
+def _choke(where: str, value: Any) -> int:
+    return _integer(where, value, *CHOKE_RANGE)
 
 
 @dataclass
@@ -158,7 +267,7 @@ class Pattern:
         data = copy.deepcopy(self.extra)
         data.update(
             format=FORMAT,
-            version=VERSION,
+            version=self.format_version,
             bpm=self.bpm,
             swing=self.swing,
             steps_per_beat=self.steps_per_beat,
@@ -203,6 +312,16 @@ class Pattern:
             kit=_text("kit", data.get("kit", "default")),
             extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _PATTERN_KEYS},
         )
+
+    @property
+    def format_version(self) -> str:
+        """The oldest format that plays this pattern as intended (see the module doc)."""
+        return VERSION if any(t.uses_0_1() for t in self.tracks) else BASE_VERSION
+
+    def sample_refs(self) -> list[str]:
+        """The SHA-256 of every own sample a track uses, once each, in track order: what
+        must be uploaded before the message is sent and fetched before it is played."""
+        return list(dict.fromkeys(t.sample_sha256 for t in self.tracks if t.sample_sha256))
 
     def copy(self) -> Pattern:
         return Pattern.from_snapshot(self.to_snapshot())
@@ -316,6 +435,28 @@ class Pattern:
 
     def set_pan(self, index: int, pan: float) -> None:
         self._track(index).pan = _number(f"tracks[{index}].pan", pan, -1.0, 1.0)
+
+    def set_own_sample(self, index: int, sha256: str | None, name: str | None = None) -> None:
+        """Play the musician's own audio on a track (None: back to the kit sound)."""
+        track = self._track(index)
+        if sha256 is None:
+            track.sample_sha256 = track.sample_name = None
+            return
+        track.sample_sha256 = _sha256(f"tracks[{index}].sample_sha256", sha256)
+        track.sample_name = None if name is None else _text(f"tracks[{index}].sample_name", name)
+
+    def set_pitch(self, index: int, semitones: float) -> None:
+        self._track(index).pitch = _number(f"tracks[{index}].pitch", semitones, *PITCH_RANGE)
+
+    def set_decay(self, index: int, seconds: float | None) -> None:
+        self._track(index).decay = (
+            None if seconds is None else _decay(f"tracks[{index}].decay", seconds)
+        )
+
+    def set_choke(self, index: int, group: int | None) -> None:
+        self._track(index).choke = (
+            None if group is None else _choke(f"tracks[{index}].choke", group)
+        )
 
     def set_bpm(self, bpm: float) -> None:
         self.bpm = _number("bpm", bpm, *BPM_RANGE)

@@ -42,6 +42,11 @@ _TRACK_WORDS = {
     "pan": "pan",
     "mute": "mute switch",
     "solo": "solo switch",
+    "sample_sha256": "own sample",
+    "sample_name": "sample name",
+    "pitch": "pitch",
+    "decay": "decay",
+    "choke": "choke group",
 }
 _PATH = re.compile(r"^tracks\[(\d+)\](?:\.(\w+)(?:\[(\d+)\])?)?$")
 

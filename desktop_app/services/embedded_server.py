@@ -17,10 +17,9 @@ import threading
 import time
 from pathlib import Path
 
+from desktop_app.embedded_flag import EMBEDDED_SERVER_FLAG
+
 log = logging.getLogger(__name__)
-
-
-EMBEDDED_SERVER_FLAG = "--run-embedded-server"
 
 
 def server_command() -> list[str]:

@@ -15,7 +15,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,11 @@ class Stage(StrEnum):
     UPLOADED = "uploaded"  # the render exists on the server, not attached yet
     ATTACHED = "attached"  # delivered (a message without audio skips the upload stages)
     FAILED = "failed"  # a permanent error; waits for the user's Retry
+
+
+# What an entry keeps of its draft, under the draft's own names. A draft's ``renders`` (the
+# first run's, which the server already holds) are posted directly and never queue here.
+_DRAFT_FIELDS = tuple(f.name for f in fields(MessageDraft) if f.name != "renders")
 
 
 @dataclass(frozen=True)
@@ -58,32 +63,12 @@ class OutboxEntry:
     @classmethod
     def of(cls, draft: MessageDraft) -> OutboxEntry:
         """The entry a draft starts as: queued, nothing on the server yet."""
-        return cls(
-            id=draft.id,
-            thread_id=draft.thread_id,
-            user_id=draft.user_id,
-            snapshot=draft.snapshot,
-            snapshot_metadata=draft.snapshot_metadata,
-            timestamp=draft.timestamp,
-            audio=draft.audio,
-            text=draft.text,
-            reply_to=draft.reply_to,
-        )
+        return cls(**{name: getattr(draft, name) for name in _DRAFT_FIELDS})
 
     @property
     def draft(self) -> MessageDraft:
         """What to post to create the message (same id and timestamp on every attempt)."""
-        return MessageDraft(
-            self.thread_id,
-            self.user_id,
-            self.snapshot,
-            self.snapshot_metadata,
-            self.audio,
-            id=self.id,
-            timestamp=self.timestamp,
-            text=self.text,
-            reply_to=self.reply_to,
-        )
+        return MessageDraft(**{name: getattr(self, name) for name in _DRAFT_FIELDS})
 
     @property
     def done(self) -> bool:

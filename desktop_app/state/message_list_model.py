@@ -10,14 +10,14 @@ The player's state of a row is roles here too (playing, position, loaded, downlo
 progress, not downloaded, error, loop, locally computed peaks): the playback controller
 writes it with ``set_row_playback`` and a 30 Hz position tick becomes one ``dataChanged``
 on the playing row naming only the roles whose values moved. The delegate paints from
-these roles alone.
+these roles alone. The roles themselves, how a row answers each and which a change
+announces, are in ``message_roles.py``; this module keeps the rows in order.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
@@ -31,113 +31,18 @@ from PySide6.QtCore import (
 )
 
 from desktop_app.domain.message import Message, Render
-from desktop_app.state.message_row import (
-    RENDER_FAILED,
-    RENDER_NONE,
-    RENDER_PENDING,
-    RENDER_READY,
-    RENDER_UPLOADING,
-    MessageRow,
-    summary_of,
-    summary_text,
-    time_text,
+from desktop_app.state.message_roles import (
+    PLAYBACK_ROLES,
+    ROW_VALUES,
+    Roles,
+    changed_playback_roles,
+    changed_roles,
+    playback_values,
+    quote_body,
+    role_name,
 )
+from desktop_app.state.message_row import RENDER_NONE, RENDER_UPLOADING, MessageRow
 from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
-
-__all__ = [
-    "RENDER_FAILED", "RENDER_NONE", "RENDER_PENDING", "RENDER_READY", "RENDER_UPLOADING",
-    "MessageListModel", "MessageRow", "Roles", "summary_of", "summary_text", "time_text",
-]  # fmt: skip
-
-
-class Roles(IntEnum):
-    MESSAGE = Qt.ItemDataRole.UserRole + 1  # the Message
-    ID = Qt.ItemDataRole.UserRole + 2
-    USER = Qt.ItemDataRole.UserRole + 3
-    TIME_TEXT = Qt.ItemDataRole.UserRole + 4
-    SNAPSHOT = Qt.ItemDataRole.UserRole + 5  # the pattern snapshot dict
-    METADATA = Qt.ItemDataRole.UserRole + 6  # summary dict: bpm, length, tracks, ...
-    SUMMARY_TEXT = Qt.ItemDataRole.UserRole + 7  # "122 BPM · 16 steps · 8 tracks"
-    RENDERS = Qt.ItemDataRole.UserRole + 8  # tuple[Render, ...]
-    RENDER_STATE = Qt.ItemDataRole.UserRole + 9  # one of RENDER_*
-    UPLOAD_PROGRESS = Qt.ItemDataRole.UserRole + 10  # float 0..1 or None
-    ERROR_TEXT = Qt.ItemDataRole.UserRole + 11  # str or ""
-    IS_OWN = Qt.ItemDataRole.UserRole + 12
-    PEAKS = Qt.ItemDataRole.UserRole + 13  # the render's, else computed locally, or None
-    DURATION = Qt.ItemDataRole.UserRole + 14  # seconds: the player's once loaded, else the render's
-    PLAYING = Qt.ItemDataRole.UserRole + 15  # bool: this row's render is playing
-    POSITION = Qt.ItemDataRole.UserRole + 16  # float 0..1 playback position
-    LOADED = Qt.ItemDataRole.UserRole + 17  # bool: this row's render is in the player
-    POSITION_MS = Qt.ItemDataRole.UserRole + 18  # int: playback position in ms
-    DOWNLOAD = Qt.ItemDataRole.UserRole + 19  # float 0..1 while fetching, or None
-    NOT_DOWNLOADED = Qt.ItemDataRole.UserRole + 20  # bool: offline and not on this machine
-    PLAYBACK_ERROR = Qt.ItemDataRole.UserRole + 21  # str: why playing failed, or ""
-    LOOP = Qt.ItemDataRole.UserRole + 22  # bool: the row's Loop toggle
-    TEXT = Qt.ItemDataRole.UserRole + 23  # str: the message's words (plain text), or ""
-    HAS_PATTERN = Qt.ItemDataRole.UserRole + 24  # bool: False for a text-only message
-    REPLY_TO = Qt.ItemDataRole.UserRole + 25  # str: id of the message answered, or ""
-    QUOTE_TEXT = Qt.ItemDataRole.UserRole + 26  # str: "bob: words" of the answered one
-    NEW_DIVIDER = Qt.ItemDataRole.UserRole + 27  # bool: the first unread message ("New")
-
-
-ROLE_NAMES: dict[int, bytes] = {
-    Roles.MESSAGE: b"message",
-    Roles.ID: b"messageId",
-    Roles.USER: b"user",
-    Roles.TIME_TEXT: b"timeText",
-    Roles.SNAPSHOT: b"snapshot",
-    Roles.METADATA: b"metadata",
-    Roles.SUMMARY_TEXT: b"summaryText",
-    Roles.RENDERS: b"renders",
-    Roles.RENDER_STATE: b"renderState",
-    Roles.UPLOAD_PROGRESS: b"uploadProgress",
-    Roles.ERROR_TEXT: b"errorText",
-    Roles.IS_OWN: b"isOwn",
-    Roles.PEAKS: b"peaks",
-    Roles.DURATION: b"duration",
-    Roles.PLAYING: b"playing",
-    Roles.POSITION: b"position",
-    Roles.LOADED: b"loaded",
-    Roles.POSITION_MS: b"positionMs",
-    Roles.DOWNLOAD: b"download",
-    Roles.NOT_DOWNLOADED: b"notDownloaded",
-    Roles.PLAYBACK_ERROR: b"playbackError",
-    Roles.LOOP: b"loop",
-    Roles.TEXT: b"text",
-    Roles.HAS_PATTERN: b"hasPattern",
-    Roles.REPLY_TO: b"replyTo",
-    Roles.QUOTE_TEXT: b"quoteText",
-    Roles.NEW_DIVIDER: b"newDivider",
-}
-
-
-def quote_body(message: Message, meta: dict[str, Any] | None) -> str:
-    if message.text:
-        first = message.text.strip().splitlines()[0] if message.text.strip() else ""
-        return first[:120] + ("…" if len(first) > 120 else "")
-    bpm = (meta or {}).get("bpm")
-    return f"pattern · {bpm:g} BPM" if isinstance(bpm, int | float) else "pattern"
-
-
-def _duration_s(row: MessageRow) -> float | None:
-    return row.playback.duration_ms / 1000 if row.playback.duration_ms else row.duration
-
-
-# The playback roles and how each is read from a row; a playback update announces the
-# roles whose values differ, so a position tick names POSITION and POSITION_MS only.
-_PLAYBACK_VALUES: tuple[tuple[int, Callable[[MessageRow], Any]], ...] = (
-    (int(Roles.PLAYING), lambda r: r.playback.playing),
-    (int(Roles.POSITION), lambda r: r.position),
-    (int(Roles.LOADED), lambda r: r.playback.loaded),
-    (int(Roles.POSITION_MS), lambda r: r.playback.position_ms),
-    (int(Roles.DOWNLOAD), lambda r: r.playback.download),
-    (int(Roles.NOT_DOWNLOADED), lambda r: r.playback.not_downloaded),
-    (int(Roles.PLAYBACK_ERROR), lambda r: r.playback.error),
-    (int(Roles.LOOP), lambda r: r.playback.loop),
-    (int(Roles.PEAKS), lambda r: r.peaks or r.playback.peaks),
-    (int(Roles.DURATION), _duration_s),
-)
-_PLAYBACK_OF = dict(_PLAYBACK_VALUES)
 
 
 def _sort_key(row: MessageRow) -> tuple[str, str, str]:
@@ -167,7 +72,7 @@ class MessageListModel(QAbstractListModel):
         return len(self._rows)
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = {int(k): QByteArray(v) for k, v in ROLE_NAMES.items()}
+        names = {int(role): QByteArray(role_name(role)) for role in Roles}
         names[int(Qt.ItemDataRole.DisplayRole)] = QByteArray(b"display")
         return names
 
@@ -187,23 +92,16 @@ class MessageListModel(QAbstractListModel):
 
     def _role_value(self, row: MessageRow, role: int) -> Any:
         m = row.message
+        value_of = ROW_VALUES.get(role)
+        if value_of is not None:
+            value = value_of(row)
+            if role == Roles.PEAKS and value is None and m.renders:
+                # A view paints a render that came without peaks: whoever can compute them
+                # (the playback controller, from the cached file) is asked, as Qt's models
+                # ask for more rows in fetchMore — only rows on screen cost a decode.
+                self.peaksWanted.emit(m.id)
+            return value
         match role:
-            case Roles.MESSAGE:
-                return m
-            case Roles.ID:
-                return m.id
-            case Roles.USER:
-                return m.user_id
-            case Roles.TIME_TEXT:
-                return row.time_text
-            case Roles.SNAPSHOT:
-                return m.snapshot
-            case Roles.METADATA:
-                return row.meta
-            case Roles.SUMMARY_TEXT:
-                return row.summary
-            case Roles.RENDERS:
-                return m.renders
             case Roles.RENDER_STATE:
                 state = row.render_state
                 if state == RENDER_UPLOADING and m.id != self._latest_own:
@@ -211,30 +109,13 @@ class MessageListModel(QAbstractListModel):
                     # sending another hides it while the upload carries on.
                     return RENDER_NONE
                 return state
-            case Roles.UPLOAD_PROGRESS:
-                return row.upload_progress
-            case Roles.ERROR_TEXT:
-                return row.upload_error or ""
             case Roles.IS_OWN:
                 return bool(self._own) and m.user_id == self._own
-            case Roles.TEXT:
-                return m.text
-            case Roles.HAS_PATTERN:
-                return m.has_pattern
-            case Roles.REPLY_TO:
-                return m.reply_to
             case Roles.QUOTE_TEXT:
                 return self.quote_of(m.reply_to) if m.reply_to else ""
             case Roles.NEW_DIVIDER:
                 return bool(self._first_unread) and m.id == self._first_unread
-        value_of = _PLAYBACK_OF.get(role)
-        value = value_of(row) if value_of is not None else None
-        if role == Roles.PEAKS and value is None and m.renders:
-            # A view paints a render that came without peaks: whoever can compute them
-            # (the playback controller, from the cached file) is asked, as Qt's models
-            # ask for more rows in fetchMore — only rows on screen cost a decode.
-            self.peaksWanted.emit(m.id)
-        return value
+        return None
 
     # ---- reading -----------------------------------------------------------------------
     @property
@@ -284,19 +165,7 @@ class MessageListModel(QAbstractListModel):
         rows = []
         for m in messages:
             prev = old.get(m.id)
-            if prev is None:
-                rows.append(MessageRow.build(m))
-            else:
-                rows.append(
-                    MessageRow.build(
-                        m,
-                        pending=prev.pending,
-                        upload_progress=prev.upload_progress,
-                        upload_error=prev.upload_error,
-                        take=prev.take,
-                        playback=prev.playback,
-                    )
-                )
+            rows.append(MessageRow.build(m) if prev is None else prev.with_message(m))
         rows.sort(key=lambda r: r.sort_key)
         self.beginResetModel()
         self._rows = rows
@@ -342,52 +211,19 @@ class MessageListModel(QAbstractListModel):
             take=take,
         )
         if row_no is None:
-            at = bisect.bisect_right(self._rows, new.sort_key, key=_sort_key)
-            self.beginInsertRows(QModelIndex(), at, at)
-            self._rows.insert(at, new)
-            self._reindex(at)
-            self.endInsertRows()
-            self._update_latest_own()
-            return at
+            return self._insert(new)
         old = self._rows[row_no]
         new.playback = old.playback
         if new.sort_key != old.sort_key:
             # A changed timestamp moves the row: remove and re-insert keeps the order right.
             self.remove_message(message.id)
-            row = self.upsert_message(
-                message,
-                pending=pending,
-                upload_progress=upload_progress,
-                upload_error=upload_error,
-                take=take,
-            )
-            self.set_row_playback(message.id, new.playback)
-            return row
-        changed = self._changed_roles(old, new)
+            return self._insert(new)
+        changed = changed_roles(old, new)
         self._rows[row_no] = new
         if changed:
             idx = self.index(row_no)
             self.dataChanged.emit(idx, idx, changed)
         return row_no
-
-    def set_upload_state(
-        self,
-        message_id: str,
-        *,
-        pending: bool = False,
-        upload_progress: float | None = None,
-        upload_error: str | None = None,
-    ) -> None:
-        """Change only the client-only send state of an existing row (progress ticks)."""
-        row = self.row_state(message_id)
-        if row is not None:
-            self.upsert_message(
-                row.message,
-                pending=pending,
-                upload_progress=upload_progress,
-                upload_error=upload_error,
-                take=row.take,
-            )
 
     # ---- the player's state of rows (written by the playback controller) ----------------
     def playback(self, message_id: str) -> RowPlayback:
@@ -403,13 +239,9 @@ class MessageListModel(QAbstractListModel):
         row = self._rows[row_no]
         if row.playback == state:
             return False
-        before = [value_of(row) for _role, value_of in _PLAYBACK_VALUES]
+        before = playback_values(row)
         row.playback = state
-        roles = [
-            role
-            for (role, value_of), old in zip(_PLAYBACK_VALUES, before, strict=True)
-            if value_of(row) != old
-        ]
+        roles = changed_playback_roles(row, before)
         if roles:
             idx = self.index(row_no)
             self.dataChanged.emit(idx, idx, roles)
@@ -430,8 +262,8 @@ class MessageListModel(QAbstractListModel):
                 row.playback = state
                 changed.append(row_no)
         if changed:
-            roles = [role for role, _value_of in _PLAYBACK_VALUES]
-            self.dataChanged.emit(self.index(changed[0]), self.index(changed[-1]), roles)
+            first_index, last_index = self.index(changed[0]), self.index(changed[-1])
+            self.dataChanged.emit(first_index, last_index, PLAYBACK_ROLES)
 
     def remove_message(self, message_id: str) -> bool:
         row_no = self._index.get(message_id)
@@ -446,6 +278,15 @@ class MessageListModel(QAbstractListModel):
         return True
 
     # ---- internals -------------------------------------------------------------------
+    def _insert(self, new: MessageRow) -> int:
+        at = bisect.bisect_right(self._rows, new.sort_key, key=_sort_key)
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.insert(at, new)
+        self._reindex(at)
+        self.endInsertRows()
+        self._update_latest_own()
+        return at
+
     def _reindex(self, start: int) -> None:
         if start == 0:
             self._index = {}
@@ -468,34 +309,3 @@ class MessageListModel(QAbstractListModel):
             if row_no is not None:
                 idx = self.index(row_no)
                 self.dataChanged.emit(idx, idx, roles)
-
-    def _changed_roles(self, old: MessageRow, new: MessageRow) -> list[int]:
-        roles: list[int] = []
-        for value_of, changed_roles in _ROLE_SOURCES:
-            if value_of(old) != value_of(new):
-                roles += changed_roles
-        if roles:
-            roles.append(int(Qt.ItemDataRole.DisplayRole))
-        return roles
-
-
-# What each role is computed from: a row update announces only the roles whose source
-# changed, so views repaint exactly what moved (an upload tick is one role, not a row).
-_ROLE_SOURCES: tuple[tuple[Callable[[MessageRow], Any], list[int]], ...] = (
-    (lambda r: r.message, [int(Roles.MESSAGE)]),
-    (lambda r: r.message.user_id, [int(Roles.USER), int(Roles.IS_OWN)]),
-    (lambda r: r.time_text, [int(Roles.TIME_TEXT)]),
-    (lambda r: r.message.snapshot, [int(Roles.SNAPSHOT)]),
-    (lambda r: r.meta, [int(Roles.METADATA)]),
-    (lambda r: r.summary, [int(Roles.SUMMARY_TEXT)]),
-    (lambda r: r.message.renders, [int(Roles.RENDERS)]),
-    (
-        lambda r: (r.message.text, r.message.reply_to),
-        [int(Roles.TEXT), int(Roles.HAS_PATTERN), int(Roles.REPLY_TO), int(Roles.QUOTE_TEXT)],
-    ),
-    (_PLAYBACK_OF[int(Roles.PEAKS)], [int(Roles.PEAKS)]),
-    (_duration_s, [int(Roles.DURATION), int(Roles.POSITION)]),
-    (lambda r: r.render_state, [int(Roles.RENDER_STATE)]),
-    (lambda r: r.upload_progress, [int(Roles.UPLOAD_PROGRESS)]),
-    (lambda r: r.upload_error or "", [int(Roles.ERROR_TEXT), int(Qt.ItemDataRole.ToolTipRole)]),
-)

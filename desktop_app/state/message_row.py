@@ -86,6 +86,10 @@ def time_text(timestamp: str, now: datetime | None = None) -> str:
     return f"{when.day} {when.strftime('%b %Y, %H:%M')}"
 
 
+# What a row holds beside the message that no server copy of it brings.
+CLIENT_STATE = ("pending", "upload_progress", "upload_error", "take", "playback")
+
+
 @dataclass
 class MessageRow:
     """A message plus its client-only state; derived texts are cached here."""
@@ -114,6 +118,10 @@ class MessageRow:
             time=time_text(message.timestamp),
             **state,
         )
+
+    def with_message(self, message: Message) -> MessageRow:
+        """Another copy of the message (the server's) with this row's client-only state."""
+        return MessageRow.build(message, **{name: getattr(self, name) for name in CLIENT_STATE})
 
     @property
     def render_state(self) -> str:

@@ -6,21 +6,29 @@ recording, so stopping gives a ready file: ``finished(RecordingResult)`` and
 
 A take follows the transport: recording starts playback if it was stopped (and stops it
 again at the end), and stopping playback while recording ends the take, since nothing more
-would be heard. Failures never raise into the UI; they arrive as one ``error(str)``
-sentence the window can show.
+would be heard. ``options`` (``TakeOptions``) say how a take started by ``toggle`` goes:
+after a count-in, for N bars, ending on a bar line. Failures never raise into the UI; they
+arrive as one ``error(str)`` sentence the window can show.
+
+The output meter is fed whenever something plays; with input mixing on, the input is
+opened for its own meter between takes too (a musician sets the microphone's level before
+recording, not during) and the same input is handed to the take.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop_app.audio.audio_input import InputTap, InputUnavailable
 from desktop_app.audio.recorder import Recorder, RecordingError, RecordingResult
 from desktop_app.audio.timing import bar_frames, bars_beats, next_bar_line
+from desktop_app.state.take_options import TakeOptions
 
 if TYPE_CHECKING:
     from desktop_app.audio.engine import Engine
@@ -32,11 +40,37 @@ METER_INTERVAL_MS = 33  # ~30 Hz meter and clock
 DEFAULT_BITRATE = 320
 
 
+class MeteredInput(Protocol):
+    """An input the recorder mixes in and the input meter reads (``InputTap``)."""
+
+    def take(self, n: int) -> Any: ...
+
+    def level(self) -> float: ...
+
+    def discard(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def open_input_tap(device: str | None, sample_rate: int) -> MeteredInput:
+    """The input device as a tap; raises ``InputUnavailable`` saying why it cannot."""
+    tap = InputTap(sample_rate)
+    tap.open(device)
+    return tap
+
+
+InputOpener = Callable[[str | None, int], MeteredInput]
+
+
 class RecordingState(QObject):
     """Start/stop a take, publish its level and elapsed time, keep the last result."""
 
     recordingChanged = Signal(bool)
     levelChanged = Signal(float)  # 0..1 peak of the output (and of the take while recording)
+    inputLevelChanged = Signal(float)  # 0..1 peak of the input, while input mixing is on
+    inputMeteringChanged = Signal(bool)  # the input is open for its meter (mixing is on)
+    countingIn = Signal(bool)  # a take's count-in is playing
+    takeEnding = Signal()  # the take ends at the next bar line ("stop at the end of the bar")
     elapsedChanged = Signal(float)  # seconds since the take started
     finished = Signal(object)  # RecordingResult
     resultCleared = Signal()  # the take was sent (or discarded): nothing is ready any more
@@ -51,11 +85,19 @@ class RecordingState(QObject):
         recordings_dir: str | Path,
         settings: Settings | None = None,
         parent: QObject | None = None,
+        *,
+        options: TakeOptions | None = None,
+        open_input: InputOpener = open_input_tap,
     ) -> None:
         super().__init__(parent)
         self._engine = engine
         self._dir = Path(recordings_dir)
         self._settings = settings
+        self.options = options if options is not None else TakeOptions(engine, settings, self)
+        self._open_input = open_input
+        self._input: MeteredInput | None = None
+        self._ending = False
+        self._counting_in = False
         self._recorder: Recorder | None = None
         self._started_playback = False
         self.last_result: RecordingResult | None = None
@@ -68,6 +110,9 @@ class RecordingState(QObject):
         if engine is not None:
             # The level meter shows the output whenever something plays, not only takes.
             self._timer.start()
+            if settings is not None:
+                settings.changed.connect(self._on_setting_changed)
+                self._follow_input_setting()
 
     @property
     def is_recording(self) -> bool:
@@ -77,11 +122,28 @@ class RecordingState(QObject):
     def recordings_dir(self) -> Path:
         return self._dir
 
+    @property
+    def input_metering(self) -> bool:
+        """The input is open for its meter (input mixing is on and the device opened)."""
+        return self._input is not None
+
+    @property
+    def ending(self) -> bool:
+        """The take ends by itself at the next bar line."""
+        return self._ending
+
     def toggle(self) -> None:
+        """The record button: start a take as the options say (count-in, N bars), or end
+        it - on the next bar line with "stop at the end of the bar", at once when asked
+        again while it waits for the bar line."""
         if self.is_recording:
-            self.stop()
+            if self.options.stop_at_bar_end and not self._ending:
+                self.stop_at_bar_end()
+            else:
+                self.stop()
         else:
-            self.start()
+            bars = self.options.record_bars
+            self.start(bars=bars or None, count_in_bars=self.options.count_in_bars)
 
     def start(self, *, bars: int | None = None, count_in_bars: int = 0) -> None:
         """Start a take; playback starts too if the transport was stopped (after
@@ -107,6 +169,7 @@ class RecordingState(QObject):
             return
         self._recorder = recorder
         self._started_playback = False
+        self._ending = bool(bars)
         if not engine.is_playing:
             try:
                 engine.start(count_in_bars=count_in_bars)
@@ -125,6 +188,9 @@ class RecordingState(QObject):
         if recorder is None or engine is None or engine.pattern is None:
             return
         recorder.finish_at(next_bar_line(engine.pattern, engine.sample_rate, recorder.frames_taken))
+        if not self._ending:
+            self._ending = True
+            self.takeEnding.emit()
 
     def take_clock(self) -> str:
         """The take's length as bars.beats ("1.1" at the start)."""
@@ -140,6 +206,8 @@ class RecordingState(QObject):
         if recorder is None:
             return None
         self._recorder = None
+        self._ending = False
+        self._set_counting_in(False)
         try:
             result = recorder.stop()
         except (RecordingError, OSError) as exc:
@@ -185,16 +253,56 @@ class RecordingState(QObject):
         s = self._settings
         if s is None:
             return {"bitrate": DEFAULT_BITRATE}
-        return {
-            "bitrate": int(s.mp3_bitrate) or DEFAULT_BITRATE,
-            "input_device": s.input_device or None,
-            "mix_input": bool(s.mix_input),
-        }
+        options: dict[str, Any] = {"bitrate": int(s.mp3_bitrate) or DEFAULT_BITRATE}
+        if self._input is not None:  # the metered input: the take mixes what the meter shows
+            self._input.discard()
+            options["input_source"] = self._input
+        else:
+            options["input_device"] = s.input_device or None
+            options["mix_input"] = bool(s.mix_input)
+        return options
+
+    def _on_setting_changed(self, name: str) -> None:
+        if name in ("mix_input", "input_device"):
+            self._follow_input_setting(reopen=name == "input_device")
+
+    def _follow_input_setting(self, *, reopen: bool = False) -> None:
+        """Open the input for its meter while mixing is on, close it when it goes off.
+        A take in progress keeps the input it started with."""
+        s, engine = self._settings, self._engine
+        wanted = bool(s is not None and s.mix_input and engine is not None)
+        if self._input is not None and (not wanted or reopen) and self._recorder is None:
+            self._input.close()
+            self._input = None
+            self.inputLevelChanged.emit(0.0)
+            self.inputMeteringChanged.emit(False)
+        if wanted and self._input is None and s is not None and engine is not None:
+            try:
+                self._input = self._open_input(s.input_device or None, engine.sample_rate)
+            except InputUnavailable as exc:
+                log.warning("input meter: %s", exc)
+                self.error.emit(f"Input mixing is on, but {_lower_first(str(exc))}")
+                return
+            self.inputMeteringChanged.emit(True)
+
+    def close_input(self) -> None:
+        """Close the metered input (at quit)."""
+        if self._input is not None and self._recorder is None:
+            self._input.close()
+            self._input = None
+            self.inputMeteringChanged.emit(False)
+
+    def _set_counting_in(self, on: bool) -> None:
+        if on != self._counting_in:
+            self._counting_in = on
+            self.countingIn.emit(on)
 
     def _tick(self) -> None:
         recorder = self._recorder
         engine = self._engine
         output = engine.output_level() if engine is not None else 0.0
+        if self._input is not None:
+            self.inputLevelChanged.emit(float(self._input.level()))
         if recorder is None:
             if output or self._last_level:
                 self._last_level = output
@@ -203,6 +311,7 @@ class RecordingState(QObject):
         if (engine is not None and not engine.is_playing) or recorder.complete.is_set():
             self.stop()  # the transport was stopped, or the take reached its bar line
             return
+        self._set_counting_in(bool(engine is not None and engine.counting_in))
         # While recording with the input mixed in, the take is louder than the output.
         self._last_level = max(output, float(recorder.level()))
         self.levelChanged.emit(self._last_level)
@@ -224,3 +333,7 @@ class RecordingState(QObject):
         if self._started_playback and self._engine is not None and self._engine.is_playing:
             self._engine.stop(wait=False)
         self._started_playback = False
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]

@@ -1,14 +1,19 @@
 """What ``ThreadsState`` needs from its collaborators, as Protocols: the API client and the
-local store (both blocking, called on workers) and the sender (the server session)."""
+local store (both blocking, called on workers) and the sender (the server session); and
+``ThreadsContext``, the same collaborators as its parts share them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from desktop_app.domain.draft import MessageDraft
 from desktop_app.domain.message import Message, Thread
 from desktop_app.services.api import MessagePage
+from desktop_app.state.connection_status import ConnectionStatus
+from desktop_app.state.open_thread import Submit
 
 
 class ThreadsApi(Protocol):
@@ -57,3 +62,26 @@ class Sender(Protocol):
     def rename_pending_thread(self, thread_id: str, name: str) -> Thread | None: ...
     def show_thread(self, thread_id: str) -> None: ...
     def network_back(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ThreadsContext:
+    """What the parts of ``ThreadsState`` (its thread list, unread counts, own messages)
+    share: ``submit`` runs work in the background with the state as context (none once
+    it is closed); ``answered()`` says the server answered, ``status`` hears when it did
+    not; without a ``sender`` nothing can be sent."""
+
+    api: ThreadsApi
+    store: ThreadsStore | None
+    user_id: str
+    submit: Submit
+    status: ConnectionStatus
+    answered: Callable[[], None]
+    sender: Sender | None
+
+    def ask(
+        self, doing: str, call: Callable[..., Any], *args: Any, on_done: Callable[..., Any]
+    ) -> None:
+        """``call(*args)`` on a worker, ``on_done(result)`` back here; a failure goes to
+        ``status`` (which says "Could not <doing>" or goes offline)."""
+        self.submit(call, *args, on_done=on_done, on_error=lambda e: self.status.failed(e, doing))

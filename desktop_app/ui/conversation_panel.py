@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services.dropped_audio import is_sendable, refusal
-from desktop_app.state.message_list_model import RENDER_FAILED, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_FAILED
 from desktop_app.ui import theme
 from desktop_app.ui.composer_text import ComposerText
 from desktop_app.ui.message_list import MessageListView

@@ -10,38 +10,27 @@ arranged the window expects to find it that way again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QKeyCombination, QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QWidget,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
 from desktop_app import __version__
-from desktop_app.domain.pattern import SnapshotError, empty_pattern
-from desktop_app.services.pattern_files import (
-    PatternFileError,
-    read_pattern_file,
-    write_pattern_file,
-)
+from desktop_app.domain.pattern import SnapshotError
 from desktop_app.settings import Settings
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
+from desktop_app.ui.columns_splitter import ColumnsSplitter
 from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
 from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.focus_ring import FocusRingFollower
 from desktop_app.ui.midi_actions import MidiActions
+from desktop_app.ui.pattern_file_actions import PatternFileActions
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.thread_list import ThreadListWidget
@@ -52,53 +41,6 @@ APP_TITLE = "Sequencer"
 DEFAULT_SIZE = (1480, 880)
 DEFAULT_SPLITTER = [240, 900, 380]
 STATUS_TIMEOUT_MS = 8000
-
-
-class ColumnsSplitter(QSplitter):
-    """The window's three columns: thread list, sequencer, conversation.
-
-    The widths last set or dragged are the musician's preferred ones. When the window
-    grows past them, the sequencer grows only until its whole pattern shows (its
-    ``wanted_width``) and the conversation takes the rest — no empty space beside the
-    grid while the thread stays narrow. When the window is smaller, each column gives
-    up room in proportion to what it can spare above its minimum, so going back to the
-    old size brings back the old layout.
-    """
-
-    def __init__(self, orientation: Qt.Orientation, parent: QWidget | None = None) -> None:
-        super().__init__(orientation, parent)
-        self._preferred: list[int] = []
-        self.splitterMoved.connect(lambda _pos, _index: self._remember(self.sizes()))
-
-    def setSizes(self, sizes: Sequence[int]) -> None:
-        super().setSizes(sizes)
-        self._remember(sizes)
-
-    def _remember(self, sizes: Sequence[int]) -> None:
-        if len(sizes) == self.count() and all(x > 0 for x in sizes):
-            self._preferred = list(sizes)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self.count() == 3 and len(self._preferred) == 3:
-            QSplitter.setSizes(self, self.share(sum(self.sizes())))
-
-    def share(self, total: int) -> list[int]:
-        """Widths for the columns when together they have ``total`` px."""
-        pref = list(self._preferred)
-        columns = [self.widget(i) for i in range(3)]
-        mins = [max(w.minimumSizeHint().width(), w.minimumWidth()) if w else 0 for w in columns]
-        pref = [max(p, m) for p, m in zip(pref, mins, strict=True)]
-        extra = total - sum(pref)
-        if extra >= 0:
-            wanted = getattr(self.widget(1), "wanted_width", None)
-            grid = max(0, min(extra, wanted() - pref[1])) if wanted is not None else 0
-            return [pref[0], pref[1] + grid, pref[2] + extra - grid]
-        spare = [p - m for p, m in zip(pref, mins, strict=True)]
-        ratio = min(1.0, -extra / max(1, sum(spare)))
-        widths = [round(p - s * ratio) for p, s in zip(pref, spare, strict=True)]
-        widths[1] += total - sum(widths)  # rounding
-        return widths
 
 
 class MainWindow(QMainWindow):
@@ -229,26 +171,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.new_pattern_action = self._action(
-            "&New pattern",
-            self.new_pattern,
-            QKeySequence.StandardKey.New,
-            "Start from an empty pattern (undoable)",
-        )
-        self.open_pattern_action = self._action(
-            "&Open pattern JSON…",
-            self.open_pattern,
-            QKeySequence.StandardKey.Open,
-            "Load a pattern saved as JSON",
-        )
-        self.save_pattern_action = self._action(
-            "Save pattern &as…",
-            self.save_pattern_as,
-            QKeySequence.StandardKey.SaveAs,
-            "Save the pattern as a JSON file",
-        )
-        if self.save_pattern_action.shortcut().isEmpty():  # not every platform defines SaveAs
-            self.save_pattern_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.pattern_files = PatternFileActions(self, self._sequencer, self._settings)
+        self.new_pattern_action = self.pattern_files.new_action
+        self.open_pattern_action = self.pattern_files.open_action
+        self.save_pattern_action = self.pattern_files.save_action
         self.settings_action = self._action(
             "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
         )
@@ -261,9 +187,7 @@ class MainWindow(QMainWindow):
         if self.quit_action.shortcut().isEmpty():
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        file_menu.addActions(
-            [self.new_pattern_action, self.open_pattern_action, self.save_pattern_action]
-        )
+        file_menu.addActions(self.pattern_files.actions)
         file_menu.addSeparator()
         self.midi = MidiActions(self, self._sequencer, self._settings)
         file_menu.addActions([self.midi.import_action, self.midi.export_action])
@@ -308,60 +232,6 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.open_log_action)
 
     # ---- commands --------------------------------------------------------------------------
-    @Slot()
-    def new_pattern(self) -> None:
-        self._sequencer.load_snapshot(empty_pattern().to_snapshot(), "New pattern")
-        self.statusBar().showMessage("New empty pattern — Undo brings the old one back", 5000)
-
-    def _pattern_dir(self) -> str:
-        folder = self._settings.last_pattern_dir
-        return folder if folder and Path(folder).is_dir() else str(Path.home())
-
-    @Slot()
-    def open_pattern(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open pattern", self._pattern_dir(), "Pattern JSON (*.json);;All files (*)"
-        )
-        if path:
-            self.open_pattern_file(Path(path))
-
-    def open_pattern_file(self, path: Path) -> bool:
-        """Load a pattern file as one undoable step; a bad file explains itself."""
-        try:
-            self._sequencer.load_snapshot(read_pattern_file(path), f"Open {path.name}")
-        except (PatternFileError, SnapshotError) as exc:
-            self._file_error("open", path, str(exc))
-            return False
-        self._settings.last_pattern_dir = str(path.parent)
-        self.statusBar().showMessage(f"Opened {path.name}", STATUS_TIMEOUT_MS)
-        return True
-
-    @Slot()
-    def save_pattern_as(self) -> None:
-        suggested = Path(self._pattern_dir()) / "pattern.json"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save pattern as", str(suggested), "Pattern JSON (*.json)"
-        )
-        if path:
-            target = Path(path)
-            if not target.suffix:
-                target = target.with_suffix(".json")
-            self.save_pattern_file(target)
-
-    def save_pattern_file(self, path: Path) -> bool:
-        try:
-            write_pattern_file(path, self._sequencer.snapshot())
-        except PatternFileError as exc:
-            self._file_error("save", path, str(exc))
-            return False
-        self._settings.last_pattern_dir = str(path.parent)
-        self.statusBar().showMessage(f"Saved {path.name}", STATUS_TIMEOUT_MS)
-        return True
-
-    def _file_error(self, verb: str, path: Path, why: str) -> None:
-        log.warning("could not %s %s: %s", verb, path, why)
-        QMessageBox.warning(self, f"Could not {verb} the pattern", f"{path}\n\n{why}")
-
     @Slot(dict)
     def load_snapshot_from_message(self, snapshot: dict) -> None:
         try:

@@ -31,12 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.state.message_list_model import (
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import (
     RENDER_FAILED,
     RENDER_PENDING,
     RENDER_READY,
     RENDER_UPLOADING,
-    Roles,
 )
 from desktop_app.ui import render_player, theme
 from desktop_app.ui.message_text import TextBlock, lay_out

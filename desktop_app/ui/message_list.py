@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
 from desktop_app.ui.message_delegate import (

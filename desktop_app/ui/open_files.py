@@ -125,7 +125,7 @@ class FileOpener(QObject):
         suffix = path.suffix.lower()
         log.info("opening %s from the command line", path)
         if suffix in PATTERN_SUFFIXES:
-            return bool(self._window.open_pattern_file(path))
+            return bool(self._window.pattern_files.open_file(path))
         if suffix in AUDIO_SUFFIXES:
             return self.play_audio(path)
         self._refuse(

@@ -1,4 +1,6 @@
-"""Play/stop, record, the output level meter and the take clock (bars.beats).
+"""Play/stop, record, the take controls (metronome, take options, master volume), the
+output level meter (and the input's, while input mixing is on) and the take clock
+(bars.beats).
 
 The buttons are views of the panel's actions (so Space and R work from anywhere in the
 window and the main window can put the same actions in its menus); their look follows the
@@ -16,6 +18,7 @@ from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.level_meter import LevelMeter
+from desktop_app.ui.take_controls import MasterVolumeBar, TakeControls
 
 ICON_SIZE = 16
 
@@ -117,7 +120,14 @@ class TransportBar(QWidget):
         self.record_button.setFixedSize(QSize(44, 36))
         self.record_button.setIconSize(QSize(18, 18))
 
+        self.take_controls = TakeControls(recording_state.options, self)
+        self.master_volume = MasterVolumeBar(recording_state.options, self)
         self.meter = LevelMeter(self)
+        self.meter.setToolTip("Output level: what you hear")
+        self.input_meter = LevelMeter(self)
+        self.input_meter.setFixedHeight(6)
+        self.input_meter.setToolTip("Input level: what input mixing adds to a take")
+        self.input_meter.setVisible(recording_state.input_metering)
         self.clock = QLabel(format_elapsed(0.0), self)
         self.clock.setObjectName("clock")
         self.clock.setFont(theme.mono_font())
@@ -134,20 +144,38 @@ class TransportBar(QWidget):
         top.addWidget(self.clock)
         top.addWidget(self.status, 1)
         meters.addLayout(top)
-        meters.addWidget(self.meter)
+        levels = QVBoxLayout()  # output over input, beside the master volume
+        levels.setSpacing(3)
+        levels.setContentsMargins(0, 0, 0, 0)
+        levels.addStretch(1)
+        levels.addWidget(self.meter)
+        levels.addWidget(self.input_meter)
+        levels.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        bottom.addLayout(levels, 1)
+        bottom.addWidget(self.master_volume)
+        meters.addLayout(bottom)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.play_button)
         layout.addWidget(self.record_button)
+        layout.addWidget(self.take_controls)
         layout.addSpacing(8)
         layout.addLayout(meters, 1)
-        self.setMaximumWidth(520)
+        self.setMaximumWidth(640)
 
         sequencer_state.playingChanged.connect(self._on_playing)
         recording_state.recordingChanged.connect(self._on_recording)
         recording_state.levelChanged.connect(self.meter.set_level)
+        recording_state.inputLevelChanged.connect(self.input_meter.set_level)
+        recording_state.inputMeteringChanged.connect(self.input_meter.setVisible)
+        recording_state.countingIn.connect(self._on_counting_in)
+        recording_state.takeEnding.connect(
+            lambda: self._show_status("Ending at the bar line… (R again: now)", error=False)
+        )
         recording_state.elapsedChanged.connect(self._on_elapsed)
         recording_state.finished.connect(self._on_finished)
         recording_state.resultCleared.connect(self._on_cleared)
@@ -159,7 +187,7 @@ class TransportBar(QWidget):
         self._on_recording(recording_state.is_recording)
 
     def sizeHint(self) -> QSize:
-        return QSize(340, 40)
+        return QSize(400, 44)
 
     def _set_prop(self, widget: QWidget, name: str, value: bool) -> None:
         widget.setProperty(name, value)
@@ -183,9 +211,20 @@ class TransportBar(QWidget):
         self._set_prop(self.record_button, "active", recording)
         self._set_prop(self.clock, "recording", recording)
         if recording:
-            self._show_status("Recording…", error=False)
+            self._show_status(self._recording_text(), error=False)
         else:  # the take's length alone (bars.beats is where a take is, while it runs)
             self.clock.setText(self.clock.text().rpartition(" · ")[2])
+
+    def _on_counting_in(self, counting: bool) -> None:
+        if counting:
+            bars = self._rec.options.count_in_bars
+            self._show_status(f"Count-in: {'1 bar' if bars == 1 else f'{bars} bars'}…", error=False)
+        elif self._rec.is_recording:
+            self._show_status(self._recording_text(), error=False)
+
+    def _recording_text(self) -> str:
+        bars = self._rec.options.record_bars
+        return f"Recording {'1 bar' if bars == 1 else f'{bars} bars'}…" if bars else "Recording…"
 
     def _on_elapsed(self, seconds: float) -> None:
         if self._rec.is_recording:  # bars.beats first: where in the music the take is

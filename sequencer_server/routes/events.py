@@ -13,16 +13,13 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
-from sequencer_server.deps import CurrentUser, SignerDep, StorageDep, StoreDep
+from sequencer_server.deps import CurrentUser, PresenterDep, SinceCursor, StoreDep
 from sequencer_server.events import PAGE, Broker
 from sequencer_server.membership import can_see, public_thread
-from sequencer_server.presenters import public_message
-from sequencer_server.routes.messages import signer_for
-from sequencer_server.signed_urls import UrlSigner
-from sequencer_server.storage import Storage
+from sequencer_server.presenters import MessagePresenter
 from sequencer_server.store import Change
 from sequencer_server.users import User
 
@@ -51,15 +48,13 @@ class _Frames:
     def __init__(
         self,
         cache: dict[tuple[int, str], str],
-        storage: Storage,
-        signer: UrlSigner,
-        request: Request,
+        present: MessagePresenter,
+        base_url: str,
         user: User,
     ) -> None:
         self._cache = cache
-        self._storage = storage
-        self._signer = signer
-        self._request = request
+        self._present = present
+        self._base_url = base_url
         self._user = user
 
     def frame(self, change: Change, thread: dict[str, Any] | None) -> str | None:
@@ -67,7 +62,7 @@ class _Frames:
         listeners of one server share its address, and members share signed URLs)."""
         if thread is None or not can_see(thread, self._user):
             return None
-        key = (change.seq, str(self._request.base_url))
+        key = (change.seq, self._base_url)
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = self._render(change, thread)
@@ -78,8 +73,7 @@ class _Frames:
     def _render(self, change: Change, thread: dict[str, Any]) -> str:
         data: dict[str, Any]
         if change.kind == "message":
-            sign = signer_for(thread, self._signer)
-            data = public_message(change.doc, self._storage, self._request, sign)
+            data = self._present.message(change.doc, thread)
         elif change.kind == "thread":
             data = public_thread(change.doc)
         else:
@@ -98,18 +92,14 @@ async def events(
     request: Request,
     user: CurrentUser,
     store: StoreDep,
-    storage: StorageDep,
-    signer: SignerDep,
-    since: Annotated[
-        int | None,
-        Query(ge=0, le=2**63 - 1, description="replay the changes after this event id"),
-    ] = None,
+    present: PresenterDep,
+    since: SinceCursor = None,
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
     start = _start(last_event_id, since)
     broker: Broker = request.app.state.events
     heartbeat = request.app.state.settings.sse_heartbeat_s
-    frames = _Frames(broker.frames, storage, signer, request, user)
+    frames = _Frames(broker.frames, present, str(request.base_url), user)
     listener = await broker.subscribe()
 
     async def stream() -> AsyncIterator[str]:

@@ -8,13 +8,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sequencer_server.deps import (
     CurrentUser,
-    SignerDep,
+    PresenterDep,
+    SinceCursor,
     StorageDep,
     StoreDep,
     require_author,
@@ -29,9 +30,8 @@ from sequencer_server.models import (
     MessagePage,
     MessagePublic,
 )
-from sequencer_server.presenters import public_message, utc_now_iso
+from sequencer_server.presenters import utc_now_iso
 from sequencer_server.routes.samples import record_references, referenced_samples
-from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage, StorageError
 from sequencer_server.store import ChangePage, MessageStore, RenderClaimConflict
 from sequencer_server.users import User
@@ -62,11 +62,6 @@ def _visible_message(store: MessageStore, message_id: str, user: User) -> tuple[
         return doc, visible_thread_or_404(thread, doc["parent_thread"], user)
     except HTTPException:
         raise HTTPException(404, f"message {message_id!r} not found") from None
-
-
-def signer_for(thread: dict, signer: UrlSigner) -> UrlSigner | None:
-    """Renders of a private thread get signed URLs; public threads keep public ones."""
-    return signer if thread.get("private") else None
 
 
 def _check_timestamp(text: str | None) -> str:
@@ -170,11 +165,10 @@ def _check_reply_to(store: MessageStore, body: MessageCreate, message_id: str) -
 )
 async def create_message(
     body: MessageCreate,
-    request: Request,
     user: CurrentUser,
     store: StoreDep,
     storage: StorageDep,
-    signer: SignerDep,
+    present: PresenterDep,
 ) -> Any:
     if not user.service and body.user_id != user.name:
         raise HTTPException(
@@ -224,21 +218,15 @@ async def create_message(
         return store.get_message(message_id) or stored, created, thread or {}
 
     doc, created, thread = await run_in_threadpool(work)
-    answer = public_message(doc, storage, request, signer_for(thread, signer))
-    return JSONResponse(answer, status_code=201 if created else 200)
+    return JSONResponse(present.message(doc, thread), status_code=201 if created else 200)
 
 
 @router.get("/messages/{message_id}", response_model=MessagePublic, responses={404: {}})
 async def get_message(
-    message_id: str,
-    request: Request,
-    user: CurrentUser,
-    store: StoreDep,
-    storage: StorageDep,
-    signer: SignerDep,
+    message_id: str, user: CurrentUser, store: StoreDep, present: PresenterDep
 ) -> dict:
     doc, thread = await run_in_threadpool(_visible_message, store, message_id, user)
-    return public_message(doc, storage, request, signer_for(thread, signer))
+    return present.message(doc, thread)
 
 
 @router.get(
@@ -249,28 +237,22 @@ async def get_message(
 )
 async def list_messages(
     thread_id: str,
-    request: Request,
     user: CurrentUser,
     store: StoreDep,
-    storage: StorageDep,
-    signer: SignerDep,
-    since: Annotated[
-        int | None,
-        Query(ge=0, le=2**63 - 1, description="cursor from the previous page"),
-    ] = None,
+    present: PresenterDep,
+    since: SinceCursor = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict:
     since_seq = since or 0  # cursors are the stores' 64-bit sequence numbers
 
     def work() -> dict:
         thread = visible_thread_or_404(store.get_thread(thread_id), thread_id, user)
-        sign = signer_for(thread, signer)
         page = store.changes(thread_id, since_seq, limit)
         settle = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
         start = 0 if page.reset else since_seq
         cursor = settled_cursor(page, start, settle)
         return {
-            "messages": [public_message(d, storage, request, sign) for _s, _c, d in page.messages],
+            "messages": [present.message(d, thread) for _s, _c, d in page.messages],
             "deleted": [i for _s, _c, i in page.deleted],
             "cursor": str(cursor),
             "more": page.full and cursor > start,

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.level_meter import LevelMeter
 from desktop_app.ui.message_delegate import row_layout

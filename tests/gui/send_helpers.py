@@ -11,7 +11,8 @@ from desktop_app.audio.recorder import RecordingResult
 from desktop_app.services.api import ApiClient
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.tasks import TaskRunner
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 from desktop_app.state.server_session import ServerSession, SessionFiles
 from tests.conftest import TOKEN
 

@@ -10,7 +10,8 @@ from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 
 
 def test_record_send_and_the_take_becomes_the_cached_render(qtbot, tmp_path: Path) -> None:

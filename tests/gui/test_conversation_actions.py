@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.audio.wavio import write_wav
 from desktop_app.domain.pattern import demo_pattern
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui.conversation_panel import ConversationPanel

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QWidget
 from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
-from desktop_app.state.message_list_model import Roles
+from desktop_app.state.message_roles import Roles
 from desktop_app.ui.band_dialogs import shared_fingerprint
 from desktop_app.ui.join_dialog import JoinDialog
 from sequencer_server.invite import parse_invite

@@ -12,7 +12,7 @@ from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiClient, PermanentApiError
 from desktop_app.settings import Settings
-from desktop_app.state.message_list_model import Roles
+from desktop_app.state.message_roles import Roles
 from desktop_app.ui.join_dialog import JoinDialog
 from sequencer_server.invite import Invite, format_invite
 from sequencer_server.users import add_user

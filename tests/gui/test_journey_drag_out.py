@@ -21,7 +21,8 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.audio.mp3 import encode_mp3, read_mp3_info
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.api import ApiClient
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 from desktop_app.ui.drag_out import MIME_RENDER
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend

@@ -17,7 +17,8 @@ from desktop_app.app import AppGraph
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.wavio import write_wav
 from desktop_app.services.api import ApiClient
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.journeys import (

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.domain.draft import draft_with_audio
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.api import ApiClient
-from desktop_app.state.message_list_model import Roles
+from desktop_app.state.message_roles import Roles
 from desktop_app.state.open_thread import POLL_PUSHED_MS
 from desktop_app.ui import theme
 from desktop_app.ui.thread_list import ID_ROLE

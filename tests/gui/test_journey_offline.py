@@ -19,7 +19,8 @@ from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiClient
 from desktop_app.settings import Settings
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 

@@ -16,7 +16,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
 from desktop_app.services.api import ApiClient
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.journeys import (

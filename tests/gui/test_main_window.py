@@ -127,11 +127,11 @@ def test_pattern_file_round_trip(qtbot, parts: Parts, tmp_path: Path) -> None:
     window = parts.window(qtbot)
     parts.sequencer.set_bpm(98.0)
     path = tmp_path / "groove.json"
-    assert window.save_pattern_file(path)
+    assert window.pattern_files.save_file(path)
     assert json.loads(path.read_text())["bpm"] == 98.0
     assert parts.settings.last_pattern_dir == str(tmp_path)
     parts.sequencer.set_bpm(140.0)
-    assert window.open_pattern_file(path)
+    assert window.pattern_files.open_file(path)
     assert parts.sequencer.pattern.bpm == 98.0
     window.undo_action.trigger()  # opening is one undoable step
     assert parts.sequencer.pattern.bpm == 140.0
@@ -143,16 +143,16 @@ def test_bad_pattern_file_explains_itself(qtbot, parts: Parts, tmp_path: Path, m
     before = parts.sequencer.pattern.to_snapshot()
     bad = tmp_path / "bad.json"
     bad.write_text('{"bpm": 900, "tracks": []}')
-    assert not window.open_pattern_file(bad)
+    assert not window.pattern_files.open_file(bad)
     assert "bpm" in modals.shown[-1].text and "900" in modals.shown[-1].text
     bad.write_text("not json")
-    assert not window.open_pattern_file(bad)
+    assert not window.pattern_files.open_file(bad)
     assert "not JSON" in modals.shown[-1].text
-    assert not window.open_pattern_file(tmp_path / "missing.json")
+    assert not window.pattern_files.open_file(tmp_path / "missing.json")
     no_sound = demo_pattern().to_snapshot()
     del no_sound["tracks"][0]["sample"]
     bad.write_text(json.dumps(no_sound))
-    assert not window.open_pattern_file(bad)
+    assert not window.pattern_files.open_file(bad)
     assert modals.shown[-1].text.endswith('Track 1 has no sound (the "sample" field is missing).')
     assert len(modals.shown) == 4 and {s.clicked for s in modals.shown} == {"OK"}
     assert parts.sequencer.pattern.to_snapshot() == before

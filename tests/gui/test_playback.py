@@ -15,10 +15,11 @@ from desktop_app.services.audio_cache import AudioCache
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.audio_player_state import AudioPlayerState
+from desktop_app.state.connection_status import OFFLINE
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import NOT_DOWNLOADED, PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
-from desktop_app.state.threads_state import OFFLINE, ThreadsState
+from desktop_app.state.threads_state import ThreadsState
 from tests.conftest import TOKEN, make_backend
 
 SR = 44100

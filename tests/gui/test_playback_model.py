@@ -12,7 +12,8 @@ from desktop_app.domain.message import Message, Render
 from desktop_app.services.audio_cache import AudioCache
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.audio_player_state import AudioPlayerState
-from desktop_app.state.message_list_model import MessageListModel, Roles
+from desktop_app.state.message_list_model import MessageListModel
+from desktop_app.state.message_roles import Roles
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
 from tests.tones import make_mp3

@@ -11,12 +11,8 @@ import pytest
 from desktop_app.domain.draft import MessageDraft
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.outbox import Stage
-from desktop_app.state.message_list_model import (
-    RENDER_FAILED,
-    RENDER_READY,
-    RENDER_UPLOADING,
-    Roles,
-)
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_FAILED, RENDER_READY, RENDER_UPLOADING
 from desktop_app.state.playback_controller import recordings_in
 from desktop_app.ui.message_delegate import MessageDelegate
 from sequencer_server.threaded import ThreadedServer

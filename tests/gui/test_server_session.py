@@ -14,7 +14,8 @@ from desktop_app.services.api import ApiClient
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
-from desktop_app.state.message_list_model import RENDER_READY, RENDER_UPLOADING, Roles
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY, RENDER_UPLOADING
 from desktop_app.state.server_session import ServerSession, SessionFiles
 from desktop_app.state.session_host import SessionHost
 from sequencer_server.threaded import ThreadedServer

@@ -13,8 +13,10 @@ from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.api import ApiClient
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.tasks import TaskRunner
-from desktop_app.state.message_list_model import RENDER_READY, RENDER_UPLOADING, Roles
-from desktop_app.state.threads_state import CONNECTED, OFFLINE, ThreadsState
+from desktop_app.state.connection_status import CONNECTED, OFFLINE
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import RENDER_READY, RENDER_UPLOADING
+from desktop_app.state.threads_state import ThreadsState
 from tests.conftest import TOKEN
 
 TIMEOUT = 5000

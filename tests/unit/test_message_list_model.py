@@ -7,14 +7,14 @@ from PySide6.QtCore import Qt
 
 from desktop_app.domain.message import Message, Render
 from desktop_app.domain.pattern import demo_pattern
-from desktop_app.state.message_list_model import (
+from desktop_app.state.message_list_model import MessageListModel
+from desktop_app.state.message_roles import Roles
+from desktop_app.state.message_row import (
     RENDER_FAILED,
     RENDER_NONE,
     RENDER_PENDING,
     RENDER_READY,
     RENDER_UPLOADING,
-    MessageListModel,
-    Roles,
     summary_text,
 )
 from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
@@ -117,11 +117,11 @@ def test_render_states_and_targeted_updates(core_app):
     assert Roles.SNAPSHOT not in roles and Roles.MESSAGE not in roles
 
     rec.changed.clear()
-    model.set_upload_state("a", upload_progress=0.42)
+    model.upsert_message(m, upload_progress=0.42)
     assert data(model, 1, Roles.UPLOAD_PROGRESS) == pytest.approx(0.42)
     assert rec.changed == [(1, 1, [Roles.UPLOAD_PROGRESS, Qt.ItemDataRole.DisplayRole])]
 
-    model.set_upload_state("a", upload_error="Server said 413: file too large")
+    model.upsert_message(m, upload_error="Server said 413: file too large")
     assert data(model, 1, Roles.RENDER_STATE) == RENDER_FAILED
     assert data(model, 1, Roles.ERROR_TEXT) == "Server said 413: file too large"
     assert data(model, 1, Qt.ItemDataRole.ToolTipRole) == "Server said 413: file too large"
@@ -149,7 +149,7 @@ def test_remove_and_reindex(core_app):
     assert rec.removed == [(1, 1)]
     assert model.ids() == ["m0", "m2", "m3", "m4"]
     assert model.row_of("m4") == 3
-    model.set_upload_state("m4", upload_progress=0.5)
+    model.upsert_message(msg("m4", "2024-05-01T10:00:04Z"), upload_progress=0.5)
     assert rec.changed[-1][0] == 3
 
 
@@ -233,12 +233,9 @@ def test_summary_text_handles_sparse_metadata():
 
 def test_only_the_latest_own_message_shows_the_upload(core_app):
     from desktop_app.domain.message import Message
-    from desktop_app.state.message_list_model import (
-        RENDER_NONE,
-        RENDER_UPLOADING,
-        MessageListModel,
-        Roles,
-    )
+    from desktop_app.state.message_list_model import MessageListModel
+    from desktop_app.state.message_roles import Roles
+    from desktop_app.state.message_row import RENDER_NONE, RENDER_UPLOADING
 
     def msg(mid: str, user: str, ts: str) -> Message:
         return Message(mid, "t", user, {}, ts)

@@ -1,4 +1,4 @@
-"""The pattern model and its snapshot format 0.0.1."""
+"""The pattern model and its snapshot format 0.0.1 (0.1.0 additions: test_pattern_0_1.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 import pytest
 
 from desktop_app.domain.pattern import (
+    BASE_VERSION,
     DEFAULT_KIT_SAMPLES,
     FORMAT,
-    VERSION,
     Pattern,
     SnapshotError,
     Track,
@@ -28,7 +28,7 @@ def snapshot(**overrides) -> dict:
 def test_snapshot_round_trips_through_json() -> None:
     original = demo_pattern()
     data = json.loads(json.dumps(original.to_snapshot()))
-    assert data["format"] == FORMAT and data["version"] == VERSION
+    assert data["format"] == FORMAT and data["version"] == BASE_VERSION
     again = Pattern.from_snapshot(data)
     assert again == original
     assert again.to_snapshot() == original.to_snapshot()
@@ -99,7 +99,7 @@ def test_integral_floats_are_accepted_as_whole_numbers() -> None:
 
 
 # ---- versions -------
-@pytest.mark.parametrize("version", ["0.0.2", "0.1.0", "1.0.0", "0.0.1.1"])
+@pytest.mark.parametrize("version", ["0.1.1", "0.2.0", "1.0.0", "0.1.0.1"])
 def test_newer_versions_are_refused_clearly(version: str) -> None:
     with pytest.raises(
         SnapshotError, match=rf"newer Sequencer \(format version {version};.*Update"

@@ -111,3 +111,28 @@ def test_count_in_is_at_most_two_bars() -> None:
     engine, _ = engine_with_output()
     with pytest.raises(ValueError, match="count-in: 3 bars"):
         engine.start(count_in_bars=3)
+
+
+def _take(tmp_path: Path, metronome: MetronomeSettings, count_in: int) -> np.ndarray:
+    engine, _heard = engine_with_output()
+    engine.set_metronome(metronome)
+    recorder = Recorder(engine, tmp_path)
+    recorder.start(length_frames=bar_frames(groove(), SR, 2))
+    engine.start(count_in_bars=count_in)
+    assert recorder.complete.wait(20)
+    result = recorder.stop()
+    engine.stop()
+    return read_audio(result.wav_path)[0]
+
+
+def test_the_click_is_heard_through_the_take_but_not_recorded(tmp_path: Path) -> None:
+    """Metronome on, a count-in and two bars: the take is sample for sample the take made
+    with the metronome off; asked to, the take has the clicks on every beat."""
+    silent = _take(tmp_path / "a", MetronomeSettings(enabled=False), 1)
+    clicked = _take(tmp_path / "b", MetronomeSettings(enabled=True, volume=0.5), 1)
+    assert np.array_equal(silent, clicked)
+    recorded = _take(tmp_path / "c", MetronomeSettings(enabled=True, volume=0.5, record=True), 1)
+    clicks = recorded - silent
+    beats = [k * 4 * STEP for k in range(8)]
+    assert all(abs(clicks[b + 40, 0]) > 0.05 for b in beats)  # every beat of both bars
+    assert not clicks[2 * STEP : 3 * STEP].any()  # nothing between the beats

@@ -8,7 +8,8 @@ from pathlib import Path
 from desktop_app.domain.draft import draft_with_audio, draft_with_text
 from desktop_app.domain.message import Message
 from desktop_app.services.outbox import Outbox
-from desktop_app.state.message_list_model import MessageListModel, Roles
+from desktop_app.state.message_list_model import MessageListModel
+from desktop_app.state.message_roles import Roles
 
 
 def test_a_text_only_draft_survives_the_outbox_reopened(tmp_path: Path) -> None:

@@ -1,0 +1,54 @@
+"""What several commands are given alike: a pattern file and ``--loops``. A bad one is a
+``CommandError`` naming the argument, so every command says it the same way."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from desktop_app.commands._failure import CommandError
+from desktop_app.domain.pattern import Pattern, SnapshotError
+
+
+def load_pattern(path: Path) -> Pattern:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SnapshotError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"{path}: not valid JSON: {exc}") from None
+    # Some files hold a whole message; take its snapshot.
+    if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
+        data = data["snapshot"]
+    return Pattern.from_snapshot(data)
+
+
+def pattern_argument(path: Path) -> Pattern:
+    """The pattern a command was given, or a ``CommandError`` that names the file."""
+    try:
+        return load_pattern(path)
+    except SnapshotError as exc:
+        message = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
+        raise CommandError(message) from None
+
+
+def check_loops(loops: int, most: int) -> None:
+    if not 1 <= loops <= most:
+        raise CommandError(f"--loops: {loops} is outside 1-{most}")
+
+
+def add_pattern_arguments(p: argparse.ArgumentParser, *, loops: int) -> None:
+    """The pattern file and how many passes of it, read back by ``pattern_input``."""
+    p.add_argument("pattern", metavar="PATTERN.json", help="a sequencer.pattern snapshot")
+    p.add_argument("--loops", type=int, default=loops, help=f"passes (default {loops})")
+
+
+def pattern_input(args: argparse.Namespace, most_loops: int) -> Pattern:
+    """The pattern of ``add_pattern_arguments``, its ``--loops`` checked against the most
+    the command can make."""
+    pattern = pattern_argument(Path(args.pattern))
+    check_loops(args.loops, most_loops)
+    return pattern
