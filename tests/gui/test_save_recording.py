@@ -22,7 +22,8 @@ from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.api import ApiClient
-from desktop_app.state.message_list_model import RENDER_READY, Roles
+from desktop_app.state.message_list_model import Roles
+from desktop_app.state.message_row import RENDER_READY
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.file_dialog_driver import FileDialogDriver
