@@ -130,7 +130,7 @@ def write_stems(
     blocks = stem_blocks(pattern, kit, loops, sample_rate)
     frames = bounce_frames(pattern, loops, sample_rate)
     paths = stem_paths(pattern, folder)
-    current = folder / "x"
+    current = paths[0]  # the file being opened when a write fails (its folder is named)
     try:
         if folder.exists() and not folder.is_dir():
             raise ExportError(f"{folder} is a file, not a folder.")
