@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import statistics
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from desktop_app.audio.engine import Engine
     from desktop_app.audio.recorder import Recorder
+
+
+def wait_until(
+    app: Any, predicate: Callable[[], bool], timeout: float, what: str = "a benchmark step"
+) -> None:
+    """Run the Qt event loop until ``predicate`` holds. Polls every half millisecond, so a
+    measured wait ends within that of the moment it could."""
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{what} timed out")
+        app.processEvents()
+        time.sleep(0.0005)
 
 
 def median(values: Sequence[float]) -> float:

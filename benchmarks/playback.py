@@ -18,12 +18,13 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.common import median, percentile, ratio
+from benchmarks.common import median, percentile, ratio, wait_until
 
 SR = 44100
 SECONDS = 60.0
@@ -46,13 +47,8 @@ def _one_minute_mp3(path: Path) -> Path:
     return path
 
 
-def _wait(app: Any, predicate, timeout: float = 20.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the player did not start")
-        app.processEvents()
-        time.sleep(0.0005)
+def _wait(app: Any, predicate: Callable[[], bool]) -> None:
+    wait_until(app, predicate, 20.0, "the player's start")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

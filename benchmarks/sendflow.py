@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.common import median, ratio
+from benchmarks.common import median, ratio, wait_until
 
 TAKE_SECONDS = 60.0
 CLOCK_SPEED = 30.0
@@ -49,13 +50,8 @@ def run(args) -> dict:
     repeats = 2 if args.quick else 5
     take_seconds = 10.0 if args.quick else TAKE_SECONDS
 
-    def wait(predicate, timeout=60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise TimeoutError("benchmark step timed out")
-            app.processEvents()
-            time.sleep(0.001)
+    def wait(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+        wait_until(app, predicate, timeout)
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

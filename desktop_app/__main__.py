@@ -16,7 +16,7 @@ from desktop_app import __version__
 from desktop_app.embedded_flag import EMBEDDED_SERVER_FLAG
 from desktop_app.gui_args import GuiArgsError, GuiOptions
 
-COMMANDS = ("render", "send", "outbox", "threads", "cache", "export-midi", "import-midi")
+COMMANDS = ("render", "send", "pull", "outbox", "threads", "cache", "export-midi", "import-midi")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

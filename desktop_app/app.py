@@ -22,12 +22,15 @@ from desktop_app.services.api import ApiClient
 from desktop_app.services.audio_cache import MIB, AudioCache
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
+from desktop_app.services.kit_library import KitLibrary
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import Outbox
 from desktop_app.services.pattern_files import SessionPattern
+from desktop_app.services.samples import SampleCache
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
 from desktop_app.state.audio_player_state import AudioPlayerState
+from desktop_app.state.pattern_loader import PatternLoader
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.render_fetcher import OwnRecording, RenderFetcher
@@ -43,6 +46,7 @@ from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.band_dialogs import BandDialogs, shared_fingerprint
 from desktop_app.ui.crash_dialog import CrashReporter
 from desktop_app.ui.drag_out import RenderDragger, tidy_drag_dir
+from desktop_app.ui.kit_actions import KitActions
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.open_files import NowPlaying
@@ -112,8 +116,16 @@ class AppGraph(QObject):
             connection.close()  # no orphaned local server when the kit cannot load
             raise
         self._session_pattern = SessionPattern(paths.session_pattern_file)
-        self.sequencer_state = SequencerState(self.engine, pattern=self._session_pattern.load())
+        # Tracks' own sounds (issue 15): kept by SHA-256, played by the engine from here.
+        self.samples = SampleCache(paths.sample_cache_dir, connection.api)
+        from desktop_app.audio.sample_bank import SampleBank
+
+        self.engine.set_bank(SampleBank(self.samples, self.engine.sample_rate))
+        self.sequencer_state = SequencerState(
+            self.engine, pattern=self._session_pattern.load(), samples=self.samples
+        )
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
+        self.sequencer_state.playingChanged.connect(self.recording_state.transport_changed)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
         self.playback = build_playback(paths, settings, connection.api, own, self)
         session = self._new_session(connection)
@@ -129,6 +141,10 @@ class AppGraph(QObject):
             log_dir=paths.log_dir,
             data_dir=paths.server_data_dir,
         )
+        kits = KitLibrary(paths.kits_dir)
+        self.kits = KitActions(self.window, self.sequencer_state, kits, self.samples,
+                               settings, self.tasks)  # fmt: skip
+        self.kits.install(self.window.menuBar())
         self.playback.follow(self.threads_state)
         tidy_drag_dir(paths.cache_dir / "drag_out")
         dragger = RenderDragger(self.playback.controller, paths.cache_dir / "drag_out")
@@ -137,6 +153,11 @@ class AppGraph(QObject):
             self.playback.controller, self.playback.fetcher, dragger, saver
         )
         self.playback_binding.bind(self.window)
+        # A message's Load fetches the pattern's own sounds first (issue 15).
+        self.pattern_loader = PatternLoader(self.sequencer_state, self.samples, self.tasks, self)
+        self.pattern_loader.status.connect(self.window.show_notice)
+        self.pattern_loader.failed.connect(self.window.show_error)
+        self.window.use_pattern_loader(self.pattern_loader)
         if crash_reporter is not None:
             crash_reporter.set_window(self.window)
         self.notice.connect(self.window.show_notice)
@@ -168,6 +189,7 @@ class AppGraph(QObject):
             SessionFiles.for_server(self.paths, connection.url),
             self.tasks,
             keep_take=self.playback.cache,
+            samples=self.samples,
             memory=self.settings,
             thread_poll_ms=self._thread_poll_ms,
             parent=self,
@@ -220,6 +242,7 @@ class AppGraph(QObject):
         session.threads.messageArrived.connect(self.notifier.notify)
         self.window.set_threads_state(session.threads, session.connection.label)
         self.playback.fetcher.set_api(session.connection.api)
+        self.samples.set_source(session.connection.api)
         self.playback.follow(self.threads_state)
         self.playback_binding.bind(self.window)
 

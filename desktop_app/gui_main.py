@@ -5,14 +5,16 @@ Ctrl+C or SIGTERM.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSocketNotifier, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import __version__
@@ -37,7 +39,8 @@ log = logging.getLogger(__name__)
 def _quit_on_signals(qapp: QApplication) -> None:
     """Ctrl+C in a terminal and SIGTERM from a session manager quit like File → Quit (the
     embedded server stops, the layout is saved). Python only runs signal handlers when
-    the interpreter gets control, so a cheap timer hands it control a few times a second."""
+    the interpreter gets control: the signal's byte on a socket (``set_wakeup_fd``) wakes
+    Qt's event loop, which hands it control — no timer waking an idle app for nothing."""
 
     def quit_app(signum: int, _frame: Any) -> None:
         log.info("signal %s: quitting", signum)
@@ -48,9 +51,21 @@ def _quit_on_signals(qapp: QApplication) -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, quit_app)
-    timer = QTimer(qapp)
-    timer.timeout.connect(lambda: None)
-    timer.start(250)
+    reader, writer = socket.socketpair()
+    for end in (reader, writer):
+        end.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, qapp)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)  # the handlers themselves run as this returns to Python
+
+    notifier.activated.connect(drain)
+    _SIGNAL_SOCKETS[:] = [reader, writer]  # both ends live as long as the process
+
+
+_SIGNAL_SOCKETS: list[socket.socket] = []
 
 
 def run_gui(argv: list[str]) -> int:

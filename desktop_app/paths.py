@@ -98,8 +98,7 @@ class AppPaths:
     def outbox_for(self, server_url: str) -> tuple[Path, Path]:
         """The outbox database and the folder of its recordings, one per server: a message
         queued for one server must never be delivered to another."""
-        url = server_url.strip().rstrip("/")
-        name = hashlib.sha1(url.encode("utf-8")).hexdigest()[:12] if url else "local"
+        name = _server_key(server_url) or "local"
         root = self.data_dir / "outbox"
         return root / f"{name}.sqlite3", root / f"{name}-recordings"
 
@@ -118,6 +117,11 @@ class AppPaths:
         return self.cache_dir / "samples"
 
     @property
+    def kits_dir(self) -> Path:
+        """Saved kits, one folder each with ``kit.json`` (services/kit_library)."""
+        return self.data_dir / "kits"
+
+    @property
     def session_pattern_file(self) -> Path:
         """The pattern on screen at quit, reopened at the next start."""
         return self.data_dir / "session_pattern.json"
@@ -125,8 +129,14 @@ class AppPaths:
     def local_store_for(self, server_url: str) -> Path:
         """One offline cache per server, so switching servers never mixes their threads.
         The embedded server (empty URL) keeps the plain ``local_store_file``."""
-        url = server_url.strip().rstrip("/")
-        if not url:
+        key = _server_key(server_url)
+        if not key:
             return self.local_store_file
-        digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:12]
-        return self.data_dir / "servers" / f"{digest}.sqlite3"
+        return self.data_dir / "servers" / f"{key}.sqlite3"
+
+
+def _server_key(server_url: str) -> str:
+    """A server's files are named by a hash of its URL (a trailing slash is the same
+    server); the embedded server (no URL) has no key."""
+    url = server_url.strip().rstrip("/")
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:12] if url else ""

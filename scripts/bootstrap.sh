@@ -5,7 +5,8 @@
 # every time.
 #
 #   scripts/bootstrap.sh          # the app only: pip install -e .        (make run)
-#   scripts/bootstrap.sh test     # and the test tools: -e ".[test]"      (make test)
+#   scripts/bootstrap.sh test     # and the test tools: -e ".[test]"      (make test),
+#                                 # and Debian's hydrogen-drumkits for the kit tests
 #
 # Each set of extras has its own stamp, so switching between `make run` and `make test`
 # installs what the other lacks, and an edited pyproject.toml installs again.
@@ -28,6 +29,11 @@ PACKAGES="libpulse0 libportaudio2 libmp3lame0 libegl1 libgl1 libxkbcommon0 libxk
 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4
 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0
 libxcb-xinerama0 libxcb-xkb1 $EXTRA_PACKAGES"
+
+# The test set imports real Hydrogen drumkits (tests/unit/test_hydrogen_import.py).
+if [[ ",$EXTRAS," == *",test,"* ]]; then
+    PACKAGES="$PACKAGES hydrogen-drumkits"
+fi
 
 if ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
     PACKAGES="$PACKAGES python3-venv"

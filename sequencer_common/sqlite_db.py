@@ -15,12 +15,13 @@ server's message store all need, and used to spell out each in its own way:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 
@@ -83,6 +84,13 @@ class Database:
     def read(self) -> Iterator[sqlite3.Connection]:
         with self.lock:
             yield self.connection
+
+    def documents(self, sql: str, *args: object) -> list[Any]:
+        """The JSON documents in the first column of the rows ``sql`` selects (every store
+        here keeps a record as one JSON text beside the columns it is looked up by)."""
+        with self.lock:
+            rows = self.connection.execute(sql, args).fetchall()
+        return [json.loads(r[0]) for r in rows]
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import select
 import socket
 import sys
 import threading
@@ -143,6 +144,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from sequencer_server.app import create_app
     from sequencer_server.auth import install_log_redaction
+    from sequencer_server.quiet_server import QuietServer
 
     install_log_redaction([settings.api_token] if settings.api_token else [])
     ssl: dict[str, str] = {}
@@ -190,7 +192,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else STREAM_SHUTDOWN_S,
         **ssl,  # type: ignore[arg-type]
     )
-    server = uvicorn.Server(config)
+    server = QuietServer(config)
     if args.parent_pid:
         threading.Thread(
             target=_exit_with_parent, args=(args.parent_pid, server), daemon=True
@@ -222,6 +224,13 @@ def _refuse_without_a_way_in(settings: Settings) -> None:
 
 
 def _exit_with_parent(pid: int, server) -> None:
+    """Stop the server once the process that started it is gone. Linux hands out a file
+    descriptor that becomes readable when a process ends (``pidfd_open``), so the watch
+    costs no wake-ups at all; elsewhere the parent is looked for once a second."""
+    if _wait_for_exit(pid):
+        log.info("Parent process %d is gone; shutting down", pid)
+        server.should_exit = True
+        return
     while True:
         time.sleep(1.0)
         try:
@@ -232,6 +241,24 @@ def _exit_with_parent(pid: int, server) -> None:
             return
         except PermissionError:
             pass
+
+
+def _wait_for_exit(pid: int) -> bool:
+    """Block until ``pid`` ends (True), or False at once where that cannot be waited for."""
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is None:
+        return False
+    try:
+        fd = pidfd_open(pid)
+    except ProcessLookupError:
+        return True  # already gone
+    except OSError:  # a kernel before 5.3, or a sandbox refusing it
+        return False
+    try:
+        select.select([fd], [], [])
+    finally:
+        os.close(fd)
+    return True
 
 
 if __name__ == "__main__":

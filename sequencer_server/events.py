@@ -2,12 +2,15 @@
 to the process's ``GET /api/v1/events`` listeners.
 
 The store is the only source of truth, so several processes or replicas need no link
-between them: while a process has listeners it tails the change sequence (a query for the
-changes after the last one it saw, every ``TAIL_INTERVAL_S``), and a write through this
-process wakes the tail at once so loopback latency stays a query away. On MongoDB a change
-can take its number a moment before a lower number becomes visible (another replica's
-write in flight), so the tail's cursor only moves past changes older than the settle
-window, and the changes already sent above it are remembered so none goes out twice.
+between them: while a process has listeners it reads the changes after the last one it
+saw whenever the store's change signal (``store.change_signals``) says there may be some
+— SQLite's ``data_version``, a MongoDB change stream, or simply every tick — and a write
+through this process wakes it at once so loopback latency stays a query away. Either way
+changes are read by sequence number, so a signal that fires twice or late repeats or loses
+nothing. On MongoDB a change can take its number a moment before a lower number becomes
+visible (another replica's write in flight), so the cursor only moves past changes older
+than the settle window, and the changes already sent above it are remembered so none goes
+out twice.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sequencer_server.store import Change
+from sequencer_server.store.change_signals import ChangeSignal, EveryTick
 
 log = logging.getLogger("sequencer_server.events")
 
-TAIL_INTERVAL_S = 0.25
 QUEUE_SIZE = 1000
 PAGE = 500
 SETTLE_MS = {"sqlite": 0}
@@ -39,6 +42,7 @@ class ChangeSource(Protocol):
     name: str
 
     def cursor(self) -> int: ...
+    def change_signal(self) -> ChangeSignal: ...
     def changes_after(self, since: int, limit: int) -> list[Change]: ...
     def get_thread(self, thread_id: str) -> dict[str, Any] | None: ...
 
@@ -61,14 +65,18 @@ class Broker:
     def __init__(
         self,
         store: ChangeSource,
-        interval_s: float = TAIL_INTERVAL_S,
+        interval_s: float | None = None,
         queue_size: int = QUEUE_SIZE,
     ) -> None:
+        """``interval_s``: tick at this rate and read at every tick (tests), instead of
+        the store's own change signal."""
         self._store = store
         self._interval_s = interval_s
         self._queue_size = queue_size
         self._listeners: set[Listener] = set()
-        self._wake = asyncio.Event()
+        self._woken = False  # read now
+        self._nudged = False  # ask the change signal now
+        self._waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._cursor: int | None = None
         self._sent_above: set[int] = set()
@@ -89,12 +97,53 @@ class Broker:
             self._task = asyncio.create_task(self._tail())
         return listener
 
+    def _open_signal(self, loop: asyncio.AbstractEventLoop) -> ChangeSignal:
+        """The store's signal, started (on a worker: asking MongoDB what it is waits for an
+        answer)."""
+        if self._interval_s is not None:
+            signal: ChangeSignal = EveryTick()
+            signal.interval_s = self._interval_s
+        else:
+            signal = self._store.change_signal()
+
+        def wake_from_anywhere() -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(self._nudge)
+
+        signal.start(wake_from_anywhere)
+        return signal
+
     def unsubscribe(self, listener: Listener) -> None:
         self._listeners.discard(listener)
 
     def wake(self) -> None:
         """A write committed in this process: look for it now, not at the next tick."""
-        self._wake.set()
+        self._woken = True
+        if self._waiter is not None:
+            _resolve(self._waiter)
+
+    def _nudge(self) -> None:
+        """The change signal saw something: ask it now (not at the next tick) whether to
+        read — a notification for a write already read costs no query."""
+        self._nudged = True
+        if self._waiter is not None:
+            _resolve(self._waiter)
+
+    async def _nap(self, seconds: float) -> bool:
+        """Sleep until the next tick or a wake, whichever is first; True if woken. A bare
+        future and a timer: ``wait_for`` on an event costs a task and its cancellation
+        per tick, which made most of an idle server's CPU."""
+        if not (self._woken or self._nudged):
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(seconds, _resolve, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+        woken, self._woken, self._nudged = self._woken, False, False
+        return woken
 
     async def close(self) -> None:
         if self._task is not None:
@@ -119,18 +168,25 @@ class Broker:
         return await asyncio.to_thread(read) if changes else []
 
     async def _tail(self) -> None:
-        while self._listeners:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval_s)
-            self._wake.clear()
-            try:
-                await self._poll()
-            except Exception:
-                log.exception("Event tail failed; trying again")
-                await asyncio.sleep(self._interval_s)
-        # The last listener left: the next one starts from the then current cursor.
-        self._cursor = None
-        self._sent_above.clear()
+        loop = asyncio.get_running_loop()
+        signal = await asyncio.to_thread(self._open_signal, loop)
+        try:
+            while self._listeners:
+                woken = await self._nap(signal.interval_s)
+                changed = signal.changed()  # asked every tick: it notes what it has seen
+                # Unsettled changes (MongoDB) are read again until the cursor passes them.
+                if not (woken or changed or self._sent_above):
+                    continue
+                try:
+                    await self._poll()
+                except Exception:
+                    log.exception("Event tail failed; trying again")
+                    await asyncio.sleep(signal.interval_s)
+        finally:
+            await asyncio.to_thread(signal.close)
+            # The last listener left: the next one starts from the then current cursor.
+            self._cursor = None
+            self._sent_above.clear()
 
     async def _poll(self) -> None:
         while self._cursor is not None:
@@ -168,6 +224,11 @@ class Broker:
         while not listener.queue.empty():
             listener.queue.get_nowait()
         listener.queue.put_nowait(None)
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class WakeOnWrite:

@@ -13,6 +13,10 @@ from typing import Any
 
 import uvicorn
 
+from sequencer_server.quiet_server import QuietServer
+
+STREAM_GRACE_S = 1
+
 
 class ThreadedServer:
     def __init__(
@@ -27,8 +31,16 @@ class ThreadedServer:
         self._sock = socket.create_server((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
         self.url = f"http://{self.host}:{self.port}"
-        config = uvicorn.Config(app, log_level=log_level, access_log=access_log, lifespan="on")
-        self._server = uvicorn.Server(config)
+        # Open event streams never end by themselves: stop() cuts them after a short grace
+        # (as sequencer-server does), so their clients see the server go and reconnect.
+        config = uvicorn.Config(
+            app,
+            log_level=log_level,
+            access_log=access_log,
+            lifespan="on",
+            timeout_graceful_shutdown=STREAM_GRACE_S,
+        )
+        self._server = QuietServer(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )

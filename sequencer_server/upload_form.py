@@ -24,6 +24,7 @@ from starlette.requests import ClientDisconnect
 
 from sequencer_server.auth import Credentials
 from sequencer_server.config import ALLOWED_FORMATS
+from sequencer_server.users import User
 
 # Form fields are a few bytes; peaks (2000 numbers) are the largest at about 14 KB.
 MAX_FIELD_BYTES = 64 * 1024
@@ -206,3 +207,22 @@ async def read_upload_form(
             await other.close()
         raise HTTPException(422, "file: Field required (a multipart file part named 'file')")
     return upload, file
+
+
+@asynccontextmanager
+async def received_upload(
+    request: Request, credentials: Credentials
+) -> AsyncIterator[tuple[UploadFields, UploadFile, User]]:
+    """An upload's form and who sent it, read while holding one of the sender's address's
+    upload slots; the file is closed however the route ends. A wrong token in the header
+    is refused before a slot is taken (and so before the body is read)."""
+    client = request.client.host if request.client else "unknown"
+    if credentials.header:
+        credentials.require()
+    async with upload_slots(request).hold(client):
+        fields, file = await read_upload_form(request, credentials)
+        try:
+            # known by now (read_upload_form checked it): answered from the cache
+            yield fields, file, credentials.require(fields.token)
+        finally:
+            await file.close()

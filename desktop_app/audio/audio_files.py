@@ -4,7 +4,10 @@ User audio is untrusted input from every sample pack and DAW there is: 8 to 32-b
 integer and 32/64-bit float WAV, WAVE_FORMAT_EXTENSIBLE, RF64, AIFF, FLAC. libsndfile
 (through ``soundfile``, whose wheel bundles it) has decoded all of them for decades and is
 fuzzed continuously, which a hand-written RIFF reader is not. Other formats libsndfile
-knows (MP3, Ogg, raw) are refused: what we accept is what we say we accept.
+knows (MP3, Ogg, raw) are refused: what we accept is what we say we accept. A track's own
+sample (issue 15) may also be Ogg (Vorbis, Opus) or MP3 (``TRACK_FORMATS``): libsndfile
+1.1 and later decode MP3 through mpg123 — the soundfile wheel bundles such a build, and
+Debian 12's libsndfile1 (1.2.0) is one too.
 """
 
 from __future__ import annotations
@@ -23,16 +26,28 @@ FORMATS = {
     "FLAC": "FLAC",
 }
 SUFFIXES = (".wav", ".wave", ".aif", ".aiff", ".flac")
+TRACK_FORMATS = {**FORMATS, "OGG": "OGG", "MP3": "MP3"}
+TRACK_SUFFIXES = (*SUFFIXES, ".ogg", ".oga", ".mp3")
 
 
 class AudioFileError(ValueError):
     """A file that is not audio we can decode; the message says why."""
 
 
-def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Decode a WAV, AIFF or FLAC file to float32 frames ``(n, channels)`` in -1..1 (float
-    files keep what they hold) and its sample rate. ``OSError`` when the file cannot be
-    opened, ``AudioFileError`` when it is not audio we take."""
+def _format_names(formats: dict[str, str]) -> str:
+    names = list(dict.fromkeys(formats.values()))
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def read_audio(
+    path: str | Path,
+    formats: dict[str, str] = FORMATS,
+    max_seconds: float | None = None,
+) -> tuple[np.ndarray, int]:
+    """Decode a WAV, AIFF or FLAC file (or one of ``formats``) to float32 frames
+    ``(n, channels)`` in -1..1 (float files keep what they hold) and its sample rate.
+    ``OSError`` when the file cannot be opened, ``AudioFileError`` when it is not audio we
+    take or, with ``max_seconds``, when it is longer (checked before decoding it)."""
     # Imported here: libsndfile and cffi are only needed for user files, and ``sequencer
     # render`` with the built-in kit never reads one.
     import soundfile
@@ -40,18 +55,23 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
     with open(path, "rb") as fh:
         try:
             with soundfile.SoundFile(fh) as sound:
-                if sound.format not in FORMATS:
+                if sound.format not in formats:
                     raise AudioFileError(
-                        f"{sound.format} audio is not supported; use WAV, AIFF or FLAC"
+                        f"{sound.format} audio is not supported; use {_format_names(formats)}"
                     )
                 if sound.channels < 1 or sound.samplerate < 1:
                     raise AudioFileError(
                         f"{sound.channels} channels at {sound.samplerate} Hz is not playable"
+                    )
+                if max_seconds is not None and sound.frames > max_seconds * sound.samplerate:
+                    raise AudioFileError(
+                        f"it is {sound.frames / sound.samplerate:.1f} s long; "
+                        f"the limit is {max_seconds:g} s"
                     )
                 frames = sound.read(dtype="float32", always_2d=True)
                 return frames, int(sound.samplerate)
         except soundfile.SoundFileError as exc:
             words = str(getattr(exc, "error_string", exc)).rstrip(".")
             if "Format not recognised" in words:
-                raise AudioFileError("not a WAV, AIFF or FLAC file") from None
+                raise AudioFileError(f"not a {_format_names(formats)} file") from None
             raise AudioFileError(f"damaged or unsupported audio ({words})") from None

@@ -20,7 +20,8 @@ import numpy as np
 
 from desktop_app.audio.kit import Kit
 from desktop_app.audio.limiter import LATENCY, TruePeakLimiter
-from desktop_app.audio.sequencer import Sequencer, longest_sample
+from desktop_app.audio.sample_bank import SampleBank
+from desktop_app.audio.sequencer import Sequencer
 from desktop_app.audio.timing import loop_samples
 from desktop_app.domain.pattern import Pattern
 
@@ -42,22 +43,29 @@ def bounce_frames(pattern: Pattern, loops: int, sample_rate: int = 44100) -> int
 
 
 def bounce_blocks(
-    pattern: Pattern, kit: Kit, loops: int = 1, sample_rate: int = 44100, block: int = BLOCK
+    pattern: Pattern,
+    kit: Kit,
+    loops: int = 1,
+    sample_rate: int = 44100,
+    block: int = BLOCK,
+    *,
+    bank: SampleBank | None = None,
 ) -> Iterator[np.ndarray]:
-    """The bounce as (m, 2) float32 blocks, limited, ``bounce_frames`` in all.
+    """The bounce as (m, 2) float32 blocks, limited, ``bounce_frames`` in all. Tracks
+    with their own sample play it from ``bank``.
 
-    Raises ``KitError`` at once when a track uses a sample the kit does not have, and
-    ``ValueError`` for a loop count below 1."""
+    Raises ``KitError`` at once when a track uses a sample the kit does not have or an own
+    sample the bank cannot play, and ``ValueError`` for a loop count below 1."""
     total = bounce_frames(pattern, loops, sample_rate)
-    seq = Sequencer(kit, sample_rate, strict=True)
+    seq = Sequencer(kit, sample_rate, strict=True, bank=bank)
     seq.set_pattern(pattern.copy())
     return _stream(seq, pattern, total, block)
 
 
 def pre_roll_frames(seq: Sequencer, pattern: Pattern) -> int:
-    """Whole passes enough for the longest sample of the kit to ring into the first one."""
+    """Whole passes enough for the longest sound the pattern plays to ring into the first."""
     one_loop = loop_samples(pattern, seq.sample_rate)
-    tail = longest_sample(seq.kit)
+    tail = seq.longest_sound(pattern)
     return loop_samples(pattern, seq.sample_rate, math.ceil(tail / one_loop)) if tail else 0
 
 
@@ -86,8 +94,15 @@ def _render(seq: Sequencer, frames: int, block: int) -> Iterator[np.ndarray]:
         yield seq.render(min(block, frames - start))
 
 
-def bounce(pattern: Pattern, kit: Kit, loops: int = 1, sample_rate: int = 44100) -> np.ndarray:
+def bounce(
+    pattern: Pattern,
+    kit: Kit,
+    loops: int = 1,
+    sample_rate: int = 44100,
+    *,
+    bank: SampleBank | None = None,
+) -> np.ndarray:
     """The whole bounce as one (n, 2) float32 array (for short renders; ``bounce_blocks``
     streams a long one)."""
-    blocks = list(bounce_blocks(pattern, kit, loops, sample_rate))
+    blocks = list(bounce_blocks(pattern, kit, loops, sample_rate, bank=bank))
     return np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)

@@ -33,6 +33,7 @@ from desktop_app.audio.output import (
     DeviceUnavailable,
     device_label,
 )
+from desktop_app.audio.sample_bank import NoSamples, SampleBank
 from desktop_app.audio.sequencer import Sequencer, StepMark
 from desktop_app.audio.timing import bar_frames, bar_steps
 from desktop_app.domain.pattern import Pattern
@@ -50,6 +51,23 @@ class _LostDevice:
     """The device that stopped taking blocks (its name may be None: the default device)."""
 
     device: str | int | None
+
+
+class _Listeners:
+    """Block listeners the feeder thread calls without a lock: adding or removing one
+    replaces the tuple, so a loop over ``current`` never sees it change under it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.current: tuple[BlockListener, ...] = ()
+
+    def add(self, fn: BlockListener) -> None:
+        with self._lock:
+            self.current = (*self.current, fn)
+
+    def remove(self, fn: BlockListener) -> None:
+        with self._lock:
+            self.current = tuple(f for f in self.current if f != fn)
 
 
 class Engine:
@@ -70,8 +88,11 @@ class Engine:
         use_device: bool = True,
         clock_speed: float = 1.0,
         queue_blocks: int = 3,
+        bank: SampleBank | None = None,
     ) -> None:
         self.sample_rate = sample_rate
+        # The tracks' own samples (issue 15); without a bank every own sample is missing.
+        self.bank = bank if bank is not None else SampleBank(NoSamples(), sample_rate)
         self.block_size = block_size
         self.use_device = use_device
         self.clock_speed = clock_speed
@@ -84,15 +105,21 @@ class Engine:
         self._kit_dirty = False
         self._device = output_device
         self._device_dirty = False
-        self._listeners: tuple[BlockListener, ...] = ()
-        self._output_listeners: tuple[BlockListener, ...] = ()
+        self._listeners = _Listeners()
+        self._output_listeners = _Listeners()
         self._metronome = MetronomeSettings()
         self._metronome_dirty = False
         self._master = 1.0
         self._output_peak = 0.0
         # Clicks wait LATENCY frames here: the music comes out of the limiter that late.
         self._click_delay = np.zeros((LATENCY, 2), np.float32)
-        self._seq = Sequencer(self._kit, sample_rate, on_missing_sample=self._missing_sample)
+        self._seq = Sequencer(
+            self._kit,
+            sample_rate,
+            on_missing_sample=self._missing_sample,
+            bank=self.bank,
+            on_missing_own_sample=self._missing_own_sample,
+        )
         self._limiter = TruePeakLimiter()
         self._marks: list[StepMark] = []
         self._stopping: threading.Thread | None = None
@@ -112,8 +139,10 @@ class Engine:
 
     def set_pattern(self, pattern: Pattern) -> None:
         """Play ``pattern`` from the next step on. A private copy is taken, so the caller
-        may keep editing its own object."""
+        may keep editing its own object. Its own samples are decoded and shaped here, on
+        the caller's thread, so the feeder thread finds them ready."""
         copy = pattern.copy()
+        self.bank.prepare(copy)
         with self._lock:
             self._pattern = copy
             self._pattern_dirty = True
@@ -128,6 +157,13 @@ class Engine:
         with self._lock:
             self._kit = kit
             self._kit_dirty = True
+
+    def set_bank(self, bank: SampleBank) -> None:
+        """Play tracks' own samples from ``bank`` (from the next hit: the sounds already
+        decoded stay with the voices playing them)."""
+        with self._lock:
+            self.bank = bank
+            self._kit_dirty = True  # the sequencer forgets the sounds of the old bank
 
     def set_clock_speed(self, speed: float) -> None:
         """Pace of the clock used without a device (1.0 is real time)."""
@@ -155,22 +191,18 @@ class Engine:
     def add_block_listener(self, fn: BlockListener) -> None:
         """``fn(block)`` gets every played block, (n, 2) float32, on the feeder thread. It
         must return quickly (queue the block); the block must not be modified."""
-        with self._lock:
-            self._listeners = (*self._listeners, fn)
+        self._listeners.add(fn)
 
     def remove_block_listener(self, fn: BlockListener) -> None:
-        with self._lock:
-            self._listeners = tuple(f for f in self._listeners if f != fn)
+        self._listeners.remove(fn)
 
     def add_output_listener(self, fn: BlockListener) -> None:
         """``fn(block)`` gets every block as it goes to the output, metronome included
         (for the output level meter); same rules as ``add_block_listener``."""
-        with self._lock:
-            self._output_listeners = (*self._output_listeners, fn)
+        self._output_listeners.add(fn)
 
     def remove_output_listener(self, fn: BlockListener) -> None:
-        with self._lock:
-            self._output_listeners = tuple(f for f in self._output_listeners if f != fn)
+        self._output_listeners.remove(fn)
 
     def set_metronome(self, settings: MetronomeSettings) -> None:
         """Click on/off, its volume, and whether recordings get it; from the next beat."""
@@ -264,7 +296,7 @@ class Engine:
 
     def bounce(self, pattern: Pattern, loops: int = 1) -> np.ndarray:
         """Offline render of exactly ``loops`` passes with this engine's kit (any thread)."""
-        return _bounce(pattern, self._kit, loops, self.sample_rate)
+        return _bounce(pattern, self._kit, loops, self.sample_rate, bank=self.bank)
 
     # ---- the feeder thread ----------------------------------------------------------------
     def _notice(self, text: str) -> None:
@@ -280,6 +312,9 @@ class Engine:
 
     def _missing_sample(self, name: str) -> None:
         self._notice(f"Sample {name!r} is not in kit {self._kit.name!r}; that track is silent.")
+
+    def _missing_own_sample(self, label: str) -> None:
+        self._notice(f"The sound {label!r} is missing; its track is silent.")
 
     def _open_sink(self, start_frame: int, lost: _LostDevice | None = None) -> None:
         """Open the configured device; fall back to the default device, then the clock."""
@@ -328,12 +363,14 @@ class Engine:
         with self._lock:
             pattern = self._pattern if self._pattern_dirty else None
             kit = self._kit if self._kit_dirty else None
+            bank = self.bank
             device_changed = self._device_dirty
             self._pattern_dirty = self._kit_dirty = self._device_dirty = False
             if self._metronome_dirty:
                 self._seq.metronome = self._metronome
                 self._metronome_dirty = False
         if kit is not None:
+            self._seq.bank = bank
             self._seq.set_kit(kit)
         if pattern is not None:
             self._seq.set_pattern(pattern)
@@ -378,7 +415,7 @@ class Engine:
         for listeners, block in ((self._listeners, recorded), (self._output_listeners, heard)):
             if not len(block):
                 continue
-            for fn in listeners:
+            for fn in listeners.current:
                 try:
                     fn(block)
                 except Exception:

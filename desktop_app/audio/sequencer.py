@@ -10,13 +10,21 @@ Pattern edits are picked up when the next step is scheduled ("effective from the
 step"); notes already sounding finish with the gain they started with, so an edit never
 clicks. A tempo change re-anchors the step grid at the next step, so the groove carries
 on from where it is instead of jumping.
+
+A track plays the kit's sound ``sample`` or, when it has one, its own sample from the
+``SampleBank`` (by SHA-256), pitched and cut to its decay (``sample_shaping``). Choke
+groups: a hit on a track in group g > 0 cuts the sounding voices of the other tracks in
+group g with a short fade, as Hydrogen's mute groups and Ableton's choke groups do. The
+kit's own hat pair (the default group) keeps the drum-machine rule every 0.0.1 pattern
+was rendered with: the closed hat cuts the open hat, not the other way round (the demo's
+open hat would otherwise shorten the closed hat before it, changing every old render).
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,18 +32,25 @@ import numpy as np
 from desktop_app.audio.kit import Kit, KitError
 from desktop_app.audio.limiter import CEILING, THRESHOLD, soft_knee
 from desktop_app.audio.metronome import MetronomeSettings, beat_of, click
+from desktop_app.audio.sample_bank import NoSamples, SampleBank
+from desktop_app.audio.sample_shaping import shape
 from desktop_app.audio.timing import samples_per_step
-from desktop_app.domain.pattern import VELOCITY_MAX, Pattern
+from desktop_app.domain.pattern import VELOCITY_MAX, Pattern, Track
 
 # Master gain before the limiter: roughly 2 dB of headroom for several voices at once.
 MASTER_GAIN = 0.8
 # The master limiter (limiter.py): a soft knee from THRESHOLD, then a true-peak ceiling.
 LIMIT_THRESHOLD = THRESHOLD
 LIMIT_CEILING = CEILING
-# A closed hat cuts a ringing open hat with this short fade (about 1.5 ms) instead of a click.
+# A hit in a choke group cuts the others' ringing voices with this short fade (about
+# 1.5 ms) instead of a click.
 CHOKE_FADE = 64
+# Voices ready to mix, by sound, velocity, volume and pan: own samples may be 30 s long
+# (two minutes pitched down), so the cache is bounded by size as well as by count.
+VOICE_CACHE_BYTES = 192 * 1024 * 1024
+# The kit's hats: between these two only the closed hat cuts the open hat (module doc).
 CHOKES: dict[str, tuple[str, ...]] = {"closed_hat": ("open_hat",)}
-_CHOKED = frozenset(name for names in CHOKES.values() for name in names)
+_KIT_HATS = frozenset({"closed_hat", "open_hat"})
 
 
 def pan_gains(pan: float, stereo_source: bool = False) -> tuple[float, float]:
@@ -59,7 +74,7 @@ def soft_limit(buf: np.ndarray) -> np.ndarray:
 class Voice:
     start: int  # absolute sample position of the first frame
     data: np.ndarray  # (m, 2) float32, already scaled by velocity, volume, pan, master
-    sample: str
+    sample: str  # the kit sound's name, or the own sample's SHA-256
     track: int
 
     @property
@@ -103,16 +118,24 @@ class Sequencer:
         *,
         strict: bool = False,
         on_missing_sample: Callable[[str], None] | None = None,
+        bank: SampleBank | None = None,
+        on_missing_own_sample: Callable[[str], None] | None = None,
     ) -> None:
         self.kit = kit if kit.sample_rate == sample_rate else kit.at_rate(sample_rate)
         self.sample_rate = sample_rate
         self.strict = strict
+        self.bank = bank if bank is not None else SampleBank(NoSamples(), sample_rate)
         self._on_missing = on_missing_sample
+        self._on_missing_own = on_missing_own_sample
         self._missing_reported: set[str] = set()
         self.pattern: Pattern | None = None
         self.step_limit: int | None = None
         self.marks: deque[StepMark] = deque(maxlen=256)
         self._cache: dict[tuple, np.ndarray] = {}
+        self._cache_bytes = 0
+        # Each track's sound after pitch and decay, by (sound, pitch, decay); None for an
+        # own sample the bank does not have (looked for again with the next pattern).
+        self._shaped: dict[tuple, np.ndarray | None] = {}
         self.metronome = MetronomeSettings()
         # The clicks of the last ``render`` call, aligned with its frames (see metronome.py).
         self.last_click: np.ndarray | None = None
@@ -125,9 +148,9 @@ class Sequencer:
         self.position = position
         self.voices: list[Voice] = []
         self.click_voices: list[Voice] = []
-        # The voices a choke may cut, by sample, pruned as they end: a choke looks at the
+        # The voices of each choke group, pruned as new ones join: a choke looks at the
         # few that can still be sounding, never at every voice triggered so far.
-        self._chokeable: dict[str, list[Voice]] = {}
+        self._groups: dict[int, list[Voice]] = {}
         self._anchor = position
         self._since_anchor = 0
         self._next_step = 0
@@ -160,13 +183,39 @@ class Sequencer:
             if pattern.length != old.length:
                 self._next_step %= pattern.length
         if self.strict:
-            self.kit.require(t.sample for t in pattern.tracks)
+            self.kit.require(t.sample for t in pattern.tracks if not t.own_sample)
+            self._require_own(pattern.tracks)
         self.pattern = pattern
+        # An own sample missing before may have arrived since (fetched, imported).
+        if any(v is None for v in self._shaped.values()):
+            self._shaped = {k: v for k, v in self._shaped.items() if v is not None}
+            self._missing_reported.clear()
 
     def set_kit(self, kit: Kit) -> None:
         self.kit = kit if kit.sample_rate == self.sample_rate else kit.at_rate(self.sample_rate)
         self._cache.clear()
+        self._cache_bytes = 0
+        self._shaped.clear()
         self._missing_reported.clear()
+
+    def _require_own(self, tracks: Iterable[Track]) -> None:
+        missing = [t for t in tracks if t.sample_sha256 and self._raw(t) is None]
+        if missing:
+            raise KitError(
+                "own sample "
+                + ", ".join(f"{t.sound_label!r} (track {t.name!r})" for t in missing)
+                + " is missing or cannot be played"
+            )
+
+    def longest_sound(self, pattern: Pattern) -> int:
+        """The longest sound a track of ``pattern`` plays, in frames, after pitch and
+        decay (what a bounce's pre-roll must cover), at least the kit's longest sample."""
+        longest = longest_sample(self.kit)
+        for track in pattern.tracks:
+            data = self._shape(track)
+            if data is not None:
+                longest = max(longest, len(data))
+        return longest
 
     def next_onset(self) -> int | None:
         pattern = self.pattern
@@ -229,51 +278,102 @@ class Sequencer:
             audible = track.solo if soloing else not track.mute
             if not velocity or not audible:
                 continue
-            for choked in CHOKES.get(track.sample, ()):
-                self._choke(choked, onset)
-            data = self._voice_data(track.sample, velocity, track.volume, track.pan)
-            if data is not None:
-                voice = Voice(onset, data, track.sample, index)
+            sound = _sound_id(track)
+            group = track.choke_group
+            if group:
+                self._choke(group, sound, index, onset)
+            voice_data = self._voice_data(track, velocity)
+            if voice_data is not None:
+                voice = Voice(onset, voice_data, sound, index)
                 self.voices.append(voice)
-                if track.sample in _CHOKED:
-                    self._chokeable.setdefault(track.sample, []).append(voice)
+                if group:
+                    members = [v for v in self._groups.get(group, ()) if v.end > onset]
+                    members.append(voice)
+                    self._groups[group] = members
         self._next_step = (step + 1) % pattern.length
         self._since_anchor += 1
         self.scheduled += 1
 
-    def _choke(self, sample: str, at: int) -> None:
-        live = [v for v in self._chokeable.get(sample, ()) if v.end > at]
-        self._chokeable[sample] = live
+    def _choke(self, group: int, sound: str, track: int, at: int) -> None:
+        live = [v for v in self._groups.get(group, ()) if v.end > at]
+        self._groups[group] = live
         for v in live:
-            if v.start < at:
+            if v.start < at and v.track != track and _cuts(sound, v.sample):
                 keep = at - v.start
                 tail = v.data[keep : keep + CHOKE_FADE].copy()
                 tail *= np.linspace(1.0, 0.0, len(tail) + 1, dtype=np.float32)[1:, None]
                 v.data = np.concatenate([v.data[:keep], tail])
 
-    def _voice_data(self, sample: str, velocity: int, volume: float, pan: float):
-        key = (sample, velocity, volume, pan)
+    def _raw(self, track: Track) -> np.ndarray | None:
+        """The track's sound before pitch and decay, None when it cannot be had."""
+        if track.sample_sha256 is not None:
+            return self.bank.audio(track.sample_sha256)
+        return self.kit.samples.get(track.sample)
+
+    def _shape(self, track: Track) -> np.ndarray | None:
+        key = (_sound_id(track), track.pitch, track.decay)
+        if key in self._shaped:
+            return self._shaped[key]
+        data: np.ndarray | None
+        if track.sample_sha256 is not None:
+            data = self.bank.shaped(track.sample_sha256, track.pitch, track.decay)
+        else:
+            raw = self.kit.samples.get(track.sample)
+            data = None if raw is None else shape(raw, self.sample_rate, track.pitch, track.decay)
+        if len(self._shaped) > 256:
+            self._shaped.clear()
+        self._shaped[key] = data
+        return data
+
+    def _voice_data(self, track: Track, velocity: int) -> np.ndarray | None:
+        key = (_sound_id(track), track.pitch, track.decay, velocity, track.volume, track.pan)
         data = self._cache.get(key)
         if data is not None:
             return data
-        if sample not in self.kit:
-            if self.strict:
-                self.kit.sample(sample)  # raises KitError naming the sample
-            if sample not in self._missing_reported:
-                self._missing_reported.add(sample)
-                if self._on_missing is not None:
-                    self._on_missing(sample)
+        raw = self._shape(track)
+        if raw is None:
+            self._report_missing(track)
             return None
-        raw = self.kit.samples[sample]
         stereo = raw.ndim == 2
-        left, right = pan_gains(pan, stereo)
-        gain = MASTER_GAIN * volume * velocity / VELOCITY_MAX
+        left, right = pan_gains(track.pan, stereo)
+        gain = MASTER_GAIN * track.volume * velocity / VELOCITY_MAX
         gains = np.array([left * gain, right * gain], np.float32)
         data = (raw if stereo else raw[:, None]) * gains
-        if len(self._cache) > 1024:
+        if len(self._cache) > 1024 or self._cache_bytes + data.nbytes > VOICE_CACHE_BYTES:
             self._cache.clear()
+            self._cache_bytes = 0
         self._cache[key] = data
+        self._cache_bytes += data.nbytes
         return data
+
+    def _report_missing(self, track: Track) -> None:
+        sha = track.sample_sha256
+        if sha is None:
+            if self.strict:
+                self.kit.sample(track.sample)  # raises KitError naming the sample
+            if track.sample not in self._missing_reported:
+                self._missing_reported.add(track.sample)
+                if self._on_missing is not None:
+                    self._on_missing(track.sample)
+            return
+        if self.strict:
+            self._require_own([track])
+        if sha not in self._missing_reported:
+            self._missing_reported.add(sha)
+            if self._on_missing_own is not None:
+                self._on_missing_own(track.sound_label)
+
+
+def _sound_id(track: Track) -> str:
+    return track.sample_sha256 or track.sample
+
+
+def _cuts(hit: str, sounding: str) -> bool:
+    """Whether a hit of sound ``hit`` cuts a sounding voice of ``sounding`` in its group:
+    always, except between the kit's two hats, where only the closed hat cuts."""
+    if hit in _KIT_HATS and sounding in _KIT_HATS:
+        return sounding in CHOKES.get(hit, ())
+    return True
 
 
 def longest_sample(kit: Kit) -> int:

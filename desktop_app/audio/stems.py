@@ -27,6 +27,7 @@ import numpy as np
 
 from desktop_app.audio.bounce import BLOCK, bounce_frames, pre_roll_frames
 from desktop_app.audio.kit import Kit
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.sequencer import Sequencer
 from desktop_app.domain.pattern import Pattern
 
@@ -37,13 +38,20 @@ def stem_tracks(pattern: Pattern) -> list[int]:
 
 
 def stem_blocks(
-    pattern: Pattern, kit: Kit, loops: int = 1, sample_rate: int = 44100, block: int = BLOCK
+    pattern: Pattern,
+    kit: Kit,
+    loops: int = 1,
+    sample_rate: int = 44100,
+    block: int = BLOCK,
+    *,
+    bank: SampleBank | None = None,
 ) -> Iterator[np.ndarray]:
     """The stems as (len(stem_tracks), m, 2) float32 blocks, ``bounce_frames`` frames in
-    all, in the order of ``stem_tracks``. Raises ``KitError`` at once when a track uses a
-    sample the kit does not have, ``ValueError`` for a loop count outside 1-MAX_LOOPS."""
+    all, in the order of ``stem_tracks``; tracks with their own sample play it from
+    ``bank``, as in ``bounce_blocks``. Raises ``KitError`` at once when a track's sound is
+    missing, ``ValueError`` for a loop count outside 1-MAX_LOOPS."""
     total = bounce_frames(pattern, loops, sample_rate)
-    seq = Sequencer(kit, sample_rate, strict=True)
+    seq = Sequencer(kit, sample_rate, strict=True, bank=bank)
     seq.set_pattern(pattern.copy())
     return _stream(seq, pattern, stem_tracks(pattern), total, block)
 
@@ -61,9 +69,16 @@ def _stream(
         yield seq.render_tracks(min(block, total - start), tracks)[keep]
 
 
-def stems(pattern: Pattern, kit: Kit, loops: int = 1, sample_rate: int = 44100) -> np.ndarray:
+def stems(
+    pattern: Pattern,
+    kit: Kit,
+    loops: int = 1,
+    sample_rate: int = 44100,
+    *,
+    bank: SampleBank | None = None,
+) -> np.ndarray:
     """All stems at once, (len(stem_tracks), n, 2) float32 (for short renders and tests)."""
-    blocks = list(stem_blocks(pattern, kit, loops, sample_rate))
+    blocks = list(stem_blocks(pattern, kit, loops, sample_rate, bank=bank))
     if not blocks:
         return np.zeros((len(stem_tracks(pattern)), 0, 2), np.float32)
     return np.concatenate(blocks, axis=1)

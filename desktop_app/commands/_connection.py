@@ -7,30 +7,13 @@ import argparse
 import os
 from dataclasses import dataclass
 
+from desktop_app.commands._server_args import add_connection_args
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiClient
 from desktop_app.services.connection import ServerConnection, connect
 from desktop_app.settings import Settings
 
-
-def add_connection_args(parser: argparse.ArgumentParser) -> None:
-    """``--server --token --user`` on ``parser`` and on each of its own subcommands, so
-    they may stand before or after the action (``threads create X --server URL``)."""
-    _add(parser, None)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                # SUPPRESS: a subcommand must not reset what the parent already parsed.
-                _add(sub, argparse.SUPPRESS)
-
-
-def _add(parser: argparse.ArgumentParser, default: object) -> None:
-    group = parser.add_argument_group("server")
-    group.add_argument(
-        "--server", metavar="URL", default=default, help="server URL (env SEQUENCER_SERVER_URL)"
-    )
-    group.add_argument("--token", metavar="T", default=default, help="API token (SEQUENCER_TOKEN)")
-    group.add_argument("--user", metavar="NAME", default=default, help="your name (SEQUENCER_USER)")
+__all__ = ["CliContext", "add_connection_args", "open_context"]
 
 
 @dataclass

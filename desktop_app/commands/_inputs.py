@@ -9,9 +9,12 @@ from pathlib import Path
 
 from desktop_app.commands._failure import CommandError
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.services.pattern_files import LocalSamples, PatternFileError, resolve_sample_files
 
 
-def load_pattern(path: Path) -> Pattern:
+def load_pattern(path: Path, samples: LocalSamples | None = None) -> Pattern:
+    """A pattern file (or a saved message: its snapshot). With ``samples``, tracks that
+    name a ``sample_file`` get it as their own sample, put into that cache."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -23,13 +26,18 @@ def load_pattern(path: Path) -> Pattern:
     # Some files hold a whole message; take its snapshot.
     if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
         data = data["snapshot"]
+    if samples is not None and isinstance(data, dict):
+        try:
+            data = resolve_sample_files(data, path.absolute().parent, samples)
+        except PatternFileError as exc:
+            raise SnapshotError(f"{path}: {exc}") from None
     return Pattern.from_snapshot(data)
 
 
-def pattern_argument(path: Path) -> Pattern:
+def pattern_argument(path: Path, samples: LocalSamples | None = None) -> Pattern:
     """The pattern a command was given, or a ``CommandError`` that names the file."""
     try:
-        return load_pattern(path)
+        return load_pattern(path, samples)
     except SnapshotError as exc:
         message = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
         raise CommandError(message) from None
@@ -46,9 +54,11 @@ def add_pattern_arguments(p: argparse.ArgumentParser, *, loops: int) -> None:
     p.add_argument("--loops", type=int, default=loops, help=f"passes (default {loops})")
 
 
-def pattern_input(args: argparse.Namespace, most_loops: int) -> Pattern:
+def pattern_input(
+    args: argparse.Namespace, most_loops: int, samples: LocalSamples | None = None
+) -> Pattern:
     """The pattern of ``add_pattern_arguments``, its ``--loops`` checked against the most
-    the command can make."""
-    pattern = pattern_argument(Path(args.pattern))
+    the command can make; ``samples``: where its ``sample_file`` sounds go."""
+    pattern = pattern_argument(Path(args.pattern), samples)
     check_loops(args.loops, most_loops)
     return pattern

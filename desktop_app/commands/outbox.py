@@ -11,7 +11,7 @@ from enum import StrEnum
 from desktop_app.commands._connection import CliContext, add_connection_args, open_context
 from desktop_app.services.api import ApiError, PermanentApiError
 from desktop_app.services.delivery import Delivery
-from desktop_app.services.outbox import Outbox, OutboxEntry, Stage
+from desktop_app.services.outbox import Outbox, OutboxEntry, SampleLookup, Stage
 
 FLUSH_ATTEMPTS = 5
 
@@ -26,8 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def open_outbox(ctx: CliContext) -> Outbox:
-    return Outbox(*ctx.paths.outbox_for(ctx.connection.url))
+def open_outbox(ctx: CliContext, samples: SampleLookup | None = None) -> Outbox:
+    """This server's outbox; ``samples``: where queuing finds own samples' files."""
+    return Outbox(*ctx.paths.outbox_for(ctx.connection.url), samples=samples)
 
 
 def describe(entry: OutboxEntry) -> str:

@@ -1,4 +1,5 @@
-"""``sequencer render PATTERN.json -o OUT.mp3 [--stems DIR] [--loops N] [--bitrate K] [--kit DIR]``
+"""``sequencer render PATTERN.json -o OUT.mp3 [--stems DIR] [--loops N] [--bitrate K]
+[--kit DIR] [--samples DIR]``
 
 Offline bounce with the same engine code the GUI plays and records with. Errors (a
 malformed pattern, a missing sample, an unwritable output) are one line on stderr and a
@@ -25,9 +26,17 @@ from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
 from desktop_app.audio.kit import Kit, KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.commands._failure import CommandError, reports_errors
 from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
+from desktop_app.commands._own_samples import (
+    Lookups,
+    fetch_from_configured_server,
+    missing_samples,
+    sample_cache,
+)
+from desktop_app.commands._server_args import add_connection_args
 from desktop_app.domain.pattern import Pattern
 from desktop_app.services.audio_export import ExportError, write_stems
 from sequencer_common.atomic import atomic_write
@@ -64,7 +73,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kit", metavar="DIR", help="a folder of WAV, AIFF or FLAC samples to use as the kit"
     )
+    p.add_argument(
+        "--samples",
+        metavar="DIR",
+        help="where tracks' own samples are, as {sha256}.{ext} (default: the sample cache; "
+        "a sample in neither is fetched from the server)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_connection_args(p)
     p.set_defaults(func=run)
 
 
@@ -72,27 +88,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.output and not args.stems:
         raise CommandError("nothing to write: give -o OUT.mp3 (or OUT.wav), --stems DIR, or both")
-    pattern = pattern_input(args, MAX_LOOPS)
+    cache = sample_cache()
+    pattern = pattern_input(args, MAX_LOOPS, cache)
     if args.stems and Path(args.stems).exists() and not Path(args.stems).is_dir():
         raise CommandError(f"--stems: {args.stems} is a file, not a folder")
-    if args.output:
-        _render_mix(args, pattern, Path(args.output))
+    out = Path(args.output) if args.output else None
+    as_wav = out is not None and _check_output(out, args.bitrate)
+    lookup = Lookups(cache, args.samples)
+    missing = missing_samples(pattern, lookup, cache, fetch_from_configured_server(args))
+    if missing:
+        raise CommandError("; ".join(missing) + " (the render needs every sound it plays)")
+    try:
+        names = [t.sample for t in pattern.tracks if not t.own_sample]
+        kit = (
+            load_kit_folder(args.kit, required=names, sample_rate=SAMPLE_RATE)
+            if args.kit
+            else load_default_kit(SAMPLE_RATE)
+        )
+    except KitError as exc:
+        raise CommandError(str(exc)) from None
+    bank = SampleBank(lookup, SAMPLE_RATE)
+    if out is not None:
+        _render_mix(args, pattern, out, as_wav, kit, bank)
     if args.stems:
-        _render_stems(args, pattern, Path(args.stems))
+        _render_stems(args, pattern, Path(args.stems), kit, bank)
     return 0
 
 
-def _load_kit(args: argparse.Namespace, pattern: Pattern) -> Kit:
-    names = [t.sample for t in pattern.tracks]
-    if args.kit:
-        return load_kit_folder(args.kit, required=names, sample_rate=SAMPLE_RATE)
-    return load_default_kit(SAMPLE_RATE)
+def _check_output(out: Path, bitrate: int) -> bool:
+    """Refuse an output this command cannot write (before anything is rendered); True
+    for a WAV."""
+    suffix = out.suffix.lower()
+    if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
+        named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
+        raise CommandError(
+            f"{out}: cannot write {named}; the output must end in .mp3 (MP3) or .wav (WAV)"
+        )
+    as_wav = suffix in WAV_SUFFIXES
+    if not as_wav and bitrate not in VALID_BITRATES:
+        raise CommandError(
+            f"--bitrate: {bitrate} is not an MP3 bitrate; use one of "
+            + ", ".join(map(str, VALID_BITRATES))
+        )
+    return as_wav
 
 
-def _render_stems(args: argparse.Namespace, pattern: Pattern, folder: Path) -> None:
+def _render_stems(
+    args: argparse.Namespace, pattern: Pattern, folder: Path, kit: Kit, bank: SampleBank
+) -> None:
     t0 = time.perf_counter()
     try:
-        done = write_stems(pattern, _load_kit(args, pattern), args.loops, folder)
+        done = write_stems(pattern, kit, args.loops, folder, bank=bank)
     except (KitError, ExportError) as exc:
         raise CommandError(str(exc)) from None
     if not args.quiet:
@@ -106,23 +152,17 @@ def _render_stems(args: argparse.Namespace, pattern: Pattern, folder: Path) -> N
         )
 
 
-def _render_mix(args: argparse.Namespace, pattern: Pattern, out: Path) -> None:
-    suffix = out.suffix.lower()
-    if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
-        named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
-        raise CommandError(
-            f"{out}: cannot write {named}; the output must end in .mp3 (MP3) or .wav (WAV)"
-        )
-    as_wav = suffix in WAV_SUFFIXES
-    if not as_wav and args.bitrate not in VALID_BITRATES:
-        raise CommandError(
-            f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "
-            + ", ".join(map(str, VALID_BITRATES))
-        )
+def _render_mix(
+    args: argparse.Namespace,
+    pattern: Pattern,
+    out: Path,
+    as_wav: bool,
+    kit: Kit,
+    bank: SampleBank,
+) -> None:
     try:
-        kit = _load_kit(args, pattern)
         t0 = time.perf_counter()
-        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE)
+        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
     except KitError as exc:
         raise CommandError(str(exc)) from None
     frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)

@@ -1,7 +1,10 @@
 """``sequencer send PATTERN.json --thread ID [--loops N] [--wait[=SECONDS]]``: bounce the
 pattern, then post it with its render through the outbox — exactly what the GUI's Send
 does. With the server away the message is queued, not refused: the app or
-``sequencer outbox flush`` delivers it later, and ``--wait`` stays until it is delivered."""
+``sequencer outbox flush`` delivers it later, and ``--wait`` stays until it is delivered.
+
+A track's ``"sample_file"`` becomes its own sample: put into the sample cache, referenced
+by SHA-256 in the snapshot, uploaded by the outbox before the message is created."""
 
 from __future__ import annotations
 
@@ -14,14 +17,17 @@ from desktop_app.audio.bounce import MAX_LOOPS, bounce
 from desktop_app.audio.kit import KitError, load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.peaks import compute_peaks
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.commands._connection import add_connection_args, open_context
 from desktop_app.commands._failure import CommandError, reports_errors
 from desktop_app.commands._inputs import add_pattern_arguments, pattern_input
+from desktop_app.commands._own_samples import missing_samples, sample_cache
 from desktop_app.commands.outbox import QUEUED_NOTE, Outcome, deliver_within, open_outbox
 from desktop_app.domain.draft import AudioFile, MessageDraft
 from desktop_app.domain.metadata import snapshot_metadata
 from desktop_app.services.api import ApiError, TransientApiError
 from desktop_app.services.delivery import Delivery
+from desktop_app.services.sample_fetch import fetch_samples
 
 SAMPLE_RATE = 44100
 DEFAULT_WAIT = 120.0  # `--wait` without a value
@@ -64,7 +70,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @reports_errors("send")
 def run(args: argparse.Namespace) -> int:
-    pattern = pattern_input(args, MAX_LOOPS)
+    cache = sample_cache()
+    pattern = pattern_input(args, MAX_LOOPS, cache)
     with open_context(args) as ctx, tempfile.TemporaryDirectory() as tmp:
         try:
             ctx.api.get_thread(args.thread)
@@ -73,9 +80,16 @@ def run(args: argparse.Namespace) -> int:
         except ApiError as exc:
             raise CommandError(f"thread {args.thread}: {exc.detail}") from None
         audio = None
+        cache.set_source(ctx.api)
         if not args.no_audio:
+            missing = missing_samples(
+                pattern, cache, cache, lambda c, refs: fetch_samples(c, refs).missing
+            )
+            if missing:
+                raise CommandError("; ".join(missing) + " (the render needs every sound)")
+            kit, bank = load_default_kit(SAMPLE_RATE), SampleBank(cache, SAMPLE_RATE)
             try:
-                pcm = bounce(pattern, load_default_kit(SAMPLE_RATE), args.loops, SAMPLE_RATE)
+                pcm = bounce(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
             except KitError as exc:
                 raise CommandError(str(exc)) from None
             mp3 = Path(tmp) / "render.mp3"
@@ -84,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
                 mp3, args.bitrate, round(len(pcm) / SAMPLE_RATE, 3), tuple(compute_peaks(pcm))
             )
         snapshot = pattern.to_snapshot()
-        outbox = open_outbox(ctx)
+        outbox = open_outbox(ctx, samples=cache)
         try:
             entry = outbox.add(
                 MessageDraft(

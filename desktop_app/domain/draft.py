@@ -26,6 +26,24 @@ class AudioFile:
     peaks: tuple[float, ...] | None = None
 
 
+@dataclass(frozen=True)
+class SampleFile:
+    """An own sample the message's pattern plays, to be on the server before the message.
+
+    ``path`` is a local file holding exactly those bytes (``None``: not on this computer,
+    so the server must have it already); ``uploaded`` records that the server confirmed
+    it, so a resumed delivery does not ask again."""
+
+    sha256: str
+    path: Path | None = None
+    name: str = ""
+    uploaded: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or f"sample {self.sha256[:8]}"
+
+
 def new_message_id() -> str:
     return uuid.uuid4().hex
 
@@ -33,7 +51,9 @@ def new_message_id() -> str:
 @dataclass(frozen=True)
 class MessageDraft:
     """``audio`` is a local file still to upload; ``renders`` are renders the server
-    already holds (the first run's demo), posted with the message itself."""
+    already holds (the first run's demo), posted with the message itself. ``samples``:
+    local files of the own samples the pattern plays, where the sender already knows them
+    (the outbox finds the others in the sample cache)."""
 
     thread_id: str
     user_id: str
@@ -45,6 +65,7 @@ class MessageDraft:
     timestamp: str = field(default_factory=utc_now_iso)
     text: str = ""
     reply_to: str = ""
+    samples: tuple[SampleFile, ...] = ()
 
 
 class Take(Protocol):
@@ -83,10 +104,6 @@ def draft_with_audio(
         )
     meta = snapshot_metadata(snapshot, audio.duration if audio else None)
     return MessageDraft(thread_id, user_id, snapshot, meta, audio, text=text, reply_to=reply_to)
-
-
-# The GUI's name for it: a send from the window hands over the recorder's take.
-draft_with_take = draft_with_audio
 
 
 def draft_with_text(thread_id: str, user_id: str, text: str, reply_to: str = "") -> MessageDraft:

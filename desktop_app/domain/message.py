@@ -7,7 +7,7 @@ trip. ``upload_status`` is client-only, exactly as in the seed's Dart model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,20 +64,6 @@ class Render:
         if self.peaks is not None:
             data["peaks"] = list(self.peaks)
         return data
-
-
-_MESSAGE_KEYS = {
-    "id",
-    "created_at",
-    "timestamp",
-    "user_id",
-    "parent_thread",
-    "snapshot",
-    "snapshot_metadata",
-    "renders",
-    "text",
-    "reply_to",
-}
 
 
 @dataclass(frozen=True)
@@ -138,6 +124,11 @@ class Message:
         if any(r.id == render.id for r in self.renders):
             return self
         return replace(self, renders=(*self.renders, render))
+
+
+# The contract's keys, which are Message's own field names; a message's other keys (a newer
+# server's additions) are kept in ``extra``.
+_MESSAGE_KEYS = frozenset(f.name for f in fields(Message)) - {"extra"}
 
 
 @dataclass(frozen=True)

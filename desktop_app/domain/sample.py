@@ -4,6 +4,7 @@ SHA-256 of its bytes everywhere — in snapshots, on the server, in the client's
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,3 +38,19 @@ class Sample:
             size_bytes=int(data["size_bytes"]),
             duration=float(data["duration"]),
         )
+
+
+def snapshot_sample_refs(snapshot: Mapping[str, Any]) -> dict[str, str]:
+    """The own samples a snapshot's tracks play: SHA-256 → the name shown for it (the
+    first track's ``sample_name``), in track order. Lenient, unlike ``Pattern``: any
+    snapshot a message may carry (a dropped file's, words only) simply has none."""
+    tracks = snapshot.get("tracks") if isinstance(snapshot, Mapping) else None
+    refs: dict[str, str] = {}
+    for track in tracks if isinstance(tracks, list) else ():
+        if not isinstance(track, Mapping):
+            continue
+        sha = track.get("sample_sha256")
+        if isinstance(sha, str) and SHA256_RE.match(sha) and sha not in refs:
+            name = track.get("sample_name")
+            refs[sha] = name if isinstance(name, str) and name else f"sample {sha[:8]}"
+    return refs

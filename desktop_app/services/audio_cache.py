@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from desktop_app.audio.mp3 import read_mp3_info
 from desktop_app.domain.message import Message, Render
@@ -45,6 +45,23 @@ Progress = Callable[[int, int], None]
 Downloader = Callable[..., Path]
 """``download(url, dest, *, progress=None, expected_size=None) -> Path`` — ApiClient.download:
 streams to a temporary name, checks the size and renames when complete."""
+
+
+class DownloadSource(Protocol):
+    """Where cached files come from (``ApiClient``): relative URLs resolve against
+    ``base_url``, and ``download`` writes a complete file or none (see ``Downloader``)."""
+
+    base_url: str
+
+    def download(
+        self,
+        url: str,
+        dest: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+        expected_size: int | None = None,
+    ) -> Path: ...
+
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from desktop_app.audio.bounce import bounce_blocks, bounce_frames
 from desktop_app.audio.kit import Kit
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.stems import stem_blocks, stem_tracks
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.domain.pattern import Pattern
@@ -97,10 +98,13 @@ def write_mix(
     path: Path,
     progress: Progress | None = None,
     sample_rate: int = SAMPLE_RATE,
+    *,
+    bank: SampleBank | None = None,
 ) -> Exported:
-    """The bounce (limited, exactly ``loops`` passes) as a float WAV at ``path``. Raises
-    ``KitError``/``ValueError`` before anything is written, ``ExportError`` for the file."""
-    blocks = bounce_blocks(pattern, kit, loops, sample_rate)
+    """The bounce (limited, exactly ``loops`` passes; own samples from ``bank``) as a
+    float WAV at ``path``. Raises ``KitError``/``ValueError`` before anything is written,
+    ``ExportError`` for the file."""
+    blocks = bounce_blocks(pattern, kit, loops, sample_rate, bank=bank)
     frames = bounce_frames(pattern, loops, sample_rate)
     try:
         with atomic_write(path) as fh:
@@ -119,6 +123,8 @@ def write_stems(
     folder: Path,
     progress: Progress | None = None,
     sample_rate: int = SAMPLE_RATE,
+    *,
+    bank: SampleBank | None = None,
 ) -> Exported:
     """One float WAV per track heard in the mix into ``folder`` (created if missing), all
     ``bounce_frames`` long and aligned; see ``audio/stems.py`` for the limiter."""
@@ -127,7 +133,7 @@ def write_stems(
     skipped = tuple(t.name for i, t in enumerate(pattern.tracks) if i not in keep)
     if not keep:
         raise ExportError("No track is heard in this pattern (all muted), so there are no stems.")
-    blocks = stem_blocks(pattern, kit, loops, sample_rate)
+    blocks = stem_blocks(pattern, kit, loops, sample_rate, bank=bank)
     frames = bounce_frames(pattern, loops, sample_rate)
     paths = stem_paths(pattern, folder)
     current = paths[0]  # the file being opened when a write fails (its folder is named)

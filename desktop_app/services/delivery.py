@@ -1,9 +1,16 @@
-"""Moving one outbox entry through its stages: create → upload → attach.
+"""Moving one outbox entry through its stages: (samples →) create → upload → attach.
 
 Blocking and Qt-free, so the GUI (on a worker thread) and ``sequencer outbox flush`` share
 it. Each stage is recorded in the outbox the moment the server confirms it; a transient
 failure records when to try again, a permanent one marks the entry failed with the
 server's own words.
+
+Own samples go first: the server refuses a message whose snapshot names a sample it does
+not hold. Each is looked up (``GET /api/v1/samples/{sha256}``), uploaded only when the
+server answers 404, and marked uploaded in the outbox at once, so a resumed delivery
+neither asks again nor uploads twice (and an upload repeated after a lost answer stores
+nothing: samples are kept once per content). A sample the server refuses (not audio,
+too big) fails the message for good, naming the sample.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+from desktop_app.domain.draft import SampleFile
 from desktop_app.domain.message import Message, Thread
 from desktop_app.services.api import (
     ApiClient,
     AuthError,
+    NotFoundError,
     PermanentApiError,
     Progress,
     TransientApiError,
@@ -59,6 +68,16 @@ class Delivery:
         try:
             if current.stage == Stage.QUEUED:
                 self._create_pending_thread(current.thread_id)
+                for index, sample in enumerate(current.samples):
+                    if not sample.uploaded:
+                        self._ensure_sample(sample, progress)
+                        # ``current`` moves on with each sample, so a failure after it
+                        # records the entry with this sample marked.
+                        current = self.outbox.save(
+                            replace(current, samples=_uploaded(current.samples, index))
+                        )
+                        log.info("Sample %s of message %s is on the server",
+                                 sample.sha256[:12], current.id)  # fmt: skip
                 message = self.api.post_message(current.draft)
                 next_stage = Stage.CREATED if current.audio else Stage.ATTACHED
                 current = self.outbox.advance(current, next_stage)
@@ -115,6 +134,33 @@ class Delivery:
             raise
         return current
 
+    def _ensure_sample(self, sample: SampleFile, progress: Progress | None) -> None:
+        try:
+            self.api.get_sample(sample.sha256)
+            return
+        except NotFoundError:
+            pass
+        if sample.path is None or not sample.path.is_file():
+            raise PermanentApiError(
+                None,
+                f"The sample “{sample.label}” is neither on this computer nor on the server; "
+                "choose the sound for its track again",
+            )
+        try:
+            stored = self.api.upload_sample(sample.path, progress=progress)
+        except AuthError:
+            raise
+        except PermanentApiError as exc:
+            raise PermanentApiError(
+                exc.status, f"The server refused the sample “{sample.label}”: {exc.detail}"
+            ) from exc
+        if stored.sha256 != sample.sha256:
+            raise PermanentApiError(
+                None,
+                f"The sample “{sample.label}” changed on this computer after it was chosen "
+                "(the server got other bytes)",
+            )
+
     def _create_pending_thread(self, thread_id: str) -> Thread | None:
         """A message into a thread made offline creates that thread first (idempotent by
         its client-chosen id, so a repeat after a crash is harmless)."""
@@ -150,11 +196,15 @@ class Delivery:
         render = entry.render
         if stage == Stage.UPLOADED:
             stage, render = Stage.CREATED, None
+        samples = entry.samples
+        if stage == Stage.QUEUED:  # the server may have removed a sample since: ask again
+            samples = tuple(replace(s, uploaded=False) for s in samples)
         return self.outbox.save(
             replace(
                 entry,
                 stage=stage,
                 render=render,
+                samples=samples,
                 failed_stage=None,
                 attempts=0,
                 next_attempt_at=0.0,
@@ -165,3 +215,7 @@ class Delivery:
     def due(self, now: float | None = None) -> list[OutboxEntry]:
         now = self.clock() if now is None else now
         return [e for e in self.outbox.pending() if e.next_attempt_at <= now]
+
+
+def _uploaded(samples: tuple[SampleFile, ...], index: int) -> tuple[SampleFile, ...]:
+    return tuple(replace(s, uploaded=True) if i == index else s for i, s in enumerate(samples))

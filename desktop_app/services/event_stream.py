@@ -231,12 +231,16 @@ class EventStream:
             self.connects += 1
             self._on_state(True)
             parser = SseParser()
-            for event in parser.feed_all(split_lines(_arriving(response))):
+            for line in split_lines(_arriving(response)):
                 if self._stop.is_set():
                     break
-                if event.id is not None:
-                    self.last_event_id = event.id
-                self._deliver(event)
+                event = parser.feed(line)
+                # A block's id counts even without data (the server opens each stream
+                # with its cursor): the standard sets it at every dispatch.
+                if line == "" and parser.last_id is not None:
+                    self.last_event_id = parser.last_id
+                if event is not None:
+                    self._deliver(event)
             return True, parser.retry_ms
         finally:
             with self._lock:

@@ -99,9 +99,8 @@ class LocalStore:
 
     def list_threads(self) -> list[Thread]:
         """Most recently updated first, as the thread list shows them."""
-        with self._lock:
-            rows = self._db.execute("SELECT data FROM threads ORDER BY updated_at DESC").fetchall()
-        return [Thread.from_json(json.loads(r[0])) for r in rows]
+        docs = self._database.documents("SELECT data FROM threads ORDER BY updated_at DESC")
+        return [Thread.from_json(d) for d in docs]
 
     def delete_thread(self, thread_id: str) -> None:
         with self._tx():
@@ -125,18 +124,14 @@ class LocalStore:
 
     def list_messages(self, thread_id: str) -> list[Message]:
         """Oldest first, the order of a conversation."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT data FROM messages WHERE thread_id = ? ORDER BY sort_key", (thread_id,)
-            ).fetchall()
-        return [Message.from_json(json.loads(r[0])) for r in rows]
+        docs = self._database.documents(
+            "SELECT data FROM messages WHERE thread_id = ? ORDER BY sort_key", thread_id
+        )
+        return [Message.from_json(d) for d in docs]
 
     def get_message(self, message_id: str) -> Message | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT data FROM messages WHERE id = ?", (message_id,)
-            ).fetchone()
-        return Message.from_json(json.loads(row[0])) if row else None
+        docs = self._database.documents("SELECT data FROM messages WHERE id = ?", message_id)
+        return Message.from_json(docs[0]) if docs else None
 
     def delete_messages(self, message_ids: Iterable[str]) -> None:
         ids = [(i,) for i in message_ids]

@@ -6,6 +6,11 @@ the server was away wait here too, under the id the server will keep. The stages
 forward — queued → created → uploaded → attached — and each is safe to repeat on the
 server (client-chosen message id, upload ``Idempotency-Key``, attach by render id), which is
 what makes "exactly once" hold across crashes.
+
+A pattern that plays the musician's own samples (issue 15) needs them on the server before
+the message can be created: the outbox keeps its own hard link (or copy) of each sample
+file beside the take, so a sample evicted from the cache or deleted by the user after
+Send still arrives. Sample uploads are idempotent by content hash.
 """
 
 from __future__ import annotations
@@ -18,14 +23,27 @@ import uuid
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from desktop_app.domain.draft import AudioFile, MessageDraft
+from desktop_app.domain.draft import AudioFile, MessageDraft, SampleFile
 from desktop_app.domain.message import Message, Render, Thread, utc_now_iso
+from desktop_app.domain.sample import snapshot_sample_refs
+from desktop_app.services.samples import sha256_file
 from sequencer_common.atomic import atomic_path
 from sequencer_common.sqlite_db import Database
 
-__all__ = ["AudioFile", "Outbox", "OutboxEntry", "Stage"]
+__all__ = ["AudioFile", "Outbox", "OutboxEntry", "SampleFile", "SampleFileError", "Stage"]
+
+
+class SampleLookup(Protocol):
+    """Where the outbox finds the files of samples a draft does not bring
+    (``SampleCache``): the cached file of a sample, or ``None``."""
+
+    def lookup(self, sha256: str) -> Path | None: ...
+
+
+class SampleFileError(Exception):
+    """A sample file does not hold the bytes its SHA-256 names: nothing was queued."""
 
 
 class Stage(StrEnum):
@@ -59,6 +77,7 @@ class OutboxEntry:
     created_at: float = field(default_factory=time.time)
     text: str = ""
     reply_to: str = ""
+    samples: tuple[SampleFile, ...] = ()
 
     @classmethod
     def of(cls, draft: MessageDraft) -> OutboxEntry:
@@ -118,7 +137,12 @@ CREATE TABLE IF NOT EXISTS outbox_threads (
 class Outbox:
     """Thread-safe; every write is committed before the method returns."""
 
-    def __init__(self, db_path: Path, files_dir: Path) -> None:
+    def __init__(
+        self, db_path: Path, files_dir: Path, *, samples: SampleLookup | None = None
+    ) -> None:
+        """``samples``: where to find the files of a pattern's own samples that a draft
+        does not name (without it, only the draft's own ``samples`` are kept)."""
+        self._samples = samples
         self.files_dir = Path(files_dir)
         self.files_dir.mkdir(parents=True, exist_ok=True)
         # Where audio made only to be sent (a dropped WAV encoded to MP3) is prepared:
@@ -134,26 +158,67 @@ class Outbox:
     # -- writing ---------------------------------------------------------------------
     def add(self, draft: MessageDraft) -> OutboxEntry:
         """Queue a message. The audio file is copied into the outbox's own folder first, so
-        deleting or re-recording the take cannot lose what was sent."""
+        deleting or re-recording the take cannot lose what was sent; so are the pattern's
+        own samples (hard links where the file system allows: no second copy on disk).
+        Raises ``OSError`` or ``SampleFileError`` with nothing queued."""
         entry = OutboxEntry.of(draft)
-        audio = draft.audio
-        if audio is not None:
-            source = Path(audio.path)
-            if not source.is_file():
-                raise FileNotFoundError(f"The recording {source} does not exist")
-            target = self.files_dir / f"{entry.id}{source.suffix or '.mp3'}"
-            with atomic_path(target) as tmp:
-                if source.parent == self.scratch_dir:
-                    os.replace(source, tmp)  # made for this message (an encoded drop): move it
-                else:
-                    shutil.copyfile(source, tmp)
-            entry = replace(entry, audio=replace(audio, path=target))
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO outbox (id, thread_id, stage, created_at, doc) VALUES (?,?,?,?,?)",
-                (entry.id, entry.thread_id, entry.stage, entry.created_at, _dump(entry)),
-            )
+        kept: list[Path] = []
+        try:
+            entry = replace(entry, samples=self._keep_samples(entry.id, draft, kept))
+            audio = draft.audio
+            if audio is not None:
+                source = Path(audio.path)
+                if not source.is_file():
+                    raise FileNotFoundError(f"The recording {source} does not exist")
+                target = self.files_dir / f"{entry.id}{source.suffix or '.mp3'}"
+                with atomic_path(target) as tmp:
+                    if source.parent == self.scratch_dir:
+                        os.replace(source, tmp)  # made for this message (an encoded drop)
+                    else:
+                        shutil.copyfile(source, tmp)
+                entry = replace(entry, audio=replace(audio, path=target))
+            with self._tx() as db:
+                db.execute(
+                    "INSERT INTO outbox (id, thread_id, stage, created_at, doc) VALUES (?,?,?,?,?)",
+                    (entry.id, entry.thread_id, entry.stage, entry.created_at, _dump(entry)),
+                )
+        except BaseException:
+            for path in kept:
+                path.unlink(missing_ok=True)
+            raise
         return entry
+
+    def _keep_samples(
+        self, entry_id: str, draft: MessageDraft, kept: list[Path]
+    ) -> tuple[SampleFile, ...]:
+        """The outbox's own file of every sample the snapshot names, checked against its
+        hash. A sample with no local file stays listed without one: the server may have it
+        already (a pattern loaded from a message whose sample could not be fetched)."""
+        given = {s.sha256: s for s in draft.samples}
+        samples = []
+        for sha, name in snapshot_sample_refs(draft.snapshot).items():
+            sample = given.get(sha) or SampleFile(sha, None, name)
+            sample = replace(sample, name=sample.name or name, uploaded=False)
+            source = sample.path if sample.path is not None and sample.path.is_file() else None
+            if source is None and self._samples is not None:
+                source = self._samples.lookup(sha)
+            if source is None:
+                samples.append(replace(sample, path=None))
+                continue
+            target = self.files_dir / f"{entry_id}.sample-{sha}{source.suffix.lower()}"
+            with atomic_path(target) as tmp:
+                try:
+                    os.link(source, tmp)
+                except OSError:  # another file system, or one without hard links
+                    shutil.copyfile(source, tmp)
+            kept.append(target)
+            if sha256_file(target) != sha:
+                raise SampleFileError(
+                    f"the sample “{sample.label}” ({source}) no longer holds the sound the "
+                    "pattern names"
+                )
+            samples.append(replace(sample, path=target))
+        return tuple(samples)
 
     def save(self, entry: OutboxEntry) -> OutboxEntry:
         with self._tx() as db:
@@ -227,18 +292,12 @@ class Outbox:
 
     def pending_threads(self) -> list[Thread]:
         """Threads not created on the server yet, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT doc FROM outbox_threads ORDER BY created_at, id"
-            ).fetchall()
-        return [Thread.from_json(json.loads(r[0])) for r in rows]
+        docs = self._database.documents("SELECT doc FROM outbox_threads ORDER BY created_at, id")
+        return [Thread.from_json(d) for d in docs]
 
     def pending_thread(self, thread_id: str) -> Thread | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT doc FROM outbox_threads WHERE id = ?", (thread_id,)
-            ).fetchone()
-        return Thread.from_json(json.loads(row[0])) if row else None
+        docs = self._database.documents("SELECT doc FROM outbox_threads WHERE id = ?", thread_id)
+        return Thread.from_json(docs[0]) if docs else None
 
     def rename_thread(self, thread_id: str, name: str) -> Thread | None:
         """Give a queued thread another name; ``None`` if it is not queued (any more)."""
@@ -280,6 +339,15 @@ def _dump(entry: OutboxEntry) -> str:
         "audio": None,
         "text": entry.text,
         "reply_to": entry.reply_to,
+        "samples": [
+            {
+                "sha256": s.sha256,
+                "path": None if s.path is None else str(s.path),
+                "name": s.name,
+                "uploaded": s.uploaded,
+            }
+            for s in entry.samples
+        ],
     }
     if entry.audio is not None:
         data["audio"] = {
@@ -318,4 +386,13 @@ def _load(text: str) -> OutboxEntry:
         created_at=float(d.get("created_at", 0.0)),
         text=str(d.get("text") or ""),
         reply_to=str(d.get("reply_to") or ""),
+        samples=tuple(
+            SampleFile(
+                sha256=s["sha256"],
+                path=Path(s["path"]) if s.get("path") else None,
+                name=str(s.get("name") or ""),
+                uploaded=bool(s.get("uploaded")),
+            )
+            for s in d.get("samples") or ()
+        ),
     )

@@ -4,23 +4,87 @@ the last quit, which the next start reopens.
 Every write goes to a ``.part`` file first and is renamed into place, so a crash or a full
 disk never leaves half a pattern behind. A file that cannot be read says why in words a
 musician can act on (``PatternFileError``).
+
+A pattern file may name a track's own sound by a local audio file (``"sample_file"``,
+relative to the pattern file or absolute; issue 15). ``resolve_sample_files`` puts each
+such file into the sample cache and gives the track the ``sample_sha256`` reference a
+message carries, so a file-based pattern plays, renders and sends exactly as one made in
+the window.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.services.samples import SampleError
 from sequencer_common.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 
 
+SAMPLE_FILE_KEY = "sample_file"
+
+
 class PatternFileError(Exception):
     """Why a pattern file could not be read or written, in words."""
+
+
+class LocalSamples(Protocol):
+    """Where a named sample file goes (``SampleCache``): the cached copy, named
+    ``{sha256}.{ext}``."""
+
+    def add_local(self, path: str | os.PathLike[str], protect: Iterable[str] = ()) -> Path: ...
+
+
+def names_sample_files(snapshot: dict[str, Any]) -> bool:
+    tracks = snapshot.get("tracks")
+    return isinstance(tracks, list) and any(
+        isinstance(t, dict) and SAMPLE_FILE_KEY in t for t in tracks
+    )
+
+
+def resolve_sample_files(
+    snapshot: dict[str, Any], base_dir: Path, samples: LocalSamples
+) -> dict[str, Any]:
+    """The snapshot with every track's ``"sample_file"`` replaced by ``sample_sha256`` (and
+    ``sample_name``, the file's name unless the track has one), the file put into
+    ``samples``. Unchanged when no track names a file. ``PatternFileError`` names the track
+    and the file that cannot be used."""
+    if not names_sample_files(snapshot):
+        return snapshot
+    resolved = copy.deepcopy(snapshot)
+    added: list[str] = []
+    for index, track in enumerate(resolved["tracks"]):
+        if not isinstance(track, dict) or SAMPLE_FILE_KEY not in track:
+            continue
+        named = track.pop(SAMPLE_FILE_KEY)
+        where = f"tracks[{index}].{SAMPLE_FILE_KEY}"
+        if not isinstance(named, str) or not named.strip():
+            raise PatternFileError(f"{where}: must name an audio file, not {named!r}")
+        path = Path(named).expanduser()
+        if not path.is_absolute():
+            path = base_dir / path
+        if not path.is_file():
+            raise PatternFileError(f"{where}: {path}: no such file")
+        try:
+            cached = samples.add_local(path, protect=added)
+        except OSError as exc:
+            raise PatternFileError(f"{where}: {path}: {exc.strerror or exc}") from exc
+        except SampleError as exc:  # not a sample format
+            raise PatternFileError(f"{where}: {exc}") from exc
+        sha = cached.name.partition(".")[0]
+        added.append(sha)
+        track["sample_sha256"] = sha
+        if not isinstance(track.get("sample_name"), str) or not track["sample_name"].strip():
+            track["sample_name"] = path.name
+    return resolved
 
 
 def read_pattern_file(path: Path) -> dict[str, Any]:

@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
-from desktop_app.services.audio_cache import MIB, absolute_url
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-DEFAULT_SAMPLE_CAP_BYTES = 512 * MIB
+DEFAULT_SAMPLE_CAP_BYTES = 512 * 1024 * 1024
 PART_SUFFIX = ".part"
 
 
@@ -48,7 +47,11 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 
 class SampleSource(Protocol):
-    """What the cache needs from the server: ``ApiClient`` has both."""
+    """What the cache needs from the server (``ApiClient``): a sample's record, then its file.
+
+    Spelled out rather than built on ``audio_cache.DownloadSource``: that module loads the
+    HTTP client and the MP3 reader, and this one is imported by ``sequencer render`` and
+    by the outbox (for ``sha256_file``), which must start without them."""
 
     base_url: str
 
@@ -64,12 +67,14 @@ class SampleSource(Protocol):
 
 
 class SampleCache:
-    """``SampleCache(folder, source, cap_bytes)``: thread-safe (downloads run on workers)."""
+    """``SampleCache(folder, source, cap_bytes)``: thread-safe (downloads run on workers).
+    Without a ``source`` (``sequencer render`` until a sample turns out to be missing)
+    it only looks up and adds local files."""
 
     def __init__(
         self,
         folder: str | os.PathLike[str],
-        source: SampleSource,
+        source: SampleSource | None = None,
         cap_bytes: int = DEFAULT_SAMPLE_CAP_BYTES,
         *,
         clock: Callable[[], float] = time.time,
@@ -80,14 +85,25 @@ class SampleCache:
         self._cap = int(cap_bytes)
         self._clock = clock
         self._lock = threading.RLock()
+        self._open: frozenset[str] = frozenset()
 
     @property
     def cap_bytes(self) -> int:
         return self._cap
 
+    def set_source(self, source: SampleSource | None) -> None:
+        """Fetch from another server from now on (the user switched servers); what is
+        cached stays: a sample is the same sample whichever server served it."""
+        self._source = source
+
     def set_cap(self, cap_bytes: int, protect: Iterable[str] = ()) -> list[str]:
         self._cap = int(cap_bytes)
         return self.evict(protect)
+
+    def protect_open(self, sha256s: Iterable[str]) -> None:
+        """The samples of the open pattern: never evicted (until the next call), whatever
+        the other calls protect."""
+        self._open = frozenset(sha256s)
 
     def lookup(self, sha256: str) -> Path | None:
         """The cached file of the sample, marked as used now; None when not cached."""
@@ -110,14 +126,21 @@ class SampleCache:
         existing = self.lookup(sha256)
         if existing is not None:
             return existing
-        sample = self._source.get_sample(sha256)
+        # Here, not at the top: the outbox hashes with this module, and ``sequencer outbox``
+        # should not load the render cache (and its MP3 reader) to do so.
+        from desktop_app.services.audio_cache import absolute_url
+
+        source = self._source
+        if source is None:
+            raise SampleError(f"sample {sha256[:12]}… is not cached and no server was given")
+        sample = source.get_sample(sha256)
         if sample.sha256 != sha256 or sample.format not in SAMPLE_FORMATS:
             raise SampleError(f"the server answered another sample for {sha256[:12]}…")
         dest = self.folder / f"{sha256}.{sample.format}"
         part = self.folder / f".{sha256}.{sample.format}{PART_SUFFIX}"
         try:
-            self._source.download(
-                absolute_url(sample.url, self._source.base_url),
+            source.download(
+                absolute_url(sample.url, source.base_url),
                 part,
                 expected_size=sample.size_bytes,
             )
@@ -178,8 +201,9 @@ class SampleCache:
 
     def evict(self, protect: Iterable[str] = ()) -> list[str]:
         """Delete least recently used samples until the total fits the cap; samples in
-        ``protect`` stay even when that leaves the cache over it."""
-        keep = set(protect)
+        ``protect`` (and those of ``protect_open``) stay even when that leaves the cache
+        over it."""
+        keep = set(protect) | self._open
         evicted: list[str] = []
         with self._lock:
             entries = self.entries()

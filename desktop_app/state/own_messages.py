@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop_app.domain.draft import MAX_TEXT, Take, draft_with_take, draft_with_text
+from desktop_app.domain.draft import MAX_TEXT, Take, draft_with_audio, draft_with_text
 from desktop_app.domain.message import Message
 from desktop_app.services.api import NotFoundError
 from desktop_app.state.open_thread import OpenThread
@@ -54,7 +54,7 @@ class OwnMessages:
         """The pattern (and the take and words) into the open thread. Returns its id."""
         sender = self._sending_to()
         return sender.send(
-            draft_with_take(
+            draft_with_audio(
                 self._open.thread_id, self._ctx.user_id, snapshot, take,
                 text=_checked_text(text), reply_to=reply_to,
             )

@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-METER_INTERVAL_MS = 33  # ~30 Hz meter and clock
+METER_INTERVAL_MS = 33  # ~30 Hz meter and clock, while something plays
+# Idle, only to notice that the engine started playing when nobody says so: the app
+# connects ``transport_changed`` to the sequencer's playingChanged, which is at once.
+IDLE_METER_MS = 1000
 DEFAULT_BITRATE = 320
 
 
@@ -132,6 +135,11 @@ class RecordingState(QObject):
         """The take ends by itself at the next bar line."""
         return self._ending
 
+    def transport_changed(self, playing: bool) -> None:
+        """The engine started (the meter goes to 30 Hz now) or stopped playing."""
+        if playing and self._engine is not None:
+            self._timer.start(METER_INTERVAL_MS)
+
     def toggle(self) -> None:
         """The record button: start a take as the options say (count-in, N bars), or end
         it - on the next bar line with "stop at the end of the bar", at once when asked
@@ -178,6 +186,7 @@ class RecordingState(QObject):
                 self._abort(f"Could not start playback for recording: {exc}")
                 return
             self._started_playback = True
+        self._timer.start(METER_INTERVAL_MS)  # the take's meter and clock from now on
         self.recordingChanged.emit(True)
         self.elapsedChanged.emit(0.0)
 
@@ -283,6 +292,7 @@ class RecordingState(QObject):
                 log.warning("input meter: %s", exc)
                 self.error.emit(f"Input mixing is on, but {_lower_first(str(exc))}")
                 return
+            self._timer.start(METER_INTERVAL_MS)  # the input meter moves at 30 Hz
             self.inputMeteringChanged.emit(True)
 
     def close_input(self) -> None:
@@ -303,6 +313,16 @@ class RecordingState(QObject):
         output = engine.output_level() if engine is not None else 0.0
         if self._input is not None:
             self.inputLevelChanged.emit(float(self._input.level()))
+        # 30 Hz only while there is something to show (a take, the input meter, playback):
+        # idle, once a second.
+        busy = (
+            recorder is not None
+            or self._input is not None
+            or (engine is not None and engine.is_playing)
+        )
+        wanted = METER_INTERVAL_MS if busy or self._last_level else IDLE_METER_MS
+        if self._timer.interval() != wanted:
+            self._timer.setInterval(wanted)
         if recorder is None:
             if output or self._last_level:
                 self._last_level = output

@@ -20,7 +20,12 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.message import Message
 from desktop_app.services.api import ApiError, MessagePage, TransientApiError
-from desktop_app.services.audio_cache import AudioCache, CacheError, Progress, thread_messages
+from desktop_app.services.audio_cache import (
+    AudioCache,
+    CacheError,
+    DownloadSource,
+    thread_messages,
+)
 from desktop_app.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -32,15 +37,9 @@ ReadyCallback = Callable[[Path], None]
 ErrorCallback = Callable[[str], None]
 
 
-class DownloadApi(Protocol):
-    """What the fetcher needs of the ``ApiClient``."""
-
-    base_url: str
-
-    def download(
-        self, url: str, dest: str | Path, *, progress: Progress | None = None,
-        expected_size: int | None = None,
-    ) -> Path: ...  # fmt: skip
+class DownloadApi(DownloadSource, Protocol):
+    """What the fetcher needs of the ``ApiClient``: render files, and the thread's
+    messages when a whole thread is made available offline."""
 
     def list_messages(
         self, thread_id: str, since: str | None = None, limit: int = 500

@@ -5,6 +5,10 @@ again. The work itself (``Delivery``: create → upload → attach) runs on the 
 workers, never on the GUI thread; progress and stage changes come back as signals. After a
 transient failure an entry waits for its backoff, and when the connection comes back every
 waiting entry is tried at once.
+
+Nothing polls the outbox while nothing waits in it: each scan (at start, after a send
+fails, when the network is back, on the user's Retry) arms one timer for the earliest
+backoff still to run, and none when the outbox is empty — an idle app does no work here.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from desktop_app.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-TICK_MS = 1000
+MAX_WAIT_MS = 60_000  # a retry is looked for at least this often (clock changes)
 PROGRESS_STEP = 0.01  # emit progress at most once per percent
 
 
@@ -70,9 +74,10 @@ class SendQueue(QObject):
         self._tasks = tasks
         self._in_flight: set[str] = set()
         self._scanning = False
+        self._scan_again = False
         self._cancel = threading.Event()
         self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
+        self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.kick)
 
     def _submit(self, fn: Callable[..., Any], *args: Any, **callbacks: Any) -> None:
@@ -82,7 +87,6 @@ class SendQueue(QObject):
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
         """Resume whatever a previous run left in the outbox, then keep watching."""
-        self._timer.start()
         self.deliver_threads()
         self.kick()
 
@@ -199,22 +203,41 @@ class SendQueue(QObject):
 
     # -- scheduling ------------------------------------------------------------------------
     def kick(self) -> None:
-        """Start every due entry that is not already in flight."""
-        if self._scanning or self._cancel.is_set():
+        """Start every due entry that is not already in flight, and wake again when the
+        next one waiting for its backoff is due."""
+        if self._cancel.is_set():
+            return
+        if self._scanning:
+            self._scan_again = True  # the scan in flight may have read before the change
             return
         self._scanning = True
+        self._scan_again = False
 
-        def found(entries: list[OutboxEntry]) -> None:
+        def scan() -> tuple[list[OutboxEntry], float | None]:
+            now = time.time()
+            due = self._delivery.due(now)
+            waiting = [e.next_attempt_at for e in self._outbox.pending() if e.next_attempt_at > now]
+            return due, (min(waiting) - now if waiting else None)
+
+        def found(result: tuple[list[OutboxEntry], float | None]) -> None:
             self._scanning = False
+            entries, wait_s = result
             for entry in entries:
                 if entry.id not in self._in_flight:
                     self._start(entry)
+            if wait_s is not None and not self._cancel.is_set():
+                self._timer.start(min(MAX_WAIT_MS, int(wait_s * 1000) + 10))
+            if self._scan_again:
+                self.kick()
 
         def failed(exc: BaseException) -> None:
             self._scanning = False
             log.error("cannot read the outbox: %s", exc)
+            self._timer.start(MAX_WAIT_MS)
+            if self._scan_again:
+                self.kick()
 
-        self._submit(self._delivery.due, time.time(), on_done=found, on_error=failed)
+        self._submit(scan, on_done=found, on_error=failed)
 
     def _start(self, entry: OutboxEntry) -> None:
         self._in_flight.add(entry.id)
@@ -242,7 +265,8 @@ class SendQueue(QObject):
             if self._cancel.is_set():
                 raise UploadCancelled()
             fraction = done / total if total else 0.0
-            if fraction - last[0] >= PROGRESS_STEP or done >= total:
+            # Falling back means another file began (the take after the samples).
+            if fraction < last[0] or fraction - last[0] >= PROGRESS_STEP or done >= total:
                 last[0] = fraction
                 self.progress.emit(entry.id, fraction)
 
@@ -283,6 +307,7 @@ class SendQueue(QObject):
         self.entryChanged.emit(entry)
         if not isinstance(exc, ApiError):
             log.error("delivery of %s failed unexpectedly", outcome.entry_id, exc_info=exc)
+        self.kick()  # its backoff (and any other's) arms the timer
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ All edits go through methods here, which push undo commands; the commands call b
 is handed to the engine at once (``engine.set_pattern`` copies it and uses it from the next
 step), so editing while playing is heard immediately.
 
+A track's own sound (issue 15) comes from a file the musician picks or drops: it is
+checked and copied into the sample cache (``services.track_samples``) before the pattern
+refers to it by SHA-256, so a refused file changes nothing; the open pattern's samples are
+protected from the cache's eviction.
+
 The engine is polled rather than called back: ``current_step()`` ~30 Hz while playing (the
 playhead highlight) and ``is_playing`` at a lower rate while stopped, so playback started
 or stopped elsewhere (the recorder, a device fallback) shows up in the transport too.
@@ -13,7 +18,9 @@ or stopped elsewhere (the recorder, a device fallback) shows up in the transport
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -24,7 +31,14 @@ from desktop_app.domain.pattern import (
     DEFAULT_VELOCITY,
     VELOCITY_MAX,
     Pattern,
+    default_choke,
     demo_pattern,
+)
+from desktop_app.services.track_samples import (
+    ImportedSample,
+    SampleStore,
+    TrackSampleError,
+    import_track_sample,
 )
 from desktop_app.state.undo_commands import (
     PatternPropertyCommand,
@@ -47,6 +61,9 @@ _TRACK_SETTERS: dict[str, Callable[[Pattern, int, Any], None]] = {
     "mute": Pattern.set_mute,
     "solo": Pattern.set_solo,
     "name": Pattern.rename_track,
+    "pitch": Pattern.set_pitch,
+    "decay": Pattern.set_decay,
+    "choke": Pattern.set_choke,
 }
 _PATTERN_SETTERS = {
     "bpm": Pattern.set_bpm,
@@ -81,9 +98,11 @@ class SequencerState(QObject):
         parent: QObject | None = None,
         *,
         pattern: Pattern | None = None,
+        samples: SampleStore | None = None,
     ) -> None:
         super().__init__(parent)
         self._engine = engine
+        self._samples = samples
         self._pattern = pattern.copy() if pattern is not None else demo_pattern()
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
@@ -93,6 +112,7 @@ class SequencerState(QObject):
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._poll)
+        self._protect_samples()
         if engine is not None:
             engine.set_pattern(self._pattern)
             self._timer.start(IDLE_POLL_MS)
@@ -117,6 +137,17 @@ class SequencerState(QObject):
         if samples:
             return list(samples)
         return list(DEFAULT_KIT_SAMPLES)
+
+    def sound_missing(self, track: int) -> bool:
+        """True when the track's own sample cannot be played here (not in the sample cache
+        — deleted, never fetched — or not decodable): it is silent."""
+        sha = self._pattern.tracks[track].sample_sha256
+        if sha is None:
+            return False
+        bank = getattr(self._engine, "bank", None)
+        if bank is not None:
+            return bank.audio(sha) is None
+        return self._samples is None or self._samples.lookup(sha) is None
 
     def new_gesture(self) -> int:
         """A token that makes the edits of one mouse stroke or fader drag one undo step."""
@@ -225,10 +256,79 @@ class SequencerState(QObject):
         )
         copy.steps = list(source.steps)
         copy.volume, copy.pan = source.volume, source.pan
+        copy.sample_sha256, copy.sample_name = source.sample_sha256, source.sample_name
+        copy.pitch, copy.decay, copy.choke = source.pitch, source.decay, source.choke
         self.undo_stack.push(
             ReplacePatternCommand(self, self._pattern, after, f"Duplicate {source.name}")
         )
         return track + 1
+
+    # ---- a track's sound -------------------------------------------------------------
+    def import_sample(self, path: str | os.PathLike[str]) -> ImportedSample:
+        """Check an audio file and copy it into the sample cache (no pattern change).
+        ``TrackSampleError`` says why a file cannot be used."""
+        if self._samples is None:
+            raise TrackSampleError("Own sounds need the sample cache, which is not available.")
+        return import_track_sample(path, self._samples, self._pattern.sample_refs())
+
+    def set_track_sample(self, track: int, path: str | os.PathLike[str]) -> ImportedSample:
+        """The track plays the audio file at ``path`` (one undoable step). Raises
+        ``TrackSampleError`` before anything changes when the file cannot be used."""
+        t = self._pattern.tracks[track]
+        sample = self.import_sample(path)
+        after = self._pattern.copy()
+        after.set_own_sample(track, sample.sha256, sample.name)
+        self.undo_stack.push(
+            ReplacePatternCommand(self, self._pattern, after, f"Sound {sample.name} on {t.name}")
+        )
+        return sample
+
+    def add_sample_track(self, path: str | os.PathLike[str], index: int | None = None) -> int:
+        """A new track named after the audio file, playing it; returns its index."""
+        sample = self.import_sample(path)
+        after = self._pattern.copy()
+        label = after.unique_track_name(Path(sample.name).stem.strip() or "Sample")
+        fallback = (self.sample_names() or list(DEFAULT_KIT_SAMPLES))[0]
+        new = after.add_track(label, fallback, index)
+        new.sample_sha256, new.sample_name = sample.sha256, sample.name
+        new.volume = 0.8
+        where = len(after.tracks) - 1 if index is None else index
+        self.undo_stack.push(
+            ReplacePatternCommand(self, self._pattern, after, f"Add track {label}")
+        )
+        return where
+
+    def use_builtin_sound(self, track: int) -> None:
+        """Back to the kit's sound the track had before its own sample."""
+        t = self._pattern.tracks[track]
+        if t.sample_sha256 is None:
+            return
+        after = self._pattern.copy()
+        after.set_own_sample(track, None)
+        self.undo_stack.push(
+            ReplacePatternCommand(self, self._pattern, after, f"Built-in sound on {t.name}")
+        )
+
+    def refresh_sounds(self) -> None:
+        """Samples arrived in the cache (fetched after a Load): play and show them. Not an
+        edit, so nothing goes on the undo stack."""
+        self._changed()
+
+    def set_pitch(self, track: int, semitones: float, gesture: int | None = None) -> None:
+        self._push_track(track, "pitch", round(float(semitones), 2), "Pitch", gesture)
+
+    def set_decay(self, track: int, seconds: float | None, gesture: int | None = None) -> None:
+        value = None if seconds is None else round(float(seconds), 3)
+        self._push_track(track, "decay", value, "Decay", gesture)
+
+    def set_choke(self, track: int, group: int) -> None:
+        """Put the track in choke group ``group`` (0: none). The default group is stored
+        as "default", so a kit hat pair saved unchanged stays a 0.0.1 pattern."""
+        t = self._pattern.tracks[track]
+        value: int | None = int(group)
+        if value == default_choke(t):
+            value = None
+        self._push_track(track, "choke", value, "Choke group", None)
 
     # ---- pattern settings ------------------------------------------------------------
     def set_bpm(self, bpm: float, gesture: int | None = None) -> None:
@@ -309,9 +409,14 @@ class SequencerState(QObject):
 
     # ---- internals -------------------------------------------------------------------
     def _changed(self) -> None:
+        self._protect_samples()
         if self._engine is not None:
             self._engine.set_pattern(self._pattern)
         self.patternChanged.emit()
+
+    def _protect_samples(self) -> None:
+        if self._samples is not None:
+            self._samples.protect_open(self._pattern.sample_refs())
 
     def _check_cell(self, track: int, step: int) -> None:
         if not 0 <= track < len(self._pattern.tracks):

@@ -29,7 +29,7 @@ from desktop_app.domain.draft import MessageDraft, draft_with_audio
 from desktop_app.domain.message import Message, Thread
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
-from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, Stage
+from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, SampleLookup, Stage
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
 from desktop_app.state.live_events import LiveEvents
@@ -62,6 +62,7 @@ class ServerSession(QObject):
         *,
         keep_take: TakeKeeper | None = None,
         memory: ThreadMemory | None = None,
+        samples: SampleLookup | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         thread_poll_ms: int = THREAD_POLL_MS,
         parent: QObject | None = None,
@@ -73,6 +74,7 @@ class ServerSession(QObject):
         self._tasks = tasks
         self._keep_take = keep_take
         self._memory = memory
+        self._samples = samples  # where queuing finds the files of a pattern's own samples
         self._retry_delays = tuple(retry_delays)
         self._thread_poll = QTimer(self)
         self._thread_poll.setInterval(thread_poll_ms)
@@ -94,7 +96,7 @@ class ServerSession(QObject):
         if store_path is not None:
             store_path.parent.mkdir(parents=True, exist_ok=True)
             self.local_store = LocalStore(store_path)
-        self.outbox = Outbox(self._files.outbox_db, self._files.outbox_dir)
+        self.outbox = Outbox(self._files.outbox_db, self._files.outbox_dir, samples=self._samples)
         # Its own upload pool: uploads never queue behind reads, and closing knows
         # exactly which workers may still hold the outbox.
         self._pool = QThreadPool(self)
@@ -256,6 +258,9 @@ class ServerSession(QObject):
                 self.threads.message_deleted(str(data["id"]))
             elif kind == "thread":
                 self.threads.thread_pushed(Thread.from_json(data))
+            elif kind == "reset":  # the server cannot replay the changes since our cursor
+                log.info("the server's events were reset (%s): reloading", data.get("reason"))
+                self.threads.reload()
         except (KeyError, TypeError, ValueError):
             log.warning("an event %r the client does not understand: %r", kind, data)
 

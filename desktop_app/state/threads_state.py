@@ -347,6 +347,14 @@ class ThreadsState(QObject):
         if not self._closed:
             self._catalog.put(thread)
 
+    def reload(self) -> None:
+        """The server's events cannot replay what this client missed (a ``reset``):
+        the threads and the open thread's messages again, in full."""
+        if not self._closed:
+            self.refresh_threads()
+            if self._open.thread_id:
+                self._open.fetch(full=True)
+
     def set_pushed(self, pushed: bool) -> None:
         """The server's events are flowing (True): the open thread polls only slowly."""
         self._open.set_pushed(pushed)

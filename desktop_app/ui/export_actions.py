@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMe
 
 from desktop_app.audio.bounce import MAX_LOOPS
 from desktop_app.audio.kit import Kit, KitError, load_default_kit
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.domain.pattern import Pattern
 from desktop_app.services.audio_export import (
     Exported,
@@ -43,8 +44,13 @@ FAILED_TITLE = "Could not export"
 
 
 class KitOwner(Protocol):
+    """What plays the pattern (the ``Engine``): its kit and the tracks' own samples."""
+
     @property
     def kit(self) -> Kit: ...
+
+    @property
+    def bank(self) -> SampleBank: ...
 
 
 class PatternDocument(Protocol):
@@ -138,28 +144,34 @@ class ExportActions(QObject):
             self.export_stems_to(Path(folder), loops)
 
     # ---- exporting -------------------------------------------------------------------------
-    def _kit(self) -> Kit:
+    def _sounds(self) -> tuple[Kit, SampleBank | None]:
+        """What the pattern plays: the engine's kit and own samples, so the export sounds
+        as the pattern does (without an engine: the default kit, no own samples)."""
         engine = self._document.engine
-        return engine.kit if engine is not None else load_default_kit()
+        if engine is None:
+            return load_default_kit(), None
+        return engine.kit, engine.bank
 
     def export_wav_to(self, path: Path, loops: int) -> bool:
         """Start writing the mix to ``path``; False (said) when it cannot start."""
         if path.suffix.lower() not in WAV_SUFFIXES:
             self._fail(f"{path.name}: the mix is exported as a .wav file.")
             return False
-        pattern, kit = self._document.pattern.copy(), self._kit()
+        pattern, (kit, bank) = self._document.pattern.copy(), self._sounds()
         self._folder.last_export_dir = str(path.parent)
-        return self._run("WAV", lambda: write_mix(pattern, kit, loops, path, self._reporter("WAV")))
+        report = self._reporter("WAV")
+        return self._run("WAV", lambda: write_mix(pattern, kit, loops, path, report, bank=bank))
 
     def export_stems_to(self, folder: Path, loops: int) -> bool:
         """Start writing the stems into ``folder`` (asking before replacing files)."""
-        pattern, kit = self._document.pattern.copy(), self._kit()
+        pattern, (kit, bank) = self._document.pattern.copy(), self._sounds()
         existing = [p for p in stem_paths(pattern, folder) if p.exists()]
         if existing and not self._replace(existing):
             return False
         self._folder.last_export_dir = str(folder)
+        report = self._reporter("stems")
         return self._run(
-            "stems", lambda: write_stems(pattern, kit, loops, folder, self._reporter("stems"))
+            "stems", lambda: write_stems(pattern, kit, loops, folder, report, bank=bank)
         )
 
     def _replace(self, existing: list[Path]) -> bool:

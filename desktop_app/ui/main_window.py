@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 from desktop_app import __version__
 from desktop_app.domain.pattern import SnapshotError
 from desktop_app.settings import Settings
+from desktop_app.state.pattern_loader import PatternLoader
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.state.threads_state import ThreadsState
@@ -53,6 +54,8 @@ class MainWindow(QMainWindow):
     settingsSaved = Signal()
     joinRequested = Signal()  # File → Join a server…; the app opens the dialog
     inviteRequested = Signal()  # File → Invite a bandmate…
+    # A message's Load fetches the pattern's sounds first, when set (``use_pattern_loader``).
+    _loader: PatternLoader | None = None
 
     def __init__(
         self,
@@ -232,9 +235,18 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.open_log_action)
 
     # ---- commands --------------------------------------------------------------------------
+    def use_pattern_loader(self, loader: PatternLoader) -> None:
+        """Load a message's pattern through ``loader``, which fetches its sounds first and
+        reports on the status bar itself; pattern files' named sounds go through it too."""
+        self._loader = loader
+        self.pattern_files.use_reader(loader.read_file)
+
     @Slot(dict)
     def load_snapshot_from_message(self, snapshot: dict) -> None:
         try:
+            if self._loader is not None:
+                self._loader.load(snapshot)
+                return
             self._sequencer.load_snapshot(snapshot, "Load pattern from message")
         except SnapshotError as exc:
             filename = snapshot.get("filename")

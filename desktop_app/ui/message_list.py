@@ -25,7 +25,8 @@ from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import RENDER_READY
 from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
-from desktop_app.ui.message_delegate import (
+from desktop_app.ui.message_delegate import MessageDelegate
+from desktop_app.ui.message_row_geometry import (
     AREA_LINK,
     AREA_LOAD,
     AREA_LOOP,
@@ -33,7 +34,6 @@ from desktop_app.ui.message_delegate import (
     AREA_QUOTE,
     AREA_RETRY,
     AREA_SEEK,
-    MessageDelegate,
 )
 from desktop_app.ui.placeholder import paint_placeholder
 

@@ -1,20 +1,21 @@
 """File → New pattern / Open pattern JSON… / Save pattern as…: the window's side of
 ``services/pattern_files.py``.
 
-Kept out of ``main_window.py`` (as ``midi_actions.py`` is) so the window only adds the
-actions to its menu. Every load goes through ``load_snapshot``, so it is one undoable step
-and a file that cannot be used changes nothing and explains itself in a dialog.
+Kept out of ``main_window.py`` (as ``midi_actions.py`` is, with the same base,
+``PatternFileMenu``) so the window only adds the actions to its menu. Every load goes
+through ``load_snapshot``, so it is one undoable step and a file that cannot be used
+changes nothing and explains itself in a dialog.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from desktop_app.domain.pattern import SnapshotError, empty_pattern
 from desktop_app.services.pattern_files import (
@@ -22,60 +23,37 @@ from desktop_app.services.pattern_files import (
     read_pattern_file,
     write_pattern_file,
 )
-from desktop_app.ui.midi_actions import PatternFolder
-
-log = logging.getLogger(__name__)
-
-STATUS_TIMEOUT_MS = 8000
+from desktop_app.ui.pattern_file_menu import PatternDocument, PatternFileMenu, PatternFolder
 
 
-class SnapshotDocument(Protocol):
-    """What the actions need of the sequencer state."""
-
-    def snapshot(self) -> dict[str, Any]: ...
-
-    def load_snapshot(self, data: Any, text: str = ...) -> None: ...
-
-
-class PatternFileActions(QObject):
+class PatternFileActions(PatternFileMenu):
     """``new_action``, ``open_action`` and ``save_action`` for ``window``'s File menu."""
 
     def __init__(
-        self, window: QMainWindow, document: SnapshotDocument, folder: PatternFolder
+        self, window: QMainWindow, document: PatternDocument, folder: PatternFolder
     ) -> None:
-        super().__init__(window)
-        self._window = window
-        self._document = document
-        self._folder = folder
+        super().__init__(window, document, folder)
+        self._read: Callable[[Path], dict[str, Any]] = read_pattern_file
+        keys = QKeySequence.StandardKey
         self.new_action = self._action(
-            "&New pattern",
-            self.new_pattern,
-            QKeySequence.StandardKey.New,
-            "Start from an empty pattern (undoable)",
+            "&New pattern", self.new_pattern, "Start from an empty pattern (undoable)", keys.New
         )
         self.open_action = self._action(
-            "&Open pattern JSON…",
-            self.open_pattern,
-            QKeySequence.StandardKey.Open,
-            "Load a pattern saved as JSON",
+            "&Open pattern JSON…", self.open_pattern, "Load a pattern saved as JSON", keys.Open
         )
         self.save_action = self._action(
             "Save pattern &as…",
             self.save_pattern_as,
-            QKeySequence.StandardKey.SaveAs,
             "Save the pattern as a JSON file",
+            keys.SaveAs,
         )
         if self.save_action.shortcut().isEmpty():  # not every platform defines SaveAs
             self.save_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
 
-    def _action(
-        self, text: str, slot: Any, shortcut: QKeySequence.StandardKey, tip: str
-    ) -> QAction:
-        action = QAction(text, self._window)
-        action.setShortcuts(shortcut)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
+    def use_reader(self, read: Callable[[Path], dict[str, Any]]) -> None:
+        """Read pattern files with ``read`` (``PatternLoader.read_file``: tracks' named
+        sound files go into the sample cache) instead of reading the JSON alone."""
+        self._read = read
 
     @property
     def actions(self) -> list[QAction]:
@@ -86,16 +64,12 @@ class PatternFileActions(QObject):
         self._document.load_snapshot(empty_pattern().to_snapshot(), "New pattern")
         self._say("New empty pattern — Undo brings the old one back", 5000)
 
-    def _pattern_dir(self) -> str:
-        folder = self._folder.last_pattern_dir
-        return folder if folder and Path(folder).is_dir() else str(Path.home())
-
     @Slot()
     def open_pattern(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self._window,
             "Open pattern",
-            self._pattern_dir(),
+            self._start_dir(),
             "Pattern JSON (*.json);;All files (*)",
         )
         if path:
@@ -104,17 +78,17 @@ class PatternFileActions(QObject):
     def open_file(self, path: Path) -> bool:
         """Load a pattern file as one undoable step; a bad file explains itself."""
         try:
-            self._document.load_snapshot(read_pattern_file(path), f"Open {path.name}")
+            self._document.load_snapshot(self._read(path), f"Open {path.name}")
         except (PatternFileError, SnapshotError) as exc:
             self._file_error("open", path, str(exc))
             return False
-        self._folder.last_pattern_dir = str(path.parent)
+        self._remember(path)
         self._say(f"Opened {path.name}")
         return True
 
     @Slot()
     def save_pattern_as(self) -> None:
-        suggested = Path(self._pattern_dir()) / "pattern.json"
+        suggested = Path(self._start_dir()) / "pattern.json"
         path, _ = QFileDialog.getSaveFileName(
             self._window, "Save pattern as", str(suggested), "Pattern JSON (*.json)"
         )
@@ -130,13 +104,9 @@ class PatternFileActions(QObject):
         except PatternFileError as exc:
             self._file_error("save", path, str(exc))
             return False
-        self._folder.last_pattern_dir = str(path.parent)
+        self._remember(path)
         self._say(f"Saved {path.name}")
         return True
 
     def _file_error(self, verb: str, path: Path, why: str) -> None:
-        log.warning("could not %s %s: %s", verb, path, why)
-        QMessageBox.warning(self._window, f"Could not {verb} the pattern", f"{path}\n\n{why}")
-
-    def _say(self, text: str, timeout_ms: int = STATUS_TIMEOUT_MS) -> None:
-        self._window.statusBar().showMessage(text, timeout_ms)
+        self._warn(f"Could not {verb} the pattern", f"{path}\n\n{why}")

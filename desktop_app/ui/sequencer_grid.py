@@ -14,6 +14,9 @@ And from the keyboard, once the grid has the focus (Tab, or a click): the arrow 
 a cursor cell (drawn as an accent outline, the grid's focus indicator), Enter toggles the
 step under it, + and - change its velocity — undoable like the mouse edits, repeated
 presses on one cell merging into one undo step. Space stays the transport.
+
+An audio file dropped on the empty area under the last row becomes a new track playing
+it (``track_sound``), as it does under the track headers.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ import time
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QFocusEvent,
     QFont,
     QHelpEvent,
@@ -46,6 +52,7 @@ from desktop_app.ui.grid_geometry import (
     content_width,
     row_y,
 )
+from desktop_app.ui.track_sound import accept_audio_drag, drop_new_track
 
 WHEEL_STEP = 8  # velocity per wheel notch
 WHEEL_STEP_FINE = 1
@@ -81,6 +88,7 @@ class SequencerGrid(QWidget):
         self._cursor_shown = False
 
         self.setMouseTracking(True)
+        self.setAcceptDrops(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -401,6 +409,25 @@ class SequencerGrid(QWidget):
         delta = (self._drag_origin_y - pos.y()) / scale
         new = max(0, min(VELOCITY_MAX, round(self._drag_origin_velocity + delta)))
         self._state.set_step(track, step, new, self._gesture, "Change velocity")
+
+    # ---- audio files dropped under the rows ------------------------------------------
+    def _under_the_rows(self, pos: QPoint | QPointF) -> bool:
+        return pos.y() >= row_y(len(self.pattern.tracks))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        accept_audio_drag(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._under_the_rows(event.position()):
+            accept_audio_drag(event)
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self._under_the_rows(event.position()):
+            drop_new_track(self._state, event)
+        else:
+            event.ignore()
 
     # ---- hover -----------------------------------------------------------------------
     def _set_hover(self, cell: tuple[int, int] | None) -> None:

@@ -33,6 +33,7 @@ from desktop_app.ui.pattern_controls import PatternControls
 from desktop_app.ui.sequencer_grid import SequencerGrid
 from desktop_app.ui.step_ruler import StepRuler
 from desktop_app.ui.track_header import HEADER_WIDTH, HeaderViewport, TrackHeaderColumn
+from desktop_app.ui.track_sound import pick_new_track
 from desktop_app.ui.transport_bar import TransportBar
 
 _SHEET = f"""
@@ -218,10 +219,19 @@ class SequencerPanel(QWidget):
             label = sample.replace("_", " ").capitalize()
             action = menu.addAction(label)
             action.triggered.connect(lambda _c=False, s=sample: self._add_track(s))
+        menu.addSeparator()
+        from_file = menu.addAction("Audio file…")
+        from_file.setToolTip("A new track playing an audio file of yours")
+        from_file.triggered.connect(lambda _c=False: self._add_track_from_file())
 
     def _add_track(self, sample: str) -> None:
         index = self._seq.add_track(sample)
         self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
+
+    def _add_track_from_file(self) -> None:
+        index = pick_new_track(self._seq, self)
+        if index is not None:
+            self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
 
     def wanted_width(self) -> int:
         """The width that shows the whole pattern and the toolbar on one line; more only

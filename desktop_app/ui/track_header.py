@@ -2,24 +2,49 @@
 
 Rows are exactly ``ROW_HEIGHT`` tall and start at ``TOP_PADDING`` like the grid's, and the
 column follows the grid's vertical scroll, so each header stays beside its row.
+
+A track with its own sound (issue 15) shows it in a small line under its name — the
+file's name, or "missing sound" when the sample is not here — with its pitch, decay and
+choke group when they differ from the defaults. Audio files dropped on a header become
+that track's sound; dropped under the last header, a new track (``track_sound``).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QAction,
+    QDragEnterEvent,
+    QDropEvent,
+    QFocusEvent,
+    QFont,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMenu,
     QSizePolicy,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
+from desktop_app.domain.pattern import Track, default_choke
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, row_y
+from desktop_app.ui.track_sound import (
+    TrackSoundPopup,
+    accept_audio_drag,
+    drop_new_track,
+    drop_on_track,
+    pick_sample,
+)
 from desktop_app.ui.value_bar import ValueBar
 
 HEADER_WIDTH = 300
@@ -42,6 +67,23 @@ QLineEdit {{ background: transparent; border: 1px solid transparent; color: {the
     padding: 0 2px; selection-background-color: {theme.ACCENT}; }}
 QLineEdit[editing="true"] {{ background: {theme.BG_DEEP}; border-color: {theme.ACCENT}; }}
 """
+
+
+def sound_line(track: Track, missing: bool) -> str:
+    """The small line under a track's name: its own sound and what shapes it ("" for a kit
+    sound played as it is, so the usual rows stay one line)."""
+    parts = []
+    if missing:
+        parts.append("missing sound")
+    elif track.own_sample:
+        parts.append(track.sound_label)
+    if track.pitch:
+        parts.append(f"{track.pitch:+g} st")
+    if track.decay is not None:
+        parts.append(f"{track.decay:g} s")
+    if track.choke_group != default_choke(track):
+        parts.append(f"choke {track.choke_group}" if track.choke_group else "no choke")
+    return " · ".join(parts)
 
 
 def _pan_text(value: float) -> str:
@@ -139,10 +181,18 @@ class TrackHeader(QWidget):
         self._pan_gesture: int | None = None
         self.setFixedHeight(ROW_HEIGHT)
         self.setStyleSheet(_BUTTON_SHEET)
+        self.setAcceptDrops(True)
+        self._popup: TrackSoundPopup | None = None
 
         self.name_edit = NameEdit(self)
         self.name_edit.setMinimumWidth(60)
         self.name_edit.committed.connect(self._rename)
+        self.sound_label = QLabel(self)
+        self.sound_label.setObjectName("sound")
+        small = QFont(self.font())
+        small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.78))
+        self.sound_label.setFont(small)
+        self.sound_label.hide()
 
         self.mute_button = self._toggle("M", "mute", "Mute this track")
         self.mute_button.toggled.connect(lambda on: state.set_mute(self.index, on))
@@ -172,10 +222,18 @@ class TrackHeader(QWidget):
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setMenu(self._build_menu())
 
+        names = QVBoxLayout()
+        names.setContentsMargins(0, 0, 0, 0)
+        names.setSpacing(0)
+        names.addStretch(1)
+        names.addWidget(self.name_edit)
+        names.addWidget(self.sound_label)
+        names.addStretch(1)
+
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 0, 6, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.name_edit, 1)
+        layout.addLayout(names, 1)
         layout.addWidget(self.mute_button)
         layout.addWidget(self.solo_button)
         layout.addSpacing(2)
@@ -203,10 +261,33 @@ class TrackHeader(QWidget):
         clear.triggered.connect(lambda: self._state.clear_track(self.index))
         remove = QAction("Remove track", menu)
         remove.triggered.connect(lambda: self._state.remove_track(self.index))
+        self.sample_action = QAction("Sample…", menu)
+        self.sample_action.setToolTip("Play an audio file of yours on this track")
+        self.sample_action.triggered.connect(lambda: pick_sample(self._state, self.index, self))
+        self.builtin_action = QAction("Built-in sound", menu)
+        self.builtin_action.triggered.connect(lambda: self._state.use_builtin_sound(self.index))
+        self.shape_action = QAction("Pitch, decay, choke…", menu)
+        self.shape_action.triggered.connect(self.open_sound_popup)
         menu.addActions([rename, duplicate, clear])
+        menu.addSeparator()
+        menu.addActions([self.sample_action, self.builtin_action, self.shape_action])
         menu.addSeparator()
         menu.addAction(remove)
         return menu
+
+    def open_sound_popup(self) -> TrackSoundPopup:
+        """The pitch/decay/choke popup, under this header."""
+        if self._popup is None:
+            self._popup = TrackSoundPopup(self._state, self.index, self)
+        self._popup.index = self.index
+        self._popup.show_at(self.mapToGlobal(self.rect().bottomLeft()))
+        return self._popup
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        accept_audio_drag(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        drop_on_track(self._state, self.index, event)
 
     def refresh(self) -> None:
         """Show the track's current values without emitting edits."""
@@ -220,6 +301,19 @@ class TrackHeader(QWidget):
         self.volume_bar.set_value(track.volume)
         self.pan_bar.set_value(track.pan)
         self._audible = pattern.audible(self.index)
+        missing = self._state.sound_missing(self.index)
+        line = sound_line(track, missing)
+        self.sound_label.setText(line)
+        self.sound_label.setVisible(bool(line))
+        colour = theme.WARNING if missing else theme.TEXT_DIM
+        self.sound_label.setStyleSheet(f"color: {colour}; padding: 0 3px;")
+        self.sound_label.setToolTip(
+            f"{track.sound_label}: not in the sample cache (deleted, or not downloaded); "
+            "this track is silent"
+            if missing
+            else f"Plays {track.sound_label}"
+        )
+        self.builtin_action.setEnabled(track.own_sample)
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -252,6 +346,7 @@ class TrackHeaderColumn(QWidget):
     def __init__(self, state: SequencerState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._state = state
+        self.state = state
         self.headers: list[TrackHeader] = []
         self.setFixedWidth(HEADER_WIDTH)
         state.patternChanged.connect(self._sync)
@@ -278,12 +373,14 @@ class TrackHeaderColumn(QWidget):
 
 class HeaderViewport(QWidget):
     """Clips the header column and moves it with the grid's vertical scroll bar; the wheel
-    over the headers scrolls the grid (the headers have no scroll bar of their own)."""
+    over the headers scrolls the grid (the headers have no scroll bar of their own). An
+    audio file dropped under the headers becomes a new track."""
 
     scrollRequested = Signal(int)  # wheel delta in pixels
 
     def __init__(self, column: TrackHeaderColumn, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAcceptDrops(True)
         self.column = column
         column.setParent(self)
         column.move(0, 0)
@@ -302,6 +399,12 @@ class HeaderViewport(QWidget):
     def wheelEvent(self, event) -> None:  # QWheelEvent
         self.scrollRequested.emit(-event.angleDelta().y() // 3)
         event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        accept_audio_drag(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        drop_new_track(self.column.state, event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         QPainter(self).fillRect(self.rect(), theme.color(theme.BG_DEEP))

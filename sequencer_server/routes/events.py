@@ -2,8 +2,14 @@
 
 Each event's ``id`` is the store's change sequence number (the poll API's cursor), so a
 client reconnecting with ``Last-Event-ID`` (or ``?since=``) first gets every change after
-it, then live ones, each once. A plain ``StreamingResponse`` serves it: the frames are
-three lines each, and the broker (``sequencer_server.events``) does the rest.
+it, then live ones, each once. A cursor that cannot be replayed — older than the deletions
+the store still remembers (they are pruned after a retention period), or newer than any
+change (the store was replaced) — gets one ``reset`` event instead of a silent gap: its
+``id`` is the current cursor, and the client reloads what it shows through the polling
+API. The stream's first frame (``retry:``) also carries an ``id:``, the cursor the stream
+starts from, so a client holds one even if no event comes before it loses the connection.
+A plain ``StreamingResponse`` serves it: the frames are three lines each, and the
+broker (``sequencer_server.events``) does the rest.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import StreamingResponse
@@ -27,6 +33,25 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 
 RETRY_MS = 3000
 CACHE_SIZE = 256
+
+
+class ChangeCursors(Protocol):
+    def cursor(self) -> int: ...
+    def pruned_through(self) -> int: ...
+
+
+def _reset(start: int, store: ChangeCursors) -> tuple[int, str] | None:
+    """(the cursor to go on from, the ``reset`` frame) for a cursor the store cannot
+    replay from; None when it can."""
+    pruned, newest = store.pruned_through(), store.cursor()
+    if 0 < start < pruned:
+        why = "is older than the changes this server still remembers"
+    elif start > newest:
+        why = "is newer than any change of this server"
+    else:
+        return None
+    data = json.dumps({"reason": f"event id {start} {why}: reload", "cursor": newest})
+    return newest, f"id: {newest}\nevent: reset\ndata: {data}\n\n"
 
 
 def _start(last_event_id: str | None, since: int | None) -> int | None:
@@ -97,6 +122,9 @@ async def events(
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
     start = _start(last_event_id, since)
+    # Read before subscribing: every change after it reaches this stream (live or by
+    # the client's replay from this id), none is skipped between the two.
+    opened_at = await asyncio.to_thread(store.cursor) if start is None else start
     broker: Broker = request.app.state.events
     heartbeat = request.app.state.settings.sse_heartbeat_s
     frames = _Frames(broker.frames, present, str(request.base_url), user)
@@ -104,9 +132,16 @@ async def events(
 
     async def stream() -> AsyncIterator[str]:
         try:
-            yield f"retry: {RETRY_MS}\n\n"
             sent: set[int] = set()
-            cursor = start
+            floor = opened_at
+            cursor: int | None = opened_at
+            reset = None if start is None else await asyncio.to_thread(_reset, start, store)
+            if reset is not None:
+                # Whatever changed up to now comes with the client's reload.
+                cursor = floor = reset[0]
+                yield f"retry: {RETRY_MS}\n\n{reset[1]}"
+            else:
+                yield f"retry: {RETRY_MS}\nid: {opened_at}\n\n"
             while cursor is not None:
                 page = await broker.with_threads(
                     await asyncio.to_thread(store.changes_after, cursor, PAGE)
@@ -125,7 +160,7 @@ async def events(
                 if item is None:
                     return
                 change, thread = item
-                if change.seq in sent or (start is not None and change.seq <= start):
+                if change.seq in sent or change.seq <= floor:
                     continue
                 if (frame := frames.frame(change, thread)) is not None:
                     yield frame

@@ -36,7 +36,7 @@ from sequencer_server.sample_check import SAMPLE_CONTENT_TYPES, SampleRefused, i
 from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage, StorageError
 from sequencer_server.store import MessageStore, StoreFull
-from sequencer_server.upload_form import read_upload_form, upload_slots
+from sequencer_server.upload_form import received_upload
 from sequencer_server.users import User
 
 log = logging.getLogger("sequencer_server.samples")
@@ -136,18 +136,10 @@ async def upload_sample(
     store: StoreDep,
     storage: StorageDep,
 ) -> JSONResponse:
-    client = request.client.host if request.client else "unknown"
-    if credentials.header:  # refused before the body is read, and before taking a slot
-        credentials.require()
-    async with upload_slots(request).hold(client):
-        fields, file = await read_upload_form(request, credentials)
-        user = credentials.require(fields.token)
-        try:
-            record, created = await run_in_threadpool(
-                _store_sample, settings, store, storage, file, user
-            )
-        finally:
-            await file.close()
+    async with received_upload(request, credentials) as (_fields, file, user):
+        record, created = await run_in_threadpool(
+            _store_sample, settings, store, storage, file, user
+        )
     answer = public_sample(record, storage, request, request.app.state.signer)
     return JSONResponse(answer, status_code=201 if created else 200)
 

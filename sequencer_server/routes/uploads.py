@@ -29,8 +29,7 @@ from sequencer_server.store import DuplicateUpload, MessageStore, StoreFull
 from sequencer_server.upload_form import (
     UPLOAD_REQUEST_BODY,
     UploadFields,
-    read_upload_form,
-    upload_slots,
+    received_upload,
 )
 from sequencer_server.users import User
 
@@ -79,18 +78,10 @@ async def upload_audio(
         ),
     ] = None,
 ) -> dict:
-    client = request.client.host if request.client else "unknown"
-    if credentials.header:  # refused before the body is read, and before taking a slot
-        credentials.require()
-    async with upload_slots(request).hold(client):
-        fields, file = await read_upload_form(request, credentials)
-        user = credentials.require(fields.token)  # known by now: answered from its cache
-        try:
-            return await _store_upload(
-                request, settings, store, storage, fields, file, idempotency_key, user
-            )
-        finally:
-            await file.close()
+    async with received_upload(request, credentials) as (fields, file, user):
+        return await _store_upload(
+            request, settings, store, storage, fields, file, idempotency_key, user
+        )
 
 
 async def _store_upload(

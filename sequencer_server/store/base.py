@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sequencer_server.store.change_signals import ChangeSignal
 from sequencer_server.store.samples_base import SampleStore
 from sequencer_server.store.users_base import UserStore
 
@@ -79,6 +80,13 @@ class MessageStore(UserStore, SampleStore, Protocol):
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage: ...
     def cursor(self) -> int:
         """The newest sequence number handed out (0 for an empty store)."""
+
+    def pruned_through(self) -> int:
+        """The newest sequence number whose deletion may be forgotten: a cursor below it
+        cannot be replayed without a gap."""
+
+    def change_signal(self) -> ChangeSignal:
+        """How the event broker learns cheaply that there may be new changes."""
 
     def changes_after(self, since: int, limit: int) -> list[Change]:
         """Changes of every thread (messages, deletions, threads) after ``since``, in

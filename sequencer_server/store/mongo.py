@@ -26,6 +26,8 @@ from sequencer_server.store.base import (
     RenderClaimConflict,
     StoreFull,
 )
+from sequencer_server.store.change_signals import ChangeSignal, EveryTick
+from sequencer_server.store.mongo_changes import ChangeStreamSignal, is_replica_set
 from sequencer_server.store.mongo_samples import MongoSamples
 from sequencer_server.store.mongo_users import MongoUsers
 
@@ -186,8 +188,7 @@ class MongoStore(MongoUsers, MongoSamples):
         return row["doc"] if row else None
 
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
-        mark = self._counters.find_one({"_id": "pruned_through"})
-        pruned = int(mark["value"]) if mark else 0
+        pruned = self.pruned_through()
         reset = 0 < since < pruned
         start = 0 if reset else since
         # Below the pruned mark deletions are no longer known, so a scan never stops
@@ -214,6 +215,17 @@ class MongoStore(MongoUsers, MongoSamples):
     def cursor(self) -> int:
         doc = self._counters.find_one({"_id": "changes"})
         return int(doc["value"]) if doc else 0
+
+    def pruned_through(self) -> int:
+        mark = self._counters.find_one({"_id": "pruned_through"})
+        return int(mark["value"]) if mark else 0
+
+    def change_signal(self) -> ChangeSignal:
+        """A change stream on a replica set (the only kind of server that has them), the
+        polled tail of the change sequence otherwise."""
+        if is_replica_set(self._client):
+            return ChangeStreamSignal(self._messages.database)
+        return EveryTick()
 
     def changes_after(self, since: int, limit: int) -> list[Change]:
         query = {"seq": {"$gt": since}}

@@ -26,6 +26,11 @@ from sequencer_server.store.base import (
     RenderClaimConflict,
     StoreFull,
 )
+from sequencer_server.store.change_signals import (
+    ChangeSignal,
+    SQLiteDataVersion,
+    SQLiteFileEvents,
+)
 from sequencer_server.store.sqlite_samples import SQLiteSamples, create_sample_tables
 from sequencer_server.store.sqlite_users import SQLiteUsers, create_user_tables
 
@@ -138,9 +143,7 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
         return doc
 
     def list_threads(self) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute("SELECT doc FROM threads ORDER BY created_at, id").fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return self._docs("SELECT doc FROM threads ORDER BY created_at, id")
 
     def get_thread(self, thread_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -240,6 +243,18 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             row = self._db.execute("SELECT value FROM counters WHERE name = 'changes'").fetchone()
         return int(row[0])
 
+    def pruned_through(self) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value FROM counters WHERE name = 'pruned_through'"
+            ).fetchone()
+        return int(row[0])
+
+    def change_signal(self) -> ChangeSignal:
+        if SQLiteFileEvents.available():
+            return SQLiteFileEvents(self._database.path)
+        return SQLiteDataVersion(self._database.path)
+
     def changes_after(self, since: int, limit: int) -> list[Change]:
         with self._lock:
             msgs = self._db.execute(
@@ -325,12 +340,9 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             db.execute("DELETE FROM uploads WHERE id = ?", (render_id,))
 
     def unattached_uploads(self, created_before: str) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT doc FROM uploads WHERE message_id IS NULL AND created_at < ?",
-                (created_before,),
-            ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return self._docs(
+            "SELECT doc FROM uploads WHERE message_id IS NULL AND created_at < ?", created_before
+        )
 
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         return self._uploads("created_at < ?", created_before)

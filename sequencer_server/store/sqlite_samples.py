@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Any
+
+from sequencer_server.store.sqlite_tables import SQLiteTables, schema_step
 
 SAMPLES_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS samples (sha256 TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
@@ -19,18 +17,10 @@ SAMPLES_SCHEMA = (
 )
 
 
-def create_sample_tables(db: sqlite3.Connection) -> None:
-    """Schema version 3 of the server's SQLite file."""
-    for statement in SAMPLES_SCHEMA:
-        db.execute(statement)
+create_sample_tables = schema_step(SAMPLES_SCHEMA)  # schema version 3 of the server's file
 
 
-class SQLiteSamples:
-    _db: sqlite3.Connection
-    _lock: threading.RLock
-
-    _tx: Callable[[], AbstractContextManager[sqlite3.Connection]]  # SQLiteStore's
-
+class SQLiteSamples(SQLiteTables):
     def record_sample(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         with self._tx() as db:
             cursor = db.execute(
@@ -43,10 +33,7 @@ class SQLiteSamples:
             return json.loads(row.fetchone()[0]), False
 
     def get_sample(self, sha256: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._db.execute("SELECT doc FROM samples WHERE sha256 = ?", (sha256,))
-            found = row.fetchone()
-        return json.loads(found[0]) if found else None
+        return next(iter(self._docs("SELECT doc FROM samples WHERE sha256 = ?", sha256)), None)
 
     def add_sample_refs(self, message_id: str, sha256s: list[str], at: str) -> None:
         with self._tx() as db:
@@ -73,12 +60,9 @@ class SQLiteSamples:
             db.execute("UPDATE samples SET doc = ? WHERE sha256 = ?", (json.dumps(doc), sha256))
 
     def samples_before(self, created_before: str) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT doc FROM samples WHERE created_at < ? ORDER BY created_at",
-                (created_before,),
-            ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return self._docs(
+            "SELECT doc FROM samples WHERE created_at < ? ORDER BY created_at", created_before
+        )
 
     def delete_sample(self, sha256: str, unless_referenced_since: str | None = None) -> bool:
         with self._tx() as db:

@@ -3,11 +3,9 @@ the message tables they never join."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Any
+
+from sequencer_server.store.sqlite_tables import SQLiteTables, schema_step
 
 USERS_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, admin INTEGER NOT NULL, "
@@ -30,18 +28,10 @@ def _user(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def create_user_tables(db: sqlite3.Connection) -> None:
-    """Schema version 2 of the server's SQLite file."""
-    for statement in USERS_SCHEMA:
-        db.execute(statement)
+create_user_tables = schema_step(USERS_SCHEMA)  # schema version 2 of the server's file
 
 
-class SQLiteUsers:
-    _db: sqlite3.Connection
-    _lock: threading.RLock
-
-    _tx: Callable[[], AbstractContextManager[sqlite3.Connection]]  # SQLiteStore's
-
+class SQLiteUsers(SQLiteTables):
     def create_user(self, name: str, admin: bool, created_at: str) -> bool:
         with self._tx() as db:
             cursor = db.execute(

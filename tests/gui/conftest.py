@@ -7,12 +7,13 @@ import gc
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
 
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit, load_default_kit
 from desktop_app.domain.pattern import Pattern, demo_pattern
 from desktop_app.services.api import ApiClient
+from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from sequencer_server.threaded import ThreadedServer
@@ -54,6 +55,16 @@ def file_dialogs():
     driver = FileDialogDriver()
     yield driver
     driver.stop()
+
+
+@pytest.fixture
+def tasks(qtbot) -> Iterator[TaskRunner]:
+    """Background work on a pool of its own; at teardown every job has finished and its
+    callbacks have been delivered, so none lands in the next test."""
+    runner = TaskRunner(QThreadPool())
+    yield runner
+    runner.wait(5000)
+    qtbot.waitUntil(lambda: runner.in_flight == 0, timeout=5000)
 
 
 @pytest.fixture

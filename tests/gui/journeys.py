@@ -22,11 +22,14 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop_app.app import AppGraph
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import load_default_kit
+from desktop_app.domain.message import Thread
 from desktop_app.paths import AppPaths
+from desktop_app.services.api import ApiClient
 from desktop_app.settings import Settings
 from desktop_app.ui import theme
 from desktop_app.ui.message_list import MessageListView
-from tests.conftest import TOKEN
+from sequencer_server.threaded import ThreadedServer
+from tests.conftest import TOKEN, make_backend
 from tests.gui.pixels import Blob, blobs, grab, mask_of
 
 TIMEOUT = 15_000
@@ -57,6 +60,26 @@ def running(qtbot, home: Path, url: str, user: str) -> Iterator[AppGraph]:
     finally:
         graph.window.close()
         graph.shutdown()
+
+
+@contextmanager
+def band_practice(qtbot, tmp_path: Path) -> Iterator[tuple[ApiClient, Thread, AppGraph, AppGraph]]:
+    """A server with one thread, "Band practice", for ada and bo, each in their own app
+    and both already showing it: ``(api, thread, ada, bo)``."""
+    server = ThreadedServer(make_backend("sqlite-local", tmp_path).app()).start()
+    try:
+        api = ApiClient(server.url, TOKEN)
+        thread = api.create_thread("Band practice", users=("ada", "bo"))
+        with (
+            running(qtbot, tmp_path / "ada", server.url, "ada") as ada,
+            running(qtbot, tmp_path / "bo", server.url, "bo") as bo,
+        ):
+            for graph in (ada, bo):
+                panel = graph.window.conversation
+                qtbot.waitUntil(lambda p=panel: p.title.text() == "Band practice", timeout=TIMEOUT)
+            yield api, thread, ada, bo
+    finally:
+        server.stop()
 
 
 def click_painted(qtbot, root: QWidget, pos: QPoint, button=Qt.MouseButton.LeftButton) -> None:

@@ -24,8 +24,8 @@ from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import RENDER_READY
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.level_meter import LevelMeter
-from desktop_app.ui.message_delegate import row_layout
 from desktop_app.ui.message_list import MessageListView
+from desktop_app.ui.message_row_geometry import row_layout
 from desktop_app.ui.value_bar import ValueBar
 
 CONTROLS = (QLabel, QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, ValueBar, LevelMeter)

@@ -43,6 +43,8 @@ def test_first_start_then_second_start(qtbot, paths: AppPaths) -> None:
         window = graph.window
         qtbot.addWidget(window)
         window.show()
+        menus = [a.text() for a in window.menuBar().actions()]
+        assert menus.index("&Kit") == menus.index("&Edit") + 1  # issue 15's Kit menu
         # The demo groove is loaded, so Space plays something at once.
         assert graph.sequencer_state.pattern.tracks
         assert any(any(t.steps) for t in graph.sequencer_state.pattern.tracks)

@@ -29,8 +29,8 @@ from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
-from desktop_app.ui.message_delegate import ROW_HEIGHT
 from desktop_app.ui.message_list import MessageListView
+from desktop_app.ui.message_row_geometry import ROW_HEIGHT
 from tests.gui.pixels import Blob, blobs, grab, mask_of
 
 SR = 44100

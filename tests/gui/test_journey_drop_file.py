@@ -16,18 +16,15 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.app import AppGraph
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.wavio import write_wav
-from desktop_app.services.api import ApiClient
 from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import RENDER_READY
-from sequencer_server.threaded import ThreadedServer
-from tests.conftest import TOKEN, make_backend
 from tests.gui.journeys import (
     TIMEOUT,
+    band_practice,
     click_in_list,
     message_view,
     park_mouse,
     play_disc,
-    running,
     status_bar_text,
 )
 
@@ -74,60 +71,44 @@ def test_drop_wav_and_mp3_then_other_user_plays_and_text_is_refused(qtbot, tmp_p
     lyrics = files / "lyrics.txt"
     lyrics.write_text("la la la", encoding="utf-8")
 
-    backend = make_backend("sqlite-local", tmp_path)
-    server = ThreadedServer(backend.app()).start()
-    try:
-        api = ApiClient(server.url, TOKEN)
-        thread = api.create_thread("Band practice", users=("ada", "bo"))
-        with (
-            running(qtbot, tmp_path / "ada", server.url, "ada") as ada,
-            running(qtbot, tmp_path / "bo", server.url, "bo") as bo,
-        ):
-            for graph in (ada, bo):
-                panel = graph.window.conversation
-                qtbot.waitUntil(lambda p=panel: p.title.text() == "Band practice", timeout=TIMEOUT)
+    with band_practice(qtbot, tmp_path) as (api, thread, ada, bo):
+        # ada drops the two sound files: two messages, each named after its file.
+        assert _drop_files(ada, [wav, mp3])
+        qtbot.waitUntil(lambda: _all_ready(ada, 2), timeout=TIMEOUT)
+        assert sorted(_summaries(ada).values()) == [
+            "bass idea.wav · 1.5 s",
+            "guitar take.mp3 · 2.0 s",
+        ]
+        qtbot.waitUntil(lambda: len(api.list_messages(thread.id).messages) == 2, timeout=TIMEOUT)
+        qtbot.waitUntil(
+            lambda: all(m.renders for m in api.list_messages(thread.id).messages),
+            timeout=TIMEOUT,
+        )
 
-            # ada drops the two sound files: two messages, each named after its file.
-            assert _drop_files(ada, [wav, mp3])
-            qtbot.waitUntil(lambda: _all_ready(ada, 2), timeout=TIMEOUT)
-            assert sorted(_summaries(ada).values()) == [
-                "bass idea.wav · 1.5 s",
-                "guitar take.mp3 · 2.0 s",
-            ]
-            qtbot.waitUntil(
-                lambda: len(api.list_messages(thread.id).messages) == 2, timeout=TIMEOUT
-            )
-            qtbot.waitUntil(
-                lambda: all(m.renders for m in api.list_messages(thread.id).messages),
-                timeout=TIMEOUT,
-            )
+        # bo's thread shows them too, by ada, named, each with a player.
+        qtbot.waitUntil(lambda: _all_ready(bo, 2), timeout=TIMEOUT)
+        assert _summaries(bo) == _summaries(ada)
+        model = bo.threads_state.messages
+        assert {model.index(i).data(Roles.USER) for i in range(2)} == {"ada"}
+        (guitar,) = [mid for mid, text in _summaries(bo).items() if text.startswith("guitar")]
 
-            # bo's thread shows them too, by ada, named, each with a player.
-            qtbot.waitUntil(lambda: _all_ready(bo, 2), timeout=TIMEOUT)
-            assert _summaries(bo) == _summaries(ada)
-            model = bo.threads_state.messages
-            assert {model.index(i).data(Roles.USER) for i in range(2)} == {"ada"}
-            (guitar,) = [mid for mid, text in _summaries(bo).items() if text.startswith("guitar")]
+        # bo presses the MP3's painted Play disc: it is downloaded and plays.
+        park_mouse(qtbot, bo)
+        click_in_list(qtbot, bo, play_disc(bo, guitar).centre)
+        player = bo.playback.player
+        qtbot.waitUntil(lambda: player.is_playing and player.key == guitar, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: player.duration > 1500, timeout=TIMEOUT)
+        row = model.index(model.row_of(guitar))
+        qtbot.waitUntil(lambda: row.data(Roles.POSITION) > 0, timeout=TIMEOUT)
+        bo.playback.controller.stop()
 
-            # bo presses the MP3's painted Play disc: it is downloaded and plays.
-            park_mouse(qtbot, bo)
-            click_in_list(qtbot, bo, play_disc(bo, guitar).centre)
-            player = bo.playback.player
-            qtbot.waitUntil(lambda: player.is_playing and player.key == guitar, timeout=TIMEOUT)
-            qtbot.waitUntil(lambda: player.duration > 1500, timeout=TIMEOUT)
-            row = model.index(model.row_of(guitar))
-            qtbot.waitUntil(lambda: row.data(Roles.POSITION) > 0, timeout=TIMEOUT)
-            bo.playback.controller.stop()
-
-            # A text file: refused in words, in ada's status bar; nothing is sent.
-            _drop_files(ada, [lyrics])
-            assert status_bar_text(ada) == (
-                "lyrics.txt cannot be sent: TXT files are not supported. "
-                "Drop an MP3, WAV, AIFF or FLAC file."
-            )
-            qtbot.wait(300)
-            assert len(ada.threads_state.messages.ids()) == 2
-            assert ada.outbox.pending() == []
-            assert len(api.list_messages(thread.id).messages) == 2
-    finally:
-        server.stop()
+        # A text file: refused in words, in ada's status bar; nothing is sent.
+        _drop_files(ada, [lyrics])
+        assert status_bar_text(ada) == (
+            "lyrics.txt cannot be sent: TXT files are not supported. "
+            "Drop an MP3, WAV, AIFF or FLAC file."
+        )
+        qtbot.wait(300)
+        assert len(ada.threads_state.messages.ids()) == 2
+        assert ada.outbox.pending() == []
+        assert len(api.list_messages(thread.id).messages) == 2

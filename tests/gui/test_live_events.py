@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QThreadPool
-
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiClient
 from desktop_app.services.connection import ServerConnection
@@ -17,13 +14,6 @@ from desktop_app.state.server_session import ServerSession, SessionFiles
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.send_helpers import TIMEOUT
-
-
-@pytest.fixture
-def tasks():
-    runner = TaskRunner(QThreadPool())
-    yield runner
-    runner.wait(5000)
 
 
 def _session(url: str, home: Path, tasks: TaskRunner, user: str) -> ServerSession:

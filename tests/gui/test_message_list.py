@@ -12,17 +12,17 @@ from desktop_app.domain.message import Message, Render
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.ui import theme
-from desktop_app.ui.message_delegate import (
+from desktop_app.ui.message_delegate import MessageDelegate, format_duration
+from desktop_app.ui.message_list import MessageListView
+from desktop_app.ui.message_row_audio import retry_rect
+from desktop_app.ui.message_row_geometry import (
     AREA_LOAD,
     AREA_PLAY,
     AREA_RETRY,
     AREA_SEEK,
     ROW_HEIGHT,
-    MessageDelegate,
-    format_duration,
     row_layout,
 )
-from desktop_app.ui.message_list import MessageListView
 from desktop_app.ui.pattern_preview import PreviewCache, paint_pattern_preview
 
 PEAKS = tuple((i % 10) / 10 for i in range(100))
@@ -113,7 +113,7 @@ def area_point(view: MessageListView, row: int, area: str):
         AREA_LOAD: lay.load.center(),
         AREA_PLAY: lay.play.center(),
         AREA_SEEK: lay.wave.center(),
-        AREA_RETRY: view.delegate._retry_rect(lay).center(),
+        AREA_RETRY: retry_rect(lay, None, view.delegate.fonts.body).center(),
     }[area]
 
 

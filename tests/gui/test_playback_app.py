@@ -13,7 +13,7 @@ from desktop_app.paths import AppPaths
 from desktop_app.services.audio_cache import MIB
 from desktop_app.settings import Settings
 from desktop_app.ui import render_player
-from desktop_app.ui.message_delegate import row_layout
+from desktop_app.ui.message_row_geometry import row_layout
 
 
 @pytest.fixture

@@ -19,8 +19,9 @@ from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
 from desktop_app.ui import render_player, theme
-from desktop_app.ui.message_delegate import row_layout
 from desktop_app.ui.message_list import MessageListView
+from desktop_app.ui.message_row_audio import player_look
+from desktop_app.ui.message_row_geometry import row_layout
 
 SR = 44100
 SNAP = {"bpm": 120.0, "length": 16, "steps_per_beat": 4, "tracks": []}
@@ -120,7 +121,7 @@ def test_row_paints_player_states(qtbot, wired):
     controller.toggle("m0")
     qtbot.waitUntil(lambda: player.position > 300, timeout=3000)
     index = view.model().index(0, 0)
-    look = view.delegate.player_look(index)
+    look = player_look(index)
     assert look.loaded and look.playing and 0 < look.fraction < 1 and look.bpm == 120.0
     img = QImage(720, 118, QImage.Format.Format_ARGB32)
     img.fill(0)
@@ -134,7 +135,7 @@ def test_row_paints_player_states(qtbot, wired):
     colour = img.pixelColor(knob.toPoint())
     assert colour.name() in (theme.ACCENT, theme.ACCENT_BRIGHT)  # the 6 px knob, accent
     controller.set_online(False)
-    other = view.delegate.player_look(view.model().index(1, 0))
+    other = player_look(view.model().index(1, 0))
     assert not other.not_downloaded  # cached: plays offline
 
 

@@ -14,7 +14,7 @@ from desktop_app.services.outbox import Stage
 from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import RENDER_FAILED, RENDER_READY, RENDER_UPLOADING
 from desktop_app.state.playback_controller import recordings_in
-from desktop_app.ui.message_delegate import MessageDelegate
+from desktop_app.ui.message_row_audio import failure_parts
 from sequencer_server.threaded import ThreadedServer
 from tests.gui.send_helpers import TIMEOUT, Client, server_messages, take
 
@@ -229,7 +229,7 @@ def test_a_failed_pattern_only_send_says_posting_failed_not_upload(
         model = client.state.messages
         index = model.index(model.row_of(message_id))
         assert index.data(Roles.ERROR_TEXT).startswith("Could not post the message — ")
-        headline, reason = MessageDelegate.failure_parts(index)
+        headline, reason = failure_parts(index)
         assert headline == "Could not post the message"  # painted before Retry
         assert reason and "upload" not in index.data(Roles.ERROR_TEXT).lower()
 
@@ -237,7 +237,7 @@ def test_a_failed_pattern_only_send_says_posting_failed_not_upload(
         qtbot.waitUntil(lambda: client.render_state(message_id) != RENDER_FAILED, timeout=TIMEOUT)
         qtbot.waitUntil(lambda: client.render_state(message_id) == RENDER_FAILED, timeout=TIMEOUT)
         index = model.index(model.row_of(message_id))
-        assert MessageDelegate.failure_parts(index)[0] == "Could not post the message"
+        assert failure_parts(index)[0] == "Could not post the message"
         assert server_messages(server[0].url, thread_id) == []
     finally:
         client.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
 
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
@@ -34,13 +33,6 @@ def two_servers(tmp_path: Path):
     yield servers
     for srv in servers:
         srv.stop()
-
-
-@pytest.fixture
-def tasks():
-    runner = TaskRunner(QThreadPool())
-    yield runner
-    runner.wait(5000)
 
 
 def _session(url: str, paths: AppPaths, tasks: TaskRunner, user: str = "alice") -> ServerSession:

@@ -5,26 +5,14 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from PySide6.QtCore import QThreadPool
-
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.api import ApiClient
 from desktop_app.services.local_store import LocalStore
-from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.threads_state import ThreadsState
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 
 TIMEOUT = 5000
-
-
-@pytest.fixture
-def tasks(qtbot):
-    runner = TaskRunner(QThreadPool())
-    yield runner
-    runner.wait(5000)
-    qtbot.waitUntil(lambda: runner.in_flight == 0, timeout=TIMEOUT)
 
 
 def test_stale_cursor_after_pruned_deletions_drops_the_deleted_message(qtbot, tasks, tmp_path):

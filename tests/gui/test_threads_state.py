@@ -7,12 +7,10 @@ import socket
 import threading
 
 import pytest
-from PySide6.QtCore import QThreadPool
 
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.api import ApiClient
 from desktop_app.services.local_store import LocalStore
-from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.connection_status import CONNECTED, OFFLINE
 from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import RENDER_READY, RENDER_UPLOADING
@@ -20,14 +18,6 @@ from desktop_app.state.threads_state import ThreadsState
 from tests.conftest import TOKEN
 
 TIMEOUT = 5000
-
-
-@pytest.fixture
-def tasks(qtbot):
-    runner = TaskRunner(QThreadPool())
-    yield runner
-    runner.wait(5000)
-    qtbot.waitUntil(lambda: runner.in_flight == 0, timeout=TIMEOUT)
 
 
 @pytest.fixture

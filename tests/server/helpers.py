@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,51 @@ import numpy as np
 import requests
 
 from tests.conftest import TOKEN, Backend, make_backend
+
+ROOT = Path(__file__).parents[2]
+
+
+def server_env(token: str | None = TOKEN, **settings: str) -> dict[str, str]:
+    """The environment of a server in a process of its own: this checkout on the path,
+    SQLite and a local folder (the run's S3 and MongoDB variables left out), ``token`` as
+    ``API_TOKEN`` (``None``: only users' tokens let anyone in) and ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "MONGODB_"))}
+    env.pop("API_TOKEN", None)
+    env.update(ENV="test", PYTHONPATH=str(ROOT), **settings)
+    if token:
+        env["API_TOKEN"] = token
+    return env
+
+
+@dataclass
+class ServerProcess:
+    ready: dict[str, Any]  # the server's --ready-json line: url, and fingerprint with TLS
+    proc: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return self.ready["url"]
+
+
+@contextmanager
+def server_process(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None, kill: bool = False
+) -> Iterator[ServerProcess]:
+    """``sequencer-server`` on ``data_dir`` in a process of its own, on a free loopback
+    port, until the block ends: then SIGTERM, or SIGKILL with ``kill`` (a graceful stop
+    waits for open event streams)."""
+    cmd = [sys.executable, "-m", "sequencer_server", "--port", "0", "--ready-json",
+           "--log-level", "warning", "--data-dir", str(data_dir), *args]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, env=server_env() if env is None else env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        yield ServerProcess(json.loads(proc.stdout.readline()), proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill() if kill else proc.terminate()
+        proc.wait(timeout=20)
 
 
 @functools.cache
@@ -89,6 +138,13 @@ class Client:
         attached = self.attach(message["id"], render)
         assert attached.status_code == 200, attached.text
         return message, render
+
+    def message_created_with_render(self, thread_id: str, **extra: Any) -> tuple[dict, dict]:
+        """A render uploaded, then a message created with it: ``(message, render)``."""
+        render = self.upload().json()
+        created = self.create_message(thread_id, renders=[render], **extra)
+        assert created.status_code == 201, created.text
+        return created.json(), render
 
     def changes(self, thread_id: str, since: str | None = None) -> dict:
         params = {"token": self.token}

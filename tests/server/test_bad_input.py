@@ -37,17 +37,24 @@ def detail(response) -> str:
     return body["detail"]
 
 
-def test_upload_without_token(served):
+@pytest.mark.parametrize(
+    ("data", "fields", "status", "says"),
+    [
+        (None, {"token": None}, 401, "Missing API token"),
+        (None, {"token": "nope"}, 401, "Invalid API token"),
+        (b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(100), {}, 415, "not an MP3 file"),
+        (b"", {}, 422, "empty"),
+        (mp3_bytes() + bytes(1024 * 1024 + 10), {}, 413, "limit is 1 MB"),
+        (None, {"format": "../../etc/passwd"}, 422, "is not supported; allowed: mp3"),
+        (None, {"bitrate": "loud"}, 422, "bitrate"),
+        (None, {"peaks": "[1, 2, 3]"}, 422, "peaks"),
+    ],
+    ids=["no token", "wrong token", "not mp3", "empty", "oversize", "format", "bitrate", "peaks"],
+)
+def test_upload_refused(served, data, fields, status, says):
     backend, c = served
-    r = c.upload(token=None)
-    assert r.status_code == 401 and "Missing API token" in detail(r)
-    assert_nothing_stored(backend)
-
-
-def test_upload_with_wrong_token(served):
-    backend, c = served
-    r = c.upload(token="nope")
-    assert r.status_code == 401 and detail(r) == "Invalid API token"
+    r = c.upload(data, **fields)
+    assert r.status_code == status and says in detail(r)
     assert_nothing_stored(backend)
 
 
@@ -65,28 +72,6 @@ def test_get_without_token(served):
     _, c = served
     r = c.http.get(f"{c.url}/api/v1/threads")
     assert r.status_code == 401 and "Missing API token" in detail(r)
-
-
-def test_upload_non_mp3_body(served):
-    backend, c = served
-    r = c.upload(b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(100))
-    assert r.status_code == 415 and "not an MP3 file" in detail(r)
-    assert_nothing_stored(backend)
-
-
-def test_upload_empty_file(served):
-    backend, c = served
-    r = c.upload(b"")
-    assert r.status_code == 422 and "empty" in detail(r)
-    assert_nothing_stored(backend)
-
-
-def test_upload_oversize(served):
-    backend, c = served
-    big = mp3_bytes() + bytes(1024 * 1024 + 10)
-    r = c.upload(big)
-    assert r.status_code == 413 and "limit is 1 MB" in detail(r)
-    assert_nothing_stored(backend)
 
 
 def test_upload_oversize_streamed_without_length_is_cut_off(served):
@@ -111,27 +96,6 @@ def test_upload_oversize_streamed_without_length_is_cut_off(served):
     assert_nothing_stored(backend)
 
 
-def test_upload_bad_format(served):
-    backend, c = served
-    r = c.upload(format="../../etc/passwd")
-    assert r.status_code == 422 and "is not supported; allowed: mp3" in detail(r)
-    assert_nothing_stored(backend)
-
-
-def test_upload_bad_bitrate(served):
-    backend, c = served
-    r = c.upload(bitrate="loud")
-    assert r.status_code == 422 and "bitrate" in detail(r)
-    assert_nothing_stored(backend)
-
-
-def test_upload_bad_peaks(served):
-    backend, c = served
-    r = c.upload(peaks="[1, 2, 3]")
-    assert r.status_code == 422 and "peaks" in detail(r)
-    assert_nothing_stored(backend)
-
-
 def test_message_in_unknown_thread(served):
     _backend, c = served
     r = c.create_message("no-such-thread")
@@ -146,22 +110,26 @@ def test_attach_to_unknown_message(served):
     assert backend.store.get_upload(render["id"])["message_id"] is None
 
 
-def test_attach_malformed_render(served):
+@pytest.mark.parametrize(
+    ("render", "token", "status", "says"),
+    [
+        ({"url": "https://evil.example/x.mp3"}, "default", 422, "render.id"),
+        (
+            {"id": "a1b2c3d4", "url": "https://evil.example/a1b2c3d4.mp3", "format": "mp3"},
+            "default",
+            422,
+            "was not uploaded to this server",
+        ),
+        ("uploaded", "wrong", 401, "Invalid API token"),
+    ],
+    ids=["malformed render", "never uploaded", "wrong token"],
+)
+def test_attach_refused(served, render, token, status, says):
     backend, c = served
     thread = c.create_thread()
     message = c.create_message(thread["id"]).json()
-    r = c.attach(message["id"], {"url": "https://evil.example/x.mp3"})
-    assert r.status_code == 422 and "render.id" in detail(r)
-    assert backend.store.get_message(message["id"])["renders"] == []
-
-
-def test_attach_render_never_uploaded(served):
-    backend, c = served
-    thread = c.create_thread()
-    message = c.create_message(thread["id"]).json()
-    fake = {"id": "a1b2c3d4", "url": "https://evil.example/a1b2c3d4.mp3", "format": "mp3"}
-    r = c.attach(message["id"], fake)
-    assert r.status_code == 422 and "was not uploaded to this server" in detail(r)
+    r = c.attach(message["id"], c.upload().json() if render == "uploaded" else render, token)
+    assert r.status_code == status and says in detail(r)
     assert backend.store.get_message(message["id"])["renders"] == []
 
 
@@ -175,16 +143,6 @@ def test_attach_render_of_another_message(served):
     r = c.attach(second["id"], render)
     assert r.status_code == 409 and "attached to another message" in detail(r)
     assert backend.store.get_message(second["id"])["renders"] == []
-
-
-def test_attach_with_wrong_token(served):
-    backend, c = served
-    thread = c.create_thread()
-    message = c.create_message(thread["id"]).json()
-    render = c.upload().json()
-    r = c.attach(message["id"], render, token="wrong")
-    assert r.status_code == 401
-    assert backend.store.get_message(message["id"])["renders"] == []
 
 
 def test_malformed_json(served):
@@ -205,19 +163,16 @@ def test_message_missing_fields(served):
     assert_nothing_stored(backend, thread["id"])
 
 
-def test_message_bad_timestamp(served):
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [({"timestamp": "yesterday"}, "timestamp"), ({"id": "../../x"}, "id:")],
+    ids=["timestamp", "client id"],
+)
+def test_message_refused(served, fields, says):
     backend, c = served
     thread = c.create_thread()
-    r = c.create_message(thread["id"], timestamp="yesterday")
-    assert r.status_code == 422 and "timestamp" in detail(r)
-    assert_nothing_stored(backend, thread["id"])
-
-
-def test_message_bad_client_id(served):
-    backend, c = served
-    thread = c.create_thread()
-    r = c.create_message(thread["id"], id="../../x")
-    assert r.status_code == 422 and "id:" in detail(r)
+    r = c.create_message(thread["id"], **fields)
+    assert r.status_code == 422 and says in detail(r)
     assert_nothing_stored(backend, thread["id"])
 
 

@@ -93,8 +93,7 @@ def test_create_with_a_render_attaches_it(live_backend):
     _, url = live_backend
     c = Client(url)
     thread = c.create_thread()
-    render = c.upload().json()
-    message = c.create_message(thread["id"], renders=[render]).json()
+    message, render = c.message_created_with_render(thread["id"])
     assert [r["id"] for r in message["renders"]] == [render["id"]]
 
 

@@ -4,11 +4,6 @@ HTTP; replays after ``Last-Event-ID`` exactly once, across processes and restart
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +17,8 @@ from sequencer_server.store.sqlite import SQLiteStore
 from sequencer_server.threaded import ThreadedServer
 from sequencer_server.users import add_user
 from tests.conftest import TOKEN, make_backend
-from tests.server.helpers import Client
+from tests.server import helpers
+from tests.server.helpers import Client, ServerProcess, server_env
 from tests.server.sse import SSEReader
 
 BACKENDS = ["sqlite-local", "mongo-s3"]
@@ -34,6 +30,17 @@ def served(request, tmp_path) -> Iterator[tuple[object, str]]:
     backend = make_backend(request.param, tmp_path, endpoint, SSE_HEARTBEAT_S="0.3")
     with ThreadedServer(backend.app()) as server:
         yield backend, server.url
+
+
+@pytest.fixture
+def listening(served) -> Iterator[tuple[str, Client, dict, SSEReader]]:
+    """A client, its thread, and an open stream already past its ``retry`` line."""
+    _backend, url = served
+    c = Client(url)
+    thread = c.create_thread()
+    with SSEReader(url) as sse:
+        sse.get()
+        yield url, c, thread, sse
 
 
 def _get(url: str, path: str, token: str = TOKEN) -> dict:
@@ -65,19 +72,15 @@ def test_stream_starts_with_retry_then_sends_live_changes(served):
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
 
 
-def test_deletion_and_render_events(served):
-    _backend, url = served
-    c = Client(url)
-    thread = c.create_thread()
-    with SSEReader(url) as sse:
-        sse.get()
-        message, render = c.message_with_render(thread["id"])
-        messages = sse.events_until_quiet(1.0, kind="message")
-        assert messages[-1].json["renders"][0]["id"] == render["id"]
-        assert requests.delete(
-            f"{url}/api/v1/messages/{message['id']}", params={"token": TOKEN}, timeout=10
-        ).ok
-        deleted = sse.next_event()
+def test_deletion_and_render_events(listening):
+    url, c, thread, sse = listening
+    message, render = c.message_with_render(thread["id"])
+    messages = sse.events_until_quiet(1.0, kind="message")
+    assert messages[-1].json["renders"][0]["id"] == render["id"]
+    assert requests.delete(
+        f"{url}/api/v1/messages/{message['id']}", params={"token": TOKEN}, timeout=10
+    ).ok
+    deleted = sse.next_event()
     assert deleted.event == "deleted"
     assert deleted.json == {"id": message["id"], "parent_thread": thread["id"]}
 
@@ -90,14 +93,11 @@ def test_heartbeat_on_an_idle_stream(served):
     assert ping is not None and (ping.event, ping.data) == ("comment", "ping")
 
 
-def test_reconnect_with_last_event_id_gets_each_missed_change_once(served):
-    _backend, url = served
-    c = Client(url)
-    thread = c.create_thread()
-    with SSEReader(url) as sse:
-        sse.get()
-        c.create_message(thread["id"], id="m1", text="one")
-        last = sse.events_until_quiet(1.0)[-1].id
+def test_reconnect_with_last_event_id_gets_each_missed_change_once(listening):
+    url, c, thread, sse = listening
+    c.create_message(thread["id"], id="m1", text="one")
+    last = sse.events_until_quiet(1.0)[-1].id
+    sse.close()
     missed = [c.create_message(thread["id"], id=f"m{i}", text=str(i)).json()["id"] for i in (2, 3)]
     with SSEReader(url, last_event_id=last) as again:
         again.get()
@@ -192,49 +192,39 @@ def test_a_disconnecting_client_frees_its_listener(served):
 
 
 @contextmanager
-def server_process(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "MONGODB_"))}
-    env.update(API_TOKEN=TOKEN, ENV="test", PYTHONPATH=str(Path(__file__).parents[2]),
-               SSE_HEARTBEAT_S="0.5")  # fmt: skip
-    cmd = [sys.executable, "-m", "sequencer_server", "--port", "0", "--ready-json",
-           "--log-level", "warning", "--data-dir", str(data_dir)]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        yield json.loads(proc.stdout.readline())["url"], proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=20)
+def server_process(data_dir: Path) -> Iterator[ServerProcess]:
+    """Killed at the end: a graceful stop would wait for the open event streams."""
+    with helpers.server_process(data_dir, env=server_env(SSE_HEARTBEAT_S="0.5"), kill=True) as s:
+        yield s
 
 
 def test_a_message_made_on_one_process_reaches_listeners_of_another(tmp_path):
-    with server_process(tmp_path) as (a, _pa), server_process(tmp_path) as (b, _pb):
-        thread = Client(b).create_thread()
-        with SSEReader(a) as sse:
+    with server_process(tmp_path) as a, server_process(tmp_path) as b:
+        thread = Client(b.url).create_thread()
+        with SSEReader(a.url) as sse:
             sse.get()
-            message = Client(b).create_message(thread["id"], text="across").json()
+            message = Client(b.url).create_message(thread["id"], text="across").json()
             got = sse.events_until_quiet(1.5, kind="message")
     assert [e.json["id"] for e in got] == [message["id"]]
 
 
 def test_a_restart_mid_stream_loses_nothing(tmp_path):
-    with server_process(tmp_path) as (url, proc):
-        c = Client(url)
+    with server_process(tmp_path) as server:
+        c = Client(server.url)
         thread = c.create_thread()
-        sse = SSEReader(url)
+        sse = SSEReader(server.url)
         sse.get()
         c.create_message(thread["id"], id="before", text="seen")
         seen = sse.events_until_quiet(1.0)
-        proc.kill()
-        proc.wait(10)
+        server.proc.kill()
+        server.proc.wait(10)
         sse.close()
     last = seen[-1].id
     assert any(e.event == "message" and e.json["id"] == "before" for e in seen)
-    with server_process(tmp_path) as (url, _proc):
-        c = Client(url)
+    with server_process(tmp_path) as server:
+        c = Client(server.url)
         missed = [c.create_message(thread["id"], id=f"gap{i}", text="x").json() for i in (1, 2)]
-        with SSEReader(url, last_event_id=last) as again:
+        with SSEReader(server.url, last_event_id=last) as again:
             again.get()
             replay = again.events_until_quiet(1.0, kind="message")
     assert [e.json["id"] for e in replay] == [m["id"] for m in missed]

@@ -116,8 +116,7 @@ def test_public_threads_keep_public_urls(live_backend):
     backend, url = live_backend
     c = Client(url)
     thread = c.create_thread()
-    render = c.upload().json()
-    message = c.create_message(thread["id"], renders=[render]).json()
+    message, render = c.message_created_with_render(thread["id"])
     assert message["renders"][0]["url"] == render["url"]
     assert "sig=" not in render["url"] and "Signature" not in render["url"]
     if backend.storage.name == "local":
@@ -157,18 +156,8 @@ def test_upload_replay_of_a_private_render_is_signed(live_backend):
     clients, thread = _setup(backend, url)
     alice = clients["alice"]
     key = {"Idempotency-Key": "take-1"}
-    first = alice.http.post(
-        f"{url}/api/v1/upload/audio",
-        data={"token": alice.token, "format": "mp3"},
-        files={"file": ("t.mp3", mp3_bytes(), "audio/mpeg")},
-        headers=key,
-    ).json()
+    first = alice.upload(headers=key).json()
     alice.create_message(thread["id"], user_id="alice", renders=[first])
-    again = alice.http.post(
-        f"{url}/api/v1/upload/audio",
-        data={"token": alice.token, "format": "mp3"},
-        files={"file": ("t.mp3", mp3_bytes(), "audio/mpeg")},
-        headers=key,
-    ).json()
+    again = alice.upload(headers=key).json()
     assert again["id"] == first["id"] and again["url"] != first["url"]
     assert requests.get(again["url"]).status_code == 200

@@ -3,22 +3,19 @@ data folder (attaches and same-id creates)."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
 from tests.conftest import TOKEN
-from tests.server.helpers import Client
+from tests.server.helpers import Client, server_env, server_process
 from tests.server.test_bad_input import stored_objects
 
 
@@ -67,23 +64,6 @@ def test_delete_racing_attaches_leaves_no_acknowledged_render(live_backend):
 
 
 # -- several processes on one SQLite data folder ---------------------------------------
-
-
-@contextmanager
-def server_process(data_dir: Path) -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "MONGODB_"))}
-    # Eight uploads at once from one address: above the default per-address cap.
-    env.update(API_TOKEN=TOKEN, ENV="test", PYTHONPATH=str(Path(__file__).parents[2]),
-               MAX_UPLOADS_PER_CLIENT="16")  # fmt: skip
-    cmd = [sys.executable, "-m", "sequencer_server", "--port", "0", "--ready-json",
-           "--log-level", "warning", "--data-dir", str(data_dir)]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        yield json.loads(proc.stdout.readline())["url"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _at_once(calls: list) -> list:
@@ -146,8 +126,10 @@ def _hammer(urls: list[str]) -> None:
 
 def test_two_processes_on_one_data_folder_lose_nothing(tmp_path):
     data = tmp_path / "data"
-    with server_process(data) as a_url, server_process(data) as b_url:
-        _hammer([a_url, b_url])
+    # Eight uploads at once from one address: above the default per-address cap.
+    env = server_env(MAX_UPLOADS_PER_CLIENT="16")
+    with server_process(data, env=env) as a, server_process(data, env=env) as b:
+        _hammer([a.url, b.url])
 
 
 def test_workers_on_sqlite_lose_nothing(tmp_path):

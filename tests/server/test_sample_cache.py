@@ -101,3 +101,25 @@ def test_eviction_keeps_the_open_patterns_samples(tmp_path):
         # a cap below the protected samples keeps them anyway
         assert set(cache.set_cap(size, protect={shas[0], shas[3]})) == {shas[1]}
         assert {e[0] for e in cache.entries()} == {shas[0], shas[3]}
+
+
+def test_a_private_threads_sample_is_fetched_by_a_member_through_its_signed_url(
+    live_backend, tmp_path
+):
+    """The cache downloads what ``GET /samples/{sha}`` points at, without the token: a
+    private sample's expiring signed URL (local ``/media?exp&sig`` or S3 presigned)."""
+    from sequencer_server.users import add_user
+
+    backend, url = live_backend
+    tokens = {n: add_user(backend.store, n) for n in ("alice", "bob")}
+    alice, bob = (ApiClient(url, tokens[n], timeout=10.0) for n in ("alice", "bob"))
+    thread = alice.create_private_thread("Secret", ["bob"])
+    data = audio_bytes(tone=610)
+    sample = alice.upload_sample(_write(tmp_path, "secret.wav", data))
+    track = {"name": "S", "sample": "kick", "steps": [100], "sample_sha256": sample.sha256}
+    snapshot = {"format": "sequencer.pattern", "version": "0.1.0", "length": 1, "tracks": [track]}
+    alice.create_message(thread.id, "alice", snapshot)
+    signed = bob.get_sample(sample.sha256).url
+    assert "sig=" in signed or "Signature" in signed
+    path = SampleCache(tmp_path / "bob-cache", bob).fetch(sample.sha256)
+    assert path.read_bytes() == data

@@ -107,8 +107,11 @@ def test_every_format_is_accepted_with_its_length(live_server, fmt):
     assert requests.get(body["url"]).content == data
 
 
-def test_refusals_store_nothing(tmp_path):
-    backend = make_backend("sqlite-local", tmp_path, MAX_SAMPLE_MB="1")
+@pytest.mark.parametrize("kind", ["sqlite-local", "mongo-s3"])
+def test_refusals_store_nothing(request, tmp_path, kind):
+    """Every refusal on the embedded default and on MongoDB (mongomock) + S3 (moto)."""
+    endpoint = request.getfixturevalue("moto_endpoint") if "s3" in kind else None
+    backend = make_backend(kind, tmp_path, endpoint, MAX_SAMPLE_MB="1")
     with ThreadedServer(backend.app()) as server:
         c = Client(server.url)
         cases = [
@@ -125,6 +128,15 @@ def test_refusals_store_nothing(tmp_path):
             assert r.status_code == status, (words, r.text)
             assert words in r.json()["detail"]
         assert upload_sample(Client(server.url, "wrong"), audio_bytes()).status_code == 401
+        no_file = c.http.post(f"{c.url}/api/v1/samples", files={"token": (None, c.token)})
+        assert no_file.status_code == 422, no_file.text
+        assert "file" in no_file.json()["detail"]
+        wrong_field = c.http.post(
+            f"{c.url}/api/v1/samples",
+            data={"token": c.token},
+            files={"sample": ("kick.wav", audio_bytes(), "audio/wav")},
+        )
+        assert wrong_field.status_code == 422, wrong_field.text
         # far over: refused by its declared length before the body is read
         head = request_head(
             "POST",

@@ -4,8 +4,6 @@ command in subprocesses against a data folder, then used against the real server
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import ssl
 import subprocess
 import sys
@@ -18,23 +16,13 @@ import requests
 
 from sequencer_server.invite import Invite, InviteError, format_invite, parse_invite
 from tests.conftest import TOKEN
-
-ROOT = Path(__file__).parents[2]
-
-
-def _env(token: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "MONGODB_"))}
-    env.pop("API_TOKEN", None)
-    env.update(ENV="test", PYTHONPATH=str(ROOT))
-    if token:
-        env["API_TOKEN"] = token
-    return env
+from tests.server.helpers import server_env, server_process
 
 
 def cli(data_dir: Path, *args: str, token: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sequencer_server", *args, "--data-dir", str(data_dir)],
-        env=_env(token),
+        env=server_env(token),
         capture_output=True,
         text=True,
         timeout=60,
@@ -43,15 +31,8 @@ def cli(data_dir: Path, *args: str, token: str | None = None) -> subprocess.Comp
 
 @contextmanager
 def server(data_dir: Path, *extra: str, token: str | None = None) -> Iterator[dict]:
-    cmd = [sys.executable, "-m", "sequencer_server", "--port", "0", "--ready-json",
-           "--log-level", "warning", "--data-dir", str(data_dir), *extra]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=_env(token), stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        yield json.loads(proc.stdout.readline())
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with server_process(data_dir, *extra, env=server_env(token)) as running:
+        yield running.ready
 
 
 def _me(url: str, token: str, **kw) -> requests.Response:
@@ -111,7 +92,7 @@ def test_users_add_list_token_revoke(tmp_path):
 def test_server_refuses_to_start_without_token_or_users(tmp_path):
     refused = subprocess.run(
         [sys.executable, "-m", "sequencer_server", "--port", "0", "--data-dir", str(tmp_path)],
-        env=_env(None),
+        env=server_env(None),
         capture_output=True,
         text=True,
         timeout=60,

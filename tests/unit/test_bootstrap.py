@@ -86,6 +86,30 @@ def test_bootstrap_refuses_odd_extras(rig) -> None:
     assert "extras must be names" in proc.stderr
 
 
+FAKE_DPKG_QUERY = """#!{bash}
+# Every package is installed except Hydrogen's drumkits.
+[[ "$*" == *hydrogen-drumkits* ]] && exit 1
+echo "install ok installed"
+"""
+
+
+@pytest.mark.skipif(BASH is None, reason="needs bash")
+def test_the_test_set_asks_for_debians_hydrogen_drumkits(rig) -> None:
+    run, venv = rig
+    bin_dir = venv.parent / "bin"
+    (bin_dir / "dpkg-query").write_text(FAKE_DPKG_QUERY.format(bash=BASH))
+    (bin_dir / "id").unlink()
+    (bin_dir / "id").write_text(f"#!{BASH}\necho 1000\n")  # not root: print, do not install
+    for tool in ("dpkg-query", "id"):
+        (bin_dir / tool).chmod(0o755)
+
+    proc, _calls = run()
+    assert proc.returncode == 0, proc.stderr  # running the app does not need them
+    proc, calls = run("test")
+    assert proc.returncode == 1 and calls == []
+    assert "sudo apt-get install -y --no-install-recommends hydrogen-drumkits" in proc.stderr
+
+
 def test_makefile_run_uses_the_app_setup_and_test_the_test_setup() -> None:
     make = (ROOT / "Makefile").read_text()
     targets = dict(re.findall(r"^([a-z-]+):[ \t]*([^\n#]*)", make, re.MULTILINE))

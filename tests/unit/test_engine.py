@@ -423,7 +423,8 @@ def test_missing_device_falls_back_to_default_then_unplug_falls_back_to_clock(mo
         assert "'Gone' cannot be opened; playing on the default device" in notices[-1]
         engine.set_output_device("USB")
         wait_for(lambda: fake.streams[-1].device == "USB")
-        assert engine.output_mode == "device"
+        # (the stream is made before the engine takes it as its sink: wait, not assert)
+        wait_for(lambda: engine.output_mode == "device")
         fake.unplugged.add("USB")
         wait_for(lambda: "no longer available" in notices[-1])
         wait_for(lambda: engine.output_mode == "device" and fake.streams[-1].device is None)

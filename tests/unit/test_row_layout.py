@@ -9,7 +9,7 @@ import itertools
 from PySide6.QtCore import QRectF
 
 from desktop_app.ui.conversation_panel import MIN_WIDTH as PANEL_MIN_WIDTH
-from desktop_app.ui.message_delegate import ROW_HEIGHT, row_layout
+from desktop_app.ui.message_row_geometry import ROW_HEIGHT, row_layout
 
 SCROLL_BAR = 16
 

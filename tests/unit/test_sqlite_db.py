@@ -124,3 +124,16 @@ def test_a_newer_file_is_refused(tmp_path: Path) -> None:
 def test_statements_split_at_the_end_of_complete_statements() -> None:
     assert len(statements(SCHEMA)) == 2
     assert statements("SELECT 1;\n\n") == ["SELECT 1;"]
+
+
+def test_documents_reads_the_json_of_the_selected_rows_in_order(tmp_path: Path) -> None:
+    db = Database(tmp_path / "d.sqlite3")
+    db.ensure_schema("CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, doc TEXT);", 1)
+    with db.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO docs VALUES (?, ?)", [("b", '{"n": 2}'), ("a", '{"n": 1, "x": [true]}')]
+        )
+    assert db.documents("SELECT doc FROM docs ORDER BY id") == [{"n": 1, "x": [True]}, {"n": 2}]
+    assert db.documents("SELECT doc FROM docs WHERE id = ?", "b") == [{"n": 2}]
+    assert db.documents("SELECT doc FROM docs WHERE id = ?", "none") == []
+    db.close()

@@ -3,6 +3,7 @@ limiter; file names from track names; a folder that cannot take them changes not
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -13,9 +14,10 @@ import soundfile
 from desktop_app.audio.bounce import bounce, bounce_frames, pre_roll_frames
 from desktop_app.audio.kit import KitError, load_default_kit
 from desktop_app.audio.limiter import THRESHOLD
+from desktop_app.audio.sample_bank import FolderLookup, SampleBank
 from desktop_app.audio.sequencer import Sequencer
 from desktop_app.audio.stems import stem_tracks, stems
-from desktop_app.domain.pattern import Pattern, demo_pattern
+from desktop_app.domain.pattern import Pattern, Track, demo_pattern
 from desktop_app.services.audio_export import (
     ExportError,
     stem_file_names,
@@ -152,3 +154,30 @@ def test_folders_that_cannot_take_stems_change_nothing(kit, tmp_path: Path) -> N
     with pytest.raises(KitError, match="cowbell"):
         write_stems(strange, kit, 1, tmp_path / "cowbell")
     assert not (tmp_path / "cowbell").exists()
+
+
+def test_stems_of_own_samples_pitch_and_choke_groups(kit, tmp_path: Path) -> None:
+    """A track playing the musician's own WAV (pitched, decayed) and a custom choke group
+    across two tracks: still one stem per track, summing to the mix before the limiter."""
+    sound = (0.6 * np.sin(np.arange(30000) * 0.05) * np.linspace(1, 0, 30000)).astype(np.float32)
+    raw = tmp_path / "mine.wav"
+    soundfile.write(raw, sound, SR, subtype="FLOAT")
+    sha = hashlib.sha256(raw.read_bytes()).hexdigest()
+    raw.rename(tmp_path / f"{sha}.wav")
+    bank = SampleBank(FolderLookup(tmp_path), SR)
+    pattern = _quiet(demo_pattern())
+    mine = Track("Mine", "kick", [0] * 16, volume=0.5, sample_sha256=sha,
+                 sample_name="mine.wav", pitch=-5.0, decay=0.4, choke=3)  # fmt: skip
+    mine.steps[2] = mine.steps[10] = 110
+    pattern.tracks.append(mine)
+    pattern.tracks[1].choke = 3  # the snare cuts "Mine", and "Mine" cuts the snare
+    split = stems(pattern, kit, 2, SR, bank=bank)
+    mix = bounce(pattern, kit, 2, SR, bank=bank)
+    assert split.shape == (9, *mix.shape)
+    assert np.abs(split[8]).max() > 0.01  # the own sample sounds in its stem
+    assert np.max(np.abs(split.sum(axis=0) - mix)) < 1e-6
+    done = write_stems(pattern, kit, 1, tmp_path / "out", bank=bank)
+    assert done.paths[-1].name == "Mine.wav"
+    with pytest.raises(KitError):  # without the bank the own sample cannot be played
+        write_stems(pattern, kit, 1, tmp_path / "nobank")
+    assert not (tmp_path / "nobank").exists()

@@ -14,7 +14,7 @@ from desktop_app.audio.audio_files import read_audio
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit
 from desktop_app.audio.metronome import MetronomeSettings
-from desktop_app.audio.recorder import Recorder
+from desktop_app.audio.recorder import Recorder, RecordingResult
 from desktop_app.audio.timing import bar_frames, bars_beats, next_bar_line
 from desktop_app.domain.pattern import Pattern, Track
 
@@ -44,16 +44,29 @@ def onsets(x: np.ndarray) -> list[int]:
     return np.nonzero(np.abs(x[:, 0]) > 1e-4)[0].tolist()
 
 
-@pytest.mark.parametrize("bars", [1, 2])
-def test_count_in_is_heard_and_the_take_starts_on_step_0(tmp_path: Path, bars: int) -> None:
+def _take(
+    tmp_path: Path, metronome: MetronomeSettings, count_in: int
+) -> tuple[Engine, list[np.ndarray], RecordingResult]:
+    """Two bars of the groove recorded after ``count_in`` bars: the stopped engine, what
+    it played, and the take."""
     engine, heard = engine_with_output()
-    engine.set_metronome(MetronomeSettings(enabled=False, volume=0.5))
+    engine.set_metronome(metronome)
     recorder = Recorder(engine, tmp_path)
     recorder.start(length_frames=bar_frames(groove(), SR, 2))
-    engine.start(count_in_bars=bars)
+    engine.start(count_in_bars=count_in)
     assert recorder.complete.wait(20)
     result = recorder.stop()
     engine.stop()
+    return engine, heard, result
+
+
+def _take_pcm(tmp_path: Path, metronome: MetronomeSettings, count_in: int) -> np.ndarray:
+    return read_audio(_take(tmp_path, metronome, count_in)[2].wav_path)[0]
+
+
+@pytest.mark.parametrize("bars", [1, 2])
+def test_count_in_is_heard_and_the_take_starts_on_step_0(tmp_path: Path, bars: int) -> None:
+    engine, heard, result = _take(tmp_path, MetronomeSettings(enabled=False, volume=0.5), bars)
     assert engine.count_in_frames == bars * BAR
     pcm, _ = read_audio(result.wav_path)
     # exactly 2 bars, the first sample is step 0's hit, no click in the take
@@ -113,25 +126,14 @@ def test_count_in_is_at_most_two_bars() -> None:
         engine.start(count_in_bars=3)
 
 
-def _take(tmp_path: Path, metronome: MetronomeSettings, count_in: int) -> np.ndarray:
-    engine, _heard = engine_with_output()
-    engine.set_metronome(metronome)
-    recorder = Recorder(engine, tmp_path)
-    recorder.start(length_frames=bar_frames(groove(), SR, 2))
-    engine.start(count_in_bars=count_in)
-    assert recorder.complete.wait(20)
-    result = recorder.stop()
-    engine.stop()
-    return read_audio(result.wav_path)[0]
-
-
 def test_the_click_is_heard_through_the_take_but_not_recorded(tmp_path: Path) -> None:
     """Metronome on, a count-in and two bars: the take is sample for sample the take made
     with the metronome off; asked to, the take has the clicks on every beat."""
-    silent = _take(tmp_path / "a", MetronomeSettings(enabled=False), 1)
-    clicked = _take(tmp_path / "b", MetronomeSettings(enabled=True, volume=0.5), 1)
+    silent = _take_pcm(tmp_path / "a", MetronomeSettings(enabled=False), 1)
+    clicked = _take_pcm(tmp_path / "b", MetronomeSettings(enabled=True, volume=0.5), 1)
     assert np.array_equal(silent, clicked)
-    recorded = _take(tmp_path / "c", MetronomeSettings(enabled=True, volume=0.5, record=True), 1)
+    with_click = MetronomeSettings(enabled=True, volume=0.5, record=True)
+    recorded = _take_pcm(tmp_path / "c", with_click, 1)
     clicks = recorded - silent
     beats = [k * 4 * STEP for k in range(8)]
     assert all(abs(clicks[b + 40, 0]) > 0.05 for b in beats)  # every beat of both bars

@@ -1,0 +1,210 @@
+"""Load on another machine (issue 15): bo presses Load on a message whose pattern plays
+ada's own sounds. They are fetched on a worker while the window goes on (the status bar
+says so), then the pattern loads with them; a sound deleted on the server, or one that
+cannot be fetched because the server is away, leaves its track silent and marked
+missing — nothing crashes, and the rest of the pattern loads."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+
+from desktop_app.services.api import ApiClient
+from sequencer_server.threaded import ThreadedServer
+from tests.conftest import TOKEN, make_backend
+from tests.e2e.proxy import CuttingProxy
+from tests.gui.journeys import (
+    TIMEOUT,
+    click_in_list,
+    load_label,
+    park_mouse,
+    running,
+    status_bar_text,
+)
+from tests.server.sample_files import audio_bytes
+
+
+def pattern_playing(*sounds: tuple[str, str]) -> dict:
+    tracks = [
+        {"name": f"Own {i}", "sample": "kick", "steps": [100, 0, 0, 0, 100, 0, 0, 0],
+         "sample_sha256": sha, "sample_name": name, "pitch": 1.0}
+        for i, (sha, name) in enumerate(sounds)
+    ] + [{"name": "Hat", "sample": "closed_hat", "steps": [80] * 8}]  # fmt: skip
+    return {"format": "sequencer.pattern", "version": "0.1.0", "bpm": 118.0, "length": 8,
+            "tracks": tracks}  # fmt: skip
+
+
+def upload(api: ApiClient, folder: Path, name: str, tone: float) -> tuple[str, str]:
+    path = folder / name
+    path.write_bytes(audio_bytes(tone=tone, seconds=0.3))
+    return api.upload_sample(path).sha256, name
+
+
+def test_load_fetches_the_sounds_then_loads_and_marks_what_is_missing(qtbot, tmp_path):
+    backend = make_backend("sqlite-local", tmp_path)
+    server = ThreadedServer(backend.app()).start()
+    proxy = CuttingProxy("127.0.0.1", server.port).start()
+    try:
+        api = ApiClient(server.url, TOKEN)
+        thread = api.create_thread("Sounds", users=("ada", "bo"))
+        kick = upload(api, tmp_path, "kick.wav", 90)
+        clap = upload(api, tmp_path, "clap.wav", 700)
+        gone = upload(api, tmp_path, "gone.wav", 300)
+        later = upload(api, tmp_path, "later.wav", 500)
+        first = pattern_playing(kick, clap, gone)
+        mid = api.create_message(thread.id, "ada", first).id
+        backend.store.delete_sample(gone[0])  # deleted on the server since
+        mid2 = api.create_message(thread.id, "ada", pattern_playing(kick, later)).id
+
+        proxy.upstream_delay = 0.4  # every request waits: the fetch takes a while
+        with running(qtbot, tmp_path / "bo", proxy.url, "bo") as bo:
+            model = bo.threads_state.messages
+            qtbot.waitUntil(lambda: set(model.ids()) == {mid, mid2}, timeout=TIMEOUT)
+            before = bo.sequencer_state.snapshot()
+            ticks: list[int] = []
+            timer = QTimer()
+            timer.timeout.connect(lambda: ticks.append(1))
+            timer.start(20)
+
+            park_mouse(qtbot, bo)
+            click_in_list(qtbot, bo, load_label(bo, mid).centre)
+            assert status_bar_text(bo).startswith("Fetching")
+            assert bo.sequencer_state.snapshot() == before  # not loaded before its sounds
+            qtbot.waitUntil(
+                lambda: status_bar_text(bo).startswith("Pattern loaded"), timeout=TIMEOUT
+            )
+            assert len(ticks) >= 5  # the window went on while the sounds came
+            timer.stop()
+            assert status_bar_text(bo) == (
+                "Pattern loaded — the sound “gone.wav” is not on the server any more, "
+                "so its track is silent"
+            )
+            loaded = bo.sequencer_state.snapshot()
+            assert [t.get("sample_sha256") for t in loaded["tracks"]] == [
+                kick[0],
+                clap[0],
+                gone[0],
+                None,
+            ]
+            seq = bo.sequencer_state
+            assert [seq.sound_missing(i) for i in range(4)] == [False, False, True, False]
+            cache = bo.samples
+            for sha, _name in (kick, clap):
+                path = cache.lookup(sha)
+                assert path is not None and hashlib.sha256(path.read_bytes()).hexdigest() == sha
+            # the open pattern's sounds survive a cache squeezed to nothing
+            cache.set_cap(0)
+            assert cache.lookup(kick[0]) is not None and cache.lookup(clap[0]) is not None
+
+            # The server goes away: the second message still loads, its new sound missing.
+            proxy.stop()
+            park_mouse(qtbot, bo)
+            click_in_list(qtbot, bo, load_label(bo, mid2).centre)
+            qtbot.waitUntil(
+                lambda: status_bar_text(bo).startswith("Pattern loaded"), timeout=TIMEOUT
+            )
+            assert "the sound “later.wav” could not be fetched" in status_bar_text(bo)
+            assert [seq.sound_missing(i) for i in range(3)] == [False, True, False]
+            assert bo.sequencer_state.snapshot()["tracks"][1]["sample_sha256"] == later[0]
+    finally:
+        proxy.stop()
+        server.stop()
+
+
+def test_a_pattern_sent_from_the_window_with_own_sounds_plays_the_same_on_the_other(
+    qtbot, tmp_path
+):
+    """ada drops her own sound on a track and sends the pattern from the window; the
+    sample goes up from the outbox (found in her sample cache), bo presses Load, and his
+    engine renders exactly the samples hers does."""
+    import numpy as np
+    import soundfile
+
+    backend = make_backend("sqlite-local", tmp_path)
+    server = ThreadedServer(backend.app()).start()
+    try:
+        ApiClient(server.url, TOKEN).create_thread("Sounds", users=("ada", "bo"))
+        sound = tmp_path / "my snare.flac"
+        t = np.arange(9000) / 44100
+        tone = (np.sin(2 * np.pi * 180 * t) * np.exp(-t * 30) * 0.5).astype(np.float32)
+        soundfile.write(sound, np.stack([tone, tone * 0.5], axis=1), 44100, format="FLAC")
+        sha = hashlib.sha256(sound.read_bytes()).hexdigest()
+        with (
+            running(qtbot, tmp_path / "ada", server.url, "ada") as ada,
+            running(qtbot, tmp_path / "bo", server.url, "bo") as bo,
+        ):
+            for graph in (ada, bo):
+                panel = graph.window.conversation
+                qtbot.waitUntil(lambda p=panel: p.title.text() == "Sounds", timeout=TIMEOUT)
+            seq = ada.sequencer_state
+            seq.set_track_sample(1, sound)
+            seq.set_pitch(1, 3.0)
+            seq.set_decay(1, 0.15)
+            sent = seq.snapshot()
+            assert sent["tracks"][1]["sample_sha256"] == sha
+            mid = ada.threads_state.send_message_from_sequencer(sent)
+            # the send is queued on a worker: wait for the server to hold the message
+            qtbot.waitUntil(lambda: backend.store.get_message(mid) is not None, timeout=TIMEOUT)
+            assert [o.key for o in backend.storage.list_objects("test/samples/")] == [
+                f"test/samples/{sha}.flac"
+            ]
+
+            model = bo.threads_state.messages
+            qtbot.waitUntil(lambda: model.ids() == [mid], timeout=TIMEOUT)
+            assert bo.samples.lookup(sha) is None
+            park_mouse(qtbot, bo)
+            click_in_list(qtbot, bo, load_label(bo, mid).centre)
+            qtbot.waitUntil(
+                lambda: status_bar_text(bo) == "Pattern loaded — Undo brings yours back",
+                timeout=TIMEOUT,
+            )
+            assert bo.sequencer_state.snapshot() == sent
+            assert not bo.sequencer_state.sound_missing(1)
+            mine = ada.engine.bounce(ada.sequencer_state.pattern, 2)
+            theirs = bo.engine.bounce(bo.sequencer_state.pattern, 2)
+            assert np.abs(mine).max() > 0.01
+            assert mine.tobytes() == theirs.tobytes()
+    finally:
+        server.stop()
+
+
+def test_opening_a_pattern_file_plays_the_sounds_it_names(qtbot, tmp_path, modals):
+    """File → Open of a pattern whose track names a ``sample_file``: the sound goes into
+    the sample cache and the track plays it; a file naming a sound that is not there is
+    refused with the window's error, and the pattern on screen stays."""
+    import json
+
+    backend = make_backend("sqlite-local", tmp_path)
+    server = ThreadedServer(backend.app()).start()
+    try:
+        folder = tmp_path / "songs"
+        (folder / "kit").mkdir(parents=True)
+        data = audio_bytes("AIFF", tone=240, seconds=0.2)
+        (folder / "kit" / "tom.aiff").write_bytes(data)
+        pattern = pattern_playing()
+        pattern["tracks"].insert(0, {"name": "Tom", "sample": "low_tom", "steps": [100] * 8,
+                                     "sample_file": "kit/tom.aiff"})  # fmt: skip
+        good = folder / "groove.json"
+        good.write_text(json.dumps(pattern))
+        pattern["tracks"][0]["sample_file"] = "kit/none.wav"
+        bad = folder / "broken.json"
+        bad.write_text(json.dumps(pattern))
+        with running(qtbot, tmp_path / "bo", server.url, "bo") as bo:
+            assert bo.window.pattern_files.open_file(good)
+            track = bo.sequencer_state.snapshot()["tracks"][0]
+            sha = hashlib.sha256(data).hexdigest()
+            assert (track["sample_sha256"], track["sample_name"]) == (sha, "tom.aiff")
+            assert "sample_file" not in track and not bo.sequencer_state.sound_missing(0)
+            assert bo.samples.lookup(sha) is not None
+
+            before = bo.sequencer_state.snapshot()
+            modals.answer("OK")
+            assert not bo.window.pattern_files.open_file(bad)
+            assert [s.title for s in modals.shown] == ["Could not open the pattern"]
+            assert "tracks[0].sample_file" in modals.shown[0].text
+            assert "none.wav: no such file" in modals.shown[0].text
+            assert bo.sequencer_state.snapshot() == before
+    finally:
+        server.stop()

@@ -1,0 +1,105 @@
+"""A client that comes back with an event id the server can no longer replay from gets a
+``reset`` and reloads, instead of keeping rows the server no longer has: the deletions
+after its id were pruned, or the server was restored from a backup older than its id.
+Real server on 127.0.0.1, real session."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from desktop_app.domain.draft import draft_with_text
+from desktop_app.services.api import ApiClient
+from desktop_app.services.tasks import TaskRunner
+from sequencer_server.threaded import ThreadedServer
+from tests.conftest import TOKEN, make_backend
+from tests.gui.send_helpers import TIMEOUT
+from tests.gui.test_live_events import _session
+
+
+@pytest.fixture
+def tasks():
+    runner = TaskRunner(QThreadPool())
+    yield runner
+    runner.wait(5000)
+
+
+def test_after_pruned_deletions_the_open_thread_drops_what_was_deleted(
+    qtbot, tmp_path, tasks
+) -> None:
+    backend = make_backend("sqlite-local", tmp_path / "srv")
+    server = ThreadedServer(backend.app()).start()
+    api = ApiClient(server.url, TOKEN)
+    thread = api.create_thread("Takes")
+    gone = api.post_message(draft_with_text(thread.id, "alice", "deleted while away")).id
+    kept = api.post_message(draft_with_text(thread.id, "alice", "still here")).id
+    bob = _session(server.url, tmp_path / "bob", tasks, "bob")
+    try:
+        bob.open()
+        bob.start()
+        bob.threads.open_thread(thread.id)
+        model = bob.threads.messages
+        qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
+        qtbot.waitUntil(
+            lambda: model.row_of(gone) >= 0 and model.row_of(kept) >= 0, timeout=TIMEOUT
+        )
+        # Only the event stream may tell bob about changes from here on: no polling.
+        bob.threads.stop_live_sync()
+        server.stop()
+        qtbot.waitUntil(lambda: not bob.live.streaming, timeout=TIMEOUT)
+        # While bob is away his message is deleted and the deletion forgotten (pruned).
+        assert backend.store.delete_message(gone) is not None
+        assert backend.store.prune_tombstones(int(time.time() * 1000) + 60_000) == 1
+        server = ThreadedServer(backend.app(), port=server.port).start()
+        qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: model.row_of(gone) < 0, timeout=TIMEOUT)
+        assert model.row_of(kept) >= 0
+    finally:
+        bob.close(wait_ms=3000)
+        server.stop()
+
+
+def test_a_server_restored_from_a_backup_resets_and_the_open_thread_reloads(
+    qtbot,
+    tmp_path,
+    tasks,
+) -> None:
+    backend = make_backend("sqlite-local", tmp_path / "srv")
+    server = ThreadedServer(backend.app()).start()
+    api = ApiClient(server.url, TOKEN)
+    thread = api.create_thread("Takes")
+    kept = api.post_message(draft_with_text(thread.id, "alice", "in the backup")).id
+    restored_dir = tmp_path / "restored" / "server-data"
+    restored_dir.mkdir(parents=True)
+    source = sqlite3.connect(backend.settings.data_dir / "sequencer.sqlite3")
+    backup = sqlite3.connect(restored_dir / "sequencer.sqlite3")
+    source.backup(backup)
+    source.close()
+    backup.close()
+    lost = api.post_message(draft_with_text(thread.id, "alice", "after the backup")).id
+    bob = _session(server.url, tmp_path / "bob", tasks, "bob")
+    try:
+        bob.open()
+        bob.start()
+        bob.threads.open_thread(thread.id)
+        model = bob.threads.messages
+        qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
+        qtbot.waitUntil(
+            lambda: model.row_of(kept) >= 0 and model.row_of(lost) >= 0, timeout=TIMEOUT
+        )
+        bob.threads.stop_live_sync()
+        server.stop()
+        qtbot.waitUntil(lambda: not bob.live.streaming, timeout=TIMEOUT)
+        # The same address now serves the backup: bob's event id is newer than any of its
+        # changes, and the poll API's "what changed since" has nothing to say about it.
+        restored = make_backend("sqlite-local", tmp_path / "restored")
+        server = ThreadedServer(restored.app(), port=server.port).start()
+        qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: model.row_of(lost) < 0, timeout=TIMEOUT)
+        assert model.row_of(kept) >= 0
+    finally:
+        bob.close(wait_ms=3000)
+        server.stop()

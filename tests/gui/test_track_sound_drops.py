@@ -1,0 +1,240 @@
+"""Own sounds in the window (issue 15): audio files dropped with real QDropEvents where the
+panel paints a track header or the empty area under the tracks, "Sample…" through the
+real file dialog, the pitch/decay/choke popup, undo, and a missing sound shown on its
+header. Positions come from the panel's pixels (the headers' accent stripes and the empty
+background), never from the geometry functions the panel lays itself out with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from desktop_app.audio.engine import Engine
+from desktop_app.audio.sample_bank import SampleBank
+from desktop_app.audio.sequencer import MASTER_GAIN
+from desktop_app.domain.pattern import Pattern, Track
+from desktop_app.services.samples import SampleCache, sha256_file
+from desktop_app.state.recording_state import RecordingState
+from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.ui import theme
+from desktop_app.ui.sequencer_panel import SequencerPanel
+from tests.gui.pixels import grab, mask_of
+from tests.gui.test_track_sound_state import NoServer
+
+SR = 44100
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> SampleCache:
+    return SampleCache(tmp_path / "samples", NoServer())
+
+
+@pytest.fixture
+def engine(kit, cache):
+    e = Engine(kit, use_device=False, bank=SampleBank(cache, SR))
+    yield e
+    e.stop()
+
+
+@pytest.fixture
+def seq(engine, cache) -> SequencerState:
+    pattern = Pattern(
+        bpm=120,
+        tracks=[
+            Track("Kick", "kick", [0] * 16, volume=1.0),
+            Track("Snare", "snare", [127] + [0] * 15, volume=1.0),
+            Track("Rim", "rim", [0] * 16),
+        ],
+    )
+    return SequencerState(engine, pattern=pattern, samples=cache)
+
+
+@pytest.fixture
+def panel(qtbot, seq, engine, tmp_path):
+    widget = SequencerPanel(seq, RecordingState(engine, tmp_path / "takes"))
+    qtbot.addWidget(widget)
+    widget.resize(1000, 480)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def notices(seq) -> list[str]:
+    said: list[str] = []
+    seq.notice.connect(said.append)
+    return said
+
+
+def audio_file(folder: Path, name: str, level: float = 0.3) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    subtype = "FLOAT" if path.suffix == ".wav" else None
+    soundfile.write(path, np.full(2000, level, np.float32), SR, subtype=subtype)
+    return path
+
+
+def header_rows(panel: SequencerPanel) -> list[int]:
+    """The y of each track header's middle, from the accent stripes painted at their left."""
+    pixels = grab(panel)
+    stripe = mask_of(pixels, theme.ACCENT, tolerance=10)[:, 1]
+    rows, start = [], None
+    for y, on in enumerate([*stripe, False]):
+        if on and start is None:
+            start = y
+        elif not on and start is not None:
+            if y - start > 20:  # a stripe, not a lit step or a button
+                rows.append((start + y) // 2)
+            start = None
+    return rows
+
+
+def empty_spot(panel: SequencerPanel, x: int) -> QPoint:
+    """A point in column ``x`` below the last header where only the deep background is."""
+    pixels = grab(panel)
+    last = header_rows(panel)[-1]
+    deep = mask_of(pixels, theme.BG_DEEP, tolerance=4)[:, x]
+    for y in range(last + 40, len(deep) - 20):
+        if deep[y - 10 : y + 10].all():
+            return QPoint(x, y)
+    raise AssertionError(f"no empty area under the tracks at x={x}")
+
+
+def drop(panel: SequencerPanel, at: QPoint, files: list[Path]) -> bool:
+    """What a file manager's drag does on arrival and release at ``at`` (panel px): the
+    events go to the widget painted there and travel up to the one that takes drops."""
+    target = panel.childAt(at)
+    assert target is not None
+    local = target.mapFrom(panel, at)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(local, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, enter)
+    if not enter.isAccepted():
+        return False
+    event = QDropEvent(QPointF(local), Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, event)
+    return event.isAccepted()
+
+
+def test_a_wav_dropped_on_a_header_plays_on_that_track(panel, seq, engine, tmp_path, notices):
+    rows = header_rows(panel)
+    assert len(rows) == 3
+    wav = audio_file(tmp_path / "files", "fat snare.wav")
+    assert drop(panel, QPoint(60, rows[1]), [wav])
+    track = seq.pattern.tracks[1]
+    assert (track.sample_name, track.sample_sha256) == ("fat snare.wav", sha256_file(wav))
+    header = panel.headers.headers[1]
+    assert header.sound_label.isVisible() and header.sound_label.text() == "fat snare.wav"
+    assert notices[-1] == "Snare plays fat snare.wav."
+    out = engine.bounce(seq.pattern, 1)
+    assert np.allclose(out[:1900, 0], 0.3 * MASTER_GAIN * np.sqrt(0.5), atol=1e-5)
+    panel.undo_action.trigger()
+    assert seq.pattern.tracks[1].sample_sha256 is None
+    assert not panel.headers.headers[1].sound_label.isVisible()
+    panel.redo_action.trigger()
+    assert seq.pattern.tracks[1].sample_name == "fat snare.wav"
+
+
+def test_dropped_under_the_tracks_a_file_makes_a_new_track(panel, seq, tmp_path, qtbot):
+    files = tmp_path / "files"
+    under_headers = empty_spot(panel, 40)
+    assert drop(panel, under_headers, [audio_file(files, "Cowbell.wav")])
+    assert [t.name for t in seq.pattern.tracks] == ["Kick", "Snare", "Rim", "Cowbell"]
+    qtbot.waitUntil(lambda: len(header_rows(panel)) == 4)
+    under_grid = empty_spot(panel, panel.grid_scroll.geometry().left() + 200)
+    assert drop(panel, under_grid, [audio_file(files, "Shaker.flac", 0.2)])
+    assert seq.pattern.tracks[-1].name == "Shaker" and len(seq.pattern.tracks) == 5
+    panel.undo_action.trigger()
+    panel.undo_action.trigger()
+    assert len(seq.pattern.tracks) == 3
+
+
+def test_what_is_not_one_audio_file_is_refused(panel, seq, tmp_path, notices):
+    rows = header_rows(panel)
+    files = tmp_path / "files"
+    before = seq.snapshot()
+    text = files / "notes.txt"
+    files.mkdir()
+    text.write_text("hello")
+    assert not drop(panel, QPoint(60, rows[0]), [text])  # not even taken by the drag
+    two = [audio_file(files, "a.wav"), audio_file(files, "b.wav", 0.1)]
+    assert not drop(panel, QPoint(60, rows[0]), two)
+    fake = files / "fake.wav"
+    fake.write_bytes(b"RIFF....WAVEfmt but nothing after it")
+    assert drop(panel, QPoint(60, rows[0]), [fake])  # taken, then refused in words
+    assert notices[-1].startswith("fake.wav cannot be used as a track's sound: ")
+    assert seq.snapshot() == before and seq.undo_stack.count() == 0
+
+
+def choose_in_file_dialog(path: Path, titles: list[str]) -> None:
+    """Picks ``path`` in the real QFileDialog once it is up (noting its title)."""
+
+    def choose() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(20, choose)
+            return
+        titles.append(dialog.windowTitle())
+        dialog.selectFile(str(path))
+        dialog.accept()
+
+    QTimer.singleShot(0, choose)
+
+
+def test_sample_menu_opens_the_real_file_dialog(panel, seq, tmp_path):
+    titles: list[str] = []
+    choose_in_file_dialog(audio_file(tmp_path / "files", "clap.wav"), titles)
+    panel.headers.headers[2].sample_action.trigger()
+    assert titles == ["Sound for this track"]
+    assert seq.pattern.tracks[2].sample_name == "clap.wav"
+    panel.headers.headers[2].builtin_action.trigger()
+    assert seq.pattern.tracks[2].sample_sha256 is None
+
+
+def test_add_track_menu_takes_an_audio_file(panel, seq, tmp_path):
+    titles: list[str] = []
+    choose_in_file_dialog(audio_file(tmp_path / "files", "Tambourine.wav"), titles)
+    menu = panel.add_track_menu
+    menu.aboutToShow.emit()
+    [entry] = [a for a in menu.actions() if a.text() == "Audio file…"]
+    entry.trigger()
+    assert titles == ["Audio file for a new track"]
+    assert seq.pattern.tracks[-1].name == "Tambourine"
+
+
+def test_pitch_decay_and_choke_from_the_popup(panel, seq, qtbot):
+    header = panel.headers.headers[0]
+    popup = header.open_sound_popup()
+    qtbot.waitExposed(popup)
+    popup.pitch.lineEdit().selectAll()
+    QTest.keyClicks(popup.pitch.lineEdit(), "7")
+    QTest.keyClick(popup.pitch.lineEdit(), Qt.Key.Key_Return)
+    popup.decay.stepUp()
+    popup.decay.stepUp()
+    popup.choke.stepUp()
+    track = seq.pattern.tracks[0]
+    assert (track.pitch, track.decay, track.choke) == (7.0, 0.1, 1)
+    assert header.sound_label.text() == "+7 st · 0.1 s · choke 1"
+    assert seq.undo_stack.count() == 3  # two decay steps are one undo step
+    popup.decay.setValue(0.0)  # "Full": the whole sound again
+    assert seq.pattern.tracks[0].decay is None
+    popup.close()
+
+
+def test_a_missing_sound_shows_on_its_header(panel, seq):
+    p = seq.pattern.copy()
+    p.set_own_sample(0, "ab" * 32, "lost.wav")
+    seq.set_pattern(p)
+    header = panel.headers.headers[0]
+    assert header.sound_label.text() == "missing sound"
+    warning = mask_of(grab(header), theme.WARNING, tolerance=60)
+    assert warning.sum() > 20  # painted in the warning colour, under the name
