@@ -52,6 +52,7 @@ from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.open_files import NowPlaying
 from desktop_app.ui.playback_binding import PlaybackBinding
+from desktop_app.ui.save_recording import SaveRecording
 from desktop_app.ui.thread_navigation import ThreadNavigator
 
 if TYPE_CHECKING:
@@ -146,8 +147,9 @@ class AppGraph(QObject):
         self.playback.follow(self.threads_state)
         tidy_drag_dir(paths.cache_dir / "drag_out")
         dragger = RenderDragger(self.playback.controller, paths.cache_dir / "drag_out")
+        saver = SaveRecording(self.playback.controller, self.tasks, settings, parent=self)
         self.playback_binding = PlaybackBinding(
-            self.playback.controller, self.playback.fetcher, dragger
+            self.playback.controller, self.playback.fetcher, dragger, saver
         )
         self.playback_binding.bind(self.window)
         # A message's Load fetches the pattern's own sounds first (issue 15).

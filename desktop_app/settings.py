@@ -302,6 +302,7 @@ class Settings(QObject):
     # remembered between runs
     last_thread_id = Option("session/last_thread_id", str, "", "Thread open at quit")
     last_pattern_dir = Option("session/last_pattern_dir", str, "", "Folder of Open/Save pattern")
+    last_export_dir = Option("session/last_export_dir", str, "", "Folder of the last audio export")
     welcome_thread_id = Option(
         "first_run/welcome_thread_id", str, "", "Set once the Welcome thread exists"
     )

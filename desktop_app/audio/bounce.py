@@ -62,12 +62,16 @@ def bounce_blocks(
     return _stream(seq, pattern, total, block)
 
 
-def _stream(seq: Sequencer, pattern: Pattern, total: int, block: int) -> Iterator[np.ndarray]:
-    sample_rate = seq.sample_rate
-    one_loop = loop_samples(pattern, sample_rate)
-    limiter = TruePeakLimiter()
+def pre_roll_frames(seq: Sequencer, pattern: Pattern) -> int:
+    """Whole passes enough for the longest sound the pattern plays to ring into the first."""
+    one_loop = loop_samples(pattern, seq.sample_rate)
     tail = seq.longest_sound(pattern)
-    pre = loop_samples(pattern, sample_rate, math.ceil(tail / one_loop)) if tail else 0
+    return loop_samples(pattern, seq.sample_rate, math.ceil(tail / one_loop)) if tail else 0
+
+
+def _stream(seq: Sequencer, pattern: Pattern, total: int, block: int) -> Iterator[np.ndarray]:
+    limiter = TruePeakLimiter()
+    pre = pre_roll_frames(seq, pattern)
     # Pre-roll: the passes whose tails ring into the first one, on their own grid.
     seq.reset(-pre)
     for chunk in _render(seq, pre, block):

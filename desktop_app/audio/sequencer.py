@@ -83,15 +83,19 @@ class Voice:
         return self.start + len(self.data)
 
 
-def _mix(voices: list[Voice], start: int, end: int) -> tuple[np.ndarray, list[Voice]]:
+def _mix(
+    voices: list[Voice], start: int, end: int, tracks: int | None = None
+) -> tuple[np.ndarray, list[Voice]]:
     """The frames ``start``..``end`` of ``voices`` summed, and the voices still sounding
-    after ``end`` (the drums and the metronome mix the same way, into separate buffers)."""
-    out = np.zeros((end - start, 2), np.float32)
+    after ``end`` (the drums and the metronome mix the same way, into separate buffers).
+    With ``tracks`` each voice is summed into its pattern track's buffer: (tracks, n, 2)."""
+    out = np.zeros((end - start, 2) if tracks is None else (tracks, end - start, 2), np.float32)
     alive = []
     for v in voices:
         a, b = max(v.start, start), min(v.end, end)
         if a < b:
-            out[a - start : b - start] += v.data[a - v.start : b - v.start]
+            target = out if tracks is None else out[v.track]
+            target[a - start : b - start] += v.data[a - v.start : b - v.start]
         if v.end > end:
             alive.append(v)
     return out, alive
@@ -227,13 +231,22 @@ class Sequencer:
     # ---- rendering -------------------------------------------------------------------
     def render(self, frames: int) -> np.ndarray:
         """The next ``frames`` frames, (frames, 2) float32, before the limiter."""
+        return self._render(frames, None)
+
+    def render_tracks(self, frames: int, tracks: int) -> np.ndarray:
+        """``render`` with each pattern track's voices in a buffer of its own, (tracks,
+        frames, 2) float32: the stems. Summed over the tracks it is what ``render`` would
+        have returned (the same voices, added in another order)."""
+        return self._render(frames, tracks)
+
+    def _render(self, frames: int, tracks: int | None) -> np.ndarray:
         start, end = self.position, self.position + frames
         while True:
             onset = self.next_onset()
             if onset is None or onset >= end:
                 break
             self._trigger(max(onset, start))
-        out, self.voices = _mix(self.voices, start, end)
+        out, self.voices = _mix(self.voices, start, end, tracks)
         self.position = end
         self.last_click = None
         if self.click_voices:

@@ -1,12 +1,14 @@
-"""``sequencer render PATTERN.json -o OUT.mp3 [--loops N] [--bitrate K] [--kit DIR]
-[--samples DIR]``
+"""``sequencer render PATTERN.json -o OUT.mp3 [--stems DIR] [--loops N] [--bitrate K]
+[--kit DIR] [--samples DIR]``
 
 Offline bounce with the same engine code the GUI plays and records with. Errors (a
 malformed pattern, a missing sample, an unwritable output) are one line on stderr and a
 non-zero exit status, so scripts can rely on them.
 
 The render is streamed: each block is rendered, limited, encoded and written before the
-next, so memory stays the same for one loop or for an hour of audio.
+next, so memory stays the same for one loop or for an hour of audio. ``--stems DIR``
+writes one float WAV per track heard in the mix instead of (or as well as) the mix
+(``services/audio_export.py``; ``audio/stems.py`` says how the master limiter is handled).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import BinaryIO, Protocol, cast
 import numpy as np
 
 from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
-from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
+from desktop_app.audio.kit import Kit, KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.sample_bank import SampleBank
@@ -35,6 +37,8 @@ from desktop_app.commands._own_samples import (
     sample_cache,
 )
 from desktop_app.commands._server_args import add_connection_args
+from desktop_app.domain.pattern import Pattern
+from desktop_app.services.audio_export import ExportError, write_stems
 from sequencer_common.atomic import atomic_write
 
 DEFAULT_LOOPS = 4
@@ -52,12 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "render",
         help="bounce a pattern to an MP3 (or WAV) file",
         description="Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
-        "for a lossless float WAV. The file is exactly N passes long and loops seamlessly.",
+        "for a lossless float WAV. The file is exactly N passes long and loops seamlessly. "
+        "--stems DIR writes one float WAV per track heard in the mix (named after the "
+        "track), all as long as the mix and aligned; stems are taken before the master "
+        "limiter, so they sum to the mix as it enters it.",
     )
     add_pattern_arguments(p, loops=DEFAULT_LOOPS)
-    p.add_argument(
-        "-o", "--output", required=True, metavar="OUT.mp3", help="output file: .mp3 or .wav"
-    )
+    p.add_argument("-o", "--output", metavar="OUT.mp3", help="output file: .mp3 or .wav")
+    p.add_argument("--stems", metavar="DIR", help="also (or only) write one WAV per track into DIR")
     p.add_argument(
         "--bitrate",
         type=int,
@@ -80,20 +86,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @reports_errors("render")
 def run(args: argparse.Namespace) -> int:
+    if not args.output and not args.stems:
+        raise CommandError("nothing to write: give -o OUT.mp3 (or OUT.wav), --stems DIR, or both")
     cache = sample_cache()
-    pattern, out = pattern_input(args, MAX_LOOPS, cache), Path(args.output)
-    suffix = out.suffix.lower()
-    if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
-        named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
-        raise CommandError(
-            f"{out}: cannot write {named}; the output must end in .mp3 (MP3) or .wav (WAV)"
-        )
-    as_wav = suffix in WAV_SUFFIXES
-    if not as_wav and args.bitrate not in VALID_BITRATES:
-        raise CommandError(
-            f"--bitrate: {args.bitrate} is not an MP3 bitrate; use one of "
-            + ", ".join(map(str, VALID_BITRATES))
-        )
+    pattern = pattern_input(args, MAX_LOOPS, cache)
+    if args.stems and Path(args.stems).exists() and not Path(args.stems).is_dir():
+        raise CommandError(f"--stems: {args.stems} is a file, not a folder")
+    out = Path(args.output) if args.output else None
+    as_wav = out is not None and _check_output(out, args.bitrate)
     lookup = Lookups(cache, args.samples)
     missing = missing_samples(pattern, lookup, cache, fetch_from_configured_server(args))
     if missing:
@@ -105,8 +105,63 @@ def run(args: argparse.Namespace) -> int:
             if args.kit
             else load_default_kit(SAMPLE_RATE)
         )
+    except KitError as exc:
+        raise CommandError(str(exc)) from None
+    bank = SampleBank(lookup, SAMPLE_RATE)
+    if out is not None:
+        _render_mix(args, pattern, out, as_wav, kit, bank)
+    if args.stems:
+        _render_stems(args, pattern, Path(args.stems), kit, bank)
+    return 0
+
+
+def _check_output(out: Path, bitrate: int) -> bool:
+    """Refuse an output this command cannot write (before anything is rendered); True
+    for a WAV."""
+    suffix = out.suffix.lower()
+    if suffix not in MP3_SUFFIXES + WAV_SUFFIXES:
+        named = f"“{out.suffix}” files" if out.suffix else "a file without an extension"
+        raise CommandError(
+            f"{out}: cannot write {named}; the output must end in .mp3 (MP3) or .wav (WAV)"
+        )
+    as_wav = suffix in WAV_SUFFIXES
+    if not as_wav and bitrate not in VALID_BITRATES:
+        raise CommandError(
+            f"--bitrate: {bitrate} is not an MP3 bitrate; use one of "
+            + ", ".join(map(str, VALID_BITRATES))
+        )
+    return as_wav
+
+
+def _render_stems(
+    args: argparse.Namespace, pattern: Pattern, folder: Path, kit: Kit, bank: SampleBank
+) -> None:
+    t0 = time.perf_counter()
+    try:
+        done = write_stems(pattern, kit, args.loops, folder, bank=bank)
+    except (KitError, ExportError) as exc:
+        raise CommandError(str(exc)) from None
+    if not args.quiet:
+        took = time.perf_counter() - t0
+        left_out = f"; left out (not heard): {', '.join(done.skipped)}" if done.skipped else ""
+        print(
+            f"{folder}: {len(done.paths)} stems ({', '.join(p.name for p in done.paths)}), "
+            f"{args.loops} loops, {done.seconds:.2f} s each, float WAV, in {took:.2f} s"
+            f"{left_out}",
+            file=sys.stderr,
+        )
+
+
+def _render_mix(
+    args: argparse.Namespace,
+    pattern: Pattern,
+    out: Path,
+    as_wav: bool,
+    kit: Kit,
+    bank: SampleBank,
+) -> None:
+    try:
         t0 = time.perf_counter()
-        bank = SampleBank(lookup, SAMPLE_RATE)
         blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
     except KitError as exc:
         raise CommandError(str(exc)) from None
@@ -148,7 +203,6 @@ def run(args: argparse.Namespace) -> int:
             f"{out.stat().st_size} bytes in {took:.2f} s",
             file=sys.stderr,
         )
-    return 0
 
 
 class _BlockWriter(Protocol):

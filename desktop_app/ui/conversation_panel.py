@@ -9,6 +9,7 @@ disabled and its tooltip says what is missing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,7 @@ class ConversationPanel(QWidget):
         if callable(getattr(threads_state, "retry_message", None)):
             self.messages.retryRequested.connect(threads_state.retry_message)
         self.messages.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._menu_extras: list[Callable[[QMenu, str], None]] = []
         self.messages.customContextMenuRequested.connect(self._context_menu)
         # Files dropped on the thread are sent as messages with that audio.
         self.messages.viewport().installEventFilter(self)
@@ -332,6 +334,12 @@ class ConversationPanel(QWidget):
         check = getattr(self._threads, "is_deletable", None)
         return bool(check and check(message_id))
 
+    def add_message_actions(self, provider: Callable[[QMenu, str], None]) -> None:
+        """``provider(menu, message_id)`` adds its actions to every message menu (e.g.
+        "Save recording as…", which needs the player's files this panel knows nothing of)."""
+        if provider not in self._menu_extras:
+            self._menu_extras.append(provider)
+
     def message_menu(self, message_id: str) -> QMenu:
         """The context menu of one row (built separately so tests can inspect it)."""
         model = self._threads.messages
@@ -354,6 +362,8 @@ class ConversationPanel(QWidget):
         ):
             retry = menu.addAction("Retry sending")
             retry.triggered.connect(lambda: self._threads.retry_message(message_id))
+        for provider in self._menu_extras:
+            provider(menu, message_id)
         if self._own(message_id):
             menu.addSeparator()
             delete = menu.addAction("Delete message…")

@@ -8,6 +8,10 @@ the file as long as it likes; the cache evicting its own copy does not break the
 
 A render that is not on this machine yet is fetched first: the row shows the download and
 the drag starts as soon as the file is there, provided the mouse button is still held.
+
+With Alt held the drag also carries the message's pattern as a Standard MIDI File, named
+like the MP3 beside it (``alice 120bpm 2026-11-24.mid``) and as many loops long as the
+take (up to 64), so a DAW gets the audio and the notes to line up under it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from PySide6.QtGui import QColor, QDrag, QFontMetricsF, QGuiApplication, QPainte
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.domain.message import Message, parse_time
+from desktop_app.domain.midi import MidiError, write_midi
+from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.ui import theme
 
 log = logging.getLogger(__name__)
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 MIME_RENDER = "application/x-sequencer-render"
 FETCH_WAIT_MS = 60_000
 DRAG_KEEP_SECONDS = 7 * 24 * 3600.0
+MAX_MIDI_LOOPS = 64
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -66,11 +73,36 @@ def export_for_drag(source: Path, message: Message, folder: Path) -> Path:
     return target
 
 
-def make_mime_data(path: Path, message: Message) -> QMimeData:
-    """A file URL (``text/uri-list``) — what DAWs and file managers accept — plus the
+def wants_midi(modifiers: Qt.KeyboardModifier) -> bool:
+    """Alt (Option on a Mac) held when the drag starts: hand over the MIDI file too."""
+    return bool(modifiers & Qt.KeyboardModifier.AltModifier)
+
+
+def midi_for_drag(audio: Path, message: Message) -> Path | None:
+    """The message's pattern as ``audio`` renamed to ``.mid``, as many loops as the take
+    holds; None (logged) when the message has no pattern (an audio file sent as it is) or
+    no note is heard in it, or the file cannot be written."""
+    loops = (message.snapshot_metadata or {}).get("loops")
+    loops = min(MAX_MIDI_LOOPS, loops) if isinstance(loops, int) and loops >= 1 else 1
+    target = audio.with_suffix(".mid")
+    try:
+        if "tracks" not in message.snapshot:
+            raise SnapshotError("the message holds no pattern")
+        if write_midi(Pattern.from_snapshot(message.snapshot), target, loops):
+            return target
+        target.unlink()
+        raise MidiError("no note is heard in the pattern")
+    except (SnapshotError, MidiError, OSError) as exc:
+        log.info("no MIDI file for the drag of %s: %s", message.id, exc)
+        return None
+
+
+def make_mime_data(path: Path | list[Path], message: Message) -> QMimeData:
+    """File URLs (``text/uri-list``) — what DAWs and file managers accept — plus the
     message id for drops inside the app."""
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    paths = path if isinstance(path, list) else [path]
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     mime.setData(MIME_RENDER, message.id.encode())
     return mime
 
@@ -136,8 +168,11 @@ class RenderDragger:
         message_id: str,
         on_ready: Callable[[Path, QMimeData], None],
         on_error: Callable[[str], None] | None = None,
+        *,
+        with_midi: bool = False,
     ) -> None:
-        """The drag's file and mime data, after fetching the render if needed."""
+        """The drag's audio file and mime data (with ``with_midi`` the pattern's MIDI file
+        too), after fetching the render if needed."""
         message = self._controller.message(message_id)
         if message is None:
             if on_error:
@@ -151,14 +186,18 @@ class RenderDragger:
                 if on_error:
                     on_error(f"Could not prepare the file: {exc}")
                 return
-            on_ready(path, make_mime_data(path, message))
+            midi = midi_for_drag(path, message) if with_midi else None
+            on_ready(path, make_mime_data([path] if midi is None else [path, midi], message))
 
         self._controller.ensure_file(message_id, ready, on_error)
 
-    def start(self, source: QWidget, message_id: str) -> Qt.DropAction | None:
+    def start(
+        self, source: QWidget, message_id: str, *, with_midi: bool = False
+    ) -> Qt.DropAction | None:
         """Run the drag (blocks like ``QDrag.exec``). If the render must be downloaded
         first, waits while the mouse button is held; a release ends the wait (the
-        download still completes, so the next drag is instant)."""
+        download still completes, so the next drag is instant). ``with_midi``: Alt was
+        held, the pattern's MIDI file goes along."""
         result: list[tuple[Path, QMimeData]] = []
         errors: list[str] = []
         loop = QEventLoop()
@@ -171,7 +210,7 @@ class RenderDragger:
             errors.append(text)
             loop.quit()
 
-        self.prepare(message_id, ready, failed)
+        self.prepare(message_id, ready, failed, with_midi=with_midi)
         if not result and not errors:
             watch = QTimer()
             watch.setInterval(50)
@@ -193,5 +232,6 @@ class RenderDragger:
         path, mime = result[0]
         drag = QDrag(source)
         drag.setMimeData(mime)
-        drag.setPixmap(drag_pixmap(path.name, source))
+        carried = path.name if len(mime.urls()) == 1 else f"{path.name} + .mid"
+        drag.setPixmap(drag_pixmap(carried, source))
         return drag.exec(Qt.DropAction.CopyAction)

@@ -28,6 +28,7 @@ from desktop_app.ui import theme
 from desktop_app.ui.columns_splitter import ColumnsSplitter
 from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
+from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.focus_ring import FocusRingFollower
 from desktop_app.ui.midi_actions import MidiActions
 from desktop_app.ui.pattern_file_actions import PatternFileActions
@@ -193,6 +194,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.midi = MidiActions(self, self._sequencer, self._settings)
         file_menu.addActions([self.midi.import_action, self.midi.export_action])
+        self.export = ExportActions(self, self._sequencer, self._settings)
+        file_menu.addMenu(self.export.menu)
         file_menu.addSeparator()
         self.join_action = self._action(
             "&Join a server…", lambda: self.joinRequested.emit(), None, "Join a bandmate's server"

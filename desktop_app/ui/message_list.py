@@ -56,7 +56,8 @@ class MessageListView(RingInside, QListView):
     ``seekRequested(str, float)`` message id and 0..1 position, ``retryRequested(str)``,
     ``loopRequested(str)`` the Loop toggle, ``seekByRequested(float)`` seconds (Left/Right
     on the selected row), ``dragRequested(str)`` a render dragged out of its row — connect
-    it directly: the drag runs inside the mouse-move handler, as ``QDrag.exec`` must.
+    it directly: the drag runs inside the mouse-move handler, as ``QDrag.exec`` must;
+    ``drag_modifiers`` holds the keys held as it started (Alt adds the MIDI file).
     The player's state of a row is the model's roles, so rows repaint on ``dataChanged``.
     """
 
@@ -89,6 +90,7 @@ class MessageListView(RingInside, QListView):
         )
         self._press: tuple[int, str] | None = None
         self._press_pos: QPoint | None = None
+        self.drag_modifiers = Qt.KeyboardModifier.NoModifier
         self._placeholder = "No messages yet — record a pattern and send it here."
         self._stick_to_bottom = True
         self._drop_hint = False
@@ -197,6 +199,7 @@ class MessageListView(RingInside, QListView):
                 return
             if self._drag_started(press, pos):
                 self._press = None
+                self.drag_modifiers = event.modifiers()
                 self.dragRequested.emit(index.data(Roles.ID) or "")
                 event.accept()
                 return

@@ -14,16 +14,20 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QMenu
 
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
-from desktop_app.ui.drag_out import RenderDragger
+from desktop_app.ui.drag_out import RenderDragger, wants_midi
 from desktop_app.ui.message_list import MessageListView
+from desktop_app.ui.save_recording import SaveRecording
 
 
 class _Conversation(Protocol):
     @property
     def messages(self) -> MessageListView: ...
+
+    def add_message_actions(self, provider: Callable[[QMenu, str], None]) -> None: ...
 
 
 class PlaybackWindow(Protocol):
@@ -39,15 +43,21 @@ class PlaybackWindow(Protocol):
 
 
 class PlaybackBinding:
-    """``PlaybackBinding(controller, fetcher, dragger)``; ``bind(window)`` (again after the
-    window rebuilt its thread widgets)."""
+    """``PlaybackBinding(controller, fetcher, dragger, saver=None)``; ``bind(window)``
+    (again after the window rebuilt its thread widgets). ``saver`` adds "Save recording
+    as…" to the message menu."""
 
     def __init__(
-        self, controller: PlaybackController, fetcher: RenderFetcher, dragger: RenderDragger
+        self,
+        controller: PlaybackController,
+        fetcher: RenderFetcher,
+        dragger: RenderDragger,
+        saver: SaveRecording | None = None,
     ) -> None:
         self.controller = controller
         self.fetcher = fetcher
         self.dragger = dragger
+        self.saver = saver
         self._bound: list[tuple[SignalInstance, Callable[..., Any]]] = []
         self._window: PlaybackWindow | None = None
 
@@ -62,7 +72,7 @@ class PlaybackBinding:
             (view.seekRequested, c.seek),
             (view.loopRequested, c.toggle_loop),
             (view.seekByRequested, c.seek_by),
-            (view.dragRequested, lambda mid, v=view: self.dragger.start(v, mid)),
+            (view.dragRequested, lambda mid, v=view: self._drag(v, mid)),
         ]
         offline = getattr(window.thread_list, "offlineRequested", None)
         if isinstance(offline, SignalInstance):
@@ -70,12 +80,19 @@ class PlaybackBinding:
         for signal, slot in links:
             signal.connect(slot)
         self._bound = links
+        if self.saver is not None:  # a new panel each time: it starts without extras
+            window.conversation.add_message_actions(self.saver.add_actions)
         if self._window is not window:
             self._window = window
             c.error.connect(window.show_error)
+            if self.saver is not None:
+                self.saver.notice.connect(window.show_notice)
             self.fetcher.offlineProgress.connect(
                 lambda done, total: window.show_notice(_offline_text(done, total))
             )
+
+    def _drag(self, view: MessageListView, message_id: str) -> None:
+        self.dragger.start(view, message_id, with_midi=wants_midi(view.drag_modifiers))
 
     def _unbind(self) -> None:
         for signal, slot in self._bound:

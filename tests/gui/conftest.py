@@ -19,6 +19,7 @@ from desktop_app.state.sequencer_state import SequencerState
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui import qt_messages
+from tests.gui.file_dialog_driver import FileDialogDriver
 from tests.gui.modal_driver import ModalDriver
 from tests.gui.send_helpers import Client
 
@@ -44,6 +45,14 @@ def _qt_objects_die_with_their_test(qapp):
 def modals():
     """Clicks buttons of the real modal message boxes a test opens (see ModalDriver)."""
     driver = ModalDriver()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture
+def file_dialogs():
+    """Answers the real file dialogs a test opens (see FileDialogDriver)."""
+    driver = FileDialogDriver()
     yield driver
     driver.stop()
 

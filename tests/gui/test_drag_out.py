@@ -3,11 +3,15 @@ name; an uncached render is downloaded first."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import mido
 import pytest
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.domain.message import Message
+from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.audio_cache import AudioCache
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.audio_player_state import AudioPlayerState
@@ -73,3 +77,31 @@ def test_uncached_render_is_fetched_then_mime_has_file_url(qtbot, rig, api, tmp_
     # the drag's picture shows the name
     widget = QWidget()
     assert not drag_pixmap(path.name, widget).isNull()
+
+
+def test_alt_drag_adds_the_midi_file_only_when_there_is_a_pattern(qtbot, rig, api, tmp_path):
+    model, controller, _cache = rig
+    thread = api.create_thread("jam")
+    take = make_mp3(tmp_path / "take.mp3")
+    groove = api.create_message(
+        thread.id, "alice", demo_pattern().to_snapshot(), snapshot_metadata={"loops": 3}
+    )
+    dropped = api.create_message(thread.id, "alice", {"filename": "field recording.wav"})
+    for msg in (groove, dropped):
+        api.attach_render(msg.id, api.upload_audio(take, duration=0.5))
+    model.set_messages([api.get_message(groove.id), api.get_message(dropped.id)])
+    dragger = RenderDragger(controller, tmp_path / "drag")
+    got: dict[str, list] = {}
+    for mid in (groove.id, dropped.id):
+        dragger.prepare(mid, lambda p, m, mid=mid: got.setdefault(mid, [p, m]), with_midi=True)
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=5000)
+    mp3, mime = got[groove.id]
+    urls = [Path(u.toLocalFile()) for u in mime.urls()]
+    assert urls == [mp3, mp3.with_suffix(".mid")]
+    midi = mido.MidiFile(str(urls[1]))
+    kick_notes = [m for m in midi.tracks[1] if m.type == "note_on" and m.velocity]
+    assert len(kick_notes) == 3 * 4  # the take's three loops of four kicks
+    # A message that is an audio file has no pattern: the MP3 alone, no error.
+    mp3, mime = got[dropped.id]
+    assert [Path(u.toLocalFile()) for u in mime.urls()] == [mp3]
+    assert not list(mp3.parent.glob("*.mid"))

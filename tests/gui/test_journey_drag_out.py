@@ -3,13 +3,16 @@ posted a take (its MP3 on the server, not on ada's machine); ada presses on its 
 player and drags. The app downloads the take into the audio cache while the button is
 held, then starts a real QDrag whose data is what a DAW or a file manager receives: one
 local file URL, to an MP3 that exists, decodes, and is named like
-``bo 120bpm 2026-12-01.mp3``."""
+``bo 120bpm 2026-12-01.mp3``. With Alt held the same drag carries a second URL: the
+pattern as a MIDI file named like the MP3, beside it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import mido
 import numpy as np
+import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QDrag, QGuiApplication, QMouseEvent
 from PySide6.QtTest import QTest
@@ -42,8 +45,9 @@ def _post_take(api: ApiClient, thread_id: str, folder: Path) -> tuple[str, bytes
     return message.id, source.read_bytes()
 
 
+@pytest.mark.parametrize("alt", [False, True], ids=["plain", "alt"])
 def test_drag_a_take_out_of_its_row_downloads_it_and_hands_over_an_mp3(
-    qtbot, tmp_path: Path
+    qtbot, tmp_path: Path, alt: bool
 ) -> None:
     backend = make_backend("sqlite-local", tmp_path)
     server = ThreadedServer(backend.app()).start()
@@ -82,7 +86,7 @@ def test_drag_a_take_out_of_its_row_downloads_it_and_hands_over_an_mp3(
             move = QMouseEvent(
                 QEvent.Type.MouseMove, end, viewport.mapToGlobal(end),
                 Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
-                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.AltModifier if alt else Qt.KeyboardModifier.NoModifier,
             )  # fmt: skip
             QApplication.sendEvent(viewport, move)  # returns once the drag is over
             over.append(True)
@@ -95,7 +99,7 @@ def test_drag_a_take_out_of_its_row_downloads_it_and_hands_over_an_mp3(
             assert drags, "no drag was started"
             mime = drags[-1].mimeData()
             assert "text/uri-list" in mime.formats()
-            (url,) = mime.urls()
+            url, *more = mime.urls()
             assert url.isLocalFile()
             handed = Path(url.toLocalFile())
             assert handed.is_file() and handed.suffix == ".mp3"
@@ -104,5 +108,18 @@ def test_drag_a_take_out_of_its_row_downloads_it_and_hands_over_an_mp3(
             info = read_mp3_info(handed)
             assert abs(info.duration - 2.0) < 0.1 and info.bitrate == 192
             assert bytes(mime.data(MIME_RENDER).data()).decode() == mid
+            if not alt:
+                assert more == []
+                return
+            # Alt: the pattern's notes ride along, named like the take, in the same folder.
+            (midi_url,) = more
+            midi_path = Path(midi_url.toLocalFile())
+            assert midi_path == handed.with_suffix(".mid") and midi_path.is_file()
+            midi = mido.MidiFile(str(midi_path))
+            tempo = next(m.tempo for m in midi.tracks[0] if m.type == "set_tempo")
+            assert round(mido.tempo2bpm(tempo), 3) == 120.0
+            assert [t.name for t in midi.tracks[1:]] == [t.name for t in demo_pattern().tracks]
+            # As long as the take (2 s = one pass of 16 steps at 120 BPM = 4 beats).
+            assert midi.ticks_per_beat == 480 and abs(midi.length - 2.0) < 0.3
     finally:
         server.stop()

@@ -78,6 +78,7 @@ def test_menus(qtbot, parts: Parts) -> None:
         "Save pattern as…",
         "Import MIDI…",
         "Export MIDI…",
+        "Export",
         "Join a server…",
         "Invite a bandmate…",
         "Settings…",
