@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt
-from PySide6.QtGui import QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -50,21 +50,22 @@ def dropped_audio(mime: QMimeData) -> Path | None:
     return path if is_track_audio(path) else None
 
 
-def accept_audio_drag(event: QDragMoveEvent) -> None:
-    if dropped_audio(event.mimeData()) is not None:
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-    else:
-        event.ignore()
-
-
-def drop_on_track(state: SequencerState, index: int, event: QDropEvent) -> None:
+def accept_audio_drag(event: QDropEvent) -> Path | None:
+    """The audio file a drag carries, the drag accepted as a copy; anything else is
+    ignored (None)."""
     path = dropped_audio(event.mimeData())
     if path is None:
         event.ignore()
-        return
+        return None
     event.setDropAction(Qt.DropAction.CopyAction)
     event.accept()
+    return path
+
+
+def drop_on_track(state: SequencerState, index: int, event: QDropEvent) -> None:
+    path = accept_audio_drag(event)
+    if path is None:
+        return
     try:
         sample = state.set_track_sample(index, path)
     except TrackSampleError as exc:
@@ -74,12 +75,9 @@ def drop_on_track(state: SequencerState, index: int, event: QDropEvent) -> None:
 
 
 def drop_new_track(state: SequencerState, event: QDropEvent) -> None:
-    path = dropped_audio(event.mimeData())
+    path = accept_audio_drag(event)
     if path is None:
-        event.ignore()
         return
-    event.setDropAction(Qt.DropAction.CopyAction)
-    event.accept()
     try:
         index = state.add_sample_track(path)
     except TrackSampleError as exc:
