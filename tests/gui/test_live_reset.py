@@ -30,6 +30,14 @@ def _watching_until_the_server_stops(qtbot, bob, thread_id: str, ids: list[str],
     qtbot.waitUntil(lambda: not bob.live.streaming, timeout=TIMEOUT)
 
 
+def _back_without(qtbot, bob, gone: str, kept: str) -> None:
+    """Once bob's stream is back, his open thread has dropped ``gone`` and kept ``kept``."""
+    model = bob.threads.messages
+    qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: model.row_of(gone) < 0, timeout=TIMEOUT)
+    assert model.row_of(kept) >= 0
+
+
 def test_after_pruned_deletions_the_open_thread_drops_what_was_deleted(
     qtbot, tmp_path, tasks
 ) -> None:
@@ -42,14 +50,11 @@ def test_after_pruned_deletions_the_open_thread_drops_what_was_deleted(
     bob = _session(server.url, tmp_path / "bob", tasks, "bob")
     try:
         _watching_until_the_server_stops(qtbot, bob, thread.id, [gone, kept], server)
-        model = bob.threads.messages
         # While bob is away his message is deleted and the deletion forgotten (pruned).
         assert backend.store.delete_message(gone) is not None
         assert backend.store.prune_tombstones(int(time.time() * 1000) + 60_000) == 1
         server = ThreadedServer(backend.app(), port=server.port).start()
-        qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
-        qtbot.waitUntil(lambda: model.row_of(gone) < 0, timeout=TIMEOUT)
-        assert model.row_of(kept) >= 0
+        _back_without(qtbot, bob, gone, kept)
     finally:
         bob.close(wait_ms=3000)
         server.stop()
@@ -76,14 +81,11 @@ def test_a_server_restored_from_a_backup_resets_and_the_open_thread_reloads(
     bob = _session(server.url, tmp_path / "bob", tasks, "bob")
     try:
         _watching_until_the_server_stops(qtbot, bob, thread.id, [kept, lost], server)
-        model = bob.threads.messages
         # The same address now serves the backup: bob's event id is newer than any of its
         # changes, and the poll API's "what changed since" has nothing to say about it.
         restored = make_backend("sqlite-local", tmp_path / "restored")
         server = ThreadedServer(restored.app(), port=server.port).start()
-        qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
-        qtbot.waitUntil(lambda: model.row_of(lost) < 0, timeout=TIMEOUT)
-        assert model.row_of(kept) >= 0
+        _back_without(qtbot, bob, lost, kept)
     finally:
         bob.close(wait_ms=3000)
         server.stop()
