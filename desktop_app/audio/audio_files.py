@@ -75,3 +75,15 @@ def read_audio(
             if "Format not recognised" in words:
                 raise AudioFileError(f"not a {_format_names(formats)} file") from None
             raise AudioFileError(f"damaged or unsupported audio ({words})") from None
+
+
+def as_played_channels(frames: np.ndarray) -> np.ndarray:
+    """Frames ``(n, channels)`` as the engine plays a sample: mono stays mono ``(n,)``,
+    stereo stays ``(n, 2)``, more channels fold down to stereo (odd ones left, even right)."""
+    if frames.shape[1] == 1:
+        return np.ascontiguousarray(frames[:, 0])
+    if frames.shape[1] == 2:
+        return np.ascontiguousarray(frames)
+    left = frames[:, 0::2].mean(axis=1)
+    right = frames[:, 1::2].mean(axis=1)
+    return np.ascontiguousarray(np.stack([left, right], axis=1))

@@ -15,7 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.audio.audio_files import SUFFIXES, AudioFileError, read_audio
+from desktop_app.audio.audio_files import (
+    SUFFIXES,
+    AudioFileError,
+    as_played_channels,
+    read_audio,
+)
 from desktop_app.audio.resample import resample
 from desktop_app.audio.synth import build_default_samples
 from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES
@@ -76,17 +81,6 @@ def load_default_kit(sample_rate: int = DEFAULT_SAMPLE_RATE) -> Kit:
     return Kit("default", sample_rate, samples)
 
 
-def _as_kit_channels(frames: np.ndarray) -> np.ndarray:
-    """Mono stays mono; stereo stays stereo; more channels are folded down to stereo."""
-    if frames.shape[1] == 1:
-        return np.ascontiguousarray(frames[:, 0])
-    if frames.shape[1] == 2:
-        return np.ascontiguousarray(frames)
-    left = frames[:, 0::2].mean(axis=1)
-    right = frames[:, 1::2].mean(axis=1)
-    return np.ascontiguousarray(np.stack([left, right], axis=1))
-
-
 def load_sample(path: str | Path, sample_rate: int = DEFAULT_SAMPLE_RATE) -> np.ndarray:
     """One WAV, AIFF or FLAC file as a kit sample; errors name the file and the reason."""
     path = Path(path)
@@ -100,7 +94,7 @@ def load_sample(path: str | Path, sample_rate: int = DEFAULT_SAMPLE_RATE) -> np.
     if len(frames) == 0:
         raise KitError(f"{path}: cannot read sample: it contains no audio")
     frames = np.nan_to_num(frames, nan=0.0, posinf=1.0, neginf=-1.0)
-    return _as_kit_channels(resample(frames, rate, sample_rate)).astype(np.float32)
+    return as_played_channels(resample(frames, rate, sample_rate)).astype(np.float32)
 
 
 def load_kit_folder(

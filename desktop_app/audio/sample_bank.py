@@ -25,7 +25,12 @@ from typing import Protocol
 
 import numpy as np
 
-from desktop_app.audio.audio_files import TRACK_FORMATS, AudioFileError, read_audio
+from desktop_app.audio.audio_files import (
+    TRACK_FORMATS,
+    AudioFileError,
+    as_played_channels,
+    read_audio,
+)
 from desktop_app.audio.sample_shaping import shape, to_rate
 from desktop_app.domain.pattern import Pattern
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE
@@ -70,17 +75,6 @@ class NoSamples:
         return None
 
 
-def _as_channels(frames: np.ndarray) -> np.ndarray:
-    """Mono stays mono ``(n,)``, stereo stays ``(n, 2)``; more channels fold to stereo."""
-    if frames.shape[1] == 1:
-        return np.ascontiguousarray(frames[:, 0])
-    if frames.shape[1] == 2:
-        return np.ascontiguousarray(frames)
-    left = frames[:, 0::2].mean(axis=1)
-    right = frames[:, 1::2].mean(axis=1)
-    return np.ascontiguousarray(np.stack([left, right], axis=1))
-
-
 def decode_sample(path: str | os.PathLike[str], sample_rate: int) -> np.ndarray:
     """A sample file as the engine plays it: float32 at ``sample_rate``, mono ``(n,)``
     or stereo ``(n, 2)``. ``AudioFileError`` (the message says why) for a file that is
@@ -94,7 +88,7 @@ def decode_sample(path: str | os.PathLike[str], sample_rate: int) -> np.ndarray:
     if len(frames) == 0:
         raise AudioFileError("it contains no audio")
     frames = np.nan_to_num(frames, nan=0.0, posinf=1.0, neginf=-1.0)
-    return _as_channels(to_rate(frames, rate, sample_rate))
+    return as_played_channels(to_rate(frames, rate, sample_rate))
 
 
 class SampleBank:

@@ -38,7 +38,7 @@ from desktop_app.domain.kit_format import (
     safe_file_name,
 )
 from desktop_app.domain.track import CHOKE_RANGE, PITCH_RANGE
-from desktop_app.services.kit_library import KitError, KitLibrary, inspect_sample
+from desktop_app.services.kit_library import KitError, KitLibrary, inspect_sample, read_kit_file
 
 log = logging.getLogger(__name__)
 
@@ -137,12 +137,7 @@ def _kit_folder(root: Path, name: str) -> Path:
 
 
 def _import_folder(folder: Path, library: KitLibrary) -> HydrogenImport:
-    xml = folder / DRUMKIT_XML
-    try:
-        with xml.open("rb") as handle:
-            raw = handle.read(MAX_XML_BYTES + 1)
-    except OSError as exc:
-        raise KitError(f"{folder.name}: no readable {DRUMKIT_XML} ({exc.strerror}).") from None
+    raw = read_kit_file(folder, DRUMKIT_XML, MAX_XML_BYTES)
     try:
         kit = parse_drumkit_xml(raw, fallback_name=folder.name)
     except HydrogenKitError as exc:

@@ -67,6 +67,16 @@ class SampleInfo:
     silent: bool
 
 
+def read_kit_file(folder: Path, name: str, limit: int) -> bytes:
+    """A kit's description file (``kit.json``, Hydrogen's ``drumkit.xml``): at most
+    ``limit + 1`` bytes, so its parser can say it is too big without reading it all."""
+    try:
+        with (folder / name).open("rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        raise KitError(f"{folder.name}: no readable {name} ({exc.strerror}).") from None
+
+
 def inspect_sample(path: Path) -> SampleInfo:
     """Check that ``path`` is a sample a track can play: what a dropped file must be
     (``audio/sample_bank``: WAV, AIFF, FLAC, Ogg or MP3, ≤ 50 MB, ≤ 30 s)."""
@@ -133,12 +143,7 @@ class KitLibrary:
     def read(self, folder: Path) -> KitSpec:
         """``folder``'s kit, checked: ``kit.json`` valid, every file it names present as
         a regular file inside the folder (a link out of it is refused)."""
-        path = folder / KIT_FILE
-        try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_KIT_JSON_BYTES + 1)
-        except OSError as exc:
-            raise KitError(f"{folder.name}: no readable {KIT_FILE} ({exc.strerror}).") from None
+        raw = read_kit_file(folder, KIT_FILE, MAX_KIT_JSON_BYTES)
         try:
             spec = read_kit_json(raw, self._builtins)
         except KitFormatError as exc:

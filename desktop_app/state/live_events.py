@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.services.event_stream import EventCallback, EventStream
+from desktop_app.services.tasks import Submit
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ class Stream(Protocol):
 
 
 StreamFactory = Callable[[str, str, EventCallback, Callable[[bool], None]], Stream]
-Submit = Callable[..., None]  # TaskRunner.submit with the owner as context
 
 
 def _event_stream(

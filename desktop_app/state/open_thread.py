@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.domain.message import Message
 from desktop_app.services.message_pages import MessageLister
+from desktop_app.services.tasks import Submit
 from desktop_app.state.connection_status import ConnectionStatus
 from desktop_app.state.message_fetch import Fetched, MessageCache, fetch_and_keep
 from desktop_app.state.message_list_model import MessageListModel
@@ -26,8 +27,6 @@ POLL_ACTIVE_MS = 1000
 POLL_IDLE_MS = 1500
 IDLE_AFTER_POLLS = 30
 POLL_PUSHED_MS = 60_000  # the server pushes its changes: a slow safety poll only
-
-Submit = Callable[..., None]  # TaskRunner.submit with the owner as context
 
 
 class CachedMessages(MessageCache, Protocol):

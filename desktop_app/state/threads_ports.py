@@ -12,9 +12,9 @@ from typing import Any, Protocol
 from desktop_app.domain.draft import MessageDraft
 from desktop_app.domain.message import Message, Thread
 from desktop_app.services.api import MessagePage
+from desktop_app.services.tasks import Submit
 from desktop_app.state.connection_status import ConnectionStatus
 from desktop_app.state.message_fetch import MessageCache
-from desktop_app.state.open_thread import Submit
 
 
 class ThreadsApi(Protocol):

@@ -4,10 +4,8 @@ session host switches to the new server by itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,20 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services.join import Joined, JoinError, check, read_invite
+from desktop_app.services.tasks import Runner
 from desktop_app.ui import theme
-
-
-class Runner(Protocol):
-    """``TaskRunner``: runs a blocking call on a worker, answers on the GUI thread."""
-
-    def submit(
-        self,
-        fn: Callable[..., Any],
-        *args: Any,
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-        context: QObject | None = None,
-    ) -> None: ...
 
 
 class JoinTarget(Protocol):

@@ -10,7 +10,7 @@ itself and changes nothing. How a kit's sounds land on the tracks is decided in
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +32,7 @@ from desktop_app.domain.kit_format import MAX_NAME_CHARS, KitSpec
 from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.services.hydrogen_import import HydrogenImport, import_hydrogen
 from desktop_app.services.kit_library import KitError, KitLibrary, SampleStore, default_kit
+from desktop_app.services.tasks import Runner
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +47,6 @@ class PatternDocument(Protocol):
     def pattern(self) -> Pattern: ...
 
     def load_snapshot(self, data: Any, text: str = ...) -> None: ...
-
-
-class Tasks(Protocol):
-    """Runs blocking work off the GUI thread (``services/tasks.TaskRunner``)."""
-
-    def submit(
-        self,
-        fn: Callable[..., Any],
-        *args: Any,
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-        context: QObject | None = None,
-    ) -> None: ...
 
 
 class LastFolder(Protocol):
@@ -80,7 +68,7 @@ class KitActions(QObject):
         library: KitLibrary,
         samples: SampleStore,
         folder: LastFolder,
-        tasks: Tasks,
+        tasks: Runner,
     ) -> None:
         super().__init__(window)
         self._window = window

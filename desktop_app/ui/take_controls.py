@@ -46,7 +46,9 @@ QToolButton#takeOptions::menu-indicator {{ image: none; width: 0; }}
 """
 
 
-def _pixmap(size: int) -> tuple[QPixmap, QPainter]:
+def icon_canvas(size: int) -> tuple[QPixmap, QPainter]:
+    """A transparent, antialiased canvas for a painted ``size``-pixel icon, drawn at twice
+    the resolution so it stays crisp on high-density screens."""
     ratio = 2.0
     pixmap = QPixmap(int(size * ratio), int(size * ratio))
     pixmap.setDevicePixelRatio(ratio)
@@ -56,59 +58,29 @@ def _pixmap(size: int) -> tuple[QPixmap, QPainter]:
     return pixmap, painter
 
 
+def _fill(painter: QPainter, color: str, s: float, *points: tuple[float, float]) -> None:
+    """A filled polygon; ``points`` are fractions of the icon's size ``s``."""
+    painter.setBrush(QColor(color))
+    painter.drawPolygon(QPolygonF([QPointF(s * x, s * y) for x, y in points]))
+
+
 def metronome_icon(color: str, size: int = ICON) -> QIcon:
     """A metronome: a tapering body with its pendulum leaning right."""
-    pixmap, painter = _pixmap(size)
+    pixmap, painter = icon_canvas(size)
     s = float(size)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(color))
-    painter.drawPolygon(
-        QPolygonF(
-            [
-                QPointF(s * 0.38, s * 0.08),
-                QPointF(s * 0.62, s * 0.08),
-                QPointF(s * 0.84, s * 0.92),
-                QPointF(s * 0.16, s * 0.92),
-            ]
-        )
-    )
-    painter.setBrush(QColor(theme.BG_RAISED))
-    painter.drawPolygon(
-        QPolygonF(
-            [
-                QPointF(s * 0.44, s * 0.24),
-                QPointF(s * 0.56, s * 0.24),
-                QPointF(s * 0.68, s * 0.70),
-                QPointF(s * 0.32, s * 0.70),
-            ]
-        )
-    )
-    painter.setBrush(QColor(color))
-    painter.drawPolygon(
-        QPolygonF(
-            [
-                QPointF(s * 0.47, s * 0.70),
-                QPointF(s * 0.53, s * 0.70),
-                QPointF(s * 0.78, s * 0.22),
-                QPointF(s * 0.72, s * 0.20),
-            ]
-        )
-    )
+    _fill(painter, color, s, (0.38, 0.08), (0.62, 0.08), (0.84, 0.92), (0.16, 0.92))
+    _fill(painter, theme.BG_RAISED, s, (0.44, 0.24), (0.56, 0.24), (0.68, 0.70), (0.32, 0.70))
+    _fill(painter, color, s, (0.47, 0.70), (0.53, 0.70), (0.78, 0.22), (0.72, 0.20))
     painter.end()
     return QIcon(pixmap)
 
 
 def chevron_icon(color: str, size: int = ICON) -> QIcon:
     """A small downward triangle: this button opens a menu."""
-    pixmap, painter = _pixmap(size)
-    s = float(size)
+    pixmap, painter = icon_canvas(size)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(color))
-    painter.drawPolygon(
-        QPolygonF(
-            [QPointF(s * 0.18, s * 0.36), QPointF(s * 0.82, s * 0.36), QPointF(s * 0.5, s * 0.68)]
-        )
-    )
+    _fill(painter, color, float(size), (0.18, 0.36), (0.82, 0.36), (0.5, 0.68))
     painter.end()
     return QIcon(pixmap)
 

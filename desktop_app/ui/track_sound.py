@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt
-from PySide6.QtGui import QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -50,21 +50,20 @@ def dropped_audio(mime: QMimeData) -> Path | None:
     return path if is_track_audio(path) else None
 
 
-def accept_audio_drag(event: QDragMoveEvent) -> None:
-    if dropped_audio(event.mimeData()) is not None:
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-    else:
-        event.ignore()
-
-
-def drop_on_track(state: SequencerState, index: int, event: QDropEvent) -> None:
+def accept_audio_drag(event: QDropEvent) -> Path | None:
+    """The audio file a drag carries, the drag accepted as a copy; anything else is
+    ignored (None)."""
     path = dropped_audio(event.mimeData())
     if path is None:
         event.ignore()
-        return
+        return None
     event.setDropAction(Qt.DropAction.CopyAction)
     event.accept()
+    return path
+
+
+def _give_track_sound(state: SequencerState, index: int, path: str | Path) -> None:
+    """``path`` becomes track ``index``'s sound; the status bar says so, or why not."""
     try:
         sample = state.set_track_sample(index, path)
     except TrackSampleError as exc:
@@ -73,19 +72,27 @@ def drop_on_track(state: SequencerState, index: int, event: QDropEvent) -> None:
     state.notice.emit(f"{state.pattern.tracks[index].name} plays {sample.name}.")
 
 
-def drop_new_track(state: SequencerState, event: QDropEvent) -> None:
-    path = dropped_audio(event.mimeData())
-    if path is None:
-        event.ignore()
-        return
-    event.setDropAction(Qt.DropAction.CopyAction)
-    event.accept()
+def _add_sound_track(state: SequencerState, path: str | Path) -> int | None:
+    """A new track playing ``path``; the status bar says so, or why not."""
     try:
         index = state.add_sample_track(path)
     except TrackSampleError as exc:
         state.notice.emit(str(exc))
-        return
-    state.notice.emit(f"New track {state.pattern.tracks[index].name} plays {path.name}.")
+        return None
+    state.notice.emit(f"New track {state.pattern.tracks[index].name} plays {Path(path).name}.")
+    return index
+
+
+def drop_on_track(state: SequencerState, index: int, event: QDropEvent) -> None:
+    path = accept_audio_drag(event)
+    if path is not None:
+        _give_track_sound(state, index, path)
+
+
+def drop_new_track(state: SequencerState, event: QDropEvent) -> None:
+    path = accept_audio_drag(event)
+    if path is not None:
+        _add_sound_track(state, path)
 
 
 def _ask_for_audio(parent: QWidget, title: str) -> str:
@@ -96,28 +103,14 @@ def _ask_for_audio(parent: QWidget, title: str) -> str:
 def pick_new_track(state: SequencerState, parent: QWidget) -> int | None:
     """The "Audio file…" entry of "+ Track": a new track playing the file picked."""
     path = _ask_for_audio(parent, "Audio file for a new track")
-    if not path:
-        return None
-    try:
-        index = state.add_sample_track(path)
-    except TrackSampleError as exc:
-        state.notice.emit(str(exc))
-        return None
-    state.notice.emit(f"New track {state.pattern.tracks[index].name} plays {Path(path).name}.")
-    return index
+    return _add_sound_track(state, path) if path else None
 
 
 def pick_sample(state: SequencerState, index: int, parent: QWidget) -> None:
     """The track menu's "Sample…": the file dialog, then the same path as a drop."""
     path = _ask_for_audio(parent, "Sound for this track")
-    if not path:
-        return
-    try:
-        sample = state.set_track_sample(index, path)
-    except TrackSampleError as exc:
-        state.notice.emit(str(exc))
-        return
-    state.notice.emit(f"{state.pattern.tracks[index].name} plays {sample.name}.")
+    if path:
+        _give_track_sound(state, index, path)
 
 
 class TrackSoundPopup(QFrame):

@@ -10,7 +10,7 @@ states' signals, not the clicks, so playback started by the recorder shows here 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap, QPolygonF
+from PySide6.QtGui import QAction, QColor, QIcon, QPolygonF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from desktop_app.state.recording_state import RecordingState
@@ -18,19 +18,14 @@ from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.level_meter import LevelMeter
-from desktop_app.ui.take_controls import MasterVolumeBar, TakeControls
+from desktop_app.ui.take_controls import MasterVolumeBar, TakeControls, icon_canvas
 
 ICON_SIZE = 16
 
 
 def painted_icon(kind: str, color: str, size: int = ICON_SIZE) -> QIcon:
     """Transport glyphs drawn with QPainter: crisp at any scale, no icon theme needed."""
-    ratio = 2.0
-    pixmap = QPixmap(int(size * ratio), int(size * ratio))
-    pixmap.setDevicePixelRatio(ratio)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pixmap, painter = icon_canvas(size)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(color))
     s = float(size)

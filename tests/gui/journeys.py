@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -29,7 +30,7 @@ from desktop_app.settings import Settings
 from desktop_app.ui import theme
 from desktop_app.ui.message_list import MessageListView
 from sequencer_server.threaded import ThreadedServer
-from tests.conftest import TOKEN, make_backend
+from tests.conftest import TOKEN, Backend, make_backend
 from tests.gui.pixels import Blob, blobs, grab, mask_of
 
 TIMEOUT = 15_000
@@ -62,22 +63,31 @@ def running(qtbot, home: Path, url: str, user: str) -> Iterator[AppGraph]:
         graph.shutdown()
 
 
+class Band(NamedTuple):
+    api: ApiClient
+    thread: Thread
+    ada: AppGraph
+    bo: AppGraph
+    backend: Backend  # the server's store and storage, to check what it holds
+
+
 @contextmanager
-def band_practice(qtbot, tmp_path: Path) -> Iterator[tuple[ApiClient, Thread, AppGraph, AppGraph]]:
-    """A server with one thread, "Band practice", for ada and bo, each in their own app
-    and both already showing it: ``(api, thread, ada, bo)``."""
-    server = ThreadedServer(make_backend("sqlite-local", tmp_path).app()).start()
+def band_practice(qtbot, tmp_path: Path, name: str = "Band practice") -> Iterator[Band]:
+    """A server with one thread, ``name``, for ada and bo, each in their own app and both
+    already showing it."""
+    backend = make_backend("sqlite-local", tmp_path)
+    server = ThreadedServer(backend.app()).start()
     try:
         api = ApiClient(server.url, TOKEN)
-        thread = api.create_thread("Band practice", users=("ada", "bo"))
+        thread = api.create_thread(name, users=("ada", "bo"))
         with (
             running(qtbot, tmp_path / "ada", server.url, "ada") as ada,
             running(qtbot, tmp_path / "bo", server.url, "bo") as bo,
         ):
             for graph in (ada, bo):
                 panel = graph.window.conversation
-                qtbot.waitUntil(lambda p=panel: p.title.text() == "Band practice", timeout=TIMEOUT)
-            yield api, thread, ada, bo
+                qtbot.waitUntil(lambda p=panel: p.title.text() == name, timeout=TIMEOUT)
+            yield Band(api, thread, ada, bo, backend)
     finally:
         server.stop()
 

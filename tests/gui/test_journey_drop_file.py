@@ -71,7 +71,7 @@ def test_drop_wav_and_mp3_then_other_user_plays_and_text_is_refused(qtbot, tmp_p
     lyrics = files / "lyrics.txt"
     lyrics.write_text("la la la", encoding="utf-8")
 
-    with band_practice(qtbot, tmp_path) as (api, thread, ada, bo):
+    with band_practice(qtbot, tmp_path) as (api, thread, ada, bo, _backend):
         # ada drops the two sound files: two messages, each named after its file.
         assert _drop_files(ada, [wav, mp3])
         qtbot.waitUntil(lambda: _all_ready(ada, 2), timeout=TIMEOUT)

@@ -17,6 +17,7 @@ from tests.conftest import TOKEN, make_backend
 from tests.e2e.proxy import CuttingProxy
 from tests.gui.journeys import (
     TIMEOUT,
+    band_practice,
     click_in_list,
     load_label,
     park_mouse,
@@ -122,52 +123,40 @@ def test_a_pattern_sent_from_the_window_with_own_sounds_plays_the_same_on_the_ot
     import numpy as np
     import soundfile
 
-    backend = make_backend("sqlite-local", tmp_path)
-    server = ThreadedServer(backend.app()).start()
-    try:
-        ApiClient(server.url, TOKEN).create_thread("Sounds", users=("ada", "bo"))
-        sound = tmp_path / "my snare.flac"
-        t = np.arange(9000) / 44100
-        tone = (np.sin(2 * np.pi * 180 * t) * np.exp(-t * 30) * 0.5).astype(np.float32)
-        soundfile.write(sound, np.stack([tone, tone * 0.5], axis=1), 44100, format="FLAC")
-        sha = hashlib.sha256(sound.read_bytes()).hexdigest()
-        with (
-            running(qtbot, tmp_path / "ada", server.url, "ada") as ada,
-            running(qtbot, tmp_path / "bo", server.url, "bo") as bo,
-        ):
-            for graph in (ada, bo):
-                panel = graph.window.conversation
-                qtbot.waitUntil(lambda p=panel: p.title.text() == "Sounds", timeout=TIMEOUT)
-            seq = ada.sequencer_state
-            seq.set_track_sample(1, sound)
-            seq.set_pitch(1, 3.0)
-            seq.set_decay(1, 0.15)
-            sent = seq.snapshot()
-            assert sent["tracks"][1]["sample_sha256"] == sha
-            mid = ada.threads_state.send_message_from_sequencer(sent)
-            # the send is queued on a worker: wait for the server to hold the message
-            qtbot.waitUntil(lambda: backend.store.get_message(mid) is not None, timeout=TIMEOUT)
-            assert [o.key for o in backend.storage.list_objects("test/samples/")] == [
-                f"test/samples/{sha}.flac"
-            ]
+    sound = tmp_path / "my snare.flac"
+    t = np.arange(9000) / 44100
+    tone = (np.sin(2 * np.pi * 180 * t) * np.exp(-t * 30) * 0.5).astype(np.float32)
+    soundfile.write(sound, np.stack([tone, tone * 0.5], axis=1), 44100, format="FLAC")
+    sha = hashlib.sha256(sound.read_bytes()).hexdigest()
+    with band_practice(qtbot, tmp_path, "Sounds") as (_api, _thread, ada, bo, backend):
+        seq = ada.sequencer_state
+        seq.set_track_sample(1, sound)
+        seq.set_pitch(1, 3.0)
+        seq.set_decay(1, 0.15)
+        sent = seq.snapshot()
+        assert sent["tracks"][1]["sample_sha256"] == sha
+        mid = ada.threads_state.send_message_from_sequencer(sent)
+        # the send is queued on a worker: wait for the server to hold the message
+        qtbot.waitUntil(lambda: backend.store.get_message(mid) is not None, timeout=TIMEOUT)
+        assert [o.key for o in backend.storage.list_objects("test/samples/")] == [
+            f"test/samples/{sha}.flac"
+        ]
 
-            model = bo.threads_state.messages
-            qtbot.waitUntil(lambda: model.ids() == [mid], timeout=TIMEOUT)
-            assert bo.samples.lookup(sha) is None
-            park_mouse(qtbot, bo)
-            click_in_list(qtbot, bo, load_label(bo, mid).centre)
-            qtbot.waitUntil(
-                lambda: status_bar_text(bo) == "Pattern loaded — Undo brings yours back",
-                timeout=TIMEOUT,
-            )
-            assert bo.sequencer_state.snapshot() == sent
-            assert not bo.sequencer_state.sound_missing(1)
-            mine = ada.engine.bounce(ada.sequencer_state.pattern, 2)
-            theirs = bo.engine.bounce(bo.sequencer_state.pattern, 2)
-            assert np.abs(mine).max() > 0.01
-            assert mine.tobytes() == theirs.tobytes()
-    finally:
-        server.stop()
+        model = bo.threads_state.messages
+        qtbot.waitUntil(lambda: model.ids() == [mid], timeout=TIMEOUT)
+        assert bo.samples.lookup(sha) is None
+        park_mouse(qtbot, bo)
+        click_in_list(qtbot, bo, load_label(bo, mid).centre)
+        qtbot.waitUntil(
+            lambda: status_bar_text(bo) == "Pattern loaded — Undo brings yours back",
+            timeout=TIMEOUT,
+        )
+        assert bo.sequencer_state.snapshot() == sent
+        assert not bo.sequencer_state.sound_missing(1)
+        mine = ada.engine.bounce(ada.sequencer_state.pattern, 2)
+        theirs = bo.engine.bounce(bo.sequencer_state.pattern, 2)
+        assert np.abs(mine).max() > 0.01
+        assert mine.tobytes() == theirs.tobytes()
 
 
 def test_opening_a_pattern_file_plays_the_sounds_it_names(qtbot, tmp_path, modals):

@@ -62,7 +62,7 @@ def _choose_from_next_menu(text: str, chosen: list[str]) -> None:
 
 
 def test_build_record_send_play_load_delete(qtbot, tmp_path: Path, modals: ModalDriver) -> None:
-    with band_practice(qtbot, tmp_path) as (api, _thread, ada, bo):
+    with band_practice(qtbot, tmp_path) as (api, _thread, ada, bo, _backend):
         # 1. Build: ada starts from an empty grid and clicks four pads where they are painted.
         ada.window.new_pattern_action.trigger()
         cells = grid_cells(ada)
