@@ -13,37 +13,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import (
-    QDesktopServices,
-    QDragEnterEvent,
-    QDragLeaveEvent,
-    QDropEvent,
-    QKeyEvent,
-    QKeySequence,
-    QResizeEvent,
-    QShortcut,
-)
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.services.dropped_audio import is_sendable, refusal
-from desktop_app.state.message_roles import Roles
-from desktop_app.state.message_row import RENDER_FAILED
 from desktop_app.ui import theme
 from desktop_app.ui.composer_text import ComposerText
+from desktop_app.ui.message_actions import MessageActions
 from desktop_app.ui.message_list import MessageListView
+from desktop_app.ui.send_drop import SendDrop
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +99,10 @@ class ConversationPanel(QWidget):
         self.messages.linkActivated.connect(open_link)
         if callable(getattr(threads_state, "retry_message", None)):
             self.messages.retryRequested.connect(threads_state.retry_message)
-        self.messages.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self._menu_extras: list[Callable[[QMenu, str], None]] = []
-        self.messages.customContextMenuRequested.connect(self._context_menu)
-        # Files dropped on the thread are sent as messages with that audio.
-        self.messages.viewport().installEventFilter(self)
-        self.messages.installEventFilter(self)
-        self.messages.viewport().setAcceptDrops(True)
+        self._actions = MessageActions(
+            threads_state, self.messages, self.set_reply, self.loadRequested.emit, self
+        )
+        self._drop = SendDrop(threads_state, self.messages, self.sendFailed.emit, self)
 
         self.take_label = QLabel()
         self.take_label.setObjectName("takeLabel")
@@ -329,128 +314,20 @@ class ConversationPanel(QWidget):
     def reply_to(self) -> str:
         return self._reply_to
 
-    # ---- message actions -----------------------------------------------------------------
-    def _own(self, message_id: str) -> bool:
-        check = getattr(self._threads, "is_deletable", None)
-        return bool(check and check(message_id))
-
+    # ---- message actions (ui/message_actions.py) and drop to send (ui/send_drop.py) -----
     def add_message_actions(self, provider: Callable[[QMenu, str], None]) -> None:
         """``provider(menu, message_id)`` adds its actions to every message menu (e.g.
         "Save recording as…", which needs the player's files this panel knows nothing of)."""
-        if provider not in self._menu_extras:
-            self._menu_extras.append(provider)
+        self._actions.add(provider)
 
     def message_menu(self, message_id: str) -> QMenu:
         """The context menu of one row (built separately so tests can inspect it)."""
-        model = self._threads.messages
-        index = model.index(model.row_of(message_id))
-        menu = QMenu(self)
-        reply = menu.addAction("Reply")
-        reply.triggered.connect(lambda: self.set_reply(message_id))
-        text = index.data(Roles.TEXT) or ""
-        if text:
-            # Words are painted, not widgets: copying them is how they are selected.
-            copy = menu.addAction("Copy text")
-            copy.triggered.connect(lambda: QApplication.clipboard().setText(text))
-        if index.data(Roles.HAS_PATTERN) is not False:
-            load = menu.addAction("Load pattern into the sequencer")
-            load.triggered.connect(
-                lambda: self.loadRequested.emit(index.data(Roles.SNAPSHOT) or {})
-            )
-        if index.data(Roles.RENDER_STATE) == RENDER_FAILED and callable(
-            getattr(self._threads, "retry_message", None)
-        ):
-            retry = menu.addAction("Retry sending")
-            retry.triggered.connect(lambda: self._threads.retry_message(message_id))
-        for provider in self._menu_extras:
-            provider(menu, message_id)
-        if self._own(message_id):
-            menu.addSeparator()
-            delete = menu.addAction("Delete message…")
-            delete.setShortcut(QKeySequence.StandardKey.Delete)
-            delete.triggered.connect(lambda: self.delete_message(message_id))
-        return menu
-
-    @Slot(QPoint)
-    def _context_menu(self, pos: QPoint) -> None:
-        index = self.messages.indexAt(pos)
-        if not index.isValid():
-            return
-        self.message_menu(index.data(Roles.ID)).exec(self.messages.viewport().mapToGlobal(pos))
+        return self._actions.menu(message_id)
 
     def delete_message(self, message_id: str) -> None:
         """One's own message only, after confirmation; the server removes its files."""
-        if not self._own(message_id):
-            return
-        if self._ask_delete():
-            self._threads.delete_message(message_id)
-
-    def _ask_delete(self) -> bool:
-        """Qt has no standard Delete button, so the box gets one with the destructive role;
-        Cancel stays the default so a stray Enter deletes nothing."""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Delete message",
-            "Delete this message for everyone in the thread? Its recording is removed "
-            "from the server too.",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is delete
-
-    # ---- drop to send --------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if watched is self.messages and isinstance(event, QKeyEvent):
-            if kind == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Delete:
-                index = self.messages.currentIndex()
-                if index.isValid():
-                    self.delete_message(index.data(Roles.ID))
-                    return True
-            return False
-        if not isinstance(event, QDropEvent | QDragLeaveEvent):
-            return False
-        if isinstance(event, QDropEvent) and kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            if self._dropped_files(event):
-                event.acceptProposedAction()
-                thread = self._threads.current_thread
-                self.messages.set_drop_hint(
-                    True,
-                    f"Drop to send to {thread.name}"
-                    if thread is not None
-                    else "Open a thread first — files dropped here are sent to it",
-                )
-                return True
-        elif kind == QEvent.Type.DragLeave:
-            self.messages.set_drop_hint(False)
-        elif isinstance(event, QDropEvent) and kind == QEvent.Type.Drop:
-            self.messages.set_drop_hint(False)
-            files = self._dropped_files(event)
-            if files:
-                event.acceptProposedAction()
-                self.drop_files(files)
-                return True
-        return False
-
-    @staticmethod
-    def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
-        mime = event.mimeData()
-        if mime is None or not mime.hasUrls():
-            return []
-        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+        self._actions.delete(message_id)
 
     def drop_files(self, files: list[Path]) -> None:
         """Send each audio file as a message; anything else is refused in words."""
-        send = getattr(self._threads, "send_audio_file", None)
-        if send is None or not self._threads.current_thread_id:
-            self.sendFailed.emit("Open a thread, then drop audio files on it to send them.")
-            return
-        for path in files:
-            if is_sendable(path):
-                send(path)
-            else:
-                self.sendFailed.emit(refusal(path))
+        self._drop.drop_files(files)

@@ -17,7 +17,8 @@ from desktop_app.audio.limiter import THRESHOLD
 from desktop_app.audio.sample_bank import FolderLookup, SampleBank
 from desktop_app.audio.sequencer import Sequencer
 from desktop_app.audio.stems import stem_tracks, stems
-from desktop_app.domain.pattern import Pattern, Track, demo_pattern
+from desktop_app.domain.pattern import Pattern, demo_pattern
+from desktop_app.domain.track import Track
 from desktop_app.services.audio_export import (
     ExportError,
     stem_file_names,

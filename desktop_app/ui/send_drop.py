@@ -1,0 +1,84 @@
+"""Files dropped on the open thread are sent as messages with that audio.
+
+An event filter on the message list (and its viewport) rather than drop handlers on the
+list itself, so the list stays a plain view and the hint it paints is the only thing it
+knows about dropping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
+
+from desktop_app.services.dropped_audio import is_sendable, refusal
+from desktop_app.ui.message_list import MessageListView
+
+
+class SendDrop(QObject):
+    """``SendDrop(threads_state, view, refused)``: accepts local files dragged over
+    ``view``, sends the audio ones to the open thread; ``refused(text)`` hears the words
+    for everything it will not send."""
+
+    def __init__(
+        self,
+        threads_state: Any,
+        view: MessageListView,
+        refused: Callable[[str], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._threads = threads_state
+        self._view = view
+        self._refused = refused
+        view.viewport().installEventFilter(self)
+        view.installEventFilter(self)
+        view.viewport().setAcceptDrops(True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if not isinstance(event, QDropEvent | QDragLeaveEvent):
+            return False
+        if isinstance(event, QDropEvent) and kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if self._dropped_files(event):
+                event.acceptProposedAction()
+                thread = self._threads.current_thread
+                self._view.set_drop_hint(
+                    True,
+                    f"Drop to send to {thread.name}"
+                    if thread is not None
+                    else "Open a thread first — files dropped here are sent to it",
+                )
+                return True
+        elif kind == QEvent.Type.DragLeave:
+            self._view.set_drop_hint(False)
+        elif isinstance(event, QDropEvent) and kind == QEvent.Type.Drop:
+            self._view.set_drop_hint(False)
+            files = self._dropped_files(event)
+            if files:
+                event.acceptProposedAction()
+                self.drop_files(files)
+                return True
+        return False
+
+    @staticmethod
+    def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return []
+        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+
+    def drop_files(self, files: list[Path]) -> None:
+        """Send each audio file as a message; anything else is refused in words."""
+        send = getattr(self._threads, "send_audio_file", None)
+        if send is None or not self._threads.current_thread_id:
+            self._refused("Open a thread, then drop audio files on it to send them.")
+            return
+        for path in files:
+            if is_sendable(path):
+                send(path)
+            else:
+                self._refused(refusal(path))
