@@ -138,6 +138,29 @@ def test_the_kernel_says_when_another_connection_writes_the_database(tmp_path):
         store.close()
 
 
+@pytest.mark.skipif(not SQLiteFileEvents.available(), reason="inotify is Linux only")
+def test_a_burst_of_writes_wakes_the_broker_once_until_it_asks(tmp_path):
+    """A commit is a dozen WAL writes: one wake, not one per write, until ``changed()``."""
+    store = SQLiteStore(tmp_path / "s.sqlite3")
+    signal = store.change_signal()
+    wakes: list[float] = []
+    signal.start(lambda: wakes.append(time.monotonic()))
+    try:
+        for i in range(5):
+            store.create_thread({"id": f"t{i}", "name": "x", "users": [], "created_at": "1"})
+        time.sleep(0.3)
+        assert len(wakes) == 1
+        assert signal.changed()  # asked: armed again
+        store.create_thread({"id": "later", "name": "y", "users": [], "created_at": "2"})
+        deadline = time.monotonic() + 2
+        while len(wakes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(wakes) == 2
+    finally:
+        signal.close()
+        store.close()
+
+
 def test_an_idle_sqlite_broker_reads_no_changes(tmp_path):
     """With listeners and nothing happening the broker only asks data_version: no query
     of the change tables (which is what made an idle server busy)."""
