@@ -139,6 +139,8 @@ class SQLiteFileEvents(SQLiteDataVersion):
         self._fd: int | None = None
         self._stop_r, self._stop_w = -1, -1
         self._thread: threading.Thread | None = None
+        # One commit is a dozen writes (WAL frames): one wake until ``changed()`` is asked.
+        self._armed = True
 
     @staticmethod
     def available() -> bool:
@@ -175,8 +177,13 @@ class SQLiteFileEvents(SQLiteDataVersion):
                 name = data[offset + _EVENT.size : offset + _EVENT.size + size].rstrip(b"\0")
                 offset += _EVENT.size + size
                 ours = ours or bool(mask & _IN_Q_OVERFLOW) or os.fsdecode(name) in self._names
-            if ours:
+            if ours and self._armed:
+                self._armed = False
                 wake()
+
+    def changed(self) -> bool:
+        self._armed = True  # before reading: a commit after this read wakes again
+        return super().changed()
 
     def close(self) -> None:
         if self._stop_w >= 0:
