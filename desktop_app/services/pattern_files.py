@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
+from desktop_app.audio.audio_files import AudioFileError
+from desktop_app.audio.sample_bank import decode_sample
 from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.services.samples import SampleError
 from sequencer_common.atomic import write_text_atomic
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 
 SAMPLE_FILE_KEY = "sample_file"
+CHECK_RATE = 44100  # the rate a named file is test-decoded at
 
 
 class PatternFileError(Exception):
@@ -74,7 +77,14 @@ def resolve_sample_files(
         if not path.is_file():
             raise PatternFileError(f"{where}: {path}: no such file")
         try:
+            # Checked as a dropped file is (size first, then it must decode): the pattern
+            # may come from anyone, and the file would otherwise be copied whatever it is.
+            decode_sample(path, CHECK_RATE)
             cached = samples.add_local(path, protect=added)
+        except AudioFileError as exc:
+            raise PatternFileError(
+                f"{where}: {path.name} cannot be a track's sound: {exc}"
+            ) from exc
         except OSError as exc:
             raise PatternFileError(f"{where}: {path}: {exc.strerror or exc}") from exc
         except SampleError as exc:  # not a sample format

@@ -1,0 +1,64 @@
+"""A pattern file names its tracks' sounds by ``"sample_file"``, and pattern files come
+from anyone: a named file is copied into the sample cache only if it is a sample a track
+can play (a regular file, at most 50 MB, decodable), as a dropped file must be."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from desktop_app.services.pattern_files import PatternFileError, resolve_sample_files
+from desktop_app.services.samples import SampleCache
+
+
+def _pattern(named: str) -> dict:
+    track = {"name": "Kick", "sample": "kick", "steps": [100, 0, 0, 0], "sample_file": named}
+    return {"format": "sequencer.pattern", "version": "0.1.0", "bpm": 120, "tracks": [track]}
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> SampleCache:
+    return SampleCache(tmp_path / "cache")
+
+
+def _cached(cache: SampleCache) -> list[str]:
+    return sorted(p.name for p in cache.folder.iterdir())
+
+
+def test_a_real_sample_is_taken(tmp_path: Path, cache: SampleCache) -> None:
+    soundfile.write(tmp_path / "kick.wav", np.full(4410, 0.5, np.float32), 44100)
+    resolved = resolve_sample_files(_pattern("kick.wav"), tmp_path, cache)
+    assert resolved["tracks"][0]["sample_name"] == "kick.wav"
+    assert len(_cached(cache)) == 1
+
+
+def test_a_huge_file_is_refused_without_reading_or_copying_it(
+    tmp_path: Path, cache: SampleCache
+) -> None:
+    big = tmp_path / "kick.wav"
+    with big.open("wb") as out:  # sparse: 4 GB named, nothing written
+        out.truncate(4 * 1024**3)
+    with pytest.raises(PatternFileError, match="limit is 50 MB"):
+        resolve_sample_files(_pattern(str(big)), tmp_path, cache)
+    assert _cached(cache) == []
+
+
+def test_a_file_that_is_not_audio_is_refused_and_not_copied(
+    tmp_path: Path, cache: SampleCache
+) -> None:
+    (tmp_path / "notes.wav").write_text("dear diary\n" * 100)
+    with pytest.raises(PatternFileError, match=r"notes\.wav cannot be a track's sound"):
+        resolve_sample_files(_pattern("notes.wav"), tmp_path, cache)
+    assert _cached(cache) == []
+
+
+@pytest.mark.parametrize("named", ["/dev/zero", "fifo.wav"])
+def test_devices_and_fifos_are_no_such_file(tmp_path: Path, cache: SampleCache, named: str) -> None:
+    os.mkfifo(tmp_path / "fifo.wav")
+    with pytest.raises(PatternFileError, match="no such file"):
+        resolve_sample_files(_pattern(named), tmp_path, cache)
+    assert _cached(cache) == []
