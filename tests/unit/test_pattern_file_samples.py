@@ -62,3 +62,35 @@ def test_devices_and_fifos_are_no_such_file(tmp_path: Path, cache: SampleCache, 
     with pytest.raises(PatternFileError, match="no such file"):
         resolve_sample_files(_pattern(named), tmp_path, cache)
     assert _cached(cache) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        (b"[" * 200_000, "not JSON a pattern can have"),
+        (b'{"bpm": 1' + b"9" * 5000 + b"}", "not JSON a pattern can have"),
+        (b" " * (5 * 1024 * 1024) + b"{}", "over 4 MB"),
+    ],
+)
+def test_hostile_json_is_a_message_not_a_crash(tmp_path: Path, raw: bytes, said: str) -> None:
+    """Nesting 200000 deep raised RecursionError and a 5000-digit number a bare
+    ValueError, past every handler (the window's Open, the CLI); a 5 GB file was read
+    whole into memory."""
+    from desktop_app.commands._failure import CommandError
+    from desktop_app.commands._inputs import pattern_argument
+    from desktop_app.services.pattern_files import read_pattern_file
+
+    path = tmp_path / "hostile.json"
+    path.write_bytes(raw)
+    with pytest.raises(PatternFileError, match=said):
+        read_pattern_file(path)
+    with pytest.raises(CommandError, match=said):
+        pattern_argument(path)
+
+
+@pytest.mark.parametrize("raw", [b"[" * 200_000, b'{"format": 1' + b"9" * 5000 + b"}"])
+def test_hostile_kit_json_is_a_kit_format_error(raw: bytes) -> None:
+    from desktop_app.domain.kit_format import KitFormatError, read_kit_json
+
+    with pytest.raises(KitFormatError, match="not JSON a kit can have"):
+        read_kit_json(raw)
