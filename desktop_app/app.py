@@ -20,7 +20,8 @@ from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.paths import AppPaths
 from desktop_app.playback import Playback
 from desktop_app.services.api import ApiClient
-from desktop_app.services.audio_cache import MIB, AudioCache
+from desktop_app.services.audio_cache import AudioCache
+from desktop_app.services.cache_budget import render_cap_bytes, sample_cap_bytes
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
 from desktop_app.services.kit_library import KitLibrary
@@ -78,7 +79,7 @@ def build_playback(
     settings, the fetcher, the one player and the controller that drives it."""
     pool = QThreadPool(parent)
     pool.setMaxThreadCount(DOWNLOAD_THREADS)
-    cache = AudioCache(paths.audio_cache_dir, settings.cache_size_mb * MIB)
+    cache = AudioCache(paths.audio_cache_dir, render_cap_bytes(settings.cache_size_mb))
     fetcher = RenderFetcher(cache, TaskRunner(pool), api, own_recording=own, parent=parent)
     player = AudioPlayerState(parent)
     controller = PlaybackController(player, fetcher, parent=parent)
@@ -118,7 +119,9 @@ class AppGraph(QObject):
             raise
         self._session_pattern = SessionPattern(paths.session_pattern_file)
         # Tracks' own sounds (issue 15): kept by SHA-256, played by the engine from here.
-        self.samples = SampleCache(paths.sample_cache_dir, connection.api)
+        self.samples = SampleCache(
+            paths.sample_cache_dir, connection.api, sample_cap_bytes(settings.cache_size_mb)
+        )
         self.engine.set_bank(SampleBank(self.samples, self.engine.sample_rate))
         self.sequencer_state = SequencerState(
             self.engine, pattern=self._session_pattern.load(), samples=self.samples
@@ -250,6 +253,7 @@ class AppGraph(QObject):
             self.engine.set_output_device(self.settings.output_device or None)
         elif name == "cache_size_mb":
             self.playback.set_cache_size_mb(self.settings.cache_size_mb)
+            self.samples.set_cap(sample_cap_bytes(self.settings.cache_size_mb))
 
     # ---- shutdown --------------------------------------------------------------------------
     def save_session(self) -> None:

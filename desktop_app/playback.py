@@ -13,7 +13,8 @@ from typing import Protocol
 
 from PySide6.QtCore import QThreadPool, SignalInstance
 
-from desktop_app.services.audio_cache import MIB, AudioCache
+from desktop_app.services.audio_cache import AudioCache
+from desktop_app.services.cache_budget import render_cap_bytes
 from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import PlaybackController
@@ -52,7 +53,7 @@ class Playback:
         )
 
     def set_cache_size_mb(self, size_mb: int) -> None:
-        if self.cache.set_cap(size_mb * MIB):
+        if self.cache.set_cap(render_cap_bytes(size_mb)):  # the recordings' share
             self.controller.refresh_all()  # evicted renders are no longer available offline
 
     def close(self) -> None:

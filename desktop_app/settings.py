@@ -289,7 +289,9 @@ class Settings(QObject):
     stop_at_bar_end = Option(
         "recording/stop_at_bar_end", bool, False, "Stopping a take waits for the bar line"
     )
-    cache_size_mb = Option("cache/size_mb", int, 1024, "Audio cache size cap, MB")
+    cache_size_mb = Option(
+        "cache/size_mb", int, 1024, "Cache size cap, MB: recordings and sounds (cache_budget)"
+    )
     notifications = Option(
         "notifications/enabled", bool, True, "Desktop notifications for others' new messages"
     )

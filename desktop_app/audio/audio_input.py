@@ -17,8 +17,21 @@ import numpy as np
 MAX_QUEUED_BLOCKS = 64
 
 
+# PortAudio's own words for this case are "Error querying device -1".
+NO_INPUT = "no audio input was found (no microphone or line in)"
+
+
 class InputUnavailable(Exception):
     """The input device cannot be opened; the message says which and why."""
+
+
+def _has_input(sd: Any) -> bool:
+    """Whether PortAudio lists any device that records."""
+    try:
+        devices = sd.query_devices()
+    except Exception:
+        return False
+    return any(int(d.get("max_input_channels", 0)) > 0 for d in devices)
 
 
 class InputTap:
@@ -37,8 +50,10 @@ class InputTap:
             import sounddevice as sd
         except (ImportError, OSError) as exc:
             raise InputUnavailable(f"PortAudio is not available ({exc})") from None
+        name = None if device in (None, "") else device
+        if name is None and not _has_input(sd):
+            raise InputUnavailable(NO_INPUT)
         try:
-            name = None if device in (None, "") else device
             info = sd.query_devices(name, kind="input")
             channels = max(1, min(2, int(info["max_input_channels"])))
             self._stream = sd.InputStream(

@@ -7,7 +7,9 @@ Threads and who does what:
 - the **feeder** thread renders each block (``Sequencer`` + limiter), gives it to the
   output sink and then to the block listeners (the recorder), so what is recorded is
   exactly what was sent to the speakers;
-- the **audio callback** (device mode) only copies prepared blocks (see ``output.py``).
+- the **audio callback** (device mode) only copies prepared blocks (see ``output.py``);
+- the **sound preparer** thread decodes and shapes tracks' own samples
+  (``sound_preparer.py``): neither the caller nor the feeder ever does.
 
 With no usable device the same feeder is paced by a clock (``ClockSink``), so recording,
 the step highlight and everything downstream work the same on a machine without sound.
@@ -32,6 +34,7 @@ from desktop_app.audio.output_mix import OutputMix
 from desktop_app.audio.sample_bank import NoSamples, SampleBank
 from desktop_app.audio.sequencer import Sequencer, StepMark
 from desktop_app.audio.sink_choice import LostDevice, SinkFormat, open_sink
+from desktop_app.audio.sound_preparer import SoundPreparer
 from desktop_app.audio.timing import bar_frames, bar_steps
 from desktop_app.domain.pattern import Pattern
 
@@ -65,6 +68,7 @@ class Engine:
         self.sample_rate = sample_rate
         # The tracks' own samples (issue 15); without a bank every own sample is missing.
         self.bank = bank if bank is not None else SampleBank(NoSamples(), sample_rate)
+        self.preparer = SoundPreparer(self.bank)
         self.block_size = block_size
         self.use_device = use_device
         self.clock_speed = clock_speed
@@ -88,6 +92,7 @@ class Engine:
             on_missing_sample=self._missing_sample,
             bank=self.bank,
             on_missing_own_sample=self._missing_own_sample,
+            preparer=self.preparer,
         )
         self._limiter = TruePeakLimiter()
         self._marks: list[StepMark] = []
@@ -108,11 +113,12 @@ class Engine:
 
     def set_pattern(self, pattern: Pattern) -> None:
         """Play ``pattern`` from the next step on. A private copy is taken, so the caller
-        may keep editing its own object. Its own samples are decoded and shaped here, on
-        the caller's thread, so the feeder thread finds them ready."""
+        may keep editing its own object. Returns at once: its own samples are decoded and
+        shaped by the sound preparer, and each plays from its first hit after it is ready
+        (until then as the track last played that sample, else silent)."""
         copy = pattern.copy()
-        self.bank.prepare(copy)
         with self._lock:
+            self.preparer.request(copy)
             self._pattern = copy
             self._pattern_dirty = True
 
@@ -132,6 +138,9 @@ class Engine:
         decoded stay with the voices playing them)."""
         with self._lock:
             self.bank = bank
+            self.preparer = SoundPreparer(bank)
+            if self._pattern is not None:
+                self.preparer.request(self._pattern)
             self._kit_dirty = True  # the sequencer forgets the sounds of the old bank
 
     def set_clock_speed(self, speed: float) -> None:
@@ -300,14 +309,14 @@ class Engine:
         with self._lock:
             pattern = self._pattern if self._pattern_dirty else None
             kit = self._kit if self._kit_dirty else None
-            bank = self.bank
+            bank, preparer = self.bank, self.preparer
             device_changed = self._device_dirty
             self._pattern_dirty = self._kit_dirty = self._device_dirty = False
             if self._metronome_dirty:
                 self._seq.metronome = self._metronome
                 self._metronome_dirty = False
         if kit is not None:
-            self._seq.bank = bank
+            self._seq.bank, self._seq.preparer = bank, preparer
             self._seq.set_kit(kit)
         if pattern is not None:
             self._seq.set_pattern(pattern)

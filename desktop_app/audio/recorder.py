@@ -39,6 +39,11 @@ class RecordingError(Exception):
     """A recording that could not be made or finished; the message is for the user."""
 
 
+class InputRecordingError(RecordingError):
+    """The take could not start because input mixing is on and the input would not open:
+    the message says why; the caller adds how to record without it."""
+
+
 class BlockSource(Protocol):
     sample_rate: int
 
@@ -196,7 +201,7 @@ class Recorder:
             except InputUnavailable as exc:
                 self._close_files()
                 self._remove_parts()
-                raise RecordingError(str(exc)) from None
+                raise InputRecordingError(str(exc)) from None
         self._worker = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._worker.start()
         self._accepting = True

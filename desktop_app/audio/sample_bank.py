@@ -9,9 +9,11 @@ out past ``max_bytes``. A file that is missing or cannot be decoded is ``None``:
 sequencer plays silence for that track and says so once.
 
 The bank also keeps each sample as the tracks play it (``shaped``: pitched, cut to its
-decay). ``prepare`` decodes and shapes on the caller's thread (the GUI, when a pattern is
-opened or a track's sound changes), so the engine's feeder thread normally only finds
-what is ready: a 30 s sample pitched two octaves down is two minutes of audio to compute.
+decay). ``shaped`` computes what it does not have on the caller's thread: right for a
+bounce, wrong for the window (a 30 s sample pitched two octaves down is two minutes of
+audio, over a second to compute). The engine therefore never asks it to: a
+``SoundPreparer`` (``sound_preparer``) computes on its own thread, and the feeder only
+takes what is ``ready``.
 """
 
 from __future__ import annotations
@@ -105,6 +107,8 @@ class SampleBank:
         # Decoded samples by SHA-256 and shaped ones by (SHA-256, pitch, decay), one budget.
         self._audio: OrderedDict[str | tuple[str, float, float | None], np.ndarray] = OrderedDict()
         self._bytes = 0
+        # Samples whose last lookup or decode failed (what the feeder may call missing).
+        self._failed: set[str] = set()
 
     def audio(self, sha256: str) -> np.ndarray | None:
         """The decoded sample, or None when it is not there or not playable."""
@@ -113,13 +117,41 @@ class SampleBank:
             return data
         path = self._lookup.lookup(sha256)
         if path is None:
+            self._set_failed(sha256, True)
             return None
         try:
             data = decode_sample(path, self.sample_rate)
         except (AudioFileError, OSError) as exc:
             log.warning("sample %s (%s) cannot be played: %s", sha256[:12], path, exc)
+            self._set_failed(sha256, True)
             return None
+        self._set_failed(sha256, False)
         return self._keep(sha256, data)
+
+    def ready(self, sha256: str, pitch: float, decay: float | None) -> np.ndarray | None:
+        """The sample as ``shaped`` gives it if it has been computed already, else None;
+        never decodes nor shapes (the engine's feeder calls it between blocks)."""
+        return self._cached(sha256 if not pitch and decay is None else (sha256, pitch, decay))
+
+    def failed(self, sha256: str) -> bool:
+        """Whether the last attempt to read the sample found it missing or undecodable."""
+        with self._lock:
+            return sha256 in self._failed
+
+    def missing(self, sha256: str) -> bool:
+        """Whether the sample cannot be played here, answered without decoding (the window
+        asks while painting): its file is not there, or it failed to decode before."""
+        with self._lock:
+            if sha256 in self._audio or sha256 in self._failed:
+                return sha256 in self._failed
+        return self._lookup.lookup(sha256) is None
+
+    def _set_failed(self, sha256: str, failed: bool) -> None:
+        with self._lock:
+            if failed:
+                self._failed.add(sha256)
+            else:
+                self._failed.discard(sha256)
 
     def shaped(self, sha256: str, pitch: float, decay: float | None) -> np.ndarray | None:
         """The sample as a track plays it: pitched by ``pitch`` semitones and cut at
@@ -140,8 +172,8 @@ class SampleBank:
         return [sha for sha in sha256s if self.audio(sha) is None]
 
     def prepare(self, pattern: Pattern) -> list[str]:
-        """Decode and shape every own sound of ``pattern`` now, on this thread; returns
-        the SHA-256 of those that are missing."""
+        """Decode and shape every own sound of ``pattern`` now, on this thread (a worker's:
+        ``SoundPreparer``); returns the SHA-256 of those that are missing."""
         missing: list[str] = []
         for track in pattern.tracks:
             sha = track.sample_sha256
@@ -152,6 +184,7 @@ class SampleBank:
     def forget(self, sha256: str) -> None:
         """Drop a decoded sample and its shaped forms (its file changed)."""
         with self._lock:
+            self._failed.discard(sha256)
             for key in [
                 k for k in self._audio if sha256 in (k, k[0] if isinstance(k, tuple) else None)
             ]:

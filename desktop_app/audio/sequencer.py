@@ -12,7 +12,11 @@ clicks. A tempo change re-anchors the step grid at the next step, so the groove 
 on from where it is instead of jumping.
 
 A track plays the kit's sound ``sample`` or, when it has one, its own sample from the
-``SampleBank`` (by SHA-256), pitched and cut to its decay (``sample_shaping``). Choke
+``SampleBank`` (by SHA-256), pitched and cut to its decay (``sample_shaping``). Offline
+the sequencer computes a sound it lacks; live (``preparer`` given, the engine) it never
+does: a sound still being prepared is played as this track last played the same sample
+(the previous pitch while the musician drags it), or not at all when the track has not
+played that sample yet, and the prepared one takes over from the next hit. Choke
 groups: a hit on a track in group g > 0 cuts the sounding voices of the other tracks in
 group g with a short fade, as Hydrogen's mute groups and Ableton's choke groups do. The
 kit's own hat pair (the default group) keeps the drum-machine rule every 0.0.1 pattern
@@ -34,6 +38,7 @@ from desktop_app.audio.limiter import CEILING, THRESHOLD, soft_knee
 from desktop_app.audio.metronome import MetronomeSettings, beat_of, click
 from desktop_app.audio.sample_bank import NoSamples, SampleBank
 from desktop_app.audio.sample_shaping import shape
+from desktop_app.audio.sound_preparer import SoundPreparer
 from desktop_app.audio.timing import samples_per_step
 from desktop_app.domain.pattern import Pattern
 from desktop_app.domain.track import VELOCITY_MAX, Track
@@ -121,11 +126,17 @@ class Sequencer:
         on_missing_sample: Callable[[str], None] | None = None,
         bank: SampleBank | None = None,
         on_missing_own_sample: Callable[[str], None] | None = None,
+        preparer: SoundPreparer | None = None,
     ) -> None:
         self.kit = kit if kit.sample_rate == sample_rate else kit.at_rate(sample_rate)
         self.sample_rate = sample_rate
         self.strict = strict
         self.bank = bank if bank is not None else SampleBank(NoSamples(), sample_rate)
+        # Live: own sounds come ready from here, never computed on this thread.
+        self.preparer = preparer
+        # Live: the sound each (track, own sample) last played, the stand-in while that
+        # sample's new pitch or decay is being prepared.
+        self._heard: dict[tuple[int, str], np.ndarray] = {}
         self._on_missing = on_missing_sample
         self._on_missing_own = on_missing_own_sample
         self._missing_reported: set[str] = set()
@@ -187,6 +198,8 @@ class Sequencer:
             self.kit.require(t.sample for t in pattern.tracks if not t.own_sample)
             self._require_own(pattern.tracks)
         self.pattern = pattern
+        playing = {(i, t.sample_sha256) for i, t in enumerate(pattern.tracks)}
+        self._heard = {k: v for k, v in self._heard.items() if k in playing}
         # An own sample missing before may have arrived since (fetched, imported).
         if any(v is None for v in self._shaped.values()):
             self._shaped = {k: v for k, v in self._shaped.items() if v is not None}
@@ -197,6 +210,7 @@ class Sequencer:
         self._cache.clear()
         self._cache_bytes = 0
         self._shaped.clear()
+        self._heard.clear()
         self._missing_reported.clear()
 
     def _require_own(self, tracks: Iterable[Track]) -> None:
@@ -283,7 +297,7 @@ class Sequencer:
             group = track.choke_group
             if group:
                 self._choke(group, sound, index, onset)
-            voice_data = self._voice_data(track, velocity)
+            voice_data = self._voice_data(track, velocity, index)
             if voice_data is not None:
                 voice = Voice(onset, voice_data, sound, index)
                 self.voices.append(voice)
@@ -326,20 +340,43 @@ class Sequencer:
         self._shaped[key] = data
         return data
 
-    def _voice_data(self, track: Track, velocity: int) -> np.ndarray | None:
+    def _playable(self, track: Track, index: int) -> tuple[np.ndarray | None, bool]:
+        """The track's sound and whether it is the one asked for (False: a stand-in, or
+        silence, while it is being prepared; see the module doc)."""
+        sha = track.sample_sha256
+        if sha is None or self.preparer is None:
+            return self._shape(track), True
+        key = (sha, track.pitch, track.decay)
+        if key in self._shaped:
+            data = self._shaped[key]
+        else:
+            data, settled = self.preparer.sound(*key)
+            if not settled:
+                return self._heard.get((index, sha)), False
+            if len(self._shaped) > 256:
+                self._shaped.clear()
+            self._shaped[key] = data
+        if data is not None:
+            self._heard[(index, sha)] = data
+        return data, True
+
+    def _voice_data(self, track: Track, velocity: int, index: int) -> np.ndarray | None:
         key = (_sound_id(track), track.pitch, track.decay, velocity, track.volume, track.pan)
         data = self._cache.get(key)
         if data is not None:
             return data
-        raw = self._shape(track)
+        raw, settled = self._playable(track, index)
         if raw is None:
-            self._report_missing(track)
+            if settled:
+                self._report_missing(track)
             return None
         stereo = raw.ndim == 2
         left, right = pan_gains(track.pan, stereo)
         gain = MASTER_GAIN * track.volume * velocity / VELOCITY_MAX
         gains = np.array([left * gain, right * gain], np.float32)
         data = (raw if stereo else raw[:, None]) * gains
+        if not settled:
+            return data  # a stand-in is never kept under the sound it stands in for
         if len(self._cache) > 1024 or self._cache_bytes + data.nbytes > VOICE_CACHE_BYTES:
             self._cache.clear()
             self._cache_bytes = 0

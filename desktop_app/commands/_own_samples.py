@@ -16,7 +16,9 @@ from pathlib import Path
 from desktop_app.audio.sample_bank import FolderLookup, SampleLookup
 from desktop_app.domain.pattern import Pattern
 from desktop_app.paths import AppPaths
+from desktop_app.services.cache_budget import sample_cap_bytes
 from desktop_app.services.samples import SampleCache
+from desktop_app.settings import Settings
 
 Fetcher = Callable[[SampleCache, Mapping[str, str]], dict[str, str]]
 """Fetches ``refs`` (SHA-256 → name) into the cache; returns SHA-256 → why, for those it
@@ -24,8 +26,11 @@ could not."""
 
 
 def sample_cache() -> SampleCache:
-    """The user's sample cache (``SEQUENCER_HOME``), without a server yet."""
-    return SampleCache(AppPaths.from_env().sample_cache_dir)
+    """The user's sample cache (``SEQUENCER_HOME``), without a server yet, capped by its
+    share of the settings' cache limit."""
+    paths = AppPaths.from_env()
+    limit = Settings.open(paths.settings_file).cache_size_mb
+    return SampleCache(paths.sample_cache_dir, cap_bytes=sample_cap_bytes(limit))
 
 
 class Lookups:

@@ -1,8 +1,14 @@
-"""``sequencer cache [info|prefetch --thread ID|clear]`` — the audio cache from a terminal.
+"""``sequencer cache [info|prefetch --thread ID|clear]`` — the caches from a terminal.
 
-``info`` and ``clear`` work on the folder alone (no server needed, nothing started);
-``prefetch`` downloads every render of a thread so it plays offline, through the same
-cache the GUI reads (``<cache>/audio_cache``), with the size cap from the settings.
+Two folders make up what Settings calls the cache (``cache_budget``): the recordings
+(``<cache>/audio_cache``) and the sounds patterns play (``<cache>/samples``), each capped
+by its share of the one limit. ``info`` and ``clear`` work on the folders alone (no server
+needed, nothing started); ``prefetch`` downloads every render of a thread so it plays
+offline, through the same cache the GUI reads.
+
+``clear`` keeps the sounds of the pattern the window reopens (the session pattern): a
+sound dropped on a track and never sent may exist nowhere else. Messages still in the
+outbox keep their own links to their sounds, so clearing never stops one being delivered.
 """
 
 from __future__ import annotations
@@ -14,21 +20,27 @@ from desktop_app.domain.message import Render
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiError
 from desktop_app.services.audio_cache import MIB, AudioCache, prefetch, thread_messages
+from desktop_app.services.cache_budget import render_cap_bytes, sample_cap_bytes
+from desktop_app.services.pattern_files import SessionPattern
+from desktop_app.services.samples import SampleCache
 from desktop_app.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "cache",
-        help="show, fill or empty the audio cache",
-        description="The renders kept on this machine for instant and offline playback.",
+        help="show, fill or empty the cache (recordings and sounds)",
+        description="The recordings and sounds kept on this machine for instant and offline "
+        "playback, within the cache limit of the settings.",
     )
     sub = p.add_subparsers(dest="action")
-    sub.add_parser("info", help="where the cache is, how full, what is in it (default)")
+    sub.add_parser("info", help="where the caches are, how full, what is in them (default)")
     pre = sub.add_parser("prefetch", help="download a thread's renders for offline listening")
     pre.add_argument("--thread", required=True, metavar="ID", help="thread id")
     pre.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    sub.add_parser("clear", help="delete the cached renders")
+    sub.add_parser(
+        "clear", help="delete the cached renders and sounds (not those of the open pattern)"
+    )
     from desktop_app.commands._connection import add_connection_args
 
     add_connection_args(pre)
@@ -43,9 +55,18 @@ def _human(n: int) -> str:
     return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} B"
 
 
+def _limit_mb(paths: AppPaths) -> int:
+    return Settings.open(paths.settings_file).cache_size_mb
+
+
 def open_cache(paths: AppPaths) -> AudioCache:
-    settings = Settings.open(paths.settings_file)
-    return AudioCache(paths.audio_cache_dir, settings.cache_size_mb * MIB)
+    return AudioCache(paths.audio_cache_dir, render_cap_bytes(_limit_mb(paths)))
+
+
+def open_sample_cache(paths: AppPaths) -> SampleCache:
+    """The sample cache with its share of the settings' limit (no server: it never
+    downloads here)."""
+    return SampleCache(paths.sample_cache_dir, cap_bytes=sample_cap_bytes(_limit_mb(paths)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,22 +75,41 @@ def run(args: argparse.Namespace) -> int:
     cache = open_cache(paths)
     try:
         if action == "info":
-            return _info(cache)
+            return _info(cache, open_sample_cache(paths), _limit_mb(paths))
         if action == "clear":
-            files, freed = cache.clear()
-            print(f"removed {files} file(s), {_human(freed)}")
-            return 0
+            return _clear(cache, open_sample_cache(paths), paths)
         return _prefetch(cache, args)
     finally:
         cache.close()
 
 
-def _info(cache: AudioCache) -> int:
+def _share(count: int, total: int, cap: int, folder: object) -> str:
+    used = total / cap * 100 if cap else 0.0
+    return f"{count} ({_human(total)} of {_human(cap)}, {used:.0f}%) in {folder}"
+
+
+def _info(cache: AudioCache, samples: SampleCache, limit_mb: int) -> int:
     info = cache.info()
-    used = info.total_bytes / info.cap_bytes * 100 if info.cap_bytes else 0.0
-    print(f"folder:   {info.folder}")
-    print(f"renders:  {info.count}")
-    print(f"size:     {_human(info.total_bytes)} of {_human(info.cap_bytes)} ({used:.0f}%)")
+    entries = samples.entries()
+    sample_bytes = sum(size for _sha, size, _used in entries)
+    total = info.total_bytes + sample_bytes
+    print(f"renders:  {_share(info.count, info.total_bytes, info.cap_bytes, info.folder)}")
+    print(f"samples:  {_share(len(entries), sample_bytes, samples.cap_bytes, samples.folder)}")
+    print(f"total:    {_human(total)} of {_human(limit_mb * MIB)} (the cache limit in Settings)")
+    return 0
+
+
+def _clear(cache: AudioCache, samples: SampleCache, paths: AppPaths) -> int:
+    files, freed = cache.clear()
+    session = SessionPattern(paths.session_pattern_file).load()
+    keep = session.sample_refs() if session is not None else []
+    sample_files, sample_freed = samples.clear(keep)
+    kept = len({sha for sha, _size, _used in samples.entries()} & set(keep))
+    print(
+        f"removed {files} render(s), {_human(freed)}, and {sample_files} sample(s), "
+        f"{_human(sample_freed)}"
+        + (f"; kept {kept} sample(s) the open pattern plays" if kept else "")
+    )
     return 0
 
 

@@ -17,6 +17,7 @@ from desktop_app.commands._failure import CommandError, reports_errors
 from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.domain.sample import snapshot_sample_refs
 from desktop_app.services.api import ApiError, NotFoundError, TransientApiError
+from desktop_app.services.cache_budget import sample_cap_bytes
 from desktop_app.services.pattern_files import PatternFileError, write_pattern_file
 from desktop_app.services.sample_fetch import fetch_samples
 from desktop_app.services.samples import SampleCache
@@ -80,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
             if not args.quiet and name:
                 print(f"fetching sample {done + 1}/{total}: {name}", file=sys.stderr)
 
-        cache = SampleCache(ctx.paths.sample_cache_dir, ctx.api)
+        cache = SampleCache(
+            ctx.paths.sample_cache_dir, ctx.api, sample_cap_bytes(ctx.settings.cache_size_mb)
+        )
         report = fetch_samples(cache, refs, progress)
     if report.missing:
         for why in report.missing.values():

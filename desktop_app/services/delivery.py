@@ -168,7 +168,9 @@ class Delivery:
         if pending is None:
             return None
         thread = self.api.create_thread(pending.name, pending.users, thread_id=pending.id)
-        self.outbox.remove_thread(pending.id)
+        # Renamed on the GUI thread while the request was out: the new name follows.
+        while (renamed := self.outbox.remove_thread_named(pending.id, thread.name)) is not None:
+            thread = self.api.rename_thread(thread.id, renamed.name)
         log.info("Thread %s (%s) created on the server", thread.id, thread.name)
         return thread
 

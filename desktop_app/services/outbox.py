@@ -312,6 +312,21 @@ class Outbox:
             )
         return thread
 
+    def remove_thread_named(self, thread_id: str, name: str) -> Thread | None:
+        """The server has the queued thread under ``name``: it leaves the outbox — unless
+        the musician renamed it while it was being created, when it stays and is returned
+        (its new name still has to reach the server). One transaction, so a rename cannot
+        fall between the check and the delete."""
+        with self._tx() as db:
+            row = db.execute("SELECT doc FROM outbox_threads WHERE id = ?", (thread_id,)).fetchone()
+            if row is None:
+                return None
+            queued = Thread.from_json(json.loads(row[0]))
+            if queued.name != name:
+                return queued
+            db.execute("DELETE FROM outbox_threads WHERE id = ?", (thread_id,))
+        return None
+
     def remove_thread(self, thread_id: str) -> None:
         """The server has the thread (or refused it for good): nothing left to do."""
         with self._tx() as db:

@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
+from desktop_app.services.cache_budget import sample_cap_bytes
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-DEFAULT_SAMPLE_CAP_BYTES = 512 * 1024 * 1024
+# The sounds' share of the default cache limit (``cache_budget``).
+DEFAULT_SAMPLE_CAP_BYTES = sample_cap_bytes(1024)
 PART_SUFFIX = ".part"
 
 
@@ -198,6 +200,22 @@ class SampleCache:
 
     def total_bytes(self) -> int:
         return sum(size for _sha, size, _used in self.entries())
+
+    def clear(self, protect: Iterable[str] = ()) -> tuple[int, int]:
+        """Delete every cached sample except those in ``protect`` (and the open
+        pattern's); returns (files, bytes) deleted. Queued messages keep their own link
+        to each sample (the outbox's folder), so they are delivered all the same."""
+        keep = set(protect) | self._open
+        files = freed = 0
+        with self._lock:
+            for sha, size, _used in self.entries():
+                if sha in keep:
+                    continue
+                for fmt in SAMPLE_FORMATS:
+                    (self.folder / f"{sha}.{fmt}").unlink(missing_ok=True)
+                files += 1
+                freed += size
+        return files, freed
 
     def evict(self, protect: Iterable[str] = ()) -> list[str]:
         """Delete least recently used samples until the total fits the cap; samples in

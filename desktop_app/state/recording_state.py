@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.audio.audio_input import InputTap, InputUnavailable
-from desktop_app.audio.recorder import Recorder, RecordingError, RecordingResult
+from desktop_app.audio.recorder import (
+    InputRecordingError,
+    Recorder,
+    RecordingError,
+    RecordingResult,
+)
 from desktop_app.audio.timing import bar_frames, bars_beats, next_bar_line
 from desktop_app.state.take_options import TakeOptions
 
@@ -184,6 +189,10 @@ class RecordingState(QObject):
             pattern = engine.pattern
             length = bar_frames(pattern, engine.sample_rate, bars) if bars and pattern else None
             recorder.start(length_frames=length)
+        except InputRecordingError as exc:
+            log.warning("could not start recording: %s", exc)
+            self.error.emit(f"Could not start recording: {_input_problem(str(exc))}")
+            return
         except (RecordingError, OSError) as exc:
             log.warning("could not start recording: %s", exc)
             self.error.emit(f"Could not start recording: {exc}")
@@ -310,7 +319,7 @@ class RecordingState(QObject):
                 self._input = self._open_input(s.input_device or None, engine.sample_rate)
             except InputUnavailable as exc:
                 log.warning("input meter: %s", exc)
-                self.error.emit(f"Input mixing is on, but {_lower_first(str(exc))}")
+                self.error.emit(_upper_first(_input_problem(str(exc))))
                 return
             self._timer.start(METER_INTERVAL_MS)  # the input meter moves at 30 Hz
             self.inputMeteringChanged.emit(True)
@@ -377,3 +386,16 @@ class RecordingState(QObject):
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _input_problem(why: str) -> str:
+    """Why the input did not open, and the way out: without an input a take cannot mix
+    one, and the setting that asks for it is not where the musician is looking."""
+    return (
+        f"input mixing is on, but {_lower_first(why)}. Turn off “Mix the input into "
+        "recordings” in Settings to record without it."
+    )

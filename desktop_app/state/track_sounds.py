@@ -52,13 +52,14 @@ class TrackSounds:
 
     def sound_missing(self, track: int) -> bool:
         """True when the track's own sample cannot be played here (not in the sample cache
-        — deleted, never fetched — or not decodable): it is silent."""
+        — deleted, never fetched — or found undecodable): it is silent. Answered without
+        decoding: the headers ask while the sound preparer may still be at work."""
         sha = self._doc.pattern.tracks[track].sample_sha256
         if sha is None:
             return False
         bank = getattr(self._engine, "bank", None)
         if bank is not None:
-            return bank.audio(sha) is None
+            return bool(bank.missing(sha))
         return self._samples is None or self._samples.lookup(sha) is None
 
     def import_sample(self, path: str | os.PathLike[str]) -> ImportedSample:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui import theme
 from desktop_app.ui.composer_text import ComposerText
+from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.message_actions import MessageActions
 from desktop_app.ui.message_list import MessageListView
 from desktop_app.ui.send_drop import SendDrop
@@ -131,7 +132,7 @@ class ConversationPanel(QWidget):
         self.text_box.submitted.connect(self.send_words)
         self.text_box.patternSubmitted.connect(self.send)
         self._reply_to = ""
-        self.reply_label = QLabel()
+        self.reply_label = ElidedLabel()  # a long quote ends in "…" (all of it in the tooltip)
         self.reply_label.setObjectName("replyQuote")
         self.reply_label.setTextFormat(Qt.TextFormat.PlainText)
         self.reply_label.setStyleSheet(
@@ -307,6 +308,7 @@ class ConversationPanel(QWidget):
         if message_id:
             quote = self._threads.messages.quote_of(message_id)
             self.reply_label.setText(f"↩ Replying to {quote}")
+            self.reply_label.setToolTip(self.reply_label.text())
             self.text_box.setFocus()
         self.reply_bar.setVisible(bool(message_id))
 

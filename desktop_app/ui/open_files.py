@@ -31,6 +31,12 @@ def _clock(ms: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _total(ms: int) -> str:
+    """A length rounded to the second, as the message rows show it (a 3.9 s take is
+    "0:04" on its row, so it must not be "0:03" here)."""
+    return _clock(round(max(0, ms) / 1000) * 1000)
+
+
 class _ClickLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,7 +106,7 @@ class NowPlaying(QWidget):
         verb = "Now playing" if playing else "Paused"
         timing = _clock(player.position)
         if player.duration:
-            timing += f" / {_clock(player.duration)}"
+            timing += f" / {_total(player.duration)}"
         self.label.setText(f"{verb}: {self._name}  {timing}")
         self.show()
 

@@ -197,12 +197,13 @@ class SettingsDialog(QDialog):
             min(max(settings.cache_size_mb, CACHE_SIZE_RANGE_MB[0]), CACHE_SIZE_RANGE_MB[1])
         )
         self.cache_size_mb.setToolTip(
-            "Renders you have listened to are kept for offline playback; the oldest are "
-            "removed when the cache grows past this size."
+            "Recordings you have listened to and the sounds of patterns you loaded are kept "
+            "for offline playback (a quarter of this for the sounds); the least recently "
+            "used go first when the cache grows past this size."
         )
         storage_box = QGroupBox("Storage")
         storage_form = QFormLayout(storage_box)
-        storage_form.addRow("Audio cache limit", self.cache_size_mb)
+        storage_form.addRow("Cache limit", self.cache_size_mb)
 
         self.notifications = QCheckBox("Show a desktop notification for new messages")
         self.notifications.setToolTip(

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QApplication,
     QHBoxLayout,
     QInputDialog,
@@ -53,6 +54,10 @@ class _UnreadBadge(QStyledItemDelegate):
         muted = bool(index.data(MUTED_ROLE))
         option = QStyleOptionViewItem(option)
         self.initStyleOption(option, index)
+        view = option.widget
+        if isinstance(view, QAbstractScrollArea):  # an item is as wide as its name: the
+            visible = view.viewport().width() - option.rect.left()  # part in view counts
+            option.rect.setWidth(max(0, min(option.rect.width(), visible)))
         if count:
             option.font.setBold(True)
         font = QFont(option.font)
@@ -60,15 +65,15 @@ class _UnreadBadge(QStyledItemDelegate):
         font.setBold(bool(count))
         text = str(count) if count else "muted"
         width = QFontMetricsF(font).horizontalAdvance(text) + 12
-        if count or muted:
-            # The name is shortened before the pill, never painted under it (760 px wide).
-            room = option.rect.width() - width - 8 - 2 * 12
-            option.text = QFontMetrics(option.font).elidedText(
-                option.text, Qt.TextElideMode.ElideRight, max(0, int(room))
-            )
-        widget = option.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
+        # The name is shortened with "…" before the pill, never painted under it (760 px
+        # wide); without a pill too, since the style sheet's padding makes the style cut
+        # it mid-letter instead ("Rehearsal Frida").
+        room = option.rect.width() - 2 * 12 - ((width + 8) if count or muted else 0)
+        option.text = QFontMetrics(option.font).elidedText(
+            option.text, Qt.TextElideMode.ElideRight, max(0, int(room))
+        )
+        style = view.style() if view is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, view)
         if not count and not muted:
             return
         painter.save()

@@ -12,6 +12,18 @@ from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.open_files import NowPlaying
 
+NAME_CHARS = 40  # of a message's first line in the status bar
+
+
+def now_playing_name(user: str, text: str, thread: str) -> str:
+    """ "ada · first line of her words in Takes": a first line longer than ``NAME_CHARS``
+    ends in "…", so a cut word (a link cut to "https://exa") never looks complete."""
+    lines = text.strip().splitlines()
+    what = lines[0].strip() if lines else "pattern"
+    if len(what) > NAME_CHARS:
+        what = what[: NAME_CHARS - 1].rstrip() + "…"
+    return f"{user} · {what}" + (f" in {thread}" if thread else "")
+
 
 class ThreadNavigator(QObject):
     """``threads`` is asked each time: switching server replaces the threads state."""
@@ -43,9 +55,8 @@ class ThreadNavigator(QObject):
         message = self._threads().messages.message(key) if key else None
         if message is None:
             return  # an opened file (FileOpener follows those) or nothing
-        what = message.text.strip().splitlines()[0] if message.text.strip() else "pattern"
         thread = self.thread_name(message.parent_thread)
-        name = f"{message.user_id} · {what[:40]}" + (f" in {thread}" if thread else "")
+        name = now_playing_name(message.user_id, message.text, thread)
         thread_id, message_id = message.parent_thread, message.id
         self._now_playing.follow(key, name, lambda: self.go_to(thread_id, message_id))
 

@@ -22,12 +22,15 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QMenu,
     QSizePolicy,
+    QStyle,
+    QStyleOptionFrame,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -95,13 +98,16 @@ def _pan_text(value: float) -> str:
 
 class NameEdit(QLineEdit):
     """Reads like a label; a double-click makes it editable. Enter or leaving commits,
-    Escape cancels."""
+    Escape cancels. A name wider than the header ends in "…" while it is not edited (a
+    line edit cuts it mid-letter: Hydrogen's "Hat Semi-Open" read "Hat Semi-Oper");
+    ``name`` is always the whole name."""
 
     committed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._before = ""
+        self._full = ""
         self.setStyleSheet(_NAME_SHEET)
         self.setFrame(False)
         self._set_editing(False)
@@ -119,16 +125,35 @@ class NameEdit(QLineEdit):
         self.style().unpolish(self)
         self.style().polish(self)
 
+    @property
+    def name(self) -> str:
+        return self._full
+
+    def _show_name(self) -> None:
+        """The whole name, or as much as fits and "…" (only while not editing)."""
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        room = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, self)
+        width = room.width() - 4  # QLineEdit keeps 2 px of its own on each side
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+        self.setCursorPosition(0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self.editing:
+            self._show_name()
+
     def start_editing(self) -> None:
-        self._before = self.text()
+        self._before = self._full
+        self.setText(self._full)
         self._set_editing(True)
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         self.selectAll()
 
     def set_name(self, name: str) -> None:
         if not self.editing:
-            self.setText(name)
-            self.setCursorPosition(0)
+            self._full = name
+            self._show_name()
             self.setToolTip(f"{name} — double-click to rename")
 
     def _commit(self) -> None:
@@ -136,11 +161,10 @@ class NameEdit(QLineEdit):
             return
         self._set_editing(False)
         text = self.text().strip()
+        self._full = text if text else self._before
+        self._show_name()
         if text and text != self._before:
             self.committed.emit(text)
-        else:
-            self.setText(self._before)
-        self.setCursorPosition(0)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.editing:

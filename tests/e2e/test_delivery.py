@@ -11,7 +11,8 @@ import textwrap
 import pytest
 
 from desktop_app.domain.draft import MessageDraft
-from desktop_app.services.api import PermanentApiError, TransientApiError
+from desktop_app.services.api import ApiClient, PermanentApiError, TransientApiError
+from desktop_app.services.delivery import Delivery
 from desktop_app.services.outbox import Stage
 from tests.conftest import TOKEN
 from tests.e2e.proxy import CuttingProxy
@@ -210,3 +211,21 @@ def test_retry_after_a_refused_attach_uploads_again(rig, take):
     assert done.stage == Stage.ATTACHED and done.render is not None
     assert done.render.id != "never-uploaded"
     assert_exactly_once(rig, entry.id)
+
+
+def test_a_thread_renamed_while_it_is_being_created_keeps_the_new_name(rig):
+    """The musician renames a thread made offline just as the network comes back: the
+    create request is already out with the old name. The new name must still win."""
+    queued = rig.outbox.add_thread("First idea")
+
+    class RenamedMeanwhile(ApiClient):
+        def create_thread(self, name, users=(), *, thread_id=None):
+            created = super().create_thread(name, users, thread_id=thread_id)
+            assert rig.outbox.rename_thread(queued.id, "First ideas") is not None
+            return created
+
+    delivery = Delivery(RenamedMeanwhile(rig.url, TOKEN, timeout=5.0), rig.outbox)
+    thread = delivery.deliver_thread(queued.id)
+    assert thread is not None and thread.name == "First ideas"
+    assert [t.name for t in rig.api().list_threads() if t.id == queued.id] == ["First ideas"]
+    assert rig.outbox.pending_threads() == []

@@ -130,10 +130,13 @@ def lit(graph: AppGraph, pad: Blob) -> bool:
 
 # ---- the transport ---------------------------------------------------------------------
 def record_button(graph: AppGraph) -> QPoint:
-    """The red record disc (or, while recording, the red stop square) in the toolbar."""
+    """The red record disc (or, while recording, the red stop square) in the toolbar: a
+    filled shape, not the red digits of the take clock beside it (a glyph covers well
+    under half of its box; a disc covers about 3/4 of it)."""
     toolbar = graph.window.sequencer_panel.toolbar
     found = [b for b in blobs(grab(toolbar), theme.RECORD, tolerance=30)
-             if 8 <= b.width <= 20 and 8 <= b.height <= 20]  # fmt: skip
+             if 8 <= b.width <= 20 and 8 <= b.height <= 20
+             and b.pixels >= 0.6 * b.width * b.height]  # fmt: skip
     assert len(found) == 1, found
     return found[0].centre
 

@@ -44,7 +44,14 @@ def test_starts_creates_welcome_and_stops_cleanly(tmp_path: Path) -> None:
     try:
 
         def welcomed() -> bool:
-            return paths.log_file.exists() and "Welcome thread" in paths.log_file.read_text()
+            # The worker logs the thread before the GUI thread stores it in the settings:
+            # wait for the settings, or a SIGTERM in between finds no id there.
+            return (
+                paths.log_file.exists()
+                and "Welcome thread" in paths.log_file.read_text()
+                and paths.settings_file.exists()
+                and "welcome_thread_id=" in paths.settings_file.read_text()
+            )
 
         assert _wait_for(welcomed, 30), proc.stderr.read() if proc.poll() is not None else ""
         children = psutil.Process(proc.pid).children(recursive=True)

@@ -16,7 +16,9 @@ from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import RENDER_READY
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.ui import theme
 from desktop_app.ui.conversation_panel import ConversationPanel
+from tests.gui.pixels import grab, mask_of
 from tests.gui.send_helpers import TIMEOUT, server_messages
 
 
@@ -167,3 +169,31 @@ def test_dropping_audio_sends_it_and_refuses_other_files(qtbot, panel, alice, tm
     qtbot.waitUntil(lambda: len(server_messages(url, thread)) == 1, timeout=TIMEOUT)
     (posted,) = server_messages(url, thread)
     assert posted.snapshot_metadata["filename"] == "idea.wav"
+
+
+def test_a_long_reply_quote_ends_in_an_ellipsis_and_the_hint_stays_whole(
+    qtbot, panel, alice, thread_id
+):
+    """Replying to "Love the snap. Try it at 126?" in a 380 px panel showed "… Try it at":
+    the quote's label was cut at its edge, with nothing to say there was more."""
+    words = "Love the snap. Try it at 126? And the hats could be a bit darker on the two"
+    message = alice.api.create_message(thread_id, "bob", demo_pattern().to_snapshot(), text=words)
+    alice.state.refresh_messages()
+    qtbot.waitUntil(lambda: rows(alice.state) == [message.id], timeout=TIMEOUT)
+    panel.resize(380, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    panel.set_reply(message.id)
+    qtbot.waitUntil(lambda: panel.reply_bar.isVisible())
+    label = panel.reply_label
+    assert words in label.text()  # the whole quote is kept (and in the tooltip)
+    assert label.toolTip() == label.text()
+    shown = label.elided_text()
+    assert shown.endswith("…") and label.text().startswith(shown[:-1])
+    assert label.geometry().right() < panel.reply_cancel.geometry().left()
+    # the quote is painted inside its label: no text pixels in its last 3 columns
+    pixels = grab(label)
+    text = mask_of(pixels, theme.TEXT_DIM, tolerance=60)
+    columns = np.flatnonzero(text.any(axis=0))
+    assert columns.size and columns.max() < pixels.shape[1] - 3

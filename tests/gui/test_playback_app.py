@@ -48,7 +48,8 @@ def test_welcome_render_plays_from_its_row_and_is_cached(qtbot, paths: AppPaths)
         assert (paths.audio_cache_dir / f"{render.id}.mp3").is_file()
         qtbot.waitUntil(lambda: model.row_state(message.id).position > 0, timeout=3000)
 
-        graph.settings.cache_size_mb = 64
-        assert graph.playback.cache.cap_bytes == 64 * MIB
+        graph.settings.cache_size_mb = 64  # one limit: recordings and sounds share it
+        assert graph.playback.cache.cap_bytes == 48 * MIB
+        assert graph.samples.cap_bytes == 16 * MIB
     finally:
         graph.shutdown()

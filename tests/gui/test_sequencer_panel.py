@@ -3,14 +3,17 @@ controls, add/remove track, and the playhead following what the engine plays."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.domain.pattern import empty_pattern
 from desktop_app.state.sequencer_state import SequencerState
+from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.track_header import TrackHeader
+from tests.gui.pixels import grab, mask_of
 
 LEFT = Qt.MouseButton.LeftButton
 NO_MOD = Qt.KeyboardModifier.NoModifier
@@ -261,3 +264,27 @@ def test_take_clock_shows_bars_and_beats_while_recording(qtbot, panel):
     )
     rec.stop()
     assert re.fullmatch(r"\d+:\d\d\.\d", panel.transport.clock.text())
+
+
+def test_a_long_track_name_ends_in_an_ellipsis_not_mid_letter(qtbot, panel):
+    """Hydrogen kits bring names like "Hat Semi-Open" and "Snare Rimshot": the header's
+    line edit cut them mid-letter at its right edge ("Hat Semi-Oper")."""
+    seq = state_of(panel)
+    long_name = "Hat Semi-Open Brushed Left Hand"
+    seq.rename_track(1, long_name)
+    name = panel.headers.headers[1].name_edit
+    qtbot.waitUntil(lambda: name.name == long_name)
+
+    shown = name.text()
+    assert shown.endswith("…") and long_name.startswith(shown[:-1])
+    pixels = grab(name)
+    text = mask_of(pixels, theme.TEXT, tolerance=90)
+    columns = np.flatnonzero(text.any(axis=0))
+    assert columns.size, "the name is painted"
+    assert columns.max() < pixels.shape[1] - 4  # room left at the edge: nothing cut
+
+    qtbot.mouseDClick(name, LEFT)  # editing shows (and keeps) the whole name
+    assert name.editing and name.text() == long_name
+    qtbot.keyClick(name, Qt.Key.Key_Escape)
+    assert name.name == long_name and name.text().endswith("…")
+    assert seq.pattern.tracks[1].name == long_name

@@ -315,5 +315,28 @@ def test_an_input_that_cannot_open_is_one_sentence(qtbot, engine, settings, tmp_
     rec = RecordingState(engine, tmp_path / "r", settings, open_input=no_input)
     with qtbot.waitSignal(rec.error) as err:
         settings.mix_input = True
-    assert err.args[0] == "Input mixing is on, but cannot open the default input: no device"
+    assert err.args[0] == (
+        "Input mixing is on, but cannot open the default input: no device. Turn off "
+        "“Mix the input into recordings” in Settings to record without it."
+    )
     assert not rec.input_metering
+
+
+def test_a_take_without_its_input_says_how_to_record_anyway(qtbot, engine, settings, tmp_path):
+    """R with input mixing on and no input said "Could not start recording: Cannot open
+    the default input: Error querying device -1": PortAudio's words, and no way out."""
+
+    def no_input(device: str | None, rate: int) -> InputTap:
+        raise InputUnavailable("No audio input was found (no microphone or line in)")
+
+    settings.mix_input = True
+    rec = RecordingState(engine, tmp_path / "r", settings, open_input=no_input)
+    with qtbot.waitSignal(rec.error) as err:
+        rec.start()
+    assert err.args[0] == (
+        "Could not start recording: input mixing is on, but no audio input was found (no "
+        "microphone or line in). Turn off “Mix the input into recordings” in Settings to "
+        "record without it."
+    )
+    assert not rec.is_recording
+    assert not list((tmp_path / "r").glob("*.part"))

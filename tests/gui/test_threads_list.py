@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.threads_state import ThreadsState
+from desktop_app.ui import theme
 from desktop_app.ui.thread_list import ThreadListWidget
+from tests.gui.pixels import grab, mask_of
 
 TIMEOUT = 5000
 
@@ -77,3 +80,24 @@ def test_empty_list_paints_hint(qtbot, state):
     w = make(qtbot, state)
     assert w.list.count() == 0
     w.list.viewport().grab()  # the placeholder paints without errors
+
+
+def test_a_long_thread_name_ends_in_an_ellipsis_at_760_px(qtbot, state, api):
+    """At 760×520 the list is ~105 px wide: "Rehearsal Friday" was cut mid-letter
+    ("Rehearsal Frida") when it had no unread pill beside it."""
+    api.create_thread("Rehearsal Friday night")
+    w = make(qtbot, state)
+    w.resize(110, 200)
+    state.start()
+    qtbot.waitUntil(lambda: w.list.count() == 1, timeout=TIMEOUT)
+    w.list.clearSelection()
+    w.list.setCurrentRow(-1)
+    rect = w.list.visualItemRect(w.list.item(0))
+    pixels = grab(w.list.viewport())[rect.top() : rect.bottom() + 1, rect.left() : rect.right()]
+    text = mask_of(pixels, theme.TEXT_DIM, tolerance=70)
+    rows, columns = np.nonzero(text)
+    assert columns.size, "the name is painted"
+    top, bottom = rows.min(), rows.max()
+    last = text[:, columns.max() - 5 : columns.max() + 1]  # the last glyph: "…" sits low
+    lit_rows = np.flatnonzero(last.any(axis=1))
+    assert lit_rows.min() > top + (bottom - top) * 0.55, "the name ends in a cut letter"

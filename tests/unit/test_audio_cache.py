@@ -135,11 +135,11 @@ def test_cache_command_prefetch_info_clear(api, live_server, tmp_path, monkeypat
     assert "2 already cached" in capsys.readouterr().out
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
-    assert "renders:  2" in out and "of 1.00 GiB" in out
+    assert "renders:  2 (" in out and "of 768.0 MiB" in out and "of 1.00 GiB" in out
     assert str(tmp_path / "home" / "cache" / "audio_cache") in out
     assert main(["cache", "clear"]) == 0
-    assert "removed 2 file(s)" in capsys.readouterr().out
+    assert "removed 2 render(s)" in capsys.readouterr().out
     assert main(["cache"]) == 0
-    assert "renders:  0" in capsys.readouterr().out
+    assert "renders:  0 (" in capsys.readouterr().out
     assert main(["cache", "prefetch", "--thread", "no-such-thread", "-q", *flags]) == 1
     assert "sequencer cache:" in capsys.readouterr().err

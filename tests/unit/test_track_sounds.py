@@ -14,7 +14,6 @@ import soundfile
 from desktop_app.__main__ import main
 from desktop_app.audio.audio_files import read_audio
 from desktop_app.audio.bounce import bounce
-from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit, KitError, load_default_kit
 from desktop_app.audio.sample_bank import FolderLookup, SampleBank
 from desktop_app.audio.sample_shaping import (
@@ -245,26 +244,6 @@ def test_a_long_sample_pitched_down_needs_little_scratch_memory() -> None:
         tracemalloc.stop()
     assert out.shape == (4 * 30 * SR, 2)
     assert peak < out.nbytes + sound.nbytes + 16 * 1024 * 1024, peak
-
-
-def test_the_engine_prepares_own_sounds_before_the_feeder_needs_them(
-    tmp_path: Path, bank: SampleBank
-) -> None:
-    sha = write_sample(tmp_path, np.full(SR, 0.2, np.float32))
-    engine = Engine(Kit("empty", SR, {}), use_device=False, bank=bank)
-    shaped: list[tuple] = []
-    original = bank.shaped
-
-    def counting(*args):
-        shaped.append(args)
-        return original(*args)
-
-    bank.shaped = counting  # type: ignore[method-assign]
-    p = Pattern(bpm=120, tracks=[own("Low", sha, hits(0), pitch=-24.0, decay=0.5)])
-    engine.set_pattern(p)  # on this thread: decoded and shaped now
-    assert shaped == [(sha, -24.0, 0.5)]
-    ready = original(sha, -24.0, 0.5)
-    assert ready is not None and len(ready) == round(0.5 * SR)
 
 
 @pytest.mark.parametrize(("rate", "channels"), [(655_350, 8), (192_000, 8), (96_000, 8)])
