@@ -17,7 +17,11 @@ posted on the same schedule, and a message's latency is from just before its POS
 end of the first poll answer that holds it. The server's CPU is measured while the pollers
 run with nothing new (the cost side) against the same window with the listeners idle.
 The earlier analytic figure (a 1-1.5 s uniform schedule, no round trip) is kept,
-labelled ``baseline_poll_simulated``, for comparison with older reports.
+labelled ``baseline_poll_simulated``, for comparison with older reports. All pollers share
+this one asyncio process: on a loaded machine they fall behind their 1 s timers, and the
+measured latency then includes that lag. ``polling_requests_per_s`` against
+``polling_requests_per_s_scheduled`` (and this process's own CPU) says by how much; read
+the measured baseline next to the simulated one when they differ.
 
 Also measured: server RSS growth per idle listener (200 connected, nothing happening) and
 the server's CPU while those 200 sit idle for 10 s (psutil ``cpu_times``).
