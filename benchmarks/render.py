@@ -96,7 +96,11 @@ def _timed(
         runs.append(got_all[len(got_all) // 2])  # the median run (rounds is odd)
         every[n] = [round(wall, 3) for wall, _ in got_all]
     (wall1, audio1), (wall, audio) = runs
-    result = {"wall_s": wall, "audio_seconds": audio, "realtime_factor": audio / wall}
+    result: dict[str, Any] = {
+        "wall_s": wall,
+        "audio_seconds": audio,
+        "realtime_factor": audio / wall,
+    }
     result["one_loop_wall_s"] = wall1
     result["rounds"] = rounds
     result["wall_s_runs"] = every[loops]

@@ -148,6 +148,7 @@ def run(args) -> dict:
                 wait(lambda: elapsed() >= take_seconds, timeout=120)
                 t0 = time.perf_counter()
                 result = recording.stop()
+                assert result is not None, "the take was not recorded"
                 snapshot = demo_pattern().to_snapshot()
                 message_id = state.send_message_from_sequencer(snapshot, result)
                 wait(lambda mid=message_id: mid in delivered)
