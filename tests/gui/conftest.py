@@ -24,6 +24,7 @@ from tests.gui import qt_messages
 from tests.gui.file_dialog_driver import FileDialogDriver
 from tests.gui.modal_driver import ModalDriver
 from tests.gui.send_helpers import Client
+from tests.gui.window_parts import Parts
 
 # Never let the Python message handler be None while Qt threads log (see qt_messages).
 qt_messages.install()
@@ -104,6 +105,15 @@ def alice(qtbot, server, tmp_path, thread_id):
     client.open(thread_id)
     yield client
     client.close()
+
+
+@pytest.fixture
+def parts(tmp_path) -> Iterator[Parts]:
+    """The offline parts of a main window (see ``Parts``); their background jobs have
+    finished after the test."""
+    p = Parts(tmp_path)
+    yield p
+    p.pool.waitForDone(5000)
 
 
 @pytest.fixture(scope="session")
