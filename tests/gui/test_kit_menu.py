@@ -20,8 +20,8 @@ from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui.kit_actions import KitActions
 from desktop_app.ui.main_window import MainWindow
 from tests.gui.modal_driver import ModalDriver
-from tests.gui.test_main_window import Parts
 from tests.gui.test_midi_menu import FileDialogAnswer
+from tests.gui.window_parts import Parts
 
 DEBIAN_KITS = Path("/usr/share/hydrogen/data/drumkits")
 
