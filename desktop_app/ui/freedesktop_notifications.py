@@ -89,6 +89,7 @@ class FreedesktopNotifications(QObject):
         super().__init__(parent)
         self._app_name = app_name
         self._running: set[QProcess] = set()
+        self._failures = 0  # the first is a warning; the same again for every message, noise
 
     def send(self, title: str, body: str) -> bool:
         address = session_bus_address()
@@ -105,22 +106,32 @@ class FreedesktopNotifications(QObject):
              gvariant_string(html.escape(body, quote=False)),
              "@as []", "@a{sv} {}", f"int32 {TIMEOUT_MS}"]
         )  # fmt: skip
-        process.finished.connect(lambda code, _status: self._finished(process, code))
-        process.errorOccurred.connect(lambda error: self._failed(process, error))
+        # Bound slots that find the process by sender(): no closure keeps a wrapper alive.
+        process.finished.connect(self._finished)
+        process.errorOccurred.connect(self._failed)
         self._running.add(process)
         process.start()
         return True
 
-    def _finished(self, process: QProcess, code: int) -> None:
+    def _finished(self, code: int, _status: QProcess.ExitStatus) -> None:
+        process = self.sender()
+        if not isinstance(process, QProcess):
+            return
         if code != 0:
             error = bytes(process.readAllStandardError().data()).decode(errors="replace")
-            log.warning("desktop notification failed: %s", error.strip())
+            self._log_failure(error.strip())
         self._forget(process)
 
-    def _failed(self, process: QProcess, error: QProcess.ProcessError) -> None:
-        if error == QProcess.ProcessError.FailedToStart:
-            log.warning("desktop notification failed: gdbus did not start")
+    def _failed(self, error: QProcess.ProcessError) -> None:
+        process = self.sender()
+        if isinstance(process, QProcess) and error == QProcess.ProcessError.FailedToStart:
+            self._log_failure("gdbus did not start")
             self._forget(process)
+
+    def _log_failure(self, why: str) -> None:
+        self._failures += 1
+        level = logging.WARNING if self._failures == 1 else logging.DEBUG
+        log.log(level, "desktop notification failed: %s", why)
 
     def _forget(self, process: QProcess) -> None:
         if process in self._running:

@@ -7,6 +7,7 @@ offscreen platform there is no system tray, as on stock GNOME."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from desktop_app.domain.draft import draft_with_text
 from desktop_app.services.api import ApiClient
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
+from desktop_app.ui.freedesktop_notifications import FreedesktopNotifications
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.settings_dialog import AudioDevices, SettingsDialog
 from sequencer_server.threaded import ThreadedServer
@@ -64,6 +66,7 @@ class PrivateBus:
         return process
 
     def start_notification_daemon(self) -> None:
+        pytest.importorskip("jeepney", reason="the stand-in daemon is written with jeepney")
         fake = self._start([sys.executable, str(FAKE_DAEMON), self.address, str(self.record)])
         assert fake.stdout is not None
         assert fake.stdout.readline().strip() == "ready"
@@ -173,3 +176,26 @@ def test_settings_without_a_session_bus(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
     dialog = _notifications_box(tmp_path, qtbot)
     assert not dialog.notifications.isEnabled()
+
+
+def test_others_words_reach_the_daemon_exactly(qtbot, bus, caplog):
+    """Untrusted text is neither a gdbus option nor GVariant syntax nor shell words."""
+    bus.start_notification_daemon()
+    sender = FreedesktopNotifications("Sequencer")
+    tricky = "--help [] 'a' 'b' \\n\n\ttab \"q\" $(rm -rf x); `id` %s émoji 🎵 @as []"
+    assert sender.send("-x 'it''s'", tricky)
+    qtbot.waitUntil(lambda: len(bus.calls()) == 1, timeout=TIMEOUT)
+    assert bus.calls()[0][3:5] == ["-x 'it''s'", tricky]
+    sender.wait()
+    assert "failed" not in caplog.text
+
+
+def test_a_bus_without_the_daemon_is_one_warning(qtbot, bus, caplog):
+    sender = FreedesktopNotifications("Sequencer")
+    with caplog.at_level(logging.DEBUG, logger="desktop_app.ui.freedesktop_notifications"):
+        for n in range(3):
+            assert sender.send("alice in Elsewhere", f"message {n}")
+        qtbot.waitUntil(lambda: not sender._running, timeout=TIMEOUT)
+    failures = [r for r in caplog.records if "notification failed" in r.getMessage()]
+    assert [r.levelno for r in failures] == [logging.WARNING, logging.DEBUG, logging.DEBUG]
+    assert "org.freedesktop.Notifications" in failures[0].getMessage()
