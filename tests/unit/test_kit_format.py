@@ -25,6 +25,7 @@ from desktop_app.domain.kit_format import (
     safe_file_name,
 )
 from desktop_app.domain.pattern import Pattern, demo_pattern
+from desktop_app.domain.track import Track
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
@@ -128,6 +129,26 @@ def test_tracks_no_sound_of_their_kind_is_left_for_take_the_rest_in_order() -> N
     # the kick and closed-hat rows by kind; snare and clap rows get what is left, in order
     assert names == ["Kick Long", "Cowbell", "Kick Short", "Closed Hat", "Crash", *[
         "Low tom", "High tom", "Rim"]]  # fmt: skip
+
+
+def test_a_track_whose_sound_has_no_match_is_matched_by_its_name() -> None:
+    pattern = Pattern(tracks=[Track("Handclap", "rim", [0] * 16)])  # a rim sound named so
+    kit = KitSpec("K", (KitSound("Kick", builtin="kick"), KitSound("CP", builtin="clap")))
+    tracks = apply_kit(pattern, kit, {}).pattern.tracks
+    assert [(t.name, t.sample) for t in tracks] == [("CP", "clap"), ("Kick", "kick")]
+
+
+def test_rows_matched_by_kind_keep_their_mute_and_solo() -> None:
+    pattern = demo_pattern()
+    pattern.tracks[3].mute = True  # the closed-hat row
+    pattern.tracks[4].solo = True  # the open-hat row
+    kit = KitSpec("K", tuple(KitSound(n, builtin="kick") for n in [
+        "Snare 2", "OH", "Tom Mid", "CHH"]))  # fmt: skip
+    tracks = apply_kit(pattern, kit, {}).pattern.tracks
+    assert [(t.name, t.mute, t.solo) for t in tracks[1:7]] == [
+        ("Snare 2", False, False), ("Clap", False, False), ("CHH", True, False),
+        ("OH", False, True), ("Low tom", False, False), ("Tom Mid", False, False),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
