@@ -59,6 +59,7 @@ POLL_IDLE_S = 1.5
 IDLE_AFTER_POLLS = 30
 PAGE_SIZE = 500
 POST_EVERY_S = 0.3
+POLL_SEEN_WAIT_S = 20.0  # after the last post, until every poller has seen every message
 
 
 def poll_baseline_ms(samples: int = 100_000, seed: int = 14) -> list[float]:
@@ -183,6 +184,7 @@ class _Poller:
         self.first_seen: dict[str, float] = {}
         self.loaded = asyncio.Event()
         self.polls = 0
+        self.failed: list[str] = []  # polls that got no answer (the client's next tick retries)
 
     async def _fetch(self) -> int:
         """``fetch_changes``: every page after the cursor; how many messages came."""
@@ -219,7 +221,9 @@ class _Poller:
         try:
             while True:
                 if fetching is not None and fetching.done():
-                    if fetching.result():  # a failed poll fails the benchmark
+                    if fetching.exception() is not None:
+                        self.failed.append(repr(fetching.exception()))  # next tick retries
+                    elif fetching.result():
                         quiet = 0
                     fetching = None
                 if fetching is None:  # a tick during a fetch asks nothing new
@@ -237,6 +241,9 @@ async def _measure_polling(
     client: Any, url: str, server: Any, thread: str, clients: int, messages: int, idle_s: float
 ) -> dict:
     """The measured baseline: ``clients`` pollers, CPU with nothing new, then latency."""
+    import psutil
+
+    own = psutil.Process()
     rng = random.Random(14)
     pollers = [_Poller(client, url, thread, rng.uniform(0, POLL_ACTIVE_S)) for _ in range(clients)]
     tasks = [asyncio.create_task(p.run()) for p in pollers]
@@ -244,12 +251,17 @@ async def _measure_polling(
         await asyncio.wait_for(asyncio.gather(*(p.loaded.wait() for p in pollers)), 60)
         await asyncio.sleep(POLL_ACTIVE_S + 0.5)  # every poller on its timer
         polls_before = sum(p.polls for p in pollers)
-        cpu_before = _cpu_s(server)
+        cpu_before, own_before = _cpu_s(server), _cpu_s(own)
         await asyncio.sleep(idle_s)
         idle_cpu_s = _cpu_s(server) - cpu_before
+        own_cpu_s = _cpu_s(own) - own_before
         idle_polls = sum(p.polls for p in pollers) - polls_before
         sent = await _post_messages(client, url, thread, "poll", messages)
-        await asyncio.sleep(POLL_IDLE_S + 1.0)
+        deadline = time.perf_counter() + POLL_SEEN_WAIT_S
+        while time.perf_counter() < deadline and not all(
+            mid in p.first_seen for p in pollers for mid in sent
+        ):
+            await asyncio.sleep(0.1)
     finally:
         for task in tasks:
             task.cancel()
@@ -266,6 +278,8 @@ async def _measure_polling(
         "missing": clients * messages - len(latencies),
         "idle_cpu_percent": 100 * idle_cpu_s / idle_s,
         "requests_per_s": idle_polls / idle_s,
+        "bench_cpu_percent": 100 * own_cpu_s / idle_s,
+        "failed_polls": [f for p in pollers for f in p.failed],
     }
 
 
@@ -340,6 +354,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "clients": listeners,
             "seen_measured": len(polled),
             "missing": got["polling"]["missing"],
+            "failed_polls": len(got["polling"]["failed_polls"]),
+            "failed_polls_kinds": sorted(set(got["polling"]["failed_polls"])),
             "p50_ms": round(base_p50, 1),
             "p95_ms": round(base_p95, 1),
             "max_ms": round(max(polled), 1),
@@ -354,6 +370,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "listening": round(got["idle_cpu_percent"], 2),
             "polling": round(got["polling"]["idle_cpu_percent"], 2),
             "polling_requests_per_s": round(got["polling"]["requests_per_s"], 1),
+            # 1 s timers: fewer answered requests means the pollers fell behind their
+            # schedule (this process's own CPU says whether the load generator did).
+            "polling_requests_per_s_scheduled": round(listeners / POLL_ACTIVE_S, 1),
+            "benchmark_process_while_polling": round(got["polling"]["bench_cpu_percent"], 1),
         },
         "rss_per_idle_listener_kb": round(got["rss_per_listener_kb"], 1),
         "idle_window_s": idle_s,
