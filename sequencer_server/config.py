@@ -41,6 +41,8 @@ class Settings:
     max_upload_mb: int = 100
     max_json_kb: int = 1024
     max_uploads_per_client: int = 4
+    # Open ``/api/v1/events`` streams per user (the shared token: per client address).
+    max_streams_per_user: int = 16
     # Samples (issue 15): a file a track plays, shared by hash between messages.
     max_sample_mb: int = 50
     max_sample_seconds: int = 30
@@ -81,6 +83,7 @@ class Settings:
         max_mb = _positive(get, "MAX_UPLOAD_MB", 100, "megabytes")
         max_json_kb = _positive(get, "MAX_JSON_KB", 1024, "kilobytes")
         max_uploads = _positive(get, "MAX_UPLOADS_PER_CLIENT", 4, "uploads")
+        max_streams = _positive(get, "MAX_STREAMS_PER_USER", 16, "streams")
         max_sample_mb = _positive(get, "MAX_SAMPLE_MB", 50, "megabytes")
         max_sample_s = _positive(get, "MAX_SAMPLE_SECONDS", 30, "seconds")
         ttl = _positive(get, "SIGNED_URL_TTL", 3600, "seconds")
@@ -135,6 +138,7 @@ class Settings:
             max_upload_mb=max_mb,
             max_json_kb=max_json_kb,
             max_uploads_per_client=max_uploads,
+            max_streams_per_user=max_streams,
             max_sample_mb=max_sample_mb,
             max_sample_seconds=max_sample_s,
             public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,

@@ -30,6 +30,15 @@ TRACK_FORMATS = {**FORMATS, "OGG": "OGG", "MP3": "MP3"}
 TRACK_SUFFIXES = (*SUFFIXES, ".ogg", ".oga", ".mp3")
 
 
+# What a real recording uses at most; a file claiming more (a few hundred KB of FLAC
+# silence can claim 655 kHz on 8 channels: 30 s of it decodes to 2 GB) is refused unread.
+MAX_RATE = 384_000
+MAX_CHANNELS = 32
+# With ``max_seconds``: the decoded values allowed per second of the limit, stereo at
+# 192 kHz (or 8 channels at 48 kHz), so the limit bounds memory as well as length.
+VALUES_PER_SECOND = 2 * 192_000
+
+
 class AudioFileError(ValueError):
     """A file that is not audio we can decode; the message says why."""
 
@@ -47,7 +56,8 @@ def read_audio(
     """Decode a WAV, AIFF or FLAC file (or one of ``formats``) to float32 frames
     ``(n, channels)`` in -1..1 (float files keep what they hold) and its sample rate.
     ``OSError`` when the file cannot be opened, ``AudioFileError`` when it is not audio we
-    take or, with ``max_seconds``, when it is longer (checked before decoding it)."""
+    take or, with ``max_seconds``, when it is longer or holds more values than
+    ``max_seconds`` of stereo at 192 kHz (checked before decoding it)."""
     # Imported here: libsndfile and cffi are only needed for user files, and ``sequencer
     # render`` with the built-in kit never reads one.
     import soundfile
@@ -59,15 +69,12 @@ def read_audio(
                     raise AudioFileError(
                         f"{sound.format} audio is not supported; use {_format_names(formats)}"
                     )
-                if sound.channels < 1 or sound.samplerate < 1:
+                if not (1 <= sound.channels <= MAX_CHANNELS and 1 <= sound.samplerate <= MAX_RATE):
                     raise AudioFileError(
                         f"{sound.channels} channels at {sound.samplerate} Hz is not playable"
                     )
-                if max_seconds is not None and sound.frames > max_seconds * sound.samplerate:
-                    raise AudioFileError(
-                        f"it is {sound.frames / sound.samplerate:.1f} s long; "
-                        f"the limit is {max_seconds:g} s"
-                    )
+                if max_seconds is not None:
+                    _check_size(sound.frames, sound.channels, sound.samplerate, max_seconds)
                 frames = sound.read(dtype="float32", always_2d=True)
                 return frames, int(sound.samplerate)
         except soundfile.SoundFileError as exc:
@@ -75,6 +82,16 @@ def read_audio(
             if "Format not recognised" in words:
                 raise AudioFileError(f"not a {_format_names(formats)} file") from None
             raise AudioFileError(f"damaged or unsupported audio ({words})") from None
+
+
+def _check_size(frames: int, channels: int, rate: int, max_seconds: float) -> None:
+    if frames > max_seconds * rate:
+        raise AudioFileError(f"it is {frames / rate:.1f} s long; the limit is {max_seconds:g} s")
+    if frames * channels > max_seconds * VALUES_PER_SECOND:
+        raise AudioFileError(
+            f"it is {channels} channels at {rate} Hz, too much audio to load: "
+            f"{max_seconds:g} s of stereo at up to 192 kHz is the limit"
+        )
 
 
 def as_played_channels(frames: np.ndarray) -> np.ndarray:

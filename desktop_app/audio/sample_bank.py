@@ -107,8 +107,11 @@ class SampleBank:
         # Decoded samples by SHA-256 and shaped ones by (SHA-256, pitch, decay), one budget.
         self._audio: OrderedDict[str | tuple[str, float, float | None], np.ndarray] = OrderedDict()
         self._bytes = 0
-        # Samples whose last lookup or decode failed (what the feeder may call missing).
-        self._failed: set[str] = set()
+        # Samples whose last lookup found no file, and those whose file did not decode:
+        # what the feeder may call missing. A file cannot become decodable (it is named by
+        # its content), but one that was absent may arrive at any time.
+        self._absent: set[str] = set()
+        self._undecodable: set[str] = set()
 
     def audio(self, sha256: str) -> np.ndarray | None:
         """The decoded sample, or None when it is not there or not playable."""
@@ -117,15 +120,15 @@ class SampleBank:
             return data
         path = self._lookup.lookup(sha256)
         if path is None:
-            self._set_failed(sha256, True)
+            self._set_failed(sha256, self._absent)
             return None
         try:
             data = decode_sample(path, self.sample_rate)
         except (AudioFileError, OSError) as exc:
             log.warning("sample %s (%s) cannot be played: %s", sha256[:12], path, exc)
-            self._set_failed(sha256, True)
+            self._set_failed(sha256, self._undecodable)
             return None
-        self._set_failed(sha256, False)
+        self._set_failed(sha256, None)
         return self._keep(sha256, data)
 
     def ready(self, sha256: str, pitch: float, decay: float | None) -> np.ndarray | None:
@@ -136,22 +139,26 @@ class SampleBank:
     def failed(self, sha256: str) -> bool:
         """Whether the last attempt to read the sample found it missing or undecodable."""
         with self._lock:
-            return sha256 in self._failed
+            return sha256 in self._absent or sha256 in self._undecodable
 
     def missing(self, sha256: str) -> bool:
         """Whether the sample cannot be played here, answered without decoding (the window
-        asks while painting): its file is not there, or it failed to decode before."""
+        asks while painting): its file is not there (looked for now), or it failed to
+        decode."""
         with self._lock:
-            if sha256 in self._audio or sha256 in self._failed:
-                return sha256 in self._failed
+            if sha256 in self._audio:
+                return False
+            if sha256 in self._undecodable:
+                return True
         return self._lookup.lookup(sha256) is None
 
-    def _set_failed(self, sha256: str, failed: bool) -> None:
+    def _set_failed(self, sha256: str, failed: set[str] | None) -> None:
+        """Record the outcome of reading the sample: in ``failed``, or (None) read."""
         with self._lock:
-            if failed:
-                self._failed.add(sha256)
-            else:
-                self._failed.discard(sha256)
+            self._absent.discard(sha256)
+            self._undecodable.discard(sha256)
+            if failed is not None:
+                failed.add(sha256)
 
     def shaped(self, sha256: str, pitch: float, decay: float | None) -> np.ndarray | None:
         """The sample as a track plays it: pitched by ``pitch`` semitones and cut at
@@ -184,7 +191,8 @@ class SampleBank:
     def forget(self, sha256: str) -> None:
         """Drop a decoded sample and its shaped forms (its file changed)."""
         with self._lock:
-            self._failed.discard(sha256)
+            self._absent.discard(sha256)
+            self._undecodable.discard(sha256)
             for key in [
                 k for k in self._audio if sha256 in (k, k[0] if isinstance(k, tuple) else None)
             ]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -134,9 +134,9 @@ class Sequencer:
         self.bank = bank if bank is not None else SampleBank(NoSamples(), sample_rate)
         # Live: own sounds come ready from here, never computed on this thread.
         self.preparer = preparer
-        # Live: the sound each (track, own sample) last played, the stand-in while that
-        # sample's new pitch or decay is being prepared.
-        self._heard: dict[tuple[int, str], np.ndarray] = {}
+        # Live: the (pitch, decay) each (track, own sample) last sounded with, the
+        # stand-in while that sample's new pitch or decay is being prepared.
+        self._heard: dict[tuple[int, str], tuple[float, float | None]] = {}
         self._on_missing = on_missing_sample
         self._on_missing_own = on_missing_own_sample
         self._missing_reported: set[str] = set()
@@ -340,43 +340,46 @@ class Sequencer:
         self._shaped[key] = data
         return data
 
-    def _playable(self, track: Track, index: int) -> tuple[np.ndarray | None, bool]:
-        """The track's sound and whether it is the one asked for (False: a stand-in, or
-        silence, while it is being prepared; see the module doc)."""
+    def _playable(self, track: Track, index: int) -> np.ndarray | Track | None:
+        """The track's sound (None: missing); live, while it is being prepared, the track
+        as it last sounded with this sample (a ``Track``), or ``track`` itself when it has
+        not sounded with it yet (silence). See the module doc."""
         sha = track.sample_sha256
         if sha is None or self.preparer is None:
-            return self._shape(track), True
+            return self._shape(track)
         key = (sha, track.pitch, track.decay)
         if key in self._shaped:
             data = self._shaped[key]
         else:
             data, settled = self.preparer.sound(*key)
             if not settled:
-                return self._heard.get((index, sha)), False
+                before = self._heard.get((index, sha))
+                if before is None or before == (track.pitch, track.decay):
+                    return track
+                return replace(track, pitch=before[0], decay=before[1])
             if len(self._shaped) > 256:
                 self._shaped.clear()
             self._shaped[key] = data
         if data is not None:
-            self._heard[(index, sha)] = data
-        return data, True
+            self._heard[(index, sha)] = (track.pitch, track.decay)
+        return data
 
     def _voice_data(self, track: Track, velocity: int, index: int) -> np.ndarray | None:
         key = (_sound_id(track), track.pitch, track.decay, velocity, track.volume, track.pan)
         data = self._cache.get(key)
         if data is not None:
             return data
-        raw, settled = self._playable(track, index)
+        raw = self._playable(track, index)
+        if isinstance(raw, Track):  # being prepared: the sound as it was, or nothing
+            return None if raw is track else self._voice_data(raw, velocity, index)
         if raw is None:
-            if settled:
-                self._report_missing(track)
+            self._report_missing(track)
             return None
         stereo = raw.ndim == 2
         left, right = pan_gains(track.pan, stereo)
         gain = MASTER_GAIN * track.volume * velocity / VELOCITY_MAX
         gains = np.array([left * gain, right * gain], np.float32)
         data = (raw if stereo else raw[:, None]) * gains
-        if not settled:
-            return data  # a stand-in is never kept under the sound it stands in for
         if len(self._cache) > 1024 or self._cache_bytes + data.nbytes > VOICE_CACHE_BYTES:
             self._cache.clear()
             self._cache_bytes = 0

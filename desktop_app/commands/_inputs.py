@@ -9,20 +9,26 @@ from pathlib import Path
 
 from desktop_app.commands._failure import CommandError
 from desktop_app.domain.pattern import Pattern, SnapshotError
-from desktop_app.services.pattern_files import LocalSamples, PatternFileError, resolve_sample_files
+from desktop_app.services.pattern_files import (
+    LocalSamples,
+    PatternFileError,
+    parse_pattern_json,
+    read_pattern_bytes,
+    resolve_sample_files,
+)
 
 
 def load_pattern(path: Path, samples: LocalSamples | None = None) -> Pattern:
     """A pattern file (or a saved message: its snapshot). With ``samples``, tracks that
     name a ``sample_file`` get it as their own sample, put into that cache."""
+    if not path.exists():
+        raise SnapshotError(f"{path}: no such file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SnapshotError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{path}: not valid JSON: {exc}") from None
+        data = parse_pattern_json(read_pattern_bytes(path))
+    except PatternFileError as exc:
+        if isinstance(exc.__cause__, json.JSONDecodeError):
+            raise SnapshotError(f"{path}: not valid JSON: {exc.__cause__}") from None
+        raise SnapshotError(f"{path}: {exc}") from None
     # Some files hold a whole message; take its snapshot.
     if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
         data = data["snapshot"]

@@ -18,7 +18,6 @@ from desktop_app.domain.pattern import Pattern
 from desktop_app.paths import AppPaths
 from desktop_app.services.cache_budget import sample_cap_bytes
 from desktop_app.services.samples import SampleCache
-from desktop_app.settings import Settings
 
 Fetcher = Callable[[SampleCache, Mapping[str, str]], dict[str, str]]
 """Fetches ``refs`` (SHA-256 → name) into the cache; returns SHA-256 → why, for those it
@@ -27,10 +26,16 @@ could not."""
 
 def sample_cache() -> SampleCache:
     """The user's sample cache (``SEQUENCER_HOME``), without a server yet, capped by its
-    share of the settings' cache limit."""
+    share of the settings' cache limit (read when the cache trims: the settings load Qt,
+    which ``render`` otherwise never needs)."""
     paths = AppPaths.from_env()
-    limit = Settings.open(paths.settings_file).cache_size_mb
-    return SampleCache(paths.sample_cache_dir, cap_bytes=sample_cap_bytes(limit))
+
+    def cap() -> int:
+        from desktop_app.settings import Settings
+
+        return sample_cap_bytes(Settings.open(paths.settings_file).cache_size_mb)
+
+    return SampleCache(paths.sample_cache_dir, cap_bytes=cap)
 
 
 class Lookups:

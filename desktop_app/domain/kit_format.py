@@ -113,6 +113,8 @@ def read_kit_json(raw: bytes, builtins: Collection[str] = DEFAULT_KIT_SAMPLES) -
         raise KitFormatError(
             f"{KIT_FILE} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
+    except (ValueError, RecursionError) as exc:  # a 5000-digit number, nesting 100000 deep
+        raise KitFormatError(f"{KIT_FILE} is not JSON a kit can have ({exc}).") from None
     if not isinstance(data, Mapping):
         raise KitFormatError(f"{KIT_FILE} must hold an object, not {_kind(data)}.")
     if data.get("format") != KIT_FORMAT:

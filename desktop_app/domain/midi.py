@@ -35,6 +35,9 @@ from desktop_app.domain.track import VELOCITY_MAX, Track
 
 PPQ = 480
 DRUM_CHANNEL = 9  # "channel 10" as musicians and DAWs count
+# Far above any drum part (a whole song of many instruments is a few hundred KB); mido
+# holds every event as an object, so a huge file from anyone would fill the memory.
+MAX_MIDI_BYTES = 8 * 1024 * 1024
 DEFAULT_MIDI_BPM = 120.0  # what the MIDI standard assumes when a file sets no tempo
 
 # General MIDI percussion notes of the default kit's sounds.
@@ -210,6 +213,16 @@ class _Note:
 def read_midi(path: Path) -> MidiImport:
     """Read a MIDI file into a pattern; ``MidiError`` says why a file cannot be used."""
     try:
+        if path.is_dir():
+            raise IsADirectoryError
+        if path.exists() and not path.is_file():  # a FIFO or a device never ends
+            raise MidiError(f"{path}: is not a file.")
+        size = path.stat().st_size
+        if size > MAX_MIDI_BYTES:
+            raise MidiError(
+                f"{path}: is {size / 1024 / 1024:.0f} MB; a MIDI file to import is at most"
+                f" {MAX_MIDI_BYTES // 1024 // 1024} MB."
+            )
         midi = mido.MidiFile(str(path))
     except FileNotFoundError:
         raise MidiError(f"{path}: no such file.") from None
@@ -217,6 +230,8 @@ def read_midi(path: Path) -> MidiImport:
         raise MidiError(f"{path}: is a folder, not a MIDI file.") from None
     except PermissionError as exc:
         raise MidiError(f"{path}: cannot read: {exc.strerror}.") from None
+    except MidiError:
+        raise
     except Exception as exc:  # mido's parser raises many kinds of error on foreign bytes
         raise MidiError(f"{path}: this is not a MIDI file ({exc}).") from None
     try:
@@ -236,7 +251,7 @@ def _scan(midi: mido.MidiFile) -> tuple[list[_Note], list[float], int, dict[int,
         now = 0
         for message in track:
             now += message.time
-            if message.type == "set_tempo":
+            if message.type == "set_tempo" and message.tempo > 0:  # 0: no tempo at all
                 tempi.append((now, mido.tempo2bpm(message.tempo)))
             elif message.type in ("track_name", "instrument_name") and message.name.strip():
                 names.setdefault(index, {}).setdefault(message.type, message.name.strip())
@@ -288,6 +303,8 @@ def midi_to_pattern(midi: mido.MidiFile) -> MidiImport:
         raise MidiError(
             "it is a type 2 MIDI file (independent songs); only type 0 and 1 can be imported."
         )
+    if midi.ticks_per_beat <= 0:
+        raise MidiError(f"its header gives {midi.ticks_per_beat} ticks per beat; no timing.")
     notes, tempi, end, names = _scan(midi)
     if not notes:
         raise MidiError("the file has no notes to import.")

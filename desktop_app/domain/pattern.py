@@ -48,6 +48,9 @@ BASE_VERSION = "0.0.1"
 BPM_RANGE = (20.0, 300.0)
 SWING_RANGE = (0.0, 0.75)
 LENGTH_RANGE = (1, 64)
+# Room for every MIDI note as a row (an import makes one per note) and then some; a
+# bandmate's 1 MB snapshot of 20000 one-step tracks froze the window for minutes.
+MAX_TRACKS = 256
 DEFAULT_VELOCITY = 100
 STEPS_PER_BEAT_CHOICES = (1, 2, 3, 4, 6, 8)
 
@@ -135,6 +138,10 @@ class Pattern:
         tracks_data = data.get("tracks", [])
         if not isinstance(tracks_data, list):
             raise _error("tracks", f"must be a list, not {_kind(tracks_data)}")
+        if len(tracks_data) > MAX_TRACKS:
+            raise _error(
+                "tracks", f"has {len(tracks_data)} tracks; a pattern has at most {MAX_TRACKS}"
+            )
         spb = _integer("steps_per_beat", data.get("steps_per_beat", 4), 1, 16)
         return cls(
             tracks=[Track.from_dict(f"tracks[{i}]", t, length) for i, t in enumerate(tracks_data)],
@@ -233,6 +240,8 @@ class Pattern:
         return RegridReport(moved, merged, dropped)
 
     def add_track(self, name: str, sample: str, index: int | None = None) -> Track:
+        if len(self.tracks) >= MAX_TRACKS:
+            raise _error("tracks", f"are full: a pattern has at most {MAX_TRACKS} tracks")
         track = Track(
             name=_text("name", name), sample=_text("sample", sample), steps=[0] * self.length
         )

@@ -172,7 +172,7 @@ class ApiClient:
         response = self._request(method, path, **kwargs)
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise TransientApiError(
                 response.status_code, "The server sent a response that is not JSON"
             ) from exc

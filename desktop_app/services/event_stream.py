@@ -250,7 +250,7 @@ class EventStream:
     def _deliver(self, event: SseEvent) -> None:
         try:
             data = json.loads(event.data)
-        except ValueError:
+        except (ValueError, RecursionError):
             log.warning("event %r with data that is not JSON", event.event)
             return
         if isinstance(data, dict):

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
+from desktop_app.audio.audio_files import AudioFileError
+from desktop_app.audio.sample_bank import decode_sample
 from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.services.samples import SampleError
 from sequencer_common.atomic import write_text_atomic
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 
 SAMPLE_FILE_KEY = "sample_file"
+CHECK_RATE = 44100  # the rate a named file is test-decoded at
+# A pattern of 64 tracks of 64 steps is about 30 KB; the server takes 1 MB of JSON.
+MAX_PATTERN_FILE_BYTES = 4 * 1024 * 1024
 
 
 class PatternFileError(Exception):
@@ -74,7 +79,14 @@ def resolve_sample_files(
         if not path.is_file():
             raise PatternFileError(f"{where}: {path}: no such file")
         try:
+            # Checked as a dropped file is (size first, then it must decode): the pattern
+            # may come from anyone, and the file would otherwise be copied whatever it is.
+            decode_sample(path, CHECK_RATE)
             cached = samples.add_local(path, protect=added)
+        except AudioFileError as exc:
+            raise PatternFileError(
+                f"{where}: {path.name} cannot be a track's sound: {exc}"
+            ) from exc
         except OSError as exc:
             raise PatternFileError(f"{where}: {path}: {exc.strerror or exc}") from exc
         except SampleError as exc:  # not a sample format
@@ -87,16 +99,39 @@ def resolve_sample_files(
     return resolved
 
 
-def read_pattern_file(path: Path) -> dict[str, Any]:
-    """The snapshot in ``path`` (checked by whoever loads it: ``SnapshotError``)."""
+def parse_pattern_json(raw: bytes) -> Any:
+    """A pattern file's JSON, whoever wrote it: ``PatternFileError`` for a file too big,
+    not UTF-8, not JSON, or JSON no pattern has (nesting thousands deep, a number of
+    thousands of digits: Python's parser raises other errors for those)."""
+    if len(raw) > MAX_PATTERN_FILE_BYTES:
+        raise PatternFileError(
+            f"it is over {MAX_PATTERN_FILE_BYTES // 1024 // 1024} MB; a pattern is far smaller"
+        )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PatternFileError(exc.strerror or str(exc)) from exc
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise PatternFileError(str(exc)) from exc
     except json.JSONDecodeError as exc:
         raise PatternFileError(f"it is not JSON ({exc.msg}, line {exc.lineno})") from exc
+    except (ValueError, RecursionError) as exc:
+        raise PatternFileError(f"it is not JSON a pattern can have ({exc})") from exc
+
+
+def read_pattern_bytes(path: Path) -> bytes:
+    """At most ``MAX_PATTERN_FILE_BYTES`` + 1 bytes of ``path`` (a FIFO or a device is
+    refused, not waited on)."""
+    try:
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise PatternFileError("it is not a file")
+        with path.open("rb") as handle:
+            return handle.read(MAX_PATTERN_FILE_BYTES + 1)
+    except OSError as exc:
+        raise PatternFileError(exc.strerror or str(exc)) from exc
+
+
+def read_pattern_file(path: Path) -> dict[str, Any]:
+    """The snapshot in ``path`` (checked by whoever loads it: ``SnapshotError``)."""
+    data = parse_pattern_json(read_pattern_bytes(path))
     if not isinstance(data, dict):
         raise PatternFileError("it holds no pattern (a JSON object is expected)")
     return data

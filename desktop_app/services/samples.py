@@ -71,27 +71,29 @@ class SampleSource(Protocol):
 class SampleCache:
     """``SampleCache(folder, source, cap_bytes)``: thread-safe (downloads run on workers).
     Without a ``source`` (``sequencer render`` until a sample turns out to be missing)
-    it only looks up and adds local files."""
+    it only looks up and adds local files. ``cap_bytes`` may be a function, asked only
+    when the cache trims itself: the commands read the cap from the settings (and so load
+    Qt) only when they have something to trim."""
 
     def __init__(
         self,
         folder: str | os.PathLike[str],
         source: SampleSource | None = None,
-        cap_bytes: int = DEFAULT_SAMPLE_CAP_BYTES,
+        cap_bytes: int | Callable[[], int] = DEFAULT_SAMPLE_CAP_BYTES,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._source = source
-        self._cap = int(cap_bytes)
+        self._cap: int | Callable[[], int] = cap_bytes if callable(cap_bytes) else int(cap_bytes)
         self._clock = clock
         self._lock = threading.RLock()
         self._open: frozenset[str] = frozenset()
 
     @property
     def cap_bytes(self) -> int:
-        return self._cap
+        return int(self._cap()) if callable(self._cap) else self._cap
 
     def set_source(self, source: SampleSource | None) -> None:
         """Fetch from another server from now on (the user switched servers); what is
@@ -226,8 +228,9 @@ class SampleCache:
         with self._lock:
             entries = self.entries()
             total = sum(size for _sha, size, _used in entries)
+            cap = self.cap_bytes
             for sha, size, _used in entries:
-                if total <= self._cap:
+                if total <= cap:
                     break
                 if sha in keep:
                     continue

@@ -11,7 +11,7 @@ that track's sound; dropped under the last header, a new track (``track_sound``)
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
@@ -304,7 +304,9 @@ class TrackHeader(QWidget):
         if self._popup is None:
             self._popup = TrackSoundPopup(self._state, self.index, self)
         self._popup.index = self.index
-        self._popup.show_at(self.mapToGlobal(self.rect().bottomLeft()))
+        self._popup.show_at(
+            self.mapToGlobal(self.rect().bottomLeft()), above=self.mapToGlobal(QPoint(0, 0)).y()
+        )
         return self._popup
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -180,11 +180,22 @@ class TrackSoundPopup(QFrame):
         for box in (self.pitch, self.decay, self.choke):
             box.blockSignals(False)
 
-    def show_at(self, where: QPoint) -> None:
+    def show_at(self, where: QPoint, above: int | None = None) -> None:
+        """At ``where`` (global), or ending at ``above`` when it would not fit under it:
+        the last track of a window at the bottom of the screen opened it off-screen."""
         self._gestures = {}
         self.refresh()
+        self.ensurePolished()  # the style sheet's padding counts in the height
         self.adjustSize()
-        self.move(where)
+        x, y = where.x(), where.y()
+        screen = QGuiApplication.screenAt(where) or self.screen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            if y + self.height() > room.bottom() + 1:
+                y = (above if above is not None else room.bottom() + 1) - self.height()
+            x = max(room.left(), min(x, room.right() + 1 - self.width()))
+            y = max(room.top(), y)
+        self.move(QPoint(x, y))
         self.show()
         self.pitch.setFocus()
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Header, HTTPException, Request
@@ -33,6 +34,58 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 
 RETRY_MS = 3000
 CACHE_SIZE = 256
+RETRY_AFTER_SECONDS = 5
+
+
+class StreamSlots:
+    """Open streams per user, at most ``limit`` each (per process): a token is no licence
+    to hold every socket and file descriptor of the server. The shared service token
+    stands for a whole band, so it counts per client address instead."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: dict[str, int] = {}
+
+    def take(self, who: str) -> Callable[[], None]:
+        """A slot for ``who`` (429 when they hold them all); the answer frees it, once
+        however often it is called."""
+        if self._open.get(who, 0) >= self.limit:
+            raise HTTPException(
+                429,
+                f"Too many event streams open for this user: at most {self.limit} "
+                "(MAX_STREAMS_PER_USER); close one and retry",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        self._open[who] = self._open.get(who, 0) + 1
+        freed = False
+
+        def free() -> None:
+            nonlocal freed
+            if freed:
+                return
+            freed = True
+            left = self._open[who] - 1
+            if left:
+                self._open[who] = left
+            else:
+                del self._open[who]
+
+        return free
+
+
+def stream_slots(request: Request) -> StreamSlots:
+    """The app's slots, made on first use (on the event loop: no race)."""
+    slots = getattr(request.app.state, "stream_slots", None)
+    if slots is None:
+        slots = StreamSlots(request.app.state.settings.max_streams_per_user)
+        request.app.state.stream_slots = slots
+    return slots
+
+
+def _stream_owner(request: Request, user: User) -> str:
+    if not user.service:
+        return f"user:{user.name}"
+    return f"service:{request.client.host if request.client else 'unknown'}"
 
 
 class ChangeCursors(Protocol):
@@ -111,7 +164,7 @@ class _Frames:
     "/events",
     response_class=StreamingResponse,
     summary="Live changes of every visible thread (Server-Sent Events)",
-    responses={200: {"content": {"text/event-stream": {}}}, 401: {}, 422: {}},
+    responses={200: {"content": {"text/event-stream": {}}}, 401: {}, 422: {}, 429: {}},
 )
 async def events(
     request: Request,
@@ -122,6 +175,22 @@ async def events(
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
     start = _start(last_event_id, since)
+    free_slot = stream_slots(request).take(_stream_owner(request, user))
+    try:
+        return await _open_stream(request, user, store, present, start, free_slot)
+    except BaseException:
+        free_slot()
+        raise
+
+
+async def _open_stream(
+    request: Request,
+    user: User,
+    store: StoreDep,
+    present: MessagePresenter,
+    start: int | None,
+    free_slot: Callable[[], None],
+) -> StreamingResponse:
     # Read before subscribing: every change after it reaches this stream (live or by
     # the client's replay from this id), none is skipped between the two.
     opened_at = await asyncio.to_thread(store.cursor) if start is None else start
@@ -166,6 +235,11 @@ async def events(
                     yield frame
         finally:
             broker.unsubscribe(listener)
+            free_slot()
 
+    body = stream()
+    # A stream never started (the client left before its first byte) runs no finally.
+    weakref.finalize(body, free_slot)
+    weakref.finalize(body, broker.unsubscribe, listener)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)

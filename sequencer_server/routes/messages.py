@@ -187,7 +187,7 @@ async def create_message(
         if existing is None:  # a replay is judged by same_message instead
             _check_reply_to(store, body, message_id)
         renders = [_stored_render(store, r.id, message_id, user) for r in body.renders]
-        samples = referenced_samples(store, body.snapshot or {})  # text-only: no snapshot
+        samples = referenced_samples(store, body.snapshot or {}, user)  # text-only: no snapshot
         record_references(store, storage, message_id, samples, private)
         doc: dict[str, Any] = {
             "id": message_id,

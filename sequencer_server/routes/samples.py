@@ -169,6 +169,10 @@ def _store_sample(
     earlier = store.get_sample(digest)
     if earlier is not None:
         log.info("↩️  Sample already stored: %s", earlier["key"])
+        if earlier.get("private") and not _may_see(store, earlier, user):
+            # these bytes are theirs too: they may use the sample from now on
+            store.add_sample_holder(digest, user.name)
+            earlier = store.get_sample(digest) or earlier
         return earlier, False
     key = f"{settings.env}/samples/{digest}.{info.format}"
     log.info("📤 Storing sample: %s (%d bytes)", key, size)
@@ -208,11 +212,11 @@ def _store_sample(
 
 
 def _may_see(store: MessageStore, record: dict[str, Any], user: User) -> bool:
-    """A private sample is shown to its uploader, admins, and who can see a message that
-    references it; anyone else gets 404 as for a missing one."""
+    """A private sample is shown to who uploaded its bytes, admins, and who can see a
+    message that references it; anyone else gets 404 as for a missing one."""
     if not record.get("private") or user.admin or user.service:
         return True
-    if record.get("uploader") == user.name:
+    if record.get("uploader") == user.name or user.name in record.get("holders", []):
         return True
     for message_id in store.sample_refs(record["sha256"]):
         message = store.get_message(message_id)
@@ -242,9 +246,14 @@ async def get_sample(
     return public_sample(record, storage, request, request.app.state.signer)
 
 
-def referenced_samples(store: MessageStore, snapshot: dict[str, Any]) -> list[str]:
+def referenced_samples(store: MessageStore, snapshot: dict[str, Any], user: User) -> list[str]:
     """The SHA-256s the snapshot's tracks name (``tracks[i].sample_sha256``), each one
-    stored on this server; 422 for a malformed hash or a sample never uploaded."""
+    stored on this server; 422 for a malformed hash or a sample never uploaded.
+
+    A private sample the sender may not see answers as a missing one: otherwise naming its
+    hash in a message of one's own thread would make it served to the sender (and the
+    answer would tell that a private thread uses these bytes). Uploading the bytes, which
+    proves having them, makes it usable."""
     tracks = snapshot.get("tracks")
     if not isinstance(tracks, list):
         return []
@@ -257,7 +266,8 @@ def referenced_samples(store: MessageStore, snapshot: dict[str, Any]) -> list[st
             raise HTTPException(
                 422, f"snapshot.tracks[{index}].sample_sha256: not 64 lowercase hex digits"
             )
-        if store.get_sample(sha) is None:
+        record = store.get_sample(sha)
+        if record is None or not _may_see(store, record, user):
             raise HTTPException(
                 422,
                 f"snapshot.tracks[{index}].sample_sha256: sample {sha} is not on this "

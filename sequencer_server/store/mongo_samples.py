@@ -44,6 +44,9 @@ class MongoSamples:
     def mark_sample_private(self, sha256: str) -> None:
         self._samples.update_one({"_id": sha256}, {"$set": {"private": True}})
 
+    def add_sample_holder(self, sha256: str, user_name: str) -> None:
+        self._samples.update_one({"_id": sha256}, {"$addToSet": {"holders": user_name}})
+
     def samples_before(self, created_before: str) -> list[dict[str, Any]]:
         rows = self._samples.find({"created_at": {"$lt": created_before}}, _FIELDS)
         return list(rows.sort("created_at", 1))

@@ -23,6 +23,10 @@ class SampleStore(Protocol):
     def mark_sample_private(self, sha256: str) -> None:
         """The sample is referenced by a private thread's message: signed URLs from now on."""
 
+    def add_sample_holder(self, sha256: str, user_name: str) -> None:
+        """The user uploaded these bytes too (``"holders"``, no duplicate): having the file,
+        they may use the sample even once a private thread made it private."""
+
     def samples_before(self, created_before: str) -> list[dict[str, Any]]:
         """Every sample record created before the time."""
 

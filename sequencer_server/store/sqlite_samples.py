@@ -59,6 +59,17 @@ class SQLiteSamples(SQLiteTables):
             doc = {**json.loads(row[0]), "private": True}
             db.execute("UPDATE samples SET doc = ? WHERE sha256 = ?", (json.dumps(doc), sha256))
 
+    def add_sample_holder(self, sha256: str, user_name: str) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT doc FROM samples WHERE sha256 = ?", (sha256,)).fetchone()
+            if row is None:
+                return
+            doc = json.loads(row[0])
+            if user_name in doc.get("holders", []):
+                return
+            doc["holders"] = [*doc.get("holders", []), user_name]
+            db.execute("UPDATE samples SET doc = ? WHERE sha256 = ?", (json.dumps(doc), sha256))
+
     def samples_before(self, created_before: str) -> list[dict[str, Any]]:
         return self._docs(
             "SELECT doc FROM samples WHERE created_at < ? ORDER BY created_at", created_before

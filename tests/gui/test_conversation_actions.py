@@ -197,3 +197,8 @@ def test_a_long_reply_quote_ends_in_an_ellipsis_and_the_hint_stays_whole(
     text = mask_of(pixels, theme.TEXT_DIM, tolerance=60)
     columns = np.flatnonzero(text.any(axis=0))
     assert columns.size and columns.max() < pixels.shape[1] - 3
+    # the quote asks for no width, so the hint under the box keeps all its lines
+    QApplication.processEvents()
+    hint = panel.take_label
+    assert hint.height() >= hint.heightForWidth(hint.width())
+    assert hint.geometry().bottom() <= hint.parentWidget().contentsRect().bottom()

@@ -275,3 +275,21 @@ def test_in_the_real_window_a_dropped_file_lands_in_the_sample_cache_and_the_ses
         graph.shutdown()
     saved = SessionPattern(paths.session_pattern_file).load()
     assert saved is not None and saved.tracks[0].sample_name.startswith("808 kick with")
+
+
+def test_the_sound_popup_of_a_track_at_the_screen_bottom_stays_on_screen(panel, qtbot):
+    """A 760×520 window at the bottom of the screen: the last track's popup opened under
+    its header, below the screen's edge, with Decay and Choke out of reach."""
+    room = panel.screen().availableGeometry()
+    header = panel.headers.headers[-1]
+    below = header.mapTo(panel, QPoint(0, header.height())).y()  # the header's bottom
+    panel.move(room.left() + 20, room.bottom() - 2 - below)
+    qtbot.waitUntil(lambda: header.mapToGlobal(QPoint(0, header.height())).y() > room.bottom() - 8)
+
+    popup = header.open_sound_popup()
+    qtbot.waitExposed(popup)
+    frame = popup.frameGeometry()
+    assert room.contains(frame), (frame, room)
+    top = header.mapToGlobal(QPoint(0, 0)).y()
+    assert frame.bottom() < top + header.height() // 2  # above its track, not over it
+    popup.close()

@@ -102,6 +102,22 @@ class SSEReader:
                 continue
             return frame
 
+    def messages_until(
+        self, ids: list[str], timeout: float = 10.0, quiet_s: float = 0.5
+    ) -> list[Event]:
+        """Message events until every one of ``ids`` has come (however slow a loaded
+        machine is), then those that follow within ``quiet_s`` — where a duplicate or an
+        unexpected extra would show."""
+        out: list[Event] = []
+        waiting = set(ids)
+        deadline = time.monotonic() + timeout
+        while waiting:
+            event = self.next_event(max(0.01, deadline - time.monotonic()))
+            if event.event == "message":
+                out.append(event)
+                waiting.discard(event.json["id"])
+        return out + self.events_until_quiet(quiet_s, kind="message")
+
     def events_until_quiet(self, quiet_s: float = 1.0, kind: str | None = None) -> list[Event]:
         """Every event that comes until none has come for ``quiet_s`` (pings aside)."""
         out: list[Event] = []

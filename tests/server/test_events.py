@@ -204,7 +204,7 @@ def test_a_message_made_on_one_process_reaches_listeners_of_another(tmp_path):
         with SSEReader(a.url) as sse:
             sse.get()
             message = Client(b.url).create_message(thread["id"], text="across").json()
-            got = sse.events_until_quiet(1.5, kind="message")
+            got = sse.messages_until([message["id"]])
     assert [e.json["id"] for e in got] == [message["id"]]
 
 
@@ -215,7 +215,7 @@ def test_a_restart_mid_stream_loses_nothing(tmp_path):
         sse = SSEReader(server.url)
         sse.get()
         c.create_message(thread["id"], id="before", text="seen")
-        seen = sse.events_until_quiet(1.0)
+        seen = sse.messages_until(["before"])
         server.proc.kill()
         server.proc.wait(10)
         sse.close()
@@ -226,5 +226,36 @@ def test_a_restart_mid_stream_loses_nothing(tmp_path):
         missed = [c.create_message(thread["id"], id=f"gap{i}", text="x").json() for i in (1, 2)]
         with SSEReader(server.url, last_event_id=last) as again:
             again.get()
-            replay = again.events_until_quiet(1.0, kind="message")
+            replay = again.messages_until([m["id"] for m in missed])
     assert [e.json["id"] for e in replay] == [m["id"] for m in missed]
+
+
+def test_one_user_cannot_hold_every_stream_of_the_server(tmp_path):
+    """A token opening stream after stream got every one (each a socket, a task and a
+    queue): past MAX_STREAMS_PER_USER it gets 429 with Retry-After, other users are not
+    affected, and a closed stream gives its slot back."""
+    backend = make_backend("sqlite-local", tmp_path, MAX_STREAMS_PER_USER="3",
+                           SSE_HEARTBEAT_S="0.2")  # fmt: skip
+    mallory, alice = (add_user(backend.store, n) for n in ("mallory", "alice"))
+    with ThreadedServer(backend.app()) as server:
+        held = [SSEReader(server.url, mallory) for _ in range(3)]
+        for sse in held:
+            assert sse.status == 200
+            sse.get()
+        refused = requests.get(f"{server.url}/api/v1/events", params={"token": mallory},
+                               timeout=10)  # fmt: skip
+        assert refused.status_code == 429 and refused.headers["Retry-After"]
+        assert "MAX_STREAMS_PER_USER" in refused.json()["detail"]
+        with SSEReader(server.url, alice) as other:
+            assert other.status == 200
+        held.pop().close()
+        deadline = time.monotonic() + 5
+        while True:
+            again = SSEReader(server.url, mallory)
+            if again.status == 200 or time.monotonic() > deadline:
+                break
+            again.close()
+            time.sleep(0.2)
+        assert again.status == 200
+        for sse in [*held, again]:
+            sse.close()

@@ -307,3 +307,29 @@ def test_cleanup_keeps_a_sample_a_message_started_using_after_the_cutoff(backend
     gone = cleanup_samples(store, storage, "test/samples/", older_than=timedelta(hours=1),
                            out=lines.append)  # fmt: skip
     assert gone.removed == 1 and store.get_sample(sha) is None
+
+
+def test_a_private_sample_cannot_be_taken_by_naming_its_hash(live_backend):
+    """Eve learns the hash of a private thread's sample (no bytes): naming it in a message
+    of her own thread is refused as for a missing sample, so it is never served to her nor
+    to her thread; once she uploads the same bytes (she has them) she may use them."""
+    backend, url = live_backend
+    tokens = {n: add_user(backend.store, n) for n in ("alice", "bob", "eve")}
+    alice, eve = Client(url, tokens["alice"]), Client(url, tokens["eve"])
+    secret = alice.http.post(
+        f"{url}/api/v1/threads",
+        json={"token": tokens["alice"], "name": "Secret", "private": True, "users": ["bob"]},
+    ).json()
+    data = audio_bytes(tone=770)
+    sha = upload_sample(alice, data).json()["sha256"]
+    made = alice.create_message(secret["id"], user_id="alice", snapshot=snapshot_with(sha))
+    assert made.status_code == 201, made.text
+    mine = eve.create_thread("Eve's")
+    taken = eve.create_message(mine["id"], user_id="eve", snapshot=snapshot_with(sha))
+    assert taken.status_code == 422 and "upload the sample first" in taken.json()["detail"]
+    assert get_sample(eve, sha).status_code == 404
+    assert upload_sample(eve, data).status_code == 200
+    used = eve.create_message(mine["id"], user_id="eve", snapshot=snapshot_with(sha))
+    assert used.status_code == 201, used.text
+    got = get_sample(eve, sha)
+    assert got.status_code == 200 and requests.get(got.json()["url"]).content == data

@@ -227,3 +227,42 @@ def test_notes_off_any_grid_go_to_the_nearest_sixteenth_and_say_so(tmp_path) -> 
     assert result.notes == [
         "The notes are not on a regular grid; each went to the nearest sixteenth."
     ]
+
+
+def _drum_file(path, ticks_per_beat: int = 480, tempo: int = 500000):
+    midi = mido.MidiFile(type=1, ticks_per_beat=ticks_per_beat)
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=tempo)])
+    for _ in range(4):
+        track.append(mido.Message("note_on", note=36, velocity=100, channel=9, time=0))
+        track.append(mido.Message("note_off", note=36, velocity=0, channel=9, time=480))
+    midi.tracks.append(track)
+    midi.save(str(path))
+    return path
+
+
+def test_a_file_with_no_timing_is_refused_in_words(tmp_path) -> None:
+    """Zero ticks per beat crashed the import with ZeroDivisionError (no message)."""
+    with pytest.raises(MidiError, match="0 ticks per beat"):
+        read_midi(_drum_file(tmp_path / "still.mid", ticks_per_beat=0))
+
+
+def test_a_zero_tempo_is_no_tempo(tmp_path) -> None:
+    """A set_tempo of 0 µs per beat crashed the import (ZeroDivisionError)."""
+    result = read_midi(_drum_file(tmp_path / "zero.mid", tempo=0))
+    assert result.pattern.bpm == 120 and result.pattern.tracks[0].steps[:5] == [100, 0, 0, 0, 100]
+
+
+def test_a_huge_file_is_refused_before_it_is_parsed(tmp_path) -> None:
+    huge = _drum_file(tmp_path / "huge.mid")
+    with huge.open("r+b") as out:  # sparse: 1 GB, mido would hold all of it as objects
+        out.truncate(1024**3)
+    with pytest.raises(MidiError, match="at most 8 MB"):
+        read_midi(huge)
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.mid")
+    with pytest.raises(MidiError, match="is not a file"):
+        read_midi(tmp_path / "pipe.mid")

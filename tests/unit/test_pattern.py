@@ -371,3 +371,22 @@ def test_track_to_dict_keeps_extras_but_known_keys_win() -> None:
     t = Track("A", "kick", [0, 1], extra={"name": "shadow", "x": 1})
     d = t.to_dict()
     assert d["name"] == "A" and d["x"] == 1
+
+
+def test_a_snapshot_with_thousands_of_tracks_is_refused_in_words() -> None:
+    """A bandmate's 1 MB snapshot of 20000 one-step tracks loaded, and building its rows
+    froze the window for minutes; the most a pattern has is refused before any row."""
+    from desktop_app.domain.pattern import MAX_TRACKS
+
+    def snapshot(n: int) -> dict:
+        tracks = [{"name": f"T{i}", "sample": "kick", "steps": [100]} for i in range(n)]
+        return {"format": "sequencer.pattern", "version": "0.0.1", "length": 1, "tracks": tracks}
+
+    assert len(Pattern.from_snapshot(snapshot(MAX_TRACKS)).tracks) == MAX_TRACKS
+    with pytest.raises(
+        SnapshotError, match=f"has 20000 tracks; a pattern has at most {MAX_TRACKS}"
+    ):
+        Pattern.from_snapshot(snapshot(20000))
+    full = Pattern.from_snapshot(snapshot(MAX_TRACKS))
+    with pytest.raises(SnapshotError, match="at most"):
+        full.add_track("One more", "kick")  # what is made can be opened again

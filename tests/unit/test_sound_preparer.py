@@ -168,8 +168,21 @@ def test_a_missing_sample_settles_as_missing_and_comes_back_when_it_arrives(
     assert not play(seq, preparer, pattern).any()
     assert preparer.wait(10)
     assert not seq.render(LOOP).any() and missing == ["Late.wav"]
+    assert bank.missing(sha)
     (tmp_path / f"{sha}.wav").rename(folder / f"{sha}.wav")  # fetched after Load
+    assert not bank.missing(sha)  # the header says so at once, before any decoding
     preparer.request(pattern)  # refresh_sounds: the pattern handed over again
     assert preparer.wait(10)
     seq.set_pattern(pattern)
     assert np.array_equal(seq.render(LOOP), offline(bank, pattern))
+
+
+def test_an_undecodable_sample_is_missing_without_decoding_it_again(tmp_path: Path) -> None:
+    bank = GatedBank(tmp_path)
+    sha = "cd" * 32
+    (tmp_path / f"{sha}.wav").write_bytes(b"RIFF not really a wave file")
+    assert not bank.missing(sha)  # there, not yet decoded: not called missing on a guess
+    preparer = SoundPreparer(bank)
+    preparer.request(Pattern(bpm=120, tracks=[own("Bad", sha, hits(0))]))
+    assert preparer.wait(10)
+    assert bank.missing(sha) and preparer.sound(sha, 0.0, None) == (None, True)

@@ -244,3 +244,40 @@ def test_a_long_sample_pitched_down_needs_little_scratch_memory() -> None:
         tracemalloc.stop()
     assert out.shape == (4 * 30 * SR, 2)
     assert peak < out.nbytes + sound.nbytes + 16 * 1024 * 1024, peak
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(655_350, 8), (192_000, 8), (96_000, 8)])
+def test_a_tiny_file_claiming_a_huge_rate_is_refused_before_decoding(
+    tmp_path: Path, rate: int, channels: int
+) -> None:
+    """A bandmate's sample of FLAC silence is a few hundred KB and 30 s long, but at
+    655 kHz on 8 channels it decoded to 2 GB (minutes of swapping per track): its size
+    as decoded is bounded too, and it is refused before a frame is read."""
+    from desktop_app.audio.audio_files import AudioFileError
+    from desktop_app.audio.sample_bank import decode_sample
+
+    path = tmp_path / "bomb.flac"
+    with soundfile.SoundFile(
+        path, "w", samplerate=rate, channels=channels, format="FLAC", subtype="PCM_16"
+    ) as out:
+        second = np.zeros((rate, channels), dtype=np.int16)
+        for _ in range(20):
+            out.write(second)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(AudioFileError, match=r"too much audio|not playable"):
+            decode_sample(path, 44100)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024
+
+
+def test_stereo_at_192_khz_for_the_whole_limit_still_loads(tmp_path: Path) -> None:
+    from desktop_app.audio.sample_bank import MAX_SAMPLE_SECONDS, decode_sample
+
+    path = tmp_path / "hires.flac"
+    seconds = int(MAX_SAMPLE_SECONDS) - 1
+    soundfile.write(path, np.zeros((192_000 * seconds, 2), np.float32), 192_000, "PCM_16")
+    assert decode_sample(path, 44100).shape == (44100 * seconds, 2)
