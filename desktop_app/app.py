@@ -11,7 +11,6 @@ to the part that acts on it — and does nothing else: the behaviour lives in th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -19,9 +18,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.paths import AppPaths
 from desktop_app.playback import Playback
-from desktop_app.services.api import ApiClient
-from desktop_app.services.audio_cache import AudioCache
-from desktop_app.services.cache_budget import render_cap_bytes, sample_cap_bytes
+from desktop_app.services.cache_budget import sample_cap_bytes
 from desktop_app.services.connection import ServerConnection
 from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
 from desktop_app.services.kit_library import KitLibrary
@@ -31,11 +28,8 @@ from desktop_app.services.pattern_files import SessionPattern
 from desktop_app.services.samples import SampleCache
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
-from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.pattern_loader import PatternLoader
-from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.recording_state import RecordingState
-from desktop_app.state.render_fetcher import OwnRecording, RenderFetcher
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.state.server_session import (
     THREAD_POLL_MS,
@@ -60,30 +54,6 @@ if TYPE_CHECKING:
     from desktop_app.audio.engine import Engine
 
 SHUTDOWN_WAIT_MS = 3000
-DOWNLOAD_THREADS = 2
-
-
-def build_engine(settings: Settings, on_notice: Callable[[str], None]) -> Engine:
-    from desktop_app.audio.engine import Engine
-    from desktop_app.audio.kit import load_default_kit
-
-    return Engine(
-        load_default_kit(), output_device=settings.output_device or None, on_notice=on_notice
-    )
-
-
-def build_playback(
-    paths: AppPaths, settings: Settings, api: ApiClient, own: OwnRecording, parent: QObject
-) -> Playback:
-    """Downloads on their own pool (never behind uploads), the audio cache capped by the
-    settings, the fetcher, the one player and the controller that drives it."""
-    pool = QThreadPool(parent)
-    pool.setMaxThreadCount(DOWNLOAD_THREADS)
-    cache = AudioCache(paths.audio_cache_dir, render_cap_bytes(settings.cache_size_mb))
-    fetcher = RenderFetcher(cache, TaskRunner(pool), api, own_recording=own, parent=parent)
-    player = AudioPlayerState(parent)
-    controller = PlaybackController(player, fetcher, parent=parent)
-    return Playback(pool, cache, fetcher, player, controller)
 
 
 class AppGraph(QObject):
@@ -113,7 +83,10 @@ class AppGraph(QObject):
         self.tasks = TaskRunner(self._pool)
         connection = open_connection(settings, paths)
         try:
-            self.engine = engine if engine is not None else build_engine(settings, self.notice.emit)
+            from desktop_app.audio.engine import default_engine  # PortAudio: only when built
+
+            device = settings.output_device or None
+            self.engine = engine if engine is not None else default_engine(device, self.notice.emit)
         except BaseException:
             connection.close()  # no orphaned local server when the kit cannot load
             raise
@@ -129,11 +102,10 @@ class AppGraph(QObject):
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
         self.sequencer_state.playingChanged.connect(self.recording_state.transport_changed)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
-        self.playback = build_playback(paths, settings, connection.api, own, self)
+        self.playback = Playback.build(paths, settings, connection.api, own, self)
         session = self._new_session(connection)
         self.sessions = SessionHost(settings, paths, self.tasks, session, self._new_session, self)
         session.open()
-        session.threads.sendStatus.connect(self.recording_state.send_status)
         self.window = MainWindow(
             settings,
             self.sequencer_state,
@@ -147,18 +119,14 @@ class AppGraph(QObject):
         self.kits = KitActions(self.window, self.sequencer_state, kits, self.samples,
                                settings, self.tasks)  # fmt: skip
         self.kits.install(self.window.menuBar())
-        self.playback.follow(self.threads_state)
         tidy_drag_dir(paths.cache_dir / "drag_out")
         dragger = RenderDragger(self.playback.controller, paths.cache_dir / "drag_out")
         saver = SaveRecording(self.playback.controller, self.tasks, settings, parent=self)
         self.playback_binding = PlaybackBinding(
             self.playback.controller, self.playback.fetcher, dragger, saver
         )
-        self.playback_binding.bind(self.window)
         # A message's Load fetches the pattern's own sounds first (issue 15).
         self.pattern_loader = PatternLoader(self.sequencer_state, self.samples, self.tasks, self)
-        self.pattern_loader.status.connect(self.window.show_notice)
-        self.pattern_loader.failed.connect(self.window.show_error)
         self.window.use_pattern_loader(self.pattern_loader)
         if crash_reporter is not None:
             crash_reporter.set_window(self.window)
@@ -170,9 +138,7 @@ class AppGraph(QObject):
                                 self.window)  # fmt: skip
         self.window.joinRequested.connect(self.band.open_join)
         self.window.inviteRequested.connect(self.band.open_invite)
-        self.sessions.connecting.connect(
-            lambda label: self.window.connection_indicator.set_server_label(label)
-        )
+        self.sessions.connecting.connect(self.window.set_server_label)
         self.sessions.failed.connect(lambda text: self.window.show_error(text))
         # A message keeps playing in another thread: the status bar says what and leads back.
         self.now_playing = NowPlaying(self.playback.player)
@@ -182,7 +148,7 @@ class AppGraph(QObject):
         self.playback.player.currentChanged.connect(self.navigator.follow_playing)
         self.notifier = Notifier(settings, self.navigator.thread_name,
                                  self.navigator.show_thread, parent=self)  # fmt: skip
-        session.threads.messageArrived.connect(self.notifier.notify)
+        self._follow_session(session)
 
     def _new_session(self, connection: Connection) -> ServerSession:
         return ServerSession(
@@ -240,12 +206,16 @@ class AppGraph(QObject):
 
     def _bind_session(self, session: ServerSession) -> None:
         """A new server or user: the window and playback follow the new session."""
-        session.threads.sendStatus.connect(self.recording_state.send_status)
-        session.threads.messageArrived.connect(self.notifier.notify)
         self.window.set_threads_state(session.threads, session.connection.label)
         self.playback.fetcher.set_api(session.connection.api)
         self.samples.set_source(session.connection.api)
-        self.playback.follow(self.threads_state)
+        self._follow_session(session)
+
+    def _follow_session(self, session: ServerSession) -> None:
+        """What listens to the session, at start and after every switch."""
+        session.threads.sendStatus.connect(self.recording_state.send_status)
+        session.threads.messageArrived.connect(self.notifier.notify)
+        self.playback.follow(session.threads)
         self.playback_binding.bind(self.window)
 
     def _on_setting_changed(self, name: str) -> None:

@@ -1,7 +1,7 @@
 """The playback objects of the running app, kept together for the wiring and the quit.
 
-``app.build_playback`` makes them (a download pool, the audio cache, the fetcher, the
-one player, the controller); this holds them, points the controller at the open
+``Playback.build`` makes them for the composition root (a download pool, the audio cache,
+the fetcher, the one player, the controller); this holds them, points the controller at the open
 thread's rows and the connection state, applies a new cache cap, and tears down at quit.
 """
 
@@ -11,16 +11,21 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QThreadPool, SignalInstance
+from PySide6.QtCore import QObject, QThreadPool, SignalInstance
 
+from desktop_app.paths import AppPaths
 from desktop_app.services.audio_cache import AudioCache
 from desktop_app.services.cache_budget import render_cap_bytes
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.settings import Settings
 from desktop_app.state.audio_player_state import AudioPlayerState
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import PlaybackController
-from desktop_app.state.render_fetcher import RenderFetcher
+from desktop_app.state.render_fetcher import DownloadApi, OwnRecording, RenderFetcher
 
 log = logging.getLogger(__name__)
+
+DOWNLOAD_THREADS = 2
 
 
 class ThreadsSource(Protocol):
@@ -41,6 +46,25 @@ class Playback:
     fetcher: RenderFetcher
     player: AudioPlayerState
     controller: PlaybackController
+
+    @classmethod
+    def build(
+        cls,
+        paths: AppPaths,
+        settings: Settings,
+        api: DownloadApi,
+        own: OwnRecording,
+        parent: QObject,
+    ) -> Playback:
+        """Downloads on their own pool (never behind uploads), the audio cache capped by
+        the settings, the fetcher, the one player and the controller that drives it."""
+        pool = QThreadPool(parent)
+        pool.setMaxThreadCount(DOWNLOAD_THREADS)
+        cache = AudioCache(paths.audio_cache_dir, render_cap_bytes(settings.cache_size_mb))
+        fetcher = RenderFetcher(cache, TaskRunner(pool), api, own_recording=own, parent=parent)
+        player = AudioPlayerState(parent)
+        controller = PlaybackController(player, fetcher, parent=parent)
+        return cls(pool, cache, fetcher, player, controller)
 
     def follow(self, threads_state: ThreadsSource) -> None:
         """Rows are the open thread's model; offline rows say so. Called again with the

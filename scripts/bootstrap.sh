@@ -33,6 +33,8 @@ libxcb-xinerama0 libxcb-xkb1 $EXTRA_PACKAGES"
 # The test set imports real Hydrogen drumkits (tests/unit/test_hydrogen_import.py).
 if [[ ",$EXTRAS," == *",test,"* ]]; then
     PACKAGES="$PACKAGES hydrogen-drumkits"
+    # A private session bus and gdbus for the desktop-notification tests.
+    PACKAGES="$PACKAGES dbus-daemon libglib2.0-bin"
 fi
 
 if ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then

@@ -101,7 +101,7 @@ def amend(schema: dict[str, Any]) -> dict[str, Any]:
             body = operation.get("requestBody", {}).get("content", {})
             if body:
                 codes.update(("400", "413", "422"))
-            if "multipart/form-data" in body:  # uploads: UploadSlots
+            if "multipart/form-data" in body:  # uploads: upload_slots
                 codes.add("429")
             if operation.get("parameters"):
                 codes.add("422")

@@ -24,12 +24,12 @@ from starlette.requests import ClientDisconnect
 
 from sequencer_server.auth import Credentials
 from sequencer_server.config import ALLOWED_FORMATS
+from sequencer_server.slots import Slots
 from sequencer_server.users import User
 
 # Form fields are a few bytes; peaks (2000 numbers) are the largest at about 14 KB.
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 16
-RETRY_AFTER_SECONDS = 5
 
 
 class UploadFields(BaseModel):
@@ -89,39 +89,16 @@ UPLOAD_REQUEST_BODY: dict[str, Any] = {
 }
 
 
-class UploadSlots:
-    """Uploads in progress per client address, at most ``limit`` at a time (per process)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._busy: dict[str, int] = {}
-
-    @asynccontextmanager
-    async def hold(self, client: str) -> AsyncIterator[None]:
-        if self._busy.get(client, 0) >= self.limit:
-            raise HTTPException(
-                429,
-                f"Too many uploads at once from this address: at most {self.limit} "
-                "(MAX_UPLOADS_PER_CLIENT); retry when one has finished",
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-        self._busy[client] = self._busy.get(client, 0) + 1
-        try:
-            yield
-        finally:
-            left = self._busy[client] - 1
-            if left:
-                self._busy[client] = left
-            else:
-                del self._busy[client]
-
-
-def upload_slots(request: Request) -> UploadSlots:
+def upload_slots(request: Request) -> Slots:
     """The app's slots, made on first use (the event loop runs one request at a time
     through here, so there is no race)."""
     slots = getattr(request.app.state, "upload_slots", None)
     if slots is None:
-        slots = UploadSlots(request.app.state.settings.max_uploads_per_client)
+        slots = Slots(  # uploads in progress per client address
+            request.app.state.settings.max_uploads_per_client,
+            "Too many uploads at once from this address: at most {limit} "
+            "(MAX_UPLOADS_PER_CLIENT); retry when one has finished",
+        )
         request.app.state.upload_slots = slots
     return slots
 

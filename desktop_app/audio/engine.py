@@ -386,3 +386,10 @@ class Engine:
         self._open_sink(sink.position(), lost=lost)
         assert self._sink is not None
         self._sink.deliver(block, self._stop)
+
+
+def default_engine(output_device: str | None, on_notice: Callable[[str], None]) -> Engine:
+    """The app's engine: the built-in kit on the chosen output (None: the default device)."""
+    from desktop_app.audio.kit import load_default_kit
+
+    return Engine(load_default_kit(), output_device=output_device, on_notice=on_notice)

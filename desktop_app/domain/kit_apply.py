@@ -1,11 +1,17 @@
 """Between a pattern's tracks and a kit's sounds, both ways (issue 15).
 
-Picking a kit changes sounds, never the musician's steps. Sound *i* of the kit goes to
-track *i* (the order a kit is saved in is its track order, and a drum machine's pads work
-the same way): the track takes the sound's name, audio, volume, pan, pitch, decay and
-choke group, and keeps its steps, mute and solo. A kit with more sounds than the pattern
-has tracks adds silent tracks for the rest; tracks past the kit's last sound keep what
-they play. The whole change is one edit, so one Undo brings the old sounds back.
+Picking a kit changes sounds, never the musician's steps. A musician expects the kit's
+kick on the kick row and its closed hat on the closed-hat row, whatever order the kit lists
+its sounds in (Hydrogen's TR-808 kit has two kicks and two snares before its hats; by
+position its "Snare 2" played the hat row). So each track first takes a kit sound of its
+own kind, judged by the track's built-in sound and then its name, against the words drum
+machines, Hydrogen and General MIDI name a sound with ("BD", "Hat Closed", "Floor Tom",
+"Side Stick"); each kit sound goes to one track at most. The tracks left take the sounds
+left in the kit's order, which is also how a kit saved from a pattern comes back. A track
+takes the sound's name, audio, volume, pan, pitch, decay and choke group, and keeps its
+steps, mute and solo. A kit with more sounds than the pattern has tracks adds silent
+tracks for the rest; tracks no sound is left for keep what they play. The whole change is
+one edit, so one Undo brings the old sounds back.
 """
 
 from __future__ import annotations
@@ -35,6 +41,80 @@ _GUESSES = (
     (r"floor|low tom|tom ?low|tom ?2|tom ?3", "low_tom"),
     (r"tom|conga|bongo|djembe", "high_tom"),
 )
+
+
+# A sound's kind by the words of its name: (kind, how surely), or None. Rim comes before
+# snare ("Snare Rimshot" is a rim sound) and an explicit closed hat before a pedal hat.
+_HAT = r"hat|\bhh\b"
+
+
+def _normal(name: str) -> str:
+    """Lower case, separators as spaces, digits apart from letters ("BD1" → "bd 1") and
+    the spellings of hi-hat as one word."""
+    text = re.sub(r"[_\-./]+", " ", name.casefold())
+    text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
+    return re.sub(r"\bhi ?hat", "hihat", text)
+
+
+def sound_kind(name: str) -> tuple[str, int] | None:
+    """The built-in sound a kit sound called ``name`` stands for, and how surely (2: named
+    so; 1: likely, e.g. a semi-open hat; 0: a guess, e.g. a pedal hat or a numbered tom),
+    or None when the name says nothing (a cowbell, a crash)."""
+    text = _normal(name)
+    if re.search(r"\brim|side ?stick|\bstick\b|\brs\b", text):
+        return "rim", 2
+    if re.search(r"clap|\bcp\b", text):
+        return "clap", 2
+    if re.search(r"kick|\bkik\b|\bbd\b|bass ?drum", text):
+        return "kick", 2
+    if re.search(r"snare|\bsd\b", text):
+        return "snare", 2
+    hat = re.search(_HAT, text) is not None
+    if re.search(r"\bohh?\b", text) or (hat and re.search(r"open|\bop\b", text)):
+        return "open_hat", 1 if re.search(r"semi|half", text) else 2
+    if re.search(r"\bchh?\b", text) or (hat and re.search(r"closed|\bcl\b", text)):
+        return "closed_hat", 2
+    if hat:
+        return "closed_hat", 0 if re.search(r"pedal|\bpd\b", text) else 1
+    tom = re.search(r"\btoms?\b", text) is not None
+    if re.search(r"\blt\b", text) or (tom and re.search(r"floor|\blow?\b", text)):
+        return "low_tom", 2
+    if re.search(r"\bht\b", text) or (tom and re.search(r"\bhi(gh)?\b|rack", text)):
+        return "high_tom", 2
+    if re.search(r"\bmt\b", text) or (tom and re.search(r"\bmid", text)):
+        return "high_tom", 1
+    if tom:
+        return "high_tom", 0
+    return None
+
+
+def match_sounds(tracks: list[Track], kit: KitSpec) -> list[int | None]:
+    """For each track, the index of the kit sound it takes (None: no sound is left for it).
+    Kind first (the track's built-in sound, then its name), the surest and then the first
+    such sound; then the tracks left take the sounds left in order."""
+    kinds: list[str | None] = []
+    sureness: list[int] = []
+    for sound in kit.sounds:
+        kind = sound_kind(sound.name)
+        if kind is None and sound.builtin is not None:
+            kind = (sound.builtin, 0)
+        kinds.append(kind[0] if kind else None)
+        sureness.append(kind[1] if kind else 0)
+    free = list(range(len(kit.sounds)))
+    taken: list[int | None] = [None] * len(tracks)
+    for t, track in enumerate(tracks):
+        by_name = sound_kind(track.name)
+        for wanted in (track.sample, by_name[0] if by_name else None):
+            same = [i for i in free if wanted is not None and kinds[i] == wanted]
+            if same:
+                best = min(same, key=lambda i: (-sureness[i], i))
+                taken[t] = best
+                free.remove(best)
+                break
+    for t in range(len(tracks)):
+        if taken[t] is None and free:
+            taken[t] = free.pop(0)
+    return taken
 
 
 @dataclass(frozen=True)
@@ -78,29 +158,35 @@ def apply_kit(pattern: Pattern, kit: KitSpec, own: Mapping[str, OwnSample]) -> K
     """``pattern`` with ``kit``'s sounds (a new Pattern; ``pattern`` is not touched).
     ``own`` maps each file the kit names to the sample that holds it."""
     after = pattern.copy()
-    added = 0
-    # Names are unique among the kit's sounds and the tracks kept past them.
-    named = Pattern(tracks=after.tracks[len(kit.sounds) :])
+    taken = match_sounds(after.tracks, kit)
+    used = {i for i in taken if i is not None}
     for i, sound in enumerate(kit.sounds):
-        if i >= len(after.tracks):
+        if i not in used:
+            taken.append(i)
             after.tracks.append(Track("", builtin_for(sound.name, i), [0] * after.length))
-            added += 1
-        track = after.tracks[i]
+    added = len(after.tracks) - len(pattern.tracks)
+    # Names are unique among the kit's sounds and the tracks no sound is left for.
+    named = Pattern(tracks=[k for k, i in zip(after.tracks, taken, strict=True) if i is None])
+    for t, index in enumerate(taken):
+        if index is None:
+            continue
+        sound = kit.sounds[index]
+        track = after.tracks[t]
         track.name = named.unique_track_name(sound.name)
         named.tracks.append(Track(track.name, track.sample, []))
         if sound.file is not None:
             sample = own[sound.file]
-            after.set_own_sample(i, sample.sha256, sample.name)
+            after.set_own_sample(t, sample.sha256, sample.name)
         else:
             assert sound.builtin is not None
-            after.set_own_sample(i, None)
+            after.set_own_sample(t, None)
             track.sample = sound.builtin
-        after.set_volume(i, sound.volume)
-        after.set_pan(i, sound.pan)
-        after.set_pitch(i, sound.pitch)
-        after.set_decay(i, sound.decay)
-        after.set_choke(i, sound.choke)
-    kept = max(0, len(pattern.tracks) - len(kit.sounds))
+        after.set_volume(t, sound.volume)
+        after.set_pan(t, sound.pan)
+        after.set_pitch(t, sound.pitch)
+        after.set_decay(t, sound.decay)
+        after.set_choke(t, sound.choke)
+    kept = taken.count(None)
     # Validated as a whole: what the undo stack gets can always be loaded back.
     checked = Pattern.from_snapshot(after.to_snapshot())
     return KitApplied(checked, len(kit.sounds) - added, added, kept)

@@ -22,8 +22,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop_app.audio.audio_files import AudioFileError
-from desktop_app.audio.sample_bank import decode_sample
 from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.services.samples import SampleError
 from sequencer_common.atomic import write_text_atomic
@@ -64,6 +62,11 @@ def resolve_sample_files(
     and the file that cannot be used."""
     if not names_sample_files(snapshot):
         return snapshot
+    # Here: ``sequencer render`` reads pattern files and must not load the sample bank's
+    # collaborators for one that names no file.
+    from desktop_app.audio.audio_files import AudioFileError
+    from desktop_app.audio.sample_bank import decode_sample
+
     resolved = copy.deepcopy(snapshot)
     added: list[str] = []
     for index, track in enumerate(resolved["tracks"]):

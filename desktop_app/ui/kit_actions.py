@@ -4,7 +4,8 @@ Kept out of ``main_window.py`` (the window is being split; this module only need
 window's menu bar and status bar). Picking a kit goes through ``load_snapshot`` like
 File → Open pattern, so it is one undoable step, and a kit that cannot be used explains
 itself and changes nothing. How a kit's sounds land on the tracks is decided in
-``domain/kit_apply.py`` (by position, steps kept).
+``domain/kit_apply.py`` (by kind — the kit's kick on the kick row — then in order;
+steps kept).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class KitActions(QObject):
         self.menu.setObjectName("kitMenu")
         self.menu.setToolTipsVisible(True)
         self.default_action = QAction("&Default kit", window)
-        self.default_action.setStatusTip("The app's own eight sounds on the first tracks")
+        self.default_action.setStatusTip("The app's own eight sounds on the tracks of their kind")
         self.default_action.triggered.connect(self.use_default_kit)
         self.save_action = QAction("&Save as kit…", window)
         self.save_action.setStatusTip("Keep the sounds of these tracks as a kit")

@@ -154,6 +154,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection_indicator)
         self.connection_indicator.show()
 
+    def set_server_label(self, label: str) -> None:
+        """The server being connected to, on the status bar's indicator (which a switch
+        replaces, so callers cannot hold it)."""
+        self.connection_indicator.set_server_label(label)
+
     @property
     def threads_state(self) -> ThreadsState:
         return self._threads
@@ -240,6 +245,8 @@ class MainWindow(QMainWindow):
         reports on the status bar itself; pattern files' named sounds go through it too."""
         self._loader = loader
         self.pattern_files.use_reader(loader.read_file)
+        loader.status.connect(self.show_notice)
+        loader.failed.connect(self.show_error)
 
     @Slot(dict)
     def load_snapshot_from_message(self, snapshot: dict) -> None:

@@ -2,9 +2,10 @@
 
 Shown by the system tray's balloon (``QSystemTrayIcon.showMessage``), which Qt delivers
 through the desktop's notification service where there is one (KDE, GNOME with a tray
-extension, Windows, macOS). Which messages qualify is ``ThreadsState.messageArrived``'s
-business (another's message, a thread not open, not muted); whether to show any at all is
-the user's setting.
+extension, Windows, macOS); without a tray (stock GNOME, many Wayland sessions) straight
+through the freedesktop notification service. Which messages qualify is
+``ThreadsState.messageArrived``'s business (another's message, a thread not open, not
+muted); whether to show any at all is the user's setting.
 Clicking the tray balloon opens the thread of the last one shown.
 """
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_app.domain.message import Message
 from desktop_app.state.message_row import summary_of, summary_text
+from desktop_app.ui.freedesktop_notifications import FreedesktopNotifications, service_available
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +44,17 @@ def notification_text(message: Message, thread_name: str) -> tuple[str, str]:
 Show = Callable[[str, str], bool]  # (title, body) -> shown
 
 
+def notifications_available() -> bool:
+    """Whether a notification can be shown here at all: a system tray, or the
+    freedesktop service on the session bus (Settings says so when neither is)."""
+    return QSystemTrayIcon.isSystemTrayAvailable() or service_available()
+
+
 class Notifier(QObject):
     """``Notifier(settings, thread_name, open_thread, icon=None, show=None)``;
-    ``notify(message)`` shows one (or nothing, with the setting off, or no tray). ``show``
-    replaces the tray (a test's recorder of what would be shown)."""
+    ``notify(message)`` shows one (or nothing, with the setting off, or neither a tray nor
+    a notification service). ``show`` replaces both (a test's recorder of what would be
+    shown)."""
 
     def __init__(
         self,
@@ -64,6 +73,7 @@ class Notifier(QObject):
         self._last_thread = ""
         self._tray: QSystemTrayIcon | None = None
         self._icon = icon
+        self._freedesktop = FreedesktopNotifications(APP_NAME, self)
         self.show_with = show  # None: the tray
         self.shown: list[tuple[str, str]] = []  # what was shown this run (the log says too)
 
@@ -81,7 +91,8 @@ class Notifier(QObject):
 
     def _tray_show(self, title: str, body: str) -> bool:
         if not QSystemTrayIcon.isSystemTrayAvailable():
-            return False
+            # Sent without first asking the bus (that would wait on it); a failed call is logged.
+            return self._freedesktop.send(title, body)
         if self._tray is None:
             icon = self._icon or QApplication.windowIcon()
             self._tray = QSystemTrayIcon(icon, self)
@@ -98,3 +109,4 @@ class Notifier(QObject):
     def close(self) -> None:
         if self._tray is not None:
             self._tray.hide()
+        self._freedesktop.wait(1000)

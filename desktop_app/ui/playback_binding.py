@@ -1,7 +1,7 @@
 """Playback meets the window: the message list's and thread list's signals to the
 controller and fetcher, their errors and progress to the status bar.
 
-The objects themselves are built by the composition root (``app.build_playback``).
+The objects themselves are built by the composition root (``Playback.build``).
 ``bind(window)`` connects the window's thread-bound widgets — the message list and the
 thread list, which the window rebuilds when the server or user changes, so ``bind`` is
 called again then.

@@ -11,14 +11,12 @@ disk, a folder that cannot be written — is said in a message box and writes no
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from desktop_app.domain.message import Message
 from desktop_app.services.audio_export import ExportError
 from desktop_app.services.recording_files import (
     MP3,
@@ -28,7 +26,7 @@ from desktop_app.services.recording_files import (
     target_for,
 )
 from desktop_app.services.tasks import TaskRunner
-from desktop_app.ui.drag_out import drag_file_name
+from desktop_app.ui.drag_out import RenderFiles, drag_file_name
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +38,11 @@ WAV_FILTER = "WAV audio, decoded (*.wav)"
 NO_RECORDING = "This message has no recording to save."
 
 
-class RecordingSource(Protocol):
-    """Where a message's audio file comes from (the ``PlaybackController``)."""
+class RecordingSource(RenderFiles, Protocol):
+    """Where a message's audio file comes from (the ``PlaybackController``): what a drag
+    out needs, and whether the file is at hand without a download."""
 
-    def message(self, message_id: str) -> Message | None: ...
     def is_available(self, message_id: str) -> bool: ...
-    def ensure_file(
-        self,
-        message_id: str,
-        on_ready: Callable[[Path], None],
-        on_error: Callable[[str], None] | None = None,
-    ) -> None: ...
 
 
 class ExportFolder(Protocol):

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.settings import CACHE_SIZE_RANGE_MB, MP3_BITRATES, Settings, validate_server_url
 from desktop_app.ui import theme
+from desktop_app.ui.notifier import notifications_available
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +212,14 @@ class SettingsDialog(QDialog):
             "menu in the thread list."
         )
         self.notifications.setChecked(settings.notifications)
+        if not notifications_available():
+            # Kept as it was (a tray or a notification daemon may be there next time).
+            self.notifications.setEnabled(False)
+            self.notifications.setText("Desktop notifications (not available here)")
+            self.notifications.setToolTip(
+                "This desktop has neither a system tray nor a notification service "
+                "(org.freedesktop.Notifications), so none can be shown."
+            )
         notify_box = QGroupBox("Notifications")
         QVBoxLayout(notify_box).addWidget(self.notifications)
 

@@ -27,6 +27,7 @@ from sequencer_server.deps import CurrentUser, PresenterDep, SinceCursor, StoreD
 from sequencer_server.events import PAGE, Broker
 from sequencer_server.membership import can_see, public_thread
 from sequencer_server.presenters import MessagePresenter
+from sequencer_server.slots import Slots
 from sequencer_server.store import Change
 from sequencer_server.users import User
 
@@ -34,50 +35,19 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 
 RETRY_MS = 3000
 CACHE_SIZE = 256
-RETRY_AFTER_SECONDS = 5
 
 
-class StreamSlots:
-    """Open streams per user, at most ``limit`` each (per process): a token is no licence
-    to hold every socket and file descriptor of the server. The shared service token
-    stands for a whole band, so it counts per client address instead."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._open: dict[str, int] = {}
-
-    def take(self, who: str) -> Callable[[], None]:
-        """A slot for ``who`` (429 when they hold them all); the answer frees it, once
-        however often it is called."""
-        if self._open.get(who, 0) >= self.limit:
-            raise HTTPException(
-                429,
-                f"Too many event streams open for this user: at most {self.limit} "
-                "(MAX_STREAMS_PER_USER); close one and retry",
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-        self._open[who] = self._open.get(who, 0) + 1
-        freed = False
-
-        def free() -> None:
-            nonlocal freed
-            if freed:
-                return
-            freed = True
-            left = self._open[who] - 1
-            if left:
-                self._open[who] = left
-            else:
-                del self._open[who]
-
-        return free
-
-
-def stream_slots(request: Request) -> StreamSlots:
+def stream_slots(request: Request) -> Slots:
     """The app's slots, made on first use (on the event loop: no race)."""
     slots = getattr(request.app.state, "stream_slots", None)
     if slots is None:
-        slots = StreamSlots(request.app.state.settings.max_streams_per_user)
+        # A token is no licence to hold every socket; the shared service token stands
+        # for a whole band, so it counts per client address instead (_stream_owner).
+        slots = Slots(
+            request.app.state.settings.max_streams_per_user,
+            "Too many event streams open for this user: at most {limit} "
+            "(MAX_STREAMS_PER_USER); close one and retry",
+        )
         request.app.state.stream_slots = slots
     return slots
 

@@ -4,20 +4,12 @@ real files, exit status and stderr."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import mido
 
 from desktop_app.domain.pattern import demo_pattern
-
-
-def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SEQUENCER_HOME": str(home)}
-    cmd = [sys.executable, "-m", "desktop_app", *args]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+from tests.e2e.cli_process import cli
 
 
 def test_export_then_import_round_trips_a_swung_pattern(tmp_path: Path) -> None:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +10,7 @@ import soundfile
 
 from desktop_app.audio.bounce import bounce_frames
 from desktop_app.domain.pattern import demo_pattern
-
-
-def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SEQUENCER_HOME": str(home)}
-    cmd = [sys.executable, "-m", "desktop_app", *args]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+from tests.e2e.cli_process import cli
 
 
 def test_render_writes_the_mix_and_aligned_stems(tmp_path: Path) -> None:

@@ -11,8 +11,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
 
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit, load_default_kit
+from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.domain.pattern import Pattern, demo_pattern
 from desktop_app.services.api import ApiClient
+from desktop_app.services.samples import SampleCache
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
@@ -22,6 +24,7 @@ from tests.gui import qt_messages
 from tests.gui.file_dialog_driver import FileDialogDriver
 from tests.gui.modal_driver import ModalDriver
 from tests.gui.send_helpers import Client
+from tests.gui.window_parts import Parts
 
 # Never let the Python message handler be None while Qt threads log (see qt_messages).
 qt_messages.install()
@@ -104,6 +107,15 @@ def alice(qtbot, server, tmp_path, thread_id):
     client.close()
 
 
+@pytest.fixture
+def parts(tmp_path) -> Iterator[Parts]:
+    """The offline parts of a main window (see ``Parts``); their background jobs have
+    finished after the test."""
+    p = Parts(tmp_path)
+    yield p
+    p.pool.waitForDone(5000)
+
+
 @pytest.fixture(scope="session")
 def kit() -> Kit:
     return load_default_kit()
@@ -122,6 +134,34 @@ def clock_engine(kit: Kit) -> Iterator[Callable[[float], Engine]]:
     yield make
     for engine in made:
         engine.stop()
+
+
+class NoServer:
+    """The sample cache's server side, never reached by imports (they only copy local
+    files)."""
+
+    base_url = "http://127.0.0.1:9"
+
+    def get_sample(self, sha256: str):
+        raise AssertionError("an import never asks the server")
+
+    def download(self, url, dest, *, progress=None, expected_size=None):
+        raise AssertionError("an import never downloads")
+
+
+@pytest.fixture
+def sample_cache(tmp_path) -> SampleCache:
+    """A sample cache of its own for the test's imported sounds (own-sound tests)."""
+    return SampleCache(tmp_path / "samples", NoServer())
+
+
+@pytest.fixture
+def sample_engine(kit: Kit, sample_cache: SampleCache) -> Iterator[Engine]:
+    """An engine on its clock whose sample bank reads ``sample_cache``; stopped after the
+    test."""
+    engine = Engine(kit, use_device=False, bank=SampleBank(sample_cache, 44100))
+    yield engine
+    engine.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pytest
 import soundfile
 from PySide6.QtGui import QAction
 
@@ -18,17 +17,10 @@ from desktop_app.audio.stems import stems
 from desktop_app.ui.main_window import MainWindow
 from tests.gui.file_dialog_driver import FileDialogDriver
 from tests.gui.modal_driver import ModalDriver
-from tests.gui.test_main_window import Parts
+from tests.gui.window_parts import Parts
 from tests.small_disks import read_only_folder
 
 RATE = 44100
-
-
-@pytest.fixture
-def parts(tmp_path: Path):
-    p = Parts(tmp_path)
-    yield p
-    p.pool.waitForDone(5000)
 
 
 def _export_action(window: MainWindow, text: str) -> QAction:

@@ -16,6 +16,15 @@ from tests.gui.send_helpers import TIMEOUT
 from tests.gui.test_live_events import _session
 
 
+def _server_with_a_thread(tmp_path):
+    """A real server on 127.0.0.1 (SQLite under ``tmp_path / "srv"``) holding one thread,
+    and alice's API client on it: ``(backend, server, api, thread)``."""
+    backend = make_backend("sqlite-local", tmp_path / "srv")
+    server = ThreadedServer(backend.app()).start()
+    api = ApiClient(server.url, TOKEN)
+    return backend, server, api, api.create_thread("Takes")
+
+
 def _watching_until_the_server_stops(qtbot, bob, thread_id: str, ids: list[str], server) -> None:
     """bob has the thread open with ``ids`` in it, live; then only the event stream may
     tell him about changes (no polling), and the server stops."""
@@ -41,10 +50,7 @@ def _back_without(qtbot, bob, gone: str, kept: str) -> None:
 def test_after_pruned_deletions_the_open_thread_drops_what_was_deleted(
     qtbot, tmp_path, tasks
 ) -> None:
-    backend = make_backend("sqlite-local", tmp_path / "srv")
-    server = ThreadedServer(backend.app()).start()
-    api = ApiClient(server.url, TOKEN)
-    thread = api.create_thread("Takes")
+    backend, server, api, thread = _server_with_a_thread(tmp_path)
     gone = api.post_message(draft_with_text(thread.id, "alice", "deleted while away")).id
     kept = api.post_message(draft_with_text(thread.id, "alice", "still here")).id
     bob = _session(server.url, tmp_path / "bob", tasks, "bob")
@@ -65,10 +71,7 @@ def test_a_server_restored_from_a_backup_resets_and_the_open_thread_reloads(
     tmp_path,
     tasks,
 ) -> None:
-    backend = make_backend("sqlite-local", tmp_path / "srv")
-    server = ThreadedServer(backend.app()).start()
-    api = ApiClient(server.url, TOKEN)
-    thread = api.create_thread("Takes")
+    backend, server, api, thread = _server_with_a_thread(tmp_path)
     kept = api.post_message(draft_with_text(thread.id, "alice", "in the backup")).id
     restored_dir = tmp_path / "restored" / "server-data"
     restored_dir.mkdir(parents=True)

@@ -7,23 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import mido
-import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from desktop_app.domain.midi import write_midi
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.ui.main_window import MainWindow
-from tests.gui.test_main_window import Parts
+from tests.gui.window_parts import Parts
 
 POLL_MS = 10
-
-
-@pytest.fixture
-def parts(tmp_path: Path):
-    p = Parts(tmp_path)
-    yield p
-    p.pool.waitForDone(5000)
 
 
 class FileDialogAnswer:

@@ -16,37 +16,22 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from desktop_app.audio.engine import Engine
-from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.sequencer import MASTER_GAIN
 from desktop_app.domain.pattern import Pattern
 from desktop_app.domain.track import Track
-from desktop_app.services.samples import SampleCache, sha256_file
+from desktop_app.services.samples import sha256_file
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from tests.gui.layout_checks import problems
 from tests.gui.pixels import grab, mask_of
-from tests.gui.test_track_sound_state import NoServer
 
 SR = 44100
 
 
 @pytest.fixture
-def cache(tmp_path: Path) -> SampleCache:
-    return SampleCache(tmp_path / "samples", NoServer())
-
-
-@pytest.fixture
-def engine(kit, cache):
-    e = Engine(kit, use_device=False, bank=SampleBank(cache, SR))
-    yield e
-    e.stop()
-
-
-@pytest.fixture
-def seq(engine, cache) -> SequencerState:
+def seq(sample_engine, sample_cache) -> SequencerState:
     pattern = Pattern(
         bpm=120,
         tracks=[
@@ -55,12 +40,12 @@ def seq(engine, cache) -> SequencerState:
             Track("Rim", "rim", [0] * 16),
         ],
     )
-    return SequencerState(engine, pattern=pattern, samples=cache)
+    return SequencerState(sample_engine, pattern=pattern, samples=sample_cache)
 
 
 @pytest.fixture
-def panel(qtbot, seq, engine, tmp_path):
-    widget = SequencerPanel(seq, RecordingState(engine, tmp_path / "takes"))
+def panel(qtbot, seq, sample_engine, tmp_path):
+    widget = SequencerPanel(seq, RecordingState(sample_engine, tmp_path / "takes"))
     qtbot.addWidget(widget)
     widget.resize(1000, 480)
     widget.show()
@@ -127,7 +112,9 @@ def drop(panel: SequencerPanel, at: QPoint, files: list[Path]) -> bool:
     return event.isAccepted()
 
 
-def test_a_wav_dropped_on_a_header_plays_on_that_track(panel, seq, engine, tmp_path, notices):
+def test_a_wav_dropped_on_a_header_plays_on_that_track(
+    panel, seq, sample_engine, tmp_path, notices
+):
     rows = header_rows(panel)
     assert len(rows) == 3
     wav = audio_file(tmp_path / "files", "fat snare.wav")
@@ -137,7 +124,7 @@ def test_a_wav_dropped_on_a_header_plays_on_that_track(panel, seq, engine, tmp_p
     header = panel.headers.headers[1]
     assert header.sound_label.isVisible() and header.sound_label.text() == "fat snare.wav"
     assert notices[-1] == "Snare plays fat snare.wav."
-    out = engine.bounce(seq.pattern, 1)
+    out = sample_engine.bounce(seq.pattern, 1)
     assert np.allclose(out[:1900, 0], 0.3 * MASTER_GAIN * np.sqrt(0.5), atol=1e-5)
     panel.undo_action.trigger()
     assert seq.pattern.tracks[1].sample_sha256 is None

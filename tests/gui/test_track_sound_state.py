@@ -15,7 +15,6 @@ import soundfile
 
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.mp3 import encode_mp3
-from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.sequencer import MASTER_GAIN
 from desktop_app.domain.pattern import Pattern
 from desktop_app.domain.track import Track
@@ -25,30 +24,6 @@ from desktop_app.state.sequencer_state import SequencerState
 
 SR = 44100
 CENTRE = np.sqrt(0.5)
-
-
-class NoServer:
-    """The cache's server side, never reached by imports (they only copy local files)."""
-
-    base_url = "http://127.0.0.1:9"
-
-    def get_sample(self, sha256: str):
-        raise AssertionError("an import never asks the server")
-
-    def download(self, url, dest, *, progress=None, expected_size=None):
-        raise AssertionError("an import never downloads")
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> SampleCache:
-    return SampleCache(tmp_path / "samples", NoServer())
-
-
-@pytest.fixture
-def engine(kit, cache: SampleCache):
-    e = Engine(kit, use_device=False, bank=SampleBank(cache, SR))
-    yield e
-    e.stop()
 
 
 def three_tracks() -> Pattern:
@@ -63,8 +38,8 @@ def three_tracks() -> Pattern:
 
 
 @pytest.fixture
-def seq(engine: Engine, cache: SampleCache) -> SequencerState:
-    return SequencerState(engine, pattern=three_tracks(), samples=cache)
+def seq(sample_engine: Engine, sample_cache: SampleCache) -> SequencerState:
+    return SequencerState(sample_engine, pattern=three_tracks(), samples=sample_cache)
 
 
 def wav(folder: Path, name: str = "my kick.wav", level: float = 0.3, n: int = 2000) -> Path:
@@ -75,7 +50,7 @@ def wav(folder: Path, name: str = "my kick.wav", level: float = 0.3, n: int = 20
 
 
 def test_a_dropped_wav_plays_on_its_track_and_undo_brings_the_kit_sound_back(
-    seq: SequencerState, engine: Engine, cache: SampleCache, tmp_path: Path
+    seq: SequencerState, sample_engine: Engine, sample_cache: SampleCache, tmp_path: Path
 ) -> None:
     path = wav(tmp_path / "files")
     seq.set_steps({(0, 0): 127})
@@ -86,17 +61,17 @@ def test_a_dropped_wav_plays_on_its_track_and_undo_brings_the_kit_sound_back(
         "my kick.wav",
         "kick",
     )
-    assert cache.lookup(sample.sha256) == sample.path and sample.path.read_bytes() == (
+    assert sample_cache.lookup(sample.sha256) == sample.path and sample.path.read_bytes() == (
         path.read_bytes()
     )
     assert seq.snapshot()["version"] == "0.1.0"
-    out = engine.bounce(seq.pattern, 1)
+    out = sample_engine.bounce(seq.pattern, 1)
     assert np.allclose(out[:1900, 0], 0.3 * MASTER_GAIN * CENTRE, atol=1e-5)
     assert not out[2000:, 0].any()
     seq.undo_stack.undo()
     assert seq.pattern.tracks[0].sample_sha256 is None
     assert seq.snapshot()["version"] == "0.0.1"
-    kick = engine.bounce(seq.pattern, 1)
+    kick = sample_engine.bounce(seq.pattern, 1)
     assert not np.allclose(kick[:1900, 0], out[:1900, 0])
     seq.undo_stack.redo()
     assert seq.pattern.tracks[0].sample_name == "my kick.wav"
@@ -149,7 +124,7 @@ def bad_files(folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 def test_bad_files_are_refused_in_words_and_nothing_changes(
-    seq: SequencerState, cache: SampleCache, tmp_path: Path
+    seq: SequencerState, sample_cache: SampleCache, tmp_path: Path
 ) -> None:
     before = seq.snapshot()
     for what, (path, words) in bad_files(tmp_path / "bad").items():
@@ -159,7 +134,7 @@ def test_bad_files_are_refused_in_words_and_nothing_changes(
         with pytest.raises(TrackSampleError):
             seq.add_sample_track(path)
     assert seq.snapshot() == before and seq.undo_stack.count() == 0
-    assert cache.entries() == []
+    assert sample_cache.entries() == []
 
 
 def test_a_file_dropped_under_the_tracks_is_a_new_track_named_after_it(
@@ -205,7 +180,9 @@ def test_the_hats_default_group_stays_a_0_0_1_pattern(seq: SequencerState) -> No
     assert "choke" not in seq.snapshot()["tracks"][2]
 
 
-def test_a_missing_sample_is_reported_and_silent(seq: SequencerState, engine: Engine, kit) -> None:
+def test_a_missing_sample_is_reported_and_silent(
+    seq: SequencerState, sample_engine: Engine, kit
+) -> None:
     p = three_tracks()
     p.tracks[0].steps[0] = 127
     p.set_own_sample(0, "ab" * 32, "gone.wav")
@@ -228,21 +205,21 @@ def test_a_missing_sample_is_reported_and_silent(seq: SequencerState, engine: En
 
 
 def test_the_open_patterns_samples_are_never_evicted(
-    seq: SequencerState, cache: SampleCache, tmp_path: Path
+    seq: SequencerState, sample_cache: SampleCache, tmp_path: Path
 ) -> None:
     files = tmp_path / "files"
     kept = seq.set_track_sample(0, wav(files, "kept.wav", n=20000))
     other = seq.import_sample(wav(files, "other.wav", level=0.5, n=20000))
     os.utime(kept.path, (1, 1))  # the least recently used
     size = kept.path.stat().st_size
-    assert set(cache.set_cap(size)) == {other.sha256}
-    assert cache.lookup(kept.sha256) is not None
+    assert set(sample_cache.set_cap(size)) == {other.sha256}
+    assert sample_cache.lookup(kept.sha256) is not None
     seq.use_builtin_sound(0)  # no longer in the open pattern
-    assert cache.set_cap(0) == [kept.sha256]
+    assert sample_cache.set_cap(0) == [kept.sha256]
 
 
 def test_a_sample_that_arrives_later_plays_after_refresh_sounds(
-    seq: SequencerState, engine: Engine, cache: SampleCache, tmp_path: Path
+    seq: SequencerState, sample_engine: Engine, sample_cache: SampleCache, tmp_path: Path
 ) -> None:
     path = wav(tmp_path / "files", "late.wav")
     p = three_tracks()
@@ -250,10 +227,10 @@ def test_a_sample_that_arrives_later_plays_after_refresh_sounds(
     p.set_own_sample(0, sha256_file(path), "late.wav")
     seq.set_pattern(p)
     assert seq.sound_missing(0)
-    cache.add_local(path)  # what a fetch after Load does
+    sample_cache.add_local(path)  # what a fetch after Load does
     seq.refresh_sounds()
     assert not seq.sound_missing(0) and seq.undo_stack.count() == 0
-    out = engine.bounce(seq.pattern, 1)
+    out = sample_engine.bounce(seq.pattern, 1)
     assert np.allclose(out[:1900, 0], 0.3 * MASTER_GAIN * CENTRE, atol=1e-5)
 
 

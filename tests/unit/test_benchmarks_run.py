@@ -118,6 +118,7 @@ QUICK_RUNS = {
         "stop_to_attached_ms.seed_way_median",
         "stop_to_attached_ms.ratio_median_of_pairs",
         "stop_to_attached_ms.ours_spread.p75",
+        "stop_to_attached_ms.ours_stop_part_median",
         "gui_longest_stall_ms.median_over_runs",
     ],
 }

@@ -106,10 +106,50 @@ def test_a_new_layout_debian_kit_imports_from_a_h2drumkit_archive(
     assert (stick.name, stick.volume, stick.pan) == ("Stick", 0.99569, -0.3)
     assert stored(library) == ["GMRockKit"]
     _, applied = use(library, result.folder, cache)
-    for track, sound in zip(applied.pattern.tracks, spec.sounds, strict=True):
-        assert (track.name, track.volume, track.pan) == (sound.name, sound.volume, sound.pan)
+    sounds = {sound.name: sound for sound in spec.sounds}
+    tracks = applied.pattern.tracks
+    assert [t.name for t in tracks[:8]] == [
+        "Kick", "Snare", "Hand Clap", "Hat Closed", "Hat Open", "Floor Tom", "Tom 2", "Stick"
+    ]  # fmt: skip
+    assert sorted(t.name for t in tracks) == sorted(sounds)
+    for track in tracks:
+        sound = sounds[track.name]
+        assert (track.volume, track.pan) == (sound.volume, sound.pan)
         path = cache.lookup(track.sample_sha256 or "")
         assert path is not None and len(read_audio(path)[0]) > 0
+
+
+def test_the_tr808_kit_plays_its_kick_snare_and_hats_on_those_rows(
+    library: KitLibrary, cache: SampleCache
+) -> None:
+    """The QA report: by position the demo's closed-hat row played the 808's "Snare 2".
+    Each row of a kind now plays the kit's sound of that kind, and the rows past those the
+    sounds left, in the kit's order."""
+    result = import_hydrogen(debian_kit("TR808EmulationKit"), library)
+    pattern = demo_pattern()
+    applied = apply_kit(
+        pattern, result.spec, library.samples_for(result.folder, result.spec, cache)
+    )
+    files = {sound.name: sound.file for sound in result.spec.sounds}
+    rows = {t.sample: t for t in applied.pattern.tracks[:8]}
+    for row, sound in [
+        ("kick", "Kick Long"), ("snare", "Snare 1"), ("clap", "Clap"),
+        ("closed_hat", "Closed Hat"), ("open_hat", "Open Hat"), ("low_tom", "Tom Low"),
+        ("high_tom", "Tom Hi"),
+    ]:  # fmt: skip
+        track = rows[row]
+        assert (track.name, track.sample_name) == (sound, files[sound])
+        path = cache.lookup(track.sample_sha256 or "")
+        assert path is not None
+        assert path.read_bytes() == (result.folder / str(files[sound])).read_bytes()
+    assert rows["rim"].name == "Kick Short"  # no rim in an 808 kit: the first sound left
+    added = [t.name for t in applied.pattern.tracks[8:]]
+    assert added == [
+        "Snare 2", "Tom Mid", "Pedal Hat", "Cymbal", "Shaker", "Conga", "Clave", "Cowbell"
+    ]  # fmt: skip
+    steps = [t.steps for t in pattern.tracks]
+    assert [t.steps for t in applied.pattern.tracks[:8]] == steps
+    assert (applied.changed, applied.added, applied.kept) == (8, 8, 0)
 
 
 def test_mute_groups_become_choke_groups(library: KitLibrary) -> None:
@@ -324,7 +364,7 @@ def test_an_archive_without_a_drumkit_xml_is_refused(tmp_path: Path, library: Ki
 def test_an_imported_kit_plays_its_samples_in_a_render(
     library: KitLibrary, cache: SampleCache
 ) -> None:
-    """The Debian TR-808 kit applied to a pattern: its "Kick Long" is what the first
+    """The Debian TR-808 kit applied to a pattern: its "Kick Long" is what the kick
     track plays in a bounce (not the built-in kick it replaced)."""
     from desktop_app.audio.bounce import bounce
     from desktop_app.audio.kit import load_default_kit

@@ -7,7 +7,13 @@ import json
 
 import pytest
 
-from desktop_app.domain.kit_apply import OwnSample, apply_kit, builtin_for, kit_from_pattern
+from desktop_app.domain.kit_apply import (
+    OwnSample,
+    apply_kit,
+    builtin_for,
+    kit_from_pattern,
+    sound_kind,
+)
 from desktop_app.domain.kit_format import (
     KIT_FORMAT,
     MAX_SOUNDS,
@@ -19,6 +25,7 @@ from desktop_app.domain.kit_format import (
     safe_file_name,
 )
 from desktop_app.domain.pattern import Pattern, demo_pattern
+from desktop_app.domain.track import Track
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
@@ -89,27 +96,84 @@ def test_safe_file_names_stay_in_the_folder_and_do_not_collide() -> None:
     assert check_file_name(safe_file_name("a:b?c*.wav", [], ".wav"))
 
 
-def test_applying_a_kit_maps_sounds_to_tracks_by_position_keeping_steps() -> None:
+def test_applying_a_kit_maps_sounds_to_tracks_of_their_kind_keeping_steps() -> None:
     pattern = demo_pattern()
     steps = [list(t.steps) for t in pattern.tracks]
     kit = KitSpec(
         "Two",
         (
-            KitSound("Big kick", file="kick.wav", volume=1.0, pan=0.5, pitch=-3.0, choke=2),
             KitSound("Snap", builtin="clap", volume=0.4, decay=0.2),
+            KitSound("Big BD", file="kick.wav", volume=1.0, pan=0.5, pitch=-3.0, choke=2),
         ),
     )
     result = apply_kit(pattern, kit, {"kick.wav": OwnSample(SHA_A, "kick.wav")})
-    first, second = result.pattern.tracks[:2]
-    assert (first.name, first.sample_sha256, first.sample_name) == ("Big kick", SHA_A, "kick.wav")
-    assert (first.volume, first.pan, first.pitch, first.choke) == (1.0, 0.5, -3.0, 2)
-    assert (second.name, second.sample, second.sample_sha256) == ("Snap", "clap", None)
-    assert (second.volume, second.decay) == (0.4, 0.2)
+    kick, _, clap = result.pattern.tracks[:3]
+    assert (kick.name, kick.sample_sha256, kick.sample_name) == ("Big BD", SHA_A, "kick.wav")
+    assert (kick.volume, kick.pan, kick.pitch, kick.choke) == (1.0, 0.5, -3.0, 2)
+    assert (clap.name, clap.sample, clap.sample_sha256) == ("Snap", "clap", None)
+    assert (clap.volume, clap.decay) == (0.4, 0.2)
     assert [t.steps for t in result.pattern.tracks] == steps
-    assert result.pattern.tracks[2:] == pattern.tracks[2:]
+    assert [result.pattern.tracks[i] for i in (1, *range(3, 8))] == [
+        pattern.tracks[i] for i in (1, *range(3, 8))
+    ]
     assert (result.changed, result.added, result.kept) == (2, 0, 6)
     assert "2 tracks changed" in result.describe("Two") and "6 past" in result.describe("Two")
     assert pattern.tracks[0].sample_sha256 is None  # the original is untouched
+
+
+def test_tracks_no_sound_of_their_kind_is_left_for_take_the_rest_in_order() -> None:
+    pattern = demo_pattern()
+    kit = KitSpec("K", tuple(KitSound(n, builtin="kick") for n in [
+        "Cowbell", "Kick Long", "Kick Short", "Closed Hat", "Crash"]))  # fmt: skip
+    names = [t.name for t in apply_kit(pattern, kit, {}).pattern.tracks]
+    # the kick and closed-hat rows by kind; snare and clap rows get what is left, in order
+    assert names == ["Kick Long", "Cowbell", "Kick Short", "Closed Hat", "Crash", *[
+        "Low tom", "High tom", "Rim"]]  # fmt: skip
+
+
+def test_a_track_whose_sound_has_no_match_is_matched_by_its_name() -> None:
+    pattern = Pattern(tracks=[Track("Handclap", "rim", [0] * 16)])  # a rim sound named so
+    kit = KitSpec("K", (KitSound("Kick", builtin="kick"), KitSound("CP", builtin="clap")))
+    tracks = apply_kit(pattern, kit, {}).pattern.tracks
+    assert [(t.name, t.sample) for t in tracks] == [("CP", "clap"), ("Kick", "kick")]
+
+
+def test_rows_matched_by_kind_keep_their_mute_and_solo() -> None:
+    pattern = demo_pattern()
+    pattern.tracks[3].mute = True  # the closed-hat row
+    pattern.tracks[4].solo = True  # the open-hat row
+    kit = KitSpec("K", tuple(KitSound(n, builtin="kick") for n in [
+        "Snare 2", "OH", "Tom Mid", "CHH"]))  # fmt: skip
+    tracks = apply_kit(pattern, kit, {}).pattern.tracks
+    assert [(t.name, t.mute, t.solo) for t in tracks[1:7]] == [
+        ("Snare 2", False, False), ("Clap", False, False), ("CHH", True, False),
+        ("OH", False, True), ("Low tom", False, False), ("Tom Mid", False, False),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Kick Long", "kick"), ("BD1", "kick"), ("Bass Drum 1", "kick"), ("BassDrum", "kick"),
+        ("SD", "snare"), ("Snare 2", "snare"), ("Snare_Rimshot", "rim"), ("Side Stick", "rim"),
+        ("RS", "rim"), ("Hand Clap", "clap"), ("CP", "clap"), ("Handclap", "clap"),
+        ("Closed Hat", "closed_hat"), ("HH Closed", "closed_hat"), ("CHH", "closed_hat"),
+        ("Hihat Closed", "closed_hat"), ("Hi-Hat", "closed_hat"), ("Hat 1 Cl", "closed_hat"),
+        ("Open Hat", "open_hat"), ("OH", "open_hat"), ("OHH", "open_hat"),
+        ("Hat Open", "open_hat"), ("Hi-hat open", "open_hat"), ("Tom Low", "low_tom"),
+        ("LT", "low_tom"), ("Floor Tom", "low_tom"), ("Tom Hi", "high_tom"),
+        ("HT", "high_tom"), ("Rack tom", "high_tom"), ("High Tom", "high_tom"),
+    ],
+)  # fmt: skip
+def test_a_kit_sounds_kind_is_read_from_drum_machine_words(name: str, kind: str) -> None:
+    found = sound_kind(name)
+    assert found is not None and found[0] == kind
+
+
+def test_the_surest_sound_of_a_kind_wins_and_unknown_names_have_none() -> None:
+    assert sound_kind("Pedal Hat") < sound_kind("Hat") < sound_kind("Closed Hat")  # type: ignore[operator]
+    assert sound_kind("Hat Semi-Open") < sound_kind("Hat Open")  # type: ignore[operator]
+    assert sound_kind("Cowbell") is None and sound_kind("Crash") is None
 
 
 def test_a_kit_with_more_sounds_adds_silent_tracks() -> None:
@@ -124,13 +188,14 @@ def test_a_kit_with_more_sounds_adds_silent_tracks() -> None:
 
 
 def test_kit_names_stay_unique_among_kept_tracks() -> None:
-    pattern = demo_pattern()  # track 2 is "Clap"
-    kit = KitSpec("K", (KitSound("Clap", builtin="clap"),))
+    pattern = demo_pattern()
+    pattern.tracks[1].name = "Kick"  # a snare row named Kick: no snare in the kit, kept
+    kit = KitSpec("K", (KitSound("Kick", builtin="kick"),))
     names = [t.name for t in apply_kit(pattern, kit, {}).pattern.tracks]
-    assert names[0] == "Clap 2" and names[2] == "Clap"
+    assert names[:2] == ["Kick 2", "Kick"]
     kit = KitSpec("K", (KitSound("Snare", builtin="snare"), KitSound("Kick", builtin="kick")))
-    names = [t.name for t in apply_kit(pattern, kit, {}).pattern.tracks]
-    assert names[:2] == ["Snare", "Kick"]  # old names of the replaced tracks do not count
+    names = [t.name for t in apply_kit(demo_pattern(), kit, {}).pattern.tracks]
+    assert names[:2] == ["Kick", "Snare"]  # old names of the replaced tracks do not count
 
 
 def test_a_pattern_becomes_a_kit_with_files_for_own_samples() -> None:
