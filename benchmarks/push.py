@@ -188,12 +188,14 @@ class _Poller:
         self.first_seen: dict[str, float] = {}
         self.loaded = asyncio.Event()
         self.polls = 0
+        self.round_trips: list[tuple[float, float]] = []  # (asked at, answered at) per poll
         self.failed: list[str] = []  # polls that got no answer (the client's next tick retries)
 
     async def _fetch(self) -> int:
         """``fetch_changes``: every page after the cursor; how many messages came."""
         got = 0
         cursor = self.cursor
+        asked = time.perf_counter()
         while True:
             params: dict[str, Any] = {"limit": PAGE_SIZE}
             if cursor:
@@ -213,6 +215,7 @@ class _Poller:
             new = str(page.get("cursor", cursor or "0"))
             if not page.get("more") or not new or new == cursor:
                 self.cursor = new or cursor
+                self.round_trips.append((asked, now))
                 return got
             cursor = new
 
@@ -259,6 +262,11 @@ async def _measure_polling(
         await asyncio.sleep(idle_s)
         idle_cpu_s = _cpu_s(server) - cpu_before
         own_cpu_s = _cpu_s(own) - own_before
+        window_end = time.perf_counter()
+        round_trips = [
+            (answered - asked) * 1000 for p in pollers for asked, answered in p.round_trips
+            if window_end - idle_s <= asked and answered <= window_end
+        ]  # fmt: skip
         idle_polls = sum(p.polls for p in pollers) - polls_before
         sent = await _post_messages(client, url, thread, "poll", messages)
         deadline = time.perf_counter() + POLL_SEEN_WAIT_S
@@ -283,6 +291,7 @@ async def _measure_polling(
         "idle_cpu_percent": 100 * idle_cpu_s / idle_s,
         "requests_per_s": idle_polls / idle_s,
         "bench_cpu_percent": 100 * own_cpu_s / idle_s,
+        "round_trips_ms": round_trips,
         "failed_polls": [f for p in pollers for f in p.failed],
     }
 
@@ -378,6 +387,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             # schedule (this process's own CPU says whether the load generator did).
             "polling_requests_per_s_scheduled": round(listeners / POLL_ACTIVE_S, 1),
             "benchmark_process_while_polling": round(got["polling"]["bench_cpu_percent"], 1),
+            "poll_round_trip_ms": {
+                "p50": round(percentile(got["polling"]["round_trips_ms"], 50), 1),
+                "p95": round(percentile(got["polling"]["round_trips_ms"], 95), 1),
+            },
         },
         "rss_per_idle_listener_kb": round(got["rss_per_listener_kb"], 1),
         "idle_window_s": idle_s,
