@@ -33,6 +33,11 @@ WAV_SUFFIXES = (".wav", ".wave")
 DECODE_BLOCK = 65536
 
 Progress = Callable[[float], None]
+# A RIFF file counts its bytes in 32 bits: 4 GiB is about 3 h 22 min of 44.1 kHz stereo
+# float samples. Checked before decoding, so a long take is refused in words, not after
+# writing 4 GB.
+WAV_MAX_BYTES = 0xFFFF_FFFF
+WAV_HEADER_BYTES = 80
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,16 @@ def _copy(source: Path, target: Path) -> int:
     return size
 
 
+def check_wav_fits(frames: int, channels: int, sample_rate: int) -> None:
+    """Raise ``ExportError`` when the decoded take would not fit in one WAV file."""
+    if WAV_HEADER_BYTES + frames * channels * 4 > WAV_MAX_BYTES:
+        hours = frames / sample_rate / 3600
+        raise ExportError(
+            f"This recording is {hours:.1f} hours long: decoded, it would not fit in a WAV "
+            "file (4 GB at most). Save it as MP3 instead."
+        )
+
+
 def _decode(source: Path, target: Path, progress: Progress | None) -> tuple[int, int]:
     if "MP3" not in soundfile.available_formats():  # libsndfile before 1.1 (a system one)
         raise ExportError(
@@ -113,6 +128,7 @@ def _decode(source: Path, target: Path, progress: Progress | None) -> tuple[int,
             raise _undecodable(exc) from exc
         with sound:
             total = sound.frames
+            check_wav_fits(total, sound.channels, sound.samplerate)
             try:
                 with atomic_write(target) as fh:
                     writer = WavWriter(cast(BinaryIO, fh), sound.samplerate, sound.channels)

@@ -11,7 +11,13 @@ import soundfile
 
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.services.audio_export import ExportError
-from desktop_app.services.recording_files import MP3, WAV, save_recording, target_for
+from desktop_app.services.recording_files import (
+    MP3,
+    WAV,
+    check_wav_fits,
+    save_recording,
+    target_for,
+)
 
 SR = 44100
 
@@ -51,3 +57,12 @@ def test_unreadable_sources_are_said(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="cannot be decoded"):
         save_recording(words, tmp_path / "x.wav", WAV)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["words.mp3"]
+
+
+def test_a_take_too_long_for_a_wav_file_is_refused_before_decoding() -> None:
+    """A WAV counts its bytes in 32 bits: 3.5 hours of stereo float frames do not fit, and
+    the writer used to fail only after writing 4 GB."""
+    check_wav_fits(3 * 3600 * SR, 2, SR)  # three hours fit
+    check_wav_fits(6 * 3600 * SR, 1, SR)  # and six in mono
+    with pytest.raises(ExportError, match=r"3\.5 hours long.*Save it as MP3"):
+        check_wav_fits(int(3.5 * 3600 * SR), 2, SR)
