@@ -3,6 +3,9 @@ real server on loopback, stopped and restarted on the same port."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 from PySide6.QtCore import QThreadPool
 
 from desktop_app.domain.pattern import demo_pattern
@@ -174,6 +177,40 @@ def test_offline_with_nothing_saved_says_so_and_still_creates_threads(
         on_server = ApiClient(back.url, TOKEN).list_threads()
         assert [(t.id, t.name) for t in on_server] == [(created.args[0], "First ideas")]
         assert state.is_connected
+    finally:
+        client.close()
+        if back is not None:
+            back.stop()
+
+
+def test_the_server_back_sends_at_once_what_waits_for_its_backoff(
+    qtbot, server, thread_id, tmp_path
+) -> None:
+    """A message that failed while the server was away waits for its backoff (up to a
+    minute); when the connection comes back it goes at once, not when that wait ends."""
+    srv, backend = server
+    client = SlowRetryClient(srv.url, tmp_path / "alice")
+    state = client.state
+    back = None
+    try:
+        state.start()
+        state.open_thread(thread_id)
+        qtbot.waitUntil(lambda: not state.loading and state.is_connected, timeout=TIMEOUT)
+        srv.stop()
+        message_id = state.send_message_from_sequencer(demo_pattern().to_snapshot())
+
+        def failed_once() -> bool:
+            entry = client.outbox.get(message_id)
+            return entry is not None and entry.attempts >= 1 and entry.next_attempt_at > 0
+
+        qtbot.waitUntil(failed_once, timeout=TIMEOUT)
+        entry = client.outbox.get(message_id)
+        assert entry is not None
+        client.outbox.save(replace(entry, next_attempt_at=time.time() + 600))  # a long wait
+        back = ThreadedServer(backend.app(), port=srv.port).start()
+        state.reconnect_now()  # what the retry timer does, without waiting a minute
+        qtbot.waitUntil(lambda: client.outbox.pending() == [], timeout=TIMEOUT)
+        assert [m.id for m in server_messages(back.url, thread_id)] == [message_id]
     finally:
         client.close()
         if back is not None:
