@@ -147,10 +147,12 @@ def test_dragging_the_pitch_shapes_the_last_value_not_every_one(
         preparer.request(Pattern(bpm=120, tracks=[own("Mine", sha, hits(0), pitch=float(pitch))]))
     bank.gate.set()
     assert preparer.wait(10)
-    # At most the value being shaped when the drag went on, and the last one.
+    # At most the value being shaped when the drag went on (whichever the worker took
+    # first: it may wake after several requests), and the last one.
     assert 1 <= len(bank.threads) <= 2
     assert bank.ready(sha, -12.0, None) is not None
-    assert all(bank.ready(sha, float(p), None) is None for p in range(-2, -12, -1))
+    shaped = [p for p in range(-1, -12, -1) if bank.ready(sha, float(p), None) is not None]
+    assert len(shaped) <= 1, shaped
 
 
 def test_a_missing_sample_settles_as_missing_and_comes_back_when_it_arrives(
