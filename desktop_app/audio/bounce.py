@@ -14,7 +14,7 @@ lets ``sequencer render`` stream a render of any length to disk in constant memo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -57,9 +57,17 @@ def bounce_blocks(
     Raises ``KitError`` at once when a track uses a sample the kit does not have or an own
     sample the bank cannot play, and ``ValueError`` for a loop count below 1."""
     total = bounce_frames(pattern, loops, sample_rate)
+    return _stream(offline_sequencer(pattern, kit, sample_rate, bank), pattern, total, block)
+
+
+def offline_sequencer(
+    pattern: Pattern, kit: Kit, sample_rate: int, bank: SampleBank | None
+) -> Sequencer:
+    """A strict sequencer (a missing sound is an error, not silence) on a copy of the
+    pattern, for every offline render: the mix here and the stems (stems.py)."""
     seq = Sequencer(kit, sample_rate, strict=True, bank=bank)
     seq.set_pattern(pattern.copy())
-    return _stream(seq, pattern, total, block)
+    return seq
 
 
 def pre_roll_frames(seq: Sequencer, pattern: Pattern) -> int:
@@ -74,13 +82,13 @@ def _stream(seq: Sequencer, pattern: Pattern, total: int, block: int) -> Iterato
     pre = pre_roll_frames(seq, pattern)
     # Pre-roll: the passes whose tails ring into the first one, on their own grid.
     seq.reset(-pre)
-    for chunk in _render(seq, pre, block):
+    for chunk in render_blocks(seq.render, pre, block):
         limiter.process(chunk)
     seq.anchor_grid()  # step 0 of the first pass at frame 0, tails still sounding
     # The limiter is LATENCY frames behind: drop what it still owes for the pre-roll and
     # render LATENCY frames past the end for its look-ahead.
     drop = LATENCY
-    for chunk in _render(seq, total + LATENCY, block):
+    for chunk in render_blocks(seq.render, total + LATENCY, block):
         out = limiter.process(chunk)
         if drop >= len(out):
             drop -= len(out)
@@ -89,9 +97,12 @@ def _stream(seq: Sequencer, pattern: Pattern, total: int, block: int) -> Iterato
         drop = 0
 
 
-def _render(seq: Sequencer, frames: int, block: int) -> Iterator[np.ndarray]:
+def render_blocks(
+    render: Callable[[int], np.ndarray], frames: int, block: int
+) -> Iterator[np.ndarray]:
+    """``frames`` frames from ``render(n)``, at most ``block`` at a time."""
     for start in range(0, frames, block):
-        yield seq.render(min(block, frames - start))
+        yield render(min(block, frames - start))
 
 
 def bounce(

@@ -25,7 +25,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from desktop_app.audio.bounce import BLOCK, bounce_frames, pre_roll_frames
+from desktop_app.audio.bounce import (
+    BLOCK,
+    bounce_frames,
+    offline_sequencer,
+    pre_roll_frames,
+    render_blocks,
+)
 from desktop_app.audio.kit import Kit
 from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.audio.sequencer import Sequencer
@@ -51,8 +57,7 @@ def stem_blocks(
     ``bank``, as in ``bounce_blocks``. Raises ``KitError`` at once when a track's sound is
     missing, ``ValueError`` for a loop count outside 1-MAX_LOOPS."""
     total = bounce_frames(pattern, loops, sample_rate)
-    seq = Sequencer(kit, sample_rate, strict=True, bank=bank)
-    seq.set_pattern(pattern.copy())
+    seq = offline_sequencer(pattern, kit, sample_rate, bank)
     return _stream(seq, pattern, stem_tracks(pattern), total, block)
 
 
@@ -60,13 +65,17 @@ def _stream(
     seq: Sequencer, pattern: Pattern, keep: list[int], total: int, block: int
 ) -> Iterator[np.ndarray]:
     tracks = len(pattern.tracks)
+
+    def render(frames: int) -> np.ndarray:
+        return seq.render_tracks(frames, tracks)
+
     pre = pre_roll_frames(seq, pattern)
     seq.reset(-pre)  # the pre-roll, exactly as bounce.py plays it
-    for start in range(0, pre, block):
-        seq.render_tracks(min(block, pre - start), tracks)
+    for _chunk in render_blocks(render, pre, block):
+        pass
     seq.anchor_grid()
-    for start in range(0, total, block):
-        yield seq.render_tracks(min(block, total - start), tracks)[keep]
+    for chunk in render_blocks(render, total, block):
+        yield chunk[keep]
 
 
 def stems(
