@@ -51,16 +51,17 @@ MP3_SUFFIXES = (".mp3",)
 WAV_SUFFIXES = (".wav", ".wave")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "render",
-        help="bounce a pattern to an MP3 (or WAV) file",
-        description="Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
-        "for a lossless float WAV. The file is exactly N passes long and loops seamlessly. "
-        "--stems DIR writes one float WAV per track heard in the mix (named after the "
-        "track), all as long as the mix and aligned; stems are taken before the master "
-        "limiter, so they sum to the mix as it enters it.",
-    )
+HELP = "bounce a pattern to an MP3 (or WAV) file"
+DESCRIPTION = (
+    "Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
+    "for a lossless float WAV. The file is exactly N passes long and loops seamlessly. "
+    "--stems DIR writes one float WAV per track heard in the mix (named after the "
+    "track), all as long as the mix and aligned; stems are taken before the master "
+    "limiter, so they sum to the mix as it enters it."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_pattern_arguments(p, loops=DEFAULT_LOOPS)
     p.add_argument("-o", "--output", metavar="OUT.mp3", help="output file: .mp3 or .wav")
     p.add_argument("--stems", metavar="DIR", help="also (or only) write one WAV per track into DIR")
@@ -81,7 +82,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     add_connection_args(p)
-    p.set_defaults(func=run)
 
 
 @reports_errors("render")

@@ -43,14 +43,15 @@ def _seconds(text: str) -> float:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "send",
-        help="post a pattern with its render to a thread",
-        description="Post a pattern with its render through the outbox. When the server "
-        "cannot be reached the message stays queued (exit 0) and the app or `sequencer "
-        "outbox flush` delivers it; --wait waits for the delivery instead.",
-    )
+HELP = "post a pattern with its render to a thread"
+DESCRIPTION = (
+    "Post a pattern with its render through the outbox. When the server "
+    "cannot be reached the message stays queued (exit 0) and the app or `sequencer "
+    "outbox flush` delivers it; --wait waits for the delivery instead."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_pattern_arguments(p, loops=4)
     p.add_argument("--thread", required=True, metavar="ID", help="thread id (see `threads`)")
     p.add_argument("--bitrate", type=int, default=320)
@@ -65,7 +66,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"wait until it is delivered (default {DEFAULT_WAIT:g} s); exit 1 if it is not",
     )
     add_connection_args(p)
-    p.set_defaults(func=run)
 
 
 @reports_errors("send")
