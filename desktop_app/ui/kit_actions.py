@@ -33,7 +33,7 @@ from desktop_app.domain.kit_format import MAX_NAME_CHARS, KitSpec
 from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.services.hydrogen_import import HydrogenImport, import_hydrogen
 from desktop_app.services.kit_library import KitError, KitLibrary, SampleStore, default_kit
-from desktop_app.services.tasks import Runner
+from desktop_app.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class KitActions(QObject):
         library: KitLibrary,
         samples: SampleStore,
         folder: LastFolder,
-        tasks: Runner,
+        tasks: TaskRunner,
     ) -> None:
         super().__init__(window)
         self._window = window
