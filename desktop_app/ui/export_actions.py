@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
 
 from desktop_app.audio.bounce import MAX_LOOPS
@@ -33,6 +32,7 @@ from desktop_app.services.audio_export import (
     write_stems,
 )
 from desktop_app.services.tasks import TaskRunner
+from desktop_app.ui.menu_action import menu_action
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +96,15 @@ class ExportActions(QObject):
         self._loops = DEFAULT_LOOPS
         self._shown = -1
         self.menu = QMenu("E&xport", window)
-        self.wav_action = QAction("&WAV…", window)
-        self.wav_action.setStatusTip("Render the pattern to a WAV file")
-        self.wav_action.triggered.connect(self.export_wav)
-        self.stems_action = QAction("&Stems…", window)
-        self.stems_action.setStatusTip("Render one WAV per track into a folder, for a DAW")
-        self.stems_action.triggered.connect(self.export_stems)
+        self.wav_action = menu_action(
+            window, "&WAV…", self.export_wav, "Render the pattern to a WAV file"
+        )
+        self.stems_action = menu_action(
+            window,
+            "&Stems…",
+            self.export_stems,
+            "Render one WAV per track into a folder, for a DAW",
+        )
         self.menu.addActions([self.wav_action, self.stems_action])
         self._progress.connect(self._show_progress)
 

@@ -10,6 +10,7 @@ arranged the window expects to find it that way again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
 from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.focus_ring import FocusRingFollower
+from desktop_app.ui.menu_action import menu_action
 from desktop_app.ui.midi_actions import MidiActions
 from desktop_app.ui.pattern_file_actions import PatternFileActions
 from desktop_app.ui.sequencer_panel import SequencerPanel
@@ -164,17 +166,14 @@ class MainWindow(QMainWindow):
         return self._threads
 
     # ---- menus -----------------------------------------------------------------------------
-    def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, QKeySequence.StandardKey):
-                action.setShortcuts(shortcut)
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: QKeySequence.StandardKey | None = None,
+        tip: str = "",
+    ) -> QAction:
+        return menu_action(self, text, slot, tip, shortcut)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
