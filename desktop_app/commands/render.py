@@ -22,8 +22,8 @@ from typing import BinaryIO, Protocol, cast
 
 import numpy as np
 
-from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
-from desktop_app.audio.kit import Kit, KitError, load_default_kit, load_kit_folder
+from desktop_app.audio.bounce import MAX_LOOPS, OfflineRender, bounce_blocks
+from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.sample_bank import SampleBank
@@ -37,7 +37,6 @@ from desktop_app.commands._own_samples import (
     sample_cache,
 )
 from desktop_app.commands._server_args import add_connection_args
-from desktop_app.domain.pattern import Pattern
 from desktop_app.services.audio_export import ExportError, write_stems
 from sequencer_common.atomic import atomic_write
 
@@ -107,11 +106,11 @@ def run(args: argparse.Namespace) -> int:
         )
     except KitError as exc:
         raise CommandError(str(exc)) from None
-    bank = SampleBank(lookup, SAMPLE_RATE)
+    render = OfflineRender(pattern, kit, args.loops, SAMPLE_RATE, SampleBank(lookup, SAMPLE_RATE))
     if out is not None:
-        _render_mix(args, pattern, out, as_wav, kit, bank)
+        _render_mix(args, render, out, as_wav)
     if args.stems:
-        _render_stems(args, pattern, Path(args.stems), kit, bank)
+        _render_stems(args, render, Path(args.stems))
     return 0
 
 
@@ -133,12 +132,10 @@ def _check_output(out: Path, bitrate: int) -> bool:
     return as_wav
 
 
-def _render_stems(
-    args: argparse.Namespace, pattern: Pattern, folder: Path, kit: Kit, bank: SampleBank
-) -> None:
+def _render_stems(args: argparse.Namespace, render: OfflineRender, folder: Path) -> None:
     t0 = time.perf_counter()
     try:
-        done = write_stems(pattern, kit, args.loops, folder, bank=bank)
+        done = write_stems(render, folder)
     except (KitError, ExportError) as exc:
         raise CommandError(str(exc)) from None
     if not args.quiet:
@@ -152,20 +149,13 @@ def _render_stems(
         )
 
 
-def _render_mix(
-    args: argparse.Namespace,
-    pattern: Pattern,
-    out: Path,
-    as_wav: bool,
-    kit: Kit,
-    bank: SampleBank,
-) -> None:
+def _render_mix(args: argparse.Namespace, render: OfflineRender, out: Path, as_wav: bool) -> None:
     try:
         t0 = time.perf_counter()
-        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
+        blocks = bounce_blocks(render)
     except KitError as exc:
         raise CommandError(str(exc)) from None
-    frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)
+    frames = render.frames
     seconds = frames / SAMPLE_RATE
     show = not args.quiet and seconds >= PROGRESS_AFTER_SECONDS
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from desktop_app.audio.bounce import MAX_LOOPS, bounce
+from desktop_app.audio.bounce import MAX_LOOPS, OfflineRender, bounce
 from desktop_app.audio.kit import KitError, load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.peaks import compute_peaks
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 raise CommandError("; ".join(missing) + " (the render needs every sound)")
             kit, bank = load_default_kit(SAMPLE_RATE), SampleBank(cache, SAMPLE_RATE)
             try:
-                pcm = bounce(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
+                pcm = bounce(OfflineRender(pattern, kit, args.loops, SAMPLE_RATE, bank))
             except KitError as exc:
                 raise CommandError(str(exc)) from None
             mp3 = Path(tmp) / "render.mp3"
