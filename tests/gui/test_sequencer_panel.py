@@ -13,10 +13,7 @@ from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.track_header import TrackHeader
-from tests.gui.pixels import grab, mask_of
-
-LEFT = Qt.MouseButton.LeftButton
-NO_MOD = Qt.KeyboardModifier.NoModifier
+from tests.gui.pixels import LEFT, NO_MOD, grab, mask_of
 
 
 @pytest.fixture
