@@ -1,6 +1,6 @@
 """Samples on the client: hashing a local file, and a cache of samples from the server.
 
-A sample is named by its SHA-256 everywhere (issue 15): the snapshot's tracks carry
+A sample is named by its SHA-256 everywhere: the snapshot's tracks carry
 ``sample_sha256``, the server stores ``{sha256}.{ext}``, and this cache keeps
 ``<cache>/samples/{sha256}.{ext}``. A downloaded file is only ever put under that name
 after its bytes hash to it, so a file in the cache is the sample, whatever the URL

@@ -1,4 +1,4 @@
-"""User journey "offline start" (issue 10), through the real window and the real server:
+"""User journey "offline start", through the real window and the real server:
 the app was used with a server, the server goes away, the app starts again pointed at it.
 Saved threads and messages are on screen, a take is recorded and sent (queued, playable
 from the outbox), a thread is created through the real "New thread" dialog; the server

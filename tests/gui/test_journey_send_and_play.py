@@ -1,4 +1,4 @@
-"""User journey "build → record → send → other user plays → delete" (issue 10), through two
+"""User journey "build → record → send → other user plays → delete", through two
 real windows on one real server: ada paints a beat on the grid, records a take with the
 Record button, stops and presses Send; bo's window shows the message with ada's name and
 a player, bo presses its Play disc and hears it, presses Load and has ada's beat on his

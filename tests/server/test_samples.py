@@ -1,4 +1,4 @@
-"""Samples (issue 15): uploaded once by content hash, checked as real audio, referenced
+"""Samples: uploaded once by content hash, checked as real audio, referenced
 by messages, kept while a message uses them, removed by cleanup after that, and served
 signed once a private thread uses them. Every backend: SQLite/Mongo × local/S3."""
 
