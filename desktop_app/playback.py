@@ -35,8 +35,8 @@ class ThreadsSource(Protocol):
     def messages(self) -> MessageListModel: ...
     @property
     def is_connected(self) -> bool: ...
-    @property
-    def connectionChanged(self) -> SignalInstance: ...
+
+    connectionChanged: SignalInstance
 
 
 @dataclass

@@ -39,8 +39,8 @@ SessionFactory = Callable[[Connection], ServerSession]
 class ConnectionSettings(Protocol):
     """The part of ``Settings`` that decides the server and the user."""
 
-    @property
-    def changed(self) -> SignalInstance: ...
+    changed: SignalInstance
+
     @property
     def server_url(self) -> str: ...
     @property
