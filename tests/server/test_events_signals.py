@@ -123,47 +123,47 @@ def test_sqlite_data_version_moves_for_any_commit_and_only_then(tmp_path):
     store.close()
 
 
-@pytest.mark.skipif(not SQLiteFileEvents.available(), reason="inotify is Linux only")
-def test_the_kernel_says_when_another_connection_writes_the_database(tmp_path):
+@pytest.fixture
+def kernel_watched(tmp_path):
+    """A SQLite store and the change signal its broker uses (inotify), closed after."""
+    if not SQLiteFileEvents.available():
+        pytest.skip("inotify is Linux only")
     store = SQLiteStore(tmp_path / "s.sqlite3")
     signal = store.change_signal()
     assert isinstance(signal, SQLiteFileEvents)
+    yield store, signal
+    signal.close()
+    store.close()
+
+
+def test_the_kernel_says_when_another_connection_writes_the_database(tmp_path, kernel_watched):
+    _store, signal = kernel_watched
     woken = threading.Event()
     signal.start(woken.set)
-    try:
-        assert signal.interval_s >= 5  # no tick to speak of: the kernel wakes it
-        (tmp_path / "unrelated.mp3").write_bytes(b"x")  # another file in the folder
-        assert not woken.wait(0.3)
-        other = SQLiteStore(tmp_path / "s.sqlite3")  # another process's connection
-        other.create_thread({"id": "t1", "name": "x", "users": [], "created_at": "1"})
-        other.close()
-        assert woken.wait(2) and signal.changed()
-    finally:
-        signal.close()
-        store.close()
+    assert signal.interval_s >= 5  # no tick to speak of: the kernel wakes it
+    (tmp_path / "unrelated.mp3").write_bytes(b"x")  # another file in the folder
+    assert not woken.wait(0.3)
+    other = SQLiteStore(tmp_path / "s.sqlite3")  # another process's connection
+    other.create_thread({"id": "t1", "name": "x", "users": [], "created_at": "1"})
+    other.close()
+    assert woken.wait(2) and signal.changed()
 
 
-@pytest.mark.skipif(not SQLiteFileEvents.available(), reason="inotify is Linux only")
-def test_a_burst_of_writes_wakes_the_broker_once_until_it_asks(tmp_path):
+def test_a_burst_of_writes_wakes_the_broker_once_until_it_asks(kernel_watched):
     """A commit is a dozen WAL writes: one wake, not one per write, until ``changed()``."""
-    store = SQLiteStore(tmp_path / "s.sqlite3")
-    signal = store.change_signal()
+    store, signal = kernel_watched
     wakes: list[float] = []
     signal.start(lambda: wakes.append(time.monotonic()))
-    try:
-        for i in range(5):
-            store.create_thread({"id": f"t{i}", "name": "x", "users": [], "created_at": "1"})
-        time.sleep(0.3)
-        assert len(wakes) == 1
-        assert signal.changed()  # asked: armed again
-        store.create_thread({"id": "later", "name": "y", "users": [], "created_at": "2"})
-        deadline = time.monotonic() + 2
-        while len(wakes) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(wakes) == 2
-    finally:
-        signal.close()
-        store.close()
+    for i in range(5):
+        store.create_thread({"id": f"t{i}", "name": "x", "users": [], "created_at": "1"})
+    time.sleep(0.3)
+    assert len(wakes) == 1
+    assert signal.changed()  # asked: armed again
+    store.create_thread({"id": "later", "name": "y", "users": [], "created_at": "2"})
+    deadline = time.monotonic() + 2
+    while len(wakes) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(wakes) == 2
 
 
 def test_an_idle_sqlite_broker_reads_no_changes(tmp_path):
