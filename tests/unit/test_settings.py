@@ -56,29 +56,25 @@ def test_every_option_declared_once_with_a_distinct_key() -> None:
 
 def test_values_survive_a_new_settings_object(tmp_path: Path) -> None:
     path = tmp_path / "settings.ini"
+    written = {
+        "server_url": "https://seq.example.com",
+        "api_token": "tok, with comma",
+        "user_name": "ada",
+        "output_device": "USB Audio: Interface (hw:1,0)",
+        "mix_input": True,
+        "mp3_bitrate": 192,
+        "cache_size_mb": 256,
+        "window_geometry": b"\x00\x01geometry\xff",
+        "main_splitter_sizes": [240, 800, 360],
+    }
     s = Settings.open(path)
-    s.server_url = "https://seq.example.com"
-    s.api_token = "tok, with comma"
-    s.user_name = "ada"
-    s.output_device = "USB Audio: Interface (hw:1,0)"
-    s.mix_input = True
-    s.mp3_bitrate = 192
-    s.cache_size_mb = 256
-    s.window_geometry = b"\x00\x01geometry\xff"
-    s.main_splitter_sizes = [240, 800, 360]
+    for name, value in written.items():
+        setattr(s, name, value)
     s.sync()
     del s
 
     again = Settings.open(path)
-    assert again.server_url == "https://seq.example.com"
-    assert again.api_token == "tok, with comma"
-    assert again.user_name == "ada"
-    assert again.output_device == "USB Audio: Interface (hw:1,0)"
-    assert again.mix_input is True
-    assert again.mp3_bitrate == 192
-    assert again.cache_size_mb == 256
-    assert again.window_geometry == b"\x00\x01geometry\xff"
-    assert again.main_splitter_sizes == [240, 800, 360]
+    assert {name: getattr(again, name) for name in written} == written
 
 
 def test_ini_strings_are_converted_to_declared_types(tmp_path: Path) -> None:
