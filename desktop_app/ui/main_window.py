@@ -10,6 +10,7 @@ arranged the window expects to find it that way again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,13 @@ class MainWindow(QMainWindow):
         return self._threads
 
     # ---- menus -----------------------------------------------------------------------------
-    def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             if isinstance(shortcut, QKeySequence.StandardKey):
