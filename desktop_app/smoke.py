@@ -30,38 +30,21 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, SignalInstance
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
 
 from desktop_app.paths import HOME_ENV, AppPaths
 
-if TYPE_CHECKING:  # the checks import the rest of the app only once it runs
-    from desktop_app.services.connection import ServerConnection
-    from desktop_app.services.first_run import WelcomeMarker
+if TYPE_CHECKING:  # built and handed over by ``gui_main``; this module never imports it
+    from desktop_app.app import AppGraph
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 100
 WATCHDOG_GRACE_S = 15.0  # after the time limit, for shutdown to finish before a hard exit
 EXIT_FAILED = 1
-
-
-class SmokeGraph(Protocol):
-    """What the checks look at in the started app (``AppGraph``)."""
-
-    @property
-    def settings(self) -> WelcomeMarker: ...
-    @property
-    def paths(self) -> AppPaths: ...
-    @property
-    def window(self) -> QWidget: ...
-    @property
-    def connection(self) -> ServerConnection: ...
-    @property
-    def welcomeCreated(self) -> SignalInstance: ...
 
 
 @dataclass
@@ -82,7 +65,7 @@ class SmokeTest(QObject):
         self.timeout = timeout
         self._out = out or sys.stdout
         self._started = time.monotonic()
-        self._graph: SmokeGraph | None = None
+        self._graph: AppGraph | None = None
         self._checks: dict[str, Check] = {}
         self._order: list[str] = []
         self._result: int | None = None
@@ -97,7 +80,7 @@ class SmokeTest(QObject):
         return self._result
 
     # ---- the run ------------------------------------------------------------------------
-    def arm(self, graph: SmokeGraph) -> None:
+    def arm(self, graph: AppGraph) -> None:
         self._graph = graph
         names = ["window shown", "server answers /healthz", "PortAudio loaded", "MP3 playback"]
         first_run = not graph.settings.welcome_thread_id
@@ -182,7 +165,7 @@ class SmokeTest(QObject):
 
         threading.Thread(target=work, name=f"smoke: {name}", daemon=True).start()
 
-    def _check_health(self, graph: SmokeGraph) -> str:
+    def _check_health(self, graph: AppGraph) -> str:
         import requests
 
         url = f"{graph.connection.api.base_url}/healthz"
@@ -242,7 +225,7 @@ class SmokeTest(QObject):
                 self._print(line)
 
 
-def _server_origin(graph: SmokeGraph) -> str:
+def _server_origin(graph: AppGraph) -> str:
     """How the embedded server was started (a bundle starts itself), for the report."""
     if graph.connection.embedded is None:
         return " (configured server)"
@@ -309,7 +292,7 @@ def start_watchdog(seconds: float, out: TextIO | None = None) -> threading.Event
     return done
 
 
-def run_smoke_test(run_app: Callable[[Callable[[SmokeGraph], None]], int], timeout: float) -> int:
+def run_smoke_test(run_app: Callable[[Callable[[AppGraph], None]], int], timeout: float) -> int:
     """``run_app(on_started)`` is the GUI's normal start; ``on_started(graph)`` arms the
     checks. Returns the process's exit code."""
     with smoke_environment() as home:
