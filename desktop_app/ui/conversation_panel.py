@@ -67,12 +67,9 @@ class ConversationThreads(MessageOwner, DropTarget, Protocol):
     ) -> str: ...  # fmt: skip
     def send_text(self, text: str, reply_to: str = "") -> str: ...
 
-    @property
-    def currentThreadChanged(self) -> SignalInstance: ...
-    @property
-    def threadsChanged(self) -> SignalInstance: ...
-    @property
-    def loadingChanged(self) -> SignalInstance: ...
+    currentThreadChanged: SignalInstance
+    threadsChanged: SignalInstance
+    loadingChanged: SignalInstance
 
 
 class PatternSource(Protocol):
@@ -91,10 +88,8 @@ class TakeSource(Protocol):
 
     def clear_result(self, *, sent_as: str = "") -> None: ...
 
-    @property
-    def finished(self) -> SignalInstance: ...
-    @property
-    def recordingChanged(self) -> SignalInstance: ...
+    finished: SignalInstance
+    recordingChanged: SignalInstance
 
 
 class ConversationPanel(QWidget):
