@@ -91,7 +91,7 @@ class AppGraph(QObject):
             connection.close()  # no orphaned local server when the kit cannot load
             raise
         self._session_pattern = SessionPattern(paths.session_pattern_file)
-        # Tracks' own sounds (issue 15): kept by SHA-256, played by the engine from here.
+        # Tracks' own sounds: kept by SHA-256, played by the engine from here.
         self.samples = SampleCache(
             paths.sample_cache_dir, connection.api, sample_cap_bytes(settings.cache_size_mb)
         )
@@ -125,7 +125,7 @@ class AppGraph(QObject):
         self.playback_binding = PlaybackBinding(
             self.playback.controller, self.playback.fetcher, dragger, saver
         )
-        # A message's Load fetches the pattern's own sounds first (issue 15).
+        # A message's Load fetches the pattern's own sounds first.
         self.pattern_loader = PatternLoader(self.sequencer_state, self.samples, self.tasks, self)
         self.window.use_pattern_loader(self.pattern_loader)
         if crash_reporter is not None:

@@ -43,7 +43,7 @@ class Settings:
     max_uploads_per_client: int = 4
     # Open ``/api/v1/events`` streams per user (the shared token: per client address).
     max_streams_per_user: int = 16
-    # Samples (issue 15): a file a track plays, shared by hash between messages.
+    # Samples: a file a track plays, shared by hash between messages.
     max_sample_mb: int = 50
     max_sample_seconds: int = 30
     public_base_url: str | None = None

@@ -5,7 +5,7 @@ integer and 32/64-bit float WAV, WAVE_FORMAT_EXTENSIBLE, RF64, AIFF, FLAC. libsn
 (through ``soundfile``, whose wheel bundles it) has decoded all of them for decades and is
 fuzzed continuously, which a hand-written RIFF reader is not. Other formats libsndfile
 knows (MP3, Ogg, raw) are refused: what we accept is what we say we accept. A track's own
-sample (issue 15) may also be Ogg (Vorbis, Opus) or MP3 (``TRACK_FORMATS``): libsndfile
+sample may also be Ogg (Vorbis, Opus) or MP3 (``TRACK_FORMATS``): libsndfile
 1.1 and later decode MP3 through mpg123 — the soundfile wheel bundles such a build, and
 Debian 12's libsndfile1 (1.2.0) is one too.
 """

@@ -66,7 +66,7 @@ class Engine:
         bank: SampleBank | None = None,
     ) -> None:
         self.sample_rate = sample_rate
-        # The tracks' own samples (issue 15); without a bank every own sample is missing.
+        # The tracks' own samples; without a bank every own sample is missing.
         self.bank = bank if bank is not None else SampleBank(NoSamples(), sample_rate)
         self.preparer = SoundPreparer(self.bank)
         self.block_size = block_size

@@ -1,6 +1,6 @@
 """The musician's own samples as the engine plays them: decoded audio by SHA-256.
 
-A track that plays its own sound names it by the SHA-256 of the file's bytes (issue 15).
+A track that plays its own sound names it by the SHA-256 of the file's bytes.
 The bank asks a ``SampleLookup`` (the client's ``SampleCache``, or a plain folder for the
 command line) for that file, decodes it once with libsndfile, converts it to the engine's
 rate with the deterministic interpolation of ``sample_shaping`` (so a second client
@@ -39,7 +39,7 @@ from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE
 
 log = logging.getLogger(__name__)
 
-# What a track's own sample may be (issue 15): longer or bigger files are refused.
+# What a track's own sample may be: longer or bigger files are refused.
 MAX_SAMPLE_SECONDS = 30.0
 MAX_SAMPLE_BYTES = 50 * 1024 * 1024
 # Decoded audio kept: 30 s of stereo float32 at 48 kHz is 11.5 MB, so this holds the

@@ -1,7 +1,7 @@
 """A track's sound shaping: pitch (resampling by 2^(semitones/12)) and decay (a cut with a
 short fade), computed so that the same input gives the same output bits on every machine.
 
-Issue 15 asks for renders that are bit-identical on a second client. Everything here is
+A second client must render a shared pattern bit for bit the same. Everything here is
 therefore plain IEEE-754 arithmetic (numpy's elementwise +, -, *, each one correctly
 rounded, never fused) on float64: no FFT, no BLAS, no libm transcendental whose last bit
 depends on the CPU or the C library. The pitch ratio itself, 2^(st/12), is computed with

@@ -1,4 +1,4 @@
-"""Reading a Hydrogen drumkit's ``drumkit.xml`` (issue 15: "use a kit they already own").
+"""Reading a Hydrogen drumkit's ``drumkit.xml``, so a musician plays a kit they already own.
 
 Hydrogen (hydrogen-music.org) has written three layouts over the years, and the kits people
 own come in all of them (Debian's ``hydrogen-drumkits`` has each):

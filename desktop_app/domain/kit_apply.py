@@ -1,4 +1,4 @@
-"""Between a pattern's tracks and a kit's sounds, both ways (issue 15).
+"""Between a pattern's tracks and a kit's sounds, both ways.
 
 Picking a kit changes sounds, never the musician's steps. A musician expects the kit's
 kick on the kick row and its closed hat on the closed-hat row, whatever order the kit lists

@@ -1,4 +1,4 @@
-"""A saved kit: a folder holding ``kit.json`` and the audio files it names (issue 15).
+"""A saved kit: a folder holding ``kit.json`` and the audio files it names.
 
 ``kit.json`` says which sound each track gets and how it is set::
 

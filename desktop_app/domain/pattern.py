@@ -5,7 +5,7 @@ format is strict about what it accepts (every error names the field and the valu
 lenient about what it keeps (unknown keys survive a round trip, so a newer client's
 additions are not destroyed by an older one that loads and re-sends a pattern).
 
-Version 0.1.0 (issue 15) adds per-track sound shaping and the musician's own audio:
+Version 0.1.0 adds per-track sound shaping and the musician's own audio:
 ``sample_sha256`` + ``sample_name`` (the track plays that audio instead of the kit sound
 named by ``sample``, which is kept so the track can go back to it), ``pitch``, ``decay``
 and ``choke``. A pattern is written as 0.1.0 only when a track uses one of them; every

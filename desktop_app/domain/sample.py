@@ -1,4 +1,4 @@
-"""A sample as the server describes it (issue 15): audio a track plays, named by the
+"""A sample as the server describes it: audio a track plays, named by the
 SHA-256 of its bytes everywhere — in snapshots, on the server, in the client's cache."""
 
 from __future__ import annotations

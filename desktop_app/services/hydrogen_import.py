@@ -1,4 +1,4 @@
-"""Importing a Hydrogen drumkit as a saved kit (issue 15).
+"""Importing a Hydrogen drumkit as a saved kit.
 
 The source is a ``.h2drumkit`` archive (a tar, gzip-compressed, holding the kit's folder)
 or a kit folder (or its ``drumkit.xml``). Archives come from the internet, so extraction

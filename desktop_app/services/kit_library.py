@@ -1,4 +1,4 @@
-"""The kits folder: saved kits listed, written, read and put to use (issue 15).
+"""The kits folder: saved kits listed, written, read and put to use.
 
 Each kit is a folder under ``<data>/kits`` holding ``kit.json`` and its audio files
 (``domain/kit_format.py``). A kit is written into a hidden scratch folder first and

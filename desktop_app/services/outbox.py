@@ -7,7 +7,7 @@ forward — queued → created → uploaded → attached — and each is safe to
 server (client-chosen message id, upload ``Idempotency-Key``, attach by render id), which is
 what makes "exactly once" hold across crashes.
 
-A pattern that plays the musician's own samples (issue 15) needs them on the server before
+A pattern that plays the musician's own samples needs them on the server before
 the message can be created: the outbox keeps its own hard link (or copy) of each sample
 file beside the take, so a sample evicted from the cache or deleted by the user after
 Send still arrives. Sample uploads are idempotent by content hash.

@@ -6,7 +6,7 @@ disk never leaves half a pattern behind. A file that cannot be read says why in 
 musician can act on (``PatternFileError``).
 
 A pattern file may name a track's own sound by a local audio file (``"sample_file"``,
-relative to the pattern file or absolute; issue 15). ``resolve_sample_files`` puts each
+relative to the pattern file or absolute). ``resolve_sample_files`` puts each
 such file into the sample cache and gives the track the ``sample_sha256`` reference a
 message carries, so a file-based pattern plays, renders and sends exactly as one made in
 the window.

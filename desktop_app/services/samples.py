@@ -1,6 +1,6 @@
 """Samples on the client: hashing a local file, and a cache of samples from the server.
 
-A sample is named by its SHA-256 everywhere (issue 15): the snapshot's tracks carry
+A sample is named by its SHA-256 everywhere: the snapshot's tracks carry
 ``sample_sha256``, the server stores ``{sha256}.{ext}``, and this cache keeps
 ``<cache>/samples/{sha256}.{ext}``. A downloaded file is only ever put under that name
 after its bytes hash to it, so a file in the cache is the sample, whatever the URL
@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -26,13 +27,13 @@ from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
 from desktop_app.services.cache_budget import sample_cap_bytes
+from sequencer_common.atomic import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 # The sounds' share of the default cache limit (``cache_budget``).
 DEFAULT_SAMPLE_CAP_BYTES = sample_cap_bytes(1024)
-PART_SUFFIX = ".part"
 
 
 class SampleError(Exception):
@@ -141,8 +142,7 @@ class SampleCache:
         if sample.sha256 != sha256 or sample.format not in SAMPLE_FORMATS:
             raise SampleError(f"the server answered another sample for {sha256[:12]}…")
         dest = self.folder / f"{sha256}.{sample.format}"
-        part = self.folder / f".{sha256}.{sample.format}{PART_SUFFIX}"
-        try:
+        with atomic_path(dest, hidden=True) as part:
             source.download(
                 absolute_url(sample.url, source.base_url),
                 part,
@@ -154,9 +154,6 @@ class SampleCache:
                     f"sample {sha256[:12]}… downloaded with the wrong content "
                     f"(its SHA-256 is {got[:12]}…); not kept"
                 )
-            os.replace(part, dest)
-        finally:
-            part.unlink(missing_ok=True)
         now = self._clock()
         os.utime(dest, (now, now))
         self.evict({*protect, sha256})
@@ -175,14 +172,8 @@ class SampleCache:
         if existing is not None:
             return existing
         dest = self.folder / f"{sha}.{fmt}"
-        part = self.folder / f".{sha}.{fmt}{PART_SUFFIX}"
-        try:
-            with source.open("rb") as src, part.open("wb") as out:
-                while chunk := src.read(CHUNK):
-                    out.write(chunk)
-            os.replace(part, dest)
-        finally:
-            part.unlink(missing_ok=True)
+        with atomic_write(dest, hidden=True) as out, source.open("rb") as src:
+            shutil.copyfileobj(src, out, CHUNK)
         self.evict({*protect, sha})
         return dest
 

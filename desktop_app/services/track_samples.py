@@ -1,4 +1,4 @@
-"""Taking the musician's audio file for a track (issue 15): checked, then kept by hash.
+"""Taking the musician's audio file for a track: checked, then kept by hash.
 
 A file becomes a track's sound only if the engine can play it: it is decoded first (WAV,
 AIFF, FLAC, Ogg or MP3, by its contents; at most ``MAX_SAMPLE_SECONDS`` and

@@ -1,4 +1,4 @@
-"""A message's Load on a machine that may not have its sounds yet (issue 15).
+"""A message's Load on a machine that may not have its sounds yet.
 
 The pattern's own samples that are not in the sample cache are fetched first, on a
 worker (the window stays responsive; ``status`` says how far it got), then the pattern is

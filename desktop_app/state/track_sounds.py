@@ -1,4 +1,4 @@
-"""A track's own sound (issue 15): a file the musician picks or drops.
+"""A track's own sound: a file the musician picks or drops.
 
 It is checked and copied into the sample cache (``services.track_samples``) before the
 pattern refers to it by SHA-256, so a refused file changes nothing; the open pattern's

@@ -3,7 +3,7 @@
 Rows are exactly ``ROW_HEIGHT`` tall and start at ``TOP_PADDING`` like the grid's, and the
 column follows the grid's vertical scroll, so each header stays beside its row.
 
-A track with its own sound (issue 15) shows it in a small line under its name — the
+A track with its own sound shows it in a small line under its name — the
 file's name, or "missing sound" when the sample is not here — with its pitch, decay and
 choke group when they differ from the defaults. Audio files dropped on a header become
 that track's sound; dropped under the last header, a new track (``track_sound``).

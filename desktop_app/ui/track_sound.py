@@ -1,4 +1,4 @@
-"""A track's sound from the window (issue 15): audio files dropped or picked for a track,
+"""A track's sound from the window: audio files dropped or picked for a track,
 and the small popup with its pitch, decay and choke group.
 
 Drops: an audio file on a track header gives that track the file's sound; on the empty

@@ -63,9 +63,14 @@ def in_private_thread(store: MessageStore, key: str) -> bool:
     return bool(thread and thread.get("private"))
 
 
-def private_media(store: MessageStore, key: str) -> bool:
-    """A private thread's render, or a sample one uses (routes/samples)."""
-    return in_private_thread(store, key) or sample_is_private(store, key)
+def private_media(store: MessageStore, key: str) -> str:
+    """What ``key`` is, when a private thread keeps it from unsigned readers: a private
+    thread's render, or a sample one of its messages plays (routes/samples); else ""."""
+    if in_private_thread(store, key):
+        return "this recording belongs to a private thread"
+    if sample_is_private(store, key):
+        return "this sample is played in a private thread"
+    return ""
 
 
 @router.head("/media/{key:path}", include_in_schema=False)
@@ -75,7 +80,7 @@ def private_media(store: MessageStore, key: str) -> bool:
     responses={
         200: {"content": {"audio/mpeg": {}}, "description": "The whole file"},
         206: {"content": {"audio/mpeg": {}}, "description": "The requested byte range"},
-        403: {"description": "A private thread's render without a valid, unexpired signature"},
+        403: {"description": "A private thread's file without a valid, unexpired signature"},
         404: {},
         416: {"description": "The range starts beyond the end of the file"},
     },
@@ -102,10 +107,8 @@ async def get_media(
     signed = exp is not None or sig is not None
     if signed and not (exp and sig and signer.valid(key, exp, sig)):
         raise HTTPException(403, "the signed URL has expired or is not the server's")
-    if not signed and await run_in_threadpool(private_media, store, key):
-        raise HTTPException(
-            403, "this render belongs to a private thread: use the signed URL the API gives"
-        )
+    if not signed and (private := await run_in_threadpool(private_media, store, key)):
+        raise HTTPException(403, f"{private}: use the signed URL the API gives")
     _drop_unusable_range(request)
     fmt = path.suffix.lstrip(".").lower()
     return FileResponse(

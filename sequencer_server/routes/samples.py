@@ -1,4 +1,4 @@
-"""Samples (issue 15): audio files that a pattern's tracks play, stored once by SHA-256
+"""Samples: audio files that a pattern's tracks play, stored once by SHA-256
 under ``{ENV}/samples/{sha256}.{ext}`` and referenced from message snapshots.
 
 Upload answers the same object for the same bytes, storing nothing the second time.

@@ -1,4 +1,4 @@
-"""Samples travel with the message (issue 15): the outbox puts every own sample of the
+"""Samples travel with the message: the outbox puts every own sample of the
 pattern on the server before it creates the message — from its own copy, once, whatever
 breaks — and a sample the server refuses fails the message with words that name it."""
 

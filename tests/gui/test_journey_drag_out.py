@@ -1,4 +1,4 @@
-"""User journey "drag out" (issue 10), through the real window and a real server: bo has
+"""User journey "drag out", through the real window and a real server: bo has
 posted a take (its MP3 on the server, not on ada's machine); ada presses on its row's
 player and drags. The app downloads the take into the audio cache while the button is
 held, then starts a real QDrag whose data is what a DAW or a file manager receives: one

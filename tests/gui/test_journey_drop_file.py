@@ -1,4 +1,4 @@
-"""User journey "drop a file" (issue 10), through two real windows on one real server: ada
+"""User journey "drop a file", through two real windows on one real server: ada
 drops a WAV and an MP3 from her file manager onto the conversation; each becomes a message
 named after its file with a player, in her thread and in bo's, and bo plays the MP3 with
 its painted Play disc. A text file dropped the same way is refused in the status bar, in

@@ -1,4 +1,4 @@
-"""Load on another machine (issue 15): bo presses Load on a message whose pattern plays
+"""Load on another machine: bo presses Load on a message whose pattern plays
 ada's own sounds. They are fetched on a worker while the window goes on (the status bar
 says so), then the pattern loads with them; a sound deleted on the server, or one that
 cannot be fetched because the server is away, leaves its track silent and marked

@@ -1,4 +1,4 @@
-"""User journey "offline start" (issue 10), through the real window and the real server:
+"""User journey "offline start", through the real window and the real server:
 the app was used with a server, the server goes away, the app starts again pointed at it.
 Saved threads and messages are on screen, a take is recorded and sent (queued, playable
 from the outbox), a thread is created through the real "New thread" dialog; the server
@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QInputDialog
 
 from desktop_app.app import AppGraph
 from desktop_app.audio.engine import Engine
@@ -23,6 +22,7 @@ from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import RENDER_READY
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
+from tests.gui.modal_driver import ModalDriver
 
 TIMEOUT = 15_000
 
@@ -40,21 +40,9 @@ def _thread_names(graph: AppGraph) -> list[str]:
     return [view.item(i).text() for i in range(view.count())]
 
 
-def _answer_next_dialog(text: str) -> None:
-    """Type into the real QInputDialog the app is about to open, and press OK."""
-
-    def answer() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QInputDialog):
-            QTimer.singleShot(20, answer)
-            return
-        dialog.setTextValue(text)
-        dialog.accept()
-
-    QTimer.singleShot(0, answer)
-
-
-def test_offline_start_send_and_create_then_delivered_once(qtbot, tmp_path: Path) -> None:
+def test_offline_start_send_and_create_then_delivered_once(
+    qtbot, tmp_path: Path, modals: ModalDriver
+) -> None:
     backend = make_backend("sqlite-local", tmp_path)
     server = ThreadedServer(backend.app()).start()
     api = ApiClient(server.url, TOKEN)
@@ -116,7 +104,7 @@ def test_offline_start_send_and_create_then_delivered_once(qtbot, tmp_path: Path
         controller.stop()
 
         # A new thread through the real dialog, while offline: listed and opened at once.
-        _answer_next_dialog("Written offline")
+        modals.type_text("Written offline")
         window.thread_list.ask_create()
         qtbot.waitUntil(lambda: panel.title.text() == "Written offline", timeout=TIMEOUT)
         assert "Written offline" in _thread_names(graph)

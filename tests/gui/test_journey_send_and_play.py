@@ -1,4 +1,4 @@
-"""User journey "build → record → send → other user plays → delete" (issue 10), through two
+"""User journey "build → record → send → other user plays → delete", through two
 real windows on one real server: ada paints a beat on the grid, records a take with the
 Record button, stops and presses Send; bo's window shows the message with ada's name and
 a player, bo presses its Play disc and hears it, presses Load and has ada's beat on his
@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import RENDER_READY
@@ -33,6 +33,7 @@ from tests.gui.journeys import (
     status_bar_text,
     transport_status,
 )
+from tests.gui.menu_driver import choose_from_next_menu
 from tests.gui.modal_driver import ModalDriver
 
 
@@ -40,25 +41,6 @@ def _seconds(clock_text: str) -> float:
     """Seconds from the take clock, which reads "bars.beats · m:ss.s" while recording."""
     minutes, seconds = clock_text.rpartition(" · ")[2].split(":")
     return int(minutes) * 60 + float(seconds)
-
-
-def _choose_from_next_menu(text: str, chosen: list[str]) -> None:
-    """Click the item ``text`` of the context menu about to open, where it is painted."""
-
-    def pick() -> None:
-        menu = QApplication.activePopupWidget()
-        if not isinstance(menu, QMenu) or not menu.isVisible():
-            QTimer.singleShot(10, pick)
-            return
-        labels = {a.text(): a for a in menu.actions() if a.text()}
-        chosen.extend(labels)
-        action = labels.get(text)
-        if action is None:
-            menu.close()
-            return
-        QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
-
-    QTimer.singleShot(0, pick)
 
 
 def test_build_record_send_play_load_delete(qtbot, tmp_path: Path, modals: ModalDriver) -> None:
@@ -132,7 +114,7 @@ def test_build_record_send_play_load_delete(qtbot, tmp_path: Path, modals: Modal
         view = message_view(ada)
         centre = row_rect(ada, mid).center()
         chosen: list[str] = []
-        _choose_from_next_menu("Delete message…", chosen)
+        choose_from_next_menu("Delete message…", chosen)
         modals.answer("Delete")
         event = QContextMenuEvent(
             QContextMenuEvent.Reason.Mouse, centre, view.viewport().mapToGlobal(centre)

@@ -1,4 +1,4 @@
-"""The Kit menu in the real window (issue 15): a Hydrogen kit from Debian's package imported
+"""The Kit menu in the real window: a Hydrogen kit from Debian's package imported
 through a real QFileDialog and used on the pattern as one undo step, a pattern's sounds
 saved as a kit through a real text prompt, and bad kits answered by real warning boxes
 with nothing changed and nothing stored."""

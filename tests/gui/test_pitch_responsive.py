@@ -1,4 +1,4 @@
-"""Pitching a long own sample far down keeps the window responsive (issue 15): the popup's
+"""Pitching a long own sample far down keeps the window responsive: the popup's
 pitch box is typed into as a musician would, and a timer on the GUI thread keeps ticking
 while the sound preparer shapes two minutes of audio; the shaped sound is then ready for
 the engine without the window having waited for it."""

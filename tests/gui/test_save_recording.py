@@ -12,10 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
-from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.audio.bounce import bounce, bounce_frames
 from desktop_app.audio.kit import load_default_kit
@@ -28,6 +26,7 @@ from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.file_dialog_driver import FileDialogDriver
 from tests.gui.journeys import TIMEOUT, message_view, row_rect, running, status_bar_text
+from tests.gui.menu_driver import choose_from_next_menu
 from tests.gui.modal_driver import ModalDriver
 from tests.small_disks import full_disk, read_only_folder
 
@@ -53,20 +52,7 @@ def _save_from_menu(graph, message_id: str) -> list[str]:
     centre = row_rect(graph, message_id).center()
     labels: list[str] = []
 
-    def pick() -> None:
-        menu = QApplication.activePopupWidget()
-        if not isinstance(menu, QMenu) or not menu.isVisible():
-            QTimer.singleShot(10, pick)
-            return
-        actions = {a.text(): a for a in menu.actions() if a.text()}
-        labels.extend(actions)
-        action = actions.get("Save recording as…")
-        if action is None:
-            menu.close()
-            return
-        QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
-
-    QTimer.singleShot(0, pick)
+    choose_from_next_menu("Save recording as…", labels)
     event = QContextMenuEvent(
         QContextMenuEvent.Reason.Mouse, centre, view.viewport().mapToGlobal(centre)
     )

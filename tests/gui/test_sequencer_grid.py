@@ -11,10 +11,9 @@ from desktop_app.domain.pattern import demo_pattern, empty_pattern
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_grid import SequencerGrid
+from tests.gui.pixels import LEFT, NO_MOD
 
-LEFT = Qt.MouseButton.LeftButton
 RIGHT = Qt.MouseButton.RightButton
-NO_MOD = Qt.KeyboardModifier.NoModifier
 
 
 @pytest.fixture

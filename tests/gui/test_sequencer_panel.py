@@ -13,10 +13,7 @@ from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.track_header import TrackHeader
-from tests.gui.pixels import grab, mask_of
-
-LEFT = Qt.MouseButton.LeftButton
-NO_MOD = Qt.KeyboardModifier.NoModifier
+from tests.gui.pixels import LEFT, NO_MOD, grab, mask_of
 
 
 @pytest.fixture
@@ -158,7 +155,7 @@ def test_escape_cancels_a_rename(qtbot, panel):
 def test_add_track_menu_lists_the_kit_and_adds_a_row(qtbot, panel, kit):
     seq = state_of(panel)
     labels = [a.text() for a in panel.add_track_menu.actions() if not a.isSeparator()]
-    assert labels[-1] == "Audio file…"  # after the kit's sounds (issue 15)
+    assert labels[-1] == "Audio file…"  # after the kit's sounds
     labels = labels[:-1]
     assert len(labels) == len(kit.samples)
     assert "Closed hat" in labels

@@ -26,10 +26,7 @@ from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.state.take_options import TakeOptions
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
-from tests.gui.pixels import Blob, blobs, grab
-
-LEFT = Qt.MouseButton.LeftButton
-NO_MOD = Qt.KeyboardModifier.NoModifier
+from tests.gui.pixels import LEFT, NO_MOD, Blob, blobs, grab
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Own sounds in the window (issue 15): audio files dropped with real QDropEvents where the
+"""Own sounds in the window: audio files dropped with real QDropEvents where the
 panel paints a track header or the empty area under the tracks, "Sample…" through the
 real file dialog, the pitch/decay/choke popup, undo, and a missing sound shown on its
 header. Positions come from the panel's pixels (the headers' accent stripes and the empty

@@ -1,4 +1,4 @@
-"""A track's own sound through ``SequencerState`` (issue 15): importing audio files (every
+"""A track's own sound through ``SequencerState``: importing audio files (every
 format, bad files refused with nothing changed), pitch, decay and choke as undoable
 edits saved in the pattern, missing samples, and the open pattern's samples kept in the
 sample cache."""

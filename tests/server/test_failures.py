@@ -109,7 +109,7 @@ def test_token_never_logged(tmp_path, capfd):
 
 
 def test_server_refuses_to_start_without_token(tmp_path):
-    """Without API_TOKEN the server starts only when it has users (issue 13)."""
+    """Without API_TOKEN the server starts only when it has users."""
     from sequencer_server.app import create_app
 
     with pytest.raises(ConfigError, match="API_TOKEN is not set and the server has no users"):

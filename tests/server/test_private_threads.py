@@ -101,7 +101,11 @@ def test_private_renders_need_a_fresh_signature(live_backend):
         assert not _public_grants(backend, render)
     else:
         bare = signed.split("?")[0]
-        assert requests.get(bare).status_code == 403
+        refused = requests.get(bare)
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == (
+            "this recording belongs to a private thread: use the signed URL the API gives"
+        )
         query = parse_qs(urlsplit(signed).query)
         forged = f"{bare}?exp={query['exp'][0]}&sig={'0' * 64}"
         assert requests.get(forged).status_code == 403

@@ -1,4 +1,4 @@
-"""Samples (issue 15): uploaded once by content hash, checked as real audio, referenced
+"""Samples: uploaded once by content hash, checked as real audio, referenced
 by messages, kept while a message uses them, removed by cleanup after that, and served
 signed once a private thread uses them. Every backend: SQLite/Mongo × local/S3."""
 
@@ -224,6 +224,10 @@ def test_private_threads_samples_are_signed(live_backend):
         assert requests.get(signed).content == data
     assert get_sample(eve, sample["sha256"]).status_code == 404
     assert public_content(backend, sample) == 403  # the old public URL is closed
+    if backend.storage.name != "s3":
+        assert requests.get(sample["url"]).json()["detail"] == (
+            "this sample is played in a private thread: use the signed URL the API gives"
+        )
     # the same bytes uploaded again answer the private sample, signed, and stay private
     again = upload_sample(eve, data)
     assert again.status_code == 200 and again.json()["url"] != sample["url"]

@@ -1,4 +1,4 @@
-"""Saved kits (issue 15): ``kit.json`` checked like a pattern, a kit made from a pattern's
+"""Saved kits: ``kit.json`` checked like a pattern, a kit made from a pattern's
 tracks, and a kit applied to a pattern by track position as one change."""
 
 from __future__ import annotations

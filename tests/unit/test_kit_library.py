@@ -1,4 +1,4 @@
-"""The kits folder (issue 15): a pattern's sounds saved as a kit folder, kits listed and
+"""The kits folder: a pattern's sounds saved as a kit folder, kits listed and
 used through the real sample cache, and every failure leaving the folder as it was."""
 
 from __future__ import annotations

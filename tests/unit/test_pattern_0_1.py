@@ -1,4 +1,4 @@
-"""Snapshot format 0.1.0: own samples, pitch, decay and choke groups on tracks (issue 15).
+"""Snapshot format 0.1.0: own samples, pitch, decay and choke groups on tracks.
 
 What matters to musicians: a pattern that uses none of it stays 0.0.1 byte for byte (seed
 clients keep playing it), one that does is written as 0.1.0 (a 0.0.1 client refuses it

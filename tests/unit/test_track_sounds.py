@@ -1,4 +1,4 @@
-"""Tracks' own samples, pitch, decay and choke groups in the engine (issue 15)."""
+"""Tracks' own samples, pitch, decay and choke groups in the engine."""
 
 from __future__ import annotations
 
