@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import median
-from desktop_app.audio.bounce import bounce, bounce_blocks
+from desktop_app.audio.bounce import OfflineRender, bounce, bounce_blocks
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.mp3 import Mp3Encoder
 from desktop_app.audio.wavio import write_wav
@@ -90,7 +90,7 @@ def run(args) -> dict:
         walls, cpus = [], []
         for _ in range(repeats):
             t0, c0 = time.perf_counter(), time.process_time()
-            frames = sum(len(b) for b in bounce_blocks(pattern, kit, loops, SR))
+            frames = sum(len(b) for b in bounce_blocks(OfflineRender(pattern, kit, loops, SR)))
             walls.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
         per_loop[loops] = {
@@ -108,7 +108,7 @@ def run(args) -> dict:
     ours, alone = [], []
     for _ in range(3):
         t0 = time.perf_counter()
-        pcm = bounce(pattern, kit, loops, SR)
+        pcm = bounce(OfflineRender(pattern, kit, loops, SR))
         size = _encode(pcm)
         ours.append(time.perf_counter() - t0)
         t1 = time.perf_counter()

@@ -1,9 +1,10 @@
 """``sequencer`` — the GUI with no arguments, subcommands for scripts.
 
-Each subcommand lives in ``desktop_app/commands/<name>.py`` and exposes
-``register(subparsers)``; they use the same services as the GUI. Only the module of the
-subcommand being run is imported (``sequencer render`` never loads Qt or HTTP code), so a
-script pays for what it uses; ``sequencer --help`` imports them all to list them.
+Each subcommand lives in ``desktop_app/commands/<name>.py`` and declares its help, its
+arguments and its ``run`` (``commands/_command.py``); they use the same services as the
+GUI. Only the module of the subcommand being run is imported (``sequencer render`` never
+loads Qt or HTTP code), so a script pays for what it uses; ``sequencer --help`` imports
+them all to list them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import importlib
 import sys
 
 from desktop_app import __version__
+from desktop_app.commands._command import add_command
 from desktop_app.embedded_flag import EMBEDDED_SERVER_FLAG
 from desktop_app.gui_args import GuiArgsError, GuiOptions
 
@@ -36,7 +38,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             if exc.name != path:
                 raise
             continue
-        module.register(sub)
+        add_command(sub, name, module)
     return parser
 
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import platformdirs
 
@@ -21,10 +22,35 @@ APP_NAME = "sequencer"
 HOME_ENV = "SEQUENCER_HOME"
 
 
+class _Under:
+    """A location under one of ``AppPaths``' roots, worked out from the root each time it
+    is read (so it can never drift away from it), like a property."""
+
+    def __init__(self, root: str, name: str) -> None:
+        self._root = root
+        self._name = name
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        if self._root not in owner.__annotations__:  # a misspelt root fails at import
+            raise TypeError(f"{owner.__name__}.{attr}: no root {self._root!r}")
+
+    @overload
+    def __get__(self, paths: None, owner: type) -> _Under: ...
+
+    @overload
+    def __get__(self, paths: AppPaths, owner: type) -> Path: ...
+
+    def __get__(self, paths: AppPaths | None, owner: type) -> Path | _Under:
+        if paths is None:
+            return self
+        root: Path = getattr(paths, self._root)
+        return root / self._name
+
+
 @dataclass(frozen=True)
 class AppPaths:
-    """The client's folders. Derived paths are properties so that they can never drift
-    away from their root."""
+    """The client's folders. Derived paths are worked out from their root each time they
+    are read (``_Under``) so that they can never drift away from it."""
 
     config_dir: Path
     data_dir: Path
@@ -74,26 +100,24 @@ class AppPaths:
             folder.mkdir(parents=True, exist_ok=True)
         return self
 
-    # ---- derived locations -----------------------------------------------------------
-    @property
-    def settings_file(self) -> Path:
-        """QSettings in INI format, so the settings move with ``SEQUENCER_HOME`` too (the
-        native format would land in the registry or ~/.config regardless)."""
-        return self.config_dir / "settings.ini"
-
-    @property
-    def log_file(self) -> Path:
-        return self.log_dir / "sequencer.log"
-
-    @property
-    def recordings_dir(self) -> Path:
-        """Takes recorded in the sequencer; kept so a send can resume after a crash."""
-        return self.data_dir / "recordings"
-
-    @property
-    def server_data_dir(self) -> Path:
-        """The embedded server's SQLite database and render files (threads persist)."""
-        return self.data_dir / "server"
+    # ---- derived locations: a root and a name under it ----------------------------------
+    #: QSettings in INI format, so the settings move with ``SEQUENCER_HOME`` too (the
+    #: native format would land in the registry or ~/.config regardless).
+    settings_file = _Under("config_dir", "settings.ini")
+    log_file = _Under("log_dir", "sequencer.log")
+    #: Takes recorded in the sequencer; kept so a send can resume after a crash.
+    recordings_dir = _Under("data_dir", "recordings")
+    #: The embedded server's SQLite database and render files (threads persist).
+    server_data_dir = _Under("data_dir", "server")
+    #: Threads and messages last seen, so the app starts without a network.
+    local_store_file = _Under("data_dir", "local_store.sqlite3")
+    audio_cache_dir = _Under("cache_dir", "audio_cache")
+    #: Samples patterns play, as ``{sha256}.{ext}`` (services/samples).
+    sample_cache_dir = _Under("cache_dir", "samples")
+    #: Saved kits, one folder each with ``kit.json`` (services/kit_library).
+    kits_dir = _Under("data_dir", "kits")
+    #: The pattern on screen at quit, reopened at the next start.
+    session_pattern_file = _Under("data_dir", "session_pattern.json")
 
     def outbox_for(self, server_url: str) -> tuple[Path, Path]:
         """The outbox database and the folder of its recordings, one per server: a message
@@ -101,30 +125,6 @@ class AppPaths:
         name = _server_key(server_url) or "local"
         root = self.data_dir / "outbox"
         return root / f"{name}.sqlite3", root / f"{name}-recordings"
-
-    @property
-    def local_store_file(self) -> Path:
-        """Threads and messages last seen, so the app starts without a network."""
-        return self.data_dir / "local_store.sqlite3"
-
-    @property
-    def audio_cache_dir(self) -> Path:
-        return self.cache_dir / "audio_cache"
-
-    @property
-    def sample_cache_dir(self) -> Path:
-        """Samples patterns play, as ``{sha256}.{ext}`` (services/samples)."""
-        return self.cache_dir / "samples"
-
-    @property
-    def kits_dir(self) -> Path:
-        """Saved kits, one folder each with ``kit.json`` (services/kit_library)."""
-        return self.data_dir / "kits"
-
-    @property
-    def session_pattern_file(self) -> Path:
-        """The pattern on screen at quit, reopened at the next start."""
-        return self.data_dir / "session_pattern.json"
 
     def local_store_for(self, server_url: str) -> Path:
         """One offline cache per server, so switching servers never mixes their threads.

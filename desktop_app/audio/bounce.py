@@ -7,6 +7,10 @@ hat, a kick's tail) to be there, and a choke on step 0 cuts that tail just as it
 live. So the file loops seamlessly. After the last pass the sequencer plays on for the
 limiter's look-ahead, so the end is limited as it is live, too.
 
+What is rendered — the pattern, the kit, the passes, the rate and where own samples come
+from — is one ``OfflineRender``, which the mix here, the stems (``stems.py``) and the
+files written from both (``services/audio_export.py``) are each given whole.
+
 ``bounce_blocks`` yields the file in blocks of at most ``BLOCK`` frames, which is what
 lets ``sequencer render`` stream a render of any length to disk in constant memory.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -42,32 +47,38 @@ def bounce_frames(pattern: Pattern, loops: int, sample_rate: int = 44100) -> int
     return loop_samples(pattern, sample_rate, check_loops(loops))
 
 
-def bounce_blocks(
-    pattern: Pattern,
-    kit: Kit,
-    loops: int = 1,
-    sample_rate: int = 44100,
-    block: int = BLOCK,
-    *,
-    bank: SampleBank | None = None,
-) -> Iterator[np.ndarray]:
-    """The bounce as (m, 2) float32 blocks, limited, ``bounce_frames`` in all. Tracks
-    with their own sample play it from ``bank``.
+@dataclass(frozen=True)
+class OfflineRender:
+    """``loops`` passes of ``pattern`` played by ``kit`` at ``sample_rate``; tracks with
+    their own sample play it from ``bank``."""
+
+    pattern: Pattern
+    kit: Kit
+    loops: int = 1
+    sample_rate: int = 44100
+    bank: SampleBank | None = None
+
+    @property
+    def frames(self) -> int:
+        """``bounce_frames``: exactly ``loops`` passes (``ValueError`` for a loop count
+        outside 1-MAX_LOOPS)."""
+        return bounce_frames(self.pattern, self.loops, self.sample_rate)
+
+    def sequencer(self) -> Sequencer:
+        """A strict sequencer (a missing sound is an error, not silence) on a copy of the
+        pattern, for every offline render: the mix here and the stems (stems.py)."""
+        seq = Sequencer(self.kit, self.sample_rate, strict=True, bank=self.bank)
+        seq.set_pattern(self.pattern.copy())
+        return seq
+
+
+def bounce_blocks(render: OfflineRender, block: int = BLOCK) -> Iterator[np.ndarray]:
+    """The bounce as (m, 2) float32 blocks, limited, ``render.frames`` in all.
 
     Raises ``KitError`` at once when a track uses a sample the kit does not have or an own
     sample the bank cannot play, and ``ValueError`` for a loop count below 1."""
-    total = bounce_frames(pattern, loops, sample_rate)
-    return _stream(offline_sequencer(pattern, kit, sample_rate, bank), pattern, total, block)
-
-
-def offline_sequencer(
-    pattern: Pattern, kit: Kit, sample_rate: int, bank: SampleBank | None
-) -> Sequencer:
-    """A strict sequencer (a missing sound is an error, not silence) on a copy of the
-    pattern, for every offline render: the mix here and the stems (stems.py)."""
-    seq = Sequencer(kit, sample_rate, strict=True, bank=bank)
-    seq.set_pattern(pattern.copy())
-    return seq
+    total = render.frames
+    return _stream(render.sequencer(), render.pattern, total, block)
 
 
 def pre_roll_frames(seq: Sequencer, pattern: Pattern) -> int:
@@ -105,15 +116,8 @@ def render_blocks(
         yield render(min(block, frames - start))
 
 
-def bounce(
-    pattern: Pattern,
-    kit: Kit,
-    loops: int = 1,
-    sample_rate: int = 44100,
-    *,
-    bank: SampleBank | None = None,
-) -> np.ndarray:
+def bounce(render: OfflineRender) -> np.ndarray:
     """The whole bounce as one (n, 2) float32 array (for short renders; ``bounce_blocks``
     streams a long one)."""
-    blocks = list(bounce_blocks(pattern, kit, loops, sample_rate, bank=bank))
+    blocks = list(bounce_blocks(render))
     return np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)

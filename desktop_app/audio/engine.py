@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from desktop_app.audio.block_listeners import BlockListener, BlockListeners
+from desktop_app.audio.bounce import OfflineRender
 from desktop_app.audio.bounce import bounce as _bounce
 from desktop_app.audio.kit import Kit
 from desktop_app.audio.limiter import LATENCY, TruePeakLimiter
@@ -272,7 +273,7 @@ class Engine:
 
     def bounce(self, pattern: Pattern, loops: int = 1) -> np.ndarray:
         """Offline render of exactly ``loops`` passes with this engine's kit (any thread)."""
-        return _bounce(pattern, self._kit, loops, self.sample_rate, bank=self.bank)
+        return _bounce(OfflineRender(pattern, self._kit, loops, self.sample_rate, self.bank))
 
     # ---- the feeder thread ----------------------------------------------------------------
     def _notice(self, text: str) -> None:

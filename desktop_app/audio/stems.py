@@ -25,15 +25,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from desktop_app.audio.bounce import (
-    BLOCK,
-    bounce_frames,
-    offline_sequencer,
-    pre_roll_frames,
-    render_blocks,
-)
-from desktop_app.audio.kit import Kit
-from desktop_app.audio.sample_bank import SampleBank
+from desktop_app.audio.bounce import BLOCK, OfflineRender, pre_roll_frames, render_blocks
 from desktop_app.audio.sequencer import Sequencer
 from desktop_app.domain.pattern import Pattern
 
@@ -43,22 +35,13 @@ def stem_tracks(pattern: Pattern) -> list[int]:
     return [i for i in range(len(pattern.tracks)) if pattern.audible(i)]
 
 
-def stem_blocks(
-    pattern: Pattern,
-    kit: Kit,
-    loops: int = 1,
-    sample_rate: int = 44100,
-    block: int = BLOCK,
-    *,
-    bank: SampleBank | None = None,
-) -> Iterator[np.ndarray]:
-    """The stems as (len(stem_tracks), m, 2) float32 blocks, ``bounce_frames`` frames in
-    all, in the order of ``stem_tracks``; tracks with their own sample play it from
-    ``bank``, as in ``bounce_blocks``. Raises ``KitError`` at once when a track's sound is
-    missing, ``ValueError`` for a loop count outside 1-MAX_LOOPS."""
-    total = bounce_frames(pattern, loops, sample_rate)
-    seq = offline_sequencer(pattern, kit, sample_rate, bank)
-    return _stream(seq, pattern, stem_tracks(pattern), total, block)
+def stem_blocks(render: OfflineRender, block: int = BLOCK) -> Iterator[np.ndarray]:
+    """The stems as (len(stem_tracks), m, 2) float32 blocks, ``render.frames`` frames in
+    all, in the order of ``stem_tracks``. Raises ``KitError`` at once when a track's sound
+    is missing, ``ValueError`` for a loop count outside 1-MAX_LOOPS."""
+    total = render.frames
+    pattern = render.pattern
+    return _stream(render.sequencer(), pattern, stem_tracks(pattern), total, block)
 
 
 def _stream(
@@ -78,16 +61,9 @@ def _stream(
         yield chunk[keep]
 
 
-def stems(
-    pattern: Pattern,
-    kit: Kit,
-    loops: int = 1,
-    sample_rate: int = 44100,
-    *,
-    bank: SampleBank | None = None,
-) -> np.ndarray:
+def stems(render: OfflineRender) -> np.ndarray:
     """All stems at once, (len(stem_tracks), n, 2) float32 (for short renders and tests)."""
-    blocks = list(stem_blocks(pattern, kit, loops, sample_rate, bank=bank))
+    blocks = list(stem_blocks(render))
     if not blocks:
-        return np.zeros((len(stem_tracks(pattern)), 0, 2), np.float32)
+        return np.zeros((len(stem_tracks(render.pattern)), 0, 2), np.float32)
     return np.concatenate(blocks, axis=1)

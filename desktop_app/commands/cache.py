@@ -25,14 +25,14 @@ from desktop_app.services.pattern_files import SessionPattern
 from desktop_app.services.samples import SampleCache
 from desktop_app.settings import Settings
 
+HELP = "show, fill or empty the cache (recordings and sounds)"
+DESCRIPTION = (
+    "The recordings and sounds kept on this machine for instant and offline "
+    "playback, within the cache limit of the settings."
+)
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "cache",
-        help="show, fill or empty the cache (recordings and sounds)",
-        description="The recordings and sounds kept on this machine for instant and offline "
-        "playback, within the cache limit of the settings.",
-    )
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action")
     sub.add_parser("info", help="where the caches are, how full, what is in them (default)")
     pre = sub.add_parser("prefetch", help="download a thread's renders for offline listening")
@@ -44,7 +44,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from desktop_app.commands._connection import add_connection_args
 
     add_connection_args(pre)
-    p.set_defaults(func=run)
 
 
 def _human(n: int) -> str:

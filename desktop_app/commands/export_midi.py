@@ -19,19 +19,19 @@ MAX_LOOPS = 64
 MIDI_SUFFIXES = (".mid", ".midi")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "export-midi",
-        help="write a pattern as a MIDI file for a DAW",
-        description="Write N loops of a pattern snapshot (JSON) as a Standard MIDI File: "
-        "480 PPQ, the pattern's tempo, drums on channel 10 with General MIDI notes "
-        "(own sounds on the next free notes, named), swing in the note times. Muted "
-        "tracks are left out; solo wins as in the app.",
-    )
+HELP = "write a pattern as a MIDI file for a DAW"
+DESCRIPTION = (
+    "Write N loops of a pattern snapshot (JSON) as a Standard MIDI File: "
+    "480 PPQ, the pattern's tempo, drums on channel 10 with General MIDI notes "
+    "(own sounds on the next free notes, named), swing in the note times. Muted "
+    "tracks are left out; solo wins as in the app."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_pattern_arguments(p, loops=1)
     p.add_argument("-o", "--output", required=True, metavar="OUT.mid", help="the MIDI file")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
-    p.set_defaults(func=run)
 
 
 @reports_errors("export-midi")

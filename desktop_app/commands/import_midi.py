@@ -16,19 +16,18 @@ from desktop_app.commands._failure import CommandError, reports_errors
 from desktop_app.domain.midi import MidiError, read_midi
 from sequencer_common.atomic import write_text_atomic
 
+HELP = "turn a MIDI drum part into a pattern"
+DESCRIPTION = (
+    "Read a Standard MIDI File (type 0 or 1) and write its drum notes as a "
+    "pattern snapshot (JSON): General MIDI drum notes become the kit's tracks, other "
+    "notes new tracks; at most 64 steps."
+)
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "import-midi",
-        help="turn a MIDI drum part into a pattern",
-        description="Read a Standard MIDI File (type 0 or 1) and write its drum notes as a "
-        "pattern snapshot (JSON): General MIDI drum notes become the kit's tracks, other "
-        "notes new tracks; at most 64 steps.",
-    )
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("midi", metavar="IN.mid", help="a Standard MIDI File")
     p.add_argument("-o", "--output", required=True, metavar="PATTERN.json", help="the pattern")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
-    p.set_defaults(func=run)
 
 
 @reports_errors("import-midi")

@@ -16,14 +16,15 @@ from desktop_app.services.outbox import Outbox, OutboxEntry, SampleLookup, Stage
 FLUSH_ATTEMPTS = 5
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("outbox", help="list or deliver messages not yet delivered")
+HELP = "list or deliver messages not yet delivered"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action")
     sub.add_parser("list", help="list undelivered messages (default)")
     flush = sub.add_parser("flush", help="deliver them now, retrying transient failures")
     flush.add_argument("--retry-failed", action="store_true", help="also retry failed ones")
     add_connection_args(p)
-    p.set_defaults(func=run)
 
 
 def open_outbox(ctx: CliContext, samples: SampleLookup | None = None) -> Outbox:

@@ -22,20 +22,19 @@ from desktop_app.services.pattern_files import PatternFileError, write_pattern_f
 from desktop_app.services.sample_fetch import fetch_samples
 from desktop_app.services.samples import SampleCache
 
+HELP = "write a message's pattern to a file and fetch its samples"
+DESCRIPTION = (
+    "Write the pattern of message MESSAGE_ID to PATTERN.json (default: "
+    "MESSAGE_ID.json) and fetch the samples its tracks play into the sample cache, "
+    "so `sequencer render` plays it as the sender heard it."
+)
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "pull",
-        help="write a message's pattern to a file and fetch its samples",
-        description="Write the pattern of message MESSAGE_ID to PATTERN.json (default: "
-        "MESSAGE_ID.json) and fetch the samples its tracks play into the sample cache, "
-        "so `sequencer render` plays it as the sender heard it.",
-    )
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("message_id", metavar="MESSAGE_ID")
     p.add_argument("-o", "--output", metavar="PATTERN.json", help="where to write the pattern")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     add_connection_args(p)
-    p.set_defaults(func=run)
 
 
 def _no_pattern(snapshot: dict) -> str:

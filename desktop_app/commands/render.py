@@ -22,8 +22,8 @@ from typing import BinaryIO, Protocol, cast
 
 import numpy as np
 
-from desktop_app.audio.bounce import MAX_LOOPS, bounce_blocks, bounce_frames
-from desktop_app.audio.kit import Kit, KitError, load_default_kit, load_kit_folder
+from desktop_app.audio.bounce import MAX_LOOPS, OfflineRender, bounce_blocks
+from desktop_app.audio.kit import KitError, load_default_kit, load_kit_folder
 from desktop_app.audio.libmp3lame import LameUnavailable
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, VALID_BITRATES, Mp3Encoder
 from desktop_app.audio.sample_bank import SampleBank
@@ -37,7 +37,6 @@ from desktop_app.commands._own_samples import (
     sample_cache,
 )
 from desktop_app.commands._server_args import add_connection_args
-from desktop_app.domain.pattern import Pattern
 from desktop_app.services.audio_export import ExportError, write_stems
 from sequencer_common.atomic import atomic_write
 
@@ -51,16 +50,17 @@ MP3_SUFFIXES = (".mp3",)
 WAV_SUFFIXES = (".wav", ".wave")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "render",
-        help="bounce a pattern to an MP3 (or WAV) file",
-        description="Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
-        "for a lossless float WAV. The file is exactly N passes long and loops seamlessly. "
-        "--stems DIR writes one float WAV per track heard in the mix (named after the "
-        "track), all as long as the mix and aligned; stems are taken before the master "
-        "limiter, so they sum to the mix as it enters it.",
-    )
+HELP = "bounce a pattern to an MP3 (or WAV) file"
+DESCRIPTION = (
+    "Render N loops of a pattern snapshot (JSON) to OUT.mp3, or OUT.wav "
+    "for a lossless float WAV. The file is exactly N passes long and loops seamlessly. "
+    "--stems DIR writes one float WAV per track heard in the mix (named after the "
+    "track), all as long as the mix and aligned; stems are taken before the master "
+    "limiter, so they sum to the mix as it enters it."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_pattern_arguments(p, loops=DEFAULT_LOOPS)
     p.add_argument("-o", "--output", metavar="OUT.mp3", help="output file: .mp3 or .wav")
     p.add_argument("--stems", metavar="DIR", help="also (or only) write one WAV per track into DIR")
@@ -81,7 +81,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     add_connection_args(p)
-    p.set_defaults(func=run)
 
 
 @reports_errors("render")
@@ -107,11 +106,11 @@ def run(args: argparse.Namespace) -> int:
         )
     except KitError as exc:
         raise CommandError(str(exc)) from None
-    bank = SampleBank(lookup, SAMPLE_RATE)
+    render = OfflineRender(pattern, kit, args.loops, SAMPLE_RATE, SampleBank(lookup, SAMPLE_RATE))
     if out is not None:
-        _render_mix(args, pattern, out, as_wav, kit, bank)
+        _render_mix(args, render, out, as_wav)
     if args.stems:
-        _render_stems(args, pattern, Path(args.stems), kit, bank)
+        _render_stems(args, render, Path(args.stems))
     return 0
 
 
@@ -133,12 +132,10 @@ def _check_output(out: Path, bitrate: int) -> bool:
     return as_wav
 
 
-def _render_stems(
-    args: argparse.Namespace, pattern: Pattern, folder: Path, kit: Kit, bank: SampleBank
-) -> None:
+def _render_stems(args: argparse.Namespace, render: OfflineRender, folder: Path) -> None:
     t0 = time.perf_counter()
     try:
-        done = write_stems(pattern, kit, args.loops, folder, bank=bank)
+        done = write_stems(render, folder)
     except (KitError, ExportError) as exc:
         raise CommandError(str(exc)) from None
     if not args.quiet:
@@ -152,20 +149,13 @@ def _render_stems(
         )
 
 
-def _render_mix(
-    args: argparse.Namespace,
-    pattern: Pattern,
-    out: Path,
-    as_wav: bool,
-    kit: Kit,
-    bank: SampleBank,
-) -> None:
+def _render_mix(args: argparse.Namespace, render: OfflineRender, out: Path, as_wav: bool) -> None:
     try:
         t0 = time.perf_counter()
-        blocks = bounce_blocks(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
+        blocks = bounce_blocks(render)
     except KitError as exc:
         raise CommandError(str(exc)) from None
-    frames = bounce_frames(pattern, args.loops, SAMPLE_RATE)
+    frames = render.frames
     seconds = frames / SAMPLE_RATE
     show = not args.quiet and seconds >= PROGRESS_AFTER_SECONDS
 

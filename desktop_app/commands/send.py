@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from desktop_app.audio.bounce import MAX_LOOPS, bounce
+from desktop_app.audio.bounce import MAX_LOOPS, OfflineRender, bounce
 from desktop_app.audio.kit import KitError, load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.peaks import compute_peaks
@@ -43,14 +43,15 @@ def _seconds(text: str) -> float:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "send",
-        help="post a pattern with its render to a thread",
-        description="Post a pattern with its render through the outbox. When the server "
-        "cannot be reached the message stays queued (exit 0) and the app or `sequencer "
-        "outbox flush` delivers it; --wait waits for the delivery instead.",
-    )
+HELP = "post a pattern with its render to a thread"
+DESCRIPTION = (
+    "Post a pattern with its render through the outbox. When the server "
+    "cannot be reached the message stays queued (exit 0) and the app or `sequencer "
+    "outbox flush` delivers it; --wait waits for the delivery instead."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_pattern_arguments(p, loops=4)
     p.add_argument("--thread", required=True, metavar="ID", help="thread id (see `threads`)")
     p.add_argument("--bitrate", type=int, default=320)
@@ -65,7 +66,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"wait until it is delivered (default {DEFAULT_WAIT:g} s); exit 1 if it is not",
     )
     add_connection_args(p)
-    p.set_defaults(func=run)
 
 
 @reports_errors("send")
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 raise CommandError("; ".join(missing) + " (the render needs every sound)")
             kit, bank = load_default_kit(SAMPLE_RATE), SampleBank(cache, SAMPLE_RATE)
             try:
-                pcm = bounce(pattern, kit, args.loops, SAMPLE_RATE, bank=bank)
+                pcm = bounce(OfflineRender(pattern, kit, args.loops, SAMPLE_RATE, bank))
             except KitError as exc:
                 raise CommandError(str(exc)) from None
             mp3 = Path(tmp) / "render.mp3"

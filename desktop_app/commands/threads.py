@@ -8,15 +8,15 @@ import sys
 from desktop_app.commands._connection import add_connection_args, open_context
 from desktop_app.services.api import ApiError
 
+HELP = "list or create threads"
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("threads", help="list or create threads")
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action")
     sub.add_parser("list", help="list the threads (default)")
     create = sub.add_parser("create", help="create a thread")
     create.add_argument("name")
     add_connection_args(p)
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,9 +19,7 @@ from typing import BinaryIO, cast
 
 import numpy as np
 
-from desktop_app.audio.bounce import bounce_blocks, bounce_frames
-from desktop_app.audio.kit import Kit
-from desktop_app.audio.sample_bank import SampleBank
+from desktop_app.audio.bounce import OfflineRender, bounce_blocks
 from desktop_app.audio.stems import stem_blocks, stem_tracks
 from desktop_app.audio.wavio import WavWriter
 from desktop_app.domain.pattern import Pattern
@@ -91,68 +89,61 @@ def stem_paths(pattern: Pattern, folder: Path) -> list[Path]:
     return [Path(folder) / name for name in stem_file_names(names)]
 
 
-def write_mix(
-    pattern: Pattern,
-    kit: Kit,
-    loops: int,
-    path: Path,
-    progress: Progress | None = None,
-    sample_rate: int = SAMPLE_RATE,
-    *,
-    bank: SampleBank | None = None,
-) -> Exported:
-    """The bounce (limited, exactly ``loops`` passes; own samples from ``bank``) as a
-    float WAV at ``path``. Raises ``KitError``/``ValueError`` before anything is written,
-    ``ExportError`` for the file."""
-    blocks = bounce_blocks(pattern, kit, loops, sample_rate, bank=bank)
-    frames = bounce_frames(pattern, loops, sample_rate)
-    try:
-        with atomic_write(path) as fh:
-            writer = WavWriter(cast(BinaryIO, fh), sample_rate, 2)
-            _pump(blocks, [writer], frames, progress, lambda b: [b])
-            writer.finish()
-    except OSError as exc:
-        raise ExportError(write_error(exc, path)) from exc
-    return Exported((path,), frames, sample_rate)
+def write_mix(render: OfflineRender, path: Path, progress: Progress | None = None) -> Exported:
+    """The bounce (limited, exactly ``render.loops`` passes) as a float WAV at ``path``.
+    Raises ``KitError``/``ValueError`` before anything is written, ``ExportError`` for
+    the file."""
+    blocks = bounce_blocks(render)
+    frames = render.frames
+    _write_wavs(blocks, [path], frames, render.sample_rate, progress, lambda b: [b])
+    return Exported((path,), frames, render.sample_rate)
 
 
-def write_stems(
-    pattern: Pattern,
-    kit: Kit,
-    loops: int,
-    folder: Path,
-    progress: Progress | None = None,
-    sample_rate: int = SAMPLE_RATE,
-    *,
-    bank: SampleBank | None = None,
-) -> Exported:
+def write_stems(render: OfflineRender, folder: Path, progress: Progress | None = None) -> Exported:
     """One float WAV per track heard in the mix into ``folder`` (created if missing), all
-    ``bounce_frames`` long and aligned; see ``audio/stems.py`` for the limiter."""
-    folder = Path(folder)
+    ``render.frames`` long and aligned; see ``audio/stems.py`` for the limiter."""
+    folder, pattern = Path(folder), render.pattern
     keep = stem_tracks(pattern)
     skipped = tuple(t.name for i, t in enumerate(pattern.tracks) if i not in keep)
     if not keep:
         raise ExportError("No track is heard in this pattern (all muted), so there are no stems.")
-    blocks = stem_blocks(pattern, kit, loops, sample_rate, bank=bank)
-    frames = bounce_frames(pattern, loops, sample_rate)
+    blocks = stem_blocks(render)
+    frames = render.frames
     paths = stem_paths(pattern, folder)
-    current = paths[0]  # the file being opened when a write fails (its folder is named)
     try:
         if folder.exists() and not folder.is_dir():
             raise ExportError(f"{folder} is a file, not a folder.")
         folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(write_error(exc, paths[0])) from exc
+    _write_wavs(blocks, paths, frames, render.sample_rate, progress, lambda b: list(b))
+    return Exported(tuple(paths), frames, render.sample_rate, skipped)
+
+
+def _write_wavs(
+    blocks: Iterable[np.ndarray],
+    paths: Sequence[Path],
+    frames: int,
+    sample_rate: int,
+    progress: Progress | None,
+    split: Callable[[np.ndarray], list[np.ndarray]],
+) -> None:
+    """``split`` each block into one part per path and write the parts as float WAVs,
+    each under a temporary name until all are complete; a failed write is an
+    ``ExportError`` naming the file being opened or written then."""
+    current = paths[0]
+    try:
         with ExitStack() as stack:
             writers = []
             for path in paths:
                 current = path
                 fh = stack.enter_context(atomic_write(path))
                 writers.append(WavWriter(cast(BinaryIO, fh), sample_rate, 2))
-            _pump(blocks, writers, frames, progress, lambda b: list(b))
+            _pump(blocks, writers, frames, progress, split)
             for writer in writers:
                 writer.finish()
     except OSError as exc:
         raise ExportError(write_error(exc, current)) from exc
-    return Exported(tuple(paths), frames, sample_rate, skipped)
 
 
 def _pump(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -29,19 +29,6 @@ DoneCallback = Callable[[Any], None]
 ErrorCallback = Callable[[BaseException], None]
 # ``TaskRunner.submit`` with its owner bound as ``context`` (what a state is handed).
 Submit = Callable[..., None]
-
-
-class Runner(Protocol):
-    """What a widget or state that works off the GUI thread needs of a ``TaskRunner``."""
-
-    def submit(
-        self,
-        fn: Callable[..., Any],
-        *args: Any,
-        on_done: DoneCallback | None = None,
-        on_error: ErrorCallback | None = None,
-        context: QObject | None = None,
-    ) -> None: ...
 
 
 class _Carrier(QObject):

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
 
-from desktop_app.audio.bounce import MAX_LOOPS
+from desktop_app.audio.bounce import MAX_LOOPS, OfflineRender
 from desktop_app.audio.kit import Kit, KitError, load_default_kit
 from desktop_app.audio.sample_bank import SampleBank
 from desktop_app.domain.pattern import Pattern
@@ -33,6 +32,7 @@ from desktop_app.services.audio_export import (
     write_stems,
 )
 from desktop_app.services.tasks import TaskRunner
+from desktop_app.ui.menu_action import menu_action
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +96,15 @@ class ExportActions(QObject):
         self._loops = DEFAULT_LOOPS
         self._shown = -1
         self.menu = QMenu("E&xport", window)
-        self.wav_action = QAction("&WAV…", window)
-        self.wav_action.setStatusTip("Render the pattern to a WAV file")
-        self.wav_action.triggered.connect(self.export_wav)
-        self.stems_action = QAction("&Stems…", window)
-        self.stems_action.setStatusTip("Render one WAV per track into a folder, for a DAW")
-        self.stems_action.triggered.connect(self.export_stems)
+        self.wav_action = menu_action(
+            window, "&WAV…", self.export_wav, "Render the pattern to a WAV file"
+        )
+        self.stems_action = menu_action(
+            window,
+            "&Stems…",
+            self.export_stems,
+            "Render one WAV per track into a folder, for a DAW",
+        )
         self.menu.addActions([self.wav_action, self.stems_action])
         self._progress.connect(self._show_progress)
 
@@ -144,35 +147,35 @@ class ExportActions(QObject):
             self.export_stems_to(Path(folder), loops)
 
     # ---- exporting -------------------------------------------------------------------------
-    def _sounds(self) -> tuple[Kit, SampleBank | None]:
-        """What the pattern plays: the engine's kit and own samples, so the export sounds
-        as the pattern does (without an engine: the default kit, no own samples)."""
+    def _render(self, loops: int) -> OfflineRender:
+        """``loops`` passes of (a copy of) the pattern with the engine's kit and own
+        samples, so the export sounds as the pattern does (without an engine: the default
+        kit, no own samples)."""
+        pattern = self._document.pattern.copy()
         engine = self._document.engine
         if engine is None:
-            return load_default_kit(), None
-        return engine.kit, engine.bank
+            return OfflineRender(pattern, load_default_kit(), loops)
+        return OfflineRender(pattern, engine.kit, loops, bank=engine.bank)
 
     def export_wav_to(self, path: Path, loops: int) -> bool:
         """Start writing the mix to ``path``; False (said) when it cannot start."""
         if path.suffix.lower() not in WAV_SUFFIXES:
             self._fail(f"{path.name}: the mix is exported as a .wav file.")
             return False
-        pattern, (kit, bank) = self._document.pattern.copy(), self._sounds()
+        render = self._render(loops)
         self._folder.last_export_dir = str(path.parent)
         report = self._reporter("WAV")
-        return self._run("WAV", lambda: write_mix(pattern, kit, loops, path, report, bank=bank))
+        return self._run("WAV", lambda: write_mix(render, path, report))
 
     def export_stems_to(self, folder: Path, loops: int) -> bool:
         """Start writing the stems into ``folder`` (asking before replacing files)."""
-        pattern, (kit, bank) = self._document.pattern.copy(), self._sounds()
-        existing = [p for p in stem_paths(pattern, folder) if p.exists()]
+        render = self._render(loops)
+        existing = [p for p in stem_paths(render.pattern, folder) if p.exists()]
         if existing and not self._replace(existing):
             return False
         self._folder.last_export_dir = str(folder)
         report = self._reporter("stems")
-        return self._run(
-            "stems", lambda: write_stems(pattern, kit, loops, folder, report, bank=bank)
-        )
+        return self._run("stems", lambda: write_stems(render, folder, report))
 
     def _replace(self, existing: list[Path]) -> bool:
         names = ", ".join(p.name for p in existing[:4]) + (" …" if len(existing) > 4 else "")

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services.join import Joined, JoinError, check, read_invite
-from desktop_app.services.tasks import Runner
+from desktop_app.services.tasks import TaskRunner
 from desktop_app.ui import theme
 
 
@@ -33,7 +33,7 @@ class JoinTarget(Protocol):
 
 
 class JoinDialog(QDialog):
-    def __init__(self, settings: JoinTarget, tasks: Runner, parent: QWidget | None = None):
+    def __init__(self, settings: JoinTarget, tasks: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Join a server")
         self._settings = settings

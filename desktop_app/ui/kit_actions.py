@@ -33,7 +33,8 @@ from desktop_app.domain.kit_format import MAX_NAME_CHARS, KitSpec
 from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.services.hydrogen_import import HydrogenImport, import_hydrogen
 from desktop_app.services.kit_library import KitError, KitLibrary, SampleStore, default_kit
-from desktop_app.services.tasks import Runner
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.ui.menu_action import menu_action
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class KitActions(QObject):
         library: KitLibrary,
         samples: SampleStore,
         folder: LastFolder,
-        tasks: Runner,
+        tasks: TaskRunner,
     ) -> None:
         super().__init__(window)
         self._window = window
@@ -81,15 +82,21 @@ class KitActions(QObject):
         self.menu = QMenu("&Kit", window)
         self.menu.setObjectName("kitMenu")
         self.menu.setToolTipsVisible(True)
-        self.default_action = QAction("&Default kit", window)
-        self.default_action.setStatusTip("The app's own eight sounds on the tracks of their kind")
-        self.default_action.triggered.connect(self.use_default_kit)
-        self.save_action = QAction("&Save as kit…", window)
-        self.save_action.setStatusTip("Keep the sounds of these tracks as a kit")
-        self.save_action.triggered.connect(self.save_as_kit)
-        self.import_action = QAction("&Import Hydrogen drumkit…", window)
-        self.import_action.setStatusTip("Make a kit of a .h2drumkit file or a drumkit.xml folder")
-        self.import_action.triggered.connect(self.import_hydrogen)
+        self.default_action = menu_action(
+            window,
+            "&Default kit",
+            self.use_default_kit,
+            "The app's own eight sounds on the tracks of their kind",
+        )
+        self.save_action = menu_action(
+            window, "&Save as kit…", self.save_as_kit, "Keep the sounds of these tracks as a kit"
+        )
+        self.import_action = menu_action(
+            window,
+            "&Import Hydrogen drumkit…",
+            self.import_hydrogen,
+            "Make a kit of a .h2drumkit file or a drumkit.xml folder",
+        )
         self.kit_actions: list[QAction] = []
         self.menu.aboutToShow.connect(self.rebuild)
         self.rebuild()

@@ -31,6 +31,7 @@ from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
 from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.focus_ring import FocusRingFollower
+from desktop_app.ui.menu_action import menu_action
 from desktop_app.ui.midi_actions import MidiActions
 from desktop_app.ui.pattern_file_actions import PatternFileActions
 from desktop_app.ui.sequencer_panel import SequencerPanel
@@ -168,20 +169,11 @@ class MainWindow(QMainWindow):
     def _action(
         self,
         text: str,
-        slot: Callable[[], object],
-        shortcut: QKeySequence.StandardKey | str | None = None,
+        slot: Callable[[], Any],
+        shortcut: QKeySequence.StandardKey | None = None,
         tip: str = "",
     ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, QKeySequence.StandardKey):
-                action.setShortcuts(shortcut)
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
+        return menu_action(self, text, slot, tip, shortcut)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from desktop_app.domain.pattern import Pattern
+from desktop_app.ui.menu_action import menu_action
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,7 @@ class PatternFileMenu(QObject):
         tip: str,
         shortcut: QKeySequence.StandardKey | None = None,
     ) -> QAction:
-        action = QAction(text, self._window)
-        if shortcut is not None:
-            action.setShortcuts(shortcut)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
+        return menu_action(self._window, text, slot, tip, shortcut)
 
     def _start_dir(self) -> str:
         """The folder a file was last opened from or saved to (home before any)."""

@@ -11,7 +11,7 @@ import numpy as np
 import soundfile
 from PySide6.QtGui import QAction
 
-from desktop_app.audio.bounce import bounce, bounce_frames
+from desktop_app.audio.bounce import OfflineRender, bounce, bounce_frames
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.stems import stems
 from desktop_app.ui.main_window import MainWindow
@@ -46,7 +46,7 @@ def test_export_wav_writes_the_mix_like_render(
     assert file_dialogs.seen[0].suggested == "pattern 128bpm.wav"
     qtbot.waitUntil(lambda: _status(window).startswith("Exported my mix.wav"), timeout=10_000)
     data, rate = soundfile.read(tmp_path / "my mix.wav", dtype="float32", always_2d=True)
-    expected = bounce(parts.sequencer.pattern, load_default_kit(RATE), 3, RATE)
+    expected = bounce(OfflineRender(parts.sequencer.pattern, load_default_kit(RATE), 3, RATE))
     assert rate == RATE and np.array_equal(data, expected)
     assert parts.settings.last_export_dir == str(tmp_path)
 
@@ -69,7 +69,9 @@ def test_export_stems_into_a_folder_asks_before_replacing(
     frames = bounce_frames(pattern, 2, RATE)
     read = [soundfile.read(folder / n, dtype="float32", always_2d=True)[0] for n in names]
     assert {d.shape for d in read} == {(frames, 2)}
-    assert np.array_equal(np.stack(read), stems(pattern, load_default_kit(RATE), 2, RATE))
+    assert np.array_equal(
+        np.stack(read), stems(OfflineRender(pattern, load_default_kit(RATE), 2, RATE))
+    )
     before = {n: (folder / n).stat().st_mtime_ns for n in names}
 
     # Again into the same folder: asked first; Cancel leaves every file as it was.

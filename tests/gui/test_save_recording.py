@@ -15,7 +15,7 @@ import soundfile
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.audio.bounce import bounce, bounce_frames
+from desktop_app.audio.bounce import OfflineRender, bounce, bounce_frames
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.domain.pattern import demo_pattern
@@ -37,7 +37,7 @@ LOOPS = 2
 def _post_take(api: ApiClient, thread_id: str, folder: Path) -> tuple[str, bytes, np.ndarray]:
     """bo's Send: the pattern rendered (LOOPS passes), encoded, uploaded and attached."""
     pattern = demo_pattern()
-    pcm = bounce(pattern, load_default_kit(RATE), LOOPS, RATE)
+    pcm = bounce(OfflineRender(pattern, load_default_kit(RATE), LOOPS, RATE))
     source = folder / f"take-{len(os.listdir(folder))}.mp3"
     info = encode_mp3(pcm, RATE, source, bitrate=320)
     render = api.upload_audio(source, bitrate=320, duration=info.duration)

@@ -8,7 +8,7 @@ import tracemalloc
 
 import numpy as np
 
-from desktop_app.audio.bounce import bounce, bounce_blocks, bounce_frames
+from desktop_app.audio.bounce import OfflineRender, bounce, bounce_blocks, bounce_frames
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit, load_default_kit
 from desktop_app.audio.sequencer import CHOKE_FADE, MASTER_GAIN, Sequencer
@@ -68,7 +68,7 @@ def live_passes(kit: Kit, pattern: Pattern, passes: int, block: int = 512) -> np
 
 def test_closed_hat_on_step_0_cuts_the_open_hat_ringing_across_the_seam() -> None:
     kit = hat_kit(3 * 16 * STEP // 2)  # rings for a pass and a half
-    one = bounce(seam_pattern(), kit, 1, SR)[:, 0]
+    one = bounce(OfflineRender(seam_pattern(), kit, 1, SR))[:, 0]
     # Between the closed hat's fade and the next open hat only the kicks sound: the tail
     # folded over from the end of the pass was cut by step 0, as it is live.
     gap = one[CHOKE_FADE + 1 : 12 * STEP]
@@ -85,26 +85,26 @@ def test_one_loop_file_is_the_steady_state_pass_of_the_live_engine() -> None:
     p = seam_pattern()
     total = loop_samples(p, SR, 1)
     live = live_passes(kit, p, 4, block=512)
-    one = bounce(p, kit, 1, SR)
+    one = bounce(OfflineRender(p, kit, 1, SR))
     assert np.max(np.abs(live[3 * total : 4 * total] - one)) <= 1e-6
     # and so is every pass of a longer file, with the default kit's demo groove too
-    three = bounce(p, kit, 3, SR)
+    three = bounce(OfflineRender(p, kit, 3, SR))
     for k in range(3):
         assert np.max(np.abs(three[k * total : (k + 1) * total] - one)) <= 1e-6
     demo = demo_pattern()
     demo.set_bpm(BPM)
     default = load_default_kit()
     live = live_passes(default, demo, 3, block=300)
-    assert np.max(np.abs(live[2 * total :] - bounce(demo, default, 1, SR))) <= 1e-6
+    assert np.max(np.abs(live[2 * total :] - bounce(OfflineRender(demo, default, 1, SR)))) <= 1e-6
 
 
 def test_blocks_add_up_to_the_exact_length_whatever_the_block_size() -> None:
     p = seam_pattern()
     kit = hat_kit(40000)
-    whole = bounce(p, kit, 2, SR)
+    whole = bounce(OfflineRender(p, kit, 2, SR))
     assert len(whole) == bounce_frames(p, 2, SR) == 2 * 16 * STEP
     for block in (1000, 4097, 65536):
-        blocks = list(bounce_blocks(p, kit, 2, SR, block=block))
+        blocks = list(bounce_blocks(OfflineRender(p, kit, 2, SR), block=block))
         assert max(len(b) for b in blocks) <= block
         assert np.max(np.abs(np.concatenate(blocks) - whole)) <= 1e-6
 
@@ -139,7 +139,7 @@ def test_bounce_memory_does_not_grow_with_the_length() -> None:
     def peak(loops: int) -> int:
         tracemalloc.start()
         try:
-            frames = sum(len(b) for b in bounce_blocks(p, kit, loops, SR))
+            frames = sum(len(b) for b in bounce_blocks(OfflineRender(p, kit, loops, SR)))
             assert frames == bounce_frames(p, loops, SR)
             return tracemalloc.get_traced_memory()[1]
         finally:

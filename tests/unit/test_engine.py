@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from desktop_app.audio import output
-from desktop_app.audio.bounce import bounce
+from desktop_app.audio.bounce import OfflineRender, bounce
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.timing import loop_samples
@@ -41,7 +41,7 @@ def test_live_steady_state_equals_the_bounce() -> None:
     wait_for(lambda: sum(len(b) for b in got) > 3 * total, 20)
     engine.stop()
     live = np.concatenate(got)
-    assert np.allclose(live[2 * total : 3 * total], bounce(p, kit, 1, SR), atol=1e-6)
+    assert np.allclose(live[2 * total : 3 * total], bounce(OfflineRender(p, kit, 1, SR)), atol=1e-6)
 
 
 def _seconds(blocks: list[np.ndarray]) -> float:

@@ -366,7 +366,7 @@ def test_an_imported_kit_plays_its_samples_in_a_render(
 ) -> None:
     """The Debian TR-808 kit applied to a pattern: its "Kick Long" is what the kick
     track plays in a bounce (not the built-in kick it replaced)."""
-    from desktop_app.audio.bounce import bounce
+    from desktop_app.audio.bounce import OfflineRender, bounce
     from desktop_app.audio.kit import load_default_kit
     from desktop_app.audio.sample_bank import SampleBank, decode_sample
 
@@ -377,7 +377,7 @@ def test_an_imported_kit_plays_its_samples_in_a_render(
     pattern.tracks[0].steps[0] = 127
     own = library.samples_for(result.folder, result.spec, cache)
     played = apply_kit(pattern, result.spec, own).pattern
-    audio = bounce(played, load_default_kit(), 1, SR, bank=SampleBank(cache, SR))
+    audio = bounce(OfflineRender(played, load_default_kit(), 1, SR, bank=SampleBank(cache, SR)))
     kick = decode_sample(result.folder / "808_Kick_Long.flac", SR)
     kick = kick if kick.ndim == 1 else kick.mean(axis=1)
     n = min(len(kick), len(audio))

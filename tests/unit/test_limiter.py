@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_app.audio.bounce import bounce
+from desktop_app.audio.bounce import OfflineRender, bounce
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.limiter import CEILING, LATENCY, THRESHOLD, TruePeakLimiter
 from desktop_app.audio.mp3 import encode_mp3
@@ -56,7 +56,7 @@ def dbfs(x: np.ndarray) -> float:
 @pytest.mark.parametrize("make", [dense, loud_demo])
 def test_true_peak_stays_at_the_ceiling(make) -> None:
     for bpm in (124.0, 174.0):
-        out = bounce(make(bpm), load_default_kit(), 2, SR)
+        out = bounce(OfflineRender(make(bpm), load_default_kit(), 2, SR))
         # 16 taps a phase cannot see everything right at Nyquist: 0.25 dB of slack.
         assert true_peak_dbfs(out) <= 20 * np.log10(CEILING) + 0.25
 
@@ -81,7 +81,7 @@ def test_decoded_mp3_of_dense_patterns_stays_below_full_scale(
     for make in (dense, loud_demo):
         for bpm in (124.0, 174.0):
             path = tmp_path / f"{make.__name__}-{bpm:.0f}-{bitrate}.mp3"
-            encode_mp3(bounce(make(bpm), kit, 4, SR), SR, path, bitrate)
+            encode_mp3(bounce(OfflineRender(make(bpm), kit, 4, SR)), SR, path, bitrate)
             for decoder, pcm in _decoders(path).items():
                 level = dbfs(pcm)
                 assert level <= DECODED_MAX_DBFS, (path.name, decoder, level)

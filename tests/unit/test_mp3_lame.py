@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from desktop_app.audio import libmp3lame
-from desktop_app.audio.bounce import bounce
+from desktop_app.audio.bounce import OfflineRender, bounce
 from desktop_app.audio.kit import load_default_kit
 from desktop_app.audio.mp3 import Mp3Encoder, _layer3_header, encode_mp3, read_mp3_info
 from desktop_app.audio.wavio import write_wav
@@ -38,7 +38,7 @@ def crc16(data: bytes) -> int:
 def groove(loops: int = 4) -> np.ndarray:
     p = demo_pattern()
     p.set_bpm(124)
-    return bounce(p, load_default_kit(), loops, SR)
+    return bounce(OfflineRender(p, load_default_kit(), loops, SR))
 
 
 def test_frames_are_joint_stereo_and_the_lame_tag_tells_the_truth(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from desktop_app.paths import HOME_ENV, AppPaths
@@ -68,3 +69,21 @@ def test_local_store_per_server(tmp_path: Path) -> None:
     assert a == paths.local_store_for("https://a.example.com/")
     assert a != paths.local_store_for("https://b.example.com")
     assert tmp_path / "data" in a.parents
+
+
+def test_each_derived_location_is_under_its_root(tmp_path: Path) -> None:
+    """The table of derived locations (``_Under``): each name under the right root, and
+    a moved root moves it."""
+    paths = AppPaths.under(tmp_path)
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    assert paths.settings_file == tmp_path / "config" / "settings.ini"
+    assert paths.log_file == tmp_path / "logs" / "sequencer.log"
+    assert paths.recordings_dir == data / "recordings"
+    assert paths.server_data_dir == data / "server"
+    assert paths.local_store_file == data / "local_store.sqlite3"
+    assert paths.audio_cache_dir == cache / "audio_cache"
+    assert paths.sample_cache_dir == cache / "samples"
+    assert paths.kits_dir == data / "kits"
+    assert paths.session_pattern_file == data / "session_pattern.json"
+    moved = dataclasses.replace(paths, cache_dir=tmp_path / "elsewhere")
+    assert moved.sample_cache_dir == tmp_path / "elsewhere" / "samples"

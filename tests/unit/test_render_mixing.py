@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.audio.bounce import bounce
+from desktop_app.audio.bounce import OfflineRender, bounce
 from desktop_app.audio.kit import KitError, load_default_kit
 from desktop_app.audio.sequencer import (
     CHOKE_FADE,
@@ -23,7 +23,7 @@ from tests.unit.click_patterns import CENTRE, SR, click_kit, every_step, onsets,
 
 def test_velocity_scales_gain() -> None:
     p = pattern_with(Track("C", "click", [127, 64, 32, 1] * 4, volume=1.0))
-    out = bounce(p, click_kit(), 1, SR)
+    out = bounce(OfflineRender(p, click_kit(), 1, SR))
     peaks = out[onsets(out)[:4], 0]
     assert np.allclose(peaks, MASTER_GAIN * CENTRE * np.array([127, 64, 32, 1]) / 127)
 
@@ -31,7 +31,7 @@ def test_velocity_scales_gain() -> None:
 @pytest.mark.parametrize("pan", [-1.0, -0.5, 0.0, 0.3, 1.0])
 def test_constant_power_pan_and_volume(pan: float) -> None:
     p = pattern_with(Track("C", "click", [127] + [0] * 15, volume=0.5, pan=pan))
-    out = bounce(p, click_kit(), 1, SR)
+    out = bounce(OfflineRender(p, click_kit(), 1, SR))
     left, right = out[0]
     assert left**2 + right**2 == pytest.approx((0.5 * MASTER_GAIN) ** 2, rel=1e-5)
     if pan == -1.0:
@@ -49,13 +49,13 @@ def test_mute_and_solo() -> None:
     kit = click_kit(a=[1.0], b=[1.0], c=[1.0])
     p = pattern_with(a, b, c, bpm=120)
     s1, s2 = 5512, 11025  # round(5512.5) (to even) and round(11025.0)
-    assert onsets(bounce(p, kit, 1, SR)) == [0, s1, s2]
+    assert onsets(bounce(OfflineRender(p, kit, 1, SR))) == [0, s1, s2]
     p.set_mute(1, True)
-    assert onsets(bounce(p, kit, 1, SR)) == [0, s2]
+    assert onsets(bounce(OfflineRender(p, kit, 1, SR))) == [0, s2]
     p.set_solo(1, True)  # solo wins over mute, and silences the others
-    assert onsets(bounce(p, kit, 1, SR)) == [s1]
+    assert onsets(bounce(OfflineRender(p, kit, 1, SR))) == [s1]
     p.set_solo(2, True)
-    assert onsets(bounce(p, kit, 1, SR)) == [s1, s2]
+    assert onsets(bounce(OfflineRender(p, kit, 1, SR))) == [s1, s2]
 
 
 def test_closed_hat_chokes_the_open_hat() -> None:
@@ -64,7 +64,7 @@ def test_closed_hat_chokes_the_open_hat() -> None:
     opened = Track("OH", "open_hat", [127] + [0] * 15, volume=1.0)
     closed = Track("CH", "closed_hat", [0] * 4 + [127] + [0] * 11, volume=1.0)
     p = pattern_with(opened, closed, bpm=120)
-    out = bounce(p, kit, 1, SR)[:, 0]
+    out = bounce(OfflineRender(p, kit, 1, SR))[:, 0]
     cut = round(4 * SR * 60 / 480)
     level = 0.25 * MASTER_GAIN * CENTRE
     assert np.allclose(out[:cut], level)  # rings until the closed hat
@@ -73,7 +73,7 @@ def test_closed_hat_chokes_the_open_hat() -> None:
     assert np.all(out[cut + CHOKE_FADE :] == 0)  # then silence
     # Without the closed hat the open hat rings on.
     p.tracks[1].steps[4] = 0
-    assert np.allclose(bounce(p, kit, 1, SR)[:SR, 0], level)
+    assert np.allclose(bounce(OfflineRender(p, kit, 1, SR))[:SR, 0], level)
 
 
 def test_open_hat_on_the_same_step_as_a_closed_hat_still_sounds() -> None:
@@ -83,7 +83,7 @@ def test_open_hat_on_the_same_step_as_a_closed_hat_still_sounds() -> None:
         Track("OH", "open_hat", [127] + [0] * 15, volume=1.0),
         bpm=120,
     )
-    out = bounce(p, kit, 1, SR)[:, 0]
+    out = bounce(OfflineRender(p, kit, 1, SR))[:, 0]
     assert np.count_nonzero(out) == 1000
 
 
@@ -91,7 +91,7 @@ def test_limiter_keeps_everything_below_full_scale() -> None:
     loud = np.ones(2000, np.float32)
     kit = click_kit(**{f"s{i}": loud for i in range(8)})
     tracks = [Track(f"T{i}", f"s{i}", [127] * 16, volume=1.0, pan=(i - 4) / 4) for i in range(8)]
-    out = bounce(pattern_with(*tracks), kit, 2, SR)
+    out = bounce(OfflineRender(pattern_with(*tracks), kit, 2, SR))
     assert np.max(np.abs(out)) <= LIMIT_CEILING < 1.0
     # Quiet material passes untouched.
     x = np.linspace(-LIMIT_THRESHOLD, LIMIT_THRESHOLD, 101, dtype=np.float32)
@@ -102,7 +102,7 @@ def test_limiter_keeps_everything_below_full_scale() -> None:
 
 
 def test_default_kit_demo_render_is_sane() -> None:
-    out = bounce(demo_pattern(), load_default_kit(), 2, SR)
+    out = bounce(OfflineRender(demo_pattern(), load_default_kit(), 2, SR))
     assert np.all(np.isfinite(out))
     assert 0.3 < np.max(np.abs(out)) <= LIMIT_CEILING
     rms = np.sqrt(np.mean(out**2))
@@ -112,7 +112,7 @@ def test_default_kit_demo_render_is_sane() -> None:
 def test_missing_sample_is_an_error_offline_and_a_notice_live() -> None:
     p = pattern_with(every_step(sample="cowbell"))
     with pytest.raises(KitError, match="'cowbell'"):
-        bounce(p, click_kit(), 1, SR)
+        bounce(OfflineRender(p, click_kit(), 1, SR))
     missing: list[str] = []
     seq = Sequencer(click_kit(), SR, on_missing_sample=missing.append)
     seq.set_pattern(p)
@@ -122,4 +122,4 @@ def test_missing_sample_is_an_error_offline_and_a_notice_live() -> None:
 
 def test_bad_loop_counts() -> None:
     with pytest.raises(ValueError, match="loops"):
-        bounce(demo_pattern(), click_kit(), 0, SR)
+        bounce(OfflineRender(demo_pattern(), click_kit(), 0, SR))

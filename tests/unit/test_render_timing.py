@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.audio.bounce import bounce
+from desktop_app.audio.bounce import OfflineRender, bounce
 from desktop_app.audio.sequencer import MASTER_GAIN, Sequencer, soft_limit
 from desktop_app.audio.timing import loop_samples
 from desktop_app.domain.track import Track
@@ -27,7 +27,7 @@ from tests.unit.click_patterns import (
 )
 def test_bounce_onsets_are_sample_exact(bpm, swing, length) -> None:
     p = pattern_with(every_step(length), bpm=bpm, swing=swing, length=length)
-    out = bounce(p, click_kit(), 3, SR)
+    out = bounce(OfflineRender(p, click_kit(), 3, SR))
     assert onsets(out) == expected_onsets(bpm, swing, length, 3)
 
 
@@ -40,7 +40,7 @@ def test_block_by_block_rendering_matches_the_bounce(block: int) -> None:
     blocks = [seq.render(block) for _ in range(total // block + 1)]
     live = np.concatenate(blocks)[:total]
     assert onsets(live) == expected_onsets(122.0, 0.42, 16, 3)
-    assert np.array_equal(live, bounce(p, click_kit(), 3, SR))
+    assert np.array_equal(live, bounce(OfflineRender(p, click_kit(), 3, SR)))
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_block_by_block_rendering_matches_the_bounce(block: int) -> None:
 )
 def test_bounce_is_exactly_n_passes(bpm, length, loops) -> None:
     p = pattern_with(every_step(length), bpm=bpm, length=length)
-    out = bounce(p, click_kit(), loops, SR)
+    out = bounce(OfflineRender(p, click_kit(), loops, SR))
     assert out.shape == (round(loops * p.pass_seconds * SR), 2)
     assert out.dtype == np.float32
 
@@ -56,7 +56,7 @@ def test_bounce_is_exactly_n_passes(bpm, length, loops) -> None:
 def test_tail_folds_into_the_start_so_the_render_loops() -> None:
     ring = np.exp(-np.arange(3 * SR) / (0.5 * SR)).astype(np.float32) * 0.5
     p = pattern_with(Track("Ring", "ring", [0] * 15 + [127], volume=1.0), bpm=120)
-    one = bounce(p, click_kit(ring=ring), 1, SR)
+    one = bounce(OfflineRender(p, click_kit(ring=ring), 1, SR))
     total = loop_samples(p, SR, 1)
     start = round(15 * SR * 60 / 480)
     # The ring starts at step 15 and wraps around, several times (it is longer than a pass).
@@ -67,7 +67,7 @@ def test_tail_folds_into_the_start_so_the_render_loops() -> None:
         one[:, 0], soft_limit((expected * MASTER_GAIN * CENTRE).astype(np.float32)), atol=1e-5
     )
     # With a whole number of samples per pass, every pass of a longer render is identical.
-    four = bounce(p, click_kit(ring=ring), 4, SR)
+    four = bounce(OfflineRender(p, click_kit(ring=ring), 4, SR))
     for k in range(1, 4):
         assert np.allclose(four[k * total : (k + 1) * total], four[:total], atol=1e-6)
 

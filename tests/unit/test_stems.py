@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from desktop_app.audio.bounce import bounce, bounce_frames, pre_roll_frames
+from desktop_app.audio.bounce import OfflineRender, bounce, bounce_frames, pre_roll_frames
 from desktop_app.audio.kit import KitError, load_default_kit
 from desktop_app.audio.limiter import THRESHOLD
 from desktop_app.audio.sample_bank import FolderLookup, SampleBank
@@ -57,9 +57,9 @@ def test_stems_sum_to_the_mix_where_the_limiter_rests(kit) -> None:
     pass's step 0 - a choke across tracks and across the loop - and still the stems add up
     to the mix sample for sample (to float rounding)."""
     pattern = _quiet(demo_pattern())
-    mix = bounce(pattern, kit, 2, SR)
+    mix = bounce(OfflineRender(pattern, kit, 2, SR))
     assert np.abs(mix).max() < THRESHOLD  # the limiter passes it through untouched
-    split = stems(pattern, kit, 2, SR)
+    split = stems(OfflineRender(pattern, kit, 2, SR))
     assert split.shape == (8, bounce_frames(pattern, 2, SR), 2) == (8, *mix.shape)
     assert np.max(np.abs(split.sum(axis=0) - mix)) < 1e-6
     # Each stem holds its own track only: the kick's first hit at frame 0, nothing else's.
@@ -72,8 +72,8 @@ def test_loud_stems_are_the_mix_before_the_limiter(kit) -> None:
     pattern = demo_pattern()
     for track in pattern.tracks:
         track.volume = 1.0
-    mix = bounce(pattern, kit, 1, SR)
-    split = stems(pattern, kit, 1, SR)
+    mix = bounce(OfflineRender(pattern, kit, 1, SR))
+    split = stems(OfflineRender(pattern, kit, 1, SR))
     before = _unlimited_mix(pattern, kit, 1)
     assert np.max(np.abs(split.sum(axis=0) - before)) < 1e-6
     assert np.abs(before).max() > np.abs(mix).max()  # the limiter acted on the mix only
@@ -86,7 +86,7 @@ def test_muted_tracks_get_no_stem_and_solo_wins(kit) -> None:
     pattern.tracks[6].solo = True
     pattern.tracks[0].solo = True
     assert stem_tracks(pattern) == [0, 6]
-    split = stems(pattern, kit, 1, SR)
+    split = stems(OfflineRender(pattern, kit, 1, SR))
     assert split.shape[0] == 2
     assert np.max(np.abs(split.sum(axis=0) - _unlimited_mix(pattern, kit, 1))) < 1e-6
 
@@ -108,7 +108,7 @@ def test_write_stems_and_mix_files(kit, tmp_path: Path) -> None:
     pattern = demo_pattern()
     pattern.tracks[2].name = "Snare"  # two tracks with one name still get two files
     pattern.tracks[7].mute = True
-    done = write_stems(pattern, kit, 2, tmp_path / "stems")
+    done = write_stems(OfflineRender(pattern, kit, 2), tmp_path / "stems")
     names = [p.name for p in done.paths]
     assert names == ["Kick.wav", "Snare.wav", "Snare 2.wav", "Closed hat.wav",
                      "Open hat.wav", "Low tom.wav", "High tom.wav"]  # fmt: skip
@@ -118,12 +118,12 @@ def test_write_stems_and_mix_files(kit, tmp_path: Path) -> None:
     read = [soundfile.read(p, dtype="float32", always_2d=True) for p in done.paths]
     assert {(len(data), rate, data.shape[1]) for data, rate in read} == {(frames, SR, 2)}
     assert soundfile.info(str(done.paths[0])).subtype == "FLOAT"
-    expected = stems(pattern, kit, 2, SR)
+    expected = stems(OfflineRender(pattern, kit, 2, SR))
     assert np.array_equal(np.stack([d for d, _ in read]), expected)
 
-    mix = write_mix(pattern, kit, 2, tmp_path / "mix.wav")
+    mix = write_mix(OfflineRender(pattern, kit, 2), tmp_path / "mix.wav")
     data, rate = soundfile.read(mix.paths[0], dtype="float32", always_2d=True)
-    assert rate == SR and np.array_equal(data, bounce(pattern, kit, 2, SR))
+    assert rate == SR and np.array_equal(data, bounce(OfflineRender(pattern, kit, 2, SR)))
 
 
 def test_folders_that_cannot_take_stems_change_nothing(kit, tmp_path: Path) -> None:
@@ -131,29 +131,29 @@ def test_folders_that_cannot_take_stems_change_nothing(kit, tmp_path: Path) -> N
     a_file = tmp_path / "notes.txt"
     a_file.write_text("hello")
     with pytest.raises(ExportError, match="is a file, not a folder"):
-        write_stems(pattern, kit, 1, a_file)
+        write_stems(OfflineRender(pattern, kit, 1), a_file)
     assert a_file.read_text() == "hello"
 
     with read_only_folder(tmp_path / "locked") as locked:
         with pytest.raises(ExportError, match=r"read-only disk|cannot be written to"):
-            write_stems(pattern, kit, 1, locked)
+            write_stems(OfflineRender(pattern, kit, 1), locked)
         assert os.listdir(locked) == []
     with full_disk(tmp_path / "full") as full:
         with pytest.raises(ExportError, match="The disk is full"):
-            write_stems(pattern, kit, 4, full)
+            write_stems(OfflineRender(pattern, kit, 4), full)
         assert os.listdir(full) == []  # not one half-written stem
 
     silent = demo_pattern()
     for track in silent.tracks:
         track.mute = True
     with pytest.raises(ExportError, match="all muted"):
-        write_stems(silent, kit, 1, tmp_path / "none")
+        write_stems(OfflineRender(silent, kit, 1), tmp_path / "none")
     assert not (tmp_path / "none").exists()
 
     strange = demo_pattern()
     strange.tracks[0].sample = "cowbell"
     with pytest.raises(KitError, match="cowbell"):
-        write_stems(strange, kit, 1, tmp_path / "cowbell")
+        write_stems(OfflineRender(strange, kit, 1), tmp_path / "cowbell")
     assert not (tmp_path / "cowbell").exists()
 
 
@@ -172,13 +172,13 @@ def test_stems_of_own_samples_pitch_and_choke_groups(kit, tmp_path: Path) -> Non
     mine.steps[2] = mine.steps[10] = 110
     pattern.tracks.append(mine)
     pattern.tracks[1].choke = 3  # the snare cuts "Mine", and "Mine" cuts the snare
-    split = stems(pattern, kit, 2, SR, bank=bank)
-    mix = bounce(pattern, kit, 2, SR, bank=bank)
+    split = stems(OfflineRender(pattern, kit, 2, SR, bank=bank))
+    mix = bounce(OfflineRender(pattern, kit, 2, SR, bank=bank))
     assert split.shape == (9, *mix.shape)
     assert np.abs(split[8]).max() > 0.01  # the own sample sounds in its stem
     assert np.max(np.abs(split.sum(axis=0) - mix)) < 1e-6
-    done = write_stems(pattern, kit, 1, tmp_path / "out", bank=bank)
+    done = write_stems(OfflineRender(pattern, kit, 1, bank=bank), tmp_path / "out")
     assert done.paths[-1].name == "Mine.wav"
     with pytest.raises(KitError):  # without the bank the own sample cannot be played
-        write_stems(pattern, kit, 1, tmp_path / "nobank")
+        write_stems(OfflineRender(pattern, kit, 1), tmp_path / "nobank")
     assert not (tmp_path / "nobank").exists()

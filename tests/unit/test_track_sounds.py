@@ -13,7 +13,7 @@ import soundfile
 
 from desktop_app.__main__ import main
 from desktop_app.audio.audio_files import read_audio
-from desktop_app.audio.bounce import bounce
+from desktop_app.audio.bounce import OfflineRender, bounce
 from desktop_app.audio.kit import Kit, KitError, load_default_kit
 from desktop_app.audio.sample_bank import FolderLookup, SampleBank
 from desktop_app.audio.sample_shaping import (
@@ -185,7 +185,7 @@ def test_a_missing_sample_is_silence_and_one_notice_live_an_error_offline(
     out = render(p, bank, 4 * STEP, on_missing_own_sample=missing.append)
     assert not out.any() and missing == ["Gone.wav"]
     with pytest.raises(KitError, match=r"Gone\.wav"):
-        bounce(p, load_default_kit(), 1, SR, bank=bank)
+        bounce(OfflineRender(p, load_default_kit(), 1, SR, bank=bank))
 
 
 def test_an_undecodable_cached_file_counts_as_missing(tmp_path: Path, bank: SampleBank) -> None:
