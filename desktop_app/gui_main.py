@@ -12,7 +12,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
-from typing import Any
+from types import FrameType
 
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -42,7 +42,7 @@ def _quit_on_signals(qapp: QApplication) -> None:
     the interpreter gets control: the signal's byte on a socket (``set_wakeup_fd``) wakes
     Qt's event loop, which hands it control — no timer waking an idle app for nothing."""
 
-    def quit_app(signum: int, _frame: Any) -> None:
+    def quit_app(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s: quitting", signum)
         for widget in qapp.topLevelWidgets():
             if isinstance(widget, MainWindow):

@@ -110,7 +110,7 @@ class Option(Generic[T]):
         obj.set(self, value)
 
     # ---- conversion ------------------------------------------------------------------
-    def decode(self, raw: Any) -> T:
+    def decode(self, raw: object) -> T:
         """Storage value → declared type. Raises ValueError/TypeError on garbage."""
         kind = self.kind
         if kind is bool:

@@ -30,12 +30,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from desktop_app.paths import HOME_ENV, AppPaths
+
+if TYPE_CHECKING:  # built and handed over by ``gui_main``; this module never imports it
+    from desktop_app.app import AppGraph
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ class SmokeTest(QObject):
         self.timeout = timeout
         self._out = out or sys.stdout
         self._started = time.monotonic()
-        self._graph: Any = None
+        self._graph: AppGraph | None = None
         self._checks: dict[str, Check] = {}
         self._order: list[str] = []
         self._result: int | None = None
@@ -77,7 +80,7 @@ class SmokeTest(QObject):
         return self._result
 
     # ---- the run ------------------------------------------------------------------------
-    def arm(self, graph: Any) -> None:
+    def arm(self, graph: AppGraph) -> None:
         self._graph = graph
         names = ["window shown", "server answers /healthz", "PortAudio loaded", "MP3 playback"]
         first_run = not graph.settings.welcome_thread_id
@@ -89,14 +92,14 @@ class SmokeTest(QObject):
         for name in names:
             self._checks[name] = Check(name)
         self._order = names
-        self._run_in_thread("server answers /healthz", self._check_health, graph)
+        self._run_in_thread("server answers /healthz", lambda: self._check_health(graph))
         self._run_once("PortAudio loaded", _check_portaudio)
         self._check_mp3_playback(graph.paths.cache_dir / "smoke-test.mp3")
         # Polling starts with the event loop: QCoreApplication.exit() before exec() is lost.
         self._timer.start()
 
     def _poll(self) -> None:
-        if self._result is not None:
+        if self._result is not None or self._graph is None:  # done, or not armed yet
             return
         window = self._graph.window
         handle = window.windowHandle()
@@ -150,19 +153,19 @@ class SmokeTest(QObject):
         except Exception as exc:
             self._fail(name, f"{type(exc).__name__}: {exc}")
 
-    def _run_in_thread(self, name: str, probe: Callable[[Any], str], *args: Any) -> None:
+    def _run_in_thread(self, name: str, probe: Callable[[], str]) -> None:
         """Network checks run off the GUI thread: the window must stay responsive."""
         self._checks[name].running = True
 
         def work() -> None:
             try:
-                self._pass(name, probe(*args))
+                self._pass(name, probe())
             except Exception as exc:
                 self._fail(name, f"{type(exc).__name__}: {exc}")
 
         threading.Thread(target=work, name=f"smoke: {name}", daemon=True).start()
 
-    def _check_health(self, graph: Any) -> str:
+    def _check_health(self, graph: AppGraph) -> str:
         import requests
 
         url = f"{graph.connection.api.base_url}/healthz"
@@ -222,7 +225,7 @@ class SmokeTest(QObject):
                 self._print(line)
 
 
-def _server_origin(graph: Any) -> str:
+def _server_origin(graph: AppGraph) -> str:
     """How the embedded server was started (a bundle starts itself), for the report."""
     if graph.connection.embedded is None:
         return " (configured server)"
@@ -289,7 +292,7 @@ def start_watchdog(seconds: float, out: TextIO | None = None) -> threading.Event
     return done
 
 
-def run_smoke_test(run_app: Callable[[Callable[[Any], None]], int], timeout: float) -> int:
+def run_smoke_test(run_app: Callable[[Callable[[AppGraph], None]], int], timeout: float) -> int:
     """``run_app(on_started)`` is the GUI's normal start; ``on_started(graph)`` arms the
     checks. Returns the process's exit code."""
     with smoke_environment() as home:

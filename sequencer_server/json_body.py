@@ -44,7 +44,7 @@ class BodyRefused(ValueError):
 NESTED_TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
 
 
-def check_depth(value: Any, limit: int) -> None:
+def check_depth(value: object, limit: int) -> None:
     """Iterative, so a deep value cannot exhaust the interpreter's stack here."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -117,7 +117,7 @@ def loads(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
 class ParsedBody:
     """What a route gets to validate (None when refused), and the body's token either way."""
 
-    value: Any
+    value: object  # the parsed JSON, checked by the route's model
     token: str | None = None
     problem: str | None = None
     # False when the body could not be read at all (nested past the parser's recursion):

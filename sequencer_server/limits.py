@@ -9,9 +9,9 @@ the moment it passes the limit. Uploads get ``MAX_UPLOAD_MB``, every other body 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Multipart framing and the small form fields around the file.
 OVERHEAD = 256 * 1024
@@ -31,7 +31,7 @@ class BodyLimitMiddleware:
 
     def __init__(
         self,
-        app: Any,
+        app: ASGIApp,
         limit_bytes: int,
         paths: tuple[str, ...],
         other_limit_bytes: int | None = None,
@@ -44,7 +44,7 @@ class BodyLimitMiddleware:
         # More upload paths, each with its own (limit, detail): samples have MAX_SAMPLE_MB.
         self.path_limits = path_limits or {}
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -64,7 +64,7 @@ class BodyLimitMiddleware:
                 return
         received = 0
 
-        async def counting_receive() -> dict:
+        async def counting_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
@@ -75,7 +75,7 @@ class BodyLimitMiddleware:
 
         await self.app(scope, counting_receive, send)
 
-    async def _reject(self, send: Any, detail: str) -> None:
+    async def _reject(self, send: Send, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode()
         await send(
             {

@@ -9,9 +9,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from sequencer_server.quiet_server import QuietServer
 
@@ -21,7 +21,7 @@ STREAM_GRACE_S = 1
 class ThreadedServer:
     def __init__(
         self,
-        app: Any,
+        app: ASGIApp,
         host: str = "127.0.0.1",
         log_level: str = "warning",
         access_log: bool = False,

@@ -9,7 +9,8 @@ frames older than ``max_seconds`` are dropped rather than letting the input drif
 from __future__ import annotations
 
 import queue
-from typing import Any
+from types import ModuleType
+from typing import Protocol
 
 import numpy as np
 
@@ -25,7 +26,15 @@ class InputUnavailable(Exception):
     """The input device cannot be opened; the message says which and why."""
 
 
-def _has_input(sd: Any) -> bool:
+class _Stream(Protocol):
+    """The part of ``sounddevice.InputStream`` the tap drives."""
+
+    def start(self) -> None: ...
+    def abort(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def _has_input(sd: ModuleType) -> bool:
     """Whether PortAudio lists any device that records."""
     try:
         devices = sd.query_devices()
@@ -42,7 +51,7 @@ class InputTap:
         self._max_frames = int(max_seconds * sample_rate)
         self._incoming: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
         self._buffer = np.zeros((0, 2), np.float32)
-        self._stream: Any = None
+        self._stream: _Stream | None = None
         self._peak = 0.0
 
     def open(self, device: str | int | None = None) -> None:

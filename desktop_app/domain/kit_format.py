@@ -145,7 +145,7 @@ def read_kit_json(raw: bytes, builtins: Collection[str] = DEFAULT_KIT_SAMPLES) -
     return KitSpec(name, tuple(_sound(i, s, builtins) for i, s in enumerate(sounds)))
 
 
-def check_file_name(name: Any, where: str = "The file name") -> str:
+def check_file_name(name: object, where: str = "The file name") -> str:
     """A name that can only ever mean a file directly in the kit's folder: no folders, no
     drive or parent parts, no hidden or control characters, an audio suffix."""
     if not isinstance(name, str) or not name.strip():
@@ -190,7 +190,7 @@ def safe_file_name(wanted: str, taken: Collection[str], suffix: str) -> str:
     return check_file_name(candidate)
 
 
-def _sound(index: int, data: Any, builtins: Collection[str]) -> KitSound:
+def _sound(index: int, data: object, builtins: Collection[str]) -> KitSound:
     where = f"Sound {index + 1}"
     if not isinstance(data, Mapping):
         raise KitFormatError(f"{where} must be an object, not {_kind(data)}.")
@@ -225,7 +225,7 @@ def _sound(index: int, data: Any, builtins: Collection[str]) -> KitSound:
     )
 
 
-def _name(where: str, key: str, value: Any) -> str:
+def _name(where: str, key: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise KitFormatError(f'{where} must be text, not {value!r} (the "{key}" field).')
     if len(value) > MAX_NAME_CHARS:
@@ -237,7 +237,7 @@ def _name(where: str, key: str, value: Any) -> str:
     return value.strip()
 
 
-def _number(where: str, key: str, value: Any, lo: float, hi: float) -> float:
+def _number(where: str, key: str, value: object, lo: float, hi: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         raise KitFormatError(f'{where}\'s {key} must be a number, not {value!r} ("{key}").')
     if not lo <= value <= hi:
@@ -247,7 +247,7 @@ def _number(where: str, key: str, value: Any, lo: float, hi: float) -> float:
     return float(value)
 
 
-def _whole(where: str, key: str, value: Any, lo: int, hi: int) -> int:
+def _whole(where: str, key: str, value: object, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise KitFormatError(
             f'{where}\'s {key} must be a whole number from {lo} to {hi}, not {value!r} ("{key}").'
@@ -255,7 +255,7 @@ def _whole(where: str, key: str, value: Any, lo: int, hi: int) -> int:
     return value
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(
         type(value), "a number" if isinstance(value, int | float) else type(value).__name__
     )

@@ -114,7 +114,7 @@ class Pattern:
         return data
 
     @classmethod
-    def from_snapshot(cls, data: Any) -> Pattern:
+    def from_snapshot(cls, data: object) -> Pattern:
         if not isinstance(data, Mapping):
             raise SnapshotError(
                 f"This is not a pattern: expected an object, got {_kind(data)}.", "snapshot"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
 
 class SnapshotError(ValueError):
@@ -74,7 +73,7 @@ def _error(where: str, problem: str) -> SnapshotError:
     return SnapshotError(f'{_subject(where)} {problem} (the "{_field(where)}" field).', where)
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(
         type(value), "a number" if isinstance(value, int | float) else type(value).__name__
     )
@@ -87,7 +86,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
         raise _error("version", f"{text!r} is not a version number") from exc
 
 
-def _number(where: str, value: Any, lo: float, hi: float) -> float:
+def _number(where: str, value: object, lo: float, hi: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise _error(where, f"must be a number, not {value!r}")
     if not lo <= value <= hi:
@@ -95,7 +94,7 @@ def _number(where: str, value: Any, lo: float, hi: float) -> float:
     return float(value)
 
 
-def _integer(where: str, value: Any, lo: int, hi: int) -> int:
+def _integer(where: str, value: object, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -106,13 +105,13 @@ def _integer(where: str, value: Any, lo: int, hi: int) -> int:
     return int(value)
 
 
-def _boolean(where: str, value: Any) -> bool:
+def _boolean(where: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise _error(where, f"must be true or false, not {value!r}")
     return value
 
 
-def _text(where: str, value: Any) -> str:
+def _text(where: str, value: object) -> str:
     if not isinstance(value, str):
         raise _error(where, f"must be text, not {value!r}")
     if not value.strip():

@@ -123,7 +123,7 @@ class Track:
         return data
 
     @classmethod
-    def from_dict(cls, where: str, data: Any, length: int) -> Track:
+    def from_dict(cls, where: str, data: object, length: int) -> Track:
         if not isinstance(data, Mapping):
             raise SnapshotError(
                 f"{_subject(where)} is not a track: expected an object, got {_kind(data)}.", where
@@ -185,15 +185,15 @@ def _optional(
     return None if value is None else read(f"{where}.{key}", value)
 
 
-def _sha256(where: str, value: Any) -> str:
+def _sha256(where: str, value: object) -> str:
     if not isinstance(value, str) or not SHA256_RE.match(value):
         raise _error(where, f"must be a SHA-256 (64 lowercase hex digits), not {value!r}")
     return value
 
 
-def _decay(where: str, value: Any) -> float:
+def _decay(where: str, value: object) -> float:
     return _number(where, value, *DECAY_RANGE)
 
 
-def _choke(where: str, value: Any) -> int:
+def _choke(where: str, value: object) -> int:
     return _integer(where, value, *CHOKE_RANGE)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from desktop_app.audio.mp3 import read_mp3_info
 from desktop_app.domain.message import Message, Render
@@ -368,7 +368,7 @@ def thread_messages(
 def prefetch(
     cache: AudioCache,
     messages: Iterable[Message],
-    api: Any,
+    api: DownloadSource,
     *,
     on_render: Callable[[Render, int, int], None] | None = None,
 ) -> PrefetchResult:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiClient, ApiError
+
+if TYPE_CHECKING:  # started only when no URL is configured (``connect``)
+    from desktop_app.services.embedded_server import EmbeddedServer
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +29,7 @@ class ServerConnection:
     api: ApiClient
     url: str
     label: str
-    embedded: Any = None  # EmbeddedServer | None
+    embedded: EmbeddedServer | None = None
     # Who the token is, from the server's /me; empty for a shared (service) token or a
     # server without /me, where the name in the settings stands in.
     user_name: str = ""

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from desktop_app import __version__
 from desktop_app.domain.draft import MessageDraft
@@ -27,6 +27,8 @@ from desktop_app.domain.message import Message, Render, Thread
 from desktop_app.domain.pattern import Pattern, demo_pattern
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from desktop_app.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -113,7 +115,7 @@ class Bouncer(Protocol):
 
     @property
     def sample_rate(self) -> int: ...
-    def bounce(self, pattern: Pattern, loops: int) -> Any: ...
+    def bounce(self, pattern: Pattern, loops: int) -> np.ndarray: ...
 
 
 class Uploader(Protocol):
@@ -123,7 +125,7 @@ class Uploader(Protocol):
         *,
         bitrate: int | None = None,
         duration: float | None = None,
-        peaks: Any = None,
+        peaks: Iterable[float] | None = None,
     ) -> Render: ...
 
 

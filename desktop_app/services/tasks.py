@@ -56,7 +56,7 @@ class _Carrier(QObject):
         return self._context is not None and not shiboken6.isValid(self._context)
 
     @Slot(object)
-    def _deliver_result(self, result: Any) -> None:
+    def _deliver_result(self, result: object) -> None:
         try:
             if self._on_done is not None and not self._receiver_gone():
                 self._on_done(result)

@@ -25,7 +25,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.domain.draft import MessageDraft
-from desktop_app.domain.message import Thread
+from desktop_app.domain.message import Message, Thread
 from desktop_app.services.api import ApiError, AuthError, TransientApiError
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.outbox import OutboxEntry
@@ -270,7 +270,7 @@ class SendQueue(QObject):
                 last[0] = fraction
                 self.progress.emit(entry.id, fraction)
 
-        def on_stage(current: OutboxEntry, message: Any) -> None:
+        def on_stage(current: OutboxEntry, message: Message | None) -> None:
             self.serverAnswered.emit()
             if message is not None:
                 self.messageCreated.emit(message)

@@ -31,6 +31,7 @@ from desktop_app.state.undo_commands import (
     StepKey,
     StepsCommand,
     TrackPropertyCommand,
+    TrackValue,
 )
 
 if TYPE_CHECKING:
@@ -315,11 +316,11 @@ class SequencerState(QObject):
             self._pattern.set_velocity(track, step, value)
         self._changed()
 
-    def _apply_track_property(self, track: int, name: str, value: Any) -> None:
+    def _apply_track_property(self, track: int, name: str, value: TrackValue) -> None:
         _TRACK_SETTERS[name](self._pattern, track, value)
         self._changed()
 
-    def _apply_pattern_property(self, name: str, value: Any) -> None:
+    def _apply_pattern_property(self, name: str, value: float) -> None:
         _PATTERN_SETTERS[name](self._pattern, value)
         self._changed()
 
@@ -345,7 +346,7 @@ class SequencerState(QObject):
             raise IndexError(f"step {step} is outside 0-{self._pattern.length - 1}")
 
     def _push_track(
-        self, track: int, name: str, value: Any, label: str, gesture: int | None
+        self, track: int, name: str, value: TrackValue, label: str, gesture: int | None
     ) -> None:
         t = self._pattern.tracks[track]
         old = getattr(t, name)
@@ -355,11 +356,11 @@ class SequencerState(QObject):
         text = f"{label} {t.name}" if name != "name" else f"Rename {t.name} to {value}"
         self.undo_stack.push(TrackPropertyCommand(self, (track, name), old, value, text, gesture))
 
-    def _check_track_value(self, track: int, name: str, value: Any) -> None:
+    def _check_track_value(self, track: int, name: str, value: TrackValue) -> None:
         """Validate on a scratch copy so a refused value never reaches the undo stack."""
         _TRACK_SETTERS[name](self._pattern.copy(), track, value)
 
-    def _push_pattern(self, name: str, value: Any, label: str, gesture: int | None) -> None:
+    def _push_pattern(self, name: str, value: float, label: str, gesture: int | None) -> None:
         old = getattr(self._pattern, name)
         if old == value:
             return

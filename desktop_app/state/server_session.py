@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -230,7 +230,7 @@ class ServerSession(QObject):
             self._memory.last_thread_id = thread_id
 
     # ---- the server's events ----------------------------------------------------------
-    def _submit_live(self, fn: Any, *args: Any, **callbacks: Any) -> None:
+    def _submit_live(self, fn: Callable[..., object], *args: Any, **callbacks: Any) -> None:
         if not self._closed:
             self._tasks.submit(fn, *args, context=self.live, **callbacks)
 

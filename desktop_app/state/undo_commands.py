@@ -14,7 +14,7 @@ marks itself obsolete and disappears from the stack.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtGui import QUndoCommand
 
@@ -24,6 +24,10 @@ StepKey = tuple[int, int]  # (track, step)
 
 Target = tuple[Any, ...]  # what a value command changes: (track, name) or (name,)
 Gesture = int | None  # edits of one gesture (a fader drag) merge into one undo step
+# A track property: a level or pitch, a flag (bool is a number), a name, or None for the
+# sound's own default (decay, choke). Pattern properties (bpm, swing) are numbers.
+TrackValue = float | str | None
+V = TypeVar("V")  # the value a command sets
 
 _STEPS_ID = 1001
 _TRACK_ID = 1002
@@ -35,9 +39,9 @@ class Editor(Protocol):
 
     def _apply_steps(self, values: Mapping[StepKey, int]) -> None: ...
 
-    def _apply_track_property(self, track: int, name: str, value: Any) -> None: ...
+    def _apply_track_property(self, track: int, name: str, value: TrackValue) -> None: ...
 
-    def _apply_pattern_property(self, name: str, value: Any) -> None: ...
+    def _apply_pattern_property(self, name: str, value: float) -> None: ...
 
     def _apply_pattern(self, pattern: Pattern) -> None: ...
 
@@ -79,7 +83,7 @@ class StepsCommand(QUndoCommand):
         return True
 
 
-class _ValueCommand(QUndoCommand):
+class _ValueCommand(QUndoCommand, Generic[V]):
     """One value of ``target`` changed from ``old`` to ``new``. Commands of the same gesture
     (a fader drag, quick nudges) and the same target merge into one undo step; a gesture
     that ends where it began leaves no step at all."""
@@ -87,14 +91,14 @@ class _ValueCommand(QUndoCommand):
     command_id = -1
 
     def __init__(
-        self, editor: Editor, target: Target, old: Any, new: Any, text: str, gesture: Gesture = None
+        self, editor: Editor, target: Target, old: V, new: V, text: str, gesture: Gesture = None
     ) -> None:
         super().__init__(text)
         self._editor = editor
         self.target, self.old, self.new = target, old, new
         self.gesture = gesture
 
-    def _apply(self, value: Any) -> None:
+    def _apply(self, value: V) -> None:
         raise NotImplementedError
 
     def redo(self) -> None:
@@ -119,24 +123,24 @@ class _ValueCommand(QUndoCommand):
         return True
 
 
-class TrackPropertyCommand(_ValueCommand):
+class TrackPropertyCommand(_ValueCommand[TrackValue]):
     """One property of one track (volume, pan, mute, solo or name); ``target`` is
     ``(track, name)``."""
 
     command_id = _TRACK_ID
 
-    def _apply(self, value: Any) -> None:
+    def _apply(self, value: TrackValue) -> None:
         track, name = self.target
         self._editor._apply_track_property(track, name, value)
 
 
-class PatternPropertyCommand(_ValueCommand):
+class PatternPropertyCommand(_ValueCommand[float]):
     """A pattern-wide setting that keeps every step (bpm, swing, steps per beat);
     ``target`` is ``(name,)``."""
 
     command_id = _PATTERN_ID
 
-    def _apply(self, value: Any) -> None:
+    def _apply(self, value: float) -> None:
         (name,) = self.target
         self._editor._apply_pattern_property(name, value)
 

@@ -2,8 +2,8 @@
 
 The Send bar says in words what Send will post (the pattern, plus the last take if there
 is one) so pressing it is never a surprise. Whether sending is possible at all depends on
-the threads state offering ``send_message_from_sequencer``; until it does the button stays
-disabled and its tooltip says what is missing.
+the threads state's ``can_send``; until it holds the button stays disabled and its
+tooltip says what is missing.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QUrl, Signal, SignalInstance, Slot
 from PySide6.QtGui import QDesktopServices, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -27,12 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.draft import Take
 from desktop_app.ui import theme
 from desktop_app.ui.composer_text import ComposerText
 from desktop_app.ui.elided_label import ElidedLabel
-from desktop_app.ui.message_actions import MessageActions
+from desktop_app.ui.message_actions import MessageActions, MessageOwner
 from desktop_app.ui.message_list import MessageListView
-from desktop_app.ui.send_drop import SendDrop
+from desktop_app.ui.send_drop import DropTarget, SendDrop
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,46 @@ def open_link(url: str) -> None:
     QDesktopServices.openUrl(QUrl(url))
 
 
+class ConversationThreads(MessageOwner, DropTarget, Protocol):
+    """The open thread and the sending of it (``ThreadsState``), besides what the message
+    actions and the drop to send use of it."""
+
+    @property
+    def loading(self) -> bool: ...
+    @property
+    def can_send(self) -> bool: ...
+
+    def send_message_from_sequencer(
+        self, snapshot: dict[str, Any], take: Take | None = None, *, text: str = "",
+        reply_to: str = "",
+    ) -> str: ...  # fmt: skip
+    def send_text(self, text: str, reply_to: str = "") -> str: ...
+
+    currentThreadChanged: SignalInstance
+    threadsChanged: SignalInstance
+    loadingChanged: SignalInstance
+
+
+class PatternSource(Protocol):
+    """What Send posts (``SequencerState``)."""
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+
+class TakeSource(Protocol):
+    """The last take and whether one is being recorded (``RecordingState``)."""
+
+    @property
+    def is_recording(self) -> bool: ...
+    @property
+    def last_result(self) -> Take | None: ...
+
+    def clear_result(self, *, sent_as: str = "") -> None: ...
+
+    finished: SignalInstance
+    recordingChanged: SignalInstance
+
+
 class ConversationPanel(QWidget):
     """``ConversationPanel(threads_state, sequencer_state, recording_state)``.
 
@@ -63,9 +104,9 @@ class ConversationPanel(QWidget):
 
     def __init__(
         self,
-        threads_state: Any,
-        sequencer_state: Any,
-        recording_state: Any,
+        threads_state: ConversationThreads,
+        sequencer_state: PatternSource,
+        recording_state: TakeSource,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -98,8 +139,7 @@ class ConversationPanel(QWidget):
         self.messages.setModel(threads_state.messages)
         self.messages.loadRequested.connect(self.loadRequested)
         self.messages.linkActivated.connect(open_link)
-        if callable(getattr(threads_state, "retry_message", None)):
-            self.messages.retryRequested.connect(threads_state.retry_message)
+        self.messages.retryRequested.connect(threads_state.retry_message)
         self._actions = MessageActions(
             threads_state, self.messages, self.set_reply, self.loadRequested.emit, self
         )
@@ -180,15 +220,19 @@ class ConversationPanel(QWidget):
         layout.addWidget(self.messages, 1)
         layout.addWidget(composer)
 
-        threads_state.currentThreadChanged.connect(self._refresh)
-        threads_state.threadsChanged.connect(self._refresh)
-        threads_state.loadingChanged.connect(self._refresh)
+        # Everything the header, the take label and Send show follows these alike.
         model = threads_state.messages
-        model.rowsInserted.connect(self._refresh)
-        model.rowsRemoved.connect(self._refresh)
-        model.modelReset.connect(self._refresh)
-        recording_state.finished.connect(self._refresh)
-        recording_state.recordingChanged.connect(self._refresh)
+        for changed in (
+            threads_state.currentThreadChanged,
+            threads_state.threadsChanged,
+            threads_state.loadingChanged,
+            model.rowsInserted,
+            model.rowsRemoved,
+            model.modelReset,
+            recording_state.finished,
+            recording_state.recordingChanged,
+        ):
+            changed.connect(self._refresh)
         self._refresh()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -202,7 +246,7 @@ class ConversationPanel(QWidget):
 
     # ---- state -----------------------------------------------------------------------------
     def can_send_at_all(self) -> bool:
-        return bool(getattr(self._threads, "can_send", False))
+        return self._threads.can_send
 
     def _send_problem(self) -> str | None:
         """Why Send is disabled right now, in the words of its tooltip; None if it isn't."""

@@ -11,7 +11,7 @@ steps kept).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,7 +48,7 @@ class PatternDocument(Protocol):
     @property
     def pattern(self) -> Pattern: ...
 
-    def load_snapshot(self, data: Any, text: str = ...) -> None: ...
+    def load_snapshot(self, data: Mapping[str, Any], text: str = ...) -> None: ...
 
 
 class LastFolder(Protocol):

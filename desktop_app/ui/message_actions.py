@@ -8,15 +8,27 @@ not; the menu is built on demand so tests can inspect it without opening it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 
+from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import RENDER_FAILED
 from desktop_app.ui.message_list import MessageListView
+
+
+class MessageOwner(Protocol):
+    """What the actions do to a message through ``ThreadsState``."""
+
+    @property
+    def messages(self) -> MessageListModel: ...
+
+    def retry_message(self, message_id: str) -> None: ...
+    def is_deletable(self, message_id: str) -> bool: ...
+    def delete_message(self, message_id: str) -> None: ...
 
 
 class MessageActions(QObject):
@@ -26,7 +38,7 @@ class MessageActions(QObject):
 
     def __init__(
         self,
-        threads_state: Any,
+        threads_state: MessageOwner,
         view: MessageListView,
         set_reply: Callable[[str], None],
         load: Callable[[dict], None],
@@ -44,8 +56,7 @@ class MessageActions(QObject):
         view.installEventFilter(self)
 
     def _own(self, message_id: str) -> bool:
-        check = getattr(self._threads, "is_deletable", None)
-        return bool(check and check(message_id))
+        return self._threads.is_deletable(message_id)
 
     def add(self, provider: Callable[[QMenu, str], None]) -> None:
         """``provider(menu, message_id)`` adds its actions to every message menu."""
@@ -67,9 +78,7 @@ class MessageActions(QObject):
         if index.data(Roles.HAS_PATTERN) is not False:
             load = menu.addAction("Load pattern into the sequencer")
             load.triggered.connect(lambda: self._load(index.data(Roles.SNAPSHOT) or {}))
-        if index.data(Roles.RENDER_STATE) == RENDER_FAILED and callable(
-            getattr(self._threads, "retry_message", None)
-        ):
+        if index.data(Roles.RENDER_STATE) == RENDER_FAILED:
             retry = menu.addAction("Retry sending")
             retry.triggered.connect(lambda: self._threads.retry_message(message_id))
         for provider in self._extras:

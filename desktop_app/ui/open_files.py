@@ -17,7 +17,9 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QToolButton, QWidget
 
+from desktop_app.state.playback_protocols import Player
 from desktop_app.ui import theme
+from desktop_app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ class NowPlaying(QWidget):
     audio file, or a message (playing on in another thread); ``follow(..., on_click)``
     makes the name a way back to it."""
 
-    def __init__(self, player: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, player: Player, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("nowPlaying")
         self._player = player
@@ -114,7 +116,7 @@ class NowPlaying(QWidget):
 class FileOpener(QObject):
     """``FileOpener(window, player)``; ``open(paths)`` loads patterns and plays audio."""
 
-    def __init__(self, window: Any, player: Any, parent: QObject | None = None) -> None:
+    def __init__(self, window: MainWindow, player: Player, parent: QObject | None = None) -> None:
         super().__init__(parent or window)
         self._window = window
         self._player = player

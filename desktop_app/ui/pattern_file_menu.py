@@ -6,7 +6,7 @@ and remember, and how they say what they did or why they could not.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ class PatternDocument(Protocol):
 
     def snapshot(self) -> dict[str, Any]: ...
 
-    def load_snapshot(self, data: Any, text: str = ...) -> None: ...
+    def load_snapshot(self, data: Mapping[str, Any], text: str = ...) -> None: ...
 
 
 class PatternFolder(Protocol):

@@ -35,7 +35,7 @@ def _cell_colour(key: int) -> QColor:
     return c if key > 0 else theme.mix(c, theme.STEP_OFF, 0.65)
 
 
-def _velocities(track: Any, length: int) -> list[int]:
+def _velocities(track: object, length: int) -> list[int]:
     steps = track.get("steps") if isinstance(track, Mapping) else None
     if not isinstance(steps, list):
         return [0] * length

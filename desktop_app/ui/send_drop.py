@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
 
+from desktop_app.domain.message import Thread
 from desktop_app.services.dropped_audio import is_sendable, refusal
 from desktop_app.ui.message_list import MessageListView
+
+
+class DropTarget(Protocol):
+    """Where dropped audio goes (``ThreadsState``): the open thread."""
+
+    @property
+    def current_thread(self) -> Thread | None: ...
+    @property
+    def current_thread_id(self) -> str: ...
+
+    def send_audio_file(self, path: str | Path) -> None: ...
 
 
 class SendDrop(QObject):
@@ -25,7 +37,7 @@ class SendDrop(QObject):
 
     def __init__(
         self,
-        threads_state: Any,
+        threads_state: DropTarget,
         view: MessageListView,
         refused: Callable[[str], None],
         parent: QObject | None = None,
@@ -73,12 +85,11 @@ class SendDrop(QObject):
 
     def drop_files(self, files: list[Path]) -> None:
         """Send each audio file as a message; anything else is refused in words."""
-        send = getattr(self._threads, "send_audio_file", None)
-        if send is None or not self._threads.current_thread_id:
+        if not self._threads.current_thread_id:
             self._refused("Open a thread, then drop audio files on it to send them.")
             return
         for path in files:
             if is_sendable(path):
-                send(path)
+                self._threads.send_audio_file(path)
             else:
                 self._refused(refusal(path))

@@ -8,9 +8,8 @@ when the list is refreshed from the server.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -49,7 +48,12 @@ class _UnreadBadge(QStyledItemDelegate):
     """The item as styled, and its unread count in an accent pill at the right (or a dim
     "muted" when it is muted and has none)."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         count = int(index.data(UNREAD_ROLE) or 0)
         muted = bool(index.data(MUTED_ROLE))
         option = QStyleOptionViewItem(option)
@@ -237,7 +241,9 @@ class ThreadListWidget(QWidget):
         finally:
             self._syncing = was
 
-    def _on_current_changed(self, current: QListWidgetItem | None, _prev: Any) -> None:
+    def _on_current_changed(
+        self, current: QListWidgetItem | None, _prev: QListWidgetItem | None
+    ) -> None:
         if not self._syncing and current is not None:
             self._state.open_thread(current.data(ID_ROLE))
 

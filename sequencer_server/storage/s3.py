@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
 import boto3
@@ -21,6 +21,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sequencer_server.config import S3Settings
 from sequencer_server.storage.base import StorageError, StoredObject, Stream
+
+if TYPE_CHECKING:  # boto3-stubs: for the type checker only
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger("sequencer_server.storage.s3")
 
@@ -45,10 +48,10 @@ def error_code(exc: BaseException) -> str:
 class S3Storage:
     name = "s3"
 
-    def __init__(self, settings: S3Settings, client: Any | None = None) -> None:
+    def __init__(self, settings: S3Settings, client: S3Client | None = None) -> None:
         self.settings = settings
         self.bucket = settings.bucket
-        self._probe: Any | None = client  # an injected client serves probes too
+        self._probe: S3Client | None = client  # an injected client serves probes too
         self.client = client or boto3.client(
             "s3",
             endpoint_url=settings.endpoint_url,
@@ -140,7 +143,7 @@ class S3Storage:
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"S3 bucket check failed: {exc}", code=error_code(exc)) from exc
 
-    def probe_client(self) -> Any:
+    def probe_client(self) -> S3Client:
         """A client that gives up fast, for readiness checks: a probe must answer before
         the load balancer's timeout, not after boto3's retries."""
         if self._probe is None:

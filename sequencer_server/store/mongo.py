@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pymongo import ASCENDING, MongoClient, ReturnDocument
+from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from sequencer_server.store.base import (
@@ -80,7 +81,7 @@ class MongoStore(MongoUsers, MongoSamples):
         self._open_user_collections(db)
         self._open_sample_collections(db)
 
-    def _adopt_old_tombstones(self, old: Any) -> None:
+    def _adopt_old_tombstones(self, old: Collection) -> None:
         """Databases from before tombstones lived in ``messages`` kept them apart."""
         for row in old.find({}):
             self._messages.update_one(

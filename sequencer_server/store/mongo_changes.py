@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pymongo import MongoClient
+from pymongo.database import Database
 from pymongo.errors import OperationFailure, PyMongoError
 
 from sequencer_server.store.change_signals import TICK_S
@@ -33,7 +35,7 @@ RETRY_S = (0.5, 1.0, 2.0, 5.0)
 CHANGE_STREAM_HISTORY_LOST = 286
 
 
-def is_replica_set(client: Any) -> bool:
+def is_replica_set(client: MongoClient) -> bool:
     """The ``hello`` command names the set of a replica set member (or a mongos in front
     of one); a standalone server — and mongomock — says nothing of the kind."""
     try:
@@ -53,7 +55,7 @@ class ChangeStreamSignal:
 
     interval_s = TICK_S
 
-    def __init__(self, database: Any, *, await_ms: int = AWAIT_MS) -> None:
+    def __init__(self, database: Database, *, await_ms: int = AWAIT_MS) -> None:
         self._db = database
         self._await_ms = await_ms
         self.resume_token: Mapping[str, Any] | None = None
