@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES
-from desktop_app.domain.snapshot_checks import _version_tuple
+from desktop_app.domain.snapshot_checks import _kind, _version_tuple
 from desktop_app.domain.track import CHOKE_RANGE, DECAY_RANGE, PITCH_RANGE
 
 KIT_FORMAT = "sequencer.kit"
@@ -253,9 +253,3 @@ def _whole(where: str, key: str, value: object, lo: int, hi: int) -> int:
             f'{where}\'s {key} must be a whole number from {lo} to {hi}, not {value!r} ("{key}").'
         )
     return value
-
-
-def _kind(value: object) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(
-        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
-    )
