@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,9 @@ from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncod
 from desktop_app.domain.draft import MessageDraft, new_message_id
 from desktop_app.domain.message import Message, Render, Thread
 from desktop_app.domain.sample import Sample, check_sha256
+from desktop_app.services.download_source import Progress
 from desktop_app.services.pinning import CertificateMismatch, pin
 from sequencer_common.atomic import atomic_write
-
-Progress = Callable[[int, int], None]
-"""Called with (bytes done, bytes total)."""
 
 CHUNK = 256 * 1024
 

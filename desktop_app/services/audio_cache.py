@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from desktop_app.audio.mp3 import read_mp3_info
 from desktop_app.domain.message import Message, Render
+from desktop_app.services.download_source import Download, DownloadSource, Progress
 from desktop_app.services.message_pages import PAGE_SIZE, MessageLister, fetch_changes
 from sequencer_common.atomic import atomic_path
 from sequencer_common.sqlite_db import Database
@@ -40,28 +40,6 @@ STALE_PART_SECONDS = 3600.0
 BUSY_TIMEOUT_S = 10.0  # the CLI (`sequencer cache`) and the GUI may share the index
 # 0: index files of 0.1 (no version kept); 1: the same tables, versioned.
 SCHEMA_VERSION = 1
-
-Progress = Callable[[int, int], None]
-Downloader = Callable[..., Path]
-"""``download(url, dest, *, progress=None, expected_size=None) -> Path`` — ApiClient.download:
-streams to a temporary name, checks the size and renames when complete."""
-
-
-class DownloadSource(Protocol):
-    """Where cached files come from (``ApiClient``): relative URLs resolve against
-    ``base_url``, and ``download`` writes a complete file or none (see ``Downloader``)."""
-
-    base_url: str
-
-    def download(
-        self,
-        url: str,
-        dest: str | os.PathLike[str],
-        *,
-        progress: Progress | None = None,
-        expected_size: int | None = None,
-    ) -> Path: ...
-
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 
@@ -224,7 +202,7 @@ class AudioCache:
     def fetch(
         self,
         render: Render,
-        download: Downloader,
+        download: Download,
         *,
         base_url: str = "",
         progress: Progress | None = None,

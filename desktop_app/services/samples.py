@@ -27,6 +27,7 @@ from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
 from desktop_app.services.cache_budget import sample_cap_bytes
+from desktop_app.services.download_source import DownloadSource
 from sequencer_common.atomic import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
@@ -49,24 +50,11 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-class SampleSource(Protocol):
-    """What the cache needs from the server (``ApiClient``): a sample's record, then its file.
-
-    Spelled out rather than built on ``audio_cache.DownloadSource``: that module loads the
-    HTTP client and the MP3 reader, and this one is imported by ``sequencer render`` and
-    by the outbox (for ``sha256_file``), which must start without them."""
-
-    base_url: str
+class SampleSource(DownloadSource, Protocol):
+    """What the cache needs from the server (``ApiClient``): a sample's record, then its
+    file."""
 
     def get_sample(self, sha256: str) -> Sample: ...
-    def download(
-        self,
-        url: str,
-        dest: str | os.PathLike[str],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        expected_size: int | None = None,
-    ) -> Path: ...
 
 
 class SampleCache:

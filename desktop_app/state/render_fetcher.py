@@ -20,12 +20,8 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.message import Message
 from desktop_app.services.api import ApiError, MessagePage, TransientApiError
-from desktop_app.services.audio_cache import (
-    AudioCache,
-    CacheError,
-    DownloadSource,
-    thread_messages,
-)
+from desktop_app.services.audio_cache import AudioCache, CacheError, thread_messages
+from desktop_app.services.download_source import DownloadSource
 from desktop_app.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
