@@ -17,17 +17,15 @@ The first thread list seen is the baseline: what was there before is not news.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QObject
 
 from desktop_app.domain.message import Message, Thread
 from desktop_app.services.message_pages import MessageLister, fetch_changes
+from desktop_app.services.tasks import Submit
 
 log = logging.getLogger(__name__)
-
-Submit = Callable[..., None]  # TaskRunner.submit with the owner as context
 
 
 class ArrivalSink(Protocol):
