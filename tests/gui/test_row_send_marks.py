@@ -7,8 +7,9 @@ text-only row's time line must run well past a delivered twin's, where the mark 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QPoint, QRect
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from desktop_app.domain.message import Message, Render
 from desktop_app.state.message_list_model import MessageListModel
@@ -73,3 +74,22 @@ def test_a_queued_text_only_row_paints_its_waiting_mark(qtbot):
     QApplication.processEvents()
     sent, queued = _time_line_right(view, 0), _time_line_right(view, 1)
     assert queued - sent > 60, (sent, queued)  # " · waiting to send" is ~100 px
+
+
+def test_a_failed_text_only_row_tells_why_in_its_tooltip(qtbot):
+    """The header's "not sent: …" may be cut short in a narrow panel; the row's tooltip
+    holds the whole failure (right-click → Retry sending retries it)."""
+    model = MessageListModel("bob")
+    why = "Could not post the message — the server answered 503 Service Unavailable"
+    model.upsert_message(_text_only("failed"), upload_error=why)
+    view = MessageListView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    view.resize(300, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    words = view.visualRect(model.index(0, 0)).center()
+    QApplication.sendEvent(view.viewport(), QHelpEvent(
+        QEvent.Type.ToolTip, words, view.viewport().mapToGlobal(words)))  # fmt: skip
+    assert QToolTip.text() == why
+    QToolTip.hideText()
