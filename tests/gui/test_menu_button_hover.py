@@ -4,7 +4,7 @@ left while the menu had the mouse) beside the real focus ring — two rings at o
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
@@ -24,6 +24,9 @@ def test_add_track_forgets_its_hover_after_its_menu(qtbot, parts):
     window.show()
     qtbot.waitExposed(window)
     button = window.findChild(SequencerPanel).add_track_button
+    # from elsewhere in the window onto the button, so that it hears the pointer enter
+    QTest.mouseMove(window, QPoint(window.width() // 2, window.height() - 5))
+    QCursor.setPos(button.mapToGlobal(button.rect().center()))
     QTest.mouseMove(button, button.rect().center())
     qtbot.waitUntil(lambda: _accent_border_pixels(button) > 40)  # hovered: the outline
     tracks = len(parts.sequencer.pattern.tracks)
