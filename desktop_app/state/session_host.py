@@ -39,7 +39,7 @@ RECONNECT_KEYS = frozenset(
     {
         "server_url",
         "api_token",
-        "server_fingerprint",
+        "server_pins",
         "user_name",
         "share_on_network",
         "share_address",
