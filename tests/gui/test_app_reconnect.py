@@ -76,3 +76,47 @@ def test_output_device_goes_to_the_engine(qtbot, tmp_path: Path) -> None:
     finally:
         graph.window.close()
         graph.shutdown()
+
+
+def test_leaving_a_joined_https_server_and_coming_back_needs_no_new_invite(
+    qtbot, tmp_path: Path
+) -> None:
+    """Settings → another server, then back to the joined one: its certificate pin is
+    still there, so the app reconnects, signed in as the invite's name, with live events,
+    instead of "the server's certificate is not the invite's"."""
+    from desktop_app.ui.settings_dialog import AudioDevices, SettingsDialog
+    from sequencer_server.invite import parse_invite
+    from tests.conftest import TOKEN
+    from tests.server.test_user_commands import cli, server
+
+    with server(tmp_path / "srv", "--tls-self-signed", token=TOKEN) as ready:
+        text = cli(tmp_path / "srv", "invite", "dee", "--url", ready["url"]).stdout.split()[-1]
+        invite = parse_invite(text)
+        paths = AppPaths.under(tmp_path / "home").ensure()
+        settings = Settings.open(paths.settings_file)
+        settings.welcome_thread_id = "done-before"
+        settings.server_url, settings.api_token = invite.url, invite.token
+        settings.server_fingerprint = invite.fingerprint or ""
+        graph = AppGraph(paths, settings)
+        qtbot.addWidget(graph.window)
+        try:
+            graph.start()
+
+            def connected() -> bool:
+                return graph.window.connection_indicator.status() == "connected"
+
+            qtbot.waitUntil(connected, timeout=15000)
+            for url in ("http://127.0.0.1:9", invite.url):
+                dialog = SettingsDialog(settings, devices=lambda: AudioDevices([], []))
+                qtbot.addWidget(dialog)
+                dialog.server_url.setText(url)
+                dialog.accept()
+                qtbot.waitUntil(lambda u=url: graph.connection.url == u, timeout=15000)
+            assert graph.connection.api.fingerprint == invite.fingerprint
+            qtbot.waitUntil(connected, timeout=15000)
+            assert "certificate" not in graph.window.connection_indicator.text()
+            assert graph.session.user_id == "dee"
+            qtbot.waitUntil(lambda: graph.session.live.streaming, timeout=15000)
+        finally:
+            graph.window.close()
+            graph.shutdown()
