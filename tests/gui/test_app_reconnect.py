@@ -85,18 +85,13 @@ def test_leaving_a_joined_https_server_and_coming_back_needs_no_new_invite(
     still there, so the app reconnects, signed in as the invite's name, with live events,
     instead of "the server's certificate is not the invite's"."""
     from desktop_app.ui.settings_dialog import AudioDevices, SettingsDialog
-    from sequencer_server.invite import parse_invite
     from tests.conftest import TOKEN
-    from tests.server.test_user_commands import cli, server
+    from tests.gui.join_helpers import joined_settings
+    from tests.server.test_user_commands import server
 
     with server(tmp_path / "srv", "--tls-self-signed", token=TOKEN) as ready:
-        text = cli(tmp_path / "srv", "invite", "dee", "--url", ready["url"]).stdout.split()[-1]
-        invite = parse_invite(text)
-        paths = AppPaths.under(tmp_path / "home").ensure()
-        settings = Settings.open(paths.settings_file)
-        settings.welcome_thread_id = "done-before"
-        settings.server_url, settings.api_token = invite.url, invite.token
-        settings.server_fingerprint = invite.fingerprint or ""
+        paths, settings = joined_settings(tmp_path / "home", tmp_path / "srv", ready["url"])
+        joined, pin = settings.server_url, settings.server_fingerprint
         graph = AppGraph(paths, settings)
         qtbot.addWidget(graph.window)
         try:
@@ -106,13 +101,13 @@ def test_leaving_a_joined_https_server_and_coming_back_needs_no_new_invite(
                 return graph.window.connection_indicator.status() == "connected"
 
             qtbot.waitUntil(connected, timeout=15000)
-            for url in ("http://127.0.0.1:9", invite.url):
+            for url in ("http://127.0.0.1:9", joined):
                 dialog = SettingsDialog(settings, devices=lambda: AudioDevices([], []))
                 qtbot.addWidget(dialog)
                 dialog.server_url.setText(url)
                 dialog.accept()
                 qtbot.waitUntil(lambda u=url: graph.connection.url == u, timeout=15000)
-            assert graph.connection.api.fingerprint == invite.fingerprint
+            assert pin and graph.connection.api.fingerprint == pin
             qtbot.waitUntil(connected, timeout=15000)
             assert "certificate" not in graph.window.connection_indicator.text()
             assert graph.session.user_id == "dee"
