@@ -193,8 +193,9 @@ class MessagePage(BaseModel):
     reset: bool = Field(
         default=False,
         description="True when the cursor was older than the deletions the server still "
-        "remembers (TOMBSTONE_RETENTION_DAYS): this page starts the thread from the beginning, "
-        "and messages the client holds that the new scan does not list were deleted.",
+        "remembers (TOMBSTONE_RETENTION_DAYS), or newer than any change it has (a database "
+        "restored from a backup): this page starts the thread from the beginning, and "
+        "messages the client holds that the new scan does not list were deleted.",
     )
 
 
