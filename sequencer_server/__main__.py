@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -145,6 +146,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from sequencer_server.app import create_app
     from sequencer_server.auth import install_log_redaction
     from sequencer_server.quiet_server import QuietServer
+    from sequencer_server.slow_clients import HeadTimeoutProtocol
 
     install_log_redaction([settings.api_token] if settings.api_token else [])
     ssl: dict[str, str] = {}
@@ -173,6 +175,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            # by name: each worker builds it, with REQUEST_TIMEOUT_S from the environment
+            http="sequencer_server.slow_clients:HeadTimeoutProtocol",
             **ssl,  # type: ignore[arg-type]
         )
         return 0
@@ -181,10 +185,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     sock = socket.create_server((args.host, args.port), reuse_port=False)
     host, port = sock.getsockname()[:2]
     url = f"{scheme}://{host}:{port}"
+    protocol = functools.partial(HeadTimeoutProtocol, head_timeout_s=settings.request_timeout_s)
     config = uvicorn.Config(
         app,
         log_level=args.log_level,
         access_log=True,
+        http=protocol,  # type: ignore[arg-type]
         # A TLS client gone without its close_notify would hold the shutdown for asyncio's
         # 30 s SSL shutdown timeout; the desktop app waits for its embedded server to end.
         # Open event streams never end by themselves: they are cut after the grace period

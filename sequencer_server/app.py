@@ -29,6 +29,7 @@ from sequencer_server.routes import (
     uploads,
 )
 from sequencer_server.signed_urls import UrlSigner, load_secret
+from sequencer_server.slow_clients import StalledBodyMiddleware
 from sequencer_server.storage import Storage, StorageFull, storage_from_settings
 from sequencer_server.store import MessageStore, StoreFull, store_from_settings
 from sequencer_server.users import Authenticator
@@ -112,6 +113,7 @@ def create_app(
     app.add_exception_handler(StoreFull, _disk_full)
     app.add_exception_handler(StorageFull, _disk_full)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(StalledBodyMiddleware, timeout_s=settings.request_timeout_s)
     app.add_middleware(
         BodyLimitMiddleware,
         limit_bytes=settings.max_upload_bytes,

@@ -102,6 +102,22 @@ def credentials_from(
     return Credentials(authenticator, limiter, address, bearer or None, query)
 
 
+CREDENTIALS_KEY = "credentials"
+
+
+def credentials_of(request: Request) -> Credentials:
+    """The request's credentials, made once per request: whoever checks the token first
+    (the JSON route before reading the body, or the auth dependency) leaves the verdict
+    for the others, so a token is looked up, and a failure counted, once."""
+    known = getattr(request.state, CREDENTIALS_KEY, None)
+    if isinstance(known, Credentials):
+        return known
+    state = request.app.state
+    credentials = credentials_from(request, state.authenticator, state.auth_failures)
+    setattr(request.state, CREDENTIALS_KEY, credentials)
+    return credentials
+
+
 class RedactTokenFilter(logging.Filter):
     """uvicorn's access log prints the full path, query string included: mask the token."""
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ALLOWED_FORMATS = ("mp3",)
+REQUEST_TIMEOUT_VAR = "REQUEST_TIMEOUT_S"
+DEFAULT_REQUEST_TIMEOUT_S = 60.0
 
 
 class ConfigError(RuntimeError):
@@ -56,6 +58,10 @@ class Settings:
     auth_failures_per_minute: int = 20
     # Seconds between ``: ping`` comments on an idle event stream (keeps proxies open).
     sse_heartbeat_s: float = 15.0
+    # Seconds a client may leave a request unfinished without sending a byte of its body
+    # (408), and the most its request head may take to arrive (the connection is dropped):
+    # slow or stalled clients must not hold upload slots and sockets indefinitely.
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
 
     @property
     def max_upload_bytes(self) -> int:
@@ -87,15 +93,8 @@ class Settings:
         max_sample_mb = _positive(get, "MAX_SAMPLE_MB", 50, "megabytes")
         max_sample_s = _positive(get, "MAX_SAMPLE_SECONDS", 30, "seconds")
         ttl = _positive(get, "SIGNED_URL_TTL", 3600, "seconds")
-        heartbeat_text = get("SSE_HEARTBEAT_S") or "15"
-        try:
-            heartbeat = float(heartbeat_text)
-            if not 0 < heartbeat < 86400:
-                raise ValueError
-        except ValueError:
-            raise ConfigError(
-                f"SSE_HEARTBEAT_S must be a positive number of seconds, not {heartbeat_text!r}"
-            ) from None
+        heartbeat = _seconds(get, "SSE_HEARTBEAT_S", 15.0)
+        request_timeout = _seconds(get, REQUEST_TIMEOUT_VAR, DEFAULT_REQUEST_TIMEOUT_S)
 
         retention_text = get("TOMBSTONE_RETENTION_DAYS") or "30"
         try:
@@ -146,6 +145,7 @@ class Settings:
             signing_key=get("SIGNING_KEY"),
             signed_url_ttl_s=ttl,
             sse_heartbeat_s=heartbeat,
+            request_timeout_s=request_timeout,
         )
 
 
@@ -169,6 +169,25 @@ def _positive(get: Callable[[str], str | None], name: str, default: int, unit: s
             f"{name} must be a positive whole number of {unit}, not {text!r}"
         ) from None
     return value
+
+
+def _seconds(get: Callable[[str], str | None], name: str, default: float) -> float:
+    text = get(name) or str(default)
+    try:
+        value = float(text)
+        if not 0 < value < 86400:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name} must be a positive number of seconds, not {text!r}") from None
+    return value
+
+
+def request_timeout_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """``REQUEST_TIMEOUT_S`` alone, for code that runs before (or without) the app's
+    settings: uvicorn's protocol, which each worker process builds for itself."""
+    env = os.environ if environ is None else environ
+    return _seconds(lambda name: env.get(name, "").strip() or None, REQUEST_TIMEOUT_VAR,
+                    DEFAULT_REQUEST_TIMEOUT_S)  # fmt: skip
 
 
 def _acl(value: str | None) -> str | None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 
-from sequencer_server.auth import Credentials, credentials_from
+from sequencer_server.auth import Credentials, credentials_of
 from sequencer_server.config import Settings
 from sequencer_server.json_body import parsed_body
 from sequencer_server.presenters import MessagePresenter
@@ -35,9 +35,9 @@ def get_signer(request: Request) -> UrlSigner:
 def get_credentials(request: Request) -> Credentials:
     """On JSON routes the token is checked here, before FastAPI validates the body, so a
     caller without the token gets 401 and never a description of what the body lacks; a
-    body the parser refused (too deep, non-finite numbers) is answered only after that."""
-    state = request.app.state
-    credentials = credentials_from(request, state.authenticator, state.auth_failures)
+    body the parser refused (too deep, non-finite numbers) is answered only after that.
+    (A Bearer token was checked before the body was read: see GuardedJsonRoute.)"""
+    credentials = credentials_of(request)
     body = parsed_body(request)
     if body is not None:
         if body.readable or credentials.header or credentials.query:

@@ -8,6 +8,8 @@ parsed off the event loop when it is big enough to matter, and what it must not 
 found while it is parsed, so a refused body never reaches a route. The problem is kept on
 the request instead of raised at once: the auth dependency answers a missing or wrong token
 first and only then the problem, so an unauthenticated caller learns nothing about bodies.
+A Bearer token is checked before the body is even read, and a query token before a
+malformed body is answered 400.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from typing import Any
 import anyio.to_thread
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from sequencer_server.auth import credentials_of
 
 # The pattern snapshot nests 4 levels (snapshot, tracks, a track, its steps); 32 leaves
 # room for every future version and refuses bodies that only exist to exhaust a recursion.
@@ -147,10 +152,18 @@ class GuardedJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
-            if len(body) > THREAD_THRESHOLD:
-                parsed = await anyio.to_thread.run_sync(parse_body, body)
-            else:
-                parsed = parse_body(body)
+            try:
+                if len(body) > THREAD_THRESHOLD:
+                    parsed = await anyio.to_thread.run_sync(parse_body, body)
+                else:
+                    parsed = parse_body(body)
+            except json.JSONDecodeError:
+                # The body's own token cannot be read: a query token speaks for the
+                # request, and a wrong one is answered 401 before the malformed body 400.
+                credentials = credentials_of(self)
+                if credentials.query:
+                    await run_in_threadpool(credentials.require)
+                raise
             setattr(self.state, STATE_KEY, parsed)
             self._json = parsed.value
         return self._json
@@ -164,6 +177,9 @@ class GuardedJsonRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             setattr(request.state, STATE_KEY, ParsedBody(None))
+            credentials = credentials_of(request)
+            if credentials.header:  # it outranks a body token: refused before the body is read
+                await run_in_threadpool(credentials.require)
             return await handler(GuardedJsonRequest(request.scope, request.receive))
 
         return guarded

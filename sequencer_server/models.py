@@ -146,8 +146,10 @@ class MessageCreate(TokenBody):
     def _snapshot_unless_text(
         cls, value: dict[str, Any] | None, info: ValidationInfo
     ) -> dict[str, Any] | None:
-        """Seed clients always send a snapshot; only a message with words may skip it."""
-        if value is None and not info.data.get("text"):
+        """Seed clients always send a snapshot; only a message with words may skip it.
+        Text that failed its own check is absent from ``info.data``: that error is the
+        one to report, not a missing snapshot."""
+        if value is None and "text" in info.data and not info.data["text"]:
             raise PydanticCustomError("missing", "Field required")
         return value
 
@@ -193,8 +195,9 @@ class MessagePage(BaseModel):
     reset: bool = Field(
         default=False,
         description="True when the cursor was older than the deletions the server still "
-        "remembers (TOMBSTONE_RETENTION_DAYS): this page starts the thread from the beginning, "
-        "and messages the client holds that the new scan does not list were deleted.",
+        "remembers (TOMBSTONE_RETENTION_DAYS), or newer than any change it has (a database "
+        "restored from a backup): this page starts the thread from the beginning, and "
+        "messages the client holds that the new scan does not list were deleted.",
     )
 
 

@@ -2,9 +2,10 @@
 
 FastAPI describes every 422 as its list-of-errors model, while our handler answers
 ``{"detail": "<text>"}`` for every error, and it cannot know the answers that come from
-outside a route's signature: 400 for malformed JSON, 401 from the auth dependency, 413
-from the body limit, 429 from the upload slots. The generated document is amended once,
-here, so the routes keep declaring only what is particular to them.
+outside a route's signature: 400 for malformed JSON, 401 from the auth dependency, 408
+for a stalled body, 413 from the body limit, 429 from the upload slots. The generated
+document is amended once, here, so the routes keep declaring only what is particular to
+them.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ DESCRIPTIONS = {
     "media signature that expired or is not the server's",
     "404": "Not found (private threads answer 404 to those who are not in them)",
     "405": "Method not allowed",
+    "408": "The body stopped arriving for REQUEST_TIMEOUT_S seconds (the connection closes)",
     "409": "Conflict with what is stored",
     "413": "Body larger than MAX_JSON_KB (JSON) or MAX_UPLOAD_MB (uploads)",
     "415": "Not an audio file of the given format",
@@ -100,7 +102,7 @@ def amend(schema: dict[str, Any]) -> dict[str, Any]:
                 operation["security"] = [BEARER]
             body = operation.get("requestBody", {}).get("content", {})
             if body:
-                codes.update(("400", "413", "422"))
+                codes.update(("400", "408", "413", "422"))
             if "multipart/form-data" in body:  # uploads: upload_slots
                 codes.add("429")
             if operation.get("parameters"):

@@ -6,6 +6,7 @@ For tests and benchmarks that need real HTTP in the same process; production run
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 import time
@@ -13,7 +14,9 @@ import time
 import uvicorn
 from starlette.types import ASGIApp
 
+from sequencer_server.config import DEFAULT_REQUEST_TIMEOUT_S
 from sequencer_server.quiet_server import QuietServer
+from sequencer_server.slow_clients import HeadTimeoutProtocol
 
 STREAM_GRACE_S = 1
 
@@ -26,6 +29,7 @@ class ThreadedServer:
         log_level: str = "warning",
         access_log: bool = False,
         port: int = 0,
+        head_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
     ) -> None:
         self.app = app
         self._sock = socket.create_server((host, port))
@@ -39,6 +43,8 @@ class ThreadedServer:
             access_log=access_log,
             lifespan="on",
             timeout_graceful_shutdown=STREAM_GRACE_S,
+            # the protocol sequencer-server runs, so tests meet its request head deadline
+            http=functools.partial(HeadTimeoutProtocol, head_timeout_s=head_timeout_s),  # type: ignore[arg-type]
         )
         self._server = QuietServer(config)
         self._thread = threading.Thread(

@@ -164,6 +164,8 @@ async def read_upload_form(
             async with aclosing(request.stream()) as stream:
                 form = await _CheckedParser(request, stream, on_token, on_file).parse()
         except MultiPartException as exc:
+            if "token" not in seen and credentials.query:  # a wrong token is told first
+                credentials.require()
             raise HTTPException(400, f"Malformed multipart body: {exc.message}") from None
         except ClientDisconnect:  # nobody to answer; not a server error worth a traceback
             raise HTTPException(400, "The upload was interrupted by the client") from None

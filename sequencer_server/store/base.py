@@ -25,8 +25,9 @@ class ChangePage:
     # The page hit its limit: later changes wait for the next page.
     full: bool = False
     # The cursor was older than the deletions still remembered (tombstones are pruned
-    # after a retention period): the page starts again from the beginning, and the
-    # client must drop what it holds of the thread that the new scan does not list.
+    # after a retention period), or newer than any change (the store was restored from an
+    # older backup): the page starts again from the beginning, and the client must drop
+    # what it holds of the thread that the new scan does not list.
     reset: bool = False
 
 

@@ -190,7 +190,7 @@ class MongoStore(MongoUsers, MongoSamples):
 
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
         pruned = self.pruned_through()
-        reset = 0 < since < pruned
+        reset = 0 < since < pruned or since > self.cursor()
         start = 0 if reset else since
         # Below the pruned mark deletions are no longer known, so a scan never stops
         # there: everything up to it comes in one page (see ChangePage.reset).

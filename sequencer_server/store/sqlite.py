@@ -205,10 +205,9 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
 
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
         with self._lock:
-            pruned = self._db.execute(
-                "SELECT value FROM counters WHERE name = 'pruned_through'"
-            ).fetchone()[0]
-            reset = 0 < since < pruned
+            counters = dict(self._db.execute("SELECT name, value FROM counters").fetchall())
+            pruned = counters["pruned_through"]
+            reset = 0 < since < pruned or since > counters["changes"]
             start = 0 if reset else since
             # Below the pruned mark deletions are no longer known, so a scan never stops
             # there: everything up to it comes in one page, and no cursor a client holds

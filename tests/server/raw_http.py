@@ -9,10 +9,15 @@ from urllib.parse import urlsplit
 BOUNDARY = "b0undary"
 
 
+def connect(url: str) -> socket.socket:
+    """A connection to the server at ``url``, nothing sent yet."""
+    parts = urlsplit(url)
+    return socket.create_connection((parts.hostname, parts.port), timeout=5)
+
+
 def open_request(url: str, head: str, body_start: bytes = b"") -> socket.socket:
     """Send a request's head and the start of its body, and leave the rest unsent."""
-    parts = urlsplit(url)
-    sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+    sock = connect(url)
     sock.sendall(head.encode() + b"\r\n" + body_start)
     return sock
 

@@ -132,6 +132,32 @@ def test_pruned_tombstones_send_old_cursors_a_reset(tmp_path, kind):
         ]  # fmt: skip
 
 
+@pytest.mark.parametrize("kind", ["sqlite-local", "mongo-local"])
+def test_a_cursor_past_every_change_gets_a_reset_and_the_whole_thread(tmp_path, kind):
+    """A database restored from an older backup: the client's cursor is newer than any
+    change the store has. The poll says reset and starts the thread again (as the event
+    stream does), instead of answering an empty page for ever."""
+    backend = make_backend(kind, tmp_path)
+    settle = 2.1 if kind.startswith("mongo") else 0
+    with ThreadedServer(backend.app()) as server:
+        c = Client(server.url)
+        thread = c.create_thread()
+        first = c.create_message(thread["id"]).json()
+        assert backend.store.cursor() < 1000000
+        page = _page(c, thread["id"], "1000000")
+        assert page["reset"] is True
+        assert [m["id"] for m in page["messages"]] == [first["id"]]
+        assert int(page["cursor"]) <= backend.store.cursor()
+        later = c.create_message(thread["id"]).json()
+        time.sleep(settle)
+        after = _page(c, thread["id"], page["cursor"])
+        assert after["reset"] is False
+        assert later["id"] in [m["id"] for m in after["messages"]]
+        # the newest cursor the store handed out is not past every change
+        newest = _page(c, thread["id"], str(backend.store.cursor()))
+        assert newest["reset"] is False and newest["messages"] == []
+
+
 def test_mongo_adopts_tombstones_kept_apart_by_older_servers():
     import mongomock
 

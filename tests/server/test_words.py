@@ -80,6 +80,16 @@ def test_bad_words_are_422_and_store_nothing(client, extra, needle):
     assert _get(client, "bad").status_code == 404
 
 
+def test_overlong_words_without_a_snapshot_name_only_the_text(client):
+    """The snapshot may be left out because there are words; words that are too long are
+    the only problem, not a missing snapshot."""
+    thread = client.create_thread()
+    r = client.create_message(thread["id"], id="bad", snapshot=None, text="x" * 4001)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith("text: ") and "snapshot" not in r.json()["detail"]
+    assert _get(client, "bad").status_code == 404
+
+
 def test_a_reply_into_another_thread_or_to_itself_is_422(client):
     one, two = client.create_thread("One"), client.create_thread("Two")
     assert client.create_message(one["id"], id="m1", text="hi").status_code == 201

@@ -1,0 +1,161 @@
+"""Clients that stop sending: a request left unfinished must not hold the server's sockets,
+tasks and upload slots for as long as the client cares to keep its connection open.
+
+uvicorn has no timeout for a request in progress: its keep-alive timer only runs between
+requests, and is cancelled by the first byte of the next one. Two bounds fill the gap,
+both ``REQUEST_TIMEOUT_S`` long:
+
+- :class:`StalledBodyMiddleware` (ASGI): a route waiting for more of a body that sends no
+  byte for that long answers 408 and closes the connection, so an upload's slot is freed;
+- :class:`HeadTimeoutProtocol` (uvicorn's h11 protocol): a connection whose request head
+  is not complete that long after it opened (or after its previous response) is closed,
+  with a 408 when part of a head had arrived. The ASGI app never sees such a request, so
+  only the protocol can bound it; ``sequencer-server`` uses it, and a plain ``uvicorn``
+  command takes it with ``--http sequencer_server.slow_clients:HeadTimeoutProtocol``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import anyio
+import h11
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.config import Config
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
+
+from sequencer_server.config import REQUEST_TIMEOUT_VAR, request_timeout_from_env
+
+log = logging.getLogger("sequencer_server.slow_clients")
+
+
+def stalled_body_detail(seconds: float) -> str:
+    return (
+        f"Request body incomplete: nothing arrived for {seconds:g} s ({REQUEST_TIMEOUT_VAR}); "
+        "send the request again"
+    )
+
+
+class StalledBodyMiddleware:
+    """Bound the wait for each piece of a request's body while the app wants more of it.
+
+    Once the body is complete, ``receive`` only reports a disconnect (an event stream
+    waits on it for hours) and is left alone. A stall after the response began cannot be
+    answered any more; the app is told the client is gone instead."""
+
+    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+        self.app = app
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body_done = False
+        responding = False
+
+        async def bounded_receive() -> Message:
+            nonlocal body_done
+            if body_done:
+                return await receive()
+            with anyio.move_on_after(self.timeout_s) as waited:
+                message = await receive()
+            if waited.cancelled_caught:
+                client = scope.get("client") or ("unknown", 0)
+                log.info("⏱️  %s %s from %s: body stalled for %g s; answered 408",
+                         scope["method"], scope["path"], client[0], self.timeout_s)  # fmt: skip
+                if responding:
+                    return {"type": "http.disconnect"}
+                raise HTTPException(
+                    408, stalled_body_detail(self.timeout_s), headers={"Connection": "close"}
+                )
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal responding
+            if message["type"] == "http.response.start":
+                responding = True
+            await send(message)
+
+        await self.app(scope, bounded_receive, watching_send)
+
+
+_TIMEOUT_BODY = b"Request head incomplete: the request took too long to arrive\n"
+REQUEST_TIMEOUT_RESPONSE = (
+    b"HTTP/1.1 408 Request Timeout\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n"
+    b"Content-Length: " + str(len(_TIMEOUT_BODY)).encode() + b"\r\n\r\n" + _TIMEOUT_BODY
+)
+
+
+class HeadTimeoutProtocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request head: armed when the
+    connection opens and when a response ends, disarmed when a complete head arrives. A
+    deadline, not an idle timer, so a head sent a byte at a time is cut off too; and the
+    unread rest of a body the app answered without reading is bounded the same way.
+
+    ``head_timeout_s`` defaults to ``REQUEST_TIMEOUT_S`` from the environment, so that
+    uvicorn can build the protocol from its name in each worker process."""
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+        head_timeout_s: float | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.head_timeout_s = (
+            request_timeout_from_env() if head_timeout_s is None else head_timeout_s
+        )
+        self._head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_deadline()
+        super().connection_lost(exc)
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle:  # a request's head arrived: the app has it now
+            self._disarm_head_deadline()
+
+    def on_response_complete(self) -> None:
+        # Armed first: the pipelined request uvicorn may start below disarms it.
+        if not self.transport.is_closing():
+            self._arm_head_deadline()
+        super().on_response_complete()
+
+    def _arm_head_deadline(self) -> None:
+        self._disarm_head_deadline()
+        self._head_deadline = self.loop.call_later(self.head_timeout_s, self._head_timed_out)
+
+    def _disarm_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_timed_out(self) -> None:
+        self._head_deadline = None
+        if self.transport.is_closing() or self.transport.get_protocol() is not self:
+            return
+        pending, _closed = self.conn.trailing_data
+        # A response is only owed to the start of a request: an idle connection just ends.
+        if pending and self.conn.our_state is h11.IDLE and self.conn.their_state is h11.IDLE:
+            client = self.client[0] if self.client else "unknown"
+            log.info("⏱️  Request head from %s incomplete after %g s; answered 408",
+                     client, self.head_timeout_s)  # fmt: skip
+            self.transport.write(REQUEST_TIMEOUT_RESPONSE)
+        self.transport.close()

@@ -1,0 +1,170 @@
+"""Clients that stop sending: a stalled body is answered 408 and frees its upload slot; a
+request head that never completes is dropped; both after REQUEST_TIMEOUT_S."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import TOKEN
+from tests.server import raw_http as raw
+from tests.server.helpers import BACKEND_KINDS, mp3_bytes, serve, server_env, server_process
+from tests.server.limit_checks import stored_renders
+
+TIMEOUT_S = 1.0
+
+
+@pytest.fixture(params=BACKEND_KINDS)
+def served(request, tmp_path) -> Iterator[tuple]:
+    with serve(request, tmp_path, REQUEST_TIMEOUT_S=str(TIMEOUT_S)) as pair:
+        yield pair
+
+
+def _closed(sock: socket.socket) -> bool:
+    """Whether the server ended the connection (nothing more comes, end of stream)."""
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_stalled_uploads_are_answered_408_and_free_their_slots(served):
+    backend, c = served
+    head = raw.request_head(
+        "POST",
+        "/api/v1/upload/audio",
+        {
+            "Authorization": f"Bearer {TOKEN}",
+            "Content-Type": raw.MULTIPART,
+            "Content-Length": "4000000",
+        },
+    )
+    start = time.monotonic()
+    stalled = [raw.open_request(c.url, head, raw.FILE_PART_HEAD + mp3_bytes()) for _ in range(4)]
+    try:
+        for sock in stalled:
+            status, headers, body = raw.read_response(sock)
+            assert status == 408, body
+            assert b"REQUEST_TIMEOUT_S" in body
+            assert headers.get("connection") == "close"
+            assert _closed(sock)
+    finally:
+        for sock in stalled:
+            sock.close()
+    assert time.monotonic() - start < TIMEOUT_S + 3
+    r = c.upload()  # the four slots are free again
+    assert r.status_code == 200, r.text
+    assert len(stored_renders(backend)) == 1
+
+
+def test_a_slow_body_that_keeps_coming_is_not_cut_off(served):
+    _backend, c = served
+    thread = c.create_thread()
+    body = (
+        f'{{"token": "{TOKEN}", "parent_thread": "{thread["id"]}", "user_id": "alice", '
+        '"text": "slow but steady"}'
+    ).encode()
+    head = raw.request_head(
+        "POST",
+        "/api/v1/messages",
+        {"Content-Type": "application/json", "Content-Length": str(len(body))},
+    )
+    with raw.open_request(c.url, head, body[:10]) as sock:
+        for i in range(10, len(body), 20):  # longer in all than the timeout, never idle
+            time.sleep(TIMEOUT_S / 4)
+            sock.sendall(body[i : i + 20])
+        status, _headers, answer = raw.read_response(sock)
+    assert status == 201, answer
+
+
+def test_an_event_stream_outlives_the_timeout(served):
+    _backend, c = served
+    head = raw.request_head("GET", f"/api/v1/events?token={TOKEN}", {})
+    with raw.open_request(c.url, head) as sock:
+        status, headers, _ = raw.read_response(sock)
+        assert status == 200 and headers["content-type"].startswith("text/event-stream")
+        time.sleep(TIMEOUT_S * 2.5)
+        thread = c.create_thread("Still listening")
+        seen = b""
+        while thread["id"].encode() not in seen:  # the stream still delivers
+            chunk = sock.recv(65536)
+            assert chunk, "the event stream was closed"
+            seen += chunk
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory) -> Iterator[str]:
+    """``sequencer-server`` itself, as run in production, with a short REQUEST_TIMEOUT_S."""
+    data_dir = tmp_path_factory.mktemp("slow-clients")
+    with server_process(data_dir, env=server_env(REQUEST_TIMEOUT_S=str(TIMEOUT_S))) as s:
+        yield s.url
+
+
+def test_an_unfinished_request_head_is_answered_408_and_closed(server_url):
+    with raw.open_request(server_url, "POST /api/v1/upload/audio HTTP/1.1\r\nHost: x") as sock:
+        start = time.monotonic()
+        status, headers, body = raw.read_response(sock)
+        assert status == 408 and b"too long" in body
+        assert headers.get("connection") == "close"
+        assert _closed(sock)
+    assert time.monotonic() - start < TIMEOUT_S + 3
+
+
+def test_a_head_sent_a_byte_at_a_time_is_cut_off_at_the_deadline(server_url):
+    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 100
+    stop = threading.Event()
+    with raw.connect(server_url) as sock:
+
+        def trickle() -> None:  # a byte every tenth of the timeout: never idle for long
+            for byte in head:
+                if stop.wait(TIMEOUT_S / 10):
+                    return
+                try:
+                    sock.sendall(bytes([byte]))
+                except OSError:  # the server closed the connection
+                    return
+
+        sender = threading.Thread(target=trickle, daemon=True)
+        start = time.monotonic()
+        sender.start()
+        try:
+            status, _headers, _body = raw.read_response(sock)
+        finally:
+            stop.set()
+            sender.join()
+    assert status == 408
+    assert time.monotonic() - start < TIMEOUT_S + 3
+
+
+def test_a_connection_that_never_sends_is_closed_without_an_answer(server_url):
+    with raw.connect(server_url) as sock:
+        start = time.monotonic()
+        assert sock.recv(65536) == b""
+    assert TIMEOUT_S - 0.2 < time.monotonic() - start < TIMEOUT_S + 3
+
+
+def test_keep_alive_requests_are_not_cut_off_by_the_head_deadline(server_url):
+    """The deadline restarts with each request on a kept-alive connection."""
+    head = raw.request_head("GET", "/healthz", {}).encode() + b"\r\n"
+    with raw.connect(server_url) as sock:
+        for _ in range(4):
+            sock.sendall(head)
+            status, _headers, _body = raw.read_response(sock)
+            assert status == 200
+            time.sleep(TIMEOUT_S * 0.6)  # under uvicorn's keep-alive timeout of 5 s
+
+
+def test_the_timeout_comes_from_the_environment_and_must_be_positive(tmp_path):
+    from sequencer_server.config import ConfigError, Settings, request_timeout_from_env
+
+    settings = Settings.from_env({"API_TOKEN": "t", "REQUEST_TIMEOUT_S": "2.5"}, data_dir=tmp_path)
+    assert settings.request_timeout_s == 2.5
+    assert Settings.from_env({"API_TOKEN": "t"}, data_dir=tmp_path).request_timeout_s == 60
+    assert request_timeout_from_env({"REQUEST_TIMEOUT_S": "7"}) == 7
+    for bad in ("soon", "0", "-1", "nan"):
+        with pytest.raises(ConfigError, match="REQUEST_TIMEOUT_S"):
+            Settings.from_env({"API_TOKEN": "t", "REQUEST_TIMEOUT_S": bad}, data_dir=tmp_path)
