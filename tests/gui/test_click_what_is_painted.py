@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt as QtNS
 from PySide6.QtGui import QHelpEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.domain.message import Message, Render
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.services.audio_cache import AudioCache
@@ -32,8 +31,8 @@ from desktop_app.ui import theme
 from desktop_app.ui.message_list import MessageListView
 from desktop_app.ui.message_row_geometry import ROW_HEIGHT
 from tests.gui.pixels import Blob, blobs, grab, mask_of
+from tests.gui.tones import write_tone_mp3
 
-SR = 44100
 SECONDS = 4.0
 # Narrow (the panel at its minimum), the panel at the default window size, wide.
 WIDTHS = (280, 372, 540, 900)
@@ -48,9 +47,7 @@ def _snapshot(bpm: float) -> dict:
 @pytest.fixture
 def rows(qtbot, tmp_path):
     """Two playable renders by someone else and one own message whose upload failed."""
-    t = np.arange(int(SR * SECONDS)) / SR
-    tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
-    encode_mp3(np.stack([tone, tone], axis=1), SR, tmp_path / "x.mp3", bitrate=128)
+    write_tone_mp3(tmp_path / "x.mp3", SECONDS)
     cache = AudioCache(tmp_path / "cache")
     model = MessageListModel("bob")
     for i, bpm in enumerate((97.0, 131.0)):

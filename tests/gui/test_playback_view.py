@@ -3,14 +3,12 @@ painted player, the keyboard, scrubbing, the Loop toggle, and a drag out of a ro
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QThreadPool
 from PySide6.QtCore import Qt as QtNS
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 
-from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.domain.message import Message, Render
 from desktop_app.services.audio_cache import AudioCache
 from desktop_app.services.tasks import TaskRunner
@@ -22,16 +20,14 @@ from desktop_app.ui import render_player, theme
 from desktop_app.ui.message_list import MessageListView
 from desktop_app.ui.message_row_audio import player_look
 from desktop_app.ui.message_row_geometry import row_layout
+from tests.gui.tones import write_tone_mp3
 
-SR = 44100
 SNAP = {"bpm": 120.0, "length": 16, "steps_per_beat": 4, "tracks": []}
 
 
 @pytest.fixture
 def wired(qtbot, tmp_path):
-    t = np.arange(SR * 3) / SR
-    tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
-    encode_mp3(np.stack([tone, tone], axis=1), SR, tmp_path / "x.mp3", bitrate=128)
+    write_tone_mp3(tmp_path / "x.mp3")
     cache = AudioCache(tmp_path / "cache")
     msgs = []
     for i in range(2):

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.domain.message import Message, Render
 from desktop_app.services.audio_cache import AudioCache
 from desktop_app.services.tasks import TaskRunner
@@ -25,17 +23,14 @@ from desktop_app.ui import theme
 from desktop_app.ui.message_list import MessageListView
 from desktop_app.ui.message_row_geometry import ROW_HEIGHT
 from tests.gui.pixels import LEFT, NO_MOD, blobs, grab
+from tests.gui.tones import write_tone_mp3
 
-SR = 44100
 SNAP = {"bpm": 120.0, "length": 16, "steps_per_beat": 4, "tracks": []}
 
 
 @pytest.fixture
 def offline_list(qtbot, tmp_path):
-    t = np.arange(SR * 3) / SR
-    tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
-    take = tmp_path / "take.mp3"
-    encode_mp3(np.stack([tone, tone], axis=1), SR, take, bitrate=128)
+    take = write_tone_mp3(tmp_path / "take.mp3")
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     cache = AudioCache(tmp_path / "cache")

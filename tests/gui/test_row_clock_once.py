@@ -14,7 +14,6 @@ import pytest
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QRectF, QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.domain.message import Message, Render
 from desktop_app.services.audio_cache import AudioCache
 from desktop_app.services.tasks import TaskRunner
@@ -28,8 +27,8 @@ from desktop_app.ui.message_list import MessageListView
 from desktop_app.ui.message_row_audio import clock_beside_summary, player_look
 from desktop_app.ui.message_row_geometry import ROW_HEIGHT, row_layout
 from tests.gui.pixels import grab, mask_of
+from tests.gui.tones import write_tone_mp3
 
-SR = 44100
 SNAP = {"bpm": 120.0, "length": 16, "steps_per_beat": 4, "tracks": []}
 SCROLL_BAR = 16
 # The panel's minimum, a compact strip with no miniature, no time slot, a compact strip
@@ -39,9 +38,7 @@ WIDTHS = (PANEL_MIN_WIDTH - SCROLL_BAR, 320, 400, 490, 510, 700, 2560)
 
 @pytest.fixture
 def paused_row(qtbot, tmp_path):
-    t = np.arange(SR * 3) / SR
-    tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
-    encode_mp3(np.stack([tone, tone], axis=1), SR, tmp_path / "x.mp3", bitrate=128)
+    write_tone_mp3(tmp_path / "x.mp3")
     cache = AudioCache(tmp_path / "cache")
     cache.adopt("r0", tmp_path / "x.mp3")
     render = Render("r0", "http://127.0.0.1:9/x", duration=3.0, peaks=(0.3,) * 60)

@@ -59,3 +59,12 @@ FILE_PART_HEAD = (
     "Content-Type: audio/mpeg\r\n\r\n"
 ).encode()
 MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def upload_head(length: int, token: str | None) -> str:
+    """The head of an audio upload announcing ``length`` bytes of multipart body, with a
+    Bearer ``token`` (None: the token comes as a form field, or not at all)."""
+    headers = {"Content-Type": MULTIPART, "Content-Length": str(length)}
+    if token is not None:
+        headers = {"Authorization": f"Bearer {token}", **headers}
+    return request_head("POST", "/api/v1/upload/audio", headers)

@@ -34,15 +34,7 @@ def _closed(sock: socket.socket) -> bool:
 
 def test_stalled_uploads_are_answered_408_and_free_their_slots(served):
     backend, c = served
-    head = raw.request_head(
-        "POST",
-        "/api/v1/upload/audio",
-        {
-            "Authorization": f"Bearer {TOKEN}",
-            "Content-Type": raw.MULTIPART,
-            "Content-Length": "4000000",
-        },
-    )
+    head = raw.upload_head(4_000_000, TOKEN)
     start = time.monotonic()
     stalled = [raw.open_request(c.url, head, raw.FILE_PART_HEAD + mp3_bytes()) for _ in range(4)]
     try:

@@ -15,15 +15,7 @@ from tests.server.limit_checks import detail, stored_renders
 
 def test_wrong_bearer_is_refused_before_the_upload_body_is_read(served):
     backend, c = served
-    head = raw.request_head(
-        "POST",
-        "/api/v1/upload/audio",
-        {
-            "Authorization": "Bearer wrong",
-            "Content-Type": raw.MULTIPART,
-            "Content-Length": str(60 * 1024 * 1024),
-        },
-    )
+    head = raw.upload_head(60 * 1024 * 1024, "wrong")
     with raw.open_request(c.url, head, raw.FILE_PART_HEAD + mp3_bytes()) as sock:
         status, _headers, _ = raw.read_response(sock)
     assert status == 401
@@ -32,11 +24,7 @@ def test_wrong_bearer_is_refused_before_the_upload_body_is_read(served):
 
 def test_wrong_token_field_is_refused_before_the_file_is_read(served):
     backend, c = served
-    head = raw.request_head(
-        "POST",
-        "/api/v1/upload/audio",
-        {"Content-Type": raw.MULTIPART, "Content-Length": str(60 * 1024 * 1024)},
-    )
+    head = raw.upload_head(60 * 1024 * 1024, None)
     start = raw.form_part("format", "mp3") + raw.form_part("token", "wrong") + raw.FILE_PART_HEAD
     with raw.open_request(c.url, head, start + mp3_bytes()) as sock:
         status, _headers, body = raw.read_response(sock)
@@ -76,15 +64,7 @@ def test_token_field_after_the_file_is_still_honoured(served):
 
 def test_uploads_in_flight_per_client_are_capped(served):
     backend, c = served
-    head = raw.request_head(
-        "POST",
-        "/api/v1/upload/audio",
-        {
-            "Authorization": f"Bearer {TOKEN}",
-            "Content-Type": raw.MULTIPART,
-            "Content-Length": str(10 * 1024 * 1024),
-        },
-    )
+    head = raw.upload_head(10 * 1024 * 1024, TOKEN)
     held = [raw.open_request(c.url, head, raw.FILE_PART_HEAD + mp3_bytes()) for _ in range(4)]
     try:
         time.sleep(0.5)  # the four are inside the route, waiting for the rest of their bodies
