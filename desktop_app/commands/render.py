@@ -132,6 +132,16 @@ def _check_output(out: Path, bitrate: int) -> bool:
     return as_wav
 
 
+def _why_not(exc: OSError, out: Path) -> str:
+    """The reason a user can act on: mkdir says only "File exists" when a folder on the
+    way to ``out`` is a file."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        blocking = next((p for p in reversed(out.parents) if p.is_file()), None)
+        if blocking is not None:
+            return f"{blocking} is a file, not a folder"
+    return exc.strerror or str(exc)
+
+
 def _render_stems(args: argparse.Namespace, render: OfflineRender, folder: Path) -> None:
     t0 = time.perf_counter()
     try:
@@ -182,7 +192,7 @@ def _render_mix(args: argparse.Namespace, render: OfflineRender, out: Path, as_w
     except OSError as exc:
         if show:
             print(file=sys.stderr)
-        raise CommandError(f"{out}: cannot write: {exc.strerror or exc}") from None
+        raise CommandError(f"{out}: cannot write: {_why_not(exc, out)}") from None
     if show:
         print(file=sys.stderr)
     if not args.quiet:

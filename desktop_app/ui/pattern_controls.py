@@ -2,11 +2,17 @@
 
 Spin-box arrows and wheel notches in quick succession merge into one undo step
 (``TimedGesture``), so nudging the tempo from 120 to 128 is one Ctrl+Z, not eight.
+
+A number field keeps the focus after Enter, and Qt gives Ctrl+Z to a focused field for
+its own text undo, so "type 140, Enter, Ctrl+Z" undid nothing a musician could see.
+Once the field shows its committed value, Undo and Redo go to the pattern's history;
+while digits are being typed they stay the field's.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -48,6 +54,31 @@ def grid_label(steps_per_beat: int) -> str:
     """Steps per beat as the note value musicians say: 4 → "1/16", 3 → "1/12 (triplets)"."""
     note = 4 * steps_per_beat
     return f"1/{note}" + (" triplets" if steps_per_beat % 3 == 0 else "")
+
+
+_HISTORY_KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+
+def _shows_committed_value(box: QSpinBox | QDoubleSpinBox) -> bool:
+    """Whether the field's text is its value (nothing typed and not yet entered)."""
+    return box.valueFromText(box.cleanText()) == box.value()
+
+
+class _HistoryKeysToPattern(QObject):
+    """Lets Undo/Redo through to the window's actions when a number field is not being
+    edited (see the module docstring)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and isinstance(watched, QSpinBox | QDoubleSpinBox)
+            and any(event.matches(key) for key in _HISTORY_KEYS)
+            and _shows_committed_value(watched)
+        ):
+            event.ignore()  # not overridden: the shortcut (the Undo action) fires
+            return True
+        return False
 
 
 class PatternControls(QWidget):
@@ -98,8 +129,10 @@ class PatternControls(QWidget):
             lambda i: state.set_steps_per_beat(self.grid.itemData(i))
         )
 
+        self._history_keys = _HistoryKeysToPattern(self)
         for box in (self.bpm, self.swing, self.length):
             box.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box.installEventFilter(self._history_keys)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

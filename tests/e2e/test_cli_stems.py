@@ -55,6 +55,11 @@ def test_bad_stem_requests_are_one_line_and_write_nothing(tmp_path: Path) -> Non
     proc = cli(tmp_path, "render", str(source), "--stems", str(a_file))
     assert proc.returncode == 2 and "is a file, not a folder" in proc.stderr
     assert a_file.read_text() == "keep me"
+    # The mix into a folder that is a file says so (mkdir said only "File exists").
+    proc = cli(tmp_path, "render", str(source), "-o", str(a_file / "mix.wav"), "-q")
+    assert proc.returncode == 2
+    assert f"{a_file} is a file, not a folder" in proc.stderr, proc.stderr
+    assert a_file.read_text() == "keep me"
 
     proc = cli(tmp_path, "render", str(source), "-o", str(tmp_path / "x.flac"),
                "--stems", str(tmp_path / "s"))  # fmt: skip

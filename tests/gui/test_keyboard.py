@@ -152,3 +152,30 @@ def test_the_grid_cursor_shows_for_the_keyboard_not_after_a_click(qtbot, graph) 
     QTest.keyClick(grid, Qt.Key.Key_Right)
     assert grid.cursor_cell == (2, 6)  # the keyboard goes on from the clicked cell
     assert changed_pixels(grid.grab().toImage(), after_click) > 0
+
+
+def test_undo_after_typing_a_tempo_undoes_it_while_the_field_keeps_focus(qtbot, graph) -> None:
+    """Type a tempo, press Enter, press Ctrl+Z: the tempo comes back, as the Undo button
+    would do. While digits are still being typed, Ctrl+Z stays the field's own."""
+    sequencer = graph.sequencer_state
+    before = sequencer.pattern.bpm
+    bpm = graph.window.sequencer_panel.pattern_controls.bpm
+    bpm.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is bpm)
+    bpm.selectAll()
+    QTest.keyClicks(QApplication.focusWidget(), "140")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert sequencer.pattern.bpm == 140.0
+    assert QApplication.focusWidget() is bpm  # Enter leaves the focus there
+
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert sequencer.pattern.bpm == before
+    assert bpm.value() == before
+
+    # Mid-typing, Ctrl+Z undoes the typing and leaves the pattern alone.
+    bpm.selectAll()
+    QTest.keyClicks(QApplication.focusWidget(), "9")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert sequencer.pattern.bpm == before
+    assert sequencer.undo_stack.canRedo()  # the redo of 140 is still there: nothing was undone
+    assert bpm.text() == f"{before:.1f}"
