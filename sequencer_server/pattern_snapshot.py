@@ -1,5 +1,6 @@
 """What a message's ``snapshot`` must be: a pattern, as resources/schemas/*/pattern/pattern.json
-describe it (0.1.0 is 0.0.1 plus optional per-track fields, so one model takes both).
+describe it (0.1.0 is 0.0.1 plus optional per-track fields, so one model takes both), or
+the ``sequencer.audio`` snapshot the desktop app sends with a dropped audio file.
 
 The models check; the server stores the snapshot exactly as sent (the check's output is
 thrown away), so numbers keep their spelling and unknown keys — what a newer client adds —
@@ -63,6 +64,20 @@ class PatternSnapshot(BaseModel):
     tracks: list[TrackSnapshot]
 
 
+class AudioSnapshot(BaseModel):
+    """What the desktop app sends with an audio file dropped on a thread: no pattern, the
+    file's name (the render carries the sound)."""
+
+    model_config = _OPEN
+
+    format: Literal["sequencer.audio"]
+    version: str = Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
+    filename: str | MISSING = Field(default=MISSING, min_length=1)
+
+
+AUDIO_FORMAT = "sequencer.audio"
+
+
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
     """The model's JSON Schema with its ``$defs`` put in place (a field's schema in the
     OpenAPI document cannot carry definitions of its own), unknown keys as JsonValue."""
@@ -86,14 +101,25 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _checked_as_sent(value: object, handler: ValidatorFunctionWrapHandler) -> object:
-    """Refuse what is not a pattern (the errors name the field: ``snapshot.bpm``), keep
-    the value itself."""
-    PatternSnapshot.model_validate(value)
+    """Refuse what is not a pattern (the errors name the field: ``snapshot.bpm``) or a
+    dropped file's snapshot, keep the value itself. Without a known ``format`` it is
+    judged as a pattern, so that the detail names every field a pattern lacks."""
+    if isinstance(value, dict) and value.get("format") == AUDIO_FORMAT:
+        AudioSnapshot.model_validate(value)
+    else:
+        PatternSnapshot.model_validate(value)
     return value
 
 
 Snapshot = Annotated[
     dict[str, Any],
     WrapValidator(_checked_as_sent),
-    WithJsonSchema(_inline(PatternSnapshot.model_json_schema())),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _inline(PatternSnapshot.model_json_schema()),
+                _inline(AudioSnapshot.model_json_schema()),
+            ]
+        }
+    ),
 ]

@@ -1,6 +1,6 @@
-"""A message's snapshot must be a pattern: one that is not is refused 422 with the field
-named, and stores nothing; every version the client writes, newer ones and unknown keys
-are stored exactly as sent."""
+"""A message's snapshot must be a pattern (or a dropped audio file's snapshot): one that is
+not is refused 422 with the field named, and stores nothing; every version the client
+writes, newer ones and unknown keys are stored exactly as sent."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def _track(**fields: object) -> dict:
         (pattern(tracks=[_track(mute="yes")]), ["snapshot.tracks.0.mute"]),
         (pattern(tracks=[{"name": "Kick"}]), ["snapshot.tracks.0.sample"]),
         (pattern(tracks=[_track(pitch=99)]), ["snapshot.tracks.0.pitch"]),
+        ({"format": "sequencer.audio", "filename": 7}, ["snapshot.version", "snapshot.filename"]),
     ],
 )
 def test_a_snapshot_that_is_not_a_pattern_is_422_naming_the_field(served, snapshot, fields):
@@ -52,8 +53,10 @@ def test_every_version_the_client_writes_and_unknown_keys_are_stored_as_sent(ser
         plain.to_snapshot(),
         tuned.to_snapshot(),
         pattern(version="0.7.0", tempo_map=[{"at": 0, "bpm": 90}], tracks=[_track(lfo=1)]),
+        # what the desktop app sends with a dropped audio file
+        {"format": "sequencer.audio", "version": "0.0.1", "filename": "take.wav"},
     ]
-    assert [s["version"] for s in snapshots] == ["0.0.1", "0.1.0", "0.7.0"]
+    assert [s["version"] for s in snapshots] == ["0.0.1", "0.1.0", "0.7.0", "0.0.1"]
     for snapshot in snapshots:
         r = c.create_message(thread["id"], snapshot=snapshot)
         assert r.status_code == 201, r.text
