@@ -20,7 +20,7 @@ from desktop_app.paths import AppPaths
 from desktop_app.playback import Playback
 from desktop_app.services.cache_budget import sample_cap_bytes
 from desktop_app.services.connection import ServerConnection
-from desktop_app.services.first_run import is_first_run, make_demo_renderer, start_first_run
+from desktop_app.services.first_run import make_demo_renderer, start_first_run, welcome_wanted
 from desktop_app.services.kit_library import KitLibrary
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import Outbox
@@ -188,7 +188,7 @@ class AppGraph(QObject):
     # ---- wiring ---------------------------------------------------------------------------
     def start(self) -> None:
         self.session.start()
-        if is_first_run(self.settings):
+        if welcome_wanted(self.settings, own_server=self.connection.embedded is not None):
             api = self.connection.api
             start_first_run(
                 self.tasks,

@@ -133,9 +133,9 @@ def _run_gui(
     hook = ExceptionHook(reporter.report).install()
     # SEQUENCER_SERVER_URL / _TOKEN / _USER win over the settings file, as on the command line.
     settings = Settings.open(paths.settings_file, environ=os.environ)
-    for name in ("server_url", "api_token", "user_name"):
-        if variable := settings.overridden_by(name):
-            log.info("%s comes from the environment (%s)", name, variable)
+    for key in ("server_url", "api_token", "user_name"):
+        if variable := settings.overridden_by(key):
+            log.info("%s comes from the environment (%s)", key, variable)
     graph: AppGraph | None = None
     try:
         try:
@@ -159,6 +159,7 @@ def _run_gui(
             QTimer.singleShot(0, lambda: opener.open(options.files))
         instance = InstanceServer(name, graph) if interactive else None
         if instance is not None:
+            log.info("later starts on this data folder hand their files to %s", name)
             instance.filesReceived.connect(lambda files: _bring_forward(graph.window))
             instance.filesReceived.connect(lambda files: opener.open(files) if files else None)
         if on_started is not None:

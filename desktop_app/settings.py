@@ -27,13 +27,15 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
 
+from desktop_app.server_pins import PINS_KEY, pin_key, read_pins, v2_pins_per_server, with_pin
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 MP3_BITRATES = (128, 192, 256, 320)
 CACHE_SIZE_RANGE_MB = (64, 100_000)
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 VERSION_KEY = "meta/settings_version"
 
 
@@ -192,7 +194,7 @@ def _v1_group_flat_keys(qs: QSettings) -> None:
 
 
 Migration = Callable[[QSettings], None]
-MIGRATIONS: Mapping[int, Migration] = {1: _v1_group_flat_keys}
+MIGRATIONS: Mapping[int, Migration] = {1: _v1_group_flat_keys, 2: v2_pins_per_server}
 
 
 def migrate(
@@ -250,11 +252,11 @@ class Settings(QObject):
     api_token = Option(
         "connection/api_token", str, "", "API token for the server", env="SEQUENCER_TOKEN"
     )
-    server_fingerprint = Option(
-        "connection/server_fingerprint",
+    server_pins = Option(
+        PINS_KEY,
         str,
         "",
-        "SHA-256 of the server's self-signed certificate (from the invite); pinned when set",
+        "Joined servers' self-signed certificates (SHA-256 from the invite) by origin, JSON",
     )
     share_on_network = Option(
         "connection/share_on_network",
@@ -345,6 +347,24 @@ class Settings(QObject):
     @classmethod
     def options(cls) -> list[Option[Any]]:
         return list(cls._options.values())
+
+    @property
+    def server_fingerprint(self) -> str:
+        """The pin of the server in use: each pin stays with the server it was made for
+        (``server_pins``), so leaving that server and coming back finds it again."""
+        return self.pin_for(self.server_url)
+
+    @server_fingerprint.setter
+    def server_fingerprint(self, fingerprint: str) -> None:
+        self.set_pin(self.server_url, fingerprint)
+
+    def pin_for(self, url: str) -> str:
+        """``url``'s pinned certificate, ``""`` when none was ever made for it."""
+        return read_pins(self.server_pins).get(pin_key(url), "")
+
+    def set_pin(self, url: str, fingerprint: str) -> None:
+        """Pin ``url``'s certificate (``""``: trust it the ordinary way again)."""
+        self.server_pins = with_pin(self.server_pins, url, fingerprint)
 
     def overridden_by(self, name: str) -> str:
         """The environment variable that decides option ``name`` right now, or ``""``."""

@@ -9,8 +9,8 @@ graph is built, checks what a musician needs in the first minute:
 - the embedded (or configured) server answers ``/healthz``;
 - PortAudio loads (the engine would otherwise fall back to a silent clock);
 - QtMultimedia has a backend that decodes MP3 (the inline players);
-- on a first start, the Welcome thread with its rendered demo exists (bounce, MP3
-  encoder, upload and storage all work).
+- on a first start on the embedded server, the Welcome thread with its rendered demo
+  exists (bounce, MP3 encoder, upload and storage all work).
 
 Each check prints one line; the exit code is 0 only if all passed within the time limit.
 Without ``SEQUENCER_HOME`` the run uses a temporary home, so a smoke test never touches
@@ -36,6 +36,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from desktop_app.paths import HOME_ENV, AppPaths
+from desktop_app.services.first_run import welcome_wanted
 
 if TYPE_CHECKING:  # built and handed over by ``gui_main``; this module never imports it
     from desktop_app.app import AppGraph
@@ -83,7 +84,7 @@ class SmokeTest(QObject):
     def arm(self, graph: AppGraph) -> None:
         self._graph = graph
         names = ["window shown", "server answers /healthz", "PortAudio loaded", "MP3 playback"]
-        first_run = not graph.settings.welcome_thread_id
+        first_run = welcome_wanted(graph.settings, graph.connection.embedded is not None)
         if first_run:
             names.append("Welcome thread rendered and uploaded")
             graph.welcomeCreated.connect(

@@ -44,7 +44,5 @@ def open_context(args: argparse.Namespace) -> CliContext:
     url = (args.server or settings.server_url).strip()
     token = args.token or settings.api_token
     user = args.user or settings.user_name
-    # The pin belongs to the settings' server: another --server gets ordinary checks.
-    same = url.rstrip("/") == settings.server_url.strip().rstrip("/")
-    pin = settings.server_fingerprint if same else ""
-    return CliContext(paths, settings, connect(url, token, paths, pin), user)
+    # Each joined server has its own pin; any other server gets ordinary checks.
+    return CliContext(paths, settings, connect(url, token, paths, settings.pin_for(url)), user)

@@ -2,11 +2,15 @@
 
 It runs as a child process rather than a thread so that a 100 MB upload's parsing never
 competes with the GUI thread for the GIL, and a server crash cannot take the window down.
-The child is told our pid and exits on its own if the app dies without stopping it.
+The child is told our pid and exits on its own if the app dies without stopping it. A
+helper thread waits for the child from the start: a child that dies by itself (killed,
+crashed) is reaped at once, never left a zombie, and ``watch`` tells whoever keeps the
+app connected, so it can start a new one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -15,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from desktop_app.embedded_flag import EMBEDDED_SERVER_FLAG
@@ -49,6 +54,9 @@ class EmbeddedServer:
         self.url: str | None = None
         self.fingerprint: str | None = None
         self._process: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
+        self._on_exit: Callable[[int], None] | None = None
+        self._exit_code: int | None = None  # set once the child exited by itself
 
     def _address_args(self) -> list[str]:
         if not self.listen:
@@ -82,6 +90,10 @@ class EmbeddedServer:
         self._process = subprocess.Popen(
             cmd, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
         )
+        self._exit_code = None
+        threading.Thread(
+            target=self._reap, args=(self._process,), name="embedded-server-reaper", daemon=True
+        ).start()
         if not isinstance(stderr, int):  # our log file, not subprocess.DEVNULL
             stderr.close()
         ready: dict = {}
@@ -111,10 +123,31 @@ class EmbeddedServer:
             except ValueError:
                 continue
 
+    def watch(self, on_exit: Callable[[int], None]) -> None:
+        """``on_exit(exit_code)``, on a helper thread, once the child exits by itself (not
+        through ``stop``); at once if it already has."""
+        with self._lock:
+            self._on_exit = on_exit
+            code = self._exit_code
+        if code is not None:
+            on_exit(code)
+
+    def _reap(self, process: subprocess.Popen[str]) -> None:
+        code = _wait_for_exit(process)
+        with self._lock:
+            if self._process is not process:  # stopped by us (or replaced): nothing to say
+                return
+            self._exit_code = code
+            on_exit = self._on_exit
+        log.warning("Embedded server (pid %d) exited by itself, exit code %s", process.pid, code)
+        if on_exit is not None:
+            on_exit(code)
+
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the server to finish (SIGTERM lets uvicorn close connections and the store),
         then make sure it is gone."""
-        process, self._process = self._process, None
+        with self._lock:
+            process, self._process = self._process, None
         if process is None:
             return
         if process.poll() is None:
@@ -135,6 +168,16 @@ class EmbeddedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _wait_for_exit(process: subprocess.Popen[str]) -> int:
+    """Blocks until the child exits, then reaps it. ``waitid(WNOWAIT)`` waits without
+    reaping and without holding ``Popen``'s lock, so ``poll()`` and ``stop()`` on other
+    threads never block behind this wait; ``wait()`` then reaps through ``Popen``."""
+    if hasattr(os, "waitid"):
+        with contextlib.suppress(ChildProcessError):  # already reaped by stop()
+            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+    return process.wait()
 
 
 def wait_until_healthy(url: str, timeout: float = 5.0) -> bool:

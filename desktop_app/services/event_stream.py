@@ -24,6 +24,8 @@ from typing import Any
 
 import requests
 
+from desktop_app.services.pinning import CertificateMismatch, pin
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/api/v1/events"
@@ -142,7 +144,9 @@ EventCallback = Callable[[str, dict[str, Any], str | None], None]
 class EventStream:
     """``EventStream(base_url, token, on_event, on_state)``: ``on_event(kind, data, id)``
     for each event whose data is a JSON object; ``on_state(True)`` once connected,
-    ``on_state(False)`` when the connection is lost (it retries by itself)."""
+    ``on_state(False)`` when the connection is lost (it retries by itself).
+    ``fingerprint``: the pinned certificate of a self-signed HTTPS server, the same pin
+    the API client uses (no certificate authority vouches for a bandmate's laptop)."""
 
     def __init__(
         self,
@@ -152,11 +156,13 @@ class EventStream:
         on_state: Callable[[bool], None],
         *,
         last_event_id: str | None = None,
+        fingerprint: str | None = None,
         read_timeout: float = READ_TIMEOUT,
         backoff: Sequence[float] = BACKOFF,
     ) -> None:
         self._url = base_url.rstrip("/") + EVENTS_PATH
         self._token = token
+        self._fingerprint = fingerprint
         self._on_event = on_event
         self._on_state = on_state
         self.last_event_id = last_event_id
@@ -167,6 +173,7 @@ class EventStream:
         self._response: requests.Response | None = None
         self._thread: threading.Thread | None = None
         self.connects = 0  # successful connections, for tests and logs
+        self.refused = False  # the server showed a certificate other than the pinned one
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="event-stream", daemon=True)
@@ -198,10 +205,21 @@ class EventStream:
             session.headers["Authorization"] = f"Bearer {self._token}"
             session.headers["Accept"] = "text/event-stream"
             session.headers["User-Agent"] = "Sequencer-desktop"
+            pin(session, self._url, self._fingerprint)
             while not self._stop.is_set():
                 try:
                     got_events, retry_ms = self._listen(session)
                     failures = 0 if got_events else failures + 1
+                except CertificateMismatch as exc:
+                    failures += 1  # said once: the retries see the same certificate
+                    if not self._stop.is_set() and not self.refused:
+                        log.warning(
+                            "event stream refused: the server at %s shows a certificate "
+                            "other than the pinned one (%s)",
+                            self._url,
+                            exc,
+                        )
+                    self.refused = True
                 except Exception as exc:  # any failure: the stream retries, never dies
                     failures += 1
                     if not self._stop.is_set():

@@ -1,9 +1,9 @@
 """The first start: a "Welcome" thread holding the demo groove.
 
 A new user should see how the app is meant to be used (patterns travel in threads) and
-hear something within seconds, so on the very first start the app creates a thread named
-"Welcome" with one message carrying the demo pattern (and, when a renderer is supplied,
-its MP3 render so it plays inline). Done once: a marker in the settings
+hear something within seconds, so on the very first start on its own (embedded) server
+the app creates a thread named "Welcome" with one message carrying the demo pattern (and,
+when a renderer is supplied, its MP3 render so it plays inline). Done once: a marker in the settings
 (``welcome_thread_id``) makes it idempotent, and the message id is derived from the thread
 id so a retry after a crash between the two calls cannot post the demo twice.
 
@@ -69,6 +69,13 @@ def welcome_message_id(thread_id: str) -> str:
 
 def is_first_run(marker: WelcomeMarker) -> bool:
     return not marker.welcome_thread_id
+
+
+def welcome_wanted(marker: WelcomeMarker, own_server: bool) -> bool:
+    """A first start on this user's own (embedded) server. A band's shared server gets
+    nothing: every bandmate would find a newcomer's demo in their list. The marker stays
+    unset there, so the Welcome comes on the first start with the local server."""
+    return own_server and is_first_run(marker)
 
 
 def ensure_welcome_thread(

@@ -23,8 +23,11 @@ MAX_MESSAGE = 64 * 1024
 
 
 def instance_name(data_dir: Path) -> str:
-    digest = hashlib.sha1(str(Path(data_dir).absolute()).encode("utf-8")).hexdigest()[:16]
-    return f"sequencer-{digest}"
+    """The socket name for one data folder, and only for it: the folder's real path (a
+    symlink or ``..`` names the same folder), hashed so that any path fits a socket name;
+    128 bits keep two folders from ever meeting by chance."""
+    real = str(Path(data_dir).expanduser().resolve())
+    return f"sequencer-{hashlib.sha256(real.encode('utf-8')).hexdigest()[:32]}"
 
 
 def forward_to_running(name: str, files: list[str]) -> bool:

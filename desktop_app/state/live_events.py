@@ -21,12 +21,15 @@ log = logging.getLogger(__name__)
 
 
 class EventsServer(Protocol):
-    """The part of ``ApiClient`` that says where the stream is and whether there is one."""
+    """The part of ``ApiClient`` that says where the stream is, which certificate it may
+    show (a joined self-signed server's pin) and whether there is one."""
 
     @property
     def base_url(self) -> str: ...
     @property
     def token(self) -> str: ...
+    @property
+    def fingerprint(self) -> str | None: ...
     def health(self) -> dict[str, Any]: ...
 
 
@@ -35,13 +38,17 @@ class Stream(Protocol):
     def stop(self, timeout: float | None = ...) -> None: ...
 
 
-StreamFactory = Callable[[str, str, EventCallback, Callable[[bool], None]], Stream]
+StreamFactory = Callable[[EventsServer, EventCallback, Callable[[bool], None]], Stream]
 
 
 def _event_stream(
-    url: str, token: str, on_event: EventCallback, on_state: Callable[[bool], None]
+    server: EventsServer, on_event: EventCallback, on_state: Callable[[bool], None]
 ) -> Stream:
-    return EventStream(url, token, on_event, on_state)
+    """Pinned as the API client is: a stream that trusted less would never connect to a
+    self-signed server, one that trusted more would accept a stranger's certificate."""
+    return EventStream(
+        server.base_url, server.token, on_event, on_state, fingerprint=server.fingerprint
+    )
 
 
 class LiveEvents(QObject):
@@ -93,9 +100,7 @@ class LiveEvents(QObject):
             log.info("the server offers no events: polling")
             return
         log.info("listening to the server's events")
-        self._stream = self._factory(
-            self._server.base_url, self._server.token, self._on_worker_event, self._on_worker_state
-        )
+        self._stream = self._factory(self._server, self._on_worker_event, self._on_worker_state)
         self._stream.start()
 
     def _on_no_health(self, exc: BaseException) -> None:

@@ -22,7 +22,10 @@ class ColumnsSplitter(QSplitter):
     ``wanted_width``) and the conversation takes the rest — no empty space beside the
     grid while the thread stays narrow. When the window is smaller, each column gives
     up room in proportion to what it can spare above its minimum, so going back to the
-    old size brings back the old layout.
+    old size brings back the old layout — except that the sequencer keeps the width that
+    shows its whole pattern with the smallest cells (its ``fitting_width``) until the
+    other columns are down to their minimums: a grid scrolling sideways costs the
+    musician more than a narrower thread list or conversation.
     """
 
     def __init__(self, orientation: Qt.Orientation, parent: QWidget | None = None) -> None:
@@ -54,8 +57,14 @@ class ColumnsSplitter(QSplitter):
             wanted = getattr(self.widget(1), "wanted_width", None)
             grid = max(0, min(extra, wanted() - pref[1])) if wanted is not None else 0
             return [pref[0], pref[1] + grid, pref[2] + extra - grid]
-        spare = [p - m for p, m in zip(pref, mins, strict=True)]
-        ratio = min(1.0, -extra / max(1, sum(spare)))
+        fitting = getattr(self.widget(1), "fitting_width", None)
+        floors = list(mins)
+        if fitting is not None:
+            floors[1] = max(mins[1], min(pref[1], fitting()))
+        if sum(floors) > total:  # not even that fits: the sequencer goes below its floor
+            pref, floors = floors, mins
+        spare = [p - m for p, m in zip(pref, floors, strict=True)]
+        ratio = min(1.0, (sum(pref) - total) / max(1, sum(spare)))
         widths = [round(p - s * ratio) for p, s in zip(pref, spare, strict=True)]
         widths[1] += total - sum(widths)  # rounding
         return widths

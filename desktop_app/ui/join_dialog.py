@@ -26,9 +26,9 @@ class JoinTarget(Protocol):
 
     server_url: str
     api_token: str
-    server_fingerprint: str
     user_name: str
 
+    def set_pin(self, url: str, fingerprint: str) -> None: ...
     def sync(self) -> None: ...
 
 
@@ -88,7 +88,7 @@ class JoinDialog(QDialog):
         s = self._settings
         if joined.name:
             s.user_name = joined.name
-        s.server_fingerprint = joined.fingerprint
+        s.set_pin(joined.url, joined.fingerprint)
         s.api_token = joined.token
         s.server_url = joined.url  # last: the session host switches after this write
         s.sync()

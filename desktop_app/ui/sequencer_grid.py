@@ -21,8 +21,6 @@ it (``track_sound``), as it does under the track headers.
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
@@ -35,30 +33,18 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop_app.domain.pattern import DEFAULT_VELOCITY, Pattern
-from desktop_app.domain.track import VELOCITY_MAX
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.grid_cells import paint_cell, paint_cursor, paint_velocity
-from desktop_app.ui.grid_geometry import (
-    CELL_WIDTH,
-    ROW_HEIGHT,
-    cell_at,
-    cell_rect,
-    column_span,
-    content_height,
-    content_width,
-    row_y,
-)
+from desktop_app.ui.grid_geometry import ROW_HEIGHT, GridMetrics, content_height, row_y
 from desktop_app.ui.track_sound import accept_audio_drag, drop_new_track
-
-WHEEL_STEP = 8  # velocity per wheel notch
-WHEEL_STEP_FINE = 1
-WHEEL_MERGE_SECONDS = 0.8  # wheel notches on one cell within this merge into one undo step
-DRAG_PIXELS_PER_VELOCITY = 1.5
+from desktop_app.ui.velocity_gestures import WHEEL_STEP as WHEEL_STEP
+from desktop_app.ui.velocity_gestures import NudgeMerge, dragged, nudged
 
 
 class SequencerGrid(QWidget):
@@ -66,11 +52,13 @@ class SequencerGrid(QWidget):
 
     hoveredCellChanged = Signal(int, int)  # track, step; -1, -1 when leaving
     cursorMoved = Signal(QRect)  # the keyboard cursor's cell, for the scroll area to follow
+    metricsChanged = Signal(GridMetrics)  # the cells were resized to the grid's new width
 
     def __init__(self, state: SequencerState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._state = state
         self._current = state.current_step
+        self._metrics = GridMetrics()
         self._hover: tuple[int, int] | None = None
         # gesture in progress
         self._mode: str | None = None  # "paint" | "erase" | "velocity"
@@ -79,9 +67,7 @@ class SequencerGrid(QWidget):
         self._drag_cell: tuple[int, int] | None = None
         self._drag_origin_y = 0.0
         self._drag_origin_velocity = 0
-        self._wheel_cell: tuple[int, int] | None = None
-        self._wheel_time = 0.0
-        self._wheel_gesture: int | None = None
+        self._nudges = NudgeMerge(state.new_gesture)  # wheel and +/-: merged undo steps
         self.paint_velocity = DEFAULT_VELOCITY
         self._cursor = (0, 0)  # track, step: where the keyboard edits
         # Shown while the keyboard is in use (focus by Tab, or a key pressed), not after
@@ -105,19 +91,38 @@ class SequencerGrid(QWidget):
     def pattern(self) -> Pattern:
         return self._state.pattern
 
+    @property
+    def metrics(self) -> GridMetrics:
+        """The cell width and gaps the grid paints with now (they follow its width)."""
+        return self._metrics
+
     def sizeHint(self) -> QSize:
+        """Room for every step at full size."""
         p = self.pattern
-        return QSize(content_width(p), content_height(len(p.tracks)))
+        return QSize(GridMetrics().content_width(p), content_height(len(p.tracks)))
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        """Room for every step at the smallest cells: narrower, the scroll area scrolls."""
+        p = self.pattern
+        return QSize(GridMetrics.smallest().content_width(p), content_height(len(p.tracks)))
 
     def cell_rect(self, track: int, step: int) -> QRect:
         """Where a cell is painted."""
-        return cell_rect(self.pattern, track, step)
+        return self._metrics.cell_rect(self.pattern, track, step)
 
     def cell_at(self, pos: QPoint | QPointF) -> tuple[int, int] | None:
-        return cell_at(self.pattern, pos.x(), pos.y())
+        return self._metrics.cell_at(self.pattern, pos.x(), pos.y())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_cells()
+
+    def _fit_cells(self) -> None:
+        metrics = GridMetrics.fitting(self.pattern, self.width())
+        if metrics != self._metrics:
+            self._metrics = metrics
+            self.update()
+            self.metricsChanged.emit(metrics)
 
     # ---- state -----------------------------------------------------------------------
     def _on_pattern_changed(self) -> None:
@@ -127,9 +132,9 @@ class SequencerGrid(QWidget):
             max(0, min(track, len(p.tracks) - 1)),
             max(0, min(step, p.length - 1)),
         )
-        size = self.sizeHint()
-        self.setMinimumSize(size)
+        self.setMinimumSize(self.minimumSizeHint())
         self.updateGeometry()
+        self._fit_cells()
         self.update()
 
     def _on_current_step(self, step: int) -> None:
@@ -143,7 +148,7 @@ class SequencerGrid(QWidget):
                 self.update(self._column_rect(column))
 
     def _column_rect(self, step: int) -> QRect:
-        left, width = column_span(self.pattern, step)
+        left, width = self._metrics.column_span(self.pattern, step)
         return QRect(left, 0, width, self.height())
 
     # ---- painting --------------------------------------------------------------------
@@ -154,6 +159,7 @@ class SequencerGrid(QWidget):
         painter.fillRect(event.rect(), theme.color(theme.BG_DEEP))
         spb = max(1, p.steps_per_beat)
         height = content_height(len(p.tracks))
+        column_span = self._metrics.column_span
 
         # beat groups: a faint band behind every other beat makes the bar readable at a glance
         for beat_start in range(0, p.length, spb):
@@ -246,14 +252,8 @@ class SequencerGrid(QWidget):
             event.ignore()  # over an empty step the wheel scrolls, as everywhere else
             return
         fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        notches = delta / 120.0
-        amount = (WHEEL_STEP_FINE if fine else WHEEL_STEP) * notches
-        new = max(1, min(VELOCITY_MAX, round(velocity + amount)))
-        now = time.monotonic()
-        if self._wheel_cell != cell or now - self._wheel_time > WHEEL_MERGE_SECONDS:
-            self._wheel_gesture = self._state.new_gesture()
-        self._wheel_cell, self._wheel_time = cell, now
-        self._state.set_step(track, step, new, self._wheel_gesture, "Change velocity")
+        new = nudged(velocity, delta / 120.0, fine)
+        self._state.set_step(track, step, new, self._nudges.gesture_for(cell), "Change velocity")
         self._show_velocity_tip(event.globalPosition().toPoint(), track, step)
         event.accept()
 
@@ -312,7 +312,7 @@ class SequencerGrid(QWidget):
         elif key == Qt.Key.Key_End:
             self.set_cursor_cell(track, p.length - 1)
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self._wheel_cell = None  # a toggle ends any velocity merge on this cell
+            self._nudges.end()  # a toggle ends any velocity merge on this cell
             self._state.toggle_step(track, step, self.paint_velocity)
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
             up = key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal)
@@ -338,14 +338,9 @@ class SequencerGrid(QWidget):
         velocity = self.pattern.tracks[track].steps[step]
         if velocity == 0:
             return
-        amount = (WHEEL_STEP_FINE if fine else WHEEL_STEP) * (1 if up else -1)
-        new = max(1, min(VELOCITY_MAX, velocity + amount))
-        now = time.monotonic()
-        cell = (track, step)
-        if self._wheel_cell != cell or now - self._wheel_time > WHEEL_MERGE_SECONDS:
-            self._wheel_gesture = self._state.new_gesture()
-        self._wheel_cell, self._wheel_time = cell, now
-        self._state.set_step(track, step, new, self._wheel_gesture, "Change velocity")
+        new = nudged(velocity, 1 if up else -1, fine)
+        gesture = self._nudges.gesture_for((track, step))
+        self._state.set_step(track, step, new, gesture, "Change velocity")
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
@@ -372,7 +367,7 @@ class SequencerGrid(QWidget):
         start = self._last_pos or pos
         dx, dy = pos.x() - start.x(), pos.y() - start.y()
         distance = max(abs(dx), abs(dy))
-        steps = max(1, int(distance // (CELL_WIDTH / 3)))
+        steps = max(1, int(distance // (self._metrics.cell_width / 3)))
         seen: set[tuple[int, int]] = set()
         for i in range(1, steps + 1):
             point = QPointF(start.x() + dx * i / steps, start.y() + dy * i / steps)
@@ -404,11 +399,8 @@ class SequencerGrid(QWidget):
         if self._drag_cell is None:
             return
         track, step = self._drag_cell
-        scale = DRAG_PIXELS_PER_VELOCITY * (
-            4 if modifiers & Qt.KeyboardModifier.ShiftModifier else 1
-        )
-        delta = (self._drag_origin_y - pos.y()) / scale
-        new = max(0, min(VELOCITY_MAX, round(self._drag_origin_velocity + delta)))
+        fine = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        new = dragged(self._drag_origin_velocity, self._drag_origin_y - pos.y(), fine)
         self._state.set_step(track, step, new, self._gesture, "Change velocity")
 
     # ---- audio files dropped under the rows ------------------------------------------

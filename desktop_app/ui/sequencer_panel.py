@@ -28,7 +28,7 @@ from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.flow_layout import FlowLayout
-from desktop_app.ui.grid_geometry import RULER_HEIGHT, content_height, content_width
+from desktop_app.ui.grid_geometry import RULER_HEIGHT, GridMetrics, content_height
 from desktop_app.ui.pattern_controls import PatternControls
 from desktop_app.ui.sequencer_grid import SequencerGrid
 from desktop_app.ui.step_ruler import StepRuler
@@ -128,6 +128,8 @@ class SequencerPanel(QWidget):
         self.grid_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.grid.cursorMoved.connect(self._follow_grid_cursor)
         self.ruler = StepRuler(sequencer_state, self)
+        self.ruler.set_metrics(self.grid.metrics)
+        self.grid.metricsChanged.connect(self.ruler.set_metrics)
         self.headers = TrackHeaderColumn(sequencer_state)
         self.header_view = HeaderViewport(self.headers, self)
 
@@ -234,14 +236,21 @@ class SequencerPanel(QWidget):
             self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
 
     def wanted_width(self) -> int:
-        """The width that shows the whole pattern and the toolbar on one line; more only
-        adds empty space beside the grid."""
-        grid = HEADER_WIDTH + content_width(self._seq.pattern)
-        grid += self.grid_scroll.verticalScrollBar().sizeHint().width() + 2
-        return max(grid, self.toolbar.sizeHint().width())
+        """The width that shows the whole pattern at full size and the toolbar on one
+        line; more only adds empty space beside the grid."""
+        return max(self._width_for(GridMetrics()), self.toolbar.sizeHint().width())
+
+    def fitting_width(self) -> int:
+        """The narrowest width that still shows the whole pattern, with the smallest
+        cells: narrower, the grid scrolls sideways."""
+        return self._width_for(GridMetrics.smallest())
+
+    def _width_for(self, metrics: GridMetrics) -> int:
+        grid = HEADER_WIDTH + metrics.content_width(self._seq.pattern)
+        return grid + self.grid_scroll.verticalScrollBar().sizeHint().width() + 2
 
     def sizeHint(self) -> QSize:
         p = self._seq.pattern
-        width = HEADER_WIDTH + min(content_width(p), 1100) + 12
+        width = HEADER_WIDTH + min(GridMetrics().content_width(p), 1100) + 12
         height = 64 + RULER_HEIGHT + min(content_height(len(p.tracks)), 520) + 12
         return QSize(max(width, 900), height)

@@ -320,10 +320,9 @@ class SettingsDialog(QDialog):
         if not s.overridden_by("api_token"):
             s.api_token = self.api_token.text().strip()
         if not s.overridden_by("server_url"):
-            url = self.server_url.text().strip().rstrip("/")
-            if url != s.server_url:
-                s.server_fingerprint = ""  # a pin belongs to the server it came with
-            s.server_url = url
+            # Pins stay with their servers (Settings.server_fingerprint): another address
+            # gets no pin, and coming back to a joined one finds its pin again.
+            s.server_url = self.server_url.text().strip().rstrip("/")
         s.sync()
 
     def accept(self) -> None:

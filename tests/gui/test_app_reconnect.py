@@ -76,3 +76,42 @@ def test_output_device_goes_to_the_engine(qtbot, tmp_path: Path) -> None:
     finally:
         graph.window.close()
         graph.shutdown()
+
+
+def test_leaving_a_joined_https_server_and_coming_back_needs_no_new_invite(
+    qtbot, tmp_path: Path
+) -> None:
+    """Settings → another server, then back to the joined one: its certificate pin is
+    still there, so the app reconnects, signed in as the invite's name, with live events,
+    instead of "the server's certificate is not the invite's"."""
+    from desktop_app.ui.settings_dialog import AudioDevices, SettingsDialog
+    from tests.conftest import TOKEN
+    from tests.gui.join_helpers import joined_settings
+    from tests.server.test_user_commands import server
+
+    with server(tmp_path / "srv", "--tls-self-signed", token=TOKEN) as ready:
+        paths, settings = joined_settings(tmp_path / "home", tmp_path / "srv", ready["url"])
+        joined, pin = settings.server_url, settings.server_fingerprint
+        graph = AppGraph(paths, settings)
+        qtbot.addWidget(graph.window)
+        try:
+            graph.start()
+
+            def connected() -> bool:
+                return graph.window.connection_indicator.status() == "connected"
+
+            qtbot.waitUntil(connected, timeout=15000)
+            for url in ("http://127.0.0.1:9", joined):
+                dialog = SettingsDialog(settings, devices=lambda: AudioDevices([], []))
+                qtbot.addWidget(dialog)
+                dialog.server_url.setText(url)
+                dialog.accept()
+                qtbot.waitUntil(lambda u=url: graph.connection.url == u, timeout=15000)
+            assert pin and graph.connection.api.fingerprint == pin
+            qtbot.waitUntil(connected, timeout=15000)
+            assert "certificate" not in graph.window.connection_indicator.text()
+            assert graph.session.user_id == "dee"
+            qtbot.waitUntil(lambda: graph.session.live.streaming, timeout=15000)
+        finally:
+            graph.window.close()
+            graph.shutdown()

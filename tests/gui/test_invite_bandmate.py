@@ -78,6 +78,8 @@ def test_invite_a_bandmate_to_the_shared_embedded_server(qtbot, tmp_path):
         click_join(qtbot, join, dialog.invite.text())
         qtbot.waitUntil(lambda: bo.connection.url == invite.url, timeout=TIMEOUT)
         assert bo.session.user_id == "bo" and bo.settings.server_fingerprint == invite.fingerprint
+        for graph in (ada, bo):  # both listen to the shared server's events, pinned
+            qtbot.waitUntil(lambda g=graph: g.session.live.streaming, timeout=TIMEOUT)
 
         thread_id = ada.connection.api.create_thread("Jam").id
         for graph in (ada, bo):

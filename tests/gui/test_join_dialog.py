@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QDialog
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.settings import Settings
 from desktop_app.ui.join_dialog import JoinDialog
-from sequencer_server.invite import Invite, format_invite, parse_invite
+from sequencer_server.invite import Invite, format_invite
 from sequencer_server.users import add_user
 from tests.conftest import TOKEN, make_backend
-from tests.gui.join_helpers import click_join
+from tests.gui.join_helpers import click_join, joined_settings
 from tests.server.test_user_commands import cli, server
 
 KEYS = ("server_url", "api_token", "server_fingerprint", "user_name")
@@ -118,16 +118,14 @@ def test_a_changed_certificate_is_refused_with_a_clear_message(qtbot, tmp_path):
     """Joined with a pin, the app later meets another certificate at that address (the
     server's was replaced, or someone else answers): nothing is sent, and it says why."""
     from desktop_app.app import AppGraph
-    from desktop_app.paths import AppPaths
 
     with server(tmp_path / "srv", "--tls-self-signed", token=TOKEN) as ready:
-        text = cli(tmp_path / "srv", "invite", "dee", "--url", ready["url"]).stdout.split()[-1]
-        invite = parse_invite(text)
-        paths = AppPaths.under(tmp_path / "home").ensure()
-        settings = Settings.open(paths.settings_file)
-        settings.welcome_thread_id = "done-before"
-        settings.server_url, settings.api_token = invite.url, invite.token
-        settings.server_fingerprint = "cd" * 32  # not the certificate the server shows
+        paths, settings = joined_settings(
+            tmp_path / "home",
+            tmp_path / "srv",
+            ready["url"],
+            fingerprint="cd" * 32,  # not the certificate the server shows
+        )
         graph = AppGraph(paths, settings)
         qtbot.addWidget(graph.window)
         try:

@@ -16,9 +16,12 @@ from tests.conftest import TOKEN, make_backend
 from tests.gui.send_helpers import TIMEOUT
 
 
-def _session(url: str, home: Path, tasks: TaskRunner, user: str) -> ServerSession:
+def _session(
+    url: str, home: Path, tasks: TaskRunner, user: str, fingerprint: str | None = None
+) -> ServerSession:
     paths = AppPaths.under(home).ensure()
-    connection = ServerConnection(ApiClient(url, TOKEN, timeout=5.0), url, url)
+    api = ApiClient(url, TOKEN, timeout=5.0, fingerprint=fingerprint)
+    connection = ServerConnection(api, url, url)
     return ServerSession(
         connection, user, SessionFiles.for_server(paths, url), tasks, retry_delays=(0.2,)
     )
@@ -121,3 +124,27 @@ def test_a_message_from_one_app_reaches_the_other_by_events(qtbot, tmp_path, tas
         for s in sessions:
             s.close(wait_ms=3000)
         server.stop()
+
+
+def test_a_joined_https_server_pushes_its_events_through_the_pinned_stream(
+    qtbot, tmp_path, tasks
+) -> None:
+    """A bandmate's server speaks HTTPS with a self-signed certificate that only the pin
+    vouches for: the session's stream uses the API client's pin, so it connects and a new
+    thread arrives pushed (the thread list is otherwise polled every 30 s)."""
+    from tests.server.test_user_commands import server
+
+    with server(tmp_path / "srv", "--tls-self-signed", token=TOKEN) as ready:
+        url, fingerprint = ready["url"], ready["fingerprint"]
+        session = _session(url, tmp_path / "bo", tasks, "bo", fingerprint)
+        other = ApiClient(url, TOKEN, fingerprint=fingerprint)
+        try:
+            threads = session.open()
+            session.start()
+            qtbot.waitUntil(lambda: session.live.streaming, timeout=TIMEOUT)
+            qtbot.wait(200)  # the catch-up fetch after connecting is back
+            made = other.create_thread("Pushed over TLS")
+            qtbot.waitUntil(lambda: threads.thread_by_id(made.id) is not None, timeout=5000)
+        finally:
+            session.close(wait_ms=3000)
+            other.close()

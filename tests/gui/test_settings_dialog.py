@@ -165,12 +165,18 @@ def test_no_label_is_clipped_when_a_validation_error_appears(qtbot, settings, ur
 
 def test_a_pin_is_kept_for_its_server_and_dropped_for_another(qtbot, settings: Settings) -> None:
     """A joined server's certificate pin belongs to that server: saving the dialog without
-    touching the address keeps it, typing another address drops it."""
+    touching the address keeps it, another address goes without it, and coming back to
+    the joined server finds it again (no new invite needed)."""
     settings.server_url, settings.api_token = "https://10.0.0.2:8765", "t"
     settings.server_fingerprint = "ab" * 32
-    for url, pin in (("https://10.0.0.2:8765", "ab" * 32), ("https://seq.example.com", "")):
+    for url, pin in (
+        ("https://10.0.0.2:8765", "ab" * 32),
+        ("https://seq.example.com", ""),
+        ("http://127.0.0.1:9", ""),
+        ("https://10.0.0.2:8765/", "ab" * 32),
+    ):
         dialog = SettingsDialog(settings, devices=lambda: DEVICES)
         qtbot.addWidget(dialog)
         dialog.server_url.setText(url)
         dialog.accept()
-        assert settings.server_url == url and settings.server_fingerprint == pin
+        assert settings.server_url == url.rstrip("/") and settings.server_fingerprint == pin

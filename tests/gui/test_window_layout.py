@@ -27,7 +27,7 @@ from desktop_app.audio.peaks import compute_peaks
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
-from desktop_app.ui.grid_geometry import content_width
+from desktop_app.ui.grid_geometry import GridMetrics
 from tests.gui.layout_checks import overlaps, problems
 
 SIZES = ((1520, 880), (1024, 640), (760, 520), (2560, 1440))
@@ -173,7 +173,10 @@ def test_growing_the_window_gives_the_conversation_its_room_back(app_window):
     assert window.conversation.width() > default + 200
     # and no wide empty area beside the grid: the pattern's last step is near the edge
     grid = window.sequencer_panel.grid_scroll
-    assert grid.viewport().width() - content_width(window.sequencer_panel.grid.pattern) < 40
+    assert (
+        grid.viewport().width() - GridMetrics().content_width(window.sequencer_panel.grid.pattern)
+        < 40
+    )
     _at(qapp, window, (1520, 880))
     assert abs(window.conversation.width() - default) <= 40
 

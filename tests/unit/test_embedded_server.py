@@ -69,3 +69,41 @@ def test_server_exits_when_its_parent_dies(tmp_path):
         os.kill(child_pid, signal.SIGKILL)
         raise AssertionError("embedded server outlived its parent")
     parent.stdout.close()
+
+
+def test_a_child_that_dies_by_itself_is_reaped_and_reported(tmp_path):
+    """Nobody polls or stops it: the server's own watcher reaps it (no zombie) and tells
+    ``watch`` — also a watcher registered after the death."""
+    import threading
+
+    import psutil
+
+    server = EmbeddedServer(tmp_path / "data")
+    server.start()
+    codes: list[int] = []
+    told = threading.Event()
+    server.watch(lambda code: (codes.append(code), told.set()))
+    pid = server._process.pid
+    os.kill(pid, signal.SIGKILL)
+    try:
+        assert told.wait(10), "the exit was not reported"
+        assert codes == [-signal.SIGKILL]
+        deadline = time.monotonic() + 5
+        while psutil.pid_exists(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not psutil.pid_exists(pid), "left a zombie"
+        late: list[int] = []
+        server.watch(late.append)
+        assert late == [-signal.SIGKILL]
+    finally:
+        server.stop()
+
+
+def test_stopping_is_not_reported_as_an_exit(tmp_path):
+    server = EmbeddedServer(tmp_path / "data")
+    server.start()
+    codes: list[int] = []
+    server.watch(codes.append)
+    server.stop()
+    time.sleep(0.3)
+    assert codes == []

@@ -113,7 +113,7 @@ def test_v1_migration_carries_prototype_keys_over(tmp_path: Path) -> None:
         "[General]\nserver=http://studio.local:8000\ntoken=abc\nuser=ada\nbitrate=300k\n"
     )
     s = Settings.open(path)
-    assert s.settings_version == 1
+    assert s.settings_version == CURRENT_VERSION
     assert s.server_url == "http://studio.local:8000"
     assert s.api_token == "abc"
     assert s.user_name == "ada"
@@ -121,7 +121,7 @@ def test_v1_migration_carries_prototype_keys_over(tmp_path: Path) -> None:
     s.sync()
     raw = _ini(path)
     assert not raw.contains("server") and not raw.contains("token") and not raw.contains("user")
-    assert raw.value(VERSION_KEY) in (1, "1")
+    assert int(raw.value(VERSION_KEY)) == CURRENT_VERSION
     # Opening again applies nothing twice.
     assert migrate(_ini(path)) == []
 
