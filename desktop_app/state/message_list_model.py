@@ -148,6 +148,12 @@ class MessageListModel(QAbstractListModel):
     def ids(self) -> list[str]:
         return [r.message.id for r in self._rows]
 
+    def authors(self) -> list[str]:
+        """Who posted in the thread, each once, in the order of their first message: the
+        thread's participants as its messages show them (the server's ``users`` of a
+        public thread is only whoever created it)."""
+        return list(dict.fromkeys(r.message.user_id for r in self._rows if r.message.user_id))
+
     def local_ids(self) -> set[str]:
         """Messages the send flow still owns (pending, uploading, failed): a server list
         that lacks them must not drop them."""

@@ -70,6 +70,13 @@ def _duration_s(row: MessageRow) -> float | None:
     return row.playback.duration_ms / 1000 if row.playback.duration_ms else row.duration
 
 
+def _not_downloaded(row: MessageRow) -> bool:
+    """Offline and nowhere on this machine. A queued own take is never that: it plays
+    from the outbox, though the controller may have looked before the send worker copied
+    it there (and a later update of the row keeps the player's state as it was)."""
+    return row.playback.not_downloaded and row.take is None
+
+
 # The playback roles and how each is read from a row; a playback update announces the
 # roles whose values differ, so a position tick names POSITION and POSITION_MS only.
 PLAYBACK_VALUES: tuple[tuple[int, Callable[[MessageRow], Any]], ...] = (
@@ -78,7 +85,7 @@ PLAYBACK_VALUES: tuple[tuple[int, Callable[[MessageRow], Any]], ...] = (
     (int(Roles.LOADED), lambda r: r.playback.loaded),
     (int(Roles.POSITION_MS), lambda r: r.playback.position_ms),
     (int(Roles.DOWNLOAD), lambda r: r.playback.download),
-    (int(Roles.NOT_DOWNLOADED), lambda r: r.playback.not_downloaded),
+    (int(Roles.NOT_DOWNLOADED), _not_downloaded),
     (int(Roles.PLAYBACK_ERROR), lambda r: r.playback.error),
     (int(Roles.LOOP), lambda r: r.playback.loop),
     (int(Roles.PEAKS), lambda r: r.peaks or r.playback.peaks),
@@ -120,6 +127,7 @@ _ROLE_SOURCES: tuple[tuple[Callable[[MessageRow], Any], list[int]], ...] = (
     ),
     (ROW_VALUES[int(Roles.PEAKS)], [int(Roles.PEAKS)]),
     (_duration_s, [int(Roles.DURATION), int(Roles.POSITION)]),
+    (_not_downloaded, [int(Roles.NOT_DOWNLOADED)]),
     (lambda r: r.render_state, [int(Roles.RENDER_STATE)]),
     (lambda r: r.upload_progress, [int(Roles.UPLOAD_PROGRESS)]),
     (lambda r: r.upload_error or "", [int(Roles.ERROR_TEXT), int(Qt.ItemDataRole.ToolTipRole)]),

@@ -168,7 +168,14 @@ class MessageRow:
 
     @property
     def time_text(self) -> str:
-        """A queued message that already shows its player still says it is not sent."""
-        if self.pending and self.take is not None and not self.message.renders:
+        """The time, and whether the message is still on its way: a queued message says
+        it waits and a failed one that it was not sent, with or without a take — a
+        text-only row has no audio strip to say it, and a take's player looks sent."""
+        if self.upload_error:
+            if self.message.has_pattern:
+                return f"{self.time} · not sent"  # the audio strip says why, with Retry
+            reason = self.upload_error.partition(" — ")[2] or self.upload_error
+            return f"{self.time} · not sent: {reason}"
+        if self.pending and not self.message.renders:
             return f"{self.time} · waiting to send"
         return self.time

@@ -9,7 +9,7 @@ tooltip says what is missing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,6 +45,13 @@ STACK_COMPOSER_BELOW = 360
 def _fmt_duration(seconds: float) -> str:
     seconds = max(0.0, float(seconds))
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def _names(users: Sequence[str], most: int = 4) -> str:
+    """ "ada, bo, cy" — the first ``most`` names and how many more, so a busy thread's
+    header keeps to one short line."""
+    shown = ", ".join(users[:most])
+    return f"{shown} +{len(users) - most}" if len(users) > most else shown
 
 
 def open_link(url: str) -> None:
@@ -121,7 +128,7 @@ class ConversationPanel(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.title.setFont(font)
-        self.subtitle = QLabel()
+        self.subtitle = ElidedLabel()  # many names end in "…", never widen the panel
         self.subtitle.setStyleSheet(f"color: {theme.TEXT_DIM};")
         header = QFrame()
         header.setObjectName("conversationHeader")
@@ -264,9 +271,10 @@ class ConversationPanel(QWidget):
         count = self._threads.messages.rowCount()
         if thread is not None:
             self.title.setText(thread.name)
-            people = ", ".join(thread.users) if thread.users else ""
             if thread.private:  # the members are the only ones who see it: say who
-                people = f"Private · members: {people or 'you'}"
+                people = f"Private · members: {_names(thread.users) or 'you'}"
+            else:  # everyone sees it: the people are those who posted
+                people = _names(self._threads.messages.authors())
             noun = "message" if count == 1 else "messages"
             self.subtitle.setText(" · ".join(p for p in (f"{count} {noun}", people) if p))
             self.messages.set_placeholder(

@@ -319,6 +319,8 @@ class MessageListView(RingInside, QListView):
             tip = index.data(Roles.ERROR_TEXT) if area == AREA_RETRY else _TIPS.get(area or "")
             if area == AREA_LINK:
                 tip = self._delegate.link_at(self.row_rect(index), pos, index)
+            if not tip and index.isValid():
+                tip = index.data(Roles.ERROR_TEXT)  # why it was not sent, in full
             if tip:
                 QToolTip.showText(event.globalPos(), tip, self.viewport())
             else:

@@ -78,7 +78,8 @@ def player_look(index: Index, hover_area: str | None = None) -> PlayerLook:
 
 
 def clock_beside_summary(lay: RowLayout, index: Index) -> str:
-    """ "elapsed / total" of a loaded row whose strip shows less (a narrow row)."""
+    """ "elapsed / total" of a loaded row whose strip has no room for both (a narrow
+    row); the strip's time slot then stays empty, so the clock is shown once."""
     if index.data(Roles.RENDER_STATE) != RENDER_READY or not index.data(Roles.LOADED):
         return ""
     if render_player.player_layout(lay.render).time.width() >= render_player.TIME_WIDTH:

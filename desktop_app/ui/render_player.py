@@ -348,17 +348,25 @@ def _paint_loop(p: QPainter, r: QRectF, look: PlayerLook) -> None:
     p.drawLine(QPointF(c.x() - w + 3, c.y() + h + 2), QPointF(c.x() - w + 1, c.y() + h))
 
 
-def _paint_time(p: QPainter, r: QRectF, look: PlayerLook, font: QFont) -> None:
-    if r.width() <= 0:
-        return
+def time_text(look: PlayerLook, width: float) -> str:
+    """What the time slot ``width`` px wide says. A loaded player's clock needs the full
+    slot: with less (or none) the row shows "elapsed / total" beside its summary line
+    instead, so the slot stays empty rather than repeat the elapsed time."""
+    if width <= 0:
+        return ""
     if look.download is not None:
-        text = f"{round(look.download * 100)}%"
-    elif look.loaded and look.duration_s and r.width() < TIME_WIDTH:
-        text = format_time(look.position_s)
-    elif look.loaded and look.duration_s:
-        text = f"{format_time(look.position_s)} / {format_time(round(look.duration_s))}"
-    else:
-        text = format_time(round(look.duration_s)) if look.duration_s else ""
+        return f"{round(look.download * 100)}%"
+    if look.loaded and look.duration_s:
+        if width < TIME_WIDTH:
+            return ""
+        return f"{format_time(look.position_s)} / {format_time(round(look.duration_s))}"
+    return format_time(round(look.duration_s)) if look.duration_s else ""
+
+
+def _paint_time(p: QPainter, r: QRectF, look: PlayerLook, font: QFont) -> None:
+    text = time_text(look, r.width())
+    if not text:
+        return
     p.setFont(font)
     p.setPen(QColor(theme.TEXT if look.loaded else theme.TEXT_DIM))
     p.drawText(r, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)

@@ -29,6 +29,7 @@ from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.flow_layout import FlowLayout
 from desktop_app.ui.grid_geometry import RULER_HEIGHT, GridMetrics, content_height
+from desktop_app.ui.menu_button import forget_hover_when_closed
 from desktop_app.ui.pattern_controls import PatternControls
 from desktop_app.ui.sequencer_grid import SequencerGrid
 from desktop_app.ui.step_ruler import StepRuler
@@ -155,6 +156,7 @@ class SequencerPanel(QWidget):
         self.add_track_menu = QMenu(self.add_track_button)
         self.add_track_menu.aboutToShow.connect(self._fill_add_track_menu)
         self.add_track_button.setMenu(self.add_track_menu)
+        forget_hover_when_closed(self.add_track_button, self.add_track_menu)
         corner_layout.addWidget(self.add_track_button)
 
         area = QGridLayout()

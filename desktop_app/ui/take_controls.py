@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.state.take_options import COUNT_IN_CHOICES, RECORD_BAR_CHOICES, TakeOptions
 from desktop_app.ui import theme
+from desktop_app.ui.menu_button import forget_hover_when_closed
 from desktop_app.ui.value_bar import ValueBar
 
 ICON = 16
@@ -255,6 +256,7 @@ class TakeControls(QWidget):
         self.options_button.setFixedSize(QSize(22, 36))
         self.options_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.options_button.setMenu(self.menu)
+        forget_hover_when_closed(self.options_button, self.menu)
         self.options_button.setToolTip("How takes are made: metronome, count-in, length")
 
         layout = QHBoxLayout(self)

@@ -41,6 +41,7 @@ from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, row_y
+from desktop_app.ui.menu_button import forget_hover_when_closed
 from desktop_app.ui.track_sound import (
     TrackSoundPopup,
     accept_audio_drag,
@@ -245,6 +246,7 @@ class TrackHeader(QWidget):
         self.menu_button.setFixedSize(16, 24)
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setMenu(self._build_menu())
+        forget_hover_when_closed(self.menu_button, self.menu_button.menu())
 
         names = QVBoxLayout()
         names.setContentsMargins(0, 0, 0, 0)
