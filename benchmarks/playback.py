@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.domain.pattern import demo_pattern
     from desktop_app.services.api import ApiClient
     from desktop_app.services.audio_cache import AudioCache
     from desktop_app.services.tasks import TaskRunner
@@ -82,8 +83,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             mp3 = _one_minute_mp3(tmp_path / "minute.mp3")
             thread = api.create_thread("bench")
             render = api.upload_audio(mp3, bitrate=320, duration=SECONDS)
-            a = api.create_message(thread.id, "alice", {"bpm": 120})
-            b = api.create_message(thread.id, "alice", {"bpm": 120})
+            a = api.create_message(thread.id, "alice", demo_pattern().to_snapshot())
+            b = api.create_message(thread.id, "alice", demo_pattern().to_snapshot())
             api.attach_render(a.id, render)
             api.attach_render(b.id, api.upload_audio(mp3, bitrate=320, duration=SECONDS))
             model = MessageListModel("bob")

@@ -18,6 +18,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sequencer_server.pattern_snapshot import Snapshot
+
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 MAX_TEXT = 4000
 
@@ -130,10 +132,11 @@ class MessageCreate(TokenBody):
         pattern=ID_PATTERN,
         description="The id of the message (in the same thread) this one answers",
     )
-    snapshot: JsonObject | None = Field(
+    snapshot: Snapshot | None = Field(
         default=None,
         validate_default=True,
-        description="The pattern; required unless the message has text",
+        description="The pattern; required unless the message has text. Stored as sent, "
+        "unknown keys included",
     )
     snapshot_metadata: JsonObject | None = None
     renders: list[RenderRef] = Field(default_factory=list, max_length=16)

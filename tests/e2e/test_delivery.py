@@ -17,7 +17,13 @@ from desktop_app.services.outbox import Stage
 from tests.conftest import TOKEN
 from tests.e2e.proxy import CuttingProxy
 
-SNAPSHOT = {"format": "sequencer.pattern", "version": "0.0.1", "bpm": 120, "length": 16}
+SNAPSHOT = {
+    "format": "sequencer.pattern",
+    "version": "0.0.1",
+    "bpm": 120,
+    "length": 16,
+    "tracks": [],
+}
 
 
 def send(rig, take, **kw):

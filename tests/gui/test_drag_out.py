@@ -19,6 +19,7 @@ from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
 from desktop_app.ui.drag_out import MIME_RENDER, RenderDragger, drag_file_name, drag_pixmap
+from tests.server.helpers import pattern
 from tests.tones import make_mp3
 
 
@@ -49,7 +50,7 @@ def test_uncached_render_is_fetched_then_mime_has_file_url(qtbot, rig, api, tmp_
     thread = api.create_thread("jam")
     source = make_mp3(tmp_path / "take.mp3")
     render = api.upload_audio(source, duration=0.5)
-    msg = api.create_message(thread.id, "alice", {"bpm": 120.0})
+    msg = api.create_message(thread.id, "alice", pattern(bpm=120.0))
     api.attach_render(msg.id, render)
     msg = api.get_message(msg.id)
     model.set_messages([msg])
@@ -86,7 +87,11 @@ def test_alt_drag_adds_the_midi_file_only_when_there_is_a_pattern(qtbot, rig, ap
     groove = api.create_message(
         thread.id, "alice", demo_pattern().to_snapshot(), snapshot_metadata={"loops": 3}
     )
-    dropped = api.create_message(thread.id, "alice", {"filename": "field recording.wav"})
+    dropped = api.create_message(
+        thread.id,
+        "alice",
+        {"format": "sequencer.audio", "version": "0.0.1", "filename": "field recording.wav"},
+    )
     for msg in (groove, dropped):
         api.attach_render(msg.id, api.upload_audio(take, duration=0.5))
     model.set_messages([api.get_message(groove.id), api.get_message(dropped.id)])

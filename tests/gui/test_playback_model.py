@@ -16,9 +16,10 @@ from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.state.message_roles import Roles
 from desktop_app.state.playback_controller import PlaybackController
 from desktop_app.state.render_fetcher import RenderFetcher
+from tests.server.helpers import pattern
 from tests.tones import make_mp3
 
-SNAP = {"bpm": 120.0, "length": 16, "steps_per_beat": 4, "tracks": []}
+SNAP = pattern(bpm=120.0, steps_per_beat=4)
 TICK_ROLES = {int(Roles.POSITION), int(Roles.POSITION_MS)}
 
 

@@ -118,7 +118,7 @@ class Client:
             "token": self.token,
             "parent_thread": thread_id,
             "user_id": "alice",
-            "snapshot": {"format": "sequencer.pattern", "version": "0.0.1", "bpm": 120},
+            "snapshot": pattern(),
             "snapshot_metadata": {"bpm": 120},
             "renders": [],
             "timestamp": "2026-11-24T10:00:00Z",
@@ -158,6 +158,18 @@ class Client:
         return self.http.request(
             method, f"{self.url}{path}", data=text, headers={"Content-Type": "application/json"}
         )
+
+
+def pattern(**fields: Any) -> dict[str, Any]:
+    """The smallest snapshot the server takes as a pattern, with ``fields`` over it."""
+    return {
+        "format": "sequencer.pattern",
+        "version": "0.0.1",
+        "bpm": 120,
+        "length": 16,
+        "tracks": [],
+        **fields,
+    }
 
 
 def dump(obj: Any) -> str:

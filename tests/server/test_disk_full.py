@@ -7,7 +7,7 @@ import logging
 
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import make_backend
-from tests.server.helpers import Client
+from tests.server.helpers import Client, pattern
 from tests.server.test_bad_input import stored_objects
 
 
@@ -19,7 +19,7 @@ def test_message_create_on_a_full_database_is_507(tmp_path, caplog):
         db = backend.store._db  # SQLite's own size cap stands in for a full disk
         pages = db.execute("PRAGMA page_count").fetchone()[0]
         db.execute(f"PRAGMA max_page_count = {pages}")
-        big = {"format": "sequencer.pattern", "notes": "x" * 200_000}
+        big = pattern(notes="x" * 200_000)
         with caplog.at_level(logging.INFO):
             r = c.create_message(thread["id"], snapshot=big)
         assert r.status_code == 507, r.text

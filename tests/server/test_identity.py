@@ -9,7 +9,7 @@ import numpy as np
 
 from sequencer_server.audio_check import looks_like_mp3
 from tests.conftest import TOKEN
-from tests.server.helpers import Client, mp3_bytes
+from tests.server.helpers import Client, mp3_bytes, pattern
 from tests.server.test_bad_input import stored_objects
 
 
@@ -33,7 +33,7 @@ def test_reused_message_id_with_different_content_is_409_and_attaches_nothing(li
     intruder_render = c.upload().json()
     for change in (
         {"user_id": "mallory"},
-        {"snapshot": {"format": "sequencer.pattern", "version": "0.0.1", "bpm": 99}},
+        {"snapshot": pattern(bpm=99)},
         {"snapshot_metadata": {"bpm": 99}},
         {"snapshot_metadata": None},
         {"timestamp": "2026-11-24T10:00:01Z"},

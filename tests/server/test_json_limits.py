@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import TOKEN
+from tests.server.helpers import pattern
 from tests.server.limit_checks import detail, message_body, nested, stored_messages
 from tests.server.raw_http import open_request, read_response, request_head
 
@@ -40,7 +41,7 @@ def test_nesting_is_counted_inside_metadata_too(served):
 def test_snapshot_nested_32_deep_is_stored_and_read_back(served):
     _backend, c = served
     thread = c.create_thread()
-    snapshot = {"deep": nested(31)}  # the snapshot object itself is the first level
+    snapshot = pattern(deep=nested(31))  # the snapshot object itself is the first level
     r = c.http.post(f"{c.url}/api/v1/messages", json=message_body(thread["id"], snapshot))
     assert r.status_code == 201, r.text
     got = c.http.get(f"{c.url}/api/v1/messages/{r.json()['id']}", params={"token": TOKEN})
@@ -159,7 +160,8 @@ def test_large_body_is_parsed_off_the_event_loop(served, monkeypatch):
         return parse(body)
 
     monkeypatch.setattr(json_body, "parse_body", recording)
-    snapshot = {"tracks": [{"steps": [100] * 64, "name": "t" * 100} for _ in range(200)]}
+    track = {"steps": [100] * 64, "name": "t" * 100, "sample": "kick"}
+    snapshot = pattern(length=64, tracks=[track] * 200)
     r = c.http.post(f"{c.url}/api/v1/messages", json=message_body(thread["id"], snapshot))
     assert r.status_code == 201
     assert seen == [False], "a large body was parsed on the event loop"

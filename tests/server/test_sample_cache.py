@@ -14,6 +14,7 @@ from desktop_app.services.api import ApiClient, NotFoundError, PermanentApiError
 from desktop_app.services.samples import SampleCache, SampleError, sha256_file
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
+from tests.server.helpers import pattern
 from tests.server.sample_files import audio_bytes
 
 
@@ -117,7 +118,7 @@ def test_a_private_threads_sample_is_fetched_by_a_member_through_its_signed_url(
     data = audio_bytes(tone=610)
     sample = alice.upload_sample(_write(tmp_path, "secret.wav", data))
     track = {"name": "S", "sample": "kick", "steps": [100], "sample_sha256": sample.sha256}
-    snapshot = {"format": "sequencer.pattern", "version": "0.1.0", "length": 1, "tracks": [track]}
+    snapshot = pattern(version="0.1.0", length=1, tracks=[track])
     alice.create_message(thread.id, "alice", snapshot)
     signed = bob.get_sample(sample.sha256).url
     assert "sig=" in signed or "Signature" in signed

@@ -20,7 +20,7 @@ from sequencer_server.sample_cleanup import cleanup_samples
 from sequencer_server.threaded import ThreadedServer
 from sequencer_server.users import add_user
 from tests.conftest import TOKEN, make_backend
-from tests.server.helpers import Client
+from tests.server.helpers import Client, pattern
 from tests.server.raw_http import (
     FILE_PART_HEAD,
     MULTIPART,
@@ -50,9 +50,9 @@ def get_sample(c: Client, sha: str) -> requests.Response:
 
 
 def snapshot_with(*shas: str) -> dict[str, Any]:
-    tracks = [{"name": f"T{i}", "sample_sha256": s, "sample_name": f"s{i}.wav"}
-              for i, s in enumerate(shas)]  # fmt: skip
-    return {"format": "sequencer.pattern", "version": "0.1.0", "bpm": 120, "tracks": tracks}
+    tracks = [{"name": f"T{i}", "sample": "kick", "steps": [100] * 16, "sample_sha256": s,
+               "sample_name": f"s{i}.wav"} for i, s in enumerate(shas)]  # fmt: skip
+    return pattern(version="0.1.0", tracks=tracks)
 
 
 def public_content(backend, sample: dict[str, Any]) -> bytes | int:

@@ -8,6 +8,7 @@ import pytest
 from desktop_app.domain.message import Render
 from desktop_app.services.api import TransientApiError
 from desktop_app.services.audio_cache import AudioCache, CacheError
+from tests.server.helpers import pattern
 from tests.tones import make_mp3
 
 
@@ -124,9 +125,9 @@ def test_cache_command_prefetch_info_clear(api, live_server, tmp_path, monkeypat
     thread = api.create_thread("gig")
     for i in range(2):
         render = api.upload_audio(make_mp3(tmp_path / f"t{i}.mp3"), duration=0.5)
-        msg = api.create_message(thread.id, "alice", {"bpm": 120})
+        msg = api.create_message(thread.id, "alice", pattern(bpm=120))
         api.attach_render(msg.id, render)
-    api.create_message(thread.id, "alice", {"bpm": 90})  # pattern only: nothing to fetch
+    api.create_message(thread.id, "alice", pattern(bpm=90))  # pattern only: nothing to fetch
     flags = ["--server", live_server, "--token", TOKEN]
     assert main(["cache", "prefetch", "--thread", thread.id, "-q", *flags]) == 0
     out = capsys.readouterr().out

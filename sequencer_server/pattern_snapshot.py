@@ -1,0 +1,125 @@
+"""What a message's ``snapshot`` must be: a pattern, as resources/schemas/*/pattern/pattern.json
+describe it (0.1.0 is 0.0.1 plus optional per-track fields, so one model takes both), or
+the ``sequencer.audio`` snapshot the desktop app sends with a dropped audio file.
+
+The models check; the server stores the snapshot exactly as sent (the check's output is
+thrown away), so numbers keep their spelling and unknown keys — what a newer client adds —
+are kept. Types are strict: ``"bpm": "120"`` is text, not a tempo. Not checked here:
+``steps`` having exactly ``length`` entries (the schema cannot say it, and the OpenAPI
+document must describe every snapshot the server takes), and ``sample_sha256``, which
+``routes.samples.referenced_samples`` checks against the samples the server holds.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    MISSING,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
+
+_OPEN = ConfigDict(extra="allow", strict=True)
+# Unknown keys pass the body parser like every other value (sequencer_server.openapi).
+_ANY_JSON = {"$ref": "#/components/schemas/JsonValue"}
+Velocity = Annotated[int, Field(ge=0, le=127)]
+
+
+class TrackSnapshot(BaseModel):
+    model_config = _OPEN
+
+    name: str = Field(min_length=1)
+    sample: str = Field(min_length=1, description="The kit's sound the track plays")
+    steps: list[Velocity] = Field(
+        min_length=1, max_length=64, description="One velocity per step (0 = off)"
+    )
+    volume: float | MISSING = Field(default=MISSING, ge=0, le=1)
+    pan: float | MISSING = Field(default=MISSING, ge=-1, le=1)
+    mute: bool | MISSING = MISSING
+    solo: bool | MISSING = MISSING
+    sample_name: str | MISSING = Field(default=MISSING, min_length=1)
+    pitch: float | MISSING = Field(default=MISSING, ge=-24, le=24, description="Semitones")
+    decay: float | MISSING = Field(default=MISSING, ge=0.01, le=30, description="Seconds")
+    choke: int | MISSING = Field(default=MISSING, ge=0, le=16, description="Choke group")
+
+
+class PatternSnapshot(BaseModel):
+    model_config = _OPEN
+
+    format: Literal["sequencer.pattern"]
+    version: str = Field(
+        pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$",
+        description="0.0.1 or 0.1.0; a newer one is stored too (its readers judge it)",
+    )
+    bpm: float = Field(ge=20, le=300)
+    swing: float | MISSING = Field(default=MISSING, ge=0, le=0.75)
+    steps_per_beat: int | MISSING = Field(default=MISSING, ge=1, le=16)
+    length: int = Field(ge=1, le=64, description="Steps in the pattern")
+    kit: str | MISSING = Field(default=MISSING, min_length=1)
+    tracks: list[TrackSnapshot]
+
+
+class AudioSnapshot(BaseModel):
+    """What the desktop app sends with an audio file dropped on a thread: no pattern, the
+    file's name (the render carries the sound)."""
+
+    model_config = _OPEN
+
+    format: Literal["sequencer.audio"]
+    version: str = Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
+    filename: str | MISSING = Field(default=MISSING, min_length=1)
+
+
+AUDIO_FORMAT = "sequencer.audio"
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """The model's JSON Schema with its ``$defs`` put in place (a field's schema in the
+    OpenAPI document cannot carry definitions of its own), unknown keys as JsonValue."""
+    definitions = schema.pop("$defs", {})
+
+    def walk(node: object) -> object:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(definitions[ref.rsplit("/", 1)[-1]])
+            if node.get("additionalProperties") is True:
+                node = {**node, "additionalProperties": _ANY_JSON}
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    inlined = walk(schema)
+    assert isinstance(inlined, dict)
+    return inlined
+
+
+def _checked_as_sent(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """Refuse what is not a pattern (the errors name the field: ``snapshot.bpm``) or a
+    dropped file's snapshot, keep the value itself. Without a known ``format`` it is
+    judged as a pattern, so that the detail names every field a pattern lacks."""
+    if isinstance(value, dict) and value.get("format") == AUDIO_FORMAT:
+        AudioSnapshot.model_validate(value)
+    else:
+        PatternSnapshot.model_validate(value)
+    return value
+
+
+Snapshot = Annotated[
+    dict[str, Any],
+    WrapValidator(_checked_as_sent),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _inline(PatternSnapshot.model_json_schema()),
+                _inline(AudioSnapshot.model_json_schema()),
+            ]
+        }
+    ),
+]
