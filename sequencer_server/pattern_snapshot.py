@@ -1,6 +1,12 @@
-"""What a message's ``snapshot`` must be: a pattern, as resources/schemas/*/pattern/pattern.json
-describe it (0.1.0 is 0.0.1 plus optional per-track fields, so one model takes both), or
-the ``sequencer.audio`` snapshot the desktop app sends with a dropped audio file.
+"""What a message's ``snapshot`` must be when it says it is ours: a ``sequencer.pattern``
+as resources/schemas/*/pattern/pattern.json describe it (0.1.0 is 0.0.1 plus optional
+per-track fields, so one model takes both), or the ``sequencer.audio`` snapshot the desktop
+app sends with a dropped audio file.
+
+The seed's contract types ``snapshot`` as an open map, so a snapshot without one of our
+``format`` names (another client's pattern) is stored as sent, bounded like every body;
+one that claims our format and is not one (``"bpm": -5``) is refused, because every
+client of this server would fail to load it.
 
 The models check; the server stores the snapshot exactly as sent (the check's output is
 thrown away), so numbers keep their spelling and unknown keys — what a newer client adds —
@@ -76,6 +82,7 @@ class AudioSnapshot(BaseModel):
 
 
 AUDIO_FORMAT = "sequencer.audio"
+PATTERN_FORMAT = "sequencer.pattern"
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
@@ -101,13 +108,15 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _checked_as_sent(value: object, handler: ValidatorFunctionWrapHandler) -> object:
-    """Refuse what is not a pattern (the errors name the field: ``snapshot.bpm``) or a
-    dropped file's snapshot, keep the value itself. Without a known ``format`` it is
-    judged as a pattern, so that the detail names every field a pattern lacks."""
-    if isinstance(value, dict) and value.get("format") == AUDIO_FORMAT:
+    """Refuse what claims our format and is not it (the errors name the field:
+    ``snapshot.bpm``); keep the value itself, and any other object as the seed does."""
+    kind = value.get("format") if isinstance(value, dict) else None
+    if kind == AUDIO_FORMAT:
         AudioSnapshot.model_validate(value)
-    else:
+    elif kind == PATTERN_FORMAT:
         PatternSnapshot.model_validate(value)
+    else:
+        return handler(value)  # the seed's open map: any JSON object
     return value
 
 
@@ -119,6 +128,12 @@ Snapshot = Annotated[
             "anyOf": [
                 _inline(PatternSnapshot.model_json_schema()),
                 _inline(AudioSnapshot.model_json_schema()),
+                {
+                    "type": "object",
+                    "additionalProperties": _ANY_JSON,
+                    "description": "Another client's snapshot (the seed's open map): "
+                    "stored as sent unless its format is one of the two above",
+                },
             ]
         }
     ),

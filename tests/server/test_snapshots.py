@@ -1,6 +1,7 @@
-"""A message's snapshot must be a pattern (or a dropped audio file's snapshot): one that is
-not is refused 422 with the field named, and stores nothing; every version the client
-writes, newer ones and unknown keys are stored exactly as sent."""
+"""A snapshot that says it is ours must be one: a "sequencer.pattern" that is not a pattern
+(or a "sequencer.audio" that is not a dropped file's snapshot) is refused 422 with the field
+named, and stores nothing; every version the client writes, newer ones and unknown keys are
+stored exactly as sent, and so is another client's snapshot (the seed's open map)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ def _track(**fields: object) -> dict:
 @pytest.mark.parametrize(
     ("snapshot", "fields"),
     [
-        ({"bpm": -5, "length": 100000, "tracks": []}, ["snapshot.bpm", "snapshot.length"]),
-        ({"bpm": "fast", "tracks": "no"}, ["snapshot.bpm", "snapshot.tracks"]),
+        (pattern(bpm=-5, length=100000, tracks=[]), ["snapshot.bpm", "snapshot.length"]),
+        (pattern(bpm="fast", tracks="no"), ["snapshot.bpm", "snapshot.tracks"]),
+        ({"format": "sequencer.pattern"}, ["snapshot.version", "snapshot.bpm"]),
         (pattern(bpm="120"), ["snapshot.bpm"]),
-        (pattern(format="something.else"), ["snapshot.format"]),
         (pattern(version="new"), ["snapshot.version"]),
         (pattern(kit=None), ["snapshot.kit"]),
         (pattern(tracks=[_track(steps=[100, 200])]), ["snapshot.tracks.0.steps.1"]),
@@ -55,8 +56,11 @@ def test_every_version_the_client_writes_and_unknown_keys_are_stored_as_sent(ser
         pattern(version="0.7.0", tempo_map=[{"at": 0, "bpm": 90}], tracks=[_track(lfo=1)]),
         # what the desktop app sends with a dropped audio file
         {"format": "sequencer.audio", "version": "0.0.1", "filename": "take.wav"},
+        # another client's snapshot: the seed types it as an open map
+        {"version": "2", "bpm": -5, "grid": [[1, 0], [0, 1]]},
+        pattern(format="something.else", bpm="fast"),
     ]
-    assert [s["version"] for s in snapshots] == ["0.0.1", "0.1.0", "0.7.0", "0.0.1"]
+    assert [s["version"] for s in snapshots] == ["0.0.1", "0.1.0", "0.7.0", "0.0.1", "2", "0.0.1"]
     for snapshot in snapshots:
         r = c.create_message(thread["id"], snapshot=snapshot)
         assert r.status_code == 201, r.text
