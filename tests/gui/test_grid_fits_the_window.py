@@ -9,7 +9,6 @@ geometry — then the sixteenth painted pad is clicked where it is painted.
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import numpy as np
@@ -17,12 +16,10 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from desktop_app.app import AppGraph
 from desktop_app.domain.pattern import empty_pattern
-from desktop_app.paths import AppPaths
-from desktop_app.settings import Settings
 from desktop_app.ui import theme
 from tests.gui.pixels import Blob, grab, mask_of
+from tests.gui.started_app import started_app
 
 MIN_PAD_WIDTH = 14  # narrower pads would be hard to hit
 
@@ -36,23 +33,10 @@ def _pump(app, seconds: float) -> None:
 
 @pytest.fixture(scope="module")
 def app_window(qapp, tmp_path_factory):
-    home = tmp_path_factory.mktemp("grid-fit-home")
-    paths = AppPaths.under(home / "home").ensure()
-    settings = Settings.open(paths.settings_file)
-    settings.user_name = "ada"
-    graph = AppGraph(paths, settings)
-    window = graph.window
-    try:
-        window.resize(1520, 880)
-        window.show()
-        graph.start()
+    with started_app(tmp_path_factory.mktemp("grid-fit-home"), (1520, 880)) as graph:
         graph.sequencer_state.set_pattern(empty_pattern(16))
         _pump(qapp, 0.3)
-        yield qapp, graph, window
-    finally:
-        window.close()
-        graph.shutdown()
-        shutil.rmtree(home, ignore_errors=True)
+        yield qapp, graph, graph.window
 
 
 def _runs(line: np.ndarray) -> list[tuple[int, int]]:

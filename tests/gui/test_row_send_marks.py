@@ -57,6 +57,16 @@ def _time_line_right(view: MessageListView, row: int) -> int:
     return max(b.right for b in found)
 
 
+def _shown(qtbot, model: MessageListModel, width: int, height: int) -> MessageListView:
+    view = MessageListView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
 def test_a_queued_text_only_row_paints_its_waiting_mark(qtbot):
     model = MessageListModel("alice")  # not the viewer's own: no "· you" after the time
     model.upsert_message(_text_only("sent", "bob"))
@@ -64,12 +74,7 @@ def test_a_queued_text_only_row_paints_its_waiting_mark(qtbot):
         Message("queued", "t", "bob", {}, "2026-11-24T10:00:01Z", text="offline test 1"),
         pending=True,
     )
-    view = MessageListView()
-    view.setModel(model)
-    qtbot.addWidget(view)
-    view.resize(700, 300)
-    view.show()
-    qtbot.waitExposed(view)
+    view = _shown(qtbot, model, 700, 300)
     qtbot.mouseMove(view.viewport(), QPoint(2, view.viewport().height() - 2))
     QApplication.processEvents()
     sent, queued = _time_line_right(view, 0), _time_line_right(view, 1)
@@ -82,12 +87,7 @@ def test_a_failed_text_only_row_tells_why_in_its_tooltip(qtbot):
     model = MessageListModel("bob")
     why = "Could not post the message — the server answered 503 Service Unavailable"
     model.upsert_message(_text_only("failed"), upload_error=why)
-    view = MessageListView()
-    view.setModel(model)
-    qtbot.addWidget(view)
-    view.resize(300, 200)
-    view.show()
-    qtbot.waitExposed(view)
+    view = _shown(qtbot, model, 300, 200)
     words = view.visualRect(model.index(0, 0)).center()
     QApplication.sendEvent(view.viewport(), QHelpEvent(
         QEvent.Type.ToolTip, words, view.viewport().mapToGlobal(words)))  # fmt: skip

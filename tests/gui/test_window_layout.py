@@ -10,7 +10,6 @@ bar of at least 120 px; growing the window gives the conversation its room back.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -25,10 +24,9 @@ from desktop_app.app import AppGraph
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.peaks import compute_peaks
 from desktop_app.domain.pattern import demo_pattern
-from desktop_app.paths import AppPaths
-from desktop_app.settings import Settings
 from desktop_app.ui.grid_geometry import GridMetrics
 from tests.gui.layout_checks import overlaps, problems
+from tests.gui.started_app import started_app
 
 SIZES = ((1520, 880), (1024, 640), (760, 520), (2560, 1440))
 
@@ -80,15 +78,8 @@ def _seed(graph: AppGraph, work: Path) -> str:
 @pytest.fixture(scope="module")
 def app_window(qapp, tmp_path_factory):
     home = tmp_path_factory.mktemp("layout-home")
-    paths = AppPaths.under(home / "home").ensure()
-    settings = Settings.open(paths.settings_file)
-    settings.user_name = "ada"
-    graph = AppGraph(paths, settings)
-    window = graph.window
-    try:
-        window.resize(*SIZES[0])
-        window.show()
-        graph.start()
+    with started_app(home, SIZES[0]) as graph:
+        settings = graph.settings
         _wait(qapp, lambda: bool(settings.welcome_thread_id))
         thread_id = _seed(graph, home / "takes")
         graph.threads_state.refresh_threads()
@@ -96,11 +87,7 @@ def app_window(qapp, tmp_path_factory):
         graph.threads_state.open_thread(thread_id)
         _wait(qapp, lambda: graph.threads_state.messages.rowCount() == 4)
         _pump(qapp, 0.3)
-        yield qapp, graph, window
-    finally:
-        window.close()
-        graph.shutdown()
-        shutil.rmtree(home, ignore_errors=True)
+        yield qapp, graph, graph.window
 
 
 def _at(qapp, window, size: tuple[int, int]) -> None:
