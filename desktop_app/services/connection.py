@@ -35,11 +35,12 @@ class ServerConnection:
     user_name: str = ""
 
     @property
-    def key(self) -> tuple[str, str]:
-        """Two connections with the same key talk to the same server as the same client."""
+    def key(self) -> tuple[str, str, str]:
+        """Two connections with the same key talk to the same server as the same client,
+        trusting the same certificate (a new pin from a new invite is a new connection)."""
         if self.embedded is None:
-            return (self.url, self.api.token)
-        return ("", self.embedded.listen)  # shared or not: restarting changes the server
+            return (self.url, self.api.token, self.api.fingerprint or "")
+        return ("", self.embedded.listen, "")  # shared or not: restarting changes the server
 
     def close(self) -> None:
         if self.embedded is not None:

@@ -88,11 +88,12 @@ def own_name(connection: Connection, settings: ConnectionSettings) -> str:
     return connection.user_name or settings.user_name
 
 
-def connection_key(settings: ConnectionSettings) -> tuple[str, str]:
+def connection_key(settings: ConnectionSettings) -> tuple[str, str, str]:
+    """``ServerConnection.key`` of the connection the settings ask for."""
     url = settings.server_url.strip().rstrip("/")
     if url:
-        return (url, settings.api_token)
-    return ("", settings.share_address if settings.share_on_network else "")
+        return (url, settings.api_token, settings.server_fingerprint)
+    return ("", settings.share_address if settings.share_on_network else "", "")
 
 
 class SessionHost(QObject):

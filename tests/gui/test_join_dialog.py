@@ -116,7 +116,8 @@ def test_https_invite_pins_the_certificate_and_a_foreign_one_is_refused(
 
 def test_a_changed_certificate_is_refused_with_a_clear_message(qtbot, tmp_path):
     """Joined with a pin, the app later meets another certificate at that address (the
-    server's was replaced, or someone else answers): nothing is sent, and it says why."""
+    server's was replaced, or someone else answers): nothing is sent, and it says why.
+    Joining again with the new certificate's invite reconnects at once."""
     from desktop_app.app import AppGraph
 
     with server(tmp_path / "srv", "--tls-self-signed", token=TOKEN) as ready:
@@ -136,6 +137,20 @@ def test_a_changed_certificate_is_refused_with_a_clear_message(qtbot, tmp_path):
             qtbot.waitUntil(
                 lambda: "different certificate" in graph.window.statusBar().currentMessage()
             )
+            # A new invite from the band (the server's real certificate): the join dialog
+            # pins it and writes the same address and token; the app connects with it at
+            # once, without a restart.
+            url, token = settings.server_url, settings.api_token
+            settings.set_pin(url, ready["fingerprint"])
+            settings.api_token = token
+            settings.server_url = url
+            qtbot.waitUntil(lambda: graph.session.user_id == "dee", timeout=15000)
+            window = graph.window
+            qtbot.waitUntil(
+                lambda: window.connection_indicator.text().startswith("Connected · "),
+                timeout=15000,
+            )
+            assert graph.connection.api.fingerprint == ready["fingerprint"]
         finally:
             graph.window.close()
             graph.shutdown()
