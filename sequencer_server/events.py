@@ -78,6 +78,7 @@ class Broker:
         self._nudged = False  # ask the change signal now
         self._waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False  # the tail's last listener left; it is closing its signal
         self._cursor: int | None = None
         self._sent_above: set[int] = set()
         self._settle_ms = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
@@ -90,10 +91,16 @@ class Broker:
 
     async def subscribe(self) -> Listener:
         listener = Listener(asyncio.Queue(maxsize=self._queue_size))
+        task = self._task
+        if task is not None and self._stopping and not task.done():
+            # A tail whose last listener left ends once its signal is closed; a listener
+            # added to it now would be left with no tail at all. Start after it instead.
+            await asyncio.wait({task})
         if self._cursor is None:
             self._cursor = await asyncio.to_thread(self._store.cursor)
         self._listeners.add(listener)
         if self._task is None or self._task.done():
+            self._stopping = False
             self._task = asyncio.create_task(self._tail())
         return listener
 
@@ -183,6 +190,7 @@ class Broker:
                     log.exception("Event tail failed; trying again")
                     await asyncio.sleep(signal.interval_s)
         finally:
+            self._stopping = True
             await asyncio.to_thread(signal.close)
             # The last listener left: the next one starts from the then current cursor.
             self._cursor = None

@@ -4,6 +4,7 @@ HTTP; replays after ``Last-Event-ID`` exactly once, across processes and restart
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import pytest
 import requests
 
 from sequencer_server.events import Broker
+from sequencer_server.store.change_signals import EveryTick
 from sequencer_server.store.sqlite import SQLiteStore
 from sequencer_server.threaded import ThreadedServer
 from sequencer_server.users import add_user
@@ -259,3 +261,37 @@ def test_one_user_cannot_hold_every_stream_of_the_server(tmp_path):
         assert again.status == 200
         for sse in [*held, again]:
             sse.close()
+
+
+def test_a_listener_that_comes_while_the_tail_closes_still_gets_events(tmp_path, monkeypatch):
+    """The last listener leaves and the tail closes its change signal (a thread join for
+    inotify); a stream that opens in that moment must not be left with no tail at all
+    (seen as a reconnecting client that never heard of a new message)."""
+    store = SQLiteStore(tmp_path / "s.sqlite3")
+    closing, release = threading.Event(), threading.Event()
+
+    def slow_close(_signal: EveryTick) -> None:
+        closing.set()
+        release.wait(5)
+
+    monkeypatch.setattr(EveryTick, "close", slow_close)
+
+    async def scenario() -> None:
+        broker = Broker(store, interval_s=0.01)
+        first = await broker.subscribe()
+        broker.unsubscribe(first)
+        broker.wake()
+        assert await asyncio.to_thread(closing.wait, 5)  # the tail is closing its signal
+        joining = asyncio.create_task(broker.subscribe())
+        await asyncio.sleep(0.05)
+        release.set()
+        second = await asyncio.wait_for(joining, 5)
+        store.create_thread({"id": "after", "name": "x", "users": [], "created_at": "1"})
+        broker.wake()
+        item = await asyncio.wait_for(second.queue.get(), 5)
+        assert item is not None and item[0].thread_id == "after"
+        broker.unsubscribe(second)
+        await broker.close()
+
+    asyncio.run(scenario())
+    store.close()
