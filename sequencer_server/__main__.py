@@ -42,6 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
         "prints its SHA-256 fingerprint (invites carry it for clients to pin)",
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="take the client's address from X-Forwarded-For/X-Forwarded-Proto set by a "
+        "reverse proxy at one of --forwarded-allow-ips (off by default: otherwise any local "
+        "client could claim any address and dodge the per-address limits)",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="with --proxy-headers: the proxies' addresses, comma-separated (default 127.0.0.1)",
+    )
     parser.add_argument("--log-level", default="info")
     parser.add_argument(
         "--ready-json",
@@ -163,6 +175,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         ssl = {"ssl_certfile": str(cert.cert_path), "ssl_keyfile": str(cert.key_path)}
         scheme = "https"
         log.info("🔐 HTTPS certificate SHA-256 fingerprint: %s", colon_hex(cert.fingerprint))
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise: only with a
+    # proxy in front is that header the proxy's and not the client's own claim.
+    proxy = {
+        "proxy_headers": bool(args.proxy_headers),
+        "forwarded_allow_ips": args.forwarded_allow_ips if args.proxy_headers else None,
+    }
     if args.workers > 1:
         _refuse_without_a_way_in(settings)
         # Each worker process builds its own app from the environment.
@@ -177,6 +195,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
             log_level=args.log_level,
             # by name: each worker builds it, with REQUEST_TIMEOUT_S from the environment
             http="sequencer_server.slow_clients:HeadTimeoutProtocol",
+            **proxy,  # type: ignore[arg-type]
             **ssl,  # type: ignore[arg-type]
         )
         return 0
@@ -196,6 +215,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         # Open event streams never end by themselves: they are cut after the grace period
         # (their clients reconnect with Last-Event-ID and miss nothing).
         timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else STREAM_SHUTDOWN_S,
+        **proxy,  # type: ignore[arg-type]
         **ssl,  # type: ignore[arg-type]
     )
     server = QuietServer(config)

@@ -43,6 +43,7 @@ class ThreadedServer:
             access_log=access_log,
             lifespan="on",
             timeout_graceful_shutdown=STREAM_GRACE_S,
+            proxy_headers=False,  # as sequencer-server: no X-Forwarded-For without a proxy
             # the protocol sequencer-server runs, so tests meet its request head deadline
             http=functools.partial(HeadTimeoutProtocol, head_timeout_s=head_timeout_s),  # type: ignore[arg-type]
         )
