@@ -156,7 +156,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from sequencer_server.app import create_app
-    from sequencer_server.auth import install_log_redaction
+    from sequencer_server.log_redaction import install_log_redaction
     from sequencer_server.quiet_server import QuietServer
     from sequencer_server.slow_clients import HeadTimeoutProtocol
 

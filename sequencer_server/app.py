@@ -11,12 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from sequencer_server import __version__
-from sequencer_server.auth import install_log_redaction
 from sequencer_server.auth_failures import FailureLimiter
 from sequencer_server.config import NO_USERS, ConfigError, Settings
 from sequencer_server.events import Broker, WakeOnWrite
 from sequencer_server.http_semantics import install_method_not_allowed
 from sequencer_server.limits import BodyLimitMiddleware
+from sequencer_server.log_redaction import install_log_redaction
 from sequencer_server.openapi import install_openapi
 from sequencer_server.routes import (
     events,
