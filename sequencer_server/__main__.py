@@ -15,6 +15,7 @@ import time
 
 from sequencer_server import user_commands
 from sequencer_server.config import ConfigError, Settings
+from sequencer_server.private_files import make_new_files_owner_only, tighten_data_dir
 
 log = logging.getLogger("sequencer_server")
 
@@ -93,6 +94,7 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    make_new_files_owner_only()  # its store, media and keys: see private_files
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -161,6 +163,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from sequencer_server.slow_clients import HeadTimeoutProtocol
 
     install_log_redaction([settings.api_token] if settings.api_token else [])
+    tighten_data_dir(settings.data_dir)
     ssl: dict[str, str] = {}
     scheme = "http"
     if args.tls_self_signed:

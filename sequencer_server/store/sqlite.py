@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sequencer_common.sqlite_db import Database
+from sequencer_server.private_files import restrict
 from sequencer_server.store.base import (
     Change,
     ChangePage,
@@ -90,6 +91,10 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
 
     def __init__(self, path: Path | str) -> None:
         self._database = Database(path, busy_timeout=BUSY_TIMEOUT_S)
+        # Private threads' messages: for the server's user only, with the WAL files that
+        # SQLite made with the database's mode (private_files).
+        for made in (Path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+            restrict(made)
         self._db = self._database.connection
         self._lock = self._database.lock
         with self._tx():
