@@ -33,7 +33,9 @@ class Credentials:
         self.header = header
         self.query = query
 
-    def require(self, body_token: str | None = None) -> User:
+    def require(self, body_token: str | None = None, why_missing: str | None = None) -> User:
+        """``why_missing``: said with a 401 for no token at all (e.g. the body that would
+        have carried it could not be read)."""
         supplied = self.header or body_token or self.query
         if supplied and supplied in self._known:
             return self._known[supplied]
@@ -45,10 +47,13 @@ class Credentials:
                 headers={"Retry-After": str(wait)},
             )
         if not supplied:
+            detail = (
+                "Missing API token: send it as the 'token' field or parameter, "
+                "or as 'Authorization: Bearer <token>'"
+            )
             raise HTTPException(
                 status_code=401,
-                detail="Missing API token: send it as the 'token' field or parameter, "
-                "or as 'Authorization: Bearer <token>'",
+                detail=f"{detail} ({why_missing})" if why_missing else detail,
                 headers={"WWW-Authenticate": "Bearer"},
             )
         user = self._authenticator.identify(supplied)

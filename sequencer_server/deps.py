@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Query, Request
 
 from sequencer_server.auth import Credentials, credentials_of
 from sequencer_server.config import Settings
-from sequencer_server.json_body import parsed_body
+from sequencer_server.json_body import UNREADABLE_BODY, parsed_body
 from sequencer_server.presenters import MessagePresenter
 from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage
@@ -40,8 +40,8 @@ def get_credentials(request: Request) -> Credentials:
     credentials = credentials_of(request)
     body = parsed_body(request)
     if body is not None:
-        if body.readable or credentials.header or credentials.query:
-            credentials.require(body.token)
+        # An unreadable body has no token: without a header or query token that is 401.
+        credentials.require(body.token, None if body.readable else UNREADABLE_BODY)
         if body.problem:
             raise HTTPException(422, f"body: {body.problem}")
     return credentials

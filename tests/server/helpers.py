@@ -108,11 +108,12 @@ class Client:
         headers: dict[str, str] | None = None,
         **fields: Any,
     ) -> requests.Response:
-        form = {"format": "mp3", **{k: str(v) for k, v in fields.items()}}
         if token == "default":
             token = self.token
-        if token is not None:
-            form["token"] = token
+        # the token first, as clients should: a form the server cannot read past a bad
+        # field is refused 401 unless its token came before
+        form = {} if token is None else {"token": token}
+        form.update({"format": "mp3", **{k: str(v) for k, v in fields.items()}})
         body = mp3_bytes() if data is None else data
         return self.http.post(
             f"{self.url}/api/v1/upload/audio",
