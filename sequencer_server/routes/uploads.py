@@ -111,7 +111,8 @@ async def _store_upload(
     await file.seek(0)
 
     if idempotency_key:
-        earlier = await run_in_threadpool(store.find_upload, idempotency_key)
+        # The key is the uploader's own: clients derive it from ids other users see.
+        earlier = await run_in_threadpool(store.find_upload, user.name, idempotency_key)
         if earlier is not None:
             digest = await run_in_threadpool(sha256_of, file.file)
             private = await run_in_threadpool(in_private_thread, store, earlier["key"])
@@ -150,7 +151,7 @@ async def _store_upload(
     except DuplicateUpload:
         # A concurrent retry with the same key won the race: keep its file, drop ours.
         await run_in_threadpool(storage.delete, key)
-        earlier = await run_in_threadpool(store.find_upload, idempotency_key or "")
+        earlier = await run_in_threadpool(store.find_upload, user.name, idempotency_key or "")
         if earlier is None:  # only a keyed upload collides; its record went in between
             raise HTTPException(
                 409, "A concurrent upload with this Idempotency-Key did not finish; retry"

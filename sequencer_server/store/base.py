@@ -57,7 +57,13 @@ class StoreFull(Exception):
 
 
 class DuplicateUpload(Exception):
-    """Another upload with the same idempotency key was recorded first."""
+    """Another upload by the same uploader with the same idempotency key was recorded
+    first."""
+
+
+# Upload records from before uploaders were kept were made with the shared service token;
+# their Idempotency-Keys are that token's (``users.SERVICE_NAME``).
+LEGACY_UPLOADER = "service"
 
 
 class MessageStore(UserStore, SampleStore, Protocol):
@@ -99,11 +105,13 @@ class MessageStore(UserStore, SampleStore, Protocol):
 
     # uploads: the server's record of every file it stored
     def record_upload(self, doc: dict[str, Any]) -> None:
-        """Raises DuplicateUpload when ``doc["idempotency_key"]`` is already recorded."""
+        """Raises DuplicateUpload when ``doc["uploader"]`` already recorded an upload under
+        ``doc["idempotency_key"]``."""
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None: ...
-    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
-        """The upload a client already made with this ``Idempotency-Key``, if any."""
+    def find_upload(self, uploader: str, idempotency_key: str) -> dict[str, Any] | None:
+        """The upload ``uploader`` already made with this ``Idempotency-Key``, if any. Keys
+        are the uploader's own: clients derive them from ids other users see."""
 
     def claim_upload(self, render_id: str, message_id: str) -> None:
         """Mark the upload as attached to ``message_id``; raises RenderClaimConflict when it

@@ -21,6 +21,7 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from sequencer_server.store.base import (
+    LEGACY_UPLOADER,
     Change,
     ChangePage,
     DuplicateUpload,
@@ -76,10 +77,23 @@ class MongoStore(MongoUsers, MongoSamples):
         self._threads.create_index([("seq", ASCENDING)], sparse=True)
         self._uploads.create_index([("message_id", ASCENDING), ("created_at", ASCENDING)])
         self._uploads.create_index([("created_at", ASCENDING)])
-        self._uploads.create_index("idempotency_key", unique=True, sparse=True)
+        self._key_uploads_per_uploader()
         self._adopt_old_tombstones(db["tombstones"])
         self._open_user_collections(db)
         self._open_sample_collections(db)
+
+    def _key_uploads_per_uploader(self) -> None:
+        """An Idempotency-Key is unique per uploader: databases from before had it unique
+        across all users (another user holding a client's key made its retry 409, or got
+        its render). Records without an uploader (older still) index as null."""
+        if "idempotency_key_1" in self._uploads.index_information():
+            self._uploads.drop_index("idempotency_key_1")
+        self._uploads.create_index(
+            [("uploader", ASCENDING), ("idempotency_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"idempotency_key": {"$exists": True}},
+            name="uploader_idempotency_key",
+        )
 
     def _adopt_old_tombstones(self, old: Collection) -> None:
         """Databases from before tombstones lived in ``messages`` kept them apart."""
@@ -265,8 +279,15 @@ class MongoStore(MongoUsers, MongoSamples):
         except DuplicateKeyError as exc:
             raise DuplicateUpload(doc.get("idempotency_key")) from exc
 
-    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
-        return self._uploads.find_one({"idempotency_key": idempotency_key}, {"_id": 0})
+    def find_upload(self, uploader: str, idempotency_key: str) -> dict[str, Any] | None:
+        if uploader == LEGACY_UPLOADER:  # its own first, then the records from before
+            rows = self._uploads.find(
+                {"idempotency_key": idempotency_key, "uploader": {"$in": [uploader, None]}},
+                {"_id": 0},
+            )
+            return min(rows, key=lambda r: r.get("uploader") is None, default=None)
+        query = {"idempotency_key": idempotency_key, "uploader": uploader}
+        return self._uploads.find_one(query, {"_id": 0})
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None:
         return self._uploads.find_one({"_id": render_id}, {"_id": 0})

@@ -21,6 +21,7 @@ from typing import Any
 from sequencer_common.sqlite_db import Database
 from sequencer_server.private_files import restrict
 from sequencer_server.store.base import (
+    LEGACY_UPLOADER,
     Change,
     ChangePage,
     DuplicateUpload,
@@ -38,7 +39,8 @@ from sequencer_server.store.sqlite_users import SQLiteUsers, create_user_tables
 log = logging.getLogger("sequencer_server.store.sqlite")
 
 BUSY_TIMEOUT_S = 30.0
-SCHEMA_VERSION = 3  # 2: users and token hashes (sqlite_users); 3: samples (sqlite_samples)
+# 2: users and token hashes (sqlite_users); 3: samples (sqlite_samples); 4: keys per uploader
+SCHEMA_VERSION = 4
 SQLITE_FULL = 13
 
 SCHEMA = """
@@ -81,6 +83,18 @@ def _add_idempotency_keys(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_idem ON uploads (idem)")
 
 
+def _idempotency_keys_per_uploader(db: sqlite3.Connection) -> None:
+    """Version 4: an Idempotency-Key is unique per uploader, not across all users (another
+    user holding the same key made a client's own retry 409, or replayed the other's
+    render to it). Records from before uploaders were kept have none (LEGACY_UPLOADER)."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(uploads)")}
+    if "uploader" not in columns:
+        db.execute("ALTER TABLE uploads ADD COLUMN uploader TEXT")
+    db.execute("UPDATE uploads SET uploader = json_extract(doc, '$.uploader')")
+    db.execute("DROP INDEX IF EXISTS uploads_idem")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_owner_idem ON uploads (uploader, idem)")
+
+
 def _is_full(exc: sqlite3.Error) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     return (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc)
@@ -101,7 +115,12 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             self._database.ensure_schema(
                 SCHEMA,
                 SCHEMA_VERSION,
-                upgrades={1: _add_idempotency_keys, 2: create_user_tables, 3: create_sample_tables},
+                upgrades={
+                    1: _add_idempotency_keys,
+                    2: create_user_tables,
+                    3: create_sample_tables,
+                    4: _idempotency_keys_per_uploader,
+                },
                 what="server",
             )
 
@@ -300,14 +319,15 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
         try:
             with self._tx() as db:
                 db.execute(
-                    "INSERT INTO uploads (id, message_id, created_at, doc, idem) "
-                    "VALUES (?,?,?,?,?)",
+                    "INSERT INTO uploads (id, message_id, created_at, doc, idem, uploader) "
+                    "VALUES (?,?,?,?,?,?)",
                     (
                         doc["id"],
                         doc.get("message_id"),
                         doc["created_at"],
                         json.dumps(doc),
                         doc.get("idempotency_key"),
+                        doc.get("uploader"),
                     ),
                 )
         except sqlite3.IntegrityError as exc:
@@ -321,8 +341,12 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             ).fetchall()
         return [{**json.loads(d), "message_id": m} for d, m in rows]
 
-    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
-        return next(iter(self._uploads("idem = ?", idempotency_key)), None)
+    def find_upload(self, uploader: str, idempotency_key: str) -> dict[str, Any] | None:
+        if uploader == LEGACY_UPLOADER:
+            where = "idem = ? AND (uploader = ? OR uploader IS NULL) ORDER BY uploader IS NULL"
+        else:
+            where = "idem = ? AND uploader = ?"
+        return next(iter(self._uploads(where, idempotency_key, uploader)), None)
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None:
         return next(iter(self._uploads("id = ?", render_id)), None)
