@@ -113,7 +113,11 @@ def create_app(
     app.add_exception_handler(StoreFull, _disk_full)
     app.add_exception_handler(StorageFull, _disk_full)
     app.add_exception_handler(Exception, _unexpected_error)
-    app.add_middleware(StalledBodyMiddleware, timeout_s=settings.request_timeout_s)
+    app.add_middleware(
+        StalledBodyMiddleware,
+        timeout_s=settings.request_timeout_s,
+        min_bytes_per_s=settings.min_body_bytes_per_s,
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         limit_bytes=settings.max_upload_bytes,
