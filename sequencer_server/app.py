@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from sequencer_server import __version__
 from sequencer_server.auth import install_log_redaction
-from sequencer_server.auth_failures import FailureLimiter
+from sequencer_server.auth_failures import CloseAfterAuthFailure, FailureLimiter
 from sequencer_server.config import NO_USERS, ConfigError, Settings
 from sequencer_server.events import Broker, WakeOnWrite
 from sequencer_server.http_semantics import install_method_not_allowed
@@ -131,6 +131,7 @@ def create_app(
         },
     )
     app.add_middleware(WakeOnWrite, wake=broker.wake)
+    app.add_middleware(CloseAfterAuthFailure)  # last: outermost, it sees the whole body
     for module in (threads, messages, uploads, samples, media, health, me, events):
         app.include_router(module.router)
     install_method_not_allowed(app)
