@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 
 import pytest
 import requests
 
 from desktop_app.domain.draft import draft_with_text
 from desktop_app.services.api import ApiClient, AuthError
-from sequencer_server.auth_failures import FailureLimiter
+from sequencer_server.auth_failures import DRAIN_S, FailureLimiter
 from tests.conftest import TOKEN
 from tests.server import raw_http as raw
 from tests.server.helpers import mp3_bytes
@@ -100,6 +101,22 @@ def test_a_refused_upload_still_being_sent_keeps_its_connection_to_hear_the_401(
     with raw.open_request(c.url, head, raw.FILE_PART_HEAD) as sock:
         status, got, _answer = raw.read_response(sock)
         assert status == 401 and "connection" not in got
+
+
+def test_a_small_body_that_never_comes_delays_the_401_by_a_second_at_most(served):
+    """Read before the answer so that it may close: one that does not arrive is waited
+    for briefly, and its connection kept (it might still be on its way)."""
+    _backend, c = served
+    head = raw.request_head(
+        "POST",
+        "/api/v1/threads",
+        {"Authorization": "Bearer guess-0004", "Content-Length": "40"},
+    )
+    start = time.monotonic()
+    with raw.open_request(c.url, head, b'{"name": ') as sock:
+        status, got, _answer = raw.read_response(sock)
+        assert status == 401 and "connection" not in got
+    assert DRAIN_S - 0.1 < time.monotonic() - start < DRAIN_S + 2
 
 
 def test_the_app_with_a_wrong_token_hears_the_token_is_wrong(served, tmp_path):
