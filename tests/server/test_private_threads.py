@@ -3,6 +3,7 @@ admins, and renders served only through fresh, expiring signed URLs."""
 
 from __future__ import annotations
 
+import http.client
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -114,6 +115,33 @@ def test_private_renders_need_a_fresh_signature(live_backend):
         signer = backend_app_signer(backend)
         old = signer.query(_key(render), now=time.time() - 2 * signer.ttl_s)
         assert requests.get(f"{bare}?{old}").status_code == 403
+
+
+def test_another_spelling_of_a_private_key_is_no_key(live_backend):
+    # "a//b", "a/./b", "a/b/" open the same file on disk but were judged public keys, so a
+    # private recording was served without a signature, for good.
+    backend, url = live_backend
+    if backend.storage.name != "local":
+        return  # S3 keys are plain strings: another spelling is another (missing) object
+    clients, thread = _setup(backend, url)
+    render = clients["alice"].upload().json()
+    created = clients["alice"].create_message(thread["id"], user_id="alice", renders=[render])
+    assert created.status_code == 201, created.text
+    directory, _, name = _key(render).rpartition("/")
+    env, _, kind = directory.partition("/")
+    server = urlsplit(url)
+    for spelling in (
+        f"{env}//{kind}/{name}",
+        f"{directory}/./{name}",
+        f"{directory}/{name}/",
+        f"./{directory}/{name}",
+    ):
+        for method in ("GET", "HEAD"):
+            connection = http.client.HTTPConnection(server.hostname, server.port, timeout=10)
+            connection.request(method, f"/media/{spelling}")  # sent as written, not normalised
+            answer = connection.getresponse()
+            assert answer.status == 404, (method, spelling, answer.status)
+            connection.close()
 
 
 def test_public_threads_keep_public_urls(live_backend):
