@@ -11,8 +11,9 @@ import boto3
 import requests
 
 from sequencer_server.signed_urls import UrlSigner
+from sequencer_server.threaded import ThreadedServer
 from sequencer_server.users import add_user
-from tests.conftest import S3_KEYS, TOKEN
+from tests.conftest import S3_KEYS, TOKEN, make_backend
 from tests.server.helpers import Client, mp3_bytes
 
 
@@ -164,6 +165,32 @@ def _public_grants(backend, render: dict) -> list:
 
 def _key(render: dict) -> str:
     return f"test/renders/{render['id']}.mp3"
+
+
+def test_without_acls_a_private_render_loses_its_public_tag(tmp_path, moto_endpoint):
+    # S3_ACL=none: the README's bucket policy makes objects tagged access=public readable.
+    # A policy on the whole renders/ prefix served private recordings at their plain URL.
+    backend = make_backend("sqlite-s3", tmp_path, moto_endpoint, S3_ACL="none")
+    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1", **S3_KEYS)
+
+    def access(render: dict) -> dict[str, str]:
+        tags = client.get_object_tagging(Bucket=backend.storage.bucket, Key=_key(render))
+        return {t["Key"]: t["Value"] for t in tags["TagSet"]}
+
+    with ThreadedServer(backend.app()) as server:
+        clients, thread = _setup(backend, server.url)
+        alice = clients["alice"]
+        private = alice.upload().json()
+        assert access(private) == {"access": "public"}  # like public-read: not yet attached
+        assert not _public_grants(backend, private)  # and no ACL asked of the bucket
+        created = alice.create_message(thread["id"], user_id="alice", renders=[private])
+        assert created.status_code == 201, created.text
+        assert access(private) == {"access": "private"}
+        assert "Signature" in created.json()["renders"][0]["url"]
+
+        public = clients["bob"].create_thread()
+        _, render = clients["bob"].message_created_with_render(public["id"], user_id="bob")
+        assert access(render) == {"access": "public"}
 
 
 def backend_app_signer(backend) -> UrlSigner:
