@@ -78,7 +78,7 @@ class CloseAfterAuthFailure:
             return
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length", b"0")
-        declared = int(length) if length.isdigit() else None
+        declared = int(length) if length.isdigit() and len(length) <= 18 else None
         chunked = b"transfer-encoding" in headers
         body_done = not chunked and declared == 0
         # A client that waits for "100 Continue" has sent nothing: reading would ask for it.
