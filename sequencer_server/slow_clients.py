@@ -49,7 +49,7 @@ def stalled_body_detail(seconds: float) -> str:
 
 def slow_body_detail(received: int, seconds: float, min_kb_per_s: float) -> str:
     return (
-        f"Request body too slow: {received} bytes in {seconds:.0f} s, under the "
+        f"Request body too slow: {received} bytes in {seconds:.1f} s, under the "
         f"{min_kb_per_s:g} KB/s a body must average ({MIN_BODY_RATE_VAR}); send the request "
         "again over a faster connection"
     )
