@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
 
     # ---- binding ---------------------------------------------------------------------------
     def _bind_threads(self, threads_state: ThreadsState) -> None:
-        sizes = self.splitter.sizes()
+        sizes = self.splitter.preferred_sizes()  # (the list's open width, even if folded)
         old_list, old_conv = self.splitter.widget(0), self.splitter.widget(2)
         self.thread_list = ThreadListWidget(threads_state)
         self.conversation = ConversationPanel(threads_state, self._sequencer, self._recording)

@@ -189,7 +189,7 @@ class ThreadListWidget(QWidget):
         self.open_button.setAutoRaise(True)
         self.open_button.clicked.connect(self.foldRequested)
         self.rail_new_button = QToolButton()
-        self.rail_new_button.setObjectName("newThreadButton")
+        self.rail_new_button.setObjectName("railNewThreadButton")
         self.rail_new_button.setText("+")
         self.rail_new_button.setToolTip("New thread…")
         self.rail_new_button.clicked.connect(self.ask_create)
@@ -224,10 +224,12 @@ class ThreadListWidget(QWidget):
             f"""
             QWidget#threadList, QWidget#threadRail {{ background: {theme.BG}; }}
             QLabel#threadListTitle {{ color: {theme.TEXT}; }}
-            QToolButton#newThreadButton {{ color: {theme.ACCENT_BRIGHT}; background: transparent;
+            QToolButton#newThreadButton, QToolButton#railNewThreadButton {{
+                color: {theme.ACCENT_BRIGHT}; background: transparent;
                 border: 1px solid {theme.ACCENT_DIM}; border-radius: 11px;
                 min-width: 20px; min-height: 20px; font-weight: 600; }}
-            QToolButton#newThreadButton:hover {{ background: {theme.ACCENT}; color: #1a1208; }}
+            QToolButton#newThreadButton:hover, QToolButton#railNewThreadButton:hover {{
+                background: {theme.ACCENT}; color: #1a1208; }}
             QToolButton#foldThreadsButton, QToolButton#openThreadsButton {{
                 color: {theme.TEXT_DIM}; background: transparent; border: none;
                 font-weight: 600; min-width: 18px; min-height: 20px; padding: 0 2px; }}

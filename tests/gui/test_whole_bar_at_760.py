@@ -248,3 +248,23 @@ def test_the_take_status_reads_whole_at_760(app_window):
     assert window.sequencer_panel.grid_scroll.mapTo(window, QPoint(0, 0)) == grid_top
     rec.clear_result()
     _pump(qapp, 0.2)
+
+
+def test_a_new_thread_list_after_a_server_switch_folds_and_keeps_its_open_width(app_window):
+    """The window rebuilds the thread list for another server: the new one is folded too
+    at 760 px, and opens to the width the old one had (not the rail's 32 px)."""
+    qapp, graph, window = app_window
+    _at(qapp, window, (1520, 880))
+    open_width = window.splitter.preferred_sizes()[0]
+    _at(qapp, window, (760, 520))
+    assert window.thread_list.folded
+    window.set_threads_state(graph.threads_state, "Local server")
+    _pump(qapp, 0.2)
+    threads = window.thread_list
+    assert threads.folded and threads.rail.isVisible()
+    assert not window.threads_action.isChecked()
+    total = sum(graph.threads_state.unread_count(t.id) for t in graph.threads_state.threads)
+    assert threads.rail_unread.isVisible() == (total > 0)
+    _at(qapp, window, (1520, 880))
+    assert not threads.folded
+    assert abs(threads.width() - open_width) <= 2
