@@ -182,8 +182,9 @@ class SequencerPanel(QWidget):
         layout.addWidget(self.toolbar)
         layout.addLayout(area, 1)
         self._fill_add_track_menu()
-        # The panel may be as narrow as compact headers and the whole bar with the smallest
-        # cells (whatever it is showing now), so the window's columns can plan on it.
+        # One minimum whatever the headers show now (compact headers and a few steps, the
+        # grid scrolling), so the window's columns can plan on it; the headers follow the
+        # width the columns give the panel.
         self.compact = False
         self.setMinimumWidth(COMPACT_HEADER_WIDTH + 120)
         sequencer_state.patternChanged.connect(self._choose_headers)
