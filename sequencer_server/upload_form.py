@@ -4,8 +4,8 @@ FastAPI reads a whole form before any dependency runs, so a wrong token used to 
 server the full upload (60 MB received, then 401). Here a wrong ``Authorization: Bearer``
 is refused before the body is touched, and a wrong ``token`` form field the moment its part
 is complete — the seed's client sends its fields before the file, so the file part is never
-consumed — and a file part with no token before it is refused as it begins. Each refusal
-closes the connection, so the rest of the body is not even received. Uploads in progress
+consumed — and a file part with no token at all before it is refused as it begins, closing
+the connection, so the rest of that body is not even received. Uploads in progress
 are also counted per client address, so one client cannot hold every worker and temporary
 file of the server.
 """
@@ -159,7 +159,12 @@ async def read_upload_form(
         credentials.require(value)
 
     def on_file() -> None:
-        if "token" not in seen:
+        if "token" in seen:
+            return
+        if credentials.header or credentials.query:
+            credentials.require()
+            return
+        with _closing():  # nobody vouches for this file: not a byte more of it
             credentials.require(None, TOKEN_AFTER_FILE)
 
     content_type, _ = parse_options_header(request.headers.get("content-type"))
@@ -201,13 +206,11 @@ async def received_upload(
     upload slots; the file is closed however the route ends. A wrong token in the header
     is refused before a slot is taken (and so before the body is read)."""
     client = request.client.host if request.client else "unknown"
-    with _closing_when_refused():
-        if credentials.header:
-            credentials.require()
-        free = upload_slots(request).take(client)
+    if credentials.header:
+        credentials.require()
+    free = upload_slots(request).take(client)
     try:
-        with _closing_when_refused():
-            fields, file = await read_upload_form(request, credentials)
+        fields, file = await read_upload_form(request, credentials)
         try:
             # known by now (read_upload_form checked it): answered from the cache
             yield fields, file, credentials.require(fields.token)
@@ -218,10 +221,12 @@ async def received_upload(
 
 
 @contextmanager
-def _closing_when_refused() -> Iterator[None]:
-    """A refusal while the body may still be arriving ends the connection too: otherwise
-    the server would go on receiving (and dropping) the rest of a file it already
-    refused, up to the whole upload limit."""
+def _closing() -> Iterator[None]:
+    """A file part with no token anywhere before it also ends its connection: otherwise
+    the server would go on receiving (and dropping) the rest of a file it refused, up to
+    the whole upload limit. Only then: a client that sent a token (a wrong one) is ours
+    or the seed's, and closing while it still sends could reset the connection before it
+    reads its 401 (auth_failures.CloseAfterAuthFailure keeps such a connection)."""
     try:
         yield
     except HTTPException as exc:
