@@ -208,16 +208,13 @@ async def received_upload(
     client = request.client.host if request.client else "unknown"
     if credentials.header:
         credentials.require()
-    free = upload_slots(request).take(client)
-    try:
+    async with upload_slots(request).hold(client):
         fields, file = await read_upload_form(request, credentials)
         try:
             # known by now (read_upload_form checked it): answered from the cache
             yield fields, file, credentials.require(fields.token)
         finally:
             await file.close()
-    finally:
-        free()
 
 
 @contextmanager
