@@ -120,7 +120,9 @@ QMenu::separator {{ height: 1px; background: {BORDER}; margin: 4px 6px; }}
 
 def apply(app: QApplication) -> None:
     """Give the whole application the dark look (Fusion style + palette + a small sheet)."""
-    app.setStyle("Fusion")
+    from desktop_app.ui.indicator_style import DarkIndicators  # it draws with this module
+
+    app.setStyle(DarkIndicators("Fusion"))
     app.setPalette(dark_palette())
     app.setStyleSheet(app.styleSheet() + STYLE_SHEET)
 
