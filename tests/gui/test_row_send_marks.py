@@ -7,7 +7,7 @@ text-only row's time line must run well past a delivered twin's, where the mark 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QRect
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
@@ -93,3 +93,27 @@ def test_a_failed_text_only_row_tells_why_in_its_tooltip(qtbot):
         QEvent.Type.ToolTip, words, view.viewport().mapToGlobal(words)))  # fmt: skip
     assert QToolTip.text() == why
     QToolTip.hideText()
+
+
+def test_a_queued_pattern_without_a_take_says_waiting_once(qtbot):
+    """A queued pattern with no take said "waiting to send" twice: by its time and again
+    in its audio strip. The strip says what it says once delivered ("Pattern only — no
+    audio", pixel for pixel); the mark is by the time, as on every queued row."""
+    model = MessageListModel("alice")
+    model.upsert_message(Message("sent", "t", "bob", SNAP, WHEN))
+    model.upsert_message(Message("queued", "t", "bob", SNAP, "2026-11-24T10:00:01Z"), pending=True)
+    view = _shown(qtbot, model, 700, 400)
+    view.setCurrentIndex(QModelIndex())  # no current row's ring on either
+    qtbot.mouseMove(view.viewport(), QPoint(2, view.viewport().height() - 2))
+    QApplication.processEvents()
+    sent_rect, queued_rect = (view.visualRect(model.index(row, 0)) for row in (0, 1))
+    assert sent_rect.size() == queued_rect.size()
+    pixels = grab(view.viewport())
+    lower = sent_rect.height() // 2  # the strip, well below the header's time line
+
+    def strip(rect: QRect):
+        return pixels[rect.top() + lower : rect.bottom() + 1, rect.left() : rect.right() + 1]
+
+    assert (strip(sent_rect) == strip(queued_rect)).all(), "the queued strip differs"
+    assert blobs(strip(sent_rect), theme.TEXT_FAINT), "no 'Pattern only' painted"
+    assert _time_line_right(view, 1) - _time_line_right(view, 0) > 60  # the mark, once
