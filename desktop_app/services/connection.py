@@ -44,7 +44,8 @@ class ServerConnection:
 
     def close(self) -> None:
         if self.embedded is not None:
-            log.info("stopping the embedded server")
+            if self.embedded.running:  # a dead one (being replaced) has nothing to stop
+                log.info("stopping the embedded server")
             self.embedded.stop()
             self.embedded = None
 
