@@ -51,8 +51,8 @@ def thread_tooltip(thread: Thread, unread: int) -> str:
     lines = [thread.name or "Untitled thread"]
     if thread.private:
         lines.append("Private: only its members see it")
-        if thread.users:
-            lines.append("Members: " + ", ".join(thread.users))
+        # none listed: made with the shared token, which sees it (as the header says)
+        lines.append("Members: " + (", ".join(thread.users) or "you"))
     else:
         lines.append("Public: everyone on this server sees it")
     if thread.updated_at:
