@@ -94,7 +94,12 @@ def test_a_killed_local_server_is_reaped_and_replaced(qtbot, tmp_path: Path, cap
     stopping = [r for r in caplog.records if r.getMessage() == "stopping the embedded server"]
     assert len(stopping) == 1  # the dead one had nothing to stop
     # Each start is logged once too (the connection repeated the server's own line).
-    starts = [r.getMessage() for r in caplog.records if "//127.0.0.1:" in r.getMessage()]
+    ours = ("desktop_app.services.embedded_server", "desktop_app.services.connection")
+    starts = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name in ours and "//127.0.0.1:" in r.getMessage()
+    ]
     assert len(starts) == 2, starts  # the first server and its replacement
 
 
