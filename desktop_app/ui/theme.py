@@ -114,6 +114,7 @@ QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
 QMenu {{ background: {BG_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; padding: 4px; }}
 QMenu::item {{ padding: 5px 18px; border-radius: 3px; }}
 QMenu::item:selected {{ background: {ACCENT}; color: #1a1208; }}
+QMenu::item:disabled {{ color: {TEXT_FAINT}; background: transparent; }}
 QMenu::separator {{ height: 1px; background: {BORDER}; margin: 4px 6px; }}
 """
 
