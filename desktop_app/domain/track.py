@@ -51,6 +51,12 @@ _TRACK_KEYS = {
     "decay",
     "choke",
 }
+# Never kept from a snapshot, though unknown keys are: a path names a file on the disk of
+# whoever reads the pattern. Kept, a received pattern's "sample_file" would be saved with
+# it, and the next Open or ``sequencer send`` of that file would read (and upload) any
+# audio file of the receiver's that it names. Only a pattern file the musician runs
+# ``sequencer send``/``render`` on has its files read (``services.pattern_files``).
+NEVER_KEPT = frozenset({"sample_file"})
 
 
 @dataclass
@@ -166,7 +172,11 @@ class Track:
             pitch=_number(f"{where}.pitch", data.get("pitch", 0.0), *PITCH_RANGE),
             decay=_optional(data, "decay", where, _decay),
             choke=_optional(data, "choke", where, _choke),
-            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _TRACK_KEYS},
+            extra={
+                k: copy.deepcopy(v)
+                for k, v in data.items()
+                if k not in _TRACK_KEYS and k not in NEVER_KEPT
+            },
         )
 
 
