@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
-from desktop_app.services.cache_budget import MIB, sample_cap_bytes
+from desktop_app.services.cache_budget import sample_cap_bytes, size_text
 from desktop_app.services.download_source import DownloadSource
 from sequencer_common.atomic import atomic_path, atomic_write
 
@@ -82,8 +82,8 @@ class FetchBudget:
             self.check()
             if size_bytes < 0 or self._taken + size_bytes > self.max_bytes:
                 raise OverBudget(
-                    f"{size_bytes / MIB:.1f} MB would take the Load past the "
-                    f"{self.max_bytes / MIB:.0f} MB it may fetch"
+                    f"its {size_text(size_bytes)} would take the Load past the "
+                    f"{size_text(self.max_bytes)} it may fetch"
                 )
             self._taken += size_bytes
 

@@ -30,7 +30,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.pattern import Pattern
 from desktop_app.domain.sample import snapshot_sample_refs
-from desktop_app.services.cache_budget import MIB
+from desktop_app.services.cache_budget import size_text
 from desktop_app.services.pattern_files import confine_sample_files, read_pattern_file
 from desktop_app.services.sample_fetch import (
     LOAD_CAP_BYTES,
@@ -185,6 +185,6 @@ def _over_cap(data: Mapping[str, Any], over: list[str], cap_bytes: int) -> list[
     many = len(names) != 1
     return [
         f"{', '.join(names)} {'are' if many else 'is'} silent: {'their' if many else 'its'} "
-        f"sound{'s' * many} would take this Load past the {cap_bytes // MIB} MB of sounds "
+        f"sound{'s' * many} would take this Load past the {size_text(cap_bytes)} of sounds "
         "one Load fetches"
     ]
