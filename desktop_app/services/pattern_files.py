@@ -120,8 +120,9 @@ def _in_store(path: Path, store: Path) -> str | None:
 
 
 def _shown(named: object) -> str:
+    """At most 80 characters of a name from a pattern, its end kept (a file's name)."""
     text = str(named)
-    return text if len(text) <= 80 else text[:79] + "…"
+    return text if len(text) <= 80 else "…" + text[-79:]
 
 
 def confine_sample_files(
