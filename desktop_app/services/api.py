@@ -380,6 +380,11 @@ class ApiClient:
                 total = int(response.headers.get("Content-Length") or expected_size or 0)
                 done = 0
                 for chunk in response.iter_content(CHUNK):
+                    if expected_size is not None and done + len(chunk) > expected_size:
+                        # Stopped here: a byte budget counts the size announced.
+                        raise ApiError(
+                            None, f"the server sent more than the {expected_size} bytes announced"
+                        )
                     out.write(chunk)
                     done += len(chunk)
                     if progress is not None:
