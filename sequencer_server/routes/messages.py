@@ -33,7 +33,7 @@ from sequencer_server.models import (
 from sequencer_server.presenters import utc_now_iso
 from sequencer_server.routes.samples import record_references, referenced_samples
 from sequencer_server.storage import Storage, StorageError
-from sequencer_server.store import ChangePage, MessageStore, RenderClaimConflict
+from sequencer_server.store import ChangePage, MessageIdRetired, MessageStore, RenderClaimConflict
 from sequencer_server.users import User
 
 log = logging.getLogger("sequencer_server.messages")
@@ -206,7 +206,12 @@ async def create_message(
             doc["text"] = body.text
         if body.reply_to is not None:
             doc["reply_to"] = body.reply_to
-        stored, created = store.create_message(doc)
+        try:
+            stored, created = store.create_message(doc)
+        except MessageIdRetired:
+            raise HTTPException(
+                409, f"message id {message_id!r} belonged to a deleted message; choose a new id"
+            ) from None
         if not created and not same_message(stored, body):
             raise HTTPException(
                 409, f"message id {message_id!r} is already used by a different message"
