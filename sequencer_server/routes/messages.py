@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,9 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from sequencer_server.deps import (
     CurrentUser,
     PresenterDep,
+    SettingsDep,
     SinceCursor,
     StorageDep,
     StoreDep,
+    WriteRatesDep,
     require_author,
 )
 from sequencer_server.json_body import GuardedJsonRoute
@@ -35,6 +38,7 @@ from sequencer_server.routes.samples import record_references, referenced_sample
 from sequencer_server.storage import Storage, StorageError
 from sequencer_server.store import ChangePage, MessageIdRetired, MessageStore, RenderClaimConflict
 from sequencer_server.users import User
+from sequencer_server.write_limits import check_size, json_size
 
 log = logging.getLogger("sequencer_server.messages")
 router = APIRouter(prefix="/api/v1", tags=["messages"], route_class=GuardedJsonRoute)
@@ -169,11 +173,18 @@ async def create_message(
     store: StoreDep,
     storage: StorageDep,
     present: PresenterDep,
+    settings: SettingsDep,
+    rates: WriteRatesDep,
 ) -> Any:
     if not user.service and body.user_id != user.name:
         raise HTTPException(
             403, f"user_id {body.user_id[:64]!r} is not you: this token is {user.name!r}'s"
         )
+    limits = settings.write_limits
+    check_size("snapshot", body.snapshot, limits.max_snapshot_kb, "MAX_SNAPSHOT_KB")
+    check_size(
+        "snapshot_metadata", body.snapshot_metadata, limits.max_metadata_kb, "MAX_METADATA_KB"
+    )
     message_id = body.id or uuid.uuid4().hex
     timestamp = _check_timestamp(body.timestamp)
 
@@ -186,6 +197,8 @@ async def create_message(
             raise HTTPException(409, f"message id {message_id!r} exists in another thread")
         if existing is None:  # a replay is judged by same_message instead
             _check_reply_to(store, body, message_id)
+            if not user.service:  # a retry of a create is not a new write
+                rates.messages.hit(user.name)
         renders = [_stored_render(store, r.id, message_id, user) for r in body.renders]
         samples = referenced_samples(store, body.snapshot or {}, user)  # text-only: no snapshot
         record_references(store, storage, message_id, samples, private)
@@ -245,6 +258,7 @@ async def list_messages(
     user: CurrentUser,
     store: StoreDep,
     present: PresenterDep,
+    settings: SettingsDep,
     since: SinceCursor = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict:
@@ -252,12 +266,22 @@ async def list_messages(
 
     def work() -> dict:
         thread = visible_thread_or_404(store.get_thread(thread_id), thread_id, user)
-        page = store.changes(thread_id, since_seq, limit)
+        stored = store.changes(thread_id, since_seq, limit)
+        page = within_bytes(
+            ChangePage(
+                [(s, c, present.message(d, thread)) for s, c, d in stored.messages],
+                stored.deleted,
+                stored.full,
+                stored.reset,
+            ),
+            settings.write_limits.max_page_kb * 1024,
+            store.pruned_through,
+        )
         settle = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
         start = 0 if page.reset else since_seq
         cursor = settled_cursor(page, start, settle)
         return {
-            "messages": [present.message(d, thread) for _s, _c, d in page.messages],
+            "messages": [d for _s, _c, d in page.messages],
             "deleted": [i for _s, _c, i in page.deleted],
             "cursor": str(cursor),
             "more": page.full and cursor > start,
@@ -265,6 +289,31 @@ async def list_messages(
         }
 
     return await run_in_threadpool(work)
+
+
+def within_bytes(page: ChangePage, max_bytes: int, pruned_through: Callable[[], int]) -> ChangePage:
+    """The page cut after the change that brings its JSON past ``max_bytes``, marked full
+    so the client asks for the rest from its cursor. Never below the pruned mark: a scan
+    that restarted answers everything up to it in one page (ChangePage.reset), since a
+    cursor there could not be replayed."""
+    changes: list[tuple[int, int, Any]] = sorted(
+        [*page.messages, *page.deleted], key=lambda change: change[0]
+    )
+    total = 0
+    floor: int | None = None  # asked of the store only for a page that is too large
+    for index, (seq, _changed_at, item) in enumerate(changes):
+        if total > max_bytes and floor is None:
+            floor = pruned_through()
+        if floor is not None and total > max_bytes and seq > floor:
+            kept = changes[:index]
+            return ChangePage(
+                messages=[c for c in kept if isinstance(c[2], dict)],
+                deleted=[c for c in kept if isinstance(c[2], str)],
+                full=True,
+                reset=page.reset,
+            )
+        total += json_size(item) + 1
+    return page
 
 
 def settled_cursor(page: ChangePage, since: int, settle_ms: int) -> int:
