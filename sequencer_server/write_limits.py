@@ -28,7 +28,8 @@ WINDOW_S = 60.0
 @dataclass(frozen=True)
 class WriteLimits:
     # The largest pattern the desktop app can make (256 tracks of 64 steps at velocity
-    # 127, 80-character names, own samples) is 188 KB of JSON; its summary 21 KB.
+    # 127, 80-character names, own samples) is 166 KB of compact JSON (188 KB as the
+    # client sends it); its summary 21 KB. Sizes are counted as compact UTF-8 JSON.
     max_snapshot_kb: int = 256
     max_metadata_kb: int = 32
     # A page of ``GET /threads/{id}/messages`` stops growing at this many bytes of JSON
