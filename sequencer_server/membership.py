@@ -41,12 +41,14 @@ def may_remove(thread: dict[str, Any], user: User) -> bool:
     )
 
 
-def check_members_exist(store: UserStore, names: Iterable[str]) -> None:
-    """On a server with accounts a member is an account: a name that is not one would be
-    given the whole thread the day someone creates that account. A server without
-    accounts (the shared token only, the seed's way) keeps members as free names."""
+def check_members_exist(store: UserStore, user: User, names: Iterable[str]) -> None:
+    """On a server with accounts a member a user names is an account: a name that is not
+    one would be given the whole thread the day someone creates that account. The shared
+    ``API_TOKEN`` keeps the seed's free names (a seed client lists whom it likes, and the
+    desktop app's embedded server, which it reaches with that token, names its own user
+    whatever the settings say); it is an admin, trusted with the server."""
     wanted = list(dict.fromkeys(names))
-    if not wanted or store.count_users() == 0:
+    if not wanted or user.service or store.count_users() == 0:
         return
     unknown = [n for n in wanted if store.get_user(n) is None]
     if unknown:

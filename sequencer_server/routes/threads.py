@@ -73,7 +73,7 @@ async def create_thread(
     def work() -> tuple[dict, bool]:
         if body.id is not None and (existing := store.get_thread(body.id)) is not None:
             return replay(existing)
-        check_members_exist(store, users)
+        check_members_exist(store, user, users)
         if not user.service:
             rates.threads.hit(user.name)
         try:
@@ -127,7 +127,7 @@ async def _change_members(
         current = list(thread.get("users", []))
         if max_users is not None:
             added = [u for u in dict.fromkeys(body.users) if u not in current]
-            check_members_exist(store, added)
+            check_members_exist(store, user, added)
             users = [*current, *added]
             check_member_count(users, max_users)
         else:
