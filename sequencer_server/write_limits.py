@@ -18,11 +18,18 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import HTTPException
 
+if TYPE_CHECKING:
+    from sequencer_server.users import User
+
 WINDOW_S = 60.0
+
+
+class StoredBytes(Protocol):
+    def bytes_stored_by(self, user_name: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -129,4 +136,24 @@ class WriteRates:
         return cls(
             messages=RateLimiter(limits.messages_per_minute, "messages", "MESSAGES_PER_MINUTE"),
             threads=RateLimiter(limits.threads_per_minute, "threads", "THREADS_PER_MINUTE"),
+        )
+
+
+def check_storage_quota(store: StoredBytes, user: User, adding: int, limits: WriteLimits) -> None:
+    """413 when ``adding`` more bytes would take the user past MAX_STORAGE_MB_PER_USER
+    (renders and samples together; the shared token is not counted). Deleting one's
+    messages frees their renders. Uploads running at the same moment are each checked
+    against what was stored before them, so the limit can be passed by at most the
+    uploads one client may run at once (MAX_UPLOADS_PER_CLIENT)."""
+    if user.service:
+        return
+    cap = limits.max_storage_mb_per_user * 1024 * 1024
+    used = store.bytes_stored_by(user.name)
+    if used + adding > cap:
+        mb = 1024 * 1024
+        raise HTTPException(
+            413,
+            f"Storage limit: you keep {used / mb:.1f} MB on this server and this file is "
+            f"{adding / mb:.1f} MB; each user may keep {limits.max_storage_mb_per_user} MB "
+            "(MAX_STORAGE_MB_PER_USER). Deleting old messages frees their renders.",
         )

@@ -165,7 +165,13 @@ def _check_reply_to(store: MessageStore, body: MessageCreate, message_id: str) -
     "/messages",
     status_code=201,
     response_model=MessagePublic,
-    responses={200: {"description": "Replay of an id already created"}, 403: {}, 404: {}, 409: {}},
+    responses={
+        200: {"description": "Replay of an id already created"},
+        403: {},
+        404: {},
+        409: {},
+        429: {},
+    },
 )
 async def create_message(
     body: MessageCreate,

@@ -126,5 +126,8 @@ class MessageStore(UserStore, SampleStore, Protocol):
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         """Every upload record created before the time, attached or not."""
 
+    def bytes_stored_by(self, user_name: str) -> int:
+        """The sizes of the renders and samples ``user_name`` uploaded, added up."""
+
     def ping(self) -> None: ...
     def close(self) -> None: ...

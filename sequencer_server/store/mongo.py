@@ -306,6 +306,17 @@ class MongoStore(MongoUsers, MongoSamples):
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         return list(self._uploads.find({"created_at": {"$lt": created_before}}, {"_id": 0}))
 
+    def bytes_stored_by(self, user_name: str) -> int:
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"uploader": user_name}},
+            {"$group": {"_id": None, "total": {"$sum": "$size_bytes"}}},
+        ]
+        return sum(
+            int(row["total"])
+            for collection in (self._uploads, self._samples)
+            for row in collection.aggregate(pipeline)
+        )
+
     def ping(self) -> None:
         self._client.admin.command("ping")
 

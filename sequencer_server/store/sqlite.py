@@ -352,6 +352,18 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         return self._uploads("created_at < ?", created_before)
 
+    def bytes_stored_by(self, user_name: str) -> int:
+        with self._lock:
+            total = 0
+            for table in ("uploads", "samples"):
+                row = self._db.execute(
+                    f"SELECT SUM(json_extract(doc, '$.size_bytes')) FROM {table} "
+                    "WHERE json_extract(doc, '$.uploader') = ?",
+                    (user_name,),
+                ).fetchone()
+                total += int(row[0] or 0)
+            return total
+
     def ping(self) -> None:
         with self._lock:
             self._db.execute("SELECT 1 FROM counters LIMIT 1").fetchone()

@@ -201,3 +201,42 @@ def test_limits_are_read_from_the_environment():
     assert settings.write_limits.messages_per_minute == 5
     with pytest.raises(ConfigError, match="MAX_SNAPSHOT_KB"):
         Settings.from_env({"API_TOKEN": "t", "MAX_SNAPSHOT_KB": "lots"})
+
+
+@pytest.mark.parametrize("backend_kind", ["sqlite-local", "mongo-local"])
+def test_storage_per_user(tmp_path, backend_kind):
+    """Renders and samples count together; deleting a message frees its render; other
+    users and the shared token are not held back."""
+    from tests.server.helpers import mp3_bytes
+
+    backend = make_backend(backend_kind, tmp_path, None, MAX_STORAGE_MB_PER_USER="1")
+    with ThreadedServer(backend.app()) as server:
+        alice = Client(server.url, add_user(backend.store, "alice"))
+        bob = Client(server.url, add_user(backend.store, "bob"))
+        take = mp3_bytes(seconds=20.0)  # 320 KB
+        assert 300_000 < len(take) < 400_000
+        thread = alice.create_thread()
+        kept = []
+        for _ in range(3):
+            render = alice.upload(data=take)
+            assert render.status_code == 200, render.text
+            kept.append(render.json())
+        refused = alice.upload(data=take)
+        assert refused.status_code == 413
+        assert "MAX_STORAGE_MB_PER_USER" in refused.json()["detail"]
+        sample = alice.http.post(
+            f"{server.url}/api/v1/samples",
+            data={"token": alice.token},
+            files={"file": ("hit.wav", audio_bytes(seconds=3.0), "audio/wav")},
+        )
+        assert sample.status_code == 413  # 132 KB more is too much, too
+        assert bob.upload(data=take).status_code == 200
+        assert Client(server.url, TOKEN).upload(data=take).status_code == 200
+
+        message = alice.create_message(thread["id"], user_id="alice", renders=[kept[0]])
+        assert message.status_code == 201
+        deleted = alice.http.delete(
+            f"{server.url}/api/v1/messages/{message.json()['id']}", params={"token": alice.token}
+        )
+        assert deleted.status_code == 200
+        assert alice.upload(data=take).status_code == 200  # room again
