@@ -83,7 +83,13 @@ class SmokeTest(QObject):
     # ---- the run ------------------------------------------------------------------------
     def arm(self, graph: AppGraph) -> None:
         self._graph = graph
-        names = ["window shown", "server answers /healthz", "PortAudio loaded", "MP3 playback"]
+        names = [
+            "window shown",
+            "server answers /healthz",
+            "PortAudio loaded",
+            "MP3 playback",
+            "HTTPS certificate for sharing",
+        ]
         first_run = welcome_wanted(graph.settings, graph.connection.embedded is not None)
         if first_run:
             names.append("Welcome thread rendered and uploaded")
@@ -95,6 +101,10 @@ class SmokeTest(QObject):
         self._order = names
         self._run_in_thread("server answers /healthz", lambda: self._check_health(graph))
         self._run_once("PortAudio loaded", _check_portaudio)
+        self._run_once(
+            "HTTPS certificate for sharing",
+            lambda: _check_certificate(graph.paths.cache_dir / "smoke-test-tls"),
+        )
         self._check_mp3_playback(graph.paths.cache_dir / "smoke-test.mp3")
         # Polling starts with the event loop: QCoreApplication.exit() before exec() is lost.
         self._timer.start()
@@ -239,6 +249,15 @@ def _check_portaudio() -> str:
     import sounddevice
 
     return f"{sounddevice.get_portaudio_version()[1]} from {sounddevice._libname}"
+
+
+def _check_certificate(folder: Path) -> str:
+    """ "Share on network" runs the embedded server over HTTPS with a certificate made on
+    first use; a bundle without its crypto library could not share at all."""
+    from sequencer_server.tls import ensure_certificate
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"SHA-256 {ensure_certificate(folder).fingerprint[:16]}…"
 
 
 def _write_test_mp3(path: Path, seconds: float = 0.5) -> None:

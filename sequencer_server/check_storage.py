@@ -71,6 +71,10 @@ def check_storage(settings: Settings, out: Callable[[str], None] = print) -> int
             out(f"   Content-Type: {content_type}")
             if content_type != "audio/mpeg":
                 raise StorageError(f"content type is {content_type}", "ContentTypeMismatch")
+        # What attaching a recording to a private thread does (an ACL or a tag change):
+        # a key without that right would fail only when a band first goes private.
+        storage.make_private(key)
+        out("🔒 Made private, as a private thread's recording is")
         storage.delete(key)
         out("🗑️  Test file deleted")
     except StorageError as exc:

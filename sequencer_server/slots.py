@@ -21,6 +21,11 @@ class Slots:
         self._too_many = too_many
         self._held: dict[str, int] = {}
 
+    @property
+    def in_use(self) -> int:
+        """Slots held by every key together (for tests that wait until work is inside)."""
+        return sum(self._held.values())
+
     def take(self, key: str) -> Callable[[], None]:
         """A slot for ``key`` (429 when it holds them all); the answer frees it, once
         however often it is called — a stream may be closed by more than one path."""

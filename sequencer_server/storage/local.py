@@ -24,9 +24,14 @@ class LocalStorage:
         self.public_base_url = public_base_url
 
     def _path(self, key: str) -> Path:
+        """The file of ``key``, which must be spelled exactly as stored: the privacy checks
+        compare keys as strings, so ``a//b``, ``a/./b`` or ``a/b/`` (which open the same
+        file) would be judged someone else's public key and serve a private file."""
         parts = PurePosixPath(key).parts
         if not parts or any(p in ("..", "") or p.startswith("/") for p in parts):
             raise StorageError(f"invalid key {key!r}")
+        if "/".join(parts) != key:
+            raise StorageError(f"key not in its stored form: {key!r}")
         return self.root.joinpath(*parts)
 
     def put(self, key: str, stream: Stream, size: int, content_type: str) -> None:

@@ -45,6 +45,10 @@ def error_code(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+# The object tag a bucket without ACLs makes public by (README, "S3 without ACLs").
+ACCESS_TAG = "access"
+
+
 class S3Storage:
     name = "s3"
 
@@ -79,6 +83,8 @@ class S3Storage:
         extra: dict[str, str] = {"ContentType": content_type}
         if self.settings.acl:
             extra["ACL"] = self.settings.acl
+        else:  # what the README's bucket policy reads instead of an ACL
+            extra["Tagging"] = f"{ACCESS_TAG}=public"
         body = cast("IO[bytes]", stream)  # boto3 only reads, seeks and tells
         try:
             self.client.upload_fileobj(body, self.bucket, key, ExtraArgs=extra, Config=TRANSFER)
@@ -169,14 +175,22 @@ class S3Storage:
 
     def make_private(self, key: str) -> None:
         """Uploads are ``public-read`` (the seed's URLs need it); a render attached to a
-        private thread loses that grant. Without ACLs (``S3_ACL=none``) it never had it."""
-        if not self.settings.acl:
-            return
+        private thread loses that grant. Without ACLs (``S3_ACL=none``) the bucket policy
+        the README gives grants public reading by the object's ``access`` tag instead, so
+        the tag changes: a policy on the whole ``renders/`` prefix would serve private
+        threads' recordings to anyone who knows the plain URL, for good."""
         try:
-            self.client.put_object_acl(Bucket=self.bucket, Key=key, ACL="private")
+            if self.settings.acl:
+                self.client.put_object_acl(Bucket=self.bucket, Key=key, ACL="private")
+            else:
+                self.client.put_object_tagging(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Tagging={"TagSet": [{"Key": ACCESS_TAG, "Value": "private"}]},
+                )
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(
-                f"S3 ACL change of {key} failed: {exc}", code=error_code(exc)
+                f"S3 access change of {key} failed: {exc}", code=error_code(exc)
             ) from exc
 
     def local_path(self, key: str) -> Path | None:

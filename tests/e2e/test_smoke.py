@@ -19,6 +19,7 @@ CHECKS = (
     "server answers /healthz",
     "PortAudio loaded",
     "MP3 playback",
+    "HTTPS certificate for sharing",
     "Welcome thread rendered and uploaded",
 )
 

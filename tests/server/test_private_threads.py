@@ -4,6 +4,7 @@ URLs."""
 
 from __future__ import annotations
 
+import http.client
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,8 +12,9 @@ import boto3
 import requests
 
 from sequencer_server.signed_urls import UrlSigner
+from sequencer_server.threaded import ThreadedServer
 from sequencer_server.users import add_user
-from tests.conftest import S3_KEYS, TOKEN
+from tests.conftest import S3_KEYS, TOKEN, make_backend
 from tests.server.helpers import Client, mp3_bytes
 
 
@@ -201,6 +203,33 @@ def test_private_renders_need_a_fresh_signature(live_backend):
         assert requests.get(f"{bare}?{old}").status_code == 403
 
 
+def test_another_spelling_of_a_private_key_is_no_key(live_backend):
+    # "a//b", "a/./b", "a/b/" open the same file on disk but were judged public keys, so a
+    # private recording was served without a signature, for good.
+    backend, url = live_backend
+    if backend.storage.name != "local":
+        return  # S3 keys are plain strings: another spelling is another (missing) object
+    clients, thread = _setup(backend, url)
+    render = clients["alice"].upload().json()
+    created = clients["alice"].create_message(thread["id"], user_id="alice", renders=[render])
+    assert created.status_code == 201, created.text
+    directory, _, name = _key(render).rpartition("/")
+    env, _, kind = directory.partition("/")
+    server = urlsplit(url)
+    for spelling in (
+        f"{env}//{kind}/{name}",
+        f"{directory}/./{name}",
+        f"{directory}/{name}/",
+        f"./{directory}/{name}",
+    ):
+        for method in ("GET", "HEAD"):
+            connection = http.client.HTTPConnection(server.hostname, server.port, timeout=10)
+            connection.request(method, f"/media/{spelling}")  # sent as written, not normalised
+            answer = connection.getresponse()
+            assert answer.status == 404, (method, spelling, answer.status)
+            connection.close()
+
+
 def test_public_threads_keep_public_urls(live_backend):
     backend, url = live_backend
     c = Client(url)
@@ -221,6 +250,32 @@ def _public_grants(backend, render: dict) -> list:
 
 def _key(render: dict) -> str:
     return f"test/renders/{render['id']}.mp3"
+
+
+def test_without_acls_a_private_render_loses_its_public_tag(tmp_path, moto_endpoint):
+    # S3_ACL=none: the README's bucket policy makes objects tagged access=public readable.
+    # A policy on the whole renders/ prefix served private recordings at their plain URL.
+    backend = make_backend("sqlite-s3", tmp_path, moto_endpoint, S3_ACL="none")
+    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1", **S3_KEYS)
+
+    def access(render: dict) -> dict[str, str]:
+        tags = client.get_object_tagging(Bucket=backend.storage.bucket, Key=_key(render))
+        return {t["Key"]: t["Value"] for t in tags["TagSet"]}
+
+    with ThreadedServer(backend.app()) as server:
+        clients, thread = _setup(backend, server.url)
+        alice = clients["alice"]
+        private = alice.upload().json()
+        assert access(private) == {"access": "public"}  # like public-read: not yet attached
+        assert not _public_grants(backend, private)  # and no ACL asked of the bucket
+        created = alice.create_message(thread["id"], user_id="alice", renders=[private])
+        assert created.status_code == 201, created.text
+        assert access(private) == {"access": "private"}
+        assert "Signature" in created.json()["renders"][0]["url"]
+
+        public = clients["bob"].create_thread()
+        _, render = clients["bob"].message_created_with_render(public["id"], user_id="bob")
+        assert access(render) == {"access": "public"}
 
 
 def backend_app_signer(backend) -> UrlSigner:

@@ -262,7 +262,8 @@ def test_token_is_checked_early_and_uploads_in_flight_are_capped(tmp_path):
     """The render upload's streaming form reader and per-address slots (shared: a client
     has MAX_UPLOADS_PER_CLIENT uploads in flight, renders and samples together)."""
     backend = make_backend("sqlite-local", tmp_path)
-    with ThreadedServer(backend.app()) as server:
+    app = backend.app()
+    with ThreadedServer(app) as server:
         big = {"Content-Type": MULTIPART, "Content-Length": str(40 * 1024 * 1024)}
         wrong_bearer = request_head("POST", "/api/v1/samples", {**big, "Authorization": "Bearer x"})
         with open_request(server.url, wrong_bearer, FILE_PART_HEAD + audio_bytes()) as sock:
@@ -276,7 +277,13 @@ def test_token_is_checked_early_and_uploads_in_flight_are_capped(tmp_path):
         good = request_head("POST", "/api/v1/samples", {**big, "Authorization": f"Bearer {TOKEN}"})
         held = [open_request(server.url, good, FILE_PART_HEAD + audio_bytes()) for _ in range(4)]
         try:
-            time.sleep(0.5)  # the four wait inside the route for the rest of their bodies
+            # the four wait inside the route for the rest of their bodies
+            deadline = time.monotonic() + 30
+            while getattr(app.state, "upload_slots", None) is None or (
+                app.state.upload_slots.in_use < 4
+            ):
+                assert time.monotonic() < deadline, "the four uploads never got their slots"
+                time.sleep(0.02)
             with open_request(server.url, good, FILE_PART_HEAD) as fifth:
                 status, _headers, body = read_response(fifth)
             assert status == 429 and b"MAX_UPLOADS_PER_CLIENT" in body

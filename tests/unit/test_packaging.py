@@ -4,6 +4,7 @@ handling and how the embedded server is started frozen. No bundle is built here 
 
 from __future__ import annotations
 
+import ast
 import configparser
 import os
 import shutil
@@ -204,3 +205,54 @@ def test_server_flag_runs_the_server_main() -> None:
 def test_spec_and_hooks_are_valid_python() -> None:
     for path in [ROOT / "packaging" / "sequencer.spec", *ROOT.glob("packaging/**/*.py")]:
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+# The production backends the embedded server never runs (it strips S3_* and MONGODB_*), so
+# the bundle leaves their libraries out on purpose; every other import must be in it.
+_SERVER_ONLY = ("sequencer_server/storage/s3.py", "sequencer_server/store/mongo")
+
+
+def _spec_excludes() -> set[str]:
+    """``EXCLUDES`` as the spec builds it, read from its syntax (PyInstaller is not needed)."""
+    tree = ast.parse((ROOT / "packaging" / "sequencer.spec").read_text(encoding="utf-8"))
+    values = {
+        node.targets[0].id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    unused_qt = ast.literal_eval(values["UNUSED_QT"])
+    excludes = values["EXCLUDES"]
+    assert isinstance(excludes, ast.BinOp)  # [PySide6.* for UNUSED_QT] + [others]
+    return {f"PySide6.{name}" for name in unused_qt} | set(ast.literal_eval(excludes.right))
+
+
+def _imports_of_the_bundled_code() -> dict[str, str]:
+    """Every module imported anywhere in the app, the server and their common code (at the
+    top or inside a function), mapped to one place that imports it."""
+    found: dict[str, str] = {}
+    for package in ("desktop_app", "sequencer_server", "sequencer_common"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            where = path.relative_to(ROOT).as_posix()
+            if where.startswith(_SERVER_ONLY):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                for name in names:
+                    found.setdefault(name, f"{where}:{node.lineno}")
+    return found
+
+
+def test_the_bundle_keeps_every_module_the_app_imports() -> None:
+    # The bundle once left out QtDBus (desktop notifications) and crashed at start, and
+    # left out cryptography, so "Share on network" could not make its certificate.
+    excludes = _spec_excludes()
+    missing = {
+        name: where
+        for name, where in _imports_of_the_bundled_code().items()
+        if any(name == ex or name.startswith(ex + ".") for ex in excludes)
+    }
+    assert not missing, f"packaging/sequencer.spec excludes what the app imports: {missing}"
