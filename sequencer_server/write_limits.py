@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fastapi import HTTPException
 
@@ -71,12 +71,12 @@ class WriteLimits:
         )
 
 
-def json_size(value: Any) -> int:
+def json_size(value: object) -> int:
     """Bytes of ``value`` as compact UTF-8 JSON: what it costs in every response."""
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
-def check_size(field: str, value: Any, limit_kb: int, variable: str) -> None:
+def check_size(field: str, value: object, limit_kb: int, variable: str) -> None:
     if value is None:
         return
     size = json_size(value)
