@@ -3,6 +3,10 @@
 A handful to a few hundred threads, so a ``QListWidget`` of plain items (no widget per
 row) is enough; it mirrors ``ThreadsState`` and keeps the selection on the open thread
 when the list is refreshed from the server.
+
+In a narrow window the list folds to a rail (``set_folded``): a button that opens it again,
+the + for a new thread and the number of unread messages, so nothing is out of reach and
+news from other threads still shows. The window decides when (``ColumnsSplitter``).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.message import parse_time
+from desktop_app.domain.message import Thread, parse_time
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
@@ -42,6 +46,27 @@ AskText = Callable[[QWidget, str, str, str], "str | None"]
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 UNREAD_ROLE = Qt.ItemDataRole.UserRole + 2  # int: messages from others not read yet
 MUTED_ROLE = Qt.ItemDataRole.UserRole + 3  # bool: no notifications from this thread
+RAIL_WIDTH = 32  # the folded list
+WIDGET_MAX = 16777215  # QWIDGETSIZE_MAX
+
+
+def thread_tooltip(thread: Thread, unread: int) -> str:
+    """Who sees the thread, then its last activity and unread count. A public thread's
+    ``users`` are only whoever created it (the shared token's "root" on the embedded
+    server), not who is in it: everyone on the server is, so that is what it says."""
+    lines = [thread.name or "Untitled thread"]
+    if thread.private:
+        lines.append("Private: only its members see it")
+        # none listed: made with the shared token, which sees it (as the header says)
+        lines.append("Members: " + (", ".join(thread.users) or "you"))
+    else:
+        lines.append("Public: everyone on this server sees it")
+    if thread.updated_at:
+        when = parse_time(thread.updated_at).astimezone()
+        lines.append(f"Last activity {when:%d %b %Y, %H:%M}")
+    if unread:
+        lines.append(f"{unread} unread")
+    return "\n".join(lines)
 
 
 class _UnreadBadge(QStyledItemDelegate):
@@ -129,6 +154,7 @@ class ThreadListWidget(QWidget):
     """
 
     offlineRequested = Signal(str)
+    foldRequested = Signal()  # the « / » button: fold or open the list (the window decides)
 
     def __init__(
         self,
@@ -154,11 +180,49 @@ class ThreadListWidget(QWidget):
         self.new_button.setToolTip("New thread…")
         self.new_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.new_button.clicked.connect(self.ask_create)
-        header = QHBoxLayout()
-        header.setContentsMargins(14, 10, 10, 8)
+        self.fold_button = QToolButton()
+        self.fold_button.setObjectName("foldThreadsButton")
+        self.fold_button.setText("«")
+        self.fold_button.setToolTip("Fold the thread list")
+        self.fold_button.setAutoRaise(True)
+        self.fold_button.clicked.connect(self.foldRequested)
+        self.header = QWidget()
+        header = QHBoxLayout(self.header)
+        header.setContentsMargins(14, 10, 4, 8)
         header.setSpacing(10)  # the title never touches the + button
         header.addWidget(title, 1)
-        header.addWidget(self.new_button)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(2)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.fold_button)
+        header.addLayout(buttons)
+
+        # the folded list: open it, start a thread, see that others wrote
+        self.rail = QWidget()
+        self.rail.setObjectName("threadRail")
+        self.rail.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.open_button = QToolButton()
+        self.open_button.setObjectName("openThreadsButton")
+        self.open_button.setText("»")
+        self.open_button.setToolTip("Show the thread list")
+        self.open_button.setAutoRaise(True)
+        self.open_button.clicked.connect(self.foldRequested)
+        self.rail_new_button = QToolButton()
+        self.rail_new_button.setObjectName("railNewThreadButton")
+        self.rail_new_button.setText("+")
+        self.rail_new_button.setToolTip("New thread…")
+        self.rail_new_button.clicked.connect(self.ask_create)
+        self.rail_unread = QLabel()
+        self.rail_unread.setObjectName("railUnread")
+        self.rail_unread.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        rail = QVBoxLayout(self.rail)
+        rail.setContentsMargins(2, 8, 2, 8)
+        rail.setSpacing(8)
+        for widget in (self.open_button, self.rail_new_button, self.rail_unread):
+            rail.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        rail.addStretch(1)
+        self.rail.hide()
+        self.folded = False
 
         self.list = _ThreadListView()
         self.list.setObjectName("threadListView")
@@ -172,16 +236,26 @@ class ThreadListWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(header)
+        layout.addWidget(self.header)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.rail, 1)
         self.setStyleSheet(
             f"""
-            QWidget#threadList {{ background: {theme.BG}; }}
+            QWidget#threadList, QWidget#threadRail {{ background: {theme.BG}; }}
             QLabel#threadListTitle {{ color: {theme.TEXT}; }}
-            QToolButton#newThreadButton {{ color: {theme.ACCENT_BRIGHT}; background: transparent;
+            QToolButton#newThreadButton, QToolButton#railNewThreadButton {{
+                color: {theme.ACCENT_BRIGHT}; background: transparent;
                 border: 1px solid {theme.ACCENT_DIM}; border-radius: 11px;
                 min-width: 20px; min-height: 20px; font-weight: 600; }}
-            QToolButton#newThreadButton:hover {{ background: {theme.ACCENT}; color: #1a1208; }}
+            QToolButton#newThreadButton:hover, QToolButton#railNewThreadButton:hover {{
+                background: {theme.ACCENT}; color: #1a1208; }}
+            QToolButton#foldThreadsButton, QToolButton#openThreadsButton {{
+                color: {theme.TEXT_DIM}; background: transparent; border: none;
+                font-weight: 600; min-width: 18px; min-height: 20px; padding: 0 2px; }}
+            QToolButton#foldThreadsButton:hover, QToolButton#openThreadsButton:hover {{
+                color: {theme.TEXT}; background: {theme.BG_HOVER}; border-radius: 4px; }}
+            QLabel#railUnread {{ background: {theme.ACCENT}; color: #1a1208; font-weight: 600;
+                border-radius: 9px; min-width: 18px; min-height: 18px; padding: 0 3px; }}
             QListWidget#threadListView {{ background: {theme.BG}; border: none; outline: 0;
                 padding: 0 6px; }}
             QListWidget#threadListView::item {{ color: {theme.TEXT_DIM}; padding: 7px 8px;
@@ -199,6 +273,39 @@ class ThreadListWidget(QWidget):
         threads_state.threadCreated.connect(threads_state.open_thread)
         self._rebuild()
 
+    # ---- folding -------------------------------------------------------------------------
+    def open_minimum_width(self) -> int:
+        """The narrowest the list is when open (folded, it is ``RAIL_WIDTH``)."""
+        return max(self.header.minimumSizeHint().width(), self.list.minimumSizeHint().width())
+
+    def set_folded(self, folded: bool) -> None:
+        if folded == self.folded:
+            return
+        focus = QApplication.focusWidget()
+        had_focus = focus is not None and self.isAncestorOf(focus)
+        self.folded = folded
+        self.header.setVisible(not folded)
+        self.list.setVisible(not folded)
+        self.rail.setVisible(folded)
+        if folded:
+            self.setFixedWidth(RAIL_WIDTH)
+        else:
+            self.setMinimumWidth(0)
+            self.setMaximumWidth(WIDGET_MAX)
+        if had_focus:  # the keyboard stays with the threads, folded or not
+            (self.open_button if folded else self.list).setFocus()
+
+    def set_fold_shortcut(self, text: str) -> None:
+        """Name the window's shortcut for folding in the buttons' tooltips."""
+        self.fold_button.setToolTip(f"Fold the thread list ({text})")
+        self.open_button.setToolTip(f"Show the thread list ({text})")
+
+    def _show_unread_total(self) -> None:
+        total = sum(self._state.unread_count(t.id) for t in self._state.threads)
+        self.rail_unread.setText(str(total) if total < 100 else "99+")
+        self.rail_unread.setToolTip(f"{total} unread in your threads")
+        self.rail_unread.setVisible(total > 0)
+
     # ---- mirroring the state -----------------------------------------------------------
     def thread_ids(self) -> list[str]:
         return [self.list.item(i).data(ID_ROLE) for i in range(self.list.count())]
@@ -213,20 +320,12 @@ class ThreadListWidget(QWidget):
                 unread = self._state.unread_count(thread.id)
                 item.setData(UNREAD_ROLE, unread)
                 item.setData(MUTED_ROLE, self._state.is_muted(thread.id))
-                tip = thread.name
+                item.setToolTip(thread_tooltip(thread, unread))
                 if thread.private:
                     item.setIcon(lock_icon())
-                    tip += "\nPrivate: only its members see it"
-                if thread.users:
-                    tip += "\nWith " + ", ".join(thread.users)
-                if thread.updated_at:
-                    when = parse_time(thread.updated_at).astimezone()
-                    tip += f"\nLast activity {when:%d %b %Y, %H:%M}"
-                if unread:
-                    tip += f"\n{unread} unread"
-                item.setToolTip(tip)
                 self.list.addItem(item)
             self._select(self._state.current_thread_id)
+            self._show_unread_total()
         finally:
             self._syncing = False
 
