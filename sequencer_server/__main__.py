@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import select
-import socket
 import sys
 import threading
 import time
@@ -158,6 +157,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from sequencer_server.app import create_app
+    from sequencer_server.listen import tcp_listener
     from sequencer_server.log_redaction import install_log_redaction
     from sequencer_server.quiet_server import QuietServer
     from sequencer_server.slow_clients import HeadTimeoutProtocol
@@ -189,11 +189,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         # Each worker process builds its own app from the environment.
         if args.data_dir:
             os.environ["SEQUENCER_SERVER_DATA"] = args.data_dir
-        uvicorn.run(
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
             "sequencer_server.asgi:create_app_from_env",
             factory=True,
-            host=args.host,
-            port=args.port,
             workers=args.workers,
             log_level=args.log_level,
             # by name: each worker builds it, with REQUEST_TIMEOUT_S from the environment
@@ -201,10 +201,16 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
             **proxy,  # type: ignore[arg-type]
             **ssl,  # type: ignore[arg-type]
         )
+        # uvicorn.run would bind a socket whose connections keep Nagle on (listen.py).
+        sock = tcp_listener(args.host, args.port)
+        host, port = sock.getsockname()[:2]
+        log.info("Sequencer server listening on %s://%s:%d with %d workers",
+                 scheme, host, port, args.workers)  # fmt: skip
+        Multiprocess(config, sockets=[sock]).run()
         return 0
 
     app = create_app(settings)
-    sock = socket.create_server((args.host, args.port), reuse_port=False)
+    sock = tcp_listener(args.host, args.port)
     host, port = sock.getsockname()[:2]
     url = f"{scheme}://{host}:{port}"
     protocol = functools.partial(HeadTimeoutProtocol, head_timeout_s=settings.request_timeout_s)
@@ -215,13 +221,13 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         http=protocol,  # type: ignore[arg-type]
         # A TLS client gone without its close_notify would hold the shutdown for asyncio's
         # 30 s SSL shutdown timeout; the desktop app waits for its embedded server to end.
-        # Open event streams never end by themselves: they are cut after the grace period
-        # (their clients reconnect with Last-Event-ID and miss nothing).
+        # Open event streams are ended when the server starts to stop (before_shutdown);
+        # what is left is cut after the grace period (clients reconnect with Last-Event-ID).
         timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else STREAM_SHUTDOWN_S,
         **proxy,  # type: ignore[arg-type]
         **ssl,  # type: ignore[arg-type]
     )
-    server = QuietServer(config)
+    server = QuietServer(config, before_shutdown=app.state.events.end_streams)
     if args.parent_pid:
         threading.Thread(
             target=_exit_with_parent, args=(args.parent_pid, server), daemon=True
