@@ -115,15 +115,19 @@ class PatternFileActions(PatternFileMenu):
         self._opening += 1
         try:
             raw = read_pattern_file(path)
-            snapshot, refused = confine_sample_files(raw, store, folder)
+            files = outside_sample_files(raw, store, folder) if self._sounds is not None else []
+            snapshot, refused = confine_sample_files(
+                without_sample_files(raw, files), store, folder
+            )
             Pattern.from_snapshot(snapshot)  # a pattern that cannot load asks nothing
         except (PatternFileError, SnapshotError) as exc:
             self._file_error("open", path, str(exc))
             return False
-        files = outside_sample_files(raw, store, folder) if self._sounds is not None else []
         if files and ask_to_use_sound_files(self._window, path, files):
-            self._read_then_open(path, raw, files)
+            self._read_then_open(path, snapshot, refused, files)
             return True
+        if files:  # declined: say (and log) which tracks go without the file they name
+            snapshot, refused = confine_sample_files(raw, store, folder)
         return self._opened(path, snapshot, refused)
 
     def _opened(self, path: Path, snapshot: dict[str, Any], said: list[str]) -> bool:
@@ -139,13 +143,13 @@ class PatternFileActions(PatternFileMenu):
             self._say(f"Opened {path.name}")
         return True
 
-    def _read_then_open(self, path: Path, raw: dict[str, Any], files: list[NamedSoundFile]) -> None:
+    def _read_then_open(
+        self, path: Path, base: dict[str, Any], refused: list[str], files: list[NamedSoundFile]
+    ) -> None:
+        """Read ``files`` into the store, then open ``base`` (the pattern without them)
+        with each track that got its file playing it."""
         assert self._sounds is not None
         opening = self._opening
-        folder = path.absolute().parent
-        base, refused = confine_sample_files(
-            without_sample_files(raw, files), self._sounds.folder, folder
-        )
         count = len(files)
         self._say(f"Reading {count} sound{'s' * (count != 1)} for {path.name}…", 0)
 

@@ -15,7 +15,6 @@ from desktop_app.services.api import ApiClient
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.e2e.proxy import CuttingProxy
-from tests.gui.modal_driver import ModalDriver
 from tests.gui.journeys import (
     TIMEOUT,
     band_practice,
@@ -25,6 +24,7 @@ from tests.gui.journeys import (
     running,
     status_bar_text,
 )
+from tests.gui.modal_driver import ModalDriver
 from tests.server.sample_files import audio_bytes
 
 
