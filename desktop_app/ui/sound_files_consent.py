@@ -12,6 +12,7 @@ tooltip. The safe answer is the default and Esc's.
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,7 +28,7 @@ LISTED_AT_MOST = 12  # more are counted; the details list them all
 
 def consent_text(pattern: Path, files: Sequence[NamedSoundFile]) -> tuple[str, str]:
     """The box's text (rich text: the list) and its informative text."""
-    folder = pattern.absolute().parent
+    folder = Path(os.path.abspath(pattern)).parent  # `..` folded, as the files' paths are
     count = len(files)
     items = "".join(
         f"<li>{html.escape(file.shown(folder))}</li>" for file in files[:LISTED_AT_MOST]
