@@ -1,6 +1,6 @@
 """The question File → Open asks before reading sound files a pattern file names.
 
-A pattern file may name any audio file (issue 15), and whatever a track plays is uploaded
+A pattern file may name any audio file, and whatever a track plays is uploaded
 with the pattern at the next Send. The musician's own groove.json next to kick.wav should
 play kick.wav; a pattern file that came from someone else could name a private recording.
 So the window reads such files only when the musician has seen the list and said yes.
