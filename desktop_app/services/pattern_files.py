@@ -10,9 +10,10 @@ relative to the pattern file or absolute). ``resolve_sample_files`` puts each
 such file into the sample cache and gives the track the ``sample_sha256`` reference a
 message carries, so a file-based pattern plays, renders and sends exactly as one made in
 the window. Only the command line does that, for the file the musician names on it
-(``sequencer render``/``send``). The window never reads a file a pattern names
-(``confine_sample_files``): a pattern from a thread, saved and opened again, could name
-any audio file on the disk, and the next Send would upload it to the thread.
+(``sequencer render``/``send``), and the window's File → Open once the musician has
+agreed to the files it lists (``outside_sample_files``). Otherwise the window never reads
+a file a pattern names (``confine_sample_files``): a pattern from a thread, saved and
+opened again, could name any audio file on the disk, and the next Send would upload it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -164,6 +166,74 @@ def confine_sample_files(
         )
         log.warning("pattern: %s", refused[-1])
     return confined, refused
+
+
+@dataclass(frozen=True)
+class NamedSoundFile:
+    """A track's ``"sample_file"`` outside the sample store, which File → Open reads only
+    when the musician agrees: ``track`` is its index, ``named`` the name as written and
+    ``path`` the absolute file it means."""
+
+    track: int
+    named: str
+    path: Path
+
+    def shown(self, folder: Path) -> str:
+        """The file as the consent dialog lists it: relative to the pattern file's
+        ``folder`` when it is inside it, else its full path (``..`` folded away, so a
+        name climbing out of the folder shows where it really leads)."""
+        try:
+            return self.path.relative_to(folder).as_posix()
+        except ValueError:
+            return str(self.path)
+
+
+def outside_sample_files(
+    snapshot: Mapping[str, Any], store: Path | None, base_dir: Path
+) -> list[NamedSoundFile]:
+    """The files a pattern file's tracks name outside the sample ``store`` (a relative
+    name taken from ``base_dir``, the pattern file's folder). Names that are not text are
+    left out: ``confine_sample_files`` refuses those, and there is no file to ask about."""
+    if not names_sample_files(dict(snapshot)):
+        return []
+    found: list[NamedSoundFile] = []
+    for index, track in enumerate(snapshot["tracks"]):
+        named = track.get(SAMPLE_FILE_KEY) if isinstance(track, dict) else None
+        if not isinstance(named, str) or not named.strip():
+            continue
+        path = Path(named).expanduser()
+        if not path.is_absolute():
+            path = base_dir / path
+        if store is not None and _in_store(path, store) is not None:
+            continue
+        found.append(NamedSoundFile(index, named, Path(os.path.abspath(path))))
+    return found
+
+
+def without_sample_files(
+    snapshot: Mapping[str, Any], files: Iterable[NamedSoundFile]
+) -> dict[str, Any]:
+    """The snapshot with the ``"sample_file"`` of the tracks ``files`` name removed: the
+    window reads those itself (with consent) instead of ``confine_sample_files``
+    refusing them."""
+    stripped = copy.deepcopy(dict(snapshot))
+    for file in files:
+        stripped["tracks"][file.track].pop(SAMPLE_FILE_KEY, None)
+    return stripped
+
+
+def with_sounds(
+    snapshot: Mapping[str, Any], sounds: Mapping[int, tuple[str, str]]
+) -> dict[str, Any]:
+    """The snapshot whose track ``i`` plays the stored sample ``sounds[i]`` = (SHA-256,
+    file name), as a dropped file would; the track's own ``sample_name`` is kept."""
+    given = copy.deepcopy(dict(snapshot))
+    for index, (sha, name) in sounds.items():
+        track = given["tracks"][index]
+        track["sample_sha256"] = sha
+        if not isinstance(track.get("sample_name"), str) or not track["sample_name"].strip():
+            track["sample_name"] = name
+    return given
 
 
 def parse_pattern_json(raw: bytes) -> Any:

@@ -31,7 +31,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop_app.domain.pattern import Pattern
 from desktop_app.domain.sample import snapshot_sample_refs
 from desktop_app.services.cache_budget import size_text
-from desktop_app.services.pattern_files import confine_sample_files, read_pattern_file
+from desktop_app.services.pattern_files import confine_sample_files
 from desktop_app.services.sample_fetch import (
     LOAD_CAP_BYTES,
     FetchingCache,
@@ -40,6 +40,8 @@ from desktop_app.services.sample_fetch import (
 )
 from desktop_app.services.samples import FetchBudget
 from desktop_app.services.tasks import TaskRunner
+from desktop_app.services.track_samples import SampleStore
+from desktop_app.state.pattern_file_sounds import PatternFileSounds
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,10 @@ class PatternTarget(Protocol):
     def load_snapshot(self, data: Mapping[str, Any], text: str = ...) -> None: ...
 
 
-class SampleCacheLike(FetchingCache, Protocol):
-    """``SampleCache``: fetches by hash into its ``folder``, the only place a pattern's
-    named ``"sample_file"`` may be."""
+class SampleCacheLike(FetchingCache, SampleStore, Protocol):
+    """``SampleCache``: fetches by hash into its ``folder``, the only place a received
+    pattern's named ``"sample_file"`` may be; takes the files File → Open was allowed to
+    read."""
 
     @property
     def folder(self) -> Path: ...
@@ -84,19 +87,13 @@ class PatternLoader(QObject):
         self._generation = 0
         self._busy = False
         self._budget: FetchBudget | None = None  # the fetching Load's, cancelled when superseded
+        # File → Open's own sound files, read into the same store once the musician agreed.
+        self.files = PatternFileSounds(cache, tasks, self)
 
     @property
     def busy(self) -> bool:
         """A fetch for the last Load is still running."""
         return self._busy
-
-    def read_file(self, path: Path) -> tuple[dict[str, Any], list[str]]:
-        """A pattern file's snapshot, and a sentence for each track whose ``"sample_file"``
-        was refused: only a file of the sample cache is used (by its hash), nothing else
-        is read. ``PatternFileError`` says what is wrong with the file."""
-        return confine_sample_files(
-            read_pattern_file(path), self._cache.folder, path.absolute().parent
-        )
 
     def load(self, snapshot: Mapping[str, Any]) -> bool:
         """Load ``snapshot`` into the sequencer once its sounds are here. Raises

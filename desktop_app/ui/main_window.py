@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
         """Load a message's pattern through ``loader``, which fetches its sounds first and
         reports on the status bar itself; pattern files' named sounds go through it too."""
         self._loader = loader
-        self.pattern_files.use_reader(loader.read_file)
+        self.pattern_files.use_sample_store(loader.files)
         loader.status.connect(self.show_notice)
         loader.failed.connect(self.show_error)
 

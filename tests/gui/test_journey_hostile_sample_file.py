@@ -4,7 +4,8 @@ bo presses Load, undoes and redoes, saves the pattern, opens it again, opens mal
 file from his downloads too, and sends the pattern to the thread: the private file is
 never opened, never put into his sample store, and nothing of it reaches the server
 (every request to the real server is heard); the status bar says which track lost its
-sound and why."""
+sound and why. Nothing received asks to read a file; only the Open of the downloaded
+file asks, listing the private file by its full path, and bo answers with Esc."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.journeys import TIMEOUT, click_in_list, load_label, park_mouse, running
 from tests.gui.journeys import status_bar_text as status
+from tests.gui.modal_driver import ModalDriver
 from tests.requests_heard import RequestsHeard
 from tests.server.sample_files import audio_bytes
 
@@ -76,7 +78,9 @@ def test_a_pattern_naming_a_private_file_never_reads_or_uploads_it(qtbot, tmp_pa
         api = ApiClient(server.url, TOKEN)
         thread = api.create_thread("Sounds", users=("mallory", "bo"))
         mid = api.create_message(thread.id, "mallory", hostile(private)).id
+        modal = ModalDriver()
         with opens_of(private) as opened, running(qtbot, tmp_path / "bo", server.url, "bo") as bo:
+            modal.watch()  # any box that appears is recorded (and closed with Esc)
             seq = bo.sequencer_state
             model = bo.threads_state.messages
             qtbot.waitUntil(lambda: model.ids() == [mid], timeout=TIMEOUT)
@@ -112,10 +116,17 @@ def test_a_pattern_naming_a_private_file_never_reads_or_uploads_it(qtbot, tmp_pa
             assert bo.window.pattern_files.open_file(saved)
             assert status(bo) == "Opened mine.json"
             clean()
+            assert modal.shown == []  # Load, undo, redo and a saved copy asked nothing
 
             assert bo.window.pattern_files.open_file(downloaded)  # mallory's file, from disk
             assert status(bo).startswith("Opened groove.json — track “Vocal” names the file")
             clean()
+            (asked,) = modal.shown
+            assert asked.clicked == "Open without them"  # Esc
+            assert f"<li>{private}</li><li>{private}</li>" in asked.text.replace(
+                "&#x27;", "'"
+            )  # both names, the relative one too, shown as the full path they lead to
+            modal.stop()
 
             sent = bo.threads_state.send_message_from_sequencer(seq.snapshot())
             qtbot.waitUntil(lambda: backend.store.get_message(sent) is not None, timeout=TIMEOUT)

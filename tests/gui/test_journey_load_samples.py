@@ -24,6 +24,7 @@ from tests.gui.journeys import (
     running,
     status_bar_text,
 )
+from tests.gui.modal_driver import ModalDriver
 from tests.server.sample_files import audio_bytes
 
 
@@ -159,11 +160,11 @@ def test_a_pattern_sent_from_the_window_with_own_sounds_plays_the_same_on_the_ot
         assert mine.tobytes() == theirs.tobytes()
 
 
-def test_opening_a_pattern_file_uses_only_sounds_of_the_sample_store(qtbot, tmp_path):
-    """File → Open of a pattern whose tracks name a ``sample_file``: one naming a file of
-    the sample store plays it (by its hash); one naming a file anywhere else loads with
-    its built-in sound, the file unread and not put into the store, and the status bar
-    says which track and why."""
+def test_opening_a_pattern_file_without_its_sounds_uses_only_the_sample_store(qtbot, tmp_path):
+    """File → Open of a pattern whose tracks name a ``sample_file``, answered "Open without
+    them": one naming a file of the sample store plays it (by its hash) and is not asked
+    about; one naming a file anywhere else loads with its built-in sound, the file unread
+    and not put into the store, and the status bar says which track and why."""
     import json
 
     backend = make_backend("sqlite-local", tmp_path)
@@ -187,7 +188,14 @@ def test_opening_a_pattern_file_uses_only_sounds_of_the_sample_store(qtbot, tmp_
             (folder / "kit" / "other.wav").write_bytes(other)
             good = folder / "groove.json"
             good.write_text(json.dumps(pattern))
+            modal = ModalDriver()
+            modal.answer("Open without them")
             assert bo.window.pattern_files.open_file(good)
+            modal.stop()
+            assert [(box.text, box.clicked) for box in modal.shown] == [
+                ("groove.json names 1 sound file on this computer:<ul><li>kit/other.wav</li></ul>",
+                 "Open without them")
+            ]  # fmt: skip
             tracks = bo.sequencer_state.snapshot()["tracks"]
             assert (tracks[0]["sample_sha256"], tracks[0]["sample_name"]) == (sha, "tom.aiff")
             assert "sample_file" not in tracks[0] and not bo.sequencer_state.sound_missing(0)
