@@ -9,9 +9,10 @@ menus rather than defining its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -144,6 +145,9 @@ class SequencerPanel(QWidget):
         hbar.valueChanged.connect(self.ruler.set_offset)
         vbar.valueChanged.connect(self.header_view.set_offset)
         self.header_view.scrollRequested.connect(lambda dy: vbar.setValue(vbar.value() + dy))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._show_focused_header)
 
         corner = QWidget(self)
         corner.setFixedSize(HEADER_WIDTH, RULER_HEIGHT)
@@ -236,6 +240,19 @@ class SequencerPanel(QWidget):
         self.play_action.triggered.connect(
             lambda _c=False: self.play_action.setChecked(seq.is_playing)
         )
+
+    def _show_focused_header(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Tab into a track header below (or above) the visible rows scrolls it into view:
+        the headers move with the grid's scroll bar, not with the focus."""
+        if new is None or not Shiboken.isValid(self) or not self.headers.isAncestorOf(new):
+            return
+        top = new.mapTo(self.headers, QPoint(0, 0)).y()
+        vbar = self.grid_scroll.verticalScrollBar()
+        room = self.grid_scroll.viewport().height()
+        if top < vbar.value():
+            vbar.setValue(top - 4)
+        elif top + new.height() > vbar.value() + room:
+            vbar.setValue(top + new.height() + 4 - room)
 
     def _follow_grid_cursor(self, cell: QRect) -> None:
         """Keep the keyboard cursor's cell in view as it moves past the visible part."""

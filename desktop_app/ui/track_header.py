@@ -16,7 +16,9 @@ At 760 px the full headers took 300 px and left the grid three of sixteen steps.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize, Signal
+from itertools import pairwise
+
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
@@ -118,7 +120,7 @@ class TrackHeader(QWidget):
         self.solo_button.toggled.connect(lambda on: state.set_solo(self.index, on))
 
         self.volume_bar = ValueBar(0.0, 1.0, 0.8, parent=self)
-        self.volume_bar.setToolTip("Volume — drag, wheel, double-click to reset")
+        self.volume_bar.setToolTip("Volume — drag, wheel or arrow keys; double-click resets")
         self.volume_bar.setFixedWidth(62)
         self.volume_bar.editStarted.connect(self._begin_volume)
         self.volume_bar.valueEdited.connect(
@@ -127,7 +129,12 @@ class TrackHeader(QWidget):
         self.volume_bar.editFinished.connect(self._end_volume)
 
         self.pan_bar = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=pan_text, parent=self)
+        self.pan_bar.setToolTip("Pan — drag, wheel or arrow keys; double-click centres")
         self.pan_bar.setFixedWidth(42)
+        # Tab reaches them (name, M, S, volume, pan, ⋮): a keyboard user had no way to
+        # change a full header's volume or pan
+        for bar in (self.volume_bar, self.pan_bar):
+            bar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.pan_bar.editStarted.connect(self._begin_pan)
         self.pan_bar.valueEdited.connect(lambda v: state.set_pan(self.index, v, self._pan_gesture))
         self.pan_bar.editFinished.connect(self._end_pan)
@@ -140,6 +147,9 @@ class TrackHeader(QWidget):
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setMenu(self._build_menu())
         forget_hover_when_closed(self.menu_button, self.menu_button.menu())
+        chain = self.focus_chain()
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
         names = QVBoxLayout()
         names.setContentsMargins(0, 0, 0, 0)
@@ -162,6 +172,11 @@ class TrackHeader(QWidget):
         layout.addWidget(self.menu_button)
         self._layout = layout
         self.refresh()
+
+    def focus_chain(self) -> list[QWidget]:
+        """What Tab goes through in this header, in order (hidden ones are skipped)."""
+        return [self.name_edit, self.mute_button, self.solo_button, self.volume_bar,
+                self.pan_bar, self.menu_button]  # fmt: skip
 
     def set_compact(self, compact: bool) -> None:
         """Name, M, S and the menu only; volume and pan through "Volume and pan…"."""
@@ -335,6 +350,10 @@ class TrackHeaderColumn(QWidget):
             header.deleteLater()
         while len(self.headers) < len(tracks):
             header = TrackHeader(self._state, len(self.headers), self)
+            if self.headers:  # a track added later: Tab still goes down the headers
+                chain = [self.headers[-1].focus_chain()[-1], *header.focus_chain()]
+                for before, after in pairwise(chain):
+                    QWidget.setTabOrder(before, after)
             header.show()
             self.headers.append(header)
         for i, header in enumerate(self.headers):
