@@ -138,6 +138,8 @@ class SequencerPanel(QWidget):
         self.ruler.set_metrics(self.grid.metrics)
         self.grid.metricsChanged.connect(self.ruler.set_metrics)
         self.headers = TrackHeaderColumn(sequencer_state)
+        self.headers.set_metrics(self.grid.metrics)
+        self.grid.metricsChanged.connect(self.headers.set_metrics)
         self.header_view = HeaderViewport(self.headers, self)
 
         hbar = self.grid_scroll.horizontalScrollBar()
@@ -278,17 +280,20 @@ class SequencerPanel(QWidget):
 
     def _add_track(self, sample: str) -> None:
         index = self._seq.add_track(sample)
-        self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
+        self.grid_scroll.ensureVisible(0, self.grid.metrics.content_height(index + 1), 0, 0)
 
     def _add_track_from_file(self) -> None:
         index = pick_new_track(self._seq, self)
         if index is not None:
-            self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
+            self.grid_scroll.ensureVisible(0, self.grid.metrics.content_height(index + 1), 0, 0)
 
     def wanted_width(self) -> int:
-        """The width that shows the whole pattern at full size and the toolbar on one
-        line; more only adds empty space beside the grid."""
-        return max(self._width_for(GridMetrics()), self.toolbar.sizeHint().width())
+        """The width that shows the whole pattern with the largest pads the grid's height
+        has room for (``MAX_CELL_WIDTH`` on a big screen) and the toolbar on one line;
+        more only adds empty space beside the grid."""
+        room = self.height() - self.toolbar.height() - RULER_HEIGHT
+        largest = GridMetrics.fitting(self._seq.pattern, 1 << 20, max(0, room))
+        return max(self._width_for(largest), self.toolbar.sizeHint().width())
 
     def fitting_width(self, *, compact: bool = False) -> int:
         """The narrowest width that still shows the whole pattern, with the smallest

@@ -1,7 +1,8 @@
 """Per-track controls left of the grid: name, mute, solo, volume, pan and a track menu.
 
-Rows are exactly ``ROW_HEIGHT`` tall and start at ``TOP_PADDING`` like the grid's, and the
-column follows the grid's vertical scroll, so each header stays beside its row.
+Rows are exactly as tall as the grid's (``GridMetrics.row_height``, taller with the pads
+on a big screen) and start at ``TOP_PADDING`` like the grid's, and the column follows the
+grid's vertical scroll, so each header stays beside its row.
 
 A track with its own sound shows it in a small line under its name — the
 file's name, or "missing sound" when the sample is not here — with its pitch, decay and
@@ -41,7 +42,7 @@ from desktop_app.domain.track import Track, default_choke
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.elided_label import ElidedLabel
-from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, row_y
+from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, GridMetrics
 from desktop_app.ui.menu_button import forget_hover_when_closed
 from desktop_app.ui.track_mix_popup import TrackMixPopup, pan_text
 from desktop_app.ui.track_name_edit import NameEdit
@@ -103,6 +104,7 @@ class TrackHeader(QWidget):
         self._popup: TrackSoundPopup | None = None
         self._mix_popup: TrackMixPopup | None = None
         self.compact = False
+        self._row_gap = GridMetrics().row_gap
 
         self.name_edit = NameEdit(self)
         self.name_edit.setMinimumWidth(60)
@@ -172,6 +174,12 @@ class TrackHeader(QWidget):
         layout.addWidget(self.menu_button)
         self._layout = layout
         self.refresh()
+
+    def set_row(self, height: int, gap: int) -> None:
+        """The grid's row height and the gap between its pads' rows."""
+        self._row_gap = gap
+        self.setFixedHeight(height)
+        self.update()
 
     def focus_chain(self) -> list[QWidget]:
         """What Tab goes through in this header, in order (hidden ones are skipped)."""
@@ -290,7 +298,8 @@ class TrackHeader(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        r = self.rect().adjusted(0, 2, 0, -2)
+        half = self._row_gap // 2
+        r = self.rect().adjusted(0, half, 0, -(self._row_gap - half))
         painter.fillRect(r, theme.color(theme.BG_RAISED))
         stripe = theme.ACCENT if self._audible else theme.BORDER_STRONG
         painter.fillRect(r.adjusted(0, 0, -(r.width() - 3), 0), theme.color(stripe))
@@ -327,6 +336,7 @@ class TrackHeaderColumn(QWidget):
         self.state = state
         self.headers: list[TrackHeader] = []
         self.compact = False
+        self.metrics = GridMetrics()
         self.setFixedWidth(HEADER_WIDTH)
         state.patternChanged.connect(self._sync)
         self._sync()
@@ -342,8 +352,16 @@ class TrackHeaderColumn(QWidget):
         self.setFixedWidth(self.header_width)
         self._sync()
 
+    def set_metrics(self, metrics: GridMetrics) -> None:
+        """The grid's rows changed height (its pads grew or shrank): follow them."""
+        if (metrics.row_height, metrics.row_gap) != (self.metrics.row_height, self.metrics.row_gap):
+            self.metrics = metrics
+            self._sync()
+        self.metrics = metrics
+
     def _sync(self) -> None:
         tracks = self._state.pattern.tracks
+        rows = self.metrics
         while len(self.headers) > len(tracks):
             header = self.headers.pop()
             header.hide()  # gone now, even before the deferred delete runs
@@ -359,9 +377,10 @@ class TrackHeaderColumn(QWidget):
         for i, header in enumerate(self.headers):
             if header.compact != self.compact:
                 header.set_compact(self.compact)
-            header.setGeometry(0, row_y(i), self.header_width, ROW_HEIGHT)
+            header.set_row(rows.row_height, rows.row_gap)
+            header.setGeometry(0, rows.row_y(i), self.header_width, rows.row_height)
             header.refresh()
-        self.setFixedHeight(TOP_PADDING + len(tracks) * ROW_HEIGHT + BOTTOM_PADDING)
+        self.setFixedHeight(rows.content_height(len(tracks)))
 
     def sizeHint(self) -> QSize:
         return QSize(self.header_width, self.height())
