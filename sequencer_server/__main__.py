@@ -193,12 +193,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         http=protocol,  # type: ignore[arg-type]
         # A TLS client gone without its close_notify would hold the shutdown for asyncio's
         # 30 s SSL shutdown timeout; the desktop app waits for its embedded server to end.
-        # Open event streams never end by themselves: they are cut after the grace period
-        # (their clients reconnect with Last-Event-ID and miss nothing).
+        # Open event streams are ended when the server starts to stop (before_shutdown);
+        # what is left is cut after the grace period (clients reconnect with Last-Event-ID).
         timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else STREAM_SHUTDOWN_S,
         **ssl,  # type: ignore[arg-type]
     )
-    server = QuietServer(config)
+    server = QuietServer(config, before_shutdown=app.state.events.end_streams)
     if args.parent_pid:
         threading.Thread(
             target=_exit_with_parent, args=(args.parent_pid, server), daemon=True

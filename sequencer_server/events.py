@@ -152,13 +152,19 @@ class Broker:
         woken, self._woken, self._nudged = self._woken, False, False
         return woken
 
+    def end_streams(self) -> None:
+        """End every open stream now: the server is stopping. Streams never end by
+        themselves, so the server waited out its whole grace period (the desktop app then
+        killed its embedded server); their clients reconnect with Last-Event-ID."""
+        for listener in list(self._listeners):
+            self._drop(listener)
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for listener in list(self._listeners):
-            self._drop(listener)
+        self.end_streams()
 
     async def with_threads(self, changes: list[Change]) -> list[Item]:
         """Each change with its thread, read once per thread for every listener."""

@@ -46,7 +46,8 @@ class ThreadedServer:
             # the protocol sequencer-server runs, so tests meet its request head deadline
             http=functools.partial(HeadTimeoutProtocol, head_timeout_s=head_timeout_s),  # type: ignore[arg-type]
         )
-        self._server = QuietServer(config)
+        events = getattr(getattr(app, "state", None), "events", None)
+        self._server = QuietServer(config, before_shutdown=events.end_streams if events else None)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )

@@ -5,6 +5,7 @@ band's network with the certificate to pin."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from pathlib import Path
 
@@ -26,10 +27,30 @@ def lan_address() -> str:
             return socket.gethostname()
 
 
-def share_url(listen: str, host: str) -> str:
-    """``https://host:port`` for ``listen`` (``host:port``): what bandmates connect to."""
-    port = listen.rpartition(":")[2]
-    return f"https://{host}:{port}"
+# Listening on every interface: bandmates reach this computer by its network address.
+_EVERY_INTERFACE = {"", "0.0.0.0", "::"}
+
+
+def share_url(listen: str, lan_host: str) -> str:
+    """``https://host:port`` for ``listen`` (``host:port``): what bandmates connect to —
+    the address the server listens on, or ``lan_host`` when it listens on every interface.
+    (An invite naming another address than the one listened on could never be joined.)"""
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    if host in _EVERY_INTERFACE:
+        host = lan_host
+    return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+
+
+def only_this_computer(listen: str) -> bool:
+    """Whether ``listen`` is a loopback address, which no bandmate can reach."""
+    host = listen.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def invite_bandmate(data_dir: Path, name: str, url: str, fingerprint: str) -> str:
