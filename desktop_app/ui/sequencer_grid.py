@@ -165,15 +165,15 @@ class SequencerGrid(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(event.rect(), theme.color(theme.BG_DEEP))
         spb = max(1, p.steps_per_beat)
-        height = self._metrics.content_height(len(p.tracks))
-        column_span = self._metrics.column_span
+        m = self._metrics
+        height = m.content_height(len(p.tracks))
 
         # beat groups: a faint band behind every other beat makes the bar readable at a glance
         for beat_start in range(0, p.length, spb):
             if (beat_start // spb) % 2 == 1:
                 last = min(p.length, beat_start + spb) - 1
-                x0 = column_span(p, beat_start)[0]
-                x1 = sum(column_span(p, last))
+                x0 = m.column_span(p, beat_start)[0]
+                x1 = sum(m.column_span(p, last))
                 painter.fillRect(QRect(x0, 0, x1 - x0, height), theme.color(theme.BG_RAISED, 110))
 
         # the step being heard: a column glow behind the cells
@@ -186,8 +186,7 @@ class SequencerGrid(QWidget):
         soloing = any(t.solo for t in p.tracks)
         exposed = event.rect()
         for ti, track in enumerate(p.tracks):
-            top = self._metrics.row_y(ti)
-            if top > exposed.bottom() or top + self._metrics.row_height < exposed.top():
+            if not exposed.top() - m.row_height <= m.row_y(ti) <= exposed.bottom():
                 continue
             audible = track.solo if soloing else not track.mute
             painter.setOpacity(1.0 if audible else 0.38)
