@@ -227,6 +227,9 @@ class ThreadListWidget(QWidget):
         self.list = _ThreadListView()
         self.list.setObjectName("threadListView")
         self.list.setUniformItemSizes(True)
+        # Names end in "…" to fit (the delegate): a list scrolling sideways to show the
+        # rest of one long name hid the pills and cut every other name at the left.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setItemDelegate(_UnreadBadge(self.list))
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
