@@ -31,6 +31,7 @@ from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, SampleLookup, Stage
 from desktop_app.services.tasks import TaskRunner
+from desktop_app.services.token_identity import TokenIdentity
 from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
 from desktop_app.state.live_events import LiveEvents
 from desktop_app.state.outbox_rows import failure_text, send_status, take_of
@@ -104,7 +105,10 @@ class ServerSession(QObject):
         self._pool.setMaxThreadCount(UPLOAD_THREADS)
         self.uploads = TaskRunner(self._pool)
         adopt = self._adopt_take if self._keep_take is not None else None
-        queue = SendQueue(Delivery(api, self.outbox), self.uploads, self, adopt_file=adopt)
+        # Every message goes out under the token's user (a stale name is re-stamped).
+        identity = TokenIdentity(api, self.connection.user_name, self._files.identity)
+        delivery = Delivery(api, self.outbox, identity=identity)
+        queue = SendQueue(delivery, self.uploads, self, adopt_file=adopt)
         self.queue = queue
         self.threads = ThreadsState(
             api,
