@@ -26,7 +26,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from desktop_app.domain.draft import MessageDraft, draft_with_audio
-from desktop_app.domain.message import Message, Thread
+from desktop_app.domain.message import AUDIO_SNAPSHOT_FORMAT, Message, Thread
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, SampleLookup, Stage
@@ -43,7 +43,6 @@ from desktop_app.state.threads_state import ThreadsState
 
 log = logging.getLogger(__name__)
 
-AUDIO_SNAPSHOT_FORMAT = "sequencer.audio"
 UPLOAD_THREADS = 2
 THREAD_POLL_MS = 30_000
 THREAD_POLL_PUSHED_MS = 300_000  # the server pushes thread changes: a slow safety poll
