@@ -115,7 +115,6 @@ class AppGraph(QObject):
             log_dir=paths.log_dir,
             data_dir=paths.server_data_dir,
         )
-        self.window.server_identity = connection.user_name
         kits = KitLibrary(paths.kits_dir)
         self.kits = KitActions(self.window, self.sequencer_state, kits, self.samples,
                                settings, self.tasks)  # fmt: skip
@@ -208,13 +207,13 @@ class AppGraph(QObject):
     def _bind_session(self, session: ServerSession) -> None:
         """A new server or user: the window and playback follow the new session."""
         self.window.set_threads_state(session.threads, session.connection.label)
-        self.window.server_identity = session.connection.user_name
         self.playback.fetcher.set_api(session.connection.api)
         self.samples.set_source(session.connection.api)
         self._follow_session(session)
 
     def _follow_session(self, session: ServerSession) -> None:
         """What listens to the session, at start and after every switch."""
+        self.window.server_identity = session.connection.user_name  # Settings shows it
         session.threads.sendStatus.connect(self.recording_state.send_status)
         session.threads.messageArrived.connect(self.notifier.notify)
         self.playback.follow(session.threads)

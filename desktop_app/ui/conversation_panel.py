@@ -49,10 +49,6 @@ def _fmt_duration(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 def _names(users: Sequence[str], most: int = 4) -> str:
     """ "ada, bo, cy" — the first ``most`` names and how many more, so a busy thread's
     header keeps to one short line."""
@@ -316,7 +312,7 @@ class ConversationPanel(QWidget):
         if attached and thread is not None:
             names = ", ".join(p.name for p in attached)
             text = (
-                f"<b>Send posts {_escape(names)}</b> to {_escape(thread.name)}"
+                f"<b>Send posts {html.escape(names)}</b> to {html.escape(thread.name)}"
                 f"<br><span style='color:{theme.TEXT_DIM}'>as "
                 f"{'its own message' if len(attached) == 1 else 'a message each'}"
                 " — ✕ or Esc takes it back</span>"
