@@ -46,7 +46,8 @@ class ServerConnection:
 
     def close(self) -> None:
         if self.embedded is not None:
-            log.info("stopping the embedded server")
+            if self.embedded.running:  # a dead one (being replaced) has nothing to stop
+                log.info("stopping the embedded server")
             self.embedded.stop()
             self.embedded = None
 
@@ -92,7 +93,6 @@ def connect(
     server = EmbeddedServer(
         paths.server_data_dir, log_file=paths.log_dir / "server.log", listen=share
     )
-    local_url, local_token = server.start()
-    log.info("embedded server listening at %s (data in %s)", local_url, paths.server_data_dir)
+    local_url, local_token = server.start()  # which logs where it listens, once
     api = ApiClient(local_url, local_token, fingerprint=server.fingerprint)
     return ServerConnection(api, "", LOCAL_SERVER_LABEL, server)

@@ -334,14 +334,9 @@ class ConversationPanel(QWidget):
         self.take_label.setText(text)
         problem = self._send_problem()
         self.send_button.setEnabled(problem is None)
-        self.send_button.setToolTip(
-            problem
-            or (
-                f"Send the attached audio ({SEND_SHORTCUT.toString()})"
-                if attached
-                else f"Send the pattern and the take ({SEND_SHORTCUT.toString()})"
-            )
-        )
+        what = "the pattern and the take" if take is not None else "the pattern"
+        what = "the attached audio" if attached else what
+        self.send_button.setToolTip(problem or f"Send {what} ({SEND_SHORTCUT.toString()})")
 
     @Slot()
     def send(self) -> None:

@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         )
 
         self.focus_rings = FocusRingFollower(self)
+        self.focus_rings.start_quietly(self.sequencer_panel.grid)  # where a musician works
         self._build_menus()
         self._bind_threads(threads_state)
         recording_state.error.connect(self.show_error)

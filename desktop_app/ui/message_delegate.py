@@ -62,6 +62,19 @@ def avatar_colour(user: str) -> QColor:
     return QColor(_AVATAR_COLOURS[zlib.crc32(user.encode()) % len(_AVATAR_COLOURS)])
 
 
+def time_line(fm: QFontMetricsF, time_text: str, own: bool, room: float) -> str:
+    """The header's faint line: "10:00 · waiting to send  ·  you" when it fits. In less
+    room what matters most stays whole: first "you" goes (the card's edge marks one's
+    own rows too), then the clock, so a queued or failed row still says so in a narrow
+    conversation — its one mark ("23:06 · waitin…" was all a queued pattern showed)."""
+    suffix = "  ·  you" if own else ""
+    _clock, _, mark = time_text.partition(" · ")  # MessageRow.time_text: clock · mark
+    for text in (time_text + suffix, time_text, mark):
+        if text and fm.horizontalAdvance(text) <= room:
+            return text
+    return fm.elidedText(mark or time_text, Qt.TextElideMode.ElideRight, max(0.0, room))
+
+
 class MessageDelegate(QStyledItemDelegate):
     """``MessageDelegate(parent=None, preview_cache=None)``.
 
@@ -303,11 +316,12 @@ class MessageDelegate(QStyledItemDelegate):
         time_rect = lay.header.adjusted(fm.horizontalAdvance(name) + 10, 0, 0, 0)
         p.setFont(self.fonts.small)
         p.setPen(QColor(theme.TEXT_FAINT))
-        suffix = "  ·  you" if index.data(Roles.IS_OWN) else ""
-        when = QFontMetricsF(self.fonts.small).elidedText(
-            (index.data(Roles.TIME_TEXT) or "") + suffix, Qt.TextElideMode.ElideRight,
-            max(0.0, time_rect.width()),
-        )  # fmt: skip
+        when = time_line(
+            QFontMetricsF(self.fonts.small),
+            index.data(Roles.TIME_TEXT) or "",
+            bool(index.data(Roles.IS_OWN)),
+            time_rect.width(),
+        )
         p.drawText(time_rect, align, when)
 
     def _paint_load(self, p: QPainter, lay: RowLayout, hovered: bool) -> None:

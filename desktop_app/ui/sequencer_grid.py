@@ -46,6 +46,13 @@ from desktop_app.ui.track_sound import accept_audio_drag, drop_new_track
 from desktop_app.ui.velocity_gestures import WHEEL_STEP as WHEEL_STEP
 from desktop_app.ui.velocity_gestures import NudgeMerge, dragged, nudged
 
+# Focus that arrives from the keyboard: the cursor cell shows at once.
+_KEYBOARD_REASONS = (
+    Qt.FocusReason.TabFocusReason,
+    Qt.FocusReason.BacktabFocusReason,
+    Qt.FocusReason.ShortcutFocusReason,
+)
+
 
 class SequencerGrid(QWidget):
     """Paints the pattern of ``state`` and turns mouse gestures into undoable edits."""
@@ -344,7 +351,12 @@ class SequencerGrid(QWidget):
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
-        self._cursor_shown = event.reason() != Qt.FocusReason.MouseFocusReason
+        reason = event.reason()
+        if reason == Qt.FocusReason.MouseFocusReason:
+            self._cursor_shown = False
+        elif reason in _KEYBOARD_REASONS:
+            self._cursor_shown = True
+        # else (the window's first focus, its return, a closed menu): as it was
         self.update()
         self.cursorMoved.emit(self.cell_rect(*self._cursor))
 

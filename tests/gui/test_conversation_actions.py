@@ -38,6 +38,8 @@ def rows(state) -> list[str]:
 
 def test_send_without_a_take_posts_the_pattern(qtbot, panel, alice, server, thread_id):
     assert panel.send_button.isEnabled()
+    # It said "Send the pattern and the take" with no take recorded.
+    assert panel.send_button.toolTip() == "Send the pattern (Ctrl+Return)"
     panel.send()
     qtbot.waitUntil(lambda: len(server_messages(server[0].url, thread_id)) == 1, timeout=TIMEOUT)
     (message,) = server_messages(server[0].url, thread_id)
