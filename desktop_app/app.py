@@ -213,6 +213,7 @@ class AppGraph(QObject):
 
     def _follow_session(self, session: ServerSession) -> None:
         """What listens to the session, at start and after every switch."""
+        self.window.server_identity = session.connection.user_name  # Settings shows it
         session.threads.sendStatus.connect(self.recording_state.send_status)
         session.threads.messageArrived.connect(self.notifier.notify)
         self.playback.follow(session.threads)

@@ -13,6 +13,9 @@ from typing import Any
 
 from sequencer_common.visible_text import safe_name, safe_text
 
+# The snapshot of a message that is a dropped audio file rather than a pattern.
+AUDIO_SNAPSHOT_FORMAT = "sequencer.audio"
+
 
 def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -120,6 +123,17 @@ class Message:
     def has_pattern(self) -> bool:
         """False for a text-only message (no snapshot: nothing to load or play)."""
         return bool(self.snapshot)
+
+    @property
+    def is_audio_file(self) -> bool:
+        """A dropped audio file (an MP3 or WAV sent as is): something to play, but no
+        pattern to load into the sequencer."""
+        return bool(self.snapshot) and self.snapshot.get("format") == AUDIO_SNAPSHOT_FORMAT
+
+    @property
+    def has_loadable_pattern(self) -> bool:
+        """A pattern the sequencer can load: neither text only nor a dropped file."""
+        return self.has_pattern and not self.is_audio_file
 
     def with_render(self, render: Render) -> Message:
         """Attaching is idempotent by render id, as on the server."""

@@ -58,6 +58,9 @@ class MainWindow(QMainWindow):
     inviteRequested = Signal()  # File → Invite a bandmate…
     # A message's Load fetches the pattern's sounds first, when set (``use_pattern_loader``).
     _loader: PatternLoader | None = None
+    #: Who the server in use says the token is (``""`` where the name is free); Settings
+    #: shows it read-only.
+    server_identity: str = ""
 
     def __init__(
         self,
@@ -292,6 +295,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(
             self._settings,
             embedded_folder=str(self._data_dir) if self._data_dir else "",
+            server_name=self.server_identity,
             parent=self,
         )
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:

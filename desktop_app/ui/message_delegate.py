@@ -11,6 +11,7 @@ player, or what the send is doing) is painted by ``message_row_audio.py``.
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
@@ -119,7 +120,10 @@ class MessageDelegate(QStyledItemDelegate):
         r = QRectF(rect)
         if index.data(Roles.NEW_DIVIDER):
             r.setTop(r.top() + DIVIDER_HEIGHT)
-        return row_layout(r, pattern=pattern, quote=bool(index.data(Roles.REPLY_TO)))
+        lay = row_layout(r, pattern=pattern, quote=bool(index.data(Roles.REPLY_TO)))
+        if pattern and index.data(Roles.LOADABLE) is False:  # a dropped file: no Load
+            lay = replace(lay, load=QRectF())
+        return lay
 
     def text_block(self, index: Index, row_width: float) -> TextBlock | None:
         text = index.data(Roles.TEXT) or ""
@@ -321,6 +325,8 @@ class MessageDelegate(QStyledItemDelegate):
         p.drawText(time_rect, align, when)
 
     def _paint_load(self, p: QPainter, lay: RowLayout, hovered: bool) -> None:
+        if lay.load.isEmpty():
+            return
         r = lay.load.adjusted(0.5, 0.5, -0.5, -0.5)
         if hovered:
             p.setPen(Qt.PenStyle.NoPen)
