@@ -53,7 +53,7 @@ from desktop_app.ui.track_sound import (
     drop_on_track,
     pick_sample,
 )
-from desktop_app.ui.value_bar import ValueBar
+from desktop_app.ui.value_bar import ValueBar, edit_in_gestures
 
 HEADER_WIDTH = 300
 COMPACT_HEADER_WIDTH = 144
@@ -96,8 +96,6 @@ class TrackHeader(QWidget):
         super().__init__(parent)
         self._state = state
         self.index = index
-        self._volume_gesture: int | None = None
-        self._pan_gesture: int | None = None
         self.setFixedHeight(ROW_HEIGHT)
         self.setStyleSheet(_BUTTON_SHEET)
         self.setAcceptDrops(True)
@@ -124,11 +122,9 @@ class TrackHeader(QWidget):
         self.volume_bar = ValueBar(0.0, 1.0, 0.8, parent=self)
         self.volume_bar.setToolTip("Volume — drag, wheel or arrow keys; double-click resets")
         self.volume_bar.setFixedWidth(62)
-        self.volume_bar.editStarted.connect(self._begin_volume)
-        self.volume_bar.valueEdited.connect(
-            lambda v: state.set_volume(self.index, v, self._volume_gesture)
+        edit_in_gestures(
+            self.volume_bar, state.new_gesture, lambda v, g: state.set_volume(self.index, v, g)
         )
-        self.volume_bar.editFinished.connect(self._end_volume)
 
         self.pan_bar = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=pan_text, parent=self)
         self.pan_bar.setToolTip("Pan — drag, wheel or arrow keys; double-click centres")
@@ -137,9 +133,9 @@ class TrackHeader(QWidget):
         # change a full header's volume or pan
         for bar in (self.volume_bar, self.pan_bar):
             bar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.pan_bar.editStarted.connect(self._begin_pan)
-        self.pan_bar.valueEdited.connect(lambda v: state.set_pan(self.index, v, self._pan_gesture))
-        self.pan_bar.editFinished.connect(self._end_pan)
+        edit_in_gestures(
+            self.pan_bar, state.new_gesture, lambda v, g: state.set_pan(self.index, v, g)
+        )
 
         self.menu_button = QToolButton(self)
         self.menu_button.setObjectName("menu")
@@ -312,18 +308,6 @@ class TrackHeader(QWidget):
 
     def _rename(self, name: str) -> None:
         self._state.rename_track(self.index, name)
-
-    def _begin_volume(self) -> None:
-        self._volume_gesture = self._state.new_gesture()
-
-    def _end_volume(self) -> None:
-        self._volume_gesture = None
-
-    def _begin_pan(self) -> None:
-        self._pan_gesture = self._state.new_gesture()
-
-    def _end_pan(self) -> None:
-        self._pan_gesture = None
 
 
 class TrackHeaderColumn(QWidget):

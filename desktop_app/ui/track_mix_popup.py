@@ -9,12 +9,12 @@ only place these values can be changed while the headers are compact.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QWidget
 
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
-from desktop_app.ui.value_bar import ValueBar
+from desktop_app.ui.popup_place import show_popup_at
+from desktop_app.ui.value_bar import ValueBar, edit_in_gestures
 
 _SHEET = f"""
 QFrame#trackMix {{ background: {theme.BG_RAISED}; border: 1px solid {theme.BORDER_STRONG};
@@ -41,8 +41,6 @@ class TrackMixPopup(QFrame):
         self.setStyleSheet(_SHEET)
         self._state = state
         self.index = index
-        self._volume_gesture: int | None = None
-        self._pan_gesture: int | None = None
 
         self.title = QLabel(self)
         self.title.setObjectName("title")
@@ -53,14 +51,12 @@ class TrackMixPopup(QFrame):
         for bar in (self.volume_bar, self.pan_bar):
             bar.setFixedWidth(150)
             bar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.volume_bar.editStarted.connect(self._begin_volume)
-        self.volume_bar.editFinished.connect(self._end_volume)
-        self.volume_bar.valueEdited.connect(
-            lambda v: state.set_volume(self.index, v, self._volume_gesture)
+        edit_in_gestures(
+            self.volume_bar, state.new_gesture, lambda v, g: state.set_volume(self.index, v, g)
         )
-        self.pan_bar.editStarted.connect(self._begin_pan)
-        self.pan_bar.editFinished.connect(self._end_pan)
-        self.pan_bar.valueEdited.connect(lambda v: state.set_pan(self.index, v, self._pan_gesture))
+        edit_in_gestures(
+            self.pan_bar, state.new_gesture, lambda v, g: state.set_pan(self.index, v, g)
+        )
 
         form = QFormLayout(self)
         form.setContentsMargins(10, 8, 10, 10)
@@ -85,28 +81,5 @@ class TrackMixPopup(QFrame):
     def show_at(self, where: QPoint, above: int | None = None) -> None:
         """At ``where`` (global), or ending at ``above`` when it would not fit under it."""
         self.refresh()
-        self.ensurePolished()
-        self.adjustSize()
-        x, y = where.x(), where.y()
-        screen = QGuiApplication.screenAt(where) or self.screen()
-        if screen is not None:
-            room = screen.availableGeometry()
-            if y + self.height() > room.bottom() + 1:
-                y = (above if above is not None else room.bottom() + 1) - self.height()
-            x = max(room.left(), min(x, room.right() + 1 - self.width()))
-            y = max(room.top(), y)
-        self.move(QPoint(x, y))
-        self.show()
+        show_popup_at(self, where, above)
         self.volume_bar.setFocus(Qt.FocusReason.PopupFocusReason)
-
-    def _begin_volume(self) -> None:
-        self._volume_gesture = self._state.new_gesture()
-
-    def _end_volume(self) -> None:
-        self._volume_gesture = None
-
-    def _begin_pan(self) -> None:
-        self._pan_gesture = self._state.new_gesture()
-
-    def _end_pan(self) -> None:
-        self._pan_gesture = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt
-from PySide6.QtGui import QDropEvent, QGuiApplication
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -28,6 +28,7 @@ from desktop_app.domain.track import CHOKE_RANGE, DECAY_RANGE, PITCH_RANGE
 from desktop_app.services.track_samples import is_track_audio
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
+from desktop_app.ui.popup_place import show_popup_at
 
 AUDIO_FILTER = "Audio files (" + " ".join(f"*{s}" for s in TRACK_SUFFIXES) + ")"
 
@@ -168,18 +169,7 @@ class TrackSoundPopup(QFrame):
         the last track of a window at the bottom of the screen opened it off-screen."""
         self._gestures = {}
         self.refresh()
-        self.ensurePolished()  # the style sheet's padding counts in the height
-        self.adjustSize()
-        x, y = where.x(), where.y()
-        screen = QGuiApplication.screenAt(where) or self.screen()
-        if screen is not None:
-            room = screen.availableGeometry()
-            if y + self.height() > room.bottom() + 1:
-                y = (above if above is not None else room.bottom() + 1) - self.height()
-            x = max(room.left(), min(x, room.right() + 1 - self.width()))
-            y = max(room.top(), y)
-        self.move(QPoint(x, y))
-        self.show()
+        show_popup_at(self, where, above)
         self.pitch.setFocus()
 
     def _gesture(self, name: str) -> int:

@@ -236,3 +236,22 @@ class ValueBar(QWidget):
             painter.setPen(theme.color(theme.ACCENT_BRIGHT))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(r, 3, 3)
+
+
+def edit_in_gestures(
+    bar: ValueBar, new_gesture: Callable[[], int], apply: Callable[[float, int | None], None]
+) -> None:
+    """Connect ``bar`` so that each drag or burst of keys is one undo step: ``apply(value,
+    gesture)`` gets one gesture id from ``new_gesture`` between ``editStarted`` and
+    ``editFinished`` (``None`` for an edit outside one)."""
+    gesture: list[int | None] = [None]
+
+    def begin() -> None:
+        gesture[0] = new_gesture()
+
+    def end() -> None:
+        gesture[0] = None
+
+    bar.editStarted.connect(begin)
+    bar.editFinished.connect(end)
+    bar.valueEdited.connect(lambda value: apply(value, gesture[0]))
