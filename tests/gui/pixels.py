@@ -90,3 +90,16 @@ def blobs(
                         stack.append((ny, nx))
         found.append(Blob(x0 + min(xs), y0 + min(ys), x0 + max(xs), y0 + max(ys), len(xs)))
     return sorted(found, key=lambda b: -b.pixels)
+
+
+def runs(line: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) x of each run of True along a scan line."""
+    found: list[tuple[int, int]] = []
+    start = None
+    for x, on in enumerate([*line.tolist(), False]):
+        if on and start is None:
+            start = x
+        elif not on and start is not None:
+            found.append((start, x - 1))
+            start = None
+    return found

@@ -4,6 +4,7 @@ fixtures that check one window at many sizes."""
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,3 +31,20 @@ def started_app(home: Path, size: tuple[int, int]) -> Iterator[AppGraph]:
         graph.window.close()
         graph.shutdown()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def pump(app, seconds: float) -> None:
+    """Let the event loop run for ``seconds`` (layouts settle, timers fire)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def wait_until(app, predicate, timeout: float = 20.0) -> None:
+    """Run the event loop until ``predicate()`` holds; fail after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        app.processEvents()
+        time.sleep(0.01)

@@ -11,7 +11,6 @@ embedded server), quit, and started again on the same home.
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,23 +25,9 @@ from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
 from tests.gui.layout_checks import problems
+from tests.gui.started_app import pump, wait_until
 
 NAMES = ("Rehearsal jams", "Anna+Ben secret")
-
-
-def _pump(app, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def _wait(app, predicate, timeout: float = 20.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, "timed out"
-        app.processEvents()
-        time.sleep(0.01)
 
 
 @contextmanager
@@ -65,7 +50,7 @@ def _app(home: Path, size: tuple[int, int] | None) -> Iterator[AppGraph]:
 
 def _at(qapp, window, size: tuple[int, int]) -> None:
     window.resize(*size)
-    _pump(qapp, 0.3)
+    pump(qapp, 0.3)
     assert window.size().toTuple() == size
 
 
@@ -106,13 +91,13 @@ def home(tmp_path: Path) -> Iterator[Path]:
 def test_a_small_window_and_a_drag_in_it_leave_a_larger_window_its_columns(qapp, home):
     with _app(home, (1280, 860)) as graph:
         window = graph.window
-        _wait(qapp, lambda: bool(graph.settings.welcome_thread_id))
+        wait_until(qapp, lambda: bool(graph.settings.welcome_thread_id))
         api = graph.connection.api
         api.create_thread(NAMES[0], users=("ada", "anna", "ben"))
         api.create_private_thread(NAMES[1], users=("anna",))
         graph.threads_state.refresh_threads()
-        _wait(qapp, lambda: window.thread_list.list.count() == 3)
-        _pump(qapp, 0.3)
+        wait_until(qapp, lambda: window.thread_list.list.count() == 3)
+        pump(qapp, 0.3)
         threads_before = window.thread_list.width()
         conversation_before = window.conversation.width()
         assert threads_before >= 150 and _names_whole(window) == []
@@ -123,7 +108,7 @@ def test_a_small_window_and_a_drag_in_it_leave_a_larger_window_its_columns(qapp,
         assert squeezed < threads_before - 40  # the window took room from every column
         # the musician widens the conversation a little, in the small window
         _drag_handle(window.splitter.handle(2), -30)
-        _pump(qapp, 0.2)
+        pump(qapp, 0.2)
         assert window.thread_list.width() == squeezed  # (a drag of the other handle)
         _at(qapp, window, (760, 520))
 
@@ -136,7 +121,7 @@ def test_a_small_window_and_a_drag_in_it_leave_a_larger_window_its_columns(qapp,
 
     with _app(home, None) as graph:  # started again with the saved layout
         window = graph.window
-        _wait(qapp, lambda: window.thread_list.list.count() == 3)
+        wait_until(qapp, lambda: window.thread_list.list.count() == 3)
         _at(qapp, window, (1280, 860))  # (offscreen, the saved geometry is fitted to its
         # small virtual screen)
         assert abs(window.thread_list.width() - threads_before) <= 2
@@ -148,11 +133,11 @@ def test_the_thread_list_never_scrolls_sideways(qapp, home):
     """Long names end in "…" in a narrow list; no sideways scroll bar under them."""
     with _app(home, (1024, 640)) as graph:
         window = graph.window
-        _wait(qapp, lambda: bool(graph.settings.welcome_thread_id))
+        wait_until(qapp, lambda: bool(graph.settings.welcome_thread_id))
         graph.connection.api.create_thread("A very long thread name for the weekly rehearsal")
         graph.threads_state.refresh_threads()
-        _wait(qapp, lambda: window.thread_list.list.count() == 2)
-        _pump(qapp, 0.3)
+        wait_until(qapp, lambda: window.thread_list.list.count() == 2)
+        pump(qapp, 0.3)
         assert not window.thread_list.folded
         assert window.thread_list.width() < 200
         assert not window.thread_list.list.horizontalScrollBar().isVisible()

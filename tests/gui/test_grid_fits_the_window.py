@@ -9,8 +9,6 @@ geometry — then the sixteenth painted pad is clicked where it is painted.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -18,38 +16,18 @@ from PySide6.QtTest import QTest
 
 from desktop_app.domain.pattern import empty_pattern
 from desktop_app.ui import theme
-from tests.gui.pixels import Blob, grab, mask_of
-from tests.gui.started_app import started_app
+from tests.gui.pixels import Blob, grab, mask_of, runs
+from tests.gui.started_app import pump, started_app
 
 MIN_PAD_WIDTH = 14  # narrower pads would be hard to hit
-
-
-def _pump(app, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")
 def app_window(qapp, tmp_path_factory):
     with started_app(tmp_path_factory.mktemp("grid-fit-home"), (1520, 880)) as graph:
         graph.sequencer_state.set_pattern(empty_pattern(16))
-        _pump(qapp, 0.3)
+        pump(qapp, 0.3)
         yield qapp, graph, graph.window
-
-
-def _runs(line: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) x of each run of True along a scan line."""
-    runs: list[tuple[int, int]] = []
-    start = None
-    for x, on in enumerate([*line.tolist(), False]):
-        if on and start is None:
-            start = x
-        elif not on and start is not None:
-            runs.append((start, x - 1))
-            start = None
-    return runs
 
 
 def first_row_pads(viewport) -> list[Blob]:
@@ -65,7 +43,7 @@ def first_row_pads(viewport) -> list[Blob]:
         bottom += 1
     middle = (top + bottom) // 2
     pads = []
-    for left, right in _runs(pad[middle]):
+    for left, right in runs(pad[middle]):
         column = pad[top : bottom + 1, left : right + 1].any(axis=1)
         pads.append(Blob(left, top, right, bottom, int(column.sum())))
     return pads
@@ -77,7 +55,7 @@ def test_a_whole_bar_shows_and_its_last_pad_clicks(app_window, size):
     state = graph.sequencer_state
     state.set_pattern(empty_pattern(16))
     window.resize(*size)
-    _pump(qapp, 0.3)
+    pump(qapp, 0.3)
     assert window.size().toTuple() == size
     scroll = window.sequencer_panel.grid_scroll
     viewport = scroll.viewport()
@@ -92,7 +70,7 @@ def test_a_whole_bar_shows_and_its_last_pad_clicks(app_window, size):
     grid = window.sequencer_panel.grid
     target = grid.mapFrom(viewport, pads[15].centre)
     QTest.mouseClick(grid, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, target)
-    _pump(qapp, 0.05)
+    pump(qapp, 0.05)
     kick = state.pattern.tracks[0].steps
     assert kick[15] > 0
     assert sum(1 for v in kick if v) == 1
@@ -101,6 +79,6 @@ def test_a_whole_bar_shows_and_its_last_pad_clicks(app_window, size):
     lit = grab(viewport)[pads[15].centre.y(), pads[15].left : pads[15].right + 1]
     assert not mask_of(lit[None], theme.STEP_OFF, 3).any()
     QTest.mouseClick(grid, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, target)
-    _pump(qapp, 0.05)
+    pump(qapp, 0.05)
     assert state.pattern.tracks[0].steps[15] == 0
     assert QPoint(0, 0) == scroll.widget().pos()

@@ -9,8 +9,6 @@ the keyboard), so a keyboard user could not change them. The whole app is built 
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -21,21 +19,14 @@ from desktop_app.domain.pattern import demo_pattern
 from desktop_app.ui import theme
 from desktop_app.ui.value_bar import WHEEL_SESSION_MS
 from tests.gui.pixels import grab, mask_of
-from tests.gui.started_app import started_app
-
-
-def _pump(app, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
+from tests.gui.started_app import pump, started_app
 
 
 @pytest.fixture(scope="module")
 def app_window(qapp, tmp_path_factory):
     with started_app(tmp_path_factory.mktemp("header-keys-home"), (1520, 880)) as graph:
         graph.sequencer_state.set_pattern(demo_pattern())
-        _pump(qapp, 0.4)
+        pump(qapp, 0.4)
         yield qapp, graph, graph.window
 
 
@@ -72,10 +63,10 @@ def test_tab_goes_through_each_full_header_in_order(app_window):
     assert not second.name_edit.editing and second.name_edit.name == "Snare"
     state = _graph.sequencer_state
     QTest.keyClick(second.name_edit, Qt.Key.Key_Space)  # a label: Space still plays
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     assert state.is_playing
     QTest.keyClick(second.name_edit, Qt.Key.Key_Space)
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     assert not state.is_playing
 
 
@@ -95,7 +86,7 @@ def test_volume_and_pan_of_a_full_header_by_keyboard(app_window, which):
     qapp, graph, window = app_window
     state = graph.sequencer_state
     state.set_pattern(demo_pattern())
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     header = window.sequencer_panel.headers.headers[2]
     bar = header.volume_bar if which == "volume" else header.pan_bar
 
@@ -105,13 +96,13 @@ def test_volume_and_pan_of_a_full_header_by_keyboard(app_window, which):
 
     before = value()
     header.solo_button.setFocus(Qt.FocusReason.TabFocusReason)
-    _pump(qapp, 0.05)
+    pump(qapp, 0.05)
     unfocused = _outline_pixels(window, bar)
     _tab()
     if which == "pan":
         _tab()
     assert QApplication.focusWidget() is bar
-    _pump(qapp, 0.05)
+    pump(qapp, 0.05)
     # a visible outline: the accent ring round the bar (the fill alone has far fewer)
     assert _outline_pixels(window, bar) > unfocused + 2 * (bar.width() + bar.height()) * 0.6
 
@@ -126,11 +117,11 @@ def test_volume_and_pan_of_a_full_header_by_keyboard(app_window, which):
     QTest.keyClick(bar, Qt.Key.Key_Home)
     low = 0.0 if which == "volume" else -1.0
     assert value() == pytest.approx(low)
-    _pump(qapp, WHEEL_SESSION_MS / 1000 + 0.3)  # the burst ends
+    pump(qapp, WHEEL_SESSION_MS / 1000 + 0.3)  # the burst ends
     QTest.keyClick(bar, Qt.Key.Key_Left)  # a second burst
     assert value() == pytest.approx(low)  # (already at the end)
     QTest.keyClick(bar, Qt.Key.Key_Right)
-    _pump(qapp, WHEEL_SESSION_MS / 1000 + 0.3)
+    pump(qapp, WHEEL_SESSION_MS / 1000 + 0.3)
     state.undo_stack.undo()
     assert value() == pytest.approx(low)
     state.undo_stack.undo()  # the first burst, all five keys, is one step
@@ -145,14 +136,14 @@ def test_tab_into_a_header_out_of_sight_scrolls_it_into_view(app_window):
     for _ in range(10):
         state.add_track(state.sample_names()[0])
     window.resize(1024, 640)
-    _pump(qapp, 0.3)
+    pump(qapp, 0.3)
     panel = window.sequencer_panel
     vbar = panel.grid_scroll.verticalScrollBar()
     assert vbar.maximum() > 0 and vbar.value() == 0
     last = panel.headers.headers[-1]
     panel.headers.headers[0].name_edit.setFocus(Qt.FocusReason.TabFocusReason)
     _tab_to(last.volume_bar)
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     shown = QRect(panel.header_view.mapTo(window, QPoint(0, 0)), panel.header_view.size())
     at = QRect(last.volume_bar.mapTo(window, QPoint(0, 0)), last.volume_bar.size())
     assert shown.contains(at), (shown, at)
@@ -160,4 +151,4 @@ def test_tab_into_a_header_out_of_sight_scrolls_it_into_view(app_window):
     assert vbar.value() > 0
     window.resize(1520, 880)
     state.set_pattern(demo_pattern())
-    _pump(qapp, 0.2)
+    pump(qapp, 0.2)

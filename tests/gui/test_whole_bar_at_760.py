@@ -11,8 +11,6 @@ clicked where it is painted (the widget under that pixel gets the click).
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -22,52 +20,25 @@ from desktop_app.domain.pattern import empty_pattern
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_grid import SequencerGrid
 from tests.gui.layout_checks import problems, shown_rect
-from tests.gui.pixels import Blob, grab, mask_of
-from tests.gui.started_app import started_app
+from tests.gui.pixels import Blob, grab, mask_of, runs
+from tests.gui.started_app import pump, started_app, wait_until
 
 SIZES = ((760, 520), (1024, 640), (1520, 880), (2560, 1440))
 MIN_PAD_WIDTH = 14
-
-
-def _pump(app, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def _wait(app, predicate, timeout: float = 20.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, "timed out"
-        app.processEvents()
-        time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")
 def app_window(qapp, tmp_path_factory):
     with started_app(tmp_path_factory.mktemp("whole-bar-home"), SIZES[0]) as graph:
         graph.sequencer_state.set_pattern(empty_pattern(16))
-        _pump(qapp, 0.4)
+        pump(qapp, 0.4)
         yield qapp, graph, graph.window
 
 
 def _at(qapp, window, size: tuple[int, int]) -> None:
     window.resize(*size)
-    _pump(qapp, 0.3)
+    pump(qapp, 0.3)
     assert window.size().toTuple() == size
-
-
-def _runs(line: np.ndarray) -> list[tuple[int, int]]:
-    runs: list[tuple[int, int]] = []
-    start = None
-    for x, on in enumerate([*line.tolist(), False]):
-        if on and start is None:
-            start = x
-        elif not on and start is not None:
-            runs.append((start, x - 1))
-            start = None
-    return runs
 
 
 def first_track_pads(window) -> tuple[list[Blob], QRect]:
@@ -87,7 +58,7 @@ def first_track_pads(window) -> tuple[list[Blob], QRect]:
         bottom += 1
     middle = (top + bottom) // 2
     pads = []
-    for left, right in _runs(pad[middle]):
+    for left, right in runs(pad[middle]):
         column = pad[top : bottom + 1, left : right + 1].any(axis=1)
         pads.append(Blob(left, top, right, bottom, int(column.sum())))
     return pads, area
@@ -121,12 +92,12 @@ def test_the_whole_bar_shows_and_its_16th_step_clicks(app_window, size):
 
     target = _click_window_at(window, pads[15].centre)
     assert isinstance(target, SequencerGrid)
-    _pump(qapp, 0.05)
+    pump(qapp, 0.05)
     kick = state.pattern.tracks[0].steps
     assert kick[15] > 0 and sum(1 for v in kick if v) == 1
     assert len(first_track_pads(window)[0]) == 15  # and it shows lit where it was clicked
     _click_window_at(window, pads[15].centre)
-    _pump(qapp, 0.05)
+    pump(qapp, 0.05)
     assert state.pattern.tracks[0].steps[15] == 0
 
     # the conversation stays usable: the composer and Send whole and in view
@@ -166,7 +137,7 @@ def test_volume_and_pan_of_a_compact_header_from_its_menu_by_keyboard(app_window
     header.mix_action.trigger()
     popup = header._mix_popup
     assert popup is not None
-    _wait(qapp, popup.isVisible)
+    wait_until(qapp, popup.isVisible)
     assert popup.volume_bar.hasFocus()
     for _ in range(3):
         QTest.keyClick(popup.volume_bar, Qt.Key.Key_Right)
@@ -175,7 +146,7 @@ def test_volume_and_pan_of_a_compact_header_from_its_menu_by_keyboard(app_window
     assert popup.pan_bar.hasFocus()
     QTest.keyClick(popup.pan_bar, Qt.Key.Key_Left)
     assert state.pattern.tracks[1].pan == pytest.approx(-0.1)
-    _pump(qapp, 0.8)  # the key bursts end
+    pump(qapp, 0.8)  # the key bursts end
     popup.close()
     state.undo_stack.undo()
     state.undo_stack.undo()
@@ -192,19 +163,19 @@ def test_the_thread_list_folds_at_760_and_opens_with_its_button_or_ctrl_b(app_wi
     assert not window.threads_action.isChecked()
 
     QTest.mouseClick(threads.open_button, Qt.MouseButton.LeftButton)
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     assert not threads.folded and threads.list.isVisible()
     assert threads.width() >= threads.open_minimum_width()
     assert window.threads_action.isChecked()
     assert problems(window) == []
 
     QTest.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     assert threads.folded
 
     # opened in the narrow window: open until the window is widened and narrowed again
     QTest.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     assert not threads.folded
     _at(qapp, window, (1520, 880))
     assert not threads.folded
@@ -214,7 +185,7 @@ def test_the_thread_list_folds_at_760_and_opens_with_its_button_or_ctrl_b(app_wi
     # folded by the musician in a wide window: stays folded, and is remembered
     _at(qapp, window, (1520, 880))
     QTest.mouseClick(threads.fold_button, Qt.MouseButton.LeftButton)
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     assert threads.folded
     _at(qapp, window, (2560, 1440))
     assert threads.folded
@@ -222,7 +193,7 @@ def test_the_thread_list_folds_at_760_and_opens_with_its_button_or_ctrl_b(app_wi
     assert graph.settings.threads_folded
     assert splitter.preferred_sizes()[0] > 100  # the width it opens to, not the rail's
     QTest.mouseClick(threads.open_button, Qt.MouseButton.LeftButton)
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     assert not threads.folded
     window.save_layout()
     assert not graph.settings.threads_folded
@@ -235,10 +206,10 @@ def test_the_take_status_reads_whole_at_760(app_window):
     status = window.sequencer_panel.transport.status
     grid_top = window.sequencer_panel.grid_scroll.mapTo(window, QPoint(0, 0))
     rec.start()
-    _pump(qapp, 0.6)
+    pump(qapp, 0.6)
     rec.stop()
-    _wait(qapp, lambda: rec.last_result is not None)
-    _pump(qapp, 0.3)
+    wait_until(qapp, lambda: rec.last_result is not None)
+    pump(qapp, 0.3)
     text = status.text()
     assert text.startswith("Take ready to send · 320 kbps MP3, ")
     shown = status.shown_lines()
@@ -247,7 +218,7 @@ def test_the_take_status_reads_whole_at_760(app_window):
     assert status.height() >= 2 * status.fontMetrics().height()
     assert window.sequencer_panel.grid_scroll.mapTo(window, QPoint(0, 0)) == grid_top
     rec.clear_result()
-    _pump(qapp, 0.2)
+    pump(qapp, 0.2)
 
 
 def test_a_new_thread_list_after_a_server_switch_folds_and_keeps_its_open_width(app_window):
@@ -259,7 +230,7 @@ def test_a_new_thread_list_after_a_server_switch_folds_and_keeps_its_open_width(
     _at(qapp, window, (760, 520))
     assert window.thread_list.folded
     window.set_threads_state(graph.threads_state, "Local server")
-    _pump(qapp, 0.2)
+    pump(qapp, 0.2)
     threads = window.thread_list
     assert threads.folded and threads.rail.isVisible()
     assert not window.threads_action.isChecked()

@@ -10,7 +10,6 @@ bar of at least 120 px; growing the window gives the conversation its room back.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -26,24 +25,9 @@ from desktop_app.audio.peaks import compute_peaks
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.ui.grid_geometry import GridMetrics
 from tests.gui.layout_checks import overlaps, problems
-from tests.gui.started_app import started_app
+from tests.gui.started_app import pump, started_app, wait_until
 
 SIZES = ((1520, 880), (1024, 640), (760, 520), (2560, 1440))
-
-
-def _pump(app, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def _wait(app, predicate, timeout: float = 20.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, "timed out"
-        app.processEvents()
-        time.sleep(0.01)
 
 
 def _seed(graph: AppGraph, work: Path) -> str:
@@ -80,19 +64,19 @@ def app_window(qapp, tmp_path_factory):
     home = tmp_path_factory.mktemp("layout-home")
     with started_app(home, SIZES[0]) as graph:
         settings = graph.settings
-        _wait(qapp, lambda: bool(settings.welcome_thread_id))
+        wait_until(qapp, lambda: bool(settings.welcome_thread_id))
         thread_id = _seed(graph, home / "takes")
         graph.threads_state.refresh_threads()
-        _wait(qapp, lambda: graph.threads_state.thread_by_id(thread_id) is not None)
+        wait_until(qapp, lambda: graph.threads_state.thread_by_id(thread_id) is not None)
         graph.threads_state.open_thread(thread_id)
-        _wait(qapp, lambda: graph.threads_state.messages.rowCount() == 4)
-        _pump(qapp, 0.3)
+        wait_until(qapp, lambda: graph.threads_state.messages.rowCount() == 4)
+        pump(qapp, 0.3)
         yield qapp, graph, graph.window
 
 
 def _at(qapp, window, size: tuple[int, int]) -> None:
     window.resize(*size)
-    _pump(qapp, 0.25)
+    pump(qapp, 0.25)
     assert window.size().toTuple() == size
 
 
@@ -110,10 +94,10 @@ def test_a_take_ready_moves_nothing(app_window):
         before = _grid_top_left(window)
         sizes = window.splitter.sizes()
         rec.start()
-        _pump(qapp, 0.6)
+        pump(qapp, 0.6)
         rec.stop()
-        _wait(qapp, lambda: rec.last_result is not None)
-        _pump(qapp, 0.3)
+        wait_until(qapp, lambda: rec.last_result is not None)
+        pump(qapp, 0.3)
         assert "Take ready" in window.sequencer_panel.transport.status.text()
         assert _grid_top_left(window) == before
         assert window.splitter.sizes() == sizes
@@ -121,7 +105,7 @@ def test_a_take_ready_moves_nothing(app_window):
         if size == (1520, 880):
             continue
         rec.clear_result()
-        _pump(qapp, 0.2)
+        pump(qapp, 0.2)
 
 
 def _threads_title_gap(window) -> int:
@@ -181,7 +165,7 @@ def test_a_dragged_splitter_survives_resizing_the_window(app_window):
                        Qt.KeyboardModifier.NoModifier)  # fmt: skip
     QApplication.sendEvent(handle, move)
     QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
-    _pump(qapp, 0.1)
+    pump(qapp, 0.1)
     dragged = window.conversation.width()
     assert dragged >= 480
     _at(qapp, window, (1024, 640))
