@@ -37,6 +37,7 @@ from desktop_app.state.server_session import (
     ServerSession,
     SessionFiles,
 )
+from desktop_app.state.session_autosave import SessionAutosave
 from desktop_app.state.session_host import SessionHost, open_connection, own_name
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.band_dialogs import BandDialogs, shared_fingerprint
@@ -99,6 +100,9 @@ class AppGraph(QObject):
         self.sequencer_state = SequencerState(
             self.engine, pattern=self._session_pattern.load(), samples=self.samples
         )
+        # Written shortly after each edit, so a crash or a kill -9 keeps the grid.
+        self._autosave = SessionAutosave(self.sequencer_state, self._session_pattern.save,
+                                         parent=self)  # fmt: skip
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
         self.sequencer_state.playingChanged.connect(self.recording_state.transport_changed)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
@@ -227,7 +231,7 @@ class AppGraph(QObject):
 
     # ---- shutdown --------------------------------------------------------------------------
     def save_session(self) -> None:
-        self._session_pattern.save(self.sequencer_state.snapshot())
+        self._autosave.flush()
 
     def shutdown(self) -> None:
         if self._closed:
