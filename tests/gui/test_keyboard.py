@@ -235,3 +235,26 @@ def test_space_types_a_space_in_the_message_box(qtbot, graph) -> None:
     QTest.keyClicks(box, "words")
     assert box.toPlainText() == "two words"
     assert not graph.sequencer_state.is_playing
+
+
+def test_the_transport_clock_counts_while_playing(qtbot, graph) -> None:
+    """The clock stayed at 0:00.0 during plain playback and counted only while recording."""
+    transport = graph.window.sequencer_panel.transport
+    grid = graph.window.sequencer_panel.grid
+    grid.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is grid)
+    still = transport.clock.grab().toImage()
+    assert transport.clock.text() == "0:00.0"
+    press_space()
+    qtbot.waitUntil(lambda: graph.sequencer_state.is_playing, timeout=3000)
+
+    def seconds() -> float:
+        minutes, _, rest = transport.clock.text().rpartition(" · ")[2].partition(":")
+        return int(minutes) * 60 + float(rest)
+
+    qtbot.waitUntil(lambda: seconds() >= 1.0, timeout=5000)  # 122 BPM: beat 3 of bar 1
+    bars, _, _ = transport.clock.text().partition(" · ")
+    assert bars in {"1.2", "1.3", "1.4", "2.1"}, transport.clock.text()
+    assert transport.clock.grab().toImage() != still  # painted, not only set
+    press_space()
+    qtbot.waitUntil(lambda: transport.clock.text() == "0:00.0", timeout=3000)
