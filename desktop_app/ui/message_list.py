@@ -54,9 +54,10 @@ class MessageListView(RingInside, QListView):
 
     Signals: ``loadRequested(dict)`` the snapshot, ``playRequested(str)`` message id,
     ``seekRequested(str, float)`` message id and 0..1 position, ``retryRequested(str)``,
-    ``loopRequested(str)`` the Loop toggle, ``seekByRequested(float)`` seconds (Left/Right
-    on the selected row), ``dragRequested(str)`` a render dragged out of its row — connect
-    it directly: the drag runs inside the mouse-move handler, as ``QDrag.exec`` must;
+    ``loopRequested(str)`` the Loop toggle, ``seekByRequested(str, float)`` message id and
+    seconds (Left/Right on the current row: the one last clicked), ``dragRequested(str)``
+    a render dragged out of its row — connect it directly: the drag runs inside the
+    mouse-move handler, as ``QDrag.exec`` must;
     ``drag_modifiers`` holds the keys held as it started (Alt adds the MIDI file).
     The player's state of a row is the model's roles, so rows repaint on ``dataChanged``.
     """
@@ -66,7 +67,7 @@ class MessageListView(RingInside, QListView):
     seekRequested = Signal(str, float)
     retryRequested = Signal(str)
     loopRequested = Signal(str)
-    seekByRequested = Signal(float)
+    seekByRequested = Signal(str, float)
     dragRequested = Signal(str)
     linkActivated = Signal(str)  # a web address clicked in a message's words
 
@@ -226,6 +227,10 @@ class MessageListView(RingInside, QListView):
         index, area = self._area_at(event.position().toPoint())
         self._press_pos = event.position().toPoint()
         if event.button() == Qt.MouseButton.LeftButton and area:
+            # The row clicked (its seek bar, play button...) is the one Space and
+            # Left/Right then act on; it stayed the old one (or none), so the keys played
+            # another message or scrolled the list.
+            self.setCurrentIndex(index)
             self._press = (index.row(), area)
             if area == AREA_SEEK:  # seeking answers on press, like any seek bar
                 self._activate(index, area, event.position().toPoint())
@@ -308,7 +313,7 @@ class MessageListView(RingInside, QListView):
             return
         if index.isValid() and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             step = SEEK_STEP_SECONDS if event.key() == Qt.Key.Key_Right else -SEEK_STEP_SECONDS
-            self.seekByRequested.emit(step)
+            self.seekByRequested.emit(index.data(Roles.ID) or "", step)
             return
         super().keyPressEvent(event)
 
