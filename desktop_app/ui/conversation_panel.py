@@ -328,7 +328,7 @@ class ConversationPanel(QWidget):
             return
         # The transport follows the take's delivery ("queued" until the server has it).
         self._recording.clear_result(sent_as=message_id if sent_take else "")
-        self._sent()
+        self._sent(message_id)
 
     @Slot()
     def send_words(self) -> None:
@@ -342,14 +342,15 @@ class ConversationPanel(QWidget):
         if not self.text_box.text.strip():
             return
         try:
-            self._threads.send_text(self.text_box.text, self._reply_to)
+            message_id = self._threads.send_text(self.text_box.text, self._reply_to)
         except (RuntimeError, ValueError) as exc:
             log.error("send refused: %s", exc)
             self.sendFailed.emit(f"Could not send: {exc}")
             return
-        self._sent()
+        self._sent(message_id)
 
-    def _sent(self) -> None:
+    def _sent(self, message_id: str) -> None:
+        self.messages.show_sent(message_id)
         self.text_box.clear()
         self.set_reply("")
         self._refresh()

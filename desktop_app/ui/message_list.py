@@ -285,6 +285,23 @@ class MessageListView(RingInside, QListView):
         self.scrollTo(found[0], QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
 
+    def show_sent(self, message_id: str) -> None:
+        """The musician's own message, just sent, comes into view even when they were
+        reading back up the thread (it stayed out of sight below), and the list follows
+        the bottom again from there."""
+        model = self.model()
+        if model is None or not message_id:
+            return
+        found = model.match(model.index(0, 0), Roles.ID, message_id, 1,
+                            Qt.MatchFlag.MatchExactly)  # fmt: skip
+        if not found:
+            return
+        if found[0].row() == model.rowCount() - 1:
+            self._stick_to_bottom = True
+            self.scrollToBottom()
+        else:  # newer messages arrived meanwhile: show it, not past it
+            self.scrollTo(found[0], QAbstractItemView.ScrollHint.EnsureVisible)
+
     def event(self, event: QEvent) -> bool:
         """Space is the window's play/stop shortcut, but with a row current here it belongs
         to that row: accepting the override makes Qt deliver the key to ``keyPressEvent``

@@ -1,7 +1,7 @@
-"""Seeking a message by its bar and by the keys, in the real app on its embedded server:
-the bar of a row that is not playing starts it where it was clicked (it started at 0:00
-while another row played), and the row clicked is the one Space and Left/Right act on
-(Right scrolled the list, Space started the thread's first message)."""
+"""The message list in the real app on its embedded server: the bar of a row that is not
+playing starts it where it was clicked (it started at 0:00 while another row played); the
+row clicked is the one Space and Left/Right act on (Right scrolled the list, Space started
+the thread's first message); your own message comes into view when sent."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
+from desktop_app.state.message_roles import Roles
 from desktop_app.ui import theme
 from tests.gui.journeys import click_in_list, message_view, park_mouse, play_disc
 from tests.gui.pixels import Blob, grab, mask_of
@@ -87,3 +88,30 @@ def test_the_row_clicked_is_sought_where_clicked_and_keeps_the_keys(qtbot, graph
     QTest.keyClick(view, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: player.is_playing and player.key == anna, timeout=3000)
     assert not graph.sequencer_state.is_playing
+
+
+def test_your_own_message_comes_into_view_when_sent(qtbot, graph) -> None:
+    """Reading back up a long thread, Enter sent the words out of sight below."""
+    with qtbot.waitSignal(graph.welcomeCreated, timeout=20000):
+        graph.start()
+    model = graph.threads_state.messages
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)
+    for n in range(20):
+        graph.threads_state.send_text(f"earlier words {n}")
+    qtbot.waitUntil(lambda: model.rowCount() == 21, timeout=10000)
+    view = message_view(graph)
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(0)  # reading back up the thread
+
+    box = graph.window.conversation.text_box
+    box.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is box)
+    QTest.keyClicks(box, "just sent")
+    QTest.keyClick(box, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: model.rowCount() == 22, timeout=5000)
+    mine = model.index(21, 0)
+    assert mine.data(Roles.TEXT) == "just sent"
+    qtbot.waitUntil(lambda: view.viewport().rect().contains(view.visualRect(mine)), timeout=3000)
+    assert bar.value() == bar.maximum()
