@@ -295,12 +295,16 @@ class ConversationPanel(QWidget):
             if self.can_send_at_all():
                 text += (
                     f"<br><span style='color:{theme.TEXT_DIM}'>"
-                    "Send posts the pattern with this recording</span>"
+                    "Send or Enter posts the pattern with this recording</span>"
                 )
         else:
+            # Said where the words are typed: Enter sends them alone (a chat line, as in
+            # every messenger), so a musician who edited the grid is not surprised when
+            # the pattern stays behind.
             text = (
-                f"<span style='color:{theme.TEXT_DIM}'>Send posts the pattern; record a take "
-                "(<b>R</b>) to send its sound too — or drop an MP3/WAV here</span>"
+                f"<span style='color:{theme.TEXT_DIM}'><b>Enter</b> sends words only; "
+                "<b>Send</b> posts the pattern with them (and a take: <b>R</b>) — or drop "
+                "an MP3/WAV here</span>"
             )
         self.take_label.setText(text)
         problem = self._send_problem()

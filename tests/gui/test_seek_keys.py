@@ -115,3 +115,25 @@ def test_your_own_message_comes_into_view_when_sent(qtbot, graph) -> None:
     assert mine.data(Roles.TEXT) == "just sent"
     qtbot.waitUntil(lambda: view.viewport().rect().contains(view.visualRect(mine)), timeout=3000)
     assert bar.value() == bar.maximum()
+
+
+def test_the_hint_under_the_box_says_what_enter_sends(qtbot, graph) -> None:
+    """An edited pattern, words typed, Enter: the words went alone, while the hint said
+    "Send posts the pattern". The hint says what Enter does, and Enter does that."""
+    with qtbot.waitSignal(graph.welcomeCreated, timeout=20000):
+        graph.start()
+    model = graph.threads_state.messages
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)
+    graph.sequencer_state.set_bpm(101.0)
+    hint = graph.window.conversation.take_label
+    assert "Enter</b> sends words only" in hint.text()
+    before = grab(hint)
+    box = graph.window.conversation.text_box
+    box.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is box)
+    QTest.keyClicks(box, "new groove?")
+    assert (grab(hint) == before).all()  # still shown while typing
+    QTest.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+    assert model.index(1, 0).data(Roles.TEXT) == "new groove?"
+    assert not model.index(1, 0).data(Roles.HAS_PATTERN)
