@@ -303,6 +303,9 @@ class Settings(QObject):
     main_splitter_sizes: Option[list[int]] = Option(
         "window/main_splitter", IntList, [], "Threads | sequencer | chat"
     )
+    threads_folded = Option(
+        "window/threads_folded", bool, False, "The musician folded the thread list to a rail"
+    )
     # remembered between runs
     last_thread_id = Option("session/last_thread_id", str, "", "Thread open at quit")
     last_pattern_dir = Option("session/last_pattern_dir", str, "", "Folder of Open/Save pattern")

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from sequencer_server import __version__
 from sequencer_server.auth import install_log_redaction
-from sequencer_server.auth_failures import FailureLimiter
+from sequencer_server.auth_failures import CloseAfterAuthFailure, FailureLimiter
 from sequencer_server.config import NO_USERS, ConfigError, Settings
 from sequencer_server.events import Broker, WakeOnWrite
 from sequencer_server.http_semantics import install_method_not_allowed
@@ -113,7 +113,11 @@ def create_app(
     app.add_exception_handler(StoreFull, _disk_full)
     app.add_exception_handler(StorageFull, _disk_full)
     app.add_exception_handler(Exception, _unexpected_error)
-    app.add_middleware(StalledBodyMiddleware, timeout_s=settings.request_timeout_s)
+    app.add_middleware(
+        StalledBodyMiddleware,
+        timeout_s=settings.request_timeout_s,
+        min_bytes_per_s=settings.min_body_bytes_per_s,
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         limit_bytes=settings.max_upload_bytes,
@@ -127,6 +131,7 @@ def create_app(
         },
     )
     app.add_middleware(WakeOnWrite, wake=broker.wake)
+    app.add_middleware(CloseAfterAuthFailure)  # last: outermost, it sees the whole body
     for module in (threads, messages, uploads, samples, media, health, me, events):
         app.include_router(module.router)
     install_method_not_allowed(app)

@@ -6,6 +6,7 @@ names the variable, rather than failing on the first request.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,10 @@ from pathlib import Path
 ALLOWED_FORMATS = ("mp3",)
 REQUEST_TIMEOUT_VAR = "REQUEST_TIMEOUT_S"
 DEFAULT_REQUEST_TIMEOUT_S = 60.0
+MIN_BODY_RATE_VAR = "MIN_BODY_KB_PER_S"
+# 64 kbit/s: a 50 MB upload at 1 Mbit/s (125 kB/s, ~7 min) is 15 times faster than this,
+# while a body trickled a byte every few seconds is cut off a few seconds after the grace.
+DEFAULT_MIN_BODY_KB_PER_S = 8.0
 
 
 class ConfigError(RuntimeError):
@@ -62,6 +67,14 @@ class Settings:
     # (408), and the most its request head may take to arrive (the connection is dropped):
     # slow or stalled clients must not hold upload slots and sockets indefinitely.
     request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
+    # The least a body must average once REQUEST_TIMEOUT_S of waiting for it has passed
+    # (408 below it): a body trickled a byte every few seconds never stalls, yet would hold
+    # its connection and upload slot for hours.
+    min_body_kb_per_s: float = DEFAULT_MIN_BODY_KB_PER_S
+
+    @property
+    def min_body_bytes_per_s(self) -> float:
+        return self.min_body_kb_per_s * 1024
 
     @property
     def max_upload_bytes(self) -> int:
@@ -95,6 +108,7 @@ class Settings:
         ttl = _positive(get, "SIGNED_URL_TTL", 3600, "seconds")
         heartbeat = _seconds(get, "SSE_HEARTBEAT_S", 15.0)
         request_timeout = _seconds(get, REQUEST_TIMEOUT_VAR, DEFAULT_REQUEST_TIMEOUT_S)
+        min_body_rate = _rate(get, MIN_BODY_RATE_VAR, DEFAULT_MIN_BODY_KB_PER_S)
 
         retention_text = get("TOMBSTONE_RETENTION_DAYS") or "30"
         try:
@@ -146,6 +160,7 @@ class Settings:
             signed_url_ttl_s=ttl,
             sse_heartbeat_s=heartbeat,
             request_timeout_s=request_timeout,
+            min_body_kb_per_s=min_body_rate,
         )
 
 
@@ -179,6 +194,19 @@ def _seconds(get: Callable[[str], str | None], name: str, default: float) -> flo
             raise ValueError
     except ValueError:
         raise ConfigError(f"{name} must be a positive number of seconds, not {text!r}") from None
+    return value
+
+
+def _rate(get: Callable[[str], str | None], name: str, default: float) -> float:
+    text = get(name) or str(default)
+    try:
+        value = float(text)
+        if not 0 < value < math.inf:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a positive number of kilobytes per second, not {text!r}"
+        ) from None
     return value
 
 

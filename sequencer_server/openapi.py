@@ -45,7 +45,8 @@ DESCRIPTIONS = {
     "media signature that expired or is not the server's",
     "404": "Not found (private threads answer 404 to those who are not in them)",
     "405": "Method not allowed",
-    "408": "The body stopped arriving for REQUEST_TIMEOUT_S seconds (the connection closes)",
+    "408": "The body stopped arriving for REQUEST_TIMEOUT_S seconds, or averaged less than "
+    "MIN_BODY_KB_PER_S after that long (the connection closes)",
     "409": "Conflict with what is stored",
     "413": "Body larger than MAX_JSON_KB (JSON) or MAX_UPLOAD_MB (uploads)",
     "415": "Not an audio file of the given format",

@@ -10,10 +10,16 @@ client of this server would fail to load it.
 
 The models check; the server stores the snapshot exactly as sent (the check's output is
 thrown away), so numbers keep their spelling and unknown keys — what a newer client adds —
-are kept. Types are strict: ``"bpm": "120"`` is text, not a tempo. Not checked here:
-``steps`` having exactly ``length`` entries (the schema cannot say it, and the OpenAPI
-document must describe every snapshot the server takes), and ``sample_sha256``, which
-``routes.samples.referenced_samples`` checks against the samples the server holds.
+are kept. Types are strict: ``"bpm": "120"`` is text, not a tempo.
+
+What the desktop app's loader (``desktop_app.domain.pattern``) insists on is checked too,
+since a pattern it refuses is a message nobody can open: every track has exactly
+``length`` steps (no version the app reads gives a track a length of its own), at most
+``MAX_TRACKS`` tracks, and names, sounds and the kit are not blank. The schema cannot say
+the first, so the OpenAPI document states it in words. A version newer than the app reads
+is spared the steps check only: its readers judge what its tracks' lengths mean, and
+today's app refuses it as "newer" anyway. ``sample_sha256`` is checked by
+``routes.samples.referenced_samples``, against the samples the server holds.
 """
 
 from __future__ import annotations
@@ -22,33 +28,63 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     MISSING,
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
     WrapValidator,
+    field_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 _OPEN = ConfigDict(extra="allow", strict=True)
 # Unknown keys pass the body parser like every other value (sequencer_server.openapi).
 _ANY_JSON = {"$ref": "#/components/schemas/JsonValue"}
 Velocity = Annotated[int, Field(ge=0, le=127)]
+# The desktop app's limits (desktop_app.domain.pattern): the newest format version it
+# reads, and the most tracks it opens.
+READ_VERSION = (0, 1, 0)
+MAX_TRACKS = 256
+MAX_STEPS = 64
+
+
+def _not_blank(value: str) -> str:
+    """The app refuses a name of spaces as it refuses an empty one (``str.strip``, so
+    exactly the characters it strips)."""
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be blank (only spaces)")
+    return value
+
+
+# The schema's "\S" is Python's (what schema-driven tests draw from): not blank either.
+Text = Annotated[
+    str, Field(min_length=1, json_schema_extra={"pattern": r"\S"}), AfterValidator(_not_blank)
+]
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 class TrackSnapshot(BaseModel):
     model_config = _OPEN
 
-    name: str = Field(min_length=1)
-    sample: str = Field(min_length=1, description="The kit's sound the track plays")
+    name: Text
+    sample: Text = Field(description="The kit's sound the track plays")
     steps: list[Velocity] = Field(
-        min_length=1, max_length=64, description="One velocity per step (0 = off)"
+        min_length=1,
+        max_length=MAX_STEPS,
+        description="One velocity per step (0 = off): exactly the pattern's length of them",
     )
     volume: float | MISSING = Field(default=MISSING, ge=0, le=1)
     pan: float | MISSING = Field(default=MISSING, ge=-1, le=1)
     mute: bool | MISSING = MISSING
     solo: bool | MISSING = MISSING
-    sample_name: str | MISSING = Field(default=MISSING, min_length=1)
+    sample_name: Text | MISSING = MISSING
     pitch: float | MISSING = Field(default=MISSING, ge=-24, le=24, description="Semitones")
     decay: float | MISSING = Field(default=MISSING, ge=0.01, le=30, description="Seconds")
     choke: int | MISSING = Field(default=MISSING, ge=0, le=16, description="Choke group")
@@ -65,9 +101,41 @@ class PatternSnapshot(BaseModel):
     bpm: float = Field(ge=20, le=300)
     swing: float | MISSING = Field(default=MISSING, ge=0, le=0.75)
     steps_per_beat: int | MISSING = Field(default=MISSING, ge=1, le=16)
-    length: int = Field(ge=1, le=64, description="Steps in the pattern")
-    kit: str | MISSING = Field(default=MISSING, min_length=1)
-    tracks: list[TrackSnapshot]
+    length: int = Field(ge=1, le=MAX_STEPS, description="Steps in the pattern")
+    kit: Text | MISSING = MISSING
+    tracks: list[TrackSnapshot] = Field(
+        max_length=MAX_TRACKS,
+        description="Every track has exactly length steps (in the versions up to 0.1.0)",
+    )
+
+    @field_validator("tracks")
+    @classmethod
+    def _steps_fill_the_length(
+        cls, tracks: list[TrackSnapshot], info: ValidationInfo
+    ) -> list[TrackSnapshot]:
+        """Each track's ``steps`` has ``length`` entries, in every version the app reads
+        (``length`` and ``version`` come first, so they are checked already; when either
+        was refused there is nothing to compare with)."""
+        length, version = info.data.get("length"), info.data.get("version")
+        if length is None or version is None or _version_tuple(version) > READ_VERSION:
+            return tracks
+        wrong = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "steps_length",
+                    "has {steps} steps, but the pattern is {length} steps long (its "
+                    '"length"): every track has one velocity per step',
+                    {"steps": len(track.steps), "length": length},
+                ),
+                loc=(index, "steps"),
+                input=track.steps,
+            )
+            for index, track in enumerate(tracks)
+            if len(track.steps) != length
+        ]
+        if wrong:
+            raise ValidationError.from_exception_data("tracks", wrong)
+        return tracks
 
 
 class AudioSnapshot(BaseModel):

@@ -2,16 +2,18 @@
 tasks and upload slots for as long as the client cares to keep its connection open.
 
 uvicorn has no timeout for a request in progress: its keep-alive timer only runs between
-requests, and is cancelled by the first byte of the next one. Two bounds fill the gap,
-both ``REQUEST_TIMEOUT_S`` long:
+requests, and is cancelled by the first byte of the next one. Two parts fill the gap:
 
 - :class:`StalledBodyMiddleware` (ASGI): a route waiting for more of a body that sends no
-  byte for that long answers 408 and closes the connection, so an upload's slot is freed;
+  byte for ``REQUEST_TIMEOUT_S`` answers 408 and closes the connection, so an upload's
+  slot is freed; and so does one whose body, after that long, averages less than
+  ``MIN_BODY_KB_PER_S`` (a byte every few seconds never stalls, yet would hold the
+  connection and the slot for hours);
 - :class:`HeadTimeoutProtocol` (uvicorn's h11 protocol): a connection whose request head
-  is not complete that long after it opened (or after its previous response) is closed,
-  with a 408 when part of a head had arrived. The ASGI app never sees such a request, so
-  only the protocol can bound it; ``sequencer-server`` uses it, and a plain ``uvicorn``
-  command takes it with ``--http sequencer_server.slow_clients:HeadTimeoutProtocol``.
+  is not complete ``REQUEST_TIMEOUT_S`` after it opened (or after its previous response)
+  is closed, with a 408 when part of a head had arrived. The ASGI app never sees such a
+  request, so only the protocol can bound it; ``sequencer-server`` uses it, and a plain
+  ``uvicorn`` command takes it with ``--http sequencer_server.slow_clients:HeadTimeoutProtocol``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
-from sequencer_server.config import REQUEST_TIMEOUT_VAR, request_timeout_from_env
+from sequencer_server.config import (
+    DEFAULT_MIN_BODY_KB_PER_S,
+    MIN_BODY_RATE_VAR,
+    REQUEST_TIMEOUT_VAR,
+    request_timeout_from_env,
+)
 
 log = logging.getLogger("sequencer_server.slow_clients")
 
@@ -40,16 +47,37 @@ def stalled_body_detail(seconds: float) -> str:
     )
 
 
+def slow_body_detail(received: int, seconds: float, min_kb_per_s: float) -> str:
+    return (
+        f"Request body too slow: {received} bytes in {seconds:.1f} s, under the "
+        f"{min_kb_per_s:g} KB/s a body must average ({MIN_BODY_RATE_VAR}); send the request "
+        "again over a faster connection"
+    )
+
+
 class StalledBodyMiddleware:
-    """Bound the wait for each piece of a request's body while the app wants more of it.
+    """Bound the wait for each piece of a request's body while the app wants more of it,
+    and the body's average rate.
+
+    The rate counts only the time spent waiting for the client (not the app's own work
+    between reads, during which the client is held back by TCP flow control), and only
+    after ``timeout_s`` of it: a slow start, a proxy that buffers, or a body of a few bytes
+    is never cut off. From then on the body must have arrived at ``min_bytes_per_s`` on
+    average, so a client at any steady rate above it finishes, however large its body.
 
     Once the body is complete, ``receive`` only reports a disconnect (an event stream
     waits on it for hours) and is left alone. A stall after the response began cannot be
     answered any more; the app is told the client is gone instead."""
 
-    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        timeout_s: float,
+        min_bytes_per_s: float = DEFAULT_MIN_BODY_KB_PER_S * 1024,
+    ) -> None:
         self.app = app
         self.timeout_s = timeout_s
+        self.min_bytes_per_s = min_bytes_per_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,22 +85,26 @@ class StalledBodyMiddleware:
             return
         body_done = False
         responding = False
+        received = 0
+        waited = 0.0  # seconds spent waiting for the client's bytes
 
         async def bounded_receive() -> Message:
-            nonlocal body_done
+            nonlocal body_done, received, waited
             if body_done:
                 return await receive()
-            with anyio.move_on_after(self.timeout_s) as waited:
+            # When the average falls under the minimum, unless more arrives before then.
+            rate_left = self.timeout_s + received / self.min_bytes_per_s - waited
+            wait = min(self.timeout_s, rate_left)
+            started = anyio.current_time()
+            with anyio.move_on_after(max(wait, 0.0)) as waiting:
                 message = await receive()
-            if waited.cancelled_caught:
-                client = scope.get("client") or ("unknown", 0)
-                log.info("⏱️  %s %s from %s: body stalled for %g s; answered 408",
-                         scope["method"], scope["path"], client[0], self.timeout_s)  # fmt: skip
-                if responding:
-                    return {"type": "http.disconnect"}
-                raise HTTPException(
-                    408, stalled_body_detail(self.timeout_s), headers={"Connection": "close"}
-                )
+            waited += anyio.current_time() - started
+            if waiting.cancelled_caught:
+                self._timed_out(scope, too_slow=wait < self.timeout_s, received=received,
+                                waited=waited, responding=responding)  # fmt: skip
+                return {"type": "http.disconnect"}
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
             if message["type"] != "http.request" or not message.get("more_body", False):
                 body_done = True
             return message
@@ -84,6 +116,25 @@ class StalledBodyMiddleware:
             await send(message)
 
         await self.app(scope, bounded_receive, watching_send)
+
+    def _timed_out(
+        self, scope: Scope, *, too_slow: bool, received: int, waited: float, responding: bool
+    ) -> None:
+        """Answer 408 (raised), or return when the response has begun: then the app
+        hears that the client is gone."""
+        client = (scope.get("client") or ("unknown", 0))[0]
+        if too_slow:
+            kb_per_s = self.min_bytes_per_s / 1024
+            log.info("⏱️  %s %s from %s: body too slow (%d bytes in %.1f s, under %g KB/s); "
+                     "answered 408", scope["method"], scope["path"], client, received, waited,
+                     kb_per_s)  # fmt: skip
+            detail = slow_body_detail(received, waited, kb_per_s)
+        else:
+            log.info("⏱️  %s %s from %s: body stalled for %g s; answered 408",
+                     scope["method"], scope["path"], client, self.timeout_s)  # fmt: skip
+            detail = stalled_body_detail(self.timeout_s)
+        if not responding:
+            raise HTTPException(408, detail, headers={"Connection": "close"})
 
 
 _TIMEOUT_BODY = b"Request head incomplete: the request took too long to arrive\n"

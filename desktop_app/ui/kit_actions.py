@@ -102,8 +102,8 @@ class KitActions(QObject):
         self.rebuild()
 
     def install(self, bar: QMenuBar) -> None:
-        """Put the Kit menu before Transport (after Edit), or at the end."""
-        before = next((a for a in bar.actions() if a.text() == "&Transport"), None)
+        """Put the Kit menu right after Edit (before View or Transport), or at the end."""
+        before = next((a for a in bar.actions() if a.text() in ("&View", "&Transport")), None)
         if before is None:
             bar.addMenu(self.menu)
         else:

@@ -117,12 +117,16 @@ class MainWindow(QMainWindow):
 
     # ---- binding ---------------------------------------------------------------------------
     def _bind_threads(self, threads_state: ThreadsState) -> None:
-        sizes = self.splitter.sizes()
+        sizes = self.splitter.preferred_sizes()  # (the list's open width, even if folded)
         old_list, old_conv = self.splitter.widget(0), self.splitter.widget(2)
         self.thread_list = ThreadListWidget(threads_state)
         self.conversation = ConversationPanel(threads_state, self._sequencer, self._recording)
         self.conversation.loadRequested.connect(self.load_snapshot_from_message)
         self.conversation.sendFailed.connect(self.show_error)
+        self.thread_list.foldRequested.connect(self.toggle_threads)
+        self.thread_list.set_fold_shortcut(
+            self.threads_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        )
         self.splitter.replaceWidget(0, self.thread_list)
         self.splitter.replaceWidget(2, self.conversation)
         for old in (old_list, old_conv):
@@ -135,6 +139,7 @@ class MainWindow(QMainWindow):
             self.splitter.setStretchFactor(column, stretch)
         if any(sizes):
             self.splitter.setSizes(sizes)
+        self.splitter.refold()
         threads_state.currentThreadChanged.connect(self._update_title)
         threads_state.threadsChanged.connect(self._update_title)
         threads_state.error.connect(self.show_error)
@@ -224,6 +229,19 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
 
+        view_menu = bar.addMenu("&View")
+        self.threads_action = self._action(
+            "&Thread list",
+            self.toggle_threads,
+            None,
+            "Show or fold the list of threads (a narrow window folds it by itself)",
+        )
+        self.threads_action.setCheckable(True)
+        self.threads_action.setChecked(True)
+        self.threads_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.splitter.foldChanged.connect(lambda folded: self.threads_action.setChecked(not folded))
+        view_menu.addAction(self.threads_action)
+
         transport_menu = bar.addMenu("&Transport")
         transport_menu.addAction(panel.play_action)
         transport_menu.addAction(panel.record_action)
@@ -239,6 +257,11 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.open_log_action)
 
     # ---- commands --------------------------------------------------------------------------
+    @Slot()
+    def toggle_threads(self) -> None:
+        self.splitter.toggle_threads()
+        self.threads_action.setChecked(not self.splitter.threads_folded)
+
     def use_pattern_loader(self, loader: PatternLoader) -> None:
         """Load a message's pattern through ``loader``, which fetches its sounds first and
         reports on the status bar itself; pattern files' named sounds go through it too."""
@@ -317,6 +340,7 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes(sizes)
         else:
             self.splitter.setSizes(self._default_splitter())
+        self.splitter.set_user_folded(s.threads_folded)
 
     def _default_splitter(self) -> list[int]:
         """Room for a whole 16-step bar in the middle; the side columns as designed."""
@@ -336,7 +360,8 @@ class MainWindow(QMainWindow):
         s = self._settings
         s.window_geometry = bytes(self.saveGeometry().data())
         s.window_state = bytes(self.saveState().data())
-        s.main_splitter_sizes = self.splitter.sizes()
+        s.main_splitter_sizes = self.splitter.preferred_sizes()
+        s.threads_folded = self.splitter.user_folded
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -10,7 +10,7 @@ menus rather than defining its own.
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -33,7 +33,12 @@ from desktop_app.ui.menu_button import forget_hover_when_closed
 from desktop_app.ui.pattern_controls import PatternControls
 from desktop_app.ui.sequencer_grid import SequencerGrid
 from desktop_app.ui.step_ruler import StepRuler
-from desktop_app.ui.track_header import HEADER_WIDTH, HeaderViewport, TrackHeaderColumn
+from desktop_app.ui.track_header import (
+    COMPACT_HEADER_WIDTH,
+    HEADER_WIDTH,
+    HeaderViewport,
+    TrackHeaderColumn,
+)
 from desktop_app.ui.track_sound import pick_new_track
 from desktop_app.ui.transport_bar import TransportBar
 
@@ -142,10 +147,12 @@ class SequencerPanel(QWidget):
 
         corner = QWidget(self)
         corner.setFixedSize(HEADER_WIDTH, RULER_HEIGHT)
+        self._corner = corner
         corner_layout = QHBoxLayout(corner)
         corner_layout.setContentsMargins(0, 0, 6, 0)
         caption = QLabel("TRACKS", corner)
         caption.setObjectName("corner")
+        self._caption = caption
         corner_layout.addWidget(caption)
         corner_layout.addStretch(1)
         self.add_track_button = QToolButton(corner)
@@ -175,6 +182,30 @@ class SequencerPanel(QWidget):
         layout.addWidget(self.toolbar)
         layout.addLayout(area, 1)
         self._fill_add_track_menu()
+        # One minimum whatever the headers show now (compact headers and a few steps, the
+        # grid scrolling), so the window's columns can plan on it; the headers follow the
+        # width the columns give the panel.
+        self.compact = False
+        self.setMinimumWidth(COMPACT_HEADER_WIDTH + 120)
+        sequencer_state.patternChanged.connect(self._choose_headers)
+
+    # ---- compact headers ---------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._choose_headers()
+        super().resizeEvent(event)
+
+    def _choose_headers(self, *_args: object) -> None:
+        """Full track headers while the whole pattern still shows beside them; compact
+        ones when they would push steps out of sight."""
+        self.set_compact(self.width() < self.fitting_width())
+
+    def set_compact(self, compact: bool) -> None:
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.header_view.set_compact(compact)
+        self._corner.setFixedWidth(self.headers.header_width)
+        self._caption.setVisible(not compact)
 
     # ---- actions ---------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -242,13 +273,15 @@ class SequencerPanel(QWidget):
         line; more only adds empty space beside the grid."""
         return max(self._width_for(GridMetrics()), self.toolbar.sizeHint().width())
 
-    def fitting_width(self) -> int:
+    def fitting_width(self, *, compact: bool = False) -> int:
         """The narrowest width that still shows the whole pattern, with the smallest
-        cells: narrower, the grid scrolls sideways."""
-        return self._width_for(GridMetrics.smallest())
+        cells, beside full (or compact) track headers: narrower, the headers turn compact
+        (or the grid scrolls sideways)."""
+        return self._width_for(GridMetrics.smallest(), compact=compact)
 
-    def _width_for(self, metrics: GridMetrics) -> int:
-        grid = HEADER_WIDTH + metrics.content_width(self._seq.pattern)
+    def _width_for(self, metrics: GridMetrics, *, compact: bool = False) -> int:
+        header = COMPACT_HEADER_WIDTH if compact else HEADER_WIDTH
+        grid = header + metrics.content_width(self._seq.pattern)
         return grid + self.grid_scroll.verticalScrollBar().sizeHint().width() + 2
 
     def sizeHint(self) -> QSize:

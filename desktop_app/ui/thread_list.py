@@ -3,6 +3,10 @@
 A handful to a few hundred threads, so a ``QListWidget`` of plain items (no widget per
 row) is enough; it mirrors ``ThreadsState`` and keeps the selection on the open thread
 when the list is refreshed from the server.
+
+In a narrow window the list folds to a rail (``set_folded``): a button that opens it again,
+the + for a new thread and the number of unread messages, so nothing is out of reach and
+news from other threads still shows. The window decides when (``ColumnsSplitter``).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ AskText = Callable[[QWidget, str, str, str], "str | None"]
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 UNREAD_ROLE = Qt.ItemDataRole.UserRole + 2  # int: messages from others not read yet
 MUTED_ROLE = Qt.ItemDataRole.UserRole + 3  # bool: no notifications from this thread
+RAIL_WIDTH = 32  # the folded list
+WIDGET_MAX = 16777215  # QWIDGETSIZE_MAX
 
 
 class _UnreadBadge(QStyledItemDelegate):
@@ -129,6 +135,7 @@ class ThreadListWidget(QWidget):
     """
 
     offlineRequested = Signal(str)
+    foldRequested = Signal()  # the « / » button: fold or open the list (the window decides)
 
     def __init__(
         self,
@@ -154,11 +161,49 @@ class ThreadListWidget(QWidget):
         self.new_button.setToolTip("New thread…")
         self.new_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.new_button.clicked.connect(self.ask_create)
-        header = QHBoxLayout()
-        header.setContentsMargins(14, 10, 10, 8)
+        self.fold_button = QToolButton()
+        self.fold_button.setObjectName("foldThreadsButton")
+        self.fold_button.setText("«")
+        self.fold_button.setToolTip("Fold the thread list")
+        self.fold_button.setAutoRaise(True)
+        self.fold_button.clicked.connect(self.foldRequested)
+        self.header = QWidget()
+        header = QHBoxLayout(self.header)
+        header.setContentsMargins(14, 10, 4, 8)
         header.setSpacing(10)  # the title never touches the + button
         header.addWidget(title, 1)
-        header.addWidget(self.new_button)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(2)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.fold_button)
+        header.addLayout(buttons)
+
+        # the folded list: open it, start a thread, see that others wrote
+        self.rail = QWidget()
+        self.rail.setObjectName("threadRail")
+        self.rail.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.open_button = QToolButton()
+        self.open_button.setObjectName("openThreadsButton")
+        self.open_button.setText("»")
+        self.open_button.setToolTip("Show the thread list")
+        self.open_button.setAutoRaise(True)
+        self.open_button.clicked.connect(self.foldRequested)
+        self.rail_new_button = QToolButton()
+        self.rail_new_button.setObjectName("railNewThreadButton")
+        self.rail_new_button.setText("+")
+        self.rail_new_button.setToolTip("New thread…")
+        self.rail_new_button.clicked.connect(self.ask_create)
+        self.rail_unread = QLabel()
+        self.rail_unread.setObjectName("railUnread")
+        self.rail_unread.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        rail = QVBoxLayout(self.rail)
+        rail.setContentsMargins(2, 8, 2, 8)
+        rail.setSpacing(8)
+        for widget in (self.open_button, self.rail_new_button, self.rail_unread):
+            rail.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        rail.addStretch(1)
+        self.rail.hide()
+        self.folded = False
 
         self.list = _ThreadListView()
         self.list.setObjectName("threadListView")
@@ -172,16 +217,26 @@ class ThreadListWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(header)
+        layout.addWidget(self.header)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.rail, 1)
         self.setStyleSheet(
             f"""
-            QWidget#threadList {{ background: {theme.BG}; }}
+            QWidget#threadList, QWidget#threadRail {{ background: {theme.BG}; }}
             QLabel#threadListTitle {{ color: {theme.TEXT}; }}
-            QToolButton#newThreadButton {{ color: {theme.ACCENT_BRIGHT}; background: transparent;
+            QToolButton#newThreadButton, QToolButton#railNewThreadButton {{
+                color: {theme.ACCENT_BRIGHT}; background: transparent;
                 border: 1px solid {theme.ACCENT_DIM}; border-radius: 11px;
                 min-width: 20px; min-height: 20px; font-weight: 600; }}
-            QToolButton#newThreadButton:hover {{ background: {theme.ACCENT}; color: #1a1208; }}
+            QToolButton#newThreadButton:hover, QToolButton#railNewThreadButton:hover {{
+                background: {theme.ACCENT}; color: #1a1208; }}
+            QToolButton#foldThreadsButton, QToolButton#openThreadsButton {{
+                color: {theme.TEXT_DIM}; background: transparent; border: none;
+                font-weight: 600; min-width: 18px; min-height: 20px; padding: 0 2px; }}
+            QToolButton#foldThreadsButton:hover, QToolButton#openThreadsButton:hover {{
+                color: {theme.TEXT}; background: {theme.BG_HOVER}; border-radius: 4px; }}
+            QLabel#railUnread {{ background: {theme.ACCENT}; color: #1a1208; font-weight: 600;
+                border-radius: 9px; min-width: 18px; min-height: 18px; padding: 0 3px; }}
             QListWidget#threadListView {{ background: {theme.BG}; border: none; outline: 0;
                 padding: 0 6px; }}
             QListWidget#threadListView::item {{ color: {theme.TEXT_DIM}; padding: 7px 8px;
@@ -198,6 +253,39 @@ class ThreadListWidget(QWidget):
         threads_state.currentThreadChanged.connect(self._select)
         threads_state.threadCreated.connect(threads_state.open_thread)
         self._rebuild()
+
+    # ---- folding -------------------------------------------------------------------------
+    def open_minimum_width(self) -> int:
+        """The narrowest the list is when open (folded, it is ``RAIL_WIDTH``)."""
+        return max(self.header.minimumSizeHint().width(), self.list.minimumSizeHint().width())
+
+    def set_folded(self, folded: bool) -> None:
+        if folded == self.folded:
+            return
+        focus = QApplication.focusWidget()
+        had_focus = focus is not None and self.isAncestorOf(focus)
+        self.folded = folded
+        self.header.setVisible(not folded)
+        self.list.setVisible(not folded)
+        self.rail.setVisible(folded)
+        if folded:
+            self.setFixedWidth(RAIL_WIDTH)
+        else:
+            self.setMinimumWidth(0)
+            self.setMaximumWidth(WIDGET_MAX)
+        if had_focus:  # the keyboard stays with the threads, folded or not
+            (self.open_button if folded else self.list).setFocus()
+
+    def set_fold_shortcut(self, text: str) -> None:
+        """Name the window's shortcut for folding in the buttons' tooltips."""
+        self.fold_button.setToolTip(f"Fold the thread list ({text})")
+        self.open_button.setToolTip(f"Show the thread list ({text})")
+
+    def _show_unread_total(self) -> None:
+        total = sum(self._state.unread_count(t.id) for t in self._state.threads)
+        self.rail_unread.setText(str(total) if total < 100 else "99+")
+        self.rail_unread.setToolTip(f"{total} unread in your threads")
+        self.rail_unread.setVisible(total > 0)
 
     # ---- mirroring the state -----------------------------------------------------------
     def thread_ids(self) -> list[str]:
@@ -227,6 +315,7 @@ class ThreadListWidget(QWidget):
                 item.setToolTip(tip)
                 self.list.addItem(item)
             self._select(self._state.current_thread_id)
+            self._show_unread_total()
         finally:
             self._syncing = False
 

@@ -7,30 +7,29 @@ A track with its own sound shows it in a small line under its name — the
 file's name, or "missing sound" when the sample is not here — with its pitch, decay and
 choke group when they differ from the defaults. Audio files dropped on a header become
 that track's sound; dropped under the last header, a new track (``track_sound``).
+
+In a narrow window the headers are compact (``COMPACT_HEADER_WIDTH``): name, M, S and
+the menu stay, the volume and pan faders move into a popup opened from the menu
+("Volume and pan…"), and a thin line under the name still shows each track's volume.
+At 760 px the full headers took 300 px and left the grid three of sixteen steps.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Signal
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
     QDropEvent,
-    QFocusEvent,
     QFont,
-    QKeyEvent,
-    QMouseEvent,
     QPainter,
     QPaintEvent,
-    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLineEdit,
     QMenu,
     QSizePolicy,
-    QStyle,
-    QStyleOptionFrame,
+    QSpacerItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -42,6 +41,8 @@ from desktop_app.ui import theme
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, row_y
 from desktop_app.ui.menu_button import forget_hover_when_closed
+from desktop_app.ui.track_mix_popup import TrackMixPopup, pan_text
+from desktop_app.ui.track_name_edit import NameEdit
 from desktop_app.ui.track_sound import (
     TrackSoundPopup,
     accept_audio_drag,
@@ -52,6 +53,7 @@ from desktop_app.ui.track_sound import (
 from desktop_app.ui.value_bar import ValueBar
 
 HEADER_WIDTH = 300
+COMPACT_HEADER_WIDTH = 144
 
 _BUTTON_SHEET = f"""
 QToolButton {{
@@ -64,12 +66,6 @@ QToolButton#solo:checked {{ background: {theme.SOLO}; color: #03170a; border-col
 QToolButton#menu {{ border: none; background: transparent; color: {theme.TEXT_FAINT}; }}
 QToolButton#menu:hover {{ color: {theme.TEXT}; }}
 QToolButton#menu::menu-indicator {{ image: none; width: 0; }}
-"""
-
-_NAME_SHEET = f"""
-QLineEdit {{ background: transparent; border: 1px solid transparent; color: {theme.TEXT};
-    padding: 0 2px; selection-background-color: {theme.ACCENT}; }}
-QLineEdit[editing="true"] {{ background: {theme.BG_DEEP}; border-color: {theme.ACCENT}; }}
 """
 
 
@@ -90,111 +86,6 @@ def sound_line(track: Track, missing: bool) -> str:
     return " · ".join(parts)
 
 
-def _pan_text(value: float) -> str:
-    if abs(value) < 0.005:
-        return "C"
-    side = "L" if value < 0 else "R"
-    return f"{side}{round(abs(value) * 100)}"
-
-
-class NameEdit(QLineEdit):
-    """Reads like a label; a double-click makes it editable. Enter or leaving commits,
-    Escape cancels. A name wider than the header ends in "…" while it is not edited (a
-    line edit cuts it mid-letter: Hydrogen's "Hat Semi-Open" read "Hat Semi-Oper");
-    ``name`` is always the whole name."""
-
-    committed = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._before = ""
-        self._full = ""
-        self.setStyleSheet(_NAME_SHEET)
-        self.setFrame(False)
-        self._set_editing(False)
-        self.returnPressed.connect(self._commit)
-
-    @property
-    def editing(self) -> bool:
-        return not self.isReadOnly()
-
-    def _set_editing(self, editing: bool) -> None:
-        self.setReadOnly(not editing)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if editing else Qt.FocusPolicy.NoFocus)
-        self.setCursor(Qt.CursorShape.IBeamCursor if editing else Qt.CursorShape.ArrowCursor)
-        self.setProperty("editing", editing)
-        self.style().unpolish(self)
-        self.style().polish(self)
-
-    @property
-    def name(self) -> str:
-        return self._full
-
-    def _show_name(self) -> None:
-        """The whole name, or as much as fits and "…" (only while not editing)."""
-        option = QStyleOptionFrame()
-        self.initStyleOption(option)
-        room = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, self)
-        width = room.width() - 4  # QLineEdit keeps 2 px of its own on each side
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
-        self.setCursorPosition(0)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if not self.editing:
-            self._show_name()
-
-    def start_editing(self) -> None:
-        self._before = self._full
-        self.setText(self._full)
-        self._set_editing(True)
-        self.setFocus(Qt.FocusReason.MouseFocusReason)
-        self.selectAll()
-
-    def set_name(self, name: str) -> None:
-        if not self.editing:
-            self._full = name
-            self._show_name()
-            self.setToolTip(f"{name} — double-click to rename")
-
-    def _commit(self) -> None:
-        if not self.editing:
-            return
-        self._set_editing(False)
-        text = self.text().strip()
-        self._full = text if text else self._before
-        self._show_name()
-        if text and text != self._before:
-            self.committed.emit(text)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if self.editing:
-            super().mousePressEvent(event)
-        else:
-            event.ignore()
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self.editing:
-            super().mouseMoveEvent(event)
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        if self.editing:
-            super().mouseDoubleClickEvent(event)
-        else:
-            self.start_editing()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self.editing and event.key() == Qt.Key.Key_Escape:
-            self.setText(self._before)
-            self._commit()
-            return
-        super().keyPressEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self._commit()
-
-
 class TrackHeader(QWidget):
     """The controls of one track, bound to ``state`` by index."""
 
@@ -208,6 +99,8 @@ class TrackHeader(QWidget):
         self.setStyleSheet(_BUTTON_SHEET)
         self.setAcceptDrops(True)
         self._popup: TrackSoundPopup | None = None
+        self._mix_popup: TrackMixPopup | None = None
+        self.compact = False
 
         self.name_edit = NameEdit(self)
         self.name_edit.setMinimumWidth(60)
@@ -233,7 +126,7 @@ class TrackHeader(QWidget):
         )
         self.volume_bar.editFinished.connect(self._end_volume)
 
-        self.pan_bar = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=_pan_text, parent=self)
+        self.pan_bar = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=pan_text, parent=self)
         self.pan_bar.setFixedWidth(42)
         self.pan_bar.editStarted.connect(self._begin_pan)
         self.pan_bar.valueEdited.connect(lambda v: state.set_pan(self.index, v, self._pan_gesture))
@@ -262,11 +155,31 @@ class TrackHeader(QWidget):
         layout.addLayout(names, 1)
         layout.addWidget(self.mute_button)
         layout.addWidget(self.solo_button)
-        layout.addSpacing(2)
+        self._fader_gap = QSpacerItem(2, 0)
+        layout.addSpacerItem(self._fader_gap)
         layout.addWidget(self.volume_bar)
         layout.addWidget(self.pan_bar)
         layout.addWidget(self.menu_button)
+        self._layout = layout
         self.refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        """Name, M, S and the menu only; volume and pan through "Volume and pan…"."""
+        self.compact = compact
+        self.volume_bar.setVisible(not compact)
+        self.pan_bar.setVisible(not compact)
+        self.mix_action.setVisible(compact)
+        self._fader_gap.changeSize(0 if compact else 2, 0)
+        # every pixel to the name: "Closed hat" still reads whole in 144 px
+        for button in (self.mute_button, self.solo_button):
+            button.setFixedSize(20 if compact else 24, 22)
+        self.menu_button.setFixedSize(12 if compact else 16, 24)
+        self._layout.setContentsMargins(8 if compact else 10, 0, 2 if compact else 6, 0)
+        self._layout.setSpacing(2 if compact else 4)
+        self._layout.invalidate()
+        if not compact and self._mix_popup is not None:
+            self._mix_popup.close()
+        self.update()
 
     def _toggle(self, text: str, name: str, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -294,6 +207,11 @@ class TrackHeader(QWidget):
         self.builtin_action.triggered.connect(lambda: self._state.use_builtin_sound(self.index))
         self.shape_action = QAction("Pitch, decay, choke…", menu)
         self.shape_action.triggered.connect(self.open_sound_popup)
+        self.mix_action = QAction("Volume and pan…", menu)
+        self.mix_action.setToolTip("This track's volume and pan (the narrow window hides them)")
+        self.mix_action.triggered.connect(self.open_mix_popup)
+        self.mix_action.setVisible(False)
+        menu.addAction(self.mix_action)
         menu.addActions([rename, duplicate, clear])
         menu.addSeparator()
         menu.addActions([self.sample_action, self.builtin_action, self.shape_action])
@@ -310,6 +228,16 @@ class TrackHeader(QWidget):
             self.mapToGlobal(self.rect().bottomLeft()), above=self.mapToGlobal(QPoint(0, 0)).y()
         )
         return self._popup
+
+    def open_mix_popup(self) -> TrackMixPopup:
+        """Volume and pan of this track, under its header (the compact header's faders)."""
+        if self._mix_popup is None:
+            self._mix_popup = TrackMixPopup(self._state, self.index, self)
+        self._mix_popup.index = self.index
+        self._mix_popup.show_at(
+            self.mapToGlobal(self.rect().bottomLeft()), above=self.mapToGlobal(QPoint(0, 0)).y()
+        )
+        return self._mix_popup
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         accept_audio_drag(event)
@@ -342,6 +270,7 @@ class TrackHeader(QWidget):
             else f"Plays {track.sound_label}"
         )
         self.builtin_action.setEnabled(track.own_sample)
+        self._volume, self._pan = track.volume, track.pan
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -350,6 +279,12 @@ class TrackHeader(QWidget):
         painter.fillRect(r, theme.color(theme.BG_RAISED))
         stripe = theme.ACCENT if self._audible else theme.BORDER_STRONG
         painter.fillRect(r.adjusted(0, 0, -(r.width() - 3), 0), theme.color(stripe))
+        if self.compact:  # the hidden volume fader's level, as a thin line under the name
+            left = self.name_edit.x() + 2
+            span = max(0, self.name_edit.width() - 4)
+            y = r.bottom() - 4
+            painter.fillRect(left, y, span, 2, theme.color(theme.BG_DEEP))
+            painter.fillRect(left, y, round(span * self._volume), 2, theme.color(theme.ACCENT, 150))
 
     def _rename(self, name: str) -> None:
         self._state.rename_track(self.index, name)
@@ -376,8 +311,20 @@ class TrackHeaderColumn(QWidget):
         self._state = state
         self.state = state
         self.headers: list[TrackHeader] = []
+        self.compact = False
         self.setFixedWidth(HEADER_WIDTH)
         state.patternChanged.connect(self._sync)
+        self._sync()
+
+    @property
+    def header_width(self) -> int:
+        return COMPACT_HEADER_WIDTH if self.compact else HEADER_WIDTH
+
+    def set_compact(self, compact: bool) -> None:
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.setFixedWidth(self.header_width)
         self._sync()
 
     def _sync(self) -> None:
@@ -391,12 +338,14 @@ class TrackHeaderColumn(QWidget):
             header.show()
             self.headers.append(header)
         for i, header in enumerate(self.headers):
-            header.setGeometry(0, row_y(i), HEADER_WIDTH, ROW_HEIGHT)
+            if header.compact != self.compact:
+                header.set_compact(self.compact)
+            header.setGeometry(0, row_y(i), self.header_width, ROW_HEIGHT)
             header.refresh()
         self.setFixedHeight(TOP_PADDING + len(tracks) * ROW_HEIGHT + BOTTOM_PADDING)
 
     def sizeHint(self) -> QSize:
-        return QSize(HEADER_WIDTH, self.height())
+        return QSize(self.header_width, self.height())
 
 
 class HeaderViewport(QWidget):
@@ -417,6 +366,10 @@ class HeaderViewport(QWidget):
 
     def set_offset(self, y: int) -> None:
         self.column.move(0, -y)
+
+    def set_compact(self, compact: bool) -> None:
+        self.column.set_compact(compact)
+        self.setFixedWidth(self.column.width())
 
     def sizeHint(self) -> QSize:
         return QSize(self.column.width(), self.column.height())

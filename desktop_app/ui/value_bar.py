@@ -1,10 +1,13 @@
 """A compact fader for track volume and pan, painted to match the grid.
 
 A drag is relative (grabbing the bar never jumps the value), Shift makes it fine, the wheel
-nudges, a double-click resets to the default. ``editStarted``/``editFinished`` bracket a
-gesture so the caller can make a whole drag — or a quick burst of wheel notches — one undo
-step; ``valueEdited`` fires only for the user's changes, never for ``set_value``, so a
-state → widget update can never echo back as an edit.
+nudges, a double-click resets to the default; given focus (``setFocusPolicy``; the
+track header's bars take none, the mix popup's do), the arrow keys nudge as the wheel does,
+Page Up/Down in big steps, Home/End to the ends, Delete to the default.
+``editStarted``/``editFinished`` bracket a gesture so the caller can make a whole drag —
+or a quick burst of wheel notches — one undo step; ``valueEdited`` fires only for the
+user's changes, never for ``set_value``, so a state → widget update can never echo back
+as an edit.
 """
 
 from __future__ import annotations
@@ -13,7 +16,15 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QRegion, QWheelEvent
+from PySide6.QtGui import (
+    QFont,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QRegion,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop_app.ui import theme
@@ -142,6 +153,32 @@ class ValueBar(QWidget):
         self._edit(self._value + (delta / 120.0) * span * (0.01 if fine else 0.05))
         event.accept()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        span = self._max - self._min
+        fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        step = span * (0.01 if fine else 0.05)
+        key = event.key()
+        targets = {
+            Qt.Key.Key_Right: self._value + step,
+            Qt.Key.Key_Up: self._value + step,
+            Qt.Key.Key_Left: self._value - step,
+            Qt.Key.Key_Down: self._value - step,
+            Qt.Key.Key_PageUp: self._value + span * 0.2,
+            Qt.Key.Key_PageDown: self._value - span * 0.2,
+            Qt.Key.Key_Home: self._min,
+            Qt.Key.Key_End: self._max,
+            Qt.Key.Key_Delete: self._default,
+            Qt.Key.Key_Backspace: self._default,
+        }
+        if key not in targets:
+            super().keyPressEvent(event)
+            return
+        if not self._wheel_timer.isActive():  # a burst of key presses is one gesture
+            self.editStarted.emit()
+        self._wheel_timer.start()
+        self._edit(targets[Qt.Key(key)])
+        event.accept()
+
     # ---- painting --------------------------------------------------------------------
     def _fraction(self, value: float) -> float:
         return (value - self._min) / (self._max - self._min)
@@ -195,3 +232,7 @@ class ValueBar(QWidget):
             painter.drawText(r.translated(dx, dy), Qt.AlignmentFlag.AlignCenter, text)
         painter.setPen(theme.color(theme.TEXT))
         painter.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+        if self.hasFocus():
+            painter.setPen(theme.color(theme.ACCENT_BRIGHT))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(r, 3, 3)

@@ -6,8 +6,14 @@ stored exactly as sent, and so is another client's snapshot (the seed's open map
 from __future__ import annotations
 
 import pytest
+from pydantic import TypeAdapter
 
-from desktop_app.domain.pattern import demo_pattern
+from desktop_app.domain import pattern as client_pattern
+from desktop_app.domain.draft import draft_with_audio
+from desktop_app.domain.pattern import STEPS_PER_BEAT_CHOICES, Pattern, demo_pattern
+from desktop_app.domain.snapshot_checks import SnapshotError
+from desktop_app.services.api import ApiClient
+from sequencer_server import pattern_snapshot
 from tests.conftest import TOKEN
 from tests.server.helpers import pattern
 from tests.server.limit_checks import detail, stored_messages
@@ -43,6 +49,33 @@ def test_a_snapshot_that_is_not_a_pattern_is_422_naming_the_field(served, snapsh
     assert stored_messages(backend, thread["id"]) == []
 
 
+@pytest.mark.parametrize(
+    ("snapshot", "fields"),
+    [
+        (pattern(tracks=[_track(steps=[100] * 15)]), ["snapshot.tracks.0.steps"]),
+        (pattern(length=8, tracks=[_track(steps=[0] * 8), _track()]), ["snapshot.tracks.1.steps"]),
+        (pattern(version="0.1.0", length=64, tracks=[_track()]), ["snapshot.tracks.0.steps"]),
+        (pattern(kit="  "), ["snapshot.kit"]),
+        (pattern(tracks=[_track(name=" \u3000")]), ["snapshot.tracks.0.name"]),
+        (pattern(tracks=[_track(sample="\t")]), ["snapshot.tracks.0.sample"]),
+        (pattern(tracks=[_track(sample_name="\x1c ")]), ["snapshot.tracks.0.sample_name"]),
+        (pattern(tracks=[_track()] * 257), ["snapshot.tracks"]),
+    ],
+)
+def test_what_the_apps_loader_refuses_is_refused_422_naming_the_field(served, snapshot, fields):
+    """Steps that do not fill the length, blank names, more tracks than the app opens: a
+    message with such a pattern is one no copy of the app could open."""
+    backend, c = served
+    thread = c.create_thread()
+    r = c.create_message(thread["id"], snapshot=snapshot)
+    assert r.status_code == 422, r.text
+    for field in fields:
+        assert f"{field}: " in detail(r)
+    assert stored_messages(backend, thread["id"]) == []
+    with pytest.raises(SnapshotError):
+        Pattern.from_snapshot(snapshot)
+
+
 def test_every_version_the_client_writes_and_unknown_keys_are_stored_as_sent(served):
     _backend, c = served
     thread = c.create_thread()
@@ -68,3 +101,85 @@ def test_every_version_the_client_writes_and_unknown_keys_are_stored_as_sent(ser
         assert got.json()["snapshot"] == snapshot
     # a text-only message still needs no snapshot
     assert c.create_message(thread["id"], snapshot=None, text="words").status_code == 201
+
+
+def test_steps_that_do_not_fill_the_length_are_refused_with_both_numbers(served):
+    _backend, c = served
+    thread = c.create_thread()
+    r = c.create_message(thread["id"], snapshot=pattern(length=16, tracks=[_track(steps=[1])]))
+    assert r.status_code == 422, r.text
+    assert detail(r) == (
+        'snapshot.tracks.0.steps: has 1 steps, but the pattern is 16 steps long (its "length"):'
+        " every track has one velocity per step"
+    )
+    # the app's own loader refuses the same snapshot
+    with pytest.raises(SnapshotError, match="has 1 steps"):
+        Pattern.from_snapshot(pattern(length=16, tracks=[_track(steps=[1])]))
+
+
+def test_a_newer_version_may_give_its_tracks_other_lengths(served):
+    """A version the app does not read yet is its readers' to judge (say, a polymeter):
+    stored as sent, and today's app refuses it as newer, not as broken."""
+    _backend, c = served
+    thread = c.create_thread()
+    newer = pattern(version="0.2.0", length=16, tracks=[_track(steps=[100, 0, 0])])
+    r = c.create_message(thread["id"], snapshot=newer)
+    assert r.status_code == 201, r.text
+    with pytest.raises(SnapshotError, match="newer Sequencer"):
+        Pattern.from_snapshot(r.json()["snapshot"])
+
+
+def _patterns_the_app_makes() -> dict[tuple[int, int], Pattern]:
+    """Every length at every grid the app offers, by (grid, length), made by the app's own
+    edits (a change of grid, then of length), odd lengths using 0.1.0's fields."""
+    made = {}
+    for grid in STEPS_PER_BEAT_CHOICES:
+        edited = demo_pattern()
+        edited.regrid(grid)
+        for length in range(client_pattern.LENGTH_RANGE[0], client_pattern.LENGTH_RANGE[1] + 1):
+            edited.set_length(length)
+            edited.set_pitch(0, (length % 2) * 2.5)
+            made[grid, length] = edited.copy()
+    return made
+
+
+def test_every_pattern_the_app_makes_passes_the_servers_check():
+    """The check the message route runs, on all 384 (grid, length) pairs."""
+    check = TypeAdapter(pattern_snapshot.Snapshot)
+    made = _patterns_the_app_makes()
+    assert len(made) == 6 * 64
+    assert {p.format_version for p in made.values()} == {"0.0.1", "0.1.0"}
+    for sent in made.values():
+        snapshot = sent.to_snapshot()
+        assert check.validate_python(snapshot) == snapshot
+
+
+# The snapshot check does not depend on the backend: one is enough for a long run.
+@pytest.mark.parametrize("served", ["sqlite-local"], indirect=True)
+def test_the_patterns_the_app_sends_are_taken_and_load_back(served):
+    """Over HTTP, through the app's own send call: each length once (the grids in turn),
+    and the largest pattern the app opens (64 steps, 256 tracks)."""
+    _backend, c = served
+    thread = c.create_thread()
+    made = _patterns_the_app_makes()
+    grids = STEPS_PER_BEAT_CHOICES
+    sent = [made[grids[length % len(grids)], length] for length in range(1, 65)]
+    full = demo_pattern()
+    full.set_length(client_pattern.LENGTH_RANGE[1])
+    while len(full.tracks) < client_pattern.MAX_TRACKS:
+        full.add_track(full.unique_track_name("Rim"), "rim")
+    api = ApiClient(c.url, TOKEN)
+    try:
+        for pattern_sent in [*sent, full]:
+            draft = draft_with_audio(thread["id"], "alice", pattern_sent.to_snapshot(), None)
+            posted = api.post_message(draft)  # the body the app's send flow posts
+            assert Pattern.from_snapshot(posted.snapshot) == pattern_sent
+    finally:
+        api.close()
+
+
+def test_the_server_knows_the_apps_limits():
+    newest_read = tuple(int(part) for part in client_pattern.VERSION.split("."))
+    limits = (client_pattern.MAX_TRACKS, client_pattern.LENGTH_RANGE[1], newest_read)
+    server = pattern_snapshot
+    assert limits == (server.MAX_TRACKS, server.MAX_STEPS, server.READ_VERSION)
