@@ -100,7 +100,7 @@ class AppGraph(QObject):
         self.sequencer_state = SequencerState(
             self.engine, pattern=self._session_pattern.load(), samples=self.samples
         )
-        # Written shortly after each edit, so a crash or a kill -9 keeps the grid.
+        # Written shortly after each edit (a crash keeps the grid) and on quit (flush).
         self._autosave = SessionAutosave(self.sequencer_state, self._session_pattern.save,
                                          parent=self)  # fmt: skip
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
@@ -230,9 +230,6 @@ class AppGraph(QObject):
             self.samples.set_cap(sample_cap_bytes(self.settings.cache_size_mb))
 
     # ---- shutdown --------------------------------------------------------------------------
-    def save_session(self) -> None:
-        self._autosave.flush()
-
     def shutdown(self) -> None:
         if self._closed:
             return
@@ -241,7 +238,7 @@ class AppGraph(QObject):
             self.recording_state.stop()
         self.recording_state.close_input()
         self.sequencer_state.stop()
-        self.save_session()
+        self._autosave.flush()
         self.settings.sync()
         self.engine.stop()
         self.notifier.close()
