@@ -98,9 +98,8 @@ class AppGraph(QObject):
         )
         self.engine.set_bank(SampleBank(self.samples, self.engine.sample_rate))
         self.sequencer_state = SequencerState(
-            self.engine, pattern=self._session_pattern.load(), samples=self.samples
-        )
-        # Written shortly after each edit (a crash keeps the grid) and on quit (flush).
+            self.engine, pattern=self._session_pattern.load(), samples=self.samples,
+            tasks=self.tasks)  # fmt: skip
         self._autosave = SessionAutosave(self.sequencer_state, self._session_pattern.save,
                                          parent=self)  # fmt: skip
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
@@ -217,6 +216,7 @@ class AppGraph(QObject):
 
     def _follow_session(self, session: ServerSession) -> None:
         """What listens to the session, at start and after every switch."""
+        self.window.server_identity = session.connection.user_name  # Settings shows it
         session.threads.sendStatus.connect(self.recording_state.send_status)
         session.threads.messageArrived.connect(self.notifier.notify)
         self.playback.follow(session.threads)

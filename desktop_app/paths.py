@@ -126,6 +126,13 @@ class AppPaths:
         root = self.data_dir / "outbox"
         return root / f"{name}.sqlite3", root / f"{name}-recordings"
 
+    def identity_for(self, server_url: str) -> Path | None:
+        """Who the token is on a server (``services/token_identity``), remembered so a
+        start without a network knows it; ``None`` for the embedded server, whose
+        shared token leaves the name free."""
+        key = _server_key(server_url)
+        return self.data_dir / "servers" / f"{key}.identity.json" if key else None
+
     def local_store_for(self, server_url: str) -> Path:
         """One offline cache per server, so switching servers never mixes their threads.
         The embedded server (empty URL) keeps the plain ``local_store_file``."""

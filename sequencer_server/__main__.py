@@ -8,13 +8,13 @@ import json
 import logging
 import os
 import select
-import socket
 import sys
 import threading
 import time
 
 from sequencer_server import user_commands
 from sequencer_server.config import ConfigError, Settings
+from sequencer_server.private_files import make_new_files_owner_only, tighten_data_dir
 
 log = logging.getLogger("sequencer_server")
 
@@ -42,6 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
         "prints its SHA-256 fingerprint (invites carry it for clients to pin)",
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="take the client's address from X-Forwarded-For/X-Forwarded-Proto set by a "
+        "reverse proxy at one of --forwarded-allow-ips (off by default: otherwise any local "
+        "client could claim any address and dodge the per-address limits)",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="with --proxy-headers: the proxies' addresses, comma-separated (default 127.0.0.1)",
+    )
     parser.add_argument("--log-level", default="info")
     parser.add_argument(
         "--ready-json",
@@ -81,6 +93,7 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    make_new_files_owner_only()  # its store, media and keys: see private_files
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -144,11 +157,13 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from sequencer_server.app import create_app
-    from sequencer_server.auth import install_log_redaction
+    from sequencer_server.listen import tcp_listener
+    from sequencer_server.log_redaction import install_log_redaction
     from sequencer_server.quiet_server import QuietServer
     from sequencer_server.slow_clients import HeadTimeoutProtocol
 
     install_log_redaction([settings.api_token] if settings.api_token else [])
+    tighten_data_dir(settings.data_dir)
     ssl: dict[str, str] = {}
     scheme = "http"
     if args.tls_self_signed:
@@ -163,26 +178,39 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         ssl = {"ssl_certfile": str(cert.cert_path), "ssl_keyfile": str(cert.key_path)}
         scheme = "https"
         log.info("🔐 HTTPS certificate SHA-256 fingerprint: %s", colon_hex(cert.fingerprint))
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise: only with a
+    # proxy in front is that header the proxy's and not the client's own claim.
+    proxy = {
+        "proxy_headers": bool(args.proxy_headers),
+        "forwarded_allow_ips": args.forwarded_allow_ips if args.proxy_headers else None,
+    }
     if args.workers > 1:
         _refuse_without_a_way_in(settings)
         # Each worker process builds its own app from the environment.
         if args.data_dir:
             os.environ["SEQUENCER_SERVER_DATA"] = args.data_dir
-        uvicorn.run(
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
             "sequencer_server.asgi:create_app_from_env",
             factory=True,
-            host=args.host,
-            port=args.port,
             workers=args.workers,
             log_level=args.log_level,
             # by name: each worker builds it, with REQUEST_TIMEOUT_S from the environment
             http="sequencer_server.slow_clients:HeadTimeoutProtocol",
+            **proxy,  # type: ignore[arg-type]
             **ssl,  # type: ignore[arg-type]
         )
+        # uvicorn.run would bind a socket whose connections keep Nagle on (listen.py).
+        sock = tcp_listener(args.host, args.port)
+        host, port = sock.getsockname()[:2]
+        log.info("Sequencer server listening on %s://%s:%d with %d workers",
+                 scheme, host, port, args.workers)  # fmt: skip
+        Multiprocess(config, sockets=[sock]).run()
         return 0
 
     app = create_app(settings)
-    sock = socket.create_server((args.host, args.port), reuse_port=False)
+    sock = tcp_listener(args.host, args.port)
     host, port = sock.getsockname()[:2]
     url = f"{scheme}://{host}:{port}"
     protocol = functools.partial(HeadTimeoutProtocol, head_timeout_s=settings.request_timeout_s)
@@ -193,12 +221,13 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         http=protocol,  # type: ignore[arg-type]
         # A TLS client gone without its close_notify would hold the shutdown for asyncio's
         # 30 s SSL shutdown timeout; the desktop app waits for its embedded server to end.
-        # Open event streams never end by themselves: they are cut after the grace period
-        # (their clients reconnect with Last-Event-ID and miss nothing).
+        # Open event streams are ended when the server starts to stop (before_shutdown);
+        # what is left is cut after the grace period (clients reconnect with Last-Event-ID).
         timeout_graceful_shutdown=TLS_SHUTDOWN_S if ssl else STREAM_SHUTDOWN_S,
+        **proxy,  # type: ignore[arg-type]
         **ssl,  # type: ignore[arg-type]
     )
-    server = QuietServer(config)
+    server = QuietServer(config, before_shutdown=app.state.events.end_streams)
     if args.parent_pid:
         threading.Thread(
             target=_exit_with_parent, args=(args.parent_pid, server), daemon=True

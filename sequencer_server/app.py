@@ -11,12 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from sequencer_server import __version__
-from sequencer_server.auth import install_log_redaction
 from sequencer_server.auth_failures import CloseAfterAuthFailure, FailureLimiter
 from sequencer_server.config import NO_USERS, ConfigError, Settings
 from sequencer_server.events import Broker, WakeOnWrite
 from sequencer_server.http_semantics import install_method_not_allowed
 from sequencer_server.limits import BodyLimitMiddleware
+from sequencer_server.log_redaction import install_log_redaction
 from sequencer_server.openapi import install_openapi
 from sequencer_server.routes import (
     events,
@@ -33,6 +33,7 @@ from sequencer_server.slow_clients import StalledBodyMiddleware
 from sequencer_server.storage import Storage, StorageFull, storage_from_settings
 from sequencer_server.store import MessageStore, StoreFull, store_from_settings
 from sequencer_server.users import Authenticator
+from sequencer_server.write_limits import WriteRates
 
 log = logging.getLogger("sequencer_server")
 
@@ -107,6 +108,7 @@ def create_app(
     broker = app.state.events = Broker(store)
     app.state.authenticator = Authenticator(store, settings.api_token)
     app.state.auth_failures = FailureLimiter(settings.auth_failures_per_minute)
+    app.state.write_rates = WriteRates.of(settings.write_limits)
     secret = load_secret(settings.signing_key, settings.data_dir)
     app.state.signer = UrlSigner(secret, settings.signed_url_ttl_s)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable
-from urllib.parse import unquote
 
 from fastapi import HTTPException, Request
 
@@ -14,31 +11,6 @@ from sequencer_server.auth_failures import FailureLimiter
 from sequencer_server.users import Authenticator, User
 
 log = logging.getLogger("sequencer_server.auth")
-
-_TOKEN_IN_QUERY = re.compile(r"(?i)([?&]token=)[^&\s\"]*")
-# Tokens the server knows (its API_TOKEN), hidden wherever they appear in a log line, e.g.
-# in a path. Shorter ones would hide innocent text and are left to the pattern above.
-_KNOWN_TOKENS: set[str] = set()
-MIN_KNOWN_TOKEN_LENGTH = 8
-
-
-def _redact_plain(text: str) -> str:
-    text = _TOKEN_IN_QUERY.sub(r"\1***", text)
-    for token in _KNOWN_TOKENS:
-        if token in text:
-            text = text.replace(token, "***")
-    return text
-
-
-def redact(text: str) -> str:
-    """Hide ``token=...`` and every known token in a URL or log line, also when the URL
-    spells them percent-encoded (``?%74oken=``): the server decodes before it reads them."""
-    redacted = _redact_plain(text)
-    if "%" in text:
-        decoded = unquote(text)
-        if _redact_plain(decoded) != decoded:
-            return _redact_plain(decoded)
-    return redacted
 
 
 class Credentials:
@@ -61,7 +33,9 @@ class Credentials:
         self.header = header
         self.query = query
 
-    def require(self, body_token: str | None = None) -> User:
+    def require(self, body_token: str | None = None, why_missing: str | None = None) -> User:
+        """``why_missing``: said with a 401 for no token at all (e.g. the body that would
+        have carried it could not be read)."""
         supplied = self.header or body_token or self.query
         if supplied and supplied in self._known:
             return self._known[supplied]
@@ -73,10 +47,13 @@ class Credentials:
                 headers={"Retry-After": str(wait)},
             )
         if not supplied:
+            detail = (
+                "Missing API token: send it as the 'token' field or parameter, "
+                "or as 'Authorization: Bearer <token>'"
+            )
             raise HTTPException(
                 status_code=401,
-                detail="Missing API token: send it as the 'token' field or parameter, "
-                "or as 'Authorization: Bearer <token>'",
+                detail=f"{detail} ({why_missing})" if why_missing else detail,
                 headers={"WWW-Authenticate": "Bearer"},
             )
         user = self._authenticator.identify(supplied)
@@ -116,22 +93,3 @@ def credentials_of(request: Request) -> Credentials:
     credentials = credentials_from(request, state.authenticator, state.auth_failures)
     setattr(request.state, CREDENTIALS_KEY, credentials)
     return credentials
-
-
-class RedactTokenFilter(logging.Filter):
-    """uvicorn's access log prints the full path, query string included: mask the token."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        elif isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        return True
-
-
-def install_log_redaction(known_tokens: Iterable[str] = ()) -> None:
-    _KNOWN_TOKENS.update(t for t in known_tokens if len(t) >= MIN_KNOWN_TOKEN_LENGTH)
-    for name in ("uvicorn.access", "uvicorn.error", "sequencer_server"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokenFilter) for f in logger.filters):
-            logger.addFilter(RedactTokenFilter())

@@ -8,12 +8,13 @@ from fastapi import Depends, HTTPException, Query, Request
 
 from sequencer_server.auth import Credentials, credentials_of
 from sequencer_server.config import Settings
-from sequencer_server.json_body import parsed_body
+from sequencer_server.json_body import UNREADABLE_BODY, parsed_body
 from sequencer_server.presenters import MessagePresenter
 from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage
 from sequencer_server.store import MessageStore
 from sequencer_server.users import User
+from sequencer_server.write_limits import WriteRates
 
 
 def get_settings(request: Request) -> Settings:
@@ -40,8 +41,8 @@ def get_credentials(request: Request) -> Credentials:
     credentials = credentials_of(request)
     body = parsed_body(request)
     if body is not None:
-        if body.readable or credentials.header or credentials.query:
-            credentials.require(body.token)
+        # An unreadable body has no token: without a header or query token that is 401.
+        credentials.require(body.token, None if body.readable else UNREADABLE_BODY)
         if body.problem:
             raise HTTPException(422, f"body: {body.problem}")
     return credentials
@@ -62,7 +63,12 @@ def require_author(message: dict, user: User) -> None:
         raise HTTPException(403, f"only {message.get('user_id')!r} or an admin may do that")
 
 
+def get_write_rates(request: Request) -> WriteRates:
+    return request.app.state.write_rates
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+WriteRatesDep = Annotated[WriteRates, Depends(get_write_rates)]
 StoreDep = Annotated[MessageStore, Depends(get_store)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 CredentialsDep = Annotated[Credentials, Depends(get_credentials)]

@@ -42,6 +42,7 @@ class ChangeSource(Protocol):
     name: str
 
     def cursor(self) -> int: ...
+    def revocations(self) -> int: ...
     def change_signal(self) -> ChangeSignal: ...
     def changes_after(self, since: int, limit: int) -> list[Change]: ...
     def get_thread(self, thread_id: str) -> dict[str, Any] | None: ...
@@ -51,11 +52,19 @@ class ChangeSource(Protocol):
 Item = tuple[Change, dict[str, Any] | None]
 
 
+class Recheck:
+    """Queued to every stream when a user was revoked (by any process): check the
+    stream's token again before anything after it is sent."""
+
+
+RECHECK = Recheck()
+
+
 @dataclass(eq=False)
 class Listener:
     """One stream's bounded queue; ``None`` in it means the broker dropped the stream."""
 
-    queue: asyncio.Queue[Item | None] = field(
+    queue: asyncio.Queue[Item | Recheck | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
     )
     dropped: bool = False
@@ -80,6 +89,7 @@ class Broker:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False  # the tail's last listener left; it is closing its signal
         self._cursor: int | None = None
+        self._revocations: int | None = None
         self._sent_above: set[int] = set()
         self._settle_ms = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
         # Rendered frames by (seq, base URL), shared by the listeners (routes.events).
@@ -98,6 +108,7 @@ class Broker:
             await asyncio.wait({task})
         if self._cursor is None:
             self._cursor = await asyncio.to_thread(self._store.cursor)
+            self._revocations = await asyncio.to_thread(self._store.revocations)
         self._listeners.add(listener)
         if self._task is None or self._task.done():
             self._stopping = False
@@ -152,13 +163,19 @@ class Broker:
         woken, self._woken, self._nudged = self._woken, False, False
         return woken
 
+    def end_streams(self) -> None:
+        """End every open stream now: the server is stopping. Streams never end by
+        themselves, so the server waited out its whole grace period (the desktop app then
+        killed its embedded server); their clients reconnect with Last-Event-ID."""
+        for listener in list(self._listeners):
+            self._drop(listener)
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for listener in list(self._listeners):
-            self._drop(listener)
+        self.end_streams()
 
     async def with_threads(self, changes: list[Change]) -> list[Item]:
         """Each change with its thread, read once per thread for every listener."""
@@ -194,6 +211,7 @@ class Broker:
             await asyncio.to_thread(signal.close)
             # The last listener left: the next one starts from the then current cursor.
             self._cursor = None
+            self._revocations = None
             self._sent_above.clear()
 
     async def _poll(self) -> None:
@@ -201,6 +219,12 @@ class Broker:
             start = self._cursor
             changes = await asyncio.to_thread(self._store.changes_after, start, PAGE)
             items = await self.with_threads([c for c in changes if c.seq not in self._sent_above])
+            # Read after the changes: a change made after a revocation comes after a
+            # Recheck, so a revoked user's stream ends before it could carry it.
+            revocations = await asyncio.to_thread(self._store.revocations)
+            if revocations != self._revocations:
+                self._revocations = revocations
+                self._publish(RECHECK)
             for item in items:
                 self._publish(item)
                 self._sent_above.add(item[0].seq)
@@ -217,7 +241,7 @@ class Broker:
             if len(changes) < PAGE or settled == start:
                 return
 
-    def _publish(self, item: Item) -> None:
+    def _publish(self, item: Item | Recheck) -> None:
         for listener in list(self._listeners):
             try:
                 listener.queue.put_nowait(item)

@@ -8,8 +8,8 @@ parsed off the event loop when it is big enough to matter, and what it must not 
 found while it is parsed, so a refused body never reaches a route. The problem is kept on
 the request instead of raised at once: the auth dependency answers a missing or wrong token
 first and only then the problem, so an unauthenticated caller learns nothing about bodies.
-A Bearer token is checked before the body is even read, and a query token before a
-malformed body is answered 400.
+A Bearer token is checked before the body is even read, and a query token (or its absence:
+401) before a malformed or unreadably deep body is answered.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 THREAD_THRESHOLD = 16 * 1024
 
 STATE_KEY = "parsed_json_body"
+UNREADABLE_BODY = "the body is not JSON the server can read, so its 'token' field was not read"
 
 
 class BodyRefused(ValueError):
@@ -158,11 +159,10 @@ class GuardedJsonRequest(Request):
                 else:
                     parsed = parse_body(body)
             except json.JSONDecodeError:
-                # The body's own token cannot be read: a query token speaks for the
-                # request, and a wrong one is answered 401 before the malformed body 400.
-                credentials = credentials_of(self)
-                if credentials.query:
-                    await run_in_threadpool(credentials.require)
+                # The body's own token cannot be read: a header or query token speaks for
+                # the request, and a wrong or missing one is answered 401 before the
+                # malformed body's 400.
+                await run_in_threadpool(credentials_of(self).require, None, UNREADABLE_BODY)
                 raise
             setattr(self.state, STATE_KEY, parsed)
             self._json = parsed.value

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -18,21 +19,36 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sequencer_common.visible_text import NAME_PATTERN, TEXT_PATTERN, name_problem, text_problem
 from sequencer_server.pattern_snapshot import Snapshot
 
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 MAX_TEXT = 4000
 
-# Surrounding blanks are dropped before the length is checked, so "   " is no name. The
-# document spells out the characters str.strip() drops (ECMA's \s, which OpenAPI tools use,
-# lacks U+0085 and U+001C-U+001F), so a name it calls valid is one the server keeps.
-NOT_BLANK = (
-    r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-)
+
+def _visible_name(value: object) -> object:
+    """Before surrounding blanks are dropped: a tab or line break there is refused too."""
+    if isinstance(value, str) and (problem := name_problem(value)):
+        raise PydanticCustomError("name_unsafe", problem)
+    return value
+
+
+# Surrounding blanks are dropped, so "   " is no name, nor is one made only of invisible
+# characters; control characters and bidi overrides are refused (sequencer_common.
+# visible_text, whose pattern documents exactly that for OpenAPI tools).
 Name = Annotated[
     str,
+    BeforeValidator(_visible_name),
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK}),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": NAME_PATTERN}),
+]
+# A message's author as the seed's clients send it (the service token may post for any
+# name): shown in lists like a thread's name, so held to the same characters.
+UserId = Annotated[
+    str,
+    BeforeValidator(_visible_name),
+    StringConstraints(min_length=1, max_length=200),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": NAME_PATTERN}),
 ]
 
 
@@ -88,6 +104,9 @@ class ThreadPublic(BaseModel):
     updated_at: str
     # Present (true) on private threads only: public ones keep the seed's exact shape.
     private: bool | None = Field(default=None, exclude_if=_omit_none)
+    # The user who made it (absent for the shared token's threads and older ones): with
+    # the admins, the one who may remove other members.
+    created_by: str | None = Field(default=None, exclude_if=_omit_none)
 
 
 class RenderPublic(BaseModel):
@@ -120,12 +139,15 @@ class MessageCreate(TokenBody):
         "message, never a duplicate).",
     )
     parent_thread: str = Field(min_length=1, max_length=64)
-    user_id: str = Field(min_length=1, max_length=200)
+    user_id: UserId
     # Before ``snapshot``, whose check reads it.
     text: str | None = Field(
         default=None,
         max_length=MAX_TEXT,
-        description="Words with (or instead of) the pattern: plain text; empty means none",
+        pattern=f"^$|{TEXT_PATTERN}",
+        description="Words with (or instead of) the pattern: plain text; empty means none. "
+        "Line breaks and tabs are its only control characters, and text that is not empty "
+        "needs a visible character",
     )
     reply_to: str | None = Field(
         default=None,
@@ -143,6 +165,14 @@ class MessageCreate(TokenBody):
     timestamp: str | None = Field(
         default=None, max_length=64, json_schema_extra={"format": "date-time"}
     )
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _visible_text(cls, value: object) -> object:
+        """Said in words (pydantic's own pattern error would quote the whole pattern)."""
+        if isinstance(value, str) and value and (problem := text_problem(value)):
+            raise PydanticCustomError("text_unsafe", problem)
+        return value
 
     @field_validator("snapshot")
     @classmethod

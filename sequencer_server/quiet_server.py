@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+from collections.abc import Callable
 
 import uvicorn
 
@@ -20,7 +22,13 @@ _TICKS_PER_SECOND = 10  # uvicorn's on_tick counts tenths of a second
 
 
 class QuietServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
+    """``before_shutdown`` runs on the server's loop as soon as it starts to stop, before
+    uvicorn waits for open requests: the app ends what would never end by itself."""
+
+    def __init__(
+        self, config: uvicorn.Config, before_shutdown: Callable[[], None] | None = None
+    ) -> None:
+        self._before_shutdown = before_shutdown
         self._exit_requested = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._exit_event: asyncio.Event | None = None
@@ -50,3 +58,8 @@ class QuietServer(uvicorn.Server):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._exit_event.wait(), TICK_S)
             should_exit = await self.on_tick(counter)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._before_shutdown is not None:
+            self._before_shutdown()
+        await super().shutdown(sockets)

@@ -146,6 +146,10 @@ REQUEST_TIMEOUT_RESPONSE = (
 )
 
 
+# How long a stopping server gives a finished TLS connection to flush before letting go.
+TLS_LET_GO_S = 0.5
+
+
 class HeadTimeoutProtocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline for each request head: armed when the
     connection opens and when a response ends, disarmed when a complete head arrives. A
@@ -168,14 +172,35 @@ class HeadTimeoutProtocol(H11Protocol):
             request_timeout_from_env() if head_timeout_s is None else head_timeout_s
         )
         self._head_deadline: asyncio.TimerHandle | None = None
+        self._server_stopping = False
+        self._lost = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_head_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
         self._disarm_head_deadline()
         super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        self._server_stopping = True
+        super().shutdown()
+        self._let_go_when_closed()
+
+    def _let_go_when_closed(self) -> None:
+        """A TLS connection that closes waits for the client's close_notify, and a client
+        that keeps the connection in its pool, unread, never sends one: a bandmate's app
+        held the stopping server for its whole grace period. Once the server stops and a
+        connection has no request left, it is let go after a moment to flush its last bytes."""
+        transport = self.transport
+        if transport.is_closing() and transport.get_extra_info("ssl_object") is not None:
+            self.loop.call_later(TLS_LET_GO_S, self._abort_unless_lost)
+
+    def _abort_unless_lost(self) -> None:
+        if not self._lost:
+            self.transport.abort()
 
     def handle_events(self) -> None:
         cycle = self.cycle
@@ -188,6 +213,8 @@ class HeadTimeoutProtocol(H11Protocol):
         if not self.transport.is_closing():
             self._arm_head_deadline()
         super().on_response_complete()
+        if self._server_stopping:  # the last response of a connection the stop let finish
+            self._let_go_when_closed()
 
     def _arm_head_deadline(self) -> None:
         self._disarm_head_deadline()

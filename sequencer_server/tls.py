@@ -71,7 +71,7 @@ def ensure_certificate(data_dir: Path) -> Certificate:
         .add_extension(alt, critical=False)
         .sign(key, hashes.SHA256())
     )
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private_files
     key_path, cert_path = data_dir / KEY_FILE, data_dir / CERT_FILE
     key_bytes = key.private_bytes(
         serialization.Encoding.PEM,

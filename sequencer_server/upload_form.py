@@ -4,14 +4,16 @@ FastAPI reads a whole form before any dependency runs, so a wrong token used to 
 server the full upload (60 MB received, then 401). Here a wrong ``Authorization: Bearer``
 is refused before the body is touched, and a wrong ``token`` form field the moment its part
 is complete — the seed's client sends its fields before the file, so the file part is never
-consumed. Uploads in progress are also counted per client address, so one client cannot
-hold every worker and temporary file of the server.
+consumed — and a file part with no token at all before it is refused as it begins, closing
+the connection, so the rest of that body is not even received. Uploads in progress
+are also counted per client address, so one client cannot hold every worker and temporary
+file of the server.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from contextlib import aclosing, asynccontextmanager, contextmanager
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -27,6 +29,8 @@ from sequencer_server.config import ALLOWED_FORMATS
 from sequencer_server.slots import Slots
 from sequencer_server.users import User
 
+TOKEN_AFTER_FILE = "the file part began before any token: send the token field first"
+UNREADABLE_FORM = "the multipart body could not be read, so its 'token' field was not read"
 # Form fields are a few bytes; peaks (2000 numbers) are the largest at about 14 KB.
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 16
@@ -142,8 +146,9 @@ async def read_upload_form(
 
     The header token is checked before the body; without one, the ``token`` field is
     checked as soon as it is parsed, and the query token (which a form token overrides)
-    when the file begins without a form token before it. A token that only follows the
-    file is still honoured, once the file is in.
+    when the file begins without a form token before it. A file part that begins with no
+    token at all is refused there (401): the seed's clients send their fields first, and a
+    request nobody vouches for is not worth the file.
     """
     if credentials.header:
         credentials.require()
@@ -154,8 +159,13 @@ async def read_upload_form(
         credentials.require(value)
 
     def on_file() -> None:
-        if "token" not in seen and credentials.query:
+        if "token" in seen:
+            return
+        if credentials.header or credentials.query:
             credentials.require()
+            return
+        with _closing():  # nobody vouches for this file: not a byte more of it
+            credentials.require(None, TOKEN_AFTER_FILE)
 
     content_type, _ = parse_options_header(request.headers.get("content-type"))
     form = FormData()
@@ -164,8 +174,8 @@ async def read_upload_form(
             async with aclosing(request.stream()) as stream:
                 form = await _CheckedParser(request, stream, on_token, on_file).parse()
         except MultiPartException as exc:
-            if "token" not in seen and credentials.query:  # a wrong token is told first
-                credentials.require()
+            if "token" not in seen:  # a wrong or missing token is told first
+                credentials.require(None, UNREADABLE_FORM)
             raise HTTPException(400, f"Malformed multipart body: {exc.message}") from None
         except ClientDisconnect:  # nobody to answer; not a server error worth a traceback
             raise HTTPException(400, "The upload was interrupted by the client") from None
@@ -205,3 +215,17 @@ async def received_upload(
             yield fields, file, credentials.require(fields.token)
         finally:
             await file.close()
+
+
+@contextmanager
+def _closing() -> Iterator[None]:
+    """A file part with no token anywhere before it also ends its connection: otherwise
+    the server would go on receiving (and dropping) the rest of a file it refused, up to
+    the whole upload limit. Only then: a client that sent a token (a wrong one) is ours
+    or the seed's, and closing while it still sends could reset the connection before it
+    reads its 401 (auth_failures.CloseAfterAuthFailure keeps such a connection)."""
+    try:
+        yield
+    except HTTPException as exc:
+        headers = {**(exc.headers or {}), "Connection": "close"}
+        raise HTTPException(exc.status_code, exc.detail, headers=headers) from None

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sequencer_common.visible_text import safe_name, safe_text
+
+# The snapshot of a message that is a dropped audio file rather than a pattern.
+AUDIO_SNAPSHOT_FORMAT = "sequencer.audio"
+
 
 def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -85,14 +90,14 @@ class Message:
         return cls(
             id=str(data["id"]),
             parent_thread=str(data["parent_thread"]),
-            user_id=str(data.get("user_id", "")),
+            user_id=safe_name(str(data.get("user_id", ""))),
             snapshot=dict(data.get("snapshot") or {}),
             timestamp=str(data.get("timestamp", "")),
             created_at=str(data.get("created_at", "")),
             snapshot_metadata=data.get("snapshot_metadata"),
             renders=tuple(Render.from_json(r) for r in data.get("renders") or ()),
-            extra={k: v for k, v in data.items() if k not in _MESSAGE_KEYS},
-            text=str(data.get("text") or ""),
+            extra=_shown_safely({k: v for k, v in data.items() if k not in _MESSAGE_KEYS}),
+            text=safe_text(str(data.get("text") or "")),
             reply_to=str(data.get("reply_to") or ""),
         )
 
@@ -119,11 +124,31 @@ class Message:
         """False for a text-only message (no snapshot: nothing to load or play)."""
         return bool(self.snapshot)
 
+    @property
+    def is_audio_file(self) -> bool:
+        """A dropped audio file (an MP3 or WAV sent as is): something to play, but no
+        pattern to load into the sequencer."""
+        return bool(self.snapshot) and self.snapshot.get("format") == AUDIO_SNAPSHOT_FORMAT
+
+    @property
+    def has_loadable_pattern(self) -> bool:
+        """A pattern the sequencer can load: neither text only nor a dropped file."""
+        return self.has_pattern and not self.is_audio_file
+
     def with_render(self, render: Render) -> Message:
         """Attaching is idempotent by render id, as on the server."""
         if any(r.id == render.id for r in self.renders):
             return self
         return replace(self, renders=(*self.renders, render))
+
+
+# Names and words from a server (an older one stored control characters and bidi
+# overrides) are cleaned as they are read, so no window, list or terminal line shows them.
+def _shown_safely(extra: dict[str, Any]) -> dict[str, Any]:
+    """The author's display name is shown like ``user_id``."""
+    if isinstance(extra.get("user_name"), str):
+        extra["user_name"] = safe_name(extra["user_name"])
+    return extra
 
 
 # The contract's keys, which are Message's own field names; a message's other keys (a newer
@@ -144,8 +169,8 @@ class Thread:
     def from_json(cls, data: dict[str, Any]) -> Thread:
         return cls(
             id=str(data["id"]),
-            name=str(data.get("name", "")),
-            users=tuple(data.get("users") or ()),
+            name=safe_name(str(data.get("name", ""))),
+            users=tuple(safe_name(str(u)) for u in data.get("users") or ()),
             created_at=str(data.get("created_at", "")),
             updated_at=str(data.get("updated_at", data.get("created_at", ""))),
             private=bool(data.get("private") or False),

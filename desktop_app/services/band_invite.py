@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+from desktop_app.services.join import is_loopback
 from sequencer_server.invite import Invite, format_invite
 from sequencer_server.store.sqlite import SQLiteStore
 from sequencer_server.users import add_user, issue_token
@@ -26,10 +27,24 @@ def lan_address() -> str:
             return socket.gethostname()
 
 
-def share_url(listen: str, host: str) -> str:
-    """``https://host:port`` for ``listen`` (``host:port``): what bandmates connect to."""
-    port = listen.rpartition(":")[2]
-    return f"https://{host}:{port}"
+# Listening on every interface: bandmates reach this computer by its network address.
+_EVERY_INTERFACE = {"", "0.0.0.0", "::"}
+
+
+def share_url(listen: str, lan_host: str) -> str:
+    """``https://host:port`` for ``listen`` (``host:port``): what bandmates connect to —
+    the address the server listens on, or ``lan_host`` when it listens on every interface.
+    (An invite naming another address than the one listened on could never be joined.)"""
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    if host in _EVERY_INTERFACE:
+        host = lan_host
+    return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+
+
+def only_this_computer(listen: str) -> bool:
+    """Whether ``listen`` is a loopback address, which no bandmate can reach."""
+    return is_loopback(f"https://{listen}")
 
 
 def invite_bandmate(data_dir: Path, name: str, url: str, fingerprint: str) -> str:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from desktop_app.paths import AppPaths
-from desktop_app.services.api import ApiClient, ApiError
+from desktop_app.services.api import ApiClient, ApiError, TransientApiError
+from desktop_app.services.token_identity import name_from_me, remember, remembered
 
 if TYPE_CHECKING:  # started only when no URL is configured (``connect``)
     from desktop_app.services.embedded_server import EmbeddedServer
@@ -44,7 +46,8 @@ class ServerConnection:
 
     def close(self) -> None:
         if self.embedded is not None:
-            log.info("stopping the embedded server")
+            if self.embedded.running:  # a dead one (being replaced) has nothing to stop
+                log.info("stopping the embedded server")
             self.embedded.stop()
             self.embedded = None
 
@@ -53,17 +56,24 @@ def server_label(url: str) -> str:
     return urlsplit(url).netloc or url if url else LOCAL_SERVER_LABEL
 
 
-def identify(connection: ServerConnection) -> ServerConnection:
-    """Fills ``user_name`` from /me when the server can say (best effort: offline, a seed
-    server without /me or a shared token leave it empty)."""
+def identify(connection: ServerConnection, remembered_in: Path | None = None) -> ServerConnection:
+    """Fills ``user_name`` from /me when the server can say (a seed server without /me or
+    a shared token leave it empty). The answer is kept in ``remembered_in``; without a
+    network the name kept there for this token stands in, so a start offline still
+    queues messages under the token's user rather than the name in Settings."""
+    token = connection.api.token
     try:
         me = connection.api.me()
+    except TransientApiError as exc:
+        connection.user_name = remembered(remembered_in, token)
+        log.info("the server is not reachable; who this token is: %r (remembered); %s",
+                 connection.user_name, exc)  # fmt: skip
+        return connection
     except ApiError as exc:
         log.info("the server did not say who this token is: %s", exc)
         return connection
-    name = me.get("name") if isinstance(me, dict) else None
-    if isinstance(name, str) and name and not me.get("service"):
-        connection.user_name = name
+    connection.user_name = name_from_me(me)
+    remember(remembered_in, token, connection.user_name)
     return connection
 
 
@@ -83,7 +93,6 @@ def connect(
     server = EmbeddedServer(
         paths.server_data_dir, log_file=paths.log_dir / "server.log", listen=share
     )
-    local_url, local_token = server.start()
-    log.info("embedded server listening at %s (data in %s)", local_url, paths.server_data_dir)
+    local_url, local_token = server.start()  # which logs where it listens, once
     api = ApiClient(local_url, local_token, fingerprint=server.fingerprint)
     return ServerConnection(api, "", LOCAL_SERVER_LABEL, server)

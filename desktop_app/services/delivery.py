@@ -20,6 +20,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Protocol
 
 from desktop_app.domain.draft import SampleFile
 from desktop_app.domain.message import Message, Thread
@@ -32,6 +33,7 @@ from desktop_app.services.api import (
     TransientApiError,
 )
 from desktop_app.services.outbox import Outbox, OutboxEntry, Stage
+from desktop_app.services.token_identity import TokenIdentity
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +51,25 @@ def backoff_delay(attempts: int, rng: random.Random | None = None) -> float:
 StageCallback = Callable[[OutboxEntry, Message | None], None]
 
 
+class Author(Protocol):
+    """Who a message goes out as (``TokenIdentity``): the token's user where the server
+    has accounts, the name it was written under where the name is free."""
+
+    def author(self, written_as: str) -> str: ...
+
+
 class Delivery:
-    def __init__(self, api: ApiClient, outbox: Outbox, *, clock=time.time) -> None:
+    def __init__(
+        self,
+        api: ApiClient,
+        outbox: Outbox,
+        *,
+        identity: Author | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.api = api
         self.outbox = outbox
+        self.identity: Author = identity if identity is not None else TokenIdentity(api)
         self.clock = clock
 
     def deliver(
@@ -78,6 +95,7 @@ class Delivery:
                         )
                         log.info("Sample %s of message %s is on the server",
                                  sample.sha256[:12], current.id)  # fmt: skip
+                current = self._stamp_author(current)
                 message = self.api.post_message(current.draft)
                 next_stage = Stage.CREATED if current.audio else Stage.ATTACHED
                 current = self.outbox.advance(current, next_stage)
@@ -133,6 +151,16 @@ class Delivery:
             log.error("Message %s failed at %s: %s", current.id, current.stage, exc.detail)
             raise
         return current
+
+    def _stamp_author(self, entry: OutboxEntry) -> OutboxEntry:
+        """The message goes out under the token's user, whatever name it was queued (or
+        failed) under: a name changed in Settings, or one stamped while offline, would
+        make the server refuse it — for good, and on every Retry."""
+        author = self.identity.author(entry.user_id)
+        if author == entry.user_id:
+            return entry
+        log.info("Message %s goes out as %r (queued as %r)", entry.id, author, entry.user_id)
+        return self.outbox.save(replace(entry, user_id=author))
 
     def _ensure_sample(self, sample: SampleFile, progress: Progress | None) -> None:
         try:

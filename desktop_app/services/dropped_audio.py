@@ -1,11 +1,14 @@
 """Audio files dropped on a thread: what can be sent, and making it sendable.
 
-MP3 is sent as it is (checked to be MP3); WAV, AIFF and FLAC are encoded to MP3 first,
-with their waveform peaks; anything else is refused in a sentence that says what would work.
+MP3 is sent as it is (checked to be MP3); WAV, AIFF and FLAC are encoded to MP3 first.
+Either way the file's waveform peaks go with it, as a take's do (the render's ``peaks``),
+so the others see its waveform before they download it. Anything else is refused in a
+sentence that says what would work.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 
@@ -15,6 +18,8 @@ from desktop_app.audio.audio_files import SUFFIXES, AudioFileError, read_audio
 from desktop_app.audio.mp3 import DEFAULT_BITRATE, encode_mp3, read_mp3_info
 from desktop_app.audio.peaks import compute_peaks
 from desktop_app.services.outbox import AudioFile
+
+log = logging.getLogger(__name__)
 
 MP3_SUFFIXES = {".mp3"}
 PCM_SUFFIXES = set(SUFFIXES)  # WAV, AIFF, FLAC: encoded to MP3 before sending
@@ -39,6 +44,44 @@ def is_sendable(path: str | Path) -> bool:
     return Path(path).suffix.lower() in MP3_SUFFIXES | PCM_SUFFIXES
 
 
+def audio_length(path: Path) -> float | None:
+    """Seconds of audio in a droppable file, for showing it before it is sent; ``None``
+    when the file cannot say (it is refused in words when sent)."""
+    try:
+        if path.suffix.lower() in MP3_SUFFIXES:
+            return read_mp3_info(path).duration
+        import soundfile
+
+        return float(soundfile.info(str(path)).duration)
+    except (RuntimeError, OSError, ValueError):
+        return None
+
+
+PEAK_BLOCK = 65536  # frames decoded at a time: a long file never sits whole in memory
+PEAK_BIN = 256  # frames folded into one value before the final peaks
+
+
+def mp3_peaks(path: Path) -> tuple[float, ...] | None:
+    """The waveform of an MP3 (libsndfile decodes it), decoded in blocks; ``None`` when
+    it cannot be decoded here — the file is still sent, and its player draws the
+    waveform once it is played."""
+    import soundfile  # libsndfile: only needed for dropped and imported files
+
+    folded: list[np.ndarray] = []
+    try:
+        with soundfile.SoundFile(str(path)) as sound:
+            for block in sound.blocks(blocksize=PEAK_BLOCK, dtype="float32", always_2d=True):
+                mag = np.max(np.abs(block), axis=1)
+                edges = np.arange(0, len(mag), PEAK_BIN)
+                folded.append(np.maximum.reduceat(mag, edges))
+    except (RuntimeError, OSError, ValueError) as exc:  # soundfile's LibsndfileError too
+        log.info("no waveform for %s: %s", path.name, exc)
+        return None
+    if not folded:
+        return None
+    return tuple(compute_peaks(np.concatenate(folded)))
+
+
 def prepare_dropped_audio(
     source: Path, work_dir: Path, bitrate: int = DEFAULT_BITRATE
 ) -> AudioFile:
@@ -51,7 +94,12 @@ def prepare_dropped_audio(
             info = read_mp3_info(source)
         except (ValueError, OSError) as exc:
             raise DroppedAudioError(f"{source.name} is not a readable MP3 file ({exc}).") from exc
-        return AudioFile(path=source, bitrate=info.bitrate, duration=round(info.duration, 3))
+        return AudioFile(
+            path=source,
+            bitrate=info.bitrate,
+            duration=round(info.duration, 3),
+            peaks=mp3_peaks(source),
+        )
     if suffix in PCM_SUFFIXES:
         try:
             pcm, rate = read_audio(source)

@@ -145,9 +145,11 @@ class EmbeddedServer:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the server to finish (SIGTERM lets uvicorn close connections and the store),
-        then make sure it is gone."""
+        then make sure it is gone. Each end is logged once: "stopped" for this orderly
+        stop; a server that had died by itself was logged as such when it died."""
         with self._lock:
             process, self._process = self._process, None
+            reported = self._exit_code is not None  # the reaper logged its exit
         if process is None:
             return
         if process.poll() is None:
@@ -158,9 +160,15 @@ class EmbeddedServer:
                 log.warning("Embedded server did not stop in %.0f s; killing it", timeout)
                 process.kill()
                 process.wait(timeout)
+            log.info("Embedded server stopped (exit code %s)", process.returncode)
+        elif not reported:  # it died just now, before the reaper could say so (it won't)
+            log.warning(
+                "Embedded server (pid %d) exited by itself, exit code %s",
+                process.pid,
+                process.returncode,
+            )
         if process.stdout is not None:
             process.stdout.close()
-        log.info("Embedded server stopped (exit code %s)", process.returncode)
 
     def __enter__(self) -> EmbeddedServer:
         self.start()

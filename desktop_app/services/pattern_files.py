@@ -9,7 +9,11 @@ A pattern file may name a track's own sound by a local audio file (``"sample_fil
 relative to the pattern file or absolute). ``resolve_sample_files`` puts each
 such file into the sample cache and gives the track the ``sample_sha256`` reference a
 message carries, so a file-based pattern plays, renders and sends exactly as one made in
-the window.
+the window. Only the command line does that, for the file the musician names on it
+(``sequencer render``/``send``), and the window's File → Open once the musician has
+agreed to the files it lists (``outside_sample_files``). Otherwise the window never reads
+a file a pattern names (``confine_sample_files``): a pattern from a thread, saved and
+opened again, could name any audio file on the disk, and the next Send would upload it.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ import copy
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from desktop_app.domain.pattern import Pattern, SnapshotError, check_pattern_document
+from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE
 from desktop_app.services.samples import SampleError
 from sequencer_common.atomic import write_text_atomic
 
@@ -100,6 +106,134 @@ def resolve_sample_files(
         if not isinstance(track.get("sample_name"), str) or not track["sample_name"].strip():
             track["sample_name"] = path.name
     return resolved
+
+
+def _in_store(path: Path, store: Path) -> str | None:
+    """The SHA-256 of the store's own file ``path`` names, else None. Decided from names
+    alone (the file is not opened): only ``{sha256}.{ext}`` directly in the store."""
+    sha, _, fmt = path.name.partition(".")
+    if fmt not in SAMPLE_FORMATS or not SHA256_RE.match(sha):
+        return None
+    try:
+        inside = path.parent.resolve() == store.resolve()
+    except (OSError, RuntimeError):  # a loop of links, a name the OS refuses
+        return None
+    return sha if inside else None
+
+
+def _shown(named: object) -> str:
+    """At most 80 characters of a name from a pattern, its end kept (a file's name)."""
+    text = str(named)
+    return text if len(text) <= 80 else "…" + text[-79:]
+
+
+def confine_sample_files(
+    snapshot: Mapping[str, Any], store: Path | None, base_dir: Path | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """The snapshot the window may load, and one sentence per track whose
+    ``"sample_file"`` was refused. A ``"sample_file"`` naming a file of the sample store
+    ``store`` becomes that sample's ``sample_sha256``; any other is dropped unread (the
+    track keeps its ``sample_sha256`` if it has one, else plays its built-in sound), so
+    nothing outside the store is read, played, or uploaded by a later Send. A relative
+    name is taken from ``base_dir`` (a pattern file's folder), and refused without one."""
+    if not names_sample_files(dict(snapshot)):
+        return dict(snapshot), []
+    confined = copy.deepcopy(dict(snapshot))
+    refused: list[str] = []
+    for index, track in enumerate(confined["tracks"]):
+        if not isinstance(track, dict) or SAMPLE_FILE_KEY not in track:
+            continue
+        named = track.pop(SAMPLE_FILE_KEY)
+        sha = None
+        if isinstance(named, str) and named.strip():
+            path = Path(named).expanduser()
+            if not path.is_absolute() and base_dir is not None:
+                path = base_dir / path
+            sha = _in_store(path, store) if store is not None and path.is_absolute() else None
+        if sha is not None:
+            track["sample_sha256"] = sha
+            continue
+        label = track.get("name") if isinstance(track.get("name"), str) else f"{index + 1}"
+        fallback = (
+            "keeps the sound it names by hash"
+            if isinstance(track.get("sample_sha256"), str)
+            else "plays its built-in sound"
+        )
+        refused.append(
+            f"track “{_shown(label)}” names the file “{_shown(named)}”, which was not read: "
+            f"a pattern only plays sounds from Sequencer's sample store, so the track "
+            f"{fallback} (drop the file on the track to use it)"
+        )
+        log.warning("pattern: %s", refused[-1])
+    return confined, refused
+
+
+@dataclass(frozen=True)
+class NamedSoundFile:
+    """A track's ``"sample_file"`` outside the sample store, which File → Open reads only
+    when the musician agrees: ``track`` is its index, ``named`` the name as written and
+    ``path`` the absolute file it means."""
+
+    track: int
+    named: str
+    path: Path
+
+    def shown(self, folder: Path) -> str:
+        """The file as the consent dialog lists it: relative to the pattern file's
+        ``folder`` when it is inside it, else its full path (``..`` folded away, so a
+        name climbing out of the folder shows where it really leads)."""
+        try:
+            return self.path.relative_to(folder).as_posix()
+        except ValueError:
+            return str(self.path)
+
+
+def outside_sample_files(
+    snapshot: Mapping[str, Any], store: Path | None, base_dir: Path
+) -> list[NamedSoundFile]:
+    """The files a pattern file's tracks name outside the sample ``store`` (a relative
+    name taken from ``base_dir``, the pattern file's folder). Names that are not text are
+    left out: ``confine_sample_files`` refuses those, and there is no file to ask about."""
+    if not names_sample_files(dict(snapshot)):
+        return []
+    found: list[NamedSoundFile] = []
+    for index, track in enumerate(snapshot["tracks"]):
+        named = track.get(SAMPLE_FILE_KEY) if isinstance(track, dict) else None
+        if not isinstance(named, str) or not named.strip():
+            continue
+        path = Path(named).expanduser()
+        if not path.is_absolute():
+            path = base_dir / path
+        if store is not None and _in_store(path, store) is not None:
+            continue
+        found.append(NamedSoundFile(index, named, Path(os.path.abspath(path))))
+    return found
+
+
+def without_sample_files(
+    snapshot: Mapping[str, Any], files: Iterable[NamedSoundFile]
+) -> dict[str, Any]:
+    """The snapshot with the ``"sample_file"`` of the tracks ``files`` name removed: the
+    window reads those itself (with consent) instead of ``confine_sample_files``
+    refusing them."""
+    stripped = copy.deepcopy(dict(snapshot))
+    for file in files:
+        stripped["tracks"][file.track].pop(SAMPLE_FILE_KEY, None)
+    return stripped
+
+
+def with_sounds(
+    snapshot: Mapping[str, Any], sounds: Mapping[int, tuple[str, str]]
+) -> dict[str, Any]:
+    """The snapshot whose track ``i`` plays the stored sample ``sounds[i]`` = (SHA-256,
+    file name), as a dropped file would; the track's own ``sample_name`` is kept."""
+    given = copy.deepcopy(dict(snapshot))
+    for index, (sha, name) in sounds.items():
+        track = given["tracks"][index]
+        track["sample_sha256"] = sha
+        if not isinstance(track.get("sample_name"), str) or not track["sample_name"].strip():
+            track["sample_name"] = name
+    return given
 
 
 def parse_pattern_json(raw: bytes) -> Any:

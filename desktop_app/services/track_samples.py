@@ -74,3 +74,22 @@ def import_track_sample(
         ) from None
     sha = cached.name.partition(".")[0]
     return ImportedSample(sha, name, cached)
+
+
+def import_track_samples(
+    paths: Iterable[Path], store: SampleStore, protect: Iterable[str] = ()
+) -> list[ImportedSample | str]:
+    """``import_track_sample`` for each of ``paths`` in turn (on a worker): the sample, or
+    the sentence saying why that file cannot be used. The ones already taken are
+    protected from the store's eviction while the others are copied in."""
+    kept = set(protect)
+    results: list[ImportedSample | str] = []
+    for path in paths:
+        try:
+            sample = import_track_sample(path, store, kept)
+        except TrackSampleError as exc:
+            results.append(str(exc))
+            continue
+        kept.add(sample.sha256)
+        results.append(sample)
+    return results

@@ -47,6 +47,7 @@ class Roles(IntEnum):
     REPLY_TO = Qt.ItemDataRole.UserRole + 25  # str: id of the message answered, or ""
     QUOTE_TEXT = Qt.ItemDataRole.UserRole + 26  # str: "bob: words" of the answered one
     NEW_DIVIDER = Qt.ItemDataRole.UserRole + 27  # bool: the first unread message ("New")
+    LOADABLE = Qt.ItemDataRole.UserRole + 28  # bool: a pattern to load (not a dropped file)
 
 
 def role_name(role: Roles) -> bytes:
@@ -107,6 +108,7 @@ ROW_VALUES: dict[int, Callable[[MessageRow], Any]] = {
     int(Roles.ERROR_TEXT): lambda r: r.upload_error or "",
     int(Roles.TEXT): lambda r: r.message.text,
     int(Roles.HAS_PATTERN): lambda r: r.message.has_pattern,
+    int(Roles.LOADABLE): lambda r: r.message.has_loadable_pattern,
     int(Roles.REPLY_TO): lambda r: r.message.reply_to,
     **dict(PLAYBACK_VALUES),
 }
@@ -117,7 +119,7 @@ _ROLE_SOURCES: tuple[tuple[Callable[[MessageRow], Any], list[int]], ...] = (
     (lambda r: r.message, [int(Roles.MESSAGE)]),
     (lambda r: r.message.user_id, [int(Roles.USER), int(Roles.IS_OWN)]),
     (lambda r: r.time_text, [int(Roles.TIME_TEXT)]),
-    (lambda r: r.message.snapshot, [int(Roles.SNAPSHOT)]),
+    (lambda r: r.message.snapshot, [int(Roles.SNAPSHOT), int(Roles.LOADABLE)]),
     (lambda r: r.meta, [int(Roles.METADATA)]),
     (lambda r: r.summary, [int(Roles.SUMMARY_TEXT)]),
     (lambda r: r.message.renders, [int(Roles.RENDERS)]),

@@ -15,7 +15,6 @@ from desktop_app.domain.message import Message, Render, parse_time
 from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
 
 RENDER_NONE = "none"
-RENDER_PENDING = "pending"
 RENDER_UPLOADING = "uploading"
 RENDER_FAILED = "failed"
 RENDER_READY = "ready"
@@ -129,8 +128,10 @@ class MessageRow:
             return RENDER_FAILED
         if self.upload_progress is not None:
             return RENDER_UPLOADING
-        if self.pending:
-            return RENDER_READY if self.take is not None else RENDER_PENDING
+        if self.pending and self.take is not None:
+            return RENDER_READY  # the queued take plays from the outbox
+        # Queued or not, a message without a take says so in its strip ("Pattern only");
+        # that it waits to be sent is said once, beside its time (``time_text``).
         if self.message.renders:
             return RENDER_READY
         return RENDER_NONE

@@ -26,11 +26,12 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from desktop_app.domain.draft import MessageDraft, draft_with_audio
-from desktop_app.domain.message import Message, Thread
+from desktop_app.domain.message import AUDIO_SNAPSHOT_FORMAT, Message, Thread
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, SampleLookup, Stage
 from desktop_app.services.tasks import TaskRunner
+from desktop_app.services.token_identity import TokenIdentity
 from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
 from desktop_app.state.live_events import LiveEvents
 from desktop_app.state.outbox_rows import failure_text, send_status, take_of
@@ -42,7 +43,6 @@ from desktop_app.state.threads_state import ThreadsState
 
 log = logging.getLogger(__name__)
 
-AUDIO_SNAPSHOT_FORMAT = "sequencer.audio"
 UPLOAD_THREADS = 2
 THREAD_POLL_MS = 30_000
 THREAD_POLL_PUSHED_MS = 300_000  # the server pushes thread changes: a slow safety poll
@@ -104,7 +104,10 @@ class ServerSession(QObject):
         self._pool.setMaxThreadCount(UPLOAD_THREADS)
         self.uploads = TaskRunner(self._pool)
         adopt = self._adopt_take if self._keep_take is not None else None
-        queue = SendQueue(Delivery(api, self.outbox), self.uploads, self, adopt_file=adopt)
+        # Every message goes out under the token's user (a stale name is re-stamped).
+        identity = TokenIdentity(api, self.connection.user_name, self._files.identity)
+        delivery = Delivery(api, self.outbox, identity=identity)
+        queue = SendQueue(delivery, self.uploads, self, adopt_file=adopt)
         self.queue = queue
         self.threads = ThreadsState(
             api,

@@ -79,7 +79,8 @@ def open_connection(settings: ConnectionSettings, paths: AppPaths) -> ServerConn
     its token is."""
     url, token = settings.server_url, settings.api_token
     share = settings.share_address if settings.share_on_network else ""
-    return identify(connect(url, token, paths, settings.server_fingerprint, share))
+    connection = connect(url, token, paths, settings.server_fingerprint, share)
+    return identify(connection, paths.identity_for(connection.url))
 
 
 def own_name(connection: Connection, settings: ConnectionSettings) -> str:

@@ -43,14 +43,18 @@ class ThreadMemory(Protocol):
 
 @dataclass(frozen=True)
 class SessionFiles:
-    """The session's files: ``store`` (``None``: no offline copy) and the outbox."""
+    """The session's files: ``store`` (``None``: no offline copy), the outbox, and where
+    who the token is is remembered."""
 
     store: Path | None
     outbox_db: Path
     outbox_dir: Path
+    identity: Path | None = None  # who the token is, remembered (``AppPaths.identity_for``)
 
     @classmethod
     def for_server(cls, paths: AppPaths, url: str) -> SessionFiles:
         """One store and one outbox per server: a message queued for one server must never
         be delivered to another, and their threads never mix."""
-        return cls(paths.local_store_for(url), *paths.outbox_for(url))
+        return cls(
+            paths.local_store_for(url), *paths.outbox_for(url), identity=paths.identity_for(url)
+        )

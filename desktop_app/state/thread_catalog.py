@@ -152,6 +152,12 @@ class ThreadCatalog(QObject):
         if not name:
             return
         doing = f"create the private thread “{name}”"
+        # The maker is a member by name too: the server adds a user's token itself, but
+        # not a shared one's (the embedded server's owner), whose thread then listed only
+        # the others as its members.
+        own = self._ctx.user_id
+        if own and own not in members:
+            members = (own, *members)
         self._ctx.ask(doing, self._ctx.api.create_private_thread, name, members, on_done=self._made)
 
     def _made(self, thread: Thread) -> None:

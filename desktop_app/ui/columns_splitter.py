@@ -52,25 +52,48 @@ class ColumnsSplitter(QSplitter):
     def __init__(self, orientation: Qt.Orientation, parent: QWidget | None = None) -> None:
         super().__init__(orientation, parent)
         self._preferred: list[int] = []
+        self._shown: list[int] = []  # the widths last laid out, to see what a drag moved
+        # the widths dropped by a drag, kept until the window's width changes
+        self._held: tuple[int, list[int]] | None = None
         self.user_folded = False
         self._open_while_narrow = False
         self._was_narrow = False
-        self.splitterMoved.connect(lambda _pos, _index: self._remember(self.sizes(), True))
+        self.splitterMoved.connect(lambda _pos, _index: self._dragged())
 
     def setSizes(self, sizes: Sequence[int]) -> None:
         super().setSizes(sizes)
         self._remember(sizes)
+        self._held = None
+        self._shown = self.sizes()
 
     def preferred_sizes(self) -> list[int]:
         """The widths to come back to (the thread list's open width, even while folded)."""
         return list(self._preferred) if self._preferred else self.sizes()
 
-    def _remember(self, sizes: Sequence[int], dragged: bool = False) -> None:
+    def _remember(self, sizes: Sequence[int]) -> None:
         if len(sizes) == self.count() and all(x > 0 for x in sizes):
-            sizes = list(sizes)
-            if dragged and self._folded() and self._preferred:
-                sizes[0] = self._preferred[0]  # the rail's width is not a preference
-            self._preferred = sizes
+            self._preferred = list(sizes)
+
+    def _dragged(self) -> None:
+        """A handle was dragged: the columns it moved take new preferred widths, the
+        others keep theirs. A column the window had squeezed keeps its preference less
+        what the drag took (or plus what it gave): in a small window the widths are the
+        window's, not the musician's, and taking them as preferences left the thread list
+        at 110 px ("Anna+…") in every larger window, even after a restart. The layout
+        dropped holds until the window's width changes."""
+        sizes = self.sizes()
+        if len(self._preferred) != len(sizes) or len(self._shown) != len(sizes):
+            self._remember(sizes)
+        else:
+            mins = self._minimums()
+            for i, (now, before) in enumerate(zip(sizes, self._shown, strict=True)):
+                if now == before or now <= 0 or (i == 0 and self._folded()):
+                    continue  # (the rail's width is not a preference)
+                pref = self._preferred[i]
+                squeezed = before < pref
+                self._preferred[i] = max(mins[i], pref + now - before) if squeezed else now
+        self._shown = sizes
+        self._held = (self._total(), sizes)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -84,11 +107,18 @@ class ColumnsSplitter(QSplitter):
             self._relayout()
         return handled
 
-    def _relayout(self) -> None:
+    def _relayout(self, *, again: bool = False) -> None:
+        """Share the room out from the preferred widths; a dragged layout holds while the
+        window keeps its width, unless ``again`` (the thread list folded or opened)."""
         if self.count() == 3 and len(self._preferred) == 3:
             total = self._total()
+            if self._held is not None and self._held[0] == total and not again:
+                QSplitter.setSizes(self, self._held[1])
+                return
+            self._held = None
             self._update_fold(total)
             QSplitter.setSizes(self, self.share(total))
+            self._shown = self.sizes()
 
     # ---- folding the thread list -------------------------------------------------------------
     def _side(self) -> FoldingColumn | None:
@@ -129,7 +159,7 @@ class ColumnsSplitter(QSplitter):
     def set_user_folded(self, folded: bool) -> None:
         """The musician's own fold, as remembered (it holds at every width)."""
         self.user_folded = folded
-        self._relayout()
+        self._relayout(again=True)
 
     def toggle_threads(self) -> None:
         """Fold the open thread list, open the folded one."""
@@ -141,22 +171,26 @@ class ColumnsSplitter(QSplitter):
             self._open_while_narrow = False
         else:
             self.user_folded = True
-        self._relayout()
+        self._relayout(again=True)
 
     def refold(self) -> None:
         """A new thread list was put in: fold it as the one before."""
-        self._relayout()
+        self._relayout(again=True)
 
     def _total(self) -> int:
         """The columns' room: the window's width less the handles (whose widgets are
         wider than the line they draw, to be easier to grab)."""
         return sum(self.sizes())
 
+    def _minimums(self) -> list[int]:
+        columns = [self.widget(i) for i in range(self.count())]
+        return [max(w.minimumSizeHint().width(), w.minimumWidth()) if w else 0 for w in columns]
+
     def share(self, total: int) -> list[int]:
         """Widths for the columns when together they have ``total`` px."""
         pref = list(self._preferred)
         columns = [self.widget(i) for i in range(3)]
-        mins = [max(w.minimumSizeHint().width(), w.minimumWidth()) if w else 0 for w in columns]
+        mins = self._minimums()
         maxs = [w.maximumWidth() if w else 0 for w in columns]
         pref = [min(max(p, m), top) for p, m, top in zip(pref, mins, maxs, strict=True)]
         extra = total - sum(pref)

@@ -23,6 +23,7 @@ class ComposerText(QPlainTextEdit):
 
     submitted = Signal()
     patternSubmitted = Signal()
+    escaped = Signal()  # Esc: the composer takes back its attachments, then the reply
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +73,10 @@ class ComposerText(QPlainTextEdit):
                 self.patternSubmitted.emit()
             else:
                 self.submitted.emit()
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Escape:  # takes back what waits with the words
+            self.escaped.emit()
             event.accept()
             return
         super().keyPressEvent(event)

@@ -8,6 +8,7 @@ tooltip says what is missing.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.draft import Take
 from desktop_app.ui import theme
+from desktop_app.ui.attachment_bar import AttachmentBar
 from desktop_app.ui.composer_text import ComposerText
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.message_actions import MessageActions, MessageOwner
@@ -54,6 +56,13 @@ def _names(users: Sequence[str], most: int = 4) -> str:
     return f"{shown} +{len(users) - most}" if len(users) > most else shown
 
 
+def _members(users: Sequence[str], own: str) -> str:
+    """A private thread's members, "you" first in place of your own name: the same words
+    on every member's screen, whoever made the thread."""
+    others = [u for u in users if u != own]
+    return _names(["you", *others] if own in users or not others else others)
+
+
 def open_link(url: str) -> None:
     """A link in a message opens in the user's browser (only web addresses are links)."""
     QDesktopServices.openUrl(QUrl(url))
@@ -67,12 +76,15 @@ class ConversationThreads(MessageOwner, DropTarget, Protocol):
     def loading(self) -> bool: ...
     @property
     def can_send(self) -> bool: ...
+    @property
+    def user_id(self) -> str: ...
 
     def send_message_from_sequencer(
         self, snapshot: dict[str, Any], take: Take | None = None, *, text: str = "",
         reply_to: str = "",
     ) -> str: ...  # fmt: skip
     def send_text(self, text: str, reply_to: str = "") -> str: ...
+    def send_audio_file(self, path: str | Path) -> None: ...
 
     currentThreadChanged: SignalInstance
     threadsChanged: SignalInstance
@@ -150,7 +162,11 @@ class ConversationPanel(QWidget):
         self._actions = MessageActions(
             threads_state, self.messages, self.set_reply, self.loadRequested.emit, self
         )
-        self._drop = SendDrop(threads_state, self.messages, self.sendFailed.emit, self)
+        # Dropped audio waits in the composer for Send (ui/attachment_bar.py).
+        self.attachments = AttachmentBar()
+        self._drop = SendDrop(
+            threads_state, self.messages, self.attach_files, self.sendFailed.emit, self
+        )
 
         self.take_label = QLabel()
         self.take_label.setObjectName("takeLabel")
@@ -202,6 +218,7 @@ class ConversationPanel(QWidget):
         outer.setContentsMargins(16, 8, 12, 10)
         outer.setSpacing(6)
         outer.addWidget(self.reply_bar)
+        outer.addWidget(self.attachments)
         outer.addWidget(self.text_box)
         self._composer_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self._composer_layout.setContentsMargins(0, 0, 0, 0)
@@ -217,6 +234,8 @@ class ConversationPanel(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(self.send)
             self._send_shortcuts.append(shortcut)
+        # Esc in the composer takes back what waits there: the attachments, then the reply.
+        self.text_box.escaped.connect(self._take_back)
 
         # Room for a row whose seek bar keeps its 120 px (the miniature is left out first).
         self.setMinimumWidth(MIN_WIDTH)
@@ -238,6 +257,7 @@ class ConversationPanel(QWidget):
             model.modelReset,
             recording_state.finished,
             recording_state.recordingChanged,
+            self.attachments.changed,
         ):
             changed.connect(self._refresh)
         self._refresh()
@@ -272,7 +292,7 @@ class ConversationPanel(QWidget):
         if thread is not None:
             self.title.setText(thread.name)
             if thread.private:  # the members are the only ones who see it: say who
-                people = f"Private · members: {_names(thread.users) or 'you'}"
+                people = f"Private · members: {_members(thread.users, self._threads.user_id)}"
             else:  # everyone sees it: the people are those who posted
                 people = _names(self._threads.messages.authors())
             noun = "message" if count == 1 else "messages"
@@ -288,7 +308,16 @@ class ConversationPanel(QWidget):
             self.messages.set_placeholder("Pick a thread to see its patterns.")
 
         take = self._recording.last_result
-        if self._recording.is_recording:
+        attached = self.attachments.files
+        if attached and thread is not None:
+            names = ", ".join(p.name for p in attached)
+            text = (
+                f"<b>Send posts {html.escape(names)}</b> to {html.escape(thread.name)}"
+                f"<br><span style='color:{theme.TEXT_DIM}'>as "
+                f"{'its own message' if len(attached) == 1 else 'a message each'}"
+                " — ✕ or Esc takes it back</span>"
+            )
+        elif self._recording.is_recording:
             text = "Recording… Send becomes available when you stop."
         elif take is not None:
             text = f"<b>Take ready</b> · {_fmt_duration(take.duration)} · {take.bitrate} kbit/s MP3"
@@ -309,14 +338,17 @@ class ConversationPanel(QWidget):
         self.take_label.setText(text)
         problem = self._send_problem()
         self.send_button.setEnabled(problem is None)
-        self.send_button.setToolTip(
-            problem or f"Send the pattern and the take ({SEND_SHORTCUT.toString()})"
-        )
+        what = "the pattern and the take" if take is not None else "the pattern"
+        what = "the attached audio" if attached else what
+        self.send_button.setToolTip(problem or f"Send {what} ({SEND_SHORTCUT.toString()})")
 
     @Slot()
     def send(self) -> None:
         """Send (Ctrl+Enter): the pattern, the take if one is ready, and any words typed."""
         if self._send_problem() is not None:
+            return
+        if self.attachments.files:
+            self._send_attachments()
             return
         sent_take = self._recording.last_result is not None
         try:
@@ -340,7 +372,7 @@ class ConversationPanel(QWidget):
         ready; a take alone goes as Send would send it; nothing typed, nothing sent."""
         if self._send_problem() is not None:
             return
-        if self._recording.last_result is not None:
+        if self._recording.last_result is not None or self.attachments.files:
             self.send()
             return
         if not self.text_box.text.strip():
@@ -353,7 +385,33 @@ class ConversationPanel(QWidget):
             return
         self._sent(message_id)
 
-    def _sent(self, message_id: str) -> None:
+    def attach_files(self, files: list[Path]) -> None:
+        """Dropped audio: shown in the composer until Send posts it (or ✕/Esc)."""
+        self.attachments.add(files)
+        self.text_box.setFocus()
+
+    def _send_attachments(self) -> None:
+        """Each attached file as its own message, then any words typed as one more."""
+        for path in self.attachments.files:
+            self._threads.send_audio_file(path)
+        self.attachments.clear()
+        if self.text_box.text.strip():
+            try:
+                self._threads.send_text(self.text_box.text, self._reply_to)
+            except (RuntimeError, ValueError) as exc:
+                log.error("send refused: %s", exc)
+                self.sendFailed.emit(f"Could not send: {exc}")
+                return
+        self._sent()
+
+    @Slot()
+    def _take_back(self) -> None:
+        if self.attachments.files:
+            self.attachments.clear()
+        elif self._reply_to:
+            self.set_reply("")
+
+    def _sent(self, message_id: str = "") -> None:
         self.messages.show_sent(message_id)
         self.text_box.clear()
         self.set_reply("")
@@ -388,5 +446,5 @@ class ConversationPanel(QWidget):
         self._actions.delete(message_id)
 
     def drop_files(self, files: list[Path]) -> None:
-        """Send each audio file as a message; anything else is refused in words."""
+        """Attach each audio file (Send posts it); anything else is refused in words."""
         self._drop.drop_files(files)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt
 from PySide6.QtGui import QFocusEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QFocusFrame, QWidget
 from shiboken6 import Shiboken
@@ -86,11 +86,17 @@ class FocusRingFollower(QObject):
 
     The ring is a child of the focused widget's parent, so it dies with that parent (a
     track removed with its buttons); a new ring is made when that happened.
+
+    ``start_quietly(widget)`` puts the window's first focus on ``widget`` without a ring:
+    nobody used the keyboard yet, so a ring there (Qt's default pick was the first button
+    of the toolbar) only looks like a stuck selection. It shows as soon as a key is pressed
+    there or the focus moves on (Tab, a click).
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ring: FocusRing | None = None
+        self._quiet: QWidget | None = None  # focused at start, no ring until the keyboard
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_focus_changed)
@@ -101,9 +107,30 @@ class FocusRingFollower(QObject):
         ring = self._ring
         return ring if ring is not None and Shiboken.isValid(ring) else None
 
+    def start_quietly(self, widget: QWidget) -> None:
+        """``widget`` gets the focus when its window is first activated, with no ring."""
+        self._quiet = widget
+        widget.installEventFilter(self)
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        if widget.hasFocus():  # the window was active already
+            self._on_focus_changed(None, widget)
+
+    def _end_quiet(self) -> None:
+        quiet, self._quiet = self._quiet, None
+        if quiet is not None and Shiboken.isValid(quiet):
+            quiet.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._quiet and event.type() == QEvent.Type.KeyPress:
+            self._end_quiet()  # the keyboard is in use: the focus shows from now on
+            self._on_focus_changed(None, QApplication.focusWidget())
+        return False
+
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         ring = self.ring
-        if new is None or not wants_ring(new):
+        if new is not None and new is not self._quiet:
+            self._end_quiet()
+        if new is None or new is self._quiet or not wants_ring(new):
             if ring is not None:
                 ring.setWidget(None)  # type: ignore[arg-type]  # Qt takes nullptr: no widget
             return

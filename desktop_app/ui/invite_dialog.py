@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.services.band_invite import invite_bandmate, share_url
+from desktop_app.services.band_invite import invite_bandmate, only_this_computer, share_url
 from desktop_app.ui import theme
 from sequencer_server.users import UserError
 
@@ -110,9 +110,16 @@ class InviteDialog(QDialog):
         listen = self._settings.share_address
         if self.share.isChecked():
             url = share_url(listen, self._address())
+            if only_this_computer(listen):
+                reach = (
+                    f"{listen} is this computer's own address, so only this computer can "
+                    "join; set connection/share_address to 0.0.0.0:PORT or an address of "
+                    "the band's network."
+                )
+            else:
+                reach = f"bandmates connect to {url}."
             self.where.setText(
-                f"Listening on {listen} over HTTPS with this computer's own certificate; "
-                f"bandmates connect to {url}."
+                f"Listening on {listen} over HTTPS with this computer's own certificate; {reach}"
             )
         else:
             self.where.setText("Off: the server answers this computer only (127.0.0.1).")

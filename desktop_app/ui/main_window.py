@@ -58,6 +58,9 @@ class MainWindow(QMainWindow):
     inviteRequested = Signal()  # File → Invite a bandmate…
     # A message's Load fetches the pattern's sounds first, when set (``use_pattern_loader``).
     _loader: PatternLoader | None = None
+    #: Who the server in use says the token is (``""`` where the name is free); Settings
+    #: shows it read-only.
+    server_identity: str = ""
 
     def __init__(
         self,
@@ -110,6 +113,7 @@ class MainWindow(QMainWindow):
         )
 
         self.focus_rings = FocusRingFollower(self)
+        self.focus_rings.start_quietly(self.sequencer_panel.grid)  # where a musician works
         self._build_menus()
         self._bind_threads(threads_state)
         recording_state.error.connect(self.show_error)
@@ -266,7 +270,7 @@ class MainWindow(QMainWindow):
         """Load a message's pattern through ``loader``, which fetches its sounds first and
         reports on the status bar itself; pattern files' named sounds go through it too."""
         self._loader = loader
-        self.pattern_files.use_reader(loader.read_file)
+        self.pattern_files.use_sample_store(loader.files)
         loader.status.connect(self.show_notice)
         loader.failed.connect(self.show_error)
 
@@ -291,6 +295,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(
             self._settings,
             embedded_folder=str(self._data_dir) if self._data_dir else "",
+            server_name=self.server_identity,
             parent=self,
         )
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:

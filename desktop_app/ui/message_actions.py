@@ -75,7 +75,7 @@ class MessageActions(QObject):
             # Words are painted, not widgets: copying them is how they are selected.
             copy = menu.addAction("Copy text")
             copy.triggered.connect(lambda: QApplication.clipboard().setText(text))
-        if index.data(Roles.HAS_PATTERN) is not False:
+        if index.data(Roles.LOADABLE) is not False:  # not text only, not a dropped file
             load = menu.addAction("Load pattern into the sequencer")
             load.triggered.connect(lambda: self._load(index.data(Roles.SNAPSHOT) or {}))
         if index.data(Roles.RENDER_STATE) == RENDER_FAILED:
@@ -101,17 +101,37 @@ class MessageActions(QObject):
         """One's own message only, after confirmation; the server removes its files."""
         if not self._own(message_id):
             return
-        if self._ask_delete():
+        if self._ask_delete(self._what_goes(message_id)):
             self._threads.delete_message(message_id)
 
-    def _ask_delete(self) -> bool:
+    def _what_goes(self, message_id: str) -> str:
+        """The confirmation's words for what this message holds: its words, its pattern,
+        its recording (or dropped file) — never a recording a text-only message lacks."""
+        model = self._threads.messages
+        index = model.index(model.row_of(message_id))
+        message = index.data(Roles.MESSAGE)
+        if message is None:
+            return "Delete this message for everyone in the thread?"
+        parts = []
+        if message.text:
+            parts.append("its words")
+        if message.is_audio_file:
+            name = message.snapshot.get("filename")
+            parts.append(f"the audio file {name}" if isinstance(name, str) else "its audio file")
+        elif message.has_pattern:
+            parts.append("its pattern")
+            if message.renders:
+                parts.append("its recording")
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return f"Delete this message for everyone in the thread? The server removes {listed} too."
+
+    def _ask_delete(self, question: str) -> bool:
         """Qt has no standard Delete button, so the box gets one with the destructive role;
         Cancel stays the default so a stray Enter deletes nothing."""
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Delete message",
-            "Delete this message for everyone in the thread? Its recording is removed "
-            "from the server too.",
+            question,
             QMessageBox.StandardButton.Cancel,
             self._parent,
         )

@@ -11,6 +11,7 @@ player, or what the send is doing) is painted by ``message_row_audio.py``.
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
@@ -61,6 +62,19 @@ def avatar_colour(user: str) -> QColor:
     return QColor(_AVATAR_COLOURS[zlib.crc32(user.encode()) % len(_AVATAR_COLOURS)])
 
 
+def time_line(fm: QFontMetricsF, time_text: str, own: bool, room: float) -> str:
+    """The header's faint line: "10:00 · waiting to send  ·  you" when it fits. In less
+    room what matters most stays whole: first "you" goes (the card's edge marks one's
+    own rows too), then the clock, so a queued or failed row still says so in a narrow
+    conversation — its one mark ("23:06 · waitin…" was all a queued pattern showed)."""
+    suffix = "  ·  you" if own else ""
+    _clock, _, mark = time_text.partition(" · ")  # MessageRow.time_text: clock · mark
+    for text in (time_text + suffix, time_text, mark):
+        if text and fm.horizontalAdvance(text) <= room:
+            return text
+    return fm.elidedText(mark or time_text, Qt.TextElideMode.ElideRight, max(0.0, room))
+
+
 class MessageDelegate(QStyledItemDelegate):
     """``MessageDelegate(parent=None, preview_cache=None)``.
 
@@ -106,7 +120,10 @@ class MessageDelegate(QStyledItemDelegate):
         r = QRectF(rect)
         if index.data(Roles.NEW_DIVIDER):
             r.setTop(r.top() + DIVIDER_HEIGHT)
-        return row_layout(r, pattern=pattern, quote=bool(index.data(Roles.REPLY_TO)))
+        lay = row_layout(r, pattern=pattern, quote=bool(index.data(Roles.REPLY_TO)))
+        if pattern and index.data(Roles.LOADABLE) is False:  # a dropped file: no Load
+            lay = replace(lay, load=QRectF())
+        return lay
 
     def text_block(self, index: Index, row_width: float) -> TextBlock | None:
         text = index.data(Roles.TEXT) or ""
@@ -299,14 +316,17 @@ class MessageDelegate(QStyledItemDelegate):
         time_rect = lay.header.adjusted(fm.horizontalAdvance(name) + 10, 0, 0, 0)
         p.setFont(self.fonts.small)
         p.setPen(QColor(theme.TEXT_FAINT))
-        suffix = "  ·  you" if index.data(Roles.IS_OWN) else ""
-        when = QFontMetricsF(self.fonts.small).elidedText(
-            (index.data(Roles.TIME_TEXT) or "") + suffix, Qt.TextElideMode.ElideRight,
-            max(0.0, time_rect.width()),
-        )  # fmt: skip
+        when = time_line(
+            QFontMetricsF(self.fonts.small),
+            index.data(Roles.TIME_TEXT) or "",
+            bool(index.data(Roles.IS_OWN)),
+            time_rect.width(),
+        )
         p.drawText(time_rect, align, when)
 
     def _paint_load(self, p: QPainter, lay: RowLayout, hovered: bool) -> None:
+        if lay.load.isEmpty():
+            return
         r = lay.load.adjusted(0.5, 0.5, -0.5, -0.5)
         if hovered:
             p.setPen(Qt.PenStyle.NoPen)

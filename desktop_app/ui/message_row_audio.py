@@ -1,5 +1,6 @@
 """The audio part of a message row: the player once the render is ready, else what the
-send is doing (waiting, uploading with its progress, failed with Retry), or "Pattern only".
+send is doing (uploading with its progress, failed with Retry), or "Pattern only" — also
+while the message waits in the outbox, which its time line says (one mark per row).
 
 Kept apart from the rest of the row's painting (``message_delegate.py``: card, header,
 words, pattern) because the player and the send states change for reasons of their own —
@@ -15,7 +16,6 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import (
     RENDER_FAILED,
-    RENDER_PENDING,
     RENDER_READY,
     RENDER_UPLOADING,
 )
@@ -96,16 +96,11 @@ def paint_audio(
 ) -> None:
     state = index.data(Roles.RENDER_STATE)
     r = lay.render
-    mid_y = r.center().y()
     p.setFont(fonts.body)
     if state == RENDER_READY:
         render_player.paint_player(p, render_player.player_layout(lay.render),
                                    player_look(index, hover_area), fonts.mono,
                                    fonts.small)  # fmt: skip
-    elif state == RENDER_PENDING:
-        _paint_clock(p, QPointF(r.left() + 9, mid_y))
-        p.setPen(QColor(theme.TEXT_DIM))
-        p.drawText(r.adjusted(26, 0, 0, 0), _LEFT, "Waiting to send…")
     elif state == RENDER_UPLOADING:
         _paint_upload(p, r, index.data(Roles.UPLOAD_PROGRESS) or 0.0, fonts.body)
     elif state == RENDER_FAILED:
@@ -162,14 +157,6 @@ def _paint_failed(
         rest = QRectF(retry.right() + 10, r.top(), r.right() - retry.right() - 10, r.height())
         fm = QFontMetricsF(fonts.small)
         p.drawText(rest, _LEFT, fm.elidedText(error, Qt.TextElideMode.ElideRight, rest.width()))
-
-
-def _paint_clock(p: QPainter, c: QPointF) -> None:
-    p.setPen(QPen(QColor(theme.TEXT_DIM), 1.4))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawEllipse(c, 7, 7)
-    p.drawLine(c, QPointF(c.x(), c.y() - 4.5))
-    p.drawLine(c, QPointF(c.x() + 3.5, c.y()))
 
 
 def _paint_up_arrow(p: QPainter, c: QPointF) -> None:

@@ -77,14 +77,25 @@ class NowPlaying(QWidget):
         layout.addWidget(self.toggle_button)
         layout.addWidget(self.label)
         layout.addWidget(self.stop_button)
+        # Played to its end (the player is back at the start, not paused half-way): said
+        # so until it plays again or is sought into.
+        self._ended = False
         player.currentChanged.connect(self._refresh)
         player.playingChanged.connect(self._refresh)
         player.positionChanged.connect(self._refresh)
         player.durationChanged.connect(self._refresh)
+        player.finished.connect(self._on_finished)
         self.hide()
+
+    @Slot(str)
+    def _on_finished(self, key: str) -> None:
+        if key and key == self._key:
+            self._ended = True
+            self._refresh()
 
     def follow(self, key: str, name: str, on_click: Callable[[], None] | None = None) -> None:
         self._key, self._name = key, name
+        self._ended = False
         self.label.on_click = on_click
         self.label.setCursor(
             Qt.CursorShape.PointingHandCursor if on_click else Qt.CursorShape.ArrowCursor
@@ -103,13 +114,19 @@ class NowPlaying(QWidget):
             self.hide()
             return
         playing = player.is_playing
+        if playing or player.position > 0:
+            self._ended = False
         self.toggle_button.setText("❚❚" if playing else "▶")
         self.toggle_button.setToolTip("Pause" if playing else "Play")
-        verb = "Now playing" if playing else "Paused"
-        timing = _clock(player.position)
-        if player.duration:
-            timing += f" / {_total(player.duration)}"
-        self.label.setText(f"{verb}: {self._name}  {timing}")
+        if self._ended:
+            timing = _total(player.duration) if player.duration else ""
+            self.label.setText(f"Ended: {self._name}  {timing}".rstrip())
+        else:
+            verb = "Now playing" if playing else "Paused"
+            timing = _clock(player.position)
+            if player.duration:
+                timing += f" / {_total(player.duration)}"
+            self.label.setText(f"{verb}: {self._name}  {timing}")
         self.show()
 
 

@@ -41,6 +41,9 @@ def lock_icon(size: int = 16) -> QIcon:
     return QIcon(pixmap)
 
 
+NO_MEMBERS_HINT = "No one else has an account on this server yet: only you will see it."
+
+
 class PrivateThreadDialog(QDialog):
     def __init__(self, users: Sequence[str], me: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -55,6 +58,11 @@ class PrivateThreadDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.members.addItem(item)
+        if self.members.count() == 0:  # an empty box looked broken: say why it is empty
+            hint = QListWidgetItem(NO_MEMBERS_HINT)
+            hint.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.members.addItem(hint)
+            self.members.setWordWrap(True)
         note = QLabel("Only the members you tick (and you) will see this thread.")
         note.setWordWrap(True)
         self.message = QLabel()
@@ -78,7 +86,12 @@ class PrivateThreadDialog(QDialog):
 
     def chosen(self) -> tuple[str, ...]:
         items = (self.members.item(i) for i in range(self.members.count()))
-        return tuple(i.text() for i in items if i.checkState() == Qt.CheckState.Checked)
+        return tuple(
+            i.text()
+            for i in items
+            if i.flags() & Qt.ItemFlag.ItemIsUserCheckable
+            and i.checkState() == Qt.CheckState.Checked
+        )
 
     def accept(self) -> None:
         if not self.name.text().strip():

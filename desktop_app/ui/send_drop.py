@@ -1,4 +1,7 @@
-"""Files dropped on the open thread are sent as messages with that audio.
+"""Files dropped on the open thread become attachments waiting in the composer.
+
+Audio files are handed to ``attach`` (the composer shows them, and Send posts them into
+the open thread); anything else is refused in words at once.
 
 An event filter on the message list (and its viewport) rather than drop handlers on the
 list itself, so the list stays a plain view and the hint it paints is the only thing it
@@ -27,24 +30,24 @@ class DropTarget(Protocol):
     @property
     def current_thread_id(self) -> str: ...
 
-    def send_audio_file(self, path: str | Path) -> None: ...
-
 
 class SendDrop(QObject):
-    """``SendDrop(threads_state, view, refused)``: accepts local files dragged over
-    ``view``, sends the audio ones to the open thread; ``refused(text)`` hears the words
-    for everything it will not send."""
+    """``SendDrop(threads_state, view, attach, refused)``: accepts local files dragged over
+    ``view`` and attaches the audio ones (``attach(paths)``); ``refused(text)`` hears the
+    words for everything it will not send."""
 
     def __init__(
         self,
         threads_state: DropTarget,
         view: MessageListView,
+        attach: Callable[[list[Path]], None],
         refused: Callable[[str], None],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._threads = threads_state
         self._view = view
+        self._attach = attach
         self._refused = refused
         view.viewport().installEventFilter(self)
         view.installEventFilter(self)
@@ -60,7 +63,7 @@ class SendDrop(QObject):
                 thread = self._threads.current_thread
                 self._view.set_drop_hint(
                     True,
-                    f"Drop to send to {thread.name}"
+                    f"Drop to attach to a message for {thread.name}"
                     if thread is not None
                     else "Open a thread first — files dropped here are sent to it",
                 )
@@ -84,12 +87,13 @@ class SendDrop(QObject):
         return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
 
     def drop_files(self, files: list[Path]) -> None:
-        """Send each audio file as a message; anything else is refused in words."""
+        """Attach the audio files (Send posts them); anything else is refused in words."""
         if not self._threads.current_thread_id:
             self._refused("Open a thread, then drop audio files on it to send them.")
             return
+        sendable = [path for path in files if is_sendable(path)]
         for path in files:
-            if is_sendable(path):
-                self._threads.send_audio_file(path)
-            else:
+            if not is_sendable(path):
                 self._refused(refusal(path))
+        if sendable:
+            self._attach(sendable)

@@ -41,10 +41,17 @@ from desktop_app.domain.pattern import DEFAULT_VELOCITY, Pattern
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.grid_cells import paint_cell, paint_cursor, paint_velocity
-from desktop_app.ui.grid_geometry import ROW_HEIGHT, GridMetrics, content_height, row_y
+from desktop_app.ui.grid_geometry import GridMetrics, content_height
 from desktop_app.ui.track_sound import accept_audio_drag, drop_new_track
 from desktop_app.ui.velocity_gestures import WHEEL_STEP as WHEEL_STEP
 from desktop_app.ui.velocity_gestures import NudgeMerge, dragged, nudged
+
+# Focus that arrives from the keyboard: the cursor cell shows at once.
+_KEYBOARD_REASONS = (
+    Qt.FocusReason.TabFocusReason,
+    Qt.FocusReason.BacktabFocusReason,
+    Qt.FocusReason.ShortcutFocusReason,
+)
 
 
 class SequencerGrid(QWidget):
@@ -118,7 +125,7 @@ class SequencerGrid(QWidget):
         self._fit_cells()
 
     def _fit_cells(self) -> None:
-        metrics = GridMetrics.fitting(self.pattern, self.width())
+        metrics = GridMetrics.fitting(self.pattern, self.width(), self.height())
         if metrics != self._metrics:
             self._metrics = metrics
             self.update()
@@ -158,15 +165,15 @@ class SequencerGrid(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(event.rect(), theme.color(theme.BG_DEEP))
         spb = max(1, p.steps_per_beat)
-        height = content_height(len(p.tracks))
-        column_span = self._metrics.column_span
+        m = self._metrics
+        height = m.content_height(len(p.tracks))
 
         # beat groups: a faint band behind every other beat makes the bar readable at a glance
         for beat_start in range(0, p.length, spb):
             if (beat_start // spb) % 2 == 1:
                 last = min(p.length, beat_start + spb) - 1
-                x0 = column_span(p, beat_start)[0]
-                x1 = sum(column_span(p, last))
+                x0 = m.column_span(p, beat_start)[0]
+                x1 = sum(m.column_span(p, last))
                 painter.fillRect(QRect(x0, 0, x1 - x0, height), theme.color(theme.BG_RAISED, 110))
 
         # the step being heard: a column glow behind the cells
@@ -179,7 +186,7 @@ class SequencerGrid(QWidget):
         soloing = any(t.solo for t in p.tracks)
         exposed = event.rect()
         for ti, track in enumerate(p.tracks):
-            if row_y(ti) > exposed.bottom() or row_y(ti) + ROW_HEIGHT < exposed.top():
+            if not exposed.top() - m.row_height <= m.row_y(ti) <= exposed.bottom():
                 continue
             audible = track.solo if soloing else not track.mute
             painter.setOpacity(1.0 if audible else 0.38)
@@ -344,7 +351,12 @@ class SequencerGrid(QWidget):
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
-        self._cursor_shown = event.reason() != Qt.FocusReason.MouseFocusReason
+        reason = event.reason()
+        if reason == Qt.FocusReason.MouseFocusReason:
+            self._cursor_shown = False
+        elif reason in _KEYBOARD_REASONS:
+            self._cursor_shown = True
+        # else (the window's first focus, its return, a closed menu): as it was
         self.update()
         self.cursorMoved.emit(self.cell_rect(*self._cursor))
 
@@ -405,7 +417,7 @@ class SequencerGrid(QWidget):
 
     # ---- audio files dropped under the rows ------------------------------------------
     def _under_the_rows(self, pos: QPoint | QPointF) -> bool:
-        return pos.y() >= row_y(len(self.pattern.tracks))
+        return pos.y() >= self._metrics.row_y(len(self.pattern.tracks))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         accept_audio_drag(event)

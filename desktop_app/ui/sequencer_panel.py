@@ -9,9 +9,10 @@ menus rather than defining its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -96,6 +97,7 @@ class SequencerPanel(QWidget):
         self._seq = sequencer_state
         self._rec = recording_state
         self._build_actions()
+        sequencer_state.drops.added.connect(self._show_track)  # a track made from a file
 
         self.transport = TransportBar(
             sequencer_state, recording_state, self.play_action, self.record_action, self
@@ -137,6 +139,8 @@ class SequencerPanel(QWidget):
         self.ruler.set_metrics(self.grid.metrics)
         self.grid.metricsChanged.connect(self.ruler.set_metrics)
         self.headers = TrackHeaderColumn(sequencer_state)
+        self.headers.set_metrics(self.grid.metrics)
+        self.grid.metricsChanged.connect(self.headers.set_metrics)
         self.header_view = HeaderViewport(self.headers, self)
 
         hbar = self.grid_scroll.horizontalScrollBar()
@@ -144,6 +148,9 @@ class SequencerPanel(QWidget):
         hbar.valueChanged.connect(self.ruler.set_offset)
         vbar.valueChanged.connect(self.header_view.set_offset)
         self.header_view.scrollRequested.connect(lambda dy: vbar.setValue(vbar.value() + dy))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._show_focused_header)
 
         corner = QWidget(self)
         corner.setFixedSize(HEADER_WIDTH, RULER_HEIGHT)
@@ -237,6 +244,19 @@ class SequencerPanel(QWidget):
             lambda _c=False: self.play_action.setChecked(seq.is_playing)
         )
 
+    def _show_focused_header(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Tab into a track header below (or above) the visible rows scrolls it into view:
+        the headers move with the grid's scroll bar, not with the focus."""
+        if new is None or not Shiboken.isValid(self) or not self.headers.isAncestorOf(new):
+            return
+        top = new.mapTo(self.headers, QPoint(0, 0)).y()
+        vbar = self.grid_scroll.verticalScrollBar()
+        room = self.grid_scroll.viewport().height()
+        if top < vbar.value():
+            vbar.setValue(top - 4)
+        elif top + new.height() > vbar.value() + room:
+            vbar.setValue(top + new.height() + 4 - room)
+
     def _follow_grid_cursor(self, cell: QRect) -> None:
         """Keep the keyboard cursor's cell in view as it moves past the visible part."""
         centre = cell.center()
@@ -261,17 +281,21 @@ class SequencerPanel(QWidget):
 
     def _add_track(self, sample: str) -> None:
         index = self._seq.add_track(sample)
-        self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
+        self.grid_scroll.ensureVisible(0, self.grid.metrics.content_height(index + 1), 0, 0)
 
     def _add_track_from_file(self) -> None:
-        index = pick_new_track(self._seq, self)
-        if index is not None:
-            self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
+        pick_new_track(self._seq, self)
+
+    def _show_track(self, index: int) -> None:
+        self.grid_scroll.ensureVisible(0, self.grid.metrics.content_height(index + 1), 0, 0)
 
     def wanted_width(self) -> int:
-        """The width that shows the whole pattern at full size and the toolbar on one
-        line; more only adds empty space beside the grid."""
-        return max(self._width_for(GridMetrics()), self.toolbar.sizeHint().width())
+        """The width that shows the whole pattern with the largest pads the grid's height
+        has room for (``MAX_CELL_WIDTH`` on a big screen) and the toolbar on one line;
+        more only adds empty space beside the grid."""
+        room = self.height() - self.toolbar.height() - RULER_HEIGHT
+        largest = GridMetrics.fitting(self._seq.pattern, 1 << 20, max(0, room))
+        return max(self._width_for(largest), self.toolbar.sizeHint().width())
 
     def fitting_width(self, *, compact: bool = False) -> int:
         """The narrowest width that still shows the whole pattern, with the smallest

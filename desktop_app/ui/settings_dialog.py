@@ -81,8 +81,11 @@ class SettingsDialog(QDialog):
         *,
         devices: Callable[[], AudioDevices] = query_audio_devices,
         embedded_folder: str = "",
+        server_name: str = "",
         parent: QWidget | None = None,
     ) -> None:
+        """``server_name``: who the server in use says the token is (``""`` where the
+        name is free: the local server, a shared token)."""
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
@@ -115,6 +118,21 @@ class SettingsDialog(QDialog):
         self.user_name.setPlaceholderText("Shown next to your messages")
         self.user_name.setMaxLength(64)
         self.user_name.textChanged.connect(self._validate)
+        # On a server with accounts the token decides who you are: show that name and say
+        # so, rather than take an edit the server would refuse on every message.
+        self._server_name = "" if settings.overridden_by("user_name") else server_name
+        self.identity_note = QLabel(
+            f"This server knows your token as “{server_name}”; the token decides who "
+            "you are there, so the name cannot be changed here. It is used on your own "
+            "local server and on servers with a shared token."
+        )
+        self.identity_note.setObjectName("settingsIdentityNote")
+        self.identity_note.setWordWrap(True)
+        self.identity_note.setStyleSheet(f"color: {theme.TEXT_DIM};")
+        if self._server_name:
+            self.user_name.setText(self._server_name)
+            self.user_name.setReadOnly(True)
+            self.user_name.setToolTip("Decided by this server's token")
         self.error_label = QLabel()
         self.error_label.setObjectName("settingsError")
         self.error_label.setStyleSheet(f"color: {theme.ERROR};")
@@ -126,6 +144,10 @@ class SettingsDialog(QDialog):
         server_form.addRow("Server URL", self.server_url)
         server_form.addRow("API token", self.api_token)
         server_form.addRow("Your name", self.user_name)
+        if self._server_name:
+            server_form.addRow(self.identity_note)
+        else:
+            self.identity_note.hide()
         # A value set in the environment wins over this dialog: show it, read-only, and say
         # where it comes from instead of pretending an edit here would take effect.
         self.env_note = QLabel()
@@ -309,7 +331,9 @@ class SettingsDialog(QDialog):
         s = self._settings
         # Audio and identity first, connection last: a server change triggers a reconnect
         # that should already see the new user name.
-        if not s.overridden_by("user_name"):  # never copy the environment into the file
+        # Never copy the environment into the file, nor the server's name for the token
+        # (the field shows it read-only) over the name used where it is free.
+        if not s.overridden_by("user_name") and not self._server_name:
             s.user_name = self.user_name.text().strip()
         s.output_device = self.output_device.currentData() or ""
         s.input_device = self.input_device.currentData() or ""

@@ -114,13 +114,16 @@ QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
 QMenu {{ background: {BG_RAISED}; color: {TEXT}; border: 1px solid {BORDER}; padding: 4px; }}
 QMenu::item {{ padding: 5px 18px; border-radius: 3px; }}
 QMenu::item:selected {{ background: {ACCENT}; color: #1a1208; }}
+QMenu::item:disabled {{ color: {TEXT_FAINT}; background: transparent; }}
 QMenu::separator {{ height: 1px; background: {BORDER}; margin: 4px 6px; }}
 """
 
 
 def apply(app: QApplication) -> None:
     """Give the whole application the dark look (Fusion style + palette + a small sheet)."""
-    app.setStyle("Fusion")
+    from desktop_app.ui.indicator_style import DarkIndicators  # it draws with this module
+
+    app.setStyle(DarkIndicators("Fusion"))
     app.setPalette(dark_palette())
     app.setStyleSheet(app.styleSheet() + STYLE_SHEET)
 

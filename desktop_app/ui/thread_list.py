@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.message import parse_time
+from desktop_app.domain.message import Thread, parse_time
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
@@ -48,6 +48,25 @@ UNREAD_ROLE = Qt.ItemDataRole.UserRole + 2  # int: messages from others not read
 MUTED_ROLE = Qt.ItemDataRole.UserRole + 3  # bool: no notifications from this thread
 RAIL_WIDTH = 32  # the folded list
 WIDGET_MAX = 16777215  # QWIDGETSIZE_MAX
+
+
+def thread_tooltip(thread: Thread, unread: int) -> str:
+    """Who sees the thread, then its last activity and unread count. A public thread's
+    ``users`` are only whoever created it (the shared token's "root" on the embedded
+    server), not who is in it: everyone on the server is, so that is what it says."""
+    lines = [thread.name or "Untitled thread"]
+    if thread.private:
+        lines.append("Private: only its members see it")
+        # none listed: made with the shared token, which sees it (as the header says)
+        lines.append("Members: " + (", ".join(thread.users) or "you"))
+    else:
+        lines.append("Public: everyone on this server sees it")
+    if thread.updated_at:
+        when = parse_time(thread.updated_at).astimezone()
+        lines.append(f"Last activity {when:%d %b %Y, %H:%M}")
+    if unread:
+        lines.append(f"{unread} unread")
+    return "\n".join(lines)
 
 
 class _UnreadBadge(QStyledItemDelegate):
@@ -208,6 +227,9 @@ class ThreadListWidget(QWidget):
         self.list = _ThreadListView()
         self.list.setObjectName("threadListView")
         self.list.setUniformItemSizes(True)
+        # Names end in "…" to fit (the delegate): a list scrolling sideways to show the
+        # rest of one long name hid the pills and cut every other name at the left.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setItemDelegate(_UnreadBadge(self.list))
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
@@ -301,18 +323,9 @@ class ThreadListWidget(QWidget):
                 unread = self._state.unread_count(thread.id)
                 item.setData(UNREAD_ROLE, unread)
                 item.setData(MUTED_ROLE, self._state.is_muted(thread.id))
-                tip = thread.name
+                item.setToolTip(thread_tooltip(thread, unread))
                 if thread.private:
                     item.setIcon(lock_icon())
-                    tip += "\nPrivate: only its members see it"
-                if thread.users:
-                    tip += "\nWith " + ", ".join(thread.users)
-                if thread.updated_at:
-                    when = parse_time(thread.updated_at).astimezone()
-                    tip += f"\nLast activity {when:%d %b %Y, %H:%M}"
-                if unread:
-                    tip += f"\n{unread} unread"
-                item.setToolTip(tip)
                 self.list.addItem(item)
             self._select(self._state.current_thread_id)
             self._show_unread_total()

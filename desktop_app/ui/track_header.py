@@ -1,7 +1,8 @@
 """Per-track controls left of the grid: name, mute, solo, volume, pan and a track menu.
 
-Rows are exactly ``ROW_HEIGHT`` tall and start at ``TOP_PADDING`` like the grid's, and the
-column follows the grid's vertical scroll, so each header stays beside its row.
+Rows are exactly as tall as the grid's (``GridMetrics.row_height``, taller with the pads
+on a big screen) and start at ``TOP_PADDING`` like the grid's, and the column follows the
+grid's vertical scroll, so each header stays beside its row.
 
 A track with its own sound shows it in a small line under its name — the
 file's name, or "missing sound" when the sample is not here — with its pitch, decay and
@@ -16,7 +17,9 @@ At 760 px the full headers took 300 px and left the grid three of sixteen steps.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize, Signal
+from itertools import pairwise
+
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
@@ -39,7 +42,7 @@ from desktop_app.domain.track import Track, default_choke
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.elided_label import ElidedLabel
-from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, row_y
+from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, GridMetrics
 from desktop_app.ui.menu_button import forget_hover_when_closed
 from desktop_app.ui.track_mix_popup import TrackMixPopup, pan_text
 from desktop_app.ui.track_name_edit import NameEdit
@@ -101,6 +104,7 @@ class TrackHeader(QWidget):
         self._popup: TrackSoundPopup | None = None
         self._mix_popup: TrackMixPopup | None = None
         self.compact = False
+        self._row_gap = GridMetrics().row_gap
 
         self.name_edit = NameEdit(self)
         self.name_edit.setMinimumWidth(60)
@@ -118,7 +122,7 @@ class TrackHeader(QWidget):
         self.solo_button.toggled.connect(lambda on: state.set_solo(self.index, on))
 
         self.volume_bar = ValueBar(0.0, 1.0, 0.8, parent=self)
-        self.volume_bar.setToolTip("Volume — drag, wheel, double-click to reset")
+        self.volume_bar.setToolTip("Volume — drag, wheel or arrow keys; double-click resets")
         self.volume_bar.setFixedWidth(62)
         self.volume_bar.editStarted.connect(self._begin_volume)
         self.volume_bar.valueEdited.connect(
@@ -127,7 +131,12 @@ class TrackHeader(QWidget):
         self.volume_bar.editFinished.connect(self._end_volume)
 
         self.pan_bar = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=pan_text, parent=self)
+        self.pan_bar.setToolTip("Pan — drag, wheel or arrow keys; double-click centres")
         self.pan_bar.setFixedWidth(42)
+        # Tab reaches them (name, M, S, volume, pan, ⋮): a keyboard user had no way to
+        # change a full header's volume or pan
+        for bar in (self.volume_bar, self.pan_bar):
+            bar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.pan_bar.editStarted.connect(self._begin_pan)
         self.pan_bar.valueEdited.connect(lambda v: state.set_pan(self.index, v, self._pan_gesture))
         self.pan_bar.editFinished.connect(self._end_pan)
@@ -140,6 +149,9 @@ class TrackHeader(QWidget):
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setMenu(self._build_menu())
         forget_hover_when_closed(self.menu_button, self.menu_button.menu())
+        chain = self.focus_chain()
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
         names = QVBoxLayout()
         names.setContentsMargins(0, 0, 0, 0)
@@ -162,6 +174,17 @@ class TrackHeader(QWidget):
         layout.addWidget(self.menu_button)
         self._layout = layout
         self.refresh()
+
+    def set_row(self, height: int, gap: int) -> None:
+        """The grid's row height and the gap between its pads' rows."""
+        self._row_gap = gap
+        self.setFixedHeight(height)
+        self.update()
+
+    def focus_chain(self) -> list[QWidget]:
+        """What Tab goes through in this header, in order (hidden ones are skipped)."""
+        return [self.name_edit, self.mute_button, self.solo_button, self.volume_bar,
+                self.pan_bar, self.menu_button]  # fmt: skip
 
     def set_compact(self, compact: bool) -> None:
         """Name, M, S and the menu only; volume and pan through "Volume and pan…"."""
@@ -275,7 +298,8 @@ class TrackHeader(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        r = self.rect().adjusted(0, 2, 0, -2)
+        half = self._row_gap // 2
+        r = self.rect().adjusted(0, half, 0, -(self._row_gap - half))
         painter.fillRect(r, theme.color(theme.BG_RAISED))
         stripe = theme.ACCENT if self._audible else theme.BORDER_STRONG
         painter.fillRect(r.adjusted(0, 0, -(r.width() - 3), 0), theme.color(stripe))
@@ -312,6 +336,7 @@ class TrackHeaderColumn(QWidget):
         self.state = state
         self.headers: list[TrackHeader] = []
         self.compact = False
+        self.metrics = GridMetrics()
         self.setFixedWidth(HEADER_WIDTH)
         state.patternChanged.connect(self._sync)
         self._sync()
@@ -327,22 +352,35 @@ class TrackHeaderColumn(QWidget):
         self.setFixedWidth(self.header_width)
         self._sync()
 
+    def set_metrics(self, metrics: GridMetrics) -> None:
+        """The grid's rows changed height (its pads grew or shrank): follow them."""
+        if (metrics.row_height, metrics.row_gap) != (self.metrics.row_height, self.metrics.row_gap):
+            self.metrics = metrics
+            self._sync()
+        self.metrics = metrics
+
     def _sync(self) -> None:
         tracks = self._state.pattern.tracks
+        rows = self.metrics
         while len(self.headers) > len(tracks):
             header = self.headers.pop()
             header.hide()  # gone now, even before the deferred delete runs
             header.deleteLater()
         while len(self.headers) < len(tracks):
             header = TrackHeader(self._state, len(self.headers), self)
+            if self.headers:  # a track added later: Tab still goes down the headers
+                chain = [self.headers[-1].focus_chain()[-1], *header.focus_chain()]
+                for before, after in pairwise(chain):
+                    QWidget.setTabOrder(before, after)
             header.show()
             self.headers.append(header)
         for i, header in enumerate(self.headers):
             if header.compact != self.compact:
                 header.set_compact(self.compact)
-            header.setGeometry(0, row_y(i), self.header_width, ROW_HEIGHT)
+            header.set_row(rows.row_height, rows.row_gap)
+            header.setGeometry(0, rows.row_y(i), self.header_width, rows.row_height)
             header.refresh()
-        self.setFixedHeight(TOP_PADDING + len(tracks) * ROW_HEIGHT + BOTTOM_PADDING)
+        self.setFixedHeight(rows.content_height(len(tracks)))
 
     def sizeHint(self) -> QSize:
         return QSize(self.header_width, self.height())

@@ -6,7 +6,7 @@ the tooltip) and edited changes for reasons of its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QLineEdit, QStyle, QStyleOptionFrame, QWidget
 
@@ -23,7 +23,9 @@ class NameEdit(QLineEdit):
     """Reads like a label; a double-click makes it editable. Enter or leaving commits,
     Escape cancels. A name wider than the header ends in "…" while it is not edited (a
     line edit cuts it mid-letter: Hydrogen's "Hat Semi-Open" read "Hat Semi-Oper");
-    ``name`` is always the whole name."""
+    ``name`` is always the whole name. Tab reaches it (a click does not focus it: it is a
+    label until double-clicked), and Enter or F2 there starts editing; keys it does not
+    use while it reads as a label (Space, R) stay the window's shortcuts."""
 
     committed = Signal(str)
 
@@ -42,7 +44,7 @@ class NameEdit(QLineEdit):
 
     def _set_editing(self, editing: bool) -> None:
         self.setReadOnly(not editing)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if editing else Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if editing else Qt.FocusPolicy.TabFocus)
         self.setCursor(Qt.CursorShape.IBeamCursor if editing else Qt.CursorShape.ArrowCursor)
         self.setProperty("editing", editing)
         self.style().unpolish(self)
@@ -105,7 +107,15 @@ class NameEdit(QLineEdit):
         else:
             self.start_editing()
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and not self.editing:
+            return False  # a label: Space plays, R records
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.editing and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2):
+            self.start_editing()
+            return
         if self.editing and event.key() == Qt.Key.Key_Escape:
             self.setText(self._before)
             self._commit()

@@ -1,8 +1,8 @@
 """A compact fader for track volume and pan, painted to match the grid.
 
 A drag is relative (grabbing the bar never jumps the value), Shift makes it fine, the wheel
-nudges, a double-click resets to the default; given focus (``setFocusPolicy``; the
-track header's bars take none, the mix popup's do), the arrow keys nudge as the wheel does,
+nudges, a double-click resets to the default; given focus (``setFocusPolicy``: the
+track header's and the mix popup's bars take it), the arrow keys nudge as the wheel does,
 Page Up/Down in big steps, Home/End to the ends, Delete to the default.
 ``editStarted``/``editFinished`` bracket a gesture so the caller can make a whole drag —
 or a quick burst of wheel notches — one undo step; ``valueEdited`` fires only for the

@@ -8,6 +8,7 @@ change (the store was replaced) — gets one ``reset`` event instead of a silent
 ``id`` is the current cursor, and the client reloads what it shows through the polling
 API. The stream's first frame (``retry:``) also carries an ``id:``, the cursor the stream
 starts from, so a client holds one even if no event comes before it loses the connection.
+A user's stream ends once the user is revoked (``sequencer_server.stream_access``).
 A plain ``StreamingResponse`` serves it: the frames are three lines each, and the
 broker (``sequencer_server.events``) does the rest.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Protocol
@@ -23,12 +25,14 @@ from typing import Annotated, Any, Protocol
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
+from sequencer_server.auth import credentials_of
 from sequencer_server.deps import CurrentUser, PresenterDep, SinceCursor, StoreDep
-from sequencer_server.events import PAGE, Broker
+from sequencer_server.events import PAGE, Broker, Recheck
 from sequencer_server.membership import can_see, public_thread
 from sequencer_server.presenters import MessagePresenter
 from sequencer_server.slots import Slots
 from sequencer_server.store import Change
+from sequencer_server.stream_access import StreamAccess
 from sequencer_server.users import User
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -103,12 +107,12 @@ class _Frames:
         self._cache = cache
         self._present = present
         self._base_url = base_url
-        self._user = user
+        self.user = user
 
     def frame(self, change: Change, thread: dict[str, Any] | None) -> str | None:
         """What this user sees of the change; rendered once for all who may see it (the
         listeners of one server share its address, and members share signed URLs)."""
-        if thread is None or not can_see(thread, self._user):
+        if thread is None or not can_see(thread, self.user):
             return None
         key = (change.seq, self._base_url)
         cached = self._cache.get(key)
@@ -146,8 +150,12 @@ async def events(
 ) -> StreamingResponse:
     start = _start(last_event_id, since)
     free_slot = stream_slots(request).take(_stream_owner(request, user))
+    credentials = credentials_of(request)  # a GET: the token is the header's or the query's
+    access = StreamAccess(
+        request.app.state.authenticator.identify, credentials.header or credentials.query, user
+    )
     try:
-        return await _open_stream(request, user, store, present, start, free_slot)
+        return await _open_stream(request, access, store, present, start, free_slot)
     except BaseException:
         free_slot()
         raise
@@ -155,7 +163,7 @@ async def events(
 
 async def _open_stream(
     request: Request,
-    user: User,
+    access: StreamAccess,
     store: StoreDep,
     present: MessagePresenter,
     start: int | None,
@@ -166,7 +174,7 @@ async def _open_stream(
     opened_at = await asyncio.to_thread(store.cursor) if start is None else start
     broker: Broker = request.app.state.events
     heartbeat = request.app.state.settings.sse_heartbeat_s
-    frames = _Frames(broker.frames, present, str(request.base_url), user)
+    frames = _Frames(broker.frames, present, str(request.base_url), access.user)
     listener = await broker.subscribe()
 
     async def stream() -> AsyncIterator[str]:
@@ -185,23 +193,42 @@ async def _open_stream(
                 page = await broker.with_threads(
                     await asyncio.to_thread(store.changes_after, cursor, PAGE)
                 )
+                if not await access.still_allowed():
+                    return
+                frames.user = access.user
                 for change, thread in page:
                     sent.add(change.seq)
                     if (frame := frames.frame(change, thread)) is not None:
                         yield frame
                 cursor = page[-1][0].seq if len(page) == PAGE else None
+            ping_at = time.monotonic() + heartbeat
             while True:
+                wait = ping_at - time.monotonic()
+                if (check_in := access.idle_check_in()) is not None:
+                    wait = min(wait, check_in)
                 try:
-                    item = await asyncio.wait_for(listener.queue.get(), heartbeat)
+                    item = await asyncio.wait_for(listener.queue.get(), max(0.0, wait))
                 except TimeoutError:
-                    yield ": ping\n\n"
+                    if access.idle_check_in() == 0 and not await access.still_allowed(now=True):
+                        return
+                    if time.monotonic() >= ping_at:
+                        ping_at = time.monotonic() + heartbeat
+                        yield ": ping\n\n"
                     continue
+                ping_at = time.monotonic() + heartbeat
                 if item is None:
                     return
+                if isinstance(item, Recheck):  # someone was revoked: are we?
+                    if not await access.still_allowed(now=True):
+                        return
+                    continue
                 change, thread = item
                 if change.seq in sent or change.seq <= floor:
                     continue
                 if (frame := frames.frame(change, thread)) is not None:
+                    if not await access.still_allowed():
+                        return
+                    frames.user = access.user
                     yield frame
         finally:
             broker.unsubscribe(listener)

@@ -52,25 +52,33 @@ def _drop_unusable_range(request: Request) -> None:
         request.scope["headers"] = [(k, v) for k, v in headers if k != b"range"]
 
 
-def in_private_thread(store: MessageStore, key: str) -> bool:
-    """Whether the render stored at ``key`` is attached to a message of a private thread
-    (keys are ``{ENV}/renders/{render id}.{format}``)."""
+def attached_thread(store: MessageStore, key: str) -> dict | None:
+    """The thread of the message the render stored at ``key`` is attached to (keys are
+    ``{ENV}/renders/{render id}.{format}``); None for a render not attached (yet)."""
     upload = store.get_upload(PurePosixPath(key).stem)
     if upload is None or upload.get("key") != key or not upload.get("message_id"):
-        return False
+        return None
     message = store.get_message(upload["message_id"])
-    thread = store.get_thread(message["parent_thread"]) if message else None
+    return store.get_thread(message["parent_thread"]) if message else None
+
+
+def in_private_thread(store: MessageStore, key: str) -> bool:
+    """Whether the render stored at ``key`` is attached to a message of a private thread."""
+    thread = attached_thread(store, key)
     return bool(thread and thread.get("private"))
 
 
-def private_media(store: MessageStore, key: str) -> str:
-    """What ``key`` is, when a private thread keeps it from unsigned readers: a private
-    thread's render, or a sample one of its messages plays (routes/samples); else ""."""
-    if in_private_thread(store, key):
-        return "this recording belongs to a private thread"
+def unsigned_access(store: MessageStore, key: str) -> tuple[str, bool]:
+    """(why a private thread keeps ``key`` from unsigned readers, or ""; whether it is an
+    attached render of a public thread, the only file that stays public for good). A
+    render not yet attached may still join a private thread, a sample may come to be
+    played in one (routes/samples): a shared cache must not keep those."""
+    thread = attached_thread(store, key)
+    if thread is not None and thread.get("private"):
+        return "this recording belongs to a private thread", False
     if sample_is_private(store, key):
-        return "this sample is played in a private thread"
-    return ""
+        return "this sample is played in a private thread", False
+    return "", thread is not None
 
 
 @router.head("/media/{key:path}", include_in_schema=False)
@@ -107,17 +115,24 @@ async def get_media(
     signed = exp is not None or sig is not None
     if signed and not (exp and sig and signer.valid(key, exp, sig)):
         raise HTTPException(403, "the signed URL has expired or is not the server's")
-    if not signed and (private := await run_in_threadpool(private_media, store, key)):
-        raise HTTPException(403, f"{private}: use the signed URL the API gives")
+    public_for_good = False
+    if not signed:
+        private, public_for_good = await run_in_threadpool(unsigned_access, store, key)
+        if private:
+            raise HTTPException(403, f"{private}: use the signed URL the API gives")
     _drop_unusable_range(request)
     fmt = path.suffix.lstrip(".").lower()
+    if signed:
+        caching = f"private, max-age={signer.ttl_s}"
+    elif public_for_good:
+        caching = "public, max-age=31536000, immutable"
+    else:
+        caching = "private, no-store"
     return FileResponse(
         path,
         media_type=CONTENT_TYPES.get(fmt)
         or SAMPLE_CONTENT_TYPES.get(fmt, "application/octet-stream"),
-        headers={
-            "Cache-Control": f"private, max-age={signer.ttl_s}"
-            if signed
-            else "public, max-age=31536000, immutable"
-        },
+        # An upload is checked for audio frames at its start, not for what follows them:
+        # a browser must take it as the type we name, never sniff HTML out of it.
+        headers={"Cache-Control": caching, "X-Content-Type-Options": "nosniff"},
     )

@@ -32,6 +32,7 @@ from sequencer_server.upload_form import (
     received_upload,
 )
 from sequencer_server.users import User
+from sequencer_server.write_limits import check_storage_quota
 
 log = logging.getLogger("sequencer_server.uploads")
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -111,12 +112,14 @@ async def _store_upload(
     await file.seek(0)
 
     if idempotency_key:
-        earlier = await run_in_threadpool(store.find_upload, idempotency_key)
+        # The key is the uploader's own: clients derive it from ids other users see.
+        earlier = await run_in_threadpool(store.find_upload, user.name, idempotency_key)
         if earlier is not None:
             digest = await run_in_threadpool(sha256_of, file.file)
             private = await run_in_threadpool(in_private_thread, store, earlier["key"])
             return _replay(earlier, size, digest, request, storage, private)
 
+    await run_in_threadpool(check_storage_quota, store, user, size, settings.write_limits)
     render_id = str(uuid.uuid4())
     key = f"{settings.env}/renders/{render_id}.{fmt}"
     log.info("📤 Uploading file: %s (%d bytes)", key, size)
@@ -150,7 +153,7 @@ async def _store_upload(
     except DuplicateUpload:
         # A concurrent retry with the same key won the race: keep its file, drop ours.
         await run_in_threadpool(storage.delete, key)
-        earlier = await run_in_threadpool(store.find_upload, idempotency_key or "")
+        earlier = await run_in_threadpool(store.find_upload, user.name, idempotency_key or "")
         if earlier is None:  # only a keyed upload collides; its record went in between
             raise HTTPException(
                 409, "A concurrent upload with this Idempotency-Key did not finish; retry"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from sequencer_common.atomic import atomic_write
+from sequencer_server.private_files import DIR_MODE
 from sequencer_server.storage.base import StorageError, StorageFull, StoredObject, Stream
 
 CHUNK = 1024 * 1024
@@ -20,7 +21,7 @@ class LocalStorage:
 
     def __init__(self, root: Path, public_base_url: str | None = None) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self.public_base_url = public_base_url
 
     def _path(self, key: str) -> Path:
@@ -37,7 +38,7 @@ class LocalStorage:
     def put(self, key: str, stream: Stream, size: int, content_type: str) -> None:
         target = self._path(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
             # Written under a temporary name and renamed, so a crash or a full disk never
             # leaves a truncated file at a key that a record points to.
             with atomic_write(target, unique_prefix=".upload-", fsync=True) as out:

@@ -52,12 +52,28 @@ class RenderClaimConflict(Exception):
         self.message_id = message_id
 
 
+class MessageIdRetired(Exception):
+    """The id belonged to a message that was deleted. Ids are never given to another
+    message: replies point at them, and a poller that saw the deletion must not see the
+    same id come back with someone else's content."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__(message_id)
+        self.message_id = message_id
+
+
 class StoreFull(Exception):
     """The store cannot write because its disk (or its size limit) is full."""
 
 
 class DuplicateUpload(Exception):
-    """Another upload with the same idempotency key was recorded first."""
+    """Another upload by the same uploader with the same idempotency key was recorded
+    first."""
+
+
+# Upload records from before uploaders were kept were made with the shared service token;
+# their Idempotency-Keys are that token's (``users.SERVICE_NAME``).
+LEGACY_UPLOADER = "service"
 
 
 class MessageStore(UserStore, SampleStore, Protocol):
@@ -71,7 +87,8 @@ class MessageStore(UserStore, SampleStore, Protocol):
 
     # messages
     def create_message(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Insert unless the id exists; returns (the stored document, whether inserted)."""
+        """Insert unless the id exists; returns (the stored document, whether inserted).
+        Raises MessageIdRetired for the id of a deleted message."""
 
     def get_message(self, message_id: str) -> dict[str, Any] | None: ...
     def attach_render(self, message_id: str, render: dict[str, Any]) -> bool:
@@ -99,11 +116,13 @@ class MessageStore(UserStore, SampleStore, Protocol):
 
     # uploads: the server's record of every file it stored
     def record_upload(self, doc: dict[str, Any]) -> None:
-        """Raises DuplicateUpload when ``doc["idempotency_key"]`` is already recorded."""
+        """Raises DuplicateUpload when ``doc["uploader"]`` already recorded an upload under
+        ``doc["idempotency_key"]``."""
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None: ...
-    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
-        """The upload a client already made with this ``Idempotency-Key``, if any."""
+    def find_upload(self, uploader: str, idempotency_key: str) -> dict[str, Any] | None:
+        """The upload ``uploader`` already made with this ``Idempotency-Key``, if any. Keys
+        are the uploader's own: clients derive them from ids other users see."""
 
     def claim_upload(self, render_id: str, message_id: str) -> None:
         """Mark the upload as attached to ``message_id``; raises RenderClaimConflict when it
@@ -114,6 +133,9 @@ class MessageStore(UserStore, SampleStore, Protocol):
     def unattached_uploads(self, created_before: str) -> list[dict[str, Any]]: ...
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         """Every upload record created before the time, attached or not."""
+
+    def bytes_stored_by(self, user_name: str) -> int:
+        """The sizes of the renders and samples ``user_name`` uploaded, added up."""
 
     def ping(self) -> None: ...
     def close(self) -> None: ...

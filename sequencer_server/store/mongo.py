@@ -21,9 +21,11 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from sequencer_server.store.base import (
+    LEGACY_UPLOADER,
     Change,
     ChangePage,
     DuplicateUpload,
+    MessageIdRetired,
     RenderClaimConflict,
     StoreFull,
 )
@@ -76,10 +78,23 @@ class MongoStore(MongoUsers, MongoSamples):
         self._threads.create_index([("seq", ASCENDING)], sparse=True)
         self._uploads.create_index([("message_id", ASCENDING), ("created_at", ASCENDING)])
         self._uploads.create_index([("created_at", ASCENDING)])
-        self._uploads.create_index("idempotency_key", unique=True, sparse=True)
+        self._key_uploads_per_uploader()
         self._adopt_old_tombstones(db["tombstones"])
         self._open_user_collections(db)
         self._open_sample_collections(db)
+
+    def _key_uploads_per_uploader(self) -> None:
+        """An Idempotency-Key is unique per uploader: databases from before had it unique
+        across all users (another user holding a client's key made its retry 409, or got
+        its render). Records without an uploader (older still) index as null."""
+        if "idempotency_key_1" in self._uploads.index_information():
+            self._uploads.drop_index("idempotency_key_1")
+        self._uploads.create_index(
+            [("uploader", ASCENDING), ("idempotency_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"idempotency_key": {"$exists": True}},
+            name="uploader_idempotency_key",
+        )
 
     def _adopt_old_tombstones(self, old: Collection) -> None:
         """Databases from before tombstones lived in ``messages`` kept them apart."""
@@ -151,9 +166,9 @@ class MongoStore(MongoUsers, MongoSamples):
         try:
             self._messages.insert_one(row)
         except DuplicateKeyError:
-            # An id created again after its deletion replaces its tombstone.
-            if self._messages.replace_one({"_id": doc["id"], "deleted": True}, row).matched_count:
-                return doc, True
+            # The id of a deleted message stays taken: its row is the tombstone.
+            if self._messages.find_one({"_id": doc["id"], "deleted": True}, {"_id": 1}):
+                raise MessageIdRetired(doc["id"]) from None
             return self.get_message(doc["id"]) or doc, False
         return doc, True
 
@@ -250,8 +265,13 @@ class MongoStore(MongoUsers, MongoSamples):
         self._counters.update_one(
             {"_id": "pruned_through"}, {"$max": {"value": newest[0]["seq"]}}, upsert=True
         )
+        # The rows stay as bare ids (no thread, no sequence number: no scan finds them),
+        # so a deleted message's id is never given to another message.
         return int(
-            self._messages.delete_many({**query, "seq": {"$lte": newest[0]["seq"]}}).deleted_count
+            self._messages.update_many(
+                {**query, "seq": {"$lte": newest[0]["seq"]}},
+                {"$unset": {"thread": "", "seq": "", "changed_at": ""}},
+            ).modified_count
         )
 
     # -- uploads ---------------------------------------------------------------------
@@ -265,8 +285,15 @@ class MongoStore(MongoUsers, MongoSamples):
         except DuplicateKeyError as exc:
             raise DuplicateUpload(doc.get("idempotency_key")) from exc
 
-    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
-        return self._uploads.find_one({"idempotency_key": idempotency_key}, {"_id": 0})
+    def find_upload(self, uploader: str, idempotency_key: str) -> dict[str, Any] | None:
+        if uploader == LEGACY_UPLOADER:  # its own first, then the records from before
+            rows = self._uploads.find(
+                {"idempotency_key": idempotency_key, "uploader": {"$in": [uploader, None]}},
+                {"_id": 0},
+            )
+            return min(rows, key=lambda r: r.get("uploader") is None, default=None)
+        query = {"idempotency_key": idempotency_key, "uploader": uploader}
+        return self._uploads.find_one(query, {"_id": 0})
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None:
         return self._uploads.find_one({"_id": render_id}, {"_id": 0})
@@ -299,6 +326,17 @@ class MongoStore(MongoUsers, MongoSamples):
 
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         return list(self._uploads.find({"created_at": {"$lt": created_before}}, {"_id": 0}))
+
+    def bytes_stored_by(self, user_name: str) -> int:
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"uploader": user_name}},
+            {"$group": {"_id": None, "total": {"$sum": "$size_bytes"}}},
+        ]
+        return sum(
+            int(row["total"])
+            for collection in (self._uploads, self._samples)
+            for row in collection.aggregate(pipeline)
+        )
 
     def ping(self) -> None:
         self._client.admin.command("ping")

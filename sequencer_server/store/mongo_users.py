@@ -25,6 +25,7 @@ def _user(row: dict[str, Any]) -> dict[str, Any]:
 class MongoUsers:
     _users: Collection
     _tokens: Collection
+    _counters: Collection  # the store's, shared with the change sequence
 
     def _open_user_collections(self, db: Database) -> None:
         self._users = db["users"]
@@ -56,7 +57,12 @@ class MongoUsers:
     def revoke_user(self, name: str) -> bool:
         found = self._users.update_one({"_id": name}, {"$set": {"revoked": True}}).matched_count
         self._tokens.delete_many({"name": name})
+        self._counters.update_one({"_id": "revocations"}, {"$inc": {"value": 1}}, upsert=True)
         return found == 1
+
+    def revocations(self) -> int:
+        doc = self._counters.find_one({"_id": "revocations"})
+        return int(doc["value"]) if doc else 0
 
     def user_for_token(self, token_hash: str) -> dict[str, Any] | None:
         token = self._tokens.find_one({"_id": token_hash})

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from sequencer_common.sqlite_db import Database
+from sequencer_server.private_files import restrict
 from sequencer_server.store.base import (
+    LEGACY_UPLOADER,
     Change,
     ChangePage,
     DuplicateUpload,
+    MessageIdRetired,
     RenderClaimConflict,
     StoreFull,
 )
@@ -37,7 +40,8 @@ from sequencer_server.store.sqlite_users import SQLiteUsers, create_user_tables
 log = logging.getLogger("sequencer_server.store.sqlite")
 
 BUSY_TIMEOUT_S = 30.0
-SCHEMA_VERSION = 3  # 2: users and token hashes (sqlite_users); 3: samples (sqlite_samples)
+# 2: users and token hashes (sqlite_users); 3: samples (sqlite_samples); 4: keys per uploader
+SCHEMA_VERSION = 4
 SQLITE_FULL = 13
 
 SCHEMA = """
@@ -59,6 +63,9 @@ CREATE INDEX IF NOT EXISTS uploads_message ON uploads (message_id);
 CREATE INDEX IF NOT EXISTS uploads_created ON uploads (created_at);
 CREATE INDEX IF NOT EXISTS messages_seq ON messages (seq);
 CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones (seq);
+-- Every deleted message's id, kept after its tombstone is pruned: ids are never reused.
+CREATE TABLE IF NOT EXISTS retired_message_ids (id TEXT PRIMARY KEY);
+INSERT OR IGNORE INTO retired_message_ids (id) SELECT id FROM tombstones;
 CREATE TABLE IF NOT EXISTS thread_changes (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, changed_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS thread_changes_seq ON thread_changes (seq);
@@ -80,6 +87,18 @@ def _add_idempotency_keys(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_idem ON uploads (idem)")
 
 
+def _idempotency_keys_per_uploader(db: sqlite3.Connection) -> None:
+    """Version 4: an Idempotency-Key is unique per uploader, not across all users (another
+    user holding the same key made a client's own retry 409, or replayed the other's
+    render to it). Records from before uploaders were kept have none (LEGACY_UPLOADER)."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(uploads)")}
+    if "uploader" not in columns:
+        db.execute("ALTER TABLE uploads ADD COLUMN uploader TEXT")
+    db.execute("UPDATE uploads SET uploader = json_extract(doc, '$.uploader')")
+    db.execute("DROP INDEX IF EXISTS uploads_idem")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_owner_idem ON uploads (uploader, idem)")
+
+
 def _is_full(exc: sqlite3.Error) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     return (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc)
@@ -90,13 +109,22 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
 
     def __init__(self, path: Path | str) -> None:
         self._database = Database(path, busy_timeout=BUSY_TIMEOUT_S)
+        # Private threads' messages: for the server's user only, with the WAL files that
+        # SQLite made with the database's mode (private_files).
+        for made in (Path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+            restrict(made)
         self._db = self._database.connection
         self._lock = self._database.lock
         with self._tx():
             self._database.ensure_schema(
                 SCHEMA,
                 SCHEMA_VERSION,
-                upgrades={1: _add_idempotency_keys, 2: create_user_tables, 3: create_sample_tables},
+                upgrades={
+                    1: _add_idempotency_keys,
+                    2: create_user_tables,
+                    3: create_sample_tables,
+                    4: _idempotency_keys_per_uploader,
+                },
                 what="server",
             )
 
@@ -165,12 +193,13 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             existing = self._one("SELECT doc FROM messages WHERE id = ?", doc["id"])
             if existing is not None:
                 return existing, False
+            retired = "SELECT 1 FROM retired_message_ids WHERE id = ?"
+            if db.execute(retired, (doc["id"],)).fetchone():
+                raise MessageIdRetired(doc["id"])
             db.execute(
                 "INSERT INTO messages (id, thread, seq, changed_at, doc) VALUES (?,?,?,?,?)",
                 (doc["id"], doc["parent_thread"], self._next_seq(), _now_ms(), json.dumps(doc)),
             )
-            # An id created again after its deletion is a message again, not a deletion.
-            db.execute("DELETE FROM tombstones WHERE id = ?", (doc["id"],))
             return doc, True
 
     def get_message(self, message_id: str) -> dict[str, Any] | None:
@@ -201,6 +230,7 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
                 "INSERT OR REPLACE INTO tombstones (id, thread, seq, changed_at) VALUES (?,?,?,?)",
                 (message_id, doc["parent_thread"], self._next_seq(), _now_ms()),
             )
+            db.execute("INSERT OR IGNORE INTO retired_message_ids (id) VALUES (?)", (message_id,))
             return doc
 
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
@@ -295,14 +325,15 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
         try:
             with self._tx() as db:
                 db.execute(
-                    "INSERT INTO uploads (id, message_id, created_at, doc, idem) "
-                    "VALUES (?,?,?,?,?)",
+                    "INSERT INTO uploads (id, message_id, created_at, doc, idem, uploader) "
+                    "VALUES (?,?,?,?,?,?)",
                     (
                         doc["id"],
                         doc.get("message_id"),
                         doc["created_at"],
                         json.dumps(doc),
                         doc.get("idempotency_key"),
+                        doc.get("uploader"),
                     ),
                 )
         except sqlite3.IntegrityError as exc:
@@ -316,8 +347,12 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             ).fetchall()
         return [{**json.loads(d), "message_id": m} for d, m in rows]
 
-    def find_upload(self, idempotency_key: str) -> dict[str, Any] | None:
-        return next(iter(self._uploads("idem = ?", idempotency_key)), None)
+    def find_upload(self, uploader: str, idempotency_key: str) -> dict[str, Any] | None:
+        if uploader == LEGACY_UPLOADER:
+            where = "idem = ? AND (uploader = ? OR uploader IS NULL) ORDER BY uploader IS NULL"
+        else:
+            where = "idem = ? AND uploader = ?"
+        return next(iter(self._uploads(where, idempotency_key, uploader)), None)
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None:
         return next(iter(self._uploads("id = ?", render_id)), None)
@@ -345,6 +380,18 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
 
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         return self._uploads("created_at < ?", created_before)
+
+    def bytes_stored_by(self, user_name: str) -> int:
+        with self._lock:
+            total = 0
+            for table in ("uploads", "samples"):
+                row = self._db.execute(
+                    f"SELECT SUM(json_extract(doc, '$.size_bytes')) FROM {table} "
+                    "WHERE json_extract(doc, '$.uploader') = ?",
+                    (user_name,),
+                ).fetchone()
+                total += int(row[0] or 0)
+            return total
 
     def ping(self) -> None:
         with self._lock:

@@ -67,7 +67,18 @@ class SQLiteUsers(SQLiteTables):
         with self._tx() as db:
             found = db.execute("UPDATE users SET revoked = 1 WHERE name = ?", (name,)).rowcount
             db.execute("DELETE FROM tokens WHERE name = ?", (name,))
+            db.execute(
+                "INSERT INTO counters (name, value) VALUES ('revocations', 1) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + 1"
+            )
             return found == 1
+
+    def revocations(self) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value FROM counters WHERE name = 'revocations'"
+            ).fetchone()
+        return int(row[0]) if row else 0
 
     def user_for_token(self, token_hash: str) -> dict[str, Any] | None:
         with self._lock:

@@ -19,7 +19,12 @@ class UserStore(Protocol):
         """Store a token's hash for the user (who stops being revoked)."""
 
     def revoke_user(self, name: str) -> bool:
-        """Forget every token of the user at once; False when there is no such user."""
+        """Forget every token of the user at once (and count a revocation); False when
+        there is no such user."""
+
+    def revocations(self) -> int:
+        """How many revocations the store has seen: a server process that finds the
+        number changed checks its open event streams' tokens again at once."""
 
     def user_for_token(self, token_hash: str) -> dict[str, Any] | None:
         """The user a live token hash belongs to."""

@@ -198,3 +198,14 @@ def status_bar_text(graph: AppGraph) -> str:
 
 def transport_status(graph: AppGraph) -> str:
     return graph.window.sequencer_panel.transport.status.text()
+
+
+def send_button(graph: AppGraph) -> QPoint:
+    """The composer's Send: the one wide accent-filled button in the conversation panel,
+    in the panel's coordinates."""
+    panel = graph.window.conversation
+    assert panel is not None
+    found = [b for b in blobs(grab(panel), theme.ACCENT, tolerance=8)
+             if b.width >= 80 and 20 <= b.height <= 48]  # fmt: skip
+    assert len(found) == 1, found
+    return found[0].centre

@@ -38,6 +38,8 @@ def rows(state) -> list[str]:
 
 def test_send_without_a_take_posts_the_pattern(qtbot, panel, alice, server, thread_id):
     assert panel.send_button.isEnabled()
+    # It said "Send the pattern and the take" with no take recorded.
+    assert panel.send_button.toolTip() == "Send the pattern (Ctrl+Return)"
     panel.send()
     qtbot.waitUntil(lambda: len(server_messages(server[0].url, thread_id)) == 1, timeout=TIMEOUT)
     (message,) = server_messages(server[0].url, thread_id)
@@ -145,7 +147,9 @@ def test_dragging_files_over_the_thread_highlights_it(qtbot, panel, tmp_path):
     assert accent_pixels(viewport) == 0
 
 
-def test_dropping_audio_sends_it_and_refuses_other_files(qtbot, panel, alice, tmp_path):
+def test_dropping_audio_attaches_it_send_posts_it_and_other_files_are_refused(
+    qtbot, panel, alice, tmp_path
+):
     wav = tmp_path / "idea.wav"
     write_wav(wav, (np.zeros((44100, 2)) + 0.1).astype(np.float32), 44100)
     text = tmp_path / "lyrics.txt"
@@ -155,6 +159,11 @@ def test_dropping_audio_sends_it_and_refuses_other_files(qtbot, panel, alice, tm
     drag_enter(panel, [wav, text])
     drop(panel, [wav, text])
     assert refused and "TXT files are not supported" in refused[0]
+    assert panel.attachments.files == [wav]  # waits in the composer: nothing sent yet
+    qtbot.wait(200)
+    assert rows(alice.state) == []
+    panel.send()
+    assert panel.attachments.files == []
     qtbot.waitUntil(lambda: len(rows(alice.state)) == 1, timeout=TIMEOUT)
     mid = rows(alice.state)[0]
     index = alice.state.messages.index(0)

@@ -3,6 +3,7 @@ starts a new one on the same data folder and reconnects — against real process
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -59,6 +60,8 @@ def _status_bar(graph: AppGraph) -> str:
 
 
 def test_a_killed_local_server_is_reaped_and_replaced(qtbot, tmp_path: Path, caplog) -> None:
+    for name in ("desktop_app.services.embedded_server", "desktop_app.services.connection"):
+        caplog.set_level(logging.INFO, name)
     graph, paths = _graph(qtbot, tmp_path)
     try:
         graph.connection.api.create_thread("Before the crash")
@@ -81,6 +84,23 @@ def test_a_killed_local_server_is_reaped_and_replaced(qtbot, tmp_path: Path, cap
         graph.window.close()
         graph.shutdown()
     assert not _server_children(paths)
+    # Each server's end is logged once, as what it was: the crash when it happened (not
+    # again as "stopped" when its session closed), the replacement's orderly stop at quit.
+    ends = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Embedded server")]
+    ends = [m for m in ends if " on " not in m]  # not the "Embedded server on URL" starts
+    assert len(ends) == 2, ends
+    assert ends[0] == f"Embedded server (pid {child.pid}) exited by itself, exit code -9"
+    assert ends[1].startswith("Embedded server stopped (exit code ")  # 0 or -15 (SIGTERM)
+    stopping = [r for r in caplog.records if r.getMessage() == "stopping the embedded server"]
+    assert len(stopping) == 1  # the dead one had nothing to stop
+    # Each start is logged once too (the connection repeated the server's own line).
+    ours = ("desktop_app.services.embedded_server", "desktop_app.services.connection")
+    starts = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name in ours and "//127.0.0.1:" in r.getMessage()
+    ]
+    assert len(starts) == 2, starts  # the first server and its replacement
 
 
 def _free_port() -> int:

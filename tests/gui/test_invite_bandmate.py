@@ -63,6 +63,7 @@ def test_invite_a_bandmate_to_the_shared_embedded_server(qtbot, tmp_path):
         QTest.mouseClick(dialog.share, Qt.MouseButton.LeftButton, pos=indicator)
         assert ada.settings.share_on_network is True
         assert f"Listening on {ada.settings.share_address} over HTTPS" in dialog.where.text()
+        assert "only this computer can join" in dialog.where.text()  # loopback: said so
         qtbot.waitUntil(lambda: shared_fingerprint(ada.connection) is not None, timeout=TIMEOUT)
         assert ada.connection.api.base_url.startswith("https://127.0.0.1:")
         click(dialog.create_button)

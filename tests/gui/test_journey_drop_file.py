@@ -1,8 +1,8 @@
 """User journey "drop a file", through two real windows on one real server: ada
-drops a WAV and an MP3 from her file manager onto the conversation; each becomes a message
-named after its file with a player, in her thread and in bo's, and bo plays the MP3 with
-its painted Play disc. A text file dropped the same way is refused in the status bar, in
-words, and nothing is sent."""
+drops a WAV and an MP3 from her file manager onto the conversation; they wait in the
+composer until she presses Send, then each becomes a message named after its file with a
+player, in her thread and in bo's, and bo plays the MP3 with its painted Play disc. A text
+file dropped the same way is refused in the status bar, in words, and nothing is sent."""
 
 from __future__ import annotations
 
@@ -22,9 +22,11 @@ from tests.gui.journeys import (
     TIMEOUT,
     band_practice,
     click_in_list,
+    click_painted,
     message_view,
     park_mouse,
     play_disc,
+    send_button,
     status_bar_text,
 )
 
@@ -72,8 +74,14 @@ def test_drop_wav_and_mp3_then_other_user_plays_and_text_is_refused(qtbot, tmp_p
     lyrics.write_text("la la la", encoding="utf-8")
 
     with band_practice(qtbot, tmp_path) as (api, thread, ada, bo, _backend):
-        # ada drops the two sound files: two messages, each named after its file.
+        # ada drops the two sound files: they wait in the composer; Send posts them as
+        # two messages, each named after its file.
         assert _drop_files(ada, [wav, mp3])
+        qtbot.wait(300)
+        assert ada.threads_state.messages.ids() == [] and ada.outbox.pending() == []
+        panel = ada.window.conversation
+        assert panel.attachments.files == [wav, mp3]
+        click_painted(qtbot, panel, send_button(ada))
         qtbot.waitUntil(lambda: _all_ready(ada, 2), timeout=TIMEOUT)
         assert sorted(_summaries(ada).values()) == [
             "bass idea.wav · 1.5 s",

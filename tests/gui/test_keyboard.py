@@ -258,3 +258,35 @@ def test_the_transport_clock_counts_while_playing(qtbot, graph) -> None:
     assert transport.clock.grab().toImage() != still  # painted, not only set
     press_space()
     qtbot.waitUntil(lambda: transport.clock.text() == "0:00.0", timeout=3000)
+
+
+def test_the_window_starts_in_the_grid_with_no_ring_until_the_keyboard_is_used(
+    qtbot, graph
+) -> None:
+    """The first focus went to the first button (Qt's pick), which wore the focus ring
+    from the start although nobody had touched the keyboard. It starts in the step grid,
+    showing nothing; a key shows where the focus is, and Tab goes on from there."""
+    window = graph.window
+    grid = window.sequencer_panel.grid
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is grid)
+    QApplication.processEvents()
+    at_start = grab(window)
+    grid.clearFocus()
+    QApplication.processEvents()
+    assert (grab(window) == at_start).all()  # no ring, no cursor cell: nothing to take away
+
+    grid.setFocus(Qt.FocusReason.ActiveWindowFocusReason)  # as the window gives it back
+    QApplication.processEvents()
+    assert (grab(window) == at_start).all()
+    QTest.keyClick(grid, Qt.Key.Key_Right)  # the keyboard: cursor cell and ring show
+    assert grid.cursor_cell == (0, 1)
+    QApplication.processEvents()
+    ring = graph.window.focus_rings.ring
+    assert ring is not None and ring.isVisible() and ring.widget() is grid
+
+    QTest.keyClick(grid, Qt.Key.Key_Tab)
+    after_grid = QApplication.focusWidget()
+    assert after_grid is not grid and window.isAncestorOf(after_grid)
+    assert ring.widget() is after_grid and ring.isVisible(), type(after_grid).__name__
+    QTest.keyClick(after_grid, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is grid  # Shift+Tab comes back

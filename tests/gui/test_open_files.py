@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import AppGraph
 from desktop_app.audio.mp3 import encode_mp3
@@ -142,4 +143,29 @@ def test_now_playing_total_is_rounded_like_the_message_row(qtbot, graph, tmp_pat
     qtbot.waitUntil(lambda: widget.isVisible() and "/ " in widget.text)
     assert widget.text.endswith(f"/ {format_duration(player.duration / 1000)}")
     assert widget.text.endswith("/ 0:04")
+    widget.stop_button.click()
+
+
+def test_now_playing_says_ended_once_played_to_the_end(qtbot, graph, tmp_path: Path) -> None:
+    """At the end the player is back at the start with its play button: the status bar
+    said "Paused: take.mp3  0:00 / 0:01" as if someone had paused it at the start."""
+    rate = 44100
+    tone = 0.2 * np.sin(2 * np.pi * 220.0 * np.arange(rate) / rate)
+    take = tmp_path / "take.mp3"
+    encode_mp3(np.column_stack([tone, tone]).astype(np.float32), rate, take, bitrate=128)
+    opener = FileOpener(graph.window, graph.playback.player)
+    player = graph.playback.player
+    widget = opener.now_playing
+
+    with qtbot.waitSignal(player.finished, timeout=8000):
+        assert opener.open_file(take)
+    qtbot.waitUntil(lambda: not player.is_playing, timeout=3000)
+    QApplication.processEvents()
+    assert widget.isVisible() and widget.text == "Ended: take.mp3  0:01"
+    assert widget.toggle_button.toolTip() == "Play"
+
+    widget.toggle_button.click()  # plays again from the start
+    qtbot.waitUntil(lambda: widget.text.startswith("Now playing: take.mp3"), timeout=3000)
+    widget.toggle_button.click()
+    qtbot.waitUntil(lambda: widget.text.startswith("Paused: take.mp3"), timeout=3000)
     widget.stop_button.click()

@@ -4,16 +4,18 @@ else never sees it nor its messages."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from desktop_app.services.api import NotFoundError
-from desktop_app.ui.private_thread_dialog import PrivateThreadDialog
+from desktop_app.ui.private_thread_dialog import NO_MEMBERS_HINT, PrivateThreadDialog
 from desktop_app.ui.thread_list import ThreadListWidget
 from sequencer_server.invite import Invite, format_invite
 from sequencer_server.users import add_user
 from tests.conftest import make_backend
+from tests.gui.pixels import grab
 from tests.gui.test_join_band import TIMEOUT, joined_app
 
 
@@ -55,7 +57,7 @@ def test_private_thread_is_seen_by_its_members_only(qtbot, tmp_path, trio):
         assert not item.icon().isNull()  # the lock
         qtbot.waitUntil(lambda: state.current_thread_id == thread.id, timeout=TIMEOUT)
         header = ada.window.conversation.subtitle.text()
-        assert "Private" in header and "bo" in header and "ada" in header
+        assert "Private · members: you, bo" in header  # the maker too, as "you"
         ada.window.conversation.send()
         qtbot.waitUntil(
             lambda: len(apps["bo"].connection.api.list_messages(thread.id).messages) == 1,
@@ -77,3 +79,20 @@ def test_private_thread_is_seen_by_its_members_only(qtbot, tmp_path, trio):
         for graph in apps.values():
             graph.window.close()
             graph.shutdown()
+
+
+def test_with_no_one_else_on_the_server_the_members_box_says_so(qtbot):
+    """On the built-in server the only account is the shared token's: the members box was
+    an empty rectangle with nothing to tick and no word why."""
+    dialog = PrivateThreadDialog(["root"], "root")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    painted = grab(dialog.members.viewport()).reshape(-1, 3)
+    colours, counts = np.unique(painted, axis=0, return_counts=True)
+    background = colours[counts.argmax()]
+    assert (painted != background).any(axis=1).sum() > 100, "the members box is empty"
+    assert dialog.members.item(0).text() == NO_MEMBERS_HINT
+    dialog.name.setText("Just me")
+    dialog.members.item(0).setCheckState(Qt.CheckState.Checked)  # not a member to tick
+    assert dialog.chosen() == ()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import QEvent, Qt, QThreadPool
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.threads_state import ThreadsState
@@ -101,3 +103,35 @@ def test_a_long_thread_name_ends_in_an_ellipsis_at_760_px(qtbot, state, api):
     last = text[:, columns.max() - 5 : columns.max() + 1]  # the last glyph: "…" sits low
     lit_rows = np.flatnonzero(last.any(axis=1))
     assert lit_rows.min() > top + (bottom - top) * 0.55, "the name ends in a cut letter"
+
+
+def _tooltip_at(w: ThreadListWidget, row: int) -> str:
+    """The tooltip the list shows when the mouse rests on the row."""
+    where = w.list.visualItemRect(w.list.item(row)).center()
+    QApplication.sendEvent(w.list.viewport(), QHelpEvent(
+        QEvent.Type.ToolTip, where, w.list.viewport().mapToGlobal(where)))  # fmt: skip
+    text = QToolTip.text()
+    QToolTip.hideText()
+    return text
+
+
+def test_the_tooltip_says_who_sees_a_public_or_private_thread(qtbot, state, api):
+    """A public thread's ``users`` is only whoever made it (with the shared token,
+    "root"): its tooltip said "With root", as if root alone were in it. It says who sees
+    it, as a private thread's does."""
+    public = api.create_thread("Jam", ["root"])
+    private = api.create_private_thread("Band only", ["ana", "bo"])
+    mine = api.create_private_thread("Mine", [])  # the shared token's own: "you", as the header
+    w = make(qtbot, state)
+    state.start()
+    qtbot.waitUntil(lambda: w.list.count() == 3, timeout=TIMEOUT)
+    tips = {w.thread_ids()[row]: _tooltip_at(w, row) for row in range(3)}
+    assert tips[mine.id].splitlines()[1:3] == ["Private: only its members see it", "Members: you"]
+    assert tips[public.id].splitlines()[:2] == ["Jam", "Public: everyone on this server sees it"]
+    assert "root" not in tips[public.id]
+    assert tips[private.id].splitlines()[:3] == [
+        "Band only",
+        "Private: only its members see it",
+        "Members: ana, bo",
+    ]
+    assert tips[private.id].splitlines()[3].startswith("Last activity ")

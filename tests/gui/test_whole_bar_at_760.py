@@ -268,3 +268,32 @@ def test_a_new_thread_list_after_a_server_switch_folds_and_keeps_its_open_width(
     _at(qapp, window, (1520, 880))
     assert not threads.folded
     assert abs(threads.width() - open_width) <= 2
+
+
+def test_a_big_screen_gets_big_pads_and_the_sequencer_the_room(app_window):
+    """At 2560×1440 the cells stayed 30 px and the conversation took 1418 px beside a
+    900 px sequencer. Now the pads grow (both ways, keeping their shape) and the
+    sequencer is the widest column; 1520×880 keeps the usual pads."""
+    qapp, graph, window = app_window
+    graph.sequencer_state.set_pattern(empty_pattern(16))
+    found = {}
+    for size in ((1520, 880), (2560, 1440)):
+        _at(qapp, window, size)
+        pads, area = first_track_pads(window)
+        assert len(pads) == 16
+        assert pads[-1].right < area.right()
+        found[size] = pads
+    small, big = found[(1520, 880)], found[(2560, 1440)]
+    assert min(p.width for p in big) >= max(p.width for p in small) + 10
+    assert big[0].height > small[0].height + 10  # taller too
+    ratio = lambda pad: pad.height / pad.width  # noqa: E731
+    assert abs(ratio(big[0]) - ratio(small[0])) < 0.15  # the same shape
+    panel, conversation = window.sequencer_panel, window.conversation
+    assert panel.width() > conversation.width()
+    # and the grid fills its column: no wide empty area right of the last step
+    assert area.right() - pads[-1].right < 60
+    # the track headers' rows stay beside the grid's rows
+    header = panel.headers.headers[0]
+    top = header.mapTo(window, QPoint(0, 0)).y()
+    assert top <= big[0].top and big[0].bottom <= top + header.height()
+    assert problems(window) == []

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import lameenc
 import numpy as np
@@ -46,15 +46,23 @@ class ServerProcess:
 
 @contextmanager
 def server_process(
-    data_dir: Path, *args: str, env: dict[str, str] | None = None, kill: bool = False
+    data_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    kill: bool = False,
+    stderr: IO[str] | None = None,
 ) -> Iterator[ServerProcess]:
     """``sequencer-server`` on ``data_dir`` in a process of its own, on a free loopback
     port, until the block ends: then SIGTERM, or SIGKILL with ``kill`` (a graceful stop
-    waits for open event streams)."""
+    waits for open event streams). ``stderr``: where its log goes (else the test's)."""
     cmd = [sys.executable, "-m", "sequencer_server", "--port", "0", "--ready-json",
            "--log-level", "warning", "--data-dir", str(data_dir), *args]  # fmt: skip
     proc = subprocess.Popen(
-        cmd, env=server_env() if env is None else env, stdout=subprocess.PIPE, text=True
+        cmd,
+        env=server_env() if env is None else env,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -100,11 +108,12 @@ class Client:
         headers: dict[str, str] | None = None,
         **fields: Any,
     ) -> requests.Response:
-        form = {"format": "mp3", **{k: str(v) for k, v in fields.items()}}
         if token == "default":
             token = self.token
-        if token is not None:
-            form["token"] = token
+        # the token first, as clients should: a form the server cannot read past a bad
+        # field is refused 401 unless its token came before
+        form = {} if token is None else {"token": token}
+        form.update({"format": "mp3", **{k: str(v) for k, v in fields.items()}})
         body = mp3_bytes() if data is None else data
         return self.http.post(
             f"{self.url}/api/v1/upload/audio",

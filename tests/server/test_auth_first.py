@@ -78,3 +78,36 @@ def test_a_wrong_query_token_with_a_malformed_upload_is_401(served):
     )
     assert r.status_code == 401
     assert backend.store.unattached_uploads("9999") == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1/messages"),
+        ("POST", "/api/v1/threads"),
+        ("PATCH", "/api/v1/threads/{thread}"),
+        ("POST", "/api/v1/messages/x/renders"),
+        ("POST", "/api/v1/threads/{thread}/members"),
+    ],
+)
+def test_no_token_with_a_malformed_or_too_deep_body_is_401(served, method, path):
+    backend, c = served
+    thread = c.create_thread()
+    url = c.url + path.format(thread=thread["id"])
+    json_type = {"Content-Type": "application/json"}
+    too_deep = '{"name": ' + "[" * 40 + "]" * 40 + "}"
+    unparsable = '{"name": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    for body in (MALFORMED, too_deep, unparsable):
+        r = c.http.request(method, url, data=body, headers=json_type)
+        assert r.status_code == 401, (body[:30], r.text)
+        assert detail(r).startswith("Missing API token")
+    assert stored_messages(backend, thread["id"]) == []
+
+
+def test_no_token_with_a_malformed_upload_is_401(served):
+    backend, c = served
+    broken = raw.form_part("format", "mp3") + b"--" + raw.BOUNDARY.encode() + b"\r\nno headers"
+    for path in ("/api/v1/upload/audio", "/api/v1/samples"):
+        r = c.http.post(f"{c.url}{path}", data=broken, headers={"Content-Type": raw.MULTIPART})
+        assert r.status_code == 401, r.text
+    assert backend.store.unattached_uploads("9999") == []

@@ -147,7 +147,11 @@ def test_attach_render_of_another_message(served):
 
 def test_malformed_json(served):
     backend, c = served
-    r = c.raw_json("POST", "/api/v1/threads", '{"token": "' + TOKEN + '", "name": ')
+    broken = '{"token": "' + TOKEN + '", "name": '
+    # the body's token cannot be read: 401 first, saying why
+    r = c.raw_json("POST", "/api/v1/threads", broken)
+    assert r.status_code == 401 and "its 'token' field was not read" in detail(r)
+    r = c.raw_json("POST", f"/api/v1/threads?token={TOKEN}", broken)
     assert r.status_code == 400 and detail(r) == "Malformed JSON in the request body"
     assert backend.store.list_threads() == []
 

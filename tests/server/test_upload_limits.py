@@ -47,9 +47,29 @@ def test_oversized_or_too_many_form_fields_are_400(served):
     assert stored_renders(backend) == []
 
 
-def test_token_field_after_the_file_is_still_honoured(served):
-    _backend, c = served
-    body = (
+def _closed_by_server(sock) -> bool:
+    """The server hung up: the rest of the body is not even received."""
+    sock.settimeout(5)
+    try:
+        for _ in range(200):  # whatever it still reads of what we send, it then closes
+            sock.sendall(b"\0" * 65536)
+        return sock.recv(1) == b""
+    except (BrokenPipeError, ConnectionResetError):
+        return True
+
+
+def test_a_file_part_before_any_token_is_refused_as_it_begins(served):
+    backend, c = served
+    head = raw.upload_head(90 * 1024 * 1024, None)  # no Bearer, no query token
+    start = raw.form_part("format", "mp3") + raw.FILE_PART_HEAD + mp3_bytes()
+    with raw.open_request(c.url, head, start) as sock:
+        status, headers, body = raw.read_response(sock)  # the rest is never sent
+        assert status == 401 and b"Missing API token" in body
+        assert b"send the token field first" in body
+        assert headers.get("connection") == "close"
+        assert _closed_by_server(sock)
+    # a token field after the file is too late
+    late = (
         raw.FILE_PART_HEAD
         + mp3_bytes()
         + b"\r\n"
@@ -57,9 +77,10 @@ def test_token_field_after_the_file_is_still_honoured(served):
         + f"--{raw.BOUNDARY}--\r\n".encode()
     )
     r = c.http.post(
-        f"{c.url}/api/v1/upload/audio", data=body, headers={"Content-Type": raw.MULTIPART}
+        f"{c.url}/api/v1/upload/audio", data=late, headers={"Content-Type": raw.MULTIPART}
     )
-    assert r.status_code == 200, r.text
+    assert r.status_code == 401, r.text
+    assert stored_renders(backend) == []
 
 
 def test_uploads_in_flight_per_client_are_capped(served):

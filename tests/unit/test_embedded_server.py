@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -107,3 +108,39 @@ def test_stopping_is_not_reported_as_an_exit(tmp_path):
     server.stop()
     time.sleep(0.3)
     assert codes == []
+
+
+def _ends(caplog) -> list[str]:
+    """What the log says about servers ending (not starting)."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "desktop_app.services.embedded_server" and " on http" not in r.getMessage()
+    ]
+
+
+def test_a_server_that_died_is_not_logged_as_stopped_too(tmp_path, caplog):
+    """Closing the session of a server that died by itself stops it once more: its end
+    was logged when it died, and "stopped" must not follow (it said so twice)."""
+    import threading
+
+    caplog.set_level(logging.INFO, "desktop_app.services.embedded_server")
+    server = EmbeddedServer(tmp_path / "data")
+    server.start()
+    told = threading.Event()
+    server.watch(lambda _code: told.set())
+    pid = server._process.pid
+    os.kill(pid, signal.SIGKILL)
+    assert told.wait(10)
+    server.stop()
+    assert _ends(caplog) == [f"Embedded server (pid {pid}) exited by itself, exit code -9"]
+
+
+def test_an_orderly_stop_is_logged_once_as_stopped(tmp_path, caplog):
+    caplog.set_level(logging.INFO, "desktop_app.services.embedded_server")
+    server = EmbeddedServer(tmp_path / "data")
+    server.start()
+    process = server._process
+    server.stop()
+    server.stop()  # again: nothing more to say
+    assert _ends(caplog) == [f"Embedded server stopped (exit code {process.returncode})"]

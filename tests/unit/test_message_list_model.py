@@ -12,7 +12,6 @@ from desktop_app.state.message_roles import Roles
 from desktop_app.state.message_row import (
     RENDER_FAILED,
     RENDER_NONE,
-    RENDER_PENDING,
     RENDER_READY,
     RENDER_UPLOADING,
     summary_text,
@@ -107,7 +106,8 @@ def test_render_states_and_targeted_updates(core_app):
     m = msg("a", "2024-05-01T10:00:01Z")
     model.upsert_message(msg("z", "2024-05-01T09:00:00Z"))
     model.upsert_message(m, pending=True)
-    assert data(model, 1, Roles.RENDER_STATE) == RENDER_PENDING
+    # Queued without a take: "Pattern only" in its strip, "waiting to send" by its time.
+    assert data(model, 1, Roles.RENDER_STATE) == RENDER_NONE
 
     model.upsert_message(m, upload_progress=0.0)
     assert data(model, 1, Roles.RENDER_STATE) == RENDER_UPLOADING

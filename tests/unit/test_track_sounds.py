@@ -218,7 +218,12 @@ def test_the_demos_open_hat_leaves_the_closed_hat_before_it_ringing() -> None:
                        atol=1e-7, rtol=0)  # fmt: skip
 
 
-def test_render_command_plays_own_samples_from_a_folder(tmp_path: Path) -> None:
+def test_render_command_plays_own_samples_from_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command's folders (and any local server it starts) under tmp_path: it used the
+    # real ~/.local/share/sequencer and failed once a newer build had written there.
+    monkeypatch.setenv("SEQUENCER_HOME", str(tmp_path / "home"))
     samples = tmp_path / "samples"
     samples.mkdir()
     sound = np.full(2000, 0.3, np.float32)
