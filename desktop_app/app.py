@@ -37,6 +37,7 @@ from desktop_app.state.server_session import (
     ServerSession,
     SessionFiles,
 )
+from desktop_app.state.session_autosave import SessionAutosave
 from desktop_app.state.session_host import SessionHost, open_connection, own_name
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.band_dialogs import BandDialogs, shared_fingerprint
@@ -99,6 +100,8 @@ class AppGraph(QObject):
         self.sequencer_state = SequencerState(
             self.engine, pattern=self._session_pattern.load(), samples=self.samples,
             tasks=self.tasks)  # fmt: skip
+        self._autosave = SessionAutosave(self.sequencer_state, self._session_pattern.save,
+                                         parent=self)  # fmt: skip
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
         self.sequencer_state.playingChanged.connect(self.recording_state.transport_changed)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731
@@ -227,9 +230,6 @@ class AppGraph(QObject):
             self.samples.set_cap(sample_cap_bytes(self.settings.cache_size_mb))
 
     # ---- shutdown --------------------------------------------------------------------------
-    def save_session(self) -> None:
-        self._session_pattern.save(self.sequencer_state.snapshot())
-
     def shutdown(self) -> None:
         if self._closed:
             return
@@ -238,7 +238,7 @@ class AppGraph(QObject):
             self.recording_state.stop()
         self.recording_state.close_input()
         self.sequencer_state.stop()
-        self.save_session()
+        self._autosave.flush()
         self.settings.sync()
         self.engine.stop()
         self.notifier.close()

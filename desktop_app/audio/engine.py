@@ -271,6 +271,14 @@ class Engine:
             current = mark.step
         return current
 
+    def position_frames(self) -> int | None:
+        """Frames heard since step 0 of the last start (the count-in left out, 0 during
+        it), or None when stopped: the transport clock's position."""
+        sink = self._sink
+        if sink is None or not self.is_playing:
+            return None
+        return max(0, sink.position() - self.count_in_frames)
+
     def bounce(self, pattern: Pattern, loops: int = 1) -> np.ndarray:
         """Offline render of exactly ``loops`` passes with this engine's kit (any thread)."""
         return _bounce(OfflineRender(pattern, self._kit, loops, self.sample_rate, self.bank))

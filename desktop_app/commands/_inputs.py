@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.commands._failure import CommandError
-from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.domain.pattern import Pattern, SnapshotError, check_pattern_document
 from desktop_app.services.pattern_files import (
     LocalSamples,
     PatternFileError,
@@ -45,6 +45,7 @@ def load_pattern(path: Path, samples: LocalSamples | None = None) -> Pattern:
             data = resolve_sample_files(data, path.absolute().parent, samples)
         except PatternFileError as exc:
             raise SnapshotError(f"{path}: {exc}") from None
+    check_pattern_document(data)
     return Pattern.from_snapshot(data)
 
 

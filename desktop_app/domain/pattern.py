@@ -315,6 +315,25 @@ class Pattern:
         self.swing = _number("swing", swing, *SWING_RANGE)
 
 
+def check_pattern_document(data: object) -> None:
+    """Refuse a JSON document that is not a pattern at all, before ``from_snapshot`` fills
+    in its defaults: ``{"not": "a pattern"}`` would otherwise load as an empty 120 BPM grid
+    over the musician's work (the values are ``from_snapshot``'s to check, once the file's
+    sounds are resolved). A pattern has at least one of a pattern's own keys; every
+    Sequencer writes ``"format"``, hand-written files may give only ``"tracks"``."""
+    if not isinstance(data, Mapping):
+        raise SnapshotError(
+            f"This is not a pattern: expected an object, got {_kind(data)}.", "snapshot"
+        )
+    if not _PATTERN_KEYS.intersection(data):
+        keys = ", ".join(f'"{k}"' for k in list(data)[:4]) or "nothing"
+        raise SnapshotError(
+            f'This is not a Sequencer pattern: it has no "format": "{FORMAT}", no "tracks"'
+            f" and no other field of a pattern (it holds {keys}).",
+            "format",
+        )
+
+
 def _steps(length: int, on: Iterable[int], velocity: int = DEFAULT_VELOCITY) -> list[int]:
     hits = set(on)
     return [velocity if i in hits else 0 for i in range(length)]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.domain.pattern import Pattern, SnapshotError, check_pattern_document
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE
 from desktop_app.services.samples import SampleError
 from sequencer_common.atomic import write_text_atomic
@@ -267,10 +267,13 @@ def read_pattern_bytes(path: Path) -> bytes:
 
 
 def read_pattern_file(path: Path) -> dict[str, Any]:
-    """The snapshot in ``path`` (checked by whoever loads it: ``SnapshotError``)."""
+    """The snapshot in ``path``: ``PatternFileError`` for a file that is no JSON object,
+    ``SnapshotError`` for JSON that is not a pattern (the domain's checks, so a stray
+    ``{"not": "a pattern"}`` is refused instead of loading as an empty grid)."""
     data = parse_pattern_json(read_pattern_bytes(path))
     if not isinstance(data, dict):
         raise PatternFileError("it holds no pattern (a JSON object is expected)")
+    check_pattern_document(data)
     return data
 
 

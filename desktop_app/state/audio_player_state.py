@@ -270,7 +270,10 @@ class AudioPlayerState(QObject):
 
     def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
         if status in (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia):
-            if self._pending_seek is not None:
+            # Only for the file it was meant for: the queued stop of the file playing before
+            # reports "loaded" too, and took the seek with it (a row clicked mid-bar while
+            # another played started at 0:00).
+            if self._pending_seek is not None and self._source_is_ours():
                 ms, self._pending_seek = self._pending_seek, None
                 self._player.setPosition(ms)
         elif status == QMediaPlayer.MediaStatus.EndOfMedia:
@@ -281,6 +284,10 @@ class AudioPlayerState(QObject):
             self.finished.emit(key)
         elif status == QMediaPlayer.MediaStatus.InvalidMedia:
             self._fail(self._player.errorString() or "The file is not playable audio")
+
+    def _source_is_ours(self) -> bool:
+        path = self._path
+        return path is not None and self._player.source() == QUrl.fromLocalFile(str(path))
 
     def _on_error(self, error: QMediaPlayer.Error, text: str) -> None:
         if error != QMediaPlayer.Error.NoError:

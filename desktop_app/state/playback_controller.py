@@ -215,9 +215,11 @@ class PlaybackController(QObject):
         duration = message.renders[0].duration if message and message.renders else None
         self.play(message_id, start_ms=round(max(0.0, min(1.0, fraction)) * (duration or 0) * 1000))
 
-    def seek_by(self, seconds: float) -> None:
-        """Left/Right on the selected row: 5 s back or forward in the loaded render."""
-        self.player.seek_by(round(seconds * 1000))
+    def seek_by(self, message_id: str, seconds: float) -> None:
+        """Left/Right on the current row: 5 s back or forward in its render, when it is
+        the one playing or paused (another row's keys never move this one)."""
+        if message_id and self.player.key == message_id:
+            self.player.seek_by(round(seconds * 1000))
 
     def set_loop(self, message_id: str, loop: bool) -> None:
         if loop:

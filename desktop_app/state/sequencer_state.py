@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from desktop_app.audio.timing import bars_beats
 from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES, DEFAULT_VELOCITY, Pattern, demo_pattern
 from desktop_app.domain.track import VELOCITY_MAX, default_choke
 from desktop_app.services.tasks import TaskRunner
@@ -116,6 +117,16 @@ class SequencerState(QObject):
     def snapshot(self) -> dict[str, Any]:
         """The pattern as a message ``snapshot`` (a fresh dict, safe to keep)."""
         return self._pattern.to_snapshot()
+
+    def play_position(self) -> tuple[str, float] | None:
+        """Where playback is: bars.beats (from "1.1") and seconds since Play, counted over
+        every loop; None while stopped."""
+        engine = self._engine
+        frames = engine.position_frames() if engine is not None else None
+        if engine is None or frames is None:
+            return None
+        rate = engine.sample_rate
+        return bars_beats(self._pattern, rate, frames), frames / rate
 
     def sample_names(self) -> list[str]:
         """The kit's sounds, for the "Add track" menu."""

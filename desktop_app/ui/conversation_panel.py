@@ -324,12 +324,16 @@ class ConversationPanel(QWidget):
             if self.can_send_at_all():
                 text += (
                     f"<br><span style='color:{theme.TEXT_DIM}'>"
-                    "Send posts the pattern with this recording</span>"
+                    "Send or Enter posts the pattern with this recording</span>"
                 )
         else:
+            # Said where the words are typed: Enter sends them alone (a chat line, as in
+            # every messenger), so a musician who edited the grid is not surprised when
+            # the pattern stays behind.
             text = (
-                f"<span style='color:{theme.TEXT_DIM}'>Send posts the pattern; record a take "
-                "(<b>R</b>) to send its sound too — or drop an MP3/WAV here</span>"
+                f"<span style='color:{theme.TEXT_DIM}'><b>Enter</b> sends words only; "
+                "<b>Send</b> posts the pattern with them (and a take: <b>R</b>) — or drop "
+                "an MP3/WAV here</span>"
             )
         self.take_label.setText(text)
         problem = self._send_problem()
@@ -360,7 +364,7 @@ class ConversationPanel(QWidget):
             return
         # The transport follows the take's delivery ("queued" until the server has it).
         self._recording.clear_result(sent_as=message_id if sent_take else "")
-        self._sent()
+        self._sent(message_id)
 
     @Slot()
     def send_words(self) -> None:
@@ -374,12 +378,12 @@ class ConversationPanel(QWidget):
         if not self.text_box.text.strip():
             return
         try:
-            self._threads.send_text(self.text_box.text, self._reply_to)
+            message_id = self._threads.send_text(self.text_box.text, self._reply_to)
         except (RuntimeError, ValueError) as exc:
             log.error("send refused: %s", exc)
             self.sendFailed.emit(f"Could not send: {exc}")
             return
-        self._sent()
+        self._sent(message_id)
 
     def attach_files(self, files: list[Path]) -> None:
         """Dropped audio: shown in the composer until Send posts it (or ✕/Esc)."""
@@ -407,7 +411,8 @@ class ConversationPanel(QWidget):
         elif self._reply_to:
             self.set_reply("")
 
-    def _sent(self) -> None:
+    def _sent(self, message_id: str = "") -> None:
+        self.messages.show_sent(message_id)
         self.text_box.clear()
         self.set_reply("")
         self._refresh()

@@ -54,9 +54,10 @@ class MessageListView(RingInside, QListView):
 
     Signals: ``loadRequested(dict)`` the snapshot, ``playRequested(str)`` message id,
     ``seekRequested(str, float)`` message id and 0..1 position, ``retryRequested(str)``,
-    ``loopRequested(str)`` the Loop toggle, ``seekByRequested(float)`` seconds (Left/Right
-    on the selected row), ``dragRequested(str)`` a render dragged out of its row — connect
-    it directly: the drag runs inside the mouse-move handler, as ``QDrag.exec`` must;
+    ``loopRequested(str)`` the Loop toggle, ``seekByRequested(str, float)`` message id and
+    seconds (Left/Right on the current row: the one last clicked), ``dragRequested(str)``
+    a render dragged out of its row — connect it directly: the drag runs inside the
+    mouse-move handler, as ``QDrag.exec`` must;
     ``drag_modifiers`` holds the keys held as it started (Alt adds the MIDI file).
     The player's state of a row is the model's roles, so rows repaint on ``dataChanged``.
     """
@@ -66,7 +67,7 @@ class MessageListView(RingInside, QListView):
     seekRequested = Signal(str, float)
     retryRequested = Signal(str)
     loopRequested = Signal(str)
-    seekByRequested = Signal(float)
+    seekByRequested = Signal(str, float)
     dragRequested = Signal(str)
     linkActivated = Signal(str)  # a web address clicked in a message's words
 
@@ -226,6 +227,10 @@ class MessageListView(RingInside, QListView):
         index, area = self._area_at(event.position().toPoint())
         self._press_pos = event.position().toPoint()
         if event.button() == Qt.MouseButton.LeftButton and area:
+            # The row clicked (its seek bar, play button...) is the one Space and
+            # Left/Right then act on; it stayed the old one (or none), so the keys played
+            # another message or scrolled the list.
+            self.setCurrentIndex(index)
             self._press = (index.row(), area)
             # The row whose control was pressed is the one the keyboard acts on next:
             # Space after a click on its play button pauses it, not another row.
@@ -283,6 +288,23 @@ class MessageListView(RingInside, QListView):
         self.scrollTo(found[0], QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
 
+    def show_sent(self, message_id: str) -> None:
+        """The musician's own message, just sent, comes into view even when they were
+        reading back up the thread (it stayed out of sight below), and the list follows
+        the bottom again from there."""
+        model = self.model()
+        if model is None or not message_id:
+            return
+        found = model.match(model.index(0, 0), Roles.ID, message_id, 1,
+                            Qt.MatchFlag.MatchExactly)  # fmt: skip
+        if not found:
+            return
+        if found[0].row() == model.rowCount() - 1:
+            self._stick_to_bottom = True
+            self.scrollToBottom()
+        else:  # newer messages arrived meanwhile: show it, not past it
+            self.scrollTo(found[0], QAbstractItemView.ScrollHint.EnsureVisible)
+
     def event(self, event: QEvent) -> bool:
         """Space is the window's play/stop shortcut, but with a row current here it belongs
         to that row: accepting the override makes Qt deliver the key to ``keyPressEvent``
@@ -311,7 +333,7 @@ class MessageListView(RingInside, QListView):
             return
         if index.isValid() and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             step = SEEK_STEP_SECONDS if event.key() == Qt.Key.Key_Right else -SEEK_STEP_SECONDS
-            self.seekByRequested.emit(step)
+            self.seekByRequested.emit(index.data(Roles.ID) or "", step)
             return
         super().keyPressEvent(event)
 

@@ -7,6 +7,11 @@ A number field keeps the focus after Enter, and Qt gives Ctrl+Z to a focused fie
 its own text undo, so "type 140, Enter, Ctrl+Z" undid nothing a musician could see.
 Once the field shows its committed value, Undo and Redo go to the pattern's history;
 while digits are being typed they stay the field's.
+
+Space is the transport key, as in Hydrogen and LMMS, also while a number field has the
+focus: a number has no spaces, and Qt typed one into the field (blanking it: "118 " is no
+number) instead of playing. Digits typed and not yet entered are taken first, so
+"118, Space" plays at 118.
 """
 
 from __future__ import annotations
@@ -64,21 +69,31 @@ def _shows_committed_value(box: QSpinBox | QDoubleSpinBox) -> bool:
     return box.valueFromText(box.cleanText()) == box.value()
 
 
+def _is_plain_space(event: QKeyEvent) -> bool:
+    plain = event.modifiers() in (
+        Qt.KeyboardModifier.NoModifier,
+        Qt.KeyboardModifier.KeypadModifier,
+    )
+    return plain and event.key() == Qt.Key.Key_Space
+
+
 class _HistoryKeysToPattern(QObject):
     """Lets Undo/Redo through to the window's actions when a number field is not being
-    edited (see the module docstring)."""
+    edited, and Space to the transport always (see the module docstring)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and isinstance(watched, QSpinBox | QDoubleSpinBox)
-            and any(event.matches(key) for key in _HISTORY_KEYS)
-            and _shows_committed_value(watched)
-        ):
-            event.ignore()  # not overridden: the shortcut (the Undo action) fires
-            return True
-        return False
+        if not isinstance(event, QKeyEvent) or not isinstance(watched, QSpinBox | QDoubleSpinBox):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            if _is_plain_space(event):
+                watched.interpretText()  # typed digits count before the transport moves
+                event.ignore()  # not overridden: the shortcut (Play/Stop) fires
+                return True
+            if any(event.matches(key) for key in _HISTORY_KEYS) and _shows_committed_value(watched):
+                event.ignore()  # not overridden: the shortcut (the Undo action) fires
+                return True
+        # With no shortcut to take it (Play disabled), a space still never enters a number.
+        return event.type() == QEvent.Type.KeyPress and _is_plain_space(event)
 
 
 class PatternControls(QWidget):

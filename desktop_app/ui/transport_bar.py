@@ -9,7 +9,7 @@ states' signals, not the clicks, so playback started by the recorder shows here 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QIcon, QPolygonF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -45,6 +45,9 @@ def painted_icon(kind: str, color: str, size: int = ICON_SIZE) -> QIcon:
         painter.drawEllipse(QRectF(s * 0.18, s * 0.18, s * 0.64, s * 0.64))
     painter.end()
     return QIcon(pixmap)
+
+
+POSITION_REFRESH_MS = 100  # the clock's tenths of a second
 
 
 def format_elapsed(seconds: float) -> str:
@@ -126,7 +129,15 @@ class TransportBar(QWidget):
         self.clock = QLabel(format_elapsed(0.0), self)
         self.clock.setObjectName("clock")
         self.clock.setFont(theme.mono_font())
-        self.clock.setToolTip("Length of the take: bars.beats · minutes:seconds")
+        self.clock.setToolTip(
+            "Where playback is, or the take's length: bars.beats · minutes:seconds"
+        )
+        # Playing without recording, the clock shows the position (as Hydrogen and LMMS
+        # do); stopped, it shows the take's length, or 0:00.0 without a take.
+        self._resting_text = format_elapsed(0.0)
+        self._position_timer = QTimer(self)
+        self._position_timer.setInterval(POSITION_REFRESH_MS)
+        self._position_timer.timeout.connect(self._show_position)
         self.clock.setMinimumWidth(100)
         # two lines: "Take ready to send · 320 kbps MP3, 0.1 MB" reads whole in 136 px
         self.status = ElidedLabel("Ready to record", self, lines=2)
@@ -197,6 +208,18 @@ class TransportBar(QWidget):
         action.setToolTip(f"{'Stop' if playing else 'Play'} (Space)")
         action.setChecked(playing)
         self._set_prop(self.play_button, "active", playing)
+        if playing:
+            self._position_timer.start()
+            self._show_position()
+        else:
+            self._position_timer.stop()
+            if not self._rec.is_recording:
+                self.clock.setText(self._resting_text)
+
+    def _show_position(self) -> None:
+        position = self._seq.play_position()
+        if position is not None and not self._rec.is_recording:  # a take shows its own
+            self.clock.setText(f"{position[0]} · {format_elapsed(position[1])}")
 
     def _on_recording(self, recording: bool) -> None:
         action = self._record_action
@@ -233,11 +256,13 @@ class TransportBar(QWidget):
         bitrate = getattr(result, "bitrate", None)
         size = getattr(result, "size_bytes", 0) or 0
         details = f"{bitrate} kbps MP3, {size / 1_000_000:.1f} MB" if bitrate else "MP3"
-        self.clock.setText(format_elapsed(duration))
+        self._resting_text = format_elapsed(duration)
+        self.clock.setText(self._resting_text)
         self._show_status(f"Take ready to send · {details}", error=False)
 
     def _on_cleared(self) -> None:
-        self.clock.setText(format_elapsed(0.0))
+        self._resting_text = format_elapsed(0.0)
+        self.clock.setText(self._resting_text)
         if self._rec.sent_message_id:
             self._on_sent_take("queued")
         else:

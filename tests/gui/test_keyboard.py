@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -15,8 +16,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
+from desktop_app.ui import theme
 from desktop_app.ui.sequencer_grid import WHEEL_STEP
-from tests.gui.pixels import grab
+from tests.gui.journeys import click_painted
+from tests.gui.pixels import grab, mask_of
 
 
 @pytest.fixture
@@ -180,6 +183,81 @@ def test_undo_after_typing_a_tempo_undoes_it_while_the_field_keeps_focus(qtbot, 
     assert sequencer.pattern.bpm == before
     assert sequencer.undo_stack.canRedo()  # the redo of 140 is still there: nothing was undone
     assert bpm.text() == f"{before:.1f}"
+
+
+def _bpm_digits(graph) -> QPoint:
+    """The middle of the tempo's digits, painted in the bright accent in the toolbar."""
+    controls = graph.window.sequencer_panel.pattern_controls
+    ys, xs = np.nonzero(mask_of(grab(controls), theme.ACCENT_BRIGHT))
+    assert len(xs) > 20, "no tempo digits painted"
+    return QPoint((int(xs.min()) + int(xs.max())) // 2, (int(ys.min()) + int(ys.max())) // 2)
+
+
+def test_space_after_entering_a_tempo_plays_and_keeps_the_number(qtbot, graph) -> None:
+    """Click BPM, type 118, Enter, Space: it played nothing and blanked the field (a space
+    typed into a number). Space is the transport, also from a number field."""
+    sequencer = graph.sequencer_state
+    controls = graph.window.sequencer_panel.pattern_controls
+    click_painted(qtbot, controls, _bpm_digits(graph))
+    bpm = controls.bpm
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is bpm)
+    QTest.keyClick(bpm, Qt.Key.Key_End)
+    for _ in range(6):
+        QTest.keyClick(bpm, Qt.Key.Key_Backspace)
+    QTest.keyClicks(bpm, "118")
+    QTest.keyClick(bpm, Qt.Key.Key_Return)
+    assert sequencer.pattern.bpm == 118.0
+
+    press_space()
+    qtbot.waitUntil(lambda: sequencer.is_playing, timeout=3000)
+    assert bpm.text() == "118.0" and QApplication.focusWidget() is bpm
+    press_space()  # and stops, the field still focused
+    qtbot.waitUntil(lambda: not sequencer.is_playing, timeout=3000)
+    assert bpm.text() == "118.0"
+
+    QTest.keyClick(bpm, Qt.Key.Key_End)
+    for _ in range(6):
+        QTest.keyClick(bpm, Qt.Key.Key_Backspace)
+    QTest.keyClicks(bpm, "96")  # typed, not entered: Space takes it and plays
+    press_space()
+    qtbot.waitUntil(lambda: sequencer.is_playing, timeout=3000)
+    assert sequencer.pattern.bpm == 96.0 and bpm.text() == "96.0"
+    press_space()
+    qtbot.waitUntil(lambda: not sequencer.is_playing, timeout=3000)
+
+
+def test_space_types_a_space_in_the_message_box(qtbot, graph) -> None:
+    box = graph.window.conversation.text_box
+    box.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is box)
+    QTest.keyClicks(box, "two")
+    press_space()
+    QTest.keyClicks(box, "words")
+    assert box.toPlainText() == "two words"
+    assert not graph.sequencer_state.is_playing
+
+
+def test_the_transport_clock_counts_while_playing(qtbot, graph) -> None:
+    """The clock stayed at 0:00.0 during plain playback and counted only while recording."""
+    transport = graph.window.sequencer_panel.transport
+    grid = graph.window.sequencer_panel.grid
+    grid.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is grid)
+    still = transport.clock.grab().toImage()
+    assert transport.clock.text() == "0:00.0"
+    press_space()
+    qtbot.waitUntil(lambda: graph.sequencer_state.is_playing, timeout=3000)
+
+    def seconds() -> float:
+        minutes, _, rest = transport.clock.text().rpartition(" · ")[2].partition(":")
+        return int(minutes) * 60 + float(rest)
+
+    qtbot.waitUntil(lambda: seconds() >= 1.0, timeout=5000)  # 122 BPM: beat 3 of bar 1
+    bars, _, _ = transport.clock.text().partition(" · ")
+    assert bars in {"1.2", "1.3", "1.4", "2.1"}, transport.clock.text()
+    assert transport.clock.grab().toImage() != still  # painted, not only set
+    press_space()
+    qtbot.waitUntil(lambda: transport.clock.text() == "0:00.0", timeout=3000)
 
 
 def test_the_window_starts_in_the_grid_with_no_ring_until_the_keyboard_is_used(

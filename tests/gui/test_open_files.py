@@ -68,6 +68,8 @@ def test_pattern_file_loads_undoably(graph, tmp_path: Path, warnings) -> None:
     [
         ("{not json", "not JSON"),
         ('{"format": "sequencer.pattern", "version": "9.0.0", "tracks": []}', "9.0.0"),
+        # JSON that is no pattern at all once loaded as an empty 120 BPM grid.
+        ('{"not": "a pattern"}', "not a Sequencer pattern"),
     ],
 )
 def test_malformed_pattern_file_shows_a_dialog_and_changes_nothing(

@@ -112,7 +112,7 @@ def test_seek_on_idle_row_starts_there_and_seek_by(qtbot, rig, api, tmp_path):
     qtbot.waitUntil(lambda: rig.player.is_playing and rig.player.position >= 400, timeout=5000)
     rig.controller.seek(m.id, 0.1)
     assert rig.player.position < 600
-    rig.controller.seek_by(5.0)  # clamps at the end
+    rig.controller.seek_by(m.id, 5.0)  # clamps at the end
     assert rig.player.position >= 2500
 
 

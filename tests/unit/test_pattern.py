@@ -390,3 +390,15 @@ def test_a_snapshot_with_thousands_of_tracks_is_refused_in_words() -> None:
     full = Pattern.from_snapshot(snapshot(MAX_TRACKS))
     with pytest.raises(SnapshotError, match="at most"):
         full.add_track("One more", "kick")  # what is made can be opened again
+
+
+def test_json_that_is_no_pattern_is_refused_before_defaults_fill_it() -> None:
+    """``{"not": "a pattern"}`` loaded as an empty 120 BPM grid over the musician's work."""
+    from desktop_app.domain.pattern import check_pattern_document
+
+    with pytest.raises(SnapshotError, match='no "format"'):
+        check_pattern_document({"not": "a pattern"})
+    with pytest.raises(SnapshotError, match="expected an object"):
+        check_pattern_document([1, 2])
+    check_pattern_document({"format": "sequencer.pattern"})
+    check_pattern_document({"tracks": []})  # hand-written files name no format
