@@ -236,6 +236,7 @@ class ThreadsState(QObject):
 
     def remove_message(self, message_id: str) -> None:
         self._open.model.remove_message(message_id)
+        self._unread.removed(message_id)
         if self._ctx.store is not None:
             self._submit(self._ctx.store.delete_messages, [message_id])
 
