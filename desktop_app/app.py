@@ -215,6 +215,7 @@ class AppGraph(QObject):
         """What listens to the session, at start and after every switch."""
         session.threads.sendStatus.connect(self.recording_state.send_status)
         session.threads.messageArrived.connect(self.notifier.notify)
+        self.navigator.bind(session.threads)
         self.playback.follow(session.threads)
         self.playback_binding.bind(self.window)
 

@@ -103,6 +103,17 @@ class NowPlaying(QWidget):
         self.label.setToolTip("Go to the message" if on_click else "")
         self._refresh()
 
+    def rename(self, key: str, name: str) -> None:
+        """What plays is called something else now (its thread was renamed)."""
+        if key and key == self._key and name != self._name:
+            self._name = name
+            self._refresh()
+
+    def stop_if(self, key: str) -> None:
+        """What plays is gone (its message or thread deleted): stop, and the bar hides."""
+        if key and key == self._key and self._player.key == key:
+            self._player.stop()
+
     @property
     def text(self) -> str:
         return self.label.text()
