@@ -65,8 +65,9 @@ class ThreadNavigator(QObject):
         if message is None:
             return  # an opened file (FileOpener follows those) or nothing
         thread_id, message_id = message.parent_thread, message.id
+        length = message.renders[0].duration if message.renders else None
         self._now_playing.follow(
-            key, self._name_of(message), lambda: self.go_to(thread_id, message_id)
+            key, self._name_of(message), lambda: self.go_to(thread_id, message_id), length
         )
 
     def _name_of(self, message: Message) -> str:
