@@ -97,8 +97,8 @@ class AppGraph(QObject):
         )
         self.engine.set_bank(SampleBank(self.samples, self.engine.sample_rate))
         self.sequencer_state = SequencerState(
-            self.engine, pattern=self._session_pattern.load(), samples=self.samples
-        )
+            self.engine, pattern=self._session_pattern.load(), samples=self.samples,
+            tasks=self.tasks)  # fmt: skip
         self.recording_state = RecordingState(self.engine, paths.recordings_dir, settings)
         self.sequencer_state.playingChanged.connect(self.recording_state.transport_changed)
         own = lambda message_id: self.session.own_recording(message_id)  # noqa: E731

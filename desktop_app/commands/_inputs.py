@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from desktop_app.commands._failure import CommandError
@@ -12,6 +13,7 @@ from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.services.pattern_files import (
     LocalSamples,
     PatternFileError,
+    confine_sample_files,
     parse_pattern_json,
     read_pattern_bytes,
     resolve_sample_files,
@@ -19,8 +21,9 @@ from desktop_app.services.pattern_files import (
 
 
 def load_pattern(path: Path, samples: LocalSamples | None = None) -> Pattern:
-    """A pattern file (or a saved message: its snapshot). With ``samples``, tracks that
-    name a ``sample_file`` get it as their own sample, put into that cache."""
+    """A pattern file (or a saved message: its snapshot). With ``samples``, tracks of a
+    pattern file that name a ``sample_file`` get it as their own sample, put into that
+    cache; a saved message's are refused unread."""
     if not path.exists():
         raise SnapshotError(f"{path}: no such file")
     try:
@@ -29,10 +32,15 @@ def load_pattern(path: Path, samples: LocalSamples | None = None) -> Pattern:
         if isinstance(exc.__cause__, json.JSONDecodeError):
             raise SnapshotError(f"{path}: not valid JSON: {exc.__cause__}") from None
         raise SnapshotError(f"{path}: {exc}") from None
-    # Some files hold a whole message; take its snapshot.
+    # Some files hold a whole message; take its snapshot. Its "sample_file" names came
+    # with the message, from someone else: never read (they could name any of your files).
     if isinstance(data, dict) and "snapshot" in data and "tracks" not in data:
         data = data["snapshot"]
-    if samples is not None and isinstance(data, dict):
+        if isinstance(data, dict):
+            data, refused = confine_sample_files(data, None)
+            for why in refused:
+                print(f"sequencer: {path}: {why}", file=sys.stderr)
+    elif samples is not None and isinstance(data, dict):
         try:
             data = resolve_sample_files(data, path.absolute().parent, samples)
         except PatternFileError as exc:

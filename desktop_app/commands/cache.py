@@ -20,7 +20,7 @@ from desktop_app.domain.message import Render
 from desktop_app.paths import AppPaths
 from desktop_app.services.api import ApiError
 from desktop_app.services.audio_cache import MIB, AudioCache, prefetch, thread_messages
-from desktop_app.services.cache_budget import render_cap_bytes, sample_cap_bytes
+from desktop_app.services.cache_budget import render_cap_bytes, sample_cap_bytes, size_text
 from desktop_app.services.pattern_files import SessionPattern
 from desktop_app.services.samples import SampleCache
 from desktop_app.settings import Settings
@@ -44,14 +44,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from desktop_app.commands._connection import add_connection_args
 
     add_connection_args(pre)
-
-
-def _human(n: int) -> str:
-    if n >= 1024 * MIB:
-        return f"{n / (1024 * MIB):.2f} GiB"
-    if n >= MIB:
-        return f"{n / MIB:.1f} MiB"
-    return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} B"
 
 
 def _limit_mb(paths: AppPaths) -> int:
@@ -84,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _share(count: int, total: int, cap: int, folder: object) -> str:
     used = total / cap * 100 if cap else 0.0
-    return f"{count} ({_human(total)} of {_human(cap)}, {used:.0f}%) in {folder}"
+    return f"{count} ({size_text(total)} of {size_text(cap)}, {used:.0f}%) in {folder}"
 
 
 def _info(cache: AudioCache, samples: SampleCache, limit_mb: int) -> int:
@@ -94,7 +86,9 @@ def _info(cache: AudioCache, samples: SampleCache, limit_mb: int) -> int:
     total = info.total_bytes + sample_bytes
     print(f"renders:  {_share(info.count, info.total_bytes, info.cap_bytes, info.folder)}")
     print(f"samples:  {_share(len(entries), sample_bytes, samples.cap_bytes, samples.folder)}")
-    print(f"total:    {_human(total)} of {_human(limit_mb * MIB)} (the cache limit in Settings)")
+    print(
+        f"total:    {size_text(total)} of {size_text(limit_mb * MIB)} (the cache limit in Settings)"
+    )
     return 0
 
 
@@ -105,8 +99,8 @@ def _clear(cache: AudioCache, samples: SampleCache, paths: AppPaths) -> int:
     sample_files, sample_freed = samples.clear(keep)
     kept = len({sha for sha, _size, _used in samples.entries()} & set(keep))
     print(
-        f"removed {files} render(s), {_human(freed)}, and {sample_files} sample(s), "
-        f"{_human(sample_freed)}"
+        f"removed {files} render(s), {size_text(freed)}, and {sample_files} sample(s), "
+        f"{size_text(sample_freed)}"
         + (f"; kept {kept} sample(s) the open pattern plays" if kept else "")
     )
     return 0
@@ -130,7 +124,7 @@ def _prefetch(cache: AudioCache, args: argparse.Namespace) -> int:
         result = prefetch(cache, messages, ctx.api, on_render=show)
     print(
         f"{thread.name}: {result.renders} render(s), {result.downloaded} downloaded "
-        f"({_human(result.bytes)}), {result.already} already cached, "
+        f"({size_text(result.bytes)}), {result.already} already cached, "
         f"{len(result.failed)} failed"
     )
     for render_id, why in result.failed:

@@ -18,7 +18,11 @@ from desktop_app.domain.pattern import Pattern, SnapshotError
 from desktop_app.domain.sample import snapshot_sample_refs
 from desktop_app.services.api import ApiError, NotFoundError, TransientApiError
 from desktop_app.services.cache_budget import sample_cap_bytes
-from desktop_app.services.pattern_files import PatternFileError, write_pattern_file
+from desktop_app.services.pattern_files import (
+    PatternFileError,
+    confine_sample_files,
+    write_pattern_file,
+)
 from desktop_app.services.sample_fetch import fetch_samples
 from desktop_app.services.samples import SampleCache
 
@@ -66,6 +70,11 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(
                 f"message {args.message_id}'s pattern cannot be loaded: {exc}"
             ) from None
+        # A received "sample_file" names a file on the reader's disk: written into the
+        # pattern file, it would be read (and uploaded) by a later `sequencer send`.
+        snapshot, refused = confine_sample_files(snapshot, None)
+        for why in refused:
+            print(f"sequencer pull: {why}", file=sys.stderr)
         try:
             write_pattern_file(out, snapshot)
         except PatternFileError as exc:

@@ -164,7 +164,15 @@ class Pattern:
         return list(dict.fromkeys(t.sample_sha256 for t in self.tracks if t.sample_sha256))
 
     def copy(self) -> Pattern:
-        return Pattern.from_snapshot(self.to_snapshot())
+        """A deep copy whose tracks keep their ``uid``."""
+        twin = Pattern.from_snapshot(self.to_snapshot())
+        for mine, theirs in zip(self.tracks, twin.tracks, strict=True):
+            theirs.uid = mine.uid
+        return twin
+
+    def index_of(self, uid: int) -> int | None:
+        """Where the track ``uid`` is now; None once it is gone."""
+        return next((i for i, t in enumerate(self.tracks) if t.uid == uid), None)
 
     def metadata(self, loops: int | None = None, app_version: str | None = None) -> dict:
         """The summary a message list shows without parsing the whole snapshot."""

@@ -8,6 +8,7 @@ them, so a pattern that uses none of them is still the 0.0.1 that seed clients r
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -28,6 +29,10 @@ from desktop_app.domain.snapshot_checks import (
 )
 
 T = TypeVar("T")
+
+# Track identities: a drop whose file is still being read finds its track by this after
+# the musician added, removed or moved tracks meanwhile (``Pattern.index_of``).
+_uids = itertools.count(1)
 
 VELOCITY_MAX = 127
 PITCH_RANGE = (-24.0, 24.0)  # semitones
@@ -51,6 +56,12 @@ _TRACK_KEYS = {
     "decay",
     "choke",
 }
+# Never kept from a snapshot, though unknown keys are: a path names a file on the disk of
+# whoever reads the pattern. Kept, a received pattern's "sample_file" would be saved with
+# it, and the next Open or ``sequencer send`` of that file would read (and upload) any
+# audio file of the receiver's that it names. Only a pattern file the musician runs
+# ``sequencer send``/``render`` on has its files read (``services.pattern_files``).
+NEVER_KEPT = frozenset({"sample_file"})
 
 
 @dataclass
@@ -72,6 +83,9 @@ class Track:
     decay: float | None = None
     choke: int | None = None  # None: the default group (``default_choke``)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Which row this is, kept by ``Pattern.copy`` (so by every edit and its undo), never
+    # in a snapshot and never compared: a track loaded or added anew is another row.
+    uid: int = field(default_factory=lambda: next(_uids), compare=False, repr=False)
 
     @property
     def own_sample(self) -> bool:
@@ -166,7 +180,11 @@ class Track:
             pitch=_number(f"{where}.pitch", data.get("pitch", 0.0), *PITCH_RANGE),
             decay=_optional(data, "decay", where, _decay),
             choke=_optional(data, "choke", where, _choke),
-            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _TRACK_KEYS},
+            extra={
+                k: copy.deepcopy(v)
+                for k, v in data.items()
+                if k not in _TRACK_KEYS and k not in NEVER_KEPT
+            },
         )
 
 

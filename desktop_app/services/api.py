@@ -2,7 +2,7 @@
 
 Blocking and thread-safe (one ``requests.Session`` per thread): the state layer calls it
 from worker threads, never from the GUI thread. Failures are sorted into transient
-(worth retrying: no connection, timeouts, 5xx, 429) and permanent (the server said no),
+(worth retrying: no connection, timeouts, 5xx, 429, 408) and permanent (the server said no),
 because the outbox treats them differently.
 """
 
@@ -39,7 +39,7 @@ class ApiError(Exception):
 
 
 class TransientApiError(ApiError):
-    """Worth retrying later: no connection, a timeout, a 5xx or a 429."""
+    """Worth retrying later: no connection, a timeout, a 5xx, a 429 or a 408."""
 
 
 class PermanentApiError(ApiError):
@@ -89,7 +89,9 @@ def _error_from_response(response: requests.Response) -> ApiError:
         return AuthError(status, f"The server refused the API token: {detail}")
     if status == 404:
         return NotFoundError(status, detail)
-    if status == 429 or status >= 500:
+    # 408: the request came too slowly for the server (a congested uplink), which RFC 9110
+    # says may be repeated; 429 and 5xx pass too.
+    if status in (408, 429) or status >= 500:
         return TransientApiError(status, detail)
     return PermanentApiError(status, detail)
 
@@ -378,6 +380,11 @@ class ApiClient:
                 total = int(response.headers.get("Content-Length") or expected_size or 0)
                 done = 0
                 for chunk in response.iter_content(CHUNK):
+                    if expected_size is not None and done + len(chunk) > expected_size:
+                        # Stopped here: a byte budget counts the size announced.
+                        raise ApiError(
+                            None, f"the server sent more than the {expected_size} bytes announced"
+                        )
                     out.write(chunk)
                     done += len(chunk)
                     if progress is not None:

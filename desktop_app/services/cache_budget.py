@@ -20,9 +20,18 @@ def sample_cap_bytes(limit_mb: int) -> int:
     return int(limit_mb) * MIB // SAMPLE_SHARE_DIVISOR
 
 
+def size_text(n: int) -> str:
+    """A byte count as people read it: "128.0 MiB", "10 KiB"."""
+    if n >= 1024 * MIB:
+        return f"{n / (1024 * MIB):.2f} GiB"
+    if n >= MIB:
+        return f"{n / MIB:.1f} MiB"
+    return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} B"
+
+
 def render_cap_bytes(limit_mb: int) -> int:
     """The audio cache's cap: what the sounds' share leaves of the limit."""
     return int(limit_mb) * MIB - sample_cap_bytes(limit_mb)
 
 
-__all__ = ["MIB", "SAMPLE_SHARE_DIVISOR", "render_cap_bytes", "sample_cap_bytes"]
+__all__ = ["MIB", "SAMPLE_SHARE_DIVISOR", "render_cap_bytes", "sample_cap_bytes", "size_text"]

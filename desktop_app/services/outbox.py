@@ -16,6 +16,7 @@ Send still arrives. Sample uploads are idempotent by content hash.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -31,6 +32,8 @@ from desktop_app.domain.sample import snapshot_sample_refs
 from desktop_app.services.samples import sha256_file
 from sequencer_common.atomic import atomic_path
 from sequencer_common.sqlite_db import Database
+
+log = logging.getLogger(__name__)
 
 __all__ = ["AudioFile", "Outbox", "OutboxEntry", "SampleFile", "SampleFileError", "Stage"]
 
@@ -254,7 +257,7 @@ class Outbox:
     def get(self, entry_id: str) -> OutboxEntry | None:
         with self._lock:
             row = self._db.execute("SELECT doc FROM outbox WHERE id = ?", (entry_id,)).fetchone()
-        return _load(row[0]) if row else None
+        return _load(row[0], self.files_dir) if row else None
 
     def entries(
         self, thread_id: str | None = None, *, pending_only: bool = False
@@ -271,7 +274,7 @@ class Outbox:
             sql += " WHERE " + " AND ".join(clauses)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY created_at, id", args).fetchall()
-        return [_load(r[0]) for r in rows]
+        return [_load(r[0], self.files_dir) for r in rows]
 
     def pending(self) -> list[OutboxEntry]:
         """Entries that still have work to do (failed ones wait for Retry)."""
@@ -374,7 +377,24 @@ def _dump(entry: OutboxEntry) -> str:
     return json.dumps(data)
 
 
-def _load(text: str) -> OutboxEntry:
+def _kept_here(path: str | None, files_dir: Path) -> Path | None:
+    """A sample file the outbox kept (``files_dir/{id}.sample-{sha}.{ext}``), else None.
+    The outbox only ever uploads its own copies: a row naming a file anywhere else (an
+    edited database, a bug) uploads nothing from there; its sample must already be on
+    the server, or the message fails naming it."""
+    if not path:
+        return None
+    kept = Path(path)
+    try:
+        if kept.parent.resolve() == files_dir.resolve() and ".sample-" in kept.name:
+            return kept
+    except (OSError, RuntimeError):
+        pass
+    log.warning("outbox: ignoring a sample file outside the outbox: %s", kept)
+    return None
+
+
+def _load(text: str, files_dir: Path) -> OutboxEntry:
     d = json.loads(text)
     audio = d.get("audio")
     return OutboxEntry(
@@ -404,7 +424,7 @@ def _load(text: str) -> OutboxEntry:
         samples=tuple(
             SampleFile(
                 sha256=s["sha256"],
-                path=Path(s["path"]) if s.get("path") else None,
+                path=_kept_here(s.get("path"), files_dir),
                 name=str(s.get("name") or ""),
                 uploaded=bool(s.get("uploaded")),
             )

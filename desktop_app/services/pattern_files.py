@@ -9,7 +9,10 @@ A pattern file may name a track's own sound by a local audio file (``"sample_fil
 relative to the pattern file or absolute). ``resolve_sample_files`` puts each
 such file into the sample cache and gives the track the ``sample_sha256`` reference a
 message carries, so a file-based pattern plays, renders and sends exactly as one made in
-the window.
+the window. Only the command line does that, for the file the musician names on it
+(``sequencer render``/``send``). The window never reads a file a pattern names
+(``confine_sample_files``): a pattern from a thread, saved and opened again, could name
+any audio file on the disk, and the next Send would upload it to the thread.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ import copy
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from desktop_app.domain.pattern import Pattern, SnapshotError
+from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE
 from desktop_app.services.samples import SampleError
 from sequencer_common.atomic import write_text_atomic
 
@@ -100,6 +104,66 @@ def resolve_sample_files(
         if not isinstance(track.get("sample_name"), str) or not track["sample_name"].strip():
             track["sample_name"] = path.name
     return resolved
+
+
+def _in_store(path: Path, store: Path) -> str | None:
+    """The SHA-256 of the store's own file ``path`` names, else None. Decided from names
+    alone (the file is not opened): only ``{sha256}.{ext}`` directly in the store."""
+    sha, _, fmt = path.name.partition(".")
+    if fmt not in SAMPLE_FORMATS or not SHA256_RE.match(sha):
+        return None
+    try:
+        inside = path.parent.resolve() == store.resolve()
+    except (OSError, RuntimeError):  # a loop of links, a name the OS refuses
+        return None
+    return sha if inside else None
+
+
+def _shown(named: object) -> str:
+    """At most 80 characters of a name from a pattern, its end kept (a file's name)."""
+    text = str(named)
+    return text if len(text) <= 80 else "…" + text[-79:]
+
+
+def confine_sample_files(
+    snapshot: Mapping[str, Any], store: Path | None, base_dir: Path | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """The snapshot the window may load, and one sentence per track whose
+    ``"sample_file"`` was refused. A ``"sample_file"`` naming a file of the sample store
+    ``store`` becomes that sample's ``sample_sha256``; any other is dropped unread (the
+    track keeps its ``sample_sha256`` if it has one, else plays its built-in sound), so
+    nothing outside the store is read, played, or uploaded by a later Send. A relative
+    name is taken from ``base_dir`` (a pattern file's folder), and refused without one."""
+    if not names_sample_files(dict(snapshot)):
+        return dict(snapshot), []
+    confined = copy.deepcopy(dict(snapshot))
+    refused: list[str] = []
+    for index, track in enumerate(confined["tracks"]):
+        if not isinstance(track, dict) or SAMPLE_FILE_KEY not in track:
+            continue
+        named = track.pop(SAMPLE_FILE_KEY)
+        sha = None
+        if isinstance(named, str) and named.strip():
+            path = Path(named).expanduser()
+            if not path.is_absolute() and base_dir is not None:
+                path = base_dir / path
+            sha = _in_store(path, store) if store is not None and path.is_absolute() else None
+        if sha is not None:
+            track["sample_sha256"] = sha
+            continue
+        label = track.get("name") if isinstance(track.get("name"), str) else f"{index + 1}"
+        fallback = (
+            "keeps the sound it names by hash"
+            if isinstance(track.get("sample_sha256"), str)
+            else "plays its built-in sound"
+        )
+        refused.append(
+            f"track “{_shown(label)}” names the file “{_shown(named)}”, which was not read: "
+            f"a pattern only plays sounds from Sequencer's sample store, so the track "
+            f"{fallback} (drop the file on the track to use it)"
+        )
+        log.warning("pattern: %s", refused[-1])
+    return confined, refused
 
 
 def parse_pattern_json(raw: bytes) -> Any:

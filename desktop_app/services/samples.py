@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop_app.domain.sample import SAMPLE_FORMATS, SHA256_RE, Sample, check_sha256
-from desktop_app.services.cache_budget import sample_cap_bytes
+from desktop_app.services.cache_budget import sample_cap_bytes, size_text
 from desktop_app.services.download_source import DownloadSource
 from sequencer_common.atomic import atomic_path, atomic_write
 
@@ -39,6 +39,53 @@ DEFAULT_SAMPLE_CAP_BYTES = sample_cap_bytes(1024)
 
 class SampleError(Exception):
     """A sample could not be put into the cache (bad hash, download refused)."""
+
+
+class OverBudget(SampleError):
+    """Fetching this sample would take a Load past its ``FetchBudget``: not started."""
+
+
+class FetchCancelled(SampleError):
+    """The Load this fetch was for was superseded: no further download is started."""
+
+
+class FetchBudget:
+    """How many bytes one Load may still download, shared with the worker that fetches.
+    ``take`` is asked with the size the server announces before a download starts (and
+    the download stops at that size), so a Load never starts downloads past its budget;
+    ``cancel`` stops it from starting any more."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = int(max_bytes)
+        self._taken = 0
+        self._cancelled = False
+        self._lock = threading.Lock()
+
+    @property
+    def taken(self) -> int:
+        return self._taken
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def check(self) -> None:
+        if self._cancelled:
+            raise FetchCancelled("another pattern was loaded meanwhile")
+
+    def take(self, size_bytes: int) -> None:
+        """Count ``size_bytes`` against the budget, or raise (nothing counted)."""
+        with self._lock:
+            self.check()
+            if size_bytes < 0 or self._taken + size_bytes > self.max_bytes:
+                raise OverBudget(
+                    f"its {size_text(size_bytes)} would take the Load past the "
+                    f"{size_text(self.max_bytes)} it may fetch"
+                )
+            self._taken += size_bytes
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -111,11 +158,15 @@ class SampleCache:
             return path
         return None
 
-    def fetch(self, sha256: str, protect: Iterable[str] = ()) -> Path:
+    def fetch(
+        self, sha256: str, protect: Iterable[str] = (), budget: FetchBudget | None = None
+    ) -> Path:
         """The cached file of the sample, downloaded first if needed (blocking: call from
         a worker). The download is hashed before it gets its cache name; a mismatch is
         deleted and raised as ``SampleError``. Then the cache is trimmed to its cap,
-        never evicting this sample nor those in ``protect``."""
+        never evicting this sample nor those in ``protect``. With a ``budget``, the size
+        the server announces is taken from it before the download starts
+        (``OverBudget``, ``FetchCancelled``: nothing downloaded)."""
         existing = self.lookup(sha256)
         if existing is not None:
             return existing
@@ -126,9 +177,13 @@ class SampleCache:
         source = self._source
         if source is None:
             raise SampleError(f"sample {sha256[:12]}… is not cached and no server was given")
+        if budget is not None:
+            budget.check()
         sample = source.get_sample(sha256)
         if sample.sha256 != sha256 or sample.format not in SAMPLE_FORMATS:
             raise SampleError(f"the server answered another sample for {sha256[:12]}…")
+        if budget is not None:
+            budget.take(sample.size_bytes)
         dest = self.folder / f"{sha256}.{sample.format}"
         with atomic_path(dest, hidden=True) as part:
             source.download(

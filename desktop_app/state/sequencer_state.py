@@ -22,8 +22,10 @@ from PySide6.QtGui import QUndoStack
 
 from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES, DEFAULT_VELOCITY, Pattern, demo_pattern
 from desktop_app.domain.track import VELOCITY_MAX, default_choke
+from desktop_app.services.tasks import TaskRunner
 from desktop_app.services.track_samples import ImportedSample, SampleStore
 from desktop_app.state.engine_transport import EngineTransport
+from desktop_app.state.sample_drops import SampleDrops
 from desktop_app.state.track_sounds import TrackSounds
 from desktop_app.state.undo_commands import (
     PatternPropertyCommand,
@@ -83,6 +85,7 @@ class SequencerState(QObject):
         *,
         pattern: Pattern | None = None,
         samples: SampleStore | None = None,
+        tasks: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self._engine = engine
@@ -92,6 +95,9 @@ class SequencerState(QObject):
         self._gestures = itertools.count(1)
         self._sounds = TrackSounds(self, samples, engine)
         self._sounds.protect()
+        # Files dropped or picked for tracks, read on ``tasks``' workers (the global pool
+        # without one): the window never waits for a decode.
+        self.drops = SampleDrops(self, samples, tasks, self.notice.emit, self)
         if engine is not None:
             engine.set_pattern(self._pattern)
         self._transport = EngineTransport(
@@ -239,6 +245,12 @@ class SequencerState(QObject):
 
     def add_sample_track(self, path: str | os.PathLike[str], index: int | None = None) -> int:
         return self._sounds.add_sample_track(path, index)
+
+    def use_sample(self, track: int, sample: ImportedSample) -> None:
+        self._sounds.use_sample(track, sample)
+
+    def add_track_playing(self, sample: ImportedSample, index: int | None = None) -> int:
+        return self._sounds.add_track_playing(sample, index)
 
     def use_builtin_sound(self, track: int) -> None:
         self._sounds.use_builtin_sound(track)

@@ -71,17 +71,25 @@ class TrackSounds:
 
     def set_track_sample(self, track: int, path: str | os.PathLike[str]) -> ImportedSample:
         """The track plays the audio file at ``path`` (one undoable step). Raises
-        ``TrackSampleError`` before anything changes when the file cannot be used."""
-        t = self._doc.pattern.tracks[track]
+        ``TrackSampleError`` before anything changes when the file cannot be used. Reads
+        the file on this thread: the window goes through ``SampleDrops`` instead."""
         sample = self.import_sample(path)
-        after = self._doc.pattern.copy()
-        after.set_own_sample(track, sample.sha256, sample.name)
-        self._doc.replace_pattern(after, f"Sound {sample.name} on {t.name}")
+        self.use_sample(track, sample)
         return sample
 
     def add_sample_track(self, path: str | os.PathLike[str], index: int | None = None) -> int:
         """A new track named after the audio file, playing it; returns its index."""
-        sample = self.import_sample(path)
+        return self.add_track_playing(self.import_sample(path), index)
+
+    def use_sample(self, track: int, sample: ImportedSample) -> None:
+        """The track plays ``sample``, already in the sample cache (one undoable step)."""
+        t = self._doc.pattern.tracks[track]
+        after = self._doc.pattern.copy()
+        after.set_own_sample(track, sample.sha256, sample.name)
+        self._doc.replace_pattern(after, f"Sound {sample.name} on {t.name}")
+
+    def add_track_playing(self, sample: ImportedSample, index: int | None = None) -> int:
+        """A new track named after ``sample``'s file, playing it; returns its index."""
         after = self._doc.pattern.copy()
         label = after.unique_track_name(Path(sample.name).stem.strip() or "Sample")
         new = after.add_track(label, self._doc.sample_names()[0], index)

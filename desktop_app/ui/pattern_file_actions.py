@@ -20,10 +20,20 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 from desktop_app.domain.pattern import SnapshotError, empty_pattern
 from desktop_app.services.pattern_files import (
     PatternFileError,
+    confine_sample_files,
     read_pattern_file,
     write_pattern_file,
 )
 from desktop_app.ui.pattern_file_menu import PatternDocument, PatternFileMenu, PatternFolder
+
+# A pattern file's snapshot, and a sentence for each track whose named file was refused.
+PatternReader = Callable[[Path], tuple[dict[str, Any], list[str]]]
+REFUSED_TIMEOUT_MS = 30_000  # long enough to read which tracks lost their sound
+
+
+def read_confined(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """Without a sample store every ``"sample_file"`` is refused, unread."""
+    return confine_sample_files(read_pattern_file(path), None, path.absolute().parent)
 
 
 class PatternFileActions(PatternFileMenu):
@@ -33,7 +43,7 @@ class PatternFileActions(PatternFileMenu):
         self, window: QMainWindow, document: PatternDocument, folder: PatternFolder
     ) -> None:
         super().__init__(window, document, folder)
-        self._read: Callable[[Path], dict[str, Any]] = read_pattern_file
+        self._read: PatternReader = read_confined
         keys = QKeySequence.StandardKey
         self.new_action = self._action(
             "&New pattern", self.new_pattern, "Start from an empty pattern (undoable)", keys.New
@@ -50,9 +60,9 @@ class PatternFileActions(PatternFileMenu):
         if self.save_action.shortcut().isEmpty():  # not every platform defines SaveAs
             self.save_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
 
-    def use_reader(self, read: Callable[[Path], dict[str, Any]]) -> None:
-        """Read pattern files with ``read`` (``PatternLoader.read_file``: tracks' named
-        sound files go into the sample cache) instead of reading the JSON alone."""
+    def use_reader(self, read: PatternReader) -> None:
+        """Read pattern files with ``read`` (``PatternLoader.read_file``: a track's named
+        file is used only when it is one of the sample store's own)."""
         self._read = read
 
     @property
@@ -76,14 +86,19 @@ class PatternFileActions(PatternFileMenu):
             self.open_file(Path(path))
 
     def open_file(self, path: Path) -> bool:
-        """Load a pattern file as one undoable step; a bad file explains itself."""
+        """Load a pattern file as one undoable step; a bad file explains itself, and so
+        does a track whose named sound file was refused (it loads without it)."""
         try:
-            self._document.load_snapshot(self._read(path), f"Open {path.name}")
+            snapshot, refused = self._read(path)
+            self._document.load_snapshot(snapshot, f"Open {path.name}")
         except (PatternFileError, SnapshotError) as exc:
             self._file_error("open", path, str(exc))
             return False
         self._remember(path)
-        self._say(f"Opened {path.name}")
+        if refused:
+            self._say(f"Opened {path.name} — " + "; ".join(refused), REFUSED_TIMEOUT_MS)
+        else:
+            self._say(f"Opened {path.name}")
         return True
 
     @Slot()

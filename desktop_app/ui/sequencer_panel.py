@@ -96,6 +96,7 @@ class SequencerPanel(QWidget):
         self._seq = sequencer_state
         self._rec = recording_state
         self._build_actions()
+        sequencer_state.drops.added.connect(self._show_track)  # a track made from a file
 
         self.transport = TransportBar(
             sequencer_state, recording_state, self.play_action, self.record_action, self
@@ -264,9 +265,10 @@ class SequencerPanel(QWidget):
         self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
 
     def _add_track_from_file(self) -> None:
-        index = pick_new_track(self._seq, self)
-        if index is not None:
-            self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
+        pick_new_track(self._seq, self)
+
+    def _show_track(self, index: int) -> None:
+        self.grid_scroll.ensureVisible(0, content_height(index + 1), 0, 0)
 
     def wanted_width(self) -> int:
         """The width that shows the whole pattern at full size and the toolbar on one

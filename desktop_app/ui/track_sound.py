@@ -4,6 +4,7 @@ and the small popup with its pitch, decay and choke group.
 Drops: an audio file on a track header gives that track the file's sound; on the empty
 area under the tracks it makes a new track named after the file. A file that cannot be
 used is refused in words in the status bar (``SequencerState.notice``), nothing changed.
+Files are read on a worker (``state/sample_drops.py``): the window goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.audio.audio_files import TRACK_SUFFIXES
 from desktop_app.domain.track import CHOKE_RANGE, DECAY_RANGE, PITCH_RANGE
-from desktop_app.services.track_samples import TrackSampleError, is_track_audio
+from desktop_app.services.track_samples import is_track_audio
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 
@@ -62,37 +63,17 @@ def accept_audio_drag(event: QDropEvent) -> Path | None:
     return path
 
 
-def _give_track_sound(state: SequencerState, index: int, path: str | Path) -> None:
-    """``path`` becomes track ``index``'s sound; the status bar says so, or why not."""
-    try:
-        sample = state.set_track_sample(index, path)
-    except TrackSampleError as exc:
-        state.notice.emit(str(exc))
-        return
-    state.notice.emit(f"{state.pattern.tracks[index].name} plays {sample.name}.")
-
-
-def _add_sound_track(state: SequencerState, path: str | Path) -> int | None:
-    """A new track playing ``path``; the status bar says so, or why not."""
-    try:
-        index = state.add_sample_track(path)
-    except TrackSampleError as exc:
-        state.notice.emit(str(exc))
-        return None
-    state.notice.emit(f"New track {state.pattern.tracks[index].name} plays {Path(path).name}.")
-    return index
-
-
 def drop_on_track(state: SequencerState, index: int, event: QDropEvent) -> None:
+    """The file becomes the track's sound once it has been read (``SampleDrops``)."""
     path = accept_audio_drag(event)
     if path is not None:
-        _give_track_sound(state, index, path)
+        state.drops.give_track(index, path)
 
 
 def drop_new_track(state: SequencerState, event: QDropEvent) -> None:
     path = accept_audio_drag(event)
     if path is not None:
-        _add_sound_track(state, path)
+        state.drops.add_track(path)
 
 
 def _ask_for_audio(parent: QWidget, title: str) -> str:
@@ -100,17 +81,19 @@ def _ask_for_audio(parent: QWidget, title: str) -> str:
     return path
 
 
-def pick_new_track(state: SequencerState, parent: QWidget) -> int | None:
-    """The "Audio file…" entry of "+ Track": a new track playing the file picked."""
+def pick_new_track(state: SequencerState, parent: QWidget) -> None:
+    """The "Audio file…" entry of "+ Track": a new track playing the file picked, once it
+    has been read (``SampleDrops.added`` says where)."""
     path = _ask_for_audio(parent, "Audio file for a new track")
-    return _add_sound_track(state, path) if path else None
+    if path:
+        state.drops.add_track(path)
 
 
 def pick_sample(state: SequencerState, index: int, parent: QWidget) -> None:
     """The track menu's "Sample…": the file dialog, then the same path as a drop."""
     path = _ask_for_audio(parent, "Sound for this track")
     if path:
-        _give_track_sound(state, index, path)
+        state.drops.give_track(index, path)
 
 
 class TrackSoundPopup(QFrame):

@@ -14,7 +14,8 @@ from desktop_app.domain.draft import MessageDraft
 from desktop_app.services.api import ApiClient, PermanentApiError, TransientApiError
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.outbox import Stage
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, make_backend
+from tests.e2e.conftest import Rig
 from tests.e2e.proxy import CuttingProxy
 
 SNAPSHOT = {
@@ -104,6 +105,30 @@ def test_connection_cut_in_the_middle_of_the_upload(rig, take):
     finally:
         proxy.stop()
     assert_exactly_once(rig, entry.id)
+
+
+def test_an_upload_too_slow_for_the_server_is_tried_again_later(tmp_path, take):
+    # The server answers 408 to a body that trickles below its minimum rate: a slow or
+    # congested uplink, not a refusal. The message was marked failed for good.
+    backend = make_backend(
+        "sqlite-local", tmp_path, REQUEST_TIMEOUT_S="0.5", MIN_BODY_KB_PER_S="64"
+    )
+    rig = Rig(tmp_path, backend)
+    proxy = CuttingProxy("127.0.0.1", rig.server.port).start()
+    try:
+        entry = send(rig, take)
+        proxy.upstream_delay = 2.0  # 64 kB every 2 s: 32 kB/s, half the server's minimum
+        with pytest.raises(TransientApiError) as info:
+            rig.delivery(proxy.url).deliver(entry)
+        assert info.value.status == 408
+        stored = rig.outbox.get(entry.id)
+        assert stored.stage == Stage.CREATED and stored.next_attempt_at > 0
+        proxy.upstream_delay = 0.0
+        rig.delivery(proxy.url).deliver(stored)
+        assert_exactly_once(rig, entry.id)
+    finally:
+        proxy.stop()
+        rig.server.stop()
 
 
 def test_permanent_error_marks_failed_and_retry_recovers(rig, take):

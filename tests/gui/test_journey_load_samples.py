@@ -159,10 +159,11 @@ def test_a_pattern_sent_from_the_window_with_own_sounds_plays_the_same_on_the_ot
         assert mine.tobytes() == theirs.tobytes()
 
 
-def test_opening_a_pattern_file_plays_the_sounds_it_names(qtbot, tmp_path, modals):
-    """File → Open of a pattern whose track names a ``sample_file``: the sound goes into
-    the sample cache and the track plays it; a file naming a sound that is not there is
-    refused with the window's error, and the pattern on screen stays."""
+def test_opening_a_pattern_file_uses_only_sounds_of_the_sample_store(qtbot, tmp_path):
+    """File → Open of a pattern whose tracks name a ``sample_file``: one naming a file of
+    the sample store plays it (by its hash); one naming a file anywhere else loads with
+    its built-in sound, the file unread and not put into the store, and the status bar
+    says which track and why."""
     import json
 
     backend = make_backend("sqlite-local", tmp_path)
@@ -172,28 +173,30 @@ def test_opening_a_pattern_file_plays_the_sounds_it_names(qtbot, tmp_path, modal
         (folder / "kit").mkdir(parents=True)
         data = audio_bytes("AIFF", tone=240, seconds=0.2)
         (folder / "kit" / "tom.aiff").write_bytes(data)
-        pattern = pattern_playing()
-        pattern["tracks"].insert(0, {"name": "Tom", "sample": "low_tom", "steps": [100] * 8,
-                                     "sample_file": "kit/tom.aiff"})  # fmt: skip
-        good = folder / "groove.json"
-        good.write_text(json.dumps(pattern))
-        pattern["tracks"][0]["sample_file"] = "kit/none.wav"
-        bad = folder / "broken.json"
-        bad.write_text(json.dumps(pattern))
         with running(qtbot, tmp_path / "bo", server.url, "bo") as bo:
-            assert bo.window.pattern_files.open_file(good)
-            track = bo.sequencer_state.snapshot()["tracks"][0]
+            stored = bo.samples.add_local(folder / "kit" / "tom.aiff")
             sha = hashlib.sha256(data).hexdigest()
-            assert (track["sample_sha256"], track["sample_name"]) == (sha, "tom.aiff")
-            assert "sample_file" not in track and not bo.sequencer_state.sound_missing(0)
-            assert bo.samples.lookup(sha) is not None
-
-            before = bo.sequencer_state.snapshot()
-            modals.answer("OK")
-            assert not bo.window.pattern_files.open_file(bad)
-            assert [s.title for s in modals.shown] == ["Could not open the pattern"]
-            assert "tracks[0].sample_file" in modals.shown[0].text
-            assert "none.wav: no such file" in modals.shown[0].text
-            assert bo.sequencer_state.snapshot() == before
+            pattern = pattern_playing()
+            pattern["tracks"][:0] = [
+                {"name": "Tom", "sample": "low_tom", "steps": [100] * 8,
+                 "sample_file": str(stored), "sample_name": "tom.aiff"},
+                {"name": "Other", "sample": "rim", "steps": [100] * 8,
+                 "sample_file": "kit/other.wav"},
+            ]  # fmt: skip
+            other = audio_bytes(tone=480, seconds=0.2)
+            (folder / "kit" / "other.wav").write_bytes(other)
+            good = folder / "groove.json"
+            good.write_text(json.dumps(pattern))
+            assert bo.window.pattern_files.open_file(good)
+            tracks = bo.sequencer_state.snapshot()["tracks"]
+            assert (tracks[0]["sample_sha256"], tracks[0]["sample_name"]) == (sha, "tom.aiff")
+            assert "sample_file" not in tracks[0] and not bo.sequencer_state.sound_missing(0)
+            assert "sample_sha256" not in tracks[1] and tracks[1]["sample"] == "rim"
+            assert bo.samples.lookup(hashlib.sha256(other).hexdigest()) is None
+            assert status_bar_text(bo) == (
+                "Opened groove.json — track “Other” names the file “kit/other.wav”, which "
+                "was not read: a pattern only plays sounds from Sequencer's sample store, "
+                "so the track plays its built-in sound (drop the file on the track to use it)"
+            )
     finally:
         server.stop()

@@ -44,18 +44,21 @@ def test_only_the_last_load_counts(qtbot, loader, tmp_path):
     quick = demo_pattern().to_snapshot()
     assert load.load(slow) is False and load.busy
     assert load.load(quick) is True and not load.busy  # nothing to fetch: at once
-    qtbot.waitUntil(lambda: cache.lookup(sha) is not None, timeout=10_000)
-    qtbot.wait(200)  # the first fetch's answer arrives and is dropped
-    assert seq.snapshot()["bpm"] == quick["bpm"]
+    qtbot.waitUntil(lambda: load._tasks.in_flight == 0, timeout=10_000)
+    assert seq.snapshot()["bpm"] == quick["bpm"]  # the first fetch's answer was dropped
     assert seq.undo_stack.count() == 1
 
-    # its sound is cached now: loading it again needs no worker
     statuses: list[str] = []
     load.status.connect(statuses.append)
+    load.load(slow)
+    qtbot.waitUntil(lambda: bool(statuses) and statuses[-1].startswith("Pattern loaded"))
+    assert seq.snapshot()["bpm"] == 101.0 and cache.lookup(sha) is not None
+    assert statuses[-1] == "Pattern loaded — Undo brings yours back"
+
+    # its sound is cached now: loading it again needs no worker
+    statuses.clear()
     assert load.load(slow) is True
-    assert seq.snapshot()["bpm"] == 101.0 and statuses == [
-        "Pattern loaded — Undo brings yours back"
-    ]
+    assert statuses == ["Pattern loaded — Undo brings yours back"]
 
 
 def test_a_pattern_that_cannot_load_is_refused_before_any_fetch(loader):

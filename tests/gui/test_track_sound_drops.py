@@ -6,6 +6,7 @@ background), never from the geometry functions the panel lays itself out with.""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -112,13 +113,20 @@ def drop(panel: SequencerPanel, at: QPoint, files: list[Path]) -> bool:
     return event.isAccepted()
 
 
+def read(qtbot, seq: SequencerState) -> None:
+    """Waits for the files handed to tracks to be read (on a worker)."""
+    qtbot.waitUntil(lambda: seq.drops.reading == 0, timeout=10_000)
+
+
 def test_a_wav_dropped_on_a_header_plays_on_that_track(
-    panel, seq, sample_engine, tmp_path, notices
+    qtbot, panel, seq, sample_engine, tmp_path, notices
 ):
     rows = header_rows(panel)
     assert len(rows) == 3
     wav = audio_file(tmp_path / "files", "fat snare.wav")
     assert drop(panel, QPoint(60, rows[1]), [wav])
+    assert notices[-1] == "Reading fat snare.wav for Snare…"
+    read(qtbot, seq)
     track = seq.pattern.tracks[1]
     assert (track.sample_name, track.sample_sha256) == ("fat snare.wav", sha256_file(wav))
     header = panel.headers.headers[1]
@@ -137,17 +145,19 @@ def test_dropped_under_the_tracks_a_file_makes_a_new_track(panel, seq, tmp_path,
     files = tmp_path / "files"
     under_headers = empty_spot(panel, 40)
     assert drop(panel, under_headers, [audio_file(files, "Cowbell.wav")])
+    read(qtbot, seq)
     assert [t.name for t in seq.pattern.tracks] == ["Kick", "Snare", "Rim", "Cowbell"]
     qtbot.waitUntil(lambda: len(header_rows(panel)) == 4)
     under_grid = empty_spot(panel, panel.grid_scroll.geometry().left() + 200)
     assert drop(panel, under_grid, [audio_file(files, "Shaker.flac", 0.2)])
+    read(qtbot, seq)
     assert seq.pattern.tracks[-1].name == "Shaker" and len(seq.pattern.tracks) == 5
     panel.undo_action.trigger()
     panel.undo_action.trigger()
     assert len(seq.pattern.tracks) == 3
 
 
-def test_what_is_not_one_audio_file_is_refused(panel, seq, tmp_path, notices):
+def test_what_is_not_one_audio_file_is_refused(qtbot, panel, seq, tmp_path, notices):
     rows = header_rows(panel)
     files = tmp_path / "files"
     before = seq.snapshot()
@@ -160,6 +170,7 @@ def test_what_is_not_one_audio_file_is_refused(panel, seq, tmp_path, notices):
     fake = files / "fake.wav"
     fake.write_bytes(b"RIFF....WAVEfmt but nothing after it")
     assert drop(panel, QPoint(60, rows[0]), [fake])  # taken, then refused in words
+    read(qtbot, seq)
     assert notices[-1].startswith("fake.wav cannot be used as a track's sound: ")
     assert seq.snapshot() == before and seq.undo_stack.count() == 0
 
@@ -179,23 +190,25 @@ def choose_in_file_dialog(path: Path, titles: list[str]) -> None:
     QTimer.singleShot(0, choose)
 
 
-def test_sample_menu_opens_the_real_file_dialog(panel, seq, tmp_path):
+def test_sample_menu_opens_the_real_file_dialog(qtbot, panel, seq, tmp_path):
     titles: list[str] = []
     choose_in_file_dialog(audio_file(tmp_path / "files", "clap.wav"), titles)
     panel.headers.headers[2].sample_action.trigger()
+    read(qtbot, seq)
     assert titles == ["Sound for this track"]
     assert seq.pattern.tracks[2].sample_name == "clap.wav"
     panel.headers.headers[2].builtin_action.trigger()
     assert seq.pattern.tracks[2].sample_sha256 is None
 
 
-def test_add_track_menu_takes_an_audio_file(panel, seq, tmp_path):
+def test_add_track_menu_takes_an_audio_file(qtbot, panel, seq, tmp_path):
     titles: list[str] = []
     choose_in_file_dialog(audio_file(tmp_path / "files", "Tambourine.wav"), titles)
     menu = panel.add_track_menu
     menu.aboutToShow.emit()
     [entry] = [a for a in menu.actions() if a.text() == "Audio file…"]
     entry.trigger()
+    read(qtbot, seq)
     assert titles == ["Audio file for a new track"]
     assert seq.pattern.tracks[-1].name == "Tambourine"
 
@@ -251,6 +264,7 @@ def test_in_the_real_window_a_dropped_file_lands_in_the_sample_cache_and_the_ses
         rows = header_rows(panel)
         wav = audio_file(tmp_path / "files", "808 kick with a long name from a pack.wav")
         assert drop(panel, QPoint(60, rows[0]), [wav])
+        read(qtbot, graph.sequencer_state)
         sha = sha256_file(wav)
         assert (paths.sample_cache_dir / f"{sha}.wav").read_bytes() == wav.read_bytes()
         assert graph.sequencer_state.pattern.tracks[0].sample_sha256 == sha
@@ -280,3 +294,83 @@ def test_the_sound_popup_of_a_track_at_the_screen_bottom_stays_on_screen(panel, 
     top = header.mapToGlobal(QPoint(0, 0)).y()
     assert frame.bottom() < top + header.height() // 2  # above its track, not over it
     popup.close()
+
+
+def long_file(folder: Path, name: str, seconds: float = 29.9) -> Path:
+    """Nearly the longest file a track takes, at 48 kHz: read, resampled to 44.1 kHz,
+    hashed and copied, it takes about a third of a second."""
+    folder.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(48000 * seconds)) / 48000
+    tone = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    path = folder / name
+    soundfile.write(path, np.stack([tone, tone * 0.5], axis=1), 48000)
+    return path
+
+
+def test_a_long_file_is_read_while_the_window_goes_on(qtbot, panel, seq, tmp_path, notices):
+    """The drop returns at once and the event loop keeps running its timers while the
+    file is read on a worker (on the GUI thread this was one stall of ~0.35 s)."""
+    rows = header_rows(panel)
+    path = long_file(tmp_path / "files", "long pad.wav")
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(5)
+    qtbot.waitUntil(lambda: len(ticks) >= 3)
+    began = time.perf_counter()
+    assert drop(panel, QPoint(60, rows[0]), [path])
+    returned = time.perf_counter() - began
+    assert seq.pattern.tracks[0].sample_sha256 is None  # not yet: it is being read
+    assert notices[-1] == "Reading long pad.wav for Kick…"
+    read(qtbot, seq)
+    took = time.perf_counter() - began
+    timer.stop()
+    during = [t for t in ticks if t >= began]
+    gaps = np.diff([began, *during])
+    assert seq.pattern.tracks[0].sample_name == "long pad.wav"
+    assert notices[-1] == "Kick plays long pad.wav."
+    assert returned < 0.1, returned
+    assert took > 0.15  # a real read, long enough to have stalled the window
+    assert len(during) >= 5 and gaps.max() < took / 2, (gaps.max(), took)
+
+
+def test_the_sound_lands_on_its_track_whatever_happened_meanwhile(
+    qtbot, panel, seq, tmp_path, notices
+):
+    rows = header_rows(panel)
+    files = tmp_path / "files"
+    assert drop(panel, QPoint(60, rows[1]), [long_file(files, "long snare.wav", 5)])
+    assert drop(panel, QPoint(60, rows[2]), [audio_file(files, "rim shot.wav")])
+    # before either is read: the Kick goes, a step is set, a new track comes first
+    seq.remove_track(0)
+    seq.set_step(0, 3, 100)
+    seq.add_track("clap", "Clap", 0)
+    read(qtbot, seq)
+    names = [(t.name, t.sample_name) for t in seq.pattern.tracks]
+    assert names == [("Clap", None), ("Snare", "long snare.wav"), ("Rim", "rim shot.wav")]
+    assert seq.pattern.tracks[1].steps[3] == 100
+    seq.undo_stack.undo()
+    seq.undo_stack.undo()
+    assert [t.sample_name for t in seq.pattern.tracks] == [None, None, None]
+
+    # the track it was dropped on is gone when the file has been read: nothing changes
+    assert drop(panel, QPoint(60, header_rows(panel)[2]), [audio_file(files, "late.wav")])
+    seq.load_snapshot(Pattern(bpm=99, tracks=[Track("Solo", "kick", [0] * 16)]).to_snapshot())
+    before = seq.snapshot()
+    read(qtbot, seq)
+    assert seq.snapshot() == before
+    assert notices[-1] == "late.wav was not used: the track it was dropped on is gone."
+
+
+def test_a_second_file_dropped_on_the_same_track_while_the_first_is_read_wins(
+    qtbot, panel, seq, tmp_path, notices
+):
+    rows = header_rows(panel)
+    files = tmp_path / "files"
+    assert drop(panel, QPoint(60, rows[0]), [long_file(files, "first.wav", 10)])
+    assert drop(panel, QPoint(60, rows[0]), [audio_file(files, "second.wav", 0.2)])
+    read(qtbot, seq)
+    qtbot.wait(50)
+    assert seq.pattern.tracks[0].sample_name == "second.wav"
+    assert seq.undo_stack.count() == 1  # the first one never landed
+    assert notices[-1] == "Kick plays second.wav."
