@@ -357,6 +357,7 @@ class ThreadsState(QObject):
             self.refresh_threads()
             if self._open.thread_id:
                 self._open.fetch(full=True)
+            self._unread.verify()
 
     def set_pushed(self, pushed: bool) -> None:
         """The server's events are flowing (True): the open thread polls only slowly."""

@@ -11,11 +11,16 @@ lives there too (the store is what the next start reads), without one only here.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.message import Message
+from desktop_app.state.message_fetch import Fetched, fetch_and_keep
 from desktop_app.state.open_thread import OpenThread
 from desktop_app.state.threads_ports import ThreadsContext
+
+log = logging.getLogger(__name__)
 
 SortKey = tuple[str, str, str]
 
@@ -90,6 +95,26 @@ class UnreadCounts(QObject):
                 if not ids:
                     del self._unread[thread_id]
                 self.changed.emit()
+
+    def verify(self) -> None:
+        """The server could not replay what this client missed (a ``reset``): deletions
+        of unread messages may be among it. Each thread still holding unread messages is
+        asked for its whole list, and what is no longer in it stops counting."""
+        api, store = self._ctx.api, self._ctx.store
+        for thread_id in list(self._unread):
+            if thread_id == self._open.thread_id:
+                continue
+            self._ctx.submit(
+                lambda t=thread_id: fetch_and_keep(api, store, t, None),
+                on_done=self._on_verified,
+                on_error=lambda e: log.info("could not check the unread messages: %s", e),
+            )
+
+    def _on_verified(self, fetched: Fetched) -> None:
+        there = {m.id for m in fetched.messages}
+        for message_id in list(self._unread.get(fetched.thread_id, {})):
+            if message_id not in there:
+                self.removed(message_id)
 
     def _add(self, message: Message) -> None:
         thread_id = message.parent_thread

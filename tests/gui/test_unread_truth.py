@@ -94,3 +94,38 @@ def test_a_deletion_lowers_the_count_without_a_local_store(qtbot, tmp_path, task
         state.close()
     finally:
         server.stop()
+
+
+def test_unread_messages_deleted_while_away_stop_counting_after_a_reset(
+    qtbot, tmp_path, tasks
+) -> None:
+    """The server forgot the deletions (pruned) while bob was away, so it cannot replay
+    them and sends a ``reset``: the open thread reloads, and so do the unread messages of
+    the threads not open — the deleted one no longer counts."""
+    import time
+
+    backend = make_backend("sqlite-local", tmp_path / "srv")
+    server = ThreadedServer(backend.app()).start()
+    api = ApiClient(server.url, TOKEN)
+    other = api.create_thread("Other")
+    takes = api.create_thread("Takes")
+    bob = _session(server.url, tmp_path / "bob", tasks, "bob")
+    try:
+        bob.open()
+        bob.start()
+        bob.threads.open_thread(takes.id)
+        qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
+        gone = api.post_message(draft_with_text(other.id, "alice", "deleted while away")).id
+        api.post_message(draft_with_text(other.id, "alice", "still here"))
+        qtbot.waitUntil(lambda: bob.threads.unread_count(other.id) == 2, timeout=TIMEOUT)
+        bob.threads.stop_live_sync()
+        server.stop()
+        qtbot.waitUntil(lambda: not bob.live.streaming, timeout=TIMEOUT)
+        assert backend.store.delete_message(gone) is not None
+        assert backend.store.prune_tombstones(int(time.time() * 1000) + 60_000) == 1
+        server = ThreadedServer(backend.app(), port=server.port).start()
+        qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: bob.threads.unread_count(other.id) == 1, timeout=TIMEOUT)
+    finally:
+        bob.close(wait_ms=3000)
+        server.stop()
