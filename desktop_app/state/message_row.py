@@ -189,7 +189,9 @@ class MessageRow:
         position = self.playback.position_ms
         if not position:
             return 0.0
-        duration = self.duration_ms
+        # Along the file the player plays (and seeks in), padding included: the knob
+        # stays under the pointer and reaches the end when playing does.
+        duration = self.playback.duration_ms or self.duration_ms
         return min(1.0, position / duration) if duration else 0.0
 
     @property
