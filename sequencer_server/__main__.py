@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import select
-import socket
 import sys
 import threading
 import time
@@ -145,6 +144,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from sequencer_server.app import create_app
     from sequencer_server.auth import install_log_redaction
+    from sequencer_server.listen import tcp_listener
     from sequencer_server.quiet_server import QuietServer
     from sequencer_server.slow_clients import HeadTimeoutProtocol
 
@@ -168,21 +168,27 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         # Each worker process builds its own app from the environment.
         if args.data_dir:
             os.environ["SEQUENCER_SERVER_DATA"] = args.data_dir
-        uvicorn.run(
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
             "sequencer_server.asgi:create_app_from_env",
             factory=True,
-            host=args.host,
-            port=args.port,
             workers=args.workers,
             log_level=args.log_level,
             # by name: each worker builds it, with REQUEST_TIMEOUT_S from the environment
             http="sequencer_server.slow_clients:HeadTimeoutProtocol",
             **ssl,  # type: ignore[arg-type]
         )
+        # uvicorn.run would bind a socket whose connections keep Nagle on (listen.py).
+        sock = tcp_listener(args.host, args.port)
+        host, port = sock.getsockname()[:2]
+        log.info("Sequencer server listening on %s://%s:%d with %d workers",
+                 scheme, host, port, args.workers)  # fmt: skip
+        Multiprocess(config, sockets=[sock]).run()
         return 0
 
     app = create_app(settings)
-    sock = socket.create_server((args.host, args.port), reuse_port=False)
+    sock = tcp_listener(args.host, args.port)
     host, port = sock.getsockname()[:2]
     url = f"{scheme}://{host}:{port}"
     protocol = functools.partial(HeadTimeoutProtocol, head_timeout_s=settings.request_timeout_s)

@@ -33,6 +33,7 @@ from sequencer_server.slow_clients import StalledBodyMiddleware
 from sequencer_server.storage import Storage, StorageFull, storage_from_settings
 from sequencer_server.store import MessageStore, StoreFull, store_from_settings
 from sequencer_server.users import Authenticator
+from sequencer_server.write_limits import WriteRates
 
 log = logging.getLogger("sequencer_server")
 
@@ -107,6 +108,7 @@ def create_app(
     broker = app.state.events = Broker(store)
     app.state.authenticator = Authenticator(store, settings.api_token)
     app.state.auth_failures = FailureLimiter(settings.auth_failures_per_minute)
+    app.state.write_rates = WriteRates.of(settings.write_limits)
     secret = load_secret(settings.signing_key, settings.data_dir)
     app.state.signer = UrlSigner(secret, settings.signed_url_ttl_s)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sequencer_server.write_limits import WriteLimits
+
 ALLOWED_FORMATS = ("mp3",)
 REQUEST_TIMEOUT_VAR = "REQUEST_TIMEOUT_S"
 DEFAULT_REQUEST_TIMEOUT_S = 60.0
@@ -67,6 +69,8 @@ class Settings:
     # (408), and the most its request head may take to arrive (the connection is dropped):
     # slow or stalled clients must not hold upload slots and sockets indefinitely.
     request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
+    # What one user may write: sizes, rates, storage (write_limits.py).
+    write_limits: WriteLimits = field(default_factory=WriteLimits)
     # The least a body must average once REQUEST_TIMEOUT_S of waiting for it has passed
     # (408 below it): a body trickled a byte every few seconds never stalls, yet would hold
     # its connection and upload slot for hours.
@@ -160,6 +164,7 @@ class Settings:
             signed_url_ttl_s=ttl,
             sse_heartbeat_s=heartbeat,
             request_timeout_s=request_timeout,
+            write_limits=WriteLimits.from_env(get),
             min_body_kb_per_s=min_body_rate,
         )
 

@@ -14,6 +14,7 @@ from sequencer_server.signed_urls import UrlSigner
 from sequencer_server.storage import Storage
 from sequencer_server.store import MessageStore
 from sequencer_server.users import User
+from sequencer_server.write_limits import WriteRates
 
 
 def get_settings(request: Request) -> Settings:
@@ -62,7 +63,12 @@ def require_author(message: dict, user: User) -> None:
         raise HTTPException(403, f"only {message.get('user_id')!r} or an admin may do that")
 
 
+def get_write_rates(request: Request) -> WriteRates:
+    return request.app.state.write_rates
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+WriteRatesDep = Annotated[WriteRates, Depends(get_write_rates)]
 StoreDep = Annotated[MessageStore, Depends(get_store)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 CredentialsDep = Annotated[Credentials, Depends(get_credentials)]

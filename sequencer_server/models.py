@@ -88,6 +88,9 @@ class ThreadPublic(BaseModel):
     updated_at: str
     # Present (true) on private threads only: public ones keep the seed's exact shape.
     private: bool | None = Field(default=None, exclude_if=_omit_none)
+    # The user who made it (absent for the shared token's threads and older ones): with
+    # the admins, the one who may remove other members.
+    created_by: str | None = Field(default=None, exclude_if=_omit_none)
 
 
 class RenderPublic(BaseModel):

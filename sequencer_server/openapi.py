@@ -48,11 +48,13 @@ DESCRIPTIONS = {
     "408": "The body stopped arriving for REQUEST_TIMEOUT_S seconds, or averaged less than "
     "MIN_BODY_KB_PER_S after that long (the connection closes)",
     "409": "Conflict with what is stored",
-    "413": "Body larger than MAX_JSON_KB (JSON) or MAX_UPLOAD_MB (uploads)",
+    "413": "Body larger than MAX_JSON_KB (JSON) or MAX_UPLOAD_MB (uploads), or a file that "
+    "would take its uploader past MAX_STORAGE_MB_PER_USER",
     "415": "Not an audio file of the given format",
     "416": "Range not satisfiable",
     "422": "Invalid request: the detail names the field",
-    "429": "Too many failed token checks, or uploads at once, from this address (see Retry-After)",
+    "429": "Too many failed token checks, or uploads at once, from this address; or more "
+    "messages or threads a minute than the user may write (see Retry-After)",
     "500": "Storage failed",
 }
 BEARER: dict[str, list[str]] = {"bearerAuth": []}

@@ -7,7 +7,6 @@ For tests and benchmarks that need real HTTP in the same process; production run
 from __future__ import annotations
 
 import functools
-import socket
 import threading
 import time
 
@@ -15,6 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from sequencer_server.config import DEFAULT_REQUEST_TIMEOUT_S
+from sequencer_server.listen import tcp_listener
 from sequencer_server.quiet_server import QuietServer
 from sequencer_server.slow_clients import HeadTimeoutProtocol
 
@@ -32,7 +32,7 @@ class ThreadedServer:
         head_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
     ) -> None:
         self.app = app
-        self._sock = socket.create_server((host, port))
+        self._sock = tcp_listener(host, port)
         self.host, self.port = self._sock.getsockname()[:2]
         self.url = f"http://{self.host}:{self.port}"
         # Open event streams never end by themselves: stop() cuts them after a short grace

@@ -3,7 +3,10 @@ server, MongoDB through mongomock (or a real server when MONGODB_URI is set)."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +16,16 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PULSE_SERVER", "unix:/nonexistent")
+
+# Nothing a test starts may read or write the user's own folders (~/.local/share/sequencer:
+# a test that forgot SEQUENCER_HOME once ran its server on the real data, and failed when a
+# newer build had written there). Every process the tests start inherits these.
+_HOME_FOR_TESTS = Path(tempfile.mkdtemp(prefix="sequencer-tests-home-"))
+atexit.register(shutil.rmtree, _HOME_FOR_TESTS, ignore_errors=True)
+os.environ.pop("SEQUENCER_HOME", None)
+for _var, _sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
+                   ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state")):  # fmt: skip
+    os.environ[_var] = str(_HOME_FOR_TESTS / _sub)
 
 TOKEN = "test-token-" + uuid.uuid4().hex[:8]
 # The window and the command line take their server and name from these when set: a

@@ -5,10 +5,10 @@ band's network with the certificate to pin."""
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from pathlib import Path
 
+from desktop_app.services.join import is_loopback
 from sequencer_server.invite import Invite, format_invite
 from sequencer_server.store.sqlite import SQLiteStore
 from sequencer_server.users import add_user, issue_token
@@ -44,13 +44,7 @@ def share_url(listen: str, lan_host: str) -> str:
 
 def only_this_computer(listen: str) -> bool:
     """Whether ``listen`` is a loopback address, which no bandmate can reach."""
-    host = listen.rpartition(":")[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(f"https://{listen}")
 
 
 def invite_bandmate(data_dir: Path, name: str, url: str, fingerprint: str) -> str:

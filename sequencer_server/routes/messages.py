@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,9 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from sequencer_server.deps import (
     CurrentUser,
     PresenterDep,
+    SettingsDep,
     SinceCursor,
     StorageDep,
     StoreDep,
+    WriteRatesDep,
     require_author,
 )
 from sequencer_server.json_body import GuardedJsonRoute
@@ -33,8 +36,9 @@ from sequencer_server.models import (
 from sequencer_server.presenters import utc_now_iso
 from sequencer_server.routes.samples import record_references, referenced_samples
 from sequencer_server.storage import Storage, StorageError
-from sequencer_server.store import ChangePage, MessageStore, RenderClaimConflict
+from sequencer_server.store import ChangePage, MessageIdRetired, MessageStore, RenderClaimConflict
 from sequencer_server.users import User
+from sequencer_server.write_limits import check_size, json_size
 
 log = logging.getLogger("sequencer_server.messages")
 router = APIRouter(prefix="/api/v1", tags=["messages"], route_class=GuardedJsonRoute)
@@ -161,7 +165,13 @@ def _check_reply_to(store: MessageStore, body: MessageCreate, message_id: str) -
     "/messages",
     status_code=201,
     response_model=MessagePublic,
-    responses={200: {"description": "Replay of an id already created"}, 403: {}, 404: {}, 409: {}},
+    responses={
+        200: {"description": "Replay of an id already created"},
+        403: {},
+        404: {},
+        409: {},
+        429: {},
+    },
 )
 async def create_message(
     body: MessageCreate,
@@ -169,11 +179,18 @@ async def create_message(
     store: StoreDep,
     storage: StorageDep,
     present: PresenterDep,
+    settings: SettingsDep,
+    rates: WriteRatesDep,
 ) -> Any:
     if not user.service and body.user_id != user.name:
         raise HTTPException(
             403, f"user_id {body.user_id[:64]!r} is not you: this token is {user.name!r}'s"
         )
+    limits = settings.write_limits
+    check_size("snapshot", body.snapshot, limits.max_snapshot_kb, "MAX_SNAPSHOT_KB")
+    check_size(
+        "snapshot_metadata", body.snapshot_metadata, limits.max_metadata_kb, "MAX_METADATA_KB"
+    )
     message_id = body.id or uuid.uuid4().hex
     timestamp = _check_timestamp(body.timestamp)
 
@@ -186,6 +203,8 @@ async def create_message(
             raise HTTPException(409, f"message id {message_id!r} exists in another thread")
         if existing is None:  # a replay is judged by same_message instead
             _check_reply_to(store, body, message_id)
+            if not user.service:  # a retry of a create is not a new write
+                rates.messages.hit(user.name)
         renders = [_stored_render(store, r.id, message_id, user) for r in body.renders]
         samples = referenced_samples(store, body.snapshot or {}, user)  # text-only: no snapshot
         record_references(store, storage, message_id, samples, private)
@@ -206,7 +225,12 @@ async def create_message(
             doc["text"] = body.text
         if body.reply_to is not None:
             doc["reply_to"] = body.reply_to
-        stored, created = store.create_message(doc)
+        try:
+            stored, created = store.create_message(doc)
+        except MessageIdRetired:
+            raise HTTPException(
+                409, f"message id {message_id!r} belonged to a deleted message; choose a new id"
+            ) from None
         if not created and not same_message(stored, body):
             raise HTTPException(
                 409, f"message id {message_id!r} is already used by a different message"
@@ -240,6 +264,7 @@ async def list_messages(
     user: CurrentUser,
     store: StoreDep,
     present: PresenterDep,
+    settings: SettingsDep,
     since: SinceCursor = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict:
@@ -247,12 +272,22 @@ async def list_messages(
 
     def work() -> dict:
         thread = visible_thread_or_404(store.get_thread(thread_id), thread_id, user)
-        page = store.changes(thread_id, since_seq, limit)
+        stored = store.changes(thread_id, since_seq, limit)
+        page = within_bytes(
+            ChangePage(
+                [(s, c, present.message(d, thread)) for s, c, d in stored.messages],
+                stored.deleted,
+                stored.full,
+                stored.reset,
+            ),
+            settings.write_limits.max_page_kb * 1024,
+            store.pruned_through,
+        )
         settle = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
         start = 0 if page.reset else since_seq
         cursor = settled_cursor(page, start, settle)
         return {
-            "messages": [present.message(d, thread) for _s, _c, d in page.messages],
+            "messages": [d for _s, _c, d in page.messages],
             "deleted": [i for _s, _c, i in page.deleted],
             "cursor": str(cursor),
             "more": page.full and cursor > start,
@@ -260,6 +295,31 @@ async def list_messages(
         }
 
     return await run_in_threadpool(work)
+
+
+def within_bytes(page: ChangePage, max_bytes: int, pruned_through: Callable[[], int]) -> ChangePage:
+    """The page cut after the change that brings its JSON past ``max_bytes``, marked full
+    so the client asks for the rest from its cursor. Never below the pruned mark: a scan
+    that restarted answers everything up to it in one page (ChangePage.reset), since a
+    cursor there could not be replayed."""
+    changes: list[tuple[int, int, Any]] = sorted(
+        [*page.messages, *page.deleted], key=lambda change: change[0]
+    )
+    total = 0
+    floor: int | None = None  # asked of the store only for a page that is too large
+    for index, (seq, _changed_at, item) in enumerate(changes):
+        if total > max_bytes and floor is None:
+            floor = pruned_through()
+        if floor is not None and total > max_bytes and seq > floor:
+            kept = changes[:index]
+            return ChangePage(
+                messages=[c for c in kept if isinstance(c[2], dict)],
+                deleted=[c for c in kept if isinstance(c[2], str)],
+                full=True,
+                reset=page.reset,
+            )
+        total += json_size(item) + 1
+    return page
 
 
 def settled_cursor(page: ChangePage, since: int, settle_ms: int) -> int:

@@ -38,6 +38,7 @@ from sequencer_server.storage import Storage, StorageError
 from sequencer_server.store import MessageStore, StoreFull
 from sequencer_server.upload_form import received_upload
 from sequencer_server.users import User
+from sequencer_server.write_limits import check_storage_quota
 
 log = logging.getLogger("sequencer_server.samples")
 router = APIRouter(prefix="/api/v1", tags=["samples"])
@@ -174,6 +175,7 @@ def _store_sample(
             store.add_sample_holder(digest, user.name)
             earlier = store.get_sample(digest) or earlier
         return earlier, False
+    check_storage_quota(store, user, size, settings.write_limits)
     key = f"{settings.env}/samples/{digest}.{info.format}"
     log.info("📤 Storing sample: %s (%d bytes)", key, size)
     try:

@@ -7,9 +7,16 @@ import uuid
 from fastapi import APIRouter, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
-from sequencer_server.deps import CurrentUser, StoreDep
+from sequencer_server.deps import CurrentUser, SettingsDep, StoreDep, WriteRatesDep
 from sequencer_server.json_body import GuardedJsonRoute
-from sequencer_server.membership import can_see, public_thread, visible_thread_or_404
+from sequencer_server.membership import (
+    can_see,
+    check_member_count,
+    check_members_exist,
+    may_remove,
+    public_thread,
+    visible_thread_or_404,
+)
 from sequencer_server.models import ThreadCreate, ThreadMembers, ThreadPublic, ThreadUpdate
 from sequencer_server.presenters import utc_now_iso
 
@@ -26,15 +33,27 @@ def thread_or_404(doc: dict | None, thread_id: str) -> dict:
     "",
     status_code=201,
     response_model=ThreadPublic,
-    responses={200: {"description": "Replay of an id already created"}, 401: {}, 409: {}},
+    responses={
+        200: {"description": "Replay of an id already created"},
+        401: {},
+        409: {},
+        422: {},
+        429: {},
+    },
 )
 async def create_thread(
-    body: ThreadCreate, user: CurrentUser, store: StoreDep, response: Response
+    body: ThreadCreate,
+    user: CurrentUser,
+    store: StoreDep,
+    response: Response,
+    settings: SettingsDep,
+    rates: WriteRatesDep,
 ) -> dict:
     now = utc_now_iso()
     users = list(dict.fromkeys(body.users))
     if body.private and not user.service and user.name not in users:
         users.append(user.name)  # whoever makes a private thread can see it
+    check_member_count(users, settings.write_limits.max_thread_users)
     doc = {
         "id": body.id or uuid.uuid4().hex,
         "name": body.name.strip() or body.name,
@@ -43,6 +62,8 @@ async def create_thread(
         "updated_at": now,
         "private": body.private,
     }
+    if not user.service:
+        doc["created_by"] = user.name
 
     def replay(existing: dict) -> tuple[dict, bool]:
         if not can_see(existing, user):
@@ -52,6 +73,9 @@ async def create_thread(
     def work() -> tuple[dict, bool]:
         if body.id is not None and (existing := store.get_thread(body.id)) is not None:
             return replay(existing)
+        check_members_exist(store, user, users)
+        if not user.service:
+            rates.threads.hit(user.name)
         try:
             return store.create_thread(doc), True
         except Exception:
@@ -92,31 +116,56 @@ async def rename_thread(
 
 
 async def _change_members(
-    thread_id: str, body: ThreadMembers, user: CurrentUser, store: StoreDep, add: bool
+    thread_id: str, body: ThreadMembers, user: CurrentUser, store: StoreDep, max_users: int | None
 ) -> dict:
-    """Only those who see the thread (its members, admins) may change who else does."""
+    """Adding (``max_users`` set): anyone who sees the thread adds accounts of this server.
+    Removing: the creator and admins remove anyone; every other member only themselves
+    (membership.may_remove)."""
 
     def work() -> dict | None:
         thread = visible_thread_or_404(store.get_thread(thread_id), thread_id, user)
         current = list(thread.get("users", []))
-        if add:
-            users = list(dict.fromkeys([*current, *body.users]))
+        if max_users is not None:
+            added = [u for u in dict.fromkeys(body.users) if u not in current]
+            check_members_exist(store, user, added)
+            users = [*current, *added]
+            check_member_count(users, max_users)
         else:
+            others = sorted(set(body.users) - {user.name})
+            if others and not may_remove(thread, user):
+                raise HTTPException(
+                    403,
+                    "only the thread's creator or an admin removes other members; you may "
+                    f"remove yourself (not {', '.join(repr(u) for u in others[:5])})",
+                )
             users = [u for u in current if u not in body.users]
         return store.update_thread(thread_id, {"users": users, "updated_at": utc_now_iso()})
 
     return public_thread(thread_or_404(await run_in_threadpool(work), thread_id))
 
 
-@router.post("/{thread_id}/members", response_model=ThreadPublic, responses={401: {}, 404: {}})
+@router.post(
+    "/{thread_id}/members",
+    response_model=ThreadPublic,
+    responses={401: {}, 404: {}, 422: {}},
+)
 async def add_members(
-    thread_id: str, body: ThreadMembers, user: CurrentUser, store: StoreDep
+    thread_id: str,
+    body: ThreadMembers,
+    user: CurrentUser,
+    store: StoreDep,
+    settings: SettingsDep,
 ) -> dict:
-    return await _change_members(thread_id, body, user, store, add=True)
+    max_users = settings.write_limits.max_thread_users
+    return await _change_members(thread_id, body, user, store, max_users)
 
 
-@router.delete("/{thread_id}/members", response_model=ThreadPublic, responses={401: {}, 404: {}})
+@router.delete(
+    "/{thread_id}/members",
+    response_model=ThreadPublic,
+    responses={401: {}, 403: {}, 404: {}},
+)
 async def remove_members(
     thread_id: str, body: ThreadMembers, user: CurrentUser, store: StoreDep
 ) -> dict:
-    return await _change_members(thread_id, body, user, store, add=False)
+    return await _change_members(thread_id, body, user, store, None)

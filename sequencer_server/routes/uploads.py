@@ -32,6 +32,7 @@ from sequencer_server.upload_form import (
     received_upload,
 )
 from sequencer_server.users import User
+from sequencer_server.write_limits import check_storage_quota
 
 log = logging.getLogger("sequencer_server.uploads")
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -117,6 +118,7 @@ async def _store_upload(
             private = await run_in_threadpool(in_private_thread, store, earlier["key"])
             return _replay(earlier, size, digest, request, storage, private)
 
+    await run_in_threadpool(check_storage_quota, store, user, size, settings.write_limits)
     render_id = str(uuid.uuid4())
     key = f"{settings.env}/renders/{render_id}.{fmt}"
     log.info("📤 Uploading file: %s (%d bytes)", key, size)

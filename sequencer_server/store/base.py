@@ -52,6 +52,16 @@ class RenderClaimConflict(Exception):
         self.message_id = message_id
 
 
+class MessageIdRetired(Exception):
+    """The id belonged to a message that was deleted. Ids are never given to another
+    message: replies point at them, and a poller that saw the deletion must not see the
+    same id come back with someone else's content."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__(message_id)
+        self.message_id = message_id
+
+
 class StoreFull(Exception):
     """The store cannot write because its disk (or its size limit) is full."""
 
@@ -71,7 +81,8 @@ class MessageStore(UserStore, SampleStore, Protocol):
 
     # messages
     def create_message(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Insert unless the id exists; returns (the stored document, whether inserted)."""
+        """Insert unless the id exists; returns (the stored document, whether inserted).
+        Raises MessageIdRetired for the id of a deleted message."""
 
     def get_message(self, message_id: str) -> dict[str, Any] | None: ...
     def attach_render(self, message_id: str, render: dict[str, Any]) -> bool:
@@ -114,6 +125,9 @@ class MessageStore(UserStore, SampleStore, Protocol):
     def unattached_uploads(self, created_before: str) -> list[dict[str, Any]]: ...
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         """Every upload record created before the time, attached or not."""
+
+    def bytes_stored_by(self, user_name: str) -> int:
+        """The sizes of the renders and samples ``user_name`` uploaded, added up."""
 
     def ping(self) -> None: ...
     def close(self) -> None: ...

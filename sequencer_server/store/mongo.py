@@ -24,6 +24,7 @@ from sequencer_server.store.base import (
     Change,
     ChangePage,
     DuplicateUpload,
+    MessageIdRetired,
     RenderClaimConflict,
     StoreFull,
 )
@@ -151,9 +152,9 @@ class MongoStore(MongoUsers, MongoSamples):
         try:
             self._messages.insert_one(row)
         except DuplicateKeyError:
-            # An id created again after its deletion replaces its tombstone.
-            if self._messages.replace_one({"_id": doc["id"], "deleted": True}, row).matched_count:
-                return doc, True
+            # The id of a deleted message stays taken: its row is the tombstone.
+            if self._messages.find_one({"_id": doc["id"], "deleted": True}, {"_id": 1}):
+                raise MessageIdRetired(doc["id"]) from None
             return self.get_message(doc["id"]) or doc, False
         return doc, True
 
@@ -250,8 +251,13 @@ class MongoStore(MongoUsers, MongoSamples):
         self._counters.update_one(
             {"_id": "pruned_through"}, {"$max": {"value": newest[0]["seq"]}}, upsert=True
         )
+        # The rows stay as bare ids (no thread, no sequence number: no scan finds them),
+        # so a deleted message's id is never given to another message.
         return int(
-            self._messages.delete_many({**query, "seq": {"$lte": newest[0]["seq"]}}).deleted_count
+            self._messages.update_many(
+                {**query, "seq": {"$lte": newest[0]["seq"]}},
+                {"$unset": {"thread": "", "seq": "", "changed_at": ""}},
+            ).modified_count
         )
 
     # -- uploads ---------------------------------------------------------------------
@@ -299,6 +305,17 @@ class MongoStore(MongoUsers, MongoSamples):
 
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         return list(self._uploads.find({"created_at": {"$lt": created_before}}, {"_id": 0}))
+
+    def bytes_stored_by(self, user_name: str) -> int:
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"uploader": user_name}},
+            {"$group": {"_id": None, "total": {"$sum": "$size_bytes"}}},
+        ]
+        return sum(
+            int(row["total"])
+            for collection in (self._uploads, self._samples)
+            for row in collection.aggregate(pipeline)
+        )
 
     def ping(self) -> None:
         self._client.admin.command("ping")

@@ -23,6 +23,7 @@ from sequencer_server.store.base import (
     Change,
     ChangePage,
     DuplicateUpload,
+    MessageIdRetired,
     RenderClaimConflict,
     StoreFull,
 )
@@ -59,6 +60,9 @@ CREATE INDEX IF NOT EXISTS uploads_message ON uploads (message_id);
 CREATE INDEX IF NOT EXISTS uploads_created ON uploads (created_at);
 CREATE INDEX IF NOT EXISTS messages_seq ON messages (seq);
 CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones (seq);
+-- Every deleted message's id, kept after its tombstone is pruned: ids are never reused.
+CREATE TABLE IF NOT EXISTS retired_message_ids (id TEXT PRIMARY KEY);
+INSERT OR IGNORE INTO retired_message_ids (id) SELECT id FROM tombstones;
 CREATE TABLE IF NOT EXISTS thread_changes (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, changed_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS thread_changes_seq ON thread_changes (seq);
@@ -165,12 +169,13 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             existing = self._one("SELECT doc FROM messages WHERE id = ?", doc["id"])
             if existing is not None:
                 return existing, False
+            retired = "SELECT 1 FROM retired_message_ids WHERE id = ?"
+            if db.execute(retired, (doc["id"],)).fetchone():
+                raise MessageIdRetired(doc["id"])
             db.execute(
                 "INSERT INTO messages (id, thread, seq, changed_at, doc) VALUES (?,?,?,?,?)",
                 (doc["id"], doc["parent_thread"], self._next_seq(), _now_ms(), json.dumps(doc)),
             )
-            # An id created again after its deletion is a message again, not a deletion.
-            db.execute("DELETE FROM tombstones WHERE id = ?", (doc["id"],))
             return doc, True
 
     def get_message(self, message_id: str) -> dict[str, Any] | None:
@@ -201,6 +206,7 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
                 "INSERT OR REPLACE INTO tombstones (id, thread, seq, changed_at) VALUES (?,?,?,?)",
                 (message_id, doc["parent_thread"], self._next_seq(), _now_ms()),
             )
+            db.execute("INSERT OR IGNORE INTO retired_message_ids (id) VALUES (?)", (message_id,))
             return doc
 
     def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
@@ -345,6 +351,18 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
 
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         return self._uploads("created_at < ?", created_before)
+
+    def bytes_stored_by(self, user_name: str) -> int:
+        with self._lock:
+            total = 0
+            for table in ("uploads", "samples"):
+                row = self._db.execute(
+                    f"SELECT SUM(json_extract(doc, '$.size_bytes')) FROM {table} "
+                    "WHERE json_extract(doc, '$.uploader') = ?",
+                    (user_name,),
+                ).fetchone()
+                total += int(row[0] or 0)
+            return total
 
     def ping(self) -> None:
         with self._lock:

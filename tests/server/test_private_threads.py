@@ -1,5 +1,6 @@
-"""Private threads: invisible (404) to non-members, membership changed by members and
-admins, and renders served only through fresh, expiring signed URLs."""
+"""Private threads: invisible (404) to non-members; members add accounts and leave, the
+creator and admins remove others; renders served only through fresh, expiring signed
+URLs."""
 
 from __future__ import annotations
 
@@ -64,17 +65,101 @@ def test_non_members_get_404_everywhere(live_backend):
     assert "private" not in public and "private" not in _get(eve, "/api/v1/threads").json()[0]
 
 
-def test_members_change_membership(live_backend):
+def test_members_add_accounts_and_leave_the_creator_and_admins_remove(live_backend):
     backend, url = live_backend
     clients, thread = _setup(backend, url)
-    bob, eve = clients["bob"], clients["eve"]
+    alice, bob, eve, root = (clients[n] for n in ("alice", "bob", "eve", "root"))
     path = f"{url}/api/v1/threads/{thread['id']}/members"
-    added = bob.http.post(path, json={"token": bob.token, "users": ["eve"]})
+    assert thread["created_by"] == "alice"
+
+    def members(c: Client, method: str, *users: str) -> requests.Response:
+        return c.http.request(method, path, json={"token": c.token, "users": list(users)})
+
+    added = members(bob, "POST", "eve")  # any member adds an account
     assert added.status_code == 200 and "eve" in added.json()["users"]
     assert _get(eve, f"/api/v1/threads/{thread['id']}").status_code == 200
-    removed = bob.http.delete(path, json={"token": bob.token, "users": ["eve"]})
-    assert removed.status_code == 200 and "eve" not in removed.json()["users"]
+    # a member removes nobody else, not even the creator, and nothing changes
+    for victim in ("eve", "alice"):
+        refused = members(bob, "DELETE", victim)
+        assert refused.status_code == 403 and "creator" in refused.json()["detail"]
+    assert set(_get(alice, f"/api/v1/threads/{thread['id']}").json()["users"]) == {
+        "alice",
+        "bob",
+        "eve",
+    }
+    left = members(eve, "DELETE", "eve")  # any member leaves
+    assert left.status_code == 200 and "eve" not in left.json()["users"]
     assert _get(eve, f"/api/v1/threads/{thread['id']}").status_code == 404
+    removed = members(alice, "DELETE", "bob")  # the creator removes others
+    assert removed.status_code == 200 and removed.json()["users"] == ["alice"]
+    assert members(alice, "POST", "bob").status_code == 200
+    by_admin = members(root, "DELETE", "alice")  # so does an admin, the creator included
+    assert by_admin.status_code == 200 and by_admin.json()["users"] == ["bob"]
+
+
+def test_members_must_be_accounts(live_backend):
+    backend, url = live_backend
+    clients, thread = _setup(backend, url)
+    alice = clients["alice"]
+    path = f"{url}/api/v1/threads/{thread['id']}/members"
+    r = alice.http.post(path, json={"token": alice.token, "users": ["eve", "mallory", "ghost"]})
+    assert r.status_code == 422
+    assert "'mallory'" in r.json()["detail"] and "'ghost'" in r.json()["detail"]
+    assert "eve" not in _get(alice, f"/api/v1/threads/{thread['id']}").json()["users"]
+    body = {"token": alice.token, "name": "Other", "private": True, "users": ["mallory"]}
+    created = alice.http.post(f"{url}/api/v1/threads", json=body)
+    assert created.status_code == 422 and "'mallory'" in created.json()["detail"]
+    # public threads too
+    public = alice.create_thread("Open")
+    eve = clients["eve"]
+    r = eve.http.post(
+        f"{url}/api/v1/threads/{public['id']}/members",
+        json={"token": eve.token, "users": ["ghost"]},
+    )
+    assert r.status_code == 422 and "'ghost'" in r.json()["detail"]
+    # the shared token (an admin; the seed's clients and the desktop's embedded server)
+    # keeps free names
+    service = Client(url)
+    r = service.http.post(
+        f"{url}/api/v1/threads/{public['id']}/members",
+        json={"token": service.token, "users": ["Ana from the seed"]},
+    )
+    assert r.status_code == 200
+    # then "mallory" becomes an account: she was never a member, and sees nothing
+    mallory = Client(url, add_user(backend.store, "mallory"))
+    assert _get(mallory, f"/api/v1/threads/{thread['id']}").status_code == 404
+
+
+def test_without_accounts_members_stay_free_names(live_backend):
+    """The seed's way: one shared token, users are names the clients chose."""
+    _backend, url = live_backend
+    service = Client(url)
+    body = {"token": service.token, "name": "Seed", "users": ["ana", "ben"]}
+    created = service.http.post(f"{url}/api/v1/threads", json=body)
+    assert created.status_code == 201 and created.json()["users"] == ["ana", "ben"]
+    assert "created_by" not in created.json()  # the seed's exact shape
+    path = f"{url}/api/v1/threads/{created.json()['id']}/members"
+    added = service.http.post(path, json={"token": service.token, "users": ["cleo"]})
+    assert added.status_code == 200 and added.json()["users"] == ["ana", "ben", "cleo"]
+    removed = service.http.delete(path, json={"token": service.token, "users": ["ana"]})
+    assert removed.status_code == 200 and removed.json()["users"] == ["ben", "cleo"]
+
+
+def test_a_thread_has_at_most_max_thread_users(tmp_path):
+    from sequencer_server.threaded import ThreadedServer
+    from tests.conftest import make_backend
+
+    backend = make_backend("sqlite-local", tmp_path, None, MAX_THREAD_USERS="3")
+    with ThreadedServer(backend.app()) as server:
+        clients, thread = _setup(backend, server.url)
+        alice = clients["alice"]
+        path = f"{server.url}/api/v1/threads/{thread['id']}/members"
+        assert alice.http.post(path, json={"token": alice.token, "users": ["eve"]}).ok
+        r = alice.http.post(path, json={"token": alice.token, "users": ["root"]})
+        assert r.status_code == 422 and "MAX_THREAD_USERS" in r.json()["detail"]
+        body = {"token": alice.token, "name": "Big", "users": ["bob", "eve", "root"]}
+        r = alice.http.post(f"{server.url}/api/v1/threads", json={**body, "private": True})
+        assert r.status_code == 422
 
 
 def _render_url(c: Client, message_id: str) -> str:

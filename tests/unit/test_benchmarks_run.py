@@ -26,6 +26,7 @@ from benchmarks.__main__ import available
 ROOT = Path(benchmarks.__file__).resolve().parent.parent
 EVERY_BENCHMARK = [
     "bounce",
+    "keepalive",
     "messagelist",
     "playback",
     "push",
@@ -111,6 +112,7 @@ def figure(result: dict, dotted: str) -> float:
 # The quick form of these takes a few seconds; the others (a server process with fifty
 # listeners, Hydrogen, 50 MB uploads, a thousand widgets) are covered by the import check.
 QUICK_RUNS = {
+    "keepalive": ["ours./healthz.p50_ms", "baseline./healthz.p50_ms", "speedup_p50./healthz"],
     "playback": ["click_to_playing_ms.ours_from_cache", "click_to_playing_ms.baseline_stream_url"],
     "recording": ["ours_stop_to_mp3_ms", "baseline_convert_after_stop_ms", "ratio"],
     "sendflow": [
