@@ -219,6 +219,7 @@ class AppGraph(QObject):
         self.window.server_identity = session.connection.user_name  # Settings shows it
         session.threads.sendStatus.connect(self.recording_state.send_status)
         session.threads.messageArrived.connect(self.notifier.notify)
+        self.navigator.bind(session.threads)
         self.playback.follow(session.threads)
         self.playback_binding.bind(self.window)
 

@@ -110,6 +110,7 @@ class LocalStore:
         self._db.execute("DELETE FROM threads WHERE id = ?", (thread_id,))
         self._db.execute("DELETE FROM messages WHERE thread_id = ?", (thread_id,))
         self._db.execute("DELETE FROM cursors WHERE thread_id = ?", (thread_id,))
+        self._db.execute("DELETE FROM unread WHERE thread_id = ?", (thread_id,))
 
     # ---- messages --------------------------------------------------------------------
     def upsert_messages(self, messages: Iterable[Message]) -> None:
@@ -163,12 +164,18 @@ class LocalStore:
                 )
         return not known
 
-    def unread_counts(self) -> dict[str, int]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT thread_id, COUNT(*) FROM unread GROUP BY thread_id"
-            ).fetchall()
-        return {r[0]: int(r[1]) for r in rows}
+    def unread_messages(self) -> dict[str, dict[str, tuple[str, str, str]]]:
+        """Thread id → the unread message ids with their place in the conversation
+        (timestamp, created_at, id). Only messages still here count: a row whose message
+        went (deleted, or dropped with its thread) is forgotten now."""
+        with self._tx():
+            self._db.execute("DELETE FROM unread WHERE message_id NOT IN (SELECT id FROM messages)")
+            rows = self._db.execute("SELECT thread_id, message_id, sort_key FROM unread").fetchall()
+        unread: dict[str, dict[str, tuple[str, str, str]]] = {}
+        for thread_id, message_id, sort_key in rows:
+            timestamp, created_at, _ = f"{sort_key}||".split("|", 2)
+            unread.setdefault(thread_id, {})[message_id] = (timestamp, created_at, message_id)
+        return unread
 
     def mark_read(self, thread_id: str) -> str | None:
         """The thread was opened: nothing in it is unread any more. Returns the first
@@ -201,6 +208,12 @@ class LocalStore:
                 "INSERT OR REPLACE INTO messages (id, thread_id, sort_key, data) "
                 "VALUES (?, ?, ?, ?)",
                 [(m.id, m.parent_thread, _sort_key(m), json.dumps(m.to_json())) for m in messages],
+            )
+            # What the server no longer has is no longer unread either.
+            self._db.execute(
+                "DELETE FROM unread WHERE thread_id = ? AND message_id NOT IN "
+                "(SELECT id FROM messages WHERE thread_id = ?)",
+                (thread_id, thread_id),
             )
 
     # ---- poll cursors ----------------------------------------------------------------

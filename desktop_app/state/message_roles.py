@@ -33,7 +33,7 @@ class Roles(IntEnum):
     ERROR_TEXT = Qt.ItemDataRole.UserRole + 11  # str or ""
     IS_OWN = Qt.ItemDataRole.UserRole + 12
     PEAKS = Qt.ItemDataRole.UserRole + 13  # the render's, else computed locally, or None
-    DURATION = Qt.ItemDataRole.UserRole + 14  # seconds: the player's once loaded, else the render's
+    DURATION = Qt.ItemDataRole.UserRole + 14  # seconds: the render's own, else the player's
     PLAYING = Qt.ItemDataRole.UserRole + 15  # bool: this row's render is playing
     POSITION = Qt.ItemDataRole.UserRole + 16  # float 0..1 playback position
     LOADED = Qt.ItemDataRole.UserRole + 17  # bool: this row's render is in the player
@@ -68,7 +68,8 @@ def quote_body(message: Message, meta: dict[str, Any] | None) -> str:
 
 
 def _duration_s(row: MessageRow) -> float | None:
-    return row.playback.duration_ms / 1000 if row.playback.duration_ms else row.duration
+    """``MessageRow.duration_ms``: the render's own length first, as every client shows."""
+    return row.duration_ms / 1000 if row.duration_ms else None
 
 
 def _not_downloaded(row: MessageRow) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from desktop_app.domain.durations import loops_held, loops_text
 from desktop_app.domain.message import Message, Render, parse_time
 from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
 
@@ -43,9 +44,10 @@ def _duration_text(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d} min"
 
 
-def summary_text(meta: dict[str, Any]) -> str:
+def summary_text(meta: dict[str, Any], duration: float | None = None) -> str:
     """One line under the sender's name: a dropped file's name (and length), else the
-    pattern's tempo, length and tracks; "Pattern" when a sender gave nothing to show."""
+    pattern's tempo, length and tracks, and the loops its take (``duration`` s) holds;
+    "Pattern" when a sender gave nothing to show."""
     parts = []
     filename = meta.get("filename")
     if isinstance(filename, str) and filename:
@@ -65,10 +67,31 @@ def summary_text(meta: dict[str, Any]) -> str:
     swing = meta.get("swing")
     if isinstance(swing, int | float) and swing > 0:
         parts.append(f"swing {round(swing * 100)}%")
-    loops = meta.get("loops")
-    if isinstance(loops, int) and loops > 1:
-        parts.append(f"{loops} loops")
+    held = _loops_held(meta, duration)
+    if held is not None and held != 1:
+        parts.append(loops_text(held))
     return " · ".join(parts) if parts else "Pattern"
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _loops_held(meta: dict[str, Any], duration: float | None) -> float | None:
+    """How many passes the take holds, from its length and the pattern's tempo (the
+    sender's whole-number ``loops`` said "3 loops" of a take 2.6 passes long); the
+    sender's number when the length or tempo is not known."""
+    bpm, length = _number(meta.get("bpm")), _number(meta.get("length"))
+    spb = _number(meta.get("steps_per_beat")) or 4.0
+    seconds = duration if duration is not None else _number(meta.get("duration"))
+    if seconds and bpm and length and bpm > 0:
+        held = loops_held(seconds, length * 60.0 / (bpm * spb))
+        if held is not None:
+            return held
+    loops = meta.get("loops")
+    return float(loops) if isinstance(loops, int) and not isinstance(loops, bool) else None
 
 
 def time_text(timestamp: str, now: datetime | None = None) -> str:
@@ -113,7 +136,7 @@ class MessageRow:
             message=message,
             sort_key=(message.timestamp, message.created_at, message.id),
             meta=meta,
-            summary=summary_text(meta),
+            summary=summary_text(meta, message.renders[0].duration if message.renders else None),
             time=time_text(message.timestamp),
             **state,
         )
@@ -151,8 +174,10 @@ class MessageRow:
 
     @property
     def duration_ms(self) -> float:
-        """The player's duration once it knows it, else the render's own."""
-        return float(self.playback.duration_ms or (self.duration or 0.0) * 1000)
+        """The render's own length, what the take holds (the player's decoded length
+        adds the MP3's padding: 6.504 s for a 6.467 s take, "0:07" on one machine and
+        "0:06" on the other); the player's when the render does not say."""
+        return float((self.duration or 0.0) * 1000 or self.playback.duration_ms)
 
     @property
     def playing(self) -> bool:
@@ -164,7 +189,9 @@ class MessageRow:
         position = self.playback.position_ms
         if not position:
             return 0.0
-        duration = self.duration_ms
+        # Along the file the player plays (and seeks in), padding included: the knob
+        # stays under the pointer and reaches the end when playing does.
+        duration = self.playback.duration_ms or self.duration_ms
         return min(1.0, position / duration) if duration else 0.0
 
     @property

@@ -17,7 +17,9 @@ class RowPlayback:
     loaded: bool = False  # this row's render is in the player
     playing: bool = False
     position_ms: int = 0
-    duration_ms: int = 0  # the player's, once it knows; 0 = use the render's own
+    duration_ms: int = (
+        0  # the player's, once it knows; used when the render does not say its length
+    )
     download: float | None = None  # 0..1 while the render is being fetched
     not_downloaded: bool = False  # offline, not cached and no own take: cannot play
     error: str = ""  # why the last play or download of this row failed

@@ -55,6 +55,7 @@ class ThreadsState(QObject):
     unreadChanged = Signal()  # the unread counts or the muted threads changed
     # Another's new message in a thread not open (and not muted): for a notification.
     messageArrived = Signal(object)
+    messageRemoved = Signal(str)  # a message deleted (in any thread, open or not)
 
     def __init__(
         self,
@@ -236,6 +237,8 @@ class ThreadsState(QObject):
 
     def remove_message(self, message_id: str) -> None:
         self._open.model.remove_message(message_id)
+        self._unread.removed(message_id)
+        self.messageRemoved.emit(message_id)
         if self._ctx.store is not None:
             self._submit(self._ctx.store.delete_messages, [message_id])
 
@@ -354,6 +357,7 @@ class ThreadsState(QObject):
             self.refresh_threads()
             if self._open.thread_id:
                 self._open.fetch(full=True)
+            self._unread.verify()
 
     def set_pushed(self, pushed: bool) -> None:
         """The server's events are flowing (True): the open thread polls only slowly."""

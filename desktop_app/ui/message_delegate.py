@@ -51,13 +51,6 @@ from desktop_app.ui.pattern_preview import PreviewCache
 _AVATAR_COLOURS = ("#5b8def", "#a66cf0", "#e0669b", "#3fb68b", "#d9a23f", "#4fb3d1", "#e0734f")
 
 
-def format_duration(seconds: float | None) -> str:
-    if seconds is None or seconds < 0:
-        return ""
-    s = round(seconds)
-    return f"{s // 60}:{s % 60:02d}"
-
-
 def avatar_colour(user: str) -> QColor:
     return QColor(_AVATAR_COLOURS[zlib.crc32(user.encode()) % len(_AVATAR_COLOURS)])
 

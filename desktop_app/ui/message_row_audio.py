@@ -88,7 +88,7 @@ def clock_beside_summary(lay: RowLayout, index: Index) -> str:
     if not duration:
         return ""
     position = (index.data(Roles.POSITION_MS) or 0) / 1000
-    return f"{render_player.format_time(position)} / {render_player.format_time(round(duration))}"
+    return f"{render_player.format_time(position)} / {render_player.format_time(duration)}"
 
 
 def paint_audio(

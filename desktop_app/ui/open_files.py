@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QToolButton, QWidget
 
+from desktop_app.domain.durations import clock_text
 from desktop_app.state.playback_protocols import Player
 from desktop_app.ui import theme
 from desktop_app.ui.main_window import MainWindow
@@ -28,15 +29,9 @@ AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".m4a", ".a
 FILE_KEY_PREFIX = "file:"
 
 
-def _clock(ms: int) -> str:
-    seconds = max(0, ms) // 1000
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def _total(ms: int) -> str:
-    """A length rounded to the second, as the message rows show it (a 3.9 s take is
-    "0:04" on its row, so it must not be "0:03" here)."""
-    return _clock(round(max(0, ms) / 1000) * 1000)
+def _clock(ms: float) -> str:
+    """``durations.clock_text``: whole seconds cut, as the message rows show them."""
+    return clock_text(max(0.0, ms) / 1000)
 
 
 class _ClickLabel(QLabel):
@@ -61,6 +56,7 @@ class NowPlaying(QWidget):
         self._player = player
         self._key = ""
         self._name = ""
+        self._length_ms = 0.0  # what plays says how long it is (a message's render)
         self.toggle_button = QToolButton(self)
         self.toggle_button.setAutoRaise(True)
         self.toggle_button.clicked.connect(player.toggle)
@@ -93,8 +89,17 @@ class NowPlaying(QWidget):
             self._ended = True
             self._refresh()
 
-    def follow(self, key: str, name: str, on_click: Callable[[], None] | None = None) -> None:
+    def follow(
+        self,
+        key: str,
+        name: str,
+        on_click: Callable[[], None] | None = None,
+        length_s: float | None = None,
+    ) -> None:
+        """``length_s``: the length the rows show (a render's own), rather than the
+        player's decoded one, which adds the MP3's padding."""
         self._key, self._name = key, name
+        self._length_ms = (length_s or 0.0) * 1000
         self._ended = False
         self.label.on_click = on_click
         self.label.setCursor(
@@ -102,6 +107,17 @@ class NowPlaying(QWidget):
         )
         self.label.setToolTip("Go to the message" if on_click else "")
         self._refresh()
+
+    def rename(self, key: str, name: str) -> None:
+        """What plays is called something else now (its thread was renamed)."""
+        if key and key == self._key and name != self._name:
+            self._name = name
+            self._refresh()
+
+    def stop_if(self, key: str) -> None:
+        """What plays is gone (its message or thread deleted): stop, and the bar hides."""
+        if key and key == self._key and self._player.key == key:
+            self._player.stop()
 
     @property
     def text(self) -> str:
@@ -118,14 +134,15 @@ class NowPlaying(QWidget):
             self._ended = False
         self.toggle_button.setText("❚❚" if playing else "▶")
         self.toggle_button.setToolTip("Pause" if playing else "Play")
+        length = self._length_ms or player.duration
         if self._ended:
-            timing = _total(player.duration) if player.duration else ""
+            timing = _clock(length) if length else ""
             self.label.setText(f"Ended: {self._name}  {timing}".rstrip())
         else:
             verb = "Now playing" if playing else "Paused"
             timing = _clock(player.position)
-            if player.duration:
-                timing += f" / {_total(player.duration)}"
+            if length:
+                timing += f" / {_clock(length)}"
             self.label.setText(f"{verb}: {self._name}  {timing}")
         self.show()
 

@@ -13,13 +13,13 @@ state of each row is roles there too).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 
+from desktop_app.domain.durations import clock_text
 from desktop_app.ui import theme
 
 BUTTON = 28.0  # play/pause diameter (seed)
@@ -112,10 +112,8 @@ def seek_fraction(lay: PlayerLayout, x: float) -> float:
 
 
 def format_time(seconds: float | None) -> str:
-    if seconds is None or seconds < 0 or math.isnan(seconds):
-        return ""
-    s = int(seconds)
-    return f"{s // 60}:{s % 60:02d}"
+    """``durations.clock_text``: whole seconds cut, for the elapsed time and the total."""
+    return clock_text(seconds)
 
 
 def tick_fractions(
@@ -359,8 +357,8 @@ def time_text(look: PlayerLook, width: float) -> str:
     if look.loaded and look.duration_s:
         if width < TIME_WIDTH:
             return ""
-        return f"{format_time(look.position_s)} / {format_time(round(look.duration_s))}"
-    return format_time(round(look.duration_s)) if look.duration_s else ""
+        return f"{format_time(look.position_s)} / {format_time(look.duration_s)}"
+    return format_time(look.duration_s) if look.duration_s else ""
 
 
 def _paint_time(p: QPainter, r: QRectF, look: PlayerLook, font: QFont) -> None:

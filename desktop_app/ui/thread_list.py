@@ -94,22 +94,28 @@ class _UnreadBadge(QStyledItemDelegate):
         font.setBold(bool(count))
         text = str(count) if count else "muted"
         width = QFontMetricsF(font).horizontalAdvance(text) + 12
-        # The name is shortened with "…" before the pill, never painted under it (760 px
-        # wide); without a pill too, since the style sheet's padding makes the style cut
-        # it mid-letter instead ("Rehearsal Frida").
-        room = option.rect.width() - 2 * 12 - ((width + 8) if count or muted else 0)
+        r = QRectF(option.rect).adjusted(0, 0, -8, 0)
+        pill = QRectF(r.right() - width, r.center().y() - 9, width, 18)
+        style = view.style() if view is not None else QApplication.style()
+        # The name is shortened with "…" before the pill, never painted under it; without
+        # a pill too, since the style sheet's padding makes the style cut it mid-letter
+        # instead ("Rehearsal Frida"). Its room starts where the style puts the text —
+        # after a private thread's lock, which the room left out ("Anna+Ben secre" ran
+        # under the pill at 1280 px) — and ends before the pill or the text rect's end.
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+        end = float(text_rect.right()) - 4
+        if count or muted:
+            end = min(end, pill.left() - 6)
+        room = end - text_rect.left()
         option.text = QFontMetrics(option.font).elidedText(
             option.text, Qt.TextElideMode.ElideRight, max(0, int(room))
         )
-        style = view.style() if view is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, view)
         if not count and not muted:
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setFont(font)
-        r = QRectF(option.rect).adjusted(0, 0, -8, 0)
-        pill = QRectF(r.right() - width, r.center().y() - 9, width, 18)
         if count:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(theme.TEXT_FAINT if muted else theme.ACCENT))

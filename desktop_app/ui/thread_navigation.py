@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Slot
 
+from desktop_app.domain.message import Message
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.open_files import NowPlaying
@@ -39,6 +40,13 @@ class ThreadNavigator(QObject):
         self._window = window
         self._threads = threads
         self._now_playing = now_playing
+        self._playing: Message | None = None  # the message the bar names, if any
+
+    def bind(self, threads: ThreadsState) -> None:
+        """A (new) threads state: the bar's name follows its renames, and a message or
+        thread deleted there stops playing (its row, and its pause button, are gone)."""
+        threads.threadsChanged.connect(self._threads_changed)
+        threads.messageRemoved.connect(self._message_removed)
 
     def thread_name(self, thread_id: str) -> str:
         thread = self._threads().thread_by_id(thread_id)
@@ -53,12 +61,33 @@ class ThreadNavigator(QObject):
 
     def follow_playing(self, key: str) -> None:
         message = self._threads().messages.message(key) if key else None
+        self._playing = message
         if message is None:
             return  # an opened file (FileOpener follows those) or nothing
-        thread = self.thread_name(message.parent_thread)
-        name = now_playing_name(message.user_id, message.text, thread)
         thread_id, message_id = message.parent_thread, message.id
-        self._now_playing.follow(key, name, lambda: self.go_to(thread_id, message_id))
+        length = message.renders[0].duration if message.renders else None
+        self._now_playing.follow(
+            key, self._name_of(message), lambda: self.go_to(thread_id, message_id), length
+        )
+
+    def _name_of(self, message: Message) -> str:
+        thread = self.thread_name(message.parent_thread)
+        return now_playing_name(message.user_id, message.text, thread)
+
+    @Slot()
+    def _threads_changed(self) -> None:
+        message = self._playing
+        if message is None:
+            return
+        if self._threads().thread_by_id(message.parent_thread) is None:
+            self._now_playing.stop_if(message.id)  # the thread is gone
+        else:
+            self._now_playing.rename(message.id, self._name_of(message))
+
+    @Slot(str)
+    def _message_removed(self, message_id: str) -> None:
+        if self._playing is not None and self._playing.id == message_id:
+            self._now_playing.stop_if(message_id)
 
     def go_to(self, thread_id: str, message_id: str) -> None:
         """Back to the playing message: its thread opened, the row in view."""

@@ -8,11 +8,12 @@ from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 
+from desktop_app.domain.durations import clock_text
 from desktop_app.domain.message import Message, Render
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.state.message_list_model import MessageListModel
 from desktop_app.ui import theme
-from desktop_app.ui.message_delegate import MessageDelegate, format_duration
+from desktop_app.ui.message_delegate import MessageDelegate
 from desktop_app.ui.message_list import MessageListView
 from desktop_app.ui.message_row_audio import retry_rect
 from desktop_app.ui.message_row_geometry import (
@@ -200,10 +201,10 @@ def test_preview_cache_is_bounded_and_paints_odd_snapshots(qtbot):
     painter.end()
 
 
-def test_format_duration():
-    assert format_duration(7.9) == "0:08"
-    assert format_duration(61) == "1:01"
-    assert format_duration(None) == ""
+def test_clock_text():
+    assert clock_text(7.9) == "0:07"
+    assert clock_text(61) == "1:01"
+    assert clock_text(None) == ""
 
 
 def test_elapsed_and_total_stay_visible_on_the_playing_row_at_every_width(qtbot, model):

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import AppGraph
 from desktop_app.audio.mp3 import encode_mp3
+from desktop_app.domain.durations import clock_text
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
-from desktop_app.ui.message_delegate import format_duration
 from desktop_app.ui.open_files import FILE_KEY_PREFIX, FileOpener
 from tests.gui.modal_driver import ModalDriver, Shown
 
@@ -126,9 +126,9 @@ def test_mp3_plays_with_now_playing_in_the_status_bar(qtbot, graph, tmp_path: Pa
     assert player.key == ""
 
 
-def test_now_playing_total_is_rounded_like_the_message_row(qtbot, graph, tmp_path: Path) -> None:
-    """A 3.9 s take is "0:04" on its row (``format_duration`` rounds); the status bar
-    said "0:03" for the same take, so the two clocks disagreed side by side."""
+def test_now_playing_total_reads_like_the_message_row(qtbot, graph, tmp_path: Path) -> None:
+    """The status bar and the rows share one clock (``durations.clock_text``, whole
+    seconds cut): a 3.9 s take is "0:03" on both, the time the elapsed clock stops at."""
     rate = 44100
     tone = 0.2 * np.sin(2 * np.pi * 220.0 * np.arange(int(rate * 3.9)) / rate)
     take = tmp_path / "take.mp3"
@@ -141,8 +141,8 @@ def test_now_playing_total_is_rounded_like_the_message_row(qtbot, graph, tmp_pat
     qtbot.waitUntil(lambda: player.is_playing and player.duration > 3500, timeout=5000)
     widget = opener.now_playing
     qtbot.waitUntil(lambda: widget.isVisible() and "/ " in widget.text)
-    assert widget.text.endswith(f"/ {format_duration(player.duration / 1000)}")
-    assert widget.text.endswith("/ 0:04")
+    assert widget.text.endswith(f"/ {clock_text(player.duration / 1000)}")
+    assert widget.text.endswith("/ 0:03")
     widget.stop_button.click()
 
 

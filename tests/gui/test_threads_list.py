@@ -135,3 +135,41 @@ def test_the_tooltip_says_who_sees_a_public_or_private_thread(qtbot, state, api)
         "Members: ana, bo",
     ]
     assert tips[private.id].splitlines()[3].startswith("Last activity ")
+
+
+def _lit_columns(pixels: np.ndarray) -> np.ndarray:
+    """Columns holding light grey pixels: the painted name (the pill is orange, its digit
+    dark)."""
+    rgb = pixels[..., :3].astype(int)
+    grey = (rgb.min(axis=2) > 110) & (rgb.max(axis=2) - rgb.min(axis=2) < 40)
+    return np.flatnonzero(grey.any(axis=0))
+
+
+@pytest.mark.parametrize("width", [150, 190, 230, 300, 420])
+def test_a_private_thread_name_ends_before_the_unread_pill(qtbot, state, api, width):
+    """A private thread's lock pushes its name right: the room for the name left the
+    lock out, so at 1280 px "Anna+Ben secre" ran under the pill. At every width of the
+    (resizable) list the name ends, in "…" if it must, left of the pill."""
+    from desktop_app.domain.draft import draft_with_text
+
+    secret = api.create_private_thread("Anna+Ben secret garden", ["ana", "bo"])
+    w = make(qtbot, state)
+    w.resize(width, 200)
+    state.start()
+    qtbot.waitUntil(lambda: w.list.count() == 1, timeout=TIMEOUT)
+    for words in ("one", "two"):
+        state.message_pushed(api.post_message(draft_with_text(secret.id, "bo", words)))
+    qtbot.waitUntil(lambda: state.unread_count(secret.id) == 2, timeout=TIMEOUT)
+    w.list.clearSelection()
+    w.list.setCurrentRow(-1)
+    QApplication.processEvents()
+    rect = w.list.visualItemRect(w.list.item(0)).intersected(w.list.viewport().rect())
+    pixels = grab(w.list.viewport())[rect.top() + 3 : rect.bottom() - 2, rect.left() : rect.right()]
+    pill = np.flatnonzero(mask_of(pixels, theme.ACCENT, 12).sum(axis=0) >= 6)
+    pill = pill[pill > pixels.shape[1] // 2]  # not the lock at the left, accent too
+    assert pill.size, "the pill is painted"
+    name = _lit_columns(pixels)
+    assert name.size > 20, "the name is painted"
+    assert name.max() < pill.min() - 2, (
+        f"the name runs to x={name.max()}, the pill starts at {pill.min()}"
+    )

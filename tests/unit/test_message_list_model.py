@@ -86,7 +86,10 @@ def test_roles(core_app):
     assert data(model, 0, Roles.SNAPSHOT)["bpm"] == 122.0
     meta = data(model, 0, Roles.METADATA)
     assert (meta["bpm"], meta["length"], meta["tracks"]) == (122.0, 16, 8)
-    assert data(model, 0, Roles.SUMMARY_TEXT) == "122 BPM · 16 steps · 8 tracks · swing 10%"
+    # the loops its render holds (8 s at 122 BPM, 16 steps), though the sender said none
+    assert (
+        data(model, 0, Roles.SUMMARY_TEXT) == "122 BPM · 16 steps · 8 tracks · swing 10% · 4 loops"
+    )
     assert data(model, 0, Roles.RENDER_STATE) == RENDER_READY
     assert data(model, 0, Roles.PEAKS) == (0.1, 0.9, 0.4)
     assert data(model, 0, Roles.DURATION) == pytest.approx(7.87)
