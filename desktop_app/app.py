@@ -5,8 +5,7 @@ paths → settings → server connection (the configured server, or the embedded
 session → window → playback. Every collaborator is passed in through a constructor; this
 is the only module that knows the whole graph, so it also connects what one part reports
 to the part that acts on it — and does nothing else: the behaviour lives in the parts
-(``ServerSession`` and ``SessionHost`` for the server side, ``services.first_run``,
-``services.pattern_files``).
+(``ServerSession``, ``SessionHost``, ``services.first_run``, ``services.pattern_files``).
 """
 
 from __future__ import annotations
