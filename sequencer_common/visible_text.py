@@ -54,24 +54,25 @@ def _describe(char: str) -> str:
 
 def name_problem(value: str) -> str | None:
     """Why ``value`` cannot be a name (a thread's), or None when it can."""
-    if found := _NAME_CONTROL.search(value):
-        return (
-            f"contains the control character {_describe(found.group())}: names may not hold "
-            "control characters, line breaks or bidi overrides"
-        )
-    if not _SHOWS.search(value):
-        return "is blank: it has no visible character"
-    return None
+    return _problem(
+        value, _NAME_CONTROL, "names may not hold control characters, line breaks or bidi overrides"
+    )
 
 
 def text_problem(value: str) -> str | None:
     """Why ``value`` cannot be a message's text, or None when it can (line feeds and tabs
     are words' business; nothing else that acts on the screen is)."""
-    if found := _TEXT_CONTROL.search(value):
-        return (
-            f"contains the control character {_describe(found.group())}: text may hold line "
-            "breaks (\\n) and tabs, but no other control characters or bidi overrides"
-        )
+    return _problem(
+        value,
+        _TEXT_CONTROL,
+        "text may hold line breaks (\\n) and tabs, but no other control characters or bidi "
+        "overrides",
+    )
+
+
+def _problem(value: str, control: re.Pattern[str], rule: str) -> str | None:
+    if found := control.search(value):
+        return f"contains the control character {_describe(found.group())}: {rule}"
     if not _SHOWS.search(value):
         return "is blank: it has no visible character"
     return None

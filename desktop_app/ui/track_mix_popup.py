@@ -8,20 +8,13 @@ only place these values can be changed while the headers are compact.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
+from desktop_app.domain.track import Track
 from desktop_app.state.sequencer_state import SequencerState
-from desktop_app.ui import theme
-from desktop_app.ui.popup_place import show_popup_at
+from desktop_app.ui.track_popup import TrackPopup
 from desktop_app.ui.value_bar import ValueBar, edit_in_gestures
-
-_SHEET = f"""
-QFrame#trackMix {{ background: {theme.BG_RAISED}; border: 1px solid {theme.BORDER_STRONG};
-    border-radius: 4px; }}
-QLabel {{ color: {theme.TEXT_DIM}; }}
-QLabel#title {{ color: {theme.TEXT}; font-weight: bold; }}
-"""
 
 
 def pan_text(value: float) -> str:
@@ -31,19 +24,12 @@ def pan_text(value: float) -> str:
     return f"{side}{round(abs(value) * 100)}"
 
 
-class TrackMixPopup(QFrame):
+class TrackMixPopup(TrackPopup):
     """Volume and pan of track ``index``; each fader's gesture (a drag, a burst of wheel
     notches or key presses) is one undo step, as on the full header."""
 
     def __init__(self, state: SequencerState, index: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Popup)
-        self.setObjectName("trackMix")
-        self.setStyleSheet(_SHEET)
-        self._state = state
-        self.index = index
-
-        self.title = QLabel(self)
-        self.title.setObjectName("title")
+        super().__init__(state, index, "trackMix", parent)
         self.volume_bar = ValueBar(0.0, 1.0, 0.8, parent=self)
         self.volume_bar.setToolTip("Volume — drag, wheel or arrow keys; double-click resets")
         self.pan_bar = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=pan_text, parent=self)
@@ -58,28 +44,13 @@ class TrackMixPopup(QFrame):
             self.pan_bar, state.new_gesture, lambda v, g: state.set_pan(self.index, v, g)
         )
 
-        form = QFormLayout(self)
-        form.setContentsMargins(10, 8, 10, 10)
-        form.setSpacing(6)
-        form.addRow(self.title)
-        form.addRow("Volume", self.volume_bar)
-        form.addRow("Pan", self.pan_bar)
+        self.form.addRow("Volume", self.volume_bar)
+        self.form.addRow("Pan", self.pan_bar)
         self.setTabOrder(self.volume_bar, self.pan_bar)
-        self.refresh()
-        state.patternChanged.connect(self.refresh)
+        self.first = self.volume_bar
+        self.follow_the_pattern()
 
-    def refresh(self) -> None:
-        tracks = self._state.pattern.tracks
-        if self.index >= len(tracks):
-            self.close()
-            return
-        track = tracks[self.index]
+    def show_track(self, track: Track) -> None:
         self.title.setText(track.name)
         self.volume_bar.set_value(track.volume)
         self.pan_bar.set_value(track.pan)
-
-    def show_at(self, where: QPoint, above: int | None = None) -> None:
-        """At ``where`` (global), or ending at ``above`` when it would not fit under it."""
-        self.refresh()
-        show_popup_at(self, where, above)
-        self.volume_bar.setFocus(Qt.FocusReason.PopupFocusReason)

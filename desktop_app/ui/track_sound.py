@@ -16,28 +16,17 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QFrame,
-    QLabel,
     QSpinBox,
     QWidget,
 )
 
 from desktop_app.audio.audio_files import TRACK_SUFFIXES
-from desktop_app.domain.track import CHOKE_RANGE, DECAY_RANGE, PITCH_RANGE
+from desktop_app.domain.track import CHOKE_RANGE, DECAY_RANGE, PITCH_RANGE, Track
 from desktop_app.services.track_samples import is_track_audio
 from desktop_app.state.sequencer_state import SequencerState
-from desktop_app.ui import theme
-from desktop_app.ui.popup_place import show_popup_at
+from desktop_app.ui.track_popup import TrackPopup
 
 AUDIO_FILTER = "Audio files (" + " ".join(f"*{s}" for s in TRACK_SUFFIXES) + ")"
-
-_POPUP_SHEET = f"""
-QFrame#trackSound {{ background: {theme.BG_RAISED}; border: 1px solid {theme.BORDER_STRONG};
-    border-radius: 4px; }}
-QLabel {{ color: {theme.TEXT_DIM}; }}
-QLabel#title {{ color: {theme.TEXT}; font-weight: bold; }}
-"""
 
 
 def dropped_audio(mime: QMimeData) -> Path | None:
@@ -97,21 +86,14 @@ def pick_sample(state: SequencerState, index: int, parent: QWidget) -> None:
         state.drops.give_track(index, path)
 
 
-class TrackSoundPopup(QFrame):
+class TrackSoundPopup(TrackPopup):
     """Pitch (semitones), decay (seconds; "Full" plays the whole sound) and choke group
     ("None" or 1-16) of one track. Each control's changes while the popup is open make one
     undo step; values apply when typed (Enter) or stepped (arrows, wheel)."""
 
     def __init__(self, state: SequencerState, index: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Popup)
-        self.setObjectName("trackSound")
-        self.setStyleSheet(_POPUP_SHEET)
-        self._state = state
-        self.index = index
+        super().__init__(state, index, "trackSound", parent)
         self._gestures: dict[str, int] = {}
-
-        self.title = QLabel(self)
-        self.title.setObjectName("title")
         self.pitch = QDoubleSpinBox(self)
         self.pitch.setRange(*PITCH_RANGE)
         self.pitch.setDecimals(1)
@@ -135,26 +117,17 @@ class TrackSoundPopup(QFrame):
             box.setKeyboardTracking(False)
             box.setMinimumWidth(96)
 
-        form = QFormLayout(self)
-        form.setContentsMargins(10, 8, 10, 10)
-        form.setSpacing(6)
-        form.addRow(self.title)
-        form.addRow("Pitch", self.pitch)
-        form.addRow("Decay", self.decay)
-        form.addRow("Choke", self.choke)
+        self.form.addRow("Pitch", self.pitch)
+        self.form.addRow("Decay", self.decay)
+        self.form.addRow("Choke", self.choke)
+        self.first = self.pitch
 
-        self.refresh()
+        self.follow_the_pattern()
         self.pitch.valueChanged.connect(self._pitch_edited)
         self.decay.valueChanged.connect(self._decay_edited)
         self.choke.valueChanged.connect(lambda v: state.set_choke(self.index, int(v)))
-        state.patternChanged.connect(self.refresh)
 
-    def refresh(self) -> None:
-        tracks = self._state.pattern.tracks
-        if self.index >= len(tracks):
-            self.close()
-            return
-        track = tracks[self.index]
+    def show_track(self, track: Track) -> None:
         self.title.setText(f"{track.name} · {track.sound_label}")
         for box in (self.pitch, self.decay, self.choke):
             box.blockSignals(True)
@@ -165,12 +138,8 @@ class TrackSoundPopup(QFrame):
             box.blockSignals(False)
 
     def show_at(self, where: QPoint, above: int | None = None) -> None:
-        """At ``where`` (global), or ending at ``above`` when it would not fit under it:
-        the last track of a window at the bottom of the screen opened it off-screen."""
-        self._gestures = {}
-        self.refresh()
-        show_popup_at(self, where, above)
-        self.pitch.setFocus()
+        self._gestures = {}  # a new opening, new undo steps
+        super().show_at(where, above)
 
     def _gesture(self, name: str) -> int:
         if name not in self._gestures:
