@@ -103,3 +103,20 @@ def runs(line: np.ndarray) -> list[tuple[int, int]]:
             found.append((start, x - 1))
             start = None
     return found
+
+
+def top_row_blobs(mask: np.ndarray) -> list[Blob]:
+    """The blobs of the first band of rows in ``mask`` that has any pixel (e.g. the top
+    row of pads), left to right: each run along the band's middle line, measured over the
+    band's height. Fails if ``mask`` is empty."""
+    rows = np.nonzero(mask.any(axis=1))[0]
+    assert len(rows), "no empty pads painted"
+    top = bottom = int(rows[0])
+    while bottom + 1 < mask.shape[0] and mask[bottom + 1].any():
+        bottom += 1
+    middle = (top + bottom) // 2
+    found = []
+    for left, right in runs(mask[middle]):
+        column = mask[top : bottom + 1, left : right + 1].any(axis=1)
+        found.append(Blob(left, top, right, bottom, int(column.sum())))
+    return found

@@ -9,6 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
 from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
@@ -48,3 +53,44 @@ def wait_until(app, predicate, timeout: float = 20.0) -> None:
         assert time.monotonic() < end, "timed out"
         app.processEvents()
         time.sleep(0.01)
+
+
+def wait_for(predicate, timeout: float) -> bool:
+    """Poll ``predicate()`` (no event loop: for an app in a process of its own) until it
+    holds or ``timeout`` seconds pass; whether it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@contextmanager
+def shown_app(qtbot, home: Path, size: tuple[int, int]) -> Iterator[AppGraph]:
+    """The app under ``home`` with default settings, not started (the test starts it),
+    its window shown and active at ``size`` and owned by ``qtbot``; shut down afterwards."""
+    paths = AppPaths.under(home / "home").ensure()
+    graph = AppGraph(paths, Settings.open(paths.settings_file))
+    qtbot.addWidget(graph.window)
+    graph.window.resize(*size)
+    graph.window.show()
+    graph.window.activateWindow()
+    try:
+        yield graph
+    finally:
+        graph.shutdown()
+
+
+def drag_handle(handle: QWidget, dx: int) -> None:
+    """Drag a splitter ``handle`` ``dx`` pixels sideways from its middle, as a mouse does:
+    press, one move with the button held, release."""
+    start = QPoint(handle.width() // 2, handle.height() // 2)
+    end = start + QPoint(dx, 0)
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    pos = QPointF(end)
+    move = QMouseEvent(QEvent.Type.MouseMove, pos, handle.mapToGlobal(pos),
+                       Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(handle, move)
+    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)

@@ -7,22 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
-
-
-def _wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.gui.started_app import wait_for
 
 
 def test_starts_creates_welcome_and_stops_cleanly(tmp_path: Path) -> None:
@@ -53,7 +44,7 @@ def test_starts_creates_welcome_and_stops_cleanly(tmp_path: Path) -> None:
                 and "welcome_thread_id=" in paths.settings_file.read_text()
             )
 
-        assert _wait_for(welcomed, 30), proc.stderr.read() if proc.poll() is not None else ""
+        assert wait_for(welcomed, 30), proc.stderr.read() if proc.poll() is not None else ""
         children = psutil.Process(proc.pid).children(recursive=True)
         assert children, "the embedded server runs as a child process"
         proc.send_signal(signal.SIGTERM)

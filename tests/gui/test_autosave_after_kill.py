@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -17,15 +16,7 @@ import psutil
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.paths import AppPaths
 from desktop_app.services.pattern_files import SessionPattern
-
-
-def _wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.gui.started_app import wait_for
 
 
 def _start(home: Path, *args: str) -> subprocess.Popen[str]:
@@ -70,9 +61,9 @@ def test_the_grid_survives_kill_9(tmp_path: Path) -> None:
     proc = _start(home, str(path))  # the edit: a pattern loaded onto the grid
     try:
         opened = lambda: paths.log_file.exists() and "beat.json" in paths.log_file.read_text()  # noqa: E731
-        assert _wait_for(opened, 40), "the app never opened the file"
+        assert wait_for(opened, 40), "the app never opened the file"
         # Written within the autosave delay, with no quit.
-        assert _wait_for(lambda: _saved_bpm(paths) == 96.0, 5)
+        assert wait_for(lambda: _saved_bpm(paths) == 96.0, 5)
         _stop(proc, signal.SIGKILL)
     finally:
         if proc.poll() is None:
@@ -82,7 +73,7 @@ def test_the_grid_survives_kill_9(tmp_path: Path) -> None:
     again = _start(home)  # the next start reopens it (and keeps it on a clean quit)
     try:
         started = "later starts on this data folder"  # logged once the window is up
-        assert _wait_for(lambda: paths.log_file.read_text().count(started) == 2, 40)
+        assert wait_for(lambda: paths.log_file.read_text().count(started) == 2, 40)
         _stop(again, signal.SIGTERM)
     finally:
         if again.poll() is None:

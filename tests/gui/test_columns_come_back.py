@@ -16,16 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QFontMetrics, QMouseEvent
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QFontMetrics
 
 from desktop_app.app import AppGraph
 from desktop_app.paths import AppPaths
 from desktop_app.settings import Settings
 from tests.gui.layout_checks import problems
-from tests.gui.started_app import pump, wait_until
+from tests.gui.started_app import drag_handle, pump, wait_until
 
 NAMES = ("Rehearsal jams", "Anna+Ben secret")
 
@@ -52,18 +49,6 @@ def _at(qapp, window, size: tuple[int, int]) -> None:
     window.resize(*size)
     pump(qapp, 0.3)
     assert window.size().toTuple() == size
-
-
-def _drag_handle(handle, dx: int) -> None:
-    start = QPoint(handle.width() // 2, handle.height() // 2)
-    end = start + QPoint(dx, 0)
-    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
-    pos = QPointF(end)
-    move = QMouseEvent(QEvent.Type.MouseMove, pos, handle.mapToGlobal(pos),
-                       Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
-    QApplication.sendEvent(handle, move)
-    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
 
 
 def _names_whole(window) -> list[str]:
@@ -107,7 +92,7 @@ def test_a_small_window_and_a_drag_in_it_leave_a_larger_window_its_columns(qapp,
         squeezed = window.thread_list.width()
         assert squeezed < threads_before - 40  # the window took room from every column
         # the musician widens the conversation a little, in the small window
-        _drag_handle(window.splitter.handle(2), -30)
+        drag_handle(window.splitter.handle(2), -30)
         pump(qapp, 0.2)
         assert window.thread_list.width() == squeezed  # (a drag of the other handle)
         _at(qapp, window, (760, 520))

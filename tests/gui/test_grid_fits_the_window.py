@@ -9,14 +9,13 @@ geometry — then the sixteenth painted pad is clicked where it is painted.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from desktop_app.domain.pattern import empty_pattern
 from desktop_app.ui import theme
-from tests.gui.pixels import Blob, grab, mask_of, runs
+from tests.gui.pixels import Blob, grab, mask_of, top_row_blobs
 from tests.gui.started_app import pump, started_app
 
 MIN_PAD_WIDTH = 14  # narrower pads would be hard to hit
@@ -35,18 +34,7 @@ def first_row_pads(viewport) -> list[Blob]:
     empty-step colours that span most of the row's height, left to right."""
     pixels = grab(viewport)
     pad = mask_of(pixels, theme.STEP_OFF, 3) | mask_of(pixels, theme.STEP_OFF_BEAT, 3)
-    rows = np.nonzero(pad.any(axis=1))[0]
-    assert len(rows), "no empty pads painted"
-    top = int(rows[0])
-    bottom = top
-    while bottom + 1 < pad.shape[0] and pad[bottom + 1].any():
-        bottom += 1
-    middle = (top + bottom) // 2
-    pads = []
-    for left, right in runs(pad[middle]):
-        column = pad[top : bottom + 1, left : right + 1].any(axis=1)
-        pads.append(Blob(left, top, right, bottom, int(column.sum())))
-    return pads
+    return top_row_blobs(pad)
 
 
 @pytest.mark.parametrize("size", ((1024, 640), (1520, 880)), ids=lambda s: f"{s[0]}x{s[1]}")

@@ -13,27 +13,17 @@ from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop_app.app import AppGraph
-from desktop_app.paths import AppPaths
-from desktop_app.settings import Settings
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_grid import WHEEL_STEP
 from tests.gui.journeys import click_painted
 from tests.gui.pixels import grab, mask_of
+from tests.gui.started_app import shown_app
 
 
 @pytest.fixture
 def graph(qtbot, tmp_path: Path):
-    paths = AppPaths.under(tmp_path / "home").ensure()
-    graph = AppGraph(paths, Settings.open(paths.settings_file))
-    qtbot.addWidget(graph.window)
-    graph.window.resize(1400, 800)
-    graph.window.show()
-    graph.window.activateWindow()
-    try:
+    with shown_app(qtbot, tmp_path, (1400, 800)) as graph:
         yield graph
-    finally:
-        graph.shutdown()
 
 
 def press_space() -> None:

@@ -14,27 +14,18 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import AppGraph
-from desktop_app.paths import AppPaths
-from desktop_app.settings import Settings
 from desktop_app.state.message_roles import Roles
 from desktop_app.ui import theme
 from tests.gui.journeys import click_in_list, message_view, park_mouse, play_disc
 from tests.gui.pixels import Blob, grab, mask_of
+from tests.gui.started_app import shown_app
 from tests.tones import make_mp3
 
 
 @pytest.fixture
 def graph(qtbot, tmp_path: Path):
-    paths = AppPaths.under(tmp_path / "home").ensure()
-    graph = AppGraph(paths, Settings.open(paths.settings_file))
-    qtbot.addWidget(graph.window)
-    graph.window.resize(1400, 900)
-    graph.window.show()
-    graph.window.activateWindow()
-    try:
+    with shown_app(qtbot, tmp_path, (1400, 900)) as graph:
         yield graph
-    finally:
-        graph.shutdown()
 
 
 def seek_bar_middle(graph: AppGraph, disc: Blob) -> QPoint:

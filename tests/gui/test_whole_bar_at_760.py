@@ -20,7 +20,7 @@ from desktop_app.domain.pattern import empty_pattern
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_grid import SequencerGrid
 from tests.gui.layout_checks import problems, shown_rect
-from tests.gui.pixels import Blob, grab, mask_of, runs
+from tests.gui.pixels import Blob, grab, mask_of, top_row_blobs
 from tests.gui.started_app import pump, started_app, wait_until
 
 SIZES = ((760, 520), (1024, 640), (1520, 880), (2560, 1440))
@@ -51,17 +51,7 @@ def first_track_pads(window) -> tuple[list[Blob], QRect]:
     inside = np.zeros_like(pad)
     inside[area.top() : area.bottom() + 1, area.left() : area.right() + 1] = True
     pad &= inside
-    rows = np.nonzero(pad.any(axis=1))[0]
-    assert len(rows), "no empty pads painted in the grid"
-    top = bottom = int(rows[0])
-    while bottom + 1 < pad.shape[0] and pad[bottom + 1].any():
-        bottom += 1
-    middle = (top + bottom) // 2
-    pads = []
-    for left, right in runs(pad[middle]):
-        column = pad[top : bottom + 1, left : right + 1].any(axis=1)
-        pads.append(Blob(left, top, right, bottom, int(column.sum())))
-    return pads, area
+    return top_row_blobs(pad), area
 
 
 def _click_window_at(window, point: QPoint):

@@ -13,10 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QLabel
 
 from desktop_app import __version__
 from desktop_app.app import AppGraph
@@ -25,7 +23,7 @@ from desktop_app.audio.peaks import compute_peaks
 from desktop_app.domain.pattern import demo_pattern
 from desktop_app.ui.grid_geometry import GridMetrics
 from tests.gui.layout_checks import overlaps, problems
-from tests.gui.started_app import pump, started_app, wait_until
+from tests.gui.started_app import drag_handle, pump, started_app, wait_until
 
 SIZES = ((1520, 880), (1024, 640), (760, 520), (2560, 1440))
 
@@ -156,15 +154,7 @@ def test_a_dragged_splitter_survives_resizing_the_window(app_window):
     qapp, _graph, window = app_window
     _at(qapp, window, (1520, 880))
     handle = window.splitter.handle(2)  # between the sequencer and the conversation
-    start = QPoint(handle.width() // 2, handle.height() // 2)
-    end = start - QPoint(120, 0)
-    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
-    pos = QPointF(end)
-    move = QMouseEvent(QEvent.Type.MouseMove, pos, handle.mapToGlobal(pos),
-                       Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
-    QApplication.sendEvent(handle, move)
-    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    drag_handle(handle, -120)
     pump(qapp, 0.1)
     dragged = window.conversation.width()
     assert dragged >= 480

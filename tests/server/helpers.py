@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,6 +72,35 @@ def server_process(
     finally:
         if proc.poll() is None:
             proc.kill() if kill else proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextmanager
+def workers_server(data_dir: Path, env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """``sequencer-server --workers`` on ``data_dir`` in a process of its own, on a free
+    loopback port: its URL once ``/healthz`` answers (with several workers the server
+    prints no ``--ready-json`` line, so the port is picked here); SIGTERM afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [sys.executable, "-m", "sequencer_server", "--port", str(port), "--workers",
+           str(workers), "--log-level", "warning", "--data-dir", str(data_dir)]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert proc.poll() is None, "the server exited before it answered"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
         proc.wait(timeout=20)
 
 

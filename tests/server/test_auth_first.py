@@ -11,17 +11,16 @@ from tests.server import raw_http as raw
 from tests.server.limit_checks import detail, stored_messages
 
 MALFORMED = '{"parent_thread": "x", "user_id": '
+# Routes that take a JSON body: (method, path with {thread} for a real thread's id).
+JSON_ROUTES = [
+    ("POST", "/api/v1/messages"),
+    ("POST", "/api/v1/threads"),
+    ("PATCH", "/api/v1/threads/{thread}"),
+    ("POST", "/api/v1/messages/x/renders"),
+]
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("POST", "/api/v1/messages"),
-        ("POST", "/api/v1/threads"),
-        ("PATCH", "/api/v1/threads/{thread}"),
-        ("POST", "/api/v1/messages/x/renders"),
-    ],
-)
+@pytest.mark.parametrize(("method", "path"), JSON_ROUTES)
 def test_a_wrong_token_with_malformed_json_is_401(served, method, path):
     backend, c = served
     thread = c.create_thread()
@@ -81,14 +80,7 @@ def test_a_wrong_query_token_with_a_malformed_upload_is_401(served):
 
 
 @pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("POST", "/api/v1/messages"),
-        ("POST", "/api/v1/threads"),
-        ("PATCH", "/api/v1/threads/{thread}"),
-        ("POST", "/api/v1/messages/x/renders"),
-        ("POST", "/api/v1/threads/{thread}/members"),
-    ],
+    ("method", "path"), [*JSON_ROUTES, ("POST", "/api/v1/threads/{thread}/members")]
 )
 def test_no_token_with_a_malformed_or_too_deep_body_is_401(served, method, path):
     backend, c = served

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import http.client
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ import requests
 from desktop_app.services.api import ApiClient
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
-from tests.server.helpers import server_env, server_process
+from tests.server.helpers import server_env, server_process, workers_server
 
 # Nagle + delayed ACK is >= 40 ms a request; without it a healthz takes a few ms.
 PROMPT_S = 0.02
@@ -71,27 +69,8 @@ def test_second_keepalive_request_is_prompt_on_the_server_command(tmp_path):
 
 @pytest.fixture
 def workers_url(tmp_path: Path) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    cmd = [sys.executable, "-m", "sequencer_server", "--port", str(port), "--workers", "2",
-           "--log-level", "warning", "--data-dir", str(tmp_path / "data")]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=server_env())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "no server"
-            time.sleep(0.2)
+    with workers_server(tmp_path / "data", server_env()) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_second_keepalive_request_is_prompt_with_workers(workers_url):

@@ -3,19 +3,11 @@ data folder (attaches and same-id creates)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
-import requests
 
 from tests.conftest import TOKEN
-from tests.server.helpers import Client, server_env, server_process
+from tests.server.helpers import Client, server_env, server_process, workers_server
 from tests.server.test_bad_input import stored_objects
 
 
@@ -133,28 +125,7 @@ def test_two_processes_on_one_data_folder_lose_nothing(tmp_path):
 
 
 def test_workers_on_sqlite_lose_nothing(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "MONGODB_"))}
     # Eight uploads at once from one address: above the default per-address cap.
-    env.update(API_TOKEN=TOKEN, ENV="test", PYTHONPATH=str(Path(__file__).parents[2]),
-               MAX_UPLOADS_PER_CLIENT="16")  # fmt: skip
-    cmd = [sys.executable, "-m", "sequencer_server", "--port", str(port), "--workers", "2",
-           "--log-level", "warning", "--data-dir", str(tmp_path / "data")]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+    env = server_env(MAX_UPLOADS_PER_CLIENT="16")
+    with workers_server(tmp_path / "data", env) as url:
         _hammer([url])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)

@@ -39,6 +39,26 @@ def _closed(sock: socket.socket) -> bool:
         return True
 
 
+def _cut_with_408(sock: socket.socket, *words: bytes) -> None:
+    """The server's answer on ``sock``: a 408 that says ``words``, then the connection
+    closed (the slot it held is given back)."""
+    status, headers, body = raw.read_response(sock)
+    assert status == 408, body
+    for word in words:
+        assert word in body
+    assert headers.get("connection") == "close"
+    assert _closed(sock)
+
+
+def _slots_free_again(backend, c, start: float) -> None:
+    """The slow requests were cut within TIMEOUT_S + 3 s of ``start``, and the four slots
+    of the address are free again: an upload goes through and is stored."""
+    assert time.monotonic() - start < TIMEOUT_S + 3
+    r = c.upload()
+    assert r.status_code == 200, r.text
+    assert len(stored_renders(backend)) == 1
+
+
 def test_stalled_uploads_are_answered_408_and_free_their_slots(served):
     backend, c = served
     head = raw.upload_head(4_000_000, TOKEN)
@@ -46,18 +66,11 @@ def test_stalled_uploads_are_answered_408_and_free_their_slots(served):
     stalled = [raw.open_request(c.url, head, raw.FILE_PART_HEAD + mp3_bytes()) for _ in range(4)]
     try:
         for sock in stalled:
-            status, headers, body = raw.read_response(sock)
-            assert status == 408, body
-            assert b"REQUEST_TIMEOUT_S" in body
-            assert headers.get("connection") == "close"
-            assert _closed(sock)
+            _cut_with_408(sock, b"REQUEST_TIMEOUT_S")
     finally:
         for sock in stalled:
             sock.close()
-    assert time.monotonic() - start < TIMEOUT_S + 3
-    r = c.upload()  # the four slots are free again
-    assert r.status_code == 200, r.text
-    assert len(stored_renders(backend)) == 1
+    _slots_free_again(backend, c, start)
 
 
 def test_a_slow_body_that_keeps_coming_is_not_cut_off(served):
@@ -127,19 +140,12 @@ def test_trickled_uploads_are_answered_408_and_free_their_slots(served):
             for sock in trickled:
                 senders.enter_context(paced(sock, body, 10 / TIMEOUT_S))
             for sock in trickled:
-                status, headers, answer = raw.read_response(sock)
-                assert status == 408, answer
-                assert b"too slow" in answer and b"MIN_BODY_KB_PER_S" in answer
-                assert headers.get("connection") == "close"
-                assert _closed(sock)
+                _cut_with_408(sock, b"too slow", b"MIN_BODY_KB_PER_S")
     finally:
         for sock in trickled:
             sock.close()
     # cut when the average falls under 51 bytes/s after the first second: at about 1.25 s
-    assert time.monotonic() - start < TIMEOUT_S + 3
-    r = c.upload()  # the four slots are free again
-    assert r.status_code == 200, r.text
-    assert len(stored_renders(backend)) == 1
+    _slots_free_again(backend, c, start)
 
 
 @pytest.fixture(params=["sqlite-local"])  # the same middleware for every backend

@@ -23,6 +23,18 @@ def _track(**fields: object) -> dict:
     return {"name": "Kick", "sample": "kick", "steps": [100] + [0] * 15, **fields}
 
 
+def _refused_naming(served, snapshot, fields: list[str]) -> None:
+    """A message with ``snapshot`` is refused 422 with a detail naming each of
+    ``fields``, and nothing is stored."""
+    backend, c = served
+    thread = c.create_thread()
+    r = c.create_message(thread["id"], snapshot=snapshot)
+    assert r.status_code == 422, r.text
+    for field in fields:
+        assert f"{field}: " in detail(r)
+    assert stored_messages(backend, thread["id"]) == []
+
+
 @pytest.mark.parametrize(
     ("snapshot", "fields"),
     [
@@ -40,13 +52,7 @@ def _track(**fields: object) -> dict:
     ],
 )
 def test_a_snapshot_that_is_not_a_pattern_is_422_naming_the_field(served, snapshot, fields):
-    backend, c = served
-    thread = c.create_thread()
-    r = c.create_message(thread["id"], snapshot=snapshot)
-    assert r.status_code == 422, r.text
-    for field in fields:
-        assert f"{field}: " in detail(r)
-    assert stored_messages(backend, thread["id"]) == []
+    _refused_naming(served, snapshot, fields)
 
 
 @pytest.mark.parametrize(
@@ -65,13 +71,7 @@ def test_a_snapshot_that_is_not_a_pattern_is_422_naming_the_field(served, snapsh
 def test_what_the_apps_loader_refuses_is_refused_422_naming_the_field(served, snapshot, fields):
     """Steps that do not fill the length, blank names, more tracks than the app opens: a
     message with such a pattern is one no copy of the app could open."""
-    backend, c = served
-    thread = c.create_thread()
-    r = c.create_message(thread["id"], snapshot=snapshot)
-    assert r.status_code == 422, r.text
-    for field in fields:
-        assert f"{field}: " in detail(r)
-    assert stored_messages(backend, thread["id"]) == []
+    _refused_naming(served, snapshot, fields)
     with pytest.raises(SnapshotError):
         Pattern.from_snapshot(snapshot)
 
