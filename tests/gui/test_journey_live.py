@@ -4,6 +4,9 @@ thread list, the "New" divider, notifications and a muted thread."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -201,24 +204,34 @@ def test_words_links_and_replies_between_two_windows(qtbot, tmp_path: Path) -> N
         server.stop()
 
 
-def test_a_message_plays_on_in_another_thread_and_the_status_bar_leads_back(
-    qtbot, tmp_path: Path
-) -> None:
+@dataclass
+class PlayingTake:
+    ada: object  # the running AppGraph
+    api: ApiClient
+    thread_id: str  # where the take was posted
+    other_id: str  # where the app opened
+    mid: str  # the take's message, playing
+
+
+@contextmanager
+def playing_a_take(qtbot, tmp_path: Path, thread_name: str) -> Iterator[PlayingTake]:
+    """ada's window on a real server, its take in ``thread_name`` played from its painted
+    play disc (the window opened "Other", the newest thread)."""
     from tests.gui.journeys import play_disc
     from tests.gui.test_journey_drag_out import _post_take
 
     server = ThreadedServer(make_backend("sqlite-local", tmp_path / "srv").app()).start()
     api = ApiClient(server.url, TOKEN)
-    takes = api.create_thread("Takes")
-    mid, _ = _post_take(api, takes.id, tmp_path)
+    thread = api.create_thread(thread_name)
+    mid, _ = _post_take(api, thread.id, tmp_path)
     other = api.create_thread("Other")
     try:
         with running(qtbot, tmp_path / "ada", server.url, "ada") as ada:
             state = ada.threads_state
             qtbot.waitUntil(lambda: state.current_thread_id == other.id, timeout=TIMEOUT)
-            _click_thread(qtbot, ada, takes.id)
-            qtbot.waitUntil(lambda: state.messages.row_of(mid) >= 0, timeout=TIMEOUT)
+            _click_thread(qtbot, ada, thread.id)
             model = state.messages
+            qtbot.waitUntil(lambda: model.row_of(mid) >= 0, timeout=TIMEOUT)
             qtbot.waitUntil(
                 lambda: model.index(model.row_of(mid)).data(Roles.RENDERS) != (), timeout=TIMEOUT
             )
@@ -228,20 +241,29 @@ def test_a_message_plays_on_in_another_thread_and_the_status_bar_leads_back(
             )
             player = ada.playback.player
             qtbot.waitUntil(lambda: player.is_playing and player.key == mid, timeout=TIMEOUT)
-
-            _click_thread(qtbot, ada, other.id)
-            qtbot.waitUntil(lambda: state.current_thread_id == other.id, timeout=TIMEOUT)
-            assert player.is_playing and player.key == mid  # it plays on
-            bar = ada.now_playing
-            assert bar.isVisible() and bar.text.startswith("Now playing: bo · pattern in Takes")
-
-            label = bar.label
-            qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=label.rect().center())
-            qtbot.waitUntil(lambda: state.current_thread_id == takes.id, timeout=TIMEOUT)
-            qtbot.waitUntil(
-                lambda: view.currentIndex().row() == model.row_of(mid) >= 0, timeout=TIMEOUT
-            )
-            bar.stop_button.click()
-            qtbot.waitUntil(lambda: not player.is_playing, timeout=TIMEOUT)
+            yield PlayingTake(ada, api, thread.id, other.id, mid)
     finally:
         server.stop()
+
+
+def test_a_message_plays_on_in_another_thread_and_the_status_bar_leads_back(
+    qtbot, tmp_path: Path
+) -> None:
+    with playing_a_take(qtbot, tmp_path, "Takes") as take:
+        ada, mid = take.ada, take.mid
+        state, player = ada.threads_state, ada.playback.player
+        _click_thread(qtbot, ada, take.other_id)
+        qtbot.waitUntil(lambda: state.current_thread_id == take.other_id, timeout=TIMEOUT)
+        assert player.is_playing and player.key == mid  # it plays on
+        bar = ada.now_playing
+        assert bar.isVisible() and bar.text.startswith("Now playing: bo · pattern in Takes")
+
+        label = bar.label
+        qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=label.rect().center())
+        qtbot.waitUntil(lambda: state.current_thread_id == take.thread_id, timeout=TIMEOUT)
+        view, model = ada.window.conversation.messages, state.messages
+        qtbot.waitUntil(
+            lambda: view.currentIndex().row() == model.row_of(mid) >= 0, timeout=TIMEOUT
+        )
+        bar.stop_button.click()
+        qtbot.waitUntil(lambda: not player.is_playing, timeout=TIMEOUT)

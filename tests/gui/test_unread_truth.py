@@ -15,7 +15,9 @@ from tests.gui.send_helpers import TIMEOUT
 from tests.gui.test_live_events import _session
 
 
-def test_deleted_replayed_and_restarted_messages_count_exactly_once(qtbot, tmp_path, tasks) -> None:
+def _bob_listening(qtbot, tmp_path, tasks):
+    """A real server with the threads "Other" and "Takes", and bob's session listening to
+    its events with "Takes" open: (backend, server, api, other, bob)."""
     backend = make_backend("sqlite-local", tmp_path / "srv")
     server = ThreadedServer(backend.app()).start()
     api = ApiClient(server.url, TOKEN)
@@ -27,6 +29,16 @@ def test_deleted_replayed_and_restarted_messages_count_exactly_once(qtbot, tmp_p
         bob.start()
         bob.threads.open_thread(takes.id)
         qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
+    except BaseException:
+        bob.close(wait_ms=3000)
+        server.stop()
+        raise
+    return backend, server, api, other, bob
+
+
+def test_deleted_replayed_and_restarted_messages_count_exactly_once(qtbot, tmp_path, tasks) -> None:
+    backend, server, api, other, bob = _bob_listening(qtbot, tmp_path, tasks)
+    try:
         first_id = bob.live._stream.last_event_id  # where a replay from the start begins
         pings = [
             api.post_message(draft_with_text(other.id, "alice", f"ping {i}")).id for i in range(3)
@@ -104,17 +116,8 @@ def test_unread_messages_deleted_while_away_stop_counting_after_a_reset(
     the threads not open — the deleted one no longer counts."""
     import time
 
-    backend = make_backend("sqlite-local", tmp_path / "srv")
-    server = ThreadedServer(backend.app()).start()
-    api = ApiClient(server.url, TOKEN)
-    other = api.create_thread("Other")
-    takes = api.create_thread("Takes")
-    bob = _session(server.url, tmp_path / "bob", tasks, "bob")
+    backend, server, api, other, bob = _bob_listening(qtbot, tmp_path, tasks)
     try:
-        bob.open()
-        bob.start()
-        bob.threads.open_thread(takes.id)
-        qtbot.waitUntil(lambda: bob.live.streaming, timeout=TIMEOUT)
         gone = api.post_message(draft_with_text(other.id, "alice", "deleted while away")).id
         api.post_message(draft_with_text(other.id, "alice", "still here"))
         qtbot.waitUntil(lambda: bob.threads.unread_count(other.id) == 2, timeout=TIMEOUT)
