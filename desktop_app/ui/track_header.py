@@ -46,6 +46,7 @@ from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING
 from desktop_app.ui.menu_button import forget_hover_when_closed
 from desktop_app.ui.track_mix_popup import TrackMixPopup, pan_text
 from desktop_app.ui.track_name_edit import NameEdit
+from desktop_app.ui.track_popup import TrackPopup
 from desktop_app.ui.track_sound import (
     TrackSoundPopup,
     accept_audio_drag,
@@ -242,21 +243,21 @@ class TrackHeader(QWidget):
         """The pitch/decay/choke popup, under this header."""
         if self._popup is None:
             self._popup = TrackSoundPopup(self._state, self.index, self)
-        self._popup.index = self.index
-        self._popup.show_at(
-            self.mapToGlobal(self.rect().bottomLeft()), above=self.mapToGlobal(QPoint(0, 0)).y()
-        )
+        self._show_under(self._popup)
         return self._popup
 
     def open_mix_popup(self) -> TrackMixPopup:
         """Volume and pan of this track, under its header (the compact header's faders)."""
         if self._mix_popup is None:
             self._mix_popup = TrackMixPopup(self._state, self.index, self)
-        self._mix_popup.index = self.index
-        self._mix_popup.show_at(
+        self._show_under(self._mix_popup)
+        return self._mix_popup
+
+    def _show_under(self, popup: TrackPopup) -> None:
+        popup.index = self.index  # the header may stand for another track by now
+        popup.show_at(
             self.mapToGlobal(self.rect().bottomLeft()), above=self.mapToGlobal(QPoint(0, 0)).y()
         )
-        return self._mix_popup
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         accept_audio_drag(event)
