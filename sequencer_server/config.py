@@ -192,26 +192,23 @@ def _positive(get: Callable[[str], str | None], name: str, default: int, unit: s
 
 
 def _seconds(get: Callable[[str], str | None], name: str, default: float) -> float:
-    text = get(name) or str(default)
-    try:
-        value = float(text)
-        if not 0 < value < 86400:
-            raise ValueError
-    except ValueError:
-        raise ConfigError(f"{name} must be a positive number of seconds, not {text!r}") from None
-    return value
+    return _positive_float(get, name, default, "seconds", below=86400)
 
 
 def _rate(get: Callable[[str], str | None], name: str, default: float) -> float:
+    return _positive_float(get, name, default, "kilobytes per second", below=math.inf)
+
+
+def _positive_float(
+    get: Callable[[str], str | None], name: str, default: float, unit: str, below: float
+) -> float:
     text = get(name) or str(default)
     try:
         value = float(text)
-        if not 0 < value < math.inf:
+        if not 0 < value < below:
             raise ValueError
     except ValueError:
-        raise ConfigError(
-            f"{name} must be a positive number of kilobytes per second, not {text!r}"
-        ) from None
+        raise ConfigError(f"{name} must be a positive number of {unit}, not {text!r}") from None
     return value
 
 

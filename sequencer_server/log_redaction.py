@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from sequencer_common.visible_text import CONTROLS
+
 _TOKEN_IN_QUERY = re.compile(r"(?i)([?&;]token=)[\s+]*[^&\s\"]*")
 _SIG_IN_QUERY = re.compile(r"(?i)([?&;]sig=)[^&\s\"]*")
 # ``users.new_token``: secrets.token_urlsafe(32) is always 43 of these characters.
@@ -35,9 +37,7 @@ MIN_KNOWN_TOKEN_LENGTH = 8
 MASK = "***"
 # C0, DEL and C1 controls, the line and paragraph separators, and the bidi marks,
 # embeddings, overrides and isolates (a reader's terminal or viewer acts on all of them).
-_CONTROLS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
+_CONTROLS = re.compile(f"[{CONTROLS}\u061c\u200e\u200f]")  # with the bidi marks
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 LOGGER_PREFIXES = ("sequencer_server", "uvicorn")
 
@@ -55,12 +55,12 @@ def redact(text: str) -> str:
     """Hide ``token=…``, ``sig=…`` and every token in a URL or log line, also when the URL
     spells them percent-encoded (``?%74oken=``): the server decodes before it reads them.
     The answer may be the decoded line: pass it through :func:`escape_controls`."""
-    masked = _mask_plain(text)
     if "%" in text:
         decoded = unquote(text)
-        if _mask_plain(decoded) != decoded:
-            return _mask_plain(decoded)
-    return masked
+        masked_decoded = _mask_plain(decoded)
+        if masked_decoded != decoded:
+            return masked_decoded
+    return _mask_plain(text)
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from desktop_app.domain.durations import loops_held, loops_text
+from desktop_app.domain.durations import clock_text, loops_held, loops_text
 from desktop_app.domain.message import Message, Render, parse_time
 from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
 
@@ -41,7 +41,7 @@ def _duration_text(seconds: float) -> str:
     seconds = max(0.0, float(seconds))
     if seconds < 60:
         return f"{seconds:.1f} s"
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d} min"
+    return f"{clock_text(seconds)} min"
 
 
 def summary_text(meta: dict[str, Any], duration: float | None = None) -> str:

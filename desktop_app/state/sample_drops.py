@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -47,11 +47,6 @@ class SoundTarget(Protocol):
     def use_sample(self, track: int, sample: ImportedSample) -> None: ...
 
     def add_track_playing(self, sample: ImportedSample, index: int | None = None) -> int: ...
-
-
-def _read(path: Path, store: SampleStore, protect: Iterable[str]) -> ImportedSample:
-    """On the worker: check that ``path`` plays, then copy it into ``store``."""
-    return import_track_sample(path, store, protect)
 
 
 class SampleDrops(QObject):
@@ -109,8 +104,8 @@ class SampleDrops(QObject):
             return
         self._reading += 1
         self._say(reading)
-        self._tasks.submit(
-            _read,
+        self._tasks.submit(  # on the worker: check that it plays, then copy it into the store
+            import_track_sample,
             Path(path),
             self._store,
             self._target.pattern.sample_refs(),

@@ -90,11 +90,12 @@ class UnreadCounts(QObject):
     def removed(self, message_id: str) -> None:
         """The message is gone (deleted on the server, or one's own taken back): it is
         no longer unread anywhere. The store forgets it with the message itself."""
-        for thread_id, ids in list(self._unread.items()):
-            if ids.pop(message_id, None) is not None:
+        for thread_id, ids in self._unread.items():
+            if ids.pop(message_id, None) is not None:  # ids are unique: one thread holds it
                 if not ids:
                     del self._unread[thread_id]
                 self.changed.emit()
+                return
 
     def verify(self) -> None:
         """The server could not replay what this client missed (a ``reset``): deletions
@@ -112,9 +113,14 @@ class UnreadCounts(QObject):
 
     def _on_verified(self, fetched: Fetched) -> None:
         there = {m.id for m in fetched.messages}
-        for message_id in list(self._unread.get(fetched.thread_id, {})):
-            if message_id not in there:
-                self.removed(message_id)
+        ids = self._unread.get(fetched.thread_id, {})
+        gone = [message_id for message_id in ids if message_id not in there]
+        for message_id in gone:
+            del ids[message_id]
+        if not ids:
+            self._unread.pop(fetched.thread_id, None)
+        if gone:
+            self.changed.emit()
 
     def _add(self, message: Message) -> None:
         thread_id = message.parent_thread

@@ -232,9 +232,6 @@ class MessageListView(RingInside, QListView):
             # another message or scrolled the list.
             self.setCurrentIndex(index)
             self._press = (index.row(), area)
-            # The row whose control was pressed is the one the keyboard acts on next:
-            # Space after a click on its play button pauses it, not another row.
-            self.setCurrentIndex(index)
             if area == AREA_SEEK:  # seeking answers on press, like any seek bar
                 self._activate(index, area, event.position().toPoint())
             event.accept()

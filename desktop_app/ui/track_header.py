@@ -339,10 +339,13 @@ class TrackHeaderColumn(QWidget):
 
     def set_metrics(self, metrics: GridMetrics) -> None:
         """The grid's rows changed height (its pads grew or shrank): follow them."""
-        if (metrics.row_height, metrics.row_gap) != (self.metrics.row_height, self.metrics.row_gap):
-            self.metrics = metrics
-            self._sync()
+        resized = (metrics.row_height, metrics.row_gap) != (
+            self.metrics.row_height,
+            self.metrics.row_gap,
+        )
         self.metrics = metrics
+        if resized:
+            self._sync()
 
     def _sync(self) -> None:
         tracks = self._state.pattern.tracks
