@@ -59,7 +59,11 @@ class Client:
     def open(self, thread_id: str) -> None:
         self.state.start()
         self.state.open_thread(thread_id)
-        self.qtbot.waitUntil(lambda: not self.state.loading, timeout=TIMEOUT)
+        # The thread list and the messages come in two answers; either may be last.
+        self.qtbot.waitUntil(
+            lambda: not self.state.loading and self.state.current_thread is not None,
+            timeout=TIMEOUT,
+        )
 
     def render_state(self, message_id: str) -> str | None:
         row = self.state.messages.row_of(message_id)
