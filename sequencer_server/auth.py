@@ -33,6 +33,11 @@ class Credentials:
         self.header = header
         self.query = query
 
+    @property
+    def vouched(self) -> bool:
+        """Whether a token of this request has been checked and found good."""
+        return bool(self._known)
+
     def require(self, body_token: str | None = None, why_missing: str | None = None) -> User:
         """``why_missing``: said with a 401 for no token at all (e.g. the body that would
         have carried it could not be read)."""
