@@ -52,6 +52,9 @@ async def create_thread(
     settings: SettingsDep,
     rates: WriteRatesDep,
 ) -> dict:
+    if body.private and body.id is not None:
+        # Its id is the server's random one, so nobody finds it by trying ids (replay).
+        raise HTTPException(422, "id: a private thread's id is the server's choice; leave 'id' out")
     now = utc_now_iso()
     users = list(dict.fromkeys(body.users))
     if body.private and not user.service and user.name not in users:
@@ -69,8 +72,16 @@ async def create_thread(
         doc["created_by"] = user.name
 
     def replay(existing: dict) -> tuple[dict, bool]:
+        """A thread id is global, so one in use is not given again, and whoever asks for
+        it learns that it is in use — and, for a thread they cannot see, nothing more:
+        not its name, members or messages (the 409 says the same for every such thread).
+        Telling "in use" from "free" without a second thread under one id is impossible;
+        a private thread's id is always the server's random 128-bit UUID (a client's id is
+        refused for one, above), so nobody finds a private thread by trying ids."""
         if not can_see(existing, user):
-            raise HTTPException(409, f"thread id {body.id!r} is taken")
+            raise HTTPException(
+                409, f"thread id {body.id!r} cannot be used: a thread you cannot see has it"
+            )
         return existing, False
 
     def work() -> tuple[dict, bool]:
