@@ -79,7 +79,11 @@ class Authenticator:
         self._touched: dict[str, float] = {}
 
     def identify(self, token: str) -> User | None:
-        if self._service is not None and hmac.compare_digest(token.encode(), self._service):
+        try:
+            supplied = token.encode()
+        except UnicodeEncodeError:  # a lone surrogate from a JSON escape: no token's text
+            return None
+        if self._service is not None and hmac.compare_digest(supplied, self._service):
             return User(SERVICE_NAME, admin=True, service=True)
         digest = token_hash(token)
         row = self._store.user_for_token(digest)
