@@ -88,7 +88,10 @@ class BodyLimitMiddleware:
 
         async def refuse() -> None:
             await self.vouch(scope, b"".join(prefix)[:allowed], is_json)
-            raise HTTPException(status_code=413, detail=detail, headers=CLOSE)
+            # A declared length says how much more is coming: not worth receiving. A
+            # body cut off as it streams keeps its connection, as before: closing while
+            # the client still sends can reset the connection before it reads the 413.
+            raise HTTPException(413, detail, headers=CLOSE if declared_over else None)
 
         async def counting_receive() -> Message:
             nonlocal received
