@@ -46,6 +46,14 @@ class Credentials:
             return self._known[supplied]
         wait = self._limiter.retry_after(self._address)
         if wait is not None:
+            # Only what can be guessed is shut out: a user's token is 256 random bits, so
+            # hearing whether one is valid helps no guesser, while shutting it out would
+            # let one wrong client (a revoked token's app retrying) lock out everyone
+            # behind the same address. The shared API_TOKEN is chosen by a person.
+            user = self._authenticator.identify_user(supplied) if supplied else None
+            if user is not None:
+                self._known[supplied] = user  # type: ignore[index]  # supplied is set
+                return user
             raise HTTPException(
                 status_code=429,
                 detail=f"Too many failed token checks from this address; retry in {wait} s",
