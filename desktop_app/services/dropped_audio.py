@@ -44,19 +44,6 @@ def is_sendable(path: str | Path) -> bool:
     return Path(path).suffix.lower() in MP3_SUFFIXES | PCM_SUFFIXES
 
 
-def audio_length(path: Path) -> float | None:
-    """Seconds of audio in a droppable file, for showing it before it is sent; ``None``
-    when the file cannot say (it is refused in words when sent)."""
-    try:
-        if path.suffix.lower() in MP3_SUFFIXES:
-            return read_mp3_info(path).duration
-        import soundfile
-
-        return float(soundfile.info(str(path)).duration)
-    except (RuntimeError, OSError, ValueError):
-        return None
-
-
 PEAK_BLOCK = 65536  # frames decoded at a time: a long file never sits whole in memory
 PEAK_BIN = 256  # frames folded into one value before the final peaks
 
