@@ -42,7 +42,7 @@ class AttachmentBar(QWidget):
         super().__init__(parent)
         self.setObjectName("attachmentBar")
         self._attachments = attachments
-        self._rows: list[QWidget] = []
+        self._rows: dict[Path, QWidget] = {}
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
@@ -64,12 +64,20 @@ class AttachmentBar(QWidget):
         self._attachments.clear()
 
     def _rebuild(self) -> None:
-        for row in self._rows:
+        """Rows for the files attached now, each saying what is known of its length."""
+        items = {item.path: item for item in self._attachments.items}
+        for path in [p for p in self._rows if p not in items]:
+            row = self._rows.pop(path)
             row.hide()
             row.deleteLater()
-        self._rows = [self._row(item) for item in self._attachments.items]
-        for row in self._rows:
-            self._layout.addWidget(row)
+        for path, item in items.items():
+            if path not in self._rows:
+                self._rows[path] = self._row(item)
+                self._layout.addWidget(self._rows[path])
+            length = self._rows[path].findChild(QLabel, "attachmentLength")
+            assert length is not None
+            length.setText(length_text(item))
+            length.setToolTip("Being read…" if item.audio is None else "Length")
         self.setVisible(bool(self._rows))
         self.changed.emit()
 
@@ -85,10 +93,9 @@ class AttachmentBar(QWidget):
         name = ElidedLabel(f"♪ {path.name}")
         name.setObjectName("attachmentName")
         name.setToolTip(str(path))
-        length = QLabel(length_text(item))
+        length = QLabel()
         length.setObjectName("attachmentLength")
         length.setTextFormat(Qt.TextFormat.PlainText)
-        length.setToolTip("Being read…" if item.audio is None else "Length")
         remove = QPushButton("✕")
         remove.setObjectName("attachmentRemove")
         remove.setToolTip(f"Do not send {path.name} (Esc)")
