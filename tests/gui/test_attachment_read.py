@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QPushButton
@@ -81,10 +81,11 @@ def bar_rows(panel: ConversationPanel) -> list[tuple[str, str]]:
     """(name, length) of each attachment row shown."""
     bar = panel.attachments
     shown = [row for row in bar.findChildren(QFrame, "attachment") if row.isVisibleTo(bar)]
-    return [
-        (row.findChild(QLabel, "attachmentName").text(), row.findChild(QLabel, "attachmentLength").text())
-        for row in shown
-    ]  # fmt: skip
+    texts = []
+    for row in shown:
+        name, length = (row.findChild(QLabel, n) for n in ("attachmentName", "attachmentLength"))
+        texts.append((name.text(), length.text()))
+    return texts
 
 
 class Reads:
