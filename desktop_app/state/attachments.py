@@ -114,16 +114,23 @@ class Attachments(QObject):
         for path in list(self._items):
             self.remove(path)
 
-    def take_ready(self) -> list[Attachment]:
-        """Every attachment, for Send, off the list (what was made for sending is the
-        outbox's to move in now); ``[]`` while any is still being read."""
+    def send(self, post: Callable[[str, AudioFile], object]) -> None:
+        """Send: each attachment through ``post(filename, audio)`` (what was read of it;
+        a file made for sending is the outbox's to move in now), and off the list. Nothing
+        goes while any is still being read; a refusal is said (``refused``)."""
         if self.reading:
-            return []
+            return
         items = self.items
         self._items.clear()
         if items:
             self.changed.emit()
-        return items
+        for item in items:
+            assert item.audio is not None
+            try:
+                post(item.path.name, item.audio)
+            except (RuntimeError, ValueError) as exc:  # no send queue, or no thread open
+                log.error("send refused: %s", exc)
+                self.refused.emit(f"Could not send {item.path.name}: {exc}")
 
     def _current(self, path: Path, token: int) -> bool:
         """Whether this read still counts: the list still exists, and the file was not

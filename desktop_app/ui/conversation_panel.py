@@ -159,8 +159,7 @@ class ConversationPanel(QWidget):
         self._actions = MessageActions(
             threads_state, self.messages, self.set_reply, self.loadRequested.emit, self
         )
-        # Dropped audio waits in the composer for Send (ui/attachment_bar.py), read once
-        # on a worker as it is attached (state/attachments.py).
+        # Dropped audio waits in the composer for Send, read once as attached (on a worker).
         self._attached = Attachments(threads_state, self)
         self._attached.refused.connect(self.sendFailed)
         self.attachments = AttachmentBar(self._attached)
@@ -394,13 +393,7 @@ class ConversationPanel(QWidget):
 
     def _send_attachments(self) -> None:
         """Each attached file as its own message, then any words typed as one more."""
-        for item in self._attached.take_ready():
-            assert item.audio is not None  # Send waits while any is being read
-            try:
-                self._threads.send_prepared_audio(item.path.name, item.audio)
-            except (RuntimeError, ValueError) as exc:  # no send queue or thread
-                log.error("send refused: %s", exc)
-                self.sendFailed.emit(f"Could not send {item.path.name}: {exc}")
+        self._attached.send(self._threads.send_prepared_audio)
         if self.text_box.text.strip():
             try:
                 self._threads.send_text(self.text_box.text, self._reply_to)
