@@ -5,9 +5,9 @@ box — its name and length, and a ✕ to take it back — and goes when the mus
 Send (or Enter), into the thread the Send bar names. A file dragged in by accident (a
 player dragged from another window) costs nothing.
 
-The bar only shows what ``Attachments`` (``state/attachments.py``) read on a worker: "…"
-for the length while a file is being read, then its length by the one clock rule
-(``durations.clock_text``). A long name is shortened with "…"; the length always shows.
+The bar only shows what ``Attachments`` (``state/attachments.py``) read on a worker:
+"reading…" for the length while a file is being read, then its length by the one clock
+rule (``durations.clock_text``). A long name is shortened with "…"; the length always shows.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from desktop_app.state.attachments import Attachment, Attachments
 from desktop_app.ui import theme
 from desktop_app.ui.elided_label import ElidedLabel
 
-READING = "…"  # the length of a file still being read
+READING = "reading…"  # in place of the length of a file still being read
 
 
 def length_text(attachment: Attachment) -> str:
-    """What the bar shows for the length: "…" while reading, then "m:ss"."""
+    """What the bar shows for the length: "reading…" while reading, then "m:ss"."""
     if attachment.audio is None:
         return READING
     return clock_text(attachment.duration)
@@ -100,6 +100,7 @@ class AttachmentBar(QWidget):
         remove.setObjectName("attachmentRemove")
         remove.setToolTip(f"Do not send {path.name} (Esc)")
         remove.setFlat(True)
+        remove.setFixedWidth(remove.fontMetrics().horizontalAdvance("✕") + 16)  # the name's room
         remove.setCursor(Qt.CursorShape.PointingHandCursor)
         remove.clicked.connect(lambda _=False, p=path: self.remove(p))
         line = QHBoxLayout(row)

@@ -1,5 +1,5 @@
 """Audio attached in the composer is read once, on a worker, when it is attached: the bar
-shows its name and "…" meanwhile (the window goes on), then its length; Send posts what
+shows its name and "reading…" meanwhile (the window goes on), then its length; Send posts what
 was read without reading the file again; a file that cannot be sent is refused in words
 and not attached; a WAV's MP3 made for sending is deleted when taken back. And a length
 reads the same everywhere: the take-ready line, the attachment bar and the sent row.
@@ -32,6 +32,7 @@ from desktop_app.state.message_roles import Roles
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import render_player
+from desktop_app.ui.attachment_bar import READING
 from desktop_app.ui.conversation_panel import ConversationPanel
 from desktop_app.ui.message_row_audio import player_look
 from tests.gui.send_helpers import TIMEOUT
@@ -132,10 +133,10 @@ def test_a_long_mp3_is_read_once_off_the_gui_thread(qtbot, panel, alice, tmp_pat
     assert drop(panel, [mp3])
     returned = time.perf_counter() - began
     # Attached at once, by name; the length follows once the worker has read it.
-    assert bar_rows(panel) == [(f"♪ {LONG_NAME}", "…")]
+    assert bar_rows(panel) == [(f"♪ {LONG_NAME}", READING)]
     assert not panel.send_button.isEnabled()
     assert panel.send_button.toolTip() == f"Reading {LONG_NAME}…"
-    qtbot.waitUntil(lambda: bar_rows(panel)[0][1] != "…", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: bar_rows(panel)[0][1] != READING, timeout=TIMEOUT)
     took = time.perf_counter() - began
     timer.stop()
     assert bar_rows(panel) == [(f"♪ {LONG_NAME}", "2:30")]
@@ -167,7 +168,7 @@ def test_a_file_that_cannot_be_read_is_refused_and_not_attached(qtbot, panel, al
     refused: list[str] = []
     panel.sendFailed.connect(refused.append)
     assert drop(panel, [fake])
-    assert bar_rows(panel) == [("♪ not really.mp3", "…")]
+    assert bar_rows(panel) == [("♪ not really.mp3", READING)]
     qtbot.waitUntil(lambda: refused != [], timeout=TIMEOUT)
     assert refused[0].startswith("not really.mp3 is not a readable MP3 file")
     assert bar_rows(panel) == [] and panel.attachments.files == []
@@ -219,7 +220,7 @@ def test_a_length_reads_the_same_on_the_take_line_the_bar_and_the_sent_row(
     attached = tmp_path / "my take.mp3"
     shutil.copyfile(take.mp3_path, attached)
     assert drop(panel, [attached])
-    qtbot.waitUntil(lambda: bar_rows(panel)[0][1] != "…", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: bar_rows(panel)[0][1] != READING, timeout=TIMEOUT)
     assert bar_rows(panel) == [("♪ my take.mp3", expected)]
 
     # Sent: the row's summary and its player say the same.
