@@ -229,3 +229,18 @@ def test_a_length_reads_the_same_on_the_take_line_the_bar_and_the_sent_row(
     (message_id,) = alice.state.messages.ids()
     qtbot.waitUntil(lambda: alice.delivered(message_id), timeout=TIMEOUT)
     assert row_texts(alice, message_id) == (f"my take.mp3 · {expected}", expected)
+
+
+def test_a_file_taken_back_while_it_is_read_stays_out(qtbot, panel, alice, tmp_path):
+    wav = tmp_path / "long pad.wav"
+    write_wav(wav, tone(60.0, 110.0), RATE)
+    assert drop(panel, [wav])
+    assert bar_rows(panel) == [("♪ long pad.wav", READING)]
+    remove = panel.attachments.findChild(QPushButton, "attachmentRemove")
+    QTest.mouseClick(remove, Qt.MouseButton.LeftButton)  # before the read has finished
+    assert bar_rows(panel) == [] and panel.attachments.files == []
+    assert alice.tasks.wait(TIMEOUT)
+    qtbot.wait(100)  # the read's answer is delivered, and ignored
+    assert bar_rows(panel) == [] and not panel.attachments.isVisible()
+    assert list(alice.outbox.scratch_dir.glob("*.mp3")) == []  # its MP3 deleted too
+    assert panel.send_button.isEnabled()
