@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFrame, QLabel, QPushButton
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton
 
 from desktop_app.audio.mp3 import encode_mp3
 from desktop_app.audio.wavio import write_wav
@@ -35,6 +34,7 @@ from desktop_app.ui import render_player
 from desktop_app.ui.attachment_bar import READING
 from desktop_app.ui.conversation_panel import ConversationPanel
 from desktop_app.ui.message_row_audio import player_look
+from tests.gui.drops import drop_files_at, middle_of
 from tests.gui.send_helpers import TIMEOUT
 
 RATE = 44100
@@ -48,11 +48,12 @@ def tone(seconds: float, hz: float = 220.0) -> np.ndarray:
 
 
 def make_panel(qtbot, alice, recording: RecordingState) -> ConversationPanel:
+    """The conversation of ``alice``'s open thread, shown."""
     widget = ConversationPanel(alice.state, SequencerState(None), recording)
     qtbot.addWidget(widget)
     widget.resize(600, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
+    with qtbot.waitExposed(widget):
+        widget.show()
     return widget
 
 
@@ -62,20 +63,8 @@ def panel(qtbot, alice):
 
 
 def drop(panel: ConversationPanel, files: list[Path]) -> bool:
-    """A file manager's drag arriving and released over the middle of the message list,
-    sent to the widget painted there (the events travel up to whoever takes drops)."""
-    list_middle = panel.messages.mapTo(panel, panel.messages.rect().center())
-    target = panel.childAt(list_middle)
-    assert target is not None
-    local = target.mapFrom(panel, list_middle)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
-    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(local, Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, enter)
-    dropped = QDropEvent(QPointF(local), Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, dropped)
-    return enter.isAccepted() and dropped.isAccepted()
+    """Files dragged over the middle of the message list and released there."""
+    return drop_files_at(panel, middle_of(panel, panel.messages), files) == (True, True)
 
 
 def bar_rows(panel: ConversationPanel) -> list[tuple[str, str]]:

@@ -14,37 +14,14 @@ import hashlib
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QWidget
-
 from desktop_app.domain.pattern import demo_pattern
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import make_backend
+from tests.gui.drops import drop_files_at, middle_of
 from tests.gui.journeys import TIMEOUT, grid_cells, running
 from tests.gui.journeys import status_bar_text as status
 from tests.gui.window_parts import Parts
 from tests.server.sample_files import audio_bytes
-
-
-def drop_at(window: QWidget, at: QPoint, files: list[Path]) -> tuple[bool, bool]:
-    """A drag of ``files`` arriving and released at ``at`` (window px), sent to the widget
-    painted there; whether the arrival and the drop were accepted."""
-    target = window.childAt(at)
-    assert target is not None
-    local = target.mapFrom(window, at)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
-    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(local, Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, enter)
-    drop = QDropEvent(QPointF(local), Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, drop)
-    return enter.isAccepted(), drop.isAccepted()
-
-
-def middle_of(window: QWidget, widget: QWidget) -> QPoint:
-    return widget.mapTo(window, widget.rect().center())
 
 
 def pattern_file(path: Path, bpm: float, **first_track: str) -> Path:
@@ -72,7 +49,7 @@ def test_a_pattern_dropped_on_the_grid_opens_with_the_question_file_open_asks(
             pad = viewport.mapTo(window, grid_cells(bo)[0][3].centre)
 
             modals.answer("Use these sounds")
-            assert drop_at(window, pad, [groove]) == (True, True)
+            assert drop_files_at(window, pad, [groove]) == (True, True)
             qtbot.waitUntil(lambda: status(bo) == "Opened groove.json", timeout=TIMEOUT)
             (asked,) = modals.shown
             assert asked.title == "Use the sounds this pattern names?"
@@ -119,7 +96,7 @@ def test_a_pattern_dropped_on_the_conversation_or_the_thread_list_opens(
     }
     for bpm, (where, at) in enumerate(places.items(), start=95):
         groove = pattern_file(tmp_path / f"groove {where}.json", float(bpm))
-        assert drop_at(window, at, [groove]) == (True, True), where
+        assert drop_files_at(window, at, [groove]) == (True, True), where
         qtbot.waitUntil(lambda g=groove: window.statusBar().currentMessage() == f"Opened {g.name}")
         assert parts.sequencer.pattern.bpm == bpm, where
     assert refused == []  # not "JSON files cannot be sent"
@@ -140,7 +117,7 @@ def test_a_json_that_is_no_pattern_is_refused_as_file_open_refuses_it(
     settings.write_text(json.dumps({"theme": "dark", "volume": 3}))
     modals.watch()
     grid = window.sequencer_panel.grid_scroll.viewport()
-    assert drop_at(window, middle_of(window, grid), [settings]) == (True, True)
+    assert drop_files_at(window, middle_of(window, grid), [settings]) == (True, True)
     qtbot.waitUntil(lambda: len(modals.shown) == 1, timeout=TIMEOUT)
 
     modals.watch()

@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -25,6 +24,7 @@ from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
+from tests.gui.drops import drop_files_at
 from tests.gui.layout_checks import problems
 from tests.gui.pixels import grab, mask_of
 
@@ -96,21 +96,8 @@ def empty_spot(panel: SequencerPanel, x: int) -> QPoint:
 
 
 def drop(panel: SequencerPanel, at: QPoint, files: list[Path]) -> bool:
-    """What a file manager's drag does on arrival and release at ``at`` (panel px): the
-    events go to the widget painted there and travel up to the one that takes drops."""
-    target = panel.childAt(at)
-    assert target is not None
-    local = target.mapFrom(panel, at)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
-    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(local, Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, enter)
-    if not enter.isAccepted():
-        return False
-    event = QDropEvent(QPointF(local), Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, event)
-    return event.isAccepted()
+    """What a file manager's drag does on arrival and release at ``at`` (panel px)."""
+    return drop_files_at(panel, at, files) == (True, True)
 
 
 def read(qtbot, seq: SequencerState) -> None:
