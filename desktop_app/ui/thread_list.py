@@ -14,7 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QFontMetricsF,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
@@ -133,9 +141,17 @@ def ask_text_dialog(parent: QWidget, title: str, label: str, text: str) -> str |
 
 
 class _ThreadListView(RingInside, QListWidget):
-    """A list that says what to do when it is empty."""
+    """A list that says what to do when it is empty, and whose right button only opens
+    the context menu: a press with it used to make the row current, which opened that
+    thread under the menu meant for it."""
 
     placeholder = "No threads yet.\nPress + to start one."
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()  # the context menu event still follows (it is its own event)
+            return
+        super().mousePressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, Qt, QThreadPool
+from PySide6.QtCore import QEvent, QPoint, Qt, QThreadPool
 from PySide6.QtGui import QHelpEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from desktop_app.services.tasks import TaskRunner
@@ -173,3 +174,54 @@ def test_a_private_thread_name_ends_before_the_unread_pill(qtbot, state, api, wi
     assert name.max() < pill.min() - 2, (
         f"the name runs to x={name.max()}, the pill starts at {pill.min()}"
     )
+
+
+def _name_bands(pixels: np.ndarray) -> list[tuple[int, int]]:
+    """(top, bottom) of each painted name: runs of image rows holding light grey text."""
+    rgb = pixels[..., :3].astype(int)
+    grey = (rgb.min(axis=2) > 110) & (rgb.max(axis=2) - rgb.min(axis=2) < 40)
+    lit = grey.sum(axis=1) >= 2
+    bands, start = [], None
+    for y, on in enumerate([*lit, False]):
+        if on and start is None:
+            start = y
+        elif not on and start is not None:
+            bands.append((start, y - 1))
+            start = None
+    return bands
+
+
+def test_a_right_click_on_a_thread_opens_its_menu_not_the_thread(qtbot, state, api):
+    """A right-click made the row under it current, which opened that thread behind the
+    menu meant for it. Only the menu opens now (Rename… acts on the row clicked)."""
+    from tests.gui.menu_driver import choose_from_next_menu
+
+    alpha = api.create_thread("Alpha")
+    beta = api.create_thread("Beta")
+    w = make(qtbot, state)
+    state.start()
+    qtbot.waitUntil(lambda: w.list.count() == 2, timeout=TIMEOUT)
+    state.open_thread(alpha.id)
+    qtbot.waitUntil(lambda: state.current_thread_id == alpha.id, timeout=TIMEOUT)
+    QApplication.processEvents()
+
+    pixels = grab(w.list.viewport())
+    bands = _name_bands(pixels)
+    assert len(bands) == 2, bands
+    selected_rows = np.flatnonzero(mask_of(pixels, theme.ACCENT, 30)[:, :12].any(axis=1))
+    other = [b for b in bands if not ((selected_rows >= b[0]) & (selected_rows <= b[1])).any()]
+    assert len(other) == 1, (bands, selected_rows)
+    name_columns = _lit_columns(pixels[other[0][0] : other[0][1] + 1])
+    where = QPoint(int(name_columns.mean()), (other[0][0] + other[0][1]) // 2)
+
+    seen: list[str] = []
+    choose_from_next_menu("(close)", seen)
+    # Through the window, as the platform delivers it: the press, then the context menu
+    # event Qt makes of it (a click sent to the widget itself makes no menu event).
+    at = w.list.viewport().mapTo(w.window(), where)
+    QTest.mouseClick(w.window().windowHandle(), Qt.MouseButton.RightButton, pos=at)
+    qtbot.waitUntil(lambda: bool(seen) and QApplication.activePopupWidget() is None)
+    assert "Rename…" in seen  # the menu was for a row
+    assert state.current_thread_id == alpha.id, "the right-click opened the thread"
+    assert w.list.currentItem().data(Qt.ItemDataRole.UserRole + 1) == alpha.id
+    assert beta.id in w.thread_ids()
