@@ -180,15 +180,7 @@ def _name_bands(pixels: np.ndarray) -> list[tuple[int, int]]:
     """(top, bottom) of each painted name: runs of image rows holding light grey text."""
     rgb = pixels[..., :3].astype(int)
     grey = (rgb.min(axis=2) > 110) & (rgb.max(axis=2) - rgb.min(axis=2) < 40)
-    lit = grey.sum(axis=1) >= 2
-    bands, start = [], None
-    for y, on in enumerate([*lit, False]):
-        if on and start is None:
-            start = y
-        elif not on and start is not None:
-            bands.append((start, y - 1))
-            start = None
-    return bands
+    return _bands(grey.sum(axis=1) >= 2)
 
 
 def test_a_right_click_on_a_thread_opens_its_menu_not_the_thread(qtbot, state, api):
@@ -225,3 +217,34 @@ def test_a_right_click_on_a_thread_opens_its_menu_not_the_thread(qtbot, state, a
     assert state.current_thread_id == alpha.id, "the right-click opened the thread"
     assert w.list.currentItem().data(Qt.ItemDataRole.UserRole + 1) == alpha.id
     assert beta.id in w.thread_ids()
+
+
+@pytest.mark.parametrize("width", [96, 110, 130, 150, 180, 240, 420])
+def test_the_empty_list_hint_reads_in_balanced_lines(qtbot, state, width):
+    """Word wrap left "one." alone under "Press + to start" in a narrow list. At every
+    width the hint's lines are of comparable length and inside the list."""
+    w = make(qtbot, state)
+    w.resize(width, 300)
+    QApplication.processEvents()
+    pixels = grab(w.list.viewport())
+    faint = mask_of(pixels, theme.TEXT_FAINT, 40)
+    spans = []
+    for top, bottom in _bands(faint.sum(axis=1) >= 1):
+        columns = np.flatnonzero(faint[top : bottom + 1].any(axis=0))
+        spans.append((columns.min(), columns.max()))
+    assert 2 <= len(spans) <= 4, spans
+    widths = [right - left + 1 for left, right in spans]
+    assert min(widths) >= 0.45 * max(widths), f"lines of {widths} px at {width} px"
+    assert all(left > 0 and right < pixels.shape[1] - 1 for left, right in spans)
+
+
+def _bands(lit: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True in ``lit``."""
+    bands, start = [], None
+    for i, on in enumerate([*lit, False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            bands.append((start, i - 1))
+            start = None
+    return bands
