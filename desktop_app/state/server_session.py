@@ -53,6 +53,8 @@ class ServerSession(QObject):
     ``close()`` ends it. ``memory`` set: the last open thread reopens on start."""
 
     delivered = Signal(object)  # OutboxEntry: the render is attached, the take adopted
+    # The server named the token (from a worker): "you" is that name from now on.
+    _identityLearned = Signal(str)
 
     def __init__(
         self,
@@ -105,7 +107,12 @@ class ServerSession(QObject):
         self.uploads = TaskRunner(self._pool)
         adopt = self._adopt_take if self._keep_take is not None else None
         # Every message goes out under the token's user (a stale name is re-stamped).
-        identity = TokenIdentity(api, self.connection.user_name, self._files.identity)
+        identity = TokenIdentity(
+            api, self.connection.user_name, self._files.identity,
+            learned=self._identityLearned.emit,
+        )  # fmt: skip
+        self._identity = identity
+        self._identityLearned.connect(self._on_identity)
         delivery = Delivery(api, self.outbox, identity=identity)
         queue = SendQueue(delivery, self.uploads, self, adopt_file=adopt)
         self.queue = queue
@@ -146,6 +153,28 @@ class ServerSession(QObject):
         self.threads.start()
         self._thread_poll.start()
         self.live.start()
+        self._learn_identity()
+        self.threads.connectionChanged.connect(self._learn_identity)
+
+    # ---- who the token is ----------------------------------------------------------------
+    def _learn_identity(self, *_changed: object) -> None:
+        """A start without the server (and nothing remembered) knew only the name in
+        Settings: ask who the token is as soon as the server answers."""
+        if self._closed or not self.threads.is_connected:
+            return
+        self._tasks.submit(
+            self._identity.learn,
+            on_error=lambda exc: log.info("who this token is, not known yet: %s", exc),
+            context=self.threads,
+        )
+
+    def _on_identity(self, name: str) -> None:
+        if self._closed or not name or name == self.user_id:
+            return
+        log.info("the server knows this token as %r (it was %r here)", name, self.user_id)
+        self.user_id = name
+        self.connection.user_name = name
+        self.threads.set_user_id(name)
 
     def close(self, *, wait_ms: int = 0, close_connection: bool = True) -> None:
         """End the session; never raises, whatever is in flight. Uploads in flight are
