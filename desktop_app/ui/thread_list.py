@@ -47,6 +47,7 @@ from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
 from desktop_app.ui.placeholder import paint_placeholder
 from desktop_app.ui.private_thread_dialog import PrivateThreadDialog, lock_icon
+from desktop_app.ui.thread_members import private_members
 
 AskText = Callable[[QWidget, str, str, str], "str | None"]
 """(parent, title, label, initial text) -> the text, or None when cancelled."""
@@ -65,8 +66,8 @@ def thread_tooltip(thread: Thread, unread: int) -> str:
     lines = [thread.name or "Untitled thread"]
     if thread.private:
         lines.append("Private: only its members see it")
-        # none listed: made with the shared token, which sees it (as the header says)
-        lines.append("Members: " + (", ".join(thread.users) or "you"))
+        members = private_members(thread.users, "", most=len(thread.users))  # every name
+        lines.append(members[:1].upper() + members[1:])
     else:
         lines.append("Public: everyone on this server sees it")
     if thread.updated_at:

@@ -122,12 +122,16 @@ def test_the_tooltip_says_who_sees_a_public_or_private_thread(qtbot, state, api)
     it, as a private thread's does."""
     public = api.create_thread("Jam", ["root"])
     private = api.create_private_thread("Band only", ["ana", "bo"])
-    mine = api.create_private_thread("Mine", [])  # the shared token's own: "you", as the header
+    # the shared token's own, without members: only admins see it (as the header says)
+    mine = api.create_private_thread("Mine", [])
     w = make(qtbot, state)
     state.start()
     qtbot.waitUntil(lambda: w.list.count() == 3, timeout=TIMEOUT)
     tips = {w.thread_ids()[row]: _tooltip_at(w, row) for row in range(3)}
-    assert tips[mine.id].splitlines()[1:3] == ["Private: only its members see it", "Members: you"]
+    assert tips[mine.id].splitlines()[1:3] == [
+        "Private: only its members see it",
+        "No members — the server's admins see it",
+    ]
     assert tips[public.id].splitlines()[:2] == ["Jam", "Public: everyone on this server sees it"]
     assert "root" not in tips[public.id]
     assert tips[private.id].splitlines()[:3] == [
