@@ -34,7 +34,7 @@ from desktop_app.services.tasks import TaskRunner
 from desktop_app.services.token_identity import TokenIdentity
 from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
 from desktop_app.state.live_events import LiveEvents
-from desktop_app.state.outbox_rows import failure_text, send_status, take_of
+from desktop_app.state.outbox_rows import HELD, failure_text, held_text, send_status, take_of
 from desktop_app.state.polled_arrivals import PolledArrivals
 from desktop_app.state.render_fetcher import recordings_in
 from desktop_app.state.send_queue import SendQueue
@@ -133,6 +133,7 @@ class ServerSession(QObject):
         queue.serverAnswered.connect(self.threads.server_answered)
         queue.threadDelivered.connect(self.threads.thread_delivered)
         queue.threadRefused.connect(self.threads.thread_refused)
+        queue.serverAskedToWait.connect(self._on_server_asked_to_wait)
         # The server's events, when it offers them; polling otherwise (and while lost).
         self.live = LiveEvents(api, self._submit_live, self)
         self.live.received.connect(self._on_event)
@@ -449,7 +450,14 @@ class ServerSession(QObject):
         else:
             state = {"pending": True, "take": take_of(entry)}
         self.threads.upsert_message(message, **state)
-        self.threads.sendStatus.emit(entry.id, send_status(entry))
+        held = self.queue.held_until(entry.id) is not None and entry.stage != Stage.FAILED
+        self.threads.sendStatus.emit(entry.id, HELD if held else send_status(entry))
+
+    def _on_server_asked_to_wait(self, entry: OutboxEntry, detail: str) -> None:
+        """The status line says why the message waits and when it goes (the row and the
+        transport say only that it waits)."""
+        if not self._closed:
+            self.threads.error.emit(held_text(entry, detail))
 
     def _message_for(self, entry: OutboxEntry) -> Message:
         base = self._messages.get(entry.id) or entry.as_message()

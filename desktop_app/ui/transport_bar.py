@@ -79,6 +79,7 @@ QLabel#status[error="true"] {{ color: {theme.ERROR}; }}
 _SENT_TAKE_TEXT = {
     "queued": ("Take queued · sending…", False),
     "waiting": ("Take queued — will send when online", False),
+    "held": ("Take queued — the server asked to wait (time below)", False),
     "sent": ("Take sent · ready to record", False),
     "failed": ("Take not sent — Retry on its message", True),
 }
