@@ -13,7 +13,7 @@ from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.thread_list import ThreadListWidget
-from tests.gui.pixels import grab, mask_of
+from tests.gui.pixels import grab, mask_of, runs
 
 TIMEOUT = 5000
 
@@ -180,11 +180,11 @@ def test_a_private_thread_name_ends_before_the_unread_pill(qtbot, state, api, wi
     )
 
 
-def _name_bands(pixels: np.ndarray) -> list[tuple[int, int]]:
+def _nameruns(pixels: np.ndarray) -> list[tuple[int, int]]:
     """(top, bottom) of each painted name: runs of image rows holding light grey text."""
     rgb = pixels[..., :3].astype(int)
     grey = (rgb.min(axis=2) > 110) & (rgb.max(axis=2) - rgb.min(axis=2) < 40)
-    return _bands(grey.sum(axis=1) >= 2)
+    return runs(grey.sum(axis=1) >= 2)
 
 
 def test_a_right_click_on_a_thread_opens_its_menu_not_the_thread(qtbot, state, api):
@@ -202,7 +202,7 @@ def test_a_right_click_on_a_thread_opens_its_menu_not_the_thread(qtbot, state, a
     QApplication.processEvents()
 
     pixels = grab(w.list.viewport())
-    bands = _name_bands(pixels)
+    bands = _nameruns(pixels)
     assert len(bands) == 2, bands
     selected_rows = np.flatnonzero(mask_of(pixels, theme.ACCENT, 30)[:, :12].any(axis=1))
     other = [b for b in bands if not ((selected_rows >= b[0]) & (selected_rows <= b[1])).any()]
@@ -233,22 +233,10 @@ def test_the_empty_list_hint_reads_in_balanced_lines(qtbot, state, width):
     pixels = grab(w.list.viewport())
     faint = mask_of(pixels, theme.TEXT_FAINT, 40)
     spans = []
-    for top, bottom in _bands(faint.sum(axis=1) >= 1):
+    for top, bottom in runs(faint.sum(axis=1) >= 1):
         columns = np.flatnonzero(faint[top : bottom + 1].any(axis=0))
         spans.append((columns.min(), columns.max()))
     assert 2 <= len(spans) <= 4, spans
     widths = [right - left + 1 for left, right in spans]
     assert min(widths) >= 0.45 * max(widths), f"lines of {widths} px at {width} px"
     assert all(left > 0 and right < pixels.shape[1] - 1 for left, right in spans)
-
-
-def _bands(lit: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) index of each run of True in ``lit``."""
-    bands, start = [], None
-    for i, on in enumerate([*lit, False]):
-        if on and start is None:
-            start = i
-        elif not on and start is not None:
-            bands.append((start, i - 1))
-            start = None
-    return bands
