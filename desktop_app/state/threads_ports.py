@@ -67,12 +67,13 @@ class Sender(Protocol):
     def network_back(self) -> None: ...
 
 
-@dataclass(frozen=True)
+@dataclass
 class ThreadsContext:
     """What the parts of ``ThreadsState`` (its thread list, unread counts, own messages)
     share: ``submit`` runs work in the background with the state as context (none once
     it is closed); ``answered()`` says the server answered, ``status`` hears when it did
-    not; without a ``sender`` nothing can be sent."""
+    not; without a ``sender`` nothing can be sent. ``user_id`` alone changes, when the
+    server says who the token is mid-session (``ThreadsState.set_user_id``)."""
 
     api: ThreadsApi
     store: ThreadsStore | None

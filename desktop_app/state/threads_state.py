@@ -119,6 +119,14 @@ class ThreadsState(QObject):
     def user_id(self) -> str:
         return self._ctx.user_id
 
+    def set_user_id(self, user_id: str) -> None:
+        """The server named this client's token mid-session: what is sent, counted as
+        read and marked "you" follows from now on, the rows on screen included."""
+        if user_id and user_id != self._ctx.user_id:
+            self._ctx.user_id = user_id
+            self._open.model.set_own_user_id(user_id)
+            self.threadsChanged.emit()  # a private thread's members read "you" anew
+
     @property
     def threads(self) -> list[Thread]:
         """Most recently updated first."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,26 +38,14 @@ from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.message_actions import MessageActions, MessageOwner
 from desktop_app.ui.message_list import MessageListView
 from desktop_app.ui.send_drop import DropTarget, SendDrop
+from desktop_app.ui.thread_members import names as people_names
+from desktop_app.ui.thread_members import private_members
 
 log = logging.getLogger(__name__)
 
 SEND_SHORTCUT = QKeySequence("Ctrl+Return")
 MIN_WIDTH = 290
 STACK_COMPOSER_BELOW = 360
-
-
-def _names(users: Sequence[str], most: int = 4) -> str:
-    """ "ada, bo, cy" — the first ``most`` names and how many more, so a busy thread's
-    header keeps to one short line."""
-    shown = ", ".join(users[:most])
-    return f"{shown} +{len(users) - most}" if len(users) > most else shown
-
-
-def _members(users: Sequence[str], own: str) -> str:
-    """A private thread's members, "you" first in place of your own name: the same words
-    on every member's screen, whoever made the thread."""
-    others = [u for u in users if u != own]
-    return _names(["you", *others] if own in users or not others else others)
 
 
 def open_link(url: str) -> None:
@@ -293,9 +281,9 @@ class ConversationPanel(QWidget):
         if thread is not None:
             self.title.setText(thread.name)
             if thread.private:  # the members are the only ones who see it: say who
-                people = f"Private · members: {_members(thread.users, self._threads.user_id)}"
+                people = f"Private · {private_members(thread.users, self._threads.user_id)}"
             else:  # everyone sees it: the people are those who posted
-                people = _names(self._threads.messages.authors())
+                people = people_names(self._threads.messages.authors())
             noun = "message" if count == 1 else "messages"
             self.subtitle.setText(" · ".join(p for p in (f"{count} {noun}", people) if p))
             self.messages.set_placeholder(
