@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from desktop_app.domain.pattern import empty_pattern
 from desktop_app.domain.step_edits import CLIP_MIME
-from tests.gui.pixels import grab, runs
+from desktop_app.ui import theme
+from tests.gui.journeys import click_painted
+from tests.gui.pixels import blobs, grab, runs
 from tests.gui.started_app import shown_app
 from tests.gui.window_parts import Parts
 
@@ -33,34 +35,38 @@ def graph(qtbot, tmp_path: Path):
         yield graph
 
 
-def painted_rows(grid: QWidget) -> list[list[tuple[QPoint, bool]]]:
-    """The pads as painted, row by row, left to right: each pad's centre and whether it is
-    lit. Pads are the only things in the grid brighter than its two background shades;
-    a lit pad is warm (an empty one is grey)."""
-    pixels = grab(grid).astype(int)
-    pad = pixels.max(axis=2) >= 38
-    warm = (pixels[:, :, 0] >= 120) & (pixels[:, :, 0] > pixels[:, :, 2] + 40)
+def painted_pads(grid: QWidget) -> list[list[QPoint]]:
+    """Where the pads are painted, row by row, left to right: a point inside each pad
+    near its top edge (clear of a velocity number written in its middle). Pads are the
+    only things in the grid brighter than its two background shades. Read while the
+    keyboard cursor is hidden: its ring would join the rows."""
+    pad = grab(grid).max(axis=2) >= 38
     rows = []
     band = [int(y) for y in np.nonzero(pad.any(axis=1))[0]]
     tops = [y for i, y in enumerate(band) if i == 0 or band[i - 1] != y - 1]
     bottoms = [y for i, y in enumerate(band) if i == len(band) - 1 or band[i + 1] != y + 1]
     for top, bottom in zip(tops, bottoms, strict=True):
-        middle = (top + bottom) // 2
-        cells = []
-        for left, right in runs(pad[middle]):
-            centre = QPoint((left + right) // 2, middle)
-            cells.append((centre, bool(warm[middle, centre.x()])))
-        rows.append(cells)
+        middle, probe = (top + bottom) // 2, top + (bottom - top) // 5
+        rows.append([QPoint((left + right) // 2, probe) for left, right in runs(pad[middle])])
     return rows
 
 
-def lit_pattern(grid: QWidget) -> list[list[bool]]:
-    return [[on for _, on in row] for row in painted_rows(grid)]
+def lit_pattern(grid: QWidget, pads: list[list[QPoint]] | None = None) -> list[list[bool]]:
+    """Which pads are painted lit (warm; an empty pad is grey), at ``pads`` (read now
+    if not given)."""
+    pixels = grab(grid).astype(int)
+    rows = painted_pads(grid) if pads is None else pads
+    return [[_warm(pixels[p.y(), p.x()]) for p in row] for row in rows]
+
+
+def _warm(rgb: np.ndarray) -> bool:
+    r, _, b = (int(v) for v in rgb)
+    return r >= 120 and r > b + 40
 
 
 def click_pad(grid: QWidget, row: int, column: int) -> None:
-    centre, _ = painted_rows(grid)[row][column]
-    QTest.mouseClick(grid, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    pad = painted_pads(grid)[row][column]
+    QTest.mouseClick(grid, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pad)
     QApplication.processEvents()
 
 
@@ -280,3 +286,31 @@ def test_steps_copied_in_one_window_paste_in_another(qtbot, tmp_path: Path) -> N
     two.edit.paste_action.trigger()
     assert second.sequencer.pattern.tracks[5].steps == hats[:8]
     assert {80, 50} <= set(hats[:8])  # both velocities of the hats arrived
+
+
+def header_rows(panel) -> list[QPoint]:
+    """A point on each track header's name area, top to bottom: right of the accent
+    stripe painted down the header's left edge."""
+    pixels = grab(panel.header_view)
+    stripes = [
+        b for b in blobs(pixels, theme.ACCENT, tolerance=10) if b.width <= 4 and b.height >= 16
+    ]
+    return [QPoint(b.right + 40, b.centre.y()) for b in sorted(stripes, key=lambda b: b.top)]
+
+
+def test_a_click_on_a_track_header_picks_the_row_without_changing_a_step(qtbot, graph) -> None:
+    panel = graph.window.sequencer_panel
+    grid, state = panel.grid, graph.sequencer_state
+    rows = header_rows(panel)
+    assert len(rows) == len(state.pattern.tracks)
+    pads = painted_pads(grid)  # before the row's cursor shows
+    start = lit_pattern(grid, pads)
+    click_painted(qtbot, panel.header_view, rows[3])  # Closed hat
+    assert QApplication.focusWidget() is grid and grid.cursor_cell[0] == 3
+    press(Qt.Key.Key_C)
+    assert lit_pattern(grid, pads) == start  # picking the row changed nothing
+    click_painted(qtbot, panel.header_view, rows[6])  # High tom
+    press(Qt.Key.Key_V)
+    assert lit_pattern(grid, pads)[6] == start[3]
+    assert "High tom" in graph.window.statusBar().currentMessage()
+    assert state.undo_stack.count() == 1
