@@ -21,7 +21,15 @@ from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QMimeData, QObject, Qt, SignalInstance, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from desktop_app.domain.pattern import LENGTH_RANGE, Pattern
 from desktop_app.domain.step_edits import (
@@ -147,6 +155,8 @@ class EditActions(QObject):
     def _text_field(self) -> TextField | None:
         """The window's focused text field, which the menu's Copy/Cut/Paste serve."""
         widget = QApplication.focusWidget()
+        if isinstance(widget, QAbstractSpinBox):  # the tempo field: its text is its editor's
+            widget = widget.findChild(QLineEdit)
         if isinstance(widget, TextField) and widget.window() is self._window.window():
             return widget
         return None

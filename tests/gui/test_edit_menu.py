@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
-from desktop_app.domain.pattern import empty_pattern
+from desktop_app.domain.pattern import Pattern, empty_pattern
 from desktop_app.domain.step_edits import CLIP_MIME
 from desktop_app.ui import theme
 from tests.gui.journeys import click_painted
@@ -314,3 +314,31 @@ def test_a_click_on_a_track_header_picks_the_row_without_changing_a_step(qtbot, 
     assert lit_pattern(grid, pads)[6] == start[3]
     assert "High tom" in graph.window.statusBar().currentMessage()
     assert state.undo_stack.count() == 1
+
+
+def test_with_no_tracks_only_double_can_act(qtbot, tmp_path: Path) -> None:
+    parts = Parts(tmp_path)
+    window = parts.window(qtbot)
+    parts.sequencer.set_pattern(Pattern(tracks=[]))
+    edit = window.edit
+    assert [a.isEnabled() for a in edit.step_actions] == [False] * 4
+    assert not edit.clear_pattern_action.isEnabled()
+    assert edit.double_action.isEnabled()
+    edit.paste_action.trigger()  # a stray trigger changes nothing
+    assert parts.sequencer.undo_stack.count() == 0
+
+
+def test_the_tempo_field_keeps_its_text_keys_and_the_menu_serves_it(qtbot, graph) -> None:
+    window = graph.window
+    bpm = window.sequencer_panel.pattern_controls.bpm
+    bpm.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is bpm)
+    bpm.selectAll()
+    press(Qt.Key.Key_C)
+    assert QGuiApplication.clipboard().text() == "122.0"
+    QGuiApplication.clipboard().setText("x")
+    bpm.selectAll()
+    menu = open_edit_menu(qtbot, window)
+    choose(qtbot, menu, "Copy")
+    assert QGuiApplication.clipboard().text() == "122.0"
+    assert graph.sequencer_state.undo_stack.count() == 0
