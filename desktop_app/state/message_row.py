@@ -134,7 +134,7 @@ class MessageRow:
         meta = summary_of(message)
         return cls(
             message=message,
-            sort_key=(message.timestamp, message.created_at, message.id),
+            sort_key=message.sort_key,
             meta=meta,
             summary=summary_text(meta, message.renders[0].duration if message.renders else None),
             time=time_text(message.timestamp),
