@@ -221,37 +221,23 @@ class EditActions(QObject):
     # ---- commands --------------------------------------------------------------------
     @Slot()
     def copy(self) -> None:
-        field = self._text_field()
-        if field is not None:
-            field.copy()
-            return
-        track = self.current_track()
-        if track is None:
-            return
-        clip = self._put_on_clipboard(track)
-        self._notify(f"Copied {self._name(track)}: {clip_text(clip)}")
+        track = self._track_unless_text(lambda field: field.copy())
+        if track is not None:
+            clip = self._put_on_clipboard(track)
+            self._notify(f"Copied {self._name(track)}: {clip_text(clip)}")
 
     @Slot()
     def cut(self) -> None:
-        field = self._text_field()
-        if field is not None:
-            field.cut()
-            return
-        track = self.current_track()
-        if track is None:
-            return
-        clip = self._put_on_clipboard(track)
-        name = self._name(track)
-        self._document.clear_track(track, f"Cut {name}")
-        self._notify(f"Cut {name}: {clip_text(clip)} — Paste puts the steps on another track")
+        track = self._track_unless_text(lambda field: field.cut())
+        if track is not None:
+            clip = self._put_on_clipboard(track)
+            name = self._name(track)
+            self._document.clear_track(track, f"Cut {name}")
+            self._notify(f"Cut {name}: {clip_text(clip)} — Paste puts the steps on another track")
 
     @Slot()
     def paste(self) -> None:
-        field = self._text_field()
-        if field is not None:
-            field.paste()
-            return
-        track, clip = self.current_track(), self._clip
+        track, clip = self._track_unless_text(lambda field: field.paste()), self._clip
         if track is None or clip is None:
             return
         self._document.paste_clip(track, clip)
@@ -262,6 +248,15 @@ class EditActions(QObject):
         elif len(clip) > length:
             done += f"; the last {len(clip) - length} do not fit in {length} steps"
         self._notify(done)
+
+    def _track_unless_text(self, on_text: Callable[[TextField], object]) -> int | None:
+        """The track to act on; None (after ``on_text`` did the job on it) while a text
+        field has the focus, or when there is no track."""
+        field = self._text_field()
+        if field is not None:
+            on_text(field)
+            return None
+        return self.current_track()
 
     @Slot()
     def clear_track(self) -> None:
