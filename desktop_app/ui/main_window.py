@@ -29,6 +29,7 @@ from desktop_app.ui import theme
 from desktop_app.ui.columns_splitter import ColumnsSplitter
 from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
+from desktop_app.ui.edit_actions import EditActions
 from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.focus_ring import FocusRingFollower
 from desktop_app.ui.menu_action import menu_action
@@ -235,6 +236,8 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        self.edit = EditActions(self, self._sequencer, panel.grid, self.show_notice)
+        self.edit.add_to(edit_menu)
 
         view_menu = bar.addMenu("&View")
         self.threads_action = self._action(
