@@ -127,7 +127,7 @@ class ServerSession(QObject):
         queue.threadDelivered.connect(self.threads.thread_delivered)
         queue.threadRefused.connect(self.threads.thread_refused)
         # The server's events, when it offers them; polling otherwise (and while lost).
-        self.live = LiveEvents(api, self._submit_live, self)
+        self.live = LiveEvents(api, self._submit_live, self, cursor=self.local_store)
         self.live.received.connect(self._on_event)
         self.live.streamingChanged.connect(self._on_streaming)
         # Without events, others' messages in threads not open are found by polling.
