@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop_app.domain.durations import clock_text, loops_held, loops_text
 from desktop_app.domain.message import Message, Render, parse_time
+from desktop_app.domain.pattern import pass_seconds
 from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
 
 RENDER_NONE = "none"
@@ -87,7 +88,7 @@ def _loops_held(meta: dict[str, Any], duration: float | None) -> float | None:
     spb = _number(meta.get("steps_per_beat")) or 4.0
     seconds = duration if duration is not None else _number(meta.get("duration"))
     if seconds and bpm and length and bpm > 0:
-        held = loops_held(seconds, length * 60.0 / (bpm * spb))
+        held = loops_held(seconds, pass_seconds(length, bpm, spb))
         if held is not None:
             return held
     loops = meta.get("loops")
@@ -134,7 +135,7 @@ class MessageRow:
         meta = summary_of(message)
         return cls(
             message=message,
-            sort_key=(message.timestamp, message.created_at, message.id),
+            sort_key=message.sort_key,
             meta=meta,
             summary=summary_text(meta, message.renders[0].duration if message.renders else None),
             time=time_text(message.timestamp),
