@@ -135,7 +135,7 @@ class ServerSession(QObject):
         queue.threadRefused.connect(self.threads.thread_refused)
         queue.serverAskedToWait.connect(self._on_server_asked_to_wait)
         # The server's events, when it offers them; polling otherwise (and while lost).
-        self.live = LiveEvents(api, self._submit_live, self)
+        self.live = LiveEvents(api, self._submit_live, self, cursor=self.local_store)
         self.live.received.connect(self._on_event)
         self.live.streamingChanged.connect(self._on_streaming)
         # Without events, others' messages in threads not open are found by polling.

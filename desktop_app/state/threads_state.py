@@ -56,6 +56,7 @@ class ThreadsState(QObject):
     # Another's new message in a thread not open (and not muted): for a notification.
     messageArrived = Signal(object)
     messageRemoved = Signal(str)  # a message deleted (in any thread, open or not)
+    recordingsRemoved = Signal(list)  # the render ids of a deleted message
 
     def __init__(
         self,
@@ -244,11 +245,28 @@ class ThreadsState(QObject):
         self._catalog.touch(message.parent_thread, message.timestamp)
 
     def remove_message(self, message_id: str) -> None:
+        """A message deleted (by its author, here or elsewhere): its row goes, and
+        ``recordingsRemoved`` names its recordings, which go from this disk too."""
+        shown = self._open.model.message(message_id)
         self._open.model.remove_message(message_id)
         self._unread.removed(message_id)
         self.messageRemoved.emit(message_id)
-        if self._ctx.store is not None:
-            self._submit(self._ctx.store.delete_messages, [message_id])
+        said = [render.id for render in shown.renders] if shown is not None else []
+        if said:
+            self.recordingsRemoved.emit(said)
+        store = self._ctx.store
+        if store is not None:
+
+            def forget() -> list[str]:
+                kept = store.get_message(message_id)  # a thread not open: only here
+                store.delete_messages([message_id])
+                return [r.id for r in kept.renders if r.id not in said] if kept else []
+
+            self._submit(forget, on_done=self._recordings_removed)
+
+    def _recordings_removed(self, render_ids: list[str]) -> None:
+        if render_ids:
+            self.recordingsRemoved.emit(render_ids)
 
     # ---- connection ------------------------------------------------------------------
     @property
