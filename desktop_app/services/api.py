@@ -24,6 +24,7 @@ from desktop_app.domain.message import Message, Render, Thread
 from desktop_app.domain.sample import Sample, check_sha256
 from desktop_app.services.download_source import Progress
 from desktop_app.services.pinning import CertificateMismatch, pin
+from desktop_app.services.retry_after import retry_after_seconds
 from sequencer_common.atomic import atomic_write
 
 CHUNK = 256 * 1024
@@ -41,7 +42,12 @@ class ApiError(Exception):
 
 
 class TransientApiError(ApiError):
-    """Worth retrying later: no connection, a timeout, a 5xx, a 429 or a 408."""
+    """Worth retrying later: no connection, a timeout, a 5xx, a 429 or a 408.
+    ``retry_after``: the seconds a 429 or 503 asked to wait (its ``Retry-After``)."""
+
+    def __init__(self, status: int | None, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(status, detail)
+        self.retry_after = retry_after
 
 
 class PermanentApiError(ApiError):
@@ -94,7 +100,8 @@ def _error_from_response(response: requests.Response) -> ApiError:
     # 408: the request came too slowly for the server (a congested uplink), which RFC 9110
     # says may be repeated; 429 and 5xx pass too.
     if status in (408, 429) or status >= 500:
-        return TransientApiError(status, detail)
+        wait = response.headers.get("Retry-After") if status in (429, 503) else None
+        return TransientApiError(status, detail, retry_after_seconds(wait))
     return PermanentApiError(status, detail)
 
 
