@@ -28,6 +28,8 @@ from desktop_app.services.retry_after import retry_after_seconds
 from sequencer_common.atomic import atomic_write
 
 CHUNK = 256 * 1024
+# Threads asked for per page of GET /api/v1/threads (the most a server answers).
+THREAD_PAGE = 1000
 
 
 class ApiError(Exception):
@@ -176,7 +178,10 @@ class ApiClient:
         return response
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._request(method, path, **kwargs)
+        return self._parsed(self._request(method, path, **kwargs))
+
+    @staticmethod
+    def _parsed(response: requests.Response) -> Any:
         try:
             return response.json()
         except (ValueError, RecursionError) as exc:
@@ -193,7 +198,21 @@ class ApiClient:
         return self._json("GET", "/api/v1/me", timeout=(3.0, 5.0))
 
     def list_threads(self) -> list[Thread]:
-        return [Thread.from_json(t) for t in self._json("GET", "/api/v1/threads")]
+        """Every thread, a page at a time: the server lists at most 1,000 per answer and
+        names the next page in ``X-Next-Cursor`` (an older server sends them all at once,
+        without it). A cursor seen before ends the walk, so a confused server cannot keep
+        the client asking for ever."""
+        threads: list[Thread] = []
+        params: dict[str, Any] = {"limit": THREAD_PAGE}
+        seen: set[str] = set()
+        while True:
+            response = self._request("GET", "/api/v1/threads", params=params)
+            threads += [Thread.from_json(t) for t in self._parsed(response)]
+            cursor = response.headers.get("X-Next-Cursor")
+            if not cursor or cursor in seen:
+                return threads
+            seen.add(cursor)
+            params = {"limit": THREAD_PAGE, "cursor": cursor}
 
     def get_thread(self, thread_id: str) -> Thread:
         return Thread.from_json(self._json("GET", f"/api/v1/threads/{thread_id}"))

@@ -25,8 +25,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from desktop_app.domain.draft import MessageDraft, draft_with_audio
-from desktop_app.domain.message import AUDIO_SNAPSHOT_FORMAT, Message, Thread
+from desktop_app.domain.draft import MessageDraft
+from desktop_app.domain.message import Message, Thread
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, SampleLookup, Stage
@@ -131,7 +131,7 @@ class ServerSession(QObject):
         # (the status line says why a message waits and when it goes)
         queue.serverAskedToWait.connect(lambda e, why: self.threads.error.emit(held_text(e, why)))
         # The server's events, when it offers them; polling otherwise (and while lost).
-        self.live = LiveEvents(api, self._submit_live, self)
+        self.live = LiveEvents(api, self._submit_live, self, cursor=self.local_store)
         self.live.received.connect(self._on_event)
         self.live.streamingChanged.connect(self._on_streaming)
         # Without events, others' messages in threads not open are found by polling.
@@ -328,32 +328,32 @@ class ServerSession(QObject):
         self._apply(self.queue.send(draft))
         return draft.id
 
-    def send_file(self, thread_id: str, path: Path, snapshot: dict[str, Any] | None) -> None:
-        """A dropped audio file: MP3 as is, WAV encoded first (on a worker)."""
+    def prepare_file(
+        self,
+        path: Path,
+        on_done: Callable[[AudioFile], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        """A dropped audio file made sendable on a worker (``prepare_dropped_audio``): its
+        length and waveform read once, a WAV encoded to MP3 in the outbox's scratch
+        folder (which the outbox moves in at Send); ``on_error`` hears in words why it
+        cannot be sent."""
         from desktop_app.services.dropped_audio import DroppedAudioError, prepare_dropped_audio
 
         source = Path(path)
-        snap = snapshot or {
-            "format": AUDIO_SNAPSHOT_FORMAT,
-            "version": "0.0.1",
-            "filename": source.name,
-        }
-
-        def done(audio: AudioFile) -> None:
-            self.send(draft_with_audio(thread_id, self.user_id, snap, audio))
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, DroppedAudioError):
-                self.threads.error.emit(str(exc))
+                on_error(str(exc))
             else:
                 log.error("could not prepare %s", source, exc_info=exc)
-                self.threads.error.emit(f"Could not send {source.name}: {exc}")
+                on_error(f"Could not read {source.name}: {exc}")
 
         self._tasks.submit(
             prepare_dropped_audio,
             source,
             self.queue.scratch_dir,
-            on_done=done,
+            on_done=on_done,
             on_error=failed,
             context=self.threads,
         )
