@@ -31,8 +31,8 @@ from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, SampleLookup, Stage
 from desktop_app.services.tasks import TaskRunner
-from desktop_app.services.token_identity import TokenIdentity
 from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
+from desktop_app.state.learned_identity import LearnedIdentity
 from desktop_app.state.live_events import LiveEvents
 from desktop_app.state.outbox_rows import HELD, failure_text, held_text, send_status, take_of
 from desktop_app.state.polled_arrivals import PolledArrivals
@@ -53,8 +53,6 @@ class ServerSession(QObject):
     ``close()`` ends it. ``memory`` set: the last open thread reopens on start."""
 
     delivered = Signal(object)  # OutboxEntry: the render is attached, the take adopted
-    # The server named the token (from a worker): "you" is that name from now on.
-    _identityLearned = Signal(str)
 
     def __init__(
         self,
@@ -107,13 +105,10 @@ class ServerSession(QObject):
         self.uploads = TaskRunner(self._pool)
         adopt = self._adopt_take if self._keep_take is not None else None
         # Every message goes out under the token's user (a stale name is re-stamped).
-        identity = TokenIdentity(
-            api, self.connection.user_name, self._files.identity,
-            learned=self._identityLearned.emit,
-        )  # fmt: skip
-        self._identity = identity
-        self._identityLearned.connect(self._on_identity)
-        delivery = Delivery(api, self.outbox, identity=identity)
+        known = self.connection.user_name
+        self._identity = LearnedIdentity(api, known, self._files.identity, self._tasks, self)
+        self._identity.learned.connect(self._on_identity)  # "you" follows the server's name
+        delivery = Delivery(api, self.outbox, identity=self._identity.identity)
         queue = SendQueue(delivery, self.uploads, self, adopt_file=adopt)
         self.queue = queue
         self.threads = ThreadsState(
@@ -133,7 +128,8 @@ class ServerSession(QObject):
         queue.serverAnswered.connect(self.threads.server_answered)
         queue.threadDelivered.connect(self.threads.thread_delivered)
         queue.threadRefused.connect(self.threads.thread_refused)
-        queue.serverAskedToWait.connect(self._on_server_asked_to_wait)
+        # (the status line says why a message waits and when it goes)
+        queue.serverAskedToWait.connect(lambda e, why: self.threads.error.emit(held_text(e, why)))
         # The server's events, when it offers them; polling otherwise (and while lost).
         self.live = LiveEvents(api, self._submit_live, self, cursor=self.local_store)
         self.live.received.connect(self._on_event)
@@ -157,17 +153,9 @@ class ServerSession(QObject):
         self._learn_identity()
         self.threads.connectionChanged.connect(self._learn_identity)
 
-    # ---- who the token is ----------------------------------------------------------------
     def _learn_identity(self, *_changed: object) -> None:
-        """A start without the server (and nothing remembered) knew only the name in
-        Settings: ask who the token is as soon as the server answers."""
-        if self._closed or not self.threads.is_connected:
-            return
-        self._tasks.submit(
-            self._identity.learn,
-            on_error=lambda exc: log.info("who this token is, not known yet: %s", exc),
-            context=self.threads,
-        )
+        if not self._closed and self.threads.is_connected:  # when the server answers
+            self._identity.ask(self.threads)
 
     def _on_identity(self, name: str) -> None:
         if self._closed or not name or name == self.user_id:
@@ -452,12 +440,6 @@ class ServerSession(QObject):
         self.threads.upsert_message(message, **state)
         held = self.queue.held_until(entry.id) is not None and entry.stage != Stage.FAILED
         self.threads.sendStatus.emit(entry.id, HELD if held else send_status(entry))
-
-    def _on_server_asked_to_wait(self, entry: OutboxEntry, detail: str) -> None:
-        """The status line says why the message waits and when it goes (the row and the
-        transport say only that it waits)."""
-        if not self._closed:
-            self.threads.error.emit(held_text(entry, detail))
 
     def _message_for(self, entry: OutboxEntry) -> Message:
         base = self._messages.get(entry.id) or entry.as_message()
