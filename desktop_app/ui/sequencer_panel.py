@@ -135,6 +135,7 @@ class SequencerPanel(QWidget):
         # Tab goes to the grid itself (which takes the arrow keys), not to its scroll area.
         self.grid_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.grid.cursorMoved.connect(self._follow_grid_cursor)
+        sequencer_state.currentStepChanged.connect(self._follow_playhead)
         self.ruler = StepRuler(sequencer_state, self)
         self.ruler.set_metrics(self.grid.metrics)
         self.grid.metricsChanged.connect(self.ruler.set_metrics)
@@ -280,6 +281,17 @@ class SequencerPanel(QWidget):
         """Keep the keyboard cursor's cell in view as it moves past the visible part."""
         centre = cell.center()
         self.grid_scroll.ensureVisible(centre.x(), centre.y(), cell.width(), cell.height())
+
+    def _follow_playhead(self, step: int) -> None:
+        """A pattern wider than the view: the playing step leaving it turns the page, so
+        the playhead stays in sight (LMMS's auto-scroll, Hydrogen's follow-playhead)."""
+        hbar = self.grid_scroll.horizontalScrollBar()
+        if step < 0 or hbar.maximum() == 0:
+            return
+        cell = self.grid.cell_rect(0, step)
+        room = self.grid_scroll.viewport().width()
+        if cell.left() < hbar.value() or cell.right() > hbar.value() + room:
+            hbar.setValue(cell.left() - self.grid.metrics.left_padding)
 
     def _history_button(self, label: str, action: QAction) -> QToolButton:
         button = HistoryButton(label, action, self)
