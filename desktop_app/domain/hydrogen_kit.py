@@ -14,7 +14,8 @@ plays one sample per track, and a step's velocity scales it): of velocity layers
 softest in most kits (GMRockKit's "Kick-Softest.wav"), so a kit imported from it played
 every hit as a ghost note. It comes at the loudness Hydrogen plays it with: instrument
 ``volume`` × instrument ``gain`` × component ``gain`` × layer ``gain``; the pitch is
-``pitchOffset`` + the layer's ``pitch`` in semitones; ``muteGroup`` (-1: none) is Hydrogen's choke group.
+``pitchOffset`` + the layer's ``pitch`` in semitones; ``muteGroup`` (-1: none) is
+Hydrogen's choke group.
 
 The pan pair is converted the way Hydrogen converts it when it loads an old kit
 (``Sampler::getRatioPan``): the louder side is 1, the other is 1 - |pan|, so
