@@ -38,13 +38,6 @@ def summary_of(message: Message) -> dict[str, Any]:
     return meta
 
 
-def _duration_text(seconds: float) -> str:
-    seconds = max(0.0, float(seconds))
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    return f"{clock_text(seconds)} min"
-
-
 def summary_text(meta: dict[str, Any], duration: float | None = None) -> str:
     """One line under the sender's name: a dropped file's name (and length), else the
     pattern's tempo, length and tracks, and the loops its take (``duration`` s) holds;
@@ -55,7 +48,7 @@ def summary_text(meta: dict[str, Any], duration: float | None = None) -> str:
         parts.append(filename)
         duration = meta.get("duration")
         if isinstance(duration, int | float) and not isinstance(duration, bool):
-            parts.append(_duration_text(duration))
+            parts.append(clock_text(duration))  # as its player and the composer say it
     bpm = meta.get("bpm")
     if isinstance(bpm, int | float):
         parts.append(f"{bpm:g} BPM")

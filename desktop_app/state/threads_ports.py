@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop_app.domain.draft import MessageDraft
+from desktop_app.domain.draft import AudioFile, MessageDraft
 from desktop_app.domain.message import Message, Thread
 from desktop_app.services.api import MessagePage
 from desktop_app.services.tasks import Submit
@@ -54,7 +54,12 @@ class Sender(Protocol):
 
     def resume(self) -> None: ...
     def send(self, draft: MessageDraft) -> str: ...
-    def send_file(self, thread_id: str, path: Path, snapshot: dict[str, Any] | None) -> None: ...
+    def prepare_file(
+        self,
+        path: Path,
+        on_done: Callable[[AudioFile], None],
+        on_error: Callable[[str], None],
+    ) -> None: ...
     def retry(self, message_id: str) -> None: ...
     def cancel(self, message_id: str) -> None: ...
     def create_thread(self, name: str, users: tuple[str, ...]) -> Thread: ...
@@ -63,12 +68,13 @@ class Sender(Protocol):
     def network_back(self) -> None: ...
 
 
-@dataclass(frozen=True)
+@dataclass
 class ThreadsContext:
     """What the parts of ``ThreadsState`` (its thread list, unread counts, own messages)
     share: ``submit`` runs work in the background with the state as context (none once
     it is closed); ``answered()`` says the server answered, ``status`` hears when it did
-    not; without a ``sender`` nothing can be sent."""
+    not; without a ``sender`` nothing can be sent. ``user_id`` alone changes, when the
+    server says who the token is mid-session (``ThreadsState.set_user_id``)."""
 
     api: ThreadsApi
     store: ThreadsStore | None

@@ -9,8 +9,8 @@ menus rather than defining its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -140,6 +140,7 @@ class SequencerPanel(QWidget):
         self.ruler.set_metrics(self.grid.metrics)
         self.grid.metricsChanged.connect(self.ruler.set_metrics)
         self.headers = TrackHeaderColumn(sequencer_state)
+        self.headers.installEventFilter(self)  # a click on a header picks its row
         self.headers.set_metrics(self.grid.metrics)
         self.grid.metricsChanged.connect(self.headers.set_metrics)
         self.header_view = HeaderViewport(self.headers, self)
@@ -244,6 +245,23 @@ class SequencerPanel(QWidget):
         self.play_action.triggered.connect(
             lambda _c=False: self.play_action.setChecked(seq.is_playing)
         )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A click on a track header that no control of it took (its name, its free
+        space) makes its row the grid's current row, as in Hydrogen's instrument list:
+        the Edit menu's Copy, Paste and Clear act on it."""
+        if (
+            watched is self.headers
+            and isinstance(event, QMouseEvent)
+            and event.type() == QEvent.Type.MouseButtonPress
+            and event.button() == Qt.MouseButton.LeftButton
+        ):
+            y = event.position().y()
+            for header in self.headers.headers:
+                if header.isVisible() and header.y() <= y < header.y() + header.height():
+                    self.grid.focus_row(header.index)
+                    break
+        return False
 
     def _show_focused_header(self, _old: QWidget | None, new: QWidget | None) -> None:
         """Tab into a track header below (or above) the visible rows scrolls it into view:
