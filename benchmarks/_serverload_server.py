@@ -106,7 +106,8 @@ def main() -> None:
     calls = count_calls(store)
     app = create_app(settings, store=store, storage=LocalStorage(data_dir / "media"))
     with ThreadedServer(app) as server:
-        print(json.dumps({"url": server.url, **seeded}), flush=True)
+        code = str(Path(sys.modules[SQLiteStore.__module__].__file__ or "").parents[2])
+        print(json.dumps({"url": server.url, "code": code, **seeded}), flush=True)
         since = time.monotonic()
         for line in sys.stdin:
             command, *rest = line.split()

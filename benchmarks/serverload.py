@@ -122,7 +122,10 @@ def server(code: Path, spec: dict[str, Any], folder: Path) -> Iterator[Server]:
         line = proc.stdout.readline()
         if not line:
             raise RuntimeError(f"the server of {code} did not start")
-        yield Server(proc, json.loads(line))
+        ready = json.loads(line)
+        if Path(ready["code"]).resolve() != code.resolve():
+            raise RuntimeError(f"the server ran {ready['code']}, not {code}")
+        yield Server(proc, ready)
     finally:
         if proc.poll() is None:
             assert proc.stdin is not None

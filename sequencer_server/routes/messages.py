@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -272,7 +273,7 @@ async def list_messages(
 
     def work() -> dict:
         thread = visible_thread_or_404(store.get_thread(thread_id), thread_id, user)
-        stored = store.changes(thread_id, since_seq, limit)
+        stored = store.changes(thread_id, since_seq, limit, decoded=False)
         page = within_bytes(
             stored,
             settings.write_limits.max_page_kb * 1024,
@@ -302,31 +303,30 @@ def within_bytes(
     """The page of ``present``ed messages, cut after the change that brings its JSON past
     ``max_bytes`` and marked full so the client asks for the rest from its cursor. Never
     below the pruned mark: a scan that restarted answers everything up to it in one page
-    (ChangePage.reset), since a cursor there could not be replayed. A message is presented
-    (its render URLs made, signed in a private thread) only when it goes into the page:
-    the rest of a thread of thousands is left as stored."""
-    changes: list[tuple[int, int, Any]] = sorted(
-        [*page.messages, *page.deleted], key=lambda change: change[0]
-    )
-    kept: list[tuple[int, int, Any]] = []
+    (ChangePage.reset), since a cursor there could not be replayed. A message is decoded
+    (when the store left it as its JSON text) and presented (its render URLs made, signed
+    in a private thread) only when it goes into the page: the rest of a long thread's
+    changes read for the page are left as stored."""
+    messages: list[tuple[int, int, Any, bool]] = [(s, c, d, True) for s, c, d in page.messages]
+    deleted: list[tuple[int, int, Any, bool]] = [(s, c, i, False) for s, c, i in page.deleted]
+    changes = sorted([*messages, *deleted], key=lambda change: change[0])
+    kept = ChangePage(full=page.full, reset=page.reset)
     total = 0
     floor: int | None = None  # asked of the store only for a page that is too large
-    cut = False
-    for seq, changed_at, item in changes:
+    for seq, changed_at, item, is_message in changes:
         if total > max_bytes and floor is None:
             floor = pruned_through()
         if floor is not None and total > max_bytes and seq > floor:
-            cut = True
+            kept.full = True
             break
-        shown = present(item) if isinstance(item, dict) else item
-        kept.append((seq, changed_at, shown))
-        total += json_size(shown) + 1
-    return ChangePage(
-        messages=[c for c in kept if isinstance(c[2], dict)],
-        deleted=[c for c in kept if isinstance(c[2], str)],
-        full=page.full or cut,
-        reset=page.reset,
-    )
+        if is_message:
+            shown = present(json.loads(item) if isinstance(item, str) else item)
+            kept.messages.append((seq, changed_at, shown))
+            total += json_size(shown) + 1
+        else:
+            kept.deleted.append((seq, changed_at, item))
+            total += json_size(item) + 1
+    return kept
 
 
 def settled_cursor(page: ChangePage, since: int, settle_ms: int) -> int:

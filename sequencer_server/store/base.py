@@ -20,7 +20,8 @@ class ChangePage:
     """Messages created or changed, and ids deleted, after a sequence number; each with
     its ``seq`` and the server time of the change in epoch milliseconds."""
 
-    messages: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
+    # A message is its JSON text (``str``) only when asked for undecoded (``changes``).
+    messages: list[tuple[int, int, dict[str, Any] | str]] = field(default_factory=list)
     deleted: list[tuple[int, int, str]] = field(default_factory=list)
     # The page hit its limit: later changes wait for the next page.
     full: bool = False
@@ -105,7 +106,13 @@ class MessageStore(UserStore, SampleStore, Protocol):
         """Append ``render`` unless a render with its id is attached; True if appended."""
 
     def delete_message(self, message_id: str) -> dict[str, Any] | None: ...
-    def changes(self, thread_id: str, since: int, limit: int) -> ChangePage: ...
+    def changes(
+        self, thread_id: str, since: int, limit: int, *, decoded: bool = True
+    ) -> ChangePage:
+        """Not ``decoded``: a store may leave a message as the JSON text it keeps (a
+        ``str`` in ``ChangePage.messages``), for a reader that decodes only what it uses
+        (a page cut by size keeps a few hundred of the thousand read)."""
+
     def cursor(self) -> int:
         """The newest sequence number handed out (0 for an empty store)."""
 

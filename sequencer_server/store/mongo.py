@@ -205,7 +205,10 @@ class MongoStore(MongoUsers, MongoSamples, MongoStorageTotals):
         )
         return row["doc"] if row else None
 
-    def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
+    def changes(
+        self, thread_id: str, since: int, limit: int, *, decoded: bool = True
+    ) -> ChangePage:
+        """Decoded whatever ``decoded`` says: the driver hands documents over decoded."""
         pruned = self.pruned_through()
         reset = 0 < since < pruned or since > self.cursor()
         start = 0 if reset else since

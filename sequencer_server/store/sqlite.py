@@ -246,7 +246,9 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             db.execute("INSERT OR IGNORE INTO retired_message_ids (id) VALUES (?)", (message_id,))
             return doc
 
-    def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
+    def changes(
+        self, thread_id: str, since: int, limit: int, *, decoded: bool = True
+    ) -> ChangePage:
         with self._lock:
             counters = dict(self._db.execute("SELECT name, value FROM counters").fetchall())
             pruned = counters["pruned_through"]
@@ -274,7 +276,7 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
                 args.append(msgs[-1][0])
             dels = self._db.execute(sql + " ORDER BY seq", args).fetchall()
         return ChangePage(
-            messages=[(s, c, json.loads(d)) for s, c, d in [*old, *msgs]],
+            messages=[(s, c, json.loads(d) if decoded else d) for s, c, d in [*old, *msgs]],
             deleted=[(s, c, i) for s, c, i in dels],
             full=full,
             reset=reset,
