@@ -37,6 +37,7 @@ class ThreadsSource(Protocol):
     def is_connected(self) -> bool: ...
 
     connectionChanged: SignalInstance
+    recordingsRemoved: SignalInstance  # list of render ids: their messages were deleted
 
 
 @dataclass
@@ -75,6 +76,13 @@ class Playback:
         threads_state.connectionChanged.connect(
             lambda _text: controller.set_online(threads_state.is_connected)
         )
+        threads_state.recordingsRemoved.connect(self._forget)
+
+    def _forget(self, render_ids: list[str]) -> None:
+        """A deleted message is deleted for everyone: its recording leaves this disk too
+        (it stayed in the cache, unlisted, until evicted)."""
+        for render_id in render_ids:
+            self.cache.drop(render_id)
 
     def set_cache_size_mb(self, size_mb: int) -> None:
         if self.cache.set_cap(render_cap_bytes(size_mb)):  # the recordings' share

@@ -24,14 +24,16 @@ TEXT_CONTROLS = (
 )
 # Blanks (what str.strip() removes) and characters that show nothing by themselves:
 # soft hyphen, joiners and zero-width spaces, bidi marks, invisible operators, fillers,
-# variation selectors, the byte-order mark.
+# variation selectors, the byte-order mark, the braille pattern blank, the interlinear
+# annotation marks.
 BLANKS = (
     "\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029"
     "\\u202f\\u205f\\u3000"
 )
 INVISIBLES = (
     "\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f"
-    "\\u2060-\\u2064\\u206a-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0"
+    "\\u2060-\\u2064\\u206a-\\u206f\\u2800\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0"
+    "\\ufff9-\\ufffb"
 )
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from sequencer_server import __version__
 from sequencer_server.auth_failures import CloseAfterAuthFailure, FailureLimiter
+from sequencer_server.body_token import require_token_for_oversize, vouched_without_body
 from sequencer_server.config import NO_USERS, ConfigError, Settings
 from sequencer_server.events import Broker, WakeOnWrite
 from sequencer_server.http_semantics import install_method_not_allowed
@@ -124,6 +125,8 @@ def create_app(
         BodyLimitMiddleware,
         limit_bytes=settings.max_upload_bytes,
         paths=(UPLOAD_PATH,),
+        vouch=require_token_for_oversize,
+        vouched_early=vouched_without_body,
         other_limit_bytes=settings.max_json_bytes,
         path_limits={
             samples.SAMPLES_PATH: (

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit
 
 SCHEME = "sequencer"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# What a token can be: it goes into an ``Authorization`` header, so visible ASCII only (a
+# line break there would add a header of the invite writer's choosing; a space or a bidi
+# override would hide what is pasted). Users' tokens are URL-safe base64.
+_TOKEN = re.compile(r"[!-~]{1,512}")
+# A host name, IPv4 address or bracketed IPv6 literal: nothing that changes the request.
+_HOST = re.compile(r"[A-Za-z0-9._-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]")
 
 
 class InviteError(ValueError):
@@ -60,9 +66,35 @@ def parse_invite(text: str) -> Invite:
     url, token, fp = one("url"), one("token"), one("fp")
     if not url or not token:
         raise InviteError("the invite lacks the server's url or the token")
-    target = urlsplit(url)
-    if target.scheme not in ("http", "https") or not target.netloc:
-        raise InviteError(f"the invite's server address {url[:80]!r} is not an http(s) URL")
+    if not _TOKEN.fullmatch(token):
+        raise InviteError(
+            "the invite's token has characters no token has (spaces, line breaks or "
+            "non-ASCII); ask for a new invite"
+        )
+    target = _server_url(url)
     if fp is not None and target.scheme != "https":
         raise InviteError("the invite pins a certificate for a server that is not HTTPS")
     return Invite(url.rstrip("/"), token, normalise_fingerprint(fp) if fp else None)
+
+
+def _server_url(url: str) -> SplitResult:
+    """The server's address, refused unless it is only that: an http(s) URL with a host
+    (and port, and a path when the server sits under one). A user name and password, a
+    query or a fragment would ride along on every request the app makes, or change what
+    it reaches, so an invite has none of them."""
+    target = urlsplit(url)  # which drops tabs and line breaks: judged on ``url`` below
+    if target.scheme not in ("http", "https") or not target.netloc:
+        raise InviteError(f"the invite's server address {url[:80]!r} is not an http(s) URL")
+    try:
+        target.port  # noqa: B018  # raises for a port that is no number 0-65535
+    except ValueError:
+        raise InviteError(f"the invite's server address {url[:80]!r} has no valid port") from None
+    host = target.netloc.rsplit(":", 1)[0] if not target.netloc.endswith("]") else target.netloc
+    if "@" in target.netloc or target.query or target.fragment or "?" in url or "#" in url:
+        raise InviteError(
+            f"the invite's server address {url[:80]!r} carries more than a server's address "
+            "(a user name, a query or a fragment)"
+        )
+    if not _HOST.fullmatch(host) or not all("!" <= c <= "~" for c in url):
+        raise InviteError(f"the invite's server address {url[:80]!r} has an unusable host name")
+    return target

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -48,14 +49,33 @@ class BodyRefused(ValueError):
 
 
 NESTED_TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
+# JSON's \uD800-\uDFFF escapes (or such bytes) without their pair decode to a lone
+# surrogate: no character, and no UTF-8 can hold it, so every later write of it (the
+# size check, the store, a response) would fail as a 500.
+LONE_SURROGATE = (
+    "a string holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its "
+    "pair), which is no character: send Unicode text"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(text: str) -> bool:
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def check_depth(value: object, limit: int) -> None:
-    """Iterative, so a deep value cannot exhaust the interpreter's stack here."""
+    """Nesting no deeper than ``limit``, and every string and key Unicode text (no lone
+    surrogate). Iterative, so a deep value cannot exhaust the interpreter's stack here."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            if _lone_surrogate(item):
+                raise BodyRefused(LONE_SURROGATE)
+            continue
         if isinstance(item, dict):
+            if any(_lone_surrogate(key) for key in item):
+                raise BodyRefused(LONE_SURROGATE)
             children: Iterable[Any] = item.values()
         elif isinstance(item, list):
             children = item

@@ -15,7 +15,8 @@ are kept. Types are strict: ``"bpm": "120"`` is text, not a tempo.
 What the desktop app's loader (``desktop_app.domain.pattern``) insists on is checked too,
 since a pattern it refuses is a message nobody can open: every track has exactly
 ``length`` steps (no version the app reads gives a track a length of its own), at most
-``MAX_TRACKS`` tracks, and names, sounds and the kit are not blank. The schema cannot say
+``MAX_TRACKS`` tracks, and names, sounds and the kit are not blank. Those names are shown
+in other people's windows, so they are held to a thread name's characters too. The schema cannot say
 the first, so the OpenAPI document states it in words. A version newer than the app reads
 is spared the steps check only: its readers judge what its tracks' lengths mean, and
 today's app refuses it as "newer" anyway. ``sample_sha256`` is checked by
@@ -41,6 +42,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from sequencer_common.visible_text import NAME_PATTERN, name_problem
+
 _OPEN = ConfigDict(extra="allow", strict=True)
 # Unknown keys pass the body parser like every other value (sequencer_server.openapi).
 _ANY_JSON = {"$ref": "#/components/schemas/JsonValue"}
@@ -52,17 +55,20 @@ MAX_TRACKS = 256
 MAX_STEPS = 64
 
 
-def _not_blank(value: str) -> str:
-    """The app refuses a name of spaces as it refuses an empty one (``str.strip``, so
-    exactly the characters it strips)."""
-    if not value.strip():
-        raise PydanticCustomError("blank", "must not be blank (only spaces)")
+def _visible_name(value: str) -> str:
+    """Track names, sounds and the kit are shown in other people's windows, as a thread's
+    name is: held to the same characters (no controls, line breaks or bidi overrides,
+    ``sequencer_common.visible_text``) and not blank — which covers what the app refuses,
+    a name of spaces (``str.strip``'s blanks), and names only of invisible characters."""
+    if problem := name_problem(value):
+        raise PydanticCustomError("name_unsafe", problem)
     return value
 
 
-# The schema's "\S" is Python's (what schema-driven tests draw from): not blank either.
 Text = Annotated[
-    str, Field(min_length=1, json_schema_extra={"pattern": r"\S"}), AfterValidator(_not_blank)
+    str,
+    Field(min_length=1, json_schema_extra={"pattern": NAME_PATTERN}),
+    AfterValidator(_visible_name),
 ]
 
 
@@ -146,7 +152,7 @@ class AudioSnapshot(BaseModel):
 
     format: Literal["sequencer.audio"]
     version: str = Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
-    filename: str | MISSING = Field(default=MISSING, min_length=1)
+    filename: Text | MISSING = MISSING
 
 
 AUDIO_FORMAT = "sequencer.audio"

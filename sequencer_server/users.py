@@ -70,6 +70,14 @@ def issue_token(store: UserStore, name: str) -> str:
     return token
 
 
+def _as_bytes(token: str) -> bytes | None:
+    """None for text no UTF-8 holds (a lone surrogate from a JSON escape): no token."""
+    try:
+        return token.encode()
+    except UnicodeEncodeError:
+        return None
+
+
 class Authenticator:
     """Resolves a supplied token to a :class:`User`, or None when it is no token."""
 
@@ -79,8 +87,17 @@ class Authenticator:
         self._touched: dict[str, float] = {}
 
     def identify(self, token: str) -> User | None:
-        if self._service is not None and hmac.compare_digest(token.encode(), self._service):
+        supplied = _as_bytes(token)
+        if supplied is None:
+            return None
+        if self._service is not None and hmac.compare_digest(supplied, self._service):
             return User(SERVICE_NAME, admin=True, service=True)
+        return self.identify_user(token)
+
+    def identify_user(self, token: str) -> User | None:
+        """A user's own token only (not the shared ``API_TOKEN``)."""
+        if _as_bytes(token) is None:
+            return None
         digest = token_hash(token)
         row = self._store.user_for_token(digest)
         if row is None:

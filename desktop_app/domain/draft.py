@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop_app.domain.message import Render, utc_now_iso
+from desktop_app.domain.message import AUDIO_SNAPSHOT_FORMAT, Render, utc_now_iso
 from desktop_app.domain.metadata import snapshot_metadata
 
 
@@ -104,6 +104,19 @@ def draft_with_audio(
         )
     meta = snapshot_metadata(snapshot, audio.duration if audio else None)
     return MessageDraft(thread_id, user_id, snapshot, meta, audio, text=text, reply_to=reply_to)
+
+
+def draft_with_audio_file(
+    thread_id: str,
+    user_id: str,
+    filename: str,
+    audio: AudioFile,
+    snapshot: dict[str, Any] | None = None,
+) -> MessageDraft:
+    """A dropped audio file as its own message, named ``filename`` (the file dropped,
+    whatever the MP3 sent is called: a WAV is encoded to a file of another name)."""
+    snap = snapshot or {"format": AUDIO_SNAPSHOT_FORMAT, "version": "0.0.1", "filename": filename}
+    return draft_with_audio(thread_id, user_id, snap, audio)
 
 
 def draft_with_text(thread_id: str, user_id: str, text: str, reply_to: str = "") -> MessageDraft:

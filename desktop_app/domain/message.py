@@ -120,6 +120,12 @@ class Message:
         return data
 
     @property
+    def sort_key(self) -> tuple[str, str, str]:
+        """The conversation's order: by time, then creation, then id (so equal times
+        still order alike on every client)."""
+        return (self.timestamp, self.created_at, self.id)
+
+    @property
     def has_pattern(self) -> bool:
         """False for a text-only message (no snapshot: nothing to load or play)."""
         return bool(self.snapshot)

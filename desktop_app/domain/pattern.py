@@ -68,6 +68,12 @@ DEFAULT_KIT_SAMPLES = (
 _PATTERN_KEYS = {"format", "version", "bpm", "swing", "steps_per_beat", "length", "kit", "tracks"}
 
 
+def pass_seconds(length: float, bpm: float, steps_per_beat: float) -> float:
+    """One pass of a pattern: ``length × 60 / (bpm × steps_per_beat)`` — also for a
+    received message's summary, which knows the numbers but has no ``Pattern``."""
+    return length * 60.0 / (bpm * steps_per_beat)
+
+
 @dataclass
 class Pattern:
     """A step pattern. Mutating methods validate their arguments like the loader does, so
@@ -88,8 +94,7 @@ class Pattern:
 
     @property
     def pass_seconds(self) -> float:
-        """One pass of the pattern: ``length × 60 / (bpm × steps_per_beat)``."""
-        return self.length * self.step_seconds
+        return pass_seconds(self.length, self.bpm, self.steps_per_beat)
 
     def audible(self, index: int) -> bool:
         """Solo wins over mute: with any track soloed only soloed tracks sound."""

@@ -24,9 +24,12 @@ from desktop_app.domain.message import Message, Render, Thread
 from desktop_app.domain.sample import Sample, check_sha256
 from desktop_app.services.download_source import Progress
 from desktop_app.services.pinning import CertificateMismatch, pin
+from desktop_app.services.retry_after import retry_after_seconds
 from sequencer_common.atomic import atomic_write
 
 CHUNK = 256 * 1024
+# Threads asked for per page of GET /api/v1/threads (the most a server answers).
+THREAD_PAGE = 1000
 
 
 class ApiError(Exception):
@@ -39,7 +42,12 @@ class ApiError(Exception):
 
 
 class TransientApiError(ApiError):
-    """Worth retrying later: no connection, a timeout, a 5xx, a 429 or a 408."""
+    """Worth retrying later: no connection, a timeout, a 5xx, a 429 or a 408.
+    ``retry_after``: the seconds a 429 or 503 asked to wait (its ``Retry-After``)."""
+
+    def __init__(self, status: int | None, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(status, detail)
+        self.retry_after = retry_after
 
 
 class PermanentApiError(ApiError):
@@ -92,7 +100,8 @@ def _error_from_response(response: requests.Response) -> ApiError:
     # 408: the request came too slowly for the server (a congested uplink), which RFC 9110
     # says may be repeated; 429 and 5xx pass too.
     if status in (408, 429) or status >= 500:
-        return TransientApiError(status, detail)
+        wait = response.headers.get("Retry-After") if status in (429, 503) else None
+        return TransientApiError(status, detail, retry_after_seconds(wait))
     return PermanentApiError(status, detail)
 
 
@@ -169,7 +178,10 @@ class ApiClient:
         return response
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._request(method, path, **kwargs)
+        return self._parsed(self._request(method, path, **kwargs))
+
+    @staticmethod
+    def _parsed(response: requests.Response) -> Any:
         try:
             return response.json()
         except (ValueError, RecursionError) as exc:
@@ -186,7 +198,21 @@ class ApiClient:
         return self._json("GET", "/api/v1/me", timeout=(3.0, 5.0))
 
     def list_threads(self) -> list[Thread]:
-        return [Thread.from_json(t) for t in self._json("GET", "/api/v1/threads")]
+        """Every thread, a page at a time: the server lists at most 1,000 per answer and
+        names the next page in ``X-Next-Cursor`` (an older server sends them all at once,
+        without it). A cursor seen before ends the walk, so a confused server cannot keep
+        the client asking for ever."""
+        threads: list[Thread] = []
+        params: dict[str, Any] = {"limit": THREAD_PAGE}
+        seen: set[str] = set()
+        while True:
+            response = self._request("GET", "/api/v1/threads", params=params)
+            threads += [Thread.from_json(t) for t in self._parsed(response)]
+            cursor = response.headers.get("X-Next-Cursor")
+            if not cursor or cursor in seen:
+                return threads
+            seen.add(cursor)
+            params = {"limit": THREAD_PAGE, "cursor": cursor}
 
     def get_thread(self, thread_id: str) -> Thread:
         return Thread.from_json(self._json("GET", f"/api/v1/threads/{thread_id}"))

@@ -48,6 +48,14 @@ def backoff_delay(attempts: int, rng: random.Random | None = None) -> float:
     return ceiling * (rng or random).uniform(0.5, 1.0)
 
 
+def retry_delay(exc: TransientApiError, attempts: int) -> float:
+    """When to try again after ``exc``: when the server said (its ``Retry-After``, at
+    least a second), else our own backoff."""
+    if exc.retry_after is not None:
+        return max(BACKOFF_BASE, exc.retry_after)
+    return backoff_delay(attempts)
+
+
 StageCallback = Callable[[OutboxEntry, Message | None], None]
 
 
@@ -128,7 +136,7 @@ class Delivery:
                     on_stage(current, None)
         except TransientApiError as exc:
             attempts = current.attempts + 1
-            delay = backoff_delay(attempts)
+            delay = retry_delay(exc, attempts)
             self.outbox.save(
                 replace(
                     current,

@@ -9,6 +9,7 @@ sentence that says what would work.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from pathlib import Path
 
@@ -44,17 +45,20 @@ def is_sendable(path: str | Path) -> bool:
     return Path(path).suffix.lower() in MP3_SUFFIXES | PCM_SUFFIXES
 
 
-def audio_length(path: Path) -> float | None:
-    """Seconds of audio in a droppable file, for showing it before it is sent; ``None``
-    when the file cannot say (it is refused in words when sent)."""
-    try:
-        if path.suffix.lower() in MP3_SUFFIXES:
-            return read_mp3_info(path).duration
-        import soundfile
+STALE_AFTER_S = 24 * 3600  # an MP3 made for sending this long ago was never sent
 
-        return float(soundfile.info(str(path)).duration)
-    except (RuntimeError, OSError, ValueError):
-        return None
+
+def prune_stale(work_dir: Path, now: float | None = None) -> None:
+    """Delete the MP3s made for sending more than ``STALE_AFTER_S`` ago: a WAV attached
+    and then left when the app quit (Send moves the file it sends out of ``work_dir``,
+    and taking an attachment back deletes its file)."""
+    limit = (time.time() if now is None else now) - STALE_AFTER_S
+    for path in work_dir.glob("*.mp3"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError as exc:
+            log.info("could not remove %s: %s", path, exc)
 
 
 PEAK_BLOCK = 65536  # frames decoded at a time: a long file never sits whole in memory
@@ -115,6 +119,7 @@ def prepare_dropped_audio(
         stereo = np.repeat(pcm[:, :1], 2, axis=1) if pcm.shape[1] == 1 else pcm[:, :2]
         stereo = np.clip(stereo.astype(np.float32), -1.0, 1.0)
         work_dir.mkdir(parents=True, exist_ok=True)
+        prune_stale(work_dir)
         target = work_dir / f"{source.stem}-{uuid.uuid4().hex[:8]}.mp3"
         encode_mp3(stereo, rate, target, bitrate)
         return AudioFile(

@@ -146,7 +146,9 @@ class EventStream:
     for each event whose data is a JSON object; ``on_state(True)`` once connected,
     ``on_state(False)`` when the connection is lost (it retries by itself).
     ``fingerprint``: the pinned certificate of a self-signed HTTPS server, the same pin
-    the API client uses (no certificate authority vouches for a bandmate's laptop)."""
+    the API client uses (no certificate authority vouches for a bandmate's laptop).
+    ``last_event_id``: resume after it; ``on_cursor(id)`` (on the worker) whenever the
+    stream moves past another id, so a later stream can resume there."""
 
     def __init__(
         self,
@@ -156,6 +158,7 @@ class EventStream:
         on_state: Callable[[bool], None],
         *,
         last_event_id: str | None = None,
+        on_cursor: Callable[[str], None] | None = None,
         fingerprint: str | None = None,
         read_timeout: float = READ_TIMEOUT,
         backoff: Sequence[float] = BACKOFF,
@@ -166,6 +169,7 @@ class EventStream:
         self._on_event = on_event
         self._on_state = on_state
         self.last_event_id = last_event_id
+        self._on_cursor = on_cursor
         self._read_timeout = read_timeout
         self._backoff = tuple(backoff)
         self._stop = threading.Event()
@@ -255,10 +259,13 @@ class EventStream:
                 event = parser.feed(line)
                 # A block's id counts even without data (the server opens each stream
                 # with its cursor): the standard sets it at every dispatch.
-                if line == "" and parser.last_id is not None:
+                moved = line == "" and parser.last_id not in (None, self.last_event_id)
+                if moved:
                     self.last_event_id = parser.last_id
                 if event is not None:
                     self._deliver(event)
+                if moved and self._on_cursor is not None and self.last_event_id:
+                    self._on_cursor(self.last_event_id)  # once the event is handed on
             return True, parser.retry_ms
         finally:
             with self._lock:

@@ -18,7 +18,8 @@ from pathlib import Path
 from desktop_app.domain.message import Message, Thread
 from sequencer_common.sqlite_db import Database
 
-SCHEMA_VERSION = 2  # 2: unread messages and muted threads (new tables only)
+# 2: unread messages and muted threads; 3: the event stream's last id (new tables only)
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 5.0  # sqlite3's default, what this store always waited
 
 _SCHEMA = """
@@ -45,6 +46,10 @@ CREATE TABLE IF NOT EXISTS unread (
 );
 CREATE TABLE IF NOT EXISTS muted (
     thread_id TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS event_cursor (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    last_event_id TEXT NOT NULL
 );
 """
 
@@ -214,6 +219,23 @@ class LocalStore:
                 "DELETE FROM unread WHERE thread_id = ? AND message_id NOT IN "
                 "(SELECT id FROM messages WHERE thread_id = ?)",
                 (thread_id, thread_id),
+            )
+
+    # ---- the event stream's place --------------------------------------------------------
+    def event_cursor(self) -> str | None:
+        """The id of the last event this client had from the server's stream: the next
+        session asks for what came after it, so what arrived while the app was closed
+        comes as events too (others' messages in threads not open count as unread)."""
+        with self._lock:
+            row = self._db.execute("SELECT last_event_id FROM event_cursor").fetchone()
+        return row[0] if row else None
+
+    def set_event_cursor(self, last_event_id: str) -> None:
+        with self._tx():
+            self._db.execute(
+                "INSERT INTO event_cursor (one, last_event_id) VALUES (1, ?) "
+                "ON CONFLICT(one) DO UPDATE SET last_event_id=excluded.last_event_id",
+                (last_event_id,),
             )
 
     # ---- poll cursors ----------------------------------------------------------------

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -78,10 +79,19 @@ class TokenIdentity:
     delivery worker, so blocking is fine) and kept for the rest of the session.
     Thread-safe: the upload pool has more than one worker."""
 
-    def __init__(self, api: MeSource, known: str = "", file: Path | None = None) -> None:
-        """``known``: the name the connection already learned (``/me`` at connect)."""
+    def __init__(
+        self,
+        api: MeSource,
+        known: str = "",
+        file: Path | None = None,
+        *,
+        learned: Callable[[str], None] | None = None,
+    ) -> None:
+        """``known``: the name the connection already learned (``/me`` at connect);
+        ``learned(name)`` hears (on the asking thread) the name the server gives later."""
         self._api = api
         self._file = file
+        self._learned = learned
         self._lock = threading.Lock()
         self._answer: str | None = known or None  # None: not asked yet; "": the name is free
 
@@ -92,7 +102,14 @@ class TokenIdentity:
         with self._lock:
             if self._answer is None:
                 self._answer = self._ask()
+                if self._answer and self._learned is not None:
+                    self._learned(self._answer)
             return self._answer or written_as
+
+    def learn(self) -> str:
+        """Ask the server now unless it was asked (``""``: the name is free); raises as
+        ``author`` does."""
+        return self.author("")
 
     def _ask(self) -> str:
         try:

@@ -277,6 +277,13 @@ class AudioPlayerState(QObject):
                 ms, self._pending_seek = self._pending_seek, None
                 self._player.setPosition(ms)
         elif status == QMediaPlayer.MediaStatus.EndOfMedia:
+            if self._loop and self._key:
+                # The backend reads the loop count when playback starts: Loop switched on
+                # mid-play still ends this pass. The next pass starts here, and loops by
+                # itself from then on.
+                self._set_position(0)
+                self._invoke("play")
+                return
             # Back to the start with the play button showing, like any player.
             key = self._key
             self._stop_at_wrap = False

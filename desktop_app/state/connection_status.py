@@ -9,7 +9,9 @@ refused token "not signed in", anything else is the action's own error sentence.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -50,6 +52,7 @@ class ConnectionStatus(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.retryDue)
         self._stopped = False
+        self._busy_until = 0.0  # the server asked to wait until then (its Retry-After)
 
     @property
     def state(self) -> str:
@@ -72,19 +75,21 @@ class ConnectionStatus(QObject):
 
     def reconnecting(self) -> None:
         self._timer.stop()
+        self._busy_until = 0.0
         self._set(RECONNECTING, "Reconnecting…")
 
     def connected(self) -> bool:
         """The server answered. True if it had not been connected before."""
         was_connected = self._state == CONNECTED
         self._index = 0
+        self._busy_until = 0.0
         self._timer.stop()
         self._set(CONNECTED, "Connected")
         return not was_connected
 
     def saved_changed(self) -> None:
         """What is saved on screen changed: the offline words may need to say so."""
-        if self._state == OFFLINE and self._timer.isActive():
+        if self._state == OFFLINE and self._timer.isActive() and not self._busy_until:
             self._set(OFFLINE, self._offline_text())
 
     def failed(self, exc: BaseException, what: str) -> None:
@@ -93,7 +98,9 @@ class ConnectionStatus(QObject):
             log.debug("after closing, could not %s: %s", what, exc)
             return
         if isinstance(exc, TransientApiError):
-            if self._state != OFFLINE or not self._timer.isActive():
+            if exc.retry_after is not None:
+                self._wait_as_asked(exc.retry_after)
+            elif self._state != OFFLINE or not self._timer.isActive():
                 self._go_offline(str(exc))
             return
         if isinstance(exc, CertificateError):  # retrying cannot help; say why, once
@@ -114,7 +121,22 @@ class ConnectionStatus(QObject):
         log.error("unexpected failure while trying to %s", what, exc_info=exc)
         self.error.emit(f"Could not {what}: {exc}")
 
+    def _wait_as_asked(self, seconds: float) -> None:
+        """The server answered "not now" with a ``Retry-After``: no request (polls
+        pause while not connected) until then, and the status line says until when. A
+        retry already due later than that stays as it is."""
+        seconds = max(1.0, seconds)
+        if self._timer.isActive() and self._timer.remainingTime() >= seconds * 1000:
+            return
+        self._delay = seconds
+        self._busy_until = time.time() + seconds
+        when = datetime.fromtimestamp(self._busy_until).astimezone()
+        self._set(OFFLINE, f"Server busy — it asked to wait; trying again at {when:%H:%M:%S}")
+        log.info("the server asked to wait %.0f s", seconds)
+        self._timer.start(round(seconds * 1000))
+
     def _go_offline(self, reason: str) -> None:
+        self._busy_until = 0.0
         delay = self._delays[min(self._index, len(self._delays) - 1)]
         self._index += 1
         self._delay = delay

@@ -38,16 +38,36 @@ class Stream(Protocol):
     def stop(self, timeout: float | None = ...) -> None: ...
 
 
-StreamFactory = Callable[[EventsServer, EventCallback, Callable[[bool], None]], Stream]
+class EventCursor(Protocol):
+    """Where the id of the last event had is kept between sessions (the local store)."""
+
+    def event_cursor(self) -> str | None: ...
+    def set_event_cursor(self, last_event_id: str) -> None: ...
+
+
+StreamFactory = Callable[
+    [EventsServer, EventCallback, Callable[[bool], None], str | None, Callable[[str], None]],
+    Stream,
+]
 
 
 def _event_stream(
-    server: EventsServer, on_event: EventCallback, on_state: Callable[[bool], None]
+    server: EventsServer,
+    on_event: EventCallback,
+    on_state: Callable[[bool], None],
+    last_event_id: str | None,
+    on_cursor: Callable[[str], None],
 ) -> Stream:
     """Pinned as the API client is: a stream that trusted less would never connect to a
     self-signed server, one that trusted more would accept a stranger's certificate."""
     return EventStream(
-        server.base_url, server.token, on_event, on_state, fingerprint=server.fingerprint
+        server.base_url,
+        server.token,
+        on_event,
+        on_state,
+        last_event_id=last_event_id,
+        on_cursor=on_cursor,
+        fingerprint=server.fingerprint,
     )
 
 
@@ -70,11 +90,13 @@ class LiveEvents(QObject):
         parent: QObject | None = None,
         *,
         stream_factory: StreamFactory = _event_stream,
+        cursor: EventCursor | None = None,
     ) -> None:
         super().__init__(parent)
         self._server = server
         self._submit = submit
         self._factory = stream_factory
+        self._cursor = cursor
         self._stream: Stream | None = None
         self._asking = False
         self._closed = False
@@ -99,9 +121,36 @@ class LiveEvents(QObject):
         if self._closed or not self.offered:
             log.info("the server offers no events: polling")
             return
-        log.info("listening to the server's events")
-        self._stream = self._factory(self._server, self._on_worker_event, self._on_worker_state)
+        if self._cursor is None:
+            self._listen(None)
+        else:
+            self._submit(
+                self._cursor.event_cursor,
+                on_done=self._listen,
+                on_error=lambda exc: self._listen(None),
+            )
+
+    def _listen(self, last_event_id: str | None) -> None:
+        if self._closed or self._stream is not None:
+            return
+        log.info("listening to the server's events (after %s)", last_event_id or "now")
+        self._stream = self._factory(
+            self._server,
+            self._on_worker_event,
+            self._on_worker_state,
+            last_event_id,
+            self._keep_cursor,
+        )
         self._stream.start()
+
+    def _keep_cursor(self, last_event_id: str) -> None:
+        """On the stream's worker: the store takes it from any thread."""
+        if self._cursor is None or self._closed:
+            return
+        try:
+            self._cursor.set_event_cursor(last_event_id)
+        except Exception:  # a closing store: the next session resumes a little earlier
+            log.debug("could not keep the event id", exc_info=True)
 
     def _on_no_health(self, exc: BaseException) -> None:
         self._asking = False  # asked again once the server answers something

@@ -122,6 +122,20 @@ class MessageListModel(QAbstractListModel):
     def own_user_id(self) -> str:
         return self._own
 
+    def set_own_user_id(self, own: str) -> None:
+        """Who "you" is, when the server says so mid-session (a start offline knew only
+        the name in Settings): the rows of the old and the new name change their marks
+        at once, not at the next start."""
+        if own == self._own:
+            return
+        old, self._own = self._own, own
+        roles = [int(Roles.IS_OWN)]
+        for row_no, row in enumerate(self._rows):
+            if row.message.user_id in (old, own):
+                idx = self.index(row_no)
+                self.dataChanged.emit(idx, idx, roles)
+        self._update_latest_own()
+
     def row_of(self, message_id: str) -> int:
         """Row of a message, -1 when absent."""
         return self._index.get(message_id, -1)

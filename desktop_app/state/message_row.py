@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop_app.domain.durations import clock_text, loops_held, loops_text
 from desktop_app.domain.message import Message, Render, parse_time
+from desktop_app.domain.pattern import pass_seconds
 from desktop_app.state.row_playback import NO_PLAYBACK, RowPlayback
 
 RENDER_NONE = "none"
@@ -37,13 +38,6 @@ def summary_of(message: Message) -> dict[str, Any]:
     return meta
 
 
-def _duration_text(seconds: float) -> str:
-    seconds = max(0.0, float(seconds))
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    return f"{clock_text(seconds)} min"
-
-
 def summary_text(meta: dict[str, Any], duration: float | None = None) -> str:
     """One line under the sender's name: a dropped file's name (and length), else the
     pattern's tempo, length and tracks, and the loops its take (``duration`` s) holds;
@@ -54,7 +48,7 @@ def summary_text(meta: dict[str, Any], duration: float | None = None) -> str:
         parts.append(filename)
         duration = meta.get("duration")
         if isinstance(duration, int | float) and not isinstance(duration, bool):
-            parts.append(_duration_text(duration))
+            parts.append(clock_text(duration))  # as its player and the composer say it
     bpm = meta.get("bpm")
     if isinstance(bpm, int | float):
         parts.append(f"{bpm:g} BPM")
@@ -87,7 +81,7 @@ def _loops_held(meta: dict[str, Any], duration: float | None) -> float | None:
     spb = _number(meta.get("steps_per_beat")) or 4.0
     seconds = duration if duration is not None else _number(meta.get("duration"))
     if seconds and bpm and length and bpm > 0:
-        held = loops_held(seconds, length * 60.0 / (bpm * spb))
+        held = loops_held(seconds, pass_seconds(length, bpm, spb))
         if held is not None:
             return held
     loops = meta.get("loops")
@@ -134,7 +128,7 @@ class MessageRow:
         meta = summary_of(message)
         return cls(
             message=message,
-            sort_key=(message.timestamp, message.created_at, message.id),
+            sort_key=message.sort_key,
             meta=meta,
             summary=summary_text(meta, message.renders[0].duration if message.renders else None),
             time=time_text(message.timestamp),

@@ -6,6 +6,8 @@ Pure functions of an entry, so the session only decides when a row changes, not 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from desktop_app.domain.message import Render
 from desktop_app.services.outbox import OutboxEntry, Stage
 
@@ -22,6 +24,17 @@ def failure_text(entry: OutboxEntry) -> str:
     for a problem with a file that does not exist."""
     step = _FAILED_STEP.get(entry.failed_stage or Stage.QUEUED, "Could not send the message")
     return f"{step} — {entry.last_error}" if entry.last_error else step
+
+
+HELD = "held"  # a send status: the server asked to wait (Retry-After) before the next try
+
+
+def held_text(entry: OutboxEntry, detail: str) -> str:
+    """The status line's sentence for a message the server asked to wait for: its words,
+    and the wall-clock time of the next try."""
+    when = datetime.fromtimestamp(entry.next_attempt_at).astimezone()
+    what = "upload the recording" if entry.stage == Stage.CREATED else "send the message"
+    return f"The server asked to wait ({detail.rstrip('.')}) — will {what} again at {when:%H:%M:%S}"
 
 
 def send_status(entry: OutboxEntry) -> str:

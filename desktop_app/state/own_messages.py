@@ -13,7 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop_app.domain.draft import MAX_TEXT, Take, draft_with_audio, draft_with_text
+from desktop_app.domain.draft import (
+    MAX_TEXT,
+    AudioFile,
+    Take,
+    draft_with_audio,
+    draft_with_audio_file,
+    draft_with_text,
+)
 from desktop_app.domain.message import Message
 from desktop_app.services.api import NotFoundError
 from desktop_app.state.open_thread import OpenThread
@@ -78,11 +85,36 @@ class OwnMessages:
         return self._ctx.sender
 
     def send_audio_file(self, path: Path, snapshot: dict[str, Any] | None) -> None:
-        """A dropped audio file: MP3 as is, WAV encoded first (on a worker)."""
+        """A dropped audio file sent as soon as it is made sendable (on a worker), into
+        the thread open now."""
         if self._ctx.sender is None or not self._open.thread_id:
             self._error("Open a thread to drop audio into it.")
             return
-        self._ctx.sender.send_file(self._open.thread_id, path, snapshot)
+        sender, thread_id = self._ctx.sender, self._open.thread_id
+
+        def prepared(audio: AudioFile) -> None:
+            sender.send(
+                draft_with_audio_file(thread_id, self._ctx.user_id, path.name, audio, snapshot)
+            )
+
+        sender.prepare_file(path, prepared, self._error)
+
+    def prepare_audio_file(
+        self, path: Path, on_done: Callable[[AudioFile], None], on_error: Callable[[str], None]
+    ) -> None:
+        """Read a dropped file once, on a worker, for ``send_prepared_audio`` to send."""
+        if self._ctx.sender is None:
+            on_error("Sending is not available, so audio files cannot be attached.")
+            return
+        self._ctx.sender.prepare_file(path, on_done, on_error)
+
+    def send_prepared_audio(self, filename: str, audio: AudioFile) -> str:
+        """A file ``prepare_audio_file`` made sendable, as its own message in the open
+        thread; returns its id."""
+        sender = self._sending_to()
+        return sender.send(
+            draft_with_audio_file(self._open.thread_id, self._ctx.user_id, filename, audio)
+        )
 
     def retry(self, message_id: str) -> None:
         if self._ctx.sender is not None:

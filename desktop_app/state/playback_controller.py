@@ -216,8 +216,9 @@ class PlaybackController(QObject):
         self.play(message_id, start_ms=round(max(0.0, min(1.0, fraction)) * (duration or 0) * 1000))
 
     def seek_by(self, message_id: str, seconds: float) -> None:
-        """Left/Right on the current row: 5 s back or forward in its render, when it is
-        the one playing or paused (another row's keys never move this one)."""
+        """Left/Right on the current row: ``seconds`` (a bar of its pattern, or 5 s) back or
+        forward in its render, when it is the one playing or paused (another row's keys
+        never move this one)."""
         if message_id and self.player.key == message_id:
             self.player.seek_by(round(seconds * 1000))
 

@@ -55,6 +55,9 @@ class SendQueue(QObject):
     serverAnswered = Signal()
     threadDelivered = Signal(object)  # Thread, a queued thread now exists on the server
     threadRefused = Signal(str, str)  # thread id, why the server will never take it
+    # The server asked to wait (429/503 with Retry-After): OutboxEntry (its
+    # ``next_attempt_at`` is when it goes again) and the server's words.
+    serverAskedToWait = Signal(object, str)
 
     def __init__(
         self,
@@ -73,6 +76,9 @@ class SendQueue(QObject):
         self._outbox = delivery.outbox
         self._tasks = tasks
         self._in_flight: set[str] = set()
+        # Entries waiting because the server said so (not our backoff), and until when:
+        # the network coming back does not send them early.
+        self._held_until: dict[str, float] = {}
         self._scanning = False
         self._scan_again = False
         self._cancel = threading.Event()
@@ -180,13 +186,20 @@ class SendQueue(QObject):
         else:
             log.error("creating thread %s failed unexpectedly", thread_id, exc_info=exc)
 
+    def held_until(self, entry_id: str) -> float | None:
+        """When an entry the server asked to wait for goes again (``None``: not held)."""
+        until = self._held_until.get(entry_id)
+        return until if until is not None and until > time.time() else None
+
     def network_back(self) -> None:
-        """The server answers again: everything waiting for its backoff goes now."""
+        """The server answers again: everything waiting for its backoff goes now — not
+        what waits for the time the server itself asked for."""
         self.deliver_threads()
+        held = {i for i in self._held_until if self.held_until(i) is not None}
 
         def work() -> None:
             for entry in self._outbox.pending():
-                if entry.next_attempt_at:
+                if entry.next_attempt_at and entry.id not in held:
                     self._outbox.save(replace(entry, next_attempt_at=0.0))
 
         self._submit(work, on_done=lambda _r: self.kick())
@@ -292,6 +305,10 @@ class SendQueue(QObject):
     def _finish(self, outcome: _Outcome) -> None:
         self._in_flight.discard(outcome.entry_id)
         exc, entry = outcome.error, outcome.entry
+        self._held_until.pop(outcome.entry_id, None)
+        asked_to_wait = isinstance(exc, TransientApiError) and exc.retry_after is not None
+        if asked_to_wait and entry is not None and not self._cancel.is_set():
+            self._held_until[entry.id] = entry.next_attempt_at
         if exc is None:
             assert entry is not None
             self.entryChanged.emit(entry)
@@ -305,6 +322,9 @@ class SendQueue(QObject):
             self.notQueued.emit(outcome.entry_id, f"Not saved for sending: {reason}")
             return
         self.entryChanged.emit(entry)
+        if asked_to_wait:
+            assert isinstance(exc, ApiError)
+            self.serverAskedToWait.emit(entry, exc.detail)
         if not isinstance(exc, ApiError):
             log.error("delivery of %s failed unexpectedly", outcome.entry_id, exc_info=exc)
         self.kick()  # its backoff (and any other's) arms the timer

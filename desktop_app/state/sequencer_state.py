@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from desktop_app.audio.timing import bars_beats
+from desktop_app.domain import step_edits
 from desktop_app.domain.pattern import DEFAULT_KIT_SAMPLES, DEFAULT_VELOCITY, Pattern, demo_pattern
 from desktop_app.domain.track import VELOCITY_MAX, default_choke
 from desktop_app.services.tasks import TaskRunner
@@ -187,16 +188,46 @@ class SequencerState(QObject):
         self.set_step(track, step, new, text="Toggle step")
         return new
 
-    def clear_track(self, track: int) -> None:
-        name = self._pattern.tracks[track].name
-        values = {(track, s): 0 for s in range(self._pattern.length)}
-        self.set_steps(values, f"Clear {name}")
+    def clear_track(self, track: int, text: str = "") -> None:
+        after = self._pattern.copy()
+        step_edits.clear_track(after, track)
+        self._set_steps_of(after, text or f"Clear {self._pattern.tracks[track].name}")
 
     def clear_all(self) -> None:
+        """Every step off, tracks and their sounds and mix kept: one undo step."""
+        after = self._pattern.copy()
+        step_edits.clear_pattern(after)
+        self._set_steps_of(after, "Clear pattern")
+
+    def track_clip(self, track: int) -> list[int]:
+        """Track ``track``'s steps as a clip to paste elsewhere (``step_edits``)."""
+        return step_edits.copy_track(self._pattern, track)
+
+    def paste_clip(self, track: int, clip: Sequence[int]) -> None:
+        """Replace track ``track``'s steps with ``clip``, repeated or cut to the pattern's
+        length; one undo step, none when the row already holds exactly that. Raises
+        ``ClipError`` for a clip that is not one, before anything changes."""
+        after = self._pattern.copy()
+        step_edits.paste_track(after, track, clip)
+        self._set_steps_of(after, f"Paste steps into {self._pattern.tracks[track].name}")
+
+    def double_length(self) -> int:
+        """Twice the length, the steps repeated in the added half (at most the longest
+        pattern); one undo step. Returns the new length."""
+        after = self._pattern.copy()
+        length = step_edits.double_pattern(after)
+        if length != self._pattern.length:
+            self.replace_pattern(after, f"Double length to {length} steps")
+        return length
+
+    def _set_steps_of(self, after: Pattern, text: str) -> None:
+        """The cells ``after`` (a same-shaped copy of the pattern) changed, as one undo step."""
         values = {
-            (t, s): 0 for t in range(len(self._pattern.tracks)) for s in range(self._pattern.length)
+            (t, s): velocity
+            for t, track in enumerate(after.tracks)
+            for s, velocity in enumerate(track.steps)
         }
-        self.set_steps(values, "Clear pattern")
+        self.set_steps(values, text)
 
     # ---- tracks ----------------------------------------------------------------------
     def set_volume(self, track: int, volume: float, gesture: int | None = None) -> None:

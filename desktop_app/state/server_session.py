@@ -25,8 +25,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from desktop_app.domain.draft import MessageDraft, draft_with_audio
-from desktop_app.domain.message import AUDIO_SNAPSHOT_FORMAT, Message, Thread
+from desktop_app.domain.draft import MessageDraft
+from desktop_app.domain.message import Message, Thread
 from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, SampleLookup, Stage
@@ -34,7 +34,7 @@ from desktop_app.services.tasks import TaskRunner
 from desktop_app.services.token_identity import TokenIdentity
 from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
 from desktop_app.state.live_events import LiveEvents
-from desktop_app.state.outbox_rows import failure_text, send_status, take_of
+from desktop_app.state.outbox_rows import HELD, failure_text, held_text, send_status, take_of
 from desktop_app.state.polled_arrivals import PolledArrivals
 from desktop_app.state.render_fetcher import recordings_in
 from desktop_app.state.send_queue import SendQueue
@@ -53,6 +53,8 @@ class ServerSession(QObject):
     ``close()`` ends it. ``memory`` set: the last open thread reopens on start."""
 
     delivered = Signal(object)  # OutboxEntry: the render is attached, the take adopted
+    # The server named the token (from a worker): "you" is that name from now on.
+    _identityLearned = Signal(str)
 
     def __init__(
         self,
@@ -105,7 +107,12 @@ class ServerSession(QObject):
         self.uploads = TaskRunner(self._pool)
         adopt = self._adopt_take if self._keep_take is not None else None
         # Every message goes out under the token's user (a stale name is re-stamped).
-        identity = TokenIdentity(api, self.connection.user_name, self._files.identity)
+        identity = TokenIdentity(
+            api, self.connection.user_name, self._files.identity,
+            learned=self._identityLearned.emit,
+        )  # fmt: skip
+        self._identity = identity
+        self._identityLearned.connect(self._on_identity)
         delivery = Delivery(api, self.outbox, identity=identity)
         queue = SendQueue(delivery, self.uploads, self, adopt_file=adopt)
         self.queue = queue
@@ -126,8 +133,9 @@ class ServerSession(QObject):
         queue.serverAnswered.connect(self.threads.server_answered)
         queue.threadDelivered.connect(self.threads.thread_delivered)
         queue.threadRefused.connect(self.threads.thread_refused)
+        queue.serverAskedToWait.connect(self._on_server_asked_to_wait)
         # The server's events, when it offers them; polling otherwise (and while lost).
-        self.live = LiveEvents(api, self._submit_live, self)
+        self.live = LiveEvents(api, self._submit_live, self, cursor=self.local_store)
         self.live.received.connect(self._on_event)
         self.live.streamingChanged.connect(self._on_streaming)
         # Without events, others' messages in threads not open are found by polling.
@@ -146,6 +154,28 @@ class ServerSession(QObject):
         self.threads.start()
         self._thread_poll.start()
         self.live.start()
+        self._learn_identity()
+        self.threads.connectionChanged.connect(self._learn_identity)
+
+    # ---- who the token is ----------------------------------------------------------------
+    def _learn_identity(self, *_changed: object) -> None:
+        """A start without the server (and nothing remembered) knew only the name in
+        Settings: ask who the token is as soon as the server answers."""
+        if self._closed or not self.threads.is_connected:
+            return
+        self._tasks.submit(
+            self._identity.learn,
+            on_error=lambda exc: log.info("who this token is, not known yet: %s", exc),
+            context=self.threads,
+        )
+
+    def _on_identity(self, name: str) -> None:
+        if self._closed or not name or name == self.user_id:
+            return
+        log.info("the server knows this token as %r (it was %r here)", name, self.user_id)
+        self.user_id = name
+        self.connection.user_name = name
+        self.threads.set_user_id(name)
 
     def close(self, *, wait_ms: int = 0, close_connection: bool = True) -> None:
         """End the session; never raises, whatever is in flight. Uploads in flight are
@@ -310,32 +340,32 @@ class ServerSession(QObject):
         self._apply(self.queue.send(draft))
         return draft.id
 
-    def send_file(self, thread_id: str, path: Path, snapshot: dict[str, Any] | None) -> None:
-        """A dropped audio file: MP3 as is, WAV encoded first (on a worker)."""
+    def prepare_file(
+        self,
+        path: Path,
+        on_done: Callable[[AudioFile], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        """A dropped audio file made sendable on a worker (``prepare_dropped_audio``): its
+        length and waveform read once, a WAV encoded to MP3 in the outbox's scratch
+        folder (which the outbox moves in at Send); ``on_error`` hears in words why it
+        cannot be sent."""
         from desktop_app.services.dropped_audio import DroppedAudioError, prepare_dropped_audio
 
         source = Path(path)
-        snap = snapshot or {
-            "format": AUDIO_SNAPSHOT_FORMAT,
-            "version": "0.0.1",
-            "filename": source.name,
-        }
-
-        def done(audio: AudioFile) -> None:
-            self.send(draft_with_audio(thread_id, self.user_id, snap, audio))
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, DroppedAudioError):
-                self.threads.error.emit(str(exc))
+                on_error(str(exc))
             else:
                 log.error("could not prepare %s", source, exc_info=exc)
-                self.threads.error.emit(f"Could not send {source.name}: {exc}")
+                on_error(f"Could not read {source.name}: {exc}")
 
         self._tasks.submit(
             prepare_dropped_audio,
             source,
             self.queue.scratch_dir,
-            on_done=done,
+            on_done=on_done,
             on_error=failed,
             context=self.threads,
         )
@@ -420,7 +450,14 @@ class ServerSession(QObject):
         else:
             state = {"pending": True, "take": take_of(entry)}
         self.threads.upsert_message(message, **state)
-        self.threads.sendStatus.emit(entry.id, send_status(entry))
+        held = self.queue.held_until(entry.id) is not None and entry.stage != Stage.FAILED
+        self.threads.sendStatus.emit(entry.id, HELD if held else send_status(entry))
+
+    def _on_server_asked_to_wait(self, entry: OutboxEntry, detail: str) -> None:
+        """The status line says why the message waits and when it goes (the row and the
+        transport say only that it waits)."""
+        if not self._closed:
+            self.threads.error.emit(held_text(entry, detail))
 
     def _message_for(self, entry: OutboxEntry) -> Message:
         base = self._messages.get(entry.id) or entry.as_message()

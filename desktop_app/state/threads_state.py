@@ -24,7 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.domain.draft import Take
+from desktop_app.domain.draft import AudioFile, Take
 from desktop_app.domain.message import Message, Thread
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.connection_status import RETRY_DELAYS, ConnectionStatus
@@ -56,6 +56,7 @@ class ThreadsState(QObject):
     # Another's new message in a thread not open (and not muted): for a notification.
     messageArrived = Signal(object)
     messageRemoved = Signal(str)  # a message deleted (in any thread, open or not)
+    recordingsRemoved = Signal(list)  # the render ids of a deleted message
 
     def __init__(
         self,
@@ -118,6 +119,14 @@ class ThreadsState(QObject):
     @property
     def user_id(self) -> str:
         return self._ctx.user_id
+
+    def set_user_id(self, user_id: str) -> None:
+        """The server named this client's token mid-session: what is sent, counted as
+        read and marked "you" follows from now on, the rows on screen included."""
+        if user_id and user_id != self._ctx.user_id:
+            self._ctx.user_id = user_id
+            self._open.model.set_own_user_id(user_id)
+            self.threadsChanged.emit()  # a private thread's members read "you" anew
 
     @property
     def threads(self) -> list[Thread]:
@@ -236,11 +245,28 @@ class ThreadsState(QObject):
         self._catalog.touch(message.parent_thread, message.timestamp)
 
     def remove_message(self, message_id: str) -> None:
+        """A message deleted (by its author, here or elsewhere): its row goes, and
+        ``recordingsRemoved`` names its recordings, which go from this disk too."""
+        shown = self._open.model.message(message_id)
         self._open.model.remove_message(message_id)
         self._unread.removed(message_id)
         self.messageRemoved.emit(message_id)
-        if self._ctx.store is not None:
-            self._submit(self._ctx.store.delete_messages, [message_id])
+        said = [render.id for render in shown.renders] if shown is not None else []
+        if said:
+            self.recordingsRemoved.emit(said)
+        store = self._ctx.store
+        if store is not None:
+
+            def forget() -> list[str]:
+                kept = store.get_message(message_id)  # a thread not open: only here
+                store.delete_messages([message_id])
+                return [r.id for r in kept.renders if r.id not in said] if kept else []
+
+            self._submit(forget, on_done=self._recordings_removed)
+
+    def _recordings_removed(self, render_ids: list[str]) -> None:
+        if render_ids:
+            self.recordingsRemoved.emit(render_ids)
 
     # ---- connection ------------------------------------------------------------------
     @property
@@ -308,6 +334,19 @@ class ThreadsState(QObject):
     def send_audio_file(self, path: str | Path, snapshot: dict[str, Any] | None = None) -> None:
         """A dropped audio file: MP3 as is, WAV encoded first (on a worker)."""
         self._own.send_audio_file(Path(path), snapshot)
+
+    def prepare_audio_file(
+        self, path: Path, on_done: Callable[[AudioFile], None], on_error: Callable[[str], None]
+    ) -> None:
+        """An attached audio file read once, on a worker: ``on_done(audio)`` with its
+        length and waveform (a WAV already encoded), ``on_error(sentence)`` if it cannot
+        be sent."""
+        self._own.prepare_audio_file(Path(path), on_done, on_error)
+
+    def send_prepared_audio(self, filename: str, audio: AudioFile) -> str:
+        """Post an attached file ``prepare_audio_file`` read, named ``filename``, to the
+        open thread; returns the message id."""
+        return self._own.send_prepared_audio(filename, audio)
 
     def retry_message(self, message_id: str) -> None:
         self._own.retry(message_id)

@@ -25,11 +25,6 @@ log = logging.getLogger(__name__)
 SortKey = tuple[str, str, str]
 
 
-def _sort_key(message: Message) -> SortKey:
-    """The conversation's order (``MessageRow.sort_key``): where the "New" line goes."""
-    return (message.timestamp, message.created_at, message.id)
-
-
 class UnreadCounts(QObject):
     """``UnreadCounts(context, open_thread)``: ``changed`` when the counts
     or the muted threads changed; ``arrived(message)`` for another's new message in a
@@ -132,7 +127,7 @@ class UnreadCounts(QObject):
         ids = self._unread.setdefault(thread_id, {})
         if message.id in ids:
             return
-        ids[message.id] = _sort_key(message)
+        ids[message.id] = message.sort_key
         self.changed.emit()
         if thread_id not in self._muted:
             self.arrived.emit(message)

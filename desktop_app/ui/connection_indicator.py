@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QRectF, QSize, Qt, SignalInstance
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, SignalInstance
 from PySide6.QtGui import QColor, QMouseEvent, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from desktop_app.ui import theme
 
@@ -28,6 +28,11 @@ _LOOK = {
     RECONNECTING: (theme.WARNING, "Reconnecting…"),
     OFFLINE: (theme.ERROR, "Offline"),
 }
+
+
+# What a status bar keeps around its message besides the permanent widgets: its
+# margins, the size grip and the gap before the first permanent widget.
+MESSAGE_ROOM = 40
 
 
 class ConnectionSource(Protocol):
@@ -62,9 +67,25 @@ class _Dot(QWidget):
         painter.drawEllipse(QRectF(2, 2, 6, 6))
 
 
+def short_form(text: str) -> str:
+    """The indicator's words when the status bar's message needs the room: the state and
+    when it is tried again — "Offline · retrying in 10 s" for "Offline — nothing saved
+    from this server yet; retrying in 10 s" — the rest goes to the tooltip."""
+    head, dash, rest = text.partition(" — ")
+    if not dash:
+        return text.partition(" · ")[0]  # "Connected · Local server": "Connected"
+    _said, semicolon, when = rest.rpartition("; ")
+    return f"{head} · {when}" if semicolon else head
+
+
 class ConnectionIndicator(QWidget):
     """``status()`` is connecting/connected/offline/reconnecting; ``text()`` what the user
-    reads. "connecting" lasts until the source reports its first answer."""
+    reads. "connecting" lasts until the source reports its first answer.
+
+    In a status bar it gives way to the bar's message: the offline sentence took 400 px
+    and cut "Grid set to 3 steps a beat: …" at 1024 px. While a message would not fit
+    beside its whole words it shows their ``short_form``, or only the state's word (the
+    whole in its tooltip)."""
 
     def __init__(
         self, source: ConnectionSource, server_label: str, parent: QWidget | None = None
@@ -77,8 +98,10 @@ class ConnectionIndicator(QWidget):
         self._detail = ""
         self._dot = _Dot(self)
         self._label = QLabel(self)
+        self._full = ""  # the whole words; the label may show their short form
+        self._bar: QStatusBar | None = None
         self._label.setStyleSheet(f"color: {theme.TEXT_DIM};")
-        layout = QHBoxLayout(self)
+        self._layout = layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 8, 0)
         layout.setSpacing(6)
         layout.addWidget(self._dot)
@@ -96,6 +119,54 @@ class ConnectionIndicator(QWidget):
     def text(self) -> str:
         return self._label.text()
 
+    def full_text(self) -> str:
+        """The whole words, also while the label shows their short form."""
+        return self._full
+
+    # ---- giving way to the status bar's message ------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ParentChange:
+            self._follow_bar()
+        return super().event(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._bar and event.type() == QEvent.Type.Resize:
+            self._fit()
+        return False
+
+    def _follow_bar(self) -> None:
+        bar = self.parentWidget()
+        while bar is not None and not isinstance(bar, QStatusBar):
+            bar = bar.parentWidget()
+        if bar is self._bar:
+            return
+        if self._bar is not None:
+            self._bar.removeEventFilter(self)
+            self._bar.messageChanged.disconnect(self._fit)
+        self._bar = bar
+        if bar is not None:
+            bar.installEventFilter(self)
+            bar.messageChanged.connect(self._fit)
+        self._fit()
+
+    def _fit(self, *_message: str) -> None:
+        """The whole words, or shorter ones when the bar's message needs the room: when
+        it tries again, then the state's word alone ("Offline"; the dot's colour says it
+        too)."""
+        forms = [self._full, short_form(self._full), self._full.partition(" — ")[0]]
+        shown = forms[0]
+        bar = self._bar
+        if bar is not None and bar.isVisible() and bar.currentMessage():
+            message = bar.fontMetrics().horizontalAdvance(bar.currentMessage())
+            margins = self._layout.contentsMargins()
+            spacing = self._layout.spacing()
+            chrome = margins.left() + margins.right() + spacing + self._dot.width()
+            fm = self._label.fontMetrics()
+            room = bar.width() - message - MESSAGE_ROOM - chrome
+            shown = next((f for f in forms if fm.horizontalAdvance(f) <= room), forms[-1])
+        if shown != self._label.text():
+            self._label.setText(shown)
+
     def status(self) -> str:
         return self._status
 
@@ -110,11 +181,12 @@ class ConnectionIndicator(QWidget):
         self._dot.update()
         server = self._server_label
         if self._status == CONNECTED:
-            self._label.setText(f"Connected · {server}")
+            self._full = f"Connected · {server}"
         elif self._status == OFFLINE:
-            self._label.setText(self._detail or "Offline")
+            self._full = self._detail or "Offline"
         else:
-            self._label.setText(word)
+            self._full = word
+        self._fit()
         tip = {
             CONNECTED: f"Connected to {server}.",
             CONNECTING: f"Connecting to {server}…",
@@ -122,7 +194,8 @@ class ConnectionIndicator(QWidget):
             OFFLINE: f"{server} cannot be reached. Messages you send wait in the outbox and "
             "go out when it is back.\nClick to retry now.",
         }.get(self._status, self._status)
-        self.setToolTip(tip)
+        # the whole sentence, which the label may show only the short form of
+        self.setToolTip(f"{self._full}\n\n{tip}" if self._status == OFFLINE else tip)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._status == OFFLINE:

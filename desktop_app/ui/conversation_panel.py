@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.draft import Take
+from desktop_app.domain.draft import AudioFile, Take
+from desktop_app.domain.durations import clock_text
+from desktop_app.state.attachments import Attachments, AudioPreparer
 from desktop_app.ui import theme
 from desktop_app.ui.attachment_bar import AttachmentBar
 from desktop_app.ui.composer_text import ComposerText
@@ -36,6 +38,8 @@ from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.message_actions import MessageActions, MessageOwner
 from desktop_app.ui.message_list import MessageListView
 from desktop_app.ui.send_drop import DropTarget, SendDrop
+from desktop_app.ui.thread_members import names as people_names
+from desktop_app.ui.thread_members import private_members
 
 log = logging.getLogger(__name__)
 
@@ -44,33 +48,14 @@ MIN_WIDTH = 290
 STACK_COMPOSER_BELOW = 360
 
 
-def _fmt_duration(seconds: float) -> str:
-    seconds = max(0.0, float(seconds))
-    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
-
-
-def _names(users: Sequence[str], most: int = 4) -> str:
-    """ "ada, bo, cy" — the first ``most`` names and how many more, so a busy thread's
-    header keeps to one short line."""
-    shown = ", ".join(users[:most])
-    return f"{shown} +{len(users) - most}" if len(users) > most else shown
-
-
-def _members(users: Sequence[str], own: str) -> str:
-    """A private thread's members, "you" first in place of your own name: the same words
-    on every member's screen, whoever made the thread."""
-    others = [u for u in users if u != own]
-    return _names(["you", *others] if own in users or not others else others)
-
-
 def open_link(url: str) -> None:
     """A link in a message opens in the user's browser (only web addresses are links)."""
     QDesktopServices.openUrl(QUrl(url))
 
 
-class ConversationThreads(MessageOwner, DropTarget, Protocol):
+class ConversationThreads(MessageOwner, DropTarget, AudioPreparer, Protocol):
     """The open thread and the sending of it (``ThreadsState``), besides what the message
-    actions and the drop to send use of it."""
+    actions, the drop to send and the attachments use of it."""
 
     @property
     def loading(self) -> bool: ...
@@ -84,7 +69,7 @@ class ConversationThreads(MessageOwner, DropTarget, Protocol):
         reply_to: str = "",
     ) -> str: ...  # fmt: skip
     def send_text(self, text: str, reply_to: str = "") -> str: ...
-    def send_audio_file(self, path: str | Path) -> None: ...
+    def send_prepared_audio(self, filename: str, audio: AudioFile) -> str: ...
 
     currentThreadChanged: SignalInstance
     threadsChanged: SignalInstance
@@ -162,8 +147,10 @@ class ConversationPanel(QWidget):
         self._actions = MessageActions(
             threads_state, self.messages, self.set_reply, self.loadRequested.emit, self
         )
-        # Dropped audio waits in the composer for Send (ui/attachment_bar.py).
-        self.attachments = AttachmentBar()
+        # Dropped audio waits in the composer for Send, read once as attached (on a worker).
+        self._attached = Attachments(threads_state, self)
+        self._attached.refused.connect(self.sendFailed)
+        self.attachments = AttachmentBar(self._attached)
         self._drop = SendDrop(
             threads_state, self.messages, self.attach_files, self.sendFailed.emit, self
         )
@@ -283,6 +270,8 @@ class ConversationPanel(QWidget):
             return "Sending is not available"
         if not self._threads.current_thread_id:
             return "Pick a thread to send to"
+        if reading := self._attached.reading:
+            return f"Reading {', '.join(p.name for p in reading)}…"
         return None
 
     @Slot()
@@ -292,9 +281,9 @@ class ConversationPanel(QWidget):
         if thread is not None:
             self.title.setText(thread.name)
             if thread.private:  # the members are the only ones who see it: say who
-                people = f"Private · members: {_members(thread.users, self._threads.user_id)}"
+                people = f"Private · {private_members(thread.users, self._threads.user_id)}"
             else:  # everyone sees it: the people are those who posted
-                people = _names(self._threads.messages.authors())
+                people = people_names(self._threads.messages.authors())
             noun = "message" if count == 1 else "messages"
             self.subtitle.setText(" · ".join(p for p in (f"{count} {noun}", people) if p))
             self.messages.set_placeholder(
@@ -320,7 +309,7 @@ class ConversationPanel(QWidget):
         elif self._recording.is_recording:
             text = "Recording… Send becomes available when you stop."
         elif take is not None:
-            text = f"<b>Take ready</b> · {_fmt_duration(take.duration)} · {take.bitrate} kbit/s MP3"
+            text = f"<b>Take ready</b> · {clock_text(take.duration)} · {take.bitrate} kbit/s MP3"
             if self.can_send_at_all():
                 text += (
                     f"<br><span style='color:{theme.TEXT_DIM}'>"
@@ -392,9 +381,7 @@ class ConversationPanel(QWidget):
 
     def _send_attachments(self) -> None:
         """Each attached file as its own message, then any words typed as one more."""
-        for path in self.attachments.files:
-            self._threads.send_audio_file(path)
-        self.attachments.clear()
+        self._attached.send(self._threads.send_prepared_audio)
         if self.text_box.text.strip():
             try:
                 self._threads.send_text(self.text_box.text, self._reply_to)

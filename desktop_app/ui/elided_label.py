@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStyle, QStyleOption, QWidget
 
 _NUMBER = re.compile(r"[\d.,:]+")
@@ -49,27 +49,20 @@ class ElidedLabel(QLabel):
     def shown_lines(self) -> list[str]:
         """What is painted, line by line: whole words while they fit, the last line
         shortened with "…" when the rest does not."""
+        return _wrap(self.text(), self.fontMetrics(), self.contentsRect().width(), self._lines)
+
+    def whole_width(self, text: str) -> int:
+        """The narrowest contents width at which ``text`` shows whole (on at most this
+        label's lines): what a layout must leave it for nothing to be shortened."""
         fm = self.fontMetrics()
-        width = self.contentsRect().width()
-        lines: list[str] = []
-        words: list[str] = []
-        for word in self.text().split(" "):  # a number stays with its unit ("320 kbps")
-            if words and _NUMBER.fullmatch(words[-1]):
-                words[-1] = f"{words[-1]} {word}"
+        low, high = 1, max(1, fm.horizontalAdvance(text))
+        while low < high:  # the narrowest width whose lines hold every word
+            mid = (low + high) // 2
+            if " ".join(_wrap(text, fm, mid, self._lines)) == text:
+                high = mid
             else:
-                words.append(word)
-        while words and len(lines) < self._lines - 1:
-            line = words.pop(0)
-            while words and fm.horizontalAdvance(f"{line} {words[0]}") <= width:
-                line = f"{line} {words.pop(0)}"
-            if fm.horizontalAdvance(line) > width:  # one word wider than the label
-                words.insert(0, line)
-                break
-            lines.append(line)
-        if words or not lines:
-            rest = " ".join(words)
-            lines.append(fm.elidedText(rest, Qt.TextElideMode.ElideRight, width))
-        return lines
+                low = mid + 1
+        return high
 
     def elided_text(self) -> str:
         """What is painted: the text, shortened to the label's width (its lines joined
@@ -106,3 +99,27 @@ class ElidedLabel(QLabel):
                 self.isEnabled(), self.elided_text(), self.foregroundRole(),
             )  # fmt: skip
         painter.end()
+
+
+def _wrap(text: str, fm: QFontMetrics, width: int, most: int) -> list[str]:
+    """``text`` in at most ``most`` lines of ``width``: whole words while they fit, the
+    last line shortened with "…" when the rest does not."""
+    lines: list[str] = []
+    words: list[str] = []
+    for word in text.split(" "):  # a number stays with its unit ("320 kbps")
+        if words and _NUMBER.fullmatch(words[-1]):
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    while words and len(lines) < most - 1:
+        line = words.pop(0)
+        while words and fm.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line = f"{line} {words.pop(0)}"
+        if fm.horizontalAdvance(line) > width:  # one word wider than the label
+            words.insert(0, line)
+            break
+        lines.append(line)
+    if words or not lines:
+        rest = " ".join(words)
+        lines.append(fm.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+    return lines

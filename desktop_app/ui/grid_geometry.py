@@ -133,8 +133,3 @@ class GridMetrics:
 def content_height(track_count: int) -> int:
     """With rows of the base height (the grid's minimum)."""
     return GridMetrics().content_height(track_count)
-
-
-def row_y(track: int) -> int:
-    """Top of a track's row with rows of the base height."""
-    return GridMetrics().row_y(track)

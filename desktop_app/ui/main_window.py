@@ -29,10 +29,12 @@ from desktop_app.ui import theme
 from desktop_app.ui.columns_splitter import ColumnsSplitter
 from desktop_app.ui.connection_indicator import ConnectionIndicator
 from desktop_app.ui.conversation_panel import ConversationPanel
+from desktop_app.ui.edit_actions import EditActions
 from desktop_app.ui.export_actions import ExportActions
 from desktop_app.ui.focus_ring import FocusRingFollower
 from desktop_app.ui.menu_action import menu_action
 from desktop_app.ui.midi_actions import MidiActions
+from desktop_app.ui.pattern_drop import PatternDrop
 from desktop_app.ui.pattern_file_actions import PatternFileActions
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
@@ -115,6 +117,8 @@ class MainWindow(QMainWindow):
         self.focus_rings = FocusRingFollower(self)
         self.focus_rings.start_quietly(self.sequencer_panel.grid)  # where a musician works
         self._build_menus()
+        # A pattern file dropped on the window opens as File → Open opens it.
+        self.pattern_drop = PatternDrop(self, self.pattern_files.open_file)
         self._bind_threads(threads_state)
         recording_state.error.connect(self.show_error)
         self.restore_layout()
@@ -232,6 +236,8 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        self.edit = EditActions(self, self._sequencer, panel.grid, self.show_notice)
+        self.edit.add_to(edit_menu)
 
         view_menu = bar.addMenu("&View")
         self.threads_action = self._action(

@@ -36,6 +36,7 @@ from desktop_app.ui.message_row_geometry import (
     AREA_SEEK,
 )
 from desktop_app.ui.placeholder import paint_placeholder
+from desktop_app.ui.render_player import bar_seconds
 
 SEEK_STEP_SECONDS = 5.0
 
@@ -329,7 +330,10 @@ class MessageListView(RingInside, QListView):
                 self.playRequested.emit(index.data(Roles.ID) or "")
             return
         if index.isValid() and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            step = SEEK_STEP_SECONDS if event.key() == Qt.Key.Key_Right else -SEEK_STEP_SECONDS
+            # A bar of the take's pattern, as its seek bar's ticks: 5 s jumped past the end
+            # of most drum takes. A file without a pattern keeps 5 s.
+            step = bar_seconds(index.data(Roles.SNAPSHOT)) or SEEK_STEP_SECONDS
+            step = step if event.key() == Qt.Key.Key_Right else -step
             self.seekByRequested.emit(index.data(Roles.ID) or "", step)
             return
         super().keyPressEvent(event)

@@ -11,13 +11,19 @@ while digits are being typed they stay the field's.
 Space is the transport key, as in Hydrogen and LMMS, also while a number field has the
 focus: a number has no spaces, and Qt typed one into the field (blanking it: "118 " is no
 number) instead of playing. Digits typed and not yet entered are taken first, so
-"118, Space" plays at 118.
+"118, Space" plays at 118. R (record) likewise: no number holds an R, and the field
+swallowed it.
+
+A number typed past a field's maximum is taken as the maximum, as Hydrogen and LMMS clamp a
+tempo. Qt's own fields refused the last digit without a sign, so "400" played at 40 BPM.
 """
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence, QValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -69,23 +75,61 @@ def _shows_committed_value(box: QSpinBox | QDoubleSpinBox) -> bool:
     return box.valueFromText(box.cleanText()) == box.value()
 
 
-def _is_plain_space(event: QKeyEvent) -> bool:
+_TRANSPORT_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_R)
+
+
+def _is_transport_key(event: QKeyEvent) -> bool:
+    """Space (play/stop) or R (record), pressed without Ctrl, Alt or Shift."""
     plain = event.modifiers() in (
         Qt.KeyboardModifier.NoModifier,
         Qt.KeyboardModifier.KeypadModifier,
     )
-    return plain and event.key() == Qt.Key.Key_Space
+    return plain and event.key() in _TRANSPORT_KEYS
+
+
+def _beyond_maximum(box: QSpinBox | QDoubleSpinBox, text: str) -> bool:
+    """Whether ``text`` (as the field shows it) is a number above the field's maximum."""
+    number = text.removeprefix(box.prefix()).removesuffix(box.suffix()).strip()
+    try:
+        return float(number.replace(box.locale().decimalPoint(), ".")) > box.maximum()
+    except ValueError:
+        return False
+
+
+class _ClampsToMaximum:
+    """For a number field (mixed in before QSpinBox or QDoubleSpinBox): a number typed
+    past the maximum is accepted while typing and becomes the maximum when entered."""
+
+    def validate(self, text: str, pos: int, /) -> tuple[QValidator.State, str, int]:
+        box = cast("QSpinBox | QDoubleSpinBox", self)
+        if _beyond_maximum(box, text):
+            return QValidator.State.Intermediate, text, pos
+        return cast(tuple[QValidator.State, str, int], super().validate(text, pos))  # type: ignore[misc]
+
+    def fixup(self, text: str, /) -> str:
+        box = cast("QSpinBox | QDoubleSpinBox", self)
+        if _beyond_maximum(box, text):
+            return box.textFromValue(box.maximum())  # type: ignore[arg-type]
+        return cast(str, super().fixup(text))  # type: ignore[misc]
+
+
+class _ClampedDoubleBox(_ClampsToMaximum, QDoubleSpinBox):
+    pass
+
+
+class _ClampedBox(_ClampsToMaximum, QSpinBox):
+    pass
 
 
 class _HistoryKeysToPattern(QObject):
     """Lets Undo/Redo through to the window's actions when a number field is not being
-    edited, and Space to the transport always (see the module docstring)."""
+    edited, and Space and R to the transport always (see the module docstring)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not isinstance(event, QKeyEvent) or not isinstance(watched, QSpinBox | QDoubleSpinBox):
             return False
         if event.type() == QEvent.Type.ShortcutOverride:
-            if _is_plain_space(event):
+            if _is_transport_key(event):
                 watched.interpretText()  # typed digits count before the transport moves
                 event.ignore()  # not overridden: the shortcut (Play/Stop) fires
                 return True
@@ -93,7 +137,7 @@ class _HistoryKeysToPattern(QObject):
                 event.ignore()  # not overridden: the shortcut (the Undo action) fires
                 return True
         # With no shortcut to take it (Play disabled), a space still never enters a number.
-        return event.type() == QEvent.Type.KeyPress and _is_plain_space(event)
+        return event.type() == QEvent.Type.KeyPress and _is_transport_key(event)
 
 
 class PatternControls(QWidget):
@@ -107,7 +151,7 @@ class PatternControls(QWidget):
         self._bpm_gesture = TimedGesture(state.new_gesture)
         self._swing_gesture = TimedGesture(state.new_gesture)
 
-        self.bpm = QDoubleSpinBox(self)
+        self.bpm = _ClampedDoubleBox(self)
         self.bpm.setObjectName("bpm")
         self.bpm.setRange(*BPM_RANGE)
         self.bpm.setDecimals(1)
@@ -118,7 +162,7 @@ class PatternControls(QWidget):
         self.bpm.setFixedWidth(72)
         self.bpm.valueChanged.connect(lambda v: state.set_bpm(v, self._bpm_gesture.token()))
 
-        self.swing = QSpinBox(self)
+        self.swing = _ClampedBox(self)
         self.swing.setRange(round(SWING_RANGE[0] * 100), round(SWING_RANGE[1] * 100))
         self.swing.setSuffix(" %")
         self.swing.setKeyboardTracking(False)
@@ -128,7 +172,7 @@ class PatternControls(QWidget):
             lambda v: state.set_swing(v / 100.0, self._swing_gesture.token())
         )
 
-        self.length = QSpinBox(self)
+        self.length = _ClampedBox(self)
         self.length.setRange(*LENGTH_RANGE)
         self.length.setKeyboardTracking(False)
         self.length.setToolTip("Pattern length in steps (1-64)")

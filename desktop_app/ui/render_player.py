@@ -116,28 +116,45 @@ def format_time(seconds: float | None) -> str:
     return clock_text(seconds)
 
 
+def beats_in_a_bar(steps_per_beat: int = 4, length: int | None = None) -> float:
+    """Four beats when a pattern pass is a whole number of four-beat bars, else one pass
+    (a 12-step pattern at 4 steps per beat is a bar of 3/4)."""
+    pass_beats = (length / steps_per_beat) if length and steps_per_beat else BEATS_PER_BAR
+    if (
+        pass_beats > BEATS_PER_BAR
+        and abs(pass_beats / BEATS_PER_BAR - round(pass_beats / 4)) < 1e-9
+    ):
+        return float(BEATS_PER_BAR)
+    return pass_beats
+
+
+def bar_seconds(snapshot: object) -> float | None:
+    """How long one bar of a message's pattern lasts (``beats_in_a_bar`` at its tempo);
+    None without a pattern."""
+    if not isinstance(snapshot, dict):
+        return None
+    bpm, spb, length = (
+        snapshot.get("bpm"),
+        snapshot.get("steps_per_beat", 4),
+        snapshot.get("length"),
+    )
+    if not isinstance(bpm, int | float) or bpm <= 0 or not isinstance(spb, int) or spb <= 0:
+        return None
+    return beats_in_a_bar(spb, length if isinstance(length, int) else None) * 60.0 / bpm
+
+
 def tick_fractions(
     duration_s: float | None, bpm: float | None, steps_per_beat: int = 4, length: int | None = None
 ) -> tuple[list[float], list[float]]:
-    """(bar ticks, beat ticks) as fractions of the render, from the snapshot's tempo.
-
-    A bar is four beats when a pattern pass is a whole number of four-beat bars, else one
-    pass (a 12-step pattern at 4 steps per beat is a bar of 3/4). The start gets no tick.
-    """
+    """(bar ticks, beat ticks) as fractions of the render, from the snapshot's tempo; a
+    bar as ``beats_in_a_bar`` says. The start gets no tick."""
     if not duration_s or not bpm or bpm <= 0 or duration_s <= 0:
         return [], []
     beat = 60.0 / bpm
     beats_total = duration_s / beat
     if beats_total > 4096:
         return [], []
-    pass_beats = (length / steps_per_beat) if length and steps_per_beat else BEATS_PER_BAR
-    if (
-        pass_beats > BEATS_PER_BAR
-        and abs(pass_beats / BEATS_PER_BAR - round(pass_beats / 4)) < 1e-9
-    ):
-        bar_beats = float(BEATS_PER_BAR)
-    else:
-        bar_beats = pass_beats
+    bar_beats = beats_in_a_bar(steps_per_beat, length)
     bars: list[float] = []
     beats: list[float] = []
     n = 1

@@ -1,7 +1,8 @@
 """Files dropped on the open thread become attachments waiting in the composer.
 
 Audio files are handed to ``attach`` (the composer shows them, and Send posts them into
-the open thread); anything else is refused in words at once.
+the open thread); anything else is refused in words at once — except a drag of pattern
+files only, which is left to the window (it opens them, ``pattern_drop``).
 
 An event filter on the message list (and its viewport) rather than drop handlers on the
 list itself, so the list stays a plain view and the hint it paints is the only thing it
@@ -20,6 +21,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
 from desktop_app.domain.message import Thread
 from desktop_app.services.dropped_audio import is_sendable, refusal
 from desktop_app.ui.message_list import MessageListView
+from desktop_app.ui.pattern_drop import local_files, pattern_files_only
 
 
 class DropTarget(Protocol):
@@ -81,10 +83,8 @@ class SendDrop(QObject):
 
     @staticmethod
     def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
-        mime = event.mimeData()
-        if mime is None or not mime.hasUrls():
-            return []
-        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+        files = local_files(event.mimeData())
+        return [] if pattern_files_only(files) else files
 
     def drop_files(self, files: list[Path]) -> None:
         """Attach the audio files (Send posts them); anything else is refused in words."""

@@ -9,8 +9,8 @@ menus rather than defining its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -135,10 +135,12 @@ class SequencerPanel(QWidget):
         # Tab goes to the grid itself (which takes the arrow keys), not to its scroll area.
         self.grid_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.grid.cursorMoved.connect(self._follow_grid_cursor)
+        sequencer_state.currentStepChanged.connect(self._follow_playhead)
         self.ruler = StepRuler(sequencer_state, self)
         self.ruler.set_metrics(self.grid.metrics)
         self.grid.metricsChanged.connect(self.ruler.set_metrics)
         self.headers = TrackHeaderColumn(sequencer_state)
+        self.headers.installEventFilter(self)  # a click on a header picks its row
         self.headers.set_metrics(self.grid.metrics)
         self.grid.metricsChanged.connect(self.headers.set_metrics)
         self.header_view = HeaderViewport(self.headers, self)
@@ -244,6 +246,23 @@ class SequencerPanel(QWidget):
             lambda _c=False: self.play_action.setChecked(seq.is_playing)
         )
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A click on a track header that no control of it took (its name, its free
+        space) makes its row the grid's current row, as in Hydrogen's instrument list:
+        the Edit menu's Copy, Paste and Clear act on it."""
+        if (
+            watched is self.headers
+            and isinstance(event, QMouseEvent)
+            and event.type() == QEvent.Type.MouseButtonPress
+            and event.button() == Qt.MouseButton.LeftButton
+        ):
+            y = event.position().y()
+            for header in self.headers.headers:
+                if header.isVisible() and header.y() <= y < header.y() + header.height():
+                    self.grid.focus_row(header.index)
+                    break
+        return False
+
     def _show_focused_header(self, _old: QWidget | None, new: QWidget | None) -> None:
         """Tab into a track header below (or above) the visible rows scrolls it into view:
         the headers move with the grid's scroll bar, not with the focus."""
@@ -261,6 +280,17 @@ class SequencerPanel(QWidget):
         """Keep the keyboard cursor's cell in view as it moves past the visible part."""
         centre = cell.center()
         self.grid_scroll.ensureVisible(centre.x(), centre.y(), cell.width(), cell.height())
+
+    def _follow_playhead(self, step: int) -> None:
+        """A pattern wider than the view: the playing step leaving it turns the page, so
+        the playhead stays in sight (LMMS's auto-scroll, Hydrogen's follow-playhead)."""
+        hbar = self.grid_scroll.horizontalScrollBar()
+        if step < 0 or hbar.maximum() == 0:
+            return
+        cell = self.grid.cell_rect(0, step)
+        room = self.grid_scroll.viewport().width()
+        if cell.left() < hbar.value() or cell.right() > hbar.value() + room:
+            hbar.setValue(cell.left() - self.grid.metrics.left_padding)
 
     def _history_button(self, label: str, action: QAction) -> QToolButton:
         button = HistoryButton(label, action, self)

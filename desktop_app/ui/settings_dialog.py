@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtGui import QAction, QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -91,6 +91,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
         self._settings = settings
+        self._devices = devices
         available = devices()
 
         # ---- server ------------------------------------------------------------------
@@ -185,10 +186,8 @@ class SettingsDialog(QDialog):
         self.output_device = self._device_combo(available.outputs, settings.output_device)
         self.input_device = self._device_combo(available.inputs, settings.input_device)
         self.mix_input = QCheckBox("Mix the input into recordings")
-        self.mix_input.setToolTip(
-            "Record what comes in on the input device (a mic, a synth) together with the sequencer."
-        )
         self.mix_input.setChecked(settings.mix_input)
+        self._show_input_choice(available)
         self.mp3_bitrate = QComboBox()
         for rate in MP3_BITRATES:
             self.mp3_bitrate.addItem(f"{rate} kbit/s", rate)
@@ -262,6 +261,38 @@ class SettingsDialog(QDialog):
         self._fit_height()
 
     # ---- devices -------------------------------------------------------------------------
+    def refresh_devices(self) -> None:
+        """Ask for the devices again (a microphone plugged in since the dialog opened):
+        the input list and whether the input can be mixed follow."""
+        available = self._devices()
+        chosen = self.input_device.currentData() or ""
+        fresh = self._device_combo(available.inputs, chosen)
+        self.input_device.clear()
+        for i in range(fresh.count()):
+            self.input_device.addItem(fresh.itemIcon(i), fresh.itemText(i), fresh.itemData(i))
+        self.input_device.setCurrentIndex(max(0, self.input_device.findData(chosen)))
+        fresh.deleteLater()
+        self._show_input_choice(available)
+
+    def _show_input_choice(self, available: AudioDevices) -> None:
+        """Mixing the input needs an input: without one the box is off and disabled, and
+        says why (checked, every take failed with "input mixing is on, but no audio input
+        was found"); it comes back, as saved, when an input appears."""
+        if available.inputs:
+            self.mix_input.setEnabled(True)
+            self.mix_input.setChecked(self._settings.mix_input)
+            self.mix_input.setToolTip(
+                "Record what comes in on the input device (a mic, a synth) together with "
+                "the sequencer."
+            )
+            return
+        self.mix_input.setChecked(False)
+        self.mix_input.setEnabled(False)
+        self.mix_input.setToolTip(
+            "No input device was found (no microphone or line in), so there is nothing to "
+            "mix. It can be turned on once one is connected."
+        )
+
     def _device_combo(self, names: list[str], saved: str) -> QComboBox:
         combo = QComboBox()
         combo.addItem(SYSTEM_DEFAULT, "")
@@ -319,6 +350,12 @@ class SettingsDialog(QDialog):
             self.setMinimumHeight(need)
         if self.height() < need:
             self.resize(width, need)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Back from plugging a microphone in (or from the system's sound settings).
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.refresh_devices()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -14,7 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QFontMetricsF,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
@@ -39,6 +47,7 @@ from desktop_app.ui import theme
 from desktop_app.ui.focus_ring import RingInside, paint_inner_ring
 from desktop_app.ui.placeholder import paint_placeholder
 from desktop_app.ui.private_thread_dialog import PrivateThreadDialog, lock_icon
+from desktop_app.ui.thread_members import private_members
 
 AskText = Callable[[QWidget, str, str, str], "str | None"]
 """(parent, title, label, initial text) -> the text, or None when cancelled."""
@@ -57,8 +66,8 @@ def thread_tooltip(thread: Thread, unread: int) -> str:
     lines = [thread.name or "Untitled thread"]
     if thread.private:
         lines.append("Private: only its members see it")
-        # none listed: made with the shared token, which sees it (as the header says)
-        lines.append("Members: " + (", ".join(thread.users) or "you"))
+        members = private_members(thread.users, "", most=len(thread.users))  # every name
+        lines.append(members[:1].upper() + members[1:])
     else:
         lines.append("Public: everyone on this server sees it")
     if thread.updated_at:
@@ -133,9 +142,17 @@ def ask_text_dialog(parent: QWidget, title: str, label: str, text: str) -> str |
 
 
 class _ThreadListView(RingInside, QListWidget):
-    """A list that says what to do when it is empty."""
+    """A list that says what to do when it is empty, and whose right button only opens
+    the context menu: a press with it used to make the row current, which opened that
+    thread under the menu meant for it."""
 
     placeholder = "No threads yet.\nPress + to start one."
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()  # the context menu event still follows (it is its own event)
+            return
+        super().mousePressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Signal
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
@@ -44,7 +44,7 @@ from desktop_app.ui import theme
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.grid_geometry import BOTTOM_PADDING, ROW_HEIGHT, TOP_PADDING, GridMetrics
 from desktop_app.ui.menu_button import forget_hover_when_closed
-from desktop_app.ui.track_mix_popup import TrackMixPopup, pan_text
+from desktop_app.ui.track_mix_popup import TrackMixPopup, mix_bars
 from desktop_app.ui.track_name_edit import NameEdit
 from desktop_app.ui.track_popup import TrackPopup
 from desktop_app.ui.track_sound import (
@@ -54,7 +54,6 @@ from desktop_app.ui.track_sound import (
     drop_on_track,
     pick_sample,
 )
-from desktop_app.ui.value_bar import ValueBar, edit_in_gestures
 
 HEADER_WIDTH = 300
 COMPACT_HEADER_WIDTH = 144
@@ -120,23 +119,9 @@ class TrackHeader(QWidget):
         self.solo_button = self._toggle("S", "solo", "Solo: hear only soloed tracks")
         self.solo_button.toggled.connect(lambda on: state.set_solo(self.index, on))
 
-        self.volume_bar = ValueBar(0.0, 1.0, 0.8, parent=self)
-        self.volume_bar.setToolTip("Volume — drag, wheel or arrow keys; double-click resets")
+        self.volume_bar, self.pan_bar = mix_bars(state, lambda: self.index, self)
         self.volume_bar.setFixedWidth(62)
-        edit_in_gestures(
-            self.volume_bar, state.new_gesture, lambda v, g: state.set_volume(self.index, v, g)
-        )
-
-        self.pan_bar = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=pan_text, parent=self)
-        self.pan_bar.setToolTip("Pan — drag, wheel or arrow keys; double-click centres")
         self.pan_bar.setFixedWidth(42)
-        # Tab reaches them (name, M, S, volume, pan, ⋮): a keyboard user had no way to
-        # change a full header's volume or pan
-        for bar in (self.volume_bar, self.pan_bar):
-            bar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        edit_in_gestures(
-            self.pan_bar, state.new_gesture, lambda v, g: state.set_pan(self.index, v, g)
-        )
 
         self.menu_button = QToolButton(self)
         self.menu_button.setObjectName("menu")

@@ -8,6 +8,8 @@ only place these values can be changed while the headers are compact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
@@ -24,25 +26,32 @@ def pan_text(value: float) -> str:
     return f"{side}{round(abs(value) * 100)}"
 
 
+def mix_bars(
+    state: SequencerState, index: Callable[[], int], parent: QWidget
+) -> tuple[ValueBar, ValueBar]:
+    """A track's volume and pan faders, bound to the pattern (``index()`` is read at
+    each edit: a header's track moves when one above it is removed). Both take the
+    keyboard (Tab reaches them): a keyboard user had no other way to change them."""
+    volume = ValueBar(0.0, 1.0, 0.8, parent=parent)
+    volume.setToolTip("Volume — drag, wheel or arrow keys; double-click resets")
+    pan = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=pan_text, parent=parent)
+    pan.setToolTip("Pan — drag, wheel or arrow keys; double-click centres")
+    for bar in (volume, pan):
+        bar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    edit_in_gestures(volume, state.new_gesture, lambda v, g: state.set_volume(index(), v, g))
+    edit_in_gestures(pan, state.new_gesture, lambda v, g: state.set_pan(index(), v, g))
+    return volume, pan
+
+
 class TrackMixPopup(TrackPopup):
     """Volume and pan of track ``index``; each fader's gesture (a drag, a burst of wheel
     notches or key presses) is one undo step, as on the full header."""
 
     def __init__(self, state: SequencerState, index: int, parent: QWidget | None = None) -> None:
         super().__init__(state, index, "trackMix", parent)
-        self.volume_bar = ValueBar(0.0, 1.0, 0.8, parent=self)
-        self.volume_bar.setToolTip("Volume — drag, wheel or arrow keys; double-click resets")
-        self.pan_bar = ValueBar(-1.0, 1.0, 0.0, bipolar=True, formatter=pan_text, parent=self)
-        self.pan_bar.setToolTip("Pan — drag, wheel or arrow keys; double-click centres")
+        self.volume_bar, self.pan_bar = mix_bars(state, lambda: self.index, self)
         for bar in (self.volume_bar, self.pan_bar):
             bar.setFixedWidth(150)
-            bar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        edit_in_gestures(
-            self.volume_bar, state.new_gesture, lambda v, g: state.set_volume(self.index, v, g)
-        )
-        edit_in_gestures(
-            self.pan_bar, state.new_gesture, lambda v, g: state.set_pan(self.index, v, g)
-        )
 
         self.form.addRow("Volume", self.volume_bar)
         self.form.addRow("Pan", self.pan_bar)

@@ -10,8 +10,8 @@ states' signals, not the clicks, so playback started by the recorder shows here 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QIcon, QPolygonF
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QColor, QIcon, QPolygonF, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
@@ -19,6 +19,7 @@ from desktop_app.ui import theme
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.level_meter import LevelMeter
 from desktop_app.ui.take_controls import MasterVolumeBar, TakeControls, icon_canvas
+from desktop_app.ui.transport_clock import TransportClock
 
 ICON_SIZE = 16
 
@@ -79,9 +80,24 @@ QLabel#status[error="true"] {{ color: {theme.ERROR}; }}
 _SENT_TAKE_TEXT = {
     "queued": ("Take queued · sending…", False),
     "waiting": ("Take queued — will send when online", False),
+    "held": ("Take queued — the server asked to wait", False),
     "sent": ("Take sent · ready to record", False),
     "failed": ("Take not sent — Retry on its message", True),
 }
+
+
+# What the status says of recording and sending (errors may be longer: they end in "…",
+# whole in the tooltip): the top row keeps room for the longest on two lines.
+STATUS_TEXTS = (
+    "Ready to record",
+    "Take ready to send · 320 kbps MP3, 88.8 MB",
+    "Ending at the bar line… (R again: now)",
+    "Count-in: 2 bars…",
+    "Recording 128 bars…",
+    *(text for text, _error in _SENT_TAKE_TEXT.values()),
+)
+CLOCK_GAP = 10
+MIN_CLOCK_WIDTH = 64  # "0:00.0" at a legible size
 
 
 class TransportBar(QWidget):
@@ -126,7 +142,7 @@ class TransportBar(QWidget):
         self.input_meter.setFixedHeight(6)
         self.input_meter.setToolTip("Input level: what input mixing adds to a take")
         self.input_meter.setVisible(recording_state.input_metering)
-        self.clock = QLabel(format_elapsed(0.0), self)
+        self.clock = TransportClock(format_elapsed(0.0), self)
         self.clock.setObjectName("clock")
         self.clock.setFont(theme.mono_font())
         self.clock.setToolTip(
@@ -138,7 +154,6 @@ class TransportBar(QWidget):
         self._position_timer = QTimer(self)
         self._position_timer.setInterval(POSITION_REFRESH_MS)
         self._position_timer.timeout.connect(self._show_position)
-        self.clock.setMinimumWidth(100)
         # two lines: "Take ready to send · 320 kbps MP3, 0.1 MB" reads whole in 136 px
         self.status = ElidedLabel("Ready to record", self, lines=2)
         self.status.setObjectName("status")
@@ -147,7 +162,7 @@ class TransportBar(QWidget):
         meters.setSpacing(3)
         meters.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        top.setSpacing(10)
+        top.setSpacing(CLOCK_GAP)
         top.addWidget(self.clock)
         top.addWidget(self.status, 1)
         meters.addLayout(top)
@@ -195,6 +210,19 @@ class TransportBar(QWidget):
 
     def sizeHint(self) -> QSize:
         return QSize(400, 44)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._share_top_row()
+
+    def _share_top_row(self) -> None:
+        """The clock gets a fixed width: its widest usual text at full size where the
+        row has room for that and the status's longest own words on two lines; less
+        (and a smaller font) where it has not — the status's words stay whole."""
+        row = self.width() - self.clock.x()  # the clock and the status, side by side
+        status_needs = max(self.status.whole_width(text) for text in STATUS_TEXTS)
+        room = min(self.clock.natural_width(), row - CLOCK_GAP - status_needs)
+        self.clock.set_room(max(MIN_CLOCK_WIDTH, room))
 
     def _set_prop(self, widget: QWidget, name: str, value: bool) -> None:
         widget.setProperty(name, value)

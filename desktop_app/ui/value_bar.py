@@ -145,18 +145,12 @@ class ValueBar(QWidget):
         if not delta:
             event.ignore()
             return
-        if not self._wheel_timer.isActive():
-            self.editStarted.emit()
-        self._wheel_timer.start()
-        span = self._max - self._min
-        fine = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-        self._edit(self._value + (delta / 120.0) * span * (0.01 if fine else 0.05))
+        self._nudge(self._value + (delta / 120.0) * self._step(event.modifiers()))
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         span = self._max - self._min
-        fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        step = span * (0.01 if fine else 0.05)
+        step = self._step(event.modifiers())
         key = event.key()
         targets = {
             Qt.Key.Key_Right: self._value + step,
@@ -173,11 +167,20 @@ class ValueBar(QWidget):
         if key not in targets:
             super().keyPressEvent(event)
             return
-        if not self._wheel_timer.isActive():  # a burst of key presses is one gesture
+        self._nudge(targets[Qt.Key(key)])
+        event.accept()
+
+    def _step(self, modifiers: Qt.KeyboardModifier) -> float:
+        """A notch or an arrow press: 5 % of the range, 1 % with Shift held."""
+        fine = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        return (self._max - self._min) * (0.01 if fine else 0.05)
+
+    def _nudge(self, value: float) -> None:
+        """A burst of notches or key presses is one gesture: it ends when they pause."""
+        if not self._wheel_timer.isActive():
             self.editStarted.emit()
         self._wheel_timer.start()
-        self._edit(targets[Qt.Key(key)])
-        event.accept()
+        self._edit(value)
 
     # ---- painting --------------------------------------------------------------------
     def _fraction(self, value: float) -> float:

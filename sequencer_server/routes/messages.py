@@ -25,7 +25,7 @@ from sequencer_server.deps import (
     require_author,
 )
 from sequencer_server.json_body import GuardedJsonRoute
-from sequencer_server.membership import visible_thread_or_404
+from sequencer_server.membership import can_see, visible_thread_or_404
 from sequencer_server.models import (
     AttachRender,
     AttachResult,
@@ -150,6 +150,37 @@ def same_message(stored: dict[str, Any], body: MessageCreate) -> bool:
     )
 
 
+def unusable_id_detail(message_id: str) -> str:
+    return (
+        f"message id {message_id!r} cannot be used: a deleted message or one you cannot "
+        "see has it; choose a new id"
+    )
+
+
+def _check_replay(store: MessageStore, existing: dict, body: MessageCreate, user: User) -> None:
+    """A create under an id that is in use goes on only as a replay of the one that made it
+    (``same_message``): 409 otherwise, before anything is recorded for it.
+
+    Ids are global (``GET /messages/{id}`` names no thread or author), so an id in use
+    cannot be given to a second message, and a caller who tries one learns that it is in
+    use. What it must not learn is more than a deleted message's id tells: an id held by a
+    message the caller cannot see — one in a private thread it is not in — gets the very
+    answer a deleted message's id gets, so "it exists, privately" cannot be told from "it
+    was used once". Ids the clients make are random (the desktop app's are 128-bit UUIDs),
+    so an outsider who has not seen an id cannot find it by trying; one who chose a
+    guessable id learns no more than that. A message the caller can see is named as it
+    is: another thread's, or a different body under the same id."""
+    if existing["parent_thread"] != body.parent_thread:
+        other = store.get_thread(existing["parent_thread"])
+        if other is None or not can_see(other, user):
+            raise HTTPException(409, unusable_id_detail(existing["id"]))
+        raise HTTPException(409, f"message id {existing['id']!r} exists in another thread")
+    if not same_message(existing, body):
+        raise HTTPException(
+            409, f"message id {existing['id']!r} is already used by a different message"
+        )
+
+
 def _check_reply_to(store: MessageStore, body: MessageCreate, message_id: str) -> None:
     """A reply answers a message of its own thread that exists (a reply into another
     thread, even a visible one, would be a link the other thread's readers cannot see)."""
@@ -200,9 +231,9 @@ async def create_message(
         visible_thread_or_404(thread, body.parent_thread, user)
         private = bool(thread and thread.get("private"))
         existing = store.get_message(message_id)
-        if existing is not None and existing["parent_thread"] != body.parent_thread:
-            raise HTTPException(409, f"message id {message_id!r} exists in another thread")
-        if existing is None:  # a replay is judged by same_message instead
+        if existing is not None:
+            _check_replay(store, existing, body, user)
+        else:  # a replay is judged by same_message instead
             _check_reply_to(store, body, message_id)
             if not user.service:  # a retry of a create is not a new write
                 rates.messages.hit(user.name)
@@ -229,13 +260,9 @@ async def create_message(
         try:
             stored, created = store.create_message(doc)
         except MessageIdRetired:
-            raise HTTPException(
-                409, f"message id {message_id!r} belonged to a deleted message; choose a new id"
-            ) from None
-        if not created and not same_message(stored, body):
-            raise HTTPException(
-                409, f"message id {message_id!r} is already used by a different message"
-            )
+            raise HTTPException(409, unusable_id_detail(message_id)) from None
+        if not created:  # made by a racing twin of this request since the check above
+            _check_replay(store, stored, body, user)
         for render in renders:
             _attach(store, storage, message_id, render, private)
         if created:

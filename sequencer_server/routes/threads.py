@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sequencer_server.deps import CurrentUser, SettingsDep, StoreDep, WriteRatesDep
@@ -19,6 +21,7 @@ from sequencer_server.membership import (
 )
 from sequencer_server.models import ThreadCreate, ThreadMembers, ThreadPublic, ThreadUpdate
 from sequencer_server.presenters import utc_now_iso
+from sequencer_server.thread_pages import MAX_CURSOR_CHARS, MAX_PAGE, page_of
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"], route_class=GuardedJsonRoute)
 
@@ -49,6 +52,9 @@ async def create_thread(
     settings: SettingsDep,
     rates: WriteRatesDep,
 ) -> dict:
+    if body.private and body.id is not None:
+        # Its id is the server's random one, so nobody finds it by trying ids (replay).
+        raise HTTPException(422, "id: a private thread's id is the server's choice; leave 'id' out")
     now = utc_now_iso()
     users = list(dict.fromkeys(body.users))
     if body.private and not user.service and user.name not in users:
@@ -66,8 +72,16 @@ async def create_thread(
         doc["created_by"] = user.name
 
     def replay(existing: dict) -> tuple[dict, bool]:
+        """A thread id is global, so one in use is not given again, and whoever asks for
+        it learns that it is in use — and, for a thread they cannot see, nothing more:
+        not its name, members or messages (the 409 says the same for every such thread).
+        Telling "in use" from "free" without a second thread under one id is impossible;
+        a private thread's id is always the server's random 128-bit UUID (a client's id is
+        refused for one, above), so nobody finds a private thread by trying ids."""
         if not can_see(existing, user):
-            raise HTTPException(409, f"thread id {body.id!r} is taken")
+            raise HTTPException(
+                409, f"thread id {body.id!r} cannot be used: a thread you cannot see has it"
+            )
         return existing, False
 
     def work() -> tuple[dict, bool]:
@@ -90,10 +104,44 @@ async def create_thread(
     return public_thread(stored)
 
 
-@router.get("", response_model=list[ThreadPublic], responses={401: {}})
-async def list_threads(user: CurrentUser, store: StoreDep) -> list[dict]:
+_PAGE_HEADERS = {
+    "X-Next-Cursor": {
+        "description": "Present when more threads follow: ask again with cursor= this value",
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": 'The next page as <URL>; rel="next" (RFC 8288), when there is one',
+        "schema": {"type": "string"},
+    },
+}
+
+
+@router.get(
+    "",
+    response_model=list[ThreadPublic],
+    responses={200: {"headers": _PAGE_HEADERS}, 401: {}, 422: {}},
+)
+async def list_threads(
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    store: StoreDep,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="Threads per page (default and most: 1000)")
+    ] = MAX_PAGE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_CHARS, description="X-Next-Cursor of the previous page"),
+    ] = None,
+) -> list[dict]:
+    """The threads the token may see, oldest first, a page at a time (thread_pages)."""
     threads = await run_in_threadpool(store.list_threads)
-    return [public_thread(t) for t in threads if can_see(t, user)]
+    page = page_of((t for t in threads if can_see(t, user)), cursor, limit)
+    if page.next_cursor is not None:
+        response.headers["X-Next-Cursor"] = page.next_cursor
+        query = urlencode({"limit": limit, "cursor": page.next_cursor})
+        response.headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
+    return [public_thread(t) for t in page.threads]
 
 
 @router.get("/{thread_id}", response_model=ThreadPublic, responses={401: {}, 404: {}})

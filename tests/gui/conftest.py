@@ -7,7 +7,10 @@ import gc
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QThreadPool
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
 
 from desktop_app.audio.engine import Engine
 from desktop_app.audio.kit import Kit, load_default_kit
@@ -42,6 +45,29 @@ def _qt_objects_die_with_their_test(qapp):
     gc.collect()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     qapp.processEvents()
+    _release_held_buttons()
+
+
+def _release_held_buttons() -> None:
+    """``QTest.mouseDClick`` ends on its second press: the application goes on believing
+    the button is held, and the next test's pointer moves are drags that no button hears
+    as hover (``test_menu_button_hover`` failed after the rename-by-double-click tests).
+    Let go of whatever a test left pressed."""
+    held = QGuiApplication.mouseButtons()
+    if held == Qt.MouseButton.NoButton:
+        return
+    widget = QWidget()
+    widget.show()
+    for button in (
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.RightButton,
+        Qt.MouseButton.MiddleButton,
+    ):
+        if held & button:
+            QTest.mouseRelease(widget, button)
+    widget.close()
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture

@@ -102,3 +102,24 @@ def test_corrupt_file_is_reported(qtbot, player, tmp_path):
     assert err.args[0] == "m-bad"
     assert err.args[1]
     assert player.key == "" and not player.is_playing
+
+
+def test_loop_switched_on_while_playing_repeats(qtbot, player, tmp_path):
+    """The Loop toggle pressed after Play: the take wraps to the start and goes on."""
+    path = make_mp3(tmp_path / "short.mp3", 0.8)
+    finished = []
+    player.finished.connect(finished.append)
+    player.play("m", path)
+    qtbot.waitUntil(lambda: player.is_playing and player.position > 200, timeout=3000)
+    player.set_loop(True)
+    wraps = []
+    last = [player.position]
+
+    def watch(ms):
+        if ms < last[0] - 200:
+            wraps.append(ms)
+        last[0] = ms
+
+    player.positionChanged.connect(watch)
+    qtbot.waitUntil(lambda: len(wraps) >= 2, timeout=5000)
+    assert player.is_playing and not finished

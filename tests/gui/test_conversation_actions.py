@@ -162,6 +162,7 @@ def test_dropping_audio_attaches_it_send_posts_it_and_other_files_are_refused(
     assert panel.attachments.files == [wav]  # waits in the composer: nothing sent yet
     qtbot.wait(200)
     assert rows(alice.state) == []
+    qtbot.waitUntil(panel.send_button.isEnabled)  # read on a worker
     panel.send()
     assert panel.attachments.files == []
     qtbot.waitUntil(lambda: len(rows(alice.state)) == 1, timeout=TIMEOUT)
@@ -171,7 +172,7 @@ def test_dropping_audio_attaches_it_send_posts_it_and_other_files_are_refused(
     assert index.data(Roles.RENDER_STATE) == RENDER_READY
     assert alice.state.messages.message_at(0).snapshot["filename"] == "idea.wav"
     # the row names the file (not "Pattern"), here and for everyone reading the thread
-    assert index.data(Roles.SUMMARY_TEXT) == "idea.wav · 1.0 s"
+    assert index.data(Roles.SUMMARY_TEXT) == "idea.wav · 0:01"
     # A queued take already shows its player (from the outbox): the post may still be on
     # its way to the server.
     url, thread = alice.api.base_url, alice.state.current_thread_id

@@ -81,11 +81,12 @@ def test_drop_wav_and_mp3_then_other_user_plays_and_text_is_refused(qtbot, tmp_p
         assert ada.threads_state.messages.ids() == [] and ada.outbox.pending() == []
         panel = ada.window.conversation
         assert panel.attachments.files == [wav, mp3]
+        qtbot.waitUntil(panel.send_button.isEnabled)  # both read (on a worker)
         click_painted(qtbot, panel, send_button(ada))
         qtbot.waitUntil(lambda: _all_ready(ada, 2), timeout=TIMEOUT)
         assert sorted(_summaries(ada).values()) == [
-            "bass idea.wav · 1.5 s",
-            "guitar take.mp3 · 2.0 s",
+            "bass idea.wav · 0:01",
+            "guitar take.mp3 · 0:02",
         ]
         qtbot.waitUntil(lambda: len(api.list_messages(thread.id).messages) == 2, timeout=TIMEOUT)
         qtbot.waitUntil(

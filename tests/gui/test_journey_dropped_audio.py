@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QPushButton
 
 from desktop_app.app import AppGraph
 from desktop_app.audio.mp3 import encode_mp3
@@ -55,11 +55,13 @@ def _drop(graph: AppGraph, files: list[Path]) -> None:
 
 
 def _attachment_labels(graph: AppGraph) -> list[str]:
+    """Each attachment's name and length, as its row shows them."""
     bar = graph.window.conversation.attachments
+    rows = [row for row in bar.findChildren(QFrame, "attachment") if row.isVisibleTo(bar)]
     return [
-        label.text()
-        for label in bar.findChildren(QLabel, "attachmentName")
-        if label.isVisibleTo(graph.window)
+        f"{row.findChild(QLabel, 'attachmentName').text()} · "
+        f"{row.findChild(QLabel, 'attachmentLength').text()}"
+        for row in rows
     ]
 
 
@@ -81,8 +83,7 @@ def test_a_dropped_mp3_waits_for_send_and_arrives_with_its_waveform(qtbot, tmp_p
 
         # Dropped: shown in the composer, nothing posted.
         _drop(ada, [mp3])
-        qtbot.wait(300)
-        assert _attachment_labels(ada) == ["♪ guitar take.mp3 · 0:02.0"]
+        qtbot.waitUntil(lambda: _attachment_labels(ada) == ["♪ guitar take.mp3 · 0:02"])
         assert "guitar take.mp3" in panel.take_label.text()
         assert thread.name in panel.take_label.text()
         assert ada.threads_state.messages.ids() == [] and ada.outbox.pending() == []
@@ -101,8 +102,9 @@ def test_a_dropped_mp3_waits_for_send_and_arrives_with_its_waveform(qtbot, tmp_p
         qtbot.wait(200)
         assert api.list_messages(thread.id).messages == []
 
-        # Dropped again and sent with Send.
+        # Dropped again and sent with Send, once it has been read.
         _drop(ada, [mp3])
+        qtbot.waitUntil(panel.send_button.isEnabled)
         click_painted(qtbot, panel, send_button(ada))
         assert panel.attachments.files == []
         qtbot.waitUntil(

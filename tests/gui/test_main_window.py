@@ -40,7 +40,15 @@ def test_menus(qtbot, parts: Parts) -> None:
         "Settings…",
         "Quit",
     ]
-    assert [t.split()[0] for t in menus["Edit"]] == ["Undo", "Redo"]
+    assert [t.split()[0] for t in menus["Edit"][:6]] == [
+        "Undo",
+        "Redo",
+        "Copy",
+        "Cut",
+        "Paste",
+        "Clear",
+    ]
+    assert menus["Edit"][-2:] == ["Clear pattern", "Double pattern length"]
     assert menus["Help"] == ["About Sequencer", "Open log folder"]
     # Undo in the menu is the sequencer's own action (no duplicate, ambiguous shortcut).
     assert window.undo_action is window.sequencer_panel.undo_action

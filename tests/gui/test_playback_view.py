@@ -65,12 +65,12 @@ def test_click_play_keys_loop_and_scrub(qtbot, wired):
     qtbot.mouseClick(view.viewport(), QtNS.MouseButton.LeftButton,
                      pos=player_point(view, 0, "play"))  # fmt: skip
     qtbot.waitUntil(lambda: player.is_playing and player.key == "m0", timeout=3000)
-    # Space pauses the current row, Right jumps 5 s (clamped to the end), Left back
+    # Space pauses the current row, Right jumps a bar (2 s at 120 BPM), Left back
     view.setCurrentIndex(view.model().index(0, 0))
     qtbot.keyClick(view, QtNS.Key.Key_Space)
     qtbot.waitUntil(lambda: not player.is_playing, timeout=1000)
     qtbot.keyClick(view, QtNS.Key.Key_Right)
-    assert player.position >= 2900
+    assert player.position >= 1900
     qtbot.keyClick(view, QtNS.Key.Key_Left)
     assert player.position <= 100
     # Loop toggle on the row

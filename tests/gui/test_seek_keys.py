@@ -128,3 +128,31 @@ def test_the_hint_under_the_box_says_what_enter_sends(qtbot, graph) -> None:
     qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
     assert model.index(1, 0).data(Roles.TEXT) == "new groove?"
     assert not model.index(1, 0).data(Roles.HAS_PATTERN)
+
+
+def test_left_and_right_step_a_bar_of_the_takes_pattern(qtbot, graph) -> None:
+    """A drum take is a few bars long: Right jumped 5 s, past the end of the welcome
+    groove's second bar. They step one bar of the pattern, as the seek bar's ticks."""
+    with qtbot.waitSignal(graph.welcomeCreated, timeout=20000):
+        graph.start()
+    model = graph.threads_state.messages
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and bool(model.message_at(0).renders))
+    welcome = model.message_at(0)
+    bar_ms = 4 * 60_000 / welcome.snapshot["bpm"]
+    player = graph.playback.player
+    view = message_view(graph)
+
+    park_mouse(qtbot, graph)
+    click_in_list(qtbot, graph, play_disc(graph, welcome.id).centre)
+    qtbot.waitUntil(lambda: player.is_playing and player.key == welcome.id, timeout=10000)
+    qtbot.waitUntil(lambda: player.duration > 0, timeout=5000)
+    QTest.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not player.is_playing, timeout=3000)
+    start = player.position
+    QTest.keyClick(view, Qt.Key.Key_Right)
+    assert abs(player.position - (start + bar_ms)) < 50, (player.position, start, bar_ms)
+    QTest.keyClick(view, Qt.Key.Key_Right)
+    assert abs(player.position - (start + 2 * bar_ms)) < 50
+    QTest.keyClick(view, Qt.Key.Key_Left)
+    assert abs(player.position - (start + bar_ms)) < 50
+    assert player.key == welcome.id

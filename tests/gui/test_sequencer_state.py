@@ -184,3 +184,28 @@ def test_without_engine_the_transport_is_inert(state, qtbot):
         state.stop()
     assert not state.is_playing
     assert "kick" in state.sample_names()
+
+
+def test_paste_is_one_undo_step_and_a_paste_that_changes_nothing_leaves_none(state):
+    before = snap(state)
+    kick = state.track_clip(0)
+    state.paste_clip(7, kick[:8])  # repeated over 16 steps
+    assert state.pattern.tracks[7].steps == kick
+    assert state.undo_stack.count() == 1
+    assert state.undo_stack.undoText() == "Paste steps into Rim"
+    state.paste_clip(7, kick)  # the row holds it already
+    assert state.undo_stack.count() == 1
+    state.undo_stack.undo()
+    assert snap(state) == before
+
+
+def test_double_length_is_one_undo_step_and_stops_at_the_longest(state):
+    before = snap(state)
+    assert state.double_length() == 32
+    assert state.pattern.tracks[0].steps[16:] == state.pattern.tracks[0].steps[:16]
+    assert state.double_length() == 64
+    assert state.double_length() == 64  # the longest: no change, no undo step
+    assert state.undo_stack.count() == 2
+    state.undo_stack.undo()
+    state.undo_stack.undo()
+    assert snap(state) == before

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSize
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWidget
 
 from desktop_app.settings import Settings
 from desktop_app.ui.settings_dialog import (
@@ -180,3 +180,39 @@ def test_a_pin_is_kept_for_its_server_and_dropped_for_another(qtbot, settings: S
         dialog.server_url.setText(url)
         dialog.accept()
         assert settings.server_url == url.rstrip("/") and settings.server_fingerprint == pin
+
+
+def test_mix_the_input_is_off_without_an_input_and_on_when_one_appears(qtbot, settings) -> None:
+    """ "Mix the input" could be ticked on a computer without an input device, and every
+    take then failed ("input mixing is on, but no audio input was found"). Without an
+    input it is unticked, disabled and says why; once an input is listed (the dialog asks
+    again when it is activated) it can be ticked, and comes back as it was saved."""
+    settings.mix_input = True
+    found: list[AudioDevices] = [query_audio_devices()]  # this machine: no sound card
+    assert found[0].inputs == [], "the test needs a machine without audio inputs"
+    dialog = SettingsDialog(settings, devices=lambda: found[-1])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    box = dialog.mix_input
+    assert not box.isEnabled() and not box.isChecked()
+    assert "No input device was found" in box.toolTip()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert not box.isChecked()
+
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: not dialog.isActiveWindow())
+    found.append(DEVICES)  # a USB interface was plugged in meanwhile
+    dialog.activateWindow()
+    qtbot.waitUntil(box.isEnabled)
+    assert box.isChecked()  # as saved
+    assert "USB Interface, ALSA" in [
+        dialog.input_device.itemText(i) for i in range(dialog.input_device.count())
+    ]
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert not box.isChecked()
+    dialog.accept()
+    assert settings.mix_input is False

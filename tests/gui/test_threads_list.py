@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, Qt, QThreadPool
+from PySide6.QtCore import QEvent, QPoint, Qt, QThreadPool
 from PySide6.QtGui import QHelpEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.threads_state import ThreadsState
 from desktop_app.ui import theme
 from desktop_app.ui.thread_list import ThreadListWidget
-from tests.gui.pixels import grab, mask_of
+from tests.gui.pixels import grab, mask_of, runs
 
 TIMEOUT = 5000
 
@@ -121,12 +122,16 @@ def test_the_tooltip_says_who_sees_a_public_or_private_thread(qtbot, state, api)
     it, as a private thread's does."""
     public = api.create_thread("Jam", ["root"])
     private = api.create_private_thread("Band only", ["ana", "bo"])
-    mine = api.create_private_thread("Mine", [])  # the shared token's own: "you", as the header
+    # the shared token's own, without members: only admins see it (as the header says)
+    mine = api.create_private_thread("Mine", [])
     w = make(qtbot, state)
     state.start()
     qtbot.waitUntil(lambda: w.list.count() == 3, timeout=TIMEOUT)
     tips = {w.thread_ids()[row]: _tooltip_at(w, row) for row in range(3)}
-    assert tips[mine.id].splitlines()[1:3] == ["Private: only its members see it", "Members: you"]
+    assert tips[mine.id].splitlines()[1:3] == [
+        "Private: only its members see it",
+        "No members — the server's admins see it",
+    ]
     assert tips[public.id].splitlines()[:2] == ["Jam", "Public: everyone on this server sees it"]
     assert "root" not in tips[public.id]
     assert tips[private.id].splitlines()[:3] == [
@@ -173,3 +178,65 @@ def test_a_private_thread_name_ends_before_the_unread_pill(qtbot, state, api, wi
     assert name.max() < pill.min() - 2, (
         f"the name runs to x={name.max()}, the pill starts at {pill.min()}"
     )
+
+
+def _nameruns(pixels: np.ndarray) -> list[tuple[int, int]]:
+    """(top, bottom) of each painted name: runs of image rows holding light grey text."""
+    rgb = pixels[..., :3].astype(int)
+    grey = (rgb.min(axis=2) > 110) & (rgb.max(axis=2) - rgb.min(axis=2) < 40)
+    return runs(grey.sum(axis=1) >= 2)
+
+
+def test_a_right_click_on_a_thread_opens_its_menu_not_the_thread(qtbot, state, api):
+    """A right-click made the row under it current, which opened that thread behind the
+    menu meant for it. Only the menu opens now (Rename… acts on the row clicked)."""
+    from tests.gui.menu_driver import choose_from_next_menu
+
+    alpha = api.create_thread("Alpha")
+    beta = api.create_thread("Beta")
+    w = make(qtbot, state)
+    state.start()
+    qtbot.waitUntil(lambda: w.list.count() == 2, timeout=TIMEOUT)
+    state.open_thread(alpha.id)
+    qtbot.waitUntil(lambda: state.current_thread_id == alpha.id, timeout=TIMEOUT)
+    QApplication.processEvents()
+
+    pixels = grab(w.list.viewport())
+    bands = _nameruns(pixels)
+    assert len(bands) == 2, bands
+    selected_rows = np.flatnonzero(mask_of(pixels, theme.ACCENT, 30)[:, :12].any(axis=1))
+    other = [b for b in bands if not ((selected_rows >= b[0]) & (selected_rows <= b[1])).any()]
+    assert len(other) == 1, (bands, selected_rows)
+    name_columns = _lit_columns(pixels[other[0][0] : other[0][1] + 1])
+    where = QPoint(int(name_columns.mean()), (other[0][0] + other[0][1]) // 2)
+
+    seen: list[str] = []
+    choose_from_next_menu("(close)", seen)
+    # Through the window, as the platform delivers it: the press, then the context menu
+    # event Qt makes of it (a click sent to the widget itself makes no menu event).
+    at = w.list.viewport().mapTo(w.window(), where)
+    QTest.mouseClick(w.window().windowHandle(), Qt.MouseButton.RightButton, pos=at)
+    qtbot.waitUntil(lambda: bool(seen) and QApplication.activePopupWidget() is None)
+    assert "Rename…" in seen  # the menu was for a row
+    assert state.current_thread_id == alpha.id, "the right-click opened the thread"
+    assert w.list.currentItem().data(Qt.ItemDataRole.UserRole + 1) == alpha.id
+    assert beta.id in w.thread_ids()
+
+
+@pytest.mark.parametrize("width", [96, 110, 130, 150, 180, 240, 420])
+def test_the_empty_list_hint_reads_in_balanced_lines(qtbot, state, width):
+    """Word wrap left "one." alone under "Press + to start" in a narrow list. At every
+    width the hint's lines are of comparable length and inside the list."""
+    w = make(qtbot, state)
+    w.resize(width, 300)
+    QApplication.processEvents()
+    pixels = grab(w.list.viewport())
+    faint = mask_of(pixels, theme.TEXT_FAINT, 40)
+    spans = []
+    for top, bottom in runs(faint.sum(axis=1) >= 1):
+        columns = np.flatnonzero(faint[top : bottom + 1].any(axis=0))
+        spans.append((columns.min(), columns.max()))
+    assert 2 <= len(spans) <= 4, spans
+    widths = [right - left + 1 for left, right in spans]
+    assert min(widths) >= 0.45 * max(widths), f"lines of {widths} px at {width} px"
+    assert all(left > 0 and right < pixels.shape[1] - 1 for left, right in spans)

@@ -6,14 +6,12 @@ background), never from the geometry functions the panel lays itself out with.""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -25,7 +23,9 @@ from desktop_app.state.recording_state import RecordingState
 from desktop_app.state.sequencer_state import SequencerState
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
+from tests.gui.drops import drop_files_at
 from tests.gui.layout_checks import problems
+from tests.gui.loop_watch import LoopWatch
 from tests.gui.pixels import grab, mask_of
 
 SR = 44100
@@ -96,21 +96,8 @@ def empty_spot(panel: SequencerPanel, x: int) -> QPoint:
 
 
 def drop(panel: SequencerPanel, at: QPoint, files: list[Path]) -> bool:
-    """What a file manager's drag does on arrival and release at ``at`` (panel px): the
-    events go to the widget painted there and travel up to the one that takes drops."""
-    target = panel.childAt(at)
-    assert target is not None
-    local = target.mapFrom(panel, at)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
-    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(local, Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, enter)
-    if not enter.isAccepted():
-        return False
-    event = QDropEvent(QPointF(local), Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, event)
-    return event.isAccepted()
+    """What a file manager's drag does on arrival and release at ``at`` (panel px)."""
+    return drop_files_at(panel, at, files) == (True, True)
 
 
 def read(qtbot, seq: SequencerState) -> None:
@@ -312,29 +299,18 @@ def test_a_long_file_is_read_while_the_window_goes_on(qtbot, panel, seq, tmp_pat
     file is read on a worker (on the GUI thread this was one stall of ~0.35 s)."""
     rows = header_rows(panel)
     path = long_file(tmp_path / "files", "long pad.wav")
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start(5)
-    qtbot.waitUntil(lambda: len(ticks) >= 3)
-    began = time.perf_counter()
+    watch = LoopWatch(qtbot)
+    watch.begin()
     assert drop(panel, QPoint(60, rows[0]), [path])
-    returned = time.perf_counter() - began
+    assert watch.since_begin() < 0.1
     assert seq.pattern.tracks[0].sample_sha256 is None  # not yet: it is being read
     assert notices[-1] == "Reading long pad.wav for Kick…"
     read(qtbot, seq)
-    took = time.perf_counter() - began
-    timer.stop()
-    during = [t for t in ticks if t >= began]
-    gaps = np.diff([began, *during])
+    watch.end()
     assert seq.pattern.tracks[0].sample_name == "long pad.wav"
     assert notices[-1] == "Kick plays long pad.wav."
-    assert returned < 0.1, returned
-    # A real read, long enough that a stall would show (the longest allowed file: 0.13 s
-    # on an idle fast machine, 0.7 s on a loaded one); the window's timers went on
-    # throughout, never waiting half of it.
-    assert took > 0.06
-    assert len(during) >= 5 and gaps.max() < took / 2, (gaps.max(), took)
+    # The longest allowed file: 0.13 s on an idle fast machine, 0.7 s on a loaded one.
+    watch.assert_went_on()
 
 
 def test_the_sound_lands_on_its_track_whatever_happened_meanwhile(

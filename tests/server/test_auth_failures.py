@@ -139,3 +139,21 @@ def test_the_app_with_a_wrong_token_hears_the_token_is_wrong(served, tmp_path):
                 call()
     finally:
         api.close()
+
+
+def test_a_locked_address_still_lets_a_users_token_in(live_backend):
+    """Only what can be guessed is shut out: a user's 256-bit token still works from an
+    address that a wrong client (a revoked token's app retrying) got locked; the shared
+    API_TOKEN, which a person chose, and other guesses get 429."""
+    from sequencer_server.users import add_user, issue_token
+
+    backend, url = live_backend
+    bob = add_user(backend.store, "bob")
+    for i in range(20):
+        assert requests.get(f"{url}/api/v1/me", params={"token": f"guess-{i}"}).status_code == 401
+    me = requests.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {bob}"})
+    assert me.status_code == 200 and me.json()["name"] == "bob"
+    r = requests.post(f"{url}/api/v1/threads", json={"token": bob, "name": "Still here"})
+    assert r.status_code == 201
+    for token in (TOKEN, "guess-99", issue_token(backend.store, "bob")[:-1]):
+        assert requests.get(f"{url}/api/v1/me", params={"token": token}).status_code == 429

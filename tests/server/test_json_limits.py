@@ -121,7 +121,11 @@ def test_declared_length_over_the_cap_is_refused_before_the_body_is_read(served)
     head = request_head(
         "POST",
         "/api/v1/messages",
-        {"Content-Type": "application/json", "Content-Length": str(100 * 1024 * 1024)},
+        {
+            "Authorization": f"Bearer {TOKEN}",  # without a token it is 401 (oversize_auth)
+            "Content-Type": "application/json",
+            "Content-Length": str(100 * 1024 * 1024),
+        },
     )
     with open_request(c.url, head, b'{"snapshot": ') as sock:
         status, _headers, _ = read_response(sock)

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
 import requests
 
-from sequencer_server.log_redaction import scrub
+from sequencer_server.log_redaction import install_log_redaction, scrub
 from sequencer_server.store.sqlite import SQLiteStore
-from sequencer_server.users import add_user
+from sequencer_server.users import add_user, new_token
 from tests.conftest import TOKEN
 from tests.server.helpers import Client, server_process
 
@@ -91,3 +92,55 @@ def test_scrub_keeps_innocent_text():
     line = f'127.0.0.1:5 - "GET /media/{key}?exp=1700000000 HTTP/1.1" 200'
     assert scrub(line) == line
     assert scrub("ünïcödé\ttab") == "ünïcödé\\ttab"
+
+
+def _logged_with_traceback(exc: BaseException) -> str:
+    """What the server's logger writes for ``exc`` through a plain formatter, redaction
+    installed as the server installs it."""
+    import io
+    import logging
+
+    install_log_redaction([TOKEN])
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log = logging.getLogger("sequencer_server.test_traceback")
+    log.addHandler(handler)
+    try:
+        try:
+            raise exc
+        except BaseException:
+            log.exception("Unhandled error on %s", "POST /api/v1/messages")
+    finally:
+        log.removeHandler(handler)
+    return out.getvalue()
+
+
+def test_a_traceback_cannot_forge_a_line_or_show_a_token():
+    user_token = new_token()
+    try:
+        raise KeyError(f"cause with {user_token}\u202e")
+    except KeyError as cause:
+        outer = ValueError(f"bad name 'x\n{FORGED}\x1b[2K' from token={TOKEN}")
+        outer.__cause__ = cause
+    text = _logged_with_traceback(outer)
+    assert "Traceback (most recent call last):" in text and "direct cause" in text
+    assert not any(line.startswith("2026-12-01 23:00:00,000") for line in text.splitlines())
+    assert "\\n" + FORGED in text and "\\x1b[2K" in text and "\\u202e" in text
+    assert "\x1b" not in text and "\u202e" not in text
+    assert TOKEN not in text and user_token not in text
+    assert "raise exc" in text  # the frames are still there, one per line
+
+
+def test_ids_are_not_taken_for_tokens():
+    ids = [
+        uuid.uuid4().hex + "abcdef01234",  # 43 hex digits: no capital
+        "sequencer-band-2026-summer-session-thread-1",  # 43, small letters only
+        "A" * 42 + "B",  # ends in a character a token cannot end in
+    ]
+    for thread_id in ids:
+        assert len(thread_id) == 43
+        line = f"📎 Attached render r1 to message {thread_id}"
+        assert scrub(line) == line
+    tokens = [new_token() for _ in range(2000)]
+    assert all(scrub(f"GET /api/v1/{t}/me") == "GET /api/v1/***/me" for t in tokens)

@@ -141,7 +141,11 @@ def test_refusals_store_nothing(request, tmp_path, kind):
         head = request_head(
             "POST",
             "/api/v1/samples",
-            {"Content-Type": MULTIPART, "Content-Length": str(2 * 1024 * 1024)},
+            {
+                "Authorization": f"Bearer {c.token}",  # 401 first without it
+                "Content-Type": MULTIPART,
+                "Content-Length": str(2 * 1024 * 1024),
+            },
         )
         with open_request(server.url, head, FILE_PART_HEAD) as sock:
             status, _headers, body = read_response(sock)

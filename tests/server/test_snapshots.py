@@ -76,6 +76,29 @@ def test_what_the_apps_loader_refuses_is_refused_422_naming_the_field(served, sn
         Pattern.from_snapshot(snapshot)
 
 
+@pytest.mark.parametrize(
+    ("snapshot", "field", "char"),
+    [
+        (pattern(tracks=[_track(name="Kick\u202e3pm.mp3")]), "snapshot.tracks.0.name", "202E"),
+        (pattern(tracks=[_track(), _track(sample="k\x1b[2J")]), "snapshot.tracks.1.sample", "001B"),
+        (pattern(tracks=[_track(sample_name="my\nkick")]), "snapshot.tracks.0.sample_name", "000A"),
+        (pattern(kit="808\u2067"), "snapshot.kit", "2067"),
+        ({"format": "sequencer.audio", "version": "0.0.1", "filename": "a\x00.wav"},
+         "snapshot.filename", "0000"),
+        (pattern(tracks=[_track(name="\u200b\u2060")]), "snapshot.tracks.0.name", None),
+    ],
+)  # fmt: skip
+def test_names_in_a_snapshot_are_held_to_a_thread_names_characters(served, snapshot, field, char):
+    """Track names, sounds, the kit and a dropped file's name are shown in other people's
+    windows: control characters, line breaks and bidi overrides are refused as in a
+    thread's name, and so is a name of invisible characters only."""
+    _refused_naming(served, snapshot, [field])
+    _backend, c = served
+    thread = c.create_thread()
+    said = detail(c.create_message(thread["id"], snapshot=snapshot))
+    assert f"U+{char}" in said if char else "blank" in said
+
+
 def test_every_version_the_client_writes_and_unknown_keys_are_stored_as_sent(served):
     _backend, c = served
     thread = c.create_thread()

@@ -142,6 +142,8 @@ def test_invite_format_round_trip_and_refusals():
     assert parse_invite(text) == Invite("https://10.0.0.2:8000", "t&k=n", fp)
     colon = ":".join(fp[i : i + 2] for i in range(0, 64, 2))
     assert parse_invite(f"sequencer://join?url=https://h:1&token=t&fp={colon}").fingerprint == fp
+    for url in ["https://[::1]:8000", "http://band.example.org/sequencer", "https://10.0.0.2"]:
+        assert parse_invite(format_invite(Invite(url, "Tok-en_1~+/="))).url == url
     for bad, words in [
         ("https://h/?token=t", "sequencer://join"),
         ("sequencer://join?url=https://h:1", "lacks"),
@@ -149,6 +151,17 @@ def test_invite_format_round_trip_and_refusals():
         ("sequencer://join?url=https://h&token=t&fp=abc", "SHA-256"),
         ("sequencer://join?url=http://h&token=t&fp=" + fp, "not HTTPS"),
         ("sequencer://join?url=https://h&token=t&token=u", "once"),
+        # what would ride along on every request, or hide what the user pasted
+        ("sequencer://join?url=https://h&token=t%0d%0aX-Evil:%201", "characters no token"),
+        ("sequencer://join?url=https://h&token=t%0a", "characters no token"),
+        ("sequencer://join?url=https://h&token=%e2%80%aet", "characters no token"),
+        ("sequencer://join?url=https://h&token=a%20b", "characters no token"),
+        ("sequencer://join?url=https://u:p@h&token=t", "more than a server"),
+        ("sequencer://join?url=https://h/%3Fx%3D1&token=t", "more than a server"),
+        ("sequencer://join?url=https://h%23x&token=t", "more than a server"),
+        ("sequencer://join?url=https://h:99999&token=t", "no valid port"),
+        ("sequencer://join?url=https://h%0ax:1&token=t", "unusable host"),
+        ("sequencer://join?url=https://h%e2%80%ae:1&token=t", "unusable host"),
     ]:
         with pytest.raises(InviteError, match=words):
             parse_invite(bad)

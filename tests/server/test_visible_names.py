@@ -22,6 +22,8 @@ BLANK_NAMES = {
     "zero-width spaces": "\u200b\u200b",
     "blanks and joiners": " \u200d\u00a0\u2060 ",
     "hangul filler": "\u3164",
+    "braille blank": "\u2800 \u2800",
+    "annotation marks": "\ufff9\ufffa\ufffb",
 }
 
 

@@ -227,8 +227,8 @@ def test_refresh_playback_announces_the_changed_rows_once(core_app):
 def test_summary_text_handles_sparse_metadata():
     assert summary_text({}) == "Pattern"
     # a dropped audio file: its name (and length) instead of "Pattern"
-    assert summary_text({"filename": "idea.wav", "duration": 1.0}) == "idea.wav · 1.0 s"
-    assert summary_text({"filename": "long.mp3", "duration": 83.4}) == "long.mp3 · 1:23 min"
+    assert summary_text({"filename": "idea.wav", "duration": 1.0}) == "idea.wav · 0:01"
+    assert summary_text({"filename": "long.mp3", "duration": 83.4}) == "long.mp3 · 1:23"
     assert summary_text({"bpm": 90, "length": 1, "tracks": 1, "loops": 4}) == (
         "90 BPM · 1 step · 1 track · 4 loops"
     )
