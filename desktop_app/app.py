@@ -144,8 +144,7 @@ class AppGraph(QObject):
         self.sessions.failed.connect(lambda text: self.window.show_error(text))
         # A message keeps playing in another thread: the status bar says what and leads back.
         self.now_playing = NowPlaying(self.playback.player)
-        # Left of the connection badge, which stays at the right edge (a server switch
-        # adds a new badge at the end: Now playing was left of it then, right of it before).
+        # Left of the connection badge, which a server switch re-adds at the right edge.
         self.window.statusBar().insertPermanentWidget(0, self.now_playing)
         self.navigator = ThreadNavigator(self.window, lambda: self.threads_state,
                                          self.now_playing, parent=self)  # fmt: skip
