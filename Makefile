@@ -22,7 +22,7 @@ server: setup
 
 # The linters and the type check first: CI (.ci/run) is `make test` and nothing else.
 test: lint
-	QT_QPA_PLATFORM=offscreen PULSE_SERVER=unix:/nonexistent $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen PULSE_SERVER=unix:/nonexistent $(PY) -m pytest -q -n auto
 
 lint: setup-test
 	$(PY) -m ruff check .

@@ -90,3 +90,11 @@ def safe_text(value: str) -> str:
     """Text as it may be shown: its line feeds and tabs kept, every other control or bidi
     override of older data dropped."""
     return _TEXT_CONTROL.sub("", value)
+
+
+def shown_name(value: str, fallback: str) -> str:
+    """``value`` made a name the server takes: each control character, line break or
+    bidi override becomes a space (a file called "take\nfinal.wav" reads "take
+    final.wav"), and a name that still shows nothing is ``fallback``."""
+    cleaned = _NAME_CONTROL.sub(" ", value)
+    return cleaned if _SHOWS.search(cleaned) else fallback

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from desktop_app.domain.message import AUDIO_SNAPSHOT_FORMAT, Render, utc_now_iso
 from desktop_app.domain.metadata import snapshot_metadata
+from desktop_app.domain.sendable import sendable_snapshot
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def draft_with_audio(
             duration=audio.duration,
             peaks=tuple(audio.peaks) if audio.peaks else None,
         )
+    snapshot = sendable_snapshot(snapshot)
     meta = snapshot_metadata(snapshot, audio.duration if audio else None)
     return MessageDraft(thread_id, user_id, snapshot, meta, audio, text=text, reply_to=reply_to)
 

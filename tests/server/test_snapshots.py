@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 from desktop_app.domain import pattern as client_pattern
 from desktop_app.domain.draft import draft_with_audio
 from desktop_app.domain.pattern import STEPS_PER_BEAT_CHOICES, Pattern, demo_pattern
+from desktop_app.domain.sendable import sendable_snapshot
 from desktop_app.domain.snapshot_checks import SnapshotError
 from desktop_app.services.api import ApiClient
 from sequencer_server import pattern_snapshot
@@ -76,9 +77,7 @@ def test_what_the_apps_loader_refuses_is_refused_422_naming_the_field(served, sn
         Pattern.from_snapshot(snapshot)
 
 
-@pytest.mark.parametrize(
-    ("snapshot", "field", "char"),
-    [
+BAD_NAMES = [
         (pattern(tracks=[_track(name="Kick\u202e3pm.mp3")]), "snapshot.tracks.0.name", "202E"),
         (pattern(tracks=[_track(), _track(sample="k\x1b[2J")]), "snapshot.tracks.1.sample", "001B"),
         (pattern(tracks=[_track(sample_name="my\nkick")]), "snapshot.tracks.0.sample_name", "000A"),
@@ -86,8 +85,10 @@ def test_what_the_apps_loader_refuses_is_refused_422_naming_the_field(served, sn
         ({"format": "sequencer.audio", "version": "0.0.1", "filename": "a\x00.wav"},
          "snapshot.filename", "0000"),
         (pattern(tracks=[_track(name="\u200b\u2060")]), "snapshot.tracks.0.name", None),
-    ],
-)  # fmt: skip
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("snapshot", "field", "char"), BAD_NAMES)
 def test_names_in_a_snapshot_are_held_to_a_thread_names_characters(served, snapshot, field, char):
     """Track names, sounds, the kit and a dropped file's name are shown in other people's
     windows: control characters, line breaks and bidi overrides are refused as in a
@@ -97,6 +98,18 @@ def test_names_in_a_snapshot_are_held_to_a_thread_names_characters(served, snaps
     thread = c.create_thread()
     said = detail(c.create_message(thread["id"], snapshot=snapshot))
     assert f"U+{char}" in said if char else "blank" in said
+
+
+@pytest.mark.parametrize(("snapshot", "field", "char"), BAD_NAMES)
+def test_the_app_sends_such_names_mended_and_the_message_arrives(served, snapshot, field, char):
+    """The names come from outside (a file's name, a Hydrogen kit, a paste): the app sends
+    them mended rather than lose the musician's message to a 422."""
+    _backend, c = served
+    thread = c.create_thread()
+    sent = sendable_snapshot(snapshot)
+    r = c.create_message(thread["id"], snapshot=sent)
+    assert r.status_code == 201, r.text
+    assert sendable_snapshot(sent) is sent  # nothing left to mend
 
 
 def test_every_version_the_client_writes_and_unknown_keys_are_stored_as_sent(served):
