@@ -142,9 +142,9 @@ class AppGraph(QObject):
         self.window.inviteRequested.connect(self.band.open_invite)
         self.sessions.connecting.connect(self.window.set_server_label)
         self.sessions.failed.connect(lambda text: self.window.show_error(text))
-        # A message keeps playing in another thread: the status bar says what and leads back.
+        # What plays in another thread, left of the badge a server switch re-adds at the end.
         self.now_playing = NowPlaying(self.playback.player)
-        self.window.statusBar().addPermanentWidget(self.now_playing)
+        self.window.statusBar().insertPermanentWidget(0, self.now_playing)
         self.navigator = ThreadNavigator(self.window, lambda: self.threads_state,
                                          self.now_playing, parent=self)  # fmt: skip
         self.playback.player.currentChanged.connect(self.navigator.follow_playing)

@@ -53,8 +53,9 @@ Item = tuple[Change, dict[str, Any] | None]
 
 
 class Recheck:
-    """Queued to every stream when a user was revoked (by any process): check the
-    stream's token again before anything after it is sent."""
+    """Queued to every stream when the store's revocation counter moved (a user was
+    revoked, by any process): check the stream's token again before anything after it is
+    sent. The only time a stream asks the store about its token after the first."""
 
 
 RECHECK = Recheck()
@@ -98,6 +99,13 @@ class Broker:
     @property
     def listeners(self) -> int:
         return len(self._listeners)
+
+    @property
+    def revocations(self) -> int | None:
+        """The store's revocation counter as last read (once per read of the change
+        sequence, for every stream); None while nobody listens. Streams ask the store
+        about their tokens only when it moves (``stream_access``)."""
+        return self._revocations
 
     async def subscribe(self) -> Listener:
         listener = Listener(asyncio.Queue(maxsize=self._queue_size))

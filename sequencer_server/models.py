@@ -52,6 +52,23 @@ UserId = Annotated[
 ]
 
 
+def _visible_text(value: object) -> object:
+    """Said in words (pydantic's own pattern error would quote the whole pattern)."""
+    if isinstance(value, str) and value and (problem := text_problem(value)):
+        raise PydanticCustomError("text_unsafe", problem)
+    return value
+
+
+# A message's words: checked once, by text_problem; the pattern that says the same is
+# only documented (run as well, it read every message's text a second time).
+MessageText = Annotated[
+    str,
+    StringConstraints(max_length=MAX_TEXT),
+    BeforeValidator(_visible_text),
+    WithJsonSchema({"type": "string", "maxLength": MAX_TEXT, "pattern": f"^$|{TEXT_PATTERN}"}),
+]
+
+
 # Validated as any JSON object (the body parser already bounded it); documented as an
 # object of the JsonValue schema that sequencer_server.openapi adds.
 JsonObject = Annotated[
@@ -141,10 +158,8 @@ class MessageCreate(TokenBody):
     parent_thread: str = Field(min_length=1, max_length=64)
     user_id: UserId
     # Before ``snapshot``, whose check reads it.
-    text: str | None = Field(
+    text: MessageText | None = Field(
         default=None,
-        max_length=MAX_TEXT,
-        pattern=f"^$|{TEXT_PATTERN}",
         description="Words with (or instead of) the pattern: plain text; empty means none. "
         "Line breaks and tabs are its only control characters, and text that is not empty "
         "needs a visible character",
@@ -165,14 +180,6 @@ class MessageCreate(TokenBody):
     timestamp: str | None = Field(
         default=None, max_length=64, json_schema_extra={"format": "date-time"}
     )
-
-    @field_validator("text", mode="before")
-    @classmethod
-    def _visible_text(cls, value: object) -> object:
-        """Said in words (pydantic's own pattern error would quote the whole pattern)."""
-        if isinstance(value, str) and value and (problem := text_problem(value)):
-            raise PydanticCustomError("text_unsafe", problem)
-        return value
 
     @field_validator("snapshot")
     @classmethod

@@ -78,6 +78,22 @@ def _error(code: str, existing: dict[str, Any] | None = None) -> dict[str, Any]:
     return response
 
 
+# What the routes require across fields, which a pydantic model's schema cannot say.
+CROSS_FIELD_RULES: dict[str, dict[str, Any]] = {
+    # A message needs a snapshot unless it has words (models.MessageCreate).
+    "MessageCreate": {
+        "anyOf": [
+            {"required": ["snapshot"], "properties": {"snapshot": {"type": "object"}}},
+            {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
+        ]
+    },
+    # A private thread's id is the server's (routes.threads.create_thread).
+    "ThreadCreate": {
+        "not": {"required": ["id", "private"], "properties": {"private": {"const": True}}}
+    },
+}
+
+
 def amend(schema: dict[str, Any]) -> dict[str, Any]:
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -85,6 +101,8 @@ def amend(schema: dict[str, Any]) -> dict[str, Any]:
     schemas.pop("ValidationError", None)
     schemas["Error"] = ERROR_SCHEMA
     schemas["JsonValue"] = JSON_VALUE_SCHEMA
+    for name, rule in CROSS_FIELD_RULES.items():
+        schemas[name].update(rule)
     for name in _json_request_models(schema):
         # Unknown fields are ignored, but they pass the same parser as the rest.
         if schemas[name].get("additionalProperties") is not False:

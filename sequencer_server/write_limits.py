@@ -139,21 +139,32 @@ class WriteRates:
         )
 
 
+def storage_cap(user: User, limits: WriteLimits) -> int | None:
+    """The bytes of renders and samples ``user`` may keep (MAX_STORAGE_MB_PER_USER); None
+    for the shared token, which is not counted."""
+    return None if user.service else limits.max_storage_mb_per_user * 1024 * 1024
+
+
+def quota_refusal(used: int, adding: int, limits: WriteLimits) -> HTTPException:
+    mb = 1024 * 1024
+    return HTTPException(
+        413,
+        f"Storage limit: you keep {used / mb:.1f} MB on this server and this file is "
+        f"{adding / mb:.1f} MB; each user may keep {limits.max_storage_mb_per_user} MB "
+        "(MAX_STORAGE_MB_PER_USER). Deleting old messages frees their renders.",
+    )
+
+
 def check_storage_quota(store: StoredBytes, user: User, adding: int, limits: WriteLimits) -> None:
     """413 when ``adding`` more bytes would take the user past MAX_STORAGE_MB_PER_USER
     (renders and samples together; the shared token is not counted). Deleting one's
-    messages frees their renders. Uploads running at the same moment are each checked
-    against what was stored before them, so the limit can be passed by at most the
-    uploads one client may run at once (MAX_UPLOADS_PER_CLIENT)."""
-    if user.service:
+    messages frees their renders. This is the early answer, before the file is stored;
+    the store checks again in the step that records it (``cap`` of ``record_upload`` and
+    ``record_sample``), so uploads running at the same moment cannot pass the limit
+    together."""
+    cap = storage_cap(user, limits)
+    if cap is None:
         return
-    cap = limits.max_storage_mb_per_user * 1024 * 1024
     used = store.bytes_stored_by(user.name)
     if used + adding > cap:
-        mb = 1024 * 1024
-        raise HTTPException(
-            413,
-            f"Storage limit: you keep {used / mb:.1f} MB on this server and this file is "
-            f"{adding / mb:.1f} MB; each user may keep {limits.max_storage_mb_per_user} MB "
-            "(MAX_STORAGE_MB_PER_USER). Deleting old messages frees their renders.",
-        )
+        raise quota_refusal(used, adding, limits)

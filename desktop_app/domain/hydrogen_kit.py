@@ -8,10 +8,14 @@ own come in all of them (Debian's ``hydrogen-drumkits`` has each):
 - 0.9.7 and later: ``<instrument><instrumentComponent><layer>``, and since 1.1 a single
   ``<pan>`` in -1..1 instead of the ``<pan_L>``/``<pan_R>`` pair.
 
-A sound here is one instrument's *first* layer (a step sequencer plays one sample per
-track), at the loudness Hydrogen plays it with: instrument ``volume`` × instrument ``gain``
-× component ``gain`` × layer ``gain``; the pitch is ``pitchOffset`` + the layer's
-``pitch`` in semitones; ``muteGroup`` (-1: none) is Hydrogen's choke group.
+A sound here is the layer Hydrogen plays for a hit at full velocity (a step sequencer
+plays one sample per track, and a step's velocity scales it): of velocity layers
+(``<min>``/``<max>``, 0..1) the one reaching 1, the hardest. The first layer is the
+softest in most kits (GMRockKit's "Kick-Softest.wav"), so a kit imported from it played
+every hit as a ghost note. It comes at the loudness Hydrogen plays it with: instrument
+``volume`` × instrument ``gain`` × component ``gain`` × layer ``gain``; the pitch is
+``pitchOffset`` + the layer's ``pitch`` in semitones; ``muteGroup`` (-1: none) is
+Hydrogen's choke group.
 
 The pan pair is converted the way Hydrogen converts it when it loads an old kit
 (``Sampler::getRatioPan``): the louder side is 1, the other is 1 - |pan|, so
@@ -45,7 +49,7 @@ class HydrogenInstrument:
     """One instrument, as the sound a track will play."""
 
     name: str
-    file: str | None  # the first layer's sample, relative to the kit's folder
+    file: str | None  # the full-velocity layer's sample, relative to the kit's folder
     volume: float  # linear gain, Hydrogen's product of volume and gains (may exceed 1)
     pan: float  # -1 (left) … 1 (right)
     pitch: float  # semitones
@@ -122,7 +126,7 @@ def _instrument(index: int, element: ET.Element) -> HydrogenInstrument:
     if not group_value.is_integer():
         raise HydrogenKitError(f"{where}'s muteGroup {group_value:g} is not a whole number.")
     file = None
-    layer = _first_layer(element)
+    layer = _full_velocity_layer(element, where)
     if layer is not None:
         file = _text(_child(layer, "filename")) or None
         volume *= number(layer, "gain", 1.0)
@@ -135,12 +139,20 @@ def _instrument(index: int, element: ET.Element) -> HydrogenInstrument:
     return HydrogenInstrument(name, file, volume, pan, pitch, int(group_value))
 
 
-def _first_layer(instrument: ET.Element) -> ET.Element | None:
-    layer = _child(instrument, "layer")
-    if layer is not None:
-        return layer
-    component = _child(instrument, "instrumentComponent")
-    return None if component is None else _child(component, "layer")
+def _full_velocity_layer(instrument: ET.Element, where: str) -> ET.Element | None:
+    """The layer whose velocity range reaches highest (the later one of equals: layers
+    are listed softest first)."""
+    layers = _children(instrument, "layer")
+    if not layers:
+        component = _child(instrument, "instrumentComponent")
+        layers = [] if component is None else _children(component, "layer")
+    best: ET.Element | None = None
+    top = (-math.inf, -math.inf)
+    for layer in layers:
+        reach = (_float(where, layer, "max", 1.0), _float(where, layer, "min", 0.0))
+        if reach >= top:
+            best, top = layer, reach
+    return best
 
 
 def _float(where: str, parent: ET.Element, tag: str, default: float) -> float:

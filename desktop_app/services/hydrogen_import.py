@@ -9,7 +9,7 @@ the kit's folder, and decodable) before the kit is stored; a kit that fails any 
 leaves the kits folder as it was, with a message naming what is wrong.
 
 What becomes of an instrument (``domain/hydrogen_kit.py`` reads the XML): its name, its
-first layer's sample, its loudness (volume × gains, at most full scale: a kit's level is
+full-velocity layer's sample, its loudness (volume × gains, at most full scale: a kit's level is
 not lowered as a whole for one instrument boosted in Hydrogen), its pan, its pitch, and
 its mute group as a choke group. Instruments without a sample, or whose sample is digital
 silence (the "emptySample" placeholders of 32-pad kits), are left out and counted.

@@ -95,6 +95,9 @@ class SequencerState(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._gestures = itertools.count(1)
+        # Hits a shorter length cut off, by track (``Track.uid``) and step: a length that
+        # grows again brings them back, as Hydrogen keeps the notes past a pattern's end.
+        self._past_end: dict[int, dict[int, int]] = {}
         self._sounds = TrackSounds(self, samples, engine)
         self._sounds.protect()
         # Files dropped or picked for tracks, read on ``tasks``' workers (the global pool
@@ -326,10 +329,20 @@ class SequencerState(QObject):
         self._push_pattern("swing", round(float(swing), 3), "Swing", gesture)
 
     def set_length(self, length: int) -> None:
-        if length == self._pattern.length:
+        """A shorter pattern keeps what it cut off aside, and a longer one takes it back:
+        typing 12 then 16 emptied the fourth beat (only Undo brought it back)."""
+        before = self._pattern
+        if length == before.length:
             return
-        after = self._pattern.copy()
+        after = before.copy()
         after.set_length(length)
+        for track in before.tracks if length < before.length else after.tracks:
+            kept = self._past_end.setdefault(track.uid, {})
+            for step in range(min(length, before.length), max(length, before.length)):
+                if length < before.length:
+                    kept[step] = track.steps[step]
+                elif step in kept:
+                    track.steps[step] = kept.pop(step)
         self.replace_pattern(after, f"Length {length} steps")
 
     def set_steps_per_beat(self, steps_per_beat: int) -> None:
@@ -339,6 +352,7 @@ class SequencerState(QObject):
         # Every hit keeps its time (nearest step of the new grid): a groove switched to
         # triplets still sounds where it did, and the notice says what had to move.
         report = after.regrid(int(steps_per_beat))
+        self._past_end.clear()  # kept by the old grid's steps
         after = Pattern.from_snapshot(after.to_snapshot())  # validates the value
         self.replace_pattern(after, f"{steps_per_beat} steps per beat")
         self.notice.emit(report.describe(after.steps_per_beat))

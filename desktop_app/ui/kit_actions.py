@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 STATUS_TIMEOUT_MS = 12000
 HYDROGEN_FILTER = "Hydrogen drumkits (*.h2drumkit drumkit.xml);;All files (*)"
+SYSTEM_HYDROGEN_KITS = Path("/usr/share/hydrogen/data/drumkits")
 
 
 class PatternDocument(Protocol):
@@ -196,13 +197,21 @@ class KitActions(QObject):
     # ---- Hydrogen ----------------------------------------------------------------------
     @Slot()
     def import_hydrogen(self) -> None:
-        folder = self._folder.last_pattern_dir
-        start = folder if folder and Path(folder).is_dir() else str(Path.home())
         path, _ = QFileDialog.getOpenFileName(
-            self._window, "Import Hydrogen drumkit", start, HYDROGEN_FILTER
+            self._window, "Import Hydrogen drumkit", self._kits_start(), HYDROGEN_FILTER
         )
         if path:
             self.import_file(Path(path))
+
+    def _kits_start(self) -> str:
+        """Where the kits a Hydrogen user owns are: Hydrogen's own kit folder, else the
+        system's (Debian's hydrogen-drumkits); else the last pattern folder, else home.
+        The dialog opened in the home folder, far from any kit."""
+        for kits in (Path.home() / ".hydrogen" / "data" / "drumkits", SYSTEM_HYDROGEN_KITS):
+            if kits.is_dir():
+                return str(kits)
+        folder = self._folder.last_pattern_dir
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
 
     def import_file(self, path: Path) -> None:
         """Store the Hydrogen kit at ``path`` as a kit (on a worker: a big archive takes

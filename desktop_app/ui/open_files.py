@@ -155,7 +155,7 @@ class FileOpener(QObject):
         self._window = window
         self._player = player
         self.now_playing = NowPlaying(player)
-        window.statusBar().addPermanentWidget(self.now_playing)
+        window.statusBar().insertPermanentWidget(0, self.now_playing)  # left of the badge
 
     def open(self, paths: Iterable[Path | str]) -> None:
         for path in paths:

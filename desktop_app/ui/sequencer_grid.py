@@ -10,8 +10,7 @@ and could not paint across cells). Mouse gestures, like on a hardware drum machi
   with the right button or Alt+left; velocity shows as the cell's shade;
 * the column being heard is highlighted while the pattern plays.
 
-And from the keyboard, once the grid has the focus (Tab, a click, or a click on a
-track's header, which puts the cursor on that row): the arrow keys move
+And from the keyboard, once the grid has the focus (Tab, or a click): the arrow keys move
 a cursor cell (drawn as an accent outline, the grid's focus indicator), Enter toggles the
 step under it, + and - change its velocity — undoable like the mouse edits, repeated
 presses on one cell merging into one undo step. Space stays the transport.
@@ -136,10 +135,7 @@ class SequencerGrid(QWidget):
     def _on_pattern_changed(self) -> None:
         p = self.pattern
         track, step = self._cursor
-        self._cursor = (
-            max(0, min(track, len(p.tracks) - 1)),
-            max(0, min(step, p.length - 1)),
-        )
+        self._cursor = (max(0, min(track, len(p.tracks) - 1)), max(0, min(step, p.length - 1)))
         self.setMinimumSize(self.minimumSizeHint())
         self.updateGeometry()
         self._fit_cells()
@@ -286,10 +282,12 @@ class SequencerGrid(QWidget):
         """The cell the keyboard edits (track, step)."""
         return self._cursor
 
-    def set_cursor_cell(self, track: int, step: int) -> None:
+    def set_cursor_cell(self, track: int, step: int, *, show: bool = False) -> None:
         p = self.pattern
         if not p.tracks or not p.length:
             return
+        if show:  # a row picked on purpose (its header clicked): where the keys act shows
+            self._set_cursor_shown(True)
         cell = (max(0, min(track, len(p.tracks) - 1)), max(0, min(step, p.length - 1)))
         if cell == self._cursor:
             return
@@ -297,13 +295,6 @@ class SequencerGrid(QWidget):
         for t, st in (old, cell):
             self.update(self.cell_rect(t, st).adjusted(-6, -6, 6, 6))
         self.cursorMoved.emit(self.cell_rect(*cell))
-
-    def focus_row(self, track: int) -> None:
-        """Make ``track`` the current row, as a click on its header does: the cursor moves
-        to it (same step) and shows, and the grid takes the keys, so Ctrl+C copies it."""
-        self.set_cursor_cell(track, self._cursor[1])
-        self.setFocus(Qt.FocusReason.MouseFocusReason)
-        self._set_cursor_shown(True)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         p = self.pattern

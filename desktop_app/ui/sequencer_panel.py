@@ -259,7 +259,8 @@ class SequencerPanel(QWidget):
             y = event.position().y()
             for header in self.headers.headers:
                 if header.isVisible() and header.y() <= y < header.y() + header.height():
-                    self.grid.focus_row(header.index)
+                    self.grid.setFocus(Qt.FocusReason.MouseFocusReason)
+                    self.grid.set_cursor_cell(header.index, self.grid.cursor_cell[1], show=True)
                     break
         return False
 

@@ -151,8 +151,12 @@ async def events(
     start = _start(last_event_id, since)
     free_slot = stream_slots(request).take(_stream_owner(request, user))
     credentials = credentials_of(request)  # a GET: the token is the header's or the query's
+    broker: Broker = request.app.state.events
     access = StreamAccess(
-        request.app.state.authenticator.identify, credentials.header or credentials.query, user
+        request.app.state.authenticator.identify,
+        credentials.header or credentials.query,
+        user,
+        lambda: broker.revocations,
     )
     try:
         return await _open_stream(request, access, store, present, start, free_slot)
@@ -204,13 +208,9 @@ async def _open_stream(
             ping_at = time.monotonic() + heartbeat
             while True:
                 wait = ping_at - time.monotonic()
-                if (check_in := access.idle_check_in()) is not None:
-                    wait = min(wait, check_in)
                 try:
                     item = await asyncio.wait_for(listener.queue.get(), max(0.0, wait))
                 except TimeoutError:
-                    if access.idle_check_in() == 0 and not await access.still_allowed(now=True):
-                        return
                     if time.monotonic() >= ping_at:
                         ping_at = time.monotonic() + heartbeat
                         yield ": ping\n\n"
@@ -219,7 +219,7 @@ async def _open_stream(
                 if item is None:
                     return
                 if isinstance(item, Recheck):  # someone was revoked: are we?
-                    if not await access.still_allowed(now=True):
+                    if not await access.still_allowed():
                         return
                     continue
                 change, thread = item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -299,16 +300,12 @@ async def list_messages(
 
     def work() -> dict:
         thread = visible_thread_or_404(store.get_thread(thread_id), thread_id, user)
-        stored = store.changes(thread_id, since_seq, limit)
+        stored = store.changes(thread_id, since_seq, limit, decoded=False)
         page = within_bytes(
-            ChangePage(
-                [(s, c, present.message(d, thread)) for s, c, d in stored.messages],
-                stored.deleted,
-                stored.full,
-                stored.reset,
-            ),
+            stored,
             settings.write_limits.max_page_kb * 1024,
             store.pruned_through,
+            lambda doc: present.message(doc, thread),
         )
         settle = SETTLE_MS.get(store.name, DEFAULT_SETTLE_MS)
         start = 0 if page.reset else since_seq
@@ -324,29 +321,39 @@ async def list_messages(
     return await run_in_threadpool(work)
 
 
-def within_bytes(page: ChangePage, max_bytes: int, pruned_through: Callable[[], int]) -> ChangePage:
-    """The page cut after the change that brings its JSON past ``max_bytes``, marked full
-    so the client asks for the rest from its cursor. Never below the pruned mark: a scan
-    that restarted answers everything up to it in one page (ChangePage.reset), since a
-    cursor there could not be replayed."""
-    changes: list[tuple[int, int, Any]] = sorted(
-        [*page.messages, *page.deleted], key=lambda change: change[0]
-    )
+def within_bytes(
+    page: ChangePage,
+    max_bytes: int,
+    pruned_through: Callable[[], int],
+    present: Callable[[dict[str, Any]], dict[str, Any]],
+) -> ChangePage:
+    """The page of ``present``ed messages, cut after the change that brings its JSON past
+    ``max_bytes`` and marked full so the client asks for the rest from its cursor. Never
+    below the pruned mark: a scan that restarted answers everything up to it in one page
+    (ChangePage.reset), since a cursor there could not be replayed. A message is decoded
+    (when the store left it as its JSON text) and presented (its render URLs made, signed
+    in a private thread) only when it goes into the page: the rest of a long thread's
+    changes read for the page are left as stored."""
+    messages: list[tuple[int, int, Any, bool]] = [(s, c, d, True) for s, c, d in page.messages]
+    deleted: list[tuple[int, int, Any, bool]] = [(s, c, i, False) for s, c, i in page.deleted]
+    changes = sorted([*messages, *deleted], key=lambda change: change[0])
+    kept = ChangePage(full=page.full, reset=page.reset)
     total = 0
     floor: int | None = None  # asked of the store only for a page that is too large
-    for index, (seq, _changed_at, item) in enumerate(changes):
+    for seq, changed_at, item, is_message in changes:
         if total > max_bytes and floor is None:
             floor = pruned_through()
         if floor is not None and total > max_bytes and seq > floor:
-            kept = changes[:index]
-            return ChangePage(
-                messages=[c for c in kept if isinstance(c[2], dict)],
-                deleted=[c for c in kept if isinstance(c[2], str)],
-                full=True,
-                reset=page.reset,
-            )
-        total += json_size(item) + 1
-    return page
+            kept.full = True
+            break
+        if is_message:
+            shown = present(json.loads(item) if isinstance(item, str) else item)
+            kept.messages.append((seq, changed_at, shown))
+            total += json_size(shown) + 1
+        else:
+            kept.deleted.append((seq, changed_at, item))
+            total += json_size(item) + 1
+    return kept
 
 
 def settled_cursor(page: ChangePage, since: int, settle_ms: int) -> int:

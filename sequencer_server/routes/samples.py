@@ -34,11 +34,11 @@ from sequencer_server.membership import can_see
 from sequencer_server.presenters import utc_now_iso
 from sequencer_server.sample_check import SAMPLE_CONTENT_TYPES, SampleRefused, inspect_sample
 from sequencer_server.signed_urls import UrlSigner
-from sequencer_server.storage import Storage, StorageError
-from sequencer_server.store import MessageStore, StoreFull
+from sequencer_server.storage import Storage, StorageError, delete_unrecorded
+from sequencer_server.store import MessageStore, QuotaExceeded, StoreFull
 from sequencer_server.upload_form import received_upload
 from sequencer_server.users import User
-from sequencer_server.write_limits import check_storage_quota
+from sequencer_server.write_limits import check_storage_quota, quota_refusal, storage_cap
 
 log = logging.getLogger("sequencer_server.samples")
 router = APIRouter(prefix="/api/v1", tags=["samples"])
@@ -196,13 +196,14 @@ def _store_sample(
         "private": False,
     }
     try:
-        stored, created = store.record_sample(record)
+        stored, created = store.record_sample(record, storage_cap(user, settings.write_limits))
+    except QuotaExceeded as exc:
+        # Uploads that ran beside this one were recorded first and took the room.
+        delete_unrecorded(storage, key, "sample")
+        raise quota_refusal(exc.used, size, settings.write_limits) from None
     except Exception as exc:
         log.exception("❌ Could not record sample %s; removing the stored file", key)
-        try:
-            storage.delete(key)
-        except StorageError:
-            log.error("⚠️  Failed to delete sample from storage: %s", key)
+        delete_unrecorded(storage, key, "sample")
         if isinstance(exc, StoreFull):
             raise  # 507
         raise HTTPException(500, "Failed to store the sample") from exc

@@ -24,15 +24,15 @@ from sequencer_server.limits import too_large_detail
 from sequencer_server.models import RenderPublic
 from sequencer_server.presenters import public_render, utc_now_iso
 from sequencer_server.routes.media import in_private_thread
-from sequencer_server.storage import Storage, StorageError, StorageFull
-from sequencer_server.store import DuplicateUpload, MessageStore, StoreFull
+from sequencer_server.storage import Storage, StorageError, StorageFull, delete_unrecorded
+from sequencer_server.store import DuplicateUpload, MessageStore, QuotaExceeded, StoreFull
 from sequencer_server.upload_form import (
     UPLOAD_REQUEST_BODY,
     UploadFields,
     received_upload,
 )
 from sequencer_server.users import User
-from sequencer_server.write_limits import check_storage_quota
+from sequencer_server.write_limits import check_storage_quota, quota_refusal, storage_cap
 
 log = logging.getLogger("sequencer_server.uploads")
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
@@ -148,8 +148,13 @@ async def _store_upload(
         "sha256": digest,
         "uploader": user.name,  # only they may attach it
     }
+    cap = storage_cap(user, settings.write_limits)
     try:
-        await run_in_threadpool(store.record_upload, record)
+        await run_in_threadpool(store.record_upload, record, cap)
+    except QuotaExceeded as exc:
+        # Uploads that ran beside this one were recorded first and took the room.
+        await run_in_threadpool(delete_unrecorded, storage, key, "render")
+        raise quota_refusal(exc.used, size, settings.write_limits) from None
     except DuplicateUpload:
         # A concurrent retry with the same key won the race: keep its file, drop ours.
         await run_in_threadpool(storage.delete, key)
@@ -161,10 +166,7 @@ async def _store_upload(
         return _replay(earlier, size, digest, request, storage)
     except Exception as exc:
         log.exception("❌ Could not record upload %s; removing the stored file", key)
-        try:
-            await run_in_threadpool(storage.delete, key)
-        except StorageError:
-            log.error("⚠️  Failed to delete render from storage: %s", key)
+        await run_in_threadpool(delete_unrecorded, storage, key, "render")
         if isinstance(exc, StoreFull):
             raise  # 507, answered by the app's handler
         raise HTTPException(500, "Failed to upload file to storage") from exc

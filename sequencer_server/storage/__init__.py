@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from sequencer_server.config import Settings
-from sequencer_server.storage.base import Storage, StorageError, StorageFull, StoredObject
+from sequencer_server.storage.base import (
+    Storage,
+    StorageError,
+    StorageFull,
+    StoredObject,
+    delete_unrecorded,
+)
 
 
 def storage_from_settings(settings: Settings) -> Storage:
@@ -16,4 +22,11 @@ def storage_from_settings(settings: Settings) -> Storage:
     return LocalStorage(settings.data_dir / "media", public_base_url=settings.public_base_url)
 
 
-__all__ = ["Storage", "StorageError", "StorageFull", "StoredObject", "storage_from_settings"]
+__all__ = [
+    "Storage",
+    "StorageError",
+    "StorageFull",
+    "StoredObject",
+    "delete_unrecorded",
+    "storage_from_settings",
+]

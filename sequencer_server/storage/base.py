@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,3 +76,14 @@ class Storage(Protocol):
 
     def check(self) -> None:
         """Raise when the storage cannot be reached (``/readyz``); cheap, writes nothing."""
+
+
+def delete_unrecorded(storage: Storage, key: str, what: str) -> None:
+    """Delete a stored file whose record was refused or failed: no record points at it, so
+    cleanup would never find it, and a failure here is logged as the only trace of it."""
+    try:
+        storage.delete(key)
+    except StorageError:
+        logging.getLogger("sequencer_server.storage").error(
+            "⚠️  Failed to delete %s from storage: %s", what, key
+        )

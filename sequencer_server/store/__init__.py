@@ -9,6 +9,7 @@ from sequencer_server.store.base import (
     DuplicateUpload,
     MessageIdRetired,
     MessageStore,
+    QuotaExceeded,
     RenderClaimConflict,
     StoreFull,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "DuplicateUpload",
     "MessageIdRetired",
     "MessageStore",
+    "QuotaExceeded",
     "RenderClaimConflict",
     "StoreFull",
     "store_from_settings",

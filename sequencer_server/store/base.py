@@ -20,7 +20,8 @@ class ChangePage:
     """Messages created or changed, and ids deleted, after a sequence number; each with
     its ``seq`` and the server time of the change in epoch milliseconds."""
 
-    messages: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
+    # A message is its JSON text (``str``) only when asked for undecoded (``changes``).
+    messages: list[tuple[int, int, dict[str, Any] | str]] = field(default_factory=list)
     deleted: list[tuple[int, int, str]] = field(default_factory=list)
     # The page hit its limit: later changes wait for the next page.
     full: bool = False
@@ -66,6 +67,16 @@ class StoreFull(Exception):
     """The store cannot write because its disk (or its size limit) is full."""
 
 
+class QuotaExceeded(Exception):
+    """Recording the file would take its uploader past the storage cap; ``used`` is what
+    they keep already. Checked in the same atomic step as the record is written, so
+    uploads racing at the cap cannot all pass a check made before any was recorded."""
+
+    def __init__(self, used: int) -> None:
+        super().__init__(used)
+        self.used = used
+
+
 class DuplicateUpload(Exception):
     """Another upload by the same uploader with the same idempotency key was recorded
     first."""
@@ -95,7 +106,13 @@ class MessageStore(UserStore, SampleStore, Protocol):
         """Append ``render`` unless a render with its id is attached; True if appended."""
 
     def delete_message(self, message_id: str) -> dict[str, Any] | None: ...
-    def changes(self, thread_id: str, since: int, limit: int) -> ChangePage: ...
+    def changes(
+        self, thread_id: str, since: int, limit: int, *, decoded: bool = True
+    ) -> ChangePage:
+        """Not ``decoded``: a store may leave a message as the JSON text it keeps (a
+        ``str`` in ``ChangePage.messages``), for a reader that decodes only what it uses
+        (a page cut by size keeps a few hundred of the thousand read)."""
+
     def cursor(self) -> int:
         """The newest sequence number handed out (0 for an empty store)."""
 
@@ -115,9 +132,10 @@ class MessageStore(UserStore, SampleStore, Protocol):
         before the forgotten range get ``ChangePage.reset`` instead of a silent gap."""
 
     # uploads: the server's record of every file it stored
-    def record_upload(self, doc: dict[str, Any]) -> None:
+    def record_upload(self, doc: dict[str, Any], cap: int | None = None) -> None:
         """Raises DuplicateUpload when ``doc["uploader"]`` already recorded an upload under
-        ``doc["idempotency_key"]``."""
+        ``doc["idempotency_key"]``, and QuotaExceeded when ``cap`` (bytes) is given and the
+        uploader's renders and samples with this one would be more."""
 
     def get_upload(self, render_id: str) -> dict[str, Any] | None: ...
     def find_upload(self, uploader: str, idempotency_key: str) -> dict[str, Any] | None:
@@ -135,7 +153,8 @@ class MessageStore(UserStore, SampleStore, Protocol):
         """Every upload record created before the time, attached or not."""
 
     def bytes_stored_by(self, user_name: str) -> int:
-        """The sizes of the renders and samples ``user_name`` uploaded, added up."""
+        """The sizes of the renders and samples ``user_name`` uploaded, added up (read
+        from an index or a running total: it is asked at every upload)."""
 
     def ping(self) -> None: ...
     def close(self) -> None: ...

@@ -182,8 +182,16 @@ class SQLiteFileEvents(SQLiteDataVersion):
                 wake()
 
     def changed(self) -> bool:
+        notified = not self._armed
         self._armed = True  # before reading: a commit after this read wakes again
-        return super().changed()
+        moved = super().changed()
+        if self._fd is not None:
+            # A commit's last write to the WAL comes just before SQLite makes it visible
+            # (in the -shm index, which is mapped memory: no notification). A notification
+            # that found nothing new may be that commit's: look again at the next short
+            # tick, not in SAFETY_TICK_S (a revocation must end streams within a second).
+            self.interval_s = TICK_S if notified and not moved else self.SAFETY_TICK_S
+        return moved
 
     def close(self) -> None:
         if self._stop_w >= 0:

@@ -32,6 +32,7 @@ from sequencer_server.store.base import (
 from sequencer_server.store.change_signals import ChangeSignal, EveryTick
 from sequencer_server.store.mongo_changes import ChangeStreamSignal, is_replica_set
 from sequencer_server.store.mongo_samples import MongoSamples
+from sequencer_server.store.mongo_totals import MongoStorageTotals
 from sequencer_server.store.mongo_users import MongoUsers
 
 OUT_OF_DISK_SPACE = 14031  # MongoDB's error code when a write finds the disk full
@@ -61,7 +62,7 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class MongoStore(MongoUsers, MongoSamples):
+class MongoStore(MongoUsers, MongoSamples, MongoStorageTotals):
     name = "mongodb"
 
     def __init__(self, client: MongoClient, db_name: str) -> None:
@@ -82,6 +83,7 @@ class MongoStore(MongoUsers, MongoSamples):
         self._adopt_old_tombstones(db["tombstones"])
         self._open_user_collections(db)
         self._open_sample_collections(db)
+        self._open_storage_totals(db)
 
     def _key_uploads_per_uploader(self) -> None:
         """An Idempotency-Key is unique per uploader: databases from before had it unique
@@ -203,7 +205,10 @@ class MongoStore(MongoUsers, MongoSamples):
         )
         return row["doc"] if row else None
 
-    def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
+    def changes(
+        self, thread_id: str, since: int, limit: int, *, decoded: bool = True
+    ) -> ChangePage:
+        """Decoded whatever ``decoded`` says: the driver hands documents over decoded."""
         pruned = self.pruned_through()
         reset = 0 < since < pruned or since > self.cursor()
         start = 0 if reset else since
@@ -276,14 +281,22 @@ class MongoStore(MongoUsers, MongoSamples):
 
     # -- uploads ---------------------------------------------------------------------
     @_writes
-    def record_upload(self, doc: dict[str, Any]) -> None:
+    def record_upload(self, doc: dict[str, Any], cap: int | None = None) -> None:
         row = {"_id": doc["id"], **doc}
-        if row.get("idempotency_key") is None:
+        key = row.get("idempotency_key")
+        if key is None:
             row.pop("idempotency_key", None)  # sparse unique index: absent, not null
+        elif self._uploads.find_one({"uploader": doc.get("uploader"), "idempotency_key": key}):
+            # A retry that lost the race to its twin is a replay, not a full store.
+            raise DuplicateUpload(key)
+        self._take_room(doc.get("uploader"), doc.get("size_bytes", 0), cap)
         try:
             self._uploads.insert_one(row)
-        except DuplicateKeyError as exc:
-            raise DuplicateUpload(doc.get("idempotency_key")) from exc
+        except BaseException as exc:
+            self._give_back(doc)
+            if isinstance(exc, DuplicateKeyError):
+                raise DuplicateUpload(key) from exc
+            raise
 
     def find_upload(self, uploader: str, idempotency_key: str) -> dict[str, Any] | None:
         if uploader == LEGACY_UPLOADER:  # its own first, then the records from before
@@ -315,7 +328,7 @@ class MongoStore(MongoUsers, MongoSamples):
         return list(self._uploads.find({"message_id": message_id}, {"_id": 0}))
 
     def delete_upload(self, render_id: str) -> None:
-        self._uploads.delete_one({"_id": render_id})
+        self._give_back(self._uploads.find_one_and_delete({"_id": render_id}))
 
     def unattached_uploads(self, created_before: str) -> list[dict[str, Any]]:
         return list(
@@ -326,17 +339,6 @@ class MongoStore(MongoUsers, MongoSamples):
 
     def uploads_before(self, created_before: str) -> list[dict[str, Any]]:
         return list(self._uploads.find({"created_at": {"$lt": created_before}}, {"_id": 0}))
-
-    def bytes_stored_by(self, user_name: str) -> int:
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"uploader": user_name}},
-            {"$group": {"_id": None, "total": {"$sum": "$size_bytes"}}},
-        ]
-        return sum(
-            int(row["total"])
-            for collection in (self._uploads, self._samples)
-            for row in collection.aggregate(pipeline)
-        )
 
     def ping(self) -> None:
         self._client.admin.command("ping")

@@ -1,7 +1,7 @@
 """MongoDB's change stream as the event broker's change signal (replica sets only).
 
-A change stream tells every server process of every write to the messages and threads,
-whichever replica made it, without each of them querying four times a second. It is used
+A change stream tells every server process of every write to the messages, threads and
+tokens, whichever replica made it, without each of them querying four times a second. It is used
 as a *signal*, not as the data: on each change the broker reads the change sequence after
 its cursor, as it does everywhere else, so the stream's own delivery rules (a change seen
 twice after a resume, a burst folded into one read) can neither repeat nor lose an event.
@@ -29,7 +29,9 @@ from sequencer_server.store.change_signals import TICK_S
 
 log = logging.getLogger("sequencer_server.events")
 
-WATCHED = ("messages", "threads")
+# Tokens too: a revocation deletes the user's tokens, and the broker reads the revocation
+# counter only when it reads the change sequence (stream_access).
+WATCHED = ("messages", "threads", "tokens")
 AWAIT_MS = 1000  # how long one getMore waits on the server (bounds how fast close() is)
 RETRY_S = (0.5, 1.0, 2.0, 5.0)
 CHANGE_STREAM_HISTORY_LOST = 286

@@ -3,6 +3,7 @@ keyed by SHA-256, each holding the ids of the messages that reference it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.collection import Collection
@@ -13,18 +14,31 @@ _FIELDS = {"_id": 0, "refs": 0, "last_ref_at": 0}
 
 class MongoSamples:
     _samples: Collection
+    # the store's running totals (mongo_totals)
+    _take_room: Callable[[str | None, int, int | None], None]
+    _give_back: Callable[[dict[str, Any] | None], None]
 
     def _open_sample_collections(self, db: Database) -> None:
         self._samples = db["samples"]
         self._samples.create_index("created_at")
 
-    def record_sample(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def record_sample(
+        self, doc: dict[str, Any], cap: int | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        if (earlier := self.get_sample(doc["sha256"])) is not None:
+            return earlier, False
+        self._take_room(doc.get("uploader"), doc.get("size_bytes", 0), cap)
         # An upsert that only sets on insert: two uploads of the same bytes race safely.
-        result = self._samples.update_one(
-            {"_id": doc["sha256"]}, {"$setOnInsert": {**doc, "refs": []}}, upsert=True
-        )
+        try:
+            result = self._samples.update_one(
+                {"_id": doc["sha256"]}, {"$setOnInsert": {**doc, "refs": []}}, upsert=True
+            )
+        except BaseException:
+            self._give_back(doc)
+            raise
         if result.upserted_id is not None:
             return doc, True
+        self._give_back(doc)  # the same bytes were recorded first: their uploader's
         return self.get_sample(doc["sha256"]) or doc, False
 
     def get_sample(self, sha256: str) -> dict[str, Any] | None:
@@ -58,4 +72,6 @@ class MongoSamples:
                 {"last_ref_at": {"$exists": False}},
                 {"last_ref_at": {"$lt": unless_referenced_since}},
             ]
-        return self._samples.delete_one(query).deleted_count == 1
+        deleted = self._samples.find_one_and_delete(query, {"uploader": 1, "size_bytes": 1})
+        self._give_back(deleted)
+        return deleted is not None

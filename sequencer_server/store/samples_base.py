@@ -7,10 +7,13 @@ from typing import Any, Protocol
 
 
 class SampleStore(Protocol):
-    def record_sample(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def record_sample(
+        self, doc: dict[str, Any], cap: int | None = None
+    ) -> tuple[dict[str, Any], bool]:
         """Insert unless ``doc["sha256"]`` is recorded; (the stored record, whether inserted).
         The record is ``{"sha256", "key", "format", "size_bytes", "duration",
-        "created_at", "uploader", "private"}``."""
+        "created_at", "uploader", "private"}``. With ``cap`` (bytes), an insert that would
+        take the uploader's renders and samples past it raises QuotaExceeded instead."""
 
     def get_sample(self, sha256: str) -> dict[str, Any] | None: ...
     def add_sample_refs(self, message_id: str, sha256s: list[str], at: str) -> None:

@@ -34,14 +34,20 @@ from sequencer_server.store.change_signals import (
     SQLiteDataVersion,
     SQLiteFileEvents,
 )
-from sequencer_server.store.sqlite_samples import SQLiteSamples, create_sample_tables
+from sequencer_server.store.sqlite_samples import (
+    SQLiteSamples,
+    create_sample_tables,
+    sample_sizes_per_uploader,
+)
+from sequencer_server.store.sqlite_tables import add_column, check_room, stored_bytes
 from sequencer_server.store.sqlite_users import SQLiteUsers, create_user_tables
 
 log = logging.getLogger("sequencer_server.store.sqlite")
 
 BUSY_TIMEOUT_S = 30.0
-# 2: users and token hashes (sqlite_users); 3: samples (sqlite_samples); 4: keys per uploader
-SCHEMA_VERSION = 4
+# 2: users and token hashes (sqlite_users); 3: samples (sqlite_samples); 4: keys per uploader;
+# 5: sizes per uploader, indexed (the storage quota)
+SCHEMA_VERSION = 5
 SQLITE_FULL = 13
 
 SCHEMA = """
@@ -81,9 +87,7 @@ def _now_ms() -> int:
 def _add_idempotency_keys(db: sqlite3.Connection) -> None:
     """Version 1: upload records carry their Idempotency-Key's hash, unique. Files made
     before versions were kept may have the column already."""
-    columns = {r[1] for r in db.execute("PRAGMA table_info(uploads)")}
-    if "idem" not in columns:
-        db.execute("ALTER TABLE uploads ADD COLUMN idem TEXT")
+    add_column(db, "uploads", "idem", "TEXT")
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_idem ON uploads (idem)")
 
 
@@ -91,12 +95,20 @@ def _idempotency_keys_per_uploader(db: sqlite3.Connection) -> None:
     """Version 4: an Idempotency-Key is unique per uploader, not across all users (another
     user holding the same key made a client's own retry 409, or replayed the other's
     render to it). Records from before uploaders were kept have none (LEGACY_UPLOADER)."""
-    columns = {r[1] for r in db.execute("PRAGMA table_info(uploads)")}
-    if "uploader" not in columns:
-        db.execute("ALTER TABLE uploads ADD COLUMN uploader TEXT")
+    add_column(db, "uploads", "uploader", "TEXT")
     db.execute("UPDATE uploads SET uploader = json_extract(doc, '$.uploader')")
     db.execute("DROP INDEX IF EXISTS uploads_idem")
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_owner_idem ON uploads (uploader, idem)")
+
+
+def _sizes_per_uploader(db: sqlite3.Connection) -> None:
+    """Version 5: an upload's size as a column beside its uploader, and both tables indexed
+    on (uploader, size): the storage quota, asked at every upload, was a sum over every
+    document of both tables (``json_extract`` on each row)."""
+    add_column(db, "uploads", "size_bytes", "INTEGER")
+    db.execute("UPDATE uploads SET size_bytes = json_extract(doc, '$.size_bytes')")
+    db.execute("CREATE INDEX IF NOT EXISTS uploads_uploader_size ON uploads (uploader, size_bytes)")
+    sample_sizes_per_uploader(db)
 
 
 def _is_full(exc: sqlite3.Error) -> bool:
@@ -124,6 +136,7 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
                     2: create_user_tables,
                     3: create_sample_tables,
                     4: _idempotency_keys_per_uploader,
+                    5: _sizes_per_uploader,
                 },
                 what="server",
             )
@@ -233,7 +246,9 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             db.execute("INSERT OR IGNORE INTO retired_message_ids (id) VALUES (?)", (message_id,))
             return doc
 
-    def changes(self, thread_id: str, since: int, limit: int) -> ChangePage:
+    def changes(
+        self, thread_id: str, since: int, limit: int, *, decoded: bool = True
+    ) -> ChangePage:
         with self._lock:
             counters = dict(self._db.execute("SELECT name, value FROM counters").fetchall())
             pruned = counters["pruned_through"]
@@ -261,7 +276,7 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
                 args.append(msgs[-1][0])
             dels = self._db.execute(sql + " ORDER BY seq", args).fetchall()
         return ChangePage(
-            messages=[(s, c, json.loads(d)) for s, c, d in [*old, *msgs]],
+            messages=[(s, c, json.loads(d) if decoded else d) for s, c, d in [*old, *msgs]],
             deleted=[(s, c, i) for s, c, i in dels],
             full=full,
             reset=reset,
@@ -321,23 +336,30 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
             return int(row[0])
 
     # -- uploads ---------------------------------------------------------------------
-    def record_upload(self, doc: dict[str, Any]) -> None:
+    def record_upload(self, doc: dict[str, Any], cap: int | None = None) -> None:
+        key, uploader = doc.get("idempotency_key"), doc.get("uploader")
         try:
             with self._tx() as db:
+                # A retry that lost the race to its twin is a replay, not a full store.
+                taken = "SELECT 1 FROM uploads WHERE uploader = ? AND idem = ?"
+                if key is not None and db.execute(taken, (uploader, key)).fetchone():
+                    raise DuplicateUpload(key)
+                check_room(db, uploader, doc.get("size_bytes", 0), cap)
                 db.execute(
-                    "INSERT INTO uploads (id, message_id, created_at, doc, idem, uploader) "
-                    "VALUES (?,?,?,?,?,?)",
+                    "INSERT INTO uploads (id, message_id, created_at, doc, idem, uploader, "
+                    "size_bytes) VALUES (?,?,?,?,?,?,?)",
                     (
                         doc["id"],
                         doc.get("message_id"),
                         doc["created_at"],
                         json.dumps(doc),
-                        doc.get("idempotency_key"),
-                        doc.get("uploader"),
+                        key,
+                        uploader,
+                        doc.get("size_bytes", 0),
                     ),
                 )
         except sqlite3.IntegrityError as exc:
-            raise DuplicateUpload(doc.get("idempotency_key")) from exc
+            raise DuplicateUpload(key) from exc
 
     def _uploads(self, where: str, *args: Any) -> list[dict[str, Any]]:
         """Upload records with their ``message_id`` column folded into the document."""
@@ -383,15 +405,7 @@ class SQLiteStore(SQLiteUsers, SQLiteSamples):
 
     def bytes_stored_by(self, user_name: str) -> int:
         with self._lock:
-            total = 0
-            for table in ("uploads", "samples"):
-                row = self._db.execute(
-                    f"SELECT SUM(json_extract(doc, '$.size_bytes')) FROM {table} "
-                    "WHERE json_extract(doc, '$.uploader') = ?",
-                    (user_name,),
-                ).fetchone()
-                total += int(row[0] or 0)
-            return total
+            return stored_bytes(self._db, user_name)
 
     def ping(self) -> None:
         with self._lock:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
-from sequencer_server.store.sqlite_tables import SQLiteTables, schema_step
+from sequencer_server.store.sqlite_tables import SQLiteTables, add_column, check_room, schema_step
 
 SAMPLES_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS samples (sha256 TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
@@ -20,17 +21,39 @@ SAMPLES_SCHEMA = (
 create_sample_tables = schema_step(SAMPLES_SCHEMA)  # schema version 3 of the server's file
 
 
+def sample_sizes_per_uploader(db: sqlite3.Connection) -> None:
+    """Part of version 5: who uploaded a sample and its size as indexed columns, so the
+    storage quota adds them up from the index instead of reading every document."""
+    add_column(db, "samples", "uploader", "TEXT")
+    add_column(db, "samples", "size_bytes", "INTEGER")
+    db.execute(
+        "UPDATE samples SET uploader = json_extract(doc, '$.uploader'), "
+        "size_bytes = json_extract(doc, '$.size_bytes')"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS samples_uploader_size ON samples (uploader, size_bytes)")
+
+
 class SQLiteSamples(SQLiteTables):
-    def record_sample(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def record_sample(
+        self, doc: dict[str, Any], cap: int | None = None
+    ) -> tuple[dict[str, Any], bool]:
         with self._tx() as db:
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO samples (sha256, created_at, doc) VALUES (?, ?, ?)",
-                (doc["sha256"], doc["created_at"], json.dumps(doc)),
-            )
-            if cursor.rowcount == 1:
-                return doc, True
             row = db.execute("SELECT doc FROM samples WHERE sha256 = ?", (doc["sha256"],))
-            return json.loads(row.fetchone()[0]), False
+            if (found := row.fetchone()) is not None:
+                return json.loads(found[0]), False
+            check_room(db, doc.get("uploader"), doc.get("size_bytes", 0), cap)
+            db.execute(
+                "INSERT INTO samples (sha256, created_at, doc, uploader, size_bytes) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    doc["sha256"],
+                    doc["created_at"],
+                    json.dumps(doc),
+                    doc.get("uploader"),
+                    doc.get("size_bytes", 0),
+                ),
+            )
+            return doc, True
 
     def get_sample(self, sha256: str) -> dict[str, Any] | None:
         return next(iter(self._docs("SELECT doc FROM samples WHERE sha256 = ?", sha256)), None)

@@ -342,3 +342,19 @@ def test_the_tempo_field_keeps_its_text_keys_and_the_menu_serves_it(qtbot, graph
     choose(qtbot, menu, "Copy")
     assert QGuiApplication.clipboard().text() == "122.0"
     assert graph.sequencer_state.undo_stack.count() == 0
+
+
+def test_the_step_keys_belong_to_the_grid_not_the_message_list(qtbot, graph) -> None:
+    """Delete in the message list deletes one's own message (``message_actions``), so
+    neither it nor Ctrl+V may reach the steps from there."""
+    window = graph.window
+    grid = window.sequencer_panel.grid
+    click_pad(grid, 0, 1)
+    press(Qt.Key.Key_C)
+    steps = [list(t.steps) for t in graph.sequencer_state.pattern.tracks]
+    view = window.conversation.messages
+    view.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
+    press(Qt.Key.Key_V)
+    press(Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier)
+    assert [t.steps for t in graph.sequencer_state.pattern.tracks] == steps

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from desktop_app.domain.kit_format import KIT_FILE
 from desktop_app.services.api import ApiClient
@@ -236,3 +238,39 @@ def test_a_kit_broken_by_hand_is_greyed_out_and_a_missing_file_is_explained(
     qtbot.waitUntil(lambda: len(modals.shown) == 2)
     assert modals.shown[1].title == "Could not use the kit" and victim.name in modals.shown[1].text
     assert rig.sequencer.pattern.to_snapshot() == before
+
+
+class _DialogFolder:
+    """Waits for the next file dialog, notes the folder it opened in and cancels it."""
+
+    def __init__(self) -> None:
+        self.folders: list[str] = []
+        QTimer.singleShot(0, self._poll)
+
+    def _poll(self) -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QFileDialog) and dialog.isVisible():
+            self.folders.append(dialog.directory().absolutePath())
+            dialog.reject()
+            return
+        QTimer.singleShot(10, self._poll)
+
+
+def test_the_import_dialog_opens_where_hydrogen_kits_are(
+    rig: Rig, tmp_path: Path, monkeypatch
+) -> None:
+    """It opened in the home folder: a Hydrogen user starts in Hydrogen's kit folder, and
+    without one in the system's kits (Debian's hydrogen-drumkits)."""
+    debian_kit("GMRockKit")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    watch = _DialogFolder()
+    rig.item("Import Hydrogen drumkit…").trigger()
+    assert watch.folders == [str(DEBIAN_KITS)]
+
+    own = home / ".hydrogen" / "data" / "drumkits"
+    own.mkdir(parents=True)
+    watch = _DialogFolder()
+    rig.item("Import Hydrogen drumkit…").trigger()
+    assert watch.folders == [str(own)]

@@ -85,3 +85,26 @@ def test_r_records_from_a_number_field(qtbot, panel) -> None:
     assert panel._seq.pattern.bpm == 96.0
     with qtbot.waitSignal(rec.recordingChanged, timeout=3000):
         panel.record_action.trigger()
+
+
+def test_a_shorter_length_keeps_the_hits_it_cut_for_a_longer_one(qtbot, panel) -> None:
+    """Steps 12, Enter, Steps 16, Enter: the fourth beat came back empty. It comes back
+    as it was (Hydrogen keeps the notes past a pattern's end); each change is one Undo."""
+    seq = panel._seq
+    before = [list(t.steps) for t in seq.pattern.tracks]
+    assert any(steps[12:] != [0, 0, 0, 0] for steps in before), "the demo has no 4th beat"
+    tempo = _click_tempo(qtbot, panel)
+    QTest.keyClick(tempo, Qt.Key.Key_Tab)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # to Steps
+    steps = QApplication.focusWidget()
+    _type_and_enter(steps, "12")
+    assert seq.pattern.length == 12
+    _type_and_enter(steps, "16")
+    assert [list(t.steps) for t in seq.pattern.tracks] == before
+    _type_and_enter(steps, "8")
+    _type_and_enter(steps, "10")  # part of it, then the rest
+    assert [list(t.steps) for t in seq.pattern.tracks] == [s[:10] for s in before]
+    _type_and_enter(steps, "16")
+    assert [list(t.steps) for t in seq.pattern.tracks] == before
+    seq.undo_stack.undo()
+    assert seq.pattern.length == 10

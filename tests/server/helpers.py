@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -229,3 +230,23 @@ def serve(request: Any, tmp_path: Path, **env: str) -> Iterator[tuple[Backend, C
     backend = make_backend(request.param, tmp_path, endpoint, **env)
     with ThreadedServer(backend.app()) as server:
         yield backend, Client(server.url)
+
+
+def schema_4_file(path: Path) -> None:
+    """A server database as schema 4 wrote it: sizes and sample uploaders only inside
+    the documents (this server's file with what version 5 added taken away)."""
+    from sequencer_server.store.sqlite import SQLiteStore
+
+    SQLiteStore(path).close()
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        DROP INDEX uploads_uploader_size;
+        DROP INDEX samples_uploader_size;
+        ALTER TABLE uploads DROP COLUMN size_bytes;
+        ALTER TABLE samples DROP COLUMN size_bytes;
+        ALTER TABLE samples DROP COLUMN uploader;
+        PRAGMA user_version = 4;
+        """
+    )
+    db.close()

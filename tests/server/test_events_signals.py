@@ -16,7 +16,12 @@ import requests
 from sequencer_server.config import Settings
 from sequencer_server.events import Broker
 from sequencer_server.quiet_server import QuietServer
-from sequencer_server.store.change_signals import EveryTick, SQLiteDataVersion, SQLiteFileEvents
+from sequencer_server.store.change_signals import (
+    TICK_S,
+    EveryTick,
+    SQLiteDataVersion,
+    SQLiteFileEvents,
+)
 from sequencer_server.store.mongo_changes import ChangeStreamSignal, is_replica_set
 from sequencer_server.store.sqlite import SQLiteStore
 from sequencer_server.threaded import ThreadedServer
@@ -166,6 +171,21 @@ def test_a_burst_of_writes_wakes_the_broker_once_until_it_asks(kernel_watched):
     assert len(wakes) == 2
 
 
+def test_a_notification_that_finds_no_commit_looks_again_at_a_short_tick(kernel_watched):
+    """A commit's last WAL write comes just before SQLite makes it visible (in the mapped
+    -shm index: no notification of its own), so a wake may find nothing new yet: the
+    next look is a short tick away, not SAFETY_TICK_S (revoked users' streams end on the
+    next read, within a second)."""
+    _store, signal = kernel_watched
+    signal.start(lambda: None)
+    assert not signal.changed()
+    signal._armed = False  # as the kernel watcher leaves it when it wakes the broker
+    assert not signal.changed()
+    assert signal.interval_s == TICK_S
+    assert not signal.changed()  # no notification since: the safety tick again
+    assert signal.interval_s == SQLiteFileEvents.SAFETY_TICK_S
+
+
 def test_an_idle_sqlite_broker_reads_no_changes(tmp_path):
     """With listeners and nothing happening the broker only asks data_version: no query
     of the change tables (which is what made an idle server busy)."""
@@ -242,7 +262,7 @@ def test_a_lost_change_stream_resumes_after_its_last_token():
 
     class Database:
         def watch(self, pipeline, resume_after=None, max_await_time_ms=None):
-            assert pipeline == [{"$match": {"ns.coll": {"$in": ["messages", "threads"]}}}]
+            assert pipeline == [{"$match": {"ns.coll": {"$in": ["messages", "threads", "tokens"]}}}]
             resumed_after.append(resume_after)
             return streams.pop(0) if streams else _Stream([])
 

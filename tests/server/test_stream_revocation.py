@@ -143,20 +143,85 @@ def test_other_streams_go_on(band):
             stream.close()
 
 
-def test_an_idle_stream_asks_again_even_when_no_revocation_is_signalled(tmp_path):
-    """The safety net: tokens taken away without the store counting a revocation (a
-    store whose change signal does not see it) still end an idle stream within seconds."""
-    from sequencer_server.stream_access import IDLE_CHECK_S
-
+def test_a_revocation_by_another_connection_ends_an_idle_stream_within_a_second(tmp_path):
+    """Nothing else happens (no message, the heartbeat far off): the revocation's own
+    write makes the broker read the counter, and the stream ends."""
     backend = make_backend("sqlite-local", tmp_path, SSE_HEARTBEAT_S="30")
     dave = add_user(backend.store, "dave")  # type: ignore[arg-type]
     with ThreadedServer(backend.app()) as server:
         stream = SSEReader(server.url, token=dave)
         try:
             assert stream.get() is not None  # the retry frame: open
-            with backend.store._tx() as db:  # type: ignore[attr-defined]
-                db.execute("DELETE FROM tokens WHERE name = 'dave'")
-            _seen, ended = _rest_of(stream, timeout=IDLE_CHECK_S + 3)
+            time.sleep(0.3)  # its first check done
+            other = SQLiteStore(backend.settings.data_dir / "sequencer.sqlite3")  # type: ignore[attr-defined]
+            started = time.monotonic()
+            other.revoke_user("dave")  # as `users revoke` in another process writes it
+            other.close()
+            _seen, ended = _rest_of(stream, timeout=5)
             assert ended
+            assert time.monotonic() - started < 1.5
         finally:
             stream.close()
+
+
+STREAMS = 12
+
+
+def _counting(store: object, method: str) -> list[float]:
+    """Note the time of every call of the store's ``method`` (the app calls the same
+    object's method, so nothing else changes)."""
+    calls: list[float] = []
+    real = getattr(store, method)
+
+    def counted(*args: object) -> object:
+        calls.append(time.monotonic())
+        return real(*args)
+
+    setattr(store, method, counted)
+    return calls
+
+
+def test_open_streams_ask_the_store_about_their_tokens_only_when_someone_is_revoked(tmp_path):
+    """Idle or carrying messages, a user's streams cost the store no token lookups (each
+    asked every 5 s when idle, and before a frame once a second had passed); the broker
+    reads the revocation counter once per read of the changes, not once per stream. A
+    revocation makes every stream ask once."""
+    backend = make_backend("sqlite-local", tmp_path, SSE_HEARTBEAT_S="30")
+    store = backend.store
+    dave = add_user(store, "dave")  # type: ignore[arg-type]
+    add_user(store, "ada")  # type: ignore[arg-type]
+    lookups = _counting(store, "user_for_token")
+    counter_reads = _counting(store, "revocations")
+    with ThreadedServer(backend.app()) as server:
+        thread = _private_thread(server.url)
+        streams = [SSEReader(server.url, token=dave) for _ in range(STREAMS)]
+        try:
+            first = _post(server.url, thread["id"], "first")
+            for stream in streams:
+                stream.messages_until([first], quiet_s=0)
+            settled = len(lookups)  # one per request: each stream's open and first check
+            assert settled <= 2 * STREAMS
+            time.sleep(5.5)  # idle, past the old per-stream check
+            assert len(lookups) == settled
+            reads = len(counter_reads)
+            later = _post(server.url, thread["id"], "later")  # past the old frame check
+            for stream in streams:
+                stream.messages_until([later], quiet_s=0)
+            assert len(lookups) == settled
+            assert len(counter_reads) - reads <= 3  # per read of the changes, for all
+
+            store.revoke_user("ada")  # type: ignore[attr-defined]
+            deadline = time.monotonic() + 5
+            while len(lookups) < settled + STREAMS and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)
+            assert len(lookups) == settled + STREAMS  # each asked once, and goes on
+            after = _post(server.url, thread["id"], "after")
+            for stream in streams:
+                stream.messages_until([after], quiet_s=0)
+
+            store.revoke_user("dave")  # type: ignore[attr-defined]
+            assert all(_rest_of(stream, timeout=5) == ([], True) for stream in streams)
+        finally:
+            for stream in streams:
+                stream.close()

@@ -16,7 +16,7 @@ from sequencer_server.store.sqlite import SQLiteStore
 from sequencer_server.threaded import ThreadedServer
 from sequencer_server.users import add_user
 from tests.conftest import TOKEN, Backend, make_backend
-from tests.server.helpers import Client, mp3_bytes
+from tests.server.helpers import Client, mp3_bytes, schema_4_file
 
 KEY = {"Idempotency-Key": "outbox-1b4e28ba-2fa1-11d2-883f-0016d3cca427"}
 
@@ -56,7 +56,7 @@ def test_the_same_bytes_under_another_users_key_get_a_render_of_their_own(live_b
 
 def _old_sqlite_file(path) -> None:
     """A file of schema 3: Idempotency-Keys unique across users, no uploader column."""
-    SQLiteStore(path).close()
+    schema_4_file(path)
     db = sqlite3.connect(path)
     db.executescript(
         """

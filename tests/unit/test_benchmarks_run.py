@@ -33,6 +33,7 @@ EVERY_BENCHMARK = [
     "recording",
     "render",
     "sendflow",
+    "serverload",
     "upload",
 ]
 

@@ -101,8 +101,8 @@ def test_a_new_layout_debian_kit_imports_from_a_h2drumkit_archive(
     spec = result.spec
     assert spec.name == "GMRockKit" and len(spec.sounds) == 18
     kick, stick = spec.sounds[:2]
-    # the first of Kick's five velocity layers
-    assert (kick.name, kick.file, kick.volume, kick.pan) == ("Kick", "Kick-Softest.wav", 1.0, 0.0)
+    # the hardest of Kick's five velocity layers: the one Hydrogen plays at full velocity
+    assert (kick.name, kick.file, kick.volume, kick.pan) == ("Kick", "Kick-Hardest.wav", 1.0, 0.0)
     assert (stick.name, stick.volume, stick.pan) == ("Stick", 0.99569, -0.3)
     assert stored(library) == ["GMRockKit"]
     _, applied = use(library, result.folder, cache)
@@ -214,6 +214,28 @@ def test_a_small_kit_maps_gain_pan_pitch_and_group(tmp_path: Path, library: KitL
     # volume 0.5 × gain 1.5 × component 0.8 × layer 0.5
     assert sound.volume == pytest.approx(0.3)
     assert (sound.pan, sound.pitch, sound.choke) == (0.25, 2.0, 1)
+
+
+def test_a_kit_with_velocity_layers_plays_the_one_for_a_full_velocity_hit(
+    tmp_path: Path, library: KitLibrary
+) -> None:
+    """The first layer is the softest: imported from it, every hit was a ghost note. The
+    layers here are out of order, and the hardest one's gain and pitch come with it."""
+    layers = (
+        "<layer><filename>mid.wav</filename><min>0.3</min><max>0.7</max></layer>"
+        "<layer><filename>soft.wav</filename><min>0</min><max>0.3</max></layer>"
+        "<layer><filename>hard.wav</filename><min>0.7</min><max>1</max>"
+        "<gain>0.5</gain><pitch>-1</pitch></layer>"
+    )
+    xml = drumkit_xml(
+        "<instrument><id>0</id><name>Kick</name><instrumentComponent>"
+        f"{layers}</instrumentComponent></instrument>",
+        f"<instrument><id>1</id><name>Snare</name>{layers}</instrument>",  # 0.9.4 layout
+    )
+    kit = make_kit(tmp_path / "Layers", xml, ("soft.wav", "mid.wav", "hard.wav"))
+    kick, snare = import_hydrogen(kit / "drumkit.xml", library).spec.sounds
+    for sound in (kick, snare):
+        assert (sound.file, sound.volume, sound.pitch) == ("hard.wav", 0.5, -1.0)
 
 
 def test_the_imported_name_does_not_replace_a_saved_kit(
