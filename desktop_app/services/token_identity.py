@@ -17,7 +17,6 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -79,19 +78,10 @@ class TokenIdentity:
     delivery worker, so blocking is fine) and kept for the rest of the session.
     Thread-safe: the upload pool has more than one worker."""
 
-    def __init__(
-        self,
-        api: MeSource,
-        known: str = "",
-        file: Path | None = None,
-        *,
-        learned: Callable[[str], None] | None = None,
-    ) -> None:
-        """``known``: the name the connection already learned (``/me`` at connect);
-        ``learned(name)`` hears (on the asking thread) the name the server gives later."""
+    def __init__(self, api: MeSource, known: str = "", file: Path | None = None) -> None:
+        """``known``: the name the connection already learned (``/me`` at connect)."""
         self._api = api
         self._file = file
-        self._learned = learned
         self._lock = threading.Lock()
         self._answer: str | None = known or None  # None: not asked yet; "": the name is free
 
@@ -102,8 +92,6 @@ class TokenIdentity:
         with self._lock:
             if self._answer is None:
                 self._answer = self._ask()
-                if self._answer and self._learned is not None:
-                    self._learned(self._answer)
             return self._answer or written_as
 
     def learn(self) -> str:

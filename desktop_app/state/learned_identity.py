@@ -1,16 +1,16 @@
 """Who the token is, learned during a session: the session's "you" follows at once.
 
 A start without the server (and nothing remembered for this token) knows only the name
-in Settings. The server is asked as soon as it answers (at start, and whenever the
-connection comes back), and the delivery worker may ask first, before a send; either
-way ``learned(name)`` reaches the GUI thread, where the session re-marks its rows.
+in Settings. The server is asked on a worker whenever it answers (at start, when the
+connection comes back, after a delivery stage — the delivery may have asked first), and
+``learned(name)`` says so on the GUI thread, where the session re-marks its rows. The
+answer is kept: asking again costs nothing once it is known.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -37,14 +37,20 @@ class LearnedIdentity(QObject):
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
-        # emitted on whichever thread asked: a queued signal to the GUI thread
-        self.identity = TokenIdentity(api, known, file, learned=self.learned.emit)
+        self.identity = TokenIdentity(api, known, file)
+        self._said = known
 
-    def ask(self, context: QObject, *_changed: Any) -> None:
+    def ask(self) -> None:
         """Ask the server now (on a worker) unless it already said; a failure waits for
         the next time the server answers."""
         self._tasks.submit(
             self.identity.learn,
+            on_done=self._answered,
             on_error=lambda exc: log.info("who this token is, not known yet: %s", exc),
-            context=context,
+            context=self,
         )
+
+    def _answered(self, name: str) -> None:
+        if name and name != self._said:
+            self._said = name
+            self.learned.emit(name)

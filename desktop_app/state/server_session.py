@@ -126,6 +126,7 @@ class ServerSession(QObject):
         queue.messageCreated.connect(self._on_created)
         queue.notQueued.connect(self._on_not_queued)
         queue.serverAnswered.connect(self.threads.server_answered)
+        queue.serverAnswered.connect(self._learn_identity)  # a delivery may have asked
         queue.threadDelivered.connect(self.threads.thread_delivered)
         queue.threadRefused.connect(self.threads.thread_refused)
         # (the status line says why a message waits and when it goes)
@@ -155,7 +156,7 @@ class ServerSession(QObject):
 
     def _learn_identity(self, *_changed: object) -> None:
         if not self._closed and self.threads.is_connected:  # when the server answers
-            self._identity.ask(self.threads)
+            self._identity.ask()
 
     def _on_identity(self, name: str) -> None:
         if self._closed or not name or name == self.user_id:

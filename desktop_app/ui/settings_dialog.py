@@ -265,13 +265,7 @@ class SettingsDialog(QDialog):
         """Ask for the devices again (a microphone plugged in since the dialog opened):
         the input list and whether the input can be mixed follow."""
         available = self._devices()
-        chosen = self.input_device.currentData() or ""
-        fresh = self._device_combo(available.inputs, chosen)
-        self.input_device.clear()
-        for i in range(fresh.count()):
-            self.input_device.addItem(fresh.itemIcon(i), fresh.itemText(i), fresh.itemData(i))
-        self.input_device.setCurrentIndex(max(0, self.input_device.findData(chosen)))
-        fresh.deleteLater()
+        self._fill_devices(self.input_device, available.inputs, self.input_device.currentData())
         self._show_input_choice(available)
 
     def _show_input_choice(self, available: AudioDevices) -> None:
@@ -295,6 +289,14 @@ class SettingsDialog(QDialog):
 
     def _device_combo(self, names: list[str], saved: str) -> QComboBox:
         combo = QComboBox()
+        self._fill_devices(combo, names, saved)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(24)
+        return combo
+
+    def _fill_devices(self, combo: QComboBox, names: list[str], saved: str | None) -> None:
+        saved = saved or ""
+        combo.clear()
         combo.addItem(SYSTEM_DEFAULT, "")
         for name in names:
             combo.addItem(name, name)
@@ -305,9 +307,6 @@ class SettingsDialog(QDialog):
                 saved,
             )
         combo.setCurrentIndex(max(0, combo.findData(saved)))
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(24)
-        return combo
 
     # ---- validation ------------------------------------------------------------------------
     def validation_error(self) -> str | None:
@@ -354,7 +353,8 @@ class SettingsDialog(QDialog):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         # Back from plugging a microphone in (or from the system's sound settings).
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+        active = event.type() == QEvent.Type.ActivationChange and self.isActiveWindow()
+        if active and self.isVisible():
             self.refresh_devices()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
