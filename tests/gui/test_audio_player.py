@@ -71,6 +71,20 @@ def test_start_at_position_and_one_render_at_a_time(qtbot, player, tmp_path):
     assert current == ["a", "b"]
 
 
+def _wraps_of(player) -> list[int]:
+    """The positions at which the playing take went back to its start, as they come."""
+    wraps: list[int] = []
+    last = [player.position]
+
+    def watch(ms: int) -> None:
+        if ms < last[0] - 200:
+            wraps.append(ms)
+        last[0] = ms
+
+    player.positionChanged.connect(watch)
+    return wraps
+
+
 def test_loop_repeats_without_stopping(qtbot, player, tmp_path):
     path = make_mp3(tmp_path / "short.mp3", 0.5)
     player.set_loop(True)
@@ -79,15 +93,7 @@ def test_loop_repeats_without_stopping(qtbot, player, tmp_path):
     stops = []
     player.playingChanged.connect(lambda p: stops.append(p) if not p else None)
     player.play("m", path)
-    wraps = []
-    last = [0]
-
-    def watch(ms):
-        if ms < last[0] - 200:
-            wraps.append(ms)
-        last[0] = ms
-
-    player.positionChanged.connect(watch)
+    wraps = _wraps_of(player)
     qtbot.waitUntil(lambda: len(wraps) >= 2, timeout=4000)
     assert player.is_playing and not stops and not finished
     player.set_loop(False)
@@ -112,14 +118,6 @@ def test_loop_switched_on_while_playing_repeats(qtbot, player, tmp_path):
     player.play("m", path)
     qtbot.waitUntil(lambda: player.is_playing and player.position > 200, timeout=3000)
     player.set_loop(True)
-    wraps = []
-    last = [player.position]
-
-    def watch(ms):
-        if ms < last[0] - 200:
-            wraps.append(ms)
-        last[0] = ms
-
-    player.positionChanged.connect(watch)
+    wraps = _wraps_of(player)
     qtbot.waitUntil(lambda: len(wraps) >= 2, timeout=5000)
     assert player.is_playing and not finished

@@ -13,6 +13,7 @@ from desktop_app.domain.pattern import empty_pattern
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from tests.gui.pixels import LEFT, NO_MOD, blobs, grab
+from tests.gui.shown_panel import shown_panel
 from tests.gui.test_grid_fits_the_window import MIN_PAD_WIDTH, first_row_pads
 
 
@@ -25,12 +26,7 @@ def engine(clock_engine):
 def panel(qtbot, states):
     seq, _rec = states
     seq.set_pattern(empty_pattern(16))
-    widget = SequencerPanel(*states)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 480)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_panel(qtbot, states, 1100, 480)
 
 
 def _at_width(qtbot, panel: SequencerPanel, width: int) -> None:

@@ -15,6 +15,7 @@ from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from tests.gui.journeys import click_painted
 from tests.gui.pixels import grab, mask_of
+from tests.gui.shown_panel import shown_panel
 
 
 @pytest.fixture
@@ -24,13 +25,7 @@ def engine(clock_engine):
 
 @pytest.fixture
 def panel(qtbot, states):
-    widget = SequencerPanel(*states)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 480)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.activateWindow()
-    return widget
+    return shown_panel(qtbot, states, 1100, 480, active=True)
 
 
 def _click_tempo(qtbot, panel: SequencerPanel) -> QWidget:

@@ -8,6 +8,7 @@ import pytest
 from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from tests.gui.pixels import blobs, grab
+from tests.gui.shown_panel import shown_panel
 
 
 @pytest.fixture
@@ -17,12 +18,7 @@ def engine(clock_engine):
 
 @pytest.fixture
 def panel(qtbot, states):
-    widget = SequencerPanel(*states)
-    qtbot.addWidget(widget)
-    widget.resize(700, 420)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_panel(qtbot, states, 700, 420)
 
 
 def _playhead_in_sight(panel: SequencerPanel) -> bool:

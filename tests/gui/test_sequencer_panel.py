@@ -14,6 +14,7 @@ from desktop_app.ui import theme
 from desktop_app.ui.sequencer_panel import SequencerPanel
 from desktop_app.ui.track_header import TrackHeader
 from tests.gui.pixels import LEFT, NO_MOD, grab, mask_of
+from tests.gui.shown_panel import shown_panel
 
 
 @pytest.fixture
@@ -23,12 +24,7 @@ def engine(clock_engine):
 
 @pytest.fixture
 def panel(qtbot, states):
-    widget = SequencerPanel(*states)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 480)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.activateWindow()
+    widget = shown_panel(qtbot, states, 1100, 480, active=True)
     widget.grid.setFocus()
     return widget
 
