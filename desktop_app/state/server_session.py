@@ -31,7 +31,7 @@ from desktop_app.services.delivery import Delivery
 from desktop_app.services.local_store import LocalStore
 from desktop_app.services.outbox import AudioFile, Outbox, OutboxEntry, SampleLookup, Stage
 from desktop_app.services.tasks import TaskRunner
-from desktop_app.state.connection_status import CONNECTED, RETRY_DELAYS
+from desktop_app.state.connection_status import RETRY_DELAYS
 from desktop_app.state.learned_identity import LearnedIdentity
 from desktop_app.state.live_events import LiveEvents
 from desktop_app.state.outbox_rows import HELD, failure_text, held_text, send_status, take_of
@@ -256,9 +256,10 @@ class ServerSession(QObject):
         if not self._closed:
             self._tasks.submit(fn, *args, context=self.live, **callbacks)
 
-    def _on_connection(self, state: str) -> None:
-        # Not reachable at start: ask for its features once it answers.
-        if state == CONNECTED and not self._closed:
+    def _on_connection(self, _text: str) -> None:
+        # Not reachable at start: ask for its features once it answers (the signal
+        # carries the status's words, not its state).
+        if self.threads.is_connected and not self._closed:
             self.live.start()
 
     def _on_streaming(self, streaming: bool) -> None:

@@ -11,6 +11,7 @@ from desktop_app.services.connection import ServerConnection
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.state.open_thread import POLL_ACTIVE_MS
 from desktop_app.state.server_session import ServerSession, SessionFiles
+from sequencer_server.listen import tcp_listener
 from sequencer_server.threaded import ThreadedServer
 from tests.conftest import TOKEN, make_backend
 from tests.gui.send_helpers import TIMEOUT
@@ -148,3 +149,27 @@ def test_a_joined_https_server_pushes_its_events_through_the_pinned_stream(
         finally:
             session.close(wait_ms=3000)
             other.close()
+
+
+def test_a_server_down_at_start_pushes_its_events_once_it_answers(qtbot, tmp_path, tasks) -> None:
+    """The app started while the server was away: once the server answers, the session
+    asks for its features again and opens the event stream (it stayed on polling for the
+    whole session: the check compared the status's words with the state's name)."""
+    probe = tcp_listener("127.0.0.1", 0)
+    port = probe.getsockname()[1]
+    probe.close()  # the address the server will come back on; nothing listens there yet
+    url = f"http://127.0.0.1:{port}"
+    session = _session(url, tmp_path / "a", tasks, "alice")
+    session.open()
+    session.start()
+    qtbot.waitUntil(lambda: not session.threads.is_connected, timeout=TIMEOUT)
+    assert session.live.offered is None and not session.live.streaming
+    backend = make_backend("sqlite-local", tmp_path / "srv")
+    server = ThreadedServer(backend.app(), port=port).start()
+    try:
+        session.threads.reconnect_now()
+        qtbot.waitUntil(lambda: session.live.streaming, timeout=TIMEOUT)
+        assert session.live.offered is True
+    finally:
+        session.close(wait_ms=3000)
+        server.stop()
