@@ -71,6 +71,10 @@ class OpenThread(QObject):
         self.server_loaded = False  # the open thread has had a server answer
         self._cursor: str | None = None
         self._fetching: set[tuple[int, bool]] = set()  # (generation, full) in flight
+        # Asked while a fetch was on its way: what changed since it left is not in its
+        # answer, so one more question follows it (a refresh was dropped, and the change
+        # it was for waited for the next poll, which backs off to many seconds).
+        self._ask_again = False
         self.loading = False
         self._quiet_polls = 0  # polls in a row that brought nothing new
         self._pushed = False  # the server's events bring changes: poll slowly
@@ -83,6 +87,7 @@ class OpenThread(QObject):
         if thread_id == self.thread_id and self.server_loaded:
             return False
         self._generation += 1
+        self._ask_again = False
         self.thread_id = thread_id
         self.server_loaded = False
         self._cursor = None
@@ -111,7 +116,8 @@ class OpenThread(QObject):
             return
         key = (generation, full)
         if key in self._fetching:
-            return  # the same question is already on its way (a poll tick during a fetch)
+            self._ask_again = True
+            return
         self._fetching.add(key)
         since = None if full else self._cursor
 
@@ -160,6 +166,12 @@ class OpenThread(QObject):
             for m in fetched.messages:
                 self._upsert_keeping_state(m)
         self._set_loading(False)
+        self._follow_up()
+
+    def _follow_up(self) -> None:
+        if self._ask_again:
+            self._ask_again = False
+            self.refresh()
 
     def _upsert_keeping_state(self, message: Message) -> None:
         """A server copy of a row: upload state stays unless the render it waited for has
@@ -181,6 +193,7 @@ class OpenThread(QObject):
         if key[0] == self._generation:
             self._set_loading(False)
         self._status.failed(exc, "load the messages")
+        self._ask_again = False  # the server is away: its retry asks again
 
     def _set_loading(self, loading: bool) -> None:
         if loading != self.loading:

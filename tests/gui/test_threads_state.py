@@ -195,3 +195,40 @@ def test_refresh_asked_during_a_fetch_is_not_lost(qtbot, tasks, store, api, live
     held.release.set()
     qtbot.waitUntil(lambda: any(t.name == "Made elsewhere" for t in state.threads), timeout=TIMEOUT)
     assert held.calls >= 2
+
+
+class HeldMessagesApi(ApiClient):
+    """The real client, whose answers about a thread's messages are held back (after the
+    server gave them) from the ``hold_from``-th one on until the test releases them."""
+
+    def __init__(self, base_url: str, hold_from: int) -> None:
+        super().__init__(base_url, TOKEN, timeout=10.0)
+        self.fetched = threading.Event()
+        self.release = threading.Event()
+        self.calls = 0
+        self._hold_from = hold_from
+
+    def list_messages(self, thread_id, since=None, limit=500):
+        page = super().list_messages(thread_id, since, limit)
+        self.calls += 1
+        if self.calls == self._hold_from:
+            self.fetched.set()
+            assert self.release.wait(10)
+        return page
+
+
+def test_a_message_refresh_asked_during_a_fetch_is_not_lost(qtbot, tasks, store, api, live_server):
+    """With the server's events flowing the open thread polls once a minute: a refresh
+    asked while a fetch was on its way was dropped, and the change it was for waited."""
+    thread = api.create_thread("Jam")
+    held = HeldMessagesApi(live_server, hold_from=2)
+    state = ThreadsState(held, tasks, "ana", store, retry_delays=(0.05,))
+    state.open_thread(thread.id)
+    qtbot.waitUntil(lambda: not state.loading and held.calls == 1, timeout=TIMEOUT)
+    state.set_pushed(True)
+    state.refresh_messages()
+    assert held.fetched.wait(5)  # the server has answered; the answer is held
+    sent = post(api, thread.id, "2024-05-01T10:00:01Z")
+    state.refresh_messages()  # asked during the fetch: must not be dropped
+    held.release.set()
+    qtbot.waitUntil(lambda: state.messages.row_of(sent.id) >= 0, timeout=TIMEOUT)
