@@ -31,7 +31,10 @@ def test_welcome_render_plays_from_its_row_and_is_cached(qtbot, paths: AppPaths)
         with qtbot.waitSignal(graph.welcomeCreated, timeout=20000):
             graph.start()
         model = graph.threads_state.messages
-        qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)
+        # the row may show before its render is attached (a poll between the two)
+        qtbot.waitUntil(
+            lambda: model.rowCount() == 1 and bool(model.message_at(0).renders), timeout=10000
+        )
         view = window.conversation.messages
         # the controller writes the rows' player state into the model the view paints
         assert view.model() is model and graph.playback.controller.model is model
